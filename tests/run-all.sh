@@ -1,0 +1,22 @@
+#!/bin/sh
+# Run every test suite and print one closing line: "N passed, N failed".
+# A suite is a part's `make test`, or the boot tests.  Each suite prints
+# its own details; this script only counts suites.
+cd "$(dirname "$0")/.."
+passed=0; failed=0; failures=""
+run_suite() {
+    name=$1; shift
+    echo "=== suite: $name"
+    if "$@"; then
+        passed=$((passed + 1)); echo "=== suite $name: PASS"
+    else
+        failed=$((failed + 1)); failures="$failures $name"; echo "=== suite $name: FAIL"
+    fi
+}
+for part in tests/unit xenbus dom0-tools; do
+    [ -f "$part/Makefile" ] && run_suite "$part" make -s -C "$part" test
+done
+[ -x tests/boot/run-all.sh ] && run_suite boot sh tests/boot/run-all.sh
+[ -n "$failures" ] && echo "failed suites:$failures"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
