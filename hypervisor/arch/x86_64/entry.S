@@ -1,0 +1,231 @@
+/*
+ * Entry to and exit from the hypervisor.
+ *
+ * Guest (CPL3) -> hypervisor: exceptions and interrupts arrive on the
+ * per-CPU stack from TSS.rsp0; `syscall` arrives on the guest stack and
+ * switches to the same place by hand (swapgs gives the cpu_info pointer).
+ * Either way the frame is a struct guest_regs at the top of the stack.
+ * While a guest runs, MSR_GS_BASE holds the guest's GS base and
+ * MSR_SHADOW_GS_BASE the cpu_info pointer; in the hypervisor it is the
+ * other way round.  C code finds cpu_info from %rsp, never from %gs.
+ */
+#include <asm/config.h>
+#include <asm/regs.h>
+
+.macro SAVE_GPRS
+        pushq   %rdi
+        pushq   %rsi
+        pushq   %rdx
+        pushq   %rcx
+        pushq   %rax
+        pushq   %r8
+        pushq   %r9
+        pushq   %r10
+        pushq   %r11
+        pushq   %rbx
+        pushq   %rbp
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+.endm
+
+.macro RESTORE_GPRS
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbp
+        popq    %rbx
+        popq    %r11
+        popq    %r10
+        popq    %r9
+        popq    %r8
+        popq    %rax
+        popq    %rcx
+        popq    %rdx
+        popq    %rsi
+        popq    %rdi
+.endm
+
+        .text
+/* syscall from the guest (kernel: hypercall; user: bounced to the guest). */
+        .globl syscall_entry
+        .align 16
+syscall_entry:
+        swapgs
+        movq    %rsp, %gs:CPUINFO_SCRATCH
+        movq    %gs:CPUINFO_RSP0, %rsp
+        pushq   $FLAT_RING3_DS          /* ss */
+        pushq   %gs:CPUINFO_SCRATCH     /* rsp */
+        pushq   %r11                    /* rflags */
+        pushq   $FLAT_RING3_CS64        /* cs */
+        pushq   %rcx                    /* rip */
+        pushq   $0                      /* error code */
+        pushq   $VEC_SYSCALL
+        SAVE_GPRS
+        movq    %rsp, %rdi
+        call    do_syscall
+        jmp     return_to_guest
+
+/* Exceptions and interrupts.  Vector stubs push (dummy) error and vector. */
+.macro TRAP_NOERR vec
+        .align 16
+trap_\vec:
+        pushq   $0
+        pushq   $\vec
+        jmp     common_trap
+.endm
+.macro TRAP_ERR vec
+        .align 16
+trap_\vec:
+        pushq   $\vec
+        jmp     common_trap
+.endm
+
+        .align 16
+common_trap:
+        testb   $3, 24(%rsp)            /* cs of the interrupted context */
+        jz      1f
+        swapgs
+        SAVE_GPRS
+        movq    %rsp, %rdi
+        call    do_trap
+        jmp     return_to_guest
+1:      /* From the hypervisor itself.  A fault on the iretq to the guest
+         * happens after the swapgs: undo it first. */
+        leaq    iret_to_guest(%rip), %rax
+        cmpq    %rax, 16(%rsp)
+        jne     2f
+        swapgs
+2:      SAVE_GPRS
+        movq    %rsp, %rdi
+        call    do_trap_hypervisor
+        RESTORE_GPRS
+        addq    $16, %rsp
+        iretq
+
+/* Leave for the guest whose frame is at the top of this CPU's stack. */
+        .globl return_to_guest
+return_to_guest:
+        cli
+        movq    %rsp, %rdi
+        call    prepare_return_to_guest
+        RESTORE_GPRS
+        addq    $16, %rsp
+        swapgs
+        .globl iret_to_guest
+iret_to_guest:
+        iretq
+
+/* reset_stack_and_return(frame): drop everything and leave for the guest. */
+        .globl reset_stack_and_return
+reset_stack_and_return:
+        movq    %rdi, %rsp
+        jmp     return_to_guest
+
+/* IST handlers (double fault, NMI, machine check): never return. */
+        .align 16
+trap_ist:
+        pushq   $0
+        pushq   $0xff
+        SAVE_GPRS
+        movq    %rsp, %rdi
+        call    do_fatal_trap
+3:      hlt
+        jmp     3b
+
+        .globl trap_nmi_entry, trap_df_entry, trap_mc_entry
+trap_nmi_entry:
+        pushq   $0
+        pushq   $2
+        jmp     ist_common
+trap_df_entry:
+        pushq   $8
+        jmp     ist_common
+trap_mc_entry:
+        pushq   $0
+        pushq   $18
+ist_common:
+        SAVE_GPRS
+        movq    %rsp, %rdi
+        call    do_fatal_trap
+4:      hlt
+        jmp     4b
+
+TRAP_NOERR 0
+TRAP_NOERR 1
+TRAP_NOERR 3
+TRAP_NOERR 4
+TRAP_NOERR 5
+TRAP_NOERR 6
+TRAP_NOERR 7
+TRAP_NOERR 9
+TRAP_ERR 10
+TRAP_ERR 11
+TRAP_ERR 12
+TRAP_ERR 13
+TRAP_ERR 14
+TRAP_NOERR 15
+TRAP_NOERR 16
+TRAP_ERR 17
+TRAP_NOERR 19
+TRAP_NOERR 20
+TRAP_ERR 21
+.irp v,22,23,24,25,26,27,28,31
+TRAP_NOERR \v
+.endr
+TRAP_ERR 29
+TRAP_ERR 30
+/* External interrupts and spurious vectors 32-255. */
+.altmacro
+.macro IRQ_STUB n
+        .align 16
+irq_\n:
+        pushq   $0
+        pushq   $\n
+        jmp     common_trap
+.endm
+.set i, 32
+.rept 224
+        IRQ_STUB %i
+        .set i, i + 1
+.endr
+
+        .section .rodata
+        .align 8
+        .globl trap_stub_table
+trap_stub_table:
+        .quad trap_0, trap_1, 0, trap_3, trap_4, trap_5, trap_6, trap_7
+        .quad 0, trap_9, trap_10, trap_11, trap_12, trap_13, trap_14, trap_15
+        .quad trap_16, trap_17, 0, trap_19, trap_20, trap_21, trap_22, trap_23
+        .quad trap_24, trap_25, trap_26, trap_27, trap_28, trap_29, trap_30, trap_31
+.macro IRQ_PTR n
+        .quad irq_\n
+.endm
+.set i, 32
+.rept 224
+        IRQ_PTR %i
+        .set i, i + 1
+.endr
+
+/*
+ * Guest memory access with fault recovery.
+ * long copy_guest_raw(void *dst, const void *src, size_t n): copies and
+ * returns 0, or returns the number of bytes left when a fault stopped it.
+ */
+        .text
+        .globl copy_guest_raw
+copy_guest_raw:
+        movq    %rdx, %rcx
+copy_insn:
+        rep movsb
+        movq    %rcx, %rax
+        ret
+copy_fixup:
+        movq    %rcx, %rax
+        ret
+
+        .section __ex_table, "a"
+        .align 8
+        .quad copy_insn, copy_fixup

@@ -1,0 +1,66 @@
+/*
+ * The register frame saved on every entry to the hypervisor, and the
+ * per-CPU block at the top of each CPU's stack (found from %rsp, as Xen
+ * does, so C code never depends on %gs).
+ */
+#ifndef ASM_REGS_H
+#define ASM_REGS_H
+
+#define REGS_R15 0
+#define REGS_RAX 80
+#define REGS_RCX 88
+#define REGS_ERROR 120
+#define REGS_VECTOR 128
+#define REGS_RIP 136
+#define REGS_CS 144
+#define REGS_RFLAGS 152
+#define REGS_RSP 160
+#define REGS_SS 168
+#define REGS_SIZE 176
+
+/* Offsets in struct cpu_info, used by entry.S through %gs. */
+#define CPUINFO_RSP0 (REGS_SIZE + 0)
+#define CPUINFO_SCRATCH (REGS_SIZE + 8)
+
+/* Pseudo-vector for entries through `syscall`. */
+#define VEC_SYSCALL 0x100
+
+#ifndef __ASSEMBLY__
+#include <keel/types.h>
+
+struct guest_regs {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+    uint64_t rax, rcx, rdx, rsi, rdi;
+    uint64_t error_code, vector;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct guest_regs) == REGS_SIZE, "frame layout");
+_Static_assert(__builtin_offsetof(struct guest_regs, rax) == REGS_RAX, "rax");
+_Static_assert(__builtin_offsetof(struct guest_regs, rip) == REGS_RIP, "rip");
+_Static_assert(__builtin_offsetof(struct guest_regs, vector) == REGS_VECTOR, "vec");
+
+struct vcpu;
+struct cpu_info {
+    struct guest_regs guest_regs;   /* the guest's frame while it is in the hypervisor */
+    uint64_t rsp0;                  /* == &guest_regs + 1 */
+    uint64_t scratch;               /* syscall entry saves the guest rsp here */
+    struct vcpu *curr;
+    unsigned int cpu_id;
+    unsigned int pad;
+    void *tss;
+    uint64_t *gdt_page;             /* this CPU's reserved GDT page (entries 7168+) */
+};
+_Static_assert(__builtin_offsetof(struct cpu_info, rsp0) == CPUINFO_RSP0, "rsp0");
+_Static_assert(__builtin_offsetof(struct cpu_info, scratch) == CPUINFO_SCRATCH, "scratch");
+
+#include <asm/config.h>
+static inline struct cpu_info *get_cpu_info(void)
+{
+    uint64_t sp;
+    asm volatile("mov %%rsp,%0" : "=r"(sp));
+    return (struct cpu_info *)((sp | (STACK_SIZE - 1)) + 1 - sizeof(struct cpu_info));
+}
+#define current (get_cpu_info()->curr)
+#define guest_regs_of_cpu() (&get_cpu_info()->guest_regs)
+#endif
+#endif

@@ -1,0 +1,28 @@
+/* The hypervisor console: printk to COM1 with log levels (loglvl=). */
+#ifndef KEEL_CONSOLE_H
+#define KEEL_CONSOLE_H
+#include <keel/types.h>
+
+enum loglevel { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+void console_init(void);
+void console_set_loglevel(int lvl);
+void console_putc(char c);
+void console_write(const char *s, size_t n);
+/* Raw bytes from a guest (console_io write): written as is. */
+void console_guest_write(const char *s, size_t n);
+/* Read one byte of serial input, or -1 if none is waiting. */
+int console_getc(void);
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void printk_lvl(int lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define gdprintk(...) printk_lvl(LOG_DEBUG, __VA_ARGS__)
+
+__noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define BUG_ON(c) do { if (unlikely(c)) panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c); } while (0)
+#define BUG() panic("BUG at %s:%d", __FILE__, __LINE__)
+#ifdef NDEBUG
+#define ASSERT(c) do { if (0 && (c)) {} } while (0)
+#else
+#define ASSERT(c) BUG_ON(!(c))
+#endif
+#endif

@@ -1,0 +1,98 @@
+/*
+ * Machine memory: the frame allocator, the frame table and the direct map.
+ *
+ * Every machine frame has a struct page_info.  Ownership and the type
+ * model follow Xen: a frame has one owner (a domain, the hypervisor, or
+ * nobody when free), a general reference count, and a type (none,
+ * writable, L1-L4 page table, segment descriptor page) with a type count;
+ * the type can change only while the type count is zero.  Locking: the
+ * counts are updated with atomic compare-and-swap; the allocator has its
+ * own lock (heap_lock in common/page_alloc.c).
+ */
+#ifndef KEEL_MM_H
+#define KEEL_MM_H
+#include <keel/types.h>
+#include <asm/config.h>
+
+struct domain;
+
+enum page_type {
+    PGT_none = 0,
+    PGT_writable = 1,
+    PGT_l1 = 2,
+    PGT_l2 = 3,
+    PGT_l3 = 4,
+    PGT_l4 = 5,
+    PGT_seg_desc = 6,
+};
+
+#define PGC_allocated   (1u << 0)   /* domain holds its allocation reference */
+#define PGC_xen_heap    (1u << 1)   /* hypervisor-owned (e.g. shared_info) */
+#define PGC_pinned      (1u << 2)   /* page table pinned by the guest */
+#define PGC_validated   (1u << 3)   /* current type's contents validated */
+#define PGC_free        (1u << 4)
+
+struct page_info {
+    uint32_t count;        /* general references */
+    uint32_t type_count;   /* references to the current type */
+    uint8_t type;          /* enum page_type */
+    uint8_t pad;
+    uint16_t owner;        /* domid of the owner, DOMID_INVALID if none */
+    uint32_t flags;        /* PGC_* */
+};
+_Static_assert(sizeof(struct page_info) == 16, "page_info is 16 bytes");
+
+#define OWNER_NONE 0x7ff4u   /* DOMID_INVALID */
+#define OWNER_XEN  0x7ff2u   /* DOMID_XEN */
+
+extern struct page_info *frame_table;
+extern uint64_t max_mfn;       /* one past the highest machine frame */
+
+static inline struct page_info *mfn_to_page(mfn_t mfn) { return &frame_table[mfn_x(mfn)]; }
+static inline mfn_t page_to_mfn(const struct page_info *pg) { return _mfn((uint64_t)(pg - frame_table)); }
+static inline bool mfn_valid(mfn_t mfn) { return mfn_x(mfn) < max_mfn; }
+
+/* The direct map: every machine frame at DIRECTMAP_VIRT_START + maddr. */
+static inline void *maddr_to_virt(paddr_t pa) { return (void *)(DIRECTMAP_VIRT_START + pa); }
+static inline void *mfn_to_virt(mfn_t mfn) { return maddr_to_virt(mfn_x(mfn) << PAGE_SHIFT); }
+static inline paddr_t virt_to_maddr(const void *v)
+{
+    uint64_t va = (uint64_t)v;
+    if (va >= KEEL_VIRT_START && va < KEEL_VIRT_START + (1UL << 30))
+        return va - KEEL_VIRT_START;
+    return va - DIRECTMAP_VIRT_START;
+}
+static inline mfn_t virt_to_mfn(const void *v) { return _mfn(virt_to_maddr(v) >> PAGE_SHIFT); }
+
+/* The machine-to-phys table, written by the hypervisor through the direct map. */
+void m2p_set(mfn_t mfn, uint64_t pfn);
+uint64_t m2p_get(mfn_t mfn);
+
+/* Frame allocator (common/page_alloc.c). */
+void page_alloc_add_range(paddr_t start, paddr_t end);
+void page_alloc_reserve(paddr_t start, paddr_t end);
+void page_alloc_init(paddr_t max_addr);
+void page_alloc_enable_frame_table(void);
+mfn_t alloc_frame(void);               /* zeroed; INVALID_MFN if none */
+mfn_t alloc_frame_below(paddr_t limit);/* early boot: below the 1 GiB boot window */
+void free_frame(mfn_t mfn);
+uint64_t free_frame_count(void);
+#define INVALID_MFN _mfn(~0UL)
+#define mfn_eq(a, b) (mfn_x(a) == mfn_x(b))
+
+/* Heap (sub-page allocations carved from frames, hypervisor-only). */
+void *xzalloc_bytes(size_t size);
+#define xzalloc(type) ((type *)xzalloc_bytes(sizeof(type)))
+void xfree(void *p);
+
+/* Domain memory (common/page_alloc.c). */
+int assign_frame_to_domain(struct domain *d, mfn_t mfn);
+void free_domain_frames(struct domain *d);
+
+/* Hypervisor page tables (arch/x86_64/mm.c). */
+void mm_init_paging(paddr_t max_ram);
+void mm_fill_hypervisor_slots(uint64_t *l4);
+void map_pages_hv(uint64_t va, mfn_t mfn, uint64_t nr, uint64_t flags);
+extern uint64_t idle_l4_maddr;
+
+#endif
