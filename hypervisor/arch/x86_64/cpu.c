@@ -1,0 +1,159 @@
+/*
+ * Per-CPU state: the stack with struct cpu_info at its top, the GDT window
+ * (guest GDT frames in pages 0-13, the hypervisor's reserved page 14 with
+ * Xen's selectors from 0xe000), the TSS, the IDT and the syscall MSRs.
+ * Locking: each CPU initialises and changes only its own state.
+ */
+#include <keel/mm.h>
+#include <keel/lib.h>
+#include <keel/console.h>
+#include <asm/config.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+#include <asm/regs.h>
+#include <asm/cpu.h>
+
+struct tss64 {
+    uint32_t rsvd0;
+    uint64_t rsp[3];
+    uint64_t rsvd1;
+    uint64_t ist[7];
+    uint64_t rsvd2;
+    uint16_t rsvd3;
+    uint16_t iomap_base;
+} __packed;
+_Static_assert(sizeof(struct tss64) == 104, "TSS layout");
+
+struct idt_entry {
+    uint16_t off0, sel;
+    uint8_t ist, type;
+    uint16_t off1;
+    uint32_t off2, rsvd;
+} __packed;
+
+extern const uint64_t trap_stub_table[256];
+extern char syscall_entry[], trap_nmi_entry[], trap_df_entry[], trap_mc_entry[];
+
+static struct idt_entry idt[256] __aligned(16);
+static char cpu0_stack[STACK_SIZE] __aligned(STACK_SIZE);
+static char ist_stacks[3][4096] __aligned(16);
+static struct tss64 cpu0_tss __aligned(64);
+static mfn_t zero_gdt_mfn;
+struct cpu_info *cpu_infos[NR_CPUS_MAX];
+
+static void set_gate(unsigned int vec, uint64_t addr, unsigned int dpl, unsigned int ist)
+{
+    idt[vec] = (struct idt_entry){
+        .off0 = (uint16_t)addr, .sel = __HYPERVISOR_CS, .ist = (uint8_t)ist,
+        .type = (uint8_t)(0x8e | (dpl << 5)), .off1 = (uint16_t)(addr >> 16),
+        .off2 = (uint32_t)(addr >> 32),
+    };
+}
+
+static void idt_init(void)
+{
+    unsigned int v;
+
+    for (v = 0; v < 256; v++)
+        if (trap_stub_table[v])
+            set_gate(v, trap_stub_table[v], 0, 0);
+    /* int3 and into may be used by guests directly, as in Xen. */
+    set_gate(3, trap_stub_table[3], 3, 0);
+    set_gate(4, trap_stub_table[4], 3, 0);
+    set_gate(2, (uint64_t)trap_nmi_entry, 0, 1);
+    set_gate(8, (uint64_t)trap_df_entry, 0, 2);
+    set_gate(18, (uint64_t)trap_mc_entry, 0, 3);
+}
+
+uint64_t gdt_window(unsigned int cpu)
+{
+    return GDT_WINDOW_BASE + (uint64_t)cpu * GDT_WINDOW_SIZE;
+}
+
+/* Point the guest part of this CPU's GDT window at frames (or the zero page). */
+void gdt_window_load_guest(unsigned int cpu, const mfn_t *frames, unsigned int nr)
+{
+    unsigned int i;
+
+    for (i = 0; i < GUEST_GDT_PAGES; i++) {
+        mfn_t m = i < nr ? frames[i] : zero_gdt_mfn;
+        map_pages_hv(gdt_window(cpu) + i * PAGE_SIZE, m, 1,
+                     _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | pte_nx());
+    }
+}
+
+static void gdt_init(unsigned int cpu, struct cpu_info *ci, struct tss64 *tss)
+{
+    mfn_t page = alloc_frame();
+    uint64_t *g, base = (uint64_t)tss;
+    struct { uint16_t limit; uint64_t base; } __packed gdtr;
+
+    if (mfn_eq(page, INVALID_MFN))
+        panic("no memory for the GDT");
+    g = mfn_to_virt(page);
+    g[1] = 0x00af9b000000ffffUL;        /* 0xe008 hypervisor CS64 */
+    g[2] = 0x00cf93000000ffffUL;        /* 0xe010 hypervisor DS/SS */
+    g[3] = 0x00cf9b000000ffffUL;        /* 0xe018 hypervisor CS32 */
+    g[4] = 0x00cffb000000ffffUL;        /* 0xe023 FLAT_RING3_CS32 */
+    g[5] = 0x00cff3000000ffffUL;        /* 0xe02b FLAT_RING3_DS / SS */
+    g[6] = 0x00affb000000ffffUL;        /* 0xe033 FLAT_RING3_CS64 */
+    g[8] = (sizeof(*tss) - 1) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+           (((base >> 24) & 0xff) << 56);
+    g[9] = base >> 32;
+    ci->gdt_page = g;
+    if (mfn_eq(zero_gdt_mfn, _mfn(0)))
+        zero_gdt_mfn = alloc_frame();
+    gdt_window_load_guest(cpu, NULL, 0);
+    map_pages_hv(gdt_window(cpu) + GUEST_GDT_PAGES * PAGE_SIZE, page, 1,
+                 _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | pte_nx());
+    gdtr.limit = (GUEST_GDT_PAGES + 1) * PAGE_SIZE - 1;
+    gdtr.base = gdt_window(cpu);
+    asm volatile("lgdt %0" :: "m"(gdtr));
+    asm volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:"
+                 :: "i"(__HYPERVISOR_CS) : "rax", "memory");
+    asm volatile("movl %0, %%ss; movl %1, %%ds; movl %1, %%es; movl %1, %%fs; movl %1, %%gs"
+                 :: "r"(__HYPERVISOR_DS), "r"(0));
+    asm volatile("ltr %w0" :: "r"(TSS_SELECTOR));
+}
+
+static void syscall_init(void)
+{
+    wrmsr(MSR_STAR, ((uint64_t)FLAT_RING3_CS32 << 48) | ((uint64_t)__HYPERVISOR_CS << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_CSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_SYSCALL_MASK, X86_EFLAGS_IF | X86_EFLAGS_TF | X86_EFLAGS_DF |
+                            X86_EFLAGS_NT | X86_EFLAGS_AC);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+/*
+ * Bring up the boot CPU's tables, then continue in fn on the per-CPU
+ * stack (cpu_info at its top).  Never returns.
+ */
+__noreturn void cpu0_init_and_switch(void (*fn)(void))
+{
+    struct cpu_info *ci = (struct cpu_info *)(cpu0_stack + STACK_SIZE - sizeof(*ci));
+    struct { uint16_t limit; uint64_t base; } __packed idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+    memset(ci, 0, sizeof(*ci));
+    ci->rsp0 = (uint64_t)(&ci->guest_regs + 1);
+    ci->cpu_id = 0;
+    ci->tss = &cpu0_tss;
+    cpu_infos[0] = ci;
+    cpu0_tss.rsp[0] = ci->rsp0;
+    cpu0_tss.ist[0] = (uint64_t)ist_stacks[0] + 4096;
+    cpu0_tss.ist[1] = (uint64_t)ist_stacks[1] + 4096;
+    cpu0_tss.ist[2] = (uint64_t)ist_stacks[2] + 4096;
+    cpu0_tss.iomap_base = sizeof(cpu0_tss);
+    idt_init();
+    asm volatile("lidt %0" :: "m"(idtr));
+    gdt_init(0, ci, &cpu0_tss);
+    syscall_init();
+    wrmsr(MSR_GS_BASE, (uint64_t)ci);
+    wrmsr(MSR_SHADOW_GS_BASE, 0);
+    write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+    write_cr0((read_cr0() | X86_CR0_MP | X86_CR0_NE) & ~(X86_CR0_EM | X86_CR0_TS));
+    asm volatile("movq %0, %%rsp; xorl %%ebp, %%ebp; jmp *%1"
+                 :: "r"(ci), "r"(fn) : "memory");
+    __builtin_unreachable();
+}

@@ -1,0 +1,13 @@
+#ifndef ASM_CPU_H
+#define ASM_CPU_H
+#include <keel/types.h>
+#include <asm/regs.h>
+
+#define GUEST_GDT_PAGES 14
+extern struct cpu_info *cpu_infos[];
+uint64_t gdt_window(unsigned int cpu);
+void gdt_window_load_guest(unsigned int cpu, const mfn_t *frames, unsigned int nr);
+__noreturn void cpu0_init_and_switch(void (*fn)(void));
+uint64_t pte_nx(void);
+__noreturn void reset_stack_and_return(struct guest_regs *frame);
+#endif

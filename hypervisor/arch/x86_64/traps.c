@@ -1,0 +1,256 @@
+/*
+ * Exceptions and interrupts: from the guest they are emulated (privileged
+ * instructions a PV kernel executes at CPL3) or bounced to the guest's
+ * trap table with Xen's frame; from the hypervisor they are fixed up
+ * (guest memory access) or fatal.  Runs on the faulting CPU with
+ * interrupts off; touches only the current vCPU.
+ */
+#include <keel/domain.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <keel/guest_access.h>
+#include <keel/sched.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+#include <asm/page.h>
+#include <asm/config.h>
+
+struct ex_entry { uint64_t insn, fixup; };
+extern const struct ex_entry __start_ex_table[], __stop_ex_table[];
+extern char iret_to_guest[];
+
+static const char *const trap_names[32] = {
+    "divide error", "debug", "nmi", "int3", "overflow", "bounds", "invalid opcode",
+    "device not available", "double fault", "coprocessor segment", "invalid tss",
+    "segment not present", "stack fault", "general protection", "page fault",
+    "reserved", "x87 error", "alignment check", "machine check", "simd error",
+    "virtualisation", "control protection",
+};
+
+void show_guest_regs(const struct guest_regs *r)
+{
+    printk("  rip %016lx cs %04lx rflags %016lx rsp %016lx ss %04lx\n",
+           r->rip, r->cs, r->rflags, r->rsp, r->ss);
+    printk("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+    printk("  rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n", r->rsi, r->rdi, r->rbp, r->r8);
+    printk("  r9  %016lx r10 %016lx r11 %016lx r12 %016lx\n", r->r9, r->r10, r->r11, r->r12);
+    printk("  r13 %016lx r14 %016lx r15 %016lx vec %lx err %lx\n",
+           r->r13, r->r14, r->r15, r->vector, r->error_code);
+}
+
+void vcpu_load_cr3(struct vcpu *v)
+{
+    mfn_t l4 = v->kernel_mode ? v->guest_table : v->guest_table_user;
+    write_cr3(mfn_x(l4) << PAGE_SHIFT);
+}
+
+void toggle_guest_mode(struct vcpu *v)
+{
+    v->kernel_mode = !v->kernel_mode;
+    vcpu_load_cr3(v);
+}
+
+/*
+ * The frame of LINUX-PV-ABI.md C.7, lowest address first:
+ *   [rcx][r11]([ds][es][fs][gs] if failsafe)([error])[rip][cs][rflags][rsp][ss]
+ * on the current guest stack (kernel mode) or the stack_switch stack
+ * (from user mode), 16-byte aligned as Xen does.
+ */
+int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t handler,
+                           bool has_error, uint64_t error_code, bool mask_events,
+                           bool failsafe)
+{
+    struct vcpu_info *vi = v->vcpu_info;
+    uint64_t frame[13], sp, cs = regs->cs;
+    unsigned int n = 0, saved_mask = vi->evtchn_upcall_mask;
+    bool was_kernel = v->kernel_mode;
+
+    if (!was_kernel) {
+        if (!v->kernel_sp) {
+            domain_crash(v->domain, "bounce from user mode without a kernel stack");
+            return -XEN_EFAULT;
+        }
+        toggle_guest_mode(v);
+        sp = v->kernel_sp;
+    } else {
+        sp = regs->rsp;
+        cs &= ~3UL;          /* RPL 0: the guest kernel interrupted itself */
+    }
+    sp &= ~0xfUL;
+    frame[n++] = regs->rcx;
+    frame[n++] = regs->r11;
+    if (failsafe) {
+        frame[n++] = v->ds;
+        frame[n++] = v->es;
+        frame[n++] = v->fs;
+        frame[n++] = v->gs;
+    }
+    if (has_error)
+        frame[n++] = error_code;
+    frame[n++] = regs->rip;
+    frame[n++] = cs | ((uint64_t)saved_mask << 32);
+    frame[n++] = (regs->rflags & ~X86_EFLAGS_IF) | (saved_mask ? 0 : X86_EFLAGS_IF);
+    frame[n++] = regs->rsp;
+    frame[n++] = regs->ss;
+    sp -= n * 8;
+    if (copy_to_guest(sp, frame, n * 8)) {
+        gdprintk("d%u: bounce frame write to %lx faulted\n", v->domain->domain_id, sp);
+        domain_crash(v->domain, "cannot write a bounce frame to the guest stack");
+        return -XEN_EFAULT;
+    }
+    if (mask_events)
+        vi->evtchn_upcall_mask = 1;
+    regs->rsp = sp;
+    regs->rip = handler;
+    regs->cs = FLAT_RING3_CS64;
+    regs->ss = FLAT_RING3_DS;
+    regs->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT |
+                      X86_EFLAGS_AC);
+    regs->rflags |= X86_EFLAGS_IF;
+    return 0;
+}
+
+void pv_inject_exception(struct vcpu *v, struct guest_regs *regs, unsigned int vector,
+                         bool has_error, uint64_t error_code)
+{
+    const struct trap_info *ti = &v->trap_ctxt[vector & 0xff];
+
+    if (!ti->address) {
+        printk("d%u v%u: unhandled %s (vector %u, error %lx) at %lx\n",
+               v->domain->domain_id, v->vcpu_id,
+               vector < 32 && trap_names[vector] ? trap_names[vector] : "trap",
+               vector, error_code, regs->rip);
+        show_guest_regs(regs);
+        domain_crash(v->domain, "exception with no guest handler");
+        return;
+    }
+    pv_create_bounce_frame(v, regs, ti->address, has_error, error_code,
+                           (ti->flags & 4) != 0, false);
+}
+
+static bool vector_has_error(unsigned int vec)
+{
+    return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 ||
+           vec == 29 || vec == 30;
+}
+
+/* Xen's permit_softint: int $N from the guest kernel needs DPL >= 1, from user DPL 3. */
+static bool permit_softint(const struct vcpu *v, unsigned int vec)
+{
+    unsigned int dpl = v->trap_ctxt[vec].flags & 3;
+    return dpl >= (v->kernel_mode ? 1u : 3u);
+}
+
+static void do_guest_gp(struct vcpu *v, struct guest_regs *regs)
+{
+    if ((regs->error_code & 3) == 2) {
+        unsigned int vec = (unsigned int)(regs->error_code >> 3) & 0xff;
+        if (permit_softint(v, vec)) {
+            regs->rip += 2;       /* int $N is two bytes */
+            pv_inject_exception(v, regs, vec, false, 0);
+            return;
+        }
+    } else if (regs->error_code == 0 && v->kernel_mode &&
+               pv_emulate_privileged_op(v, regs)) {
+        return;
+    } else if (regs->error_code == 0 && !v->kernel_mode &&
+               pv_emulate_privileged_op(v, regs)) {
+        return;
+    }
+    pv_inject_exception(v, regs, TRAP_gp_fault, true, regs->error_code);
+}
+
+static void do_guest_page_fault(struct vcpu *v, struct guest_regs *regs)
+{
+    uint64_t cr2 = read_cr2();
+
+    v->vcpu_info->arch.cr2 = cr2;
+    pv_inject_exception(v, regs, TRAP_page_fault, true, regs->error_code);
+}
+
+static void do_guest_no_device(struct vcpu *v, struct guest_regs *regs)
+{
+    clts();
+    if (v->fpu_ts) {
+        v->fpu_ts = false;
+        pv_inject_exception(v, regs, TRAP_no_device, false, 0);
+    }
+}
+
+void do_irq(struct guest_regs *regs);
+
+/* Called from entry.S for every exception or interrupt taken in the guest. */
+void do_trap(struct guest_regs *regs)
+{
+    struct vcpu *v = current;
+    unsigned int vec = (unsigned int)regs->vector;
+
+    if (vec >= 32) {
+        do_irq(regs);
+        return;
+    }
+    switch (vec) {
+    case TRAP_gp_fault:
+        do_guest_gp(v, regs);
+        break;
+    case TRAP_page_fault:
+        do_guest_page_fault(v, regs);
+        break;
+    case TRAP_invalid_op:
+        if (!pv_emulate_forced_invalid_op(v, regs))
+            pv_inject_exception(v, regs, vec, false, 0);
+        break;
+    case TRAP_no_device:
+        do_guest_no_device(v, regs);
+        break;
+    default:
+        pv_inject_exception(v, regs, vec, vector_has_error(vec), regs->error_code);
+    }
+}
+
+static uint64_t search_extable(uint64_t rip)
+{
+    const struct ex_entry *e;
+
+    for (e = __start_ex_table; e < __stop_ex_table; e++)
+        if (e->insn == rip)
+            return e->fixup;
+    return 0;
+}
+
+/* An exception in the hypervisor itself. */
+void do_trap_hypervisor(struct guest_regs *regs)
+{
+    uint64_t fixup;
+
+    if (regs->vector >= 32) {
+        do_irq(regs);
+        return;
+    }
+    if (regs->rip == (uint64_t)iret_to_guest) {
+        /* The guest's iret frame was refused by the CPU (bad selector). */
+        struct vcpu *v = current;
+        printk("d%u v%u: the CPU refused the guest's return frame (vector %lu)\n",
+               v->domain->domain_id, v->vcpu_id, regs->vector);
+        show_guest_regs(guest_regs_of_cpu());
+        domain_crash(v->domain, "bad iret frame");
+        reset_stack_and_return(guest_regs_of_cpu());
+    }
+    fixup = search_extable(regs->rip);
+    if (fixup) {
+        regs->rip = fixup;
+        return;
+    }
+    printk_lvl(LOG_ERR, "hypervisor %s (vector %lu) at %lx, cr2 %lx\n",
+               regs->vector < 32 && trap_names[regs->vector] ? trap_names[regs->vector] : "trap",
+               regs->vector, regs->rip, read_cr2());
+    show_guest_regs(regs);
+    panic("fatal exception in the hypervisor");
+}
+
+void do_fatal_trap(struct guest_regs *regs)
+{
+    printk_lvl(LOG_ERR, "fatal trap %lu at %lx\n", regs->vector, regs->rip);
+    show_guest_regs(regs);
+    panic("fatal trap");
+}
