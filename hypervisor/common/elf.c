@@ -263,17 +263,17 @@ static const char *const feature_names[] = {
  * are cut at 63 characters as Xen does.  An unknown required feature is an
  * error; an unknown optional one is ignored.
  */
-static int parse_features(struct parse *p, const char *s)
+static int parse_features(struct parse *p, const char *s, size_t len)
 {
     char tok[64];
     size_t pos = 0, n;
     unsigned int i;
 
-    while (s[pos]) {
-        for (n = 0; n < sizeof(tok) - 1 && s[pos] && s[pos] != '|'; n++)
+    while (pos < len) {
+        for (n = 0; n < sizeof(tok) - 1 && pos < len && s[pos] != '|'; n++)
             tok[n] = s[pos++];
         tok[n] = '\0';
-        if (s[pos] == '|' && n < sizeof(tok) - 1)
+        if (pos < len && s[pos] == '|' && n < sizeof(tok) - 1)
             pos++;
         bool req = tok[0] == '!';
         for (i = 0; i < ARRAY_SIZE(feature_names); i++) {
@@ -290,20 +290,25 @@ static int parse_features(struct parse *p, const char *s)
     return 0;
 }
 
-static void copy_str(char *dst, size_t cap, const char *src)
+/* Copies a string of n bytes (not NUL-terminated), cut to fit cap. */
+static void copy_str(char *dst, size_t cap, const char *src, size_t n)
 {
-    size_t n = strnlen(src, cap - 1);
-
+    n = MIN(n, cap - 1);
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
 
-static bool contains(const char *s, const char *sub)
+static bool str_eq(const char *s, size_t n, const char *lit)
 {
-    size_t n = strlen(sub);
+    return n == strlen(lit) && !memcmp(s, lit, n);
+}
 
-    for (; *s; s++)
-        if (!strncmp(s, sub, n))
+static bool contains(const char *s, size_t n, const char *sub)
+{
+    size_t k = strlen(sub);
+
+    for (size_t i = 0; i + k <= n; i++)
+        if (!memcmp(s + i, sub, k))
             return true;
     return false;
 }
@@ -316,29 +321,30 @@ static bool is_string_note(uint32_t type)
            type == 11 /* BSD_SYMTAB */;
 }
 
-static int string_note(struct parse *p, uint32_t type, const char *s)
+/* s: the note's string, n bytes up to the first NUL or the descriptor end. */
+static int string_note(struct parse *p, uint32_t type, const char *s, size_t n)
 {
     struct xen_elf_info *info = p->info;
 
     switch (type) {
     case XEN_ELFNOTE_XEN_VERSION:
-        copy_str(info->xen_version, sizeof(info->xen_version), s);
+        copy_str(info->xen_version, sizeof(info->xen_version), s, n);
         break;
     case XEN_ELFNOTE_GUEST_OS:
-        copy_str(info->guest_os, sizeof(info->guest_os), s);
+        copy_str(info->guest_os, sizeof(info->guest_os), s, n);
         break;
     case XEN_ELFNOTE_GUEST_VERSION:
-        copy_str(info->guest_version, sizeof(info->guest_version), s);
+        copy_str(info->guest_version, sizeof(info->guest_version), s, n);
         break;
     case XEN_ELFNOTE_LOADER:
-        copy_str(info->loader, sizeof(info->loader), s);
+        copy_str(info->loader, sizeof(info->loader), s, n);
         break;
     case XEN_ELFNOTE_PAE_MODE:
         /* Xen: "yes" => XEN_PAE_EXTCR3, contains "bimodal" => BIMODAL. */
-        info->pae_yes = !strcmp(s, "yes") || contains(s, "bimodal");
+        info->pae_yes = str_eq(s, n, "yes") || contains(s, n, "bimodal");
         break;
     case XEN_ELFNOTE_FEATURES:
-        return parse_features(p, s);
+        return parse_features(p, s, n);
     default:
         /* BSD_SYMTAB: Keel does not append a symbol table (documented). */
         break;
@@ -401,8 +407,7 @@ static void numeric_note(struct parse *p, uint32_t type, const uint8_t *desc, ui
 /*
  * Parses the notes in [off, off+size) of the image, align 4 or 8.  Stricter
  * than Xen: a note whose name or descriptor runs past the end of its
- * segment, or a string note without a NUL inside its descriptor, is an
- * error.  Fewer than 12 trailing bytes (padding) are ignored.
+ * segment is an error.  Fewer than 12 trailing bytes (padding) are ignored.
  */
 static int parse_notes(struct parse *p, uint64_t off, uint64_t size, uint64_t align,
                        const char *what, unsigned int idx)
@@ -434,9 +439,12 @@ static int parse_notes(struct parse *p, uint64_t off, uint64_t size, uint64_t al
             numeric_note(p, type, desc, descsz);
             continue;
         }
-        if (strnlen((const char *)desc, descsz) >= descsz)
-            return fail(p, -EINVAL, "Xen note type %u: string not NUL-terminated", type);
-        rc = string_note(p, type, (const char *)desc);
+        /*
+         * Linux's FEATURES note (.ascii) has no NUL inside descsz; Xen's
+         * elf_strval reads on into the padding.  Keel takes the string up
+         * to the first NUL or the end of the descriptor.
+         */
+        rc = string_note(p, type, (const char *)desc, strnlen((const char *)desc, descsz));
         if (rc)
             return rc;
     }
