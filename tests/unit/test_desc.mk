@@ -1,0 +1,1 @@
+test_desc_SRCS := hypervisor/arch/x86_64/desc.c

@@ -1,0 +1,1 @@
+test_elf_SRCS := hypervisor/common/elf.c
