@@ -9,7 +9,7 @@
 void serial_init(void);
 void serial_putc(char c);
 int serial_getc(void);
-void machine_halt(void);
+__noreturn void machine_halt(void);
 
 static int loglevel = LOG_INFO;
 static spinlock_t console_lock = SPIN_LOCK_UNLOCKED;
@@ -98,4 +98,5 @@ void panic(const char *fmt, ...)
     printk_lvl(LOG_ERR, "\n");
     va_end(ap);
     machine_halt();
+    __builtin_unreachable();
 }

@@ -35,7 +35,6 @@ extern const uint64_t trap_stub_table[256];
 extern char syscall_entry[], trap_nmi_entry[], trap_df_entry[], trap_mc_entry[];
 
 static struct idt_entry idt[256] __aligned(16);
-static char cpu0_stack[STACK_SIZE] __aligned(STACK_SIZE);
 static char ist_stacks[3][4096] __aligned(16);
 static struct tss64 cpu0_tss __aligned(64);
 static mfn_t zero_gdt_mfn;
@@ -132,9 +131,17 @@ static void syscall_init(void)
  */
 __noreturn void cpu0_init_and_switch(void (*fn)(void))
 {
-    struct cpu_info *ci = (struct cpu_info *)(cpu0_stack + STACK_SIZE - sizeof(*ci));
+    mfn_t alloc_frames_contig(uint64_t n);
+    mfn_t sm = alloc_frames_contig(2 * (STACK_SIZE / PAGE_SIZE));
+    char *stack;
+    struct cpu_info *ci;
     struct { uint16_t limit; uint64_t base; } __packed idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
+    if (mfn_eq(sm, INVALID_MFN))
+        panic("no memory for the boot CPU's stack");
+    /* The stack must be STACK_SIZE-aligned: get_cpu_info() relies on it. */
+    stack = (char *)ROUNDUP((uint64_t)mfn_to_virt(sm), STACK_SIZE);
+    ci = (struct cpu_info *)(stack + STACK_SIZE - sizeof(*ci));
     memset(ci, 0, sizeof(*ci));
     ci->rsp0 = (uint64_t)(&ci->guest_regs + 1);
     ci->cpu_id = 0;

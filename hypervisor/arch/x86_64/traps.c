@@ -14,6 +14,7 @@
 #include <asm/traps.h>
 #include <asm/page.h>
 #include <asm/config.h>
+#include <asm/cpu.h>
 
 struct ex_entry { uint64_t insn, fixup; };
 extern const struct ex_entry __start_ex_table[], __stop_ex_table[];
@@ -150,11 +151,7 @@ static void do_guest_gp(struct vcpu *v, struct guest_regs *regs)
             pv_inject_exception(v, regs, vec, false, 0);
             return;
         }
-    } else if (regs->error_code == 0 && v->kernel_mode &&
-               pv_emulate_privileged_op(v, regs)) {
-        return;
-    } else if (regs->error_code == 0 && !v->kernel_mode &&
-               pv_emulate_privileged_op(v, regs)) {
+    } else if (regs->error_code == 0 && pv_emulate_privileged_op(v, regs)) {
         return;
     }
     pv_inject_exception(v, regs, TRAP_gp_fault, true, regs->error_code);

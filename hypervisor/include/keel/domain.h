@@ -11,6 +11,8 @@
 #include <keel/spinlock.h>
 #include <keel/mm.h>
 #include <public/xen.h>
+#include <public/vcpu.h>
+#include <public/errno.h>
 #include <asm/regs.h>
 
 #define MAX_VCPUS 32          /* XEN_LEGACY_MAX_VCPUS: vcpu_info slots in shared_info */

@@ -29,13 +29,14 @@
 #define NR_CPUS_MAX         16
 
 /* Selectors in the reserved part of the GDT (entry 7168 = selector 0xe000). */
-#define FIRST_RESERVED_GDT_ENTRY 7168
 #define __HYPERVISOR_CS     0xe008
 #define __HYPERVISOR_DS     0xe010
 #define __HYPERVISOR_CS32   0xe018
+#ifndef FLAT_RING3_CS32
 #define FLAT_RING3_CS32     0xe023
-#define FLAT_RING3_DS       0xe02b
 #define FLAT_RING3_CS64     0xe033
+#endif
+#define FLAT_RING3_DS       0xe02b
 #define TSS_SELECTOR        0xe040
 #define LDT_SELECTOR        0xe050
 

@@ -9,8 +9,8 @@
 #define REGS_R15 0
 #define REGS_RAX 80
 #define REGS_RCX 88
-#define REGS_ERROR 120
-#define REGS_VECTOR 128
+#define REGS_VECTOR 120
+#define REGS_ERROR 128
 #define REGS_RIP 136
 #define REGS_CS 144
 #define REGS_RFLAGS 152
@@ -31,7 +31,7 @@
 struct guest_regs {
     uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
     uint64_t rax, rcx, rdx, rsi, rdi;
-    uint64_t error_code, vector;
+    uint64_t vector, error_code;   /* pushed by the stubs: error first, then vector */
     uint64_t rip, cs, rflags, rsp, ss;
 };
 _Static_assert(sizeof(struct guest_regs) == REGS_SIZE, "frame layout");

@@ -1,0 +1,103 @@
+/*
+ * Switching the physical CPU between vCPUs, and the last steps before
+ * returning to a guest: event-upcall delivery and the GS base.  The
+ * running vCPU's registers live in this CPU's cpu_info frame; a vCPU that
+ * is not running keeps them in v->regs.
+ */
+#include <keel/domain.h>
+#include <keel/sched.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+#include <asm/cpu.h>
+
+static void save_segments(struct vcpu *v)
+{
+    asm volatile("movw %%ds, %0; movw %%es, %1; movw %%fs, %2; movw %%gs, %3"
+                 : "=m"(v->ds), "=m"(v->es), "=m"(v->fs), "=m"(v->gs));
+}
+
+static void load_segments(struct vcpu *v)
+{
+    uint64_t hv_gs = rdmsr(MSR_GS_BASE);
+
+    /* The guest's selectors were validated when it loaded them; a stale
+     * one is replaced by null rather than faulting here. */
+    asm volatile("1: movw %0, %%ds\n2:\n"
+                 ".section __ex_table, \"a\"\n.quad 1b, 2b\n.previous"
+                 :: "r"(v->ds));
+    asm volatile("1: movw %0, %%es\n2:\n"
+                 ".section __ex_table, \"a\"\n.quad 1b, 2b\n.previous"
+                 :: "r"(v->es));
+    asm volatile("1: movw %0, %%fs\n2:\n"
+                 ".section __ex_table, \"a\"\n.quad 1b, 2b\n.previous"
+                 :: "r"(v->fs));
+    asm volatile("1: movw %0, %%gs\n2:\n"
+                 ".section __ex_table, \"a\"\n.quad 1b, 2b\n.previous"
+                 :: "r"(v->gs));
+    wrmsr(MSR_GS_BASE, hv_gs);
+    wrmsr(MSR_FS_BASE, v->fs_base);
+}
+
+void context_switch_to(struct vcpu *next)
+{
+    struct cpu_info *ci = get_cpu_info();
+    struct vcpu *prev = ci->curr;
+
+    if (prev) {
+        prev->regs = ci->guest_regs;
+        save_segments(prev);
+        if (prev->runstate.state == RUNSTATE_running)
+            prev->runstate.state = prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable;
+    }
+    ci->guest_regs = next->regs;
+    ci->curr = next;
+    next->runstate.state = RUNSTATE_running;
+    gdt_window_load_guest(ci->cpu_id, next->gdt_frames,
+                          (next->gdt_ents + 511) / 512);
+    load_segments(next);
+    if (next->fpu_ts)
+        stts();
+    else
+        clts();
+    vcpu_load_cr3(next);
+}
+
+/* Deliver a pending, unmasked event upcall (LINUX-PV-ABI.md A.7, C.7). */
+static void deliver_events(struct vcpu *v, struct guest_regs *regs)
+{
+    struct vcpu_info *vi = v->vcpu_info;
+
+    if (!vi->evtchn_upcall_pending || vi->evtchn_upcall_mask || !v->event_callback)
+        return;
+    pv_create_bounce_frame(v, regs, v->event_callback, false, 0, true, false);
+}
+
+/* Called by entry.S with interrupts off, just before the iretq. */
+void prepare_return_to_guest(struct guest_regs *regs)
+{
+    struct vcpu *v;
+
+    for (;;) {
+        v = current;
+        if (!vcpu_runnable(v)) {
+            schedule();
+            continue;
+        }
+        deliver_events(v, regs);
+        if (vcpu_runnable(v))
+            break;
+    }
+    wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
+}
+
+/* Start the first vCPU: build its frame on this CPU's stack and go. */
+void sched_start(void)
+{
+    struct cpu_info *ci = get_cpu_info();
+
+    ci->curr = NULL;
+    schedule();
+    reset_stack_and_return(&ci->guest_regs);
+}

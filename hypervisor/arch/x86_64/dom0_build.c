@@ -1,0 +1,248 @@
+/*
+ * Building dom0 from the first boot module: a 64-bit ELF kernel with Xen
+ * notes, following Xen's start-of-day contract (keel/pv_layout.h,
+ * LINUX-PV-ABI.md A): memory, bootstrap page tables (read-only, pinned
+ * L4), kernel image, initrd, p2m list, start_info, the boot vCPU's
+ * registers.  Runs once at boot on the boot CPU.
+ */
+#include <keel/domain.h>
+#include <keel/pv_mm.h>
+#include <keel/pv_layout.h>
+#include <keel/elf.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <keel/bootinfo.h>
+#include <keel/dom0_build.h>
+#include <public/xen.h>
+#include <public/features.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+
+struct build_ctx {
+    struct domain *d;
+    const struct pv_layout *l;
+};
+
+static void *va_to_hv(const struct build_ctx *c, uint64_t va)
+{
+    uint64_t pfn = pv_layout_pfn(c->l, va);
+    return (char *)mfn_to_virt(c->d->p2m[pfn]) + (va & (PAGE_SIZE - 1));
+}
+
+/* Copy (or zero) bytes into the domain at a virtual address of its bootstrap region. */
+static int copy_to_domain(void *ctx, uint64_t va, const void *src, size_t n)
+{
+    const struct build_ctx *c = ctx;
+
+    if (va < c->l->v_start || va + n > c->l->v_end || va + n < va)
+        return -XEN_EINVAL;
+    while (n) {
+        size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        if (src) {
+            memcpy(va_to_hv(c, va), src, chunk);
+            src = (const char *)src + chunk;
+        } else {
+            memset(va_to_hv(c, va), 0, chunk);
+        }
+        va += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+static int allocate_memory(struct domain *d, uint64_t nr_pages)
+{
+    uint64_t pfn;
+
+    d->p2m = xzalloc_bytes(nr_pages * sizeof(mfn_t));
+    if (!d->p2m)
+        return -XEN_ENOMEM;
+    d->p2m_size = nr_pages;
+    for (pfn = 0; pfn < nr_pages; pfn++) {
+        mfn_t m = alloc_frame();
+        struct page_info *pg;
+        if (mfn_eq(m, INVALID_MFN))
+            return -XEN_ENOMEM;
+        pg = mfn_to_page(m);
+        pg->owner = d->domain_id;
+        pg->flags = PGC_allocated;
+        pg->count = 1;
+        d->p2m[pfn] = m;
+        m2p_set(m, pfn);
+        d->tot_pages++;
+    }
+    d->max_pages = nr_pages;
+    return 0;
+}
+
+/*
+ * Bootstrap tables in the frames at [pt_start, pt_end): L4, then L3s,
+ * L2s and L1s, mapping all of [v_start, v_end) with 4 KiB pages; the
+ * table frames themselves are mapped read-only.
+ */
+static mfn_t build_page_tables(const struct build_ctx *c)
+{
+    const struct pv_layout *l = c->l;
+    const uint64_t upper = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
+    uint64_t next_pt = l->pt_start, va;
+    mfn_t l4m = c->d->p2m[pv_layout_pfn(l, next_pt)];
+    uint64_t *l4 = mfn_to_virt(l4m);
+
+    next_pt += PAGE_SIZE;
+    for (va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
+        uint64_t *e = &l4[L4_IDX(va)], *t;
+        unsigned int level;
+        mfn_t m = c->d->p2m[pv_layout_pfn(l, va)];
+        uint64_t flags = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_RW;
+
+        for (level = 4; level > 1; level--) {
+            if (!(*e & _PAGE_PRESENT)) {
+                *e = mfn_pte(c->d->p2m[pv_layout_pfn(l, next_pt)], upper);
+                next_pt += PAGE_SIZE;
+            }
+            t = mfn_to_virt(pte_mfn(*e));
+            e = &t[(va >> (12 + 9 * (level - 2))) & 511];
+        }
+        if (va >= l->pt_start && va < l->pt_end)
+            flags &= ~_PAGE_RW;
+        *e = mfn_pte(m, flags);
+    }
+    return l4m;
+}
+
+/* Xen's 64-bit hypercall page: 32-byte stubs `mov $nr,%eax; syscall`. */
+static void fill_hypercall_page(uint8_t *p)
+{
+    unsigned int i;
+
+    memset(p, 0xcc, PAGE_SIZE);
+    for (i = 0; i < PAGE_SIZE / 32; i++) {
+        uint8_t *s = p + i * 32;
+        if (i == __HYPERVISOR_iret) {
+            /* push %rcx; push %r11; push %rax; mov $23,%eax; syscall */
+            const uint8_t st[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05 };
+            memcpy(s, st, sizeof(st));
+        } else {
+            /* push %rcx; push %r11; mov $i,%eax; syscall; pop %r11; pop %rcx; ret */
+            const uint8_t st[] = { 0x51, 0x41, 0x53, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05,
+                                   0x41, 0x5b, 0x59, 0xc3 };
+            memcpy(s, st, sizeof(st));
+        }
+    }
+}
+
+static void write_start_info(const struct build_ctx *c, const struct dom0_params *p,
+                             uint64_t initrd_len)
+{
+    struct start_info *si = va_to_hv(c, c->l->start_info);
+    const struct domain *d = c->d;
+
+    memset(si, 0, PAGE_SIZE);
+    memcpy(si->magic, XEN_START_INFO_MAGIC, sizeof(XEN_START_INFO_MAGIC));
+    si->nr_pages = d->tot_pages;
+    si->shared_info = mfn_x(d->shared_info_mfn) << PAGE_SHIFT;
+    si->flags = p->privileged ? (SIF_PRIVILEGED | SIF_INITDOMAIN) : 0;
+    si->pt_base = c->l->pt_start;
+    si->nr_pt_frames = c->l->nr_pt_frames;
+    si->mfn_list = c->l->p2m_start;
+    si->mod_start = initrd_len ? c->l->initrd_start : 0;
+    si->mod_len = initrd_len;
+    /* console.dom0.info_off points at zeroed bytes: Linux reads video_type
+     * even when info_size is 0 (LINUX-PV-ABI.md A.5). */
+    si->console.dom0.info_off = sizeof(*si);
+    si->console.dom0.info_size = 0;
+    memcpy(si->cmd_line, p->cmdline, MIN(strlen(p->cmdline), sizeof(si->cmd_line) - 1));
+}
+
+static int check_features(const struct xen_elf_info *info, bool dom0, char *err, size_t errlen)
+{
+    /* What Keel offers a PV guest (Xen's dom0_features_supported analogue). */
+    const uint32_t offered = (1u << XENFEAT_writable_page_tables) |
+                             (1u << XENFEAT_pae_pgdir_above_4gb) | (1u << XENFEAT_dom0);
+    uint32_t supported = info->features_supported | info->supported_features;
+
+    if (info->features_required & ~offered) {
+        snprintf(err, errlen, "kernel requires unsupported features %#x",
+                 info->features_required & ~offered);
+        return -XEN_EINVAL;
+    }
+    if (dom0 && !(supported & (1u << XENFEAT_dom0))) {
+        snprintf(err, errlen, "kernel does not support dom0 operation (no XENFEAT_dom0)");
+        return -XEN_EINVAL;
+    }
+    return 0;
+}
+
+int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, size_t errlen)
+{
+    struct xen_elf_info info;
+    struct pv_layout_in in = { 0 };
+    struct pv_layout l;
+    struct build_ctx c = { d, &l };
+    struct vcpu *v = d->vcpu[0];
+    uint64_t pfn;
+    mfn_t l4;
+    int rc;
+
+    rc = elf_xen_parse(p->kernel, p->kernel_len, &info);
+    if (rc) {
+        snprintf(err, errlen, "%s", info.err[0] ? info.err : elf_xen_strerror(rc));
+        return rc;
+    }
+    rc = check_features(&info, p->privileged, err, errlen);
+    if (rc)
+        return rc;
+    in.virt_base = info.virt_base;
+    in.virt_kstart = info.virt_kstart;
+    in.virt_kend = info.virt_kend;
+    in.nr_pages = p->nr_pages;
+    in.initrd_len = p->initrd_len;
+    rc = pv_layout_compute(&in, &l);
+    if (rc) {
+        snprintf(err, errlen, rc == -XEN_ENOMEM ?
+                 "%lu pages of memory cannot hold the %lu-page bootstrap region" :
+                 "kernel image bounds are unusable (%lu pages, %lu)",
+                 p->nr_pages, (l.v_end - l.v_start) >> PAGE_SHIFT);
+        return rc;
+    }
+    rc = allocate_memory(d, p->nr_pages);
+    if (rc) {
+        snprintf(err, errlen, "out of memory allocating %lu pages", p->nr_pages);
+        return rc;
+    }
+    rc = elf_xen_load(p->kernel, p->kernel_len, &info, copy_to_domain, &c);
+    if (rc) {
+        snprintf(err, errlen, "loading the kernel image failed (%d)", rc);
+        return rc;
+    }
+    if (info.has_hypercall_page)
+        fill_hypercall_page(va_to_hv(&c, info.hypercall_page & PAGE_MASK));
+    if (p->initrd_len)
+        copy_to_domain(&c, l.initrd_start, p->initrd, p->initrd_len);
+    for (pfn = 0; pfn < d->tot_pages; pfn++)
+        copy_to_domain(&c, l.p2m_start + pfn * 8, &d->p2m[pfn], 8);
+    write_start_info(&c, p, p->initrd_len);
+    l4 = build_page_tables(&c);
+
+    mm_lock_acquire();
+    rc = pv_pin_table(d, l4, PGT_l4);
+    if (!rc)
+        rc = get_page_and_type(l4, d, PGT_l4);    /* the reference CR3 holds */
+    mm_lock_release();
+    if (rc) {
+        snprintf(err, errlen, "bootstrap page tables failed validation (%d)", rc);
+        return rc;
+    }
+    v->guest_table = l4;
+    v->regs.rip = info.virt_entry;
+    v->regs.rsp = l.stack_end;
+    v->regs.rsi = l.start_info;
+    v->regs.cs = FLAT_RING3_CS64;
+    v->regs.ss = FLAT_RING3_DS;
+    v->regs.rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
+    v->online = true;
+    printk("d%u: kernel %lx-%lx entry %lx, %lu pages, bootstrap %lx-%lx, start_info %lx\n",
+           d->domain_id, l.kern_start, l.kern_end, info.virt_entry, d->tot_pages,
+           l.v_start, l.v_end, l.start_info);
+    return 0;
+}

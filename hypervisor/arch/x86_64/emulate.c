@@ -1,0 +1,272 @@
+/*
+ * Emulation of the privileged instructions a PV kernel executes at CPL3
+ * (LINUX-PV-ABI.md C.1-C.6): rdmsr/wrmsr of the segment bases, CR
+ * reads and writes, port I/O, wbinvd, clts, and the forced-emulation
+ * prefix `ud2; .ascii "xen"; cpuid`.  The instruction bytes are fetched
+ * from guest memory with fault recovery and fully bounds-checked; any
+ * form not understood here is left to the caller, which injects #GP/#UD.
+ * Runs for the current vCPU only.
+ */
+#include <keel/domain.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <keel/guest_access.h>
+#include <keel/cpuid_policy.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+#include <asm/page.h>
+
+int pv_set_segment_base(struct vcpu *v, unsigned int which, uint64_t base);
+int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn);
+void pv_fpu_taskswitch(struct vcpu *v, bool set);
+
+struct insn {
+    uint8_t bytes[16];
+    unsigned int len, pos;
+    bool opsize16, rep, rex_w, rex_r, rex_b;
+};
+
+static uint64_t *gpr(struct guest_regs *r, unsigned int n)
+{
+    switch (n & 15) {
+    case 0: return &r->rax;
+    case 1: return &r->rcx;
+    case 2: return &r->rdx;
+    case 3: return &r->rbx;
+    case 4: return &r->rsp;
+    case 5: return &r->rbp;
+    case 6: return &r->rsi;
+    case 7: return &r->rdi;
+    case 8: return &r->r8;
+    case 9: return &r->r9;
+    case 10: return &r->r10;
+    case 11: return &r->r11;
+    case 12: return &r->r12;
+    case 13: return &r->r13;
+    case 14: return &r->r14;
+    default: return &r->r15;
+    }
+}
+
+/* Fetch up to 15 bytes at rip; fewer if the next page is not mapped. */
+static bool fetch_insn(struct guest_regs *regs, struct insn *in)
+{
+    unsigned int n;
+
+    memset(in, 0, sizeof(*in));
+    for (n = 15; n; n--)
+        if (!copy_from_guest(in->bytes, regs->rip, n))
+            break;
+    in->len = n;
+    return n > 0;
+}
+
+static int next_byte(struct insn *in)
+{
+    return in->pos < in->len ? in->bytes[in->pos++] : -1;
+}
+
+static void decode_prefixes(struct insn *in)
+{
+    for (;;) {
+        int b = in->pos < in->len ? in->bytes[in->pos] : -1;
+        if (b == 0x66)
+            in->opsize16 = true;
+        else if (b == 0xf3 || b == 0xf2)
+            in->rep = true;
+        else if (b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36 || b == 0x64 ||
+                 b == 0x65 || b == 0xf0)
+            ;
+        else if (b >= 0x40 && b <= 0x4f) {
+            in->rex_w = b & 8;
+            in->rex_r = b & 4;
+            in->rex_b = b & 1;
+            in->pos++;
+            return;          /* REX must be last */
+        } else
+            return;
+        in->pos++;
+    }
+}
+
+static bool emulate_rdmsr(struct vcpu *v, struct guest_regs *regs)
+{
+    uint64_t val;
+
+    switch ((uint32_t)regs->rcx) {
+    case MSR_FS_BASE: val = v->fs_base; break;
+    case MSR_GS_BASE: val = v->gs_base_kernel; break;
+    case MSR_SHADOW_GS_BASE: val = v->gs_base_user; break;
+    case MSR_EFER: val = rdmsr(MSR_EFER); break;
+    default:
+        gdprintk("d%u: rdmsr %lx refused\n", v->domain->domain_id, regs->rcx & 0xffffffff);
+        return false;
+    }
+    regs->rax = (uint32_t)val;
+    regs->rdx = val >> 32;
+    return true;
+}
+
+static bool emulate_wrmsr(struct vcpu *v, struct guest_regs *regs)
+{
+    uint64_t val = (regs->rdx << 32) | (uint32_t)regs->rax;
+
+    switch ((uint32_t)regs->rcx) {
+    case MSR_FS_BASE: return pv_set_segment_base(v, SEGBASE_FS, val) == 0;
+    case MSR_GS_BASE: return pv_set_segment_base(v, SEGBASE_GS_KERNEL, val) == 0;
+    case MSR_SHADOW_GS_BASE: return pv_set_segment_base(v, SEGBASE_GS_USER, val) == 0;
+    case MSR_EFER: return val == rdmsr(MSR_EFER);
+    default:
+        gdprintk("d%u: wrmsr %lx refused\n", v->domain->domain_id, regs->rcx & 0xffffffff);
+        return false;
+    }
+}
+
+#define GUEST_CR4_MASK (X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+static bool read_cr(struct vcpu *v, unsigned int cr, uint64_t *val)
+{
+    switch (cr) {
+    case 0: *val = (read_cr0() & ~X86_CR0_TS) | (v->fpu_ts ? X86_CR0_TS : 0); return true;
+    case 2: *val = v->vcpu_info->arch.cr2; return true;
+    case 3: *val = mfn_x(v->kernel_mode ? v->guest_table : v->guest_table_user) << PAGE_SHIFT;
+            return true;
+    case 4: *val = v->cr4_shadow; return true;
+    default: return false;
+    }
+}
+
+static bool write_cr(struct vcpu *v, unsigned int cr, uint64_t val)
+{
+    switch (cr) {
+    case 0:
+        /* Only TS may change (Xen: "Attempt to change unmodifiable CR0 flags"). */
+        if ((val ^ read_cr0()) & ~X86_CR0_TS)
+            return false;
+        pv_fpu_taskswitch(v, val & X86_CR0_TS);
+        return true;
+    case 2:
+        v->vcpu_info->arch.cr2 = val;
+        return true;
+    case 3:
+        return pv_new_guest_cr3(v, _mfn((val & PADDR_MASK) >> PAGE_SHIFT)) == 0;
+    case 4:
+        /* Accept and filter, as a PV kernel toggles bits it cannot own. */
+        v->cr4_shadow = (val & GUEST_CR4_MASK) | X86_CR4_PAE;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Xen's iopl_ok: the guest kernel acts as ring 1, user as ring 3. */
+static bool iopl_ok(const struct vcpu *v)
+{
+    return v->iopl >= (v->kernel_mode ? 1u : 3u);
+}
+
+/*
+ * Port I/O from a guest that may do I/O: no domain has real access to a
+ * port yet, so reads return all ones and writes are dropped, as Xen does
+ * for ports a domain has no right to (guest_io_read).
+ */
+static bool emulate_io(struct vcpu *v, struct guest_regs *regs, int op, struct insn *in)
+{
+    unsigned int size = (op & 1) ? (in->opsize16 ? 2 : 4) : 1;
+    bool is_in = (op & 0xf6) == 0xe4 || op == 0xec || op == 0xed;
+    int port;
+
+    if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) {
+        if ((port = next_byte(in)) < 0)
+            return false;
+    } else {
+        port = (uint16_t)regs->rdx;
+    }
+    if (!iopl_ok(v))
+        return false;
+    (void)port;
+    if (is_in) {
+        if (size == 4)
+            regs->rax = 0xffffffffUL;
+        else
+            regs->rax |= (size == 2) ? 0xffffUL : 0xffUL;
+    }
+    return true;
+}
+
+bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
+{
+    struct insn in;
+    int op, modrm;
+    uint64_t val;
+
+    if (!fetch_insn(regs, &in))
+        return false;
+    decode_prefixes(&in);
+    op = next_byte(&in);
+    switch (op) {
+    case 0xe4: case 0xe5: case 0xe6: case 0xe7:
+    case 0xec: case 0xed: case 0xee: case 0xef:
+        if (in.rep || !emulate_io(v, regs, op, &in))
+            return false;
+        break;
+    case 0x0f:
+        if (!v->kernel_mode)
+            return false;
+        op = next_byte(&in);
+        switch (op) {
+        case 0x06:                        /* clts */
+            pv_fpu_taskswitch(v, false);
+            break;
+        case 0x08: case 0x09:             /* invd, wbinvd: nothing to do */
+            break;
+        case 0x30:
+            if (!emulate_wrmsr(v, regs))
+                return false;
+            break;
+        case 0x32:
+            if (!emulate_rdmsr(v, regs))
+                return false;
+            break;
+        case 0x20: case 0x22:             /* mov cr, reg / mov reg, cr */
+            if ((modrm = next_byte(&in)) < 0 || (modrm & 0xc0) != 0xc0)
+                return false;
+            if (op == 0x20) {
+                if (!read_cr(v, ((modrm >> 3) & 7) | (in.rex_r ? 8 : 0), &val))
+                    return false;
+                *gpr(regs, (modrm & 7) | (in.rex_b ? 8 : 0)) = val;
+            } else {
+                val = *gpr(regs, (modrm & 7) | (in.rex_b ? 8 : 0));
+                if (!write_cr(v, ((modrm >> 3) & 7) | (in.rex_r ? 8 : 0), val))
+                    return false;
+            }
+            break;
+        default:
+            return false;
+        }
+        break;
+    default:
+        return false;
+    }
+    regs->rip += in.pos;
+    return true;
+}
+
+/* `ud2; .ascii "xen"; cpuid`: CPUID through the PV policy (C.1). */
+bool pv_emulate_forced_invalid_op(struct vcpu *v, struct guest_regs *regs)
+{
+    static const uint8_t sig[7] = { 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2 };
+    uint8_t b[7];
+    struct cpuid_regs r;
+
+    if (copy_from_guest(b, regs->rip, sizeof(b)) || memcmp(b, sig, sizeof(sig)))
+        return false;
+    cpuid_count((uint32_t)regs->rax, (uint32_t)regs->rcx, &r.a, &r.b, &r.c, &r.d);
+    cpuid_policy_apply((uint32_t)regs->rax, (uint32_t)regs->rcx, &r, v->domain->is_privileged);
+    regs->rax = r.a;
+    regs->rbx = r.b;
+    regs->rcx = r.c;
+    regs->rdx = r.d;
+    regs->rip += sizeof(sig);
+    return true;
+}

@@ -1,0 +1,31 @@
+/*
+ * External interrupts.  None are enabled yet (timers and IPIs come with
+ * the time/SMP work); anything that arrives is logged and ignored.
+ */
+#include <keel/console.h>
+#include <asm/regs.h>
+#include <asm/processor.h>
+
+void do_irq(struct guest_regs *regs)
+{
+    gdprintk("spurious interrupt, vector %lu\n", regs->vector);
+}
+
+/*
+ * The legacy 8259 PICs: the BIOS leaves IRQ 0-7 on vectors 8-15, which
+ * are exception vectors in long mode.  Remap them to 0x20-0x2f and mask
+ * every line; the hypervisor uses the local APIC when it needs interrupts.
+ */
+void pic_disable(void)
+{
+    outb(0x20, 0x11);
+    outb(0xa0, 0x11);
+    outb(0x21, 0x20);
+    outb(0xa1, 0x28);
+    outb(0x21, 0x04);
+    outb(0xa1, 0x02);
+    outb(0x21, 0x01);
+    outb(0xa1, 0x01);
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+}

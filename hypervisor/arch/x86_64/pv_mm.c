@@ -1,0 +1,630 @@
+/*
+ * The PV MMU, after Xen's model (xen/arch/x86/mm.c):
+ *
+ *  - every guest frame has a general reference count and a type
+ *    (writable, L1..L4, segment descriptors) with a type count; the type
+ *    changes only while the type count is zero;
+ *  - a writable mapping holds a `writable` type reference, so a frame that
+ *    is a page table can never be mapped writable, and a frame mapped
+ *    writable can never become a page table;
+ *  - a page table is validated (every entry checked and referenced) when
+ *    it first takes its type, and devalidated when the last type
+ *    reference goes;
+ *  - an entry pointing at a table of its own level (a "linear" mapping)
+ *    is accepted read-only only;
+ *  - the hypervisor's L4 slots 256-271 are written by the hypervisor into
+ *    every validated L4 and guest updates of them are refused;
+ *  - superpages (PSE in L2/L3), global and cache-control bits in upper
+ *    levels are refused.
+ *
+ * Locking: mm_lock (one lock for now) protects all counts, types and the
+ * hypervisor's writes to guest page tables.  Guest page tables are edited
+ * with atomic exchanges because the CPU sets A/D bits concurrently.
+ */
+#include <keel/pv_mm.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <keel/guest_access.h>
+#include <keel/spinlock.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+
+static spinlock_t mm_lock = SPIN_LOCK_UNLOCKED;
+
+void mm_lock_acquire(void)
+{
+    spin_lock(&mm_lock);
+}
+
+void mm_lock_release(void)
+{
+    spin_unlock(&mm_lock);
+}
+
+/* Bits refused in entries, from Xen's BASE_DISALLOW_MASK: PWT, PCD, PSE, G
+ * in L2-L4; nothing but the frame address range in L1. */
+#define UPPER_DISALLOW (_PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL)
+#define L1_DISALLOW 0UL
+
+static bool is_hv_l4_slot(unsigned int slot)
+{
+    return slot >= HV_SLOT_FIRST && slot <= HV_SLOT_LAST;
+}
+
+bool frame_is_io(mfn_t mfn)
+{
+    return !mfn_valid(mfn) || mfn_to_page(mfn)->owner == DOMID_IO;
+}
+
+bool get_page(struct page_info *pg, struct domain *d)
+{
+    if (pg->owner != d->domain_id || !(pg->flags & PGC_allocated) || pg->count == ~0u)
+        return false;
+    pg->count++;
+    return true;
+}
+
+void put_page(struct page_info *pg)
+{
+    BUG_ON(pg->count == 0);
+    pg->count--;
+}
+
+static int validate_table(mfn_t mfn, unsigned int level, struct domain *d);
+static void devalidate_table(mfn_t mfn, unsigned int level, struct domain *d);
+
+static unsigned int level_type(unsigned int level)
+{
+    return PGT_l1 + level - 1;
+}
+
+/*
+ * Take a type reference.  Changing to a page-table type validates the
+ * contents first; a failed validation leaves the frame as it was.
+ */
+int get_page_type(struct page_info *pg, unsigned int type, struct domain *d)
+{
+    int rc;
+
+    if (pg->type_count) {
+        if (pg->type != type)
+            return -XEN_EINVAL;
+        if (pg->type_count == ~0u)
+            return -XEN_EOVERFLOW;
+        pg->type_count++;
+        return 0;
+    }
+    if (type >= PGT_l1 && type <= PGT_l4) {
+        /* No stale writable TLB entry may survive the change to a table. */
+        flush_tlb_local();
+        pg->type = (uint8_t)type;
+        pg->type_count = 1;
+        rc = validate_table(page_to_mfn(pg), type - PGT_l1 + 1, d);
+        if (rc) {
+            pg->type = PGT_none;
+            pg->type_count = 0;
+            return rc;
+        }
+        pg->flags |= PGC_validated;
+        return 0;
+    }
+    if (type == PGT_seg_desc) {
+        int validate_seg_desc_page(mfn_t mfn);
+        flush_tlb_local();
+        rc = validate_seg_desc_page(page_to_mfn(pg));
+        if (rc)
+            return rc;
+    }
+    pg->type = (uint8_t)type;
+    pg->type_count = 1;
+    return 0;
+}
+
+void put_page_type(struct page_info *pg, struct domain *d)
+{
+    BUG_ON(pg->type_count == 0);
+    if (--pg->type_count)
+        return;
+    if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && (pg->flags & PGC_validated)) {
+        pg->flags &= ~PGC_validated;
+        devalidate_table(page_to_mfn(pg), pg->type - PGT_l1 + 1, d);
+    }
+    pg->type = PGT_none;
+}
+
+int get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
+{
+    struct page_info *pg;
+    int rc;
+
+    if (!mfn_valid(mfn))
+        return -XEN_EINVAL;
+    pg = mfn_to_page(mfn);
+    if (!get_page(pg, d))
+        return -XEN_EINVAL;
+    rc = get_page_type(pg, type, d);
+    if (rc)
+        put_page(pg);
+    return rc;
+}
+
+void put_page_and_type(mfn_t mfn, struct domain *d)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+    put_page_type(pg, d);
+    put_page(pg);
+}
+
+/* ---- entries ---- */
+
+static int get_page_from_l1e(uint64_t e, struct domain *pg_owner)
+{
+    mfn_t mfn = pte_mfn(e);
+
+    if (!(e & _PAGE_PRESENT))
+        return 0;
+    if (e & L1_DISALLOW)
+        return -XEN_EINVAL;
+    if (frame_is_io(mfn))
+        return pg_owner->is_privileged ? 0 : -XEN_EPERM;
+    if (e & _PAGE_RW)
+        return get_page_and_type(mfn, pg_owner, PGT_writable);
+    return get_page(mfn_to_page(mfn), pg_owner) ? 0 : -XEN_EINVAL;
+}
+
+static void put_page_from_l1e(uint64_t e)
+{
+    mfn_t mfn = pte_mfn(e);
+    struct page_info *pg;
+
+    if (!(e & _PAGE_PRESENT) || frame_is_io(mfn))
+        return;
+    pg = mfn_to_page(mfn);
+    if (e & _PAGE_RW) {
+        put_page_type(pg, NULL);
+        /* The writable mapping is gone: make sure no CPU still caches it
+         * before the frame can become a page table (get_page_type flushes
+         * too; this keeps the rule simple). */
+    }
+    put_page(pg);
+}
+
+/* Entry of an L2/L3/L4 table at `level` pointing at the next level down. */
+/*
+ * A table may map itself read-only (a recursive/linear mapping, as Xen
+ * allows): no reference is taken for it, so it cannot pin itself.
+ * Linear links between different tables are refused (Xen made them
+ * optional after XSA-240 because chains of them defeat the type rules).
+ */
+static bool is_self_linear(uint64_t e, mfn_t self)
+{
+    return mfn_eq(pte_mfn(e), self) && !(e & _PAGE_RW);
+}
+
+static int get_page_from_upper(uint64_t e, unsigned int level, struct domain *d, mfn_t self)
+{
+    mfn_t mfn = pte_mfn(e);
+
+    if (!(e & _PAGE_PRESENT))
+        return 0;
+    if (e & UPPER_DISALLOW)
+        return -XEN_EINVAL;
+    if (is_self_linear(e, self))
+        return 0;
+    return get_page_and_type(mfn, d, level_type(level - 1));
+}
+
+static void put_page_from_upper(uint64_t e, struct domain *d, mfn_t self)
+{
+    if (!(e & _PAGE_PRESENT) || is_self_linear(e, self))
+        return;
+    put_page_and_type(pte_mfn(e), d);
+}
+
+static int get_entry(uint64_t e, unsigned int level, struct domain *d, mfn_t self)
+{
+    return level == 1 ? get_page_from_l1e(e, d) : get_page_from_upper(e, level, d, self);
+}
+
+static void put_entry(uint64_t e, unsigned int level, struct domain *d, mfn_t self)
+{
+    if (level == 1)
+        put_page_from_l1e(e);
+    else
+        put_page_from_upper(e, d, self);
+}
+
+static bool guest_slot(unsigned int level, unsigned int i)
+{
+    return level != 4 || !is_hv_l4_slot(i);
+}
+
+static int validate_table(mfn_t mfn, unsigned int level, struct domain *d)
+{
+    uint64_t *t = mfn_to_virt(mfn);
+    unsigned int i;
+    int rc;
+
+    for (i = 0; i < 512; i++) {
+        if (!guest_slot(level, i))
+            continue;
+        rc = get_entry(t[i], level, d, mfn);
+        if (rc) {
+            gdprintk("d%u: L%u %lx entry %u (%lx) refused: %d\n", d->domain_id, level,
+                     mfn_x(mfn), i, t[i], rc);
+            while (i--)
+                if (guest_slot(level, i))
+                    put_entry(t[i], level, d, mfn);
+            return rc;
+        }
+    }
+    if (level == 4)
+        mm_fill_hypervisor_slots(t);
+    return 0;
+}
+
+static void devalidate_table(mfn_t mfn, unsigned int level, struct domain *d)
+{
+    uint64_t *t = mfn_to_virt(mfn);
+    unsigned int i;
+
+    for (i = 0; i < 512; i++)
+        if (guest_slot(level, i))
+            put_entry(t[i], level, d, mfn);
+}
+
+/*
+ * Change one entry of a validated table: take references for the new
+ * entry, swap it in atomically, drop the old entry's references.
+ * preserve_ad keeps the A/D bits the CPU set in the old entry.
+ */
+static int mod_entry(uint64_t *pe, uint64_t nv, unsigned int level, struct domain *d,
+                     struct domain *pg_owner, bool preserve_ad)
+{
+    mfn_t self = virt_to_mfn((void *)((uint64_t)pe & PAGE_MASK));
+    uint64_t ov;
+    int rc;
+
+    if (level == 4 && !guest_slot(4, (unsigned int)(((uint64_t)pe & 4095) / 8)))
+        return -XEN_EINVAL;
+    if (level == 1)
+        rc = get_page_from_l1e(nv, pg_owner);
+    else
+        rc = get_page_from_upper(nv, level, d, self);
+    if (rc)
+        return rc;
+    ov = __atomic_load_n(pe, __ATOMIC_RELAXED);
+    if (preserve_ad) {
+        uint64_t want;
+        do {
+            want = nv | (ov & (_PAGE_ACCESSED | _PAGE_DIRTY));
+        } while (!__atomic_compare_exchange_n(pe, &ov, want, false, __ATOMIC_SEQ_CST,
+                                              __ATOMIC_RELAXED));
+    } else {
+        ov = __atomic_exchange_n(pe, nv, __ATOMIC_SEQ_CST);
+    }
+    put_entry(ov, level, level == 1 ? pg_owner : d, self);
+    return 0;
+}
+
+/* ---- base pointers and pinning ---- */
+
+int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn)
+{
+    struct domain *d = v->domain;
+    mfn_t old = v->guest_table;
+    int rc;
+
+    mm_lock_acquire();
+    rc = get_page_and_type(mfn, d, PGT_l4);
+    if (!rc) {
+        v->guest_table = mfn;
+        if (!mfn_eq(old, INVALID_MFN))
+            put_page_and_type(old, d);
+    }
+    mm_lock_release();
+    if (!rc && v->kernel_mode)
+        vcpu_load_cr3(v);
+    return rc;
+}
+
+static int new_user_baseptr(struct vcpu *v, mfn_t mfn)
+{
+    struct domain *d = v->domain;
+    mfn_t old = v->guest_table_user;
+    int rc = 0;
+
+    mm_lock_acquire();
+    if (mfn_x(mfn) != 0)
+        rc = get_page_and_type(mfn, d, PGT_l4);
+    if (!rc) {
+        v->guest_table_user = mfn_x(mfn) ? mfn : INVALID_MFN;
+        if (!mfn_eq(old, INVALID_MFN))
+            put_page_and_type(old, d);
+    }
+    mm_lock_release();
+    if (!rc && !v->kernel_mode)
+        vcpu_load_cr3(v);
+    return rc;
+}
+
+int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type)
+{
+    struct page_info *pg;
+    int rc;
+
+    if (!mfn_valid(mfn))
+        return -XEN_EINVAL;
+    pg = mfn_to_page(mfn);
+    if (pg->owner != d->domain_id)
+        return -XEN_EINVAL;
+    if (pg->flags & PGC_pinned)
+        return -XEN_EINVAL;      /* Xen: "mfn already pinned" */
+    rc = get_page_and_type(mfn, d, type);
+    if (!rc)
+        pg->flags |= PGC_pinned;
+    return rc;
+}
+
+static int unpin_table(struct domain *d, mfn_t mfn)
+{
+    struct page_info *pg;
+
+    if (!mfn_valid(mfn))
+        return -XEN_EINVAL;
+    pg = mfn_to_page(mfn);
+    if (pg->owner != d->domain_id || !(pg->flags & PGC_pinned))
+        return -XEN_EINVAL;
+    pg->flags &= ~PGC_pinned;
+    put_page_and_type(mfn, d);
+    return 0;
+}
+
+/* ---- walking the current address space ---- */
+
+/* Find the L1 entry mapping va in the vCPU's current L4, or NULL. */
+static uint64_t *guest_l1e(struct vcpu *v, uint64_t va)
+{
+    mfn_t m = v->kernel_mode ? v->guest_table : v->guest_table_user;
+    uint64_t *t, e;
+    unsigned int level;
+
+    if (!is_canonical(va) || is_hypervisor_va(va))
+        return NULL;
+    t = mfn_to_virt(m);
+    for (level = 4; level > 1; level--) {
+        unsigned int shift = 12 + 9 * (level - 1);
+        e = t[(va >> shift) & 511];
+        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE) || !mfn_valid(pte_mfn(e)))
+            return NULL;
+        t = mfn_to_virt(pte_mfn(e));
+    }
+    /* The table reached through validated entries is a validated L1,
+     * unless a linear mapping made us walk a higher-level table. */
+    if (mfn_to_page(virt_to_mfn(t))->type != PGT_l1)
+        return NULL;
+    return &t[L1_IDX(va)];
+}
+
+static int flush_for(struct vcpu *v, uint64_t va, uint64_t flags)
+{
+    (void)v;
+    switch (flags & UVMF_FLUSHTYPE_MASK) {
+    case UVMF_INVLPG:
+        invlpg(va);
+        break;
+    case UVMF_TLB_FLUSH:
+        flush_tlb_local();
+        break;
+    }
+    return 0;
+}
+
+static long update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val, uint64_t flags,
+                              struct domain *pg_owner)
+{
+    uint64_t *pl1e;
+    int rc;
+
+    mm_lock_acquire();
+    pl1e = guest_l1e(v, va);
+    rc = pl1e ? mod_entry(pl1e, val, 1, v->domain, pg_owner, false) : -XEN_EINVAL;
+    mm_lock_release();
+    if (rc)
+        return rc;
+    if ((flags & ~UVMF_FLUSHTYPE_MASK) && (flags & ~UVMF_FLUSHTYPE_MASK) != UVMF_ALL &&
+        !guest_range_ok(flags & ~UVMF_FLUSHTYPE_MASK, 1))
+        return -XEN_EFAULT;
+    return flush_for(v, va, flags);
+}
+
+long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
+{
+    struct vcpu *v = current;
+    return update_va_mapping(v, va, val, flags, v->domain);
+}
+
+long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
+                                      uint64_t domid)
+{
+    struct vcpu *v = current;
+    struct domain *fd;
+
+    if (!v->domain->is_privileged)
+        return -XEN_EPERM;
+    fd = domain_lookup((domid_t)domid);
+    if (!fd)
+        return -XEN_ESRCH;
+    return update_va_mapping(v, va, val, flags, fd);
+}
+
+/* ---- mmu_update ---- */
+
+static int mmu_normal_update(struct domain *d, struct domain *pg_owner, uint64_t ptr,
+                             uint64_t val, bool preserve_ad)
+{
+    mfn_t mfn = _mfn(ptr >> PAGE_SHIFT);
+    struct page_info *pg;
+    uint64_t *pe;
+    int rc;
+
+    if (!mfn_valid(mfn))
+        return -XEN_EINVAL;
+    pg = mfn_to_page(mfn);
+    if (pg->owner != d->domain_id || !(pg->flags & PGC_allocated))
+        return -XEN_EINVAL;
+    pe = (uint64_t *)((char *)mfn_to_virt(mfn) + (ptr & (PAGE_SIZE - 8)));
+    if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && pg->type_count)
+        return mod_entry(pe, val, pg->type - PGT_l1 + 1, d, pg_owner, preserve_ad);
+    /* Not a page table: a checked plain write needs the writable type. */
+    rc = get_page_type(pg, PGT_writable, d);
+    if (rc)
+        return rc;
+    __atomic_store_n(pe, val, __ATOMIC_SEQ_CST);
+    put_page_type(pg, d);
+    return 0;
+}
+
+static int mmu_machphys_update(struct domain *d, uint64_t ptr, uint64_t val)
+{
+    mfn_t mfn = _mfn(ptr >> PAGE_SHIFT);
+
+    if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner != d->domain_id)
+        return -XEN_EINVAL;
+    m2p_set(mfn, val);
+    return 0;
+}
+
+static struct domain *get_pg_owner(struct domain *d, uint64_t foreigndom)
+{
+    domid_t id = (domid_t)foreigndom;
+
+    if (id == DOMID_SELF || id == d->domain_id)
+        return d;
+    if (!d->is_privileged)
+        return NULL;
+    return domain_lookup(id);
+}
+
+#define MMU_BATCH_MAX 4096u   /* per call; larger counts are processed in chunks */
+
+long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
+{
+    struct domain *d = current->domain, *pg_owner;
+    struct mmu_update req;
+    uint64_t i;
+    long rc = 0;
+
+    if (count > (1UL << 31))
+        return -XEN_EINVAL;
+    pg_owner = get_pg_owner(d, foreigndom);
+    if (!pg_owner)
+        return (domid_t)foreigndom >= DOMID_FIRST_RESERVED || !d->is_privileged ? -XEN_EPERM
+                                                                               : -XEN_ESRCH;
+    for (i = 0; i < count; i++) {
+        if (copy_from_guest(&req, ureqs + i * sizeof(req), sizeof(req))) {
+            rc = -XEN_EFAULT;
+            break;
+        }
+        mm_lock_acquire();
+        switch (req.ptr & 3) {
+        case MMU_NORMAL_PT_UPDATE:
+            rc = mmu_normal_update(d, pg_owner, req.ptr & ~3UL, req.val, false);
+            break;
+        case MMU_PT_UPDATE_PRESERVE_AD:
+            rc = mmu_normal_update(d, pg_owner, req.ptr & ~3UL, req.val, true);
+            break;
+        case MMU_MACHPHYS_UPDATE:
+            rc = mmu_machphys_update(pg_owner, req.ptr, req.val);
+            break;
+        default:
+            rc = -XEN_ENOSYS;
+        }
+        mm_lock_release();
+        if (rc)
+            break;
+    }
+    if (pdone && copy_to_guest(pdone, &(uint32_t){ (uint32_t)i }, sizeof(uint32_t)))
+        rc = rc ? rc : -XEN_EFAULT;
+    return rc;
+}
+
+/* ---- mmuext_op ---- */
+
+static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
+{
+    struct domain *d = v->domain;
+    mfn_t mfn = _mfn(op->arg1.mfn);
+    int rc;
+
+    switch (op->cmd) {
+    case MMUEXT_PIN_L1_TABLE:
+    case MMUEXT_PIN_L2_TABLE:
+    case MMUEXT_PIN_L3_TABLE:
+    case MMUEXT_PIN_L4_TABLE:
+        mm_lock_acquire();
+        rc = pv_pin_table(d, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE);
+        mm_lock_release();
+        return rc;
+    case MMUEXT_UNPIN_TABLE:
+        mm_lock_acquire();
+        rc = unpin_table(d, mfn);
+        mm_lock_release();
+        return rc;
+    case MMUEXT_NEW_BASEPTR:
+        if (!v->kernel_mode)
+            return -XEN_EINVAL;
+        return pv_new_guest_cr3(v, mfn);
+    case MMUEXT_NEW_USER_BASEPTR:
+        return new_user_baseptr(v, mfn);
+    case MMUEXT_TLB_FLUSH_LOCAL:
+    case MMUEXT_TLB_FLUSH_MULTI:
+    case MMUEXT_TLB_FLUSH_ALL:
+        flush_tlb_local();
+        return 0;
+    case MMUEXT_INVLPG_LOCAL:
+    case MMUEXT_INVLPG_MULTI:
+    case MMUEXT_INVLPG_ALL:
+        if (is_canonical(op->arg1.linear_addr))
+            invlpg(op->arg1.linear_addr);
+        return 0;
+    case MMUEXT_SET_LDT:
+        if (op->arg2.nr_ents > 8192 || (op->arg1.linear_addr & (PAGE_SIZE - 1)) ||
+            (op->arg2.nr_ents && !guest_range_ok(op->arg1.linear_addr,
+                                                 (uint64_t)op->arg2.nr_ents * 8)))
+            return -XEN_EINVAL;
+        if (op->arg2.nr_ents)
+            return -XEN_ENOSYS;     /* LDTs are not implemented yet */
+        v->ldt_base = 0;
+        v->ldt_ents = 0;
+        return 0;
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreigndom)
+{
+    struct vcpu *v = current;
+    struct mmuext_op op;
+    uint64_t i;
+    long rc = 0;
+
+    if (count > (1UL << 31))
+        return -XEN_EINVAL;
+    if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != v->domain->domain_id)
+        return -XEN_EPERM;
+    for (i = 0; i < count; i++) {
+        if (copy_from_guest(&op, uops + i * sizeof(op), sizeof(op))) {
+            rc = -XEN_EFAULT;
+            break;
+        }
+        rc = do_one_mmuext(v, &op);
+        if (rc)
+            break;
+    }
+    if (pdone && copy_to_guest(pdone, &(uint32_t){ (uint32_t)i }, sizeof(uint32_t)))
+        rc = rc ? rc : -XEN_EFAULT;
+    return rc;
+}

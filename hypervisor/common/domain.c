@@ -1,0 +1,124 @@
+/*
+ * Domain and vCPU life cycle.  Locking: domain_list_lock protects the
+ * list; d->lock protects d->state.  Crashing a domain never touches
+ * another one; dom0's end ends the machine, as Xen's hardware domain.
+ */
+#include <keel/domain.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <keel/sched.h>
+#include <public/sched.h>
+
+struct domain *dom0;
+struct domain *domain_list;
+static spinlock_t domain_list_lock = SPIN_LOCK_UNLOCKED;
+
+struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus,
+                             bool privileged)
+{
+    struct domain *d = xzalloc(struct domain);
+    mfn_t si;
+
+    if (!d)
+        return NULL;
+    si = alloc_frame();
+    if (mfn_eq(si, INVALID_MFN)) {
+        xfree(d);
+        return NULL;
+    }
+    d->domain_id = id;
+    memcpy(d->name, name, MIN(strlen(name), sizeof(d->name) - 1));
+    d->is_privileged = privileged;
+    d->max_vcpus = MIN(max_vcpus, (unsigned int)MAX_VCPUS);
+    spin_lock_init(&d->lock);
+    /* shared_info: a hypervisor page the domain may map (Xen's xenheap page
+     * shared with the guest).  It counts as the domain's, not in tot_pages. */
+    d->shared_info_mfn = si;
+    d->shared_info = mfn_to_virt(si);
+    mfn_to_page(si)->owner = id;
+    mfn_to_page(si)->flags = PGC_allocated | PGC_xen_heap;
+    mfn_to_page(si)->count = 1;
+    spin_lock(&domain_list_lock);
+    d->next = domain_list;
+    domain_list = d;
+    spin_unlock(&domain_list_lock);
+    return d;
+}
+
+struct domain *domain_lookup(domid_t id)
+{
+    struct domain *d;
+
+    if (id == DOMID_SELF)
+        return current->domain;
+    spin_lock(&domain_list_lock);
+    for (d = domain_list; d; d = d->next)
+        if (d->domain_id == id)
+            break;
+    spin_unlock(&domain_list_lock);
+    return d;
+}
+
+struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+    struct vcpu *v;
+    unsigned int i;
+
+    if (id >= d->max_vcpus || d->vcpu[id])
+        return NULL;
+    v = xzalloc(struct vcpu);
+    if (!v)
+        return NULL;
+    v->domain = d;
+    v->vcpu_id = id;
+    v->kernel_mode = true;
+    v->guest_table = INVALID_MFN;
+    v->guest_table_user = INVALID_MFN;
+    v->vcpu_info_mfn = INVALID_MFN;
+    v->vcpu_info = &d->shared_info->vcpu_info[id];
+    v->vcpu_info->evtchn_upcall_mask = 1;
+    for (i = 0; i < GUEST_GDT_FRAMES; i++)
+        v->gdt_frames[i] = INVALID_MFN;
+    v->cr4_shadow = (1UL << 5) | (1UL << 9) | (1UL << 10);  /* PAE, OSFXSR, OSXMMEXCPT */
+    v->runstate.state = RUNSTATE_offline;
+    d->vcpu[id] = v;
+    return v;
+}
+
+static const char *const shutdown_names[] = {
+    "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
+};
+
+static const char *reason_name(unsigned int r)
+{
+    return r < ARRAY_SIZE(shutdown_names) ? shutdown_names[r] : "unknown";
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    unsigned int i;
+
+    spin_lock(&d->lock);
+    if (d->state != DOM_RUNNING) {
+        spin_unlock(&d->lock);
+        return;
+    }
+    d->state = DOM_SHUTDOWN;
+    d->shutdown_reason = reason;
+    for (i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i])
+            d->vcpu[i]->online = false;
+    spin_unlock(&d->lock);
+    printk("domain %u (%s) shut down: %s (%u)\n", d->domain_id, d->name,
+           reason_name(reason), reason);
+    if (d == dom0)
+        machine_power_off(reason);
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+    if (d->state != DOM_RUNNING)
+        return;
+    printk("domain %u (%s) crashed: %s\n", d->domain_id, d->name, why);
+    domain_shutdown(d, SHUTDOWN_crash);
+}

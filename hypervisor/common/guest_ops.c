@@ -1,0 +1,172 @@
+/*
+ * console_io, sched_op and vcpu_op: copy in, validate, act on the
+ * current domain or vCPU.  No locks beyond those of the callees.
+ */
+#include <keel/hypercall.h>
+#include <keel/domain.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <keel/guest_access.h>
+#include <keel/sched.h>
+#include <keel/pv_mm.h>
+#include <public/sched.h>
+#include <public/vcpu.h>
+
+#define CONSOLE_CHUNK 128
+
+static long con_write(uint64_t buffer, uint64_t count)
+{
+    char buf[CONSOLE_CHUNK + 8];
+    struct domain *d = current->domain;
+
+    while (count) {
+        size_t n = MIN(count, (uint64_t)CONSOLE_CHUNK);
+        if (copy_from_guest(buf, buffer, n))
+            return -XEN_EFAULT;
+        if (d->is_privileged) {
+            console_guest_write(buf, n);
+        } else {
+            /* domU output is tagged with its name, like Xen's "(d1) ". */
+            char line[CONSOLE_CHUNK + 80];
+            int m = snprintf(line, sizeof(line), "(d%u) %.*s", d->domain_id, (int)n, buf);
+            console_guest_write(line, (size_t)MIN(m, (int)sizeof(line) - 1));
+        }
+        buffer += n;
+        count -= n;
+    }
+    return 0;
+}
+
+static long con_read(uint64_t buffer, uint64_t count)
+{
+    char buf[CONSOLE_CHUNK];
+    long total = 0;
+    int c;
+
+    if (!current->domain->is_privileged)
+        return -XEN_EPERM;
+    while ((uint64_t)total < count) {
+        size_t n = 0;
+        while (n < sizeof(buf) && (uint64_t)total + n < count && (c = console_getc()) >= 0)
+            buf[n++] = (char)c;
+        if (!n)
+            break;
+        if (copy_to_guest(buffer + (uint64_t)total, buf, n))
+            return -XEN_EFAULT;
+        total += (long)n;
+    }
+    return total;
+}
+
+long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer)
+{
+    if (count > (1UL << 31))
+        return -XEN_EINVAL;
+    switch (cmd) {
+    case CONSOLEIO_write:
+        return con_write(buffer, count);
+    case CONSOLEIO_read:
+        return con_read(buffer, count);
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+/* SCHEDOP_block: atomically unmask events and wait for one. */
+static long sched_block(struct vcpu *v)
+{
+    v->vcpu_info->evtchn_upcall_mask = 0;
+    if (v->vcpu_info->evtchn_upcall_pending)
+        return 0;
+    v->blocked = true;
+    v->runstate.state = RUNSTATE_blocked;
+    return 0;
+}
+
+long do_sched_op(uint64_t cmd, uint64_t arg)
+{
+    struct vcpu *v = current;
+    struct sched_shutdown sd;
+
+    switch (cmd) {
+    case SCHEDOP_yield:
+        return 0;
+    case SCHEDOP_block:
+        return sched_block(v);
+    case SCHEDOP_shutdown:
+        if (copy_from_guest(&sd, arg, sizeof(sd)))
+            return -XEN_EFAULT;
+        domain_shutdown(v->domain, sd.reason & 0xff);
+        return 0;
+    case SCHEDOP_shutdown_code:
+        if (copy_from_guest(&sd, arg, sizeof(sd)))
+            return -XEN_EFAULT;
+        v->domain->shutdown_reason = sd.reason & 0xff;
+        return 0;
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+static void update_runstate_area(struct vcpu *v)
+{
+    if (v->runstate_guest)
+        (void)copy_to_guest(v->runstate_guest, &v->runstate, sizeof(v->runstate));
+}
+
+static long register_vcpu_info(struct vcpu *v, uint64_t arg)
+{
+    struct vcpu_register_vcpu_info info;
+    struct vcpu_info *new;
+    mfn_t mfn;
+    int rc;
+
+    if (copy_from_guest(&info, arg, sizeof(info)))
+        return -XEN_EFAULT;
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || info.rsvd)
+        return -XEN_EINVAL;
+    if (!mfn_eq(v->vcpu_info_mfn, INVALID_MFN))
+        return -XEN_EINVAL;          /* Xen allows one registration */
+    mfn = _mfn(info.mfn);            /* PV: the frame number is a machine frame */
+    mm_lock_acquire();
+    rc = get_page_and_type(mfn, v->domain, PGT_writable);
+    mm_lock_release();
+    if (rc)
+        return -XEN_EINVAL;
+    new = (struct vcpu_info *)((char *)mfn_to_virt(mfn) + info.offset);
+    memcpy(new, v->vcpu_info, sizeof(*new));
+    /* As Xen: mark everything pending so no event is lost in the move. */
+    new->evtchn_upcall_pending = 1;
+    new->evtchn_pending_sel = ~0UL;
+    v->vcpu_info = new;
+    v->vcpu_info_mfn = mfn;
+    return 0;
+}
+
+long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
+{
+    struct domain *d = current->domain;
+    struct vcpu *v;
+    struct vcpu_register_runstate_memory_area area;
+
+    if (vcpuid >= d->max_vcpus || !(v = d->vcpu[vcpuid]))
+        return -XEN_ENOENT;
+    switch (cmd) {
+    case VCPUOP_is_up:
+        return v->online ? 1 : 0;
+    case VCPUOP_register_vcpu_info:
+        return register_vcpu_info(v, arg);
+    case VCPUOP_register_runstate_memory_area:
+        if (copy_from_guest(&area, arg, sizeof(area)))
+            return -XEN_EFAULT;
+        if (area.addr.v && !guest_range_ok(area.addr.v, sizeof(v->runstate)))
+            return -XEN_EFAULT;
+        v->runstate_guest = area.addr.v;
+        update_runstate_area(v);
+        return 0;
+    case VCPUOP_get_runstate_info:
+        return copy_to_guest(arg, &v->runstate, sizeof(v->runstate)) ? -XEN_EFAULT : 0;
+    default:
+        return -XEN_ENOSYS;
+    }
+}

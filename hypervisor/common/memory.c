@@ -1,0 +1,72 @@
+/*
+ * memory_op: the read-only queries a PV kernel makes at boot.  The
+ * reservation changes (increase/decrease/populate/exchange) come with
+ * the PV MMU work and return -ENOSYS until then.
+ */
+#include <keel/hypercall.h>
+#include <keel/domain.h>
+#include <keel/lib.h>
+#include <keel/guest_access.h>
+#include <keel/bootinfo.h>
+#include <public/memory.h>
+
+struct e820entry { uint64_t addr, size; uint32_t type; } __packed;
+_Static_assert(sizeof(struct e820entry) == 20, "e820 entry");
+
+static long machine_memory_map(uint64_t arg)
+{
+    struct xen_memory_map map;
+    unsigned int i, n;
+
+    if (!current->domain->is_privileged)
+        return -XEN_EPERM;
+    if (copy_from_guest(&map, arg, sizeof(map)))
+        return -XEN_EFAULT;
+    n = MIN(map.nr_entries, boot_info.nr_ranges);
+    for (i = 0; i < n; i++) {
+        const struct mem_range *r = &boot_info.ranges[i];
+        struct e820entry e = { r->start, r->end - r->start, r->type };
+        if (copy_to_guest(map.buffer + i * sizeof(e), &e, sizeof(e)))
+            return -XEN_EFAULT;
+    }
+    map.nr_entries = n;
+    return copy_to_guest(arg, &map, sizeof(map)) ? -XEN_EFAULT : 0;
+}
+
+static long reservation_query(unsigned int op, uint64_t arg)
+{
+    struct domain *d = current->domain, *t;
+    domid_t id;
+
+    if (copy_from_guest(&id, arg, sizeof(id)))
+        return -XEN_EFAULT;
+    t = domain_lookup(id);
+    if (!t)
+        return -XEN_ESRCH;
+    if (t != d && !d->is_privileged)
+        return -XEN_EPERM;
+    return (long)(op == XENMEM_current_reservation ? t->tot_pages : t->max_pages);
+}
+
+long do_memory_op(uint64_t cmd, uint64_t arg)
+{
+    unsigned int op = (unsigned int)(cmd & 0x3f);   /* low bits: op; high: continuation */
+    struct xen_machphys_mapping mm;
+
+    switch (op) {
+    case XENMEM_machphys_mapping:
+        mm.v_start = MACH2PHYS_VIRT_START;
+        mm.v_end = MACH2PHYS_VIRT_END;
+        mm.max_mfn = MACH2PHYS_NR_ENTRIES - 1;
+        return copy_to_guest(arg, &mm, sizeof(mm)) ? -XEN_EFAULT : 0;
+    case XENMEM_maximum_ram_page:
+        return (long)max_mfn;
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation:
+        return reservation_query(op, arg);
+    case XENMEM_machine_memory_map:
+        return machine_memory_map(arg);
+    default:
+        return -XEN_ENOSYS;
+    }
+}

@@ -1,0 +1,38 @@
+/* Hypercall entry points (do_<family>_op) and the dispatch table. */
+#ifndef KEEL_HYPERCALL_H
+#define KEEL_HYPERCALL_H
+#include <keel/types.h>
+#include <asm/regs.h>
+
+struct hypercall_entry {
+    unsigned int nargs;            /* 0: not implemented (-ENOSYS) */
+    union {
+        long (*f1)(uint64_t);
+        long (*f2)(uint64_t, uint64_t);
+        long (*f3)(uint64_t, uint64_t, uint64_t);
+        long (*f4)(uint64_t, uint64_t, uint64_t, uint64_t);
+        long (*f5)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+    };
+};
+#define NR_HYPERCALLS 64
+extern const struct hypercall_entry hypercall_table[NR_HYPERCALLS];
+long hypercall_dispatch(unsigned long nr, const uint64_t args[5]);
+
+long do_set_trap_table(uint64_t traps);
+long do_set_gdt(uint64_t frame_list, uint64_t entries);
+long do_stack_switch(uint64_t ss, uint64_t esp);
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall);
+long do_fpu_taskswitch(uint64_t set);
+long do_update_descriptor(uint64_t ma, uint64_t desc);
+long do_memory_op(uint64_t cmd, uint64_t arg);
+long do_multicall(uint64_t call_list, uint64_t nr_calls);
+long do_xen_version(uint64_t cmd, uint64_t arg);
+long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer);
+long do_vm_assist(uint64_t cmd, uint64_t type);
+long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg);
+long do_set_segment_base(uint64_t which, uint64_t base);
+long do_sched_op(uint64_t cmd, uint64_t arg);
+long do_callback_op(uint64_t cmd, uint64_t arg);
+long do_physdev_op(uint64_t cmd, uint64_t arg);
+long do_iret(struct guest_regs *regs);
+#endif

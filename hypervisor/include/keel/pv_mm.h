@@ -1,0 +1,28 @@
+/*
+ * The PV MMU: reference and type counting of guest frames, validation of
+ * guest page tables, and the hypercalls that change them.  See
+ * arch/x86_64/pv_mm.c for the rules and their reasons.
+ */
+#ifndef KEEL_PV_MM_H
+#define KEEL_PV_MM_H
+#include <keel/domain.h>
+
+bool get_page(struct page_info *pg, struct domain *d);
+void put_page(struct page_info *pg);
+int get_page_type(struct page_info *pg, unsigned int type, struct domain *d);
+void put_page_type(struct page_info *pg, struct domain *d);
+int get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type);
+void put_page_and_type(mfn_t mfn, struct domain *d);
+bool frame_is_io(mfn_t mfn);
+void mm_lock_acquire(void);
+void mm_lock_release(void);
+
+int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn);
+int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type);
+
+long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom);
+long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreigndom);
+long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);
+long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
+                                      uint64_t domid);
+#endif

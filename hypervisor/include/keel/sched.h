@@ -1,0 +1,20 @@
+/*
+ * The scheduler interface.  For now a round-robin of runnable vCPUs on
+ * one physical CPU (the credit-style scheduler is issue 4's work).
+ */
+#ifndef KEEL_SCHED_H
+#define KEEL_SCHED_H
+#include <keel/types.h>
+struct vcpu;
+struct domain;
+
+bool vcpu_runnable(const struct vcpu *v);
+void vcpu_wake(struct vcpu *v);
+/* Make v the vCPU this CPU runs; the caller then returns to the guest. */
+void context_switch_to(struct vcpu *next);
+/* Choose what to run next; idles until something is runnable. */
+void schedule(void);
+__noreturn void sched_start(void);
+__noreturn void machine_power_off(unsigned int reason);
+__noreturn void machine_halt(void);
+#endif
