@@ -36,9 +36,9 @@
 
 /* physdev_irq_status_query.flags */
 #define _XENIRQSTAT_needs_eoi 0
-#define XENIRQSTAT_needs_eoi  (1U << _XENIRQSTAT_needs_eoi)  /* send PHYSDEVOP_eoi */
+#define XENIRQSTAT_needs_eoi  (xen_mk_uint(1) << _XENIRQSTAT_needs_eoi)  /* send PHYSDEVOP_eoi */
 #define _XENIRQSTAT_shared    1
-#define XENIRQSTAT_shared     (1U << _XENIRQSTAT_shared)     /* IRQ is shared */
+#define XENIRQSTAT_shared     (xen_mk_uint(1) << _XENIRQSTAT_shared)     /* IRQ is shared */
 
 /* physdev_map_pirq.type */
 #define MAP_PIRQ_TYPE_MSI       0x0
