@@ -17,6 +17,7 @@
 #include <public/keel.h>
 #include <public/io/console.h>
 #include <public/io/xs_wire.h>
+#include <public/io/ring.h>
 
 #define ABI_TABLE_NAME abi_keel_table
 #include "abi_layout_gen.h"
