@@ -13,6 +13,8 @@
 #include <public/physdev.h>
 #include <public/sched.h>
 #include <public/vcpu.h>
+#include <public/nmi.h>
+#include <public/platform.h>
 #include <public/version.h>
 #include <public/keel.h>
 #include <public/io/console.h>

@@ -19,6 +19,8 @@
 #include <xen/physdev.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
+#include <xen/nmi.h>
+#include <xen/platform.h>
 #include <xen/version.h>
 #include <xen/io/console.h>
 #include <xen/io/xs_wire.h>
