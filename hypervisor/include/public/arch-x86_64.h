@@ -11,6 +11,23 @@
 #include "abi-check.h"
 
 /*
+ * Integer constants with C type suffixes that also work in assembly
+ * (where the suffix is dropped).
+ */
+#ifdef __ASSEMBLY__
+#define xen_mk_uint(x)   x
+#define xen_mk_ulong(x)  x
+#define xen_mk_ullong(x) x
+#else
+#define __xen_mk_uint(x)   x ## U
+#define __xen_mk_ulong(x)  x ## UL
+#define __xen_mk_ullong(x) x ## ULL
+#define xen_mk_uint(x)     __xen_mk_uint(x)
+#define xen_mk_ulong(x)    __xen_mk_ulong(x)
+#define xen_mk_ullong(x)   __xen_mk_ullong(x)
+#endif
+
+/*
  * Flat segment selectors in the hypervisor's part of the GDT.  A 64-bit PV
  * kernel runs in ring 3, so kernel and user share the ring-3 selectors.
  */
@@ -55,10 +72,10 @@
 #define __HYPERVISOR_VIRT_END   0xFFFF880000000000
 #define __MACH2PHYS_VIRT_START  0xFFFF800000000000
 #define __MACH2PHYS_VIRT_END    0xFFFF804000000000
-#define HYPERVISOR_VIRT_START   0xFFFF800000000000UL
-#define HYPERVISOR_VIRT_END     0xFFFF880000000000UL
-#define MACH2PHYS_VIRT_START    0xFFFF800000000000UL
-#define MACH2PHYS_VIRT_END      0xFFFF804000000000UL
+#define HYPERVISOR_VIRT_START   xen_mk_ulong(0xFFFF800000000000)
+#define HYPERVISOR_VIRT_END     xen_mk_ulong(0xFFFF880000000000)
+#define MACH2PHYS_VIRT_START    xen_mk_ulong(0xFFFF800000000000)
+#define MACH2PHYS_VIRT_END      xen_mk_ulong(0xFFFF804000000000)
 #define MACH2PHYS_NR_ENTRIES    ((MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) >> 3)
 
 /* set_segment_base: which base to load (arg 1). */

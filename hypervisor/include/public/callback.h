@@ -17,7 +17,7 @@
 
 /* callback_register.flags: mask events while the callback runs. */
 #define _CALLBACKF_mask_events 0
-#define CALLBACKF_mask_events  (1U << _CALLBACKF_mask_events)
+#define CALLBACKF_mask_events  (xen_mk_uint(1) << _CALLBACKF_mask_events)
 
 #define CALLBACKOP_register   0   /* arg = callback_register */
 #define CALLBACKOP_unregister 1   /* arg = callback_unregister */

@@ -8,7 +8,7 @@
 #define XEN_EPERM           1   /* operation not permitted */
 #define XEN_ENOENT          2   /* no such entry */
 #define XEN_ESRCH           3   /* no such domain/process */
-#define XEN_EINTR           4   /* interrupted (hypervisor-internal in Xen) */
+#define XEN_EINTR           4   /* interrupted (hypervisor-internal, never returned) */
 #define XEN_EIO             5   /* I/O error */
 #define XEN_ENXIO           6   /* no such device or address */
 #define XEN_E2BIG           7   /* argument list too long */
@@ -45,7 +45,7 @@
 #define XEN_EBADMSG         74  /* not a data message */
 #define XEN_EOVERFLOW       75  /* value too large for its type */
 #define XEN_EILSEQ          84  /* illegal byte sequence */
-#define XEN_ERESTART        85  /* call should be restarted */
+#define XEN_ERESTART        85  /* restart the call (hypervisor-internal, never returned) */
 #define XEN_ENOTSOCK        88  /* not a socket */
 #define XEN_EMSGSIZE        90  /* message too long */
 #define XEN_EOPNOTSUPP      95  /* operation not supported */

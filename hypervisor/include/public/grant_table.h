@@ -18,30 +18,30 @@
  * type and GTF_readonly/cache bits; the hypervisor sets GTF_reading /
  * GTF_writing while the page is mapped by the grantee.
  */
-#define GTF_invalid         (0U << 0)   /* no access */
-#define GTF_permit_access   (1U << 0)   /* domid may map/copy frame */
-#define GTF_accept_transfer (2U << 0)   /* domid may transfer a page to us */
-#define GTF_transitive      (3U << 0)   /* v2 only */
-#define GTF_type_mask       (3U << 0)
+#define GTF_invalid         (xen_mk_uint(0) << 0)   /* no access */
+#define GTF_permit_access   (xen_mk_uint(1) << 0)   /* domid may map/copy frame */
+#define GTF_accept_transfer (xen_mk_uint(2) << 0)   /* domid may transfer a page to us */
+#define GTF_transitive      (xen_mk_uint(3) << 0)   /* v2 only */
+#define GTF_type_mask       (xen_mk_uint(3) << 0)
 #define _GTF_readonly       2
-#define GTF_readonly        (1U << _GTF_readonly)   /* grantee may not write */
+#define GTF_readonly        (xen_mk_uint(1) << _GTF_readonly)   /* grantee may not write */
 #define _GTF_reading        3
-#define GTF_reading         (1U << _GTF_reading)    /* mapped/in use for reading */
+#define GTF_reading         (xen_mk_uint(1) << _GTF_reading)    /* mapped/in use for reading */
 #define _GTF_writing        4
-#define GTF_writing         (1U << _GTF_writing)    /* mapped/in use for writing */
+#define GTF_writing         (xen_mk_uint(1) << _GTF_writing)    /* mapped/in use for writing */
 #define _GTF_PWT            5
-#define GTF_PWT             (1U << _GTF_PWT)
+#define GTF_PWT             (xen_mk_uint(1) << _GTF_PWT)
 #define _GTF_PCD            6
-#define GTF_PCD             (1U << _GTF_PCD)
+#define GTF_PCD             (xen_mk_uint(1) << _GTF_PCD)
 #define _GTF_PAT            7
-#define GTF_PAT             (1U << _GTF_PAT)
+#define GTF_PAT             (xen_mk_uint(1) << _GTF_PAT)
 #define _GTF_sub_page       8
-#define GTF_sub_page        (1U << _GTF_sub_page)   /* v2 only */
+#define GTF_sub_page        (xen_mk_uint(1) << _GTF_sub_page)   /* v2 only */
 /* For GTF_accept_transfer entries: */
 #define _GTF_transfer_committed 2
-#define GTF_transfer_committed  (1U << _GTF_transfer_committed)
+#define GTF_transfer_committed  (xen_mk_uint(1) << _GTF_transfer_committed)
 #define _GTF_transfer_completed 3
-#define GTF_transfer_completed  (1U << _GTF_transfer_completed)
+#define GTF_transfer_completed  (xen_mk_uint(1) << _GTF_transfer_completed)
 
 /*
  * grant_table_op commands; args is an array of the named struct.
@@ -95,9 +95,9 @@
 #define GNTCOPY_dest_gref    (1 << _GNTCOPY_dest_gref)
 
 /* gnttab_cache_flush.op */
-#define GNTTAB_CACHE_CLEAN       (1u << 0)
-#define GNTTAB_CACHE_INVAL       (1u << 1)
-#define GNTTAB_CACHE_SOURCE_GREF (1u << 31)
+#define GNTTAB_CACHE_CLEAN       (xen_mk_uint(1) << 0)
+#define GNTTAB_CACHE_INVAL       (xen_mk_uint(1) << 1)
+#define GNTTAB_CACHE_SOURCE_GREF (xen_mk_uint(1) << 31)
 
 /* Per-operation status (the `status` fields). */
 #define GNTST_okay              (0)

@@ -36,9 +36,9 @@
 
 /* physdev_irq_status_query.flags */
 #define _XENIRQSTAT_needs_eoi 0
-#define XENIRQSTAT_needs_eoi  (1U << _XENIRQSTAT_needs_eoi)  /* send PHYSDEVOP_eoi */
+#define XENIRQSTAT_needs_eoi  (xen_mk_uint(1) << _XENIRQSTAT_needs_eoi)  /* send PHYSDEVOP_eoi */
 #define _XENIRQSTAT_shared    1
-#define XENIRQSTAT_shared     (1U << _XENIRQSTAT_shared)     /* IRQ is shared */
+#define XENIRQSTAT_shared     (xen_mk_uint(1) << _XENIRQSTAT_shared)     /* IRQ is shared */
 
 /* physdev_map_pirq.type */
 #define MAP_PIRQ_TYPE_MSI       0x0
@@ -217,7 +217,6 @@ typedef struct physdev_pci_device physdev_pci_device_t;
 struct physdev_dbgp_op {
     uint8_t op;             /* IN: PHYSDEVOP_DBGP_RESET_* */
     uint8_t bus;            /* IN: PHYSDEVOP_DBGP_BUS_* */
-    uint16_t _pad0;
     union {
         physdev_pci_device_t pci;
     } u;                    /* IN */
@@ -265,8 +264,8 @@ XEN_ABI_OFFSET(struct physdev_pci_device_add, flags, 4);
 XEN_ABI_OFFSET(struct physdev_pci_device_add, physfn, 8);
 XEN_ABI_OFFSET(struct physdev_pci_device_add, optarr, 12);
 XEN_ABI_SIZE(struct physdev_pci_device, 4);
-XEN_ABI_SIZE(struct physdev_dbgp_op, 8);
-XEN_ABI_OFFSET(struct physdev_dbgp_op, u, 4);
+XEN_ABI_SIZE(struct physdev_dbgp_op, 6);
+XEN_ABI_OFFSET(struct physdev_dbgp_op, u, 2);
 
 #endif /* !__ASSEMBLY__ */
 #endif /* __XEN_PUBLIC_PHYSDEV_H__ */

@@ -49,11 +49,11 @@
 
 /* Set in state_entry_time while the area is being updated
  * (with VMASST_TYPE_runstate_update_flag). */
-#define XEN_RUNSTATE_UPDATE (1ULL << 63)
+#define XEN_RUNSTATE_UPDATE (xen_mk_ullong(1) << 63)
 
 /* vcpu_set_singleshot_timer.flags: fail with -ETIME if the time has passed. */
 #define _VCPU_SSHOTTMR_future 0
-#define VCPU_SSHOTTMR_future  (1U << _VCPU_SSHOTTMR_future)
+#define VCPU_SSHOTTMR_future  (xen_mk_uint(1) << _VCPU_SSHOTTMR_future)
 
 #define xen_vcpu_physid_to_x86_apicid(physid) ((uint32_t)(physid))
 #define xen_vcpu_physid_to_x86_acpiid(physid) ((uint32_t)((physid) >> 32))

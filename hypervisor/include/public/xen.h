@@ -159,13 +159,13 @@
  * Low 2 bits: flush type.  Bit 2: scope (LOCAL/ALL); otherwise the flags
  * word is a pointer to a vCPU bitmap (UVMF_MULTI).
  */
-#define UVMF_NONE           0x0UL   /* no flush */
-#define UVMF_TLB_FLUSH      0x1UL   /* flush the whole TLB */
-#define UVMF_INVLPG         0x2UL   /* flush only the updated page */
-#define UVMF_FLUSHTYPE_MASK 0x3UL
-#define UVMF_MULTI          0x0UL   /* flags | bitmap address */
-#define UVMF_LOCAL          0x0UL   /* this vCPU only */
-#define UVMF_ALL            0x4UL   /* every vCPU of the domain */
+#define UVMF_NONE           xen_mk_ulong(0x0)   /* no flush */
+#define UVMF_TLB_FLUSH      xen_mk_ulong(0x1)   /* flush the whole TLB */
+#define UVMF_INVLPG         xen_mk_ulong(0x2)   /* flush only the updated page */
+#define UVMF_FLUSHTYPE_MASK xen_mk_ulong(0x3)
+#define UVMF_MULTI          xen_mk_ulong(0x0)   /* flags | bitmap address */
+#define UVMF_LOCAL          xen_mk_ulong(0x0)   /* this vCPU only */
+#define UVMF_ALL            xen_mk_ulong(0x4)   /* every vCPU of the domain */
 
 /* ---- console_io(cmd, count, buffer) ---- */
 #define CONSOLEIO_write     0   /* write count bytes to the hypervisor console */
@@ -183,14 +183,14 @@
 #define VMASST_TYPE_m2p_strict           32
 
 /* ---- Domain identifiers ---- */
-#define DOMID_FIRST_RESERVED 0x7FF0U
-#define DOMID_SELF           0x7FF0U  /* the calling domain */
-#define DOMID_IO             0x7FF1U  /* owner of I/O memory */
-#define DOMID_XEN            0x7FF2U  /* the hypervisor's own pages */
-#define DOMID_COW            0x7FF3U  /* shared copy-on-write pages */
-#define DOMID_INVALID        0x7FF4U
-#define DOMID_IDLE           0x7FFFU
-#define DOMID_MASK           0x7FFFU
+#define DOMID_FIRST_RESERVED xen_mk_uint(0x7FF0)
+#define DOMID_SELF           xen_mk_uint(0x7FF0)  /* the calling domain */
+#define DOMID_IO             xen_mk_uint(0x7FF1)  /* owner of I/O memory */
+#define DOMID_XEN            xen_mk_uint(0x7FF2)  /* the hypervisor's own pages */
+#define DOMID_COW            xen_mk_uint(0x7FF3)  /* shared copy-on-write pages */
+#define DOMID_INVALID        xen_mk_uint(0x7FF4)
+#define DOMID_IDLE           xen_mk_uint(0x7FFF)
+#define DOMID_MASK           xen_mk_uint(0x7FFF)
 
 /* ---- start_info.flags ---- */
 #define SIF_PRIVILEGED      (1 << 0)  /* privileged domain */

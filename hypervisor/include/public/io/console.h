@@ -9,12 +9,13 @@
 #ifndef __XEN_PUBLIC_IO_CONSOLE_H__
 #define __XEN_PUBLIC_IO_CONSOLE_H__
 
+#define MASK_XENCONS_IDX(idx, ring) ((idx) & (sizeof(ring) - 1))
+
+#ifndef __ASSEMBLY__
 #include <stdint.h>
 #include "../abi-check.h"
 
 typedef uint32_t XENCONS_RING_IDX;
-
-#define MASK_XENCONS_IDX(idx, ring) ((idx) & (sizeof(ring) - 1))
 
 struct xencons_interface {
     char in[1024];
@@ -29,5 +30,7 @@ XEN_ABI_OFFSET(struct xencons_interface, in_cons, 3072);
 XEN_ABI_OFFSET(struct xencons_interface, in_prod, 3076);
 XEN_ABI_OFFSET(struct xencons_interface, out_cons, 3080);
 XEN_ABI_OFFSET(struct xencons_interface, out_prod, 3084);
+
+#endif /* !__ASSEMBLY__ */
 
 #endif /* __XEN_PUBLIC_IO_CONSOLE_H__ */

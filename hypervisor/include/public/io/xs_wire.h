@@ -9,9 +9,36 @@
 #ifndef __XEN_PUBLIC_IO_XS_WIRE_H__
 #define __XEN_PUBLIC_IO_XS_WIRE_H__
 
+#include "../errno.h"
+
+#define XS_DEBUG XS_CONTROL
+
+/* Old write-mode strings. */
+#define XS_WRITE_NONE        "NONE"
+#define XS_WRITE_CREATE      "CREATE"
+#define XS_WRITE_CREATE_EXCL "CREATE|EXCL"
+
+#define XENSTORE_RING_SIZE 1024
+#define MASK_XENSTORE_IDX(idx) ((idx) & (XENSTORE_RING_SIZE - 1))
+
+#define XENSTORE_PAYLOAD_MAX  4096
+#define XENSTORE_ABS_PATH_MAX 3072
+#define XENSTORE_REL_PATH_MAX 2048
+
+#define XENSTORE_SERVER_FEATURE_RECONNECTION 1
+#define XENSTORE_SERVER_FEATURE_ERROR        2
+
+#define XENSTORE_CONNECTED 0    /* normal operation */
+#define XENSTORE_RECONNECT 1    /* guest asked to reset the ring */
+
+#define XENSTORE_ERROR_NONE    0
+#define XENSTORE_ERROR_COMM    1   /* communication problem */
+#define XENSTORE_ERROR_RINGIDX 2   /* bad ring index */
+#define XENSTORE_ERROR_PROTO   3   /* protocol violation (e.g. payload too long) */
+
+#ifndef __ASSEMBLY__
 #include <stdint.h>
 #include "../abi-check.h"
-#include "../errno.h"
 
 enum xsd_sockmsg_type {
     XS_CONTROL              = 0,
@@ -40,18 +67,18 @@ enum xsd_sockmsg_type {
     XS_TYPE_COUNT,                  /* number of valid types */
     XS_INVALID              = 0xffff
 };
-#define XS_DEBUG XS_CONTROL
 
-/* Old write-mode strings. */
-#define XS_WRITE_NONE        "NONE"
-#define XS_WRITE_CREATE      "CREATE"
-#define XS_WRITE_CREATE_EXCL "CREATE|EXCL"
-
-/* Error name <-> number, for XS_ERROR payloads. */
+/*
+ * Error name <-> number, for XS_ERROR payloads.  A local lookup table,
+ * never shared memory, so its implicit padding is harmless.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpadded"
 struct xsd_errors {
     int errnum;
     const char *errstring;
 };
+#pragma GCC diagnostic pop
 
 #define XSD_ERROR(x) { XEN_##x, #x }
 static const struct xsd_errors xsd_errors[] __attribute__((unused)) = {
@@ -87,9 +114,7 @@ enum xs_watch_type {
     XS_WATCH_TOKEN
 };
 
-#define XENSTORE_RING_SIZE 1024
 typedef uint32_t XENSTORE_RING_IDX;
-#define MASK_XENSTORE_IDX(idx) ((idx) & (XENSTORE_RING_SIZE - 1))
 
 /*
  * The ring page.  req: guest -> store; rsp: store -> guest (replies and
@@ -105,21 +130,6 @@ struct xenstore_domain_interface {
     uint32_t error;             /* XENSTORE_ERROR_* */
 };
 
-#define XENSTORE_PAYLOAD_MAX  4096
-#define XENSTORE_ABS_PATH_MAX 3072
-#define XENSTORE_REL_PATH_MAX 2048
-
-#define XENSTORE_SERVER_FEATURE_RECONNECTION 1
-#define XENSTORE_SERVER_FEATURE_ERROR        2
-
-#define XENSTORE_CONNECTED 0    /* normal operation */
-#define XENSTORE_RECONNECT 1    /* guest asked to reset the ring */
-
-#define XENSTORE_ERROR_NONE    0
-#define XENSTORE_ERROR_COMM    1   /* communication problem */
-#define XENSTORE_ERROR_RINGIDX 2   /* bad ring index */
-#define XENSTORE_ERROR_PROTO   3   /* protocol violation (e.g. payload too long) */
-
 XEN_ABI_SIZE(struct xsd_sockmsg, 16);
 XEN_ABI_OFFSET(struct xsd_sockmsg, req_id, 4);
 XEN_ABI_OFFSET(struct xsd_sockmsg, tx_id, 8);
@@ -133,5 +143,7 @@ XEN_ABI_OFFSET(struct xenstore_domain_interface, rsp_prod, 2060);
 XEN_ABI_OFFSET(struct xenstore_domain_interface, server_features, 2064);
 XEN_ABI_OFFSET(struct xenstore_domain_interface, connection, 2068);
 XEN_ABI_OFFSET(struct xenstore_domain_interface, error, 2072);
+
+#endif /* !__ASSEMBLY__ */
 
 #endif /* __XEN_PUBLIC_IO_XS_WIRE_H__ */
