@@ -68,6 +68,12 @@ bool check(bool cond, const char *name, const char *fmt, ...)
 		unsigned long _e = (unsigned long)(exp);                    \
 		check(_g == _e, name, "got %#lx, expected %#lx", _g, _e);   \
 	})
+#define CHECK_RC(name, got, exp)                                            \
+	({                                                                  \
+		long _g = (long)(got);                                      \
+		long _e = (long)(exp);                                      \
+		check(_g == _e, name, "returned %ld, expected %ld", _g, _e); \
+	})
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void guest_finish(void) __attribute__((noreturn));
 void guest_crash(const char *why) __attribute__((noreturn));
@@ -76,6 +82,12 @@ void guest_shutdown(unsigned int reason);
 /* Memory helpers (bootstrap region: pfn = (va - VIRT_BASE) >> 12). */
 unsigned long va_to_pfn(const void *va);
 unsigned long va_to_mfn(const void *va);
+/* Machine address of the L1 entry mapping va in the current kernel page
+ * tables (walked from start_info->pt_base through the M2P); 0 if absent. */
+uint64_t pte_maddr(unsigned long va);
+/* Read-only view of any frame of ours by machine frame number (through
+ * the bootstrap region, using the M2P), or NULL. */
+void *mfn_to_va(unsigned long mfn);
 /* Remap one of our pages read-only / read-write (update_va_mapping). */
 long set_page_rw(void *va, bool rw);
 

@@ -318,6 +318,34 @@ unsigned long va_to_mfn(const void *va)
 	return ((const unsigned long *)start_info->mfn_list)[pfn];
 }
 
+void *mfn_to_va(unsigned long mfn)
+{
+	const unsigned long *m2p = (const unsigned long *)MACH2PHYS_VIRT_START;
+	unsigned long pfn = m2p[mfn];
+
+	if (pfn >= start_info->nr_pages ||
+	    ((const unsigned long *)start_info->mfn_list)[pfn] != mfn)
+		return NULL;
+	return (void *)(VIRT_BASE + (pfn << 12));
+}
+
+uint64_t pte_maddr(unsigned long va)
+{
+	uint64_t *table = (uint64_t *)start_info->pt_base;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		uint64_t e = table[(va >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & _PAGE_PRESENT))
+			return 0;
+		table = mfn_to_va((e & PTE_ADDR_MASK) >> 12);
+		if (!table)
+			return 0;
+	}
+	return (va_to_mfn(table) << 12) + 8 * ((va >> 12) & 511);
+}
+
 long set_page_rw(void *va, bool rw)
 {
 	uint64_t pte = (va_to_mfn(va) << 12) | _PAGE_PRESENT | _PAGE_ACCESSED |

@@ -265,6 +265,7 @@ struct physdev_set_iopl {
 #define XEN_EPERM    1
 #define XEN_ENOENT   2
 #define XEN_ESRCH    3
+#define XEN_ENXIO    6
 #define XEN_E2BIG    7
 #define XEN_EFAULT  14
 #define XEN_EBUSY   16
