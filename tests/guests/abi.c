@@ -177,7 +177,8 @@ static void test_trap_table(void)
 	struct trap_info t[3];
 
 	memset(t, 0, sizeof(t));
-	t[0] = (struct trap_info){ 3, 3, FLAT_KERNEL_CS, trap_stub(3) };
+	t[0] = (struct trap_info){ .vector = 3, .flags = 3, .cs = FLAT_KERNEL_CS,
+				   .address = trap_stub(3) };
 	CHECK_RC("set_trap_table with one entry", HYPERVISOR_set_trap_table(t), 0);
 	CHECK_RC("set_trap_table(NULL) clears the table", HYPERVISOR_set_trap_table(NULL), 0);
 	CHECK_RC("set_trap_table from an unmapped address => -EFAULT",
@@ -185,7 +186,8 @@ static void test_trap_table(void)
 	t[0].address = 0x0000800000000000UL;	/* non-canonical */
 	CHECK_RC("set_trap_table with a non-canonical handler => -EINVAL",
 		 HYPERVISOR_set_trap_table(t), -XEN_EINVAL);
-	t[0] = (struct trap_info){ 255, 0, FLAT_KERNEL_CS, trap_stub(255) };
+	t[0] = (struct trap_info){ .vector = 255, .cs = FLAT_KERNEL_CS,
+				   .address = trap_stub(255) };
 	CHECK_RC("set_trap_table accepts vector 255", HYPERVISOR_set_trap_table(t), 0);
 	CHECK_RC("install the full trap table and callbacks", traps_install(), 0);
 }
@@ -300,7 +302,7 @@ static void test_vcpu_op(void)
 	CHECK_RC("vcpu_op unknown command => -ENOSYS", HYPERVISOR_vcpu_op(99, 0, NULL), -XEN_ENOSYS);
 
 	memset(&rs, 0xff, sizeof(rs));
-	area.addr.v = &rs;
+	area.addr.v = (uint64_t)&rs;
 	CHECK_RC("VCPUOP_register_runstate_memory_area",
 		 HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &area), 0);
 	check(rs.state == 0 && rs.state_entry_time != ~0ULL,

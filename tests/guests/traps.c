@@ -142,7 +142,7 @@ static void xen_cpuid(uint32_t leaf, uint32_t r[4], unsigned int *traps)
 	r[1] = r[2] = r[3] = 0;
 	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
 			 "mov %%r11, trap_resume(%%rip)\n\t"
-			 "ud2; .ascii \"xen\"; cpuid\n"
+			 XEN_CPUID "\n"
 			 "1:\tmovq $0, trap_resume(%%rip)"
 			 : "+a"(r[0]), "=b"(r[1]), "+c"(r[2]), "=d"(r[3])
 			 :

@@ -6,7 +6,8 @@
  * modified) frame.  trap_dispatch() sets bit 0 of the vector slot when
  * the frame carries an error code.
  */
-#define HYPERVISOR_iret 23
+#include <public/xen.h>
+#define HYPERVISOR_iret __HYPERVISOR_iret
 
 	.text
 	.p2align 4

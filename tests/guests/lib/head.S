@@ -6,6 +6,9 @@
  * builder must map the pfns below the image too.  With -DGUEST_HCPAGE the
  * image also asks for a hypercall page (XEN_ELFNOTE_HYPERCALL_PAGE).
  */
+#include <public/elfnote.h>
+#include <public/features.h>
+
 #define VIRT_BASE 0xffffffff80000000
 
 #define ELFNOTE(type, desctype, descdata...)	\
@@ -20,18 +23,19 @@
 4:	.p2align 2;				\
 	.popsection
 
-ELFNOTE(6, .asciz, "keel-test-guest")		/* GUEST_OS */
-ELFNOTE(7, .asciz, "1.0")			/* GUEST_VERSION */
-ELFNOTE(5, .asciz, "xen-3.0")			/* XEN_VERSION */
-ELFNOTE(8, .asciz, "generic")			/* LOADER */
-ELFNOTE(3, .quad, VIRT_BASE)			/* VIRT_BASE */
-ELFNOTE(4, .quad, 0)				/* PADDR_OFFSET */
-ELFNOTE(1, .quad, _start)			/* ENTRY */
-ELFNOTE(10, .asciz, "!writable_page_tables")	/* FEATURES */
-ELFNOTE(17, .long, 0x801)			/* SUPPORTED_FEATURES: wpt, dom0 */
-ELFNOTE(12, .quad, 0xffff800000000000)		/* HV_START_LOW */
+ELFNOTE(XEN_ELFNOTE_GUEST_OS, .asciz, "keel-test-guest")
+ELFNOTE(XEN_ELFNOTE_GUEST_VERSION, .asciz, "1.0")
+ELFNOTE(XEN_ELFNOTE_XEN_VERSION, .asciz, "xen-3.0")
+ELFNOTE(XEN_ELFNOTE_LOADER, .asciz, "generic")
+ELFNOTE(XEN_ELFNOTE_VIRT_BASE, .quad, VIRT_BASE)
+ELFNOTE(XEN_ELFNOTE_PADDR_OFFSET, .quad, 0)
+ELFNOTE(XEN_ELFNOTE_ENTRY, .quad, _start)
+ELFNOTE(XEN_ELFNOTE_FEATURES, .asciz, "!writable_page_tables")
+ELFNOTE(XEN_ELFNOTE_SUPPORTED_FEATURES, .long,
+	(1 << XENFEAT_writable_page_tables) | (1 << XENFEAT_dom0))
+ELFNOTE(XEN_ELFNOTE_HV_START_LOW, .quad, 0xffff800000000000)
 #ifdef GUEST_HCPAGE
-ELFNOTE(2, .quad, hypercall_page)		/* HYPERCALL_PAGE */
+ELFNOTE(XEN_ELFNOTE_HYPERCALL_PAGE, .quad, hypercall_page)
 #endif
 
 	.section .text.entry, "ax"

@@ -79,11 +79,13 @@ long traps_install(void)
 		table[n].address = trap_stub(i);
 		n++;
 	}
-	table[n++] = (struct trap_info){ 0x80, 3, FLAT_KERNEL_CS,
-					 trap_stub(0x80) };
-	table[n++] = (struct trap_info){ 0x81, 0, FLAT_KERNEL_CS,
-					 trap_stub(0x81) };
-	table[n] = (struct trap_info){ 0, 0, 0, 0 };
+	table[n++] = (struct trap_info){ .vector = 0x80, .flags = 3,
+					 .cs = FLAT_KERNEL_CS,
+					 .address = trap_stub(0x80) };
+	table[n++] = (struct trap_info){ .vector = 0x81, .flags = 0,
+					 .cs = FLAT_KERNEL_CS,
+					 .address = trap_stub(0x81) };
+	table[n] = (struct trap_info){ .address = 0 };
 	rc = HYPERVISOR_set_trap_table(table);
 	if (rc)
 		return rc;
