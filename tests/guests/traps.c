@@ -306,6 +306,145 @@ static void test_port_io(void)
 	HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
 }
 
+static unsigned char page_a[4096] PAGE_ALIGNED;
+static unsigned char page_b[4096] PAGE_ALIGNED;
+
+static void invlpg(const void *va)
+{
+	struct mmuext_op op = { .cmd = MMUEXT_INVLPG_LOCAL,
+				.arg1.linear_addr = (unsigned long)va };
+
+	HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+uint64_t ptwr_bad_val;
+
+/* Writable page tables: direct writes to a (read-only) L1 page that the
+ * hypervisor traps, validates and emulates, as Linux does. */
+static void test_ptwr(void)
+{
+	uint64_t maddr = pte_maddr((unsigned long)page_a), old;
+	uint64_t pte_a = (va_to_mfn(page_a) << 12) | _PAGE_PRESENT | _PAGE_RW |
+			 _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
+	uint64_t pte_b = (va_to_mfn(page_b) << 12) | _PAGE_PRESENT | _PAGE_RW |
+			 _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
+	unsigned char *l1page;
+	volatile uint64_t *l1e;
+	unsigned int n;
+	uint8_t cf = 0;
+	struct shot s;
+
+	CHECK_RC("vm_assist(enable, writable_pagetables)",
+		 HYPERVISOR_vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables), 0);
+	l1page = maddr ? mfn_to_va(maddr >> 12) : NULL;
+	if (!check(l1page != NULL, "page_a's L1 page is visible in the bootstrap region",
+		   "maddr %#lx", (unsigned long)maddr))
+		return;
+	l1e = (volatile uint64_t *)(l1page + (maddr & 0xfff));
+	memset(page_a, 'a', sizeof(page_a));
+	memset(page_b, 'b', sizeof(page_b));
+
+	n = trap_count;
+	GUARDED("movq %1, (%0)", , "r"(l1e) COMMA "r"(pte_b));
+	CHECK_EQ("ptwr: mov to a live L1 entry is emulated (no bounce)", trap_count - n, 0);
+	invlpg(page_a);
+	CHECK_EQ("ptwr: mov took effect (page_a maps page_b)", page_a[9], 'b');
+
+	n = trap_count;
+	old = pte_a;
+	GUARDED("xchg %0, (%1)", "+r"(old), "r"(l1e));
+	CHECK_EQ("ptwr: xchg is emulated", trap_count - n, 0);
+	CHECK_EQ("ptwr: xchg returns the old entry's frame", old & PTE_ADDR_MASK,
+		 pte_b & PTE_ADDR_MASK);
+	invlpg(page_a);
+	CHECK_EQ("ptwr: xchg took effect", page_a[9], 'a');
+
+	n = trap_count;
+	GUARDED("lock andb $0xfd, (%0)", , "r"(l1e));
+	CHECK_EQ("ptwr: lock and (clear RW) is emulated", trap_count - n, 0);
+	CHECK_EQ("ptwr: RW is clear", *l1e & _PAGE_RW, 0);
+	invlpg(page_a);
+	SHOOT_ARG(&s, page_a, "", "movb $1, (%%rsi)");
+	CHECK_EQ("ptwr: write to the now read-only page => #PF", s.traps == 1 && last_trap.vector == 14, 1);
+	n = trap_count;
+	GUARDED("lock btsq $1, (%1); setc %0", "=q"(cf), "r"(l1e));
+	CHECK_EQ("ptwr: lock bts (set RW) is emulated", trap_count - n, 0);
+	CHECK_EQ("ptwr: bts reported RW was clear", cf, 0);
+	n = trap_count;
+	GUARDED("lock btrq $5, (%1); setc %0", "=q"(cf), "r"(l1e));
+	CHECK_EQ("ptwr: lock btr (clear Accessed, as Linux's test_and_clear_young) is emulated",
+		 trap_count - n, 0);
+	CHECK_EQ("ptwr: btr reported Accessed was set", cf, 1);
+	invlpg(page_a);
+	page_a[0] = 'A';
+	CHECK_EQ("page_a writable again", page_a[0], 'A');
+
+	ptwr_bad_val = (va_to_mfn((void *)start_info->pt_base) << 12) | _PAGE_PRESENT | _PAGE_RW;
+	SHOOT_ARG(&s, l1e, "mov ptwr_bad_val(%%rip), %%rax", "mov %%rax, (%%rsi)");
+	CHECK_EQ("ptwr: mapping an L4 page writable is refused => one #PF bounce",
+		 s.traps == 1 && last_trap.vector == 14, 1);
+	CHECK_EQ("ptwr: refused write => error code present|write", last_trap.err & 3, 3);
+	CHECK_EQ("ptwr: the entry is unchanged", *l1e & PTE_ADDR_MASK, pte_a & PTE_ADDR_MASK);
+}
+
+static struct trap_rec rec_ev;
+static unsigned int nr_ev;
+
+static bool event_hook(struct trap_regs *r, uint64_t *rip)
+{
+	(void)r;
+	(void)rip;
+	if (last_trap.vector != VEC_EVENT_CB)
+		return false;
+	memcpy(&rec_ev, (const void *)&last_trap, sizeof(rec_ev));
+	nr_ev++;
+	vcpu->evtchn_upcall_pending = 0;
+	return true;
+}
+
+/* After VCPUOP_register_vcpu_info, cr2, the mask and pending live in the
+ * new area.  Xen marks an event pending in the new area ("just to make
+ * sure nothing gets lost"), which lets us check upcall delivery. */
+static void test_vcpu_info_move(void)
+{
+	static struct vcpu_info vi[64] __attribute__((aligned(4096)));
+	struct vcpu_register_vcpu_info r = { .mfn = va_to_mfn(vi), .offset = 3 * 64 };
+	struct vcpu_info *old = vcpu;
+	struct shot s;
+
+	old->arch.cr2 = 0x5a5a;
+	CHECK_RC("register_vcpu_info", HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &r), 0);
+	vcpu = &vi[3];
+	CHECK_EQ("the new vcpu_info holds the mask (1)", vi[3].evtchn_upcall_mask, 1);
+	CHECK_EQ("the new vcpu_info has evtchn_upcall_pending set", vi[3].evtchn_upcall_pending, 1);
+	trap_hook = event_hook;
+	CHECK_EQ("masked: xen_version(0) returns without an upcall",
+		 HYPERVISOR_xen_version(XENVER_version, NULL) > 0 && nr_ev == 0, 1);
+	vi[3].evtchn_upcall_mask = 0;
+	HYPERVISOR_xen_version(XENVER_version, NULL);
+	vi[3].evtchn_upcall_mask = 1;
+	CHECK_EQ("unmasked + pending: xen_version(0) delivers one event upcall", nr_ev, 1);
+	CHECK_EQ("upcall frame: saved mask 0", (rec_ev.cs >> 32) & 0xff, 0);
+	CHECK_EQ("upcall frame: rflags.IF set", (rec_ev.rflags >> 9) & 1, 1);
+	CHECK_EQ("upcall frame: kernel cs", rec_ev.cs & 0xffff, KERNEL_FRAME_CS);
+	check(rec_ev.rip >= (uint64_t)_image_start && rec_ev.rip < (uint64_t)user_text_start,
+	      "upcall frame: rip in our kernel text", "%#lx", (unsigned long)rec_ev.rip);
+	CHECK_EQ("upcall handler runs with events masked", rec_ev.mask, 1);
+	trap_hook = NULL;
+	SHOOT(&s, "mov $0x2008, %%eax", "mov (%%rax), %%rax");
+	CHECK_EQ("#PF after the move: one bounce", s.traps, 1);
+	CHECK_EQ("#PF after the move: cr2 written to the new vcpu_info", last_trap.cr2, 0x2008);
+	CHECK_EQ("... and not to the old one", old->arch.cr2, 0x5a5a);
+	SHOOT(&s, "", "int3");
+	CHECK_EQ("int3 after the move: saved mask 1 from the new vcpu_info",
+		 (last_trap.cs >> 32) & 0xff, 1);
+	vi[3].evtchn_upcall_mask = 0;
+	SHOOT(&s, "", "int3");
+	CHECK_EQ("unmasked in the new vcpu_info: saved mask 0", (last_trap.cs >> 32) & 0xff, 0);
+	CHECK_EQ("iret unmasks the new vcpu_info", vi[3].evtchn_upcall_mask, 0);
+	vi[3].evtchn_upcall_mask = 1;
+}
+
 void guest_main(void)
 {
 	map_shared_info();
@@ -316,4 +455,6 @@ void guest_main(void)
 	test_msr();
 	test_control_regs();
 	test_port_io();
+	test_ptwr();
+	test_vcpu_info_move();
 }
