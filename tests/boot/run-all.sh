@@ -4,6 +4,8 @@
 #
 #   run-all.sh [--xen] [--accel tcg|kvm] [NAME...]
 #
+# Without NAMEs and without --xen, selftest.sh (the harness checking
+# itself on tiny multiboot images) runs first and counts as one test.
 # Logs: $BUILD/boot-logs/NAME.log (Keel) or xen-NAME.log (--xen).
 # Hypervisor command lines: $KEEL_APPEND / $XEN_APPEND.
 # Exit status 0 only if every selected test printed "VERDICT: PASS".
@@ -35,6 +37,14 @@ LOGDIR=$BUILD/boot-logs
 mkdir -p "$LOGDIR"
 
 passed=0; failed=0; failures=""
+# The harness checks itself first (Keel runs only, all tests selected).
+if [ "$XEN" -eq 0 ] && [ $# -eq 0 ]; then
+    if sh "$HERE/selftest.sh"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1)); failures="$failures harness-selftest"
+    fi
+fi
 while read -r name elf timeout args; do
     case $name in ''|'#'*) continue ;; esac
     if [ $# -gt 0 ]; then

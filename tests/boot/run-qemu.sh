@@ -101,6 +101,7 @@ if [ "$status" != exited ]; then
 fi
 
 msg=""
+reason_name=""
 case $status in
 timeout) msg="timed out after ${TIMEOUT}s" ;;
 killed) msg="QEMU stopped after the verdict" ;;
@@ -109,6 +110,7 @@ exited)
         reason=$(((qrc >> 1) - 0x10))
         set -- poweroff reboot suspend crash watchdog soft_reset
         shift "$reason"
+        reason_name=$1
         msg="hypervisor exit: dom0 shutdown reason $reason ($1)"
     else
         msg="QEMU exited with status $qrc"
@@ -116,12 +118,15 @@ exited)
 esac
 
 if grep -qa 'VERDICT: PASS' "$LOG" && ! grep -qa 'VERDICT: FAIL' "$LOG"; then
-    echo "PASS $name ($msg)"
-    exit 0
+    if [ -z "$reason_name" ] || [ "$reason_name" = poweroff ]; then
+        echo "PASS $name ($msg)"
+        exit 0
+    fi
+    msg="$msg, but a passing guest powers off"
 fi
 verdict=$(grep -a 'VERDICT:' "$LOG" | head -n 1 | tr -d '\r')
 echo "FAIL $name: ${verdict:-no verdict} ($msg); log kept in $LOG"
 echo "---- last 40 lines of $LOG"
-tail -n 40 "$LOG" | tr -d '\033'
+tail -n 40 "$LOG" | tr -d '\033' | awk 1
 echo "----"
 exit 1
