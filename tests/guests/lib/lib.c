@@ -1,0 +1,387 @@
+/* Test-guest library: libc subset, printf, console, reporting, start. */
+#include "guest.h"
+
+start_info_t *start_info;
+struct shared_info *shared;
+struct vcpu_info *vcpu;
+bool on_keel;
+
+static unsigned int tests_run, tests_failed;
+static unsigned char shared_info_page[4096] PAGE_ALIGNED;
+
+void *memset(void *d, int c, size_t n)
+{
+	unsigned char *p = d;
+
+	while (n--)
+		*p++ = (unsigned char)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+size_t strlen(const char *s)
+{
+	return strnlen(s, (size_t)-1);
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+const char *strstr(const char *h, const char *n)
+{
+	size_t ln = strlen(n);
+
+	for (; *h; h++)
+		if (!memcmp(h, n, ln))
+			return h;
+	return ln ? NULL : h;
+}
+
+/* printf: %[-0#][width][.prec][hh|h|l|ll|z](d|i|u|x|X|p|s|c|%) */
+struct out {
+	char *buf;
+	size_t size, len;
+};
+
+static void put(struct out *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void put_num(struct out *o, unsigned long v, bool neg, unsigned base,
+		    bool upper, int width, bool zero, bool left, const char *pfx)
+{
+	char tmp[24];
+	int n = 0, plen = (int)strlen(pfx) + (neg ? 1 : 0), pad;
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+
+	do {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	} while (v);
+	pad = width - n - plen;
+	if (!left && !zero)
+		for (; pad > 0; pad--)
+			put(o, ' ');
+	if (neg)
+		put(o, '-');
+	while (*pfx)
+		put(o, *pfx++);
+	if (!left && zero)
+		for (; pad > 0; pad--)
+			put(o, '0');
+	while (n)
+		put(o, tmp[--n]);
+	for (; left && pad > 0; pad--)
+		put(o, ' ');
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct out o = { buf, size, 0 };
+
+	for (; *fmt; fmt++) {
+		bool zero = false, left = false, alt = false;
+		int width = 0, prec = -1, lng = 0;
+		unsigned long v;
+		long sv;
+		const char *s;
+
+		if (*fmt != '%') {
+			put(&o, *fmt);
+			continue;
+		}
+		for (fmt++;; fmt++) {
+			if (*fmt == '0')
+				zero = true;
+			else if (*fmt == '-')
+				left = true;
+			else if (*fmt == '#')
+				alt = true;
+			else
+				break;
+		}
+		if (*fmt == '*') {
+			width = va_arg(ap, int);
+			fmt++;
+		}
+		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
+			width = width * 10 + (*fmt - '0');
+		if (*fmt == '.') {
+			prec = 0;
+			fmt++;
+			if (*fmt == '*') {
+				prec = va_arg(ap, int);
+				fmt++;
+			}
+			for (; *fmt >= '0' && *fmt <= '9'; fmt++)
+				prec = prec * 10 + (*fmt - '0');
+		}
+		for (;; fmt++) {
+			if (*fmt == 'l' || *fmt == 'z')
+				lng = 1;
+			else if (*fmt != 'h')
+				break;
+		}
+		switch (*fmt) {
+		case 'd':
+		case 'i':
+			sv = lng ? va_arg(ap, long) : va_arg(ap, int);
+			v = sv < 0 ? -(unsigned long)sv : (unsigned long)sv;
+			put_num(&o, v, sv < 0, 10, false, width, zero, left, "");
+			break;
+		case 'u':
+		case 'x':
+		case 'X':
+			v = lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+			put_num(&o, v, false, *fmt == 'u' ? 10 : 16, *fmt == 'X',
+				width, zero, left, alt && *fmt != 'u' ? "0x" : "");
+			break;
+		case 'p':
+			v = (unsigned long)va_arg(ap, void *);
+			put_num(&o, v, false, 16, false, width, zero, left, "0x");
+			break;
+		case 'c':
+			put(&o, (char)va_arg(ap, int));
+			break;
+		case 's':
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			sv = (long)strnlen(s, prec < 0 ? (size_t)-1 : (size_t)prec);
+			for (width -= (int)sv; !left && width > 0; width--)
+				put(&o, ' ');
+			while (sv-- > 0)
+				put(&o, *s++);
+			for (; left && width > 0; width--)
+				put(&o, ' ');
+			break;
+		case '%':
+			put(&o, '%');
+			break;
+		default:	/* unknown conversion: print it verbatim */
+			put(&o, '%');
+			if (!*fmt)
+				goto out;
+			put(&o, *fmt);
+		}
+	}
+out:
+	if (size)
+		buf[o.len < size ? o.len : size - 1] = 0;
+	return (int)o.len;
+}
+
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void console_write(const char *s, size_t n)
+{
+	HYPERVISOR_console_io(CONSOLEIO_write, (int)n, (void *)s);
+}
+
+static void vprintf_(const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	console_write(buf, (size_t)n);
+}
+
+void printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf_(fmt, ap);
+	va_end(ap);
+}
+
+void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf_(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+bool check(bool cond, const char *name, const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+
+	tests_run++;
+	if (cond) {
+		printf("ok %u - %s\n", tests_run, name);
+		return true;
+	}
+	tests_failed++;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	printf("not ok %u - %s: %s\n", tests_run, name, detail);
+	return false;
+}
+
+void guest_shutdown(unsigned int reason)
+{
+	struct sched_shutdown sd = { .reason = reason };
+
+	HYPERVISOR_sched_op(SCHEDOP_shutdown, &sd);
+}
+
+static void __attribute__((noreturn)) halt_forever(unsigned int reason)
+{
+	for (;;) {
+		guest_shutdown(reason);
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	}
+}
+
+void guest_finish(void)
+{
+	printf("1..%u\n", tests_run);
+	if (tests_failed == 0 && tests_run > 0) {
+		printf("VERDICT: PASS\n");
+		halt_forever(SHUTDOWN_poweroff);
+	}
+	printf("VERDICT: FAIL (%u failures)\n",
+	       tests_failed ? tests_failed : 1);
+	halt_forever(SHUTDOWN_crash);
+}
+
+void guest_crash(const char *why)
+{
+	tests_failed++;
+	printf("not ok %u - fatal: %s\n", ++tests_run, why);
+	guest_finish();
+}
+
+unsigned long va_to_pfn(const void *va)
+{
+	return ((unsigned long)va - VIRT_BASE) >> 12;
+}
+
+unsigned long va_to_mfn(const void *va)
+{
+	unsigned long pfn = va_to_pfn(va);
+
+	if (pfn >= start_info->nr_pages)
+		guest_crash("va_to_mfn: address outside the bootstrap region");
+	return ((const unsigned long *)start_info->mfn_list)[pfn];
+}
+
+void *mfn_to_va(unsigned long mfn)
+{
+	const unsigned long *m2p = (const unsigned long *)MACH2PHYS_VIRT_START;
+	unsigned long pfn = m2p[mfn];
+
+	if (pfn >= start_info->nr_pages ||
+	    ((const unsigned long *)start_info->mfn_list)[pfn] != mfn)
+		return NULL;
+	return (void *)(VIRT_BASE + (pfn << 12));
+}
+
+uint64_t pte_maddr(unsigned long va)
+{
+	uint64_t *table = (uint64_t *)start_info->pt_base;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		uint64_t e = table[(va >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(e & _PAGE_PRESENT))
+			return 0;
+		table = mfn_to_va((e & PTE_ADDR_MASK) >> 12);
+		if (!table)
+			return 0;
+	}
+	return (va_to_mfn(table) << 12) + 8 * ((va >> 12) & 511);
+}
+
+long set_page_rw(void *va, bool rw)
+{
+	uint64_t pte = (va_to_mfn(va) << 12) | _PAGE_PRESENT | _PAGE_ACCESSED |
+		       _PAGE_USER | (rw ? _PAGE_RW | _PAGE_DIRTY : 0);
+
+	return HYPERVISOR_update_va_mapping((unsigned long)va & PAGE_MASK, pte,
+					    UVMF_INVLPG);
+}
+
+void map_shared_info(void)
+{
+	long rc = HYPERVISOR_update_va_mapping((unsigned long)shared_info_page,
+					       (start_info->shared_info &
+						PTE_ADDR_MASK) |
+					       _PAGE_PRESENT | _PAGE_RW |
+					       _PAGE_ACCESSED | _PAGE_DIRTY,
+					       UVMF_INVLPG);
+
+	if (rc)
+		guest_crash("cannot map shared_info");
+	shared = (struct shared_info *)shared_info_page;
+	vcpu = &shared->vcpu_info[0];
+}
+
+void guest_start(start_info_t *si);
+void guest_start(start_info_t *si)
+{
+	xen_extraversion_t extra;
+
+	start_info = si;
+	printf("\n# test guest starting (start_info %p)\n", (void *)si);
+	if (!si)
+		guest_crash("no start_info in rsi");
+	memset(extra, 0, sizeof(extra));
+	if (HYPERVISOR_xen_version(XENVER_extraversion, extra) == 0)
+		on_keel = strstr(extra, "keel") != NULL;
+	guest_main();
+	guest_finish();
+}

@@ -1,0 +1,239 @@
+/*
+ * user: guest user mode and back.  Builds a user L4 (pinned, installed
+ * with MMUEXT_NEW_USER_BASEPTR), irets to user mode, and from there makes
+ * a `syscall` (must arrive at the syscall callback), an int3, a #PF and a
+ * privileged instruction (bounces with a user CS), then returns to the
+ * kernel for good through a second syscall.  Expected values are what
+ * Xen 4.17 does for a PV dom0.
+ */
+#include "lib/guest.h"
+
+#define USER_CODE_VA  0x400000UL
+#define USER_DATA_VA  0x401000UL
+#define USER_STACK_TOP (USER_DATA_VA + 4096 - 64)
+#define KERNEL_GS_WORD 0x1111111111111111ULL
+#define USER_GS_WORD   0x5555555555555555ULL
+
+/* User code: position independent, runs at USER_CODE_VA. */
+__asm__(".pushsection .user_text, \"ax\"\n"
+	".globl user_entry, user_after_sys1, user_after_int3, user_pf_insn\n"
+	".globl user_pf_resume, user_hlt_insn, user_hlt_resume, user_after_exit\n"
+	"user_entry:\n"
+	"	movabs $0x401000, %rbx\n"
+	"	mov %gs:0, %rax\n"
+	"	mov %rax, 8(%rbx)\n"
+	"	mov $1, %eax\n"
+	"	syscall\n"
+	"user_after_sys1:\n"
+	"	mov %rcx, 16(%rbx)\n"
+	"	mov %r11, 24(%rbx)\n"
+	"	int3\n"
+	"user_after_int3:\n"
+	"user_pf_insn:\n"
+	"	mov 0x8, %rax\n"
+	"user_pf_resume:\n"
+	"user_hlt_insn:\n"
+	"	hlt\n"
+	"user_hlt_resume:\n"
+	"	mov %gs:0, %rax\n"
+	"	mov %rax, 32(%rbx)\n"
+	"	mov $2, %eax\n"
+	"	syscall\n"
+	"user_after_exit:\n"
+	"	ud2\n"
+	".popsection\n");
+extern char user_entry[], user_after_sys1[], user_after_int3[], user_pf_insn[];
+extern char user_pf_resume[], user_hlt_insn[], user_hlt_resume[];
+extern char user_after_exit[];
+
+/* Saved kernel context: user_enter() iret()s to user mode, user_leave()
+ * (called from a bounce handler) returns from user_enter(). */
+__asm__(".text\n"
+	".globl user_enter, user_leave\n"
+	"user_enter:\n"
+	"	mov %rbx, user_ctx+0(%rip)\n"
+	"	mov %rbp, user_ctx+8(%rip)\n"
+	"	mov %r12, user_ctx+16(%rip)\n"
+	"	mov %r13, user_ctx+24(%rip)\n"
+	"	mov %r14, user_ctx+32(%rip)\n"
+	"	mov %r15, user_ctx+40(%rip)\n"
+	"	mov %rsp, user_ctx+48(%rip)\n"
+	"	jmp do_iret\n"
+	"user_leave:\n"
+	"	mov user_ctx+0(%rip), %rbx\n"
+	"	mov user_ctx+8(%rip), %rbp\n"
+	"	mov user_ctx+16(%rip), %r12\n"
+	"	mov user_ctx+24(%rip), %r13\n"
+	"	mov user_ctx+32(%rip), %r14\n"
+	"	mov user_ctx+40(%rip), %r15\n"
+	"	mov user_ctx+48(%rip), %rsp\n"
+	"	ret\n");
+uint64_t user_ctx[7];
+void user_enter(const struct iret_frame *f);
+void user_leave(void) __attribute__((noreturn));
+
+static uint64_t u_l4[512] PAGE_ALIGNED, u_l3[512] PAGE_ALIGNED;
+static uint64_t u_l2[512] PAGE_ALIGNED, u_l1[512] PAGE_ALIGNED;
+static uint64_t u_data[512] PAGE_ALIGNED;
+static unsigned char kstack[8192] PAGE_ALIGNED;
+static uint64_t kernel_gs_word = KERNEL_GS_WORD;
+
+static struct trap_rec rec_sys1, rec_int3, rec_pf, rec_gp, rec_exit;
+static unsigned int user_events;
+
+static uint64_t uva(const char *sym)
+{
+	return USER_CODE_VA + (uint64_t)(sym - user_text_start);
+}
+
+static void copy_rec(struct trap_rec *to)
+{
+	memcpy(to, (const void *)&last_trap, sizeof(*to));
+}
+
+static bool user_hook(struct trap_regs *r, uint64_t *rip)
+{
+	user_events++;
+	switch (last_trap.vector) {
+	case VEC_SYSCALL_CB:
+		if (r->rax == 1) {
+			copy_rec(&rec_sys1);
+			return true;	/* back to user with the same frame */
+		}
+		copy_rec(&rec_exit);
+		trap_hook = NULL;
+		user_leave();
+	case 3:
+		copy_rec(&rec_int3);
+		return true;
+	case 14:
+		copy_rec(&rec_pf);
+		if (*rip == uva(user_pf_insn))
+			*rip = uva(user_pf_resume);
+		return true;
+	case 13:
+		copy_rec(&rec_gp);
+		if (*rip == uva(user_hlt_insn))
+			*rip = uva(user_hlt_resume);
+		return true;
+	}
+	return false;
+}
+
+static bool on_kstack(uint64_t a)
+{
+	return a >= (uint64_t)kstack && a < (uint64_t)kstack + sizeof(kstack);
+}
+
+static void check_user_frame(const char *what, const struct trap_rec *t,
+			     uint64_t rip, uint64_t rsp)
+{
+	char n[96];
+
+#define NAME(x) (snprintf(n, sizeof(n), "%s: %s", what, x), n)
+	CHECK_EQ(NAME("rip"), t->rip, rip);
+	CHECK_EQ(NAME("cs is the user cs 0xe033 (RPL 3)"), t->cs & 0xffff, 0xe033);
+	CHECK_EQ(NAME("saved upcall mask 0 (user ran with IF)"), (t->cs >> 32) & 0xff, 0);
+	CHECK_EQ(NAME("rflags.IF set"), (t->rflags >> 9) & 1, 1);
+	CHECK_EQ(NAME("rsp is the user rsp"), t->rsp, rsp);
+	CHECK_EQ(NAME("ss is 0xe02b"), t->ss, 0xe02b);
+	check(on_kstack(t->frame), NAME("frame on the stack_switch stack"),
+	      "frame at %#lx", (unsigned long)t->frame);
+	CHECK_EQ(NAME("handler sees the kernel GS base"), t->gs0, KERNEL_GS_WORD);
+	CHECK_EQ(NAME("events masked in the handler"), t->mask, 1);
+#undef NAME
+}
+
+static uint64_t pte(const void *va, uint64_t flags)
+{
+	return (va_to_mfn(va) << 12) | flags;
+}
+
+void guest_main(void)
+{
+	struct mmuext_op op = { 0 };
+	struct iret_frame f = { 0 };
+	uint64_t v, cr3;
+	const uint64_t tf = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
+
+	map_shared_info();
+	if (!check(traps_install() == 0, "install trap table and callbacks", "failed"))
+		return;
+
+	u_l4[0] = pte(u_l3, tf);
+	u_l3[0] = pte(u_l2, tf);
+	u_l2[USER_CODE_VA >> 21] = pte(u_l1, tf);
+	u_l1[(USER_CODE_VA >> 12) & 511] =
+		pte(user_text_start, _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED);
+	u_l1[(USER_DATA_VA >> 12) & 511] = pte(u_data, tf | _PAGE_DIRTY);
+	u_data[0] = USER_GS_WORD;
+
+	op.cmd = MMUEXT_PIN_L4_TABLE;
+	op.arg1.mfn = va_to_mfn(u_l4);
+	CHECK_RC("pin a user L4 whose tables are still writable => -EINVAL",
+		 HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF), -XEN_EINVAL);
+	CHECK_RC("make the user L4 read-only", set_page_rw(u_l4, false), 0);
+	CHECK_RC("make the user L3 read-only", set_page_rw(u_l3, false), 0);
+	CHECK_RC("make the user L2 read-only", set_page_rw(u_l2, false), 0);
+	CHECK_RC("make the user L1 read-only", set_page_rw(u_l1, false), 0);
+	CHECK_RC("MMUEXT_PIN_L4_TABLE user L4", HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF), 0);
+	CHECK_RC("pinning it again => -EINVAL", HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF), -XEN_EINVAL);
+	CHECK_RC("pinned L4 cannot be mapped writable => -EBUSY",
+		 set_page_rw(u_l4, true), -XEN_EBUSY);
+	op.cmd = MMUEXT_NEW_USER_BASEPTR;
+	CHECK_RC("MMUEXT_NEW_USER_BASEPTR", HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF), 0);
+	CHECK_RC("stack_switch to the bounce stack",
+		 HYPERVISOR_stack_switch(FLAT_KERNEL_SS, (unsigned long)kstack + sizeof(kstack)), 0);
+	CHECK_RC("set_segment_base(GS_KERNEL)",
+		 HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, (unsigned long)&kernel_gs_word), 0);
+	CHECK_RC("set_segment_base(GS_USER)", HYPERVISOR_set_segment_base(SEGBASE_GS_USER, USER_DATA_VA), 0);
+
+	f.rip = uva(user_entry);
+	f.cs = FLAT_USER_CS64;
+	f.rflags = 0x200;
+	f.rsp = USER_STACK_TOP;
+	f.ss = FLAT_USER_SS64;
+	trap_hook = user_hook;
+	trap_read_gs = true;
+	note("entering user mode at %#lx", (unsigned long)f.rip);
+	user_enter(&f);
+	trap_read_gs = false;
+	trap_hook = NULL;
+	vcpu->evtchn_upcall_mask = 1;
+
+	CHECK_EQ("back in the kernel after 5 bounces from user mode", user_events, 5);
+	CHECK_EQ("user mode read the user GS base via %gs:0", u_data[1], USER_GS_WORD);
+	CHECK_EQ("syscall callback: vector", rec_sys1.vector, VEC_SYSCALL_CB);
+	check_user_frame("syscall callback", &rec_sys1, uva(user_after_sys1), USER_STACK_TOP);
+	CHECK_EQ("syscall callback: rcx = user rip after syscall", rec_sys1.rcx, uva(user_after_sys1));
+	CHECK_EQ("syscall callback: r11 = user rflags (IF set)", (rec_sys1.r11 >> 9) & 1, 1);
+	CHECK_EQ("user rcx after the return to user (restored from the frame)",
+		 u_data[2], uva(user_after_sys1));
+	CHECK_EQ("user r11 after the return to user", u_data[3], rec_sys1.r11);
+	CHECK_EQ("int3 from user: vector", rec_int3.vector, 3);
+	check_user_frame("int3 from user", &rec_int3, uva(user_after_int3), USER_STACK_TOP);
+	CHECK_EQ("#PF from user: vector", rec_pf.vector, 14);
+	check_user_frame("#PF from user", &rec_pf, uva(user_pf_insn), USER_STACK_TOP);
+	CHECK_EQ("#PF from user: error code = user read of a not-present page", rec_pf.err, 4);
+	CHECK_EQ("#PF from user: cr2", rec_pf.cr2, 8);
+	CHECK_EQ("hlt from user: #GP", rec_gp.vector | (rec_gp.err << 8), 13);
+	check_user_frame("hlt from user", &rec_gp, uva(user_hlt_insn), USER_STACK_TOP);
+	CHECK_EQ("user GS base survived the bounces", u_data[4], USER_GS_WORD);
+	CHECK_EQ("exit syscall: vector", rec_exit.vector, VEC_SYSCALL_CB);
+	CHECK_EQ("exit syscall: rcx", rec_exit.rcx, uva(user_after_exit));
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(v));
+	CHECK_EQ("kernel GS base active again in the kernel", v, KERNEL_GS_WORD);
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	CHECK_EQ("cr3 is the kernel L4 again", cr3, va_to_mfn((void *)start_info->pt_base) << 12);
+
+	op.cmd = MMUEXT_UNPIN_TABLE;
+	op.arg1.mfn = va_to_mfn(u_l4);
+	CHECK_RC("unpin the user L4 while it is the user base pointer",
+		 HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF), 0);
+	op.cmd = MMUEXT_NEW_USER_BASEPTR;
+	op.arg1.mfn = 0;
+	CHECK_RC("NEW_USER_BASEPTR 0 (no user page tables)",
+		 HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF), 0);
+	CHECK_RC("the user L4 can be made writable again", set_page_rw(u_l4, true), 0);
+}
