@@ -43,6 +43,7 @@ struct mb1_info {
     uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
     uint32_t syms[4];
     uint32_t mmap_length, mmap_addr;
+    uint32_t drives_length, drives_addr, config_table, boot_loader_name;
 } __packed;
 struct mb1_module { uint32_t start, end, string, reserved; } __packed;
 struct mb1_mmap { uint32_t size; uint64_t addr, len; uint32_t type; } __packed;
@@ -57,6 +58,8 @@ static int parse_mb1(paddr_t info, struct boot_info *bi)
     bi->loader = "multiboot";
     if (mi->flags & (1u << 2))
         copy_str(bi->cmdline, mi->cmdline, sizeof(bi->cmdline));
+    if (mi->flags & (1u << 9))
+        copy_str(bi->loader_name, mi->boot_loader_name, sizeof(bi->loader_name));
     if (mi->flags & (1u << 3)) {
         const struct mb1_module *m = boot_ptr(mi->mods_addr);
         for (i = 0; m && i < mi->mods_count && i < MAX_BOOT_MODULES; i++) {
@@ -98,6 +101,8 @@ static int parse_mb2(paddr_t info, struct boot_info *bi)
             break;
         if (type == 1) {                       /* command line */
             copy_str(bi->cmdline, p + 8, sizeof(bi->cmdline));
+        } else if (type == 2) {                /* boot loader name */
+            copy_str(bi->loader_name, p + 8, sizeof(bi->loader_name));
         } else if (type == 3 && bi->nr_modules < MAX_BOOT_MODULES) { /* module */
             struct boot_module *m = &bi->modules[bi->nr_modules++];
             m->start = tag[2];
@@ -116,13 +121,43 @@ static int parse_mb2(paddr_t info, struct boot_info *bi)
     return 0;
 }
 
+/*
+ * Xen's cmdline_cook: loaders other than GRUB 2 put the image's file name
+ * first in every command line (QEMU's -kernel/-initrd do); drop it.
+ */
+static void cook(char *s, bool strip_name)
+{
+    char *p = s;
+
+    while (*p == ' ')
+        p++;
+    if (strip_name) {
+        while (*p && *p != ' ')
+            p++;
+        while (*p == ' ')
+            p++;
+    }
+    memmove(s, p, strlen(p) + 1);
+}
+
 int multiboot_parse(uint32_t magic, paddr_t info, struct boot_info *bi)
 {
+    bool strip;
+    unsigned int i;
+    int rc;
+
     if (magic == MB1_BOOTLOADER_MAGIC)
-        return parse_mb1(info, bi);
-    if (magic == MB2_BOOTLOADER_MAGIC)
-        return parse_mb2(info, bi);
-    return -1;
+        rc = parse_mb1(info, bi);
+    else if (magic == MB2_BOOTLOADER_MAGIC)
+        rc = parse_mb2(info, bi);
+    else
+        return -1;
+    strip = !(strncmp(bi->loader_name, "GRUB 2", 6) == 0 ||
+              (magic == MB2_BOOTLOADER_MAGIC && strncmp(bi->loader_name, "GRUB", 4) == 0));
+    cook(bi->cmdline, strip);
+    for (i = 0; i < bi->nr_modules; i++)
+        cook(bi->modules[i].cmdline, strip);
+    return rc;
 }
 
 bool cmdline_get(const char *cmdline, const char *name, char *val, size_t len)

@@ -235,6 +235,19 @@ static void put_entry(uint64_t e, unsigned int level, struct domain *d, mfn_t se
         put_page_from_upper(e, d, self);
 }
 
+/*
+ * Xen's adjust_guest_lNe for 64-bit PV: the guest kernel runs in ring 3,
+ * so every present entry gets _PAGE_USER; an L1 entry that lacked it is
+ * tagged _PAGE_GUEST_KERNEL (bit 52) so the guest can tell, as on Xen.
+ */
+#define _PAGE_GUEST_KERNEL (1UL << 52)
+static uint64_t adjust_guest_entry(uint64_t e, unsigned int level)
+{
+    if (!(e & _PAGE_PRESENT) || (e & _PAGE_USER))
+        return e;
+    return e | _PAGE_USER | (level == 1 ? _PAGE_GUEST_KERNEL : 0);
+}
+
 static bool guest_slot(unsigned int level, unsigned int i)
 {
     return level != 4 || !is_hv_l4_slot(i);
@@ -249,6 +262,7 @@ static int validate_table(mfn_t mfn, unsigned int level, struct domain *d)
     for (i = 0; i < 512; i++) {
         if (!guest_slot(level, i))
             continue;
+        t[i] = adjust_guest_entry(t[i], level);
         rc = get_entry(t[i], level, d, mfn);
         if (rc) {
             gdprintk("d%u: L%u %lx entry %u (%lx) refused: %d\n", d->domain_id, level,
@@ -288,6 +302,7 @@ static int mod_entry(uint64_t *pe, uint64_t nv, unsigned int level, struct domai
 
     if (level == 4 && !guest_slot(4, (unsigned int)(((uint64_t)pe & 4095) / 8)))
         return -XEN_EINVAL;
+    nv = adjust_guest_entry(nv, level);
     if (level == 1)
         rc = get_page_from_l1e(nv, pg_owner);
     else

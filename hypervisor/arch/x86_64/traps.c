@@ -95,10 +95,14 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
     frame[n++] = regs->ss;
     sp -= n * 8;
     if (copy_to_guest(sp, frame, n * 8)) {
-        gdprintk("d%u: bounce frame write to %lx faulted\n", v->domain->domain_id, sp);
+        gdprintk("d%u: bounce frame write to %lx faulted (from %s, kernel_sp %lx, rip %lx)\n",
+                 v->domain->domain_id, sp, was_kernel ? "kernel" : "user", v->kernel_sp,
+                 regs->rip);
         domain_crash(v->domain, "cannot write a bounce frame to the guest stack");
         return -XEN_EFAULT;
     }
+    gdprintk("d%u: bounce to %lx from %s rip %lx rsp %lx -> frame %lx\n", v->domain->domain_id,
+             handler, was_kernel ? "kernel" : "user", regs->rip, regs->rsp, sp);
     if (mask_events)
         vi->evtchn_upcall_mask = 1;
     regs->rsp = sp;
@@ -117,10 +121,10 @@ void pv_inject_exception(struct vcpu *v, struct guest_regs *regs, unsigned int v
     const struct trap_info *ti = &v->trap_ctxt[vector & 0xff];
 
     if (!ti->address) {
-        printk("d%u v%u: unhandled %s (vector %u, error %lx) at %lx\n",
+        printk("d%u v%u: unhandled %s (vector %u, error %lx) at %lx, cr2 %lx\n",
                v->domain->domain_id, v->vcpu_id,
                vector < 32 && trap_names[vector] ? trap_names[vector] : "trap",
-               vector, error_code, regs->rip);
+               vector, error_code, regs->rip, v->vcpu_info->arch.cr2);
         show_guest_regs(regs);
         domain_crash(v->domain, "exception with no guest handler");
         return;
@@ -162,6 +166,8 @@ static void do_guest_page_fault(struct vcpu *v, struct guest_regs *regs)
     uint64_t cr2 = read_cr2();
 
     v->vcpu_info->arch.cr2 = cr2;
+    gdprintk("d%u: #PF at %lx addr %lx err %lx (%s mode, cr3 %lx)\n", v->domain->domain_id,
+             regs->rip, cr2, regs->error_code, v->kernel_mode ? "kernel" : "user", read_cr3());
     pv_inject_exception(v, regs, TRAP_page_fault, true, regs->error_code);
 }
 

@@ -24,6 +24,7 @@ struct boot_info {
     unsigned int nr_ranges;
     struct mem_range ranges[MAX_MEM_RANGES];
     const char *loader;
+    char loader_name[64];
 };
 
 extern struct boot_info boot_info;
