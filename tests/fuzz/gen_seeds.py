@@ -70,3 +70,39 @@ descs = [0x00af9b000000ffff, 0x00cf93000000ffff, 0x00affb000000ffff, 0,
          0x0000ee0000100000, 0x00cf9b000000ffff]
 for i, d in enumerate(descs):
     write("corpus/desc", "d%02d" % i, struct.pack("<Q", d) + bytes([i & 1]))
+
+# fuzz_xz: 2 bytes of output room (0x0100 * 16) + an .xz stream from xz(1).
+# fuzz_bzimage: a minimal boot-protocol 2.15 header + an .xz payload.
+import random
+import subprocess
+
+random.seed(7)
+
+
+def xz(data, opts):
+    return subprocess.run(["xz", "-q", "-c"] + opts, input=data, stdout=subprocess.PIPE,
+                          check=True).stdout
+
+
+text = b"".join(random.choice([b"guest ", b"page ", b"xen ", b"keel ", b"\n"]) for _ in range(300))
+code = open("/bin/true", "rb").read()[:3000]
+rnd = bytes(random.getrandbits(8) for _ in range(700))
+streams = {
+    "text-crc32": xz(text, ["--check=crc32"]),
+    "text-crc64": xz(text, ["--check=crc64"]),
+    "text-none-blocks": xz(text, ["--check=none", "--block-size=500"]),
+    "x86-crc32": xz(code, ["--check=crc32", "--x86", "--lzma2"]),
+    "random-stored": xz(rnd, ["--check=crc32"]),
+    "empty": xz(b"", ["--check=crc32"]),
+}
+for name, stream in streams.items():
+    write("corpus/xz", name, b"\x01\x00" + stream)
+for name in ["x86-crc32", "text-crc32"]:
+    pl = streams[name]
+    img = bytearray(2048 + 0x40)
+    img[0x1f1] = 3
+    struct.pack_into("<H", img, 0x1fe, 0xaa55)
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, 0x20f)
+    struct.pack_into("<II", img, 0x248, 0x40, len(pl) + 4)
+    write("corpus/bzimage", name, bytes(img) + pl + struct.pack("<I", 3000))
