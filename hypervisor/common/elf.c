@@ -412,12 +412,13 @@ static void numeric_note(struct parse *p, uint32_t type, const uint8_t *desc, ui
 static int parse_notes(struct parse *p, uint64_t off, uint64_t size, uint64_t align,
                        const char *what, unsigned int idx)
 {
-    const uint8_t *base = p->img + off;
+    const uint8_t *base;
     uint64_t pos = 0;
     int rc;
 
     if (!in_bounds(p->len, off, size))
         return fail(p, -EINVAL, "%s %u (offset %x size %x) outside image", what, idx, off, size);
+    base = p->img + off;
     align = align == 8 ? 8 : 4;
     while (size - pos >= 12) {
         const uint8_t *n = base + pos;

@@ -419,6 +419,37 @@ static void test_truncations(void **state)
     assert_int_equal(elf_xen_parse(NULL, 100, &i), -EINVAL);
 }
 
+/* 129 loadable segments: over Keel's limit of 128, refused before any O(n^2) work. */
+static void test_too_many_segments(void **state)
+{
+    struct xen_elf_info i;
+    unsigned int n = 129;
+    size_t len = 64 + 56 * n;
+    uint8_t *img = calloc(1, len);
+
+    (void)state;
+    memcpy(img, "\177ELF", 4);
+    img[4] = 2;
+    img[5] = 1;
+    put(img + 16, 2, 2);
+    put(img + 18, 62, 2);
+    put(img + 32, 64, 8);
+    put(img + 54, 56, 2);
+    put(img + 56, n, 2);
+    for (unsigned int k = 0; k < n; k++) {
+        uint8_t *ph = img + 64 + 56 * k;
+        put(ph, 1, 4);
+        put(ph + 4, 4, 4);
+        put(ph + 24, 0x100000 + 0x1000 * k, 8);
+        put(ph + 40, 0x1000, 8);
+    }
+    assert_int_equal(elf_xen_parse(img, len, &i), -E2BIG);
+    assert_non_null(strstr(i.err, "more than 128"));
+    put(img + 56, 128, 2);      /* 128 is fine as far as segments go: no notes */
+    assert_int_equal(elf_xen_parse(img, len, &i), -ENOEXEC);
+    free(img);
+}
+
 struct sink {
     uint64_t base;
     uint8_t mem[0x3000];
@@ -539,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_notes_in_section_and_align8),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_truncations),
+        cmocka_unit_test(test_too_many_segments),
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_real_vmlinux),

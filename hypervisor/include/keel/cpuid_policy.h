@@ -21,7 +21,8 @@ struct cpuid_regs {
 
 /*
  * Rewrites *r, which holds the host's CPUID output for (leaf, subleaf),
- * into what the PV guest sees.  Leaves the guest is not shown come back as
+ * into what the PV guest sees.  For a leaf above the host's maximum the
+ * caller passes zeroes (Intel CPUs would return another leaf's data).  Leaves the guest is not shown come back as
  * all zeroes.  is_dom0 selects the hardware domain's view (currently the
  * same as a domU's: see the docs for the Xen dom0 leaks not reproduced).
  * Does not read the host CPUID itself; callable from any context.

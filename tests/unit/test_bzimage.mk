@@ -1,0 +1,1 @@
+test_bzimage_SRCS := hypervisor/common/bzimage.c hypervisor/common/xz_dec.c
