@@ -30,6 +30,7 @@ struct lexer {
     const char *p, *end;
     const char *file;
     int line;
+    bool nl_pending;            /* a NEWLINE was returned: line++ next */
     const char *key;            /* key of the setting being parsed */
     char *text;                 /* IDENT/NUMBER/STRING text (malloc'd) */
     char *err;
@@ -177,13 +178,17 @@ static enum tok lex_word(struct lexer *lx, enum tok t)
     return t;
 }
 
-/* Next token; T_NEWLINE increments the line after it is returned. */
+/* Next token.  A NEWLINE belongs to the line it ends (as in xl). */
 static enum tok lex(struct lexer *lx)
 {
     char c;
 
     free(lx->text);
     lx->text = NULL;
+    if (lx->nl_pending) {
+        lx->line++;
+        lx->nl_pending = false;
+    }
     while (lx->p < lx->end && (*lx->p == ' ' || *lx->p == '\t' ||
                                (*lx->p == '\r' && lx->p + 1 < lx->end &&
                                 lx->p[1] == '\n')))
@@ -199,7 +204,7 @@ static enum tok lex(struct lexer *lx)
         c = '\n';
     }
     switch (c) {
-    case '\n': lx->p++; lx->line++; return T_NEWLINE;
+    case '\n': lx->p++; lx->nl_pending = true; return T_NEWLINE;
     case ';': lx->p++; return T_SEMI;
     case '=': lx->p++; return T_EQ;
     case ',': lx->p++; return T_COMMA;
@@ -421,7 +426,9 @@ static int parse_setting(struct lexer *lx, struct xlcfg *cfg)
         if (parse_list(lx, s) < 0)
             goto fail;
     } else {
-        if (t != T_ERROR)
+        if (t == T_IDENT)
+            LEXERR(lx, "unquoted word \"%s\" (strings need quotes)", lx->text);
+        else if (t != T_ERROR)
             LEXERR(lx, "expected a value (string, number or list)");
         goto fail;
     }
