@@ -197,7 +197,7 @@ static int get_files(const struct xlcfg *cfg, struct xlcfg_domain *d,
 
 /* cmdline, or else "root=ROOT EXTRA" as xl builds it. */
 static int get_cmdline(const struct xlcfg *cfg, struct xlcfg_domain *d,
-                       char *err, size_t errlen)
+                       FILE *warn, char *err, size_t errlen)
 {
     const char *cmdline = NULL, *root = NULL, *extra = NULL;
     size_t n;
@@ -207,6 +207,10 @@ static int get_cmdline(const struct xlcfg *cfg, struct xlcfg_domain *d,
         get_str(cfg, "extra", XLCFG_CMDLINE_MAX, &extra, err, errlen) < 0)
         return -1;
     if (cmdline) {
+        if ((root || extra) && warn)
+            fprintf(warn, "%s:%d: cmdline: warning: root and extra ignored "
+                    "in favour of cmdline\n", cfg->filename,
+                    line_of(cfg, "cmdline"));
         d->cmdline = strdup(cmdline);
         return d->cmdline ? 0 : -1;
     }
@@ -277,7 +281,7 @@ int xlcfg_domain_get(const struct xlcfg *cfg, struct xlcfg_domain *d,
     }
     if (get_name(cfg, d, err, errlen) || get_numbers(cfg, d, err, errlen) ||
         get_files(cfg, d, flags, err, errlen) ||
-        get_cmdline(cfg, d, err, errlen)) {
+        get_cmdline(cfg, d, warn, err, errlen)) {
         xlcfg_domain_free(d);
         return -1;
     }

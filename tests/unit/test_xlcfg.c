@@ -420,10 +420,12 @@ static void test_unknown_keys_warn_once(void **state)
     (void)state;
     assert_non_null(w);
     assert_int_equal(domain("name='a'\nvif=['x']\nkernel='/k'\non_crash='destroy'\n"
-                            "vif=['y']\n", &d, 0, w, err), 0);
+                            "vif=['y']\nextra='x'\ncmdline='y'\n", &d, 0, w, err), 0);
     fclose(w);
     assert_string_equal(buf, "t.cfg:4: on_crash: warning: unknown key, ignored\n"
-                             "t.cfg:5: vif: warning: unknown key, ignored\n");
+                             "t.cfg:5: vif: warning: unknown key, ignored\n"
+                             "t.cfg:7: cmdline: warning: root and extra ignored "
+                             "in favour of cmdline\n");
     free(buf);
     xlcfg_domain_free(&d);
 }
