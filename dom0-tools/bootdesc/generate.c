@@ -44,11 +44,16 @@ static int read_domains(const struct cli *c, struct xlcfg_domain *doms)
 static int write_file(const char *path, const void *buf, size_t len)
 {
     FILE *f = fopen(path, "wb");
+    bool ok;
 
-    if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+    if (!f) {
         fprintf(stderr, "keel-bootdesc: %s: cannot write: %m\n", path);
-        if (f)
-            fclose(f);
+        return -1;
+    }
+    ok = fwrite(buf, 1, len, f) == len;
+    if (fclose(f) != 0 || !ok) {
+        fprintf(stderr, "keel-bootdesc: %s: cannot write: %m\n", path);
+        remove(path);
         return -1;
     }
     return 0;

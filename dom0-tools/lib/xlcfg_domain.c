@@ -270,6 +270,8 @@ int xlcfg_domain_get(const struct xlcfg *cfg, struct xlcfg_domain *d,
     int r;
 
     memset(d, 0, sizeof(*d));
+    if (errlen)
+        err[0] = '\0';
     warn_unknown(cfg, warn);
     r = xlcfg_get_string(cfg, "type", &type, err, errlen);
     if (r < 0)
@@ -282,6 +284,8 @@ int xlcfg_domain_get(const struct xlcfg *cfg, struct xlcfg_domain *d,
     if (get_name(cfg, d, err, errlen) || get_numbers(cfg, d, err, errlen) ||
         get_files(cfg, d, flags, err, errlen) ||
         get_cmdline(cfg, d, warn, err, errlen)) {
+        if (errlen && !err[0])      /* only strdup/malloc fail silently */
+            seterr(err, errlen, cfg, 0, "file", "out of memory");
         xlcfg_domain_free(d);
         return -1;
     }

@@ -131,6 +131,8 @@ expect_err no-output "keel-bootdesc: no domU config given" sh -c "'$BD' -o boot.
 expect_err no-o "-o OUT.dtb is required" sh -c "'$BD' db.cfg 2>&1 | head -n 1 | sed 's/^keel-bootdesc: //' >&2; exit 2"
 expect_err bad-option "keel-bootdesc: --frob: unknown option or missing argument" \
     sh -c "'$BD' --frob db.cfg 2>&1 | head -n 1 >&2; exit 2"
+expect_err unwritable "keel-bootdesc: nodir/boot.dtb: cannot write: No such file or directory" \
+    "$BD" -o nodir/boot.dtb db.cfg
 printf 'not a dtb' > junk.dtb
 expect_err dump-junk "junk.dtb: boot description: malformed device tree at byte 0: truncated header" \
     "$BD" --dump junk.dtb
