@@ -93,8 +93,10 @@ int main(int argc, char **argv)
     struct cli c;
     int r;
 
-    if (parse_args(argc, argv, &c) < 0)
+    if (parse_args(argc, argv, &c) < 0) {
+        free(c.cfgs);
         return 2;
+    }
     if (c.mode == MODE_DUMP) {
         r = cli_dump(&c, c.nr_cfgs ? c.cfgs[0] : NULL);
     } else if (!c.out || !c.nr_cfgs) {

@@ -291,6 +291,7 @@ static bool is_atom(enum tok t)
 static int parse_list(struct lexer *lx, struct xlcfg_setting *s)
 {
     enum tok t = lex_nl(lx);
+    char *item;
 
     s->type = XLCFG_LIST;
     for (;;) {
@@ -302,9 +303,10 @@ static int parse_list(struct lexer *lx, struct xlcfg_setting *s)
                                       : "expected a string or number in list");
             return -1;
         }
-        if (list_append(lx, s, lx->text) < 0)
+        item = lx->text;
+        lx->text = NULL;            /* list_append owns it, even on failure */
+        if (list_append(lx, s, item) < 0)
             return -1;
-        lx->text = NULL;
         t = lex_nl(lx);
         if (t == T_RBRACK)
             return 0;
