@@ -19,8 +19,18 @@ struct ctx {
     uint32_t nr_modules;
     char *err;
     size_t errlen;
-    const char *node;               /* name of the domain node being read */
+    char node[33];                  /* domain node being read, sanitised */
 };
+
+/* Keep the untrusted node name printable (and short) for messages. */
+static void set_node(struct ctx *c, const char *name)
+{
+    size_t i;
+
+    for (i = 0; name[i] && i < sizeof(c->node) - 1; i++)
+        c->node[i] = (name[i] >= 0x20 && name[i] < 0x7f) ? name[i] : '?';
+    c->node[i] = '\0';
+}
 
 static int fail(struct ctx *c, const char *prop, const char *problem)
 {
@@ -209,7 +219,7 @@ static int parse_domains(struct ctx *c, int domains,
 
     for (node = kfdt_first_child(c->f, domains); node >= 0;
          node = kfdt_next_sibling(c->f, node)) {
-        c->node = kfdt_node_name(c->f, node);
+        set_node(c, kfdt_node_name(c->f, node));
         if (*nr >= max_domains) {
             if (c->errlen)
                 snprintf(c->err, c->errlen,
@@ -234,7 +244,7 @@ int bootdesc_parse(const void *dtb, size_t len, uint32_t nr_modules,
 {
     struct kfdt f;
     struct ctx c = { .f = &f, .nr_modules = nr_modules, .err = err,
-                     .errlen = errlen, .node = "" };
+                     .errlen = errlen };
     unsigned int nr = 0;
     const char *why;
     uint32_t where;

@@ -312,6 +312,16 @@ static void test_top_level(void **state)
     assert_int_equal(fdt_del_node(buf, fdt_path_offset(buf, "/domains")), 0);
     assert_int_equal(parse(buf, fdt_totalsize(buf), doms, 8, &nr, err), -BOOTDESC_EINVAL);
     assert_string_equal(err, "boot description: no /domains node");
+    /* a node name with control characters is not echoed raw */
+    build(buf, 1, 99, NULL);
+    assert_int_equal(fdt_open_into(buf, buf, BUFSZ), 0);
+    assert_int_equal(fdt_set_name(buf, fdt_path_offset(buf, "/domains/domU1"),
+                                  "\x1b[2Jevil-and-a-very-long-node-name-indeed"), 0);
+    assert_int_equal(fdt_delprop(buf, fdt_path_offset(buf, "/domains/\x1b[2Jevil-and-a-very-long-node-name-indeed"),
+                                 "vcpus"), 0);
+    assert_int_equal(parse(buf, fdt_totalsize(buf), doms, 8, &nr, err), -BOOTDESC_EINVAL);
+    assert_string_equal(err, "boot description: domains/?[2Jevil-and-a-very-long-node-na: "
+                             "vcpus: missing (required)");
     /* not a DTB */
     assert_int_equal(parse("hello, world, this is not a device tree....", 44,
                            doms, 8, &nr, err), -BOOTDESC_EINVAL);
