@@ -1,0 +1,103 @@
+/*
+ * xl.cfg-style configuration files (xl.cfg(5)): a parser for the syntax
+ * and the few keys Keel's boot description uses.
+ *
+ * Syntax, as Xen's libxlu accepts it:
+ *   key = value        one setting per line, or several separated by ';'
+ *   key += value       appends to a previous string or list setting
+ *   # comment          to the end of the line (outside strings)
+ * Keys are [a-z][a-z0-9_]*.  A value is a number ([0-9][0-9a-fx]*, read
+ * as C does: 0x.. hexadecimal, 0.. octal), a string in single or double
+ * quotes with C escapes (\n \t \\ \' \" \a \b \f \r \v \xHH \ooo), or a list
+ * [ value, value, ... ] of numbers/strings that may span lines and may end
+ * with a comma.  As in xl, a number can be read as a string and a
+ * string holding a number as a number.  A later setting of the same key
+ * replaces an earlier one.
+ *
+ * Errors are one line: "FILE:LINE: FIELD: problem".
+ */
+#ifndef KEEL_XLCFG_H
+#define KEEL_XLCFG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define XLCFG_ERRLEN 512
+#define XLCFG_MAX_FILE (1024 * 1024)    /* larger files are refused */
+
+enum xlcfg_type { XLCFG_ATOM, XLCFG_LIST };
+
+struct xlcfg_setting {
+    char *key;
+    int line;                   /* line of the key */
+    enum xlcfg_type type;
+    char *atom;                 /* XLCFG_ATOM: dequoted text */
+    bool quoted;                /* XLCFG_ATOM: was a string literal */
+    char **items;               /* XLCFG_LIST: dequoted items */
+    size_t nr_items;
+    struct xlcfg_setting *next;
+};
+
+struct xlcfg {
+    char *filename;
+    int nr_lines;               /* for errors about missing keys */
+    struct xlcfg_setting *settings;
+};
+
+/*
+ * Parse text[0..len) (need not be NUL-terminated; a NUL byte is an error).
+ * filename is used in messages.  Returns a config to free with
+ * xlcfg_free(), or NULL with a message in err.
+ */
+struct xlcfg *xlcfg_parse(const char *text, size_t len, const char *filename,
+                          char *err, size_t errlen);
+/* Read and parse a file; NULL with a message in err. */
+struct xlcfg *xlcfg_parse_file(const char *path, char *err, size_t errlen);
+void xlcfg_free(struct xlcfg *cfg);
+
+/* The setting for key, or NULL. */
+const struct xlcfg_setting *xlcfg_get(const struct xlcfg *cfg,
+                                      const char *key);
+/*
+ * Typed reads.  Return 0 (found, *out set), 1 (absent, *out untouched) or
+ * -1 (present but of the wrong type/form; message in err).
+ */
+int xlcfg_get_string(const struct xlcfg *cfg, const char *key,
+                     const char **out, char *err, size_t errlen);
+int xlcfg_get_uint(const struct xlcfg *cfg, const char *key, uint64_t *out,
+                   char *err, size_t errlen);
+
+/* What a boot-time domU needs, with xl's defaults applied. */
+struct xlcfg_domain {
+    char *name;
+    uint64_t memory_mib;        /* "memory", default 128 */
+    uint64_t maxmem_mib;        /* "maxmem", default = memory */
+    uint32_t vcpus;             /* default 1 */
+    char *kernel;
+    char *ramdisk;              /* NULL if none */
+    char *cmdline;              /* never NULL ("" if none) */
+    uint32_t weight;            /* default 256 */
+    uint32_t cap;               /* default 0 (no cap) */
+    int kernel_line, ramdisk_line, name_line;
+};
+
+#define XLCFG_MIN_MEMORY_MIB 16
+#define XLCFG_MAX_MEMORY_MIB (1024 * 1024)      /* 1 TiB */
+#define XLCFG_MAX_VCPUS 128
+#define XLCFG_NAME_MAX 63
+#define XLCFG_CMDLINE_MAX 1023
+
+/* Flags for xlcfg_domain_get. */
+#define XLCFG_CHECK_FILES 1     /* kernel/ramdisk must be readable files */
+
+/*
+ * Extract and validate the domain keys of cfg into *d.  Unknown keys are
+ * reported once each on warn (if not NULL) and otherwise ignored.
+ * Returns 0, or -1 with a message in err (*d then holds nothing to free).
+ */
+int xlcfg_domain_get(const struct xlcfg *cfg, struct xlcfg_domain *d,
+                     unsigned int flags, FILE *warn, char *err, size_t errlen);
+void xlcfg_domain_free(struct xlcfg_domain *d);
+
+#endif
