@@ -123,7 +123,10 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 
     if (copy_from_guest(&info, arg, sizeof(info)))
         return -XEN_EFAULT;
-    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info) || info.rsvd)
+    /* Xen: a vcpu_info that would cross the page end is -ENXIO. */
+    if (info.offset > PAGE_SIZE - sizeof(struct vcpu_info))
+        return -XEN_ENXIO;
+    if (info.rsvd)
         return -XEN_EINVAL;
     if (!mfn_eq(v->vcpu_info_mfn, INVALID_MFN))
         return -XEN_EINVAL;          /* Xen allows one registration */

@@ -144,7 +144,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
     struct outbuf o = { buf, size, 0 };
 
     for (; *fmt; fmt++) {
-        bool zero = false, left = false, upper = false;
+        bool zero = false, left = false, upper = false, alt = false;
         int width = 0, prec = -1, lng = 0;
         uint64_t v;
 
@@ -158,6 +158,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
                 zero = true;
             else if (*fmt == '-')
                 left = true;
+            else if (*fmt == '#')
+                alt = true;
             else
                 break;
         }
@@ -195,6 +197,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'X':
             v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
             upper = *fmt == 'X';
+            if (alt && *fmt != 'u' && v)
+                out_str(&o, "0x", 0, -1, false);
             out_num(&o, v, *fmt == 'u' ? 10 : 16, upper, false, width, zero, left);
             break;
         case 'p':

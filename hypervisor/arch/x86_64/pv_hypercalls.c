@@ -35,6 +35,8 @@ long do_set_trap_table(uint64_t traps)
             return -XEN_EFAULT;
         if (!ti.address)
             break;
+        if (!is_canonical(ti.address))
+            return -XEN_EINVAL;
         v->trap_ctxt[ti.vector] = ti;
     }
     return 0;

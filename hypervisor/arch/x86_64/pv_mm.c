@@ -168,8 +168,17 @@ static int get_page_from_l1e(uint64_t e, struct domain *pg_owner)
         return -XEN_EINVAL;
     if (frame_is_io(mfn))
         return pg_owner->is_privileged ? 0 : -XEN_EPERM;
-    if (e & _PAGE_RW)
-        return get_page_and_type(mfn, pg_owner, PGT_writable);
+    if (e & _PAGE_RW) {
+        struct page_info *pg = mfn_to_page(mfn);
+        if (!get_page(pg, pg_owner))
+            return -XEN_EINVAL;
+        /* A frame in use as a page table or descriptor table: Xen says -EBUSY. */
+        if (get_page_type(pg, PGT_writable, pg_owner)) {
+            put_page(pg);
+            return -XEN_EBUSY;
+        }
+        return 0;
+    }
     return get_page(mfn_to_page(mfn), pg_owner) ? 0 : -XEN_EINVAL;
 }
 
@@ -543,15 +552,16 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
             break;
         }
         mm_lock_acquire();
-        switch (req.ptr & 3) {
+        /* The command is in the low 3 bits (ptr is an 8-byte aligned address). */
+        switch (req.ptr & 7) {
         case MMU_NORMAL_PT_UPDATE:
-            rc = mmu_normal_update(d, pg_owner, req.ptr & ~3UL, req.val, false);
+            rc = mmu_normal_update(d, pg_owner, req.ptr & ~7UL, req.val, false);
             break;
         case MMU_PT_UPDATE_PRESERVE_AD:
-            rc = mmu_normal_update(d, pg_owner, req.ptr & ~3UL, req.val, true);
+            rc = mmu_normal_update(d, pg_owner, req.ptr & ~7UL, req.val, true);
             break;
         case MMU_MACHPHYS_UPDATE:
-            rc = mmu_machphys_update(pg_owner, req.ptr, req.val);
+            rc = mmu_machphys_update(pg_owner, req.ptr & ~7UL, req.val);
             break;
         default:
             rc = -XEN_ENOSYS;

@@ -53,7 +53,8 @@ static void mark_io_frames(void)
             ram = boot_info.ranges[i].type == 1 &&
                   (f << PAGE_SHIFT) >= boot_info.ranges[i].start &&
                   ((f + 1) << PAGE_SHIFT) <= boot_info.ranges[i].end;
-        if (!ram && frame_table[f].owner == OWNER_XEN && f >= 1)
+        /* Xen gives the first MiB (BIOS, legacy devices) to DOMID_IO too. */
+        if ((!ram || f < 256) && frame_table[f].owner == OWNER_XEN)
             frame_table[f].owner = DOMID_IO;
     }
 }

@@ -129,6 +129,10 @@ void pv_inject_exception(struct vcpu *v, struct guest_regs *regs, unsigned int v
         domain_crash(v->domain, "exception with no guest handler");
         return;
     }
+    /* The guest sees its own privilege in the #PF error code's U bit
+     * (Xen's pv_inject_event): clear for its kernel, set for user mode. */
+    if (vector == TRAP_page_fault)
+        error_code = (error_code & ~4UL) | (v->kernel_mode ? 0 : 4UL);
     pv_create_bounce_frame(v, regs, ti->address, has_error, error_code,
                            (ti->flags & 4) != 0, false);
 }
@@ -150,6 +154,12 @@ static void do_guest_gp(struct vcpu *v, struct guest_regs *regs)
 {
     if ((regs->error_code & 3) == 2) {
         unsigned int vec = (unsigned int)(regs->error_code >> 3) & 0xff;
+        uint8_t insn[2];
+        /* The selector index names the vector, but QEMU's TCG reports
+         * N*16+2 for `int $N`: take the vector from the instruction when
+         * it is an `int imm8` (cd NN). */
+        if (!copy_from_guest(insn, regs->rip, 2) && insn[0] == 0xcd)
+            vec = insn[1];
         if (permit_softint(v, vec)) {
             regs->rip += 2;       /* int $N is two bytes */
             pv_inject_exception(v, regs, vec, false, 0);
