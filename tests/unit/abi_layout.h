@@ -29,6 +29,8 @@ struct abi_table {
     size_t nr_gnttab_msgs;
     /* Entry i of xsd_errors; -1 past the end. */
     int (*xsd_error)(size_t i, int *errnum, const char **name);
+    /* Run the io/ring.h scenario; log up to max values, return how many. */
+    size_t (*ring_trace)(uint64_t *out, size_t max);
 };
 
 extern const struct abi_table abi_xen_table;

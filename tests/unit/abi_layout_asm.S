@@ -14,6 +14,9 @@
 #include <public/physdev.h>
 #include <public/sched.h>
 #include <public/vcpu.h>
+#include <public/nmi.h>
+#include <public/platform.h>
+#include <public/io/ring.h>
 #include <public/version.h>
 #include <public/keel.h>
 #include <public/io/console.h>
@@ -34,4 +37,6 @@
     mov     $XENSTORE_RING_SIZE, %eax
     mov     $SCHEDOP_shutdown, %edi
     mov     $XEN_ELFNOTE_ENTRY, %eax
+    mov     $XENPF_settime64, %eax
+    mov     $XEN_NMIREASON_pci_serr, %eax
     .section .note.GNU-stack, "", @progbits

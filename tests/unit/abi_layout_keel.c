@@ -13,10 +13,13 @@
 #include <public/physdev.h>
 #include <public/sched.h>
 #include <public/vcpu.h>
+#include <public/nmi.h>
+#include <public/platform.h>
 #include <public/version.h>
 #include <public/keel.h>
 #include <public/io/console.h>
 #include <public/io/xs_wire.h>
+#include <public/io/ring.h>
 
 #define ABI_TABLE_NAME abi_keel_table
 #include "abi_layout_gen.h"

@@ -68,11 +68,17 @@ enum xsd_sockmsg_type {
     XS_INVALID              = 0xffff
 };
 
-/* Error name <-> number, for XS_ERROR payloads. */
+/*
+ * Error name <-> number, for XS_ERROR payloads.  A local lookup table,
+ * never shared memory, so its implicit padding is harmless.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpadded"
 struct xsd_errors {
     int errnum;
     const char *errstring;
 };
+#pragma GCC diagnostic pop
 
 #define XSD_ERROR(x) { XEN_##x, #x }
 static const struct xsd_errors xsd_errors[] __attribute__((unused)) = {
