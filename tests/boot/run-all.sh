@@ -4,6 +4,8 @@
 #
 #   run-all.sh [--xen] [--accel tcg|kvm] [NAME...]
 #
+# In a full run (no NAMEs) the first test of tests.list gates the others:
+# if it fails they are reported as failed without being run.
 # Without NAMEs and without --xen, selftest.sh (the harness checking
 # itself on tiny multiboot images) runs first and counts as one test.
 # Logs: $BUILD/boot-logs/NAME.log (Keel) or xen-NAME.log (--xen).
@@ -36,7 +38,7 @@ fi
 LOGDIR=$BUILD/boot-logs
 mkdir -p "$LOGDIR"
 
-passed=0; failed=0; failures=""
+passed=0; failed=0; failures=""; gate_failed=""; gated=""
 # The harness checks itself first (Keel runs only, all tests selected).
 if [ "$XEN" -eq 0 ] && [ $# -eq 0 ]; then
     if sh "$HERE/selftest.sh"; then
@@ -54,7 +56,10 @@ while read -r name elf timeout args; do
     fi
     guest=$BUILD/guests/$elf
     log=$LOGDIR/$prefix$name.log
-    if [ ! -f "$guest" ]; then
+    if [ -n "$gate_failed" ]; then
+        echo "FAIL $prefix$name: not run because $gate_failed failed (run it by name)"
+        rc=1
+    elif [ ! -f "$guest" ]; then
         echo "FAIL $prefix$name: guest $guest not built (make -C tests/guests all)"
         rc=1
     else
@@ -67,7 +72,11 @@ while read -r name elf timeout args; do
         passed=$((passed + 1))
     else
         failed=$((failed + 1)); failures="$failures $name"
+        # In a full run the first test gates the rest, so that a
+        # hypervisor that hangs costs one timeout, not one per test.
+        [ $# -eq 0 ] && [ -z "$gated" ] && gate_failed=$name
     fi
+    gated=done
 done < "$HERE/tests.list"
 
 [ -n "$failures" ] && echo "boot tests failed:$failures"

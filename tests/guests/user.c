@@ -149,16 +149,11 @@ static uint64_t pte(const void *va, uint64_t flags)
 	return (va_to_mfn(va) << 12) | flags;
 }
 
-void guest_main(void)
+/* Build, pin and install the user page tables; set up stack and GS. */
+static void setup_user_mode(void)
 {
 	struct mmuext_op op = { 0 };
-	struct iret_frame f = { 0 };
-	uint64_t v, cr3;
 	const uint64_t tf = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
-
-	map_shared_info();
-	if (!check(traps_install() == 0, "install trap table and callbacks", "failed"))
-		return;
 
 	u_l4[0] = pte(u_l3, tf);
 	u_l3[0] = pte(u_l2, tf);
@@ -187,6 +182,18 @@ void guest_main(void)
 	CHECK_RC("set_segment_base(GS_KERNEL)",
 		 HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, (unsigned long)&kernel_gs_word), 0);
 	CHECK_RC("set_segment_base(GS_USER)", HYPERVISOR_set_segment_base(SEGBASE_GS_USER, USER_DATA_VA), 0);
+}
+
+void guest_main(void)
+{
+	struct mmuext_op op = { 0 };
+	struct iret_frame f = { 0 };
+	uint64_t v, cr3;
+
+	map_shared_info();
+	if (!check(traps_install() == 0, "install trap table and callbacks", "failed"))
+		return;
+	setup_user_mode();
 
 	f.rip = uva(user_entry);
 	f.cs = FLAT_USER_CS64;

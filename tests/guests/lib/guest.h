@@ -137,7 +137,5 @@ struct iret_frame {
 };
 void do_iret(const struct iret_frame *f) __attribute__((noreturn));
 
-/* Run a code stub that is expected to trap: the stub at `start` ends
- * with a `ret`; the trap resumes at `resume`. Returns traps taken. */
 
 #endif
