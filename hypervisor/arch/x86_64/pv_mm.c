@@ -332,6 +332,30 @@ static int mod_entry(uint64_t *pe, uint64_t nv, unsigned int level, struct domai
     return 0;
 }
 
+/*
+ * As mod_entry, but only if the entry still holds `old` (ptwr computes the
+ * new value from the old one): -XEN_EAGAIN if it changed meanwhile.
+ */
+int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int level,
+                         struct domain *d)
+{
+    mfn_t self = virt_to_mfn((void *)((uint64_t)pe & PAGE_MASK));
+    int rc;
+
+    if (level == 4 && !guest_slot(4, (unsigned int)(((uint64_t)pe & 4095) / 8)))
+        return -XEN_EINVAL;
+    nv = adjust_guest_entry(nv, level);
+    rc = level == 1 ? get_page_from_l1e(nv, d) : get_page_from_upper(nv, level, d, self);
+    if (rc)
+        return rc;
+    if (!__atomic_compare_exchange_n(pe, &old, nv, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        put_entry(nv, level, d, self);
+        return -XEN_EAGAIN;
+    }
+    put_entry(old, level, d, self);
+    return 0;
+}
+
 /* ---- base pointers and pinning ---- */
 
 int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn)
@@ -408,7 +432,7 @@ static int unpin_table(struct domain *d, mfn_t mfn)
 /* ---- walking the current address space ---- */
 
 /* Find the L1 entry mapping va in the vCPU's current L4, or NULL. */
-static uint64_t *guest_l1e(struct vcpu *v, uint64_t va)
+uint64_t *pv_guest_l1e(struct vcpu *v, uint64_t va)
 {
     mfn_t m = v->kernel_mode ? v->guest_table : v->guest_table_user;
     uint64_t *t, e;
@@ -452,7 +476,7 @@ static long update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val, uint64_
     int rc;
 
     mm_lock_acquire();
-    pl1e = guest_l1e(v, va);
+    pl1e = pv_guest_l1e(v, va);
     rc = pl1e ? mod_entry(pl1e, val, 1, v->domain, pg_owner, false) : -XEN_EINVAL;
     mm_lock_release();
     if (rc)

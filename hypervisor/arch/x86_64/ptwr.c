@@ -1,0 +1,305 @@
+/*
+ * Writable-pagetable emulation (Xen's ptwr, LINUX-PV-ABI.md C.3).  A PV
+ * kernel writes its page tables directly; they are mapped read-only, so
+ * the write faults.  If the target is a validated page table of the
+ * faulting domain, the instruction is decoded, the new entry computed,
+ * validated exactly as mmu_update would, and swapped in atomically.
+ * Supported: mov (reg/imm), xchg, cmpxchg, and/or/xor (reg/imm), bt[src]
+ * (reg/imm), operand sizes 1/2/4/8, with lock/operand-size/REX prefixes.
+ * Anything else returns false and the caller bounces the #PF.
+ * Locking: mm_lock around validation and the swap.
+ */
+#include <keel/domain.h>
+#include <keel/pv_mm.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <keel/guest_access.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+
+int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int level,
+                         struct domain *d);
+uint64_t *pv_guest_l1e(struct vcpu *v, uint64_t va);
+
+enum ptwr_op { OP_MOV, OP_XCHG, OP_CMPXCHG, OP_AND, OP_OR, OP_XOR, OP_BTS, OP_BTR, OP_BTC };
+
+struct ptwr_insn {
+    enum ptwr_op op;
+    unsigned int size;      /* operand bytes */
+    bool src_is_imm;
+    uint64_t imm;
+    unsigned int reg;       /* ModRM.reg (+REX.R) when the source is a register */
+    unsigned int len;       /* instruction length */
+};
+
+static uint64_t *reg_ptr(struct guest_regs *r, unsigned int n)
+{
+    uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi,
+                          &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
+                          &r->r14, &r->r15 };
+    return map[n & 15];
+}
+
+/* Length of the ModRM/SIB/displacement bytes starting at b[0] (ModRM). */
+static int modrm_len(const uint8_t *b, unsigned int avail)
+{
+    unsigned int mod, rm, n = 1;
+
+    if (!avail)
+        return -1;
+    mod = b[0] >> 6;
+    rm = b[0] & 7;
+    if (mod == 3)
+        return -1;                      /* must be a memory operand */
+    if (rm == 4) {
+        if (avail < 2)
+            return -1;
+        n++;
+        if (mod == 0 && (b[1] & 7) == 5)
+            n += 4;
+    } else if (mod == 0 && rm == 5) {
+        n += 4;                         /* rip-relative disp32 */
+    }
+    if (mod == 1)
+        n += 1;
+    else if (mod == 2)
+        n += 4;
+    return n <= avail ? (int)n : -1;
+}
+
+static uint64_t sext(uint64_t v, unsigned int bytes)
+{
+    unsigned int sh = 64 - bytes * 8;
+    return (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+static uint64_t read_imm(const uint8_t *p, unsigned int n)
+{
+    uint64_t v = 0;
+    unsigned int i;
+    for (i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static bool decode(const uint8_t *b, unsigned int avail, struct ptwr_insn *in)
+{
+    unsigned int i = 0, opsize = 4, immsz = 0;
+    bool rex_w = false, rex_r = false, byte_op, twobyte = false;
+    uint8_t op;
+    int ml;
+
+    memset(in, 0, sizeof(*in));
+    for (; i < avail; i++) {
+        if (b[i] == 0xf0 || b[i] == 0x3e || b[i] == 0x2e)
+            continue;                   /* lock, ds/cs (branch hints) */
+        if (b[i] == 0x66) {
+            opsize = 2;
+            continue;
+        }
+        break;
+    }
+    if (i < avail && (b[i] & 0xf0) == 0x40) {
+        rex_w = b[i] & 8;
+        rex_r = b[i] & 4;
+        i++;
+    }
+    if (rex_w)
+        opsize = 8;
+    if (i >= avail)
+        return false;
+    op = b[i++];
+    if (op == 0x0f) {
+        if (i >= avail)
+            return false;
+        twobyte = true;
+        op = b[i++];
+    }
+    if (i >= avail)
+        return false;
+    in->reg = ((b[i] >> 3) & 7) | (rex_r ? 8 : 0);
+    ml = modrm_len(&b[i], avail - i);
+    if (ml < 0)
+        return false;
+    byte_op = !twobyte && !(op & 1) && op != 0x83;
+    in->size = byte_op ? 1 : opsize;
+    if (!twobyte) {
+        switch (op) {
+        case 0x88: case 0x89: in->op = OP_MOV; break;
+        case 0x86: case 0x87: in->op = OP_XCHG; break;
+        case 0x20: case 0x21: in->op = OP_AND; break;
+        case 0x08: case 0x09: in->op = OP_OR; break;
+        case 0x30: case 0x31: in->op = OP_XOR; break;
+        case 0xc6: case 0xc7:
+            if ((in->reg & 7) != 0)
+                return false;
+            in->op = OP_MOV;
+            immsz = in->size == 8 ? 4 : in->size;
+            break;
+        case 0x80: case 0x81: case 0x83:
+            switch (in->reg & 7) {
+            case 1: in->op = OP_OR; break;
+            case 4: in->op = OP_AND; break;
+            case 6: in->op = OP_XOR; break;
+            default: return false;
+            }
+            immsz = op == 0x81 ? (in->size == 8 ? 4 : in->size) : 1;
+            break;
+        default:
+            return false;
+        }
+    } else {
+        in->size = opsize;
+        switch (op) {
+        case 0xb0: in->op = OP_CMPXCHG; in->size = 1; break;
+        case 0xb1: in->op = OP_CMPXCHG; break;
+        case 0xab: in->op = OP_BTS; break;
+        case 0xb3: in->op = OP_BTR; break;
+        case 0xbb: in->op = OP_BTC; break;
+        case 0xba:
+            switch (in->reg & 7) {
+            case 5: in->op = OP_BTS; break;
+            case 6: in->op = OP_BTR; break;
+            case 7: in->op = OP_BTC; break;
+            default: return false;
+            }
+            immsz = 1;
+            break;
+        default:
+            return false;
+        }
+    }
+    i += (unsigned int)ml;
+    if (immsz) {
+        if (i + immsz > avail)
+            return false;
+        in->src_is_imm = true;
+        in->imm = read_imm(&b[i], immsz);
+        if (!(twobyte && op == 0xba))
+            in->imm = sext(in->imm, immsz);
+        i += immsz;
+    }
+    in->len = i;
+    return true;
+}
+
+static uint64_t size_mask(unsigned int size)
+{
+    return size == 8 ? ~0UL : (1UL << (size * 8)) - 1;
+}
+
+static void set_flags_logic(struct guest_regs *regs, uint64_t res, unsigned int size)
+{
+    uint64_t f = regs->rflags & ~(0x8d5UL);   /* CF PF AF ZF SF OF */
+    res &= size_mask(size);
+    if (!res)
+        f |= 0x40;
+    if (res >> (size * 8 - 1))
+        f |= 0x80;
+    if (!(__builtin_popcount((unsigned int)(res & 0xff)) & 1))
+        f |= 0x4;
+    regs->rflags = f;
+}
+
+/*
+ * Try to emulate a write fault by the guest kernel on one of its page
+ * tables.  true: done (rip advanced); false: not a ptwr case.
+ */
+bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
+{
+    struct domain *d = v->domain;
+    uint64_t *pl1e, *pe, old, nv, src = 0, opnd, res = 0, mask;
+    struct ptwr_insn in;
+    struct page_info *pg;
+    uint8_t bytes[16];
+    unsigned int n, shift, level, bit = 0;
+    mfn_t mfn;
+    int rc;
+
+    if (!v->kernel_mode || (regs->error_code & 3) != 3)
+        return false;
+    pl1e = pv_guest_l1e(v, addr);
+    if (!pl1e || !(*pl1e & _PAGE_PRESENT) || (*pl1e & _PAGE_RW))
+        return false;
+    mfn = pte_mfn(*pl1e);
+    if (!mfn_valid(mfn))
+        return false;
+    pg = mfn_to_page(mfn);
+    if (pg->owner != d->domain_id || pg->type < PGT_l1 || pg->type > PGT_l4 || !pg->type_count)
+        return false;
+    level = pg->type - PGT_l1 + 1;
+    for (n = 15; n && copy_from_guest(bytes, regs->rip, n); n--)
+        ;
+    if (!n || !decode(bytes, n, &in))
+        return false;
+    /* The access must stay within one aligned 8-byte entry. */
+    shift = (unsigned int)(addr & 7) * 8;
+    if ((addr & 7) + in.size > 8)
+        return false;
+    pe = (uint64_t *)((char *)mfn_to_virt(mfn) + (addr & (PAGE_SIZE - 8)));
+    mask = size_mask(in.size) << shift;
+    src = in.src_is_imm ? in.imm : *reg_ptr(regs, in.reg);
+    if (in.op >= OP_BTS) {
+        bit = (unsigned int)src;
+        if (bit >= in.size * 8)
+            return false;
+    }
+
+    for (;;) {
+        old = __atomic_load_n(pe, __ATOMIC_SEQ_CST);
+        opnd = (old & mask) >> shift;
+        switch (in.op) {
+        case OP_MOV: case OP_XCHG: res = src; break;
+        case OP_AND: res = opnd & src; break;
+        case OP_OR: res = opnd | src; break;
+        case OP_XOR: res = opnd ^ src; break;
+        case OP_BTS: res = opnd | (1UL << bit); break;
+        case OP_BTR: res = opnd & ~(1UL << bit); break;
+        case OP_BTC: res = opnd ^ (1UL << bit); break;
+        case OP_CMPXCHG:
+            if (opnd != (regs->rax & size_mask(in.size))) {
+                /* No write: rax gets the current value, ZF clear. */
+                *reg_ptr(regs, 0) = in.size == 4 ? opnd
+                                                 : (regs->rax & ~size_mask(in.size)) | opnd;
+                regs->rflags &= ~0x40UL;
+                regs->rip += in.len;
+                return true;
+            }
+            res = src;
+            break;
+        }
+        nv = (old & ~mask) | ((res & size_mask(in.size)) << shift);
+        mm_lock_acquire();
+        rc = pv_mod_entry_cmpxchg(pe, old, nv, level, d);
+        mm_lock_release();
+        if (rc == -XEN_EAGAIN)
+            continue;               /* the CPU set A/D meanwhile: recompute */
+        if (rc) {
+            gdprintk("d%u: ptwr write of %lx to L%u %lx refused (%d)\n", d->domain_id, nv,
+                     level, mfn_x(mfn), rc);
+            return false;
+        }
+        break;
+    }
+    switch (in.op) {
+    case OP_XCHG: {
+        uint64_t *r = reg_ptr(regs, in.reg);
+        *r = in.size == 4 ? opnd : in.size == 8 ? opnd : (*r & ~size_mask(in.size)) | opnd;
+        break;
+    }
+    case OP_CMPXCHG:
+        regs->rflags |= 0x40UL;
+        break;
+    case OP_AND: case OP_OR: case OP_XOR:
+        set_flags_logic(regs, res, in.size);
+        break;
+    case OP_BTS: case OP_BTR: case OP_BTC:
+        regs->rflags = (regs->rflags & ~1UL) | ((opnd >> bit) & 1);
+        break;
+    default:
+        break;
+    }
+    regs->rip += in.len;
+    return true;
+}
