@@ -7,6 +7,7 @@
 #include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/sched.h>
+#include <keel/time.h>
 #include <public/sched.h>
 
 struct domain *dom0;
@@ -38,6 +39,12 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     mfn_to_page(si)->owner = id;
     mfn_to_page(si)->flags = PGC_allocated | PGC_xen_heap;
     mfn_to_page(si)->count = 1;
+    if (evtchn_init(d, DEFAULT_MAX_EVTCHNS)) {
+        free_frame(si);
+        xfree(d);
+        return NULL;
+    }
+    domain_set_wallclock(d);
     spin_lock(&domain_list_lock);
     d->next = domain_list;
     domain_list = d;

@@ -9,6 +9,7 @@
 #include <keel/guest_access.h>
 #include <keel/sched.h>
 #include <keel/pv_mm.h>
+#include <keel/time.h>
 #include <public/sched.h>
 #include <public/vcpu.h>
 
@@ -143,6 +144,7 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
     new->evtchn_pending_sel = ~0UL;
     v->vcpu_info = new;
     v->vcpu_info_mfn = mfn;
+    update_vcpu_system_time(v);
     return 0;
 }
 
@@ -167,6 +169,11 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         v->runstate_guest = area.addr.v;
         update_runstate_area(v);
         return 0;
+    case VCPUOP_set_singleshot_timer:
+    case VCPUOP_stop_singleshot_timer:
+    case VCPUOP_set_periodic_timer:
+    case VCPUOP_stop_periodic_timer:
+        return vcpu_timer_op(v, (unsigned int)cmd, arg);
     case VCPUOP_get_runstate_info:
         return copy_to_guest(arg, &v->runstate, sizeof(v->runstate)) ? -XEN_EFAULT : 0;
     default:

@@ -10,6 +10,7 @@
 #include <keel/console.h>
 #include <keel/guest_access.h>
 #include <keel/sched.h>
+#include <keel/event.h>
 #include <public/xen.h>
 #include <asm/traps.h>
 
@@ -40,6 +41,8 @@ const struct hypercall_entry hypercall_table[NR_HYPERCALLS] = {
     HC2(__HYPERVISOR_sched_op, do_sched_op),
     HC2(__HYPERVISOR_callback_op, do_callback_op),
     HC2(__HYPERVISOR_physdev_op, do_physdev_op),
+    HC1(__HYPERVISOR_set_timer_op, do_set_timer_op),
+    HC2(__HYPERVISOR_event_channel_op, do_event_channel_op),
 };
 
 long hypercall_dispatch(unsigned long nr, const uint64_t a[5])

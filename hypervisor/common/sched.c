@@ -6,6 +6,7 @@
 #include <keel/sched.h>
 #include <keel/domain.h>
 #include <keel/console.h>
+#include <keel/time.h>
 #include <asm/processor.h>
 
 bool vcpu_runnable(const struct vcpu *v)
@@ -62,8 +63,10 @@ void schedule(void)
             machine_power_off(0);
         }
         /* Idle until an interrupt may have made something runnable. */
+        timers_run();
         asm volatile("sti; hlt; cli" ::: "memory");
     }
     if (next != prev)
         context_switch_to(next);
+    sched_start_slice(pick_next(next) != next);
 }

@@ -8,6 +8,7 @@
 #include <keel/sched.h>
 #include <keel/console.h>
 #include <keel/lib.h>
+#include <keel/time.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/cpu.h>
@@ -62,6 +63,7 @@ void context_switch_to(struct vcpu *next)
     else
         clts();
     vcpu_load_cr3(next);
+    update_vcpu_system_time(next);
 }
 
 /* Deliver a pending, unmasked event upcall (LINUX-PV-ABI.md A.7, C.7). */
@@ -81,7 +83,7 @@ void prepare_return_to_guest(struct guest_regs *regs)
 
     for (;;) {
         v = current;
-        if (!vcpu_runnable(v)) {
+        if (!vcpu_runnable(v) || need_resched) {
             schedule();
             continue;
         }

@@ -1,14 +1,24 @@
 /*
- * External interrupts.  None are enabled yet (timers and IPIs come with
- * the time/SMP work); anything that arrives is logged and ignored.
+ * External interrupts: the local APIC timer (vCPU timers, time slices)
+ * and the spurious vector; anything else is logged and ignored.
  */
 #include <keel/console.h>
+#include <keel/time.h>
 #include <asm/regs.h>
 #include <asm/processor.h>
 
 void do_irq(struct guest_regs *regs)
 {
-    gdprintk("spurious interrupt, vector %lu\n", regs->vector);
+    switch (regs->vector) {
+    case TIMER_VECTOR:
+        arch_timer_ack();
+        timers_run();
+        break;
+    case SPURIOUS_VECTOR:
+        break;
+    default:
+        gdprintk("unexpected interrupt, vector %lu\n", regs->vector);
+    }
 }
 
 /*

@@ -9,6 +9,7 @@
 #include <keel/lib.h>
 #include <keel/mm.h>
 #include <keel/sched.h>
+#include <keel/time.h>
 #include <public/sched.h>
 #include <asm/config.h>
 #include <asm/cpu.h>
@@ -121,6 +122,7 @@ static void start_dom0(void)
 
 static void __noreturn continue_on_cpu_stack(void)
 {
+    time_init();
     start_dom0();
     printk("starting dom0\n");
     sched_start();

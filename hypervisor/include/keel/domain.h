@@ -14,6 +14,7 @@
 #include <public/vcpu.h>
 #include <public/errno.h>
 #include <asm/regs.h>
+#include <keel/event.h>
 
 #define MAX_VCPUS 32          /* XEN_LEGACY_MAX_VCPUS: vcpu_info slots in shared_info */
 #define GUEST_GDT_FRAMES 14   /* FIRST_RESERVED_GDT_ENTRY / 512 */
@@ -50,6 +51,10 @@ struct vcpu {
     bool fpu_ts;                  /* guest's virtual CR0.TS */
     unsigned int iopl;            /* virtual IOPL (physdev_op set_iopl) */
     uint64_t cr4_shadow;          /* what the guest last wrote to CR4 */
+
+    evtchn_port_t virq_to_evtchn[NR_VIRQS];
+    uint64_t singleshot_deadline; /* system time, 0 = none */
+    uint64_t periodic_period, periodic_next;
 };
 
 enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_DYING };
@@ -69,6 +74,9 @@ struct domain {
     uint64_t tot_pages, max_pages;
     mfn_t *p2m;                        /* builder's pfn -> mfn (hypervisor copy) */
     uint64_t p2m_size;
+
+    struct evtchn *evtchn;             /* max_evtchns entries */
+    unsigned int max_evtchns;
 
     struct vcpu *vcpu[MAX_VCPUS];
     unsigned int max_vcpus;

@@ -3,6 +3,7 @@
 #define KEEL_HYPERCALL_H
 #include <keel/types.h>
 #include <asm/regs.h>
+struct vcpu;
 
 struct hypercall_entry {
     unsigned int nargs;            /* 0: not implemented (-ENOSYS) */
@@ -35,4 +36,6 @@ long do_sched_op(uint64_t cmd, uint64_t arg);
 long do_callback_op(uint64_t cmd, uint64_t arg);
 long do_physdev_op(uint64_t cmd, uint64_t arg);
 long do_iret(struct guest_regs *regs);
+long do_set_timer_op(uint64_t timeout);
+long vcpu_timer_op(struct vcpu *v, unsigned int cmd, uint64_t arg);
 #endif

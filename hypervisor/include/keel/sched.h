@@ -15,6 +15,7 @@ void context_switch_to(struct vcpu *next);
 /* Choose what to run next; idles until something is runnable. */
 void schedule(void);
 __noreturn void sched_start(void);
+void sched_start_slice(bool others_runnable);
 __noreturn void machine_power_off(unsigned int reason);
 __noreturn void machine_halt(void);
 #endif

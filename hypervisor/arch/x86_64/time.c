@@ -1,0 +1,227 @@
+/*
+ * Time sources: the TSC, calibrated at boot against the PIT; the local
+ * APIC timer in one-shot mode for deadlines; the CMOS RTC for the
+ * wallclock.  System time = scale(tsc - boot_tsc) with the pvclock
+ * formula, so the hypervisor and every guest compute the same time.
+ * Locking: set up once at boot; afterwards read-only, except the APIC
+ * timer, which only its own CPU programs.
+ */
+#include <keel/time.h>
+#include <keel/domain.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <keel/mm.h>
+#include <asm/processor.h>
+#include <asm/page.h>
+#include <asm/cpu.h>
+
+#define LAPIC_VIRT 0xffff820100000000UL
+#define APIC_EOI 0xb0
+#define APIC_SVR 0xf0
+#define APIC_TPR 0x80
+#define APIC_LVT_TIMER 0x320
+#define APIC_TMICT 0x380
+#define APIC_TMCCT 0x390
+#define APIC_TDCR 0x3e0
+
+static uint64_t boot_tsc, tsc_hz, lapic_hz;
+static uint32_t tsc_mul;
+static int8_t tsc_shift;
+static uint64_t boot_wallclock_sec;
+static bool tsc_invariant;
+
+static uint32_t apic_read(unsigned int reg) { return *(volatile uint32_t *)(LAPIC_VIRT + reg); }
+static void apic_write(unsigned int reg, uint32_t v) { *(volatile uint32_t *)(LAPIC_VIRT + reg) = v; }
+
+/* Busy-wait `ms` milliseconds with PIT channel 2 (gate via port 0x61). */
+static void pit_wait_ms(unsigned int ms)
+{
+    uint16_t count = (uint16_t)(1193182UL * ms / 1000);
+
+    outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
+    outb(0x43, 0xb0);            /* channel 2, lobyte/hibyte, mode 0 */
+    outb(0x42, (uint8_t)count);
+    outb(0x42, (uint8_t)(count >> 8));
+    while (!(inb(0x61) & 0x20))
+        cpu_relax();
+}
+
+/* mul/shift such that ns = ((delta << shift) * mul) >> 32 (pvclock). */
+static void compute_scale(uint64_t hz, uint32_t *mul, int8_t *shift)
+{
+    uint64_t r = (1000000000UL << 32) / hz;     /* 1e9 < 2^30: no overflow */
+    int s = 0;
+
+    while (r >= (1ULL << 32)) {
+        r >>= 1;
+        s++;
+    }
+    while (r && r < (1ULL << 31)) {
+        r <<= 1;
+        s--;
+    }
+    *mul = (uint32_t)r;
+    *shift = (int8_t)s;
+}
+
+static uint64_t scale_delta(uint64_t delta)
+{
+    if (tsc_shift >= 0)
+        delta <<= tsc_shift;
+    else
+        delta >>= -tsc_shift;
+    return (uint64_t)(((unsigned __int128)delta * tsc_mul) >> 32);
+}
+
+uint64_t get_s_time(void)
+{
+    return scale_delta(rdtsc() - boot_tsc);
+}
+
+uint64_t tsc_khz(void)
+{
+    return tsc_hz / 1000;
+}
+
+static uint8_t cmos(uint8_t reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static unsigned int bcd(uint8_t v, bool is_bcd)
+{
+    return is_bcd ? (v & 15) + (v >> 4) * 10 : v;
+}
+
+/* Days since 1970-01-01 of a date (year >= 1970). */
+static uint64_t days_since_epoch(unsigned int y, unsigned int m, unsigned int d)
+{
+    static const unsigned int cum[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+    uint64_t days = (uint64_t)(y - 1970) * 365 + (y - 1969) / 4 - (y - 1901) / 100 +
+                    (y - 1601) / 400;
+    days += cum[(m - 1) % 12] + d - 1;
+    if (m > 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+        days++;
+    return days;
+}
+
+static void read_rtc(void)
+{
+    unsigned int sec, min, hour, day, mon, year, spins = 0;
+    bool is_bcd;
+
+    while ((cmos(0x0a) & 0x80) && spins++ < 1000000)
+        cpu_relax();
+    is_bcd = !(cmos(0x0b) & 0x04);
+    sec = bcd(cmos(0x00), is_bcd);
+    min = bcd(cmos(0x02), is_bcd);
+    hour = bcd(cmos(0x04) & 0x7f, is_bcd);
+    day = bcd(cmos(0x07), is_bcd);
+    mon = bcd(cmos(0x08), is_bcd);
+    year = bcd(cmos(0x09), is_bcd) + 2000;
+    if (mon < 1 || mon > 12 || day < 1 || day > 31) {
+        boot_wallclock_sec = 0;
+        return;
+    }
+    boot_wallclock_sec = days_since_epoch(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec;
+}
+
+static void lapic_init(void)
+{
+    uint64_t base = rdmsr(MSR_IA32_APICBASE);
+    uint32_t left;
+
+    wrmsr(MSR_IA32_APICBASE, base | (1UL << 11));       /* global enable */
+    map_pages_hv(LAPIC_VIRT, _mfn((base & PADDR_MASK) >> PAGE_SHIFT), 1,
+                 _PAGE_PRESENT | _PAGE_RW | _PAGE_PCD | _PAGE_PWT | pte_nx());
+    apic_write(APIC_TPR, 0);
+    apic_write(APIC_SVR, 0x100 | SPURIOUS_VECTOR);
+    apic_write(APIC_TDCR, 0xb);                          /* divide by 1 */
+    apic_write(APIC_LVT_TIMER, 1u << 16);               /* masked */
+    apic_write(APIC_TMICT, 0xffffffff);
+    pit_wait_ms(10);
+    left = apic_read(APIC_TMCCT);
+    lapic_hz = (uint64_t)(0xffffffffu - left) * 100;
+    apic_write(APIC_TMICT, 0);
+    apic_write(APIC_LVT_TIMER, TIMER_VECTOR);           /* one-shot */
+}
+
+void time_init(void)
+{
+    uint64_t t0, t1;
+    uint32_t a, b, c, d;
+
+    cpuid_count(0x80000000, 0, &a, &b, &c, &d);
+    if (a >= 0x80000007) {
+        cpuid_count(0x80000007, 0, &a, &b, &c, &d);
+        tsc_invariant = d & (1u << 8);
+    }
+    t0 = rdtsc();
+    pit_wait_ms(10);
+    t1 = rdtsc();
+    tsc_hz = (t1 - t0) * 100;
+    if (!tsc_hz)
+        panic("TSC calibration failed");
+    compute_scale(tsc_hz, &tsc_mul, &tsc_shift);
+    boot_tsc = rdtsc();
+    read_rtc();
+    lapic_init();
+    printk("time: TSC %lu kHz%s, APIC timer %lu kHz, wallclock %lu\n", tsc_hz / 1000,
+           tsc_invariant ? " (invariant)" : "", lapic_hz / 1000, boot_wallclock_sec);
+}
+
+void arch_timer_program(uint64_t deadline)
+{
+    uint64_t now, ticks;
+
+    if (!deadline) {
+        apic_write(APIC_TMICT, 0);
+        return;
+    }
+    now = get_s_time();
+    /* At most 10 s ahead (the timer is re-armed when it fires early). */
+    ticks = deadline > now ? MIN(deadline - now, 10000000000UL) * (lapic_hz / 1000) / 1000000
+                           : 1;
+    if (ticks == 0)
+        ticks = 1;
+    if (ticks > 0xffffffffUL)
+        ticks = 0xffffffffUL;
+    apic_write(APIC_TMICT, (uint32_t)ticks);
+}
+
+void arch_timer_ack(void)
+{
+    apic_write(APIC_EOI, 0);
+}
+
+/* pvclock of one vCPU: version odd while the fields change. */
+void update_vcpu_system_time(struct vcpu *v)
+{
+    struct vcpu_time_info *t = &v->vcpu_info->time;
+    uint64_t tsc = rdtsc();
+
+    t->version++;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    t->tsc_timestamp = tsc;
+    t->system_time = scale_delta(tsc - boot_tsc);
+    t->tsc_to_system_mul = tsc_mul;
+    t->tsc_shift = tsc_shift;
+    t->flags = tsc_invariant ? XEN_PVCLOCK_TSC_STABLE_BIT : 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    t->version++;
+}
+
+/* shared_info wallclock: the wall time at system time 0. */
+void domain_set_wallclock(struct domain *d)
+{
+    struct shared_info *s = d->shared_info;
+
+    s->wc_version++;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    s->wc_sec = (uint32_t)boot_wallclock_sec;
+    s->wc_sec_hi = (uint32_t)(boot_wallclock_sec >> 32);
+    s->wc_nsec = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    s->wc_version++;
+}

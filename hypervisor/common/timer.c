@@ -1,0 +1,123 @@
+/*
+ * vCPU timers: a single-shot deadline (set_timer_op, VCPUOP_*_singleshot)
+ * and an optional periodic timer, both in system time, raising
+ * VIRQ_TIMER.  A deadline already past fires at once.  The hardware timer
+ * is programmed for the earliest deadline, or the scheduler's time slice.
+ * Locking: one physical CPU for now; runs with interrupts off.
+ */
+#include <keel/time.h>
+#include <keel/domain.h>
+#include <keel/event.h>
+#include <keel/sched.h>
+#include <keel/hypercall.h>
+#include <keel/guest_access.h>
+#include <public/vcpu.h>
+
+#define SLICE_NS 10000000UL   /* round-robin time slice */
+bool need_resched;
+static uint64_t slice_end;
+
+void vcpu_set_singleshot(struct vcpu *v, uint64_t deadline)
+{
+    v->singleshot_deadline = deadline;
+    timers_run();
+}
+
+void vcpu_set_periodic(struct vcpu *v, uint64_t period)
+{
+    v->periodic_period = period;
+    v->periodic_next = period ? get_s_time() + period : 0;
+    timers_run();
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return a < b ? a : b;
+}
+
+void timers_run(void)
+{
+    uint64_t now = get_s_time(), next = 0;
+    struct domain *d;
+    unsigned int i;
+
+    for (d = domain_list; d; d = d->next) {
+        if (d->state != DOM_RUNNING)
+            continue;
+        for (i = 0; i < d->max_vcpus; i++) {
+            struct vcpu *v = d->vcpu[i];
+            if (!v)
+                continue;
+            if (v->singleshot_deadline && v->singleshot_deadline <= now) {
+                v->singleshot_deadline = 0;
+                send_guest_vcpu_virq(v, VIRQ_TIMER);
+            }
+            if (v->periodic_next && v->periodic_next <= now) {
+                while (v->periodic_next <= now)
+                    v->periodic_next += v->periodic_period;
+                send_guest_vcpu_virq(v, VIRQ_TIMER);
+            }
+            next = earliest(next, v->singleshot_deadline);
+            next = earliest(next, v->periodic_next);
+        }
+    }
+    if (slice_end && slice_end <= now) {
+        need_resched = true;
+        slice_end = 0;
+    }
+    next = earliest(next, slice_end);
+    arch_timer_program(next);
+}
+
+/* Start a new time slice for the vCPU being switched in. */
+void sched_start_slice(bool others_runnable)
+{
+    slice_end = others_runnable ? get_s_time() + SLICE_NS : 0;
+    need_resched = false;
+    timers_run();
+}
+
+long do_set_timer_op(uint64_t timeout)
+{
+    vcpu_set_singleshot(current, timeout);
+    return 0;
+}
+
+/* The VCPUOP timer commands (called from do_vcpu_op). */
+long vcpu_timer_op(struct vcpu *v, unsigned int cmd, uint64_t arg)
+{
+    struct vcpu_set_singleshot_timer ss;
+    struct vcpu_set_periodic_timer pt;
+
+    switch (cmd) {
+    case VCPUOP_set_singleshot_timer:
+        if (v != current)
+            return -XEN_EINVAL;
+        if (copy_from_guest(&ss, arg, sizeof(ss)))
+            return -XEN_EFAULT;
+        /* VCPU_SSHOTTMR_future is ignored, as Xen 4.17 does. */
+        vcpu_set_singleshot(v, ss.timeout_abs_ns ? ss.timeout_abs_ns : 1);
+        return 0;
+    case VCPUOP_stop_singleshot_timer:
+        if (v != current)
+            return -XEN_EINVAL;
+        vcpu_set_singleshot(v, 0);
+        return 0;
+    case VCPUOP_set_periodic_timer:
+        if (copy_from_guest(&pt, arg, sizeof(pt)))
+            return -XEN_EFAULT;
+        if (pt.period_ns < 1000000UL || pt.period_ns > (1UL << 62))
+            return -XEN_EINVAL;
+        vcpu_set_periodic(v, pt.period_ns);
+        return 0;
+    case VCPUOP_stop_periodic_timer:
+        vcpu_set_periodic(v, 0);
+        return 0;
+    default:
+        return -XEN_ENOSYS;
+    }
+}

@@ -1,0 +1,30 @@
+/*
+ * Time: system time in ns since boot from the calibrated TSC (the same
+ * scale every guest's pvclock uses), the wallclock at system time 0, and
+ * per-vCPU timers that raise VIRQ_TIMER.  See arch/x86_64/time.c and
+ * common/timer.c.
+ */
+#ifndef KEEL_TIME_H
+#define KEEL_TIME_H
+#include <keel/types.h>
+struct vcpu;
+struct domain;
+
+void time_init(void);
+uint64_t get_s_time(void);                  /* ns since boot */
+uint64_t tsc_khz(void);
+void update_vcpu_system_time(struct vcpu *v);
+void domain_set_wallclock(struct domain *d);
+
+/* The one-shot hardware timer: fire at system time `deadline` (0: never). */
+void arch_timer_program(uint64_t deadline);
+void arch_timer_ack(void);
+#define TIMER_VECTOR 0xf0
+#define SPURIOUS_VECTOR 0xff
+
+/* vCPU timers (common/timer.c). */
+void vcpu_set_singleshot(struct vcpu *v, uint64_t deadline);
+void vcpu_set_periodic(struct vcpu *v, uint64_t period);
+void timers_run(void);              /* fire what is due, reprogram the hardware */
+extern bool need_resched;
+#endif
