@@ -19,7 +19,7 @@ PARTS := $(patsubst %/Makefile,%,$(wildcard hypervisor/Makefile xenbus/Makefile 
 .PHONY: all test clean $(PARTS)
 all: $(PARTS)
 $(PARTS):
-	$(MAKE) -C $@ all
+	$(MAKE) -C $@ all BUILD=$(BUILD) CC=$(CC)
 
 test: all
 	sh tests/run-all.sh

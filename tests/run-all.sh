@@ -13,7 +13,7 @@ run_suite() {
         failed=$((failed + 1)); failures="$failures $name"; echo "=== suite $name: FAIL"
     fi
 }
-for part in tests/unit xenbus dom0-tools; do
+for part in tests/unit xenbus dom0-tools tests/fuzz; do
     [ -f "$part/Makefile" ] && run_suite "$part" make -s -C "$part" test
 done
 [ -x tests/boot/run-all.sh ] && run_suite boot sh tests/boot/run-all.sh
