@@ -205,6 +205,13 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
     decode_prefixes(&in);
     op = next_byte(&in);
     switch (op) {
+    case 0xfa: case 0xfb:
+        /* cli/sti with enough virtual IOPL are no-ops, as in Xen (its
+         * emul-priv-op leaves the event mask alone: popf cannot be trapped,
+         * so a guest could never undo a cli). */
+        if (!iopl_ok(v))
+            return false;
+        break;
     case 0xe4: case 0xe5: case 0xe6: case 0xe7:
     case 0xec: case 0xed: case 0xee: case 0xef:
         if (in.rep || !emulate_io(v, regs, op, &in))
