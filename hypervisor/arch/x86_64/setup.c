@@ -10,6 +10,7 @@
 #include <keel/mm.h>
 #include <keel/sched.h>
 #include <keel/time.h>
+#include <keel/bzimage.h>
 #include <public/sched.h>
 #include <asm/config.h>
 #include <asm/cpu.h>
@@ -88,6 +89,52 @@ static __noreturn void stop_boot(const char *what, const char *why)
     machine_power_off(SHUTDOWN_crash);
 }
 
+/*
+ * A bzImage module (a vmlinuz file) is unpacked here, as Xen does for
+ * dom0: the payload must be an uncompressed ELF or XZ (Debian's kernels).
+ * The decompressed image lives in contiguous frames freed after the build.
+ */
+static const char *unpack_kernel(const void **img, size_t *len, mfn_t *buf, uint64_t *nr)
+{
+    mfn_t alloc_frames_contig(uint64_t n);
+    const void *payload;
+    const char *fmt;
+    size_t plen, out_len, size;
+    int rc;
+
+    *nr = 0;
+    if (bzimage_payload(*img, *len, &payload, &plen))
+        return NULL;                       /* not a bzImage: an ELF, checked later */
+    fmt = bzimage_payload_format(payload, plen);
+    if (fmt && !strcmp(fmt, "elf")) {
+        *img = payload;
+        *len = plen;
+        return NULL;
+    }
+    if (!fmt || strcmp(fmt, "xz"))
+        return "bzImage payload is not XZ-compressed (Keel decompresses XZ only)";
+    if (plen < 4)
+        return "bzImage payload is truncated";
+    size = ((const uint8_t *)payload)[plen - 4] | ((const uint8_t *)payload)[plen - 3] << 8 |
+           ((const uint8_t *)payload)[plen - 2] << 16 |
+           (size_t)((const uint8_t *)payload)[plen - 1] << 24;
+    if (!size || size > (1UL << 30))
+        return "bzImage payload size is implausible";
+    *nr = ROUNDUP(size, PAGE_SIZE) >> PAGE_SHIFT;
+    *buf = alloc_frames_contig(*nr);
+    if (mfn_eq(*buf, INVALID_MFN)) {
+        *nr = 0;
+        return "not enough contiguous memory to decompress the kernel";
+    }
+    printk("dom0 kernel: decompressing %lu KiB of XZ to %lu KiB\n", plen >> 10, size >> 10);
+    rc = xz_decompress(payload, plen, mfn_to_virt(*buf), *nr << PAGE_SHIFT, &out_len);
+    if (rc)
+        return rc == -XEN_EILSEQ ? "XZ checksum mismatch" : "XZ data is corrupt or unsupported";
+    *img = mfn_to_virt(*buf);
+    *len = out_len;
+    return NULL;
+}
+
 static void start_dom0(void)
 {
     struct dom0_params p = { 0 };
@@ -95,6 +142,9 @@ static void start_dom0(void)
     struct domain *d;
     char err[128], val[16];
     unsigned int max_vcpus = 1;
+    const char *why;
+    mfn_t buf = INVALID_MFN;
+    uint64_t nr_buf, i;
     int rc;
 
     if (boot_info.nr_modules == 0)
@@ -106,6 +156,9 @@ static void start_dom0(void)
         max_vcpus = (unsigned int)MAX(1UL, MIN(parse_size(val) >> 10, (uint64_t)MAX_VCPUS));
     p.kernel = maddr_to_virt(k->start);
     p.kernel_len = k->end - k->start;
+    why = unpack_kernel(&p.kernel, &p.kernel_len, &buf, &nr_buf);
+    if (why)
+        stop_boot("dom0 kernel", why);
     p.initrd = rd ? maddr_to_virt(rd->start) : NULL;
     p.initrd_len = rd ? rd->end - rd->start : 0;
     p.cmdline = k->cmdline;
@@ -118,6 +171,8 @@ static void start_dom0(void)
     rc = pv_build_domain(d, &p, err, sizeof(err));
     if (rc)
         stop_boot("dom0 kernel", err);
+    for (i = 0; i < nr_buf; i++)
+        free_frame(_mfn(mfn_x(buf) + i));
 }
 
 static void __noreturn continue_on_cpu_stack(void)
