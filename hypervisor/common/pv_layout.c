@@ -30,7 +30,7 @@ int pv_layout_compute(const struct pv_layout_in *in, struct pv_layout *l)
     l->initrd_start = PG(l->kern_end);
     l->initrd_end = l->initrd_start + in->initrd_len;
     l->p2m_start = PG(l->initrd_end);
-    p2m_bytes = in->nr_pages * 8;
+    p2m_bytes = in->p2m_outside ? 0 : in->nr_pages * 8;
     l->p2m_end = l->p2m_start + p2m_bytes;
     l->start_info = PG(l->p2m_end);
     n = l->start_info + PAGE_SIZE;

@@ -110,6 +110,52 @@ static mfn_t build_page_tables(const struct build_ctx *c)
     return l4m;
 }
 
+/*
+ * The p2m list at the kernel's XEN_ELFNOTE_INIT_P2M address (Linux asks
+ * for 0x8000000000, L4 slot 1), as Xen's dom0 builder does: its frames and
+ * the L3/L2/L1 tables mapping them are the pfns right after the bootstrap
+ * region, reported in start_info.first_p2m_pfn / nr_p2m_frames.
+ */
+struct p2m_area { uint64_t va, first_pfn, nr_frames; };
+
+static int build_init_p2m(const struct build_ctx *c, mfn_t l4m, uint64_t base,
+                          struct p2m_area *a)
+{
+    const uint64_t upper = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
+    struct domain *d = c->d;
+    uint64_t data = ROUNDUP(d->tot_pages * 8, PAGE_SIZE) >> PAGE_SHIFT;
+    uint64_t end = base + (data << PAGE_SHIFT), tables, next, va, i;
+    uint64_t *l4 = mfn_to_virt(l4m);
+
+    if ((base & (PAGE_SIZE - 1)) || base >= (1UL << 47) || end > (1UL << 47) ||
+        L4_IDX(base) != L4_IDX(end - 1) || (l4[L4_IDX(base)] & _PAGE_PRESENT))
+        return -XEN_EINVAL;
+    tables = 1 + (((end - 1) >> 30) - (base >> 30) + 1) + (((end - 1) >> 21) - (base >> 21) + 1);
+    a->va = base;
+    a->first_pfn = pv_layout_pfn(c->l, c->l->v_end);
+    a->nr_frames = data + tables;
+    if (a->first_pfn + a->nr_frames > d->tot_pages)
+        return -XEN_ENOMEM;
+    next = a->first_pfn + data;
+    for (i = 0, va = base; i < data; i++, va += PAGE_SIZE) {
+        uint64_t *e = &l4[L4_IDX(va)], *t;
+        unsigned int level;
+        for (level = 4; level > 1; level--) {
+            if (!(*e & _PAGE_PRESENT)) {
+                memset(mfn_to_virt(d->p2m[next]), 0, PAGE_SIZE);
+                *e = mfn_pte(d->p2m[next++], upper);
+            }
+            t = mfn_to_virt(pte_mfn(*e));
+            e = &t[(va >> (12 + 9 * (level - 2))) & 511];
+        }
+        *e = mfn_pte(d->p2m[a->first_pfn + i], upper);
+        memset(mfn_to_virt(d->p2m[a->first_pfn + i]), 0xff, PAGE_SIZE);
+    }
+    for (i = 0; i < d->tot_pages; i++)
+        ((uint64_t *)mfn_to_virt(d->p2m[a->first_pfn + i / 512]))[i % 512] = mfn_x(d->p2m[i]);
+    return 0;
+}
+
 /* Xen's 64-bit hypercall page: 32-byte stubs `mov $nr,%eax; syscall`. */
 static void fill_hypercall_page(uint8_t *p)
 {
@@ -132,7 +178,7 @@ static void fill_hypercall_page(uint8_t *p)
 }
 
 static void write_start_info(const struct build_ctx *c, const struct dom0_params *p,
-                             uint64_t initrd_len)
+                             uint64_t initrd_len, const struct p2m_area *pa)
 {
     struct start_info *si = va_to_hv(c, c->l->start_info);
     const struct domain *d = c->d;
@@ -144,7 +190,9 @@ static void write_start_info(const struct build_ctx *c, const struct dom0_params
     si->flags = p->privileged ? (SIF_PRIVILEGED | SIF_INITDOMAIN) : 0;
     si->pt_base = c->l->pt_start;
     si->nr_pt_frames = c->l->nr_pt_frames;
-    si->mfn_list = c->l->p2m_start;
+    si->mfn_list = pa->va ? pa->va : c->l->p2m_start;
+    si->first_p2m_pfn = pa->va ? pa->first_pfn : 0;
+    si->nr_p2m_frames = pa->va ? pa->nr_frames : 0;
     si->mod_start = initrd_len ? c->l->initrd_start : 0;
     si->mod_len = initrd_len;
     /* console.dom0.info_off points at zeroed bytes: Linux reads video_type
@@ -179,6 +227,7 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
     struct pv_layout_in in = { 0 };
     struct pv_layout l;
     struct build_ctx c = { d, &l };
+    struct p2m_area pa = { 0 };
     struct vcpu *v = d->vcpu[0];
     uint64_t pfn;
     mfn_t l4;
@@ -197,6 +246,7 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
     in.virt_kend = info.virt_kend;
     in.nr_pages = p->nr_pages;
     in.initrd_len = p->initrd_len;
+    in.p2m_outside = info.has_init_p2m;
     rc = pv_layout_compute(&in, &l);
     if (rc) {
         snprintf(err, errlen, rc == -XEN_ENOMEM ?
@@ -219,10 +269,19 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
         fill_hypercall_page(va_to_hv(&c, info.hypercall_page & PAGE_MASK));
     if (p->initrd_len)
         copy_to_domain(&c, l.initrd_start, p->initrd, p->initrd_len);
-    for (pfn = 0; pfn < d->tot_pages; pfn++)
-        copy_to_domain(&c, l.p2m_start + pfn * 8, &d->p2m[pfn], 8);
-    write_start_info(&c, p, p->initrd_len);
     l4 = build_page_tables(&c);
+    if (info.has_init_p2m) {
+        rc = build_init_p2m(&c, l4, info.init_p2m, &pa);
+        if (rc) {
+            snprintf(err, errlen, rc == -XEN_ENOMEM ? "no room for the p2m list after the "
+                     "bootstrap region" : "unusable INIT_P2M address %lx", info.init_p2m);
+            return rc;
+        }
+    } else {
+        for (pfn = 0; pfn < d->tot_pages; pfn++)
+            copy_to_domain(&c, l.p2m_start + pfn * 8, &d->p2m[pfn], 8);
+    }
+    write_start_info(&c, p, p->initrd_len, &pa);
 
     mm_lock_acquire();
     rc = pv_pin_table(d, l4, PGT_l4);

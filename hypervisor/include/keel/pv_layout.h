@@ -20,6 +20,7 @@ struct pv_layout_in {
     uint64_t nr_pages;           /* memory of the domain */
     uint64_t initrd_len;         /* 0: no initrd */
     bool domu_rings;             /* xenstore and console pages (domU) */
+    bool p2m_outside;            /* the p2m is mapped at INIT_P2M, not in the region */
 };
 
 struct pv_layout {
