@@ -16,6 +16,7 @@
 #include <keel/lib.h>
 #include <keel/guest_access.h>
 #include <keel/sched.h>
+#include <keel/console_backend.h>
 #include <public/event_channel.h>
 
 static spinlock_t evtchn_lock = SPIN_LOCK_UNLOCKED;
@@ -239,6 +240,13 @@ static long send(evtchn_port_t port)
     c = &ld->evtchn[port];
     switch (c->state) {
     case ECS_INTERDOMAIN:
+        if (c->u.interdomain.dom == DOMID_XEN) {
+            /* The hypervisor's own backend end (the domU console). */
+            spin_unlock(&evtchn_lock);
+            cons_backend_notify(ld);
+            spin_lock(&evtchn_lock);
+            return 0;
+        }
         rd = domain_lookup(c->u.interdomain.dom);
         if (rd && rd->state == DOM_RUNNING && port_valid(rd, c->u.interdomain.port))
             evtchn_set_pending(notify_vcpu(rd, &rd->evtchn[c->u.interdomain.port]),
@@ -366,6 +374,32 @@ void send_guest_global_virq(struct domain *d, unsigned int virq)
     spin_lock(&evtchn_lock);
     port = d->vcpu[0] && virq < NR_VIRQS ? d->vcpu[0]->virq_to_evtchn[virq] : 0;
     if (port && port_valid(d, port))
+        evtchn_set_pending(notify_vcpu(d, &d->evtchn[port]), port);
+    spin_unlock(&evtchn_lock);
+}
+
+/* A port whose other end is the hypervisor (DOMID_XEN), for its backends. */
+int evtchn_alloc_xen_port(struct domain *d)
+{
+    int port;
+
+    spin_lock(&evtchn_lock);
+    port = get_free_port(d);
+    if (port > 0) {
+        d->evtchn[port].state = ECS_INTERDOMAIN;
+        d->evtchn[port].notify_vcpu = 0;
+        d->evtchn[port].u.interdomain.dom = DOMID_XEN;
+        d->evtchn[port].u.interdomain.port = 0;
+    }
+    spin_unlock(&evtchn_lock);
+    return port;
+}
+
+/* The hypervisor signals a port of d (its backend end of a channel). */
+void evtchn_notify_port(struct domain *d, uint32_t port)
+{
+    spin_lock(&evtchn_lock);
+    if (port_valid(d, port) && d->evtchn[port].state != ECS_FREE)
         evtchn_set_pending(notify_vcpu(d, &d->evtchn[port]), port);
     spin_unlock(&evtchn_lock);
 }

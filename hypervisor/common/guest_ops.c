@@ -10,6 +10,7 @@
 #include <keel/sched.h>
 #include <keel/pv_mm.h>
 #include <keel/time.h>
+#include <keel/console_backend.h>
 #include <public/sched.h>
 #include <public/vcpu.h>
 
@@ -42,14 +43,11 @@ static long con_read(uint64_t buffer, uint64_t count)
 {
     char buf[CONSOLE_CHUNK];
     long total = 0;
-    int c;
 
     if (!current->domain->is_privileged)
         return -XEN_EPERM;
     while ((uint64_t)total < count) {
-        size_t n = 0;
-        while (n < sizeof(buf) && (uint64_t)total + n < count && (c = console_getc()) >= 0)
-            buf[n++] = (char)c;
+        size_t n = (size_t)cons_dom0_read(buf, MIN(sizeof(buf), count - (uint64_t)total));
         if (!n)
             break;
         if (copy_to_guest(buffer + (uint64_t)total, buf, n))

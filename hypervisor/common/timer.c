@@ -11,6 +11,7 @@
 #include <keel/sched.h>
 #include <keel/hypercall.h>
 #include <keel/guest_access.h>
+#include <keel/console_backend.h>
 #include <public/vcpu.h>
 
 #define SLICE_NS 10000000UL   /* round-robin time slice */
@@ -64,6 +65,15 @@ void timers_run(void)
             next = earliest(next, v->singleshot_deadline);
             next = earliest(next, v->periodic_next);
         }
+    }
+    if (cons_backend_active()) {
+        /* Serial input and domU console rings are polled every 20 ms. */
+        static uint64_t next_poll;
+        if (next_poll <= now) {
+            cons_backend_poll();
+            next_poll = now + 20000000UL;
+        }
+        next = earliest(next, next_poll);
     }
     if (slice_end && slice_end <= now) {
         need_resched = true;

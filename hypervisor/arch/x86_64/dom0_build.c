@@ -13,6 +13,8 @@
 #include <keel/lib.h>
 #include <keel/bootinfo.h>
 #include <keel/dom0_build.h>
+#include <keel/event.h>
+#include <keel/console_backend.h>
 #include <public/xen.h>
 #include <public/features.h>
 #include <asm/page.h>
@@ -21,6 +23,7 @@
 struct build_ctx {
     struct domain *d;
     const struct pv_layout *l;
+    uint32_t console_port;
 };
 
 static void *va_to_hv(const struct build_ctx *c, uint64_t va)
@@ -181,7 +184,7 @@ static void write_start_info(const struct build_ctx *c, const struct dom0_params
                              uint64_t initrd_len, const struct p2m_area *pa)
 {
     struct start_info *si = va_to_hv(c, c->l->start_info);
-    const struct domain *d = c->d;
+    struct domain *d = c->d;
 
     memset(si, 0, PAGE_SIZE);
     memcpy(si->magic, XEN_START_INFO_MAGIC, sizeof(XEN_START_INFO_MAGIC));
@@ -195,10 +198,19 @@ static void write_start_info(const struct build_ctx *c, const struct dom0_params
     si->nr_p2m_frames = pa->va ? pa->nr_frames : 0;
     si->mod_start = initrd_len ? c->l->initrd_start : 0;
     si->mod_len = initrd_len;
-    /* console.dom0.info_off points at zeroed bytes: Linux reads video_type
-     * even when info_size is 0 (LINUX-PV-ABI.md A.5). */
-    si->console.dom0.info_off = sizeof(*si);
-    si->console.dom0.info_size = 0;
+    if (p->privileged) {
+        /* console.dom0.info_off points at zeroed bytes: Linux reads
+         * video_type even when info_size is 0 (LINUX-PV-ABI.md A.5). */
+        si->console.dom0.info_off = sizeof(*si);
+        si->console.dom0.info_size = 0;
+    } else {
+        /* domU: console ring (backend: the hypervisor) and a xenstore
+         * page; store_evtchn 0 until a store daemon runs in dom0. */
+        si->console.domU.mfn = mfn_x(d->p2m[pv_layout_pfn(c->l, c->l->console_page)]);
+        si->console.domU.evtchn = c->console_port;
+        si->store_mfn = mfn_x(d->p2m[pv_layout_pfn(c->l, c->l->store_page)]);
+        si->store_evtchn = 0;
+    }
     memcpy(si->cmd_line, p->cmdline, MIN(strlen(p->cmdline), sizeof(si->cmd_line) - 1));
 }
 
@@ -226,7 +238,7 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
     struct xen_elf_info info;
     struct pv_layout_in in = { 0 };
     struct pv_layout l;
-    struct build_ctx c = { d, &l };
+    struct build_ctx c = { d, &l, 0 };
     struct p2m_area pa = { 0 };
     struct vcpu *v = d->vcpu[0];
     uint64_t pfn;
@@ -247,6 +259,7 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
     in.nr_pages = p->nr_pages;
     in.initrd_len = p->initrd_len;
     in.p2m_outside = info.has_init_p2m;
+    in.domu_rings = !p->privileged;
     rc = pv_layout_compute(&in, &l);
     if (rc) {
         snprintf(err, errlen, rc == -XEN_ENOMEM ?
@@ -280,6 +293,17 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
     } else {
         for (pfn = 0; pfn < d->tot_pages; pfn++)
             copy_to_domain(&c, l.p2m_start + pfn * 8, &d->p2m[pfn], 8);
+    }
+    if (!p->privileged) {
+        int port = evtchn_alloc_xen_port(d);
+        if (port <= 0) {
+            snprintf(err, errlen, "no event channel for the console");
+            return -XEN_ENOSPC;
+        }
+        c.console_port = (uint32_t)port;
+        memset(va_to_hv(&c, l.console_page), 0, PAGE_SIZE);
+        memset(va_to_hv(&c, l.store_page), 0, PAGE_SIZE);
+        cons_backend_attach(d, d->p2m[pv_layout_pfn(&l, l.console_page)], c.console_port);
     }
     write_start_info(&c, p, p->initrd_len, &pa);
 

@@ -11,6 +11,7 @@
 #include <keel/sched.h>
 #include <keel/time.h>
 #include <keel/bzimage.h>
+#include <keel/bootdesc.h>
 #include <public/sched.h>
 #include <asm/config.h>
 #include <asm/cpu.h>
@@ -61,10 +62,32 @@ static void mark_io_frames(void)
     }
 }
 
+static int find_bootdesc(void);
+
+/* Pages the boot description's domUs will need (0 if none or malformed). */
+static uint64_t domu_pages(void)
+{
+    static struct bootdesc_domain descs[64];
+    int idx = find_bootdesc();
+    unsigned int n = 0, i;
+    uint64_t total = 0;
+    char err[8];
+
+    if (idx < 0 || bootdesc_parse(maddr_to_virt(boot_info.modules[idx].start),
+                                  boot_info.modules[idx].end - boot_info.modules[idx].start,
+                                  boot_info.nr_modules, descs, 64, &n, err, sizeof(err)))
+        return 0;
+    for (i = 0; i < n; i++)
+        total += ((descs[i].memory_kib << 10) >> PAGE_SHIFT) + 64;  /* + tables, kernel copy */
+    return total;
+}
+
 static uint64_t dom0_pages(void)
 {
     char val[32];
-    uint64_t free = free_frame_count(), want;
+    uint64_t free = free_frame_count(), want, domus = domu_pages();
+
+    free = free > domus ? free - domus : 0;
 
     if (cmdline_get(boot_info.cmdline, "dom0_mem", val, sizeof(val))) {
         /* Xen accepts "dom0_mem=X" and "dom0_mem=X,max:Y": take X. */
@@ -135,6 +158,85 @@ static const char *unpack_kernel(const void **img, size_t *len, mfn_t *buf, uint
     return NULL;
 }
 
+/* The boot description: the first module after dom0's kernel with the FDT magic. */
+static int find_bootdesc(void)
+{
+    unsigned int i;
+
+    for (i = 1; i < boot_info.nr_modules; i++) {
+        const struct boot_module *m = &boot_info.modules[i];
+        if (bootdesc_is_fdt(maddr_to_virt(m->start), m->end - m->start))
+            return (int)i;
+    }
+    return -1;
+}
+
+#define MAX_BOOT_DOMUS 64
+
+/*
+ * Start the unprivileged domains of the boot description.  A bad
+ * description stops only the domUs (one line says why); a domU that
+ * cannot be built is reported and left out, the others still start.
+ */
+static void start_domus(void)
+{
+    static struct bootdesc_domain descs[MAX_BOOT_DOMUS];
+    int idx = find_bootdesc();
+    unsigned int n = 0, i;
+    char err[160];
+    const struct boot_module *m;
+
+    if (idx < 0)
+        return;
+    m = &boot_info.modules[idx];
+    if (bootdesc_parse(maddr_to_virt(m->start), m->end - m->start, boot_info.nr_modules,
+                       descs, MAX_BOOT_DOMUS, &n, err, sizeof(err))) {
+        printk_lvl(LOG_ERR, "boot description (module %d): %s; no domU started\n", idx, err);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        struct bootdesc_domain *bd = &descs[i];
+        struct dom0_params p = { 0 };
+        struct domain *d;
+        const struct boot_module *km = &boot_info.modules[bd->kernel_module];
+        mfn_t buf = INVALID_MFN;
+        uint64_t nr_buf = 0, j;
+        const char *why;
+
+        if ((int)bd->kernel_module == idx || (bd->has_ramdisk && (int)bd->ramdisk_module == idx)) {
+            printk_lvl(LOG_ERR, "domU %s: its kernel or ramdisk module is the boot description\n",
+                       bd->name);
+            continue;
+        }
+        p.kernel = maddr_to_virt(km->start);
+        p.kernel_len = km->end - km->start;
+        if (bd->has_ramdisk) {
+            p.initrd = maddr_to_virt(boot_info.modules[bd->ramdisk_module].start);
+            p.initrd_len = boot_info.modules[bd->ramdisk_module].end -
+                           boot_info.modules[bd->ramdisk_module].start;
+        }
+        p.cmdline = bd->cmdline;
+        p.nr_pages = (bd->memory_kib << 10) >> PAGE_SHIFT;
+        p.privileged = false;
+        why = unpack_kernel(&p.kernel, &p.kernel_len, &buf, &nr_buf);
+        d = why ? NULL : domain_create((domid_t)(i + 1), bd->name, bd->vcpus, false);
+        if (!why && (!d || !vcpu_create(d, 0)))
+            why = "out of memory creating the domain";
+        if (!why && pv_build_domain(d, &p, err, sizeof(err)))
+            why = err;
+        for (j = 0; j < nr_buf; j++)
+            free_frame(_mfn(mfn_x(buf) + j));
+        if (why) {
+            printk_lvl(LOG_ERR, "domU %s: %s; not started\n", bd->name, why);
+            if (d)
+                domain_crash(d, "build failed");
+            continue;
+        }
+        printk("domU %u (%s): %lu MiB, %u vCPU(s), started\n", d->domain_id, d->name,
+               bd->memory_kib >> 10, bd->vcpus);
+    }
+}
+
 static void start_dom0(void)
 {
     struct dom0_params p = { 0 };
@@ -150,7 +252,7 @@ static void start_dom0(void)
     if (boot_info.nr_modules == 0)
         stop_boot("dom0 kernel", "no boot module was given (the first module is dom0's kernel)");
     k = &boot_info.modules[0];
-    if (boot_info.nr_modules > 1)
+    if (boot_info.nr_modules > 1 && (int)1 != find_bootdesc())
         rd = &boot_info.modules[1];
     if (cmdline_get(boot_info.cmdline, "dom0_max_vcpus", val, sizeof(val)))
         max_vcpus = (unsigned int)MAX(1UL, MIN(parse_size(val) >> 10, (uint64_t)MAX_VCPUS));
@@ -179,6 +281,7 @@ static void __noreturn continue_on_cpu_stack(void)
 {
     time_init();
     start_dom0();
+    start_domus();
     printk("starting dom0\n");
     sched_start();
 }

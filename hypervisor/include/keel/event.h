@@ -33,4 +33,6 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg);
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 void send_guest_global_virq(struct domain *d, unsigned int virq);
 bool evtchn_port_pending(struct domain *d, evtchn_port_t port);
+int evtchn_alloc_xen_port(struct domain *d);
+void evtchn_notify_port(struct domain *d, uint32_t port);
 #endif

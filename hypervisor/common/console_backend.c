@@ -1,0 +1,186 @@
+/*
+ * The hypervisor's PV console backend (see keel/console_backend.h).
+ * The ring indices are the guest's to write: they are read once per pass
+ * and a producer more than a ring ahead is treated as corrupt (the ring
+ * is reset, the guest is not followed).  Locking: cons_lock protects the
+ * backend table, the focus and dom0's input buffer.
+ */
+#include <keel/console_backend.h>
+#include <keel/console.h>
+#include <keel/domain.h>
+#include <keel/event.h>
+#include <keel/lib.h>
+#include <keel/spinlock.h>
+#include <public/io/console.h>
+
+#define MAX_BACKENDS 64
+#define LINE_MAX 160
+#define CTRL_A 0x01
+
+struct cons_backend {
+    struct domain *d;
+    struct xencons_interface *ring;
+    uint32_t port;
+    char line[LINE_MAX];
+    unsigned int len;
+};
+
+static struct cons_backend backends[MAX_BACKENDS];
+static unsigned int nr_backends;
+static spinlock_t cons_lock = SPIN_LOCK_UNLOCKED;
+static int focus = -1;            /* -1: dom0; else index into backends */
+static unsigned int ctrl_a_count;
+static char dom0_in[256];
+static unsigned int dom0_in_len;
+
+void evtchn_notify_port(struct domain *d, uint32_t port);
+
+bool cons_backend_active(void)
+{
+    return nr_backends > 0;
+}
+
+int cons_backend_attach(struct domain *d, mfn_t ring, uint32_t port)
+{
+    struct cons_backend *b;
+
+    spin_lock(&cons_lock);
+    if (nr_backends == MAX_BACKENDS) {
+        spin_unlock(&cons_lock);
+        return -XEN_ENOSPC;
+    }
+    b = &backends[nr_backends++];
+    b->d = d;
+    b->ring = mfn_to_virt(ring);
+    b->port = port;
+    b->len = 0;
+    spin_unlock(&cons_lock);
+    return 0;
+}
+
+static void flush_line(struct cons_backend *b)
+{
+    char out[LINE_MAX + 80];
+    int n = snprintf(out, sizeof(out), "[%s] %.*s\n", b->d->name, (int)b->len, b->line);
+
+    console_guest_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
+    b->len = 0;
+}
+
+static void drain(struct cons_backend *b)
+{
+    struct xencons_interface *r = b->ring;
+    uint32_t cons = __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE);
+    uint32_t prod = __atomic_load_n(&r->out_prod, __ATOMIC_ACQUIRE);
+    bool moved = false;
+
+    if (prod - cons > sizeof(r->out)) {
+        gdprintk("d%u: console ring indices corrupt (%u/%u); reset\n", b->d->domain_id,
+                 cons, prod);
+        cons = prod;
+        moved = true;
+    }
+    while (cons != prod) {
+        char c = r->out[cons++ % sizeof(r->out)];
+        moved = true;
+        if (c == '\r')
+            continue;
+        if (c == '\n') {
+            flush_line(b);
+            continue;
+        }
+        b->line[b->len++] = c;
+        if (b->len == LINE_MAX)
+            flush_line(b);
+    }
+    if (moved) {
+        __atomic_store_n(&r->out_cons, cons, __ATOMIC_RELEASE);
+        evtchn_notify_port(b->d, b->port);
+    }
+}
+
+void cons_backend_notify(struct domain *d)
+{
+    unsigned int i;
+
+    spin_lock(&cons_lock);
+    for (i = 0; i < nr_backends; i++)
+        if (backends[i].d == d && d->state == DOM_RUNNING)
+            drain(&backends[i]);
+    spin_unlock(&cons_lock);
+}
+
+static const char *focus_name(void)
+{
+    return focus < 0 ? "dom0" : backends[focus].d->name;
+}
+
+static void switch_focus(void)
+{
+    focus = focus + 1 < (int)nr_backends ? focus + 1 : -1;
+    printk("*** serial input now goes to %s (type CTRL-a three times to switch)\n",
+           focus_name());
+}
+
+static void input_to_domu(struct cons_backend *b, char c)
+{
+    struct xencons_interface *r = b->ring;
+    uint32_t cons = __atomic_load_n(&r->in_cons, __ATOMIC_ACQUIRE);
+    uint32_t prod = r->in_prod;
+
+    if (prod - cons >= sizeof(r->in))
+        return;                       /* ring full: drop, as a UART would */
+    r->in[prod % sizeof(r->in)] = c;
+    __atomic_store_n(&r->in_prod, prod + 1, __ATOMIC_RELEASE);
+    evtchn_notify_port(b->d, b->port);
+}
+
+static void input_char(char c)
+{
+    if (c == CTRL_A) {
+        if (++ctrl_a_count == 3) {
+            ctrl_a_count = 0;
+            switch_focus();
+        }
+        return;
+    }
+    ctrl_a_count = 0;
+    if (focus >= 0 && backends[focus].d->state == DOM_RUNNING) {
+        input_to_domu(&backends[focus], c);
+    } else if (dom0_in_len < sizeof(dom0_in)) {
+        dom0_in[dom0_in_len++] = c;
+        if (dom0)
+            send_guest_global_virq(dom0, VIRQ_CONSOLE);
+    }
+}
+
+void cons_backend_poll(void)
+{
+    unsigned int i;
+    int c;
+
+    spin_lock(&cons_lock);
+    while ((c = console_getc()) >= 0)
+        input_char((char)c);
+    for (i = 0; i < nr_backends; i++)
+        if (backends[i].d->state == DOM_RUNNING)
+            drain(&backends[i]);
+    spin_unlock(&cons_lock);
+}
+
+long cons_dom0_read(char *buf, size_t len)
+{
+    size_t n;
+    int c;
+
+    spin_lock(&cons_lock);
+    /* Without domUs nothing polls the UART: read it here. */
+    while ((c = console_getc()) >= 0)
+        input_char((char)c);
+    n = MIN(len, (size_t)dom0_in_len);
+    memcpy(buf, dom0_in, n);
+    memmove(dom0_in, dom0_in + n, dom0_in_len - n);
+    dom0_in_len -= (unsigned int)n;
+    spin_unlock(&cons_lock);
+    return (long)n;
+}

@@ -1,0 +1,21 @@
+/*
+ * Until dom0's tools exist, the hypervisor is every domU's console
+ * backend: it drains each domU's PV console ring to the serial log, one
+ * line at a time prefixed with the domain's name, and feeds serial input
+ * to the domain that has the focus (Ctrl-A three times switches, as Xen).
+ */
+#ifndef KEEL_CONSOLE_BACKEND_H
+#define KEEL_CONSOLE_BACKEND_H
+#include <keel/types.h>
+struct domain;
+
+/* Attach the ring in frame mfn, with the guest's port, to domain d. */
+int cons_backend_attach(struct domain *d, mfn_t ring, uint32_t port);
+/* The guest sent an event on its console port. */
+void cons_backend_notify(struct domain *d);
+/* Poll serial input and every ring: called from the timer path. */
+void cons_backend_poll(void);
+/* dom0's console_io read: bytes typed while dom0 has the focus. */
+long cons_dom0_read(char *buf, size_t len);
+bool cons_backend_active(void);
+#endif
