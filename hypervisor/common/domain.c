@@ -8,6 +8,7 @@
 #include <keel/lib.h>
 #include <keel/sched.h>
 #include <keel/time.h>
+void arch_fpu_init_state(uint8_t *state);
 #include <public/sched.h>
 
 struct domain *dom0;
@@ -88,6 +89,12 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
         v->gdt_frames[i] = INVALID_MFN;
     v->cr4_shadow = (1UL << 5) | (1UL << 9) | (1UL << 10);  /* PAE, OSFXSR, OSXMMEXCPT */
     v->runstate.state = RUNSTATE_offline;
+    v->fpu_state = xzalloc_bytes(512);      /* 512-byte bucket: 512-aligned */
+    if (!v->fpu_state) {
+        xfree(v);
+        return NULL;
+    }
+    arch_fpu_init_state(v->fpu_state);
     d->vcpu[id] = v;
     return v;
 }

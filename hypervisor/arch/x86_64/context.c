@@ -41,6 +41,35 @@ static void load_segments(struct vcpu *v)
     wrmsr(MSR_FS_BASE, v->fs_base);
 }
 
+/*
+ * FPU/SSE state is switched eagerly with FXSAVE/FXRSTOR (XSAVE is hidden
+ * from guests, so x87+SSE is all of it).  CR0.TS is cleared around the
+ * save and restore, then set again from the next vCPU's virtual TS.
+ */
+static uint8_t clean_fpu[512] __aligned(16);
+
+void arch_fpu_init_state(uint8_t *state)
+{
+    memcpy(state, clean_fpu, sizeof(clean_fpu));
+}
+
+void arch_fpu_boot_init(void)
+{
+    clts();
+    asm volatile("fninit; fxsave64 %0" : "=m"(*(uint8_t (*)[512])clean_fpu));
+    *(uint32_t *)&clean_fpu[24] = 0x1f80;       /* MXCSR: all exceptions masked */
+    asm volatile("fxrstor64 %0" :: "m"(*(uint8_t (*)[512])clean_fpu));
+}
+
+static void fpu_switch(struct vcpu *prev, struct vcpu *next)
+{
+    clts();
+    if (prev && prev->fpu_state)
+        asm volatile("fxsave64 %0" : "=m"(*(uint8_t (*)[512])prev->fpu_state));
+    if (next->fpu_state)
+        asm volatile("fxrstor64 %0" :: "m"(*(uint8_t (*)[512])next->fpu_state));
+}
+
 void context_switch_to(struct vcpu *next)
 {
     struct cpu_info *ci = get_cpu_info();
@@ -52,6 +81,7 @@ void context_switch_to(struct vcpu *next)
         if (prev->runstate.state == RUNSTATE_running)
             prev->runstate.state = prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable;
     }
+    fpu_switch(prev, next);
     ci->guest_regs = next->regs;
     ci->curr = next;
     next->runstate.state = RUNSTATE_running;

@@ -279,6 +279,9 @@ static void start_dom0(void)
 
 static void __noreturn continue_on_cpu_stack(void)
 {
+    void arch_fpu_boot_init(void);
+
+    arch_fpu_boot_init();
     time_init();
     start_dom0();
     start_domus();

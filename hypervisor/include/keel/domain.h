@@ -49,6 +49,7 @@ struct vcpu {
     unsigned int ldt_ents;
 
     bool fpu_ts;                  /* guest's virtual CR0.TS */
+    uint8_t *fpu_state;           /* 512-byte FXSAVE image, 16-byte aligned */
     unsigned int iopl;            /* virtual IOPL (physdev_op set_iopl) */
     uint64_t cr4_shadow;          /* what the guest last wrote to CR4 */
 
