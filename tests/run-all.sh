@@ -16,7 +16,9 @@ run_suite() {
 for part in tests/unit xenbus dom0-tools tests/fuzz; do
     [ -f "$part/Makefile" ] && run_suite "$part" make -s -C "$part" test
 done
-[ -x tests/boot/run-all.sh ] && run_suite boot sh tests/boot/run-all.sh
+[ -f tests/boot/run-all.sh ] && run_suite boot sh tests/boot/run-all.sh
+[ -f tests/boot/run-domus.sh ] && run_suite boot-domus sh tests/boot/run-domus.sh
+[ -f tests/linux/run-all.sh ] && run_suite linux sh tests/linux/run-all.sh
 [ -n "$failures" ] && echo "failed suites:$failures"
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,6 +8,7 @@
 #include <keel/lib.h>
 #include <keel/sched.h>
 #include <keel/time.h>
+#include <keel/pv_mm.h>
 void arch_fpu_init_state(uint8_t *state);
 #include <public/sched.h>
 
@@ -127,6 +128,53 @@ void domain_shutdown(struct domain *d, unsigned int reason)
            reason_name(reason), reason);
     if (d == dom0)
         machine_power_off(reason);
+}
+
+/* Drop what a vCPU holds: page-table bases, GDT frames, vcpu_info page. */
+static void vcpu_release(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    unsigned int i;
+
+    mm_lock_acquire();
+    if (!mfn_eq(v->guest_table, INVALID_MFN))
+        put_page_and_type(v->guest_table, d);
+    if (!mfn_eq(v->guest_table_user, INVALID_MFN))
+        put_page_and_type(v->guest_table_user, d);
+    v->guest_table = v->guest_table_user = INVALID_MFN;
+    for (i = 0; i < GUEST_GDT_FRAMES; i++) {
+        if (!mfn_eq(v->gdt_frames[i], INVALID_MFN))
+            put_page_and_type(v->gdt_frames[i], d);
+        v->gdt_frames[i] = INVALID_MFN;
+    }
+    if (!mfn_eq(v->vcpu_info_mfn, INVALID_MFN))
+        put_page_and_type(v->vcpu_info_mfn, d);
+    v->vcpu_info_mfn = INVALID_MFN;
+    v->vcpu_info = &d->shared_info->vcpu_info[v->vcpu_id];
+    mm_lock_release();
+    v->singleshot_deadline = v->periodic_next = 0;
+}
+
+/*
+ * Tear down a domain that has shut down (never the running one's frames
+ * while it runs: callers are the scheduler, off that domain's page
+ * tables).  Its memory returns to the allocator as references drop.
+ */
+void domain_destroy(struct domain *d)
+{
+    unsigned int i;
+
+    if (d->state == DOM_DYING || d == dom0)
+        return;
+    d->state = DOM_DYING;
+    evtchn_destroy(d);
+    for (i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i])
+            vcpu_release(d->vcpu[i]);
+    pv_relinquish_memory(d);
+    printk("domain %u (%s) destroyed, %lu MiB freed\n", d->domain_id, d->name,
+           d->tot_pages >> 8);
+    d->tot_pages = 0;
 }
 
 void domain_crash(struct domain *d, const char *why)

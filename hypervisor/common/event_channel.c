@@ -406,7 +406,13 @@ void evtchn_notify_port(struct domain *d, uint32_t port)
 
 void evtchn_destroy(struct domain *d)
 {
-    reset(d->domain_id);
+    unsigned int p;
+
+    spin_lock(&evtchn_lock);
+    for (p = 1; p < d->max_evtchns; p++)
+        if (d->evtchn[p].state != ECS_FREE)
+            close_port(d, p);
+    spin_unlock(&evtchn_lock);
 }
 
 #define COPY_IN(x) do { if (copy_from_guest(&(x), arg, sizeof(x))) return -XEN_EFAULT; } while (0)

@@ -8,6 +8,8 @@
 #include <keel/console.h>
 #include <keel/time.h>
 #include <asm/processor.h>
+#include <keel/mm.h>
+#include <asm/traps.h>
 
 bool vcpu_runnable(const struct vcpu *v)
 {
@@ -50,9 +52,20 @@ static bool any_domain_alive(void)
     return false;
 }
 
+/* Destroy domUs that have shut down, once no CPU uses their page tables. */
+static void reap_dead_domains(const struct vcpu *running)
+{
+    struct domain *d;
+
+    for (d = domain_list; d; d = d->next)
+        if (d->state == DOM_SHUTDOWN && d != dom0 && (!running || running->domain != d))
+            domain_destroy(d);
+}
+
 void schedule(void)
 {
     struct vcpu *prev = current, *next;
+    bool idled = false;
 
     for (;;) {
         next = pick_next(prev);
@@ -62,11 +75,18 @@ void schedule(void)
             printk("no domain left running\n");
             machine_power_off(0);
         }
-        /* Idle until an interrupt may have made something runnable. */
+        /* Idle (on the hypervisor's own page tables) until an interrupt
+         * may have made something runnable. */
+        write_cr3(idle_l4_maddr);
+        idled = true;
+        reap_dead_domains(NULL);
         timers_run();
         asm volatile("sti; hlt; cli" ::: "memory");
     }
     if (next != prev)
         context_switch_to(next);
+    else if (idled)
+        vcpu_load_cr3(next);        /* idling switched to the idle tables */
+    reap_dead_domains(next);
     sched_start_slice(pick_next(next) != next);
 }

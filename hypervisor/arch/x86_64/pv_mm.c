@@ -68,7 +68,13 @@ bool get_page(struct page_info *pg, struct domain *d)
 void put_page(struct page_info *pg)
 {
     BUG_ON(pg->count == 0);
-    pg->count--;
+    if (--pg->count == 0 && !(pg->flags & PGC_allocated) && pg->owner != OWNER_NONE &&
+        pg->owner != DOMID_IO && !(pg->flags & PGC_free)) {
+        /* The owner died and this was the last reference. */
+        pg->type = PGT_none;
+        pg->type_count = 0;
+        free_frame(page_to_mfn(pg));
+    }
 }
 
 static int validate_table(mfn_t mfn, unsigned int level, struct domain *d);
@@ -354,6 +360,35 @@ int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int l
     }
     put_entry(old, level, d, self);
     return 0;
+}
+
+/*
+ * A dying domain gives back its memory (Xen's relinquish_memory): unpin
+ * every table (devalidation cascades down the tree), then drop each
+ * frame's allocation reference; a frame is freed when its last reference
+ * goes, so a frame another domain still maps is freed only later.
+ * The vCPUs' own references (CR3, GDT, vcpu_info) must be dropped first.
+ */
+void pv_relinquish_memory(struct domain *d)
+{
+    uint64_t pfn;
+
+    mm_lock_acquire();
+    for (pfn = 0; pfn < d->p2m_size; pfn++) {
+        struct page_info *pg = mfn_to_page(d->p2m[pfn]);
+        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned)) {
+            pg->flags &= ~PGC_pinned;
+            put_page_and_type(d->p2m[pfn], d);
+        }
+    }
+    for (pfn = 0; pfn < d->p2m_size; pfn++) {
+        struct page_info *pg = mfn_to_page(d->p2m[pfn]);
+        if (pg->owner == d->domain_id && (pg->flags & PGC_allocated)) {
+            pg->flags &= ~PGC_allocated;
+            put_page(pg);
+        }
+    }
+    mm_lock_release();
 }
 
 /* ---- base pointers and pinning ---- */

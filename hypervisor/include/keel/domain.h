@@ -93,6 +93,7 @@ struct domain *domain_lookup(domid_t id);
 /* A guest did something it cannot recover from: stop it, keep the rest. */
 void domain_crash(struct domain *d, const char *why);
 void domain_shutdown(struct domain *d, unsigned int reason);
+void domain_destroy(struct domain *d);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 
 static inline bool is_hypervisor_va(uint64_t va)

@@ -19,6 +19,7 @@ void mm_lock_release(void);
 
 int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn);
 int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type);
+void pv_relinquish_memory(struct domain *d);
 
 long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom);
 long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreigndom);
