@@ -60,6 +60,25 @@ static struct vcpu *notify_vcpu(struct domain *d, const struct evtchn *c)
     return v ? v : d->vcpu[0];
 }
 
+/* Wake the domain's vCPUs sleeping in SCHEDOP_poll on port. */
+static void evtchn_wake_pollers(struct domain *d, evtchn_port_t port)
+{
+    unsigned int i, j;
+
+    for (i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *w = d->vcpu[i];
+        if (!w || !w->polling)
+            continue;
+        for (j = 0; j < w->nr_poll_ports; j++)
+            if (w->poll_ports[j] == port) {
+                w->polling = false;
+                w->poll_deadline = 0;
+                vcpu_wake(w);
+                break;
+            }
+    }
+}
+
 /* Mark port pending for vCPU v (2-level ABI) and kick v if that made an upcall due. */
 static void evtchn_set_pending(struct vcpu *v, evtchn_port_t port)
 {
@@ -67,6 +86,7 @@ static void evtchn_set_pending(struct vcpu *v, evtchn_port_t port)
 
     if (test_and_set(s->evtchn_pending, port))
         return;
+    evtchn_wake_pollers(v->domain, port);
     if (!test_bit_atomic(s->evtchn_mask, port) &&
         !test_and_set(&v->vcpu_info->evtchn_pending_sel, port / 64)) {
         v->vcpu_info->evtchn_upcall_pending = 1;

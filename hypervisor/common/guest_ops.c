@@ -82,6 +82,40 @@ static long sched_block(struct vcpu *v)
     return 0;
 }
 
+/*
+ * SCHEDOP_poll: sleep until one of the ports is pending (masked or not:
+ * Linux's PV spinlocks poll with events off) or the timeout (absolute
+ * system time, 0 = none) passes.  At most 8 ports, as we need.
+ */
+static long sched_poll(struct vcpu *v, uint64_t arg)
+{
+    struct sched_poll sp;
+    unsigned int i;
+
+    if (copy_from_guest(&sp, arg, sizeof(sp)))
+        return -XEN_EFAULT;
+    if (sp.nr_ports > ARRAY_SIZE(v->poll_ports))
+        return -XEN_EINVAL;
+    if (sp.nr_ports && copy_from_guest(v->poll_ports, sp.ports,
+                                       sp.nr_ports * sizeof(evtchn_port_t)))
+        return -XEN_EFAULT;
+    for (i = 0; i < sp.nr_ports; i++) {
+        if (v->poll_ports[i] >= v->domain->max_evtchns)
+            return -XEN_EINVAL;
+        if (evtchn_port_pending(v->domain, v->poll_ports[i]))
+            return 0;
+    }
+    if (sp.timeout && sp.timeout <= get_s_time())
+        return 0;
+    v->nr_poll_ports = sp.nr_ports;
+    v->poll_deadline = sp.timeout;
+    v->polling = true;
+    v->blocked = true;
+    v->runstate.state = RUNSTATE_blocked;
+    timers_run();
+    return 0;
+}
+
 long do_sched_op(uint64_t cmd, uint64_t arg)
 {
     struct vcpu *v = current;
@@ -97,6 +131,8 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
             return -XEN_EFAULT;
         domain_shutdown(v->domain, sd.reason & 0xff);
         return 0;
+    case SCHEDOP_poll:
+        return sched_poll(v, arg);
     case SCHEDOP_shutdown_code:
         if (copy_from_guest(&sd, arg, sizeof(sd)))
             return -XEN_EFAULT;
@@ -157,6 +193,22 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
     switch (cmd) {
     case VCPUOP_is_up:
         return v->online ? 1 : 0;
+    case VCPUOP_initialise:
+        return arch_initialise_vcpu(v, arg);
+    case VCPUOP_up:
+        if (!v->initialised)
+            return -XEN_EINVAL;
+        if (!v->online) {
+            v->online = true;
+            v->blocked = false;
+            v->runstate.state = RUNSTATE_runnable;
+            sched_note_runnable();
+        }
+        return 0;
+    case VCPUOP_down:
+        v->online = false;
+        v->runstate.state = RUNSTATE_offline;
+        return 0;
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(v, arg);
     case VCPUOP_register_runstate_memory_area:

@@ -18,7 +18,12 @@ bool vcpu_runnable(const struct vcpu *v)
 
 void vcpu_wake(struct vcpu *v)
 {
+    bool was = vcpu_runnable(v);
+
     v->blocked = false;
+    v->polling = false;
+    if (!was && vcpu_runnable(v) && v != current)
+        sched_note_runnable();
 }
 
 static struct vcpu *pick_next(struct vcpu *prev)

@@ -62,6 +62,12 @@ void timers_run(void)
                     v->periodic_next += v->periodic_period;
                 send_guest_vcpu_virq(v, VIRQ_TIMER);
             }
+            if (v->polling && v->poll_deadline && v->poll_deadline <= now) {
+                v->polling = false;
+                v->poll_deadline = 0;
+                vcpu_wake(v);
+            }
+            next = earliest(next, v->poll_deadline);
             next = earliest(next, v->singleshot_deadline);
             next = earliest(next, v->periodic_next);
         }
@@ -81,6 +87,15 @@ void timers_run(void)
     }
     next = earliest(next, slice_end);
     arch_timer_program(next);
+}
+
+/* Something became runnable: make sure the running vCPU's time is sliced. */
+void sched_note_runnable(void)
+{
+    if (!slice_end) {
+        slice_end = get_s_time() + SLICE_NS;
+        timers_run();
+    }
 }
 
 /* Start a new time slice for the vCPU being switched in. */

@@ -324,6 +324,7 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
     v->regs.ss = FLAT_RING3_DS;
     v->regs.rflags = X86_EFLAGS_IF | X86_EFLAGS_MBS;
     v->online = true;
+    v->initialised = true;
     printk("d%u: kernel %lx-%lx entry %lx, %lu pages, bootstrap %lx-%lx, start_info %lx\n",
            d->domain_id, l.kern_start, l.kern_end, info.virt_entry, d->tot_pages,
            l.v_start, l.v_end, l.start_info);

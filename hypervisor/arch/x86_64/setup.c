@@ -64,6 +64,17 @@ static void mark_io_frames(void)
 
 static int find_bootdesc(void);
 
+/* vCPU 0 runs; the others exist, down, for VCPUOP_initialise/up. */
+static bool create_vcpus(struct domain *d, unsigned int n)
+{
+    unsigned int i;
+
+    for (i = 0; i < n && i < d->max_vcpus; i++)
+        if (!vcpu_create(d, i))
+            return false;
+    return true;
+}
+
 /* Pages the boot description's domUs will need (0 if none or malformed). */
 static uint64_t domu_pages(void)
 {
@@ -220,7 +231,7 @@ static void start_domus(void)
         p.privileged = false;
         why = unpack_kernel(&p.kernel, &p.kernel_len, &buf, &nr_buf);
         d = why ? NULL : domain_create((domid_t)(i + 1), bd->name, bd->vcpus, false);
-        if (!why && (!d || !vcpu_create(d, 0)))
+        if (!why && (!d || !create_vcpus(d, bd->vcpus)))
             why = "out of memory creating the domain";
         if (!why && pv_build_domain(d, &p, err, sizeof(err)))
             why = err;
@@ -256,6 +267,7 @@ static void start_dom0(void)
         rd = &boot_info.modules[1];
     if (cmdline_get(boot_info.cmdline, "dom0_max_vcpus", val, sizeof(val)))
         max_vcpus = (unsigned int)MAX(1UL, MIN(parse_size(val) >> 10, (uint64_t)MAX_VCPUS));
+    /* (parse_size reads plain numbers as KiB, hence the shift.) */
     p.kernel = maddr_to_virt(k->start);
     p.kernel_len = k->end - k->start;
     why = unpack_kernel(&p.kernel, &p.kernel_len, &buf, &nr_buf);
@@ -267,7 +279,7 @@ static void start_dom0(void)
     p.privileged = true;
     p.nr_pages = dom0_pages();
     d = domain_create(0, "dom0", max_vcpus, true);
-    if (!d || !vcpu_create(d, 0))
+    if (!d || !create_vcpus(d, max_vcpus))
         stop_boot("dom0", "out of memory creating the domain");
     dom0 = d;
     rc = pv_build_domain(d, &p, err, sizeof(err));

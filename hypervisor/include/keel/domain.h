@@ -23,6 +23,11 @@ struct vcpu {
     struct domain *domain;
     unsigned int vcpu_id;
     bool online;
+    bool initialised;             /* has a context (vCPU 0: from the builder) */
+    bool polling;                 /* in SCHEDOP_poll */
+    uint64_t poll_deadline;       /* system time, 0 = none */
+    evtchn_port_t poll_ports[8];
+    unsigned int nr_poll_ports;
     bool kernel_mode;             /* guest kernel (true) or guest user mode */
     bool blocked;
 

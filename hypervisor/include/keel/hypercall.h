@@ -37,5 +37,6 @@ long do_callback_op(uint64_t cmd, uint64_t arg);
 long do_physdev_op(uint64_t cmd, uint64_t arg);
 long do_iret(struct guest_regs *regs);
 long do_set_timer_op(uint64_t timeout);
+long arch_initialise_vcpu(struct vcpu *v, uint64_t arg);
 long vcpu_timer_op(struct vcpu *v, unsigned int cmd, uint64_t arg);
 #endif

@@ -16,6 +16,7 @@ void context_switch_to(struct vcpu *next);
 void schedule(void);
 __noreturn void sched_start(void);
 void sched_start_slice(bool others_runnable);
+void sched_note_runnable(void);
 __noreturn void machine_power_off(unsigned int reason);
 __noreturn void machine_halt(void);
 #endif
