@@ -1,0 +1,272 @@
+/* Handlers for node messages: READ, WRITE, MKDIR, RM, DIRECTORY,
+ * DIRECTORY_PART, GET_PERMS, SET_PERMS. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ops.h"
+#include "path.h"
+
+/* One NUL-terminated path argument, resolved. */
+static int one_path(const struct req *r, char *path)
+{
+	const char *arg = wire_onearg(r->payload, r->len);
+
+	if (!arg)
+		return -EINVAL;
+	return req_path(r, arg, path);
+}
+
+int op_read(struct req *r)
+{
+	char path[PATH_BUF];
+	struct tree_node *n;
+	int rc = one_path(r, path);
+
+	if (rc < 0)
+		return rc;
+	n = req_node(r, path, PERM_READ, &rc);
+	if (!n)
+		return rc;
+	return conn_reply(r->c, r->hdr, n->value, n->len);
+}
+
+/* The owner of nodes a caller creates: a domain owns what it creates. */
+static uint32_t creator(const struct req *r)
+{
+	return r->c->who.privileged ? DOMID_NONE : r->c->who.id;
+}
+
+/* Create path (and parents) after the quota checks; ENOSPC over quota. */
+static struct tree_node *create(const struct req *r, const char *path,
+				const char *value, uint32_t len, int *err)
+{
+	const struct quota *q = &r->c->xsd->quota;
+	uint32_t missing = tree_missing(r->tree, path);
+	struct tree_node *n;
+
+	if (!quota_ok(&r->c->who, tree_owned(r->tree, r->c->who.id) + missing,
+		      q->nodes)) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	n = tree_create(r->tree, path, value, len, creator(r));
+	if (!n)
+		*err = -ENOMEM;
+	return n;
+}
+
+int op_write(struct req *r)
+{
+	char path[PATH_BUF];
+	const char *nul = memchr(r->payload, '\0', r->len);
+	const char *value;
+	uint32_t vlen;
+	struct tree_node *n;
+	int rc;
+
+	if (!nul)
+		return -EINVAL;
+	value = nul + 1;
+	vlen = r->len - (uint32_t)(value - r->payload);
+	rc = req_path(r, r->payload, path);
+	if (rc < 0)
+		return rc;
+	if (path_is_special(path))
+		return -EINVAL;
+	if (!quota_ok(&r->c->who, vlen, r->c->xsd->quota.value_size))
+		return -ENOSPC;
+	n = req_node(r, path, PERM_WRITE, &rc);
+	if (n)
+		rc = tree_set_value(r->tree, n, value, vlen);
+	else if (rc == -ENOENT)
+		n = create(r, path, value, vlen, &rc), rc = n ? 0 : rc;
+	if (rc < 0)
+		return rc;
+	req_changed(r, path, n, false);
+	return req_ack(r);
+}
+
+int op_mkdir(struct req *r)
+{
+	char path[PATH_BUF];
+	struct tree_node *n;
+	int rc = one_path(r, path);
+
+	if (rc < 0)
+		return rc;
+	if (path_is_special(path))
+		return -EINVAL;
+	n = req_node(r, path, PERM_WRITE, &rc);
+	if (n)
+		return req_ack(r);
+	if (rc != -ENOENT)
+		return rc;
+	n = create(r, path, "", 0, &rc);
+	if (!n)
+		return rc;
+	req_changed(r, path, n, false);
+	return req_ack(r);
+}
+
+int op_rm(struct req *r)
+{
+	char path[PATH_BUF];
+	struct tree_node *n;
+	int rc = one_path(r, path);
+
+	if (rc < 0)
+		return rc;
+	if (strcmp(path, "/") == 0 || path_is_special(path))
+		return -EINVAL;
+	n = req_node(r, path, PERM_WRITE, &rc);
+	if (!n) {
+		/* Xen: removing a missing node whose parent exists is fine. */
+		char parent[PATH_BUF];
+
+		if (rc != -ENOENT)
+			return rc;
+		strcpy(parent, path);
+		*strrchr(parent, '/') = '\0';
+		if (!parent[0])
+			strcpy(parent, "/");
+		return tree_get(r->tree, parent) ? req_ack(r) : -ENOENT;
+	}
+	req_changed(r, path, n, true);
+	tree_delete(r->tree, n);
+	return req_ack(r);
+}
+
+/* Children names, each NUL-terminated, into buf; -E2BIG if too long. */
+static int child_list(const struct tree_node *n, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	for (uint32_t i = 0; i < n->nr_child; i++) {
+		size_t l = strlen(n->child[i]->name) + 1;
+
+		if (used + l > size)
+			return -E2BIG;
+		memcpy(buf + used, n->child[i]->name, l);
+		used += l;
+	}
+	return (int)used;
+}
+
+int op_directory(struct req *r)
+{
+	char path[PATH_BUF], buf[XENSTORE_PAYLOAD_MAX];
+	struct tree_node *n;
+	int rc = one_path(r, path);
+
+	if (rc < 0)
+		return rc;
+	n = req_node(r, path, PERM_READ, &rc);
+	if (!n)
+		return rc;
+	rc = child_list(n, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	return conn_reply(r->c, r->hdr, buf, (size_t)rc);
+}
+
+/*
+ * DIRECTORY_PART "path\0offset\0": the node's generation, then the names
+ * from byte offset `offset' of the full list that fit; an extra empty
+ * string marks the end of the list.
+ */
+int op_directory_part(struct req *r)
+{
+	static char all[XENSTORE_PAYLOAD_MAX * 64];
+	char path[PATH_BUF], out[XENSTORE_PAYLOAD_MAX];
+	const char *argv[2];
+	unsigned long long off;
+	size_t total = 0, len = 0, gl;
+	struct tree_node *n;
+	int rc;
+
+	if (wire_split(r->payload, r->len, argv, 2, NULL) != 2 ||
+	    !wire_parse_uint(argv[1], UINT32_MAX, &off))
+		return -EINVAL;
+	rc = req_path(r, argv[0], path);
+	if (rc < 0)
+		return rc;
+	n = req_node(r, path, PERM_READ, &rc);
+	if (!n)
+		return rc;
+	for (uint32_t i = 0; i < n->nr_child; i++) {
+		size_t l = strlen(n->child[i]->name) + 1;
+
+		if (total + l > sizeof(all))
+			return -E2BIG;
+		memcpy(all + total, n->child[i]->name, l);
+		total += l;
+	}
+	gl = (size_t)snprintf(out, sizeof(out), "%" PRIu64, n->gen) + 1;
+	if (off > total)
+		return -EINVAL;
+	while (off + len < total) {
+		size_t l = strlen(all + off + len) + 1;
+
+		if (gl + len + l + 1 > sizeof(out))
+			break;
+		len += l;
+	}
+	memcpy(out + gl, all + off, len);
+	if (off + len == total)
+		out[gl + len++] = '\0';
+	return conn_reply(r->c, r->hdr, out, gl + len);
+}
+
+int op_get_perms(struct req *r)
+{
+	char path[PATH_BUF], buf[XENSTORE_PAYLOAD_MAX];
+	struct tree_node *n;
+	int rc = one_path(r, path);
+
+	if (rc < 0)
+		return rc;
+	n = req_node(r, path, PERM_READ, &rc);
+	if (!n)
+		return rc;
+	rc = perms_format(n->perms, n->nr_perms, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	return conn_reply(r->c, r->hdr, buf, (size_t)rc);
+}
+
+int op_set_perms(struct req *r)
+{
+	const char *argv[WIRE_MAX_ARGS + 1];
+	struct xs_perm perms[WIRE_MAX_ARGS];
+	char path[PATH_BUF];
+	size_t rest;
+	unsigned int argc = wire_split(r->payload, r->len, argv,
+				       WIRE_MAX_ARGS + 1, &rest);
+	struct tree_node *n;
+	int rc;
+
+	if (argc < 2 || rest != r->len)
+		return -EINVAL;
+	if (!quota_ok(&r->c->who, argc - 1, r->c->xsd->quota.perms))
+		return -ENOSPC;
+	if (argc - 1 > WIRE_MAX_ARGS || perms_parse(argv + 1, argc - 1, perms))
+		return -EINVAL;
+	rc = req_path(r, argv[0], path);
+	if (rc < 0)
+		return rc;
+	if (path_is_special(path))
+		return -EINVAL;
+	n = req_node(r, path, PERM_OWNER, &rc);
+	if (!n)
+		return rc;
+	/* Only dom0 may give a node away. */
+	if (!r->c->who.privileged && perms[0].id != n->perms[0].id)
+		return -EPERM;
+	rc = tree_set_perms(r->tree, n, perms, argc - 1);
+	if (rc < 0)
+		return rc;
+	req_changed(r, path, n, false);
+	return req_ack(r);
+}
