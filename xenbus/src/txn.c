@@ -171,9 +171,10 @@ static int apply_one(struct xsd *x, struct txn *t, const struct txn_write *w)
 				 DOMID_NONE);
 		if (!mn)
 			return -ENOMEM;
-	} else if (mn->len != tn->len || memcmp(mn->value, tn->value, tn->len)) {
-		if (tree_set_value(&x->tree, mn, tn->value, tn->len) < 0)
-			return -ENOMEM;
+	} else if (tree_set_value(&x->tree, mn, tn->value, tn->len) < 0) {
+		/* Even an unchanged value is a write: it bumps the generation
+		 * so that transactions which read it conflict, as in Xen. */
+		return -ENOMEM;
 	}
 	if (!perms_equal(mn, tn) &&
 	    tree_set_perms(&x->tree, mn, tn->perms, tn->nr_perms) < 0)
