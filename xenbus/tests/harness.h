@@ -26,12 +26,31 @@ struct membuf {
 	char out[OUTBUF];
 	size_t out_len;
 	size_t room; /* bytes the peer accepts; SIZE_MAX: unlimited */
+	char in[OUTBUF]; /* bytes for conn_service() to read */
+	size_t in_len, in_off;
 };
 
 static ssize_t mem_read(struct conn *c, void *buf, size_t len)
 {
-	(void)c; (void)buf; (void)len;
-	return 0;
+	struct membuf *m = c->tp;
+
+	if (len > m->in_len - m->in_off)
+		len = m->in_len - m->in_off;
+	memcpy(buf, m->in + m->in_off, len);
+	m->in_off += len;
+	return (ssize_t)len;
+}
+
+/* Queue raw request bytes for conn_service(). */
+static inline void feed(struct conn *c, uint32_t type, uint32_t len,
+			const void *payload, size_t plen)
+{
+	struct membuf *m = c->tp;
+	struct xsd_sockmsg h = { type, 7, 0, len };
+
+	memcpy(m->in + m->in_len, &h, sizeof(h));
+	memcpy(m->in + m->in_len + sizeof(h), payload, plen);
+	m->in_len += sizeof(h) + plen;
 }
 
 static ssize_t mem_write(struct conn *c, const void *buf, size_t len)
