@@ -5,6 +5,7 @@
  */
 #ifndef XENBUS_XS_WIRE_PRIVATE_H
 #define XENBUS_XS_WIRE_PRIVATE_H
+#define _XS_WIRE_H /* Xen's guard: keelxs.h then skips its copy */
 
 #include <stdint.h>
 
