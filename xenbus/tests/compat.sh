@@ -1,0 +1,137 @@
+#!/bin/sh
+# Compatibility: Debian's xenstore-utils (libxenstore underneath) against
+# keel-xenstored through XENSTORED_PATH; the transcript is compared with
+# tests/compat.expected (Xen's answers).  When Debian's own xenstored can
+# run on this host, the same session runs against it and the transcripts
+# are compared too; otherwise the script says why it was skipped.
+#
+#   sh tests/compat.sh DAEMON TOOLDIR
+set -u
+DAEMON=$1
+TOOLDIR=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d /tmp/xenbus-compat.XXXXXX)
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+for tool in xenstore-read xenstore-write xenstore-ls xenstore-rm xenstore-chmod \
+            xenstore-exists xenstore-list xenstore-watch; do
+    command -v $tool >/dev/null || { echo "compat: $tool missing (package xenstore-utils)"; exit 1; }
+done
+
+wait_socket() {
+    i=0
+    while [ ! -S "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    [ -S "$1" ]
+}
+
+# The scripted session: each command's output and exit status.
+session() {
+    export XENSTORED_PATH=$1
+    run() { echo "\$ $*"; "$@" 2>&1; echo "[rc=$?]"; }
+    run xenstore-write /vm/a 1 /vm/b 2 /vm/c/d 3
+    run xenstore-read /vm/a /vm/b
+    run xenstore-read /vm/none
+    run xenstore-read /vm/none/deeper
+    run xenstore-ls /vm
+    run xenstore-ls -f -p /vm
+    run xenstore-list /vm
+    run xenstore-list /nonexistent
+    run xenstore-exists /vm/a
+    run xenstore-exists /vm/zz
+    run xenstore-chmod /vm/a n0 r5 w7
+    run xenstore-ls -p /vm
+    run xenstore-chmod -r /vm b3
+    run xenstore-ls -f -p /vm
+    run xenstore-chmod /vm/a x5
+    run xenstore-rm /vm/c/d
+    run xenstore-list /vm/c
+    run xenstore-rm /vm/missing
+    run xenstore-rm /vm/missing/deeper
+    run xenstore-rm -t /vm/b
+    run xenstore-list /vm
+    run xenstore-write relative-key 5
+    run xenstore-read /local/domain/0/relative-key
+    run xenstore-read relative-key
+    run xenstore-write /bad//path 1
+    run xenstore-write "/bad path" 1
+    run xenstore-write /v/empty ""
+    run xenstore-read /v/empty
+    long=$(head -c 4000 /dev/zero | tr '\0' a)
+    echo "\$ xenstore-write /v/long <4000 bytes>"
+    xenstore-write /v/long "$long" 2>&1; echo "[rc=$?]"
+    echo "\$ xenstore-read /v/long | wc -c"; xenstore-read /v/long | wc -c
+    echo "\$ xenstore-write /v/toolong <8000 bytes>"
+    xenstore-write /v/toolong "$long$long" 2>&1; echo "[rc=$?]"
+    # 300 children: more than one 4096-byte DIRECTORY reply, so
+    # libxenstore falls back to DIRECTORY_PART.
+    i=0; set --
+    while [ $i -lt 300 ]; do set -- "$@" /big/child-name-$i x; i=$((i + 1)); done
+    xenstore-write "$@"
+    echo "\$ xenstore-list /big | wc -l"; xenstore-list /big | wc -l
+    echo "\$ xenstore-list /big | tail -1"; xenstore-list /big | tail -1
+    # Watches: one event at registration, then one per change below.
+    echo "\$ xenstore-watch -n 4 /w"
+    xenstore-watch -n 4 /w > "$T/watch.out" 2>&1 &
+    wp=$!
+    sleep 0.3
+    xenstore-write /w/x 1
+    xenstore-write /unrelated 1
+    xenstore-write /w/y/z 2
+    xenstore-rm /w
+    i=0; while kill -0 $wp 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
+    kill $wp 2>/dev/null; wait $wp 2>/dev/null
+    cat "$T/watch.out"
+}
+
+# Ours.
+"$DAEMON" -F -s "$T/ours.sock" -d "$T/state" 2>"$T/daemon.log" &
+PIDS="$PIDS $!"
+wait_socket "$T/ours.sock" || { echo "compat: keel-xenstored did not start"; cat "$T/daemon.log"; exit 1; }
+session "$T/ours.sock" > "$T/ours.out"
+fail=0
+if ! diff -u "$HERE/compat.expected" "$T/ours.out"; then
+    echo "compat: xenstore-utils transcript differs from Xen's answers"; fail=1
+fi
+# libkeelxs against the daemon: a self-checking client.
+if ! XENSTORED_PATH="$T/ours.sock" "$TOOLDIR/xs_client"; then
+    echo "compat: libkeelxs client checks failed"; fail=1
+fi
+if grep -q "ERROR: AddressSanitizer\|runtime error" "$T/daemon.log"; then
+    cat "$T/daemon.log"; fail=1
+fi
+
+# Debian's xenstored, where it can run without Xen.
+# (XENSTORED_DEBIAN may name one extracted from xen-utils-4.17's .deb.)
+XSD=""
+for c in ${XENSTORED_DEBIAN:-} /usr/sbin/xenstored /usr/lib/xen-*/bin/xenstored; do
+    [ -x "$c" ] && { XSD=$c; break; }
+done
+if [ -z "$XSD" ]; then
+    echo "compat: Debian's xenstored not installed: compared with Xen's answers only"
+else
+    mkdir -p "$T/deb"
+    XENSTORED_RUNDIR="$T/deb" "$XSD" -D -N -I on >/dev/null 2>&1 &
+    dp=$!; PIDS="$PIDS $dp"
+    if wait_socket "$T/deb/socket" && XENSTORED_PATH="$T/deb/socket" xenstore-write /probe 1 2>/dev/null \
+        && kill -0 $dp 2>/dev/null; then
+        XENSTORED_PATH="$T/deb/socket" xenstore-rm /probe
+        session "$T/deb/socket" > "$T/deb.out"
+        if diff -u "$T/deb.out" "$T/ours.out"; then
+            echo "compat: same transcript as Debian's xenstored"
+        else
+            echo "compat: transcript differs from Debian's xenstored"; fail=1
+        fi
+    else
+        echo "compat: Debian's xenstored ($XSD) cannot run on this host without Xen" \
+             "(with -D it crashes on the first request; without it needs /dev/xen):" \
+             "compared with Xen's answers only"
+    fi
+fi
+[ $fail -eq 0 ] && echo "compat: PASS"
+exit $fail
