@@ -38,7 +38,8 @@ struct xs_permissions {
 
 /* Index into the vector xs_read_watch() returns (also defined by Xen's
  * xs_wire.h: include that first, or define KEELXS_WIRE_TYPES). */
-#if !defined(_XS_WIRE_H) && !defined(KEELXS_WIRE_TYPES)
+#if !defined(_XS_WIRE_H) && !defined(__XEN_PUBLIC_IO_XS_WIRE_H__) && \
+    !defined(KEELXS_WIRE_TYPES)
 enum xs_watch_type { XS_WATCH_PATH = 0, XS_WATCH_TOKEN };
 #endif
 

@@ -20,18 +20,17 @@ static const char *const type_names[XS_TYPE_COUNT] = {
 	[XS_DIRECTORY_PART] = "DIRECTORY_PART",
 };
 
-/* Xen's xsd_errors[] list, in its order. */
-static const struct {
-	int num;
-	const char *name;
-} errors[] = {
-	{ EINVAL, "EINVAL" }, { EACCES, "EACCES" }, { EEXIST, "EEXIST" },
-	{ EISDIR, "EISDIR" }, { ENOENT, "ENOENT" }, { ENOMEM, "ENOMEM" },
-	{ ENOSPC, "ENOSPC" }, { EIO, "EIO" }, { ENOTEMPTY, "ENOTEMPTY" },
-	{ ENOSYS, "ENOSYS" }, { EROFS, "EROFS" }, { EBUSY, "EBUSY" },
-	{ EAGAIN, "EAGAIN" }, { EISCONN, "EISCONN" }, { E2BIG, "E2BIG" },
-	{ EPERM, "EPERM" },
-};
+/*
+ * The daemon works with the host's errno values; xs_wire.h's xsd_errors
+ * table holds Xen's.  They are the same numbers on Linux x86: checked.
+ */
+#define SAME(e) _Static_assert(XEN_##e == e, #e " differs from Xen's")
+SAME(EINVAL); SAME(EACCES); SAME(EEXIST); SAME(EISDIR); SAME(ENOENT);
+SAME(ENOMEM); SAME(ENOSPC); SAME(EIO); SAME(ENOTEMPTY); SAME(ENOSYS);
+SAME(EROFS); SAME(EBUSY); SAME(EAGAIN); SAME(EISCONN); SAME(E2BIG);
+SAME(EPERM);
+
+#define NR_ERRORS (sizeof(xsd_errors) / sizeof(xsd_errors[0]))
 
 const char *wire_type_name(uint32_t type)
 {
@@ -42,18 +41,18 @@ const char *wire_type_name(uint32_t type)
 
 const char *wire_errno_name(int err)
 {
-	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
-		if (errors[i].num == err)
-			return errors[i].name;
+	for (size_t i = 0; i < NR_ERRORS; i++)
+		if (xsd_errors[i].errnum == err)
+			return xsd_errors[i].errstring;
 	return "EIO";
 }
 
 int wire_errno_from_name(const char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
-		if (strlen(errors[i].name) == len &&
-		    memcmp(errors[i].name, name, len) == 0)
-			return errors[i].num;
+	for (size_t i = 0; i < NR_ERRORS; i++)
+		if (strlen(xsd_errors[i].errstring) == len &&
+		    memcmp(xsd_errors[i].errstring, name, len) == 0)
+			return xsd_errors[i].errnum;
 	return 0;
 }
 

@@ -10,11 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef KEEL_HAVE_ABI_XS_WIRE
-#include <public/io/xs_wire.h>
-#else
-#include "xs_wire_private.h"
-#endif
+#include <public/io/xs_wire.h> /* Keel's copy of Xen's io/xs_wire.h */
 
 #define WIRE_MAX_ARGS 64
 
