@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 		ring_dom0_kernel_connect(&x);
 	}
 	if (!o.foreground) {
-		if (daemon(0, 0) < 0) {
+		if (daemon(1, 0) < 0) {
 			perror("keel-xenstored: daemon");
 			return 1;
 		}

@@ -321,6 +321,43 @@ static void test_payload_limit(void **state)
 	assert_int_equal(m.len, XENSTORE_PAYLOAD_MAX - 5);
 }
 
+/* INTRODUCE/RELEASE/RESUME/SET_TARGET success paths on host rings. */
+static void test_domains(void **state)
+{
+	struct fixture *f = *state;
+	static struct xenstore_domain_interface p9, p10;
+	struct domain *d;
+	struct msg m;
+
+	assert_int_equal(ring_host_register(0x9000, 1, &p9, -1, -1), 0);
+	assert_int_equal(ring_host_register(0xa000, 2, &p10, -1, -1), 0);
+	request(f->c[D0], XS_INTRODUCE, 0, P("9\0" "36864\0" "1\0"), &m);
+	assert_int_equal(m.type, XS_INTRODUCE);
+	request(f->c[D0], XS_INTRODUCE, 0, P("10\0" "40960\0" "2\0"), &m);
+	assert_int_equal(m.type, XS_INTRODUCE);
+	/* Re-introducing with the same page is accepted, another is not. */
+	request(f->c[D0], XS_INTRODUCE, 0, P("9\0" "36864\0" "1\0"), &m);
+	assert_int_equal(m.type, XS_INTRODUCE);
+	request(f->c[D0], XS_INTRODUCE, 0, P("9\0" "40960\0" "2\0"), &m);
+	assert_err(&m, "EINVAL");
+	/* A device model (10) acting for its guest (9). */
+	request(f->c[D0], XS_SET_TARGET, 0, P("10\0" "9\0"), &m);
+	assert_int_equal(m.type, XS_SET_TARGET);
+	d = domain_find(&f->x, 10);
+	assert_non_null(d);
+	assert_int_equal(d->conn->who.target, 9);
+	assert_false(d->conn->who.privileged);
+	request(f->c[D0], XS_RESUME, 0, P("9\0"), &m);
+	assert_int_equal(m.type, XS_RESUME);
+	request(f->c[D0], XS_RELEASE, 0, P("10\0"), &m);
+	assert_int_equal(m.type, XS_RELEASE);
+	assert_null(domain_find(&f->x, 10));
+	request(f->c[D0], XS_IS_DOMAIN_INTRODUCED, 0, P("10\0"), &m);
+	assert_memory_equal(m.body, "F", 2);
+	request(f->c[D0], XS_RELEASE, 0, P("10\0"), &m);
+	assert_err(&m, "ENOENT");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +367,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_payload_limit, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("xenbus ops", tests, NULL, NULL);
