@@ -58,6 +58,12 @@ static int decode(struct req *r)
 		r->txn = txn_find(r->c, r->hdr->tx_id);
 		if (!r->txn)
 			return -ENOENT;
+		/* Bound what a domain's transaction records (Xen's
+		 * transaction-nodes quota); ending it is always allowed. */
+		if (type != XS_TRANSACTION_END &&
+		    !quota_ok(&r->c->who, r->txn->nr_acc + 1,
+			      r->c->xsd->quota.txn_nodes))
+			return -ENOSPC;
 		r->tree = &r->txn->tree;
 	}
 	return 0;

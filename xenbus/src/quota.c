@@ -16,6 +16,7 @@ void quota_defaults(struct quota *q)
 	q->outstanding = 20;
 	q->perms = PERMS_MAX_DEFAULT;
 	q->path_max = XENSTORE_REL_PATH_MAX;
+	q->txn_nodes = 1024;
 }
 
 bool quota_ok(const struct caller *c, uint32_t have, uint32_t limit)
@@ -36,6 +37,7 @@ int quota_set(struct quota *q, const char *spec)
 		{ "outstanding", offsetof(struct quota, outstanding) },
 		{ "perms", offsetof(struct quota, perms) },
 		{ "path-max", offsetof(struct quota, path_max) },
+		{ "transaction-nodes", offsetof(struct quota, txn_nodes) },
 	};
 	const char *eq = strchr(spec, '=');
 	unsigned long long v;

@@ -18,6 +18,7 @@ struct quota {
 	uint32_t outstanding;  /* requests/replies in flight (20) */
 	uint32_t perms;        /* permission entries per node (-A: 5) */
 	uint32_t path_max;     /* path length below the domain (-M: 2048) */
+	uint32_t txn_nodes;    /* nodes one transaction may touch (1024) */
 };
 
 void quota_defaults(struct quota *q);

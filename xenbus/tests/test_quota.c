@@ -138,6 +138,37 @@ static void test_transactions(void **state)
 	}
 }
 
+/* A domain's transaction may touch at most transaction-nodes nodes. */
+static void test_transaction_nodes(void **state)
+{
+	struct fx *f = *state;
+	char path[32];
+	struct msg m;
+	uint32_t t;
+	int i;
+
+	assert_int_equal(f->x.quota.txn_nodes, 1024);
+	f->x.quota.txn_nodes = 8;
+	req_s(f->d5, XS_TRANSACTION_START, 0, "", &m);
+	t = (uint32_t)atoi(m.body);
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/local/domain/5/r%d", i);
+		req_s(f->d5, XS_READ, t, path, &m);
+		assert_err(&m, "ENOENT");
+	}
+	req_s(f->d5, XS_READ, t, "/local/domain/5", &m);
+	assert_err(&m, "ENOSPC");
+	req_s(f->d5, XS_TRANSACTION_END, t, "T", &m);
+	assert_int_equal(m.type, XS_TRANSACTION_END);
+	req_s(f->d0, XS_TRANSACTION_START, 0, "", &m); /* dom0: unlimited */
+	t = (uint32_t)atoi(m.body);
+	for (i = 0; i < 20; i++) {
+		snprintf(path, sizeof(path), "/r%d", i);
+		req_s(f->d0, XS_READ, t, path, &m);
+		assert_err(&m, "ENOENT");
+	}
+}
+
 /* A domain that does not read its replies gets at most `outstanding'
  * requests served; the rest wait in its ring until it catches up. */
 static void test_outstanding(void **state)
@@ -179,7 +210,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_defaults), T(test_nodes), T(test_value_size),
-		T(test_watches), T(test_transactions), T(test_outstanding),
+		T(test_watches), T(test_transactions), T(test_transaction_nodes),
+		T(test_outstanding),
 		T(test_bad_message_closes_one),
 	};
 
