@@ -165,6 +165,7 @@ int op_directory(struct req *r)
 	n = req_node(r, path, PERM_READ, &rc);
 	if (!n)
 		return rc;
+	tree_load(r->tree, n);
 	rc = child_list(n, buf, sizeof(buf));
 	if (rc < 0)
 		return rc;
@@ -195,6 +196,7 @@ int op_directory_part(struct req *r)
 	n = req_node(r, path, PERM_READ, &rc);
 	if (!n)
 		return rc;
+	tree_load(r->tree, n);
 	for (uint32_t i = 0; i < n->nr_child; i++) {
 		size_t l = strlen(n->child[i]->name) + 1;
 

@@ -60,6 +60,7 @@ static struct tree_node *node_new(const char *name, size_t nlen,
 	n->value[0] = '\0';
 	memcpy(n->perms, p, np * sizeof(*p));
 	n->nr_perms = np;
+	n->loaded = true;
 	return n;
 }
 
@@ -170,6 +171,72 @@ fail: {
 }
 }
 
+/* A lazy copy of base node s: value, perms and generations, no children. */
+static struct tree_node *node_shallow(const struct tree_node *s)
+{
+	struct tree_node *n = node_new(s->name, strlen(s->name), s->perms,
+				       s->nr_perms);
+	char *v = malloc(s->len + 1);
+
+	if (!n || !v) {
+		if (n)
+			node_free(&(struct tree){ .nr_nodes = 1 }, n);
+		free(v);
+		return NULL;
+	}
+	free(n->value);
+	n->value = v;
+	memcpy(v, s->value, s->len + 1);
+	n->len = s->len;
+	n->gen = n->base_gen = s->gen;
+	n->tgen = n->base_tgen = s->tgen;
+	n->loaded = false;
+	return n;
+}
+
+int tree_lazy(struct tree *dst, const struct tree *base)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->root = node_shallow(base->root);
+	dst->owners = malloc((base->cap_owners ? base->cap_owners : 1) *
+			     sizeof(*dst->owners));
+	if (!dst->root || !dst->owners) {
+		tree_destroy(dst);
+		return -ENOMEM;
+	}
+	/* Counts and size are the base's: copies are not counted again. */
+	memcpy(dst->owners, base->owners,
+	       base->nr_owners * sizeof(*base->owners));
+	dst->nr_owners = base->nr_owners;
+	dst->cap_owners = base->cap_owners ? base->cap_owners : 1;
+	dst->gen = base->gen;
+	dst->nr_nodes = base->nr_nodes;
+	dst->base = base;
+	return 0;
+}
+
+void tree_load(struct tree *t, struct tree_node *n)
+{
+	const struct tree_node *b;
+	char path[PATH_BUF];
+
+	if (n->loaded || !t->base)
+		return;
+	n->loaded = true;
+	tree_path(n, path);
+	b = tree_find_const(t->base, path);
+	for (uint32_t i = 0; b && i < b->nr_child; i++) {
+		struct tree_node *c = node_shallow(b->child[i]);
+
+		if (!c || child_add(n, c) < 0) {
+			if (c)
+				node_free(&(struct tree){ .nr_nodes = 1 }, c);
+			t->oom = true;
+			return;
+		}
+	}
+}
+
 int tree_clone(struct tree *dst, const struct tree *src)
 {
 	memset(dst, 0, sizeof(*dst));
@@ -200,8 +267,9 @@ static struct tree_node *child_find(const struct tree_node *n,
 	return NULL;
 }
 
-/* Walk as far as path exists; *rest points at the first missing part. */
-static struct tree_node *walk(const struct tree *t, const char *path,
+/* Walk as far as path exists; *rest points at the first missing part.
+ * In a lazy tree, the nodes walked through get their children. */
+static struct tree_node *walk(struct tree *t, const char *path,
 			      const char **rest)
 {
 	struct tree_node *n = t->root;
@@ -209,8 +277,10 @@ static struct tree_node *walk(const struct tree *t, const char *path,
 
 	while (*p) {
 		const char *end = strchrnul(p, '/');
-		struct tree_node *c = child_find(n, p, (size_t)(end - p));
+		struct tree_node *c;
 
+		tree_load(t, n);
+		c = child_find(n, p, (size_t)(end - p));
 		if (!c)
 			break;
 		n = c;
@@ -220,7 +290,22 @@ static struct tree_node *walk(const struct tree *t, const char *path,
 	return n;
 }
 
-struct tree_node *tree_find(const struct tree *t, const char *path)
+const struct tree_node *tree_find_const(const struct tree *t,
+					const char *path)
+{
+	const struct tree_node *n = t->root;
+	const char *p = path + 1;
+
+	while (*p && n) {
+		const char *end = strchrnul(p, '/');
+
+		n = child_find(n, p, (size_t)(end - p));
+		p = *end ? end + 1 : end;
+	}
+	return n;
+}
+
+struct tree_node *tree_find(struct tree *t, const char *path)
 {
 	const char *rest;
 	struct tree_node *n = walk(t, path, &rest);
@@ -233,12 +318,11 @@ struct tree_node *tree_get(struct tree *t, const char *path)
 	struct tree_node *n = tree_find(t, path);
 
 	if (t->hooks.accessed)
-		t->hooks.accessed(t->hooks.ctx, path, n != NULL, false);
+		t->hooks.accessed(t->hooks.ctx, path, n);
 	return n;
 }
 
-struct tree_node *tree_closest_ancestor(const struct tree *t,
-					const char *path)
+struct tree_node *tree_closest_ancestor(struct tree *t, const char *path)
 {
 	const char *rest;
 	struct tree_node *n = walk(t, path, &rest);
@@ -248,7 +332,7 @@ struct tree_node *tree_closest_ancestor(const struct tree *t,
 	return n;
 }
 
-unsigned int tree_missing(const struct tree *t, const char *path)
+unsigned int tree_missing(struct tree *t, const char *path)
 {
 	const char *rest;
 	unsigned int count = 0;
@@ -278,7 +362,7 @@ struct tree_node *tree_create(struct tree *t, const char *path,
 		char parent[PATH_BUF];
 
 		tree_path(n, parent);
-		t->hooks.accessed(t->hooks.ctx, parent, true, false);
+		t->hooks.accessed(t->hooks.ctx, parent, n);
 	}
 	while (*p) {
 		const char *end = strchrnul(p, '/');

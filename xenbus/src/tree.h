@@ -7,6 +7,12 @@
  * Generations: tree->gen counts changes; node->gen is the generation of
  * the last change to the node itself (value, perms, child list) and
  * node->tgen of the last change anywhere in its subtree.
+ *
+ * A lazy tree (tree_lazy) is a transaction's view of a base tree: a
+ * node's children are copied from the base, one level at a time, the
+ * first time the node is walked through or listed, so a transaction
+ * costs memory in proportion to what it touches.  Such a copy keeps the
+ * base's generations in base_gen/base_tgen for the commit-time check.
  */
 #ifndef XENBUS_TREE_H
 #define XENBUS_TREE_H
@@ -26,12 +32,14 @@ struct tree_node {
 	struct xs_perm *perms; /* nr_perms >= 1: perms[0] is the owner */
 	uint32_t nr_perms;
 	uint64_t gen, tgen;
+	uint64_t base_gen, base_tgen; /* lazy copies: the base's, at copy */
+	bool loaded; /* children present (always, outside lazy trees) */
 };
 
 struct tree_hooks {
-	/* A path was looked at (exists: whether it was there). */
-	void (*accessed)(void *ctx, const char *path, bool exists,
-			 bool recursive);
+	/* A path was looked at: n is its node, or NULL when absent. */
+	void (*accessed)(void *ctx, const char *path,
+			 const struct tree_node *n);
 	/* A node was created or changed (n), or deleted with its subtree
 	 * (n is the node about to be freed); kind is TREE_*. */
 	void (*changed)(void *ctx, const char *path, const struct tree_node *n,
@@ -52,6 +60,8 @@ struct tree {
 	uint32_t nr_owners, cap_owners;
 	uint64_t nr_nodes;
 	struct tree_hooks hooks;
+	const struct tree *base; /* lazy trees: where children come from */
+	bool oom; /* a lazy copy failed: the view is incomplete */
 };
 
 /* A tree holding "/", "/tool" and "/tool/xenstored", owned by dom0. */
@@ -61,18 +71,27 @@ void tree_destroy(struct tree *t);
 /* Deep copy of src (hooks cleared).  -ENOMEM on failure. */
 int tree_clone(struct tree *dst, const struct tree *src);
 
+/* A lazy view of base (which must outlive it).  -ENOMEM on failure. */
+int tree_lazy(struct tree *dst, const struct tree *base);
+
+/* Make n's children present (lazy trees; a no-op otherwise). */
+void tree_load(struct tree *t, struct tree_node *n);
+
 /* The node at an absolute valid path, or NULL.  Reports the access. */
 struct tree_node *tree_get(struct tree *t, const char *path);
 
 /* Same, without reporting (internal bookkeeping). */
-struct tree_node *tree_find(const struct tree *t, const char *path);
+struct tree_node *tree_find(struct tree *t, const char *path);
 
-/* The deepest existing strict ancestor of path (the root at worst). */
-struct tree_node *tree_closest_ancestor(const struct tree *t,
+/* Lookup in a tree that is not lazy, without changing it. */
+const struct tree_node *tree_find_const(const struct tree *t,
 					const char *path);
 
+/* The deepest existing strict ancestor of path (the root at worst). */
+struct tree_node *tree_closest_ancestor(struct tree *t, const char *path);
+
 /* How many nodes tree_create(path) would add. */
-unsigned int tree_missing(const struct tree *t, const char *path);
+unsigned int tree_missing(struct tree *t, const char *path);
 
 /*
  * Create path and any missing parents, each inheriting its parent's

@@ -16,9 +16,13 @@ static struct txn_access *acc_find(struct txn *t, const char *path)
 	return NULL;
 }
 
-/* First sight of a path decides what the main tree must still hold. */
-static void acc_note(struct txn *t, const char *path, bool exists,
-		     bool recursive)
+/*
+ * First sight of a path decides what the main tree must still hold at
+ * commit: n is the transaction's node as first seen (NULL: absent), its
+ * base generations those of the main tree when it was copied.
+ */
+static void acc_note(struct txn *t, const char *path,
+		     const struct tree_node *n, bool recursive)
 {
 	struct txn_access *a = acc_find(t, path);
 
@@ -43,8 +47,10 @@ static void acc_note(struct txn *t, const char *path, bool exists,
 		t->failed = true;
 		return;
 	}
-	a->exists = exists;
+	a->exists = n != NULL;
 	a->recursive = recursive;
+	a->gen = n ? n->base_gen : 0;
+	a->tgen = n ? n->base_tgen : 0;
 	t->nr_acc++;
 }
 
@@ -75,10 +81,10 @@ static void wr_note(struct txn *t, const char *path, bool target)
 	t->wr[t->nr_wr++].target = target;
 }
 
-static void hook_accessed(void *ctx, const char *path, bool exists,
-			  bool recursive)
+static void hook_accessed(void *ctx, const char *path,
+			  const struct tree_node *n)
 {
-	acc_note(ctx, path, exists, recursive);
+	acc_note(ctx, path, n, false);
 }
 
 static void hook_changed(void *ctx, const char *path,
@@ -86,8 +92,8 @@ static void hook_changed(void *ctx, const char *path,
 {
 	struct txn *t = ctx;
 
-	(void)n;
-	acc_note(t, path, kind != TREE_CREATED, kind == TREE_DELETED);
+	acc_note(t, path, kind == TREE_CREATED ? NULL : n,
+		 kind == TREE_DELETED);
 	wr_note(t, path, false);
 }
 
@@ -100,13 +106,12 @@ int txn_start(struct conn *c, struct txn **out)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	if (tree_clone(&t->tree, &c->xsd->tree) < 0) {
+	if (tree_lazy(&t->tree, &c->xsd->tree) < 0) {
 		free(t);
 		return -ENOMEM;
 	}
 	t->tree.hooks = (struct tree_hooks){ hook_accessed, hook_changed, t };
 	t->conn = c;
-	t->start_gen = c->xsd->tree.gen;
 	do
 		t->id = c->next_txid++;
 	while (t->id == 0 || txn_find(c, t->id));
@@ -132,15 +137,15 @@ void txn_note_target(struct txn *t, const char *path)
 
 bool txn_valid(const struct txn *t, const struct tree *main)
 {
-	if (t->failed)
+	if (t->failed || t->tree.oom)
 		return false;
 	for (uint32_t i = 0; i < t->nr_acc; i++) {
 		const struct txn_access *a = &t->acc[i];
-		const struct tree_node *m = tree_find(main, a->path);
+		const struct tree_node *m = tree_find_const(main, a->path);
 
 		if (a->exists != (m != NULL))
 			return false;
-		if (m && (a->recursive ? m->tgen : m->gen) > t->start_gen)
+		if (m && (a->recursive ? m->tgen != a->tgen : m->gen != a->gen))
 			return false;
 	}
 	return true;

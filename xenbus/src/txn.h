@@ -1,10 +1,11 @@
 /*
- * Transactions with Xen's outcome: a transaction works on a private
- * clone of the tree taken at its start and records every path it read
- * or wrote.  At the end it commits only when none of those paths changed
- * in the main tree since the start (else EAGAIN); the commit copies the
- * final state of each written path into the main tree in one journal
- * frame, so it never applies partly.
+ * Transactions with Xen's outcome: a transaction works on a lazy view of
+ * the tree (nodes are copied from the main tree as it walks through
+ * them, Xen-style) and records every path it read or wrote with the main
+ * tree's generation when first seen.  At the end it commits only when
+ * none of those paths changed in the main tree since (else EAGAIN); the
+ * commit copies the final state of each written path into the main tree
+ * in one journal frame, so it never applies partly.
  */
 #ifndef XENBUS_TXN_H
 #define XENBUS_TXN_H

@@ -55,6 +55,7 @@ struct watch {
 struct txn_access {
 	char *path;
 	bool exists, recursive;
+	uint64_t gen, tgen; /* the main tree's, when first seen */
 };
 
 struct txn_write {
@@ -66,8 +67,7 @@ struct txn {
 	struct txn *next;
 	struct conn *conn;
 	uint32_t id;
-	uint64_t start_gen;
-	struct tree tree; /* private clone of the main tree */
+	struct tree tree; /* lazy view of the main tree */
 	struct txn_access *acc;
 	uint32_t nr_acc, cap_acc;
 	struct txn_write *wr;

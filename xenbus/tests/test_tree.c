@@ -141,6 +141,40 @@ static void test_tree_basic(void **state)
 	tree_destroy(&t);
 }
 
+static void test_tree_lazy(void **state)
+{
+	struct tree base, lz;
+	struct tree_node *n;
+
+	(void)state;
+	assert_int_equal(tree_init(&base), 0);
+	assert_non_null(tree_create(&base, "/a/b", "1", 1, 5));
+	assert_non_null(tree_create(&base, "/a/c", "2", 1, 5));
+	assert_int_equal(tree_lazy(&lz, &base), 0);
+	assert_int_equal(lz.root->nr_child, 0); /* nothing copied yet */
+	n = tree_find(&lz, "/a/b");
+	assert_non_null(n);
+	assert_string_equal(n->value, "1");
+	assert_int_equal(n->base_gen, tree_find(&base, "/a/b")->gen);
+	assert_int_equal(tree_owned(&lz, 5), 3); /* the base's counts */
+	/* Changes stay in the view. */
+	assert_int_equal(tree_set_value(&lz, n, "x", 1), 0);
+	tree_delete(&lz, tree_find(&lz, "/a/c"));
+	assert_non_null(tree_create(&lz, "/a/d", "", 0, 7));
+	assert_string_equal(tree_find(&base, "/a/b")->value, "1");
+	assert_non_null(tree_find(&base, "/a/c"));
+	assert_null(tree_find(&base, "/a/d"));
+	assert_null(tree_find(&lz, "/a/c"));
+	n = tree_find(&lz, "/a");
+	assert_int_equal(n->nr_child, 2);
+	assert_string_equal(n->child[0]->name, "b");
+	assert_string_equal(n->child[1]->name, "d");
+	assert_int_equal(tree_owned(&lz, 7), 1);
+	assert_int_equal(tree_owned(&base, 7), 0);
+	tree_destroy(&lz);
+	tree_destroy(&base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_perms_for),
 		cmocka_unit_test(test_perms_parse_format),
 		cmocka_unit_test(test_tree_basic),
+		cmocka_unit_test(test_tree_lazy),
 	};
 
 	return cmocka_run_group_tests_name("xenbus tree", tests, NULL, NULL);

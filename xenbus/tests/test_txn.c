@@ -206,6 +206,40 @@ static void test_many_concurrent(void **state)
 	assert_int_equal(f->a->nr_txns, 0);
 }
 
+static unsigned int materialized(const struct tree_node *n)
+{
+	unsigned int c = 1;
+
+	for (uint32_t i = 0; i < n->nr_child; i++)
+		c += materialized(n->child[i]);
+	return c;
+}
+
+/* A transaction copies only what it walks through, and its first read
+ * of a node sees the tree as it is then (Xen's semantics). */
+static void test_lazy_view(void **state)
+{
+	struct fx *f = *state;
+	char path[32];
+	uint32_t t;
+
+	for (int i = 0; i < 500; i++) {
+		snprintf(path, sizeof(path), "/big/%d/leaf", i);
+		write_ok(f->a, 0, path, "v");
+	}
+	t = start(f->a);
+	write_ok(f->b, 0, "/k/x", "changed-before-first-read");
+	expect(f->a, t, "/k/x", "changed-before-first-read");
+	expect(f->a, t, "/big/7/leaf", "v");
+	/* root, /tool, /k, /big, /k/x, /k/y, /big/0..499, /big/7/leaf, and
+	 * /tool's and the root's children: far from the 1500 nodes there. */
+	assert_true(materialized(txn_find(f->a, t)->tree.root) < 520);
+	write_ok(f->a, t, "/big/7/leaf", "w");
+	end(f->a, t, "T", NULL);
+	expect(f->b, 0, "/big/7/leaf", "w");
+	expect(f->b, 0, "/big/8/leaf", "v");
+}
+
 static void test_errors(void **state)
 {
 	struct fx *f = *state;
@@ -254,7 +288,7 @@ int main(void)
 		T(test_isolation_and_commit), T(test_abort),
 		T(test_conflict_eagain), T(test_conflict_kinds),
 		T(test_no_false_conflict), T(test_many_concurrent),
-		T(test_errors), T(test_watch_at_commit),
+		T(test_errors), T(test_watch_at_commit), T(test_lazy_view),
 	};
 
 	return cmocka_run_group_tests_name("xenbus transactions", tests, NULL,
