@@ -6,13 +6,15 @@
 #
 #   sh bench/xenstore/run.sh [SECONDS_PER_TEST] [WATCHERS]
 # Env: BUILD (default <top>/build), XENSTORED_DEBIAN (a xenstored binary).
+# Debian's xenstored: see xenbus/tests/debian-xsd.sh (`make -C xenbus
+# debian-xenstored` unpacks it; without Xen it runs under a small shim).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 SECS=${1:-2}
 WATCHERS=${2:-16}
 CC=${CC:-gcc}
-make -s -C "$TOP/xenbus" BUILD="$BUILD" "$BUILD/bin/keel-xenstored" "$BUILD/lib/libkeelxs.a" || exit 1
+make -s -C "$TOP/xenbus" BUILD="$BUILD" all || exit 1
 mkdir -p "$BUILD/bench"
 $CC -O2 -Wall -Wextra -Werror -I"$TOP/xenbus/include" -o "$BUILD/bench/xsbench" \
     "$TOP/bench/xenstore/xsbench.c" "$BUILD/lib/libkeelxs.a" || exit 1
@@ -32,34 +34,25 @@ wait_socket "$T/keel.sock" && bench keel "$T/keel.sock"
 "$BUILD/bin/keel-xenstored" -F -m -s "$T/mem.sock" 2>/dev/null & PIDS="$PIDS $!"
 wait_socket "$T/mem.sock" && bench keel-mem "$T/mem.sock"
 
-XSD=""
-for c in ${XENSTORED_DEBIAN:-} /usr/sbin/xenstored /usr/lib/xen-*/bin/xenstored; do
-    [ -x "$c" ] && { XSD=$c; break; }
-done
-DEB="not installed"
-if [ -n "$XSD" ]; then
-    mkdir -p "$T/deb"
-    XENSTORED_RUNDIR="$T/deb" "$XSD" -D -N >/dev/null 2>&1 & dp=$!; PIDS="$PIDS $dp"
-    if wait_socket "$T/deb/socket" && XENSTORED_PATH="$T/deb/socket" "$BUILD/bench/xsbench" 0.01 1 >/dev/null 2>&1 \
-        && kill -0 $dp 2>/dev/null; then
-        kill $dp; wait $dp 2>/dev/null
-        XENSTORED_RUNDIR="$T/deb" "$XSD" -D -N >/dev/null 2>&1 & PIDS="$PIDS $!"
-        wait_socket "$T/deb/socket" && bench debian "$T/deb/socket"
-        DEB=ok
-    else
-        DEB="cannot run on this host without Xen"
-    fi
+. "$TOP/xenbus/tests/debian-xsd.sh"
+if debian_xsd_start "$T/deb" "$BUILD/xenbus"; then
+    PIDS="$PIDS $DEB_PID"
+    bench debian "$DEB_SOCK"
+    DEB=ok
+else
+    DEB=$DEB_WHY
 fi
 
-printf '%-14s %14s %14s %14s %12s %12s\n' test keel keel-in-memory debian keel/debian keel/in-mem
+printf '%-14s %12s %12s %12s %14s %14s\n' test keel-fsync keel-mem debian keel-fsync/deb keel-mem/deb
+ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; else echo n/a; fi; }
 for test in read write txn-commit watch-events; do
     k=$(awk -v t=$test '$1==t {print $2}' "$T/keel.out" 2>/dev/null)
     m=$(awk -v t=$test '$1==t {print $2}' "$T/keel-mem.out" 2>/dev/null)
     d=$(awk -v t=$test '$1==t {print $2}' "$T/debian.out" 2>/dev/null)
-    r1=n/a; r2=n/a
-    [ -n "$k" ] && [ -n "$d" ] && r1=$(awk -v a="$k" -v b="$d" 'BEGIN{printf "%.2f", a/b}')
-    [ -n "$k" ] && [ -n "$m" ] && r2=$(awk -v a="$k" -v b="$m" 'BEGIN{printf "%.2f", a/b}')
-    printf '%-14s %14s %14s %14s %12s %12s\n' $test "${k:-n/a}" "${m:-n/a}" "${d:-n/a}" $r1 $r2
+    printf '%-14s %12s %12s %12s %14s %14s\n' $test "${k:-n/a}" "${m:-n/a}" "${d:-n/a}" \
+        "$(ratio "$k" "$d")" "$(ratio "$m" "$d")"
 done
+echo "keel-fsync: journal fsync'd before each reply; keel-mem: --in-memory; Debian's keeps its tree in memory."
 echo "(ops per second; watch-events: events delivered with $WATCHERS watchers)"
-[ "$DEB" = ok ] || echo "Debian's xenstored: $DEB; no ratio against it."
+if [ "$DEB" = ok ]; then echo "debian: $DEB_HOW (in memory, its default)"
+else echo "Debian's xenstored: $DEB; no ratio against it."; fi

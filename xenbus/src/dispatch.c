@@ -47,8 +47,7 @@ static int decode(struct req *r)
 {
 	uint32_t type = r->hdr->type;
 
-	if (type == XS_WATCH_EVENT || type == XS_ERROR)
-		return -EINVAL;
+	/* WATCH_EVENT and ERROR from a client: ENOSYS, as Xen. */
 	if (type >= XS_TYPE_COUNT || !table[type].fn)
 		return -ENOSYS;
 	if ((table[type].flags & F_PRIV) && !r->c->who.privileged)

@@ -7,12 +7,30 @@
 #include "ops.h"
 #include "path.h"
 
-/* Domain ids below DOMID_FIRST_RESERVED (0x7ff0). */
+/*
+ * Numbers as Xen's xenstored reads them (atoi/strtoul): leading digits,
+ * none meaning 0 ("abc" is dom0, "7x" is 7).  Bounded: a domain id must
+ * be below DOMID_FIRST_RESERVED (0x7ff0).
+ */
+static bool lenient_uint(const char *s, unsigned long long max,
+			 unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
 static bool parse_domid(const char *s, uint32_t *id)
 {
 	unsigned long long v;
 
-	if (!wire_parse_uint(s, 0x7fefull, &v))
+	if (!lenient_uint(s, 0x7fefull, &v))
 		return false;
 	*id = (uint32_t)v;
 	return true;
@@ -34,8 +52,8 @@ int op_introduce(struct req *r)
 
 	if (wire_split(r->payload, r->len, argv, 3, NULL) != 3 ||
 	    !parse_domid(argv[0], &id) ||
-	    !wire_parse_uint(argv[1], UINT64_MAX, &mfn) ||
-	    !wire_parse_uint(argv[2], UINT32_MAX, &port) || id == 0)
+	    !lenient_uint(argv[1], UINT64_MAX / 10, &mfn) ||
+	    !lenient_uint(argv[2], UINT32_MAX, &port) || id == 0)
 		return -EINVAL;
 	rc = domain_introduce(r->c->xsd, id, mfn, (uint32_t)port);
 	return rc < 0 ? rc : req_ack(r);
