@@ -32,18 +32,21 @@ static void usage(FILE *f)
 	      "      --no-fsync         do not fsync the journal (unsafe on crash)\n"
 	      "  -F, --foreground       stay in the foreground, log to stderr\n"
 	      "  -p, --pid-file FILE    write the daemon's pid there\n"
-	      "  -Q, --quota NAME=N     nodes, value-size, watches, transactions,\n"
+	      "  -Q, --quota NAME=N     nodes, entry-size, watches, transactions,\n"
 	      "                         outstanding, perms, path-max,\n"
 	      "                         transaction-nodes\n"
 	      "      --dom0             also serve dom0's kernel via /proc/xen/xsd_kva\n"
 	      "                         and map guest rings with /dev/xen (untested)\n"
+	      "      --host-rings DIR   tests without Xen: a domain's ring is the file\n"
+	      "                         DIR/ring-<domid>, its events the FIFO\n"
+	      "                         DIR/evtchn-<port>\n"
 	      "  -v, --verbose          log every request\n"
 	      "  -h, --help             this text\n",
 	      f);
 }
 
 struct opts {
-	const char *socket, *state_dir, *pid_file;
+	const char *socket, *state_dir, *pid_file, *host_rings;
 	bool foreground, in_memory, fsync_on, dom0;
 };
 
@@ -58,6 +61,7 @@ static int parse(int argc, char **argv, struct opts *o, struct quota *q)
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "quota", required_argument, NULL, 'Q' },
 		{ "dom0", no_argument, NULL, 'D' },
+		{ "host-rings", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -73,6 +77,7 @@ static int parse(int argc, char **argv, struct opts *o, struct quota *q)
 		case 'F': o->foreground = true; break;
 		case 'p': o->pid_file = optarg; break;
 		case 'D': o->dom0 = true; break;
+		case 'R': o->host_rings = optarg; break;
 		case 'v': xsd_verbose = true; break;
 		case 'Q':
 			if (quota_set(q, optarg) < 0) {
@@ -125,6 +130,8 @@ int main(int argc, char **argv)
 	if (o.dom0) {
 		x.rings = &ring_dom0_backend;
 		ring_dom0_kernel_connect(&x);
+	} else if (o.host_rings) {
+		x.rings = ring_hostdir_backend(o.host_rings);
 	}
 	if (!o.foreground) {
 		if (daemon(1, 0) < 0) {

@@ -32,6 +32,44 @@ int op_read(struct req *r)
 	return conn_reply(r->c, r->hdr, n->value, n->len);
 }
 
+/*
+ * Xen's entry-size quota counts a node's database record: a 24-byte
+ * header, 8 bytes per permission, the value and the children's names
+ * (each with its NUL).  A domain may not write a record of quota bytes
+ * or more.  add_child: bytes of a child name about to be added.
+ */
+static bool entry_ok(const struct req *r, struct tree_node *n,
+		     uint32_t nperms, uint64_t value_len, uint64_t add_child)
+{
+	uint64_t size = 24 + 8ull * nperms + value_len + add_child;
+
+	if (r->c->who.privileged)
+		return true;
+	tree_load(r->tree, n);
+	for (uint32_t i = 0; i < n->nr_child; i++)
+		size += strlen(n->child[i]->name) + 1;
+	return size < r->c->xsd->quota.entry_size;
+}
+
+/* Creating path adds a child name to its closest existing ancestor. */
+static bool create_entries_ok(const struct req *r, const char *path,
+			      uint32_t vlen)
+{
+	struct tree_node *a = tree_closest_ancestor(r->tree, path);
+	char apath[PATH_BUF];
+	const char *name;
+	size_t alen;
+
+	tree_path(a, apath);
+	alen = strcmp(apath, "/") ? strlen(apath) : 0;
+	name = path + alen + 1;
+	if (!entry_ok(r, a, a->nr_perms, a->len, strcspn(name, "/") + 1))
+		return false;
+	/* The new leaf (intermediate ones hold one short name). */
+	return 24 + 8ull * a->nr_perms + vlen < r->c->xsd->quota.entry_size ||
+	       r->c->who.privileged;
+}
+
 /* The owner of nodes a caller creates: a domain owns what it creates. */
 static uint32_t creator(const struct req *r)
 {
@@ -47,7 +85,7 @@ static struct tree_node *create(const struct req *r, const char *path,
 	struct tree_node *n;
 
 	if (!quota_ok(&r->c->who, tree_owned(r->tree, r->c->who.id) + missing,
-		      q->nodes)) {
+		      q->nodes) || !create_entries_ok(r, path, len)) {
 		*err = -ENOSPC;
 		return NULL;
 	}
@@ -75,9 +113,9 @@ int op_write(struct req *r)
 		return rc;
 	if (path_is_special(path))
 		return -EINVAL;
-	if (!quota_ok(&r->c->who, vlen, r->c->xsd->quota.value_size))
-		return -ENOSPC;
 	n = req_node(r, path, PERM_WRITE, &rc);
+	if (n && !entry_ok(r, n, n->nr_perms, vlen, 0))
+		return -ENOSPC;
 	if (n)
 		rc = tree_set_value(r->tree, n, value, vlen);
 	else if (rc == -ENOENT)
@@ -266,6 +304,8 @@ int op_set_perms(struct req *r)
 	/* Only dom0 may give a node away. */
 	if (!r->c->who.privileged && perms[0].id != n->perms[0].id)
 		return -EPERM;
+	if (!entry_ok(r, n, argc - 1, n->len, 0))
+		return -ENOSPC;
 	rc = tree_set_perms(r->tree, n, perms, argc - 1);
 	if (rc < 0)
 		return rc;

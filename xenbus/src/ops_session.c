@@ -115,10 +115,10 @@ int op_control(struct req *r)
 	}
 	if (!strcmp(argv[0], "quota")) {
 		snprintf(buf, sizeof(buf),
-			 "nodes %u\nvalue-size %u\nwatches %u\n"
+			 "nodes %u\nentry-size %u\nwatches %u\n"
 			 "transactions %u\noutstanding %u\nperms %u\n"
 			 "path-max %u\ntransaction-nodes %u\n",
-			 q->nodes, q->value_size, q->watches, q->transactions,
+			 q->nodes, q->entry_size, q->watches, q->transactions,
 			 q->outstanding, q->perms, q->path_max, q->txn_nodes);
 		return conn_reply_str(r->c, r->hdr, buf);
 	}

@@ -10,7 +10,7 @@
 void quota_defaults(struct quota *q)
 {
 	q->nodes = 1000;
-	q->value_size = 2048;
+	q->entry_size = 2048;
 	q->watches = 128;
 	q->transactions = 10;
 	q->outstanding = 20;
@@ -31,7 +31,7 @@ int quota_set(struct quota *q, const char *spec)
 		size_t off;
 	} names[] = {
 		{ "nodes", offsetof(struct quota, nodes) },
-		{ "value-size", offsetof(struct quota, value_size) },
+		{ "entry-size", offsetof(struct quota, entry_size) },
 		{ "watches", offsetof(struct quota, watches) },
 		{ "transactions", offsetof(struct quota, transactions) },
 		{ "outstanding", offsetof(struct quota, outstanding) },

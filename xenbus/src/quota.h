@@ -12,7 +12,7 @@ struct caller;
 
 struct quota {
 	uint32_t nodes;        /* nodes owned by a domain (-E: 1000) */
-	uint32_t value_size;   /* bytes in one node's value (-S: 2048) */
+	uint32_t entry_size;   /* bytes of one node record, Xen-sized (-S: 2048) */
 	uint32_t watches;      /* watches of a domain (-W: 128) */
 	uint32_t transactions; /* open transactions (-t: 10) */
 	uint32_t outstanding;  /* requests/replies in flight (20) */

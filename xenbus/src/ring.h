@@ -45,6 +45,9 @@ int ring_host_register(uint64_t mfn, uint32_t port,
 		       int to_guest);
 extern const struct ring_backend ring_host_backend;
 
+/* Test-only: rings as files in dir, events as FIFOs (ring_hostdir.c). */
+const struct ring_backend *ring_hostdir_backend(const char *dir);
+
 /* dom0: grant/foreign mapping and /dev/xen/evtchn (untested). */
 extern const struct ring_backend ring_dom0_backend;
 /* dom0's own kernel connection via /proc/xen/xsd_kva and xsd_port. */

@@ -90,7 +90,8 @@ session() {
 }
 
 # Ours.
-"$DAEMON" -F -s "$T/ours.sock" -d "$T/state" 2>"$T/daemon.log" &
+mkdir -p "$T/rings"
+"$DAEMON" -F -s "$T/ours.sock" -d "$T/state" --host-rings "$T/rings" 2>"$T/daemon.log" &
 PIDS="$PIDS $!"
 wait_socket "$T/ours.sock" || { echo "compat: keel-xenstored did not start"; cat "$T/daemon.log"; exit 1; }
 session "$T/ours.sock" > "$T/ours.out"
@@ -103,6 +104,13 @@ raw() { XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/raw-session.txt"; }
 raw "$T/ours.sock" > "$T/ours.raw"
 if ! diff -u "$HERE/raw-session.expected" "$T/ours.raw"; then
     echo "compat: raw session differs from Xen's answers"; fail=1
+fi
+# A guest domain on a shared ring: permissions, ownership, relative
+# paths and events, transactions, quotas, privileged messages.
+guest() { XS_RAW_DIR=$2 XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/guest-session.txt"; }
+guest "$T/ours.sock" "$T/rings" > "$T/ours.guest"
+if ! diff -u "$HERE/guest-session.expected" "$T/ours.guest"; then
+    echo "compat: guest session differs from Xen's answers"; fail=1
 fi
 # libkeelxs against the daemon: a self-checking client.
 if ! XENSTORED_PATH="$T/ours.sock" "$TOOLDIR/xs_client"; then
@@ -118,7 +126,13 @@ if debian_xsd_start "$T/deb" "$TOOLDIR/.."; then
     PIDS="$PIDS $DEB_PID"
     session "$DEB_SOCK" > "$T/deb.out"
     raw "$DEB_SOCK" > "$T/deb.raw"
-    if diff -u "$T/deb.out" "$T/ours.out" && diff -u "$T/deb.raw" "$T/ours.raw"; then
+    if [ -n "$DEB_RINGS" ]; then
+        guest "$DEB_SOCK" "$DEB_RINGS" > "$T/deb.guest"
+    else
+        cp "$T/ours.guest" "$T/deb.guest" # a real Xen: no test guest ring
+    fi
+    if diff -u "$T/deb.out" "$T/ours.out" && diff -u "$T/deb.raw" "$T/ours.raw" &&
+       diff -u "$T/deb.guest" "$T/ours.guest"; then
         echo "compat: same transcripts as Debian's xenstored ($DEB_HOW)"
     else
         echo "compat: transcripts differ from Debian's xenstored ($DEB_HOW)"; fail=1

@@ -2,7 +2,8 @@
 # xenstored (Xen 4.17) for side-by-side runs.
 #
 #   debian_xsd_start RUNDIR XENBUS_OUT
-# On success sets DEB_PID, DEB_SOCK, DEB_HOW and returns 0; otherwise
+# On success sets DEB_PID, DEB_SOCK, DEB_HOW, DEB_RINGS (the directory
+# where xs_raw plays guests, or empty) and returns 0; otherwise
 # sets DEB_WHY and returns 1.  The binary is $XENSTORED_DEBIAN, an
 # installed one, or one unpacked by `make -C xenbus debian-xenstored`.
 # Without Xen, 4.17's --no-domain-init crashes on the first request, so
@@ -22,14 +23,15 @@ debian_xsd_start() {
     DEB_SOCK=$_run/socket
     if [ -e /dev/xen/privcmd ]; then
         XENSTORED_PATH=$DEB_SOCK XENSTORED_RUNDIR=$_run "$DEB_XSD" -N >/dev/null 2>&1 &
-        DEB_PID=$!; DEB_HOW="$DEB_XSD"
+        DEB_PID=$!; DEB_HOW="$DEB_XSD"; DEB_RINGS=""
     elif [ -f "$_out/tests/xen_host_shim.so" ]; then
         mkdir -p "$_run/proc"
+        [ -p "$_run/proc/evtchn" ] || mkfifo "$_run/proc/evtchn"
         head -c 4096 /dev/zero > "$_run/proc/xsd_kva"
         echo 1 > "$_run/proc/xsd_port"
         XENSHIM_DIR=$_run/proc LD_PRELOAD=$_out/tests/xen_host_shim.so \
             XENSTORED_PATH=$DEB_SOCK XENSTORED_RUNDIR=$_run "$DEB_XSD" -N >/dev/null 2>&1 &
-        DEB_PID=$!; DEB_HOW="$DEB_XSD under tests/xenshim"
+        DEB_PID=$!; DEB_HOW="$DEB_XSD under tests/xenshim"; DEB_RINGS=$_run/proc
     else
         DEB_WHY="no Xen and no xen_host_shim.so (needs libxen-dev)"; return 1
     fi

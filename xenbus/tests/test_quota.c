@@ -49,7 +49,8 @@ static void test_defaults(void **state)
 	struct fx *f = *state;
 
 	assert_int_equal(f->x.quota.nodes, 1000);
-	assert_int_equal(f->x.quota.value_size, 2048);
+	assert_int_equal(f->x.quota.entry_size, 2048);
+	assert_int_equal(f->x.quota.txn_nodes, 1024);
 	assert_int_equal(f->x.quota.watches, 128);
 	assert_int_equal(f->x.quota.transactions, 10);
 	assert_int_equal(f->x.quota.outstanding, 20);
@@ -83,16 +84,34 @@ static void test_nodes(void **state)
 	write_ok(f->d5, 0, "a/b", "v");
 }
 
-static void test_value_size(void **state)
+/* Xen's entry size: 24 + 8 per perm + value + children names < 2048
+ * (boundaries measured against Debian's xenstored 4.17). */
+static void test_entry_size(void **state)
 {
 	struct fx *f = *state;
-	static char big[2050];
+	static char big[2100];
+	char name[32];
+	struct msg m;
+	int i;
 
-	memset(big, 'x', 2048);
+	memset(big, 'x', 2015);
+	write_ok(f->d5, 0, "v", big);          /* 24 + 8 + 2015 = 2047 */
+	big[2015] = 'x';
+	write_err(f->d5, "v", big, "ENOSPC");  /* 2048 */
+	write_err(f->d5, "w", big, "ENOSPC");  /* also when creating */
+	write_ok(f->d0, 0, "/local/domain/5/v", big); /* dom0 unlimited */
+	big[2011] = '\0';
 	write_ok(f->d5, 0, "v", big);
-	big[2048] = 'x';
-	write_err(f->d5, "v", big, "ENOSPC");
-	write_ok(f->d0, 0, "/v", big);
+	request(f->d5, XS_SET_PERMS, 0, "v\0n5\0r1", 8, &m);
+	assert_err(&m, "ENOSPC");              /* a second perm: 2051 */
+	/* Children's names count in the parent's record: 10-byte names
+	 * (11 with the NUL): 183 fit, the 184th does not. */
+	for (i = 0; i < 183; i++) {
+		snprintf(name, sizeof(name), "d/%010d", i);
+		write_ok(f->d5, 0, name, "");
+	}
+	snprintf(name, sizeof(name), "d/%010d", i);
+	write_err(f->d5, name, "", "ENOSPC");
 }
 
 static void test_watches(void **state)
@@ -209,7 +228,7 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_defaults), T(test_nodes), T(test_value_size),
+		T(test_defaults), T(test_nodes), T(test_entry_size),
 		T(test_watches), T(test_transactions), T(test_transaction_nodes),
 		T(test_outstanding),
 		T(test_bad_message_closes_one),

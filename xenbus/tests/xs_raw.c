@@ -6,24 +6,42 @@
  *                        @T sends in the last started transaction;
  *                        PAYLOAD with \0 for NUL and \xNN escapes.
  *   # comment
+ *   !introduce D PORT    (with $XS_RAW_DIR) make DIR/ring-D a zeroed ring
+ *                        page and send INTRODUCE D D PORT on the socket
+ *   guest TYPE[@T] ...   send on the last introduced domain's ring; it is
+ *                        notified through DIR/evtchn-PORT (keel-xenstored
+ *                        --host-rings) or DIR/evtchn (tests/xenshim), and
+ *                        its replies are polled for
  * Output: "> line" then "TYPE payload" per reply ("EVENT ..." for watch
  * events met before it).  TRANSACTION_START replies print as <id>;
  * DIRECTORY_PART replies print without the generation count.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "ring.h"
 #include "wire.h"
 
 static int fd;
-static uint32_t req_id, cur_tx;
+static uint32_t req_id;
 
-static int read_all(void *buf, size_t len)
+/* A channel: the dom0 socket or a guest's ring. */
+struct chan {
+	int (*put)(const void *buf, size_t len);
+	int (*get)(void *buf, size_t len);
+	uint32_t tx;
+};
+
+static int sock_get(void *buf, size_t len)
 {
 	while (len) {
 		ssize_t n = read(fd, buf, len);
@@ -35,6 +53,73 @@ static int read_all(void *buf, size_t len)
 	}
 	return 0;
 }
+
+static int sock_put(const void *buf, size_t len)
+{
+	return write(fd, buf, len) == (ssize_t)len ? 0 : -1;
+}
+
+static struct xenstore_domain_interface *gpage;
+static unsigned int gport;
+static const char *ring_dir;
+
+static void guest_notify(void)
+{
+	char path[4096];
+	int f;
+
+	snprintf(path, sizeof(path), "%s/evtchn-%u", ring_dir, gport);
+	f = open(path, O_WRONLY | O_NONBLOCK);
+	if (f >= 0) {
+		if (write(f, "!", 1) != 1)
+			perror("xs_raw: notify");
+	} else {
+		snprintf(path, sizeof(path), "%s/evtchn", ring_dir);
+		f = open(path, O_WRONLY | O_NONBLOCK);
+		if (f < 0 || write(f, &gport, 4) != 4)
+			perror("xs_raw: notify");
+	}
+	if (f >= 0)
+		close(f);
+}
+
+/* Move bytes through the ring, polling, for at most 5 s. */
+static int guest_io(void *buf, size_t len, bool out)
+{
+	struct timespec ts = { 0, 200000 };
+	long waited = 0;
+
+	while (len) {
+		ssize_t n = out ? ring_write_req(gpage, buf, len)
+				: ring_read_rsp(gpage, buf, len);
+
+		if (n < 0)
+			return -1;
+		if (n > 0) {
+			buf = (char *)buf + n;
+			len -= (size_t)n;
+			guest_notify();
+			continue;
+		}
+		if (++waited > 25000)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static int guest_put(const void *buf, size_t len)
+{
+	return guest_io((void *)buf, len, true);
+}
+
+static int guest_get(void *buf, size_t len)
+{
+	return guest_io(buf, len, false);
+}
+
+static struct chan sock_chan = { sock_put, sock_get, 0 };
+static struct chan guest_chan = { guest_put, guest_get, 0 };
 
 static void print_bytes(const char *p, size_t len)
 {
@@ -84,17 +169,17 @@ static size_t unescape(const char *in, char *out)
 	return n;
 }
 
-static int transact(uint32_t type, uint32_t tx, const char *p, size_t len)
+static int transact(struct chan *ch, uint32_t type, uint32_t tx,
+		    const char *p, size_t len)
 {
 	struct xsd_sockmsg h = { type, ++req_id, tx, (uint32_t)len }, r;
 	char body[XENSTORE_PAYLOAD_MAX + 1];
 
-	if (write(fd, &h, sizeof(h)) != sizeof(h) ||
-	    (len && write(fd, p, len) != (ssize_t)len))
+	if (ch->put(&h, sizeof(h)) < 0 || (len && ch->put(p, len) < 0))
 		return -1;
 	for (;;) {
-		if (read_all(&r, sizeof(r)) < 0 || r.len > XENSTORE_PAYLOAD_MAX ||
-		    read_all(body, r.len) < 0) {
+		if (ch->get(&r, sizeof(r)) < 0 || r.len > XENSTORE_PAYLOAD_MAX ||
+		    ch->get(body, r.len) < 0) {
 			printf("CLOSED\n");
 			return -1;
 		}
@@ -107,7 +192,7 @@ static int transact(uint32_t type, uint32_t tx, const char *p, size_t len)
 		}
 		printf("%s ", wire_type_name(r.type));
 		if (r.type == XS_TRANSACTION_START) {
-			cur_tx = (uint32_t)strtoul(body, NULL, 10);
+			ch->tx = (uint32_t)strtoul(body, NULL, 10);
 			fputs("<id>", stdout);
 		} else if (r.type == XS_DIRECTORY_PART) {
 			size_t g = strnlen(body, r.len) + 1;
@@ -124,6 +209,29 @@ static int transact(uint32_t type, uint32_t tx, const char *p, size_t len)
 	}
 }
 
+/* !introduce D PORT: a zeroed ring file, then INTRODUCE on the socket. */
+static int introduce(const char *args)
+{
+	unsigned int domid;
+	char path[4096], payload[64];
+	int f, n;
+
+	if (!ring_dir || sscanf(args, "%u %u", &domid, &gport) != 2)
+		return -1;
+	snprintf(path, sizeof(path), "%s/ring-%u", ring_dir, domid);
+	f = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (f < 0 || ftruncate(f, 4096) < 0)
+		return -1;
+	gpage = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	close(f);
+	if (gpage == MAP_FAILED)
+		return -1;
+	n = snprintf(payload, sizeof(payload), "%u%c%u%c%u", domid, 0, domid,
+		     0, gport) + 1;
+	guest_chan.tx = 0;
+	return transact(&sock_chan, XS_INTRODUCE, 0, payload, (size_t)n);
+}
+
 int main(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -138,8 +246,10 @@ int main(void)
 		perror("xs_raw: connect");
 		return 2;
 	}
+	ring_dir = getenv("XS_RAW_DIR");
 	while (fgets(line, sizeof(line), stdin)) {
-		char *sp, *at;
+		struct chan *ch = &sock_chan;
+		char *sp, *at, *cmd = line;
 		uint32_t tx = 0;
 		size_t len = 0;
 
@@ -147,17 +257,32 @@ int main(void)
 		if (!line[0] || line[0] == '#')
 			continue;
 		printf("> %s\n", line);
-		sp = strchr(line, ' ');
+		if (!strncmp(line, "!introduce ", 11)) {
+			if (introduce(line + 11) < 0) {
+				printf("xs_raw: introduce failed\n");
+				break;
+			}
+			continue;
+		}
+		if (!strncmp(line, "guest ", 6)) {
+			if (!gpage) {
+				printf("xs_raw: no guest introduced\n");
+				break;
+			}
+			ch = &guest_chan;
+			cmd = line + 6;
+		}
+		sp = strchr(cmd, ' ');
 		if (sp) {
 			*sp = '\0';
 			len = unescape(sp + 1, payload);
 		}
-		at = strchr(line, '@');
+		at = strchr(cmd, '@');
 		if (at) {
 			*at = '\0';
-			tx = cur_tx;
+			tx = ch->tx;
 		}
-		if (transact(type_of(line), tx, payload, len) < 0)
+		if (transact(ch, type_of(cmd), tx, payload, len) < 0)
 			break;
 	}
 	fflush(stdout);

@@ -5,8 +5,11 @@
  * started normally and the few hypervisor interfaces it opens are faked:
  *   - xc_interface_open/xc_domain_getinfo: a dummy handle; every domain
  *     "exists" and is running;
- *   - xenevtchn_*: an eventfd that never fires, ports handed out in order;
- *   - xengnttab_map_grant_ref: a fresh anonymous page (so INTRODUCE works);
+ *   - xenevtchn_*: the FIFO $XENSHIM_DIR/evtchn, where a test writes the
+ *     port it notifies (4 bytes); binding to a remote port gives that same
+ *     number as local port; the VIRQ is port 9999, never signalled;
+ *   - xengnttab_map_grant_ref: $XENSHIM_DIR/ring-<domid> mapped shared (a
+ *     test plays the guest on it), or an anonymous page;
  *   - /proc/xen/xsd_kva and /proc/xen/xsd_port: files in $XENSHIM_DIR (a
  *     zeroed page and "1"), so dom0's kernel ring exists but stays idle.
  * Socket clients are then dom0, as with a real dom0.  Never used by
@@ -57,14 +60,30 @@ int xc_domain_getinfo(xc_interface *xch, uint32_t first, unsigned int max,
 struct xenevtchn_handle {
 	int fd;
 };
-static unsigned int next_port = 10;
+static int shim_path(char *buf, size_t len, const char *fmt, unsigned int n)
+{
+	const char *dir = getenv("XENSHIM_DIR");
+	char name[64];
+
+	if (!dir)
+		return -1;
+	snprintf(name, sizeof(name), fmt, n);
+	snprintf(buf, len, "%s/%s", dir, name);
+	return 0;
+}
 
 xenevtchn_handle *xenevtchn_open(xentoollog_logger *l, unsigned int flags)
 {
 	xenevtchn_handle *h = calloc(1, sizeof(*h));
+	char path[4096];
 
 	(void)l; (void)flags;
-	if (h)
+	if (!h)
+		return NULL;
+	h->fd = -1;
+	if (shim_path(path, sizeof(path), "evtchn", 0) == 0)
+		h->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (h->fd < 0)
 		h->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	return h;
 }
@@ -85,23 +104,23 @@ xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *h,
 					      unsigned int virq)
 {
 	(void)h; (void)virq;
-	return (xenevtchn_port_or_error_t)next_port++;
+	return 9999;
 }
 
 xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *h,
 						     uint32_t domid,
 						     evtchn_port_t port)
 {
-	(void)h; (void)domid; (void)port;
-	return (xenevtchn_port_or_error_t)next_port++;
+	(void)h; (void)domid;
+	return (xenevtchn_port_or_error_t)port;
 }
 
 xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *h)
 {
-	uint64_t v;
+	uint32_t port;
 
-	if (read(h->fd, &v, sizeof(v)) < 0)
-		return -1;
+	if (read(h->fd, &port, sizeof(port)) == sizeof(port))
+		return (xenevtchn_port_or_error_t)port;
 	errno = EAGAIN;
 	return -1;
 }
@@ -145,9 +164,19 @@ int xengnttab_set_max_grants(xengnttab_handle *h, uint32_t n)
 void *xengnttab_map_grant_ref(xengnttab_handle *h, uint32_t domid,
 			      uint32_t ref, int prot)
 {
-	void *p = mmap(NULL, 4096, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char path[4096];
+	int fd = -1;
+	void *p;
 
-	(void)h; (void)domid; (void)ref;
+	(void)h; (void)ref;
+	if (shim_path(path, sizeof(path), "ring-%u", domid) == 0)
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		p = mmap(NULL, 4096, prot, MAP_SHARED, fd, 0);
+		close(fd);
+	} else {
+		p = mmap(NULL, 4096, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
 	return p == MAP_FAILED ? NULL : p;
 }
 
