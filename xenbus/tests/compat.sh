@@ -99,11 +99,15 @@ fail=0
 if ! diff -u "$HERE/compat.expected" "$T/ours.out"; then
     echo "compat: xenstore-utils transcript differs from Xen's answers"; fail=1
 fi
-# Raw messages, every type with good and bad arguments (tests/xs_raw.c).
-raw() { XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/raw-session.txt"; }
+# Raw messages, every type with good and bad arguments, then interleaved
+# transactions (tests/xs_raw.c).
+raw() {
+    XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/raw-session.txt"
+    XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/txn-session.txt"
+}
 raw "$T/ours.sock" > "$T/ours.raw"
-if ! diff -u "$HERE/raw-session.expected" "$T/ours.raw"; then
-    echo "compat: raw session differs from Xen's answers"; fail=1
+if ! cat "$HERE/raw-session.expected" "$HERE/txn-session.expected" | diff -u - "$T/ours.raw"; then
+    echo "compat: raw or transaction session differs from Xen's answers"; fail=1
 fi
 # A guest domain on a shared ring: permissions, ownership, relative
 # paths and events, transactions, quotas, privileged messages.

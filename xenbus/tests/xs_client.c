@@ -42,58 +42,58 @@ int main(void)
 		printf("xs_client: FAIL: xs_open: %s\n", strerror(errno));
 		return 1;
 	}
-	CHECK(xs_write(h, XBT_NULL, "/c/a", "1", 1), "write");
-	CHECK(str_is(xs_read(h, XBT_NULL, "/c/a", &len), "1") && len == 1,
+	CHECK(xs_write(h, XBT_NULL, "/xsc/a", "1", 1), "write");
+	CHECK(str_is(xs_read(h, XBT_NULL, "/xsc/a", &len), "1") && len == 1,
 	      "read");
-	CHECK(!xs_read(h, XBT_NULL, "/c/none", &len) && errno == ENOENT,
+	CHECK(!xs_read(h, XBT_NULL, "/xsc/none", &len) && errno == ENOENT,
 	      "read missing: ENOENT");
-	CHECK(!xs_write(h, XBT_NULL, "/c//bad", "1", 1) && errno == EINVAL,
+	CHECK(!xs_write(h, XBT_NULL, "/xsc//bad", "1", 1) && errno == EINVAL,
 	      "bad path: EINVAL");
-	CHECK(xs_mkdir(h, XBT_NULL, "/c/dir"), "mkdir");
-	v = xs_directory(h, XBT_NULL, "/c", &n);
+	CHECK(xs_mkdir(h, XBT_NULL, "/xsc/dir"), "mkdir");
+	v = xs_directory(h, XBT_NULL, "/xsc", &n);
 	CHECK(v && n == 2 && !strcmp(v[0], "a") && !strcmp(v[1], "dir"),
 	      "directory");
 	free(v);
-	CHECK(xs_set_permissions(h, XBT_NULL, "/c/a", p, 3), "set perms");
-	got = xs_get_permissions(h, XBT_NULL, "/c/a", &n);
+	CHECK(xs_set_permissions(h, XBT_NULL, "/xsc/a", p, 3), "set perms");
+	got = xs_get_permissions(h, XBT_NULL, "/xsc/a", &n);
 	CHECK(got && n == 3 && got[1].id == 5 && got[1].perms == XS_PERM_READ &&
 	      got[2].perms == (XS_PERM_READ | XS_PERM_WRITE), "get perms");
 	free(got);
 	CHECK(xs_perm_to_string(&p[2], buf, sizeof(buf)) && !strcmp(buf, "b7"),
 	      "perm to string");
-	CHECK(xs_rm(h, XBT_NULL, "/c/dir"), "rm");
-	CHECK(!xs_rm(h, XBT_NULL, "/c/x/y") && errno == ENOENT, "rm ENOENT");
+	CHECK(xs_rm(h, XBT_NULL, "/xsc/dir"), "rm");
+	CHECK(!xs_rm(h, XBT_NULL, "/xsc/x/y") && errno == ENOENT, "rm ENOENT");
 
 	/* Watches: immediate event, then changes; token verbatim. */
-	CHECK(xs_watch(h2, "/c", "my token"), "watch");
+	CHECK(xs_watch(h2, "/xsc", "my token"), "watch");
 	v = xs_read_watch(h2, &n);
-	CHECK(v && n == 2 && !strcmp(v[XS_WATCH_PATH], "/c") &&
+	CHECK(v && n == 2 && !strcmp(v[XS_WATCH_PATH], "/xsc") &&
 	      !strcmp(v[XS_WATCH_TOKEN], "my token"), "first event");
 	free(v);
-	CHECK(xs_write(h, XBT_NULL, "/c/a", "2", 1), "write");
+	CHECK(xs_write(h, XBT_NULL, "/xsc/a", "2", 1), "write");
 	v = xs_read_watch(h2, &n);
-	CHECK(v && !strcmp(v[XS_WATCH_PATH], "/c/a"), "change event");
+	CHECK(v && !strcmp(v[XS_WATCH_PATH], "/xsc/a"), "change event");
 	free(v);
 	CHECK(!xs_check_watch(h2) && errno == EAGAIN, "no more events");
-	CHECK(xs_unwatch(h2, "/c", "my token"), "unwatch");
-	CHECK(!xs_unwatch(h2, "/c", "my token") && errno == ENOENT,
+	CHECK(xs_unwatch(h2, "/xsc", "my token"), "unwatch");
+	CHECK(!xs_unwatch(h2, "/xsc", "my token") && errno == ENOENT,
 	      "unwatch twice");
 
 	/* Transactions: conflict gives EAGAIN and no partial commit. */
 	t = xs_transaction_start(h);
 	CHECK(t != XBT_NULL, "transaction start");
-	CHECK(str_is(xs_read(h, t, "/c/a", &len), "2"), "read in txn");
-	CHECK(xs_write(h, t, "/c/a", "3", 1), "write in txn");
-	CHECK(xs_write(h, t, "/c/b", "3", 1), "write in txn");
-	CHECK(xs_write(h2, XBT_NULL, "/c/a", "other", 5), "conflicting write");
+	CHECK(str_is(xs_read(h, t, "/xsc/a", &len), "2"), "read in txn");
+	CHECK(xs_write(h, t, "/xsc/a", "3", 1), "write in txn");
+	CHECK(xs_write(h, t, "/xsc/b", "3", 1), "write in txn");
+	CHECK(xs_write(h2, XBT_NULL, "/xsc/a", "other", 5), "conflicting write");
 	CHECK(!xs_transaction_end(h, t, false) && errno == EAGAIN,
 	      "conflict: EAGAIN");
-	CHECK(!xs_read(h, XBT_NULL, "/c/b", &len) && errno == ENOENT,
+	CHECK(!xs_read(h, XBT_NULL, "/xsc/b", &len) && errno == ENOENT,
 	      "no partial commit");
 	t = xs_transaction_start(h);
-	CHECK(xs_write(h, t, "/c/a", "4", 1), "write in txn");
+	CHECK(xs_write(h, t, "/xsc/a", "4", 1), "write in txn");
 	CHECK(xs_transaction_end(h, t, false), "commit");
-	CHECK(str_is(xs_read(h2, XBT_NULL, "/c/a", &len), "4"), "committed");
+	CHECK(str_is(xs_read(h2, XBT_NULL, "/xsc/a", &len), "4"), "committed");
 
 	/* Domain calls; domain 9 has no ring page to map. */
 	CHECK(str_is(xs_get_domain_path(h, 5), "/local/domain/5"),

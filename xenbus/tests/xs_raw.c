@@ -3,7 +3,8 @@
  * socket at $XENSTORED_PATH and print each reply, so that two daemons
  * can be compared byte for byte.  Script lines (stdin):
  *   TYPE[@T] PAYLOAD     TYPE a name (READ, WRITE...) or a number;
- *                        @T sends in the last started transaction;
+ *                        @T sends in the last started transaction,
+ *                        @T1, @T2... in the first, second... one;
  *                        PAYLOAD with \0 for NUL and \xNN escapes.
  *   # comment
  *   !introduce D PORT    (with $XS_RAW_DIR) make DIR/ring-D a zeroed ring
@@ -39,6 +40,8 @@ struct chan {
 	int (*put)(const void *buf, size_t len);
 	int (*get)(void *buf, size_t len);
 	uint32_t tx;
+	uint32_t started[16];
+	unsigned int nr_started;
 };
 
 static int sock_get(void *buf, size_t len)
@@ -118,8 +121,8 @@ static int guest_get(void *buf, size_t len)
 	return guest_io(buf, len, false);
 }
 
-static struct chan sock_chan = { sock_put, sock_get, 0 };
-static struct chan guest_chan = { guest_put, guest_get, 0 };
+static struct chan sock_chan = { .put = sock_put, .get = sock_get };
+static struct chan guest_chan = { .put = guest_put, .get = guest_get };
 
 static void print_bytes(const char *p, size_t len)
 {
@@ -193,6 +196,8 @@ static int transact(struct chan *ch, uint32_t type, uint32_t tx,
 		printf("%s ", wire_type_name(r.type));
 		if (r.type == XS_TRANSACTION_START) {
 			ch->tx = (uint32_t)strtoul(body, NULL, 10);
+			if (ch->nr_started < 16)
+				ch->started[ch->nr_started++] = ch->tx;
 			fputs("<id>", stdout);
 		} else if (r.type == XS_DIRECTORY_PART) {
 			size_t g = strnlen(body, r.len) + 1;
@@ -279,8 +284,12 @@ int main(void)
 		}
 		at = strchr(cmd, '@');
 		if (at) {
+			unsigned int n = (unsigned int)atoi(at + 2);
+
 			*at = '\0';
 			tx = ch->tx;
+			if (n >= 1 && n <= ch->nr_started)
+				tx = ch->started[n - 1];
 		}
 		if (transact(ch, type_of(cmd), tx, payload, len) < 0)
 			break;
