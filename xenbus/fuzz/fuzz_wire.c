@@ -2,8 +2,9 @@
  * libFuzzer harness over the wire parser and everything behind it: the
  * input is a byte stream read by a connection of an in-process daemon
  * (framing, header checks, argument splitting, every handler), then
- * replayed as a journal frame payload.  The first byte picks the caller:
- * dom0 or an unprivileged domain (quotas and permissions apply).
+ * replayed as a journal frame payload, and laid over a shared ring page
+ * whose indexes a guest controls.  The first byte picks the caller: dom0
+ * or an unprivileged domain (quotas and permissions apply).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -93,6 +94,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			journal_apply(&t, data, size);
 			tree_destroy(&t);
 		}
+	}
+	/* A guest-written ring page: copies must stay inside the rings. */
+	{
+		static struct xenstore_domain_interface page;
+		char buf[XENSTORE_RING_SIZE * 2];
+		size_t n = size < sizeof(page) ? size : sizeof(page);
+
+		memset(&page, 0, sizeof(page));
+		memcpy(&page, data, n);
+		if (ring_read_req(&page, buf, sizeof(buf)) > XENSTORE_RING_SIZE ||
+		    ring_write_rsp(&page, buf, sizeof(buf)) > XENSTORE_RING_SIZE)
+			__builtin_trap();
 	}
 	return 0;
 }
