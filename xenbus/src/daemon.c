@@ -13,6 +13,7 @@
 
 #include "journal.h"
 #include "socket.h"
+#include "watch.h"
 #include "xsd.h"
 
 bool xsd_log_stderr = true;
@@ -38,12 +39,15 @@ int xsd_init(struct xsd *x, const char *state_dir, bool fsync_on)
 	memset(x, 0, sizeof(*x));
 	x->listen_fd = -1;
 	quota_defaults(&x->quota);
-	if (tree_init(&x->tree) < 0)
+	if (special_init(x) < 0 || tree_init(&x->tree) < 0) {
+		special_fini(x);
 		return -ENOMEM;
+	}
 	if (state_dir) {
 		x->journal = journal_open(state_dir, &x->tree, fsync_on);
 		if (!x->journal) {
 			tree_destroy(&x->tree);
+			special_fini(x);
 			return -EIO;
 		}
 	}
@@ -62,6 +66,7 @@ void xsd_fini(struct xsd *x)
 	}
 	journal_close(x->journal);
 	tree_destroy(&x->tree);
+	special_fini(x);
 	if (x->listen_fd >= 0)
 		close(x->listen_fd);
 }

@@ -105,6 +105,14 @@ int req_path(const struct req *r, const char *in, char *out)
 	return path_resolve(r->c->who.id, in, max, out);
 }
 
+int req_node_path(const struct req *r, const char *in, char *out)
+{
+	int rc = req_path(r, in, out);
+
+	/* "@..." names are watch paths, not nodes (Xen: EINVAL). */
+	return rc < 0 ? rc : out[0] == '@' ? -EINVAL : 0;
+}
+
 struct tree_node *req_node(const struct req *r, const char *path,
 			   unsigned int perm, int *err)
 {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "domain.h"
+#include "path.h"
 #include "ring.h"
 #include "watch.h"
 
@@ -70,6 +71,33 @@ int domain_release(struct xsd *x, uint32_t id)
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* The first node (pre-order) below n owned by id, or NULL. */
+static struct tree_node *find_owned(struct tree_node *n, uint32_t id)
+{
+	for (uint32_t i = 0; i < n->nr_child; i++) {
+		struct tree_node *c = n->child[i], *f;
+
+		if (c->perms[0].id == id)
+			return c;
+		f = find_owned(c, id);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+void domain_remove_orphans(struct xsd *x, uint32_t id)
+{
+	struct tree_node *n;
+	char path[PATH_BUF];
+
+	while ((n = find_owned(x->tree.root, id)) != NULL) {
+		tree_path(n, path);
+		watch_fire(x, path, n->perms, n->nr_perms, true);
+		tree_delete(&x->tree, n);
+	}
 }
 
 int domain_set_target(struct xsd *x, uint32_t id, uint32_t target)

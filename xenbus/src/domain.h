@@ -23,6 +23,9 @@ struct ring_backend {
 struct domain *domain_find(struct xsd *x, uint32_t id);
 int domain_introduce(struct xsd *x, uint32_t id, uint64_t mfn, uint32_t port);
 int domain_release(struct xsd *x, uint32_t id);
+/* Delete every node a (released) domain owns, with its subtree, firing
+ * watches, as Xen does unless told to keep orphans. */
+void domain_remove_orphans(struct xsd *x, uint32_t id);
 int domain_set_target(struct xsd *x, uint32_t id, uint32_t target);
 
 #endif

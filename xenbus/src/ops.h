@@ -20,6 +20,9 @@ struct req {
 /* Resolve a path argument for the caller into out (PATH_BUF). */
 int req_path(const struct req *r, const char *in, char *out);
 
+/* Same, for node operations: "@..." names are EINVAL. */
+int req_node_path(const struct req *r, const char *in, char *out);
+
 /*
  * Xen's get_node(): the node at path if the caller has `perm' on it.
  * Otherwise NULL with *err = -ENOENT, or -EACCES when the caller may not

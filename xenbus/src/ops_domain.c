@@ -69,7 +69,12 @@ int op_release(struct req *r)
 	if (id == 0)
 		return -EINVAL;
 	rc = domain_release(r->c->xsd, id);
-	return rc < 0 ? rc : req_ack(r);
+	if (rc < 0)
+		return rc;
+	rc = req_ack(r);
+	/* After the reply, as Xen: the domain's nodes go. */
+	domain_remove_orphans(r->c->xsd, id);
+	return rc;
 }
 
 int op_is_domain_introduced(struct req *r)

@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops.h"
+#include "watch.h"
 #include "path.h"
 
 /* One NUL-terminated path argument, resolved. */
@@ -15,7 +17,7 @@ static int one_path(const struct req *r, char *path)
 
 	if (!arg)
 		return -EINVAL;
-	return req_path(r, arg, path);
+	return req_node_path(r, arg, path);
 }
 
 int op_read(struct req *r)
@@ -108,11 +110,9 @@ int op_write(struct req *r)
 		return -EINVAL;
 	value = nul + 1;
 	vlen = r->len - (uint32_t)(value - r->payload);
-	rc = req_path(r, r->payload, path);
+	rc = req_node_path(r, r->payload, path);
 	if (rc < 0)
 		return rc;
-	if (path_is_special(path))
-		return -EINVAL;
 	n = req_node(r, path, PERM_WRITE, &rc);
 	if (n && !entry_ok(r, n, n->nr_perms, vlen, 0))
 		return -ENOSPC;
@@ -134,8 +134,6 @@ int op_mkdir(struct req *r)
 
 	if (rc < 0)
 		return rc;
-	if (path_is_special(path))
-		return -EINVAL;
 	n = req_node(r, path, PERM_WRITE, &rc);
 	if (n)
 		return req_ack(r);
@@ -156,7 +154,7 @@ int op_rm(struct req *r)
 
 	if (rc < 0)
 		return rc;
-	if (strcmp(path, "/") == 0 || path_is_special(path))
+	if (strcmp(path, "/") == 0)
 		return -EINVAL;
 	n = req_node(r, path, PERM_WRITE, &rc);
 	if (!n) {
@@ -228,7 +226,7 @@ int op_directory_part(struct req *r)
 	if (wire_split(r->payload, r->len, argv, 2, NULL) != 2 ||
 	    !wire_parse_uint(argv[1], UINT32_MAX, &off))
 		return -EINVAL;
-	rc = req_path(r, argv[0], path);
+	rc = req_node_path(r, argv[0], path);
 	if (rc < 0)
 		return rc;
 	n = req_node(r, path, PERM_READ, &rc);
@@ -276,6 +274,27 @@ int op_get_perms(struct req *r)
 	return conn_reply(r->c, r->hdr, buf, (size_t)rc);
 }
 
+/* SET_PERMS on "@introduceDomain"/"@releaseDomain": who gets their events. */
+static int special_set_perms(const struct req *r, const char *name,
+			     const struct xs_perm *p, uint32_t n)
+{
+	struct special_node *s = special_find(r->c->xsd, name);
+	struct xs_perm *np;
+
+	if (!s)
+		return -EINVAL;
+	if (!(perms_for(&r->c->who, s->perms, s->nr_perms) & PERM_OWNER))
+		return -EACCES;
+	np = malloc(n * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	memcpy(np, p, n * sizeof(*np));
+	free(s->perms);
+	s->perms = np;
+	s->nr_perms = n;
+	return req_ack(r);
+}
+
 int op_set_perms(struct req *r)
 {
 	const char *argv[WIRE_MAX_ARGS + 1];
@@ -296,8 +315,8 @@ int op_set_perms(struct req *r)
 	rc = req_path(r, argv[0], path);
 	if (rc < 0)
 		return rc;
-	if (path_is_special(path))
-		return -EINVAL;
+	if (path[0] == '@')
+		return special_set_perms(r, path, perms, argc - 1);
 	n = req_node(r, path, PERM_OWNER, &rc);
 	if (!n)
 		return rc;

@@ -55,8 +55,12 @@ int path_resolve(uint32_t domid, const char *in, unsigned int max_rel,
 	char dom[32];
 	size_t n;
 
-	if (path_is_special(in)) {
-		strcpy(out, in);
+	/* "@name": a special watch path, taken as is (Xen). */
+	if (in[0] == '@') {
+		n = strlen(in);
+		if (n > XENSTORE_ABS_PATH_MAX || !valid_chars(in))
+			return -EINVAL;
+		memcpy(out, in, n + 1);
 		return 0;
 	}
 	path_domain(domid, dom, sizeof(dom));

@@ -12,7 +12,7 @@
 #define PATH_BUF 3200 /* > XENSTORE_ABS_PATH_MAX + NUL */
 
 /*
- * Resolve `in' (absolute, relative or a special "@..." name) for domain
+ * Resolve `in' (absolute, relative or an "@..." watch name, kept as is) for domain
  * `domid' into out (PATH_BUF bytes).  Returns 0, or -EINVAL when the
  * result is not a valid node name or is longer than the limits
  * (max_rel: Xen's path-max quota, applied to the part below the domain

@@ -108,10 +108,44 @@ void watch_fire(struct xsd *x, const char *path, const struct xs_perm *p,
 	}
 }
 
+struct special_node *special_find(struct xsd *x, const char *name)
+{
+	for (size_t i = 0; i < 2; i++)
+		if (x->special[i].name && !strcmp(x->special[i].name, name))
+			return &x->special[i];
+	return NULL;
+}
+
+int special_init(struct xsd *x)
+{
+	static const char *const names[2] = { "@introduceDomain",
+					      "@releaseDomain" };
+
+	for (size_t i = 0; i < 2; i++) {
+		x->special[i].name = names[i];
+		x->special[i].perms = calloc(1, sizeof(struct xs_perm));
+		if (!x->special[i].perms)
+			return -ENOMEM;
+		x->special[i].nr_perms = 1; /* n0 */
+	}
+	return 0;
+}
+
+void special_fini(struct xsd *x)
+{
+	for (size_t i = 0; i < 2; i++) {
+		free(x->special[i].perms);
+		x->special[i].perms = NULL;
+	}
+}
+
 void watch_fire_special(struct xsd *x, const char *name)
 {
+	struct special_node *s = special_find(x, name);
+
 	for (struct conn *c = x->conns; c; c = c->next) {
-		if (c->dead || !c->who.privileged)
+		if (c->dead || !s ||
+		    !(perms_for(&c->who, s->perms, s->nr_perms) & PERM_READ))
 			continue;
 		for (struct watch *w = c->watches; w; w = w->next)
 			if (!strcmp(w->path, name))

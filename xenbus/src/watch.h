@@ -30,7 +30,15 @@ void watch_remove_all(struct conn *c);
 void watch_fire(struct xsd *x, const char *path, const struct xs_perm *p,
 		unsigned int n, bool deleted);
 
-/* Fire "@introduceDomain" or "@releaseDomain" (privileged watchers). */
+/* Fire "@introduceDomain" or "@releaseDomain" for connections its
+ * permissions let read it (dom0 always). */
 void watch_fire_special(struct xsd *x, const char *name);
+
+/* The special node called name, or NULL. */
+struct special_node *special_find(struct xsd *x, const char *name);
+
+/* Set up / free the special nodes' permissions (n0). */
+int special_init(struct xsd *x);
+void special_fini(struct xsd *x);
 
 #endif

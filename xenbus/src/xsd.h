@@ -111,6 +111,14 @@ struct conn {
 
 struct ring_backend;
 
+/* "@introduceDomain" and "@releaseDomain": no node, but permissions
+ * that decide which domains get their events (default: dom0 only). */
+struct special_node {
+	const char *name;
+	struct xs_perm *perms;
+	uint32_t nr_perms;
+};
+
 struct xsd {
 	struct tree tree;
 	struct conn *conns;
@@ -120,6 +128,7 @@ struct xsd {
 	const struct ring_backend *rings; /* NULL: no shared rings */
 	int listen_fd;
 	uint64_t nr_requests;
+	struct special_node special[2];
 };
 
 /* Log a line (stderr in the foreground, syslog otherwise). */

@@ -111,7 +111,11 @@ if ! cat "$HERE/raw-session.expected" "$HERE/txn-session.expected" | diff -u - "
 fi
 # A guest domain on a shared ring: permissions, ownership, relative
 # paths and events, transactions, quotas, privileged messages.
-guest() { XS_RAW_DIR=$2 XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/guest-session.txt"; }
+guest() {
+    XS_RAW_DIR=$2 XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/guest-session.txt"
+    XS_RAW_DIR=$2 XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/special-session.txt"
+    XS_RAW_DIR=$2 XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/release-session.txt"
+}
 guest "$T/ours.sock" "$T/rings" > "$T/ours.guest"
 if ! diff -u "$HERE/guest-session.expected" "$T/ours.guest"; then
     echo "compat: guest session differs from Xen's answers"; fail=1

@@ -184,6 +184,18 @@ static void test_special(void **state)
 	none(f->d5); /* only privileged connections see them */
 	req_s(f->d0, XS_IS_DOMAIN_INTRODUCED, 0, "9", &m);
 	assert_string_equal(m.body, "F");
+	/* Granting read on the special node lets dom5 see its events. */
+	request(f->d5, XS_SET_PERMS, 0, "@releaseDomain\0n0\0r5", 21, &m);
+	assert_err(&m, "EACCES");
+	request(f->d0, XS_SET_PERMS, 0, "@releaseDomain\0n0\0r5", 21, &m);
+	assert_int_equal(m.type, XS_SET_PERMS);
+	request(f->d0, XS_INTRODUCE, 0, "9\0" "4660\0" "3", 9, &m);
+	req_s(f->d0, XS_RELEASE, 0, "9", &m);
+	drain(f->w0);
+	event(f->d5, "@releaseDomain", "d5");
+	none(f->d5);
+	req_s(f->d0, XS_GET_PERMS, 0, "@releaseDomain", &m);
+	assert_err(&m, "EINVAL");
 }
 
 int main(void)

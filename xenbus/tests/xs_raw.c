@@ -9,6 +9,9 @@
  *   # comment
  *   !introduce D PORT    (with $XS_RAW_DIR) make DIR/ring-D a zeroed ring
  *                        page and send INTRODUCE D D PORT on the socket
+ *   !introduce-other D PORT  the same, keeping the current guest
+ *   !sleep MS            let a daemon finish deferred work (Xen deletes a
+ *                        released domain's nodes after replying)
  *   guest TYPE[@T] ...   send on the last introduced domain's ring; it is
  *                        notified through DIR/evtchn-PORT (keel-xenstored
  *                        --host-rings) or DIR/evtchn (tests/xenshim), and
@@ -215,25 +218,31 @@ static int transact(struct chan *ch, uint32_t type, uint32_t tx,
 }
 
 /* !introduce D PORT: a zeroed ring file, then INTRODUCE on the socket. */
-static int introduce(const char *args)
+static int introduce(const char *args, bool switch_guest)
 {
-	unsigned int domid;
+	unsigned int domid, port;
+	struct xenstore_domain_interface *page;
 	char path[4096], payload[64];
 	int f, n;
 
-	if (!ring_dir || sscanf(args, "%u %u", &domid, &gport) != 2)
+	if (!ring_dir || sscanf(args, "%u %u", &domid, &port) != 2)
 		return -1;
 	snprintf(path, sizeof(path), "%s/ring-%u", ring_dir, domid);
 	f = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (f < 0 || ftruncate(f, 4096) < 0)
 		return -1;
-	gpage = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
 	close(f);
-	if (gpage == MAP_FAILED)
+	if (page == MAP_FAILED)
 		return -1;
+	if (switch_guest) {
+		gpage = page;
+		gport = port;
+		guest_chan.tx = 0;
+		guest_chan.nr_started = 0;
+	}
 	n = snprintf(payload, sizeof(payload), "%u%c%u%c%u", domid, 0, domid,
-		     0, gport) + 1;
-	guest_chan.tx = 0;
+		     0, port) + 1;
 	return transact(&sock_chan, XS_INTRODUCE, 0, payload, (size_t)n);
 }
 
@@ -262,8 +271,22 @@ int main(void)
 		if (!line[0] || line[0] == '#')
 			continue;
 		printf("> %s\n", line);
+		if (!strncmp(line, "!sleep ", 7)) {
+			long ms = atol(line + 7);
+			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (!strncmp(line, "!introduce-other ", 17)) {
+			if (introduce(line + 17, false) < 0) {
+				printf("xs_raw: introduce failed\n");
+				break;
+			}
+			continue;
+		}
 		if (!strncmp(line, "!introduce ", 11)) {
-			if (introduce(line + 11) < 0) {
+			if (introduce(line + 11, true) < 0) {
 				printf("xs_raw: introduce failed\n");
 				break;
 			}
