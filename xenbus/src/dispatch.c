@@ -58,9 +58,10 @@ static int decode(struct req *r)
 		if (!r->txn)
 			return -ENOENT;
 		/* Bound what a domain's transaction records (Xen's
-		 * transaction-nodes quota); ending it is always allowed. */
+		 * transaction-nodes quota; Xen 4.17 lets a transaction
+		 * touch quota - 1 nodes, measured); ending is allowed. */
 		if (type != XS_TRANSACTION_END &&
-		    !quota_ok(&r->c->who, r->txn->nr_acc + 1,
+		    !quota_ok(&r->c->who, r->txn->nr_acc + 2,
 			      r->c->xsd->quota.txn_nodes))
 			return -ENOSPC;
 		r->tree = &r->txn->tree;

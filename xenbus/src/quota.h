@@ -13,12 +13,12 @@ struct caller;
 struct quota {
 	uint32_t nodes;        /* nodes owned by a domain (-E: 1000) */
 	uint32_t entry_size;   /* bytes of one node record, Xen-sized (-S: 2048) */
-	uint32_t watches;      /* watches of a domain (-W: 128) */
-	uint32_t transactions; /* open transactions (-t: 10) */
+	uint32_t watches;      /* watches of a domain (-W: 128; Xen allows 129) */
+	uint32_t transactions; /* open transactions (-t: 10; Xen allows 11) */
 	uint32_t outstanding;  /* requests/replies in flight (20) */
 	uint32_t perms;        /* permission entries per node (-A: 5) */
 	uint32_t path_max;     /* path length below the domain (-M: 2048) */
-	uint32_t txn_nodes;    /* nodes one transaction may touch (1024) */
+	uint32_t txn_nodes;    /* nodes one transaction may touch (1024; Xen: 1023) */
 };
 
 void quota_defaults(struct quota *q);

@@ -115,6 +115,7 @@ guest() {
     XS_RAW_DIR=$2 XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/guest-session.txt"
     XS_RAW_DIR=$2 XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/special-session.txt"
     XS_RAW_DIR=$2 XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/release-session.txt"
+    XS_RAW_DIR=$2 XENSTORED_PATH=$1 "$TOOLDIR/xs_raw" < "$HERE/quota-session.txt"
 }
 guest "$T/ours.sock" "$T/rings" > "$T/ours.guest"
 if ! diff -u "$HERE/guest-session.expected" "$T/ours.guest"; then
