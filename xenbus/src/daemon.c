@@ -1,0 +1,150 @@
+/*
+ * The event loop: poll the listening socket and every connection, read
+ * and dispatch requests, write replies, close broken connections.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "socket.h"
+#include "watch.h"
+#include "xsd.h"
+
+bool xsd_log_stderr = true;
+bool xsd_verbose;
+
+void xsd_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (xsd_log_stderr) {
+		fputs("keel-xenstored: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else {
+		vsyslog(LOG_DAEMON | LOG_NOTICE, fmt, ap);
+	}
+	va_end(ap);
+}
+
+int xsd_init(struct xsd *x, const char *state_dir, bool fsync_on)
+{
+	memset(x, 0, sizeof(*x));
+	x->listen_fd = -1;
+	quota_defaults(&x->quota);
+	if (special_init(x) < 0 || tree_init(&x->tree) < 0) {
+		special_fini(x);
+		return -ENOMEM;
+	}
+	if (state_dir) {
+		x->journal = journal_open(state_dir, &x->tree, fsync_on);
+		if (!x->journal) {
+			tree_destroy(&x->tree);
+			special_fini(x);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+void xsd_fini(struct xsd *x)
+{
+	while (x->conns)
+		conn_free(x->conns);
+	while (x->domains) {
+		struct domain *d = x->domains;
+
+		x->domains = d->next;
+		free(d);
+	}
+	journal_close(x->journal);
+	tree_destroy(&x->tree);
+	special_fini(x);
+	if (x->listen_fd >= 0)
+		close(x->listen_fd);
+}
+
+int xsd_listen(struct xsd *x, const char *path)
+{
+	x->listen_fd = socket_listen(path);
+	if (x->listen_fd < 0) {
+		xsd_log("%s: cannot listen: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void reap(struct xsd *x)
+{
+	struct conn *c = x->conns, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->dead)
+			conn_free(c);
+	}
+}
+
+int xsd_poll(struct xsd *x, int timeout_ms)
+{
+	size_t n = 1, i = 0;
+	struct pollfd *pfd;
+	struct conn **who;
+	int rc;
+
+	for (struct conn *c = x->conns; c; c = c->next)
+		n++;
+	pfd = calloc(n, sizeof(*pfd));
+	who = calloc(n, sizeof(*who));
+	if (!pfd || !who) {
+		free(pfd);
+		free(who);
+		return -ENOMEM;
+	}
+	pfd[i++] = (struct pollfd){ .fd = x->listen_fd, .events = POLLIN };
+	for (struct conn *c = x->conns; c; c = c->next, i++) {
+		who[i] = c;
+		pfd[i].fd = c->ops->fd(c);
+		pfd[i].events = POLLIN;
+		/* Sockets wait for room; rings learn it from an event. */
+		if (conn_want_out(c) && !c->ops->kick)
+			pfd[i].events |= POLLOUT;
+	}
+	rc = poll(pfd, n, timeout_ms);
+	if (rc < 0) {
+		rc = errno == EINTR ? 0 : -errno;
+		goto out;
+	}
+	if (x->listen_fd >= 0 && (pfd[0].revents & POLLIN))
+		socket_accept(x, x->listen_fd);
+	for (i = 1; i < n; i++) {
+		struct conn *c = who[i];
+
+		if (!pfd[i].revents || c->dead)
+			continue;
+		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
+			c->dead = true;
+			continue;
+		}
+		if (c->ops->ack)
+			c->ops->ack(c);
+		conn_service(c);
+	}
+	/* Watch events queued for connections that were not polled ready. */
+	for (struct conn *c = x->conns; c; c = c->next)
+		if (!c->dead && conn_want_out(c))
+			conn_flush(c);
+	rc = 0;
+out:
+	reap(x);
+	free(pfd);
+	free(who);
+	return rc;
+}

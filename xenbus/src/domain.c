@@ -1,0 +1,112 @@
+/* Domains: see domain.h. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "domain.h"
+#include "path.h"
+#include "ring.h"
+#include "watch.h"
+
+struct domain *domain_find(struct xsd *x, uint32_t id)
+{
+	for (struct domain *d = x->domains; d; d = d->next)
+		if (d->id == id)
+			return d;
+	return NULL;
+}
+
+int domain_introduce(struct xsd *x, uint32_t id, uint64_t mfn, uint32_t port)
+{
+	struct domain *d = domain_find(x, id);
+	struct caller who = { id, false, DOMID_NONE };
+	struct xenstore_domain_interface *intf;
+	void *tp;
+	int rc;
+
+	if (d)
+		return d->mfn == mfn ? 0 : -EINVAL; /* Xen: re-introduce ok */
+	if (!x->rings)
+		return -ENOSYS;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	rc = x->rings->connect(id, mfn, port, &intf, &tp);
+	if (rc < 0) {
+		free(d);
+		return rc;
+	}
+	d->conn = conn_new(x, &ring_transport_ops, tp, &who);
+	if (!d->conn) {
+		ring_transport_ops.close(&(struct conn){ .tp = tp });
+		free(d);
+		return -ENOMEM;
+	}
+	d->conn->dom = d;
+	d->id = id;
+	d->mfn = mfn;
+	d->port = port;
+	d->target = DOMID_NONE;
+	d->next = x->domains;
+	x->domains = d;
+	watch_fire_special(x, "@introduceDomain");
+	/* Requests may already sit in the ring. */
+	d->conn->ops->kick(d->conn);
+	return 0;
+}
+
+int domain_release(struct xsd *x, uint32_t id)
+{
+	for (struct domain **pp = &x->domains; *pp; pp = &(*pp)->next) {
+		struct domain *d = *pp;
+
+		if (d->id != id)
+			continue;
+		*pp = d->next;
+		if (d->conn) {
+			d->conn->dom = NULL;
+			d->conn->dead = true; /* closed by the event loop */
+		}
+		free(d);
+		watch_fire_special(x, "@releaseDomain");
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The first node (pre-order) below n owned by id, or NULL. */
+static struct tree_node *find_owned(struct tree_node *n, uint32_t id)
+{
+	for (uint32_t i = 0; i < n->nr_child; i++) {
+		struct tree_node *c = n->child[i], *f;
+
+		if (c->perms[0].id == id)
+			return c;
+		f = find_owned(c, id);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+void domain_remove_orphans(struct xsd *x, uint32_t id)
+{
+	struct tree_node *n;
+	char path[PATH_BUF];
+
+	while ((n = find_owned(x->tree.root, id)) != NULL) {
+		tree_path(n, path);
+		watch_fire(x, path, n->perms, n->nr_perms, true);
+		tree_delete(&x->tree, n);
+	}
+}
+
+int domain_set_target(struct xsd *x, uint32_t id, uint32_t target)
+{
+	struct domain *d = domain_find(x, id);
+
+	if (!d || !d->conn || !domain_find(x, target))
+		return -ENOENT;
+	d->target = target;
+	d->conn->who.target = target;
+	return 0;
+}

@@ -1,0 +1,87 @@
+/* Store paths: see path.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "path.h"
+#include "wire.h"
+
+static bool valid_chars(const char *p)
+{
+	for (; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("-/_@", *p)))
+			return false;
+	return true;
+}
+
+bool path_valid(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (p[0] != '/' || n > XENSTORE_ABS_PATH_MAX)
+		return false;
+	if (n > 1 && p[n - 1] == '/')
+		return false;
+	if (strstr(p, "//"))
+		return false;
+	return valid_chars(p);
+}
+
+bool path_is_special(const char *p)
+{
+	return strcmp(p, "@introduceDomain") == 0 ||
+	       strcmp(p, "@releaseDomain") == 0;
+}
+
+bool path_is_child(const char *child, const char *parent)
+{
+	size_t n = strlen(parent);
+
+	if (strcmp(parent, "/") == 0)
+		return child[0] == '/';
+	return strncmp(child, parent, n) == 0 &&
+	       (child[n] == '/' || child[n] == '\0');
+}
+
+void path_domain(uint32_t domid, char *out, size_t len)
+{
+	snprintf(out, len, "/local/domain/%u", domid);
+}
+
+int path_resolve(uint32_t domid, const char *in, unsigned int max_rel,
+		 char *out)
+{
+	char dom[32];
+	size_t n;
+
+	/* "@name": a special watch path, taken as is (Xen). */
+	if (in[0] == '@') {
+		n = strlen(in);
+		if (n > XENSTORE_ABS_PATH_MAX || !valid_chars(in))
+			return -EINVAL;
+		memcpy(out, in, n + 1);
+		return 0;
+	}
+	path_domain(domid, dom, sizeof(dom));
+	if (in[0] == '/') {
+		n = strlen(in);
+		if (n >= PATH_BUF)
+			return -EINVAL;
+		memcpy(out, in, n + 1);
+	} else {
+		int w = snprintf(out, PATH_BUF, "%s/%s", dom, in);
+
+		if (w < 0 || w >= PATH_BUF)
+			return -EINVAL;
+	}
+	if (!path_valid(out))
+		return -EINVAL;
+	/* Xen counts the length of the path relative to the domain's home. */
+	n = strlen(out);
+	if (path_is_child(out, dom))
+		n -= strlen(dom);
+	if (n > max_rel)
+		return -EINVAL;
+	return 0;
+}

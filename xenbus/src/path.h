@@ -1,0 +1,36 @@
+/*
+ * Store paths: validation (Xen's is_valid_nodename), resolution of
+ * relative paths under /local/domain/<id>, and ancestry tests.
+ */
+#ifndef XENBUS_PATH_H
+#define XENBUS_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PATH_BUF 3200 /* > XENSTORE_ABS_PATH_MAX + NUL */
+
+/*
+ * Resolve `in' (absolute, relative or an "@..." watch name, kept as is) for domain
+ * `domid' into out (PATH_BUF bytes).  Returns 0, or -EINVAL when the
+ * result is not a valid node name or is longer than the limits
+ * (max_rel: Xen's path-max quota, applied to the part below the domain
+ * path for the domain's own nodes, and to the whole path otherwise).
+ */
+int path_resolve(uint32_t domid, const char *in, unsigned int max_rel,
+		 char *out);
+
+/* Xen's is_valid_nodename for an absolute path. */
+bool path_valid(const char *p);
+
+/* True for "@introduceDomain" and "@releaseDomain". */
+bool path_is_special(const char *p);
+
+/* True when child is parent or lies below it. */
+bool path_is_child(const char *child, const char *parent);
+
+/* "/local/domain/<id>" into out (at least 32 bytes). */
+void path_domain(uint32_t domid, char *out, size_t len);
+
+#endif

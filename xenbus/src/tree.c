@@ -1,0 +1,474 @@
+/* The store tree: see tree.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "path.h"
+#include "tree.h"
+
+static void owner_add(struct tree *t, uint32_t id, int delta)
+{
+	struct owner_count *o;
+
+	for (uint32_t i = 0; i < t->nr_owners; i++) {
+		if (t->owners[i].id == id) {
+			t->owners[i].nodes += (uint32_t)delta;
+			return;
+		}
+	}
+	if (delta <= 0)
+		return;
+	if (t->nr_owners == t->cap_owners) {
+		uint32_t cap = t->cap_owners ? t->cap_owners * 2 : 8;
+
+		o = realloc(t->owners, cap * sizeof(*o));
+		if (!o)
+			return; /* accounting only: worst case a lower count */
+		t->owners = o;
+		t->cap_owners = cap;
+	}
+	t->owners[t->nr_owners++] = (struct owner_count){ id, (uint32_t)delta };
+}
+
+uint32_t tree_owned(const struct tree *t, uint32_t id)
+{
+	for (uint32_t i = 0; i < t->nr_owners; i++)
+		if (t->owners[i].id == id)
+			return t->owners[i].nodes;
+	return 0;
+}
+
+static struct tree_node *node_new(const char *name, size_t nlen,
+				  const struct xs_perm *p, uint32_t np)
+{
+	struct tree_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->name = malloc(nlen + 1);
+	n->value = malloc(1);
+	n->perms = malloc(np * sizeof(*p));
+	if (!n->name || !n->value || !n->perms) {
+		free(n->name);
+		free(n->value);
+		free(n->perms);
+		free(n);
+		return NULL;
+	}
+	memcpy(n->name, name, nlen);
+	n->name[nlen] = '\0';
+	n->value[0] = '\0';
+	memcpy(n->perms, p, np * sizeof(*p));
+	n->nr_perms = np;
+	n->loaded = true;
+	return n;
+}
+
+static void node_free(struct tree *t, struct tree_node *n)
+{
+	for (uint32_t i = 0; i < n->nr_child; i++)
+		node_free(t, n->child[i]);
+	owner_add(t, n->perms[0].id, -1);
+	t->nr_nodes--;
+	free(n->child);
+	free(n->name);
+	free(n->value);
+	free(n->perms);
+	free(n);
+}
+
+static void bump(struct tree *t, struct tree_node *n)
+{
+	t->gen++;
+	n->gen = t->gen;
+	for (; n; n = n->parent)
+		n->tgen = t->gen;
+}
+
+static void report(struct tree *t, struct tree_node *n, int kind)
+{
+	char path[PATH_BUF];
+
+	if (!t->hooks.changed)
+		return;
+	tree_path(n, path);
+	t->hooks.changed(t->hooks.ctx, path, n, kind);
+}
+
+static int child_add(struct tree_node *parent, struct tree_node *c)
+{
+	if (parent->nr_child == parent->cap_child) {
+		uint32_t cap = parent->cap_child ? parent->cap_child * 2 : 4;
+		struct tree_node **a = realloc(parent->child, cap * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		parent->child = a;
+		parent->cap_child = cap;
+	}
+	parent->child[parent->nr_child++] = c;
+	c->parent = parent;
+	return 0;
+}
+
+int tree_init(struct tree *t)
+{
+	static const struct xs_perm dom0 = { 0, PERM_NONE };
+
+	memset(t, 0, sizeof(*t));
+	t->root = node_new("", 0, &dom0, 1);
+	if (!t->root)
+		return -ENOMEM;
+	t->nr_nodes = 1;
+	owner_add(t, 0, 1);
+	if (!tree_create(t, "/tool/xenstored", "", 0, DOMID_NONE)) {
+		tree_destroy(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void tree_destroy(struct tree *t)
+{
+	if (t->root)
+		node_free(t, t->root);
+	free(t->owners);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct tree_node *node_clone(const struct tree_node *s)
+{
+	struct tree_node *n = node_new(s->name, strlen(s->name), s->perms,
+				       s->nr_perms);
+
+	if (!n)
+		return NULL;
+	free(n->value);
+	n->value = malloc(s->len + 1);
+	n->child = s->nr_child ? malloc(s->nr_child * sizeof(*n->child)) : NULL;
+	if (!n->value || (s->nr_child && !n->child))
+		goto fail;
+	memcpy(n->value, s->value, s->len + 1);
+	n->len = s->len;
+	n->gen = s->gen;
+	n->tgen = s->tgen;
+	n->cap_child = s->nr_child;
+	for (uint32_t i = 0; i < s->nr_child; i++) {
+		struct tree_node *c = node_clone(s->child[i]);
+
+		if (!c)
+			goto fail;
+		c->parent = n;
+		n->child[n->nr_child++] = c;
+	}
+	return n;
+fail: {
+	struct tree scratch = { .nr_nodes = 1u << 31 };
+
+	node_free(&scratch, n);
+	free(scratch.owners);
+	return NULL;
+}
+}
+
+/* A lazy copy of base node s: value, perms and generations, no children. */
+static struct tree_node *node_shallow(const struct tree_node *s)
+{
+	struct tree_node *n = node_new(s->name, strlen(s->name), s->perms,
+				       s->nr_perms);
+	char *v = malloc(s->len + 1);
+
+	if (!n || !v) {
+		if (n)
+			node_free(&(struct tree){ .nr_nodes = 1 }, n);
+		free(v);
+		return NULL;
+	}
+	free(n->value);
+	n->value = v;
+	memcpy(v, s->value, s->len + 1);
+	n->len = s->len;
+	n->gen = n->base_gen = s->gen;
+	n->tgen = n->base_tgen = s->tgen;
+	n->loaded = false;
+	return n;
+}
+
+int tree_lazy(struct tree *dst, const struct tree *base)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->root = node_shallow(base->root);
+	dst->owners = malloc((base->cap_owners ? base->cap_owners : 1) *
+			     sizeof(*dst->owners));
+	if (!dst->root || !dst->owners) {
+		tree_destroy(dst);
+		return -ENOMEM;
+	}
+	/* Counts and size are the base's: copies are not counted again. */
+	memcpy(dst->owners, base->owners,
+	       base->nr_owners * sizeof(*base->owners));
+	dst->nr_owners = base->nr_owners;
+	dst->cap_owners = base->cap_owners ? base->cap_owners : 1;
+	dst->gen = base->gen;
+	dst->nr_nodes = base->nr_nodes;
+	dst->base = base;
+	return 0;
+}
+
+void tree_load(struct tree *t, struct tree_node *n)
+{
+	const struct tree_node *b;
+	char path[PATH_BUF];
+
+	if (n->loaded || !t->base)
+		return;
+	n->loaded = true;
+	tree_path(n, path);
+	b = tree_find_const(t->base, path);
+	for (uint32_t i = 0; b && i < b->nr_child; i++) {
+		struct tree_node *c = node_shallow(b->child[i]);
+
+		if (!c || child_add(n, c) < 0) {
+			if (c)
+				node_free(&(struct tree){ .nr_nodes = 1 }, c);
+			t->oom = true;
+			return;
+		}
+	}
+}
+
+int tree_clone(struct tree *dst, const struct tree *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->root = node_clone(src->root);
+	dst->owners = malloc((src->cap_owners ? src->cap_owners : 1) *
+			     sizeof(*dst->owners));
+	if (!dst->root || !dst->owners) {
+		tree_destroy(dst);
+		return -ENOMEM;
+	}
+	memcpy(dst->owners, src->owners, src->nr_owners * sizeof(*src->owners));
+	dst->nr_owners = src->nr_owners;
+	dst->cap_owners = src->cap_owners ? src->cap_owners : 1;
+	dst->gen = src->gen;
+	dst->nr_nodes = src->nr_nodes;
+	return 0;
+}
+
+static struct tree_node *child_find(const struct tree_node *n,
+				    const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < n->nr_child; i++) {
+		struct tree_node *c = n->child[i];
+
+		if (strncmp(c->name, name, len) == 0 && c->name[len] == '\0')
+			return c;
+	}
+	return NULL;
+}
+
+/* Walk as far as path exists; *rest points at the first missing part.
+ * In a lazy tree, the nodes walked through get their children. */
+static struct tree_node *walk(struct tree *t, const char *path,
+			      const char **rest)
+{
+	struct tree_node *n = t->root;
+	const char *p = path + 1;
+
+	while (*p) {
+		const char *end = strchrnul(p, '/');
+		struct tree_node *c;
+
+		tree_load(t, n);
+		c = child_find(n, p, (size_t)(end - p));
+		if (!c)
+			break;
+		n = c;
+		p = *end ? end + 1 : end;
+	}
+	*rest = p;
+	return n;
+}
+
+const struct tree_node *tree_find_const(const struct tree *t,
+					const char *path)
+{
+	const struct tree_node *n = t->root;
+	const char *p = path + 1;
+
+	while (*p && n) {
+		const char *end = strchrnul(p, '/');
+
+		n = child_find(n, p, (size_t)(end - p));
+		p = *end ? end + 1 : end;
+	}
+	return n;
+}
+
+struct tree_node *tree_find(struct tree *t, const char *path)
+{
+	const char *rest;
+	struct tree_node *n = walk(t, path, &rest);
+
+	return *rest ? NULL : n;
+}
+
+struct tree_node *tree_get(struct tree *t, const char *path)
+{
+	struct tree_node *n = tree_find(t, path);
+
+	if (t->hooks.accessed)
+		t->hooks.accessed(t->hooks.ctx, path, n);
+	return n;
+}
+
+struct tree_node *tree_closest_ancestor(struct tree *t, const char *path)
+{
+	const char *rest;
+	struct tree_node *n = walk(t, path, &rest);
+
+	if (!*rest && n->parent)
+		return n->parent;
+	return n;
+}
+
+unsigned int tree_missing(struct tree *t, const char *path)
+{
+	const char *rest;
+	unsigned int count = 0;
+
+	walk(t, path, &rest);
+	if (!*rest)
+		return 0;
+	for (count = 1; *rest; rest++)
+		count += *rest == '/';
+	return count;
+}
+
+struct tree_node *tree_create(struct tree *t, const char *path,
+			      const char *value, uint32_t len, uint32_t owner)
+{
+	const char *p;
+	struct tree_node *n = walk(t, path, &p);
+	char *v = malloc(len + 1);
+
+	if (!v) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(v, value, len);
+	v[len] = '\0';
+	if (t->hooks.accessed) {
+		char parent[PATH_BUF];
+
+		tree_path(n, parent);
+		t->hooks.accessed(t->hooks.ctx, parent, n);
+	}
+	while (*p) {
+		const char *end = strchrnul(p, '/');
+		struct tree_node *c = node_new(p, (size_t)(end - p), n->perms,
+					       n->nr_perms);
+
+		if (!c || child_add(n, c) < 0) {
+			if (c) {
+				c->parent = NULL;
+				node_free(&(struct tree){ .nr_nodes = 1 }, c);
+			}
+			free(v);
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (owner != DOMID_NONE)
+			c->perms[0].id = owner;
+		t->nr_nodes++;
+		owner_add(t, c->perms[0].id, 1);
+		if (!*end) {
+			free(c->value);
+			c->value = v;
+			c->len = len;
+		}
+		bump(t, n);
+		bump(t, c);
+		report(t, c, TREE_CREATED);
+		n = c;
+		p = *end ? end + 1 : end;
+	}
+	if (v != n->value)
+		free(v); /* path existed: nothing created */
+	return n;
+}
+
+int tree_set_value(struct tree *t, struct tree_node *n, const char *value,
+		   uint32_t len)
+{
+	char *v = malloc(len + 1);
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, value, len);
+	v[len] = '\0';
+	free(n->value);
+	n->value = v;
+	n->len = len;
+	bump(t, n);
+	report(t, n, TREE_MODIFIED);
+	return 0;
+}
+
+int tree_set_perms(struct tree *t, struct tree_node *node,
+		   const struct xs_perm *p, uint32_t n)
+{
+	struct xs_perm *np = malloc(n * sizeof(*np));
+
+	if (!np)
+		return -ENOMEM;
+	memcpy(np, p, n * sizeof(*np));
+	owner_add(t, node->perms[0].id, -1);
+	owner_add(t, np[0].id, 1);
+	free(node->perms);
+	node->perms = np;
+	node->nr_perms = n;
+	bump(t, node);
+	report(t, node, TREE_MODIFIED);
+	return 0;
+}
+
+void tree_delete(struct tree *t, struct tree_node *n)
+{
+	struct tree_node *parent = n->parent;
+
+	if (!parent)
+		return;
+	report(t, n, TREE_DELETED);
+	for (uint32_t i = 0; i < parent->nr_child; i++) {
+		if (parent->child[i] == n) {
+			memmove(&parent->child[i], &parent->child[i + 1],
+				(parent->nr_child - i - 1) * sizeof(n));
+			parent->nr_child--;
+			break;
+		}
+	}
+	bump(t, parent);
+	node_free(t, n);
+}
+
+void tree_path(const struct tree_node *n, char *buf)
+{
+	size_t len = 0;
+	const struct tree_node *m;
+
+	if (!n->parent) {
+		strcpy(buf, "/");
+		return;
+	}
+	for (m = n; m->parent; m = m->parent)
+		len += strlen(m->name) + 1;
+	buf[len] = '\0';
+	for (m = n; m->parent; m = m->parent) {
+		size_t l = strlen(m->name);
+
+		len -= l;
+		memcpy(buf + len, m->name, l);
+		buf[--len] = '/';
+	}
+}

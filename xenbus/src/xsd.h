@@ -1,0 +1,166 @@
+/*
+ * keel-xenstored: daemon state shared by its units.
+ *
+ * Threading: the daemon is one event loop; every structure here is
+ * touched only from it, so there are no locks.  A connection is one
+ * client (a Unix socket or a domain's shared ring); a domain has at most
+ * one ring connection; socket clients act as dom0.
+ */
+#ifndef XENBUS_XSD_H
+#define XENBUS_XSD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "perms.h"
+#include "quota.h"
+#include "tree.h"
+#include "wire.h"
+
+struct conn;
+struct xsd;
+
+/* A transport moves bytes; framing and dispatch are common (conn.c). */
+struct transport_ops {
+	const char *name;
+	/* Bytes read (>0), 0 when nothing is available, <0 when broken. */
+	ssize_t (*read)(struct conn *c, void *buf, size_t len);
+	/* Bytes written (>=0, 0 when full), <0 when broken. */
+	ssize_t (*write)(struct conn *c, const void *buf, size_t len);
+	/* Descriptor to poll for input (and output when want_out). */
+	int (*fd)(const struct conn *c);
+	/* Tell the peer that we produced or consumed (rings only). */
+	void (*kick)(struct conn *c);
+	/* Called after poll reported the fd readable (event ack). */
+	void (*ack)(struct conn *c);
+	void (*close)(struct conn *c);
+};
+
+struct outmsg {
+	struct outmsg *next;
+	size_t len, done;
+	bool is_event;
+	char data[]; /* header + payload */
+};
+
+struct watch {
+	struct watch *next;
+	char *path;   /* absolute (or "@...") */
+	char *token;
+	bool relative; /* registered relative: events strip the domain path */
+};
+
+struct txn_access {
+	char *path;
+	bool exists, recursive;
+	uint64_t gen, tgen; /* the main tree's, when first seen */
+};
+
+struct txn_write {
+	char *path;
+	bool target; /* the path a request named (fires watches) */
+};
+
+struct txn {
+	struct txn *next;
+	struct conn *conn;
+	uint32_t id;
+	struct tree tree; /* lazy view of the main tree */
+	struct txn_access *acc;
+	uint32_t nr_acc, cap_acc;
+	struct txn_write *wr;
+	uint32_t nr_wr, cap_wr;
+	bool failed; /* ENOMEM while recording: end with EAGAIN */
+};
+
+struct domain {
+	struct domain *next;
+	uint32_t id;
+	uint64_t mfn;
+	uint32_t port;
+	uint32_t target; /* DOMID_NONE unless SET_TARGET */
+	bool shutdown;
+	struct conn *conn;
+};
+
+struct conn {
+	struct conn *next;
+	struct xsd *xsd;
+	struct caller who;
+	const struct transport_ops *ops;
+	void *tp; /* transport private */
+	struct domain *dom; /* NULL for socket clients */
+	/* Input: a header then its payload (+ NUL for convenience). */
+	union {
+		struct xsd_sockmsg hdr;
+		char hdr_bytes[sizeof(struct xsd_sockmsg)];
+	} in;
+	char payload[XENSTORE_PAYLOAD_MAX + 1];
+	size_t in_used; /* bytes of header + payload received */
+	/* Output queue. */
+	struct outmsg *out_head, *out_tail;
+	uint32_t nr_out;
+	struct watch *watches;
+	uint32_t nr_watches;
+	struct txn *txns;
+	uint32_t nr_txns, next_txid;
+	bool dead; /* to be closed by the loop */
+};
+
+struct ring_backend;
+
+/* "@introduceDomain" and "@releaseDomain": no node, but permissions
+ * that decide which domains get their events (default: dom0 only). */
+struct special_node {
+	const char *name;
+	struct xs_perm *perms;
+	uint32_t nr_perms;
+};
+
+struct xsd {
+	struct tree tree;
+	struct conn *conns;
+	struct domain *domains;
+	struct quota quota;
+	struct journal *journal; /* NULL: in memory only */
+	const struct ring_backend *rings; /* NULL: no shared rings */
+	int listen_fd;
+	uint64_t nr_requests;
+	struct special_node special[2];
+};
+
+/* Log a line (stderr in the foreground, syslog otherwise). */
+void xsd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool xsd_log_stderr;
+extern bool xsd_verbose;
+
+/* conn.c */
+struct conn *conn_new(struct xsd *x, const struct transport_ops *ops,
+		      void *tp, const struct caller *who);
+void conn_free(struct conn *c);
+void conn_service(struct conn *c);
+bool conn_want_out(const struct conn *c);
+int conn_send(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
+	      const void *p1, size_t l1, const void *p2, size_t l2,
+	      bool is_event);
+int conn_reply(struct conn *c, const struct xsd_sockmsg *req,
+	       const void *data, size_t len);
+int conn_reply_str(struct conn *c, const struct xsd_sockmsg *req,
+		   const char *s);
+void conn_error(struct conn *c, const struct xsd_sockmsg *req, int err);
+void conn_flush(struct conn *c);
+
+/* dispatch.c: handle one complete request (hdr + payload) of c. */
+void xsd_dispatch(struct conn *c, const struct xsd_sockmsg *hdr,
+		  char *payload);
+
+/* daemon.c */
+int xsd_init(struct xsd *x, const char *state_dir, bool fsync_on);
+void xsd_fini(struct xsd *x);
+int xsd_listen(struct xsd *x, const char *path);
+/* One poll round; timeout in ms (-1: block).  <0 on fatal error. */
+int xsd_poll(struct xsd *x, int timeout_ms);
+
+#endif

@@ -1,0 +1,211 @@
+/* Watches: immediate event, descendants, removal, relative paths,
+ * tokens, permissions, special watches. */
+#include "harness.h"
+
+struct fx {
+	struct xsd x;
+	struct conn *d0, *w0, *d5;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	xsd_setup(&f->x);
+	f->d0 = mkconn(&f->x, 0, true);
+	f->w0 = mkconn(&f->x, 0, true);
+	f->d5 = mkconn(&f->x, 5, false);
+	write_ok(f->d0, 0, "/local/domain/5", "");
+	request(f->d0, XS_SET_PERMS, 0, "/local/domain/5\0n5", 19,
+		&(struct msg){ 0 });
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	xsd_fini(&f->x);
+	free(f);
+	return 0;
+}
+
+static void watch(struct conn *c, const char *path, const char *token,
+		  const char *err)
+{
+	char buf[256];
+	size_t pl = strlen(path) + 1, tl = strlen(token) + 1;
+	struct msg m;
+
+	memcpy(buf, path, pl);
+	memcpy(buf + pl, token, tl);
+	request(c, XS_WATCH, 0, buf, pl + tl, &m);
+	if (err) {
+		assert_err(&m, err);
+		return;
+	}
+	assert_int_equal(m.type, XS_WATCH);
+}
+
+/* Next event must be (path, token). */
+static void event(struct conn *c, const char *path, const char *token)
+{
+	struct msg m;
+
+	if (!next_msg(c, &m))
+		fail_msg("no event, wanted %s", path);
+	assert_int_equal(m.type, XS_WATCH_EVENT);
+	assert_int_equal(m.req_id, 0);
+	assert_string_equal(m.body, path);
+	assert_int_equal(m.len, strlen(path) + strlen(token) + 2);
+	assert_string_equal(m.body + strlen(path) + 1, token);
+}
+
+static void none(struct conn *c)
+{
+	struct msg m;
+
+	if (next_msg(c, &m))
+		fail_msg("unexpected message type %u \"%s\"", m.type, m.body);
+}
+
+static void test_immediate_and_children(void **state)
+{
+	struct fx *f = *state;
+
+	watch(f->w0, "/a", "tok with spaces & \x01 bytes", NULL);
+	event(f->w0, "/a", "tok with spaces & \x01 bytes"); /* even if absent */
+	none(f->w0);
+	write_ok(f->d0, 0, "/a/b/c", "1");
+	event(f->w0, "/a/b/c", "tok with spaces & \x01 bytes");
+	none(f->w0);
+	write_ok(f->d0, 0, "/ab", "1"); /* not a child of /a */
+	none(f->w0);
+	write_ok(f->d0, 0, "/a", "2");
+	event(f->w0, "/a", "tok with spaces & \x01 bytes");
+}
+
+static void test_rm_fires_below(void **state)
+{
+	struct fx *f = *state;
+	struct msg m;
+
+	write_ok(f->d0, 0, "/r/s/t", "1");
+	watch(f->w0, "/r/s/t", "deep", NULL);
+	watch(f->w0, "/", "root", NULL);
+	drain(f->w0);
+	req_s(f->d0, XS_RM, 0, "/r", &m);
+	/* "/" sees the removed path; the watch below it sees its own. */
+	event(f->w0, "/r", "root");
+	event(f->w0, "/r/s/t", "deep");
+	none(f->w0);
+}
+
+static void test_two_tokens_unwatch(void **state)
+{
+	struct fx *f = *state;
+	struct msg m;
+
+	watch(f->w0, "/p", "t1", NULL);
+	watch(f->w0, "/p", "t2", NULL);
+	watch(f->w0, "/p", "t1", "EEXIST");
+	drain(f->w0);
+	write_ok(f->d0, 0, "/p", "x");
+	assert_true(next_msg(f->w0, &m));
+	assert_true(next_msg(f->w0, &m));
+	none(f->w0);
+	request(f->w0, XS_UNWATCH, 0, "/p\0t1", 6, &m);
+	assert_int_equal(m.type, XS_UNWATCH);
+	write_ok(f->d0, 0, "/p", "y");
+	event(f->w0, "/p", "t2");
+	none(f->w0);
+	req_s(f->w0, XS_RESET_WATCHES, 0, "", &m);
+	write_ok(f->d0, 0, "/p", "z");
+	none(f->w0);
+}
+
+/* A domain's relative watch reports relative paths. */
+static void test_relative(void **state)
+{
+	struct fx *f = *state;
+
+	watch(f->d5, "device", "dev", NULL);
+	event(f->d5, "device", "dev");
+	write_ok(f->d0, 0, "/local/domain/5/device/vbd/51712/state", "1");
+	event(f->d5, "device/vbd/51712/state", "dev");
+	watch(f->d5, "/local/domain/5/control", "abs", NULL);
+	event(f->d5, "/local/domain/5/control", "abs");
+	write_ok(f->d0, 0, "/local/domain/5/control/shutdown", "");
+	event(f->d5, "/local/domain/5/control/shutdown", "abs");
+}
+
+/* Events only reach connections that may read the node. */
+static void test_permission_filter(void **state)
+{
+	struct fx *f = *state;
+	struct msg m;
+
+	watch(f->d5, "/priv", "t", NULL);
+	event(f->d5, "/priv", "t");
+	write_ok(f->d0, 0, "/priv/x", "secret");
+	none(f->d5);
+	request(f->d0, XS_SET_PERMS, 0, "/priv/x\0n0\0r5", 14, &m);
+	assert_int_equal(m.type, XS_SET_PERMS);
+	event(f->d5, "/priv/x", "t");
+	write_ok(f->d0, 0, "/priv/x", "visible");
+	event(f->d5, "/priv/x", "t");
+}
+
+static void test_special(void **state)
+{
+	struct fx *f = *state;
+	static struct xenstore_domain_interface page;
+	struct msg m;
+
+	watch(f->w0, "@introduceDomain", "in", NULL);
+	event(f->w0, "@introduceDomain", "in");
+	watch(f->w0, "@releaseDomain", "out", NULL);
+	event(f->w0, "@releaseDomain", "out");
+	watch(f->d5, "@releaseDomain", "d5", NULL);
+	event(f->d5, "@releaseDomain", "d5");
+	write_ok(f->d0, 0, "/x", "1"); /* ordinary writes do not fire them */
+	none(f->w0);
+	assert_int_equal(ring_host_register(0x1234, 3, &page, -1, -1), 0);
+	request(f->d0, XS_INTRODUCE, 0, "9\0" "4660\0" "3", 9, &m);
+	assert_int_equal(m.type, XS_INTRODUCE);
+	event(f->w0, "@introduceDomain", "in");
+	none(f->w0);
+	req_s(f->d0, XS_IS_DOMAIN_INTRODUCED, 0, "9", &m);
+	assert_string_equal(m.body, "T");
+	req_s(f->d0, XS_RELEASE, 0, "9", &m);
+	assert_int_equal(m.type, XS_RELEASE);
+	event(f->w0, "@releaseDomain", "out");
+	none(f->d5); /* only privileged connections see them */
+	req_s(f->d0, XS_IS_DOMAIN_INTRODUCED, 0, "9", &m);
+	assert_string_equal(m.body, "F");
+	/* Granting read on the special node lets dom5 see its events. */
+	request(f->d5, XS_SET_PERMS, 0, "@releaseDomain\0n0\0r5", 21, &m);
+	assert_err(&m, "EACCES");
+	request(f->d0, XS_SET_PERMS, 0, "@releaseDomain\0n0\0r5", 21, &m);
+	assert_int_equal(m.type, XS_SET_PERMS);
+	request(f->d0, XS_INTRODUCE, 0, "9\0" "4660\0" "3", 9, &m);
+	req_s(f->d0, XS_RELEASE, 0, "9", &m);
+	drain(f->w0);
+	event(f->d5, "@releaseDomain", "d5");
+	none(f->d5);
+	req_s(f->d0, XS_GET_PERMS, 0, "@releaseDomain", &m);
+	assert_err(&m, "EINVAL");
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_immediate_and_children), T(test_rm_fires_below),
+		T(test_two_tokens_unwatch), T(test_relative),
+		T(test_permission_filter), T(test_special),
+	};
+
+	return cmocka_run_group_tests_name("xenbus watches", tests, NULL, NULL);
+}
