@@ -2,6 +2,7 @@
 #include <fake/fake.h>
 #include <keel/lib.h>
 #include <asm/cpu.h>
+#include <asm/page.h>
 
 struct fake_cpu fake_cpu;
 struct cpu_info fake_cpu_info;
