@@ -55,6 +55,7 @@ extern struct vcpu *fake_last_woken;
 /* ---- guest access (guest_access.c) ---- */
 #define FAKE_GUEST_FAULT_BELOW 0x10000UL
 extern unsigned int fake_guest_copies;
+extern uintptr_t fake_guest_hole_start, fake_guest_hole_end;  /* also faults */
 
 /* ---- console (console.c) ---- */
 /* When armed, panic() (BUG_ON) longjmps here instead of failing the test. */
