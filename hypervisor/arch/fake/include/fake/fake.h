@@ -66,4 +66,8 @@ extern bool fake_console_quiet;                  /* drop printk output */
 /* ---- segment descriptor pages (seg_desc.c, when pv_hypercalls.c is not linked) ---- */
 extern int fake_seg_desc_rc;
 extern unsigned int fake_seg_desc_calls;
+
+/* ---- hypercall families not linked (hypercall_stubs.c): -ENOSYS, recorded ---- */
+extern unsigned int fake_stub_calls;
+extern uint64_t fake_stub_last_nr;
 #endif
