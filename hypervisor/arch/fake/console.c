@@ -1,0 +1,58 @@
+/* Fake console: printk to stderr (unless quiet); panic fails the test. */
+#include <fake/fake.h>
+#include <keel/console.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+jmp_buf *fake_panic_jmp;
+unsigned int fake_panics;
+bool fake_console_quiet = true;
+
+void printk(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (fake_console_quiet)
+        return;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+void printk_lvl(int lvl, const char *fmt, ...)
+{
+    va_list ap;
+
+    (void)lvl;
+    if (fake_console_quiet)
+        return;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+void panic(const char *fmt, ...)
+{
+    va_list ap;
+
+    fake_panics++;
+    va_start(ap, fmt);
+    fprintf(stderr, "panic: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    if (fake_panic_jmp)
+        longjmp(*fake_panic_jmp, 1);
+    _fail(__FILE__, __LINE__);
+    abort();
+}
+
+void console_guest_write(const char *s, size_t n)
+{
+    if (!fake_console_quiet)
+        fwrite(s, 1, n, stderr);
+}

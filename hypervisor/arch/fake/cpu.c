@@ -1,0 +1,30 @@
+/* Fake CPU state for host unit tests (see fake/fake.h). */
+#include <fake/fake.h>
+#include <keel/lib.h>
+#include <asm/cpu.h>
+#include <asm/page.h>
+
+struct fake_cpu fake_cpu;
+struct cpu_info fake_cpu_info;
+struct cpu_info *cpu_infos[NR_CPUS_MAX] = { &fake_cpu_info };
+
+void fake_cpu_reset(void)
+{
+    memset(&fake_cpu, 0, sizeof(fake_cpu));
+    fake_cpu.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
+}
+
+uint64_t gdt_window(unsigned int cpu)
+{
+    return GDT_WINDOW_BASE + (uint64_t)cpu * GDT_WINDOW_SIZE;
+}
+
+void gdt_window_load_guest(unsigned int cpu, const mfn_t *frames, unsigned int nr)
+{
+    (void)cpu; (void)frames; (void)nr;
+}
+
+uint64_t pte_nx(void)
+{
+    return _PAGE_NX;
+}

@@ -1,0 +1,96 @@
+/* Fake domains: registered in a small table for domain_lookup(). */
+#include <fake/fake.h>
+#include <keel/lib.h>
+#include <stdlib.h>
+
+struct domain *dom0;
+struct domain *domain_list;
+static struct domain *registered[FAKE_MAX_DOMAINS];
+unsigned int fake_domain_crashes;
+const char *fake_domain_crash_why;
+
+void fake_domains_reset(void)
+{
+    memset(registered, 0, sizeof(registered));
+    dom0 = NULL;
+    domain_list = NULL;
+    fake_domain_crashes = 0;
+    fake_domain_crash_why = NULL;
+}
+
+void fake_domain_init(struct fake_domain *fd, domid_t id, unsigned int nr_vcpus,
+                      bool privileged)
+{
+    unsigned int i;
+
+    memset(fd, 0, sizeof(*fd));
+    if (nr_vcpus > ARRAY_SIZE(fd->v))
+        nr_vcpus = ARRAY_SIZE(fd->v);
+    fd->si = calloc(1, sizeof(*fd->si));
+    fd->d.domain_id = id;
+    fd->d.is_privileged = privileged;
+    fd->d.state = DOM_RUNNING;
+    fd->d.shared_info = fd->si;
+    fd->d.shared_info_mfn = INVALID_MFN;
+    fd->d.max_vcpus = nr_vcpus;
+    for (i = 0; i < nr_vcpus; i++) {
+        struct vcpu *v = &fd->v[i];
+        unsigned int g;
+        v->domain = &fd->d;
+        v->vcpu_id = i;
+        v->online = i == 0;
+        v->kernel_mode = true;
+        v->guest_table = INVALID_MFN;
+        v->guest_table_user = INVALID_MFN;
+        v->vcpu_info = &fd->si->vcpu_info[i];
+        v->vcpu_info_mfn = INVALID_MFN;
+        for (g = 0; g < GUEST_GDT_FRAMES; g++)
+            v->gdt_frames[g] = INVALID_MFN;
+        fd->d.vcpu[i] = v;
+    }
+    for (i = 0; i < FAKE_MAX_DOMAINS; i++) {
+        if (!registered[i] || registered[i]->domain_id == id) {
+            registered[i] = &fd->d;
+            break;
+        }
+    }
+    if (privileged && !dom0)
+        dom0 = &fd->d;
+}
+
+void fake_domain_fini(struct fake_domain *fd)
+{
+    unsigned int i;
+
+    for (i = 0; i < FAKE_MAX_DOMAINS; i++)
+        if (registered[i] == &fd->d)
+            registered[i] = NULL;
+    if (dom0 == &fd->d)
+        dom0 = NULL;
+    free(fd->d.evtchn);
+    free(fd->si);
+    memset(fd, 0, sizeof(*fd));
+}
+
+struct domain *domain_lookup(domid_t id)
+{
+    unsigned int i;
+
+    for (i = 0; i < FAKE_MAX_DOMAINS; i++)
+        if (registered[i] && registered[i]->domain_id == id)
+            return registered[i];
+    return NULL;
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+    fake_domain_crashes++;
+    fake_domain_crash_why = why;
+    d->state = DOM_SHUTDOWN;
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    d->state = DOM_SHUTDOWN;
+    d->shutdown_reason = reason;
+}

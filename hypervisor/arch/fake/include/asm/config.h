@@ -1,0 +1,16 @@
+/*
+ * Fake asm/config.h for host unit tests: the real layout, except that
+ * the direct map is a host array (fake_machine_mem, arch/fake/mm.c), so
+ * the inline mfn_to_virt()/virt_to_mfn() of keel/mm.h work unchanged.
+ */
+#ifndef FAKE_ASM_CONFIG_H
+#define FAKE_ASM_CONFIG_H
+#include "../../../x86_64/include/asm/config.h"
+
+#ifndef __ASSEMBLY__
+#define FAKE_NR_FRAMES 64u
+extern unsigned char fake_machine_mem[];   /* FAKE_NR_FRAMES pages, page aligned */
+#undef DIRECTMAP_VIRT_START
+#define DIRECTMAP_VIRT_START ((unsigned long)fake_machine_mem)
+#endif
+#endif

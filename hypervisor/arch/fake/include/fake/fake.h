@@ -1,0 +1,73 @@
+/*
+ * The fake architecture layer (hypervisor/arch/fake): what tests use to
+ * set up and inspect the state the hypervisor code runs against.
+ *
+ *  - machine memory: FAKE_NR_FRAMES host pages (fake_machine_mem) are the
+ *    direct map, so mfn_to_virt() works; the frame table covers them;
+ *  - the CPU: struct fake_cpu (asm/processor.h) and fake_cpu_info
+ *    (`current`);
+ *  - guest memory: a guest virtual address is a host pointer;
+ *    copy_guest_raw() faults (returns non-zero) below FAKE_GUEST_FAULT_BELOW,
+ *    and keel/guest_access.h itself refuses hypervisor addresses;
+ *  - domains: fake_domain_init() builds a domain with vCPUs and a
+ *    shared_info page; domain_lookup() finds the ones registered.
+ */
+#ifndef FAKE_FAKE_H
+#define FAKE_FAKE_H
+#include <keel/domain.h>
+#include <asm/processor.h>
+#include <setjmp.h>
+
+/* ---- machine memory and the frame table (mm.c) ---- */
+extern struct page_info fake_frame_table[FAKE_NR_FRAMES];
+extern uint64_t fake_m2p[FAKE_NR_FRAMES];
+#define FAKE_HV_SLOT_MARK 0x0abc000000000067UL  /* | slot << 12 in filled HV slots */
+void fake_mm_reset(void);                        /* all frames free, memory zeroed */
+void fake_frame_assign(mfn_t mfn, domid_t owner);/* allocated to owner, count 1 */
+uint64_t *fake_frame(mfn_t mfn);                 /* the frame's 512 entries */
+unsigned int fake_mm_fill_calls(void);
+
+/* ---- the CPU (cpu.c) ---- */
+extern struct cpu_info fake_cpu_info;
+
+/* ---- domains (domain.c) ---- */
+#define FAKE_MAX_DOMAINS 4
+struct fake_domain {
+    struct domain d;
+    struct vcpu v[4];
+    struct shared_info *si;
+};
+void fake_domain_init(struct fake_domain *fd, domid_t id, unsigned int nr_vcpus,
+                      bool privileged);
+void fake_domain_fini(struct fake_domain *fd);
+void fake_domains_reset(void);                   /* unregister all */
+extern unsigned int fake_domain_crashes;
+extern const char *fake_domain_crash_why;
+
+/* ---- traps / context (traps.c) ---- */
+extern unsigned int fake_cr3_loads;              /* vcpu_load_cr3() calls */
+extern unsigned int fake_injected_vector, fake_injections;
+
+/* ---- scheduler (sched.c) ---- */
+extern unsigned int fake_wakes;
+extern struct vcpu *fake_last_woken;
+
+/* ---- guest access (guest_access.c) ---- */
+#define FAKE_GUEST_FAULT_BELOW 0x10000UL
+extern unsigned int fake_guest_copies;
+extern uintptr_t fake_guest_hole_start, fake_guest_hole_end;  /* also faults */
+
+/* ---- console (console.c) ---- */
+/* When armed, panic() (BUG_ON) longjmps here instead of failing the test. */
+extern jmp_buf *fake_panic_jmp;
+extern unsigned int fake_panics;
+extern bool fake_console_quiet;                  /* drop printk output */
+
+/* ---- segment descriptor pages (seg_desc.c, when pv_hypercalls.c is not linked) ---- */
+extern int fake_seg_desc_rc;
+extern unsigned int fake_seg_desc_calls;
+
+/* ---- hypercall families not linked (hypercall_stubs.c): -ENOSYS, recorded ---- */
+extern unsigned int fake_stub_calls;
+extern uint64_t fake_stub_last_nr;
+#endif

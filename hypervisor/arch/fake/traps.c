@@ -1,0 +1,34 @@
+/* Fake trap/context hooks: record what the code under test asked for. */
+#include <fake/fake.h>
+#include <asm/traps.h>
+
+unsigned int fake_cr3_loads;
+unsigned int fake_injected_vector, fake_injections;
+
+void vcpu_load_cr3(struct vcpu *v)
+{
+    (void)v;
+    fake_cr3_loads++;
+}
+
+void toggle_guest_mode(struct vcpu *v)
+{
+    v->kernel_mode = !v->kernel_mode;
+}
+
+void pv_inject_exception(struct vcpu *v, struct guest_regs *regs, unsigned int vector,
+                         bool has_error, uint64_t error_code)
+{
+    (void)v; (void)regs; (void)has_error; (void)error_code;
+    fake_injections++;
+    fake_injected_vector = vector;
+}
+
+int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t handler,
+                           bool has_error, uint64_t error_code, bool mask_events,
+                           bool failsafe)
+{
+    (void)v; (void)has_error; (void)error_code; (void)mask_events; (void)failsafe;
+    regs->rip = handler;
+    return 0;
+}

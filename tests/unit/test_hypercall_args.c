@@ -1,0 +1,251 @@
+/*
+ * Argument validation of hypercalls (hypercall.c, version.c,
+ * pv_hypercalls.c, and mmu_update through the dispatch table): bad
+ * values are refused with the errno Xen uses, bad guest pointers give
+ * -EFAULT, and what is copied out is exactly what the ABI says.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fake/fake.h>
+#include <keel/lib.h>
+#include <keel/hypercall.h>
+#include <public/version.h>
+#include <public/physdev.h>
+
+#define HV_PTR 0xffff800000001000UL     /* in the hypervisor's area */
+#define NONCANON 0x0000800000000000UL
+
+static struct fake_domain fa;
+
+static int setup(void **state)
+{
+    (void)state;
+    fake_mm_reset();
+    fake_domains_reset();
+    fake_cpu_reset();
+    fake_domain_init(&fa, 1, 1, false);
+    fake_cpu_info.curr = &fa.v[0];
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fake_domain_fini(&fa);
+    return 0;
+}
+
+static void test_set_trap_table(void **state)
+{
+    struct trap_info t[4] = {
+        { .vector = 14, .flags = 0, .cs = 0xe033, .address = 0xffffffff81001000UL },
+        { .vector = 3, .flags = 3, .cs = 0xe033, .address = 0xffffffff81002000UL },
+        { .vector = 6, .address = 0 },                         /* terminator */
+        { .vector = 7, .address = 0xffffffff81003000UL },
+    };
+    struct vcpu *v = &fa.v[0];
+
+    (void)state;
+    assert_int_equal(do_set_trap_table((uint64_t)t), 0);
+    assert_int_equal(v->trap_ctxt[14].address, 0xffffffff81001000UL);
+    assert_int_equal(v->trap_ctxt[3].flags, 3);
+    assert_int_equal(v->trap_ctxt[7].address, 0);              /* after the terminator */
+    t[0].vector = 13;
+    t[0].address = 0x0000800000001000UL;                       /* non-canonical */
+    assert_int_equal(do_set_trap_table((uint64_t)t), -XEN_EINVAL);
+    assert_int_equal(v->trap_ctxt[13].address, 0);
+    t[0].address = 0xffff7fffffffffffUL;
+    assert_int_equal(do_set_trap_table((uint64_t)t), -XEN_EINVAL);
+    assert_int_equal(do_set_trap_table(HV_PTR), -XEN_EFAULT);
+    assert_int_equal(do_set_trap_table(NONCANON), -XEN_EFAULT);
+    assert_int_equal(do_set_trap_table(0x20), -XEN_EFAULT);     /* unmapped */
+    assert_int_equal(do_set_trap_table(0), 0);                  /* NULL clears the table */
+    assert_int_equal(v->trap_ctxt[14].address, 0);
+}
+
+static void test_vm_assist(void **state)
+{
+    static const struct { uint64_t cmd, type; long rc; } rows[] = {
+        { VMASST_CMD_enable, VMASST_TYPE_writable_pagetables, 0 },
+        { VMASST_CMD_enable, VMASST_TYPE_pae_extended_cr3, 0 },
+        { VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0 },
+        { VMASST_CMD_enable, VMASST_TYPE_m2p_strict, 0 },
+        { VMASST_CMD_enable, 6, -XEN_EINVAL },
+        { VMASST_CMD_enable, 31, -XEN_EINVAL },
+        { VMASST_CMD_enable, 63, -XEN_EINVAL },
+        { VMASST_CMD_enable, 64, -XEN_EINVAL },
+        { VMASST_CMD_enable, ~0UL, -XEN_EINVAL },
+        { 2, VMASST_TYPE_writable_pagetables, -XEN_ENOSYS },
+        { VMASST_CMD_disable, VMASST_TYPE_pae_extended_cr3, 0 },
+    };
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_SIZE(rows); i++)
+        assert_int_equal(do_vm_assist(rows[i].cmd, rows[i].type), rows[i].rc);
+    assert_int_equal(fa.d.vm_assist, (1UL << VMASST_TYPE_writable_pagetables) |
+                                     (1UL << VMASST_TYPE_runstate_update_flag) |
+                                     (1UL << VMASST_TYPE_m2p_strict));
+}
+
+static void test_xen_version(void **state)
+{
+    char buf[1100];
+    struct xen_feature_info fi = { .submap_idx = 1 };
+
+    (void)state;
+    assert_int_equal(do_xen_version(XENVER_version, 0), (4 << 16) | 17);
+    assert_int_equal(do_xen_version(XENVER_pagesize, 0), 4096);
+    /* strings: the whole fixed-size array, zero padded, nothing beyond it */
+    memset(buf, 0xaa, sizeof(buf));
+    assert_int_equal(do_xen_version(XENVER_extraversion, (uint64_t)buf), 0);
+    assert_string_equal(buf, ".0-keel");
+    for (unsigned int i = 7; i < 16; i++)
+        assert_int_equal(buf[i], 0);
+    assert_int_equal((uint8_t)buf[16], 0xaa);
+    memset(buf, 0xaa, sizeof(buf));
+    assert_int_equal(do_xen_version(XENVER_capabilities, (uint64_t)buf), 0);
+    assert_string_equal(buf, "xen-3.0-x86_64 ");
+    assert_int_equal(buf[1023], 0);
+    assert_int_equal((uint8_t)buf[1024], 0xaa);
+    /* features: submap 0 only; the index in the buffer is left alone */
+    assert_int_equal(do_xen_version(XENVER_get_features, (uint64_t)&fi), -XEN_EINVAL);
+    fi.submap_idx = 0;
+    fi.submap = 0xdeadbeef;
+    assert_int_equal(do_xen_version(XENVER_get_features, (uint64_t)&fi), 0);
+    assert_int_equal(fi.submap_idx, 0);
+    assert_int_equal(fi.submap & ~((1u << XENFEAT_mmu_pt_update_preserve_ad) |
+                                   (1u << XENFEAT_gnttab_map_avail_bits)), 0);
+    assert_true(fi.submap & (1u << XENFEAT_mmu_pt_update_preserve_ad));
+    fa.d.is_privileged = true;
+    assert_int_equal(do_xen_version(XENVER_get_features, (uint64_t)&fi), 0);
+    assert_true(fi.submap & (1u << XENFEAT_dom0));
+    /* command line: privileged only */
+    memset(buf, 0xaa, sizeof(buf));
+    assert_int_equal(do_xen_version(XENVER_commandline, (uint64_t)buf), 0);
+    assert_string_equal(buf, "loglvl=debug");
+    fa.d.is_privileged = false;
+    assert_int_equal(do_xen_version(XENVER_commandline, (uint64_t)buf), -XEN_EPERM);
+    /* bad pointers, unknown commands */
+    assert_int_equal(do_xen_version(XENVER_extraversion, HV_PTR), -XEN_EFAULT);
+    assert_int_equal(do_xen_version(XENVER_get_features, HV_PTR), -XEN_EFAULT);
+    assert_int_equal(do_xen_version(XENVER_capabilities, 0x00007ffffffffe00UL), -XEN_EFAULT);
+    assert_int_equal(do_xen_version(XENVER_compile_info, 0x100), -XEN_EFAULT);
+    assert_int_equal(do_xen_version(XENVER_build_id, (uint64_t)buf), -XEN_ENODATA);
+    assert_int_equal(do_xen_version(99, (uint64_t)buf), -XEN_ENOSYS);
+}
+
+static void test_physdev_iopl(void **state)
+{
+    struct physdev_set_iopl io;
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i <= 3; i++) {
+        io.iopl = i;
+        assert_int_equal(do_physdev_op(PHYSDEVOP_set_iopl, (uint64_t)&io), 0);
+        assert_int_equal(fa.v[0].iopl, i);
+    }
+    io.iopl = 4;
+    assert_int_equal(do_physdev_op(PHYSDEVOP_set_iopl, (uint64_t)&io), -XEN_EINVAL);
+    io.iopl = 0x80000000u;
+    assert_int_equal(do_physdev_op(PHYSDEVOP_set_iopl, (uint64_t)&io), -XEN_EINVAL);
+    assert_int_equal(fa.v[0].iopl, 3);
+    assert_int_equal(do_physdev_op(PHYSDEVOP_set_iopl, HV_PTR), -XEN_EFAULT);
+    assert_int_equal(do_physdev_op(PHYSDEVOP_set_iopl, 0), -XEN_EFAULT);
+    assert_int_equal(do_physdev_op(1000, (uint64_t)&io), -XEN_ENOSYS);
+}
+
+static void test_multicall(void **state)
+{
+    struct mmu_update bad = { 0x1000 | 5, 0 };                 /* command 5: none */
+    struct multicall_entry e[6] = {
+        { .op = __HYPERVISOR_xen_version, .args = { XENVER_version } },
+        { .op = __HYPERVISOR_iret },
+        { .op = __HYPERVISOR_multicall },
+        { .op = 63 },                                           /* not implemented */
+        { .op = __HYPERVISOR_mmu_update, .args = { (uint64_t)&bad, 1, 0, DOMID_SELF } },
+        { .op = 1000 },
+    };
+    unsigned int i;
+
+    (void)state;
+    e[2].args[0] = (uint64_t)e;
+    e[2].args[1] = 6;
+    for (i = 0; i < 6; i++)
+        e[i].result = 0x5555;
+    assert_int_equal(do_multicall((uint64_t)e, 6), 0);
+    assert_int_equal(e[0].result, (4 << 16) | 17);
+    assert_int_equal((long)e[1].result, -XEN_EINVAL);
+    assert_int_equal((long)e[2].result, -XEN_EINVAL);
+    assert_int_equal((long)e[3].result, -XEN_ENOSYS);
+    assert_int_equal((long)e[4].result, -XEN_ENOSYS);
+    assert_int_equal((long)e[5].result, -XEN_ENOSYS);
+    assert_int_equal(e[0].op, __HYPERVISOR_xen_version);       /* only result is written */
+    assert_int_equal(e[4].args[1], 1);
+    /* stubbed families are reached through the same table */
+    fake_stub_calls = 0;
+    e[0].op = __HYPERVISOR_sched_op;
+    assert_int_equal(do_multicall((uint64_t)e, 1), 0);
+    assert_int_equal(fake_stub_calls, 1);
+    assert_int_equal(fake_stub_last_nr, __HYPERVISOR_sched_op);
+    /* bad list pointers; a list running into a hole stops there */
+    assert_int_equal(do_multicall(HV_PTR, 1), -XEN_EFAULT);
+    assert_int_equal(do_multicall(0x40, 1), -XEN_EFAULT);
+    assert_int_equal(do_multicall((uint64_t)e, 0), 0);
+    e[0].op = __HYPERVISOR_xen_version;
+    e[1].op = __HYPERVISOR_xen_version;
+    e[1].result = 0x5555;
+    fake_guest_hole_start = (uintptr_t)&e[1];
+    fake_guest_hole_end = fake_guest_hole_start + 1;
+    assert_int_equal(do_multicall((uint64_t)e, 2), -XEN_EFAULT);
+    fake_guest_hole_start = fake_guest_hole_end = 0;
+    assert_int_equal(e[1].result, 0x5555);
+    /* a call that stops the domain ends the batch */
+    fa.d.state = DOM_SHUTDOWN;
+    e[0].result = e[1].result = 0x5555;
+    assert_int_equal(do_multicall((uint64_t)e, 2), 0);
+    assert_int_equal(e[0].result, (4 << 16) | 17);
+    assert_int_equal(e[1].result, 0x5555);
+}
+
+static void test_dispatch_and_mmu_update(void **state)
+{
+    struct mmu_update req = { (5UL << 12) | 3, 0 };
+    uint64_t a[5] = { (uint64_t)&req, 1, 0, DOMID_SELF, 0 };
+    uint64_t none[5] = { 0 };
+    unsigned int c;
+
+    (void)state;
+    fake_frame_assign(_mfn(5), 1);
+    for (c = 3; c < 8; c++) {
+        req.ptr = (5UL << 12) | c;
+        assert_int_equal(hypercall_dispatch(__HYPERVISOR_mmu_update, a), -XEN_ENOSYS);
+    }
+    a[0] = HV_PTR;
+    assert_int_equal(hypercall_dispatch(__HYPERVISOR_mmu_update, a), -XEN_EFAULT);
+    a[0] = (uint64_t)&req;
+    a[2] = HV_PTR;                                             /* pdone not writable */
+    req.ptr = 5UL << 12;
+    assert_int_equal(hypercall_dispatch(__HYPERVISOR_mmu_update, a), -XEN_EFAULT);
+    assert_int_equal(hypercall_dispatch(NR_HYPERCALLS, none), -XEN_ENOSYS);
+    assert_int_equal(hypercall_dispatch(~0UL, none), -XEN_ENOSYS);
+    assert_int_equal(hypercall_dispatch(__HYPERVISOR_iret, none), -XEN_ENOSYS);
+    assert_int_equal(hypercall_dispatch(__HYPERVISOR_xen_version, none), (4 << 16) | 17);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_set_trap_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vm_assist, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_xen_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_physdev_iopl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_multicall, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_and_mmu_update, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("hypercall_args", tests, NULL, NULL);
+}

@@ -1,0 +1,1 @@
+test_pvlayout_SRCS := hypervisor/common/pv_layout.c
