@@ -76,4 +76,14 @@ if [ -n "$fail" ]; then
     tail -20 "$LOG"
     exit 1
 fi
-echo "PASS hostile (dom0 + victim + hostile domU; $(grep -c '^(d2) ok ' "$LOG") attacks refused)"
+echo "PASS hostile (dom0 + victim + hostile domU; $(grep -c '^(d2) ok ' "$LOG") checks)"
+
+# Second scenario: the hostile guest as dom0 (privileged) alone.
+LOG0=$BUILD/boot-logs/hostile-dom0.log
+if ! out=$(sh "$TOP/tests/boot/run-qemu.sh" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=64M" \
+        --dom0 "$G/hostile.elf keel-test" --log "$LOG0" --timeout 30 2>&1); then
+    echo "FAIL hostile-dom0 (log $LOG0)"
+    printf '%s\n' "$out" | tail -40
+    exit 1
+fi
+echo "PASS hostile-dom0 (privileged hostile guest; $(grep -c '^ok ' "$LOG0") checks)"

@@ -254,7 +254,7 @@ static void setup(void)
 		own_hi = m > own_hi ? m : own_hi;
 	}
 	check(own_hi < OWN_BITMAP_FRAMES, "own frames below 8 GiB", "highest mfn %#lx", own_hi);
-	note("hostile: %s, %lu pages, own mfns %#lx-%#lx", privileged ? "privileged" : "domU",
+	say("hostile: %s, %lu pages, own mfns %#lx-%#lx", privileged ? "privileged" : "domU",
 	     start_info->nr_pages, own_lo, own_hi);
 	memset(probe, 'p', sizeof(probe));
 	memset(plain, 0, sizeof(plain));
@@ -385,7 +385,7 @@ static void test_hypervisor_frames(void)
 	      "%u slots, %u mapped (first rc %ld)", tried, bad, first_rc);
 	check(m2p != 0, "found the first M2P frame through a recursive mapping", "none");
 	if (m2p) {
-		note("M2P starts at mfn %#lx", m2p);
+		say("M2P starts at mfn %#lx", m2p);
 		/* Xen: M2P frames belong to DOM_XEN; DOMID_SELF => -EBUSY. */
 		CHECK_RC_ANY("M2P frame read-only via update_va_mapping refused",
 			     uvm(probe, (m2p << 12) | PTE_RO, UVMF_INVLPG),
@@ -452,7 +452,7 @@ static void test_sweep(void)
 	CHECK_RC("sanity: its highest own frame maps read-only", uvm(probe, (ok_own << 12) | PTE_RO,
 								    UVMF_INVLPG), 0);
 	CHECK_RC("probe page restored", set_page_rw(probe, true), 0);
-	note("sweep: mfns 0-%#lx (maximum_ram_page %#lx), %lu not ours: -EPERM %lu, "
+	say("sweep: mfns 0-%#lx (maximum_ram_page %#lx), %lu not ours: -EPERM %lu, "
 	     "-EINVAL %lu, -EBUSY %lu, other %lu, mapped %lu", end, max_ram, tried, n_eperm,
 	     n_einval, n_ebusy, n_other, n_mapped);
 	say("swept mfns 0x0-%#lx", end);
@@ -898,13 +898,72 @@ static void test_noncanonical(void)
 	CHECK_EQ("the probe page maps its own frame", probe[100], 'p');
 }
 
+/* dom0: RAM it does not own (the hypervisor's frames: M2P, frame table,
+ * heap, image; free memory) is never mappable; non-RAM and the first MiB
+ * (DOMID_IO) are, as on Xen. */
+struct e820 { uint64_t addr, size; uint32_t type; } __attribute__((packed));
+
+static void test_dom0_sweep(void)
+{
+	static struct e820 map[64];
+	struct xen_memory_map mm = { .nr_entries = ARRAY_SIZE(map) };
+	unsigned long max_ram = (unsigned long)HC(__HYPERVISOR_memory_op, XENMEM_maximum_ram_page,
+						  0, 0, 0, 0);
+	unsigned long mfn, end, ram_tried = 0, ram_mapped = 0, io_tried = 0, io_mapped = 0;
+	unsigned long first_ram_mapped = 0, ram_other = 0;
+	long rc, first_other = 0;
+	unsigned int i;
+
+	set_xen_guest_handle(mm.buffer, map);
+	CHECK_RC("machine_memory_map", HC(__HYPERVISOR_memory_op, XENMEM_machine_memory_map, &mm,
+					  0, 0, 0), 0);
+	check(mm.nr_entries > 0 && mm.nr_entries <= ARRAY_SIZE(map), "e820 has entries", "%u",
+	      mm.nr_entries);
+	if (mm.nr_entries > ARRAY_SIZE(map))
+		mm.nr_entries = 0;
+	end = (long)max_ram > 0 && max_ram < OWN_BITMAP_FRAMES ? max_ram + 16 : own_hi + 4096;
+	for (mfn = 0; mfn < end; mfn++) {
+		bool ram = false;
+
+		if (own_mfn(mfn) || mfn == start_info->shared_info >> 12)
+			continue;
+		for (i = 0; i < mm.nr_entries && !ram; i++)
+			ram = map[i].type == 1 && (mfn << 12) >= map[i].addr &&
+			      ((mfn + 1) << 12) <= map[i].addr + map[i].size;
+		rc = uvm(probe, (mfn << 12) | PTE_RO, UVMF_INVLPG);
+		if (rc == 0)
+			set_page_rw(probe, true);
+		if (ram && mfn >= 256) {
+			ram_tried++;
+			if (rc == 0 && !ram_mapped++)
+				first_ram_mapped = mfn;
+			if (rc && !rc_is(rc, -XEN_EBUSY, -XEN_EINVAL, -XEN_EPERM) && !ram_other++)
+				first_other = rc;
+		} else {
+			io_tried++;
+			io_mapped += rc == 0;
+		}
+	}
+	say("dom0 sweep: mfns 0-%#lx: RAM not ours %lu (mapped %lu), I/O %lu (mapped %lu)",
+	    end, ram_tried, ram_mapped, io_tried, io_mapped);
+	check(ram_tried > 0 && ram_mapped == 0, "dom0 maps no RAM frame it does not own",
+	      "%lu of %lu mapped, first mfn %#lx", ram_mapped, ram_tried, first_ram_mapped);
+	check(ram_other == 0, "each refusal is -EBUSY, -EINVAL or -EPERM", "%lu, first rc %ld",
+	      ram_other, first_other);
+	CHECK_RC("dom0 may map mfn 0 (DOMID_IO)", uvm(probe, PTE_RO, UVMF_INVLPG), 0);
+	CHECK_RC("probe page restored", set_page_rw(probe, true), 0);
+	CHECK_EQ("the probe page maps its own frame", probe[100], 'p');
+}
+
 /* The subset for a privileged domain (dom0). */
 static void test_privileged(void)
 {
 	test_own_tables_writable();
 	test_recursive();
 	test_hypervisor_frames();
+	test_dom0_sweep();
 	test_hv_slots();
+	test_pinning();
 	test_retype();
 	test_stale_mapping();
 }
