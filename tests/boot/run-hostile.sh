@@ -24,7 +24,7 @@ name = "victim"
 memory = 32
 vcpus = 1
 kernel = "$G/victim.elf"
-cmdline = "keel-domu victim wait=${VICTIM_WAIT:-6000}"
+cmdline = "keel-domu victim wait=${VICTIM_WAIT:-3000}"
 EOC
 cat > "$W/hostile.cfg" <<EOC
 # the attacker: an unprivileged domU
@@ -32,10 +32,10 @@ name = "hostile"
 memory = 32
 vcpus = 1
 kernel = "$G/hostile.elf"
-cmdline = "keel-domu hostile start=${HOSTILE_START:-1000}"
+cmdline = "keel-domu hostile start=${HOSTILE_START:-500}"
 EOC
 modules=$("$BUILD/bin/keel-bootdesc" -o "$W/boot.dtb" --qemu-initrd "$G/idle.elf" \
-    "wait=${DOM0_WAIT:-9000}" "$W/victim.cfg" "$W/hostile.cfg") || {
+    "wait=${DOM0_WAIT:-5000}" "$W/victim.cfg" "$W/hostile.cfg") || {
     echo "FAIL hostile: keel-bootdesc failed"; exit 1; }
 timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max,-smap -m 512 -display none \
     -monitor none -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \

@@ -970,7 +970,10 @@ static void test_privileged(void)
 
 void guest_main(void)
 {
+	uint64_t t0;
+
 	setup();
+	t0 = system_time_ns();
 	if (privileged) {
 		test_privileged();
 	} else {
@@ -988,5 +991,5 @@ void guest_main(void)
 		test_noncanonical();
 	}
 	CHECK_EQ("the hostile guest still runs", start_info->magic[0], 'x');
-	say("hostile: attacks done");
+	say("hostile: attacks done (%lu ms)", (unsigned long)((system_time_ns() - t0) / 1000000));
 }

@@ -104,9 +104,10 @@ void guest_main(void)
 	unsigned long nr = start_info->nr_pages, pfn, first, lo = ~0UL, hi = 0;
 	unsigned long filled = 0, map_fail = 0, bad_words = 0, bad_pages = 0;
 	unsigned long first_bad_pfn = 0, first_bad_i = 0;
-	uint64_t first_bad_got = 0, first_bad_exp = 0;
+	uint64_t first_bad_got = 0, first_bad_exp = 0, t0;
 
 	map_shared_info();
+	t0 = system_time_ns();
 	/* Frames past the bootstrap region (page tables, then 512 KiB of
 	 * slack that holds the initial stack in Xen's layout) are free. */
 	first = va_to_pfn((void *)start_info->pt_base) + start_info->nr_pt_frames + 128;
@@ -132,7 +133,8 @@ void guest_main(void)
 	CHECK_EQ("every free frame mapped through the window", map_fail, 0);
 	check(filled * 4 >= nr * 3, "most of memory holds the pattern",
 	      "%lu of %lu pages", filled, nr);
-	say("victim: filled %lu pages of %lu; own mfns %#lx-%#lx", filled, nr, lo, hi);
+	say("victim: filled %lu pages of %lu; own mfns %#lx-%#lx (%lu ms)", filled, nr, lo, hi,
+	    (unsigned long)((system_time_ns() - t0) / 1000000));
 
 	sleep_ms(cmdline_ms("wait=", 5000));
 
