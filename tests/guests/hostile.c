@@ -409,7 +409,7 @@ static void test_sweep(void)
 {
 	unsigned long max_ram = (unsigned long)HC(__HYPERVISOR_memory_op, XENMEM_maximum_ram_page,
 						  0, 0, 0, 0);
-	unsigned long end = own_hi + 4096, mfn, tried = 0, ok_own = 0;
+	unsigned long end = own_hi + 4096, mfn, tried = 0;
 	unsigned long n_eperm = 0, n_einval = 0, n_ebusy = 0, n_other = 0, n_mapped = 0;
 	unsigned long first_mapped = 0, first_other = 0;
 	long other_rc = 0;
@@ -448,8 +448,7 @@ static void test_sweep(void)
 	/* Own frames map through the same va: the probe works. */
 	CHECK_RC("sanity: its lowest own frame maps read-only", uvm(probe, (own_lo << 12) | PTE_RO,
 								   UVMF_INVLPG), 0);
-	ok_own = own_hi;
-	CHECK_RC("sanity: its highest own frame maps read-only", uvm(probe, (ok_own << 12) | PTE_RO,
+	CHECK_RC("sanity: its highest own frame maps read-only", uvm(probe, (own_hi << 12) | PTE_RO,
 								    UVMF_INVLPG), 0);
 	CHECK_RC("probe page restored", set_page_rw(probe, true), 0);
 	say("sweep: mfns 0-%#lx (maximum_ram_page %#lx), %lu not ours: -EPERM %lu, "
