@@ -29,50 +29,50 @@ struct row {
 
 static const struct row rows[] = {
     { "Linux-like dom0: 256 MiB",
-      { 0xffffffff80000000UL, 0xffffffff81000000UL, 0xffffffff84a00000UL, 65536, 0, false }, 0,
+      { 0xffffffff80000000UL, 0xffffffff81000000UL, 0xffffffff84a00000UL, 65536, 0, false, false }, 0,
       0xffffffff84a00000UL, 0xffffffff84a80000UL, 0xffffffff84a81000UL, 41,
       0xffffffff84aaa000UL, 0xffffffff84c00000UL, 1, 1, 38 },
     { "tiny guest at 0, 8 MiB",
-      { 0, 0, 0x40000, 2048, 0, false }, 0,
+      { 0, 0, 0x40000, 2048, 0, false, false }, 0,
       0x40000, 0x44000, 0x45000, 5, 0x4a000, 0x400000, 1, 1, 2 },
     { "tiny domU with initrd (not page sized) and rings",
-      { 0, 0, 0x40000, 2048, 5000, true }, 0,
+      { 0, 0, 0x40000, 2048, 5000, true, false }, 0,
       0x42000, 0x46000, 0x49000, 5, 0x4e000, 0x400000, 1, 1, 2 },
     { "region crossing 1 GiB",
-      { 0x3fe00000, 0x3fe00000, 0x40200000, 65536, 0, false }, 0,
+      { 0x3fe00000, 0x3fe00000, 0x40200000, 65536, 0, false, false }, 0,
       0x40200000, 0x40280000, 0x40281000, 7, 0x40288000, 0x40400000, 1, 2, 3 },
     { "region crossing 512 GiB",
-      { 0x7fffe00000UL, 0x7fffe00000UL, 0x8000100000UL, 65536, 0, false }, 0,
+      { 0x7fffe00000UL, 0x7fffe00000UL, 0x8000100000UL, 65536, 0, false, false }, 0,
       0x8000100000UL, 0x8000180000UL, 0x8000181000UL, 8, 0x8000189000UL, 0x8000400000UL,
       2, 2, 3 },
     { "kernel crossing 2 MiB, unaligned start",
-      { 0x200000, 0x3ff000, 0x401000, 4096, 0, false }, 0,
+      { 0x200000, 0x3ff000, 0x401000, 4096, 0, false, false }, 0,
       0x401000, 0x409000, 0x40a000, 6, 0x410000, 0x800000, 1, 1, 3 },
     { "padding exactly 512 KiB: no extra 4 MiB",
-      { 0, 0, 0x371000, 4096, 0, false }, 0,
+      { 0, 0, 0x371000, 4096, 0, false, false }, 0,
       0x371000, 0x379000, 0x37a000, 5, 0x37f000, 0x400000, 1, 1, 2 },
     { "padding 508 KiB: one more 4 MiB, more tables",
-      { 0, 0, 0x372000, 4096, 0, false }, 0,
+      { 0, 0, 0x372000, 4096, 0, false, false }, 0,
       0x372000, 0x37a000, 0x37b000, 7, 0x382000, 0x800000, 1, 1, 4 },
-    { "nr_pages exactly the bootstrap region", { 0, 0, 0x40000, 1024, 0, false }, 0,
+    { "nr_pages exactly the bootstrap region", { 0, 0, 0x40000, 1024, 0, false, false }, 0,
       0x40000, 0x42000, 0x43000, 5, 0x48000, 0x400000, 1, 1, 2 },
-    { "nr_pages one short of the bootstrap region", { 0, 0, 0x40000, 1023, 0, false },
+    { "nr_pages one short of the bootstrap region", { 0, 0, 0x40000, 1023, 0, false, false },
       -XEN_ENOMEM, NOEXP },
     { "256 MiB kernel with 16 MiB of memory",
-      { 0xffffffff80000000UL, 0xffffffff81000000UL, 0xffffffff91000000UL, 4096, 0, false },
+      { 0xffffffff80000000UL, 0xffffffff81000000UL, 0xffffffff91000000UL, 4096, 0, false, false },
       -XEN_ENOMEM, NOEXP },
-    { "kend == kstart", { 0, 0x1000, 0x1000, 4096, 0, false }, -XEN_EINVAL, NOEXP },
-    { "kend < kstart", { 0, 0x2000, 0x1000, 4096, 0, false }, -XEN_EINVAL, NOEXP },
-    { "kstart below virt_base", { 0x100000, 0x80000, 0x200000, 4096, 0, false }, -XEN_EINVAL, NOEXP },
-    { "nr_pages 0", { 0, 0, 0x1000, 0, 0, false }, -XEN_EINVAL, NOEXP },
-    { "nr_pages huge (p2m overflow)", { 0, 0, 0x1000, 1UL << 62, 0, false }, -XEN_EINVAL, NOEXP },
-    { "initrd huge", { 0, 0, 0x1000, 4096, ~0UL - 10, false }, -XEN_EINVAL, NOEXP },
+    { "kend == kstart", { 0, 0x1000, 0x1000, 4096, 0, false, false }, -XEN_EINVAL, NOEXP },
+    { "kend < kstart", { 0, 0x2000, 0x1000, 4096, 0, false, false }, -XEN_EINVAL, NOEXP },
+    { "kstart below virt_base", { 0x100000, 0x80000, 0x200000, 4096, 0, false, false }, -XEN_EINVAL, NOEXP },
+    { "nr_pages 0", { 0, 0, 0x1000, 0, 0, false, false }, -XEN_EINVAL, NOEXP },
+    { "nr_pages huge (p2m overflow)", { 0, 0, 0x1000, 1UL << 62, 0, false, false }, -XEN_EINVAL, NOEXP },
+    { "initrd huge", { 0, 0, 0x1000, 4096, ~0UL - 10, false, false }, -XEN_EINVAL, NOEXP },
     { "kend at the top of the address space", { 0xfffffffffff00000UL, 0xfffffffffff00000UL,
-      ~0UL, 4096, 0, false }, -XEN_EINVAL, NOEXP },
+      ~0UL, 4096, 0, false, false }, -XEN_EINVAL, NOEXP },
     { "region would wrap past 2^64", { 0xffffffffffc00000UL, 0xffffffffffc00000UL,
-      0xffffffffffe00000UL, 4096, 0, false }, -XEN_EINVAL, NOEXP },
+      0xffffffffffe00000UL, 4096, 0, false, false }, -XEN_EINVAL, NOEXP },
     { "large initrd pushes v_end past the top", { 0xffffffff80000000UL,
-      0xffffffff81000000UL, 0xffffffff82000000UL, 1UL << 20, 1UL << 40, false }, -XEN_EINVAL, NOEXP },
+      0xffffffff81000000UL, 0xffffffff82000000UL, 1UL << 20, 1UL << 40, false, false }, -XEN_EINVAL, NOEXP },
 };
 
 static uint64_t span(uint64_t s, uint64_t e, uint64_t size)
@@ -163,7 +163,7 @@ static void test_sweep(void **state)
             for (m = 0; m < 4; m++) {
                 struct row r = { "sweep", { bases[b], bases[b] + MiB(1),
                                  bases[b] + MiB(1) + (uint64_t)k * MiB(k) + 0x123,
-                                 (uint64_t)65536 << m, (uint64_t)m * 777777, m & 1 }, 0, NOEXP };
+                                 (uint64_t)65536 << m, (uint64_t)m * 777777, m & 1, false }, 0, NOEXP };
                 struct pv_layout l;
                 int rc = pv_layout_compute(&r.in, &l);
                 if (rc == -XEN_ENOMEM)
@@ -182,9 +182,9 @@ static void test_sweep(void **state)
 static void test_refuses_hypervisor_area(void **state)
 {
     static const struct pv_layout_in bad[] = {
-        { 0xffff800000000000UL, 0xffff800000000000UL, 0xffff800000100000UL, 4096, 0, false },
-        { 0xffff7fffffc00000UL, 0xffff7fffffc00000UL, 0xffff7fffffd00000UL, 4096, 0, false },
-        { 0x00007fffffc00000UL, 0x00007fffffc00000UL, 0x00007fffffd00000UL, 4096, 0, false },
+        { 0xffff800000000000UL, 0xffff800000000000UL, 0xffff800000100000UL, 4096, 0, false, false },
+        { 0xffff7fffffc00000UL, 0xffff7fffffc00000UL, 0xffff7fffffd00000UL, 4096, 0, false, false },
+        { 0x00007fffffc00000UL, 0x00007fffffc00000UL, 0x00007fffffd00000UL, 4096, 0, false, false },
     };
     unsigned int i;
 
@@ -206,7 +206,7 @@ static void test_refuses_hypervisor_area(void **state)
 static void test_initrd_wrap(void **state)
 {
     const struct pv_layout_in in = { 0, 0xffffff0000000000UL, 0xffffff0000100000UL, 4096,
-                                     1UL << 40, false };
+                                     1UL << 40, false, false };
     struct pv_layout l;
 
     (void)state;

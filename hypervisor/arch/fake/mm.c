@@ -75,3 +75,16 @@ void xfree(void *p)
 {
     free(p);
 }
+
+/* Frames freed by the PV MMU (a dead owner's last reference): counted and
+ * marked free, never reused by the fake allocator. */
+unsigned int fake_frees;
+void free_frame(mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+
+    fake_frees++;
+    memset(pg, 0, sizeof(*pg));
+    pg->owner = OWNER_NONE;
+    pg->flags = PGC_free;
+}
