@@ -226,7 +226,9 @@ static long close_port(struct domain *d, evtchn_port_t port)
     case ECS_RESERVED:
         return -XEN_EINVAL;
     case ECS_VIRQ: {
-        struct vcpu *v = notify_vcpu(d, c);
+        /* A global VIRQ's binding lives in vCPU 0 even after bind_vcpu
+         * moved its notifications; a per-vCPU one in its vCPU. */
+        struct vcpu *v = virq_is_global(c->u.virq) ? d->vcpu[0] : notify_vcpu(d, c);
         if (v && c->u.virq < NR_VIRQS && v->virq_to_evtchn[c->u.virq] == port)
             v->virq_to_evtchn[c->u.virq] = 0;
         break;

@@ -58,6 +58,16 @@ int pv_layout_compute(const struct pv_layout_in *in, struct pv_layout *l)
         if (l->nr_pt_frames > (1UL << 20))
             return -XEN_EINVAL;
     }
+    /* No region may wrap (each must start at or after the previous end),
+     * and the whole bootstrap region must be canonical and outside the
+     * hypervisor's slots 256-271 (Xen: "overlaps with Xen private area"). */
+    if (l->kern_start < l->v_start || l->initrd_start < l->kern_end ||
+        l->initrd_end < l->initrd_start || l->p2m_start < l->initrd_end ||
+        l->p2m_end < l->p2m_start || l->start_info < l->p2m_end ||
+        l->pt_start <= l->start_info || l->v_end < l->stack_end)
+        return -XEN_EINVAL;
+    if (!(l->v_end <= 0x0000800000000000UL || l->v_start >= 0xffff880000000000UL))
+        return -XEN_EINVAL;
     if ((l->v_end - l->v_start) >> PAGE_SHIFT > in->nr_pages)
         return -XEN_ENOMEM;
     return 0;

@@ -86,6 +86,11 @@ void schedule(void)
         idled = true;
         reap_dead_domains(NULL);
         timers_run();
+        /* timers_run() may have woken a vCPU whose deadline had already
+         * passed, and then have nothing left to program: halting now
+         * would lose that wake-up. */
+        if (pick_next(prev))
+            continue;
         asm volatile("sti; hlt; cli" ::: "memory");
     }
     if (next != prev)

@@ -315,7 +315,7 @@ static void test_known_bug_moved_global_virq(void **state)
     struct evtchn_close cl;
 
     (void)state;
-    skip();   /* KNOWN BUG: see above; remove this skip() once fixed */
+
     assert_int_equal(op(EVTCHNOP_bind_virq, &bv), 0);
     bc.port = bv.port;
     bc.vcpu = 1;

@@ -247,7 +247,7 @@ static void test_known_bug_high_byte_regs(void **state)
                                   KEEP, KEEP, KEEP };
 
     (void)state;
-    skip();   /* KNOWN BUG: see above; remove this skip() once fixed */
+
     run_row(&r);
 }
 
@@ -263,7 +263,7 @@ static void test_known_bug_bt_offset_truncated(void **state)
                                   0, (1UL << 32) + 1, 0, E0, KEEP, KEEP, KEEP };
 
     (void)state;
-    skip();   /* KNOWN BUG: see above; remove this skip() once fixed */
+
     run_row(&r);
 }
 

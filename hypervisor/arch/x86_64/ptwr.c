@@ -30,6 +30,7 @@ struct ptwr_insn {
     bool src_is_imm;
     uint64_t imm;
     unsigned int reg;       /* ModRM.reg (+REX.R) when the source is a register */
+    bool rex;               /* a REX prefix was present (byte regs 4-7: spl..dil) */
     unsigned int len;       /* instruction length */
 };
 
@@ -68,6 +69,36 @@ static int modrm_len(const uint8_t *b, unsigned int avail)
     return n <= avail ? (int)n : -1;
 }
 
+/* Without REX, byte registers 4-7 are AH, CH, DH, BH (bits 8-15 of 0-3). */
+static bool high_byte_reg(const struct ptwr_insn *in)
+{
+    return in->size == 1 && !in->rex && (in->reg & 7) >= 4 && in->reg < 8;
+}
+
+static uint64_t read_src_reg(struct guest_regs *regs, const struct ptwr_insn *in)
+{
+    if (high_byte_reg(in))
+        return (*reg_ptr(regs, in->reg - 4) >> 8) & 0xff;
+    return *reg_ptr(regs, in->reg);
+}
+
+static void write_dst_reg(struct guest_regs *regs, const struct ptwr_insn *in, uint64_t v)
+{
+    uint64_t *r;
+
+    if (high_byte_reg(in)) {
+        r = reg_ptr(regs, in->reg - 4);
+        *r = (*r & ~0xff00UL) | ((v & 0xff) << 8);
+        return;
+    }
+    r = reg_ptr(regs, in->reg);
+    /* 32-bit writes zero-extend; 8/16-bit writes merge. */
+    if (in->size == 4 || in->size == 8)
+        *r = v;
+    else
+        *r = (*r & ~((1UL << (in->size * 8)) - 1)) | v;
+}
+
 static uint64_t sext(uint64_t v, unsigned int bytes)
 {
     unsigned int sh = 64 - bytes * 8;
@@ -101,6 +132,7 @@ static bool decode(const uint8_t *b, unsigned int avail, struct ptwr_insn *in)
         break;
     }
     if (i < avail && (b[i] & 0xf0) == 0x40) {
+        in->rex = true;
         rex_w = b[i] & 8;
         rex_r = b[i] & 4;
         i++;
@@ -239,11 +271,19 @@ bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
         return false;
     pe = (uint64_t *)((char *)mfn_to_virt(mfn) + (addr & (PAGE_SIZE - 8)));
     mask = size_mask(in.size) << shift;
-    src = in.src_is_imm ? in.imm : *reg_ptr(regs, in.reg);
+    src = in.src_is_imm ? in.imm : read_src_reg(regs, &in);
     if (in.op >= OP_BTS) {
-        bit = (unsigned int)src;
-        if (bit >= in.size * 8)
-            return false;
+        /* An immediate bit offset is taken modulo the operand width; a
+         * register one is a signed offset into a bit string, which we
+         * emulate only when it stays inside this operand. */
+        if (in.src_is_imm) {
+            bit = (unsigned int)(src & (in.size * 8 - 1));
+        } else {
+            int64_t off = (int64_t)sext(src & size_mask(in.size), in.size);
+            if (off < 0 || off >= (int64_t)(in.size * 8))
+                return false;
+            bit = (unsigned int)off;
+        }
     }
 
     for (;;) {
@@ -283,11 +323,9 @@ bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
         break;
     }
     switch (in.op) {
-    case OP_XCHG: {
-        uint64_t *r = reg_ptr(regs, in.reg);
-        *r = in.size == 4 ? opnd : in.size == 8 ? opnd : (*r & ~size_mask(in.size)) | opnd;
+    case OP_XCHG:
+        write_dst_reg(regs, &in, opnd);
         break;
-    }
     case OP_CMPXCHG:
         regs->rflags |= 0x40UL;
         break;
