@@ -37,13 +37,15 @@ rm -rf "$ROOT"
 mkdir -p "$ROOT/bin" "$ROOT/proc" "$ROOT/sys" "$ROOT/tmp" || die "cannot create $ROOT"
 cp "$BUSYBOX" "$ROOT/bin/busybox" || die "cannot copy $BUSYBOX"
 cp "$OUT/workload" "$ROOT/bin/workload" || die "cannot copy workload"
-cp "$HERE/init.sh" "$ROOT/init" && chmod 755 "$ROOT/init" || die "cannot install /init"
+cp "$HERE/init.sh" "$ROOT/init" || die "cannot install /init"
+chmod 755 "$ROOT/init" || die "cannot chmod /init"
 for applet in $("$BUSYBOX" --list); do
     case $applet in busybox|workload|*/*|'') continue ;; esac
     ln -s busybox "$ROOT/bin/$applet" || die "cannot link applet $applet"
 done
-[ -L "$ROOT/bin/sh" ] && [ -L "$ROOT/bin/true" ] && [ -L "$ROOT/bin/poweroff" ] ||
-    die "$BUSYBOX lacks one of the applets sh, true, poweroff"
+for applet in sh true poweroff mount grep dmesg; do
+    [ -L "$ROOT/bin/$applet" ] || die "$BUSYBOX lacks the applet $applet"
+done
 
 # newc header of an entry without data: NAME MODE RDEVMAJOR RDEVMINOR INO.
 # The kernel needs /dev/console before /init runs (its stdin/out/err);

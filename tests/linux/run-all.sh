@@ -103,9 +103,9 @@ run_test() {    # NAME
     status=$(printf '%s\n' "$out" | head -n 1)
     why=""
     if [ "$rc" -ne 0 ]; then
-        why=${status#FAIL $name: }
+        why=${status#FAIL "$name": }
     elif [ "$name" = linux-dom0 ] && ! printf '%s' "$status" | grep -q 'dom0 shutdown reason 0 (poweroff)'; then
-        why="VERDICT: PASS but dom0's poweroff did not end the run (${status#PASS $name })"
+        why="VERDICT: PASS but dom0's poweroff did not end the run (${status#PASS "$name" })"
     elif bad=$(grep -a -m 1 -E "$COMPLAINTS" "$log" | clean) && [ -n "$bad" ]; then
         why="VERDICT: PASS but the console shows: $bad"
     fi
