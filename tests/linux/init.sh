@@ -1,0 +1,32 @@
+#!/bin/sh
+# /init of the tests/linux initramfs (busybox sh, PID 1).
+# Runs /bin/workload with the keel.NAME=VALUE words of the kernel command
+# line as NAME=VALUE arguments, prints one "VERDICT:" line, powers off.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "linux-guest: uname: $(uname -a)"
+echo "linux-guest: cpuinfo $(grep -m 1 '^flags' /proc/cpuinfo)"
+echo "linux-guest: cmdline: $(cat /proc/cmdline)"
+echo "linux-guest: memory: $(grep -m 1 '^MemTotal' /proc/meminfo)"
+args=""
+for w in $(cat /proc/cmdline); do
+    case $w in keel.*=*) args="$args ${w#keel.}" ;; esac
+done
+echo "linux-guest: running /bin/workload$args"
+# shellcheck disable=SC2086
+/bin/workload $args
+rc=$?
+# A kernel complaint fails the run even if every user-space check passed.
+bad=$(dmesg | grep -m 1 -E 'BUG:|Oops|WARNING:|Call Trace|general protection|segfault at|soft lockup|hung_task|rcu.*stall')
+if [ "$rc" -ne 0 ]; then
+    echo "VERDICT: FAIL (workload exited with status $rc)"
+elif [ -n "$bad" ]; then
+    echo "VERDICT: FAIL (kernel log: $bad)"
+else
+    echo "VERDICT: PASS"
+fi
+poweroff -f
+echo "linux-guest: poweroff -f returned; halting"
+while :; do sleep 3600; done

@@ -1,0 +1,140 @@
+#!/bin/sh
+# Boot tests with the stock Debian 12 Linux kernel (tests/linux).
+#
+#   run-all.sh [--native] [--accel tcg|kvm] [NAME...]
+#
+# Tests:
+#   linux-dom0    Keel ($BUILD/keel.elf) with dom0 = Debian's vmlinuz and
+#                 our initramfs (busybox + workload), dom0_mem=512M, QEMU
+#                 -m 1024.  Passes iff the guest prints "VERDICT: PASS",
+#                 the kernel log shows no panic/oops/BUG/warning, and dom0's
+#                 poweroff reaches Keel (QEMU exit status 33).
+#   linux-native  (only with --native or by name) the same kernel and
+#                 initramfs booted directly by QEMU, for comparison.
+# Without NAMEs the default set runs: linux-dom0, plus linux-native with
+# --native.  Logs: $BUILD/boot-logs/NAME.log.  Environment:
+#   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
+#   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
+#   LINUX_TIMEOUT   seconds per test (default 170)
+# Prints one PASS/FAIL line per test (with the guest's and the
+# hypervisor's last lines after a failure) and a closing count; exits 1
+# if any test failed, 2 on usage errors.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+export BUILD
+HERE=$TOP/tests/linux
+RUNQEMU=$TOP/tests/boot/run-qemu.sh
+LOGDIR=$BUILD/boot-logs
+ACCEL=tcg; NATIVE=0
+TIMEOUT=${LINUX_TIMEOUT:-170}
+WORKLOAD=${LINUX_WORKLOAD:-}
+HV_APPEND=${KEEL_APPEND:-console=com1 dom0_mem=512M}
+# The F.7 command line of docs/LINUX-PV-ABI: no ACPI, PCI or swiotlb.
+DOM0_ARGS="console=hvc0 acpi=off pci=off swiotlb=noforce"
+NATIVE_ARGS="console=ttyS0 panic=-1"
+# Lines of the console log that mean the kernel is unwell.
+COMPLAINTS='Kernel panic|Oops|BUG:|WARNING:|Call Trace:|general protection fault|segfault at|soft lockup|hard LOCKUP|rcu: INFO|blocked for more than'
+
+usage() { echo "usage: $0 [--native] [--accel tcg|kvm] [linux-dom0|linux-native ...]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case $1 in
+    --native) NATIVE=1; shift ;;
+    --accel) [ $# -ge 2 ] || usage; ACCEL=$2; shift 2 ;;
+    -*) echo "run-all: unknown option $1" >&2; usage ;;
+    *) break ;;
+    esac
+done
+case $TIMEOUT in ''|*[!0-9]*) echo "run-all: LINUX_TIMEOUT '$TIMEOUT' is not a number" >&2; exit 2 ;; esac
+if [ $# -gt 0 ]; then
+    TESTS="$*"
+else
+    TESTS=linux-dom0
+    [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
+fi
+for t in $TESTS; do
+    case $t in linux-dom0|linux-native) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
+done
+
+passed=0; failed=0; failures=""
+fail_all() {    # REASON: every selected test fails for one reason
+    for t in $TESTS; do
+        echo "FAIL $t: $1"
+        failed=$((failed + 1)); failures="$failures $t"
+    done
+}
+clean() { tr -d '\r\033' | awk 1; }
+
+# After a failure: where the guest stopped, and what the hypervisor said.
+diagnose() {    # LOG
+    first=$(grep -a -n -m 1 -E "$COMPLAINTS" "$1" | cut -d: -f1)
+    if [ -n "$first" ]; then
+        echo "---- first kernel complaint (line $first of $1)"
+        sed -n "$first,$((first + 29))p" "$1" | clean
+    fi
+    echo "---- guest: last 40 lines"
+    grep -a -v '^(KEEL)' "$1" | tail -n 40 | clean
+    n=$(grep -a -c '^(KEEL)' "$1")
+    echo "---- hypervisor: (KEEL) lines ($n in all; at most the last 60 shown)"
+    grep -a '^(KEEL)' "$1" | tail -n 60 | clean
+    echo "----"
+}
+
+run_test() {    # NAME
+    name=$1
+    log=$LOGDIR/$name.log
+    extra=""
+    [ -n "$WORKLOAD" ] && extra=" $WORKLOAD"
+    start=$(date +%s)
+    case $name in
+    linux-dom0)
+        out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "$HV_APPEND" \
+              --dom0 "$VMLINUZ $DOM0_ARGS$extra" --initrd "$INITRD" \
+              --mem 1024 --timeout "$TIMEOUT" --accel "$ACCEL" --log "$log") ;;
+    linux-native)
+        # run-qemu.sh hands --hv to QEMU's -kernel, --append to -append and
+        # --dom0 to -initrd: with the kernel as "hypervisor" that is a
+        # plain Linux boot.  A poweroff exits QEMU with status 0.
+        out=$(sh "$RUNQEMU" --hv "$VMLINUZ" --append "$NATIVE_ARGS$extra" \
+              --dom0 "$INITRD" --mem 1024 --timeout "$TIMEOUT" --accel "$ACCEL" --log "$log") ;;
+    esac
+    rc=$?
+    secs=$(( $(date +%s) - start ))
+    status=$(printf '%s\n' "$out" | head -n 1)
+    why=""
+    if [ "$rc" -ne 0 ]; then
+        why=${status#FAIL "$name": }
+    elif [ "$name" = linux-dom0 ] && ! printf '%s' "$status" | grep -q 'dom0 shutdown reason 0 (poweroff)'; then
+        why="VERDICT: PASS but dom0's poweroff did not end the run (${status#PASS "$name" })"
+    elif bad=$(grep -a -m 1 -E "$COMPLAINTS" "$log" | clean) && [ -n "$bad" ]; then
+        why="VERDICT: PASS but the console shows: $bad"
+    fi
+    total=$(grep -a 'workload: total:' "$log" | tail -n 1 | sed 's/.*failed, \([0-9.]*\) s.*/\1/')
+    if [ -z "$why" ]; then
+        echo "PASS $name (workload ${total:-?} s, run ${secs} s; log $log)"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name after ${secs} s: $why"
+        grep -a -E '^workload: .*(FAIL|watchdog)' "$log" | head -n 10 | clean
+        diagnose "$log"
+        failed=$((failed + 1)); failures="$failures $name"
+    fi
+}
+
+mkdir -p "$LOGDIR"
+if ! VMLINUZ=$(sh "$HERE/fetch-kernel.sh"); then
+    fail_all "cannot fetch the Debian kernel (see the fetch-kernel line above)"
+elif ! INITRD=$(sh "$HERE/build-initramfs.sh"); then
+    fail_all "cannot build the initramfs (see the build-initramfs line above)"
+else
+    for t in $TESTS; do
+        if [ "$t" = linux-dom0 ] && [ ! -f "$BUILD/keel.elf" ]; then
+            echo "FAIL $t: $BUILD/keel.elf does not exist (run make first)"
+            failed=$((failed + 1)); failures="$failures $t"
+            continue
+        fi
+        run_test "$t"
+    done
+fi
+echo "linux tests: $passed passed, $failed failed${failures:+ (failed:$failures)}"
+[ "$failed" -eq 0 ]
