@@ -185,7 +185,7 @@ static void test_refuses_hypervisor_area(void **state)
         { 0xffff800000000000UL, 0xffff800000000000UL, 0xffff800000100000UL, 4096, 0, false, false },
         { 0xffff7fffffc00000UL, 0xffff7fffffc00000UL, 0xffff7fffffd00000UL, 4096, 0, false, false },
         /* ends past 0x0000800000000000: the padding would cross into the hole */
-        { 0x00007fffffe00000UL, 0x00007fffffe00000UL, 0x00007ffffff00000UL, 4096, 0, false, false },
+        { 0x00007fffffe00000UL, 0x00007fffffe00000UL, 0x00007ffffff80000UL, 4096, 0, false, false },
     };
     unsigned int i;
 
