@@ -16,6 +16,7 @@
 
 #define SLICE_NS 10000000UL   /* round-robin time slice */
 bool need_resched;
+bool timers_dirty;
 static uint64_t slice_end;
 
 void vcpu_set_singleshot(struct vcpu *v, uint64_t deadline)
@@ -43,6 +44,8 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 void timers_run(void)
 {
     uint64_t now = get_s_time(), next = 0;
+
+    timers_dirty = false;
     struct domain *d;
     unsigned int i;
 
@@ -92,9 +95,11 @@ void timers_run(void)
 /* Something became runnable: make sure the running vCPU's time is sliced. */
 void sched_note_runnable(void)
 {
+    /* Callers may hold evtchn_lock, which timers_run() takes (to raise
+     * VIRQ_TIMER): only mark the timer for reprogramming on the way out. */
     if (!slice_end) {
         slice_end = get_s_time() + SLICE_NS;
-        timers_run();
+        timers_dirty = true;
     }
 }
 

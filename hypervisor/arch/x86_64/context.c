@@ -112,6 +112,8 @@ void prepare_return_to_guest(struct guest_regs *regs)
     struct vcpu *v;
 
     for (;;) {
+        if (timers_dirty)
+            timers_run();
         v = current;
         if (!vcpu_runnable(v) || need_resched) {
             schedule();

@@ -27,4 +27,5 @@ void vcpu_set_singleshot(struct vcpu *v, uint64_t deadline);
 void vcpu_set_periodic(struct vcpu *v, uint64_t period);
 void timers_run(void);              /* fire what is due, reprogram the hardware */
 extern bool need_resched;
+extern bool timers_dirty;       /* timers_run() needed before returning to a guest */
 #endif
