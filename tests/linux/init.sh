@@ -10,9 +10,14 @@ echo "linux-guest: uname: $(uname -a)"
 echo "linux-guest: cpuinfo $(grep -m 1 '^flags' /proc/cpuinfo)"
 echo "linux-guest: cmdline: $(cat /proc/cmdline)"
 echo "linux-guest: memory: $(grep -m 1 '^MemTotal' /proc/meminfo)"
+echo "linux-guest: cpus: $(grep -c '^processor' /proc/cpuinfo)"
 args=""
+linger=0
 for w in $(cat /proc/cmdline); do
-    case $w in keel.*=*) args="$args ${w#keel.}" ;; esac
+    case $w in
+    keel.linger=*) linger=${w#keel.linger=} ;;   # stay up this many seconds after the verdict
+    keel.*=*) args="$args ${w#keel.}" ;;
+    esac
 done
 echo "linux-guest: running /bin/workload$args"
 # shellcheck disable=SC2086
@@ -27,6 +32,11 @@ elif [ -n "$bad" ]; then
 else
     echo "VERDICT: PASS"
 fi
+# Per-CPU time: shows whether the work ran on every vCPU.
+grep '^cpu[0-9]' /proc/stat | while read -r c u n s rest; do
+    echo "linux-guest: $c busy $((u + n + s)) ticks"
+done
+[ "$linger" -gt 0 ] 2>/dev/null && sleep "$linger"
 poweroff -f
 echo "linux-guest: poweroff -f returned; halting"
 while :; do sleep 3600; done

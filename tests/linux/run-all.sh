@@ -49,11 +49,11 @@ case $TIMEOUT in ''|*[!0-9]*) echo "run-all: LINUX_TIMEOUT '$TIMEOUT' is not a n
 if [ $# -gt 0 ]; then
     TESTS="$*"
 else
-    TESTS=linux-dom0
+    TESTS="linux-dom0 linux-smp linux-domus"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
-    case $t in linux-dom0|linux-native) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
+    case $t in linux-dom0|linux-smp|linux-domus|linux-native) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
 done
 
 passed=0; failed=0; failures=""
@@ -80,6 +80,47 @@ diagnose() {    # LOG
     echo "----"
 }
 
+# dom0 (Linux, small workload, lingering) plus $DOMUS Linux domUs started
+# from a boot description written by keel-bootdesc; each domU runs the
+# small workload and must print its own "[name] VERDICT: PASS".
+DOMUS=${LINUX_DOMUS:-2}
+SMALL="keel.forks=200 keel.mmaps=200 keel.pipes=2000 keel.memprocs=2 keel.memmib=16"
+run_domus() {    # LOG
+    w=$BUILD/linux-domus
+    mkdir -p "$w"
+    cfgs=""
+    i=1
+    while [ "$i" -le "$DOMUS" ]; do
+        cat > "$w/linux$i.cfg" <<EOC
+name = "linux$i"
+memory = 160
+vcpus = 1
+kernel = "$VMLINUZ"
+ramdisk = "$INITRD"
+cmdline = "console=hvc0 $SMALL"
+EOC
+        cfgs="$cfgs $w/linux$i.cfg"
+        i=$((i + 1))
+    done
+    # shellcheck disable=SC2086
+    mods=$("$BUILD/bin/keel-bootdesc" -o "$w/boot.dtb" --dom0-initrd "$INITRD" \
+           --qemu-initrd "$VMLINUZ" "$DOM0_ARGS $SMALL keel.linger=$((5 + 5 * DOMUS))" $cfgs) || {
+        echo "FAIL linux-domus: keel-bootdesc failed"; return 1; }
+    timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max,-smap -m 1536 \
+        -display none -monitor none -serial stdio -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
+        -append "$HV_APPEND" -initrd "$mods" < /dev/null > "$1" 2>&1
+    qrc=$?
+    i=1
+    while [ "$i" -le "$DOMUS" ]; do
+        grep -a -q "^\[linux$i\] VERDICT: PASS" "$1" || { echo "FAIL linux-domus: linux$i gave no PASS verdict"; return 1; }
+        i=$((i + 1))
+    done
+    grep -a -q '^VERDICT: PASS' "$1" || { echo "FAIL linux-domus: dom0 gave no PASS verdict"; return 1; }
+    [ "$qrc" -eq 33 ] || { echo "FAIL linux-domus: QEMU exit $qrc"; return 1; }
+    echo "PASS linux-domus (hypervisor exit: dom0 shutdown reason 0 (poweroff))"
+}
+
 run_test() {    # NAME
     name=$1
     log=$LOGDIR/$name.log
@@ -91,6 +132,12 @@ run_test() {    # NAME
         out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "$HV_APPEND" \
               --dom0 "$VMLINUZ $DOM0_ARGS$extra" --initrd "$INITRD" \
               --mem 1024 --timeout "$TIMEOUT" --accel "$ACCEL" --log "$log") ;;
+    linux-smp)
+        out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "$HV_APPEND dom0_max_vcpus=2" \
+              --dom0 "$VMLINUZ $DOM0_ARGS$extra" --initrd "$INITRD" \
+              --mem 1024 --timeout "$TIMEOUT" --accel "$ACCEL" --log "$log") ;;
+    linux-domus)
+        out=$(run_domus "$log") ;;
     linux-native)
         # run-qemu.sh hands --hv to QEMU's -kernel, --append to -append and
         # --dom0 to -initrd: with the kernel as "hypervisor" that is a
@@ -104,7 +151,11 @@ run_test() {    # NAME
     why=""
     if [ "$rc" -ne 0 ]; then
         why=${status#FAIL "$name": }
-    elif [ "$name" = linux-dom0 ] && ! printf '%s' "$status" | grep -q 'dom0 shutdown reason 0 (poweroff)'; then
+    elif [ "$name" = linux-smp ] && ! grep -a -q 'linux-guest: cpus: 2' "$log"; then
+        why="dom0 did not see 2 CPUs"
+    elif [ "$name" = linux-smp ] && ! grep -a -E -q 'linux-guest: cpu1 busy [1-9]' "$log"; then
+        why="no work ran on the second vCPU"
+    elif [ "$name" != linux-native ] && ! printf '%s' "$status" | grep -q 'dom0 shutdown reason 0 (poweroff)'; then
         why="VERDICT: PASS but dom0's poweroff did not end the run (${status#PASS "$name" })"
     elif bad=$(grep -a -m 1 -E "$COMPLAINTS" "$log" | clean) && [ -n "$bad" ]; then
         why="VERDICT: PASS but the console shows: $bad"
