@@ -62,6 +62,26 @@ long hypercall_dispatch(unsigned long nr, const uint64_t a[5])
     }
 }
 
+static struct {
+    bool active;
+    uint64_t args[4];
+} continuation;                    /* one physical CPU: one pending at a time */
+static bool in_multicall;
+
+bool hypercall_may_preempt(void)
+{
+    return !in_multicall;
+}
+
+void hypercall_continue(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    continuation.active = true;
+    continuation.args[0] = a0;
+    continuation.args[1] = a1;
+    continuation.args[2] = a2;
+    continuation.args[3] = a3;
+}
+
 /* A `syscall` from the guest: a hypercall from its kernel, or a system
  * call from its user space to bounce to the registered callback. */
 void do_syscall(struct guest_regs *regs)
@@ -83,7 +103,21 @@ void do_syscall(struct guest_regs *regs)
         regs->rax = (uint64_t)do_iret(regs);
         return;
     }
-    regs->rax = (uint64_t)hypercall_dispatch(regs->rax, args);
+    continuation.active = false;
+    {
+        uint64_t nr = regs->rax;
+        regs->rax = (uint64_t)hypercall_dispatch(nr, args);
+        if (continuation.active) {
+            /* Re-issue: same number, new arguments, back over `syscall`. */
+            continuation.active = false;
+            regs->rax = nr;
+            regs->rdi = continuation.args[0];
+            regs->rsi = continuation.args[1];
+            regs->rdx = continuation.args[2];
+            regs->r10 = continuation.args[3];
+            regs->rip -= 2;
+        }
+    }
 }
 
 /* multicall: each entry through the same table; iret and nested
@@ -95,12 +129,20 @@ long do_multicall(uint64_t call_list, uint64_t nr_calls)
     uint64_t i;
 
     for (i = 0; i < nr_calls; i++) {
+        if (i && !(i % 64)) {
+            /* Continue with the rest: results are already in guest memory. */
+            hypercall_continue(call_list + i * sizeof(e), nr_calls - i, 0, 0);
+            return 0;
+        }
         if (copy_from_guest(&e, call_list + i * sizeof(e), sizeof(e)))
             return -XEN_EFAULT;
         if (e.op == __HYPERVISOR_iret || e.op == __HYPERVISOR_multicall)
             e.result = (uint64_t)-XEN_EINVAL;
-        else
+        else {
+            in_multicall = true;
             e.result = (uint64_t)hypercall_dispatch(e.op, e.args);
+            in_multicall = false;
+        }
         if (copy_to_guest(call_list + i * sizeof(e) + 8, &e.result, sizeof(e.result)))
             return -XEN_EFAULT;
         if (d->state != DOM_RUNNING)

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,6 +41,7 @@ struct params {
     unsigned long memmib;       /* MiB per process in the memory check */
     unsigned long sleeps;       /* 1: run the sleep checks */
     unsigned long steptimeout;  /* seconds before the watchdog fires */
+    unsigned long micro;        /* 1: run the microbenchmarks (bench/) */
 };
 
 static struct params params = {
@@ -63,6 +65,7 @@ static const struct {
     { "memmib", &params.memmib, 4096 },
     { "sleeps", &params.sleeps, 1 },
     { "steptimeout", &params.steptimeout, 86400 },
+    { "micro", &params.micro, 1 },
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -553,6 +556,54 @@ static bool step_sleep(void)
     return ok;
 }
 
+/*
+ * Microbenchmarks for bench/ (only with micro=1): a null system call, a
+ * page fault on fresh anonymous memory, and memory copy bandwidth.  Each
+ * prints one "micro: NAME VALUE UNIT" figure; each also checks a result
+ * so that a broken run cannot print a plausible number.
+ */
+static bool step_micro(void)
+{
+    const unsigned long calls = 200000, pages = 8192;
+    const size_t pg = (size_t)sysconf(_SC_PAGESIZE), bw_bytes = 32UL << 20;
+    unsigned long i, sum = 0;
+    double t;
+    unsigned char *p, *q;
+    pid_t me = getpid();
+
+    step_begin("micro");
+    t = now_s(CLOCK_MONOTONIC);
+    for (i = 0; i < calls; i++)
+        sum += (unsigned long)syscall(SYS_getpid) == (unsigned long)me;
+    t = now_s(CLOCK_MONOTONIC) - t;
+    say("null-syscall %.1f ns (%lu calls)", t * 1e9 / (double)calls, calls);
+    p = mmap(NULL, pages * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED || sum != calls)
+        return false;
+    t = now_s(CLOCK_MONOTONIC);
+    for (i = 0; i < pages; i++)
+        p[i * pg] = (unsigned char)i;
+    t = now_s(CLOCK_MONOTONIC) - t;
+    say("page-fault %.2f us (%lu pages)", t * 1e6 / (double)pages, pages);
+    munmap(p, pages * pg);
+    p = malloc(bw_bytes);
+    q = malloc(bw_bytes);
+    if (!p || !q)
+        return false;
+    memset(p, 0x5a, bw_bytes);
+    memset(q, 0, bw_bytes);
+    t = now_s(CLOCK_MONOTONIC);
+    for (i = 0; i < 8; i++)
+        memcpy(q, p, bw_bytes);
+    t = now_s(CLOCK_MONOTONIC) - t;
+    say("memory-bandwidth %.0f MiB/s (%d x %zu MiB copies)", 8.0 * (double)(bw_bytes >> 20) / t,
+        8, bw_bytes >> 20);
+    sum = q[bw_bytes - 1] == 0x5a && q[0] == 0x5a;
+    free(p);
+    free(q);
+    return sum == 1;
+}
+
 /* ------------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
@@ -580,6 +631,7 @@ int main(int argc, char **argv)
     RUN(params.pipes > 0, step_pipe);
     RUN(params.memprocs > 0 && params.memmib > 0, step_memory);
     RUN(params.sleeps > 0, step_sleep);
+    RUN(params.micro > 0, step_micro);
 #undef RUN
     alarm(0);
     current_step = "total";

@@ -22,3 +22,4 @@ void cons_backend_notify(struct domain *d)
     (void)d;
     fake_cons_notifies++;
 }
+

@@ -29,6 +29,7 @@
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
+#include <keel/hypercall.h>
 
 static spinlock_t mm_lock = SPIN_LOCK_UNLOCKED;
 
@@ -590,15 +591,21 @@ static struct domain *get_pg_owner(struct domain *d, uint64_t foreigndom)
     return domain_lookup(id);
 }
 
-#define MMU_BATCH_MAX 4096u   /* per call; larger counts are processed in chunks */
 
 long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
     struct domain *d = current->domain, *pg_owner;
     struct mmu_update req;
     uint64_t i;
+    uint32_t done = 0;
     long rc = 0;
 
+    if (count & HYPERCALL_PREEMPTED) {
+        /* Resumed: the count so far is in *pdone (Xen does the same). */
+        count &= ~HYPERCALL_PREEMPTED;
+        if (pdone)
+            (void)copy_from_guest(&done, pdone, sizeof(done));
+    }
     if (count > (1UL << 31))
         return -XEN_EINVAL;
     pg_owner = get_pg_owner(d, foreigndom);
@@ -606,6 +613,14 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
         return (domid_t)foreigndom >= DOMID_FIRST_RESERVED || !d->is_privileged ? -XEN_EPERM
                                                                                : -XEN_ESRCH;
     for (i = 0; i < count; i++) {
+        if (i && !(i % HYPERCALL_CHUNK) && hypercall_may_preempt()) {
+            uint32_t so_far = done + (uint32_t)i;
+            if (pdone)
+                (void)copy_to_guest(pdone, &so_far, sizeof(so_far));
+            hypercall_continue(ureqs + i * sizeof(req), (count - i) | HYPERCALL_PREEMPTED,
+                               pdone, foreigndom);
+            return 0;
+        }
         if (copy_from_guest(&req, ureqs + i * sizeof(req), sizeof(req))) {
             rc = -XEN_EFAULT;
             break;
@@ -629,8 +644,9 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
         if (rc)
             break;
     }
-    if (pdone && copy_to_guest(pdone, &(uint32_t){ (uint32_t)i }, sizeof(uint32_t)))
-        rc = rc ? rc : -XEN_EFAULT;
+    /* Like Xen, a `done` that cannot be written is not an error. */
+    if (pdone)
+        (void)copy_to_guest(pdone, &(uint32_t){ done + (uint32_t)i }, sizeof(uint32_t));
     return rc;
 }
 
@@ -662,13 +678,26 @@ static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
         return pv_new_guest_cr3(v, mfn);
     case MMUEXT_NEW_USER_BASEPTR:
         return new_user_baseptr(v, mfn);
-    case MMUEXT_TLB_FLUSH_LOCAL:
     case MMUEXT_TLB_FLUSH_MULTI:
+    case MMUEXT_INVLPG_MULTI: {
+        /* One physical CPU: other vCPUs reload CR3 when switched in, so
+         * only the mask's validity matters (Xen: -EFAULT if unreadable). */
+        uint64_t mask;
+        if (copy_from_guest(&mask, op->arg2.vcpumask, sizeof(mask)))
+            return -XEN_EFAULT;
+        if (op->cmd == MMUEXT_TLB_FLUSH_MULTI) {
+            flush_tlb_local();
+            return 0;
+        }
+        if (is_canonical(op->arg1.linear_addr))
+            invlpg(op->arg1.linear_addr);
+        return 0;
+    }
+    case MMUEXT_TLB_FLUSH_LOCAL:
     case MMUEXT_TLB_FLUSH_ALL:
         flush_tlb_local();
         return 0;
     case MMUEXT_INVLPG_LOCAL:
-    case MMUEXT_INVLPG_MULTI:
     case MMUEXT_INVLPG_ALL:
         if (is_canonical(op->arg1.linear_addr))
             invlpg(op->arg1.linear_addr);
@@ -693,13 +722,27 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
     struct vcpu *v = current;
     struct mmuext_op op;
     uint64_t i;
+    uint32_t done = 0;
     long rc = 0;
 
+    if (count & HYPERCALL_PREEMPTED) {
+        count &= ~HYPERCALL_PREEMPTED;
+        if (pdone)
+            (void)copy_from_guest(&done, pdone, sizeof(done));
+    }
     if (count > (1UL << 31))
         return -XEN_EINVAL;
     if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != v->domain->domain_id)
         return -XEN_EPERM;
     for (i = 0; i < count; i++) {
+        if (i && !(i % HYPERCALL_CHUNK) && hypercall_may_preempt()) {
+            uint32_t so_far = done + (uint32_t)i;
+            if (pdone)
+                (void)copy_to_guest(pdone, &so_far, sizeof(so_far));
+            hypercall_continue(uops + i * sizeof(op), (count - i) | HYPERCALL_PREEMPTED,
+                               pdone, foreigndom);
+            return 0;
+        }
         if (copy_from_guest(&op, uops + i * sizeof(op), sizeof(op))) {
             rc = -XEN_EFAULT;
             break;
@@ -708,7 +751,7 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
         if (rc)
             break;
     }
-    if (pdone && copy_to_guest(pdone, &(uint32_t){ (uint32_t)i }, sizeof(uint32_t)))
-        rc = rc ? rc : -XEN_EFAULT;
+    if (pdone)
+        (void)copy_to_guest(pdone, &(uint32_t){ done + (uint32_t)i }, sizeof(uint32_t));
     return rc;
 }

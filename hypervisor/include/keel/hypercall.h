@@ -19,6 +19,17 @@ struct hypercall_entry {
 extern const struct hypercall_entry hypercall_table[NR_HYPERCALLS];
 long hypercall_dispatch(unsigned long nr, const uint64_t args[5]);
 
+/*
+ * Continuations (Xen's hypercall_create_continuation): a long batch stops
+ * after a chunk and asks to be re-issued with these arguments; the guest
+ * re-executes its `syscall`, so interrupts and other vCPUs get in between.
+ * Not available inside a multicall (hypercall_may_preempt() is false).
+ */
+bool hypercall_may_preempt(void);
+void hypercall_continue(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+#define HYPERCALL_PREEMPTED 0x80000000UL   /* Xen's MMU_UPDATE_PREEMPTED */
+#define HYPERCALL_CHUNK 256
+
 long do_set_trap_table(uint64_t traps);
 long do_set_gdt(uint64_t frame_list, uint64_t entries);
 long do_stack_switch(uint64_t ss, uint64_t esp);
