@@ -33,6 +33,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     memcpy(d->name, name, MIN(strlen(name), sizeof(d->name) - 1));
     d->is_privileged = privileged;
     d->max_vcpus = MIN(max_vcpus, (unsigned int)MAX_VCPUS);
+    d->weight = 256;                  /* Xen's default weight */
     spin_lock_init(&d->lock);
     /* shared_info: a hypervisor page the domain may map (Xen's xenheap page
      * shared with the guest).  It counts as the domain's, not in tot_pages. */
@@ -124,8 +125,8 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         if (d->vcpu[i])
             d->vcpu[i]->online = false;
     spin_unlock(&d->lock);
-    printk("domain %u (%s) shut down: %s (%u)\n", d->domain_id, d->name,
-           reason_name(reason), reason);
+    printk("domain %u (%s) shut down: %s (%u), cpu time %lu us\n", d->domain_id, d->name,
+           reason_name(reason), reason, d->cpu_time / 1000);
     if (d == dom0)
         machine_power_off(reason);
 }
@@ -172,8 +173,8 @@ void domain_destroy(struct domain *d)
         if (d->vcpu[i])
             vcpu_release(d->vcpu[i]);
     pv_relinquish_memory(d);
-    printk("domain %u (%s) destroyed, %lu MiB freed\n", d->domain_id, d->name,
-           d->tot_pages >> 8);
+    printk("domain %u (%s) destroyed, %lu MiB freed, cpu time %lu us\n", d->domain_id,
+           d->name, d->tot_pages >> 8, d->cpu_time / 1000);
     d->tot_pages = 0;
 }
 

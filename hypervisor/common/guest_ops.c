@@ -78,7 +78,6 @@ static long sched_block(struct vcpu *v)
     if (v->vcpu_info->evtchn_upcall_pending)
         return 0;
     v->blocked = true;
-    v->runstate.state = RUNSTATE_blocked;
     return 0;
 }
 
@@ -111,7 +110,6 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
     v->poll_deadline = sp.timeout;
     v->polling = true;
     v->blocked = true;
-    v->runstate.state = RUNSTATE_blocked;
     timers_run();
     return 0;
 }
@@ -123,6 +121,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
 
     switch (cmd) {
     case SCHEDOP_yield:
+        need_resched = true;          /* let the scheduler pick again */
         return 0;
     case SCHEDOP_block:
         return sched_block(v);
@@ -201,13 +200,15 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         if (!v->online) {
             v->online = true;
             v->blocked = false;
-            v->runstate.state = RUNSTATE_runnable;
+            v->vruntime = current->vruntime;   /* start level with its sibling */
+            runstate_set(v, RUNSTATE_runnable, get_s_time());
             sched_note_runnable();
         }
         return 0;
     case VCPUOP_down:
         v->online = false;
-        v->runstate.state = RUNSTATE_offline;
+        if (v != current)
+            runstate_set(v, RUNSTATE_offline, get_s_time());
         return 0;
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(v, arg);

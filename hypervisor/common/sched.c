@@ -1,50 +1,156 @@
 /*
- * A round-robin scheduler over all domains' runnable vCPUs, on one
- * physical CPU.  Placeholder for the credit-style scheduler (issue 4).
- * Locking: runs with interrupts off on the only CPU that schedules.
+ * A proportional-share scheduler in the spirit of Xen's credit2, on one
+ * physical CPU:
+ *
+ *  - every vCPU has a weighted virtual time: running for t ns adds
+ *    t * 256 / weight (the domain's weight, default 256, applies to each
+ *    of its vCPUs as in credit2); the runnable vCPU with the least
+ *    virtual time runs next, for a slice of at most SLICE_NS;
+ *  - work-conserving: an idle CPU runs any runnable vCPU, whatever its
+ *    share; weights only divide time among vCPUs that want it;
+ *  - a woken vCPU's virtual time is pulled up to (least runnable - one
+ *    slice), so sleeping earns no unbounded credit, and it preempts the
+ *    running vCPU at once if it is then behind it: I/O-bound and
+ *    timer-driven vCPUs get low wake-up latency;
+ *  - an optional cap (percent of one CPU, 0 = none) is enforced per
+ *    domain in periods of CAP_PERIOD_NS: once a domain has used its budget
+ *    its vCPUs are not runnable until the next period (not
+ *    work-conserving, as a cap should be);
+ *  - CPU time is accounted per domain (cpu_time) and per vCPU (runstate).
+ *
+ * Locking: one physical CPU, interrupts off in the hypervisor; the
+ * domain list is only appended to at boot.
  */
 #include <keel/sched.h>
 #include <keel/domain.h>
 #include <keel/console.h>
 #include <keel/time.h>
-#include <asm/processor.h>
+#include <keel/guest_access.h>
 #include <keel/mm.h>
+#include <asm/processor.h>
 #include <asm/traps.h>
+
+#define WEIGHT_UNIT 256
+#define SLICE_NS 10000000UL          /* longest slice */
+#define CAP_PERIOD_NS 10000000UL     /* cap budget period (credit2's 10 ms) */
+#define RATELIMIT_NS 500000UL        /* least run before a wake-up preempts (credit2: 1 ms) */
+
+static uint64_t cap_period_end;
+static uint64_t running_since;       /* when the current vCPU was switched in */
+
+static bool domain_capped_out(const struct domain *d)
+{
+    return d->cap && d->cap_used >= d->cap * (CAP_PERIOD_NS / 100);
+}
 
 bool vcpu_runnable(const struct vcpu *v)
 {
     return v && v->online && !v->blocked && v->domain->state == DOM_RUNNING;
 }
 
+static bool vcpu_eligible(const struct vcpu *v)
+{
+    return vcpu_runnable(v) && !domain_capped_out(v->domain);
+}
+
+/* Move v to a new runstate, accounting the time spent in the old one. */
+void runstate_set(struct vcpu *v, int state, uint64_t now)
+{
+    if (v->runstate.state >= 0 && v->runstate.state < 4 && now > v->runstate.state_entry_time)
+        v->runstate.time[v->runstate.state] += now - v->runstate.state_entry_time;
+    v->runstate.state = state;
+    v->runstate.state_entry_time = now;
+}
+
+/* Charge the running vCPU for the time since it was last charged. */
+static void account(struct vcpu *v, uint64_t now)
+{
+    struct domain *d;
+    uint64_t delta;
+
+    if (!v || now <= v->last_charged)
+        return;
+    d = v->domain;
+    delta = now - v->last_charged;
+    v->last_charged = now;
+    d->cpu_time += delta;
+    v->vruntime += delta * WEIGHT_UNIT / (d->weight ? d->weight : WEIGHT_UNIT);
+    if (d->cap)
+        d->cap_used += delta;
+}
+
+static uint64_t min_vruntime(const struct vcpu *skip)
+{
+    struct domain *d;
+    uint64_t m = ~0UL;
+    unsigned int i;
+
+    for (d = domain_list; d; d = d->next)
+        for (i = 0; i < d->max_vcpus; i++) {
+            struct vcpu *v = d->vcpu[i];
+            if (v && v != skip && vcpu_runnable(v) && v->vruntime < m)
+                m = v->vruntime;
+        }
+    return m;
+}
+
 void vcpu_wake(struct vcpu *v)
 {
     bool was = vcpu_runnable(v);
+    struct vcpu *cur = current;
+    uint64_t m;
 
     v->blocked = false;
     v->polling = false;
-    if (!was && vcpu_runnable(v) && v != current)
+    if (was || !vcpu_runnable(v))
+        return;
+    runstate_set(v, RUNSTATE_runnable, get_s_time());
+    m = min_vruntime(v);
+    if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
+        v->vruntime = m - SLICE_NS;
+    if (v != cur) {
+        if (cur && vcpu_runnable(cur) && v->vruntime < cur->vruntime &&
+            cur->domain != v->domain) {
+            /* Wake-up preemption across domains (isolation: a spinning
+             * neighbour must not delay a timer), once the running vCPU
+             * has had credit2's rate limit.  Between vCPUs of one domain
+             * the guest's own scheduler decides: preempting there on
+             * every IPI costs more than it gains. */
+            uint64_t now = get_s_time();
+            if (now - running_since >= RATELIMIT_NS)
+                need_resched = true;
+            else
+                sched_preempt_at(running_since + RATELIMIT_NS);
+        }
         sched_note_runnable();
+    }
 }
 
-static struct vcpu *pick_next(struct vcpu *prev)
+static struct vcpu *pick_next(void)
 {
-    struct domain *d, *start = prev ? prev->domain : domain_list;
-    unsigned int i, first = prev ? prev->vcpu_id + 1 : 0;
+    struct vcpu *best = NULL;
+    struct domain *d;
+    unsigned int i;
 
-    if (!start)
-        return NULL;
-    d = start;
-    do {
-        for (i = first; i < d->max_vcpus; i++)
-            if (vcpu_runnable(d->vcpu[i]))
-                return d->vcpu[i];
-        first = 0;
-        d = d->next ? d->next : domain_list;
-    } while (d != start);
-    for (i = 0; prev && i <= prev->vcpu_id; i++)
-        if (vcpu_runnable(d->vcpu[i]))
-            return d->vcpu[i];
-    return NULL;
+    for (d = domain_list; d; d = d->next)
+        for (i = 0; i < d->max_vcpus; i++) {
+            struct vcpu *v = d->vcpu[i];
+            if (vcpu_eligible(v) && (!best || v->vruntime < best->vruntime))
+                best = v;
+        }
+    return best;
+}
+
+static bool others_eligible(const struct vcpu *me)
+{
+    struct domain *d;
+    unsigned int i;
+
+    for (d = domain_list; d; d = d->next)
+        for (i = 0; i < d->max_vcpus; i++)
+            if (d->vcpu[i] != me && vcpu_eligible(d->vcpu[i]))
+                return true;
+    return false;
 }
 
 static bool any_domain_alive(void)
@@ -57,6 +163,41 @@ static bool any_domain_alive(void)
     return false;
 }
 
+/* Start a new cap period when the old one is over (called by timers_run). */
+uint64_t sched_cap_tick(uint64_t now)
+{
+    struct domain *d;
+    bool any = false;
+
+    for (d = domain_list; d; d = d->next)
+        any |= d->cap != 0;
+    if (!any)
+        return 0;
+    if (now >= cap_period_end) {
+        /* Overshoot (the budget timer fires a little late) is carried
+         * into the next period, so the long-run share is exact. */
+        for (d = domain_list; d; d = d->next) {
+            uint64_t budget = d->cap * (CAP_PERIOD_NS / 100);
+            d->cap_used = d->cap_used > budget ? d->cap_used - budget : 0;
+        }
+        cap_period_end = now + CAP_PERIOD_NS;
+        need_resched = true;          /* parked vCPUs may run again */
+    }
+    return cap_period_end;
+}
+
+/* The slice for v: SLICE_NS, cut to its domain's remaining cap budget. */
+static uint64_t slice_for(const struct vcpu *v)
+{
+    const struct domain *d = v->domain;
+    uint64_t budget;
+
+    if (!d->cap)
+        return SLICE_NS;
+    budget = d->cap * (CAP_PERIOD_NS / 100);
+    return budget > d->cap_used ? MIN(SLICE_NS, budget - d->cap_used) : 1;
+}
+
 /* Destroy domUs that have shut down, once no CPU uses their page tables. */
 static void reap_dead_domains(const struct vcpu *running)
 {
@@ -67,13 +208,38 @@ static void reap_dead_domains(const struct vcpu *running)
             domain_destroy(d);
 }
 
+static void update_runstate_area(struct vcpu *v)
+{
+    struct vcpu_runstate_info r = v->runstate;
+
+    if (!v->runstate_guest)
+        return;
+    if (v->domain->vm_assist & (1UL << VMASST_TYPE_runstate_update_flag)) {
+        /* XEN_RUNSTATE_UPDATE marks the area as being written. */
+        uint64_t flagged = r.state_entry_time | XEN_RUNSTATE_UPDATE;
+        (void)copy_to_guest(v->runstate_guest + 8, &flagged, sizeof(flagged));
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        (void)copy_to_guest(v->runstate_guest, &r, sizeof(r));
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        (void)copy_to_guest(v->runstate_guest + 8, &r.state_entry_time, 8);
+    } else {
+        (void)copy_to_guest(v->runstate_guest, &r, sizeof(r));
+    }
+}
+
 void schedule(void)
 {
     struct vcpu *prev = current, *next;
     bool idled = false;
+    uint64_t now = get_s_time();
 
+    account(prev, now);
+    if (prev && prev->runstate.state == RUNSTATE_running)
+        runstate_set(prev, prev->online ? (prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable)
+                                        : RUNSTATE_offline, now);
+    need_resched = false;
     for (;;) {
-        next = pick_next(prev);
+        next = pick_next();
         if (next)
             break;
         if (!any_domain_alive()) {
@@ -89,14 +255,19 @@ void schedule(void)
         /* timers_run() may have woken a vCPU whose deadline had already
          * passed, and then have nothing left to program: halting now
          * would lose that wake-up. */
-        if (pick_next(prev))
+        if (pick_next())
             continue;
         asm volatile("sti; hlt; cli" ::: "memory");
     }
+    now = get_s_time();
     if (next != prev)
         context_switch_to(next);
     else if (idled)
         vcpu_load_cr3(next);        /* idling switched to the idle tables */
+    runstate_set(next, RUNSTATE_running, now);
+    next->last_charged = now;
+    running_since = now;
+    update_runstate_area(next);
     reap_dead_domains(next);
-    sched_start_slice(pick_next(next) != next);
+    sched_set_slice(slice_for(next), others_eligible(next) || next->domain->cap);
 }

@@ -89,6 +89,7 @@ void timers_run(void)
         slice_end = 0;
     }
     next = earliest(next, slice_end);
+    next = earliest(next, sched_cap_tick(now));
     arch_timer_program(next);
 }
 
@@ -103,11 +104,20 @@ void sched_note_runnable(void)
     }
 }
 
-/* Start a new time slice for the vCPU being switched in. */
-void sched_start_slice(bool others_runnable)
+/* End the current slice no later than `when` (reprogrammed on the way out). */
+void sched_preempt_at(uint64_t when)
 {
-    slice_end = others_runnable ? get_s_time() + SLICE_NS : 0;
-    need_resched = false;
+    if (!slice_end || when < slice_end) {
+        slice_end = when;
+        timers_dirty = true;
+    }
+}
+
+/* Start a new time slice of `len` ns for the vCPU being switched in
+ * (none if it is alone and uncapped). */
+void sched_set_slice(uint64_t len, bool needed)
+{
+    slice_end = needed ? get_s_time() + len : 0;
     timers_run();
 }
 

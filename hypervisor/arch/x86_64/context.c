@@ -78,13 +78,10 @@ void context_switch_to(struct vcpu *next)
     if (prev) {
         prev->regs = ci->guest_regs;
         save_segments(prev);
-        if (prev->runstate.state == RUNSTATE_running)
-            prev->runstate.state = prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable;
     }
     fpu_switch(prev, next);
     ci->guest_regs = next->regs;
     ci->curr = next;
-    next->runstate.state = RUNSTATE_running;
     gdt_window_load_guest(ci->cpu_id, next->gdt_frames,
                           (next->gdt_ents + 511) / 512);
     load_segments(next);

@@ -243,8 +243,10 @@ static void start_domus(void)
                 domain_crash(d, "build failed");
             continue;
         }
-        printk("domU %u (%s): %lu MiB, %u vCPU(s), started\n", d->domain_id, d->name,
-               bd->memory_kib >> 10, bd->vcpus);
+        d->weight = bd->weight ? bd->weight : 256;
+        d->cap = bd->cap;
+        printk("domU %u (%s): %lu MiB, %u vCPU(s), weight %u, cap %u%%, started\n",
+               d->domain_id, d->name, bd->memory_kib >> 10, bd->vcpus, d->weight, d->cap);
     }
 }
 

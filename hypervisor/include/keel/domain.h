@@ -61,6 +61,8 @@ struct vcpu {
     evtchn_port_t virq_to_evtchn[NR_VIRQS];
     uint64_t singleshot_deadline; /* system time, 0 = none */
     uint64_t periodic_period, periodic_next;
+    uint64_t vruntime;            /* weighted ns of CPU (scheduler) */
+    uint64_t last_charged;        /* system time the CPU time was last charged */
 };
 
 enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_DYING };
@@ -81,6 +83,9 @@ struct domain {
     mfn_t *p2m;                        /* builder's pfn -> mfn (hypervisor copy) */
     uint64_t p2m_size;
 
+    uint32_t weight, cap;              /* scheduler: share, percent of a CPU (0 none) */
+    uint64_t cpu_time;                 /* ns of CPU used, all vCPUs */
+    uint64_t cap_used;                 /* ns used in the current cap period */
     struct evtchn *evtchn;             /* max_evtchns entries */
     unsigned int max_evtchns;
 

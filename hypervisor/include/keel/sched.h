@@ -15,8 +15,11 @@ void context_switch_to(struct vcpu *next);
 /* Choose what to run next; idles until something is runnable. */
 void schedule(void);
 __noreturn void sched_start(void);
-void sched_start_slice(bool others_runnable);
+void sched_set_slice(uint64_t len, bool needed);
+uint64_t sched_cap_tick(uint64_t now);
+void runstate_set(struct vcpu *v, int state, uint64_t now);
 void sched_note_runnable(void);
+void sched_preempt_at(uint64_t when);
 __noreturn void machine_power_off(unsigned int reason);
 __noreturn void machine_halt(void);
 #endif

@@ -1,0 +1,101 @@
+#!/bin/sh
+# Scheduler isolation tests (one QEMU run each, TCG, one physical CPU):
+#  weights: two CPU-bound domUs with weights 512 and 256 spin over the same
+#           4 s window; their CPU times (printed by Keel when each is
+#           destroyed) must be 2:1 within 5 %.
+#  cap:     a domU capped at 25 % spins next to an uncapped one; its CPU
+#           time over the window must not exceed 25 % of it (+1 cap period).
+#  latency: a domU sleeping in 2 ms steps next to two spinners: at least
+#           99 % of its wake-ups within 1 ms of the deadline, and none later
+#           than LATENCY_BOUND_US (20000 us: one 10 ms slice plus room for
+#           the host preempting QEMU, which TCG shows as guest time;
+#           docs/hypervisor.md).
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+G=$BUILD/guests
+W=$BUILD/boot-sched
+mkdir -p "$W" "$BUILD/boot-logs"
+LATENCY_BOUND_US=${LATENCY_BOUND_US:-20000}
+fail=0
+
+cfg() {   # NAME WEIGHT CAP ARGS
+    cat > "$W/$1.cfg" <<EOC
+name = "$1"
+memory = 32
+vcpus = 1
+kernel = "$G/spin.elf"
+cmdline = "$4"
+weight = $2
+cap = $3
+EOC
+}
+
+boot() {  # LOG CFG...
+    log=$1; shift
+    mods=$("$BUILD/bin/keel-bootdesc" -o "$W/boot.dtb" --qemu-initrd "$G/idle.elf" "wait=7000" "$@") || return 1
+    timeout 120 qemu-system-x86_64 -accel tcg -cpu max,-smap -m 512 -display none -monitor none \
+        -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+        -kernel "$BUILD/keel.elf" -append "console=com1 dom0_mem=64M" -initrd "$mods" \
+        < /dev/null > "$log" 2>&1
+    [ $? -eq 33 ]
+}
+
+cputime() {  # LOG NAME -> us
+    grep -a "($2) destroyed" "$1" | sed -n 's/.*cpu time \([0-9]*\) us.*/\1/p'
+}
+
+# 1. weights 2:1
+cfg heavy 512 0 "start=1500 stop=5500"
+cfg light 256 0 "start=1500 stop=5500"
+L=$BUILD/boot-logs/sched-weights.log
+if boot "$L" "$W/heavy.cfg" "$W/light.cfg"; then
+    h=$(cputime "$L" heavy); l=$(cputime "$L" light)
+    r=$(awk -v h="$h" -v l="$l" 'BEGIN { if (l > 0) printf "%.3f", h / l; else print 0 }')
+    if awk -v r="$r" 'BEGIN { exit !(r >= 1.9 && r <= 2.1) }'; then
+        echo "PASS sched-weights (heavy $h us, light $l us, ratio $r, want 2 +-5%)"
+    else
+        echo "FAIL sched-weights: ratio $r (heavy $h us, light $l us), want 2 +-5% (log $L)"; fail=1
+    fi
+else
+    echo "FAIL sched-weights: run failed (log $L)"; tail -20 "$L"; fail=1
+fi
+
+# 2. cap 25 %
+cfg capped 256 25 "start=1500 stop=5500"
+cfg free 256 0 "start=1500 stop=5500"
+L=$BUILD/boot-logs/sched-cap.log
+if boot "$L" "$W/capped.cfg" "$W/free.cfg"; then
+    c=$(cputime "$L" capped); f=$(cputime "$L" free)
+    # window 4 s (+ the boot-time part before start, which is tiny): 25 % = 1 s, +10 ms period
+    if [ -n "$c" ] && [ "$c" -le 1010000 ] && [ "$c" -ge 700000 ]; then
+        echo "PASS sched-cap (capped $c us of a 4 s window, uncapped $f us)"
+    else
+        echo "FAIL sched-cap: capped domain used ${c:-?} us of a 4 s window (cap 25% = 1000000 us) (log $L)"; fail=1
+    fi
+else
+    echo "FAIL sched-cap: run failed (log $L)"; tail -20 "$L"; fail=1
+fi
+
+# 3. timer latency next to spinners; idle dom0 costs nothing
+cfg ticker 256 0 "start=1500 stop=5500 timer=1"
+cfg spin1 256 0 "start=1000 stop=6000"
+cfg spin2 256 0 "start=1000 stop=6000"
+L=$BUILD/boot-logs/sched-latency.log
+if boot "$L" "$W/ticker.cfg" "$W/spin1.cfg" "$W/spin2.cfg"; then
+    worst=$(grep -a "spin-result: timer" "$L" | sed -n 's/.*worst-late-us \([0-9]*\).*/\1/p')
+    mean=$(grep -a "spin-result: timer" "$L" | sed -n 's/.*mean-late-us \([0-9]*\).*/\1/p')
+    n=$(grep -a "spin-result: timer" "$L" | sed -n 's/.*wakeups \([0-9]*\).*/\1/p')
+    over=$(grep -a "spin-result: timer" "$L" | sed -n 's/.*over-1ms \([0-9]*\).*/\1/p')
+    # The idle dom0 sleeps for 7 s: it must cost nothing measurable (< 1 %).
+    d0=$(grep -a "domain 0 (dom0) shut down" "$L" | sed -n 's/.*cpu time \([0-9]*\) us.*/\1/p')
+    if [ -n "$worst" ] && [ "$worst" -le "$LATENCY_BOUND_US" ] && [ -n "$n" ] && [ "$n" -gt 0 ] &&
+       [ $((over * 100)) -le "$n" ] && [ -n "$d0" ] && [ "$d0" -lt 70000 ]; then
+        echo "PASS sched-latency ($n wake-ups: mean $mean us late, $over over 1 ms, worst $worst us; bound $LATENCY_BOUND_US us; idle dom0 used $d0 us in 7 s)"
+    else
+        echo "FAIL sched-latency: ${n:-?} wake-ups, ${over:-?} over 1 ms, worst ${worst:-?} us late, bound $LATENCY_BOUND_US us, idle dom0 ${d0:-?} us (log $L)"; fail=1
+    fi
+else
+    echo "FAIL sched-latency: run failed (log $L)"; tail -20 "$L"; fail=1
+fi
+exit $fail
