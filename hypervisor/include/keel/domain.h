@@ -83,6 +83,7 @@ struct domain {
 
     struct evtchn *evtchn;             /* max_evtchns entries */
     unsigned int max_evtchns;
+    struct grant_table *gt;            /* common/grant_table.c */
 
     struct vcpu *vcpu[MAX_VCPUS];
     unsigned int max_vcpus;
