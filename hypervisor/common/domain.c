@@ -9,6 +9,7 @@
 #include <keel/sched.h>
 #include <keel/time.h>
 #include <keel/pv_mm.h>
+#include <keel/grant_table.h>
 void arch_fpu_init_state(uint8_t *state);
 #include <public/sched.h>
 
@@ -42,7 +43,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     mfn_to_page(si)->owner = id;
     mfn_to_page(si)->flags = PGC_allocated | PGC_xen_heap;
     mfn_to_page(si)->count = 1;
-    if (evtchn_init(d, DEFAULT_MAX_EVTCHNS)) {
+    if (evtchn_init(d, DEFAULT_MAX_EVTCHNS) || gnttab_init(d)) {
         free_frame(si);
         xfree(d);
         return NULL;
@@ -172,6 +173,7 @@ void domain_destroy(struct domain *d)
     for (i = 0; i < d->max_vcpus; i++)
         if (d->vcpu[i])
             vcpu_release(d->vcpu[i]);
+    gnttab_destroy(d);
     pv_relinquish_memory(d);
     printk("domain %u (%s) destroyed, %lu MiB freed, cpu time %lu us\n", d->domain_id,
            d->name, d->tot_pages >> 8, d->cpu_time / 1000);

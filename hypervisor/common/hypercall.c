@@ -11,6 +11,7 @@
 #include <keel/guest_access.h>
 #include <keel/sched.h>
 #include <keel/event.h>
+#include <keel/grant_table.h>
 #include <public/xen.h>
 #include <asm/traps.h>
 
@@ -43,6 +44,7 @@ const struct hypercall_entry hypercall_table[NR_HYPERCALLS] = {
     HC2(__HYPERVISOR_physdev_op, do_physdev_op),
     HC1(__HYPERVISOR_set_timer_op, do_set_timer_op),
     HC2(__HYPERVISOR_event_channel_op, do_event_channel_op),
+    HC3(__HYPERVISOR_grant_table_op, do_grant_table_op),
 };
 
 long hypercall_dispatch(unsigned long nr, const uint64_t a[5])

@@ -206,6 +206,17 @@ static void put_page_from_l1e(uint64_t e)
     put_page(pg);
 }
 
+/*
+ * For grant tables (common/grant_table.c): drop what an L1 entry holds,
+ * exactly as when the guest zaps it, so that a grant mapping installed
+ * with the same references can be torn down by either path.  Call with
+ * mm_lock held.
+ */
+void pv_put_l1e_refs(uint64_t e)
+{
+    put_page_from_l1e(e);
+}
+
 /* Entry of an L2/L3/L4 table at `level` pointing at the next level down. */
 /*
  * A table may map itself read-only (a recursive/linear mapping, as Xen

@@ -88,6 +88,7 @@ struct domain {
     uint64_t cap_used;                 /* ns used in the current cap period */
     struct evtchn *evtchn;             /* max_evtchns entries */
     unsigned int max_evtchns;
+    struct grant_table *gt;            /* common/grant_table.c */
 
     struct vcpu *vcpu[MAX_VCPUS];
     unsigned int max_vcpus;

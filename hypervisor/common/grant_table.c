@@ -1,0 +1,867 @@
+/*
+ * Grant tables, version 1, with Xen's semantics (xen/common/grant_table.c;
+ * the notes "Xen:" say which behaviour is followed).  Design and the
+ * reference-count rules: docs/grant-tables.md.
+ *
+ *  - Each domain has a table of grant_entry_v1 {flags, domid, frame} in
+ *    frames it maps itself (setup_table); the hypervisor keeps an active
+ *    entry per reference (pin counts, frame, mapping domain) and sets
+ *    GTF_reading / GTF_writing in the shared entry while the grant is in
+ *    use, with cmpxchg on the flags+domid word because the granter may
+ *    change it at any time.
+ *  - A mapping domain has maptrack entries (handles) {flags, domid, ref}.
+ *  - References: a host mapping's general (and, if writable, writable
+ *    type) reference on the granted frame belongs to the page-table entry
+ *    (put_page_from_l1e drops it when the entry goes, by unmap, by the
+ *    guest zapping it, or by its tables being torn down); a device
+ *    mapping's references belong to the maptrack entry.  Xen does the
+ *    same for PV (gnttab_release_host_mappings() is false for PV).
+ *
+ * Locking: gnttab_lock (one lock, for now) protects every domain's grant
+ * table, active entries and maptrack.  Order: gnttab_lock, then mm_lock
+ * (taken for frame counts and page-table writes).  Guest memory is
+ * copied in and out outside the lock.
+ */
+#include <keel/grant_table.h>
+#include <keel/domain.h>
+#include <keel/pv_mm.h>
+#include <keel/console.h>
+#include <keel/lib.h>
+#include <keel/guest_access.h>
+#include <keel/hypercall.h>
+#include <public/grant_table.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+
+#define ENTRIES_PER_FRAME   (PAGE_SIZE / sizeof(struct grant_entry_v1))
+#define MAPTRACK_PER_PAGE   (PAGE_SIZE / sizeof(struct grant_mapping))
+#define MAX_HANDLES         (GNTTAB_MAPTRACK_PAGES * MAPTRACK_PER_PAGE)
+
+/* Xen's pin counts: four 8-bit counters in one word. */
+#define GNTPIN_hstw_inc     (1u << 0)
+#define GNTPIN_hstr_inc     (1u << 8)
+#define GNTPIN_devw_inc     (1u << 16)
+#define GNTPIN_devr_inc     (1u << 24)
+#define GNTPIN_write_mask   (0xffu | (0xffu << 16))
+#define GNTPIN_overflow     0x80808080u
+
+#define _PAGE_GUEST_KERNEL  (1UL << 52)   /* as pv_mm.c's adjust_guest_entry */
+#define _PAGE_AVAIL_SHIFT   9             /* GNTMAP_guest_avail0.. -> PTE bits 9-11 */
+
+struct active_grant {
+    uint32_t pin;          /* GNTPIN_* counters */
+    domid_t domid;         /* the domain using it while pin != 0 */
+    mfn_t frame;           /* the granted frame while pin != 0 */
+};
+
+struct grant_mapping {     /* a maptrack entry: one handle */
+    uint32_t flags;        /* GNTMAP_* still mapped; 0 = free handle */
+    domid_t domid;         /* granting domain */
+    uint16_t pad;
+    grant_ref_t ref;
+};
+
+struct grant_table {
+    unsigned int nr_frames;
+    bool dying;                                   /* owner destroyed */
+    mfn_t frames[GNTTAB_MAX_FRAMES];              /* shared entries */
+    struct active_grant *active[GNTTAB_MAX_FRAMES];
+    struct grant_mapping *maptrack[GNTTAB_MAPTRACK_PAGES];
+    unsigned int maptrack_limit;                  /* handles allocated */
+};
+
+static spinlock_t gnttab_lock = SPIN_LOCK_UNLOCKED;
+
+static unsigned int nr_entries(const struct grant_table *gt)
+{
+    return gt->dying ? 0 : gt->nr_frames * ENTRIES_PER_FRAME;
+}
+
+static struct grant_entry_v1 *shared_entry(const struct grant_table *gt, grant_ref_t ref)
+{
+    return (struct grant_entry_v1 *)mfn_to_virt(gt->frames[ref / ENTRIES_PER_FRAME]) +
+           ref % ENTRIES_PER_FRAME;
+}
+
+static struct active_grant *active_entry(const struct grant_table *gt, grant_ref_t ref)
+{
+    return &gt->active[ref / ENTRIES_PER_FRAME][ref % ENTRIES_PER_FRAME];
+}
+
+static struct grant_mapping *maptrack_entry(const struct grant_table *gt, grant_handle_t h)
+{
+    return &gt->maptrack[h / MAPTRACK_PER_PAGE][h % MAPTRACK_PER_PAGE];
+}
+
+/* ---- table life cycle ---- */
+
+/* Add frames up to nr (never shrinks).  false if out of memory. */
+static bool grow_table(struct domain *d, unsigned int nr)
+{
+    struct grant_table *gt = d->gt;
+
+    while (gt->nr_frames < nr) {
+        unsigned int i = gt->nr_frames;
+        mfn_t m = alloc_frame();
+        struct active_grant *a;
+
+        if (mfn_eq(m, INVALID_MFN))
+            return false;
+        a = xzalloc_bytes(ENTRIES_PER_FRAME * sizeof(*a));
+        if (!a) {
+            free_frame(m);
+            return false;
+        }
+        /* Like shared_info: a hypervisor page owned by and shared with the
+         * domain (Xen's share_xen_page_with_guest), mappable read-write. */
+        mfn_to_page(m)->owner = d->domain_id;
+        mfn_to_page(m)->flags = PGC_allocated | PGC_xen_heap;
+        mfn_to_page(m)->count = 1;
+        m2p_set(m, ~0UL);
+        gt->frames[i] = m;
+        gt->active[i] = a;
+        gt->nr_frames = i + 1;
+    }
+    return true;
+}
+
+int gnttab_init(struct domain *d)
+{
+    d->gt = xzalloc(struct grant_table);
+    if (!d->gt)
+        return -XEN_ENOMEM;
+    if (!grow_table(d, GNTTAB_INITIAL_FRAMES)) {
+        xfree(d->gt);
+        d->gt = NULL;
+        return -XEN_ENOMEM;
+    }
+    return 0;
+}
+
+static bool table_in_use(const struct grant_table *gt)
+{
+    unsigned int f, i;
+
+    for (f = 0; f < gt->nr_frames; f++)
+        for (i = 0; i < ENTRIES_PER_FRAME; i++)
+            if (gt->active[f][i].pin)
+                return true;
+    return false;
+}
+
+/* Free a dead domain's table once nobody pins its entries any more. */
+static void maybe_free_dead_table(struct domain *d)
+{
+    struct grant_table *gt = d->gt;
+    unsigned int i;
+
+    if (!gt || !gt->dying || table_in_use(gt))
+        return;
+    for (i = 0; i < gt->nr_frames; i++)
+        xfree(gt->active[i]);
+    for (i = 0; i < GNTTAB_MAPTRACK_PAGES; i++)
+        xfree(gt->maptrack[i]);
+    xfree(gt);
+    d->gt = NULL;
+}
+
+/* ---- shared entry flags (Xen's _set_status_v1 and gnttab_clear_flags) ---- */
+
+/*
+ * Validate the shared entry and set GTF_reading (and GTF_writing) with
+ * cmpxchg on the flags+domid word; the type and domid are checked only
+ * when the entry is not pinned yet, as in Xen.  Up to 5 attempts, then
+ * the entry is "unstable" (Xen: the guest may race us to livelock).
+ */
+static int16_t set_status(struct grant_entry_v1 *e, const struct active_grant *act, bool ro,
+                          bool mapflag, domid_t ldom)
+{
+    uint32_t *raw = (uint32_t *)e;
+    uint32_t cur = __atomic_load_n(raw, __ATOMIC_SEQ_CST);
+    uint16_t mask = GTF_type_mask | (mapflag ? GTF_sub_page : 0);
+    unsigned int retries = 0;
+
+    for (;;) {
+        uint16_t flags = (uint16_t)cur;
+        domid_t domid = (domid_t)(cur >> 16);
+        uint32_t nv;
+
+        if (!act->pin && ((flags & mask) != GTF_permit_access || domid != ldom))
+            return GNTST_general_error;
+        if (!ro && (flags & GTF_readonly))
+            return GNTST_general_error;   /* Xen: write-pin of a r/o entry */
+        nv = cur | GTF_reading | (ro ? 0 : GTF_writing);
+        if (__atomic_compare_exchange_n(raw, &cur, nv, false, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST))
+            return GNTST_okay;
+        if (retries++ == 4)
+            return GNTST_general_error;
+    }
+}
+
+static void clear_flags(struct grant_table *gt, grant_ref_t ref, uint16_t flags)
+{
+    if (!gt->dying)
+        __atomic_fetch_and(&shared_entry(gt, ref)->flags, (uint16_t)~flags, __ATOMIC_SEQ_CST);
+}
+
+static bool frame_owned_by(mfn_t f, const struct domain *d)
+{
+    const struct page_info *pg;
+
+    if (!mfn_valid(f))
+        return false;
+    pg = mfn_to_page(f);
+    return pg->owner == d->domain_id && (pg->flags & PGC_allocated);
+}
+
+/*
+ * Pin rd's ref for ldom (Xen's map_grant_ref / acquire_grant_for_copy):
+ * the first pin, or the first writable pin, validates and flags the
+ * shared entry; the first pin records the frame.  Returns GNTST_*.
+ */
+static int16_t pin_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+                         uint32_t inc, bool mapflag, mfn_t *frame)
+{
+    struct grant_table *gt = rd->gt;
+    struct active_grant *act = active_entry(gt, ref);
+    int16_t rc;
+
+    if (act->pin && (act->domid != ldom || (act->pin & GNTPIN_overflow)))
+        return GNTST_general_error;
+    if (!act->pin || (!ro && !(act->pin & GNTPIN_write_mask))) {
+        rc = set_status(shared_entry(gt, ref), act, ro, mapflag, ldom);
+        if (rc != GNTST_okay)
+            return rc;
+        if (!act->pin) {
+            mfn_t f = _mfn(__atomic_load_n(&shared_entry(gt, ref)->frame, __ATOMIC_SEQ_CST));
+            if (!frame_owned_by(f, rd)) {
+                /* Xen's unlock_out_clear: undo the flags just set. */
+                clear_flags(gt, ref, GTF_reading | (ro ? 0 : GTF_writing));
+                return GNTST_bad_page;
+            }
+            act->domid = ldom;
+            act->frame = f;
+        }
+    }
+    act->pin += inc;
+    *frame = act->frame;
+    return GNTST_okay;
+}
+
+/* Drop a pin; clear GTF_writing / GTF_reading when the last of that kind goes. */
+static void unpin_grant(struct domain *rd, grant_ref_t ref, uint32_t dec, bool ro)
+{
+    struct grant_table *gt = rd->gt;
+    struct active_grant *act = active_entry(gt, ref);
+    uint16_t clear = 0;
+
+    unsigned int s;
+
+    for (s = 0; s < 32; s += 8)
+        BUG_ON(((act->pin >> s) & 0xff) < ((dec >> s) & 0xff));
+    act->pin -= dec;
+    if (!ro && !(act->pin & GNTPIN_write_mask))
+        clear |= GTF_writing;
+    if (!act->pin)
+        clear |= GTF_reading;
+    if (clear)
+        clear_flags(gt, ref, clear);
+}
+
+/* General (and writable type) references on a granted frame; mm_lock held. */
+static int16_t get_frame_refs(mfn_t f, struct domain *owner, bool rw)
+{
+    struct page_info *pg = mfn_to_page(f);
+
+    if (!get_page(pg, owner))
+        return GNTST_bad_page;
+    if (rw && get_page_type(pg, PGT_writable, owner)) {
+        put_page(pg);
+        return GNTST_general_error;   /* Xen: "Could not pin grant frame" */
+    }
+    return GNTST_okay;
+}
+
+static void put_frame_refs(mfn_t f, bool rw)
+{
+    struct page_info *pg = mfn_to_page(f);
+
+    if (rw)
+        put_page_type(pg, NULL);
+    put_page(pg);
+}
+
+/* ---- host mappings (Xen's create/replace_grant_pv_mapping) ---- */
+
+/* The PTE slot for a host mapping: by linear address in v's current tables,
+ * or, with GNTMAP_contains_pte, by machine address in one of v's validated
+ * L1 tables.  Call with mm_lock held. */
+static uint64_t *host_pte_slot(struct vcpu *v, uint64_t addr, uint32_t flags)
+{
+    const struct page_info *pg;
+    mfn_t m;
+
+    if (!(flags & GNTMAP_contains_pte))
+        return pv_guest_l1e(v, addr);
+    m = _mfn(addr >> PAGE_SHIFT);
+    if ((addr & 7) || !mfn_valid(m))
+        return NULL;
+    pg = mfn_to_page(m);
+    if (pg->owner != v->domain->domain_id || pg->type != PGT_l1 || !pg->type_count)
+        return NULL;
+    return (uint64_t *)((char *)mfn_to_virt(m) + (addr & (PAGE_SIZE - 1)));
+}
+
+static void flush_host_addr(uint64_t addr, uint32_t flags)
+{
+    if (flags & GNTMAP_contains_pte)
+        flush_tlb_local();
+    else
+        invlpg(addr);
+}
+
+static uint64_t grant_pte(mfn_t f, uint32_t flags)
+{
+    uint64_t e = (mfn_x(f) << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY |
+                 _PAGE_USER;
+
+    if (!(flags & GNTMAP_readonly))
+        e |= _PAGE_RW;
+    if (!(flags & GNTMAP_application_map))
+        e |= _PAGE_GUEST_KERNEL;
+    e |= (uint64_t)((flags >> _GNTMAP_guest_avail0) & 7) << _PAGE_AVAIL_SHIFT;
+    return e;
+}
+
+/* Install the grant PTE; the caller took its references.  The old
+ * entry's references are dropped (Xen: put_page_from_l1e(ol1e)). */
+static int16_t create_host_mapping(struct vcpu *v, uint64_t addr, uint32_t flags, mfn_t f)
+{
+    uint64_t *pl1e = host_pte_slot(v, addr, flags);
+    uint64_t ov;
+
+    if (!pl1e)
+        return GNTST_general_error;   /* Xen: "Could not find L1 PTE" */
+    ov = __atomic_exchange_n(pl1e, grant_pte(f, flags), __ATOMIC_SEQ_CST);
+    pv_put_l1e_refs(ov);
+    flush_host_addr(addr, flags);
+    return GNTST_okay;
+}
+
+/*
+ * Remove the grant PTE at addr (or replace it with the entry taken from
+ * new_addr, which is cleared) and drop its references.  The entry must
+ * still map frame f (Xen: "PTE entry doesn't match grant frame").
+ */
+static int16_t destroy_host_mapping(struct vcpu *v, uint64_t addr, uint32_t flags, mfn_t f,
+                                    uint64_t new_addr)
+{
+    uint64_t *pl1e = host_pte_slot(v, addr, flags), *pnew = NULL;
+    uint64_t ov, nv = 0;
+
+    if (!pl1e)
+        return GNTST_general_error;
+    if (new_addr) {
+        if (flags & GNTMAP_contains_pte)
+            return GNTST_general_error;   /* Xen: unsupported */
+        pnew = pv_guest_l1e(v, new_addr);
+        if (!pnew || pnew == pl1e)
+            return GNTST_general_error;
+    }
+    ov = __atomic_load_n(pl1e, __ATOMIC_SEQ_CST);
+    do {
+        if (!(ov & _PAGE_PRESENT) || !mfn_eq(pte_mfn(ov), f))
+            return GNTST_general_error;
+    } while (!__atomic_compare_exchange_n(pl1e, &ov, 0, false, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_SEQ_CST));
+    if (pnew) {
+        /* Move new_addr's entry (and the references it holds) here. */
+        nv = __atomic_exchange_n(pnew, 0, __ATOMIC_SEQ_CST);
+        __atomic_store_n(pl1e, nv, __ATOMIC_SEQ_CST);
+        invlpg(new_addr);
+    }
+    pv_put_l1e_refs(ov);
+    flush_host_addr(addr, flags);
+    return GNTST_okay;
+}
+
+/* ---- maptrack ---- */
+
+#define NO_HANDLE (~0u)
+
+static grant_handle_t get_maptrack_handle(struct grant_table *lgt)
+{
+    grant_handle_t h;
+    unsigned int page;
+
+    for (h = 0; h < lgt->maptrack_limit; h++)
+        if (!maptrack_entry(lgt, h)->flags)
+            return h;
+    page = lgt->maptrack_limit / MAPTRACK_PER_PAGE;
+    if (page >= GNTTAB_MAPTRACK_PAGES)
+        return NO_HANDLE;
+    lgt->maptrack[page] = xzalloc_bytes(PAGE_SIZE);
+    if (!lgt->maptrack[page])
+        return NO_HANDLE;
+    lgt->maptrack_limit += MAPTRACK_PER_PAGE;
+    return h;
+}
+
+/* ---- map ---- */
+
+static struct domain *granting_domain(domid_t id)
+{
+    struct domain *rd = id == DOMID_SELF ? current->domain : domain_lookup(id);
+
+    if (!rd || !rd->gt || rd->gt->dying || rd->state == DOM_DYING)
+        return NULL;
+    return rd;
+}
+
+static uint32_t pin_inc(uint32_t flags)
+{
+    uint32_t inc = 0;
+    bool ro = flags & GNTMAP_readonly;
+
+    if (flags & GNTMAP_device_map)
+        inc += ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+    if (flags & GNTMAP_host_map)
+        inc += ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    return inc;
+}
+
+/* Xen's map_grant_ref; gnttab_lock held. */
+static int16_t map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
+{
+    struct domain *ld = v->domain, *rd;
+    bool ro = op->flags & GNTMAP_readonly;
+    uint32_t inc = pin_inc(op->flags);
+    unsigned int nrefs = 0;
+    grant_handle_t h;
+    mfn_t f;
+    int16_t rc;
+
+    if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map)))
+        return GNTST_bad_gntref;       /* Xen: "Bad flags in grant map op" */
+    rd = granting_domain(op->dom);
+    if (!rd)
+        return GNTST_bad_domain;
+    h = get_maptrack_handle(ld->gt);
+    if (h == NO_HANDLE)
+        return GNTST_no_device_space;  /* Xen 4.17's choice */
+    if (op->ref >= nr_entries(rd->gt))
+        return GNTST_bad_gntref;
+    rc = pin_grant(rd, op->ref, ld->domain_id, ro, inc, true, &f);
+    if (rc != GNTST_okay)
+        return rc;
+
+    mm_lock_acquire();
+    if (op->flags & GNTMAP_device_map) {
+        rc = get_frame_refs(f, rd, !ro);
+        nrefs += rc == GNTST_okay;
+    }
+    if (rc == GNTST_okay && (op->flags & GNTMAP_host_map)) {
+        rc = get_frame_refs(f, rd, !ro);
+        if (rc == GNTST_okay) {
+            rc = create_host_mapping(v, op->host_addr, op->flags, f);
+            if (rc != GNTST_okay)
+                put_frame_refs(f, !ro);
+        }
+    }
+    if (rc != GNTST_okay && nrefs)
+        put_frame_refs(f, !ro);
+    mm_lock_release();
+    if (rc != GNTST_okay) {
+        if (rc == GNTST_bad_page)
+            rc = GNTST_general_error;  /* Xen: "Could not pin grant frame" */
+        unpin_grant(rd, op->ref, inc, ro);
+        return rc;
+    }
+
+    *maptrack_entry(ld->gt, h) = (struct grant_mapping){
+        .flags = op->flags, .domid = rd->domain_id, .ref = op->ref };
+    op->handle = h;
+    op->dev_bus_addr = mfn_x(f) << PAGE_SHIFT;
+    return GNTST_okay;
+}
+
+/* ---- unmap ---- */
+
+/*
+ * Xen's unmap_common: undo the host part (if host_addr != 0) and/or the
+ * device part (if dev_bus_addr != 0) of a mapping; the handle is freed
+ * when neither is left.  gnttab_lock held.
+ */
+static int16_t unmap_common(struct vcpu *v, grant_handle_t handle, uint64_t host_addr,
+                            uint64_t dev_bus_addr, uint64_t new_addr)
+{
+    struct grant_table *lgt = v->domain->gt;
+    struct grant_mapping *map;
+    struct domain *rd;
+    struct active_grant *act;
+    bool ro;
+    uint32_t dec = 0;
+    int16_t rc;
+
+    if (handle >= lgt->maptrack_limit)
+        return GNTST_bad_handle;
+    map = maptrack_entry(lgt, handle);
+    if (!map->flags)
+        return GNTST_bad_handle;
+    rd = domain_lookup(map->domid);
+    if (!rd || !rd->gt || map->ref >= rd->gt->nr_frames * ENTRIES_PER_FRAME)
+        return GNTST_bad_handle;       /* Xen: "Unstable handle" */
+    act = active_entry(rd->gt, map->ref);
+    ro = map->flags & GNTMAP_readonly;
+    if (dev_bus_addr && dev_bus_addr != mfn_x(act->frame) << PAGE_SHIFT)
+        return GNTST_general_error;    /* Xen: "Bus address doesn't match gntref" */
+
+    mm_lock_acquire();
+    if (host_addr && (map->flags & GNTMAP_host_map)) {
+        rc = destroy_host_mapping(v, host_addr, map->flags, act->frame, new_addr);
+        if (rc != GNTST_okay) {
+            mm_lock_release();
+            return rc;
+        }
+        map->flags &= ~GNTMAP_host_map;
+        dec += ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    }
+    if (dev_bus_addr && (map->flags & GNTMAP_device_map)) {
+        put_frame_refs(act->frame, !ro);
+        map->flags &= ~GNTMAP_device_map;
+        dec += ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+    }
+    mm_lock_release();
+    if (dec)
+        unpin_grant(rd, map->ref, dec, ro);
+    if (!(map->flags & (GNTMAP_host_map | GNTMAP_device_map)))
+        map->flags = 0;
+    maybe_free_dead_table(rd);
+    return GNTST_okay;
+}
+
+/* ---- copy (Xen's gnttab_copy_one) ---- */
+
+struct copy_buf {
+    struct domain *d;      /* owner of the frame */
+    mfn_t frame;
+    bool pinned;           /* a grant pin to release */
+    bool refs;             /* frame references to release */
+    grant_ref_t ref;
+    bool ro;
+};
+
+static int16_t copy_claim(struct domain *ld, const struct gnttab_copy_ptr *p, bool gref, bool ro,
+                          struct copy_buf *b)
+{
+    int16_t rc;
+
+    b->ro = ro;
+    if (!gref) {
+        /* Xen: copy by frame only for DOMID_SELF (not even one's own id). */
+        if (p->domid != DOMID_SELF)
+            return GNTST_permission_denied;
+        b->d = ld;
+        b->frame = _mfn(p->u.gmfn);
+        if (!mfn_valid(b->frame))
+            return GNTST_bad_page;
+    } else {
+        b->d = granting_domain(p->domid);
+        if (!b->d)
+            return GNTST_bad_domain;
+        if (p->u.ref >= nr_entries(b->d->gt))
+            return GNTST_bad_gntref;
+        rc = pin_grant(b->d, p->u.ref, ld->domain_id, ro,
+                       ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, false, &b->frame);
+        if (rc != GNTST_okay)
+            return rc;
+        b->pinned = true;
+        b->ref = p->u.ref;
+    }
+    mm_lock_acquire();
+    rc = get_frame_refs(b->frame, b->d, !ro);
+    mm_lock_release();
+    b->refs = rc == GNTST_okay;
+    return rc;
+}
+
+static void copy_release(struct copy_buf *b)
+{
+    if (b->refs) {
+        mm_lock_acquire();
+        put_frame_refs(b->frame, !b->ro);
+        mm_lock_release();
+    }
+    if (b->pinned)
+        unpin_grant(b->d, b->ref, b->ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, b->ro);
+}
+
+/*
+ * Offsets and length are checked before anything is claimed (Xen checks
+ * them after claiming both sides; only the status of an op with several
+ * faults differs).  gnttab_lock held.
+ */
+static int16_t gnttab_copy_one(struct domain *ld, const struct gnttab_copy *op)
+{
+    struct copy_buf src = { 0 }, dst = { 0 };
+    int16_t rc;
+
+    if ((uint32_t)op->source.offset + op->len > PAGE_SIZE ||
+        (uint32_t)op->dest.offset + op->len > PAGE_SIZE)
+        return GNTST_bad_copy_arg;
+    rc = copy_claim(ld, &op->source, op->flags & GNTCOPY_source_gref, true, &src);
+    if (rc == GNTST_okay)
+        rc = copy_claim(ld, &op->dest, op->flags & GNTCOPY_dest_gref, false, &dst);
+    if (rc == GNTST_okay)
+        memmove((char *)mfn_to_virt(dst.frame) + op->dest.offset,
+                (const char *)mfn_to_virt(src.frame) + op->source.offset, op->len);
+    copy_release(&dst);
+    copy_release(&src);
+    return rc;
+}
+
+/* ---- single-struct commands ---- */
+
+/* The domain a setup/query op names: oneself, or any domain for dom0. */
+static int16_t target_domain(domid_t id, struct domain **out)
+{
+    struct domain *cd = current->domain;
+    struct domain *d = id == DOMID_SELF ? cd : domain_lookup(id);
+
+    if (!d || !d->gt || d->gt->dying)
+        return GNTST_bad_domain;
+    if (d != cd && !cd->is_privileged)
+        return GNTST_permission_denied;   /* Xen: XSM_TARGET */
+    *out = d;
+    return GNTST_okay;
+}
+
+static long setup_table(uint64_t uop, uint64_t count)
+{
+    struct gnttab_setup_table op;
+    struct domain *d;
+    unsigned int i;
+
+    if (count != 1)
+        return -XEN_EINVAL;
+    if (copy_from_guest(&op, uop, sizeof(op)))
+        return -XEN_EFAULT;
+    if (op.nr_frames > GNTTAB_MAX_FRAMES) {
+        op.status = GNTST_general_error;
+        goto out;
+    }
+    if (!guest_range_ok(op.frame_list, (size_t)op.nr_frames * sizeof(xen_pfn_t)))
+        return -XEN_EFAULT;
+    spin_lock(&gnttab_lock);
+    op.status = target_domain(op.dom, &d);
+    if (op.status == GNTST_okay && !grow_table(d, op.nr_frames))
+        op.status = GNTST_general_error;   /* Xen: "Expand grant table failed" */
+    for (i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
+        xen_pfn_t f = mfn_x(d->gt->frames[i]);
+        if (copy_to_guest(op.frame_list + i * sizeof(f), &f, sizeof(f)))
+            op.status = GNTST_bad_virt_addr;
+    }
+    spin_unlock(&gnttab_lock);
+out:
+    return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+}
+
+static long query_size(uint64_t uop, uint64_t count)
+{
+    struct gnttab_query_size op;
+    struct domain *d;
+
+    if (count != 1)
+        return -XEN_EINVAL;
+    if (copy_from_guest(&op, uop, sizeof(op)))
+        return -XEN_EFAULT;
+    spin_lock(&gnttab_lock);
+    op.status = target_domain(op.dom, &d);
+    if (op.status == GNTST_okay) {
+        op.nr_frames = d->gt->nr_frames;
+        op.max_nr_frames = GNTTAB_MAX_FRAMES;
+    }
+    spin_unlock(&gnttab_lock);
+    return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+}
+
+/* Xen with v2 disabled (gnttab=max-ver:1): 1 -> 0, 2 -> -ENOSYS, anything
+ * else -> -EINVAL; the version in force (1) is written back every time. */
+static long set_version(uint64_t uop)
+{
+    struct gnttab_set_version op;
+    long rc;
+
+    if (copy_from_guest(&op, uop, sizeof(op)))
+        return -XEN_EFAULT;
+    rc = op.version == 1 ? 0 : op.version == 2 ? -XEN_ENOSYS : -XEN_EINVAL;
+    op.version = 1;
+    return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : rc;
+}
+
+static long get_version(uint64_t uop)
+{
+    struct gnttab_get_version op;
+    struct domain *cd = current->domain, *d;
+
+    if (copy_from_guest(&op, uop, sizeof(op)))
+        return -XEN_EFAULT;
+    d = op.dom == DOMID_SELF ? cd : domain_lookup(op.dom);
+    if (!d)
+        return -XEN_ESRCH;
+    if (d != cd && !cd->is_privileged)
+        return -XEN_EPERM;
+    op.version = 1;
+    return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+}
+
+/* ---- batches ---- */
+
+/* One element of a map/unmap/copy batch: copy in, act under the lock, copy out. */
+static long batch_one(unsigned int cmd, uint64_t ua)
+{
+    struct vcpu *v = current;
+    union {
+        struct gnttab_map_grant_ref map;
+        struct gnttab_unmap_grant_ref unmap;
+        struct gnttab_unmap_and_replace rep;
+        struct gnttab_copy copy;
+    } op;
+    size_t size = cmd == GNTTABOP_map_grant_ref ? sizeof(op.map)
+                : cmd == GNTTABOP_unmap_grant_ref ? sizeof(op.unmap)
+                : cmd == GNTTABOP_unmap_and_replace ? sizeof(op.rep) : sizeof(op.copy);
+
+    if (copy_from_guest(&op, ua, size))
+        return -XEN_EFAULT;
+    spin_lock(&gnttab_lock);
+    switch (cmd) {
+    case GNTTABOP_map_grant_ref:
+        op.map.status = map_grant_ref(v, &op.map);
+        break;
+    case GNTTABOP_unmap_grant_ref:
+        op.unmap.status = unmap_common(v, op.unmap.handle, op.unmap.host_addr,
+                                       op.unmap.dev_bus_addr, 0);
+        break;
+    case GNTTABOP_unmap_and_replace:
+        op.rep.status = unmap_common(v, op.rep.handle, op.rep.host_addr, 0, op.rep.new_addr);
+        break;
+    default:
+        op.copy.status = gnttab_copy_one(v->domain, &op.copy);
+        break;
+    }
+    spin_unlock(&gnttab_lock);
+    return copy_to_guest(ua, &op, size) ? -XEN_EFAULT : 0;
+}
+
+static long batch(unsigned int cmd, uint64_t uop, uint64_t count, size_t size)
+{
+    uint64_t i;
+    long rc;
+
+    for (i = 0; i < count; i++) {
+        if (i && !(i % HYPERCALL_CHUNK) && hypercall_may_preempt()) {
+            hypercall_continue(cmd, uop + i * size, count - i, 0);
+            return 0;
+        }
+        rc = batch_one(cmd, uop + i * size);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * __HYPERVISOR_grant_table_op.  Per-op failures are GNTST_* in the op's
+ * status; the call itself fails only when the array cannot be read or
+ * written (-EFAULT), the count is wrong (-EINVAL) or the command is
+ * unknown or not implemented (-ENOSYS).
+ */
+long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count)
+{
+    if (!current->domain->gt)
+        return -XEN_ENOSYS;
+    if (cmd >> 6 || count > 0x7fffffffUL)
+        return -XEN_EINVAL;   /* Xen: continuation bits in cmd, (int)count < 0 */
+    switch (cmd) {
+    case GNTTABOP_map_grant_ref:
+        return batch((unsigned int)cmd, uop, count, sizeof(struct gnttab_map_grant_ref));
+    case GNTTABOP_unmap_grant_ref:
+        return batch((unsigned int)cmd, uop, count, sizeof(struct gnttab_unmap_grant_ref));
+    case GNTTABOP_unmap_and_replace:
+        return batch((unsigned int)cmd, uop, count, sizeof(struct gnttab_unmap_and_replace));
+    case GNTTABOP_copy:
+        return batch((unsigned int)cmd, uop, count, sizeof(struct gnttab_copy));
+    case GNTTABOP_setup_table:
+        return setup_table(uop, count);
+    case GNTTABOP_query_size:
+        return query_size(uop, count);
+    case GNTTABOP_set_version:
+        return set_version(uop);
+    case GNTTABOP_get_version:
+        return get_version(uop);
+    case GNTTABOP_get_status_frames:   /* v2 only (Xen: status general_error under v1) */
+    case GNTTABOP_transfer:            /* not implemented */
+    case GNTTABOP_swap_grant_ref:      /* not implemented */
+    case GNTTABOP_dump_table:          /* not implemented */
+    case GNTTABOP_cache_flush:         /* Arm only in Xen: -ENOSYS on x86 */
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+/* ---- domain death ---- */
+
+/* Xen's gnttab_release_mappings: forget what d maps of others' grants. */
+static void release_mappings(struct domain *d)
+{
+    struct grant_table *lgt = d->gt;
+    grant_handle_t h;
+
+    for (h = 0; h < lgt->maptrack_limit; h++) {
+        struct grant_mapping *map = maptrack_entry(lgt, h);
+        struct domain *rd;
+        bool ro = map->flags & GNTMAP_readonly;
+        uint32_t dec;
+
+        if (!map->flags)
+            continue;
+        rd = domain_lookup(map->domid);
+        BUG_ON(!rd || !rd->gt);
+        dec = pin_inc(map->flags);
+        if (map->flags & GNTMAP_device_map) {
+            mm_lock_acquire();
+            put_frame_refs(active_entry(rd->gt, map->ref)->frame, !ro);
+            mm_lock_release();
+        }
+        /* A host mapping's references belong to its PTE: they go when
+         * pv_relinquish_memory tears d's page tables down. */
+        unpin_grant(rd, map->ref, dec, ro);
+        map->flags = 0;
+        if (rd != d)
+            maybe_free_dead_table(rd);
+    }
+}
+
+void gnttab_destroy(struct domain *d)
+{
+    struct grant_table *gt = d->gt;
+    unsigned int i;
+
+    if (!gt || gt->dying)
+        return;
+    spin_lock(&gnttab_lock);
+    release_mappings(d);
+    gt->dying = true;
+    mm_lock_acquire();
+    for (i = 0; i < gt->nr_frames; i++) {
+        struct page_info *pg = mfn_to_page(gt->frames[i]);
+        if (pg->flags & PGC_allocated) {
+            pg->flags &= ~PGC_allocated;
+            put_page(pg);
+        }
+    }
+    mm_lock_release();
+    maybe_free_dead_table(d);
+    spin_unlock(&gnttab_lock);
+}

@@ -1,0 +1,43 @@
+/*
+ * Grant tables, version 1 (common/grant_table.c; the ABI is in
+ * public/grant_table.h, the design in docs/grant-tables.md).
+ */
+#ifndef KEEL_GRANT_TABLE_H
+#define KEEL_GRANT_TABLE_H
+#include <keel/types.h>
+
+struct domain;
+struct vcpu;
+
+/* Limits.  Xen's defaults are 64 grant frames for dom0 and 32 for domUs
+ * (max_grant_frames); Keel uses 32 for every domain. */
+#define GNTTAB_MAX_FRAMES      32u
+#define GNTTAB_INITIAL_FRAMES  1u      /* Xen's INITIAL_NR_GRANT_FRAMES */
+#define GNTTAB_MAPTRACK_PAGES  8u      /* 512 handles per page */
+
+/*
+ * Give d a grant table with GNTTAB_INITIAL_FRAMES shared frames.
+ * Returns 0 or -XEN_ENOMEM.  Called from domain_create; cannot block.
+ */
+int gnttab_init(struct domain *d);
+
+/*
+ * A dying domain (from domain_destroy, before pv_relinquish_memory):
+ * forget the mappings it holds of other domains' grants (their pins;
+ * references held by its page-table entries go with its tables), refuse
+ * new uses of its own grants (GNTST_bad_domain) and drop the allocation
+ * reference of its shared frames.  Active entries that other domains
+ * still pin stay until they unmap; the granted frames stay allocated
+ * until their last reference goes.  Takes gnttab_lock and mm_lock.
+ */
+void gnttab_destroy(struct domain *d);
+
+/* __HYPERVISOR_grant_table_op(cmd, uop, count). */
+long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count);
+
+/* Provided by arch/x86_64/pv_mm.c (call with mm_lock held): */
+/* The L1 entry mapping va in v's current page tables, or NULL. */
+uint64_t *pv_guest_l1e(struct vcpu *v, uint64_t va);
+/* Drop the references an L1 entry holds, as when a guest zaps it. */
+void pv_put_l1e_refs(uint64_t e);
+#endif
