@@ -77,6 +77,7 @@ static inline void gnt_sleep_ms(uint64_t ms)
 	while (gnt_now_ns() < end) {
 		shared->evtchn_pending[gnt_timer_port / 64] &= ~(1UL << (gnt_timer_port % 64));
 		vcpu->evtchn_upcall_pending = 0;
+		vcpu->evtchn_pending_sel = 0;   /* else the next event raises no upcall */
 		HC(__HYPERVISOR_set_timer_op, end, 0, 0, 0, 0);
 		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
 		vcpu->evtchn_upcall_mask = 1;

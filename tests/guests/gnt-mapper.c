@@ -35,6 +35,7 @@ static bool upcall_hook(struct trap_regs *r, uint64_t *rip)
 	if (last_trap.vector != VEC_EVENT_CB)
 		return false;
 	vcpu->evtchn_upcall_pending = 0;
+	vcpu->evtchn_pending_sel = 0;   /* else the next event raises no upcall */
 	__atomic_exchange_n(&vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
 	shared->evtchn_pending[gnt_timer_port / 64] &= ~(1UL << (gnt_timer_port % 64));
 	return true;

@@ -12,6 +12,7 @@
  */
 #include "lib/guest.h"
 #include <public/memory.h>
+#include <public/grant_table.h>
 
 #define BAD_NULL    0x0000000000000000UL
 #define BAD_M2P     0xffff800000000000UL	/* hypervisor slot 256 (RO M2P) */
@@ -84,6 +85,7 @@ static void sleep_ms(uint64_t ms)
 	while (system_time_ns() < end) {
 		shared->evtchn_pending[bv.port / 64] &= ~(1UL << (bv.port % 64));
 		vcpu->evtchn_upcall_pending = 0;
+		vcpu->evtchn_pending_sel = 0;   /* else the next event raises no upcall */
 		HC(__HYPERVISOR_set_timer_op, end, 0, 0, 0, 0);
 		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
 		vcpu->evtchn_upcall_mask = 1;
@@ -252,6 +254,17 @@ static void setup(void)
 			own_bitmap[m / 64] |= 1UL << (m % 64);
 		own_lo = m < own_lo ? m : own_lo;
 		own_hi = m > own_hi ? m : own_hi;
+	}
+	{
+		/* Its grant-table frames are its own too (Xen shares them with
+		 * the domain; setup_table hands them out to be mapped). */
+		struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
+		xen_pfn_t gf[1] = { 0 };
+
+		set_xen_guest_handle(st.frame_list, gf);
+		if (HC(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1, 0, 0) == 0 &&
+		    st.status == 0 && gf[0] < OWN_BITMAP_FRAMES)
+			own_bitmap[gf[0] / 64] |= 1UL << (gf[0] % 64);
 	}
 	check(own_hi < OWN_BITMAP_FRAMES, "own frames below 8 GiB", "highest mfn %#lx", own_hi);
 	say("hostile: %s, %lu pages, own mfns %#lx-%#lx", privileged ? "privileged" : "domU",

@@ -54,6 +54,7 @@ static void sleep_ms(uint64_t ms)
 	while (system_time_ns() < end) {
 		shared->evtchn_pending[bv.port / 64] &= ~(1UL << (bv.port % 64));
 		vcpu->evtchn_upcall_pending = 0;
+		vcpu->evtchn_pending_sel = 0;   /* else the next event raises no upcall */
 		HC(__HYPERVISOR_set_timer_op, end, 0, 0, 0, 0);
 		/* block unmasks events; mask again at once: no upcall handler. */
 		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
