@@ -160,28 +160,6 @@ static void test_loopback(void)
 	CHECK_RC("unknown event_channel_op => -ENOSYS", evtchn_op(99, &snd), -XEN_ENOSYS);
 }
 
-/* pvclock: system time now, from vcpu_info.time and the TSC. */
-static uint64_t system_time_ns(void)
-{
-	volatile struct vcpu_time_info *t = &vcpu->time;
-	uint32_t version, lo, hi;
-	uint64_t ns, delta;
-
-	do {
-		version = t->version;
-		__asm__ volatile("" ::: "memory");
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
-		if (t->tsc_shift >= 0)
-			delta <<= t->tsc_shift;
-		else
-			delta >>= -t->tsc_shift;
-		ns = t->system_time +
-		     (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((version & 1) || version != t->version);
-	return ns;
-}
 
 static void test_timer(void)
 {

@@ -37,50 +37,8 @@ static inline unsigned int first_diff(const volatile uint8_t *p, uint8_t (*pat)(
 	return n;
 }
 
-static evtchn_port_t gnt_timer_port;
+/* Sleeping and time come from the guest library (lib/lib.c). */
+#define gnt_sleep_init() ((void)timer_virq_port())
+#define gnt_sleep_ms(ms) sleep_ms(ms)
 
-static inline uint64_t gnt_now_ns(void)
-{
-	volatile struct vcpu_time_info *t = &vcpu->time;
-	uint32_t version, lo, hi;
-	uint64_t ns, delta;
-
-	do {
-		version = t->version;
-		__asm__ volatile("" ::: "memory");
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
-		if (t->tsc_shift >= 0)
-			delta <<= t->tsc_shift;
-		else
-			delta >>= -t->tsc_shift;
-		ns = t->system_time +
-		     (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((version & 1) || version != t->version);
-	return ns;
-}
-
-static inline void gnt_sleep_init(void)
-{
-	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
-
-	CHECK_RC("bind VIRQ_TIMER", HC(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq,
-				       &bv, 0, 0, 0), 0);
-	gnt_timer_port = bv.port;
-}
-
-static inline void gnt_sleep_ms(uint64_t ms)
-{
-	uint64_t end = gnt_now_ns() + ms * 1000000UL;
-
-	while (gnt_now_ns() < end) {
-		shared->evtchn_pending[gnt_timer_port / 64] &= ~(1UL << (gnt_timer_port % 64));
-		vcpu->evtchn_upcall_pending = 0;
-		vcpu->evtchn_pending_sel = 0;   /* else the next event raises no upcall */
-		HC(__HYPERVISOR_set_timer_op, end, 0, 0, 0, 0);
-		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
-		vcpu->evtchn_upcall_mask = 1;
-	}
-}
 #endif

@@ -37,7 +37,7 @@ static bool upcall_hook(struct trap_regs *r, uint64_t *rip)
 	vcpu->evtchn_upcall_pending = 0;
 	vcpu->evtchn_pending_sel = 0;   /* else the next event raises no upcall */
 	__atomic_exchange_n(&vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-	shared->evtchn_pending[gnt_timer_port / 64] &= ~(1UL << (gnt_timer_port % 64));
+	shared->evtchn_pending[timer_virq_port() / 64] &= ~(1UL << (timer_virq_port() % 64));
 	return true;
 }
 

@@ -41,74 +41,9 @@ static uint8_t guard[2 * 4096] PAGE_ALIGNED;	/* second page unmapped */
 
 /* ---- helpers ---- */
 
-static uint64_t system_time_ns(void)
-{
-	volatile struct vcpu_time_info *t = &vcpu->time;
-	uint32_t version, lo, hi;
-	uint64_t ns, delta;
 
-	do {
-		version = t->version;
-		__asm__ volatile("" ::: "memory");
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
-		if (t->tsc_shift >= 0)
-			delta <<= t->tsc_shift;
-		else
-			delta >>= -t->tsc_shift;
-		ns = t->system_time +
-		     (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((version & 1) || version != t->version);
-	return ns;
-}
 
-static uint64_t cmdline_num(const char *key, uint64_t dflt)
-{
-	const char *p = strstr((const char *)start_info->cmd_line, key);
-	uint64_t n = 0;
 
-	if (!p)
-		return dflt;
-	for (p += strlen(key); *p >= '0' && *p <= '9'; p++)
-		n = n * 10 + (uint64_t)(*p - '0');
-	return n;
-}
-
-static void sleep_ms(uint64_t ms)
-{
-	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
-	uint64_t end = system_time_ns() + ms * 1000000UL;
-
-	CHECK_RC("bind VIRQ_TIMER", HC(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq,
-				       &bv, 0, 0, 0), 0);
-	while (system_time_ns() < end) {
-		shared->evtchn_pending[bv.port / 64] &= ~(1UL << (bv.port % 64));
-		vcpu->evtchn_upcall_pending = 0;
-		vcpu->evtchn_pending_sel = 0;   /* else the next event raises no upcall */
-		HC(__HYPERVISOR_set_timer_op, end, 0, 0, 0, 0);
-		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
-		vcpu->evtchn_upcall_mask = 1;
-	}
-}
-
-/* One console write per line, so a domU's line carries one "(dN)" tag. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	char buf[160];
-	va_list ap;
-	int n;
-
-	buf[0] = '#';
-	buf[1] = ' ';
-	va_start(ap, fmt);
-	n = vsnprintf(buf + 2, sizeof(buf) - 3, fmt, ap);
-	va_end(ap);
-	n = n < 0 ? 0 : (n > (int)sizeof(buf) - 4 ? (int)sizeof(buf) - 4 : n);
-	buf[2 + n] = '\n';
-	console_write(buf, (size_t)n + 3);
-}
 
 static bool own_mfn(unsigned long mfn)
 {

@@ -6,39 +6,7 @@
  */
 #include "lib/guest.h"
 
-static uint64_t system_time_ns(void)
-{
-	volatile struct vcpu_time_info *t = &vcpu->time;
-	uint32_t version, lo, hi;
-	uint64_t ns, delta;
 
-	do {
-		version = t->version;
-		__asm__ volatile("" ::: "memory");
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
-		if (t->tsc_shift >= 0)
-			delta <<= t->tsc_shift;
-		else
-			delta >>= -t->tsc_shift;
-		ns = t->system_time +
-		     (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((version & 1) || version != t->version);
-	return ns;
-}
-
-static uint64_t wait_ms(void)
-{
-	const char *p = strstr((const char *)start_info->cmd_line, "wait=");
-	uint64_t ms = 0;
-
-	if (!p)
-		return 3000;
-	for (p += 5; *p >= '0' && *p <= '9'; p++)
-		ms = ms * 10 + (uint64_t)(*p - '0');
-	return ms;
-}
 
 void guest_main(void)
 {
@@ -49,8 +17,8 @@ void guest_main(void)
 	CHECK_RC("bind VIRQ_TIMER", HC(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq,
 				       &bv, 0, 0, 0), 0);
 	t0 = system_time_ns();
-	end = t0 + wait_ms() * 1000000UL;
-	note("waiting %lu ms", (unsigned long)wait_ms());
+	end = t0 + cmdline_num("wait=", 3000) * 1000000UL;
+	note("waiting %lu ms", (unsigned long)cmdline_num("wait=", 3000));
 	while (system_time_ns() < end) {
 		shared->evtchn_pending[bv.port / 64] &= ~(1UL << (bv.port % 64));
 		vcpu->evtchn_upcall_pending = 0;

@@ -76,6 +76,14 @@ bool check(bool cond, const char *name, const char *fmt, ...)
 	})
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void guest_finish(void) __attribute__((noreturn));
+/* pvclock system time (needs map_shared_info()), "key=N" from the command
+ * line, sleeping on VIRQ_TIMER with events masked, one-line "# " notes. */
+uint64_t system_time_ns(void);
+uint64_t cmdline_num(const char *key, uint64_t dflt);
+evtchn_port_t timer_virq_port(void);
+void sleep_until_ns(uint64_t end);
+void sleep_ms(uint64_t ms);
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void guest_crash(const char *why) __attribute__((noreturn));
 void guest_shutdown(unsigned int reason);
 

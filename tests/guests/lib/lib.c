@@ -385,3 +385,96 @@ void guest_start(start_info_t *si)
 	guest_main();
 	guest_finish();
 }
+
+/* ---- time, sleeping, command line, one-line output (shared by guests) ---- */
+
+uint64_t system_time_ns(void)
+{
+	volatile struct vcpu_time_info *t = &vcpu->time;
+	uint32_t version, lo, hi;
+	uint64_t ns, delta;
+
+	do {
+		version = t->version;
+		__asm__ volatile("" ::: "memory");
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
+		if (t->tsc_shift >= 0)
+			delta <<= t->tsc_shift;
+		else
+			delta >>= -t->tsc_shift;
+		ns = t->system_time +
+		     (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+		__asm__ volatile("" ::: "memory");
+	} while ((version & 1) || version != t->version);
+	return ns;
+}
+
+uint64_t cmdline_num(const char *key, uint64_t dflt)
+{
+	const char *p = strstr((const char *)start_info->cmd_line, key);
+	uint64_t n = 0;
+
+	if (!p)
+		return dflt;
+	for (p += strlen(key); *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	return n;
+}
+
+static evtchn_port_t timer_port;
+
+evtchn_port_t timer_virq_port(void)
+{
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+
+	if (!timer_port) {
+		CHECK_RC("bind VIRQ_TIMER", HC(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq,
+					       &bv, 0, 0, 0), 0);
+		timer_port = bv.port;
+	}
+	return timer_port;
+}
+
+/*
+ * Sleep until system time `end` with set_timer_op + SCHEDOP_block and no
+ * upcall handler: block unmasks events, so they are masked again at once,
+ * and the timer port, its selector word and evtchn_upcall_pending are
+ * acknowledged by hand before each block (2-level ABI: a set selector bit
+ * would keep the next event from raising an upcall).
+ */
+void sleep_until_ns(uint64_t end)
+{
+	evtchn_port_t port = timer_virq_port();
+
+	while (system_time_ns() < end) {
+		shared->evtchn_pending[port / 64] &= ~(1UL << (port % 64));
+		vcpu->evtchn_upcall_pending = 0;
+		vcpu->evtchn_pending_sel = 0;
+		HC(__HYPERVISOR_set_timer_op, end, 0, 0, 0, 0);
+		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+		vcpu->evtchn_upcall_mask = 1;
+	}
+}
+
+void sleep_ms(uint64_t ms)
+{
+	sleep_until_ns(system_time_ns() + ms * 1000000UL);
+}
+
+/* One console write per line, so a domU's line carries one "(dN)" tag. */
+void say(const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+	int n;
+
+	buf[0] = '#';
+	buf[1] = ' ';
+	va_start(ap, fmt);
+	n = vsnprintf(buf + 2, sizeof(buf) - 3, fmt, ap);
+	va_end(ap);
+	n = n < 0 ? 0 : (n > (int)sizeof(buf) - 4 ? (int)sizeof(buf) - 4 : n);
+	buf[2 + n] = '\n';
+	console_write(buf, (size_t)n + 3);
+}
