@@ -13,12 +13,26 @@ echo "linux-guest: memory: $(grep -m 1 '^MemTotal' /proc/meminfo)"
 echo "linux-guest: cpus: $(grep -c '^processor' /proc/cpuinfo)"
 args=""
 linger=0
+shell=0
 for w in $(cat /proc/cmdline); do
     case $w in
+    keel.shell=1) shell=1 ;;                      # interactive demo: a shell, no workload
     keel.linger=*) linger=${w#keel.linger=} ;;   # stay up this many seconds after the verdict
     keel.*=*) args="$args ${w#keel.}" ;;
     esac
 done
+if [ "$shell" = 1 ]; then
+    hostname "$(sed -n 's/.*keel.name=\([^ ]*\).*/\1/p' /proc/cmdline)"
+    echo
+    echo "Keel demo: this is $(hostname), Linux $(uname -r) on Keel, $(grep -c '^processor' /proc/cpuinfo) vCPU(s)."
+    echo "Type CTRL-a three times to switch the serial console between dom0 and the domUs."
+    echo "In dom0, 'poweroff -f' (or leaving its shell) powers the machine off."
+    while :; do
+        setsid cttyhack sh -l
+        [ "$(hostname)" = dom0 ] && break
+    done
+    poweroff -f
+fi
 echo "linux-guest: running /bin/workload$args"
 # shellcheck disable=SC2086
 /bin/workload $args
