@@ -185,6 +185,15 @@ bool cmdline_get(const char *cmdline, const char *name, char *val, size_t len)
     return false;
 }
 
+uint64_t parse_uint(const char *s)
+{
+    uint64_t v = 0;
+
+    while (*s >= '0' && *s <= '9' && v < (1UL << 59))
+        v = v * 10 + (uint64_t)(*s++ - '0');
+    return v;
+}
+
 uint64_t parse_size(const char *s)
 {
     uint64_t v = 0;

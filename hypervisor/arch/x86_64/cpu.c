@@ -131,7 +131,6 @@ static void syscall_init(void)
  */
 __noreturn void cpu0_init_and_switch(void (*fn)(void))
 {
-    mfn_t alloc_frames_contig(uint64_t n);
     mfn_t sm = alloc_frames_contig(2 * (STACK_SIZE / PAGE_SIZE));
     char *stack;
     struct cpu_info *ci;

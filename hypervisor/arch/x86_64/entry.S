@@ -125,16 +125,6 @@ reset_stack_and_return:
         jmp     return_to_guest
 
 /* IST handlers (double fault, NMI, machine check): never return. */
-        .align 16
-trap_ist:
-        pushq   $0
-        pushq   $0xff
-        SAVE_GPRS
-        movq    %rsp, %rdi
-        call    do_fatal_trap
-3:      hlt
-        jmp     3b
-
         .globl trap_nmi_entry, trap_df_entry, trap_mc_entry
 trap_nmi_entry:
         pushq   $0

@@ -122,7 +122,6 @@ void mm_fill_hypervisor_slots(uint64_t *l4)
 void m2p_init(void)
 {
     uint64_t bytes = ROUNDUP(max_mfn * 8, PAGE_SIZE);
-    mfn_t alloc_frames_contig(uint64_t n);
     mfn_t m = alloc_frames_contig(bytes >> PAGE_SHIFT);
     uint64_t i;
 

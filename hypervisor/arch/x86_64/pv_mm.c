@@ -197,12 +197,10 @@ static void put_page_from_l1e(uint64_t e)
     if (!(e & _PAGE_PRESENT) || frame_is_io(mfn))
         return;
     pg = mfn_to_page(mfn);
-    if (e & _PAGE_RW) {
+    /* A stale TLB entry of this writable mapping cannot outlive it: a frame
+     * is flushed from the TLB when it becomes a table (get_page_type). */
+    if (e & _PAGE_RW)
         put_page_type(pg, NULL);
-        /* The writable mapping is gone: make sure no CPU still caches it
-         * before the frame can become a page table (get_page_type flushes
-         * too; this keeps the rule simple). */
-    }
     put_page(pg);
 }
 

@@ -130,7 +130,6 @@ static __noreturn void stop_boot(const char *what, const char *why)
  */
 static const char *unpack_kernel(const void **img, size_t *len, mfn_t *buf, uint64_t *nr)
 {
-    mfn_t alloc_frames_contig(uint64_t n);
     const void *payload;
     const char *fmt;
     size_t plen, out_len, size;
@@ -268,8 +267,7 @@ static void start_dom0(void)
     if (boot_info.nr_modules > 1 && (int)1 != find_bootdesc())
         rd = &boot_info.modules[1];
     if (cmdline_get(boot_info.cmdline, "dom0_max_vcpus", val, sizeof(val)))
-        max_vcpus = (unsigned int)MAX(1UL, MIN(parse_size(val) >> 10, (uint64_t)MAX_VCPUS));
-    /* (parse_size reads plain numbers as KiB, hence the shift.) */
+        max_vcpus = (unsigned int)MAX(1UL, MIN(parse_uint(val), (uint64_t)MAX_VCPUS));
     p.kernel = maddr_to_virt(k->start);
     p.kernel_len = k->end - k->start;
     why = unpack_kernel(&p.kernel, &p.kernel_len, &buf, &nr_buf);

@@ -33,5 +33,6 @@ extern struct boot_info boot_info;
 int multiboot_parse(uint32_t magic, paddr_t info, struct boot_info *bi);
 /* Hypervisor command line: find "name=value" / "name"; copies the value. */
 bool cmdline_get(const char *cmdline, const char *name, char *val, size_t len);
-uint64_t parse_size(const char *s);   /* "64M", "1G", "512k", bytes */
+uint64_t parse_size(const char *s);   /* "64M", "1G", "512k"; plain numbers are KiB (Xen) */
+uint64_t parse_uint(const char *s);   /* decimal digits up to the first non-digit */
 #endif
