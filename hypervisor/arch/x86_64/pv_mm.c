@@ -483,8 +483,8 @@ uint64_t *pv_guest_l1e(struct vcpu *v, uint64_t va)
     uint64_t *t, e;
     unsigned int level;
 
-    if (!is_canonical(va) || is_hypervisor_va(va))
-        return NULL;
+    if (!is_canonical(va) || is_hypervisor_va(va) || !mfn_valid(m))
+        return NULL;          /* (also: user mode with no user L4) */
     t = mfn_to_virt(m);
     for (level = 4; level > 1; level--) {
         unsigned int shift = 12 + 9 * (level - 1);
