@@ -6,17 +6,19 @@
 #  cap:     a domU capped at 25 % spins next to an uncapped one; its CPU
 #           time over the window must not exceed 25 % of it (+1 cap period).
 #  latency: a domU sleeping in 2 ms steps next to two spinners: at least
-#           95 % of its wake-ups within 1 ms of the deadline, and none later
-#           than LATENCY_BOUND_US (20000 us: one 10 ms slice plus room for
-#           the host preempting QEMU, which TCG shows as guest time;
-#           docs/hypervisor.md).
+#           90 % of its wake-ups within 1 ms of the deadline, a mean under
+#           1 ms, and none later than LATENCY_BOUND_US (50000 us).  Without
+#           wake-up preemption most wake-ups would wait for a spinner's
+#           10 ms slice; the loose worst-case bound leaves room for the host
+#           preempting QEMU, which TCG shows as guest time
+#           (docs/hypervisor.md).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 G=$BUILD/guests
 W=$BUILD/boot-sched
 mkdir -p "$W" "$BUILD/boot-logs"
-LATENCY_BOUND_US=${LATENCY_BOUND_US:-20000}
+LATENCY_BOUND_US=${LATENCY_BOUND_US:-50000}
 fail=0
 
 cfg() {   # NAME WEIGHT CAP ARGS
@@ -90,7 +92,7 @@ if boot "$L" "$W/ticker.cfg" "$W/spin1.cfg" "$W/spin2.cfg"; then
     # The idle dom0 sleeps for 7 s: it must cost nothing measurable (< 1 %).
     d0=$(grep -a "domain 0 (dom0) shut down" "$L" | sed -n 's/.*cpu time \([0-9]*\) us.*/\1/p')
     if [ -n "$worst" ] && [ "$worst" -le "$LATENCY_BOUND_US" ] && [ -n "$n" ] && [ "$n" -gt 0 ] &&
-       [ $((over * 20)) -le "$n" ] && [ -n "$d0" ] && [ "$d0" -lt 70000 ]; then
+       [ $((over * 10)) -le "$n" ] && [ -n "$mean" ] && [ "$mean" -lt 1000 ] && [ -n "$d0" ] && [ "$d0" -lt 70000 ]; then
         echo "PASS sched-latency ($n wake-ups: mean $mean us late, $over over 1 ms, worst $worst us; bound $LATENCY_BOUND_US us; idle dom0 used $d0 us in 7 s)"
     else
         echo "FAIL sched-latency: ${n:-?} wake-ups, ${over:-?} over 1 ms, worst ${worst:-?} us late, bound $LATENCY_BOUND_US us, idle dom0 ${d0:-?} us (log $L)"; fail=1
