@@ -4,6 +4,7 @@
 #   run-all.sh [--native] [--accel tcg|kvm] [NAME...]
 #
 # Tests:
+#   linux-domus   dom0 plus Linux domUs (the last with 2 vCPUs) from a boot description
 #   linux-dom0    Keel ($BUILD/keel.elf) with dom0 = Debian's vmlinuz and
 #                 our initramfs (busybox + workload), dom0_mem=512M, QEMU
 #                 -m 1024.  Passes iff the guest prints "VERDICT: PASS",
@@ -91,10 +92,13 @@ run_domus() {    # LOG
     cfgs=""
     i=1
     while [ "$i" -le "$DOMUS" ]; do
+        # The last domU has 2 vCPUs: SMP bring-up and IPIs in a domU too.
+        nv=1
+        [ "$i" -eq "$DOMUS" ] && nv=2
         cat > "$w/linux$i.cfg" <<EOC
 name = "linux$i"
 memory = 160
-vcpus = 1
+vcpus = $nv
 kernel = "$VMLINUZ"
 ramdisk = "$INITRD"
 cmdline = "console=hvc0 $SMALL"
@@ -114,6 +118,9 @@ EOC
     i=1
     while [ "$i" -le "$DOMUS" ]; do
         grep -a -q "^\[linux$i\] VERDICT: PASS" "$1" || { echo "FAIL linux-domus: linux$i gave no PASS verdict"; return 1; }
+        if [ "$i" -eq "$DOMUS" ] && ! grep -a -q "^\[linux$i\] linux-guest: cpus: 2" "$1"; then
+            echo "FAIL linux-domus: linux$i did not see its 2 vCPUs"; return 1
+        fi
         i=$((i + 1))
     done
     grep -a -q '^VERDICT: PASS' "$1" || { echo "FAIL linux-domus: dom0 gave no PASS verdict"; return 1; }
