@@ -54,7 +54,7 @@ else
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
-    case $t in linux-dom0|linux-smp|linux-domus|linux-native) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
+    case $t in linux-dom0|linux-smp|linux-domus|linux-many|linux-native) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
 done
 
 passed=0; failed=0; failures=""
@@ -97,7 +97,7 @@ run_domus() {    # LOG
         [ "$i" -eq "$DOMUS" ] && nv=2
         cat > "$w/linux$i.cfg" <<EOC
 name = "linux$i"
-memory = 160
+memory = ${DOMU_MIB:-160}
 vcpus = $nv
 kernel = "$VMLINUZ"
 ramdisk = "$INITRD"
@@ -110,7 +110,7 @@ EOC
     mods=$("$BUILD/bin/keel-bootdesc" -o "$w/boot.dtb" --dom0-initrd "$INITRD" \
            --qemu-initrd "$VMLINUZ" "$DOM0_ARGS $SMALL keel.linger=$((5 + 5 * DOMUS))" $cfgs) || {
         echo "FAIL linux-domus: keel-bootdesc failed"; return 1; }
-    timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max,-smap -m 1536 \
+    timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max,-smap -m "${QEMU_MIB:-1536}" \
         -display none -monitor none -serial stdio -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
         -append "$HV_APPEND" -initrd "$mods" < /dev/null > "$1" 2>&1
@@ -145,6 +145,10 @@ run_test() {    # NAME
               --mem 1024 --timeout "$TIMEOUT" --accel "$ACCEL" --log "$log") ;;
     linux-domus)
         out=$(run_domus "$log") ;;
+    linux-many)
+        # Density (only by name): LINUX_MANY domUs of LINUX_MANY_MIB each.
+        out=$(DOMUS=${LINUX_MANY:-8} DOMU_MIB=${LINUX_MANY_MIB:-128} QEMU_MIB=${LINUX_MANY_QEMU_MIB:-2048} \
+              run_domus "$log" | sed 's/linux-domus/linux-many/') ;;
     linux-native)
         # run-qemu.sh hands --hv to QEMU's -kernel, --append to -append and
         # --dom0 to -initrd: with the kernel as "hypervisor" that is a
