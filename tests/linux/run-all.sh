@@ -4,7 +4,8 @@
 #   run-all.sh [--native] [--accel tcg|kvm] [NAME...]
 #
 # Tests:
-#   linux-domus   dom0 plus Linux domUs (the last with 2 vCPUs) from a boot description
+#   linux-domus   dom0 plus 2 Linux domUs (the last with 2 vCPUs) from a boot description
+#   linux-many    the same with 8 domUs of 128 MiB (LINUX_MANY, LINUX_MANY_MIB)
 #   linux-dom0    Keel ($BUILD/keel.elf) with dom0 = Debian's vmlinuz and
 #                 our initramfs (busybox + workload), dom0_mem=512M, QEMU
 #                 -m 1024.  Passes iff the guest prints "VERDICT: PASS",
@@ -50,7 +51,7 @@ case $TIMEOUT in ''|*[!0-9]*) echo "run-all: LINUX_TIMEOUT '$TIMEOUT' is not a n
 if [ $# -gt 0 ]; then
     TESTS="$*"
 else
-    TESTS="linux-dom0 linux-smp linux-domus"
+    TESTS="linux-dom0 linux-smp linux-many"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
@@ -149,6 +150,7 @@ run_test() {    # NAME
         # Density (only by name): LINUX_MANY domUs of LINUX_MANY_MIB each.
         out=$(DOMUS=${LINUX_MANY:-8} DOMU_MIB=${LINUX_MANY_MIB:-128} QEMU_MIB=${LINUX_MANY_QEMU_MIB:-2048} \
               run_domus "$log" | sed 's/linux-domus/linux-many/') ;;
+
     linux-native)
         # run-qemu.sh hands --hv to QEMU's -kernel, --append to -append and
         # --dom0 to -initrd: with the kernel as "hypervisor" that is a
