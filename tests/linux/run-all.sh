@@ -148,7 +148,8 @@ run_test() {    # NAME
         out=$(run_domus "$log") ;;
     linux-many)
         # Density (only by name): LINUX_MANY domUs of LINUX_MANY_MIB each.
-        out=$(DOMUS=${LINUX_MANY:-8} DOMU_MIB=${LINUX_MANY_MIB:-128} QEMU_MIB=${LINUX_MANY_QEMU_MIB:-2048} \
+        out=$(TIMEOUT=${LINUX_MANY_TIMEOUT:-420} DOMUS=${LINUX_MANY:-8} DOMU_MIB=${LINUX_MANY_MIB:-128} \
+              QEMU_MIB=${LINUX_MANY_QEMU_MIB:-2048} \
               run_domus "$log" | sed 's/linux-domus/linux-many/') ;;
 
     linux-native)
