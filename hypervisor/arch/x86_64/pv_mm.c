@@ -601,20 +601,50 @@ static struct domain *get_pg_owner(struct domain *d, uint64_t foreigndom)
 }
 
 
+/*
+ * Batches (mmu_update, mmuext_op) continue every HYPERCALL_CHUNK entries,
+ * as Xen does: bit 31 of the re-issued count marks a resumed batch, and
+ * the number done so far travels in *pdone.  A `done` that cannot be
+ * read or written is ignored, as in Xen.
+ */
+static uint64_t batch_resume(uint64_t count, uint64_t pdone, uint32_t *done)
+{
+    *done = 0;
+    if (count & HYPERCALL_PREEMPTED) {
+        count &= ~HYPERCALL_PREEMPTED;
+        if (pdone)
+            (void)copy_from_guest(done, pdone, sizeof(*done));
+    }
+    return count;
+}
+
+static void batch_report(uint64_t pdone, uint32_t done)
+{
+    if (pdone)
+        (void)copy_to_guest(pdone, &done, sizeof(done));
+}
+
+/* true: entry i starts a new chunk, so the batch is continued from there. */
+static bool batch_preempt(uint64_t list, size_t entry_size, uint64_t i, uint64_t count,
+                          uint32_t done, uint64_t pdone, uint64_t foreigndom)
+{
+    if (!i || (i % HYPERCALL_CHUNK) || !hypercall_may_preempt())
+        return false;
+    batch_report(pdone, done + (uint32_t)i);
+    hypercall_continue(list + i * entry_size, (count - i) | HYPERCALL_PREEMPTED, pdone,
+                       foreigndom);
+    return true;
+}
+
 long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
 {
     struct domain *d = current->domain, *pg_owner;
     struct mmu_update req;
     uint64_t i;
-    uint32_t done = 0;
+    uint32_t done;
     long rc = 0;
 
-    if (count & HYPERCALL_PREEMPTED) {
-        /* Resumed: the count so far is in *pdone (Xen does the same). */
-        count &= ~HYPERCALL_PREEMPTED;
-        if (pdone)
-            (void)copy_from_guest(&done, pdone, sizeof(done));
-    }
+    count = batch_resume(count, pdone, &done);
     if (count > (1UL << 31))
         return -XEN_EINVAL;
     pg_owner = get_pg_owner(d, foreigndom);
@@ -622,14 +652,8 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
         return (domid_t)foreigndom >= DOMID_FIRST_RESERVED || !d->is_privileged ? -XEN_EPERM
                                                                                : -XEN_ESRCH;
     for (i = 0; i < count; i++) {
-        if (i && !(i % HYPERCALL_CHUNK) && hypercall_may_preempt()) {
-            uint32_t so_far = done + (uint32_t)i;
-            if (pdone)
-                (void)copy_to_guest(pdone, &so_far, sizeof(so_far));
-            hypercall_continue(ureqs + i * sizeof(req), (count - i) | HYPERCALL_PREEMPTED,
-                               pdone, foreigndom);
+        if (batch_preempt(ureqs, sizeof(req), i, count, done, pdone, foreigndom))
             return 0;
-        }
         if (copy_from_guest(&req, ureqs + i * sizeof(req), sizeof(req))) {
             rc = -XEN_EFAULT;
             break;
@@ -653,9 +677,7 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
         if (rc)
             break;
     }
-    /* Like Xen, a `done` that cannot be written is not an error. */
-    if (pdone)
-        (void)copy_to_guest(pdone, &(uint32_t){ done + (uint32_t)i }, sizeof(uint32_t));
+    batch_report(pdone, done + (uint32_t)i);
     return rc;
 }
 
@@ -731,27 +753,17 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
     struct vcpu *v = current;
     struct mmuext_op op;
     uint64_t i;
-    uint32_t done = 0;
+    uint32_t done;
     long rc = 0;
 
-    if (count & HYPERCALL_PREEMPTED) {
-        count &= ~HYPERCALL_PREEMPTED;
-        if (pdone)
-            (void)copy_from_guest(&done, pdone, sizeof(done));
-    }
+    count = batch_resume(count, pdone, &done);
     if (count > (1UL << 31))
         return -XEN_EINVAL;
     if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != v->domain->domain_id)
         return -XEN_EPERM;
     for (i = 0; i < count; i++) {
-        if (i && !(i % HYPERCALL_CHUNK) && hypercall_may_preempt()) {
-            uint32_t so_far = done + (uint32_t)i;
-            if (pdone)
-                (void)copy_to_guest(pdone, &so_far, sizeof(so_far));
-            hypercall_continue(uops + i * sizeof(op), (count - i) | HYPERCALL_PREEMPTED,
-                               pdone, foreigndom);
+        if (batch_preempt(uops, sizeof(op), i, count, done, pdone, foreigndom))
             return 0;
-        }
         if (copy_from_guest(&op, uops + i * sizeof(op), sizeof(op))) {
             rc = -XEN_EFAULT;
             break;
@@ -760,7 +772,6 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
         if (rc)
             break;
     }
-    if (pdone)
-        (void)copy_to_guest(pdone, &(uint32_t){ done + (uint32_t)i }, sizeof(uint32_t));
+    batch_report(pdone, done + (uint32_t)i);
     return rc;
 }

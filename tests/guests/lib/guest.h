@@ -81,7 +81,7 @@ void guest_finish(void) __attribute__((noreturn));
 uint64_t system_time_ns(void);
 uint64_t cmdline_num(const char *key, uint64_t dflt);
 evtchn_port_t timer_virq_port(void);
-void sleep_until_ns(uint64_t end);
+uint64_t sleep_until_ns(uint64_t end);   /* returns how often it blocked */
 void sleep_ms(uint64_t ms);
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void guest_crash(const char *why) __attribute__((noreturn));

@@ -441,11 +441,13 @@ evtchn_port_t timer_virq_port(void)
  * upcall handler: block unmasks events, so they are masked again at once,
  * and the timer port, its selector word and evtchn_upcall_pending are
  * acknowledged by hand before each block (2-level ABI: a set selector bit
- * would keep the next event from raising an upcall).
+ * would keep the next event from raising an upcall).  Returns the number
+ * of times it blocked.
  */
-void sleep_until_ns(uint64_t end)
+uint64_t sleep_until_ns(uint64_t end)
 {
 	evtchn_port_t port = timer_virq_port();
+	uint64_t blocks = 0;
 
 	while (system_time_ns() < end) {
 		shared->evtchn_pending[port / 64] &= ~(1UL << (port % 64));
@@ -454,7 +456,9 @@ void sleep_until_ns(uint64_t end)
 		HC(__HYPERVISOR_set_timer_op, end, 0, 0, 0, 0);
 		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
 		vcpu->evtchn_upcall_mask = 1;
+		blocks++;
 	}
+	return blocks;
 }
 
 void sleep_ms(uint64_t ms)
