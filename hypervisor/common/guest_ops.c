@@ -142,12 +142,6 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
     }
 }
 
-static void update_runstate_area(struct vcpu *v)
-{
-    if (v->runstate_guest)
-        (void)copy_to_guest(v->runstate_guest, &v->runstate, sizeof(v->runstate));
-}
-
 static long register_vcpu_info(struct vcpu *v, uint64_t arg)
 {
     struct vcpu_register_vcpu_info info;
@@ -218,7 +212,7 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         if (area.addr.v && !guest_range_ok(area.addr.v, sizeof(v->runstate)))
             return -XEN_EFAULT;
         v->runstate_guest = area.addr.v;
-        update_runstate_area(v);
+        runstate_area_update(v);
         return 0;
     case VCPUOP_set_singleshot_timer:
     case VCPUOP_stop_singleshot_timer:

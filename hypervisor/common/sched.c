@@ -208,7 +208,9 @@ static void reap_dead_domains(const struct vcpu *running)
             domain_destroy(d);
 }
 
-static void update_runstate_area(struct vcpu *v)
+/* Copy v's runstate to the area the guest registered (its own address
+ * space must be loaded: v's domain is running on this CPU). */
+void runstate_area_update(struct vcpu *v)
 {
     struct vcpu_runstate_info r = v->runstate;
 
@@ -267,7 +269,7 @@ void schedule(void)
     runstate_set(next, RUNSTATE_running, now);
     next->last_charged = now;
     running_since = now;
-    update_runstate_area(next);
+    runstate_area_update(next);
     reap_dead_domains(next);
     sched_set_slice(slice_for(next), others_eligible(next) || next->domain->cap);
 }

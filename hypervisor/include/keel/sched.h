@@ -18,6 +18,7 @@ __noreturn void sched_start(void);
 void sched_set_slice(uint64_t len, bool needed);
 uint64_t sched_cap_tick(uint64_t now);
 void runstate_set(struct vcpu *v, int state, uint64_t now);
+void runstate_area_update(struct vcpu *v);
 void sched_note_runnable(void);
 void sched_preempt_at(uint64_t when);
 __noreturn void machine_power_off(unsigned int reason);
