@@ -22,6 +22,7 @@
  * (taken for frame counts and page-table writes).  Guest memory is
  * copied in and out outside the lock.
  */
+#include <keel/smp.h>
 #include <keel/grant_table.h>
 #include <keel/domain.h>
 #include <keel/pv_mm.h>
@@ -313,12 +314,17 @@ static uint64_t *host_pte_slot(struct vcpu *v, uint64_t addr, uint32_t flags)
     return (uint64_t *)((char *)mfn_to_virt(m) + (addr & (PAGE_SIZE - 1)));
 }
 
-static void flush_host_addr(uint64_t addr, uint32_t flags)
+/* After a host mapping changed: this CPU; after an unmap (others given),
+ * also every other CPU running the mapping domain, since the granter may
+ * reuse the frame once it is unmapped (Xen flushes there too). */
+static void flush_host_addr(const struct domain *others, uint64_t addr, uint32_t flags)
 {
     if (flags & GNTMAP_contains_pte)
         flush_tlb_local();
     else
         invlpg(addr);
+    if (others)
+        flush_tlb_others(others);
 }
 
 static uint64_t grant_pte(mfn_t f, uint32_t flags)
@@ -344,8 +350,8 @@ static int16_t create_host_mapping(struct vcpu *v, uint64_t addr, uint32_t flags
     if (!pl1e)
         return GNTST_general_error;   /* Xen: "Could not find L1 PTE" */
     ov = __atomic_exchange_n(pl1e, grant_pte(f, flags), __ATOMIC_SEQ_CST);
+    flush_host_addr(v->domain, addr, flags);
     pv_put_l1e_refs(ov);
-    flush_host_addr(addr, flags);
     return GNTST_okay;
 }
 
@@ -381,8 +387,8 @@ static int16_t destroy_host_mapping(struct vcpu *v, uint64_t addr, uint32_t flag
         __atomic_store_n(pl1e, nv, __ATOMIC_SEQ_CST);
         invlpg(new_addr);
     }
+    flush_host_addr(v->domain, addr, flags);
     pv_put_l1e_refs(ov);
-    flush_host_addr(addr, flags);
     return GNTST_okay;
 }
 

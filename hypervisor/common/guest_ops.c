@@ -8,6 +8,7 @@
 #include <keel/lib.h>
 #include <keel/guest_access.h>
 #include <keel/sched.h>
+#include <keel/smp.h>
 #include <keel/pv_mm.h>
 #include <keel/time.h>
 #include <keel/console_backend.h>
@@ -121,7 +122,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
 
     switch (cmd) {
     case SCHEDOP_yield:
-        need_resched = true;          /* let the scheduler pick again */
+        this_pcpu()->need_resched = true;   /* let the scheduler pick again */
         return 0;
     case SCHEDOP_block:
         return sched_block(v);

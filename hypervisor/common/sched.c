@@ -18,8 +18,15 @@
  *    work-conserving, as a cap should be);
  *  - CPU time is accounted per domain (cpu_time) and per vCPU (runstate).
  *
- * Locking: one physical CPU, interrupts off in the hypervisor; the
- * domain list is only appended to at boot.
+ * Several physical CPUs share one run queue (every runnable vCPU, the
+ * least virtual time first), which balances load across them by itself:
+ * a CPU that goes idle takes the next eligible vCPU, wherever it last
+ * ran; a vCPU that wakes goes to an idle CPU if there is one, else may
+ * preempt the CPU running the most-served vCPU of another domain.
+ *
+ * Locking: the hypervisor lock (keel/smp.h) serialises all of this;
+ * interrupts are off in the hypervisor; the domain list is only appended
+ * to at boot.
  */
 #include <keel/sched.h>
 #include <keel/domain.h>
@@ -29,6 +36,8 @@
 #include <keel/mm.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
+#include <asm/cpu.h>
+#include <keel/smp.h>
 
 #define WEIGHT_UNIT 256
 #define SLICE_NS 10000000UL          /* longest slice */
@@ -36,7 +45,6 @@
 #define RATELIMIT_NS 500000UL        /* least run before a wake-up preempts (credit2: 1 ms) */
 
 static uint64_t cap_period_end;
-static uint64_t running_since;       /* when the current vCPU was switched in */
 
 static bool domain_capped_out(const struct domain *d)
 {
@@ -94,36 +102,74 @@ static uint64_t min_vruntime(const struct vcpu *skip)
     return m;
 }
 
+/* Ask CPU c to reschedule (at once if it is this one). */
+static void resched_cpu(unsigned int c)
+{
+    pcpus[c].need_resched = true;
+    cpu_kick(c);
+}
+
+/* A vCPU of another domain that v may preempt, on the CPU where that
+ * costs least (the running vCPU with the most virtual time). */
+static void wake_preempt(struct vcpu *v)
+{
+    unsigned int c, best = NR_CPUS_MAX;
+    uint64_t best_vr = 0, now = get_s_time();
+
+    for (c = 0; c < NR_CPUS_MAX; c++) {
+        struct vcpu *r = pcpus[c].online && cpu_infos[c] ? cpu_infos[c]->curr : NULL;
+        if (r && vcpu_runnable(r) && r->domain != v->domain && v->vruntime < r->vruntime &&
+            (best == NR_CPUS_MAX || r->vruntime > best_vr)) {
+            best = c;
+            best_vr = r->vruntime;
+        }
+    }
+    if (best == NR_CPUS_MAX)
+        return;
+    /* Wake-up preemption across domains (isolation: a spinning neighbour
+     * must not delay a timer), once the running vCPU has had credit2's
+     * rate limit.  Between vCPUs of one domain the guest's own scheduler
+     * decides: preempting there on every IPI costs more than it gains. */
+    if (now - pcpus[best].running_since >= RATELIMIT_NS)
+        resched_cpu(best);
+    else if (best == smp_processor_id())
+        sched_preempt_at(pcpus[best].running_since + RATELIMIT_NS);
+    else
+        resched_cpu(best);      /* it re-checks the rate limit itself */
+}
+
 void vcpu_wake(struct vcpu *v)
 {
     bool was = vcpu_runnable(v);
-    struct vcpu *cur = current;
+    unsigned int c;
     uint64_t m;
 
     v->blocked = false;
     v->polling = false;
+    if (v->is_running) {
+        /* Running elsewhere: make it enter the hypervisor, which delivers
+         * its pending events on the way back. */
+        cpu_kick(v->processor);
+        return;
+    }
     if (was || !vcpu_runnable(v))
         return;
     runstate_set(v, RUNSTATE_runnable, get_s_time());
     m = min_vruntime(v);
     if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
         v->vruntime = m - SLICE_NS;
-    if (v != cur) {
-        if (cur && vcpu_runnable(cur) && v->vruntime < cur->vruntime &&
-            cur->domain != v->domain) {
-            /* Wake-up preemption across domains (isolation: a spinning
-             * neighbour must not delay a timer), once the running vCPU
-             * has had credit2's rate limit.  Between vCPUs of one domain
-             * the guest's own scheduler decides: preempting there on
-             * every IPI costs more than it gains. */
-            uint64_t now = get_s_time();
-            if (now - running_since >= RATELIMIT_NS)
-                need_resched = true;
-            else
-                sched_preempt_at(running_since + RATELIMIT_NS);
-        }
-        sched_note_runnable();
+    /* An idle CPU takes it; the one it last ran on first (warm caches). */
+    if (v->processor < NR_CPUS_MAX && pcpus[v->processor].online && pcpus[v->processor].idle) {
+        resched_cpu(v->processor);
+        return;
     }
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (pcpus[c].online && pcpus[c].idle) {
+            resched_cpu(c);
+            return;
+        }
+    wake_preempt(v);
+    sched_note_runnable();
 }
 
 static struct vcpu *pick_next(void)
@@ -135,7 +181,8 @@ static struct vcpu *pick_next(void)
     for (d = domain_list; d; d = d->next)
         for (i = 0; i < d->max_vcpus; i++) {
             struct vcpu *v = d->vcpu[i];
-            if (vcpu_eligible(v) && (!best || v->vruntime < best->vruntime))
+            if (vcpu_eligible(v) && (!v->is_running || v == current) &&
+                (!best || v->vruntime < best->vruntime))
                 best = v;
         }
     return best;
@@ -148,7 +195,7 @@ static bool others_eligible(const struct vcpu *me)
 
     for (d = domain_list; d; d = d->next)
         for (i = 0; i < d->max_vcpus; i++)
-            if (d->vcpu[i] != me && vcpu_eligible(d->vcpu[i]))
+            if (d->vcpu[i] != me && vcpu_eligible(d->vcpu[i]) && !d->vcpu[i]->is_running)
                 return true;
     return false;
 }
@@ -180,8 +227,11 @@ uint64_t sched_cap_tick(uint64_t now)
             uint64_t budget = d->cap * (CAP_PERIOD_NS / 100);
             d->cap_used = d->cap_used > budget ? d->cap_used - budget : 0;
         }
+        unsigned int c;
         cap_period_end = now + CAP_PERIOD_NS;
-        need_resched = true;          /* parked vCPUs may run again */
+        for (c = 0; c < NR_CPUS_MAX; c++)   /* parked vCPUs may run again */
+            if (pcpus[c].online)
+                resched_cpu(c);
     }
     return cap_period_end;
 }
@@ -198,13 +248,23 @@ static uint64_t slice_for(const struct vcpu *v)
     return budget > d->cap_used ? MIN(SLICE_NS, budget - d->cap_used) : 1;
 }
 
+static bool domain_loaded(const struct domain *d)
+{
+    unsigned int i;
+
+    for (i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i] && d->vcpu[i]->is_running)
+            return true;
+    return false;
+}
+
 /* Destroy domUs that have shut down, once no CPU uses their page tables. */
-static void reap_dead_domains(const struct vcpu *running)
+static void reap_dead_domains(void)
 {
     struct domain *d;
 
     for (d = domain_list; d; d = d->next)
-        if (d->state == DOM_SHUTDOWN && d != dom0 && (!running || running->domain != d))
+        if (d->state == DOM_SHUTDOWN && d != dom0 && !domain_loaded(d))
             domain_destroy(d);
 }
 
@@ -231,15 +291,15 @@ void runstate_area_update(struct vcpu *v)
 
 void schedule(void)
 {
+    struct pcpu *pc = this_pcpu();
     struct vcpu *prev = current, *next;
-    bool idled = false;
     uint64_t now = get_s_time();
 
     account(prev, now);
     if (prev && prev->runstate.state == RUNSTATE_running)
         runstate_set(prev, prev->online ? (prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable)
                                         : RUNSTATE_offline, now);
-    need_resched = false;
+    pc->need_resched = false;
     for (;;) {
         next = pick_next();
         if (next)
@@ -248,28 +308,34 @@ void schedule(void)
             printk("no domain left running\n");
             machine_power_off(0);
         }
-        /* Idle (on the hypervisor's own page tables) until an interrupt
-         * may have made something runnable. */
-        write_cr3(idle_l4_maddr);
-        idled = true;
-        reap_dead_domains(NULL);
+        /* Idle, on the hypervisor's own page tables, with no vCPU loaded
+         * (another CPU may take the one that ran here), until an
+         * interrupt may have made something runnable. */
+        context_switch_out();
+        pc->idle = true;
+        pc->slice_end = 0;
+        reap_dead_domains();
         timers_run();
         /* timers_run() may have woken a vCPU whose deadline had already
          * passed, and then have nothing left to program: halting now
          * would lose that wake-up. */
         if (pick_next())
             continue;
+        pc->need_resched = false;
+        hv_unlock();
         asm volatile("sti; hlt; cli" ::: "memory");
+        flush_tlb_serve();
+        hv_lock();
+        pc->need_resched = false;
     }
+    pc->idle = false;
     now = get_s_time();
-    if (next != prev)
+    if (next != current)
         context_switch_to(next);
-    else if (idled)
-        vcpu_load_cr3(next);        /* idling switched to the idle tables */
     runstate_set(next, RUNSTATE_running, now);
     next->last_charged = now;
-    running_since = now;
+    pc->running_since = now;
     runstate_area_update(next);
-    reap_dead_domains(next);
+    reap_dead_domains();
     sched_set_slice(slice_for(next), others_eligible(next) || next->domain->cap);
 }

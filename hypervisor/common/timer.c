@@ -3,21 +3,22 @@
  * and an optional periodic timer, both in system time, raising
  * VIRQ_TIMER.  A deadline already past fires at once.  The hardware timer
  * is programmed for the earliest deadline, or the scheduler's time slice.
- * Locking: one physical CPU for now; runs with interrupts off.
+ * vCPU deadlines are global: whichever CPU runs timers_run() fires what
+ * is due and programs its own APIC timer for the earliest deadline (or
+ * its own slice end), so every deadline is covered by the last CPU that
+ * changed one.  Locking: the hypervisor lock; interrupts off.
  */
 #include <keel/time.h>
 #include <keel/domain.h>
 #include <keel/event.h>
 #include <keel/sched.h>
+#include <keel/smp.h>
 #include <keel/hypercall.h>
 #include <keel/guest_access.h>
 #include <keel/console_backend.h>
 #include <public/vcpu.h>
 
 #define SLICE_NS 10000000UL   /* round-robin time slice */
-bool need_resched;
-bool timers_dirty;
-static uint64_t slice_end;
 
 void vcpu_set_singleshot(struct vcpu *v, uint64_t deadline)
 {
@@ -44,9 +45,10 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 void timers_run(void)
 {
     uint64_t now = get_s_time(), next = 0;
-
-    timers_dirty = false;
+    struct pcpu *pc = this_pcpu();
     struct domain *d;
+
+    pc->timers_dirty = false;
     unsigned int i;
 
     for (d = domain_list; d; d = d->next) {
@@ -84,11 +86,11 @@ void timers_run(void)
         }
         next = earliest(next, next_poll);
     }
-    if (slice_end && slice_end <= now) {
-        need_resched = true;
-        slice_end = 0;
+    if (pc->slice_end && pc->slice_end <= now) {
+        pc->need_resched = true;
+        pc->slice_end = 0;
     }
-    next = earliest(next, slice_end);
+    next = earliest(next, pc->slice_end);
     next = earliest(next, sched_cap_tick(now));
     arch_timer_program(next);
 }
@@ -98,18 +100,22 @@ void sched_note_runnable(void)
 {
     /* Callers may hold evtchn_lock, which timers_run() takes (to raise
      * VIRQ_TIMER): only mark the timer for reprogramming on the way out. */
-    if (!slice_end) {
-        slice_end = get_s_time() + SLICE_NS;
-        timers_dirty = true;
+    struct pcpu *pc = this_pcpu();
+
+    if (!pc->slice_end) {
+        pc->slice_end = get_s_time() + SLICE_NS;
+        pc->timers_dirty = true;
     }
 }
 
 /* End the current slice no later than `when` (reprogrammed on the way out). */
 void sched_preempt_at(uint64_t when)
 {
-    if (!slice_end || when < slice_end) {
-        slice_end = when;
-        timers_dirty = true;
+    struct pcpu *pc = this_pcpu();
+
+    if (!pc->slice_end || when < pc->slice_end) {
+        pc->slice_end = when;
+        pc->timers_dirty = true;
     }
 }
 
@@ -117,7 +123,7 @@ void sched_preempt_at(uint64_t when)
  * (none if it is alone and uncapped). */
 void sched_set_slice(uint64_t len, bool needed)
 {
-    slice_end = needed ? get_s_time() + len : 0;
+    this_pcpu()->slice_end = needed ? get_s_time() + len : 0;
     timers_run();
 }
 

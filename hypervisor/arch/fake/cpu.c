@@ -28,3 +28,11 @@ uint64_t pte_nx(void)
 {
     return _PAGE_NX;
 }
+
+/* One CPU in the unit tests: a remote shootdown is only counted. */
+unsigned int fake_remote_flushes;
+void flush_tlb_others(const struct domain *d)
+{
+    (void)d;
+    fake_remote_flushes++;
+}

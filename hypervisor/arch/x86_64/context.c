@@ -12,6 +12,7 @@
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/cpu.h>
+#include <keel/smp.h>
 
 static void save_segments(struct vcpu *v)
 {
@@ -61,27 +62,49 @@ void arch_fpu_boot_init(void)
     asm volatile("fxrstor64 %0" :: "m"(*(uint8_t (*)[512])clean_fpu));
 }
 
-static void fpu_switch(struct vcpu *prev, struct vcpu *next)
+/* Another CPU: the same FPU set-up as the boot CPU's. */
+void arch_fpu_ap_init(void)
+{
+    clts();
+    asm volatile("fninit; fxrstor64 %0" :: "m"(*(uint8_t (*)[512])clean_fpu));
+}
+
+static void fpu_save(struct vcpu *prev)
 {
     clts();
     if (prev && prev->fpu_state)
         asm volatile("fxsave64 %0" : "=m"(*(uint8_t (*)[512])prev->fpu_state));
-    if (next->fpu_state)
-        asm volatile("fxrstor64 %0" :: "m"(*(uint8_t (*)[512])next->fpu_state));
+}
+
+/* Save the running vCPU's state (registers, segments, FPU) into it and
+ * leave this CPU with no vCPU loaded, so that any CPU may run it next. */
+void context_switch_out(void)
+{
+    struct cpu_info *ci = get_cpu_info();
+    struct vcpu *prev = ci->curr;
+
+    if (!prev)
+        return;
+    prev->regs = ci->guest_regs;
+    save_segments(prev);
+    fpu_save(prev);
+    prev->is_running = false;
+    ci->curr = NULL;
+    write_cr3(idle_l4_maddr);
 }
 
 void context_switch_to(struct vcpu *next)
 {
     struct cpu_info *ci = get_cpu_info();
-    struct vcpu *prev = ci->curr;
 
-    if (prev) {
-        prev->regs = ci->guest_regs;
-        save_segments(prev);
-    }
-    fpu_switch(prev, next);
+    context_switch_out();
+    clts();
+    if (next->fpu_state)
+        asm volatile("fxrstor64 %0" :: "m"(*(uint8_t (*)[512])next->fpu_state));
     ci->guest_regs = next->regs;
     ci->curr = next;
+    next->is_running = true;
+    next->processor = ci->cpu_id;
     gdt_window_load_guest(ci->cpu_id, next->gdt_frames,
                           (next->gdt_ents + 511) / 512);
     load_segments(next);
@@ -108,11 +131,13 @@ void prepare_return_to_guest(struct guest_regs *regs)
 {
     struct vcpu *v;
 
+    struct pcpu *pc = this_pcpu();
+
     for (;;) {
-        if (timers_dirty)
+        if (pc->timers_dirty)
             timers_run();
         v = current;
-        if (!vcpu_runnable(v) || need_resched) {
+        if (!vcpu_runnable(v) || pc->need_resched) {
             schedule();
             continue;
         }
@@ -121,9 +146,11 @@ void prepare_return_to_guest(struct guest_regs *regs)
             break;
     }
     wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
+    hv_unlock();
 }
 
-/* Start the first vCPU: build its frame on this CPU's stack and go. */
+/* Start the first vCPU: build its frame on this CPU's stack and go
+ * (called with the hypervisor lock held). */
 void sched_start(void)
 {
     struct cpu_info *ci = get_cpu_info();

@@ -35,8 +35,8 @@ extern const uint64_t trap_stub_table[256];
 extern char syscall_entry[], trap_nmi_entry[], trap_df_entry[], trap_mc_entry[];
 
 static struct idt_entry idt[256] __aligned(16);
-static char ist_stacks[3][4096] __aligned(16);
-static struct tss64 cpu0_tss __aligned(64);
+static char ist_stacks[NR_CPUS_MAX][3][4096] __aligned(16);
+static struct tss64 tss[NR_CPUS_MAX] __aligned(64);
 static mfn_t zero_gdt_mfn;
 struct cpu_info *cpu_infos[NR_CPUS_MAX];
 
@@ -81,10 +81,10 @@ void gdt_window_load_guest(unsigned int cpu, const mfn_t *frames, unsigned int n
     }
 }
 
-static void gdt_init(unsigned int cpu, struct cpu_info *ci, struct tss64 *tss)
+static void gdt_init(unsigned int cpu, struct cpu_info *ci, struct tss64 *t)
 {
     mfn_t page = alloc_frame();
-    uint64_t *g, base = (uint64_t)tss;
+    uint64_t *g, base = (uint64_t)t;
     struct { uint16_t limit; uint64_t base; } __packed gdtr;
 
     if (mfn_eq(page, INVALID_MFN))
@@ -96,7 +96,7 @@ static void gdt_init(unsigned int cpu, struct cpu_info *ci, struct tss64 *tss)
     g[4] = 0x00cffb000000ffffUL;        /* 0xe023 FLAT_RING3_CS32 */
     g[5] = 0x00cff3000000ffffUL;        /* 0xe02b FLAT_RING3_DS / SS */
     g[6] = 0x00affb000000ffffUL;        /* 0xe033 FLAT_RING3_CS64 */
-    g[8] = (sizeof(*tss) - 1) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
+    g[8] = (sizeof(*t) - 1) | ((base & 0xffffff) << 16) | (0x89UL << 40) |
            (((base >> 24) & 0xff) << 56);
     g[9] = base >> 32;
     ci->gdt_page = g;
@@ -125,40 +125,63 @@ static void syscall_init(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
+/* A stack for CPU `cpu`, with its cpu_info at the top (NULL: no memory). */
+struct cpu_info *cpu_alloc_stack(unsigned int cpu)
+{
+    mfn_t sm = alloc_frames_contig(2 * (STACK_SIZE / PAGE_SIZE));
+    char *stack;
+    struct cpu_info *ci;
+
+    if (mfn_eq(sm, INVALID_MFN))
+        return NULL;
+    /* The stack must be STACK_SIZE-aligned: get_cpu_info() relies on it. */
+    stack = (char *)ROUNDUP((uint64_t)mfn_to_virt(sm), STACK_SIZE);
+    ci = (struct cpu_info *)(stack + STACK_SIZE - sizeof(*ci));
+    memset(ci, 0, sizeof(*ci));
+    ci->rsp0 = (uint64_t)(&ci->guest_regs + 1);
+    ci->cpu_id = cpu;
+    ci->tss = &tss[cpu];
+    return ci;
+}
+
+/*
+ * Load this CPU's descriptor tables, TSS, syscall MSRs and control
+ * registers (ci is its own cpu_info).  Runs on every CPU as it starts.
+ */
+void cpu_init_tables(struct cpu_info *ci)
+{
+    unsigned int cpu = ci->cpu_id;
+    struct tss64 *t = &tss[cpu];
+    struct { uint16_t limit; uint64_t base; } __packed idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+    cpu_infos[cpu] = ci;
+    t->rsp[0] = ci->rsp0;
+    t->ist[0] = (uint64_t)ist_stacks[cpu][0] + 4096;
+    t->ist[1] = (uint64_t)ist_stacks[cpu][1] + 4096;
+    t->ist[2] = (uint64_t)ist_stacks[cpu][2] + 4096;
+    t->iomap_base = sizeof(*t);
+    if (cpu == 0)
+        idt_init();
+    asm volatile("lidt %0" :: "m"(idtr));
+    gdt_init(cpu, ci, t);
+    syscall_init();
+    wrmsr(MSR_GS_BASE, (uint64_t)ci);
+    wrmsr(MSR_SHADOW_GS_BASE, 0);
+    write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+    write_cr0((read_cr0() | X86_CR0_MP | X86_CR0_NE) & ~(X86_CR0_EM | X86_CR0_TS));
+}
+
 /*
  * Bring up the boot CPU's tables, then continue in fn on the per-CPU
  * stack (cpu_info at its top).  Never returns.
  */
 __noreturn void cpu0_init_and_switch(void (*fn)(void))
 {
-    mfn_t sm = alloc_frames_contig(2 * (STACK_SIZE / PAGE_SIZE));
-    char *stack;
-    struct cpu_info *ci;
-    struct { uint16_t limit; uint64_t base; } __packed idtr = { sizeof(idt) - 1, (uint64_t)idt };
+    struct cpu_info *ci = cpu_alloc_stack(0);
 
-    if (mfn_eq(sm, INVALID_MFN))
+    if (!ci)
         panic("no memory for the boot CPU's stack");
-    /* The stack must be STACK_SIZE-aligned: get_cpu_info() relies on it. */
-    stack = (char *)ROUNDUP((uint64_t)mfn_to_virt(sm), STACK_SIZE);
-    ci = (struct cpu_info *)(stack + STACK_SIZE - sizeof(*ci));
-    memset(ci, 0, sizeof(*ci));
-    ci->rsp0 = (uint64_t)(&ci->guest_regs + 1);
-    ci->cpu_id = 0;
-    ci->tss = &cpu0_tss;
-    cpu_infos[0] = ci;
-    cpu0_tss.rsp[0] = ci->rsp0;
-    cpu0_tss.ist[0] = (uint64_t)ist_stacks[0] + 4096;
-    cpu0_tss.ist[1] = (uint64_t)ist_stacks[1] + 4096;
-    cpu0_tss.ist[2] = (uint64_t)ist_stacks[2] + 4096;
-    cpu0_tss.iomap_base = sizeof(cpu0_tss);
-    idt_init();
-    asm volatile("lidt %0" :: "m"(idtr));
-    gdt_init(0, ci, &cpu0_tss);
-    syscall_init();
-    wrmsr(MSR_GS_BASE, (uint64_t)ci);
-    wrmsr(MSR_SHADOW_GS_BASE, 0);
-    write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
-    write_cr0((read_cr0() | X86_CR0_MP | X86_CR0_NE) & ~(X86_CR0_EM | X86_CR0_TS));
+    cpu_init_tables(ci);
     asm volatile("movq %0, %%rsp; xorl %%ebp, %%ebp; jmp *%1"
                  :: "r"(ci), "r"(fn) : "memory");
     __builtin_unreachable();

@@ -64,6 +64,7 @@ syscall_entry:
         pushq   $0                      /* error code */
         pushq   $VEC_SYSCALL
         SAVE_GPRS
+        call    hv_enter
         movq    %rsp, %rdi
         call    do_syscall
         jmp     return_to_guest
@@ -89,6 +90,7 @@ common_trap:
         jz      1f
         swapgs
         SAVE_GPRS
+        call    hv_enter
         movq    %rsp, %rdi
         call    do_trap
         jmp     return_to_guest

@@ -127,6 +127,83 @@ entry64_high:
 6:      hlt
         jmp     6b
 
+/*
+ * Application processors start here in real mode, at the copy of this
+ * trampoline the boot CPU put at AP_TRAMPOLINE_PHYS (smp.c), CS:IP =
+ * 0x0700:0000.  The code is position-dependent on that address: TR()
+ * gives a label's address in the copy.  It enters long mode on the boot
+ * page tables (identity map plus the image) and jumps to ap_entry_high.
+ */
+#define AP_TRAMPOLINE_PHYS 0x7000
+#define TR(x) (AP_TRAMPOLINE_PHYS + (x) - ap_tramp_start)
+        .code16
+        .globl ap_tramp_start, ap_tramp_end
+        .align 16
+ap_tramp_start:
+        cli
+        cld
+        movw    %cs, %ax
+        movw    %ax, %ds
+        lgdtl   %ds:(tramp_gdt_desc - ap_tramp_start)
+        movl    %cr0, %eax
+        orl     $1, %eax
+        movl    %eax, %cr0
+        ljmpl   $0x08, $TR(tramp32)
+        .code32
+tramp32:
+        movl    $0x10, %eax
+        movl    %eax, %ds
+        movl    %eax, %es
+        movl    %eax, %ss
+        movl    %cr4, %eax
+        orl     $0x20, %eax             /* PAE */
+        movl    %eax, %cr4
+        movl    $PHYS(boot_l4), %eax
+        movl    %eax, %cr3
+        movl    $0xc0000080, %ecx       /* EFER */
+        rdmsr
+        orl     $0x101, %eax            /* LME, SCE */
+        cmpl    $0, PHYS(boot_have_nx)
+        je      1f
+        orl     $0x800, %eax            /* NXE */
+1:      wrmsr
+        movl    %cr0, %eax
+        orl     $0x80010001, %eax       /* PG, WP, PE */
+        andl    $~0x60000000, %eax
+        movl    %eax, %cr0
+        ljmp    $0x18, $TR(tramp64)
+        .code64
+tramp64:
+        movabsq $ap_entry_high, %rax
+        jmp     *%rax
+        .align 8
+tramp_gdt:
+        .quad   0
+        .quad   0x00cf9a000000ffff      /* 0x08: 32-bit code */
+        .quad   0x00cf92000000ffff      /* 0x10: data */
+        .quad   0x00af9a000000ffff      /* 0x18: 64-bit code */
+tramp_gdt_desc:
+        .short  tramp_gdt_desc - tramp_gdt - 1
+        .long   TR(tramp_gdt)
+ap_tramp_end:
+
+/* Long mode, high: take the stack the boot CPU prepared and enter C. */
+ap_entry_high:
+        movl    $0x10, %eax
+        movl    %eax, %ds
+        movl    %eax, %es
+        movl    %eax, %ss
+        xorl    %eax, %eax
+        movl    %eax, %fs
+        movl    %eax, %gs
+        movq    idle_l4_maddr(%rip), %rax       /* the stack is in the direct map */
+        movq    %rax, %cr3
+        movq    ap_boot_ci(%rip), %rsp
+        xorl    %ebp, %ebp
+        call    ap_start
+7:      hlt
+        jmp     7b
+
         .section .rodata
 no_lm_msg:
         .asciz  "Keel: this CPU has no long mode; stopping.\r\n"

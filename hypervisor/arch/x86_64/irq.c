@@ -1,9 +1,12 @@
 /*
- * External interrupts: the local APIC timer (vCPU timers, time slices)
- * and the spurious vector; anything else is logged and ignored.
+ * External interrupts: the local APIC timer (vCPU timers, time slices),
+ * the two IPIs (keel/smp.h) and the spurious vector; anything else is
+ * logged and ignored.  This may run without the hypervisor lock (an
+ * interrupt of the idle halt), so it only marks work for later.
  */
 #include <keel/console.h>
 #include <keel/time.h>
+#include <keel/smp.h>
 #include <asm/regs.h>
 #include <asm/processor.h>
 
@@ -12,7 +15,14 @@ void do_irq(struct guest_regs *regs)
     switch (regs->vector) {
     case TIMER_VECTOR:
         arch_timer_ack();
-        timers_run();
+        this_pcpu()->timers_dirty = true;
+        break;
+    case EVENT_CHECK_VECTOR:
+        arch_timer_ack();       /* EOI; the way out looks at the work */
+        break;
+    case INVALIDATE_VECTOR:
+        flush_tlb_serve();
+        arch_timer_ack();
         break;
     case SPURIOUS_VECTOR:
         break;

@@ -65,11 +65,14 @@ void map_pages_hv(uint64_t va, mfn_t mfn, uint64_t nr, uint64_t flags)
     spin_unlock(&map_lock);
 }
 
+paddr_t directmap_limit;
+
 static void map_directmap(paddr_t max_ram)
 {
     uint64_t upper = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
     paddr_t pa;
 
+    directmap_limit = ROUNDUP(max_ram, 1UL << 21);
     for (pa = 0; pa < ROUNDUP(max_ram, 1UL << 21); pa += 1UL << 21) {
         uint64_t va = DIRECTMAP_VIRT_START + pa;
         uint64_t *l3 = next_table(&idle_l4[L4_IDX(va)], upper);

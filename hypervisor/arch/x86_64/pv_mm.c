@@ -22,6 +22,7 @@
  * with atomic exchanges because the CPU sets A/D bits concurrently.
  */
 #include <keel/pv_mm.h>
+#include <keel/smp.h>
 #include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/guest_access.h>
@@ -90,6 +91,25 @@ static unsigned int level_type(unsigned int level)
  * Take a type reference.  Changing to a page-table type validates the
  * contents first; a failed validation leaves the frame as it was.
  */
+/*
+ * Before a frame takes a new type, no TLB on any CPU may still hold what
+ * its old type allowed: writable entries to a frame becoming a table, or
+ * paging-structure entries through a table becoming anything else (Xen
+ * does the same with its TLB-flush clock).  A writable type taken again
+ * needs no flush.  Every CPU running a guest is flushed, not just d's:
+ * a foreign (privileged) mapping may sit in another domain's tables.
+ */
+static void flush_stale(struct page_info *pg, unsigned int type)
+{
+    bool table = type != PGT_writable;
+
+    if ((pg->flags & PGC_stale_table) || (table && (pg->flags & PGC_stale_writable))) {
+        flush_tlb_local();
+        flush_tlb_others(NULL);
+        pg->flags &= ~(PGC_stale_table | PGC_stale_writable);
+    }
+}
+
 int get_page_type(struct page_info *pg, unsigned int type, struct domain *d)
 {
     int rc;
@@ -102,9 +122,8 @@ int get_page_type(struct page_info *pg, unsigned int type, struct domain *d)
         pg->type_count++;
         return 0;
     }
+    flush_stale(pg, type);
     if (type >= PGT_l1 && type <= PGT_l4) {
-        /* No stale writable TLB entry may survive the change to a table. */
-        flush_tlb_local();
         pg->type = (uint8_t)type;
         pg->type_count = 1;
         rc = validate_table(page_to_mfn(pg), type - PGT_l1 + 1, d);
@@ -118,7 +137,6 @@ int get_page_type(struct page_info *pg, unsigned int type, struct domain *d)
     }
     if (type == PGT_seg_desc) {
         int validate_seg_desc_page(mfn_t mfn);
-        flush_tlb_local();
         rc = validate_seg_desc_page(page_to_mfn(pg));
         if (rc)
             return rc;
@@ -137,6 +155,7 @@ void put_page_type(struct page_info *pg, struct domain *d)
         pg->flags &= ~PGC_validated;
         devalidate_table(page_to_mfn(pg), pg->type - PGT_l1 + 1, d);
     }
+    pg->flags |= pg->type == PGT_writable ? PGC_stale_writable : PGC_stale_table;
     pg->type = PGT_none;
 }
 
@@ -500,9 +519,12 @@ uint64_t *pv_guest_l1e(struct vcpu *v, uint64_t va)
     return &t[L1_IDX(va)];
 }
 
+/* UVMF_LOCAL flushes this CPU; UVMF_ALL and a vCPU mask (its validity
+ * checked) every CPU running the domain, a superset of the mask. */
 static int flush_for(struct vcpu *v, uint64_t va, uint64_t flags)
 {
-    (void)v;
+    uint64_t mask;
+
     switch (flags & UVMF_FLUSHTYPE_MASK) {
     case UVMF_INVLPG:
         invlpg(va);
@@ -510,7 +532,15 @@ static int flush_for(struct vcpu *v, uint64_t va, uint64_t flags)
     case UVMF_TLB_FLUSH:
         flush_tlb_local();
         break;
+    default:
+        return 0;
     }
+    if ((flags & ~UVMF_FLUSHTYPE_MASK) == UVMF_LOCAL)
+        return 0;
+    if ((flags & ~UVMF_FLUSHTYPE_MASK) != UVMF_ALL &&
+        copy_from_guest(&mask, flags & ~UVMF_FLUSHTYPE_MASK, sizeof(mask)))
+        return -XEN_EFAULT;
+    flush_tlb_others(v->domain);
     return 0;
 }
 
@@ -711,27 +741,34 @@ static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
         return new_user_baseptr(v, mfn);
     case MMUEXT_TLB_FLUSH_MULTI:
     case MMUEXT_INVLPG_MULTI: {
-        /* One physical CPU: other vCPUs reload CR3 when switched in, so
-         * only the mask's validity matters (Xen: -EFAULT if unreadable). */
+        /* vCPUs that are not running reload CR3 when switched in; those
+         * running elsewhere are flushed (all of the domain's: a superset
+         * of the mask, whose validity is checked: Xen -EFAULTs). */
         uint64_t mask;
         if (copy_from_guest(&mask, op->arg2.vcpumask, sizeof(mask)))
             return -XEN_EFAULT;
-        if (op->cmd == MMUEXT_TLB_FLUSH_MULTI) {
+        if (op->cmd == MMUEXT_TLB_FLUSH_MULTI)
             flush_tlb_local();
-            return 0;
-        }
-        if (is_canonical(op->arg1.linear_addr))
+        else if (is_canonical(op->arg1.linear_addr))
             invlpg(op->arg1.linear_addr);
+        flush_tlb_others(d);
         return 0;
     }
     case MMUEXT_TLB_FLUSH_LOCAL:
-    case MMUEXT_TLB_FLUSH_ALL:
         flush_tlb_local();
         return 0;
+    case MMUEXT_TLB_FLUSH_ALL:
+        flush_tlb_local();
+        flush_tlb_others(d);
+        return 0;
     case MMUEXT_INVLPG_LOCAL:
+        if (is_canonical(op->arg1.linear_addr))
+            invlpg(op->arg1.linear_addr);
+        return 0;
     case MMUEXT_INVLPG_ALL:
         if (is_canonical(op->arg1.linear_addr))
             invlpg(op->arg1.linear_addr);
+        flush_tlb_others(d);
         return 0;
     case MMUEXT_SET_LDT:
         if (op->arg2.nr_ents > 8192 || (op->arg1.linear_addr & (PAGE_SIZE - 1)) ||

@@ -2,6 +2,7 @@
  * start_keel: from the boot loader's hand-off to the first guest
  * instruction.  Single-threaded, boot CPU only.
  */
+#include <keel/smp.h>
 #include <keel/bootinfo.h>
 #include <keel/console.h>
 #include <keel/domain.h>
@@ -293,10 +294,14 @@ static void __noreturn continue_on_cpu_stack(void)
 {
     void arch_fpu_boot_init(void);
 
+    /* The boot CPU holds the hypervisor lock from here until it first
+     * returns to a guest; the other CPUs wait for it in hv_lock(). */
+    hv_lock();
     arch_fpu_boot_init();
     time_init();
     start_dom0();
     start_domus();
+    smp_boot_cpus();
     printk("starting dom0\n");
     sched_start();
 }

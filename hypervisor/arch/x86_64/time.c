@@ -23,6 +23,10 @@
 #define APIC_TMICT 0x380
 #define APIC_TMCCT 0x390
 #define APIC_TDCR 0x3e0
+#define APIC_ID 0x20
+#define APIC_ICR_LOW 0x300
+#define APIC_ICR_HIGH 0x310
+#define APIC_ICR_BUSY (1u << 12)
 
 static uint64_t boot_tsc, tsc_hz, lapic_hz;
 static uint32_t tsc_mul;
@@ -145,6 +149,42 @@ static void lapic_init(void)
     lapic_hz = (uint64_t)(0xffffffffu - left) * 100;
     apic_write(APIC_TMICT, 0);
     apic_write(APIC_LVT_TIMER, TIMER_VECTOR);           /* one-shot */
+}
+
+/* A CPU other than the boot CPU: the same APIC set-up, calibration reused. */
+void lapic_ap_init(void)
+{
+    wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | (1UL << 11));
+    apic_write(APIC_TPR, 0);
+    apic_write(APIC_SVR, 0x100 | SPURIOUS_VECTOR);
+    apic_write(APIC_TDCR, 0xb);
+    apic_write(APIC_TMICT, 0);
+    apic_write(APIC_LVT_TIMER, TIMER_VECTOR);
+}
+
+uint32_t lapic_id(void)
+{
+    return apic_read(APIC_ID) >> 24;
+}
+
+/* Send an interprocessor interrupt (ICR low word `cmd`) to APIC `dest`. */
+void lapic_send_ipi(uint32_t dest, uint32_t cmd)
+{
+    unsigned int spins = 0;
+
+    while ((apic_read(APIC_ICR_LOW) & APIC_ICR_BUSY) && spins++ < 1000000)
+        cpu_relax();
+    apic_write(APIC_ICR_HIGH, dest << 24);
+    apic_write(APIC_ICR_LOW, cmd);
+}
+
+/* Busy-wait `us` microseconds on the TSC (after time_init). */
+void udelay(uint64_t us)
+{
+    uint64_t end = get_s_time() + us * 1000;
+
+    while (get_s_time() < end)
+        cpu_relax();
 }
 
 void time_init(void)

@@ -5,6 +5,7 @@
  * (guest memory access) or fatal.  Runs on the faulting CPU with
  * interrupts off; touches only the current vCPU.
  */
+#include <keel/smp.h>
 #include <keel/domain.h>
 #include <keel/console.h>
 #include <keel/lib.h>
@@ -244,8 +245,10 @@ void do_trap_hypervisor(struct guest_regs *regs)
         return;
     }
     if (regs->rip == (uint64_t)iret_to_guest) {
-        /* The guest's iret frame was refused by the CPU (bad selector). */
+        /* The guest's iret frame was refused by the CPU (bad selector),
+         * after the hypervisor lock was released: take it again. */
         struct vcpu *v = current;
+        hv_lock();
         printk("d%u v%u: the CPU refused the guest's return frame (vector %lu)\n",
                v->domain->domain_id, v->vcpu_id, regs->vector);
         show_guest_regs(guest_regs_of_cpu());

@@ -30,6 +30,8 @@ struct vcpu {
     unsigned int nr_poll_ports;
     bool kernel_mode;             /* guest kernel (true) or guest user mode */
     bool blocked;
+    bool is_running;              /* loaded on a physical CPU (processor) */
+    unsigned int processor;       /* the CPU it runs or last ran on */
 
     struct guest_regs regs;       /* saved while descheduled */
     uint64_t fs_base, gs_base_kernel, gs_base_user;

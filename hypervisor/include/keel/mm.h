@@ -31,6 +31,10 @@ enum page_type {
 #define PGC_pinned      (1u << 2)   /* page table pinned by the guest */
 #define PGC_validated   (1u << 3)   /* current type's contents validated */
 #define PGC_free        (1u << 4)
+/* The type count dropped to zero from writable / from a table type: TLBs
+ * may still hold entries made through the old type until they flush. */
+#define PGC_stale_writable (1u << 5)
+#define PGC_stale_table    (1u << 6)
 
 struct page_info {
     uint32_t count;        /* general references */
@@ -75,6 +79,7 @@ void page_alloc_init(paddr_t max_addr);
 void page_alloc_enable_frame_table(void);
 mfn_t alloc_frame(void);               /* zeroed; INVALID_MFN if none */
 mfn_t alloc_frame_below(paddr_t limit);/* early boot: below the 1 GiB boot window */
+extern paddr_t directmap_limit;        /* machine memory below this is directly mapped */
 mfn_t alloc_frames_contig(uint64_t n);  /* n contiguous zeroed frames */
 void free_frame(mfn_t mfn);
 uint64_t free_frame_count(void);

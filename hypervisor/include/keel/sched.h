@@ -12,6 +12,8 @@ bool vcpu_runnable(const struct vcpu *v);
 void vcpu_wake(struct vcpu *v);
 /* Make v the vCPU this CPU runs; the caller then returns to the guest. */
 void context_switch_to(struct vcpu *next);
+/* Save the running vCPU and leave this CPU with none loaded. */
+void context_switch_out(void);
 /* Choose what to run next; idles until something is runnable. */
 void schedule(void);
 __noreturn void sched_start(void);

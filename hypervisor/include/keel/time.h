@@ -19,6 +19,10 @@ void domain_set_wallclock(struct domain *d);
 /* The one-shot hardware timer: fire at system time `deadline` (0: never). */
 void arch_timer_program(uint64_t deadline);
 void arch_timer_ack(void);
+void lapic_ap_init(void);
+uint32_t lapic_id(void);
+void lapic_send_ipi(uint32_t dest, uint32_t cmd);
+void udelay(uint64_t us);
 #define TIMER_VECTOR 0xf0
 #define SPURIOUS_VECTOR 0xff
 
@@ -26,6 +30,4 @@ void arch_timer_ack(void);
 void vcpu_set_singleshot(struct vcpu *v, uint64_t deadline);
 void vcpu_set_periodic(struct vcpu *v, uint64_t period);
 void timers_run(void);              /* fire what is due, reprogram the hardware */
-extern bool need_resched;
-extern bool timers_dirty;       /* timers_run() needed before returning to a guest */
 #endif

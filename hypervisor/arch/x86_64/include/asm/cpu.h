@@ -8,6 +8,9 @@ extern struct cpu_info *cpu_infos[];
 uint64_t gdt_window(unsigned int cpu);
 void gdt_window_load_guest(unsigned int cpu, const mfn_t *frames, unsigned int nr);
 __noreturn void cpu0_init_and_switch(void (*fn)(void));
+struct cpu_info *cpu_alloc_stack(unsigned int cpu);
+void cpu_init_tables(struct cpu_info *ci);
+void arch_fpu_ap_init(void);
 uint64_t pte_nx(void);
 __noreturn void reset_stack_and_return(struct guest_regs *frame);
 #endif

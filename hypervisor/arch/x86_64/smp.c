@@ -1,0 +1,203 @@
+/*
+ * Several physical CPUs: starting the application processors (INIT-SIPI-
+ * SIPI through a real-mode trampoline), the hypervisor lock, IPIs and TLB
+ * shootdowns.  The model is described in include/keel/smp.h.
+ *
+ * Locking: hv_big is the hypervisor lock itself.  flush_mask is written
+ * only by the lock holder (setting bits) and by each CPU for its own bit
+ * (clearing it), with atomic operations.  pcpus[c] is changed by CPU c,
+ * or under the hypervisor lock.
+ */
+#include <keel/smp.h>
+#include <keel/acpi.h>
+#include <keel/domain.h>
+#include <keel/time.h>
+#include <keel/console.h>
+#include <keel/sched.h>
+#include <keel/lib.h>
+#include <keel/mm.h>
+#include <keel/bootinfo.h>
+#include <asm/cpu.h>
+#include <asm/processor.h>
+
+#define AP_TRAMPOLINE_PHYS 0x7000UL     /* below 1 MiB, 4 KiB aligned: the SIPI vector is 0x07 */
+#define ICR_INIT 0x4500u                /* INIT, level assert */
+#define ICR_STARTUP 0x4600u             /* start-up IPI, | vector */
+#define ICR_FIXED 0x4000u               /* fixed delivery, | vector */
+
+struct pcpu pcpus[NR_CPUS_MAX];
+unsigned int nr_cpus_online = 1;
+
+static spinlock_t hv_big = SPIN_LOCK_UNLOCKED;
+static volatile unsigned int hv_owner = ~0u;
+static uint64_t flush_mask;
+
+extern char ap_tramp_start[], ap_tramp_end[];
+struct cpu_info *volatile ap_boot_ci;   /* read by ap_entry_high in head.S */
+static volatile bool ap_alive;
+
+/* ---- the hypervisor lock ---------------------------------------------- */
+
+void flush_tlb_serve(void)
+{
+    uint64_t bit = 1UL << smp_processor_id();
+
+    if (__atomic_load_n(&flush_mask, __ATOMIC_ACQUIRE) & bit) {
+        flush_tlb_local();
+        __atomic_fetch_and(&flush_mask, ~bit, __ATOMIC_RELEASE);
+    }
+}
+
+void hv_lock(void)
+{
+    /* Serve flush requests while waiting: the holder may be waiting for
+     * this CPU's flush, and this CPU has interrupts off. */
+    while (__atomic_exchange_n(&hv_big.locked, 1, __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(&hv_big.locked, __ATOMIC_RELAXED)) {
+            flush_tlb_serve();
+            cpu_relax();
+        }
+    }
+    hv_owner = smp_processor_id();
+}
+
+void hv_unlock(void)
+{
+    hv_owner = ~0u;
+    spin_unlock(&hv_big);
+}
+
+bool hv_lock_held(void)
+{
+    return hv_owner == smp_processor_id();
+}
+
+void hv_enter(void)
+{
+    hv_lock();
+}
+
+/* ---- IPIs and shootdowns ---------------------------------------------- */
+
+void send_ipi(unsigned int cpu, unsigned int vector)
+{
+    if (cpu < NR_CPUS_MAX && pcpus[cpu].online)
+        lapic_send_ipi(pcpus[cpu].apic_id, ICR_FIXED | vector);
+}
+
+void cpu_kick(unsigned int cpu)
+{
+    if (cpu != smp_processor_id())
+        send_ipi(cpu, EVENT_CHECK_VECTOR);
+}
+
+/* Has CPU c page tables of d loaded (any guest's if d is NULL)? */
+static bool cpu_runs(unsigned int c, const struct domain *d)
+{
+    const struct vcpu *v = cpu_infos[c] ? cpu_infos[c]->curr : NULL;
+
+    return v && (!d || v->domain == d);
+}
+
+void flush_tlb_others(const struct domain *d)
+{
+    unsigned int c, me = smp_processor_id();
+    uint64_t mask = 0;
+
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (c != me && pcpus[c].online && cpu_runs(c, d))
+            mask |= 1UL << c;
+    if (!mask)
+        return;
+    __atomic_fetch_or(&flush_mask, mask, __ATOMIC_SEQ_CST);
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (mask & (1UL << c))
+            send_ipi(c, INVALIDATE_VECTOR);
+    while (__atomic_load_n(&flush_mask, __ATOMIC_ACQUIRE) & mask)
+        cpu_relax();
+}
+
+/* ---- starting the other CPUs ------------------------------------------ */
+
+static const void *acpi_map(uint64_t pa, uint64_t len)
+{
+    if (pa >= directmap_limit || len > directmap_limit - pa)
+        return NULL;
+    return maddr_to_virt(pa);
+}
+
+/* C entry of an application processor, on its own stack (head.S). */
+void __noreturn ap_start(void)
+{
+    struct cpu_info *ci = get_cpu_info();
+    unsigned int cpu = ci->cpu_id;
+
+    cpu_init_tables(ci);
+    write_cr3(idle_l4_maddr);
+    lapic_ap_init();
+    arch_fpu_ap_init();
+    pcpus[cpu].apic_id = lapic_id();
+    pcpus[cpu].idle = true;
+    __atomic_store_n(&pcpus[cpu].online, true, __ATOMIC_RELEASE);
+    ap_alive = true;
+    /* Guests start once the boot CPU has released the lock. */
+    hv_lock();
+    sched_start();
+}
+
+static bool start_ap(unsigned int cpu, uint32_t apic_id)
+{
+    struct cpu_info *ci = cpu_alloc_stack(cpu);
+    uint64_t deadline;
+
+    if (!ci) {
+        printk_lvl(LOG_ERR, "smp: no memory for CPU%u's stack\n", cpu);
+        return false;
+    }
+    ap_boot_ci = ci;
+    ap_alive = false;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    /* The universal start-up algorithm (Intel SDM vol. 3, 8.4.4.1). */
+    lapic_send_ipi(apic_id, ICR_INIT);
+    udelay(10000);
+    lapic_send_ipi(apic_id, ICR_STARTUP | (AP_TRAMPOLINE_PHYS >> 12));
+    udelay(200);
+    if (!ap_alive)
+        lapic_send_ipi(apic_id, ICR_STARTUP | (AP_TRAMPOLINE_PHYS >> 12));
+    deadline = get_s_time() + 2000000000UL;
+    while (!ap_alive && get_s_time() < deadline)
+        cpu_relax();
+    if (!ap_alive) {
+        printk_lvl(LOG_ERR, "smp: CPU%u (APIC %u) did not start\n", cpu, apic_id);
+        return false;
+    }
+    return true;
+}
+
+void smp_boot_cpus(void)
+{
+    uint32_t ids[NR_CPUS_MAX];
+    unsigned int i, max = NR_CPUS_MAX;
+    char val[16];
+    int n;
+
+    pcpus[0].apic_id = lapic_id();
+    pcpus[0].online = true;
+    if (cmdline_get(boot_info.cmdline, "maxcpus", val, sizeof(val)))
+        max = (unsigned int)MAX(1UL, MIN(parse_uint(val), (uint64_t)NR_CPUS_MAX));
+    n = acpi_find_cpus(acpi_map, ids, NR_CPUS_MAX);
+    if (n < 0) {
+        printk("smp: no ACPI MADT (%d); running on the boot CPU only\n", n);
+        return;
+    }
+    memcpy(maddr_to_virt(AP_TRAMPOLINE_PHYS), ap_tramp_start,
+           (size_t)(ap_tramp_end - ap_tramp_start));
+    for (i = 0; i < (unsigned int)n && nr_cpus_online < max; i++) {
+        if (ids[i] == pcpus[0].apic_id || ids[i] > 0xfe)
+            continue;
+        if (start_ap(nr_cpus_online, ids[i]))
+            nr_cpus_online++;
+    }
+    printk("smp: %u CPU(s) online (%d listed by the MADT%s)\n", nr_cpus_online, n,
+           max < NR_CPUS_MAX ? ", maxcpus given" : "");
+}

@@ -1,0 +1,67 @@
+/*
+ * Several physical CPUs.
+ *
+ * Locking model: one hypervisor lock (hv_lock, a "big lock" in the
+ * manner of early SMP kernels) is held by a CPU whenever it runs
+ * hypervisor code on behalf of a guest or the scheduler: taken on every
+ * entry from a guest (entry.S -> hv_enter), released on the way back out
+ * (prepare_return_to_guest) and around the idle halt.  Guests run in
+ * parallel on every CPU; hypervisor work is serialised.  The finer locks
+ * (cons_lock, evtchn_lock, mm_lock, heap_lock) keep their documented
+ * order inside it.  Two things happen without the lock, so that a CPU
+ * holding it can wait for them: TLB-flush requests (flush_mask), which a
+ * CPU serves from its IPI handler, while spinning for the lock, or in the
+ * idle loop; and the event-check IPI, which only makes the target enter
+ * the hypervisor (and then take the lock) to look at its work.
+ */
+#ifndef KEEL_SMP_H
+#define KEEL_SMP_H
+#include <keel/types.h>
+#include <asm/config.h>
+#include <asm/regs.h>
+
+struct vcpu;
+struct domain;
+
+/* IPI vectors (below TIMER_VECTOR 0xf0). */
+#define EVENT_CHECK_VECTOR 0xf1     /* look at need_resched / pending events */
+#define INVALIDATE_VECTOR  0xf2     /* flush this CPU's TLB (flush_mask) */
+
+struct pcpu {
+    bool online;
+    bool need_resched;          /* schedule() before returning to a guest */
+    bool timers_dirty;          /* timers_run() before returning to a guest */
+    bool idle;                  /* in the idle loop (no vCPU loaded) */
+    uint32_t apic_id;
+    uint64_t slice_end;         /* end of the running vCPU's slice, 0 none */
+    uint64_t running_since;     /* when the running vCPU was switched in */
+};
+
+extern struct pcpu pcpus[NR_CPUS_MAX];
+extern unsigned int nr_cpus_online;
+
+static inline unsigned int smp_processor_id(void)
+{
+    return get_cpu_info()->cpu_id;
+}
+#define this_pcpu() (&pcpus[smp_processor_id()])
+
+/* The hypervisor lock. */
+void hv_lock(void);
+void hv_unlock(void);
+bool hv_lock_held(void);
+void hv_enter(void);            /* entry.S: from a guest, before the handler */
+
+/* IPIs. */
+void send_ipi(unsigned int cpu, unsigned int vector);
+void cpu_kick(unsigned int cpu);            /* EVENT_CHECK_VECTOR unless cpu is this one */
+/* Flush the TLBs of every other CPU that has d's page tables loaded (all
+ * other online CPUs if d is NULL) and wait until they have: the caller
+ * flushes its own.  Called with hv_lock held. */
+void flush_tlb_others(const struct domain *d);
+/* This CPU's part of a flush request, if one is outstanding. */
+void flush_tlb_serve(void);
+
+/* Boot: find the other CPUs (ACPI MADT) and start them. */
+void smp_boot_cpus(void);
+#endif
