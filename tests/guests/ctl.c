@@ -186,8 +186,9 @@ static void check_cap(void)
 	CHECK_RC("putinfo A cap 25% (weight 0 = unchanged)",
 		 sched_put(dom_a, XEN_SCHEDULER_CREDIT2, 0, 25), 0);
 	window(w, &da, &db);
-	/* 25 % of 1 s, plus one 10 ms budget period of overshoot and slack. */
-	check(da <= 270000000UL && da >= 150000000UL, "cap 25%: A gets at most a quarter",
+	/* At most 25 % of 1 s plus a 10 ms period and slack; at least 10 %:
+	 * under host load TCG charges stalls to the budget (run-sched.sh). */
+	check(da <= 270000000UL && da >= 100000000UL, "cap 25%: A gets at most a quarter",
 	      "A %lu us, B %lu us of %lu ms", (unsigned long)(da / 1000),
 	      (unsigned long)(db / 1000), (unsigned long)w);
 	check(db >= 500000000UL, "B takes the rest", "B %lu us", (unsigned long)(db / 1000));
