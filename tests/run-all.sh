@@ -20,6 +20,7 @@ done
 [ -f tests/boot/run-domus.sh ] && run_suite boot-domus sh tests/boot/run-domus.sh
 [ -f tests/boot/run-hostile.sh ] && run_suite boot-hostile sh tests/boot/run-hostile.sh
 [ -f tests/boot/run-sched.sh ] && run_suite boot-sched sh tests/boot/run-sched.sh
+[ -f tests/boot/run-domctl.sh ] && run_suite boot-domctl sh tests/boot/run-domctl.sh
 [ -f tests/boot/run-gnttab.sh ] && run_suite boot-gnttab sh tests/boot/run-gnttab.sh
 [ -f tests/boot/run-grub.sh ] && run_suite boot-grub sh tests/boot/run-grub.sh
 [ -f tests/boot/run-badkernel.sh ] && run_suite boot-badkernel sh tests/boot/run-badkernel.sh

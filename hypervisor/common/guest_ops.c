@@ -115,6 +115,32 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
     return 0;
 }
 
+/*
+ * SCHEDOP_remote_shutdown (Xen's public/sched.h, common/sched.c): the
+ * control domain stops another domain as if that domain had called
+ * SCHEDOP_shutdown; the scheduler reaps it as usual.  As Xen: the domain
+ * is looked up by id only (DOMID_SELF and the other reserved ids are
+ * -ESRCH), the lookup comes before the permission check (XSM_DM_PRIV:
+ * -EPERM for any caller but the control domain), an already shut-down
+ * domain is left as it is, and the reason is kept to 8 bits.  dom0 may
+ * name itself: the machine then powers off, as Xen's hardware domain
+ * shutdown does.
+ */
+static long sched_remote_shutdown(uint64_t arg)
+{
+    struct sched_remote_shutdown rs;
+    struct domain *d;
+
+    if (copy_from_guest(&rs, arg, sizeof(rs)))
+        return -XEN_EFAULT;
+    if (rs.domain_id >= DOMID_FIRST_RESERVED || !(d = domain_lookup(rs.domain_id)))
+        return -XEN_ESRCH;
+    if (!current->domain->is_privileged)
+        return -XEN_EPERM;
+    domain_shutdown(d, rs.reason & 0xff);
+    return 0;
+}
+
 long do_sched_op(uint64_t cmd, uint64_t arg)
 {
     struct vcpu *v = current;
@@ -133,6 +159,8 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
         return 0;
     case SCHEDOP_poll:
         return sched_poll(v, arg);
+    case SCHEDOP_remote_shutdown:
+        return sched_remote_shutdown(arg);
     case SCHEDOP_shutdown_code:
         if (copy_from_guest(&sd, arg, sizeof(sd)))
             return -XEN_EFAULT;

@@ -12,6 +12,7 @@
 #include <keel/sched.h>
 #include <keel/event.h>
 #include <keel/grant_table.h>
+#include <keel/domctl.h>
 #include <public/xen.h>
 #include <asm/traps.h>
 
@@ -45,6 +46,8 @@ const struct hypercall_entry hypercall_table[NR_HYPERCALLS] = {
     HC1(__HYPERVISOR_set_timer_op, do_set_timer_op),
     HC2(__HYPERVISOR_event_channel_op, do_event_channel_op),
     HC3(__HYPERVISOR_grant_table_op, do_grant_table_op),
+    HC1(__HYPERVISOR_sysctl, do_sysctl),
+    HC1(__HYPERVISOR_domctl, do_domctl),
 };
 
 long hypercall_dispatch(unsigned long nr, const uint64_t a[5])

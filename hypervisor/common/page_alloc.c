@@ -17,6 +17,7 @@
 static uint64_t free_bitmap[MAX_FRAMES / 64];
 static spinlock_t heap_lock = SPIN_LOCK_UNLOCKED;
 static uint64_t nr_free;
+static uint64_t nr_ram;          /* frames page_alloc_add_range() made free */
 static uint64_t search_hint;
 static bool frame_table_ready;
 struct page_info *frame_table;
@@ -37,6 +38,7 @@ void page_alloc_add_range(paddr_t start, paddr_t end)
         if (!frame_is_free(f)) {
             mark_free(f);
             nr_free++;
+            nr_ram++;
         }
         if (f + 1 > max_mfn)
             max_mfn = f + 1;
@@ -149,6 +151,12 @@ void free_frame(mfn_t mfn)
 uint64_t free_frame_count(void)
 {
     return nr_free;
+}
+
+/* RAM frames given to the allocator at boot (XEN_SYSCTL_physinfo). */
+uint64_t total_frame_count(void)
+{
+    return nr_ram;
 }
 
 /* Boot: allocate and initialise the frame table once paging is final. */

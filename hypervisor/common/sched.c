@@ -53,7 +53,8 @@ static bool domain_capped_out(const struct domain *d)
 
 bool vcpu_runnable(const struct vcpu *v)
 {
-    return v && v->online && !v->blocked && v->domain->state == DOM_RUNNING;
+    return v && v->online && !v->blocked && v->domain->state == DOM_RUNNING &&
+           !v->domain->pause_count;
 }
 
 static bool vcpu_eligible(const struct vcpu *v)
@@ -338,4 +339,63 @@ void schedule(void)
     runstate_area_update(next);
     reap_dead_domains();
     sched_set_slice(slice_for(next), others_eligible(next) || next->domain->cap);
+}
+
+/*
+ * Run-time parameters (XEN_DOMCTL_scheduler_op putinfo, validated by the
+ * caller: weight 1..65535, cap 0..100 * vCPUs).  The new weight applies
+ * from the next charge on (virtual time already run stays as charged); a
+ * changed cap starts with a fresh budget, and the timers are reprogrammed
+ * on the way out so that the cap period runs (or stops) as needed.
+ */
+void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap)
+{
+    d->weight = weight;
+    if (cap != d->cap) {
+        d->cap = cap;
+        d->cap_used = 0;
+        timers_dirty = true;
+    }
+    need_resched = true;
+}
+
+/*
+ * d's control pause count has just gone from 0 to 1 (d->lock held): its
+ * vCPUs are no longer runnable (vcpu_runnable); the ones waiting for a CPU
+ * show as offline in their runstate, as Xen's paused vCPUs do.
+ */
+void sched_domain_pause(struct domain *d)
+{
+    uint64_t now = get_s_time();
+    unsigned int i;
+
+    for (i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+        if (v && v->runstate.state == RUNSTATE_runnable)
+            runstate_set(v, RUNSTATE_offline, now);
+    }
+    if (current && current->domain == d)
+        need_resched = true;
+}
+
+/*
+ * d's control pause count has just dropped to 0 (d->lock held): its
+ * runnable vCPUs queue again, with their virtual time pulled up as on a
+ * wake-up, so that a long pause earns no burst of CPU afterwards.
+ */
+void sched_domain_unpause(struct domain *d)
+{
+    uint64_t now = get_s_time(), m;
+    unsigned int i;
+
+    for (i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+        if (!vcpu_runnable(v) || v == current)
+            continue;
+        runstate_set(v, RUNSTATE_runnable, now);
+        m = min_vruntime(v);
+        if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
+            v->vruntime = m - SLICE_NS;
+        sched_note_runnable();
+    }
 }

@@ -16,6 +16,8 @@
 #include <public/nmi.h>
 #include <public/platform.h>
 #include <public/version.h>
+#include <public/domctl.h>
+#include <public/sysctl.h>
 #include <public/keel.h>
 #include <public/io/console.h>
 #include <public/io/xs_wire.h>

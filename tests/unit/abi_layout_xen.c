@@ -22,6 +22,8 @@
 #include <xen/nmi.h>
 #include <xen/platform.h>
 #include <xen/version.h>
+#include <xen/domctl.h>
+#include <xen/sysctl.h>
 #include <xen/io/console.h>
 #include <xen/io/xs_wire.h>
 /* ring.h wants the includer's barriers. */

@@ -1,4 +1,5 @@
-/* Fake domains: registered in a small table for domain_lookup(). */
+/* Fake domains: registered in a small table for domain_lookup() and
+ * prepended to domain_list, as domain_create() does. */
 #include <fake/fake.h>
 #include <keel/lib.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ void fake_domain_init(struct fake_domain *fd, domid_t id, unsigned int nr_vcpus,
     }
     if (privileged && !dom0)
         dom0 = &fd->d;
+    fd->d.next = domain_list;         /* the list code walks (domctl, sysctl) */
+    domain_list = &fd->d;
 }
 
 void fake_domain_fini(struct fake_domain *fd)
@@ -67,6 +70,11 @@ void fake_domain_fini(struct fake_domain *fd)
             registered[i] = NULL;
     if (dom0 == &fd->d)
         dom0 = NULL;
+    for (struct domain **pp = &domain_list; *pp; pp = &(*pp)->next)
+        if (*pp == &fd->d) {
+            *pp = fd->d.next;
+            break;
+        }
     free(fd->d.evtchn);
     free(fd->si);
     memset(fd, 0, sizeof(*fd));

@@ -6,6 +6,7 @@
 #include <fake/fake.h>
 #include <keel/hypercall.h>
 #include <keel/bootinfo.h>
+#include <keel/domctl.h>
 
 struct boot_info boot_info = { .cmdline = "loglvl=debug" };
 unsigned int fake_stub_calls;
@@ -18,4 +19,6 @@ STUB(do_memory_op, __HYPERVISOR_memory_op, uint64_t cmd __unused, uint64_t arg _
 STUB(do_console_io, __HYPERVISOR_console_io, uint64_t cmd __unused, uint64_t count __unused, uint64_t buffer __unused)
 STUB(do_vcpu_op, __HYPERVISOR_vcpu_op, uint64_t cmd __unused, uint64_t vcpuid __unused, uint64_t arg __unused)
 STUB(do_sched_op, __HYPERVISOR_sched_op, uint64_t cmd __unused, uint64_t arg __unused)
+STUB(do_sysctl, __HYPERVISOR_sysctl, uint64_t op __unused)
+STUB(do_domctl, __HYPERVISOR_domctl, uint64_t op __unused)
 STUB(do_set_timer_op, __HYPERVISOR_set_timer_op, uint64_t timeout __unused)

@@ -23,3 +23,26 @@ void cons_backend_notify(struct domain *d)
     fake_cons_notifies++;
 }
 
+
+/* Run-time parameters and control pauses: recorded, with the effect on
+ * the domain the real scheduler has (the pause count is the caller's). */
+unsigned int fake_sched_adjusts, fake_sched_pauses, fake_sched_unpauses;
+
+void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap)
+{
+    fake_sched_adjusts++;
+    d->weight = weight;
+    d->cap = cap;
+}
+
+void sched_domain_pause(struct domain *d)
+{
+    (void)d;
+    fake_sched_pauses++;
+}
+
+void sched_domain_unpause(struct domain *d)
+{
+    (void)d;
+    fake_sched_unpauses++;
+}

@@ -86,6 +86,7 @@ struct domain {
     uint64_t p2m_size;
 
     uint32_t weight, cap;              /* scheduler: share, percent of a CPU (0 none) */
+    unsigned int pause_count;          /* control-domain pauses (domctl, d->lock); >0: no vCPU runs */
     uint64_t cpu_time;                 /* ns of CPU used, all vCPUs */
     uint64_t cap_used;                 /* ns used in the current cap period */
     struct evtchn *evtchn;             /* max_evtchns entries */

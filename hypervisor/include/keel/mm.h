@@ -83,6 +83,7 @@ extern paddr_t directmap_limit;        /* machine memory below this is directly 
 mfn_t alloc_frames_contig(uint64_t n);  /* n contiguous zeroed frames */
 void free_frame(mfn_t mfn);
 uint64_t free_frame_count(void);
+uint64_t total_frame_count(void);     /* RAM frames at boot */
 #define INVALID_MFN _mfn(~0UL)
 #define mfn_eq(a, b) (mfn_x(a) == mfn_x(b))
 

@@ -23,6 +23,10 @@ void runstate_set(struct vcpu *v, int state, uint64_t now);
 void runstate_area_update(struct vcpu *v);
 void sched_note_runnable(void);
 void sched_preempt_at(uint64_t when);
+/* Run-time parameters and control pauses (common/domctl.c validates). */
+void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap);
+void sched_domain_pause(struct domain *d);
+void sched_domain_unpause(struct domain *d);
 __noreturn void machine_power_off(unsigned int reason);
 __noreturn void machine_halt(void);
 #endif

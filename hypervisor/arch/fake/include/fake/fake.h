@@ -10,7 +10,9 @@
  *    copy_guest_raw() faults (returns non-zero) below FAKE_GUEST_FAULT_BELOW,
  *    and keel/guest_access.h itself refuses hypervisor addresses;
  *  - domains: fake_domain_init() builds a domain with vCPUs and a
- *    shared_info page; domain_lookup() finds the ones registered.
+ *    shared_info page; domain_lookup() finds the ones registered, and
+ *    domain_list holds them (newest first);
+ *  - host facts: fake_now is get_s_time(); TSC kHz and frame counts.
  */
 #ifndef FAKE_FAKE_H
 #define FAKE_FAKE_H
@@ -51,6 +53,10 @@ extern unsigned int fake_injected_vector, fake_injections;
 /* ---- scheduler (sched.c) ---- */
 extern unsigned int fake_wakes;
 extern struct vcpu *fake_last_woken;
+extern unsigned int fake_sched_adjusts, fake_sched_pauses, fake_sched_unpauses;
+
+/* ---- host facts (host.c): time, TSC, frame counts ---- */
+extern uint64_t fake_now, fake_tsc_khz, fake_total_frames, fake_free_frames;
 
 /* ---- guest access (guest_access.c) ---- */
 #define FAKE_GUEST_FAULT_BELOW 0x10000UL

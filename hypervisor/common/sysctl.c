@@ -1,0 +1,87 @@
+/*
+ * __HYPERVISOR_sysctl: host-wide queries for the control domain, Xen's
+ * public/sysctl.h at interface version 0x15 (Xen 4.17).  As Xen's
+ * do_sysctl: copy the op in once; -EACCES for another interface version,
+ * then -EPERM for a caller that is not the control domain; the whole op
+ * is written back on success.  Commands not listed are -ENOSYS.
+ *
+ * Locking: none of its own; the domain list is only appended to at boot.
+ */
+#include <keel/domctl.h>
+#include <keel/domain.h>
+#include <keel/mm.h>
+#include <keel/time.h>
+#include <keel/lib.h>
+#include <keel/guest_access.h>
+#include <public/sysctl.h>
+
+/*
+ * getdomaininfolist: one entry per domain, in increasing id order from
+ * first_domain, at most max_domains (Xen walks its id-sorted list the
+ * same way).  Domains are few: each step looks for the next id afresh.
+ */
+static long sysctl_getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
+{
+    struct xen_domctl_getdomaininfo info;
+    struct domain *d;
+    uint32_t n = 0;
+    uint32_t id = l->first_domain;
+
+    while (n < l->max_domains && id <= DOMID_MASK && (d = domain_next_from((domid_t)id))) {
+        domctl_domaininfo(d, &info);
+        if (copy_to_guest(l->buffer + (uint64_t)n * sizeof(info), &info, sizeof(info)))
+            return -XEN_EFAULT;
+        n++;
+        id = (uint32_t)d->domain_id + 1;
+    }
+    l->num_domains = n;
+    return 0;
+}
+
+/* physinfo: one physical CPU, one NUMA node, PV guests and grant v1. */
+static long sysctl_physinfo(struct xen_sysctl_physinfo *pi)
+{
+    memset(pi, 0, sizeof(*pi));
+    pi->threads_per_core = 1;
+    pi->cores_per_socket = 1;
+    pi->nr_cpus = 1;
+    pi->max_cpu_id = 0;
+    pi->nr_nodes = 1;
+    pi->max_node_id = 0;
+    pi->cpu_khz = (uint32_t)MIN(tsc_khz(), (uint64_t)UINT32_MAX);
+    pi->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1;
+    pi->total_pages = total_frame_count();
+    pi->free_pages = free_frame_count();
+    pi->max_mfn = max_mfn ? max_mfn - 1 : 0;
+    return 0;
+}
+
+long do_sysctl(uint64_t arg)
+{
+    struct xen_sysctl op;
+    long rc;
+
+    if (copy_from_guest(&op, arg, sizeof(op)))
+        return -XEN_EFAULT;
+    if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)
+        return -XEN_EACCES;
+    if (!current->domain->is_privileged)
+        return -XEN_EPERM;
+    switch (op.cmd) {
+    case XEN_SYSCTL_getdomaininfolist:
+        rc = sysctl_getdomaininfolist(&op.u.getdomaininfolist);
+        break;
+    case XEN_SYSCTL_sched_id:
+        op.u.sched_id.sched_id = XEN_SCHEDULER_CREDIT2;
+        rc = 0;
+        break;
+    case XEN_SYSCTL_physinfo:
+        rc = sysctl_physinfo(&op.u.physinfo);
+        break;
+    default:
+        return -XEN_ENOSYS;
+    }
+    if (!rc && copy_to_guest(arg, &op, sizeof(op)))
+        rc = -XEN_EFAULT;
+    return rc;
+}

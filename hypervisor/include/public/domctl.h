@@ -1,0 +1,205 @@
+/*
+ * __HYPERVISOR_domctl(op): domain control for the control domain (dom0).
+ *
+ * op is a struct xen_domctl: IN cmd, interface_version and domain, then
+ * the argument of that command in u; on success the hypervisor writes the
+ * whole struct back (OUT fields below).  Numbers and layouts are those of
+ * Xen's public/domctl.h at XEN_DOMCTL_INTERFACE_VERSION 0x15 (Xen 4.17);
+ * only the commands Keel implements have their structs declared here, the
+ * union is always Xen's 128 bytes.  tests/unit/test_abi_layout compares
+ * them with Xen's header.
+ *
+ * Notes (Keel, as Xen 4.17):
+ *  1. A caller that is not the control domain gets -EPERM; a wrong
+ *     interface_version gets -EACCES (checked first); an unknown command
+ *     -ENOSYS.
+ *  2. domain names an existing domain, else -ESRCH; except for
+ *     getdomaininfo, which reports the domain with the least id >= domain
+ *     (-ESRCH if none, -EINVAL if domain >= DOMID_FIRST_RESERVED) and sets
+ *     op.domain to that id.
+ */
+#ifndef __XEN_PUBLIC_DOMCTL_H__
+#define __XEN_PUBLIC_DOMCTL_H__
+
+#include "xen.h"
+
+#define XEN_DOMCTL_INTERFACE_VERSION 0x00000015
+
+/* ---- Commands (xen_domctl.cmd) ---- */
+#define XEN_DOMCTL_createdomain        1   /* not implemented */
+#define XEN_DOMCTL_destroydomain       2   /* not implemented */
+#define XEN_DOMCTL_pausedomain         3   /* no argument */
+#define XEN_DOMCTL_unpausedomain       4   /* no argument */
+#define XEN_DOMCTL_getdomaininfo       5   /* u.getdomaininfo (OUT) */
+#define XEN_DOMCTL_max_mem            11   /* u.max_mem (IN) */
+#define XEN_DOMCTL_getvcpuinfo        14   /* u.getvcpuinfo (IN vcpu, OUT rest) */
+#define XEN_DOMCTL_max_vcpus          15   /* not implemented */
+#define XEN_DOMCTL_scheduler_op       16   /* u.scheduler_op (IN/OUT) */
+
+#ifndef __ASSEMBLY__
+
+/* ---- Architecture part of a domain's configuration (x86) ---- */
+struct xen_arch_domainconfig {
+    uint32_t emulation_flags;   /* XEN_X86_EMU_*: 0 for a PV domain */
+    uint32_t misc_flags;        /* XEN_X86_MSR_RELAXED */
+};
+
+/* ---- XEN_DOMCTL_getdomaininfo ---- */
+#define _XEN_DOMINF_dying     0
+#define XEN_DOMINF_dying      (1U << _XEN_DOMINF_dying)     /* destroyed, being torn down */
+#define _XEN_DOMINF_hvm_guest 1
+#define XEN_DOMINF_hvm_guest  (1U << _XEN_DOMINF_hvm_guest) /* never set by Keel */
+#define _XEN_DOMINF_shutdown  2
+#define XEN_DOMINF_shutdown   (1U << _XEN_DOMINF_shutdown)  /* the guest has shut down */
+#define _XEN_DOMINF_paused    3
+#define XEN_DOMINF_paused     (1U << _XEN_DOMINF_paused)    /* paused by the control domain */
+#define _XEN_DOMINF_blocked   4
+#define XEN_DOMINF_blocked    (1U << _XEN_DOMINF_blocked)   /* all online vCPUs blocked */
+#define _XEN_DOMINF_running   5
+#define XEN_DOMINF_running    (1U << _XEN_DOMINF_running)   /* a vCPU is on a CPU now */
+#define _XEN_DOMINF_debugged  6
+#define XEN_DOMINF_debugged   (1U << _XEN_DOMINF_debugged)
+#define _XEN_DOMINF_xs_domain 7
+#define XEN_DOMINF_xs_domain  (1U << _XEN_DOMINF_xs_domain)
+#define _XEN_DOMINF_hap       8
+#define XEN_DOMINF_hap        (1U << _XEN_DOMINF_hap)
+/* The shutdown reason (SHUTDOWN_*) is in flags bits 16..23. */
+#define XEN_DOMINF_shutdownmask  255
+#define XEN_DOMINF_shutdownshift 16
+
+#define XEN_INVALID_MAX_VCPU_ID (~0U)   /* max_vcpu_id of a domain without vCPUs */
+
+struct xen_domctl_getdomaininfo {
+    domid_t  domain;            /* OUT: the domain reported (also in op.domain) */
+    uint16_t pad1;
+    uint32_t flags;             /* OUT: XEN_DOMINF_* | reason << shutdownshift */
+    uint64_t tot_pages;         /* OUT: pages the domain owns */
+    uint64_t max_pages;         /* OUT: its limit (XEN_DOMCTL_max_mem) */
+    uint64_t outstanding_pages; /* OUT: 0 (no claims) */
+    uint64_t shr_pages;         /* OUT: 0 (no sharing) */
+    uint64_t paged_pages;       /* OUT: 0 (no paging) */
+    uint64_t shared_info_frame; /* OUT: machine frame of shared_info (PV) */
+    uint64_t cpu_time;          /* OUT: ns its vCPUs have run */
+    uint32_t nr_online_vcpus;   /* OUT */
+    uint32_t max_vcpu_id;       /* OUT: highest vCPU id, or XEN_INVALID_MAX_VCPU_ID */
+    uint32_t ssidref;           /* OUT: 0 (no XSM) */
+    xen_domain_handle_t handle; /* OUT: the domain's UUID (Keel: zero) */
+    uint32_t cpupool;           /* OUT: 0 */
+    uint8_t  gpaddr_bits;       /* OUT: guest physical address width */
+    uint8_t  pad2[7];
+    struct xen_arch_domainconfig arch_config;  /* OUT: 0 for PV */
+};
+typedef struct xen_domctl_getdomaininfo xen_domctl_getdomaininfo_t;
+
+/* ---- XEN_DOMCTL_max_mem ---- */
+struct xen_domctl_max_mem {
+    uint64_t max_memkb;         /* IN: new limit in KiB (rounded down to pages) */
+};
+
+/* ---- XEN_DOMCTL_getvcpuinfo ---- */
+struct xen_domctl_getvcpuinfo {
+    uint32_t vcpu;              /* IN: vCPU id (< max vCPUs, else -EINVAL; absent: -ESRCH) */
+    uint8_t  online;            /* OUT: up (not VCPUOP_down) */
+    uint8_t  blocked;           /* OUT: waiting for an event */
+    uint8_t  running;           /* OUT: on a physical CPU now */
+    uint8_t  _pad0;
+    uint64_t cpu_time;          /* OUT: ns it has run */
+    uint32_t cpu;               /* OUT: physical CPU it runs or last ran on */
+    uint32_t _pad1;
+};
+
+/* ---- XEN_DOMCTL_scheduler_op ---- */
+#define XEN_SCHEDULER_CREDIT   5
+#define XEN_SCHEDULER_CREDIT2  6    /* Keel's scheduler reports this id */
+#define XEN_SCHEDULER_ARINC653 7
+#define XEN_SCHEDULER_RTDS     8
+#define XEN_SCHEDULER_NULL     9
+
+#define XEN_DOMCTL_SCHEDOP_putinfo     0   /* set the domain's parameters */
+#define XEN_DOMCTL_SCHEDOP_getinfo     1   /* read them */
+#define XEN_DOMCTL_SCHEDOP_putvcpuinfo 2   /* per-vCPU: -EINVAL for credit2 */
+#define XEN_DOMCTL_SCHEDOP_getvcpuinfo 3   /* per-vCPU: -EINVAL for credit2 */
+
+struct xen_domctl_sched_credit {
+    uint16_t weight;
+    uint16_t cap;
+};
+
+/*
+ * credit2: weight is the domain's share (1..65535, default 256; 0 in
+ * putinfo = leave unchanged); cap is a limit in percent of one CPU
+ * (0 = none; at most 100 * vCPUs, else -EINVAL).
+ */
+struct xen_domctl_sched_credit2 {
+    uint16_t weight;
+    uint16_t cap;
+};
+
+/* One vCPU's parameters for put/getvcpuinfo (schedulers that have them). */
+struct xen_domctl_schedparam_vcpu {
+    union {
+        struct xen_domctl_sched_credit credit;
+        struct xen_domctl_sched_credit2 credit2;
+        struct {
+            uint32_t period;
+            uint32_t budget;
+            uint32_t flags;
+        } rtds;
+    } u;
+    uint32_t vcpuid;
+};
+typedef struct xen_domctl_schedparam_vcpu xen_domctl_schedparam_vcpu_t;
+
+struct xen_domctl_scheduler_op {
+    uint32_t sched_id;          /* IN: XEN_SCHEDULER_*: must be the running one (-EINVAL) */
+    uint32_t cmd;               /* IN: XEN_DOMCTL_SCHEDOP_* */
+    union {                     /* IN (put) / OUT (get) */
+        struct xen_domctl_sched_credit credit;
+        struct xen_domctl_sched_credit2 credit2;
+        struct {
+            XEN_GUEST_HANDLE_64(xen_domctl_schedparam_vcpu_t) vcpus;
+            uint32_t nr_vcpus;
+            uint32_t padding;
+        } v;
+    } u;
+};
+
+/* ---- The hypercall argument ---- */
+struct xen_domctl {
+    uint32_t cmd;               /* IN: XEN_DOMCTL_* */
+    uint32_t interface_version; /* IN: XEN_DOMCTL_INTERFACE_VERSION */
+    domid_t  domain;            /* IN (getdomaininfo: IN/OUT) */
+    uint16_t _pad[3];
+    union {
+        struct xen_domctl_getdomaininfo getdomaininfo;
+        struct xen_domctl_max_mem       max_mem;
+        struct xen_domctl_getvcpuinfo   getvcpuinfo;
+        struct xen_domctl_scheduler_op  scheduler_op;
+        uint8_t                         pad[128];
+    } u;
+};
+typedef struct xen_domctl xen_domctl_t;
+
+XEN_ABI_SIZE(struct xen_arch_domainconfig, 8);
+XEN_ABI_SIZE(struct xen_domctl_getdomaininfo, 112);
+XEN_ABI_OFFSET(struct xen_domctl_getdomaininfo, flags, 4);
+XEN_ABI_OFFSET(struct xen_domctl_getdomaininfo, tot_pages, 8);
+XEN_ABI_OFFSET(struct xen_domctl_getdomaininfo, cpu_time, 56);
+XEN_ABI_OFFSET(struct xen_domctl_getdomaininfo, nr_online_vcpus, 64);
+XEN_ABI_OFFSET(struct xen_domctl_getdomaininfo, handle, 76);
+XEN_ABI_OFFSET(struct xen_domctl_getdomaininfo, cpupool, 92);
+XEN_ABI_OFFSET(struct xen_domctl_getdomaininfo, arch_config, 104);
+XEN_ABI_SIZE(struct xen_domctl_max_mem, 8);
+XEN_ABI_SIZE(struct xen_domctl_getvcpuinfo, 24);
+XEN_ABI_OFFSET(struct xen_domctl_getvcpuinfo, cpu_time, 8);
+XEN_ABI_OFFSET(struct xen_domctl_getvcpuinfo, cpu, 16);
+XEN_ABI_SIZE(struct xen_domctl_sched_credit2, 4);
+XEN_ABI_SIZE(struct xen_domctl_schedparam_vcpu, 16);
+XEN_ABI_SIZE(struct xen_domctl_scheduler_op, 24);
+XEN_ABI_OFFSET(struct xen_domctl_scheduler_op, u, 8);
+XEN_ABI_SIZE(struct xen_domctl, 144);
+XEN_ABI_OFFSET(struct xen_domctl, domain, 8);
+XEN_ABI_OFFSET(struct xen_domctl, u, 16);
+
+#endif /* !__ASSEMBLY__ */
+#endif /* __XEN_PUBLIC_DOMCTL_H__ */

@@ -1,0 +1,567 @@
+/*
+ * Unit tests for hypervisor/common/domctl.c and sysctl.c: decoding and
+ * validation of __HYPERVISOR_domctl / __HYPERVISOR_sysctl in Xen's order
+ * (interface version, domain, permission, per-command ranges), domain
+ * iteration (getdomaininfo's "least id >= asked", getdomaininfolist), what
+ * getdomaininfo/getvcpuinfo report, and what reaches the scheduler.
+ * Domains: dom0 (privileged, 2 vCPUs), d2 (2 vCPUs, one never created),
+ * d5 (1 vCPU).  Hypercall arguments are host structures.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fake/fake.h>
+#include <keel/lib.h>
+#include <keel/domctl.h>
+#include <public/domctl.h>
+#include <public/sysctl.h>
+#include <public/sched.h>
+
+#define BAD_PTR 0x1000UL              /* faults (below FAKE_GUEST_FAULT_BELOW) */
+
+static struct fake_domain f0, f2, f5;
+static struct domain *d0, *d2, *d5;
+
+static int setup(void **state)
+{
+    unsigned int i;
+
+    (void)state;
+    fake_domains_reset();
+    fake_domain_init(&f0, 0, 2, true);
+    fake_domain_init(&f2, 2, 2, false);
+    fake_domain_init(&f5, 5, 1, false);
+    d0 = &f0.d;
+    d2 = &f2.d;
+    d5 = &f5.d;
+    d2->vcpu[1] = NULL;                 /* max_vcpus 2, vCPU 1 never created */
+    for (i = 0; i < 2; i++) {
+        f0.v[i].runstate.state = RUNSTATE_offline;
+        f2.v[i].runstate.state = RUNSTATE_offline;
+    }
+    f5.v[0].runstate.state = RUNSTATE_runnable;
+    f0.v[0].runstate.state = RUNSTATE_running;   /* the caller */
+    f2.v[0].runstate.state = RUNSTATE_runnable;
+    d0->weight = d2->weight = d5->weight = 256;
+    fake_cpu_info.curr = &f0.v[0];
+    fake_now = 0;
+    fake_sched_adjusts = fake_sched_pauses = fake_sched_unpauses = 0;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fake_domain_fini(&f0);
+    fake_domain_fini(&f2);
+    fake_domain_fini(&f5);
+    return 0;
+}
+
+static struct xen_domctl dc(uint32_t cmd, domid_t dom)
+{
+    struct xen_domctl op;
+
+    memset(&op, 0, sizeof(op));
+    op.cmd = cmd;
+    op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+    op.domain = dom;
+    return op;
+}
+
+static long domctl(struct xen_domctl *op)
+{
+    return do_domctl((uint64_t)(uintptr_t)op);
+}
+
+static struct xen_sysctl sc(uint32_t cmd)
+{
+    struct xen_sysctl op;
+
+    memset(&op, 0, sizeof(op));
+    op.cmd = cmd;
+    op.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+    return op;
+}
+
+static long sysctl(struct xen_sysctl *op)
+{
+    return do_sysctl((uint64_t)(uintptr_t)op);
+}
+
+static void test_interface_version_first(void **state)
+{
+    static const uint32_t bad[] = { 0, 0x14, 0x16, 0x15000000 };
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct xen_domctl op = dc(XEN_DOMCTL_getdomaininfo, 0);
+        struct xen_sysctl s = sc(XEN_SYSCTL_sched_id);
+        op.interface_version = bad[i];
+        s.interface_version = bad[i];
+        assert_int_equal(domctl(&op), -XEN_EACCES);
+        assert_int_equal(sysctl(&s), -XEN_EACCES);
+        /* Before the domain lookup and the permission check, as Xen. */
+        op = dc(XEN_DOMCTL_pausedomain, 77);
+        op.interface_version = bad[i];
+        fake_cpu_info.curr = &f5.v[0];
+        assert_int_equal(domctl(&op), -XEN_EACCES);
+        assert_int_equal(sysctl(&s), -XEN_EACCES);
+        fake_cpu_info.curr = &f0.v[0];
+    }
+}
+
+static void test_bad_op_pointer(void **state)
+{
+    (void)state;
+    assert_int_equal(do_domctl(BAD_PTR), -XEN_EFAULT);
+    assert_int_equal(do_sysctl(BAD_PTR), -XEN_EFAULT);
+}
+
+static void test_unprivileged_refused(void **state)
+{
+    static const uint32_t cmds[] = {
+        XEN_DOMCTL_getdomaininfo, XEN_DOMCTL_pausedomain, XEN_DOMCTL_unpausedomain,
+        XEN_DOMCTL_max_mem, XEN_DOMCTL_getvcpuinfo, XEN_DOMCTL_scheduler_op,
+        XEN_DOMCTL_createdomain,
+    };
+    static const uint32_t scmds[] = {
+        XEN_SYSCTL_getdomaininfolist, XEN_SYSCTL_sched_id, XEN_SYSCTL_physinfo,
+        XEN_SYSCTL_readconsole,
+    };
+    unsigned int i;
+
+    (void)state;
+    fake_cpu_info.curr = &f5.v[0];
+    for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+        struct xen_domctl op = dc(cmds[i], 2);
+        op.u.scheduler_op.sched_id = XEN_SCHEDULER_CREDIT2;
+        op.u.max_mem.max_memkb = 4096;
+        assert_int_equal(domctl(&op), -XEN_EPERM);
+        op = dc(cmds[i], 5);            /* its own domain too */
+        assert_int_equal(domctl(&op), -XEN_EPERM);
+    }
+    for (i = 0; i < ARRAY_SIZE(scmds); i++) {
+        struct xen_sysctl s = sc(scmds[i]);
+        assert_int_equal(sysctl(&s), -XEN_EPERM);
+    }
+    /* Xen looks the domain up before it checks the caller. */
+    {
+        struct xen_domctl op = dc(XEN_DOMCTL_pausedomain, 3);
+        assert_int_equal(domctl(&op), -XEN_ESRCH);
+    }
+    assert_int_equal(d2->pause_count, 0);
+    assert_int_equal(fake_sched_pauses + fake_sched_adjusts, 0);
+    assert_int_equal(d2->max_pages, 0);
+}
+
+static void test_unknown_commands(void **state)
+{
+    static const uint32_t cmds[] = {
+        XEN_DOMCTL_createdomain, XEN_DOMCTL_destroydomain, XEN_DOMCTL_max_vcpus, 0, 6,
+        1000, 0xffffffffu,
+    };
+    static const uint32_t scmds[] = { 0, XEN_SYSCTL_readconsole, 2, 5, 7, 29, 0xffffffffu };
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+        struct xen_domctl op = dc(cmds[i], 2);
+        assert_int_equal(domctl(&op), -XEN_ENOSYS);
+        op = dc(cmds[i], 4);            /* no such domain: found out first */
+        assert_int_equal(domctl(&op), -XEN_ESRCH);
+    }
+    for (i = 0; i < ARRAY_SIZE(scmds); i++) {
+        struct xen_sysctl s = sc(scmds[i]);
+        assert_int_equal(sysctl(&s), -XEN_ENOSYS);
+    }
+}
+
+static void test_bad_domain(void **state)
+{
+    static const domid_t ids[] = { 1, 3, 6, DOMID_SELF, DOMID_IO, DOMID_INVALID, 0xffff };
+    static const uint32_t cmds[] = {
+        XEN_DOMCTL_pausedomain, XEN_DOMCTL_unpausedomain, XEN_DOMCTL_max_mem,
+        XEN_DOMCTL_getvcpuinfo, XEN_DOMCTL_scheduler_op,
+    };
+    unsigned int i, j;
+
+    (void)state;
+    for (i = 0; i < ARRAY_SIZE(ids); i++)
+        for (j = 0; j < ARRAY_SIZE(cmds); j++) {
+            struct xen_domctl op = dc(cmds[j], ids[i]);
+            op.u.scheduler_op.sched_id = XEN_SCHEDULER_CREDIT2;
+            assert_int_equal(domctl(&op), -XEN_ESRCH);
+        }
+}
+
+static void test_getdomaininfo_iterates(void **state)
+{
+    static const struct { domid_t ask; long rc; domid_t got; } t[] = {
+        { 0, 0, 0 }, { 1, 0, 2 }, { 2, 0, 2 }, { 3, 0, 5 }, { 5, 0, 5 },
+        { 6, -XEN_ESRCH, 6 }, { 0x7fef, -XEN_ESRCH, 0x7fef },
+        { DOMID_FIRST_RESERVED, -XEN_EINVAL, DOMID_SELF }, { DOMID_IDLE, -XEN_EINVAL, DOMID_IDLE },
+        { 0xffff, -XEN_EINVAL, 0xffff },
+    };
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_SIZE(t); i++) {
+        struct xen_domctl op = dc(XEN_DOMCTL_getdomaininfo, t[i].ask);
+        op.u.getdomaininfo.domain = 0x4444;
+        assert_int_equal(domctl(&op), t[i].rc);
+        assert_int_equal(op.domain, t[i].got);
+        if (!t[i].rc)
+            assert_int_equal(op.u.getdomaininfo.domain, t[i].got);
+        else
+            assert_int_equal(op.u.getdomaininfo.domain, 0x4444);   /* not written */
+    }
+}
+
+static void test_getdomaininfo_fields(void **state)
+{
+    struct xen_domctl op;
+    struct xen_domctl_getdomaininfo *gi = &op.u.getdomaininfo;
+    static const uint8_t zero[16];
+
+    (void)state;
+    d2->tot_pages = 8192;
+    d2->max_pages = 8448;
+    d2->shared_info_mfn = _mfn(0x1234);
+    f2.v[0].runstate.time[RUNSTATE_running] = 5000000;
+    f2.v[0].runstate.time[RUNSTATE_runnable] = 7000000;    /* not CPU time */
+    fake_now = 90000000;
+    op = dc(XEN_DOMCTL_getdomaininfo, 2);
+    memset(&op.u, 0xaa, sizeof(op.u));
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(gi->domain, 2);
+    assert_int_equal(gi->flags, 0);           /* one online vCPU, runnable, not on a CPU */
+    assert_int_equal(gi->tot_pages, 8192);
+    assert_int_equal(gi->max_pages, 8448);
+    assert_int_equal(gi->shared_info_frame, 0x1234);
+    assert_int_equal(gi->cpu_time, 5000000);
+    assert_int_equal(gi->nr_online_vcpus, 1);
+    assert_int_equal(gi->max_vcpu_id, 0);     /* vCPU 1 does not exist */
+    assert_int_equal(gi->ssidref, 0);
+    assert_int_equal(gi->cpupool, 0);
+    assert_int_equal(gi->outstanding_pages + gi->shr_pages + gi->paged_pages, 0);
+    assert_memory_equal(gi->handle, zero, 16);
+    assert_int_equal(gi->arch_config.emulation_flags, 0);
+
+    /* The caller's own domain: running, CPU time includes the current stint. */
+    f0.v[0].runstate.time[RUNSTATE_running] = 1000;
+    f0.v[0].runstate.state_entry_time = 80000000;
+    f0.v[1].online = true;
+    f0.v[1].blocked = true;
+    f0.v[1].runstate.state = RUNSTATE_blocked;
+    f0.v[1].runstate.time[RUNSTATE_running] = 300;
+    op = dc(XEN_DOMCTL_getdomaininfo, 0);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(gi->flags, XEN_DOMINF_running);
+    assert_int_equal(gi->cpu_time, 1000 + 10000000 + 300);
+    assert_int_equal(gi->nr_online_vcpus, 2);
+    assert_int_equal(gi->max_vcpu_id, 1);
+
+    /* All online vCPUs blocked: blocked.  Paused: paused too. */
+    f2.v[0].blocked = true;
+    d2->pause_count = 1;
+    op = dc(XEN_DOMCTL_getdomaininfo, 2);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(gi->flags, XEN_DOMINF_blocked | XEN_DOMINF_paused);
+
+    /* Shut down with a reason; then destroyed (dying). */
+    d2->pause_count = 0;
+    f2.v[0].online = false;
+    d2->state = DOM_SHUTDOWN;
+    d2->shutdown_reason = SHUTDOWN_reboot;
+    op = dc(XEN_DOMCTL_getdomaininfo, 2);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(gi->flags, XEN_DOMINF_shutdown | (SHUTDOWN_reboot << XEN_DOMINF_shutdownshift));
+    assert_int_equal(gi->nr_online_vcpus, 0);
+    d2->state = DOM_DYING;
+    d2->shutdown_reason = SHUTDOWN_crash;
+    op = dc(XEN_DOMCTL_getdomaininfo, 1);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(op.domain, 2);
+    assert_int_equal(gi->flags, XEN_DOMINF_shutdown | XEN_DOMINF_dying |
+                                (SHUTDOWN_crash << XEN_DOMINF_shutdownshift));
+}
+
+static void test_getdomaininfolist(void **state)
+{
+    struct xen_domctl_getdomaininfo buf[4];
+    struct xen_sysctl s;
+    struct xen_sysctl_getdomaininfolist *l = &s.u.getdomaininfolist;
+
+    (void)state;
+    memset(buf, 0xee, sizeof(buf));
+    s = sc(XEN_SYSCTL_getdomaininfolist);
+    l->first_domain = 0;
+    l->max_domains = 4;
+    l->buffer = (uint64_t)(uintptr_t)buf;
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(l->num_domains, 3);
+    assert_int_equal(buf[0].domain, 0);
+    assert_int_equal(buf[1].domain, 2);
+    assert_int_equal(buf[2].domain, 5);
+    assert_int_equal(buf[3].domain, 0xeeee);      /* untouched */
+    assert_int_equal(buf[0].flags, XEN_DOMINF_running);
+
+    memset(buf, 0xee, sizeof(buf));
+    l->first_domain = 1;
+    l->max_domains = 1;
+    l->num_domains = 99;
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(l->num_domains, 1);
+    assert_int_equal(buf[0].domain, 2);
+    assert_int_equal(buf[1].domain, 0xeeee);
+
+    l->first_domain = 3;
+    l->max_domains = 4;
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(l->num_domains, 1);
+    assert_int_equal(buf[0].domain, 5);
+
+    l->first_domain = 6;                          /* none left */
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(l->num_domains, 0);
+    l->first_domain = 0xffff;
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(l->num_domains, 0);
+
+    l->first_domain = 0;
+    l->max_domains = 0;
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(l->num_domains, 0);
+
+    l->max_domains = 4;
+    l->buffer = BAD_PTR;
+    assert_int_equal(sysctl(&s), -XEN_EFAULT);
+    /* A buffer that faults half-way: the first entries are written. */
+    memset(buf, 0xee, sizeof(buf));
+    l->buffer = (uint64_t)(uintptr_t)buf;
+    fake_guest_hole_start = (uintptr_t)&buf[1];
+    fake_guest_hole_end = (uintptr_t)&buf[2];
+    assert_int_equal(sysctl(&s), -XEN_EFAULT);
+    fake_guest_hole_start = fake_guest_hole_end = 0;
+    assert_int_equal(buf[0].domain, 0);
+    assert_int_equal(buf[1].domain, 0xeeee);
+}
+
+static void test_sched_id_and_physinfo(void **state)
+{
+    struct xen_sysctl s;
+
+    (void)state;
+    s = sc(XEN_SYSCTL_sched_id);
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(s.u.sched_id.sched_id, XEN_SCHEDULER_CREDIT2);
+
+    fake_tsc_khz = 2400123;
+    fake_total_frames = 131072;
+    fake_free_frames = 100000;
+    s = sc(XEN_SYSCTL_physinfo);
+    memset(&s.u, 0xaa, sizeof(s.u));
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(s.u.physinfo.nr_cpus, 1);
+    assert_int_equal(s.u.physinfo.max_cpu_id, 0);
+    assert_int_equal(s.u.physinfo.cpu_khz, 2400123);
+    assert_int_equal(s.u.physinfo.total_pages, 131072);
+    assert_int_equal(s.u.physinfo.free_pages, 100000);
+    assert_int_equal(s.u.physinfo.max_mfn, FAKE_NR_FRAMES - 1);
+    assert_true(s.u.physinfo.capabilities & XEN_SYSCTL_PHYSCAP_pv);
+    assert_false(s.u.physinfo.capabilities & XEN_SYSCTL_PHYSCAP_hvm);
+    assert_int_equal(s.u.physinfo.hw_cap[7], 0);
+}
+
+static struct xen_domctl sched_op(domid_t dom, uint32_t id, uint32_t cmd, uint16_t w, uint16_t cap)
+{
+    struct xen_domctl op = dc(XEN_DOMCTL_scheduler_op, dom);
+
+    op.u.scheduler_op.sched_id = id;
+    op.u.scheduler_op.cmd = cmd;
+    op.u.scheduler_op.u.credit2.weight = w;
+    op.u.scheduler_op.u.credit2.cap = cap;
+    return op;
+}
+
+static void test_scheduler_op(void **state)
+{
+    static const uint32_t other_ids[] = {
+        0, XEN_SCHEDULER_CREDIT, XEN_SCHEDULER_ARINC653, XEN_SCHEDULER_RTDS, XEN_SCHEDULER_NULL, 99,
+    };
+    struct xen_domctl op;
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_SIZE(other_ids); i++) {
+        op = sched_op(2, other_ids[i], XEN_DOMCTL_SCHEDOP_putinfo, 512, 0);
+        assert_int_equal(domctl(&op), -XEN_EINVAL);
+    }
+    assert_int_equal(fake_sched_adjusts, 0);
+
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 768, 50);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d2->weight, 768);
+    assert_int_equal(d2->cap, 50);
+    assert_int_equal(d5->weight, 256);
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_getinfo, 1, 1);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(op.u.scheduler_op.u.credit2.weight, 768);
+    assert_int_equal(op.u.scheduler_op.u.credit2.cap, 50);
+
+    /* weight 0 keeps the weight; cap 0 removes the cap. */
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 0, 0);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d2->weight, 768);
+    assert_int_equal(d2->cap, 0);
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 65535, 0);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d2->weight, 65535);
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 1, 0);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d2->weight, 1);
+
+    /* cap: at most 100 per vCPU (d2 has 2, d5 has 1); refused: no change. */
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 300, 200);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d2->cap, 200);
+    i = fake_sched_adjusts;
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 400, 201);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = sched_op(5, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 400, 101);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = sched_op(5, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 400, 0xffff);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    assert_int_equal(fake_sched_adjusts, i);
+    assert_int_equal(d2->weight, 300);
+    assert_int_equal(d5->weight, 256);
+    assert_int_equal(d5->cap, 0);
+    op = sched_op(5, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putinfo, 0, 100);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d5->cap, 100);
+
+    /* credit2 has no per-vCPU parameters; unknown commands. */
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_putvcpuinfo, 1, 1);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, XEN_DOMCTL_SCHEDOP_getvcpuinfo, 1, 1);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = sched_op(2, XEN_SCHEDULER_CREDIT2, 4, 1, 1);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    assert_int_equal(d2->weight, 300);
+}
+
+static void test_pause_unpause(void **state)
+{
+    struct xen_domctl op;
+    unsigned int i;
+
+    (void)state;
+    op = dc(XEN_DOMCTL_pausedomain, 0);            /* the caller's own domain */
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    assert_int_equal(d0->pause_count, 0);
+
+    op = dc(XEN_DOMCTL_unpausedomain, 2);          /* not paused */
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+
+    op = dc(XEN_DOMCTL_pausedomain, 2);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d2->pause_count, 1);
+    assert_int_equal(fake_sched_pauses, 1);
+    assert_int_equal(domctl(&op), 0);              /* counted: no second park */
+    assert_int_equal(d2->pause_count, 2);
+    assert_int_equal(fake_sched_pauses, 1);
+    assert_int_equal(d5->pause_count, 0);
+
+    op = dc(XEN_DOMCTL_unpausedomain, 2);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(fake_sched_unpauses, 0);       /* still paused once */
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d2->pause_count, 0);
+    assert_int_equal(fake_sched_unpauses, 1);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+
+    /* Xen's limit of 255 control pauses. */
+    op = dc(XEN_DOMCTL_pausedomain, 5);
+    for (i = 0; i < 255; i++)
+        assert_int_equal(domctl(&op), 0);
+    assert_int_equal(domctl(&op), -XEN_EOVERFLOW);
+    assert_int_equal(d5->pause_count, 255);
+}
+
+static void test_getvcpuinfo(void **state)
+{
+    struct xen_domctl op;
+    struct xen_domctl_getvcpuinfo *vi = &op.u.getvcpuinfo;
+
+    (void)state;
+    op = dc(XEN_DOMCTL_getvcpuinfo, 2);
+    vi->vcpu = 2;                                  /* >= max_vcpus */
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    vi->vcpu = 0xffffffffu;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    vi->vcpu = 1;                                  /* within max, never created */
+    assert_int_equal(domctl(&op), -XEN_ESRCH);
+
+    f2.v[0].runstate.time[RUNSTATE_running] = 4242;
+    vi->vcpu = 0;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(vi->online, 1);
+    assert_int_equal(vi->blocked, 0);
+    assert_int_equal(vi->running, 0);
+    assert_int_equal(vi->cpu_time, 4242);
+    assert_int_equal(vi->cpu, 0);
+
+    fake_now = 1000;
+    f0.v[0].runstate.state_entry_time = 400;
+    op = dc(XEN_DOMCTL_getvcpuinfo, 0);
+    vi->vcpu = 0;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(vi->running, 1);
+    assert_int_equal(vi->cpu_time, 600);
+    vi->vcpu = 1;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(vi->online, 0);
+}
+
+static void test_max_mem(void **state)
+{
+    struct xen_domctl op;
+
+    (void)state;
+    op = dc(XEN_DOMCTL_max_mem, 5);
+    op.u.max_mem.max_memkb = 65536 + 3;            /* rounded down to pages */
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d5->max_pages, 16384);
+    op.u.max_mem.max_memkb = 0;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d5->max_pages, 0);
+    op.u.max_mem.max_memkb = ~0UL;                 /* Xen's unsigned int limit */
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(d5->max_pages, UINT32_MAX);
+    assert_int_equal(d2->max_pages, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_interface_version_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_op_pointer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unprivileged_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_commands, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_domain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_getdomaininfo_iterates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_getdomaininfo_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_getdomaininfolist, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sched_id_and_physinfo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scheduler_op, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pause_unpause, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_getvcpuinfo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_mem, setup, teardown),
+    };
+    fake_console_quiet = true;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
