@@ -6,4 +6,4 @@
 # does them.  evt-intruder (domain 3) is refused the ports that are not
 # its own (tests/guests/evt-*.c), next to an idle dom0
 # (tests/boot/multi-domain.sh).
-exec sh "$(dirname "$0")/multi-domain.sh" evtchn 6000 evt-ping evt-pong evt-intruder
+exec sh "$(dirname "$0")/multi-domain.sh" evtchn 8000 evt-ping evt-pong evt-intruder

@@ -31,6 +31,7 @@ enum evt_mode {
 struct evt_page {
 	uint64_t magic;           /* written last by ping */
 	uint32_t rounds, mode;
+	uint32_t limit_ms;        /* time limit for all rounds: a lost event fails fast */
 	uint32_t port_pong;       /* ping's port, unbound for d2: the channel */
 	uint32_t port_spare;      /* ping's port, unbound for d2, never bound */
 	uint32_t port_intruder;   /* ping's port, unbound for d3 */

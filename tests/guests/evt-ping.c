@@ -11,7 +11,7 @@
  * and the intruder's one permitted bind.  It prints
  * "# evt-result: mode=M rounds=N rtt-mean-ns A rtt-median-ns B" for the
  * benchmarks (mode=1 block, 2 poll, 3 spin, 4 yield; bench=1 skips the
- * intruder).
+ * intruder).  All rounds must be done within limit=MS (3000, bench 60000).
  */
 #include "evt-common.h"
 
@@ -100,7 +100,7 @@ static void rounds(enum evt_mode m)
 	evtchn_port_t p = page->port_pong;
 	unsigned int n = page->rounds, i, done = 0, bad_seq = 0, bad_count = 0, first_bad = 0;
 	enum xd_wait cur = XD_BLOCK;
-	uint64_t deadline = system_time_ns() + 60000000000UL, yields = 0;
+	uint64_t deadline = system_time_ns() + page->limit_ms * 1000000UL, yields = 0;
 
 	for (i = 1; i <= n; i++) {
 		enum xd_wait how = evt_how(m, true, i, n);
@@ -198,6 +198,7 @@ void guest_main(void)
 	gt = xd_gnttab_setup();
 	page->rounds = (uint32_t)n;
 	page->mode = (uint32_t)mode;
+	page->limit_ms = (uint32_t)cmdline_num("limit=", bench ? 60000 : 3000);
 	setup_ports();
 	p = page->port_pong;
 	xd_grant(gt, EVT_REF_PONG, EVT_PONG, &page_store, false);

@@ -47,7 +47,7 @@ static void rounds(evtchn_port_t q)
 {
 	enum evt_mode m = (enum evt_mode)page->mode;
 	unsigned int n = page->rounds, i, done = 0, bad_seq = 0, bad_count = 0, first = 0;
-	uint64_t deadline = system_time_ns() + 60000000000UL;
+	uint64_t deadline = system_time_ns() + page->limit_ms * 1000000UL;
 	enum xd_wait cur = XD_BLOCK;
 
 	for (i = 1; i <= n; i++) {
@@ -129,8 +129,8 @@ void guest_main(void)
 	if (!CHECK_EQ("ping's page is published", page->magic, EVT_MAGIC))
 		return;
 	if (!check(page->mode < EVT_NR_MODES && page->rounds >= 5 &&
-		   page->rounds <= EVT_MAX_ROUNDS, "ping's parameters", "mode %u rounds %u",
-		   page->mode, page->rounds))
+		   page->rounds <= EVT_MAX_ROUNDS && page->limit_ms <= 600000, "ping's parameters",
+		   "mode %u rounds %u limit %u ms", page->mode, page->rounds, page->limit_ms))
 		return;
 	q = bind();
 	if (!q)
