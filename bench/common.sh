@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared by the bench/ scripts that boot Keel with test-guest domUs
 # (sourced, not run).  Every run uses the same QEMU settings: TCG,
 # -cpu max,-smap, 512 MiB, one CPU, Keel with dom0_mem=64M; dom0 is the

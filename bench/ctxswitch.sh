@@ -8,7 +8,7 @@
 #          yield really switched: 1.00 = one per side per round)
 #   event  EVTCHNOP_send, then SCHEDOP_block until the answer's upcall
 #          (what a frontend/backend pair does)
-# Prints mean and median per switch in us, and event/yield.
+# Prints mean and median per switch in us, and event/yield of the medians.
 # ROUNDS (default 2000) rounds per run.
 #
 #   sh bench/ctxswitch.sh            BUILD=... honoured
@@ -26,9 +26,9 @@ for m in yield:4 event:1; do
     mean=$(bench_field "$log" "evt-result: mode=$mode" rtt-mean-ns)
     med=$(bench_field "$log" "evt-result: mode=$mode" rtt-median-ns)
     y=$(bench_field "$log" "evt-spread: mode=$mode" yields-per-round-x100)
-    eval "mean_$name=\$mean"
-    printf '%-8s %14s %16s %16s\n' "$name" "$(us $((mean / 2)))" "$(us $((med / 2)))" \
+    eval "med_$name=\$med"
+    printf '%-8s %14s %16s %16s\n' "$name" "$(us $((${mean:-0} / 2)))" "$(us $((${med:-0} / 2)))" \
         "$(awk -v y="$y" 'BEGIN { printf "%.2f", y / 100 }')"
 done
 # shellcheck disable=SC2154
-awk -v e="$mean_event" -v y="$mean_yield" 'BEGIN { if (y > 0) printf "ratio event/yield (mean): %.2f\n", e / y }'
+awk -v e="$med_event" -v y="$med_yield" 'BEGIN { if (y > 0) printf "ratio event/yield (median): %.2f\n", e / y }'

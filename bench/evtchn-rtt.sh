@@ -6,8 +6,8 @@
 #   poll   SCHEDOP_poll on the masked port, no upcall
 #   spin   spinning on the pending bit with SCHEDOP_yield (one CPU: a
 #          spinner must yield or its peer never runs)
-# Prints mean and median per round trip in us, and each mode's ratio to
-# block.  ROUNDS (default 2000) round trips per run.
+# Prints mean, median and least round trip in us, and each mode's median
+# over block's (the median: a loaded host preempting QEMU inflates means).  ROUNDS (default 2000) round trips per run.
 #
 #   sh bench/evtchn-rtt.sh            BUILD=... honoured
 set -u
@@ -24,7 +24,7 @@ for m in block:1 poll:2 spin:3; do
     mean=$(bench_field "$log" "evt-result: mode=$name" rtt-mean-ns)
     med=$(bench_field "$log" "evt-result: mode=$name" rtt-median-ns)
     min=$(bench_field "$log" "evt-spread: mode=$name" rtt-min-ns)
-    [ -n "$base" ] || base=$mean
-    r=$(awk -v a="$mean" -v b="$base" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "?" }')
+    [ -n "$base" ] || base=$med
+    r=$(awk -v a="$med" -v b="$base" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "?" }')
     printf '%-8s %12s %12s %12s %10s\n' "$name" "$(us "$mean")" "$(us "$med")" "$(us "$min")" "$r"
 done

@@ -3,10 +3,10 @@
  * page, then times with pvclock
  *   - GNTTABOP_copy of 4 KiB from d1's granted pages into ours, in
  *     batches of GB_PAGES (16) ops per hypercall and of 1, rounds=R times
- *     (default 300): MiB/s;
+ *     (default 60), best of 5 passes: MiB/s;
  *   - GNTTABOP_map_grant_ref + unmap_grant_ref of those pages read-only,
- *     a batch of 16 per hypercall and one page per hypercall: us per page
- *     (map and unmap apart).
+ *     a batch of 16 per hypercall and one page per hypercall, R/4+1 times,
+ *     best of 5 passes: us per page (map and unmap apart).
  * Every op's status is checked and the bytes compared once, so a failing
  * op cannot pass as fast.  Prints "gnt-result: NAME ..." lines.
  */
@@ -19,6 +19,8 @@ static struct gnttab_copy cp[GB_PAGES];
 static struct gnttab_map_grant_ref mp[GB_PAGES];
 static struct gnttab_unmap_grant_ref um[GB_PAGES];
 static unsigned long bad;
+
+#define PASSES 5
 
 static unsigned int pages_wrong(uint8_t (*pages)[4096])
 {
@@ -45,17 +47,24 @@ static void copy_batch(unsigned int first, unsigned int count)
 		bad += cp[k].status != GNTST_okay;
 }
 
-/* Copy throughput in KiB/s with `batch` ops per hypercall. */
+/* Copy throughput in KiB/s with `batch` ops per hypercall: the best of
+ * PASSES passes of `rounds` copies of every page (a loaded host preempts
+ * QEMU for milliseconds, which TCG shows as guest time). */
 static uint64_t copy_rate(unsigned int rounds, unsigned int batch)
 {
-	uint64_t t = system_time_ns();
-	unsigned int r, k;
+	uint64_t best = ~0UL;
+	unsigned int pass, r, k;
 
-	for (r = 0; r < rounds; r++)
-		for (k = 0; k < GB_PAGES; k += batch)
-			copy_batch(k, batch);
-	t = system_time_ns() - t;
-	return t ? (uint64_t)rounds * GB_PAGES * 4 * 1000000000UL / t : 0;
+	for (pass = 0; pass < PASSES; pass++) {
+		uint64_t t = system_time_ns();
+
+		for (r = 0; r < rounds; r++)
+			for (k = 0; k < GB_PAGES; k += batch)
+				copy_batch(k, batch);
+		t = system_time_ns() - t;
+		best = t < best ? t : best;
+	}
+	return best ? (uint64_t)rounds * GB_PAGES * 4 * 1000000000UL / best : 0;
 }
 
 static void map_batch(unsigned int first, unsigned int count)
@@ -85,26 +94,32 @@ static void unmap_batch(unsigned int first, unsigned int count)
 }
 
 /* Map and unmap every page `rounds` times, `batch` per hypercall; the
- * time per page of each, in ns. */
+ * time per page of each in ns, best of PASSES passes. */
 static void map_cost(unsigned int rounds, unsigned int batch, uint64_t *map_ns, uint64_t *unmap_ns)
 {
-	uint64_t tm = 0, tu = 0, t;
-	unsigned int r, k;
+	uint64_t bm = ~0UL, bu = ~0UL;
+	unsigned int pass, r, k;
 
-	for (r = 0; r < rounds; r++) {
-		t = system_time_ns();
-		for (k = 0; k < GB_PAGES; k += batch)
-			map_batch(k, batch);
-		tm += system_time_ns() - t;
-		if (r == 0)
-			CHECK_EQ("mapped pages hold the granter's bytes", pages_wrong(win), 0);
-		t = system_time_ns();
-		for (k = 0; k < GB_PAGES; k += batch)
-			unmap_batch(k, batch);
-		tu += system_time_ns() - t;
+	for (pass = 0; pass < PASSES; pass++) {
+		uint64_t tm = 0, tu = 0, t;
+
+		for (r = 0; r < rounds; r++) {
+			t = system_time_ns();
+			for (k = 0; k < GB_PAGES; k += batch)
+				map_batch(k, batch);
+			tm += system_time_ns() - t;
+			if (r == 0 && pass == 0)
+				CHECK_EQ("mapped pages hold the granter's bytes", pages_wrong(win), 0);
+			t = system_time_ns();
+			for (k = 0; k < GB_PAGES; k += batch)
+				unmap_batch(k, batch);
+			tu += system_time_ns() - t;
+		}
+		bm = tm < bm ? tm : bm;
+		bu = tu < bu ? tu : bu;
 	}
-	*map_ns = tm / ((uint64_t)rounds * GB_PAGES);
-	*unmap_ns = tu / ((uint64_t)rounds * GB_PAGES);
+	*map_ns = bm / ((uint64_t)rounds * GB_PAGES);
+	*unmap_ns = bu / ((uint64_t)rounds * GB_PAGES);
 }
 
 static void setup_ops(void)
@@ -129,7 +144,7 @@ static void setup_ops(void)
 void guest_main(void)
 {
 	volatile struct gb_ctl *c = (volatile struct gb_ctl *)ctl_win;
-	unsigned int rounds = (unsigned int)cmdline_num("rounds=", 300);
+	unsigned int rounds = (unsigned int)cmdline_num("rounds=", 60);
 	uint64_t rate16, rate1, m16, u16, m1, u1;
 	grant_handle_t h = 0;
 
@@ -152,9 +167,9 @@ void guest_main(void)
 	CHECK_EQ("every grant op succeeded", bad, 0);
 	say("gnt-result: copy-4k batch=16 kib-per-s %lu", (unsigned long)rate16);
 	say("gnt-result: copy-4k batch=1 kib-per-s %lu", (unsigned long)rate1);
-	say("gnt-result: map batch=16 ns-per-page %lu unmap ns-per-page %lu", (unsigned long)m16,
+	say("gnt-result: map batch=16 map-ns %lu unmap-ns %lu", (unsigned long)m16,
 	    (unsigned long)u16);
-	say("gnt-result: map batch=1 ns-per-page %lu unmap ns-per-page %lu", (unsigned long)m1,
+	say("gnt-result: map batch=1 map-ns %lu unmap-ns %lu", (unsigned long)m1,
 	    (unsigned long)u1);
 	c->done = GB_DONE;
 	CHECK_EQ("unmap the control page", xd_unmap(ctl_win, h), GNTST_okay);
