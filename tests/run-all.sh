@@ -22,6 +22,7 @@ done
 [ -f tests/boot/run-sched.sh ] && run_suite boot-sched sh tests/boot/run-sched.sh
 [ -f tests/boot/run-domctl.sh ] && run_suite boot-domctl sh tests/boot/run-domctl.sh
 [ -f tests/boot/run-gnttab.sh ] && run_suite boot-gnttab sh tests/boot/run-gnttab.sh
+[ -f tests/boot/run-evtchn.sh ] && run_suite boot-evtchn sh tests/boot/run-evtchn.sh
 [ -f tests/boot/run-grub.sh ] && run_suite boot-grub sh tests/boot/run-grub.sh
 [ -f tests/boot/run-badkernel.sh ] && run_suite boot-badkernel sh tests/boot/run-badkernel.sh
 [ -f tests/linux/run-all.sh ] && run_suite linux sh tests/linux/run-all.sh

@@ -159,7 +159,7 @@ static long domctl_getvcpuinfo(const struct domain *d, struct xen_domctl_getvcpu
     vi->blocked = v->blocked;
     vi->running = v->runstate.state == RUNSTATE_running;
     vi->cpu_time = vcpu_cpu_time(v, get_s_time());
-    vi->cpu = 0;                  /* one physical CPU */
+    vi->cpu = v->processor;
     return 0;
 }
 

@@ -225,12 +225,14 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
             v->blocked = false;
             v->vruntime = current->vruntime;   /* start level with its sibling */
             runstate_set(v, RUNSTATE_runnable, get_s_time());
-            sched_note_runnable();
+            vcpu_place(v);
         }
         return 0;
     case VCPUOP_down:
         v->online = false;
-        if (v != current)
+        if (v->is_running && v != current)
+            cpu_kick(v->processor);     /* it leaves that CPU on its way out */
+        else if (v != current)
             runstate_set(v, RUNSTATE_offline, get_s_time());
         return 0;
     case VCPUOP_register_vcpu_info:

@@ -110,6 +110,21 @@ static void resched_cpu(unsigned int c)
     cpu_kick(c);
 }
 
+/* End CPU c's slice no later than `when` (its timer is reprogrammed on
+ * its way back to the guest). */
+static void slice_end_by(unsigned int c, uint64_t when)
+{
+    if (c == smp_processor_id()) {
+        sched_preempt_at(when);
+        return;
+    }
+    if (!pcpus[c].slice_end || when < pcpus[c].slice_end) {
+        pcpus[c].slice_end = when;
+        pcpus[c].timers_dirty = true;
+        cpu_kick(c);
+    }
+}
+
 /* A vCPU of another domain that v may preempt, on the CPU where that
  * costs least (the running vCPU with the most virtual time). */
 static void wake_preempt(struct vcpu *v)
@@ -133,16 +148,62 @@ static void wake_preempt(struct vcpu *v)
      * decides: preempting there on every IPI costs more than it gains. */
     if (now - pcpus[best].running_since >= RATELIMIT_NS)
         resched_cpu(best);
-    else if (best == smp_processor_id())
-        sched_preempt_at(pcpus[best].running_since + RATELIMIT_NS);
     else
-        resched_cpu(best);      /* it re-checks the rate limit itself */
+        slice_end_by(best, pcpus[best].running_since + RATELIMIT_NS);
+}
+
+/* A vCPU waits: every busy CPU must have a slice end, so that it is
+ * reconsidered within SLICE_NS wherever it can run. */
+static void ensure_slices(void)
+{
+    uint64_t when = get_s_time() + SLICE_NS;
+    unsigned int c;
+
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (pcpus[c].online && !pcpus[c].idle && !pcpus[c].slice_end)
+            slice_end_by(c, when);
+}
+
+/* v has just become runnable and waits for a CPU: an idle CPU takes it
+ * (the one it last ran on first: warm caches), else it may preempt. */
+void vcpu_place(struct vcpu *v)
+{
+    unsigned int c;
+
+    if (v->processor < NR_CPUS_MAX && pcpus[v->processor].online && pcpus[v->processor].idle) {
+        pcpus[v->processor].idle = false;       /* claimed: the next wake-up looks elsewhere */
+        resched_cpu(v->processor);
+        return;
+    }
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (pcpus[c].online && pcpus[c].idle) {
+            pcpus[c].idle = false;
+            resched_cpu(c);
+            return;
+        }
+    wake_preempt(v);
+    ensure_slices();
+}
+
+/* Every CPU running one of d's vCPUs reschedules (d's parameters or
+ * pause state changed) and reprograms its timers. */
+static void resched_domain(const struct domain *d)
+{
+    unsigned int c;
+
+    for (c = 0; c < NR_CPUS_MAX; c++) {
+        const struct vcpu *r = pcpus[c].online && cpu_infos[c] ? cpu_infos[c]->curr : NULL;
+        if (r && r->domain == d) {
+            pcpus[c].timers_dirty = true;
+            resched_cpu(c);
+        }
+    }
+    this_pcpu()->timers_dirty = true;
 }
 
 void vcpu_wake(struct vcpu *v)
 {
     bool was = vcpu_runnable(v);
-    unsigned int c;
     uint64_t m;
 
     v->blocked = false;
@@ -159,18 +220,7 @@ void vcpu_wake(struct vcpu *v)
     m = min_vruntime(v);
     if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
         v->vruntime = m - SLICE_NS;
-    /* An idle CPU takes it; the one it last ran on first (warm caches). */
-    if (v->processor < NR_CPUS_MAX && pcpus[v->processor].online && pcpus[v->processor].idle) {
-        resched_cpu(v->processor);
-        return;
-    }
-    for (c = 0; c < NR_CPUS_MAX; c++)
-        if (pcpus[c].online && pcpus[c].idle) {
-            resched_cpu(c);
-            return;
-        }
-    wake_preempt(v);
-    sched_note_runnable();
+    vcpu_place(v);
 }
 
 static struct vcpu *pick_next(void)
@@ -354,9 +404,8 @@ void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap)
     if (cap != d->cap) {
         d->cap = cap;
         d->cap_used = 0;
-        timers_dirty = true;
     }
-    need_resched = true;
+    resched_domain(d);
 }
 
 /*
@@ -374,8 +423,7 @@ void sched_domain_pause(struct domain *d)
         if (v && v->runstate.state == RUNSTATE_runnable)
             runstate_set(v, RUNSTATE_offline, now);
     }
-    if (current && current->domain == d)
-        need_resched = true;
+    resched_domain(d);
 }
 
 /*
@@ -396,6 +444,6 @@ void sched_domain_unpause(struct domain *d)
         m = min_vruntime(v);
         if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
             v->vruntime = m - SLICE_NS;
-        sched_note_runnable();
+        vcpu_place(v);
     }
 }

@@ -12,6 +12,7 @@
 #include <keel/mm.h>
 #include <keel/time.h>
 #include <keel/lib.h>
+#include <keel/smp.h>
 #include <keel/guest_access.h>
 #include <public/sysctl.h>
 
@@ -38,14 +39,14 @@ static long sysctl_getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
     return 0;
 }
 
-/* physinfo: one physical CPU, one NUMA node, PV guests and grant v1. */
+/* physinfo: the online CPUs (one core each), one NUMA node, PV guests and grant v1. */
 static long sysctl_physinfo(struct xen_sysctl_physinfo *pi)
 {
     memset(pi, 0, sizeof(*pi));
     pi->threads_per_core = 1;
     pi->cores_per_socket = 1;
-    pi->nr_cpus = 1;
-    pi->max_cpu_id = 0;
+    pi->nr_cpus = nr_cpus_online;
+    pi->max_cpu_id = nr_cpus_online - 1;
     pi->nr_nodes = 1;
     pi->max_node_id = 0;
     pi->cpu_khz = (uint32_t)MIN(tsc_khz(), (uint64_t)UINT32_MAX);

@@ -3,6 +3,7 @@
 #include <keel/lib.h>
 #include <asm/cpu.h>
 #include <asm/page.h>
+#include <keel/smp.h>
 
 struct fake_cpu fake_cpu;
 struct cpu_info fake_cpu_info;
@@ -30,6 +31,14 @@ uint64_t pte_nx(void)
 }
 
 /* One CPU in the unit tests: a remote shootdown is only counted. */
+unsigned int nr_cpus_online = 1;
+struct pcpu pcpus[NR_CPUS_MAX] = { [0] = { .online = true } };
+unsigned int fake_kicks;
+void cpu_kick(unsigned int cpu)
+{
+    (void)cpu;
+    fake_kicks++;
+}
 unsigned int fake_remote_flushes;
 void flush_tlb_others(const struct domain *d)
 {

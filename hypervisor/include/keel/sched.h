@@ -22,6 +22,8 @@ uint64_t sched_cap_tick(uint64_t now);
 void runstate_set(struct vcpu *v, int state, uint64_t now);
 void runstate_area_update(struct vcpu *v);
 void sched_note_runnable(void);
+/* v has just become runnable: find it a CPU (idle, or by preemption). */
+void vcpu_place(struct vcpu *v);
 void sched_preempt_at(uint64_t when);
 /* Run-time parameters and control pauses (common/domctl.c validates). */
 void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap);
