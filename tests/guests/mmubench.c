@@ -93,7 +93,7 @@ static void bench_pin(unsigned long n)
 
 void guest_main(void)
 {
-	unsigned long n = cmdline_num("n=", 2000);
+	unsigned long n = cmdline_num("n=", 2000) ?: 1;
 	uint64_t *t;
 	unsigned int i;
 
