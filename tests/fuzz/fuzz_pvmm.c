@@ -1,0 +1,238 @@
+/*
+ * libFuzzer harness: the PV MMU hypercalls (arch/x86_64/pv_mm.c and the
+ * ptwr path of ptwr.c) on the host, against arch/fake.  The input is a
+ * sequence of steps run by domain A of pvmm_world.h:
+ *
+ *   byte 0      bit 0: A is privileged (may map B's frames and I/O memory)
+ *   then steps: kind byte, then its arguments
+ *     0 mmu_update: count, foreigndom, pointer choices, entries (ptr, val)
+ *     1 mmuext_op: count, foreigndom, pointer choices, ops (cmd, arg1, arg2)
+ *     2 update_va_mapping: va, val, flags
+ *     3 update_va_mapping_otherdomain: va, val, flags, domid
+ *     4 a ptwr write fault: va, error code, 15 instruction bytes, registers
+ *     5 switch guest kernel/user mode
+ *     6 switch to the other vCPU of A
+ *     7 mmu_update with raw 64-bit ptr/val
+ *
+ * Guest pointers are host pointers into one buffer (the "guest memory");
+ * the 64 GiB after it are a hole that faults, so counts beyond the buffer
+ * are safe; a pointer choice can also be NULL, a faulting page, a
+ * non-canonical address or one in the hypervisor's area.
+ * After every step pvmm_world.h's world_check() runs; a single-entry
+ * call that fails must also leave the frame table exactly as it was.
+ * PVMM_TRACE=1 in the environment prints each step's result.
+ */
+#include "pvmm_world.h"
+
+bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr);
+
+#define MAX_BATCH 8
+#define MAX_STEPS 48
+/* The hole after the guest buffer: more than any batch can reach
+ * (2^31 entries of 24 bytes), well short of the host stack, where the
+ * hypervisor code's own buffers are (the fake checks both sides). */
+#define GUEST_HOLE (64UL << 30)
+
+static struct {
+    struct mmu_update reqs[MAX_BATCH];
+    struct mmuext_op ops[MAX_BATCH];
+    uint64_t vcpumask;
+    uint32_t done;
+    uint8_t insn[32];
+} __attribute__((aligned(64))) gmem;
+
+static struct page_info snapshot[FAKE_NR_FRAMES];
+
+static uint64_t guest_ptr(struct w_in *in, uint64_t good)
+{
+    switch (w_get(in, 1) % 10) {
+    case 0: return 0;
+    case 1: return 0x1000;                          /* unmapped */
+    case 2: return 0x0000800000000000UL;            /* non-canonical */
+    case 3: return 0xffff830000000000UL;            /* hypervisor */
+    case 4: return (uint64_t)(&gmem + 1) - 4;       /* runs into the hole */
+    default: return good;
+    }
+}
+
+static uint64_t foreign_dom(struct w_in *in)
+{
+    switch (w_get(in, 1) % 8) {
+    case 0: return W_DOM_A;
+    case 1: return W_DOM_B;
+    case 2: return DOMID_IO;
+    case 3: return 3;                               /* no such domain */
+    case 4: return w_get(in, 8);
+    default: return DOMID_SELF;
+    }
+}
+
+static uint64_t batch_count(struct w_in *in)
+{
+    uint8_t b = (uint8_t)w_get(in, 1);
+
+    if (b == 0xff)
+        return w_get(in, 8);                        /* anything, even huge */
+    if (b == 0xfe)
+        return HYPERCALL_PREEMPTED | (w_get(in, 1) % (MAX_BATCH + 1));
+    return b % (MAX_BATCH + 1);
+}
+
+/* ptr of an mmu_update: a machine address of an entry, with a command. */
+static uint64_t mmu_ptr(struct w_in *in)
+{
+    uint64_t mfn = w_frame(in), idx = w_get(in, 2) & 0x1ff, cmd = w_get(in, 1);
+
+    return (mfn << 12) | (idx << 3) | ((cmd & 0x80) ? (cmd & 7) : (cmd % 3 == 1 ? 2 : 0));
+}
+
+static long step_mmu_update(struct w_in *in, bool raw, uint64_t *count)
+{
+    uint64_t n = batch_count(in), dom = foreign_dom(in), i;
+    uint64_t list = guest_ptr(in, (uint64_t)gmem.reqs), pdone = guest_ptr(in, (uint64_t)&gmem.done);
+
+    for (i = 0; i < MAX_BATCH; i++) {
+        gmem.reqs[i].ptr = raw ? w_get(in, 8) : mmu_ptr(in);
+        gmem.reqs[i].val = raw ? w_get(in, 8) : w_entry(in);
+        if (i + 1 >= (n & 0xffff))
+            break;
+    }
+    gmem.done = (uint32_t)w_get(in, 1);
+    *count = n;
+    return do_mmu_update(list, n, pdone, dom);
+}
+
+static long step_mmuext(struct w_in *in, uint64_t *count)
+{
+    uint64_t n = batch_count(in), dom = foreign_dom(in), i;
+    uint64_t list = guest_ptr(in, (uint64_t)gmem.ops), pdone = guest_ptr(in, (uint64_t)&gmem.done);
+
+    for (i = 0; i < MAX_BATCH; i++) {
+        uint8_t c = (uint8_t)w_get(in, 1);
+        struct mmuext_op *op = &gmem.ops[i];
+
+        memset(op, 0, sizeof(*op));
+        op->cmd = c < 0xf0 ? c % 21 : (uint32_t)w_get(in, 4);
+        if (op->cmd == MMUEXT_INVLPG_LOCAL || op->cmd == MMUEXT_INVLPG_ALL ||
+            op->cmd == MMUEXT_INVLPG_MULTI || op->cmd == MMUEXT_SET_LDT)
+            op->arg1.linear_addr = w_va(in);
+        else
+            op->arg1.mfn = w_frame(in);
+        if (op->cmd == MMUEXT_TLB_FLUSH_MULTI || op->cmd == MMUEXT_INVLPG_MULTI)
+            op->arg2.vcpumask = guest_ptr(in, (uint64_t)&gmem.vcpumask);
+        else
+            op->arg2.nr_ents = (unsigned int)w_get(in, 2);
+        if (i + 1 >= (n & 0xffff))
+            break;
+    }
+    *count = n;
+    return do_mmuext_op(list, n, pdone, dom);
+}
+
+/* *strict: a refusal must leave everything unchanged.  Not so with a
+ * flush bitmap pointer: as in Xen, the entry is updated first and a bad
+ * bitmap is reported afterwards (-EFAULT). */
+static long step_uvm(struct w_in *in, bool other, bool *strict)
+{
+    uint64_t va = w_va(in), val = w_entry(in), fl = w_get(in, 1);
+    uint64_t flags = (fl & 7) | ((fl & 8) ? guest_ptr(in, (uint64_t)&gmem.vcpumask) & ~7UL : 0);
+
+    *strict = !(flags & ~7UL);
+
+    if (other)
+        return do_update_va_mapping_otherdomain(va, val, flags, foreign_dom(in));
+    return do_update_va_mapping(va, val, flags);
+}
+
+static long step_ptwr(struct w_in *in)
+{
+    struct guest_regs regs;
+    uint64_t va = w_va(in), rip0;
+    bool ok;
+
+    memset(&regs, 0, sizeof(regs));
+    regs.error_code = (w_get(in, 1) & 1) ? w_get(in, 1) & 0x1f : 3;
+    memset(gmem.insn, 0x90, sizeof(gmem.insn));
+    memcpy(gmem.insn, in->p, in->n < 15 ? in->n : 15);
+    in->p += in->n < 15 ? in->n : 15;
+    in->n -= in->n < 15 ? in->n : 15;
+    regs.rip = rip0 = (uint64_t)gmem.insn;
+    regs.rax = w_entry(in);
+    regs.rcx = w_entry(in);
+    regs.rdx = w_get(in, 8);
+    regs.rbx = w_get(in, 8);
+    regs.rsp = w_entry(in);
+    regs.r8 = w_entry(in);
+    regs.rflags = 0x202;
+    ok = pv_ptwr_emulate(current, &regs, va);
+    if (ok && (regs.rip <= rip0 || regs.rip > rip0 + 15))
+        w_fail("ptwr advanced rip outside the instruction", 0, 0, regs.rip - rip0);
+    if (!ok && regs.rip != rip0)
+        w_fail("refused ptwr moved rip", 0, 0, regs.rip - rip0);
+    return ok ? 0 : -1;
+}
+
+static void panic_to_abort(void)
+{
+    fprintf(stderr, "pvmm: BUG_ON/panic in the hypervisor code\n");
+    abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct w_in in = { data, size };
+    unsigned int steps;
+    static int trace = -1;
+
+    if (trace < 0)
+        trace = getenv("PVMM_TRACE") != NULL;
+
+    fake_panic_jmp = &w_panic_jmp;
+    if (setjmp(w_panic_jmp))
+        panic_to_abort();
+    world_init(w_get(&in, 1) & 1);
+    fake_guest_hole_start = (uintptr_t)(&gmem + 1);
+    fake_guest_hole_end = fake_guest_hole_start + GUEST_HOLE;
+    world_check();
+    for (steps = 0; in.n && steps < MAX_STEPS; steps++) {
+        uint8_t kind = (uint8_t)w_get(&in, 1) % 8;
+        uint64_t count = 0;
+        long rc = 0;
+        bool single = false;
+
+        memcpy(snapshot, fake_frame_table, sizeof(snapshot));
+        switch (kind) {
+        case 0:
+        case 7:
+            rc = step_mmu_update(&in, kind == 7, &count);
+            single = (count & ~HYPERCALL_PREEMPTED) == 1;
+            break;
+        case 1:
+            rc = step_mmuext(&in, &count);
+            single = (count & ~HYPERCALL_PREEMPTED) == 1;
+            break;
+        case 2:
+        case 3:
+            rc = step_uvm(&in, kind == 3, &single);
+            break;
+        case 4:
+            rc = step_ptwr(&in);
+            single = true;
+            break;
+        case 5:
+            current->kernel_mode = !current->kernel_mode;
+            break;
+        case 6:
+            fake_cpu_info.curr = current == &w_fa.v[0] ? &w_fa.v[1] : &w_fa.v[0];
+            break;
+        }
+        if (trace)
+            fprintf(stderr, "step %u: kind %u rc %ld\n", steps, kind, rc);
+        world_check();
+        if (single && rc && memcmp(snapshot, fake_frame_table, sizeof(snapshot)))
+            w_fail("a refused single update changed the frame table", 0, kind, (uint64_t)rc);
+    }
+    world_fini();
+    fake_panic_jmp = NULL;
+    return 0;
+}

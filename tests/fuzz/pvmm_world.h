@@ -1,0 +1,334 @@
+/*
+ * Shared by fuzz_pvmm.c and fuzz_ptwr.c: a fake machine with a guest
+ * domain A (the one the fuzz input drives), a second domain B, frames of
+ * the hypervisor and one of I/O memory; A starts with a pinned,
+ * validated address space built through the real PV MMU calls.  After
+ * every step world_check() recomputes from scratch what the frame table
+ * must hold and abort()s on the first broken invariant:
+ *
+ *  - every frame's general count equals its allocation reference + pin
+ *    + references from validated tables + base pointers, and its type
+ *    count equals pin + typed references + base pointers (a frame
+ *    without type references has no type);
+ *  - no validated table of A maps a frame of B (unless A is privileged),
+ *    of the hypervisor, a free frame, or I/O memory (unless privileged);
+ *  - no page-table frame is mapped writable; an upper entry points at a
+ *    table one level down, or at its own table read-only;
+ *  - the hypervisor slots of every validated L4 hold what the hypervisor
+ *    wrote, and the hypervisor's and B's frames keep their contents;
+ *  - BUG_ON never fires (panic longjmps to abort()).
+ *
+ * Frames: A 1..31, B 32..39, hypervisor 40..43, I/O 44, 45..63 free.
+ * A's initial space (va = host pointer in the fake layer, so the tables
+ * only matter to the PV MMU itself):
+ *   L4 1 (pinned, vCPU 0's base pointer), [0] -> L3 2, [1] -> itself RO;
+ *   L3 2 [0] -> L2 3; L2 3 [0] -> L1 4, [1] -> L1 5;
+ *   L1 4: [0..7] frames 10..17 RW, [8] L1 5 RO, [9] L1 4 RO (itself),
+ *         [10] L2 3 RO, [11] L4 1 RO;
+ *   L1 5: [0..3] frames 18..21 RO;
+ *   L4 6 pinned and empty (vCPU 0's user base pointer), L1 7 pinned, empty.
+ */
+#ifndef FUZZ_PVMM_WORLD_H
+#define FUZZ_PVMM_WORLD_H
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <setjmp.h>
+#include <fake/fake.h>
+#include <keel/lib.h>
+#include <keel/pv_mm.h>
+#include <keel/hypercall.h>
+#include <asm/page.h>
+
+#define W_DOM_A 1
+#define W_DOM_B 2
+#define W_A_FIRST 1
+#define W_A_LAST 31
+#define W_B_FIRST 32
+#define W_B_LAST 39
+#define W_HV_FIRST 40
+#define W_HV_LAST 43
+#define W_IO 44
+
+#define W_P _PAGE_PRESENT
+#define W_RW _PAGE_RW
+#define W_US _PAGE_USER
+#define wpte(mfn, fl) (((uint64_t)(mfn) << 12) | (uint64_t)(fl))
+
+static struct fake_domain w_fa, w_fb;
+static bool w_privileged;
+
+/* The pattern kept in frames A may never write: B's and the hypervisor's. */
+static uint64_t w_pattern(unsigned int m, unsigned int i)
+{
+    return 0x5a5a000000000000UL | ((uint64_t)m << 16) | i;
+}
+
+static void w_fail(const char *what, unsigned int m, unsigned int i, uint64_t x)
+{
+    fprintf(stderr, "pvmm invariant broken: %s (frame %u, index %u, value %#lx)\n", what, m, i,
+            (unsigned long)x);
+    abort();
+}
+
+static bool w_is_pt(unsigned int t)
+{
+    return t >= PGT_l1 && t <= PGT_l4;
+}
+
+static void w_must(bool ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "pvmm world set-up failed: %s\n", what);
+        abort();
+    }
+}
+
+static jmp_buf w_panic_jmp;
+
+/* The initial world (see the top comment).  Call with setjmp armed. */
+static void world_init(bool privileged)
+{
+    unsigned int m, i;
+    uint64_t *t;
+
+    fake_console_quiet = true;
+    fake_mm_reset();
+    fake_domains_reset();
+    fake_cpu_reset();
+    fake_guest_hole_start = fake_guest_hole_end = 0;
+    w_privileged = privileged;
+    fake_domain_init(&w_fa, W_DOM_A, 2, privileged);
+    fake_domain_init(&w_fb, W_DOM_B, 1, false);
+    for (m = W_A_FIRST; m <= W_A_LAST; m++)
+        fake_frame_assign(_mfn(m), W_DOM_A);
+    for (m = W_B_FIRST; m <= W_B_LAST; m++)
+        fake_frame_assign(_mfn(m), W_DOM_B);
+    for (m = W_HV_FIRST; m <= W_HV_LAST; m++)
+        fake_frame_table[m] = (struct page_info){ .owner = OWNER_XEN, .count = 1,
+                                                  .flags = PGC_xen_heap };
+    fake_frame_table[W_IO] = (struct page_info){ .owner = DOMID_IO };
+    for (m = W_B_FIRST; m <= W_HV_LAST; m++)
+        for (i = 0; i < 512; i++)
+            fake_frame(_mfn(m))[i] = w_pattern(m, i);
+    fake_cpu_info.curr = &w_fa.v[0];
+
+    fake_frame(_mfn(1))[0] = wpte(2, W_P | W_RW);
+    fake_frame(_mfn(1))[1] = wpte(1, W_P);
+    fake_frame(_mfn(2))[0] = wpte(3, W_P | W_RW);
+    fake_frame(_mfn(3))[0] = wpte(4, W_P | W_RW);
+    fake_frame(_mfn(3))[1] = wpte(5, W_P | W_RW);
+    t = fake_frame(_mfn(4));
+    for (i = 0; i < 8; i++)
+        t[i] = wpte(10 + i, W_P | W_RW);
+    t[8] = wpte(5, W_P);
+    t[9] = wpte(4, W_P);
+    t[10] = wpte(3, W_P);
+    t[11] = wpte(1, W_P);
+    for (i = 0; i < 4; i++)
+        fake_frame(_mfn(5))[i] = wpte(18 + i, W_P);
+    w_must(pv_pin_table(&w_fa.d, _mfn(1), PGT_l4) == 0, "pin L4 1");
+    w_must(pv_new_guest_cr3(&w_fa.v[0], _mfn(1)) == 0, "base pointer L4 1");
+    w_must(pv_pin_table(&w_fa.d, _mfn(6), PGT_l4) == 0, "pin L4 6");
+    w_fa.v[0].guest_table_user = _mfn(6);
+    w_must(get_page_and_type(_mfn(6), &w_fa.d, PGT_l4) == 0, "user base pointer L4 6");
+    w_must(pv_pin_table(&w_fa.d, _mfn(7), PGT_l1) == 0, "pin L1 7");
+}
+
+static void world_fini(void)
+{
+    fake_domain_fini(&w_fa);
+    fake_domain_fini(&w_fb);
+    fake_cpu_info.curr = NULL;
+}
+
+static void w_add_base(uint32_t *cnt, uint32_t *tc, mfn_t m)
+{
+    if (mfn_eq(m, INVALID_MFN))
+        return;
+    if (mfn_x(m) >= FAKE_NR_FRAMES || fake_frame_table[mfn_x(m)].type != PGT_l4)
+        w_fail("base pointer is not an L4", (unsigned int)mfn_x(m), 0, 0);
+    cnt[mfn_x(m)]++;
+    tc[mfn_x(m)]++;
+}
+
+/* May A's validated tables map frame tm (as a leaf)? */
+static bool w_mappable(unsigned int tm)
+{
+    const struct page_info *p = &fake_frame_table[tm];
+
+    if (p->owner == W_DOM_A)
+        return (p->flags & PGC_allocated) || p->count;
+    if (p->owner == DOMID_IO)
+        return w_privileged;
+    if (p->owner == W_DOM_B)
+        return w_privileged;
+    return false;
+}
+
+static void w_check_entry(unsigned int m, unsigned int level, unsigned int i, uint64_t e,
+                          uint32_t *cnt, uint32_t *tc, uint32_t *rw)
+{
+    uint64_t tm64 = mfn_x(pte_mfn(e));
+    unsigned int tm;
+
+    if (!(e & W_P))
+        return;
+    if (!(e & W_US))
+        w_fail("present entry without _PAGE_USER", m, i, e);
+    if (tm64 >= FAKE_NR_FRAMES) {
+        if (level == 1 && w_privileged)
+            return;             /* I/O memory beyond RAM: privileged only */
+        w_fail("entry maps a frame beyond memory", m, i, e);
+    }
+    tm = (unsigned int)tm64;
+    if (level > 1) {
+        if (e & (_PAGE_PSE | _PAGE_GLOBAL | _PAGE_PWT | _PAGE_PCD))
+            w_fail("upper entry with a refused bit", m, i, e);
+        if (tm == m && !(e & W_RW))
+            return;             /* self-linear, no reference */
+        if (fake_frame_table[tm].type != PGT_l1 + level - 2 || fake_frame_table[tm].owner != W_DOM_A)
+            w_fail("upper entry not pointing at A's table one level down", m, i, e);
+        cnt[tm]++;
+        tc[tm]++;
+        return;
+    }
+    if (!w_mappable(tm))
+        w_fail("L1 entry maps a frame A may not map", m, i, e);
+    if (fake_frame_table[tm].owner == DOMID_IO)
+        return;
+    cnt[tm]++;
+    if (e & W_RW) {
+        tc[tm]++;
+        rw[tm]++;
+    }
+}
+
+static void world_check(void)
+{
+    static uint32_t cnt[FAKE_NR_FRAMES], tc[FAKE_NR_FRAMES], rw[FAKE_NR_FRAMES];
+    unsigned int m, i, k;
+    struct fake_domain *doms[2] = { &w_fa, &w_fb };
+
+    memset(cnt, 0, sizeof(cnt));
+    memset(tc, 0, sizeof(tc));
+    memset(rw, 0, sizeof(rw));
+    for (m = 0; m < FAKE_NR_FRAMES; m++) {
+        const struct page_info *p = &fake_frame_table[m];
+        const uint64_t *t = fake_frame(_mfn(m));
+        unsigned int level;
+
+        if (p->flags & PGC_allocated)
+            cnt[m]++;
+        if (p->owner == OWNER_XEN)
+            cnt[m]++;
+        if (p->flags & PGC_pinned) {
+            if (!w_is_pt(p->type))
+                w_fail("pinned frame is not a page table", m, 0, p->type);
+            cnt[m]++;
+            tc[m]++;
+        }
+        if (!w_is_pt(p->type) || !p->type_count)
+            continue;
+        if (!(p->flags & PGC_validated))
+            w_fail("page table in use but not validated", m, 0, p->type);
+        if (p->owner != W_DOM_A)
+            w_fail("a page table not of domain A", m, 0, p->owner);
+        level = p->type - PGT_l1 + 1;
+        for (i = 0; i < 512; i++) {
+            if (level == 4 && i >= HV_SLOT_FIRST && i <= HV_SLOT_LAST) {
+                if (t[i] != (FAKE_HV_SLOT_MARK | ((uint64_t)i << 12)))
+                    w_fail("hypervisor L4 slot changed", m, i, t[i]);
+                continue;
+            }
+            w_check_entry(m, level, i, t[i], cnt, tc, rw);
+        }
+    }
+    for (k = 0; k < 2; k++)
+        for (i = 0; i < doms[k]->d.max_vcpus; i++) {
+            w_add_base(cnt, tc, doms[k]->v[i].guest_table);
+            w_add_base(cnt, tc, doms[k]->v[i].guest_table_user);
+        }
+    for (m = 0; m < FAKE_NR_FRAMES; m++) {
+        const struct page_info *p = &fake_frame_table[m];
+
+        if (p->count != cnt[m])
+            w_fail("general count differs from the references", m, cnt[m], p->count);
+        if (p->type_count != tc[m])
+            w_fail("type count differs from the typed references", m, tc[m], p->type_count);
+        if (!p->type_count && p->type != PGT_none)
+            w_fail("a type without type references", m, 0, p->type);
+        if (w_is_pt(p->type) && rw[m])
+            w_fail("a page table is mapped writable", m, rw[m], p->type);
+        if (p->type == PGT_writable && rw[m] != p->type_count)
+            w_fail("writable type count differs from RW mappings", m, rw[m], p->type_count);
+        if (m >= W_B_FIRST && m <= W_HV_LAST)
+            for (i = 0; i < 512; i++)
+                if (fake_frame(_mfn(m))[i] != w_pattern(m, i))
+                    w_fail("a frame of B or the hypervisor was written", m, i,
+                           fake_frame(_mfn(m))[i]);
+    }
+}
+
+/* ---- reading the fuzz input ---- */
+struct w_in {
+    const uint8_t *p;
+    size_t n;
+};
+
+static uint64_t w_get(struct w_in *in, unsigned int bytes)
+{
+    uint64_t v = 0;
+    unsigned int i;
+
+    if (bytes > 8)
+        abort();
+    for (i = 0; i < bytes && in->n; i++, in->n--)
+        v |= (uint64_t)*in->p++ << (8 * i);
+    return v;
+}
+
+/* A frame number: mostly one of the machine's, sometimes anything. */
+static inline uint64_t w_frame(struct w_in *in)
+{
+    uint8_t b = (uint8_t)w_get(in, 1);
+
+    if (b < 0xf0)
+        return b % FAKE_NR_FRAMES;
+    switch (b) {
+    case 0xf0: return FAKE_NR_FRAMES;
+    case 0xf1: return ~0UL >> 12;
+    case 0xf2: return 0;
+    default: return w_get(in, 8);
+    }
+}
+
+/* An entry value: a frame and low flags, sometimes NX/high/available bits. */
+static inline uint64_t w_entry(struct w_in *in)
+{
+    uint64_t mfn = w_frame(in), fl = w_get(in, 2) & 0xfff, hi = w_get(in, 1);
+    uint64_t e = (mfn << 12) | fl;
+
+    if (hi & 1)
+        e |= 1UL << 63;
+    if (hi & 2)
+        e |= (hi >> 2) << 52;
+    return e;
+}
+
+/* A virtual address: table indices small (where the tables are) or anything. */
+static inline uint64_t w_va(struct w_in *in)
+{
+    uint8_t sel = (uint8_t)w_get(in, 1);
+    uint64_t va;
+
+    if (sel >= 0xf8)
+        return w_get(in, 8);
+    va = ((uint64_t)(sel & 3) << 39) | ((w_get(in, 1) & 3) << 30) | ((w_get(in, 1) & 3) << 21) |
+         ((w_get(in, 1) & 15) << 12) | (w_get(in, 2) & 0xfff);
+    if (sel & 4)
+        va |= 0xffff800000000000UL | (0x1fUL << 42);   /* upper half, slot 511 area */
+    return va;
+}
+#endif
