@@ -19,7 +19,7 @@
 set -u
 usage() { echo "usage: $0 --hv IMAGE --dom0 'KERNEL [args]' --log FILE [--append S] [--initrd P] [--smp N] [--mem MB] [--timeout S] [--accel tcg|kvm]" >&2; exit 2; }
 
-HV= APPEND= DOM0= INITRD= SMP=1 MEM=512 TIMEOUT=60 LOG= ACCEL=tcg
+HV= APPEND= DOM0= INITRD= SMP=${KEEL_SMP:-1} MEM=512 TIMEOUT=60 LOG= ACCEL=tcg
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || { echo "run-qemu: option $1 needs a value" >&2; usage; }
     case $1 in

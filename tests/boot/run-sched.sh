@@ -1,5 +1,6 @@
 #!/bin/sh
-# Scheduler isolation tests (one QEMU run each, TCG, one physical CPU):
+# Scheduler isolation tests (one QEMU run each, TCG; one physical CPU
+# unless stated, as the shares are per CPU):
 #  weights: two CPU-bound domUs with weights 512 and 256 spin over the same
 #           4 s window; their CPU times (printed by Keel when each is
 #           destroyed) must be 2:1 within 5 %.
@@ -12,6 +13,10 @@
 #           10 ms slice; the loose worst-case bound leaves room for the host
 #           preempting QEMU, which TCG shows as guest time
 #           (docs/hypervisor.md).
+#  smp:     two physical CPUs, three CPU-bound domUs with weights 512, 256
+#           and 256: the heavy one gets a CPU to itself (4 s of the window)
+#           and the two light ones share the other (2 s each): 2:1 within
+#           10 %, and the whole window used (load balanced across CPUs).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
@@ -36,7 +41,7 @@ EOC
 boot() {  # LOG CFG...
     log=$1; shift
     mods=$("$BUILD/bin/keel-bootdesc" -o "$W/boot.dtb" --qemu-initrd "$G/idle.elf" "wait=7000" "$@") || return 1
-    timeout 120 qemu-system-x86_64 -accel tcg -cpu max,-smap -m 512 -display none -monitor none \
+    timeout 120 qemu-system-x86_64 -accel tcg -cpu max,-smap -smp "${QSMP:-1}" -m 512 -display none -monitor none \
         -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -kernel "$BUILD/keel.elf" -append "console=com1 dom0_mem=64M" -initrd "$mods" \
         < /dev/null > "$log" 2>&1
@@ -100,4 +105,23 @@ if boot "$L" "$W/ticker.cfg" "$W/spin1.cfg" "$W/spin2.cfg"; then
 else
     echo "FAIL sched-latency: run failed (log $L)"; tail -20 "$L"; fail=1
 fi
+
+# 4. weights across two CPUs
+cfg big 512 0 "start=1500 stop=5500"
+cfg small1 256 0 "start=1500 stop=5500"
+cfg small2 256 0 "start=1500 stop=5500"
+L=$BUILD/boot-logs/sched-smp.log
+if QSMP=2 boot "$L" "$W/big.cfg" "$W/small1.cfg" "$W/small2.cfg"; then
+    b=$(cputime "$L" big); s1=$(cputime "$L" small1); s2=$(cputime "$L" small2)
+    if awk -v b="$b" -v s1="$s1" -v s2="$s2" 'BEGIN { s = (s1 + s2) / 2;
+            exit !(s > 0 && b / s >= 1.8 && b / s <= 2.2 && s1 / s2 >= 0.9 && s1 / s2 <= 1.1 &&
+                   b + s1 + s2 >= 7200000) }'; then
+        echo "PASS sched-smp (2 CPUs: big $b us, small $s1 us and $s2 us; want 2:1:1 +-10%)"
+    else
+        echo "FAIL sched-smp: big ${b:-?} us, small ${s1:-?} us and ${s2:-?} us, want 2:1:1 +-10% and 8 s used (log $L)"; fail=1
+    fi
+else
+    echo "FAIL sched-smp: run failed (log $L)"; tail -20 "$L"; fail=1
+fi
+
 exit $fail
