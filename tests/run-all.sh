@@ -23,6 +23,10 @@ done
 [ -f tests/boot/run-domctl.sh ] && run_suite boot-domctl sh tests/boot/run-domctl.sh
 [ -f tests/boot/run-gnttab.sh ] && run_suite boot-gnttab sh tests/boot/run-gnttab.sh
 [ -f tests/boot/run-evtchn.sh ] && run_suite boot-evtchn sh tests/boot/run-evtchn.sh
+# The same guests again on two physical CPUs (QEMU -smp 2).
+for t in run-all run-domus run-hostile run-gnttab run-evtchn; do
+    [ -f "tests/boot/$t.sh" ] && run_suite "boot-smp2-${t#run-}" env KEEL_SMP=2 sh "tests/boot/$t.sh"
+done
 [ -f tests/boot/run-grub.sh ] && run_suite boot-grub sh tests/boot/run-grub.sh
 [ -f tests/boot/run-badkernel.sh ] && run_suite boot-badkernel sh tests/boot/run-badkernel.sh
 [ -f tests/linux/run-all.sh ] && run_suite linux sh tests/linux/run-all.sh

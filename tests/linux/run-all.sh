@@ -5,7 +5,10 @@
 #
 # Tests:
 #   linux-domus   dom0 plus 2 Linux domUs (the last with 2 vCPUs) from a boot description
-#   linux-many    the same with 8 domUs of 128 MiB (LINUX_MANY, LINUX_MANY_MIB)
+#   linux-many    the same with 8 domUs of 128 MiB on 2 physical CPUs
+#                 (LINUX_MANY, LINUX_MANY_MIB, LINUX_MANY_SMP)
+#   linux-smp     dom0 with 2 vCPUs on one physical CPU
+#   linux-smp2    dom0 with 2 vCPUs on 2 physical CPUs (QEMU -smp 2)
 #   linux-dom0    Keel ($BUILD/keel.elf) with dom0 = Debian's vmlinuz and
 #                 our initramfs (busybox + workload), dom0_mem=512M, QEMU
 #                 -m 1024.  Passes iff the guest prints "VERDICT: PASS",
@@ -13,7 +16,7 @@
 #                 poweroff reaches Keel (QEMU exit status 33).
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
-# Without NAMEs the default set runs: linux-dom0, plus linux-native with
+# Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many, plus linux-native with
 # --native.  Logs: $BUILD/boot-logs/NAME.log.  Environment:
 #   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
 #   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
@@ -51,7 +54,7 @@ case $TIMEOUT in ''|*[!0-9]*) echo "run-all: LINUX_TIMEOUT '$TIMEOUT' is not a n
 if [ $# -gt 0 ]; then
     TESTS="$*"
 else
-    TESTS="linux-dom0 linux-smp linux-many"
+    TESTS="linux-dom0 linux-smp2 linux-many"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
@@ -111,7 +114,7 @@ EOC
     mods=$("$BUILD/bin/keel-bootdesc" -o "$w/boot.dtb" --dom0-initrd "$INITRD" \
            --qemu-initrd "$VMLINUZ" "$DOM0_ARGS $SMALL keel.linger=$((5 + 5 * DOMUS))" $cfgs) || {
         echo "FAIL linux-domus: keel-bootdesc failed"; return 1; }
-    timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max,-smap -m "${QEMU_MIB:-1536}" \
+    timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max,-smap -smp "${QEMU_SMP:-1}" -m "${QEMU_MIB:-1536}" \
         -display none -monitor none -serial stdio -no-reboot \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
         -append "$HV_APPEND" -initrd "$mods" < /dev/null > "$1" 2>&1
@@ -148,13 +151,13 @@ run_test() {    # NAME
         # dom0 with 2 vCPUs on 2 physical CPUs: IPIs, TLB shootdowns.
         out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "$HV_APPEND dom0_max_vcpus=2" \
               --dom0 "$VMLINUZ $DOM0_ARGS$extra" --initrd "$INITRD" --smp 2 \
-              --mem 1024 --timeout "$TIMEOUT" --accel "$ACCEL" --log "$log") ;;
+              --mem 1024 --timeout "${LINUX_SMP2_TIMEOUT:-300}" --accel "$ACCEL" --log "$log") ;;
     linux-domus)
         out=$(run_domus "$log") ;;
     linux-many)
         # Density (only by name): LINUX_MANY domUs of LINUX_MANY_MIB each.
         out=$(TIMEOUT=${LINUX_MANY_TIMEOUT:-420} DOMUS=${LINUX_MANY:-8} DOMU_MIB=${LINUX_MANY_MIB:-128} \
-              QEMU_MIB=${LINUX_MANY_QEMU_MIB:-2048} \
+              QEMU_MIB=${LINUX_MANY_QEMU_MIB:-2048} QEMU_SMP=${LINUX_MANY_SMP:-2} \
               run_domus "$log" | sed 's/linux-domus/linux-many/') ;;
 
     linux-native)
