@@ -126,6 +126,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         if (d->vcpu[i])
             d->vcpu[i]->online = false;
     spin_unlock(&d->lock);
+    resched_domain(d);          /* its vCPUs running on other CPUs stop there */
     printk("domain %u (%s) shut down: %s (%u), cpu time %lu us\n", d->domain_id, d->name,
            reason_name(reason), reason, d->cpu_time / 1000);
     if (d == dom0)

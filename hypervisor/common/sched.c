@@ -187,7 +187,7 @@ void vcpu_place(struct vcpu *v)
 
 /* Every CPU running one of d's vCPUs reschedules (d's parameters or
  * pause state changed) and reprograms its timers. */
-static void resched_domain(const struct domain *d)
+void resched_domain(const struct domain *d)
 {
     unsigned int c;
 

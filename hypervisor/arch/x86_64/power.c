@@ -4,6 +4,7 @@
  * test harness reads dom0's shutdown reason; otherwise QEMU's ACPI PM
  * ports are tried, and on anything else the CPU halts.
  */
+#include <keel/smp.h>
 #include <keel/sched.h>
 #include <keel/console.h>
 #include <keel/lib.h>
@@ -27,6 +28,7 @@ static bool running_in_qemu(void)
 
 void machine_halt(void)
 {
+    smp_stop_others();
     printk("Keel: halted.\n");
     for (;;)
         asm volatile("cli; hlt");

@@ -24,6 +24,7 @@
 #define ICR_INIT 0x4500u                /* INIT, level assert */
 #define ICR_STARTUP 0x4600u             /* start-up IPI, | vector */
 #define ICR_FIXED 0x4000u               /* fixed delivery, | vector */
+#define ICR_NMI 0x4400u                 /* NMI delivery */
 
 struct pcpu pcpus[NR_CPUS_MAX];
 unsigned int nr_cpus_online = 1;
@@ -115,6 +116,21 @@ void flush_tlb_others(const struct domain *d)
             send_ipi(c, INVALIDATE_VECTOR);
     while (__atomic_load_n(&flush_mask, __ATOMIC_ACQUIRE) & mask)
         cpu_relax();
+}
+
+/* Stop every other CPU (panic, halt): an NMI reaches them even with
+ * interrupts off, e.g. spinning for the hypervisor lock. */
+volatile bool machine_stopping;
+
+void smp_stop_others(void)
+{
+    unsigned int c, me = smp_processor_id();
+
+    machine_stopping = true;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (c != me && pcpus[c].online)
+            lapic_send_ipi(pcpus[c].apic_id, ICR_NMI);
 }
 
 /* ---- starting the other CPUs ------------------------------------------ */

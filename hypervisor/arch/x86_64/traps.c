@@ -269,6 +269,9 @@ void do_trap_hypervisor(struct guest_regs *regs)
 
 void do_fatal_trap(struct guest_regs *regs)
 {
+    if (regs->vector == 2 && machine_stopping)
+        for (;;)                /* another CPU stopped the machine */
+            asm volatile("cli; hlt");
     printk_lvl(LOG_ERR, "fatal trap %lu at %lx\n", regs->vector, regs->rip);
     show_guest_regs(regs);
     panic("fatal trap");

@@ -24,6 +24,8 @@ void runstate_area_update(struct vcpu *v);
 void sched_note_runnable(void);
 /* v has just become runnable: find it a CPU (idle, or by preemption). */
 void vcpu_place(struct vcpu *v);
+/* d's vCPUs must be looked at again wherever they run (paused, shut down...). */
+void resched_domain(const struct domain *d);
 void sched_preempt_at(uint64_t when);
 /* Run-time parameters and control pauses (common/domctl.c validates). */
 void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap);

@@ -62,6 +62,10 @@ void flush_tlb_others(const struct domain *d);
 /* This CPU's part of a flush request, if one is outstanding. */
 void flush_tlb_serve(void);
 
+/* Halt every other CPU with an NMI (they stop silently once this is set). */
+extern volatile bool machine_stopping;
+void smp_stop_others(void);
+
 /* Boot: find the other CPUs (ACPI MADT) and start them. */
 void smp_boot_cpus(void);
 #endif
