@@ -1,13 +1,14 @@
 /*
- * memory_op: the read-only queries a PV kernel makes at boot.  The
- * reservation changes (increase/decrease/populate/exchange) come with
- * the PV MMU work and return -ENOSYS until then.
+ * memory_op: the queries a PV kernel makes at boot, and the reservation
+ * changes (increase/decrease/populate/exchange, common/reservation.c).
+ * Other operations return -ENOSYS.
  */
 #include <keel/hypercall.h>
 #include <keel/domain.h>
 #include <keel/lib.h>
 #include <keel/guest_access.h>
 #include <keel/bootinfo.h>
+#include <keel/reservation.h>
 #include <public/memory.h>
 
 struct e820entry { uint64_t addr, size; uint32_t type; } __packed;
@@ -50,10 +51,18 @@ static long reservation_query(unsigned int op, uint64_t arg)
 
 long do_memory_op(uint64_t cmd, uint64_t arg)
 {
-    unsigned int op = (unsigned int)(cmd & 0x3f);   /* low bits: op; high: continuation */
+    unsigned int op = (unsigned int)(cmd & MEMOP_CMD_MASK);
+    uint64_t start_extent = cmd >> MEMOP_EXTENT_SHIFT;   /* a continuation's progress */
     struct xen_machphys_mapping mm;
 
     switch (op) {
+    case XENMEM_increase_reservation:
+    case XENMEM_decrease_reservation:
+    case XENMEM_populate_physmap:
+        return memory_reservation_op(op, start_extent, arg);
+    case XENMEM_exchange:
+        /* Xen: exchange keeps its progress in nr_exchanged, not in cmd. */
+        return start_extent ? -XEN_EINVAL : memory_exchange(arg);
     case XENMEM_machphys_mapping:
         mm.v_start = MACH2PHYS_VIRT_START;
         mm.v_end = MACH2PHYS_VIRT_END;

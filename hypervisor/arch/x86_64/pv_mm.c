@@ -377,23 +377,30 @@ int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int l
  * every table (devalidation cascades down the tree), then drop each
  * frame's allocation reference; a frame is freed when its last reference
  * goes, so a frame another domain still maps is freed only later.
- * The vCPUs' own references (CR3, GDT, vcpu_info) must be dropped first.
+ * The domain's frames are found in the frame table, not in the builder's
+ * p2m: reservation changes (common/reservation.c) add and remove frames.
+ * Hypervisor pages shared with the domain (PGC_xen_heap: shared_info,
+ * grant-table frames) are left to their owners' teardown.
+ * The vCPUs' own references (CR3, GDT, LDT, vcpu_info) must be dropped first.
  */
 void pv_relinquish_memory(struct domain *d)
 {
-    uint64_t pfn;
+    uint64_t f;
+    struct page_info *pg;
 
     mm_lock_acquire();
-    for (pfn = 0; pfn < d->p2m_size; pfn++) {
-        struct page_info *pg = mfn_to_page(d->p2m[pfn]);
-        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned)) {
+    for (f = 0; f < max_mfn; f++) {
+        pg = &frame_table[f];
+        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned) &&
+            !(pg->flags & PGC_xen_heap)) {
             pg->flags &= ~PGC_pinned;
-            put_page_and_type(d->p2m[pfn], d);
+            put_page_and_type(_mfn(f), d);
         }
     }
-    for (pfn = 0; pfn < d->p2m_size; pfn++) {
-        struct page_info *pg = mfn_to_page(d->p2m[pfn]);
-        if (pg->owner == d->domain_id && (pg->flags & PGC_allocated)) {
+    for (f = 0; f < max_mfn; f++) {
+        pg = &frame_table[f];
+        if (pg->owner == d->domain_id && (pg->flags & PGC_allocated) &&
+            !(pg->flags & PGC_xen_heap)) {
             pg->flags &= ~PGC_allocated;
             put_page(pg);
         }
