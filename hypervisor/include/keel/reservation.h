@@ -10,7 +10,9 @@
 
 #define MEMOP_MAX_ORDER_DOMU  9     /* Xen's CONFIG_DOMU_MAX_ORDER (2 MiB extents) */
 #define MEMOP_MAX_ORDER_HWDOM 12    /* Xen's CONFIG_HWDOM_MAX_ORDER (16 MiB) */
+#ifndef MEMOP_CHUNK_PAGES          /* (unit tests use a smaller one) */
 #define MEMOP_CHUNK_PAGES     512   /* pages handled between preemption points */
+#endif
 
 /*
  * increase_reservation, decrease_reservation or populate_physmap (op)
