@@ -467,6 +467,25 @@ static void test_exchange_refusals(void **state)
     check_baseline();
 }
 
+/* Death frees frames added after boot too (relinquish scans the frame table). */
+static void test_relinquish(void **state)
+{
+    uint64_t list[3] = { 0 };
+    unsigned int frees = fake_frees;
+    (void)state;
+
+    assert_int_equal(memop(XENMEM_increase_reservation, 0, list, 3, 0, 0, DOMID_SELF), 3);
+    pg(8)->flags |= PGC_xen_heap;       /* a shared hypervisor page: not relinquished */
+    da->state = DOM_DYING;
+    pv_relinquish_memory(da);
+    assert_int_equal(fake_frees, frees + A_LAST - A_FIRST + 1 - 1 + 3);
+    assert_int_equal(pg(list[2])->flags, PGC_free);
+    assert_int_equal(pg(A_FIRST)->flags, PGC_free);
+    assert_int_equal(pg(8)->owner, DOM_A);
+    assert_int_equal(pg(B_FIRST)->owner, DOM_B);
+    pg(8)->flags &= ~PGC_xen_heap;
+}
+
 /* ---- COPY_PAGE / CLEAR_PAGE ---- */
 
 static long mmuext(unsigned int cmd, uint64_t arg1, uint64_t arg2)
@@ -646,7 +665,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_increase), T(test_increase_no_list_and_order), T(test_increase_out_of_memory),
         T(test_refusals), T(test_address_bits_and_dom0), T(test_populate), T(test_decrease),
-        T(test_decrease_refusals), T(test_continuation), T(test_exchange),
+        T(test_decrease_refusals), T(test_continuation), T(test_relinquish), T(test_exchange),
         T(test_exchange_all_or_nothing), T(test_exchange_refusals), T(test_copy_clear),
         T(test_copy_clear_refusals), T(test_set_ldt), T(test_set_ldt_refusals),
     };
