@@ -90,6 +90,8 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->vcpu_info->evtchn_upcall_mask = 1;
     for (i = 0; i < GUEST_GDT_FRAMES; i++)
         v->gdt_frames[i] = INVALID_MFN;
+    for (i = 0; i < GUEST_LDT_FRAMES; i++)
+        v->ldt_frames[i] = INVALID_MFN;
     v->cr4_shadow = (1UL << 5) | (1UL << 9) | (1UL << 10);  /* PAE, OSFXSR, OSXMMEXCPT */
     v->runstate.state = RUNSTATE_offline;
     v->fpu_state = xzalloc_bytes(512);      /* 512-byte bucket: 512-aligned */
@@ -133,7 +135,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         machine_power_off(reason);
 }
 
-/* Drop what a vCPU holds: page-table bases, GDT frames, vcpu_info page. */
+/* Drop what a vCPU holds: page-table bases, GDT and LDT frames, vcpu_info page. */
 static void vcpu_release(struct vcpu *v)
 {
     struct domain *d = v->domain;
@@ -150,6 +152,12 @@ static void vcpu_release(struct vcpu *v)
             put_page_and_type(v->gdt_frames[i], d);
         v->gdt_frames[i] = INVALID_MFN;
     }
+    for (i = 0; i < GUEST_LDT_FRAMES; i++) {
+        if (!mfn_eq(v->ldt_frames[i], INVALID_MFN))
+            put_page_and_type(v->ldt_frames[i], d);
+        v->ldt_frames[i] = INVALID_MFN;
+    }
+    v->ldt_ents = 0;
     if (!mfn_eq(v->vcpu_info_mfn, INVALID_MFN))
         put_page_and_type(v->vcpu_info_mfn, d);
     v->vcpu_info_mfn = INVALID_MFN;

@@ -1,13 +1,16 @@
 /*
- * memory_op: the read-only queries a PV kernel makes at boot.  The
- * reservation changes (increase/decrease/populate/exchange) come with
- * the PV MMU work and return -ENOSYS until then.
+ * memory_op: the queries a PV kernel makes at boot, and the reservation
+ * changes (increase/decrease/populate/exchange, common/reservation.c).
+ * Other operations return -ENOSYS.
  */
+#include <asm/processor.h>
+#include <keel/smp.h>
 #include <keel/hypercall.h>
 #include <keel/domain.h>
 #include <keel/lib.h>
 #include <keel/guest_access.h>
 #include <keel/bootinfo.h>
+#include <keel/reservation.h>
 #include <public/memory.h>
 
 struct e820entry { uint64_t addr, size; uint32_t type; } __packed;
@@ -50,10 +53,27 @@ static long reservation_query(unsigned int op, uint64_t arg)
 
 long do_memory_op(uint64_t cmd, uint64_t arg)
 {
-    unsigned int op = (unsigned int)(cmd & 0x3f);   /* low bits: op; high: continuation */
+    unsigned int op = (unsigned int)(cmd & MEMOP_CMD_MASK);
+    uint64_t start_extent = cmd >> MEMOP_EXTENT_SHIFT;   /* a continuation's progress */
     struct xen_machphys_mapping mm;
 
+    long rc;
+
     switch (op) {
+    case XENMEM_increase_reservation:
+    case XENMEM_populate_physmap:
+        return memory_reservation_op(op, start_extent, arg);
+    case XENMEM_decrease_reservation:
+    case XENMEM_exchange:
+        /* Xen: exchange keeps its progress in nr_exchanged, not in cmd. */
+        rc = op == XENMEM_exchange ? (start_extent ? -XEN_EINVAL : memory_exchange(arg))
+                                   : memory_reservation_op(op, start_extent, arg);
+        /* Frames that left the domain may still be in a TLB (a mapping the
+         * guest removed without flushing): flush every CPU before anyone
+         * else can be given them, i.e. before the hypervisor lock goes. */
+        flush_tlb_local();
+        flush_tlb_others(NULL);
+        return rc;
     case XENMEM_machphys_mapping:
         mm.v_start = MACH2PHYS_VIRT_START;
         mm.v_end = MACH2PHYS_VIRT_END;

@@ -60,7 +60,8 @@ void page_alloc_reserve(paddr_t start, paddr_t end)
     }
 }
 
-static uint64_t find_run(uint64_t n, uint64_t limit_frame)
+/* A run of n free frames starting at a multiple of align (a power of two). */
+static uint64_t find_run(uint64_t n, uint64_t limit_frame, uint64_t align)
 {
     uint64_t f, run = 0, start = 0, pass;
 
@@ -73,7 +74,7 @@ static uint64_t find_run(uint64_t n, uint64_t limit_frame)
                 f += 63;
                 continue;
             }
-            if (frame_is_free(f)) {
+            if (frame_is_free(f) && (run || !(f & (align - 1)))) {
                 if (!run)
                     start = f;
                 if (++run == n)
@@ -86,14 +87,14 @@ static uint64_t find_run(uint64_t n, uint64_t limit_frame)
     return ~0UL;
 }
 
-static mfn_t alloc_run(uint64_t n, uint64_t limit_frame, bool zero)
+static mfn_t alloc_run_aligned(uint64_t n, uint64_t limit_frame, uint64_t align, bool zero)
 {
     uint64_t f, i;
 
     spin_lock(&heap_lock);
     if (limit_frame > max_mfn)
         limit_frame = max_mfn;
-    f = find_run(n, limit_frame);
+    f = find_run(n, limit_frame, align);
     if (f == ~0UL) {
         spin_unlock(&heap_lock);
         return INVALID_MFN;
@@ -118,6 +119,11 @@ static mfn_t alloc_run(uint64_t n, uint64_t limit_frame, bool zero)
     return _mfn(f);
 }
 
+static mfn_t alloc_run(uint64_t n, uint64_t limit_frame, bool zero)
+{
+    return alloc_run_aligned(n, limit_frame, 1, zero);
+}
+
 mfn_t alloc_frame(void)
 {
     return alloc_run(1, max_mfn, true);
@@ -131,6 +137,18 @@ mfn_t alloc_frame_below(paddr_t limit)
 mfn_t alloc_frames_contig(uint64_t n)
 {
     return alloc_run(n, max_mfn, true);
+}
+
+/*
+ * 2^order zeroed frames aligned to their size (as Xen's buddy allocator
+ * gives extents), all below frame limit_frame.  Guests' reservation
+ * extents come from here (common/reservation.c).
+ */
+mfn_t alloc_frames_aligned(unsigned int order, uint64_t limit_frame)
+{
+    if (order >= 32)
+        return INVALID_MFN;
+    return alloc_run_aligned(1UL << order, limit_frame, 1UL << order, true);
 }
 
 void free_frame(mfn_t mfn)

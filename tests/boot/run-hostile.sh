@@ -6,7 +6,8 @@
 # Passes when both domUs print "VERDICT: PASS", the hostile guest's
 # attacks ran while the victim's pattern was in place (log order), the
 # sweep covered the victim's frames, both domUs were destroyed and dom0
-# passed (the hypervisor kept running throughout).
+# passed (the hypervisor kept running throughout).  Then the privileged
+# hostile guest alone, and the memops domU (run-memops.sh).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
@@ -87,3 +88,7 @@ if ! out=$(sh "$TOP/tests/boot/run-qemu.sh" --hv "$BUILD/keel.elf" --append "con
     exit 1
 fi
 echo "PASS hostile-dom0 (privileged hostile guest; $(grep -c '^ok ' "$LOG0") checks)"
+
+# Third scenario: memory reservations, LDTs and COPY/CLEAR_PAGE (a domU
+# with maxmem above memory), tests/boot/run-memops.sh.
+sh "$TOP/tests/boot/run-memops.sh" || exit 1

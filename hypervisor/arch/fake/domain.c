@@ -47,6 +47,8 @@ void fake_domain_init(struct fake_domain *fd, domid_t id, unsigned int nr_vcpus,
         v->vcpu_info_mfn = INVALID_MFN;
         for (g = 0; g < GUEST_GDT_FRAMES; g++)
             v->gdt_frames[g] = INVALID_MFN;
+        for (g = 0; g < GUEST_LDT_FRAMES; g++)
+            v->ldt_frames[g] = INVALID_MFN;
         fd->d.vcpu[i] = v;
     }
     for (i = 0; i < FAKE_MAX_DOMAINS; i++) {

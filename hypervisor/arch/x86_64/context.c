@@ -9,6 +9,7 @@
 #include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/time.h>
+#include <keel/pv_mm.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/cpu.h>
@@ -107,6 +108,7 @@ void context_switch_to(struct vcpu *next)
     next->processor = ci->cpu_id;
     gdt_window_load_guest(ci->cpu_id, next->gdt_frames,
                           (next->gdt_ents + 511) / 512);
+    ldt_load(next);
     load_segments(next);
     if (next->fpu_ts)
         stts();

@@ -396,23 +396,30 @@ int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int l
  * every table (devalidation cascades down the tree), then drop each
  * frame's allocation reference; a frame is freed when its last reference
  * goes, so a frame another domain still maps is freed only later.
- * The vCPUs' own references (CR3, GDT, vcpu_info) must be dropped first.
+ * The domain's frames are found in the frame table, not in the builder's
+ * p2m: reservation changes (common/reservation.c) add and remove frames.
+ * Hypervisor pages shared with the domain (PGC_xen_heap: shared_info,
+ * grant-table frames) are left to their owners' teardown.
+ * The vCPUs' own references (CR3, GDT, LDT, vcpu_info) must be dropped first.
  */
 void pv_relinquish_memory(struct domain *d)
 {
-    uint64_t pfn;
+    uint64_t f;
+    struct page_info *pg;
 
     mm_lock_acquire();
-    for (pfn = 0; pfn < d->p2m_size; pfn++) {
-        struct page_info *pg = mfn_to_page(d->p2m[pfn]);
-        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned)) {
+    for (f = 0; f < max_mfn; f++) {
+        pg = &frame_table[f];
+        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned) &&
+            !(pg->flags & PGC_xen_heap)) {
             pg->flags &= ~PGC_pinned;
-            put_page_and_type(d->p2m[pfn], d);
+            put_page_and_type(_mfn(f), d);
         }
     }
-    for (pfn = 0; pfn < d->p2m_size; pfn++) {
-        struct page_info *pg = mfn_to_page(d->p2m[pfn]);
-        if (pg->owner == d->domain_id && (pg->flags & PGC_allocated)) {
+    for (f = 0; f < max_mfn; f++) {
+        pg = &frame_table[f];
+        if (pg->owner == d->domain_id && (pg->flags & PGC_allocated) &&
+            !(pg->flags & PGC_xen_heap)) {
             pg->flags &= ~PGC_allocated;
             put_page(pg);
         }
@@ -713,6 +720,53 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
 
 /* ---- mmuext_op ---- */
 
+/*
+ * MMUEXT_CLEAR_PAGE / MMUEXT_COPY_PAGE as Xen (xen/arch/x86/mm.c): the
+ * target must be the domain's and take a writable type reference (so
+ * never a page table or descriptor page), the source must be the
+ * domain's (any type: it is only read).  -EINVAL otherwise, as in Xen.
+ */
+static int clear_page_op(struct domain *d, mfn_t dst)
+{
+    int rc;
+
+    mm_lock_acquire();
+    rc = get_page_and_type(dst, d, PGT_writable);
+    if (!rc) {
+        memset(mfn_to_virt(dst), 0, PAGE_SIZE);
+        put_page_and_type(dst, d);
+    }
+    mm_lock_release();
+    if (rc)
+        gdprintk("d%u: CLEAR_PAGE mfn %lx refused\n", d->domain_id, mfn_x(dst));
+    return rc ? -XEN_EINVAL : 0;
+}
+
+static int copy_page_op(struct domain *d, mfn_t dst, mfn_t src)
+{
+    struct page_info *spg;
+    int rc = -XEN_EINVAL;
+
+    mm_lock_acquire();
+    if (!mfn_valid(src) || !get_page(spg = mfn_to_page(src), d))
+        goto out;
+    if (get_page_and_type(dst, d, PGT_writable)) {
+        put_page(spg);
+        goto out;
+    }
+    if (!mfn_eq(dst, src))
+        memcpy(mfn_to_virt(dst), mfn_to_virt(src), PAGE_SIZE);
+    put_page_and_type(dst, d);
+    put_page(spg);
+    rc = 0;
+out:
+    mm_lock_release();
+    if (rc)
+        gdprintk("d%u: COPY_PAGE mfn %lx -> %lx refused\n", d->domain_id, mfn_x(src),
+                 mfn_x(dst));
+    return rc;
+}
+
 static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
 {
     struct domain *d = v->domain;
@@ -771,15 +825,11 @@ static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
         flush_tlb_others(d);
         return 0;
     case MMUEXT_SET_LDT:
-        if (op->arg2.nr_ents > 8192 || (op->arg1.linear_addr & (PAGE_SIZE - 1)) ||
-            (op->arg2.nr_ents && !guest_range_ok(op->arg1.linear_addr,
-                                                 (uint64_t)op->arg2.nr_ents * 8)))
-            return -XEN_EINVAL;
-        if (op->arg2.nr_ents)
-            return -XEN_ENOSYS;     /* LDTs are not implemented yet */
-        v->ldt_base = 0;
-        v->ldt_ents = 0;
-        return 0;
+        return pv_set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
+    case MMUEXT_CLEAR_PAGE:
+        return clear_page_op(d, mfn);
+    case MMUEXT_COPY_PAGE:
+        return copy_page_op(d, mfn, _mfn(op->arg2.src_mfn));
     default:
         return -XEN_ENOSYS;
     }

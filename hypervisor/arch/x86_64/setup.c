@@ -243,6 +243,8 @@ static void start_domus(void)
                 domain_crash(d, "build failed");
             continue;
         }
+        /* maxmem: the ceiling for memory_op increase/populate (max_pages). */
+        d->max_pages = MAX(d->tot_pages, (bd->max_memory_kib << 10) >> PAGE_SHIFT);
         d->weight = bd->weight ? bd->weight : 256;
         d->cap = bd->cap;
         printk("domU %u (%s): %lu MiB, %u vCPU(s), weight %u, cap %u%%, started\n",

@@ -18,6 +18,8 @@
 
 #define MAX_VCPUS 32          /* XEN_LEGACY_MAX_VCPUS: vcpu_info slots in shared_info */
 #define GUEST_GDT_FRAMES 14   /* FIRST_RESERVED_GDT_ENTRY / 512 */
+#define GUEST_LDT_ENTRIES 8192 /* Xen's limit for MMUEXT_SET_LDT */
+#define GUEST_LDT_FRAMES 16   /* GUEST_LDT_ENTRIES * 8 / PAGE_SIZE */
 
 struct vcpu {
     struct domain *domain;
@@ -52,8 +54,9 @@ struct vcpu {
 
     mfn_t gdt_frames[GUEST_GDT_FRAMES];
     unsigned int gdt_ents;
-    uint64_t ldt_base;
+    uint64_t ldt_base;            /* MMUEXT_SET_LDT (mm_lock) */
     unsigned int ldt_ents;
+    mfn_t ldt_frames[GUEST_LDT_FRAMES];   /* seg_desc type refs, or INVALID_MFN */
 
     bool fpu_ts;                  /* guest's virtual CR0.TS */
     uint8_t *fpu_state;           /* 512-byte FXSAVE image, 16-byte aligned */
@@ -81,8 +84,9 @@ struct domain {
     mfn_t shared_info_mfn;
     unsigned long vm_assist;
 
-    uint64_t tot_pages, max_pages;
-    mfn_t *p2m;                        /* builder's pfn -> mfn (hypervisor copy) */
+    uint64_t tot_pages, max_pages;     /* frames held / allowed (mm_lock) */
+    mfn_t *p2m;                        /* builder's initial pfn -> mfn (not updated
+                                          by memory_op reservation changes) */
     uint64_t p2m_size;
 
     uint32_t weight, cap;              /* scheduler: share, percent of a CPU (0 none) */

@@ -81,6 +81,8 @@ mfn_t alloc_frame(void);               /* zeroed; INVALID_MFN if none */
 mfn_t alloc_frame_below(paddr_t limit);/* early boot: below the 1 GiB boot window */
 extern paddr_t directmap_limit;        /* machine memory below this is directly mapped */
 mfn_t alloc_frames_contig(uint64_t n);  /* n contiguous zeroed frames */
+/* 2^order zeroed frames, aligned to 2^order, below frame limit_frame. */
+mfn_t alloc_frames_aligned(unsigned int order, uint64_t limit_frame);
 void free_frame(mfn_t mfn);
 uint64_t free_frame_count(void);
 uint64_t total_frame_count(void);     /* RAM frames at boot */

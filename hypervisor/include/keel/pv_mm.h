@@ -18,6 +18,12 @@ void mm_lock_acquire(void);
 void mm_lock_release(void);
 
 int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn);
+/* LDTs (arch/x86_64/pv_ldt.c, ldt.c). */
+int pv_set_ldt(struct vcpu *v, uint64_t base, unsigned int ents);
+void pv_ldt_put_frames(struct vcpu *v);     /* mm_lock held */
+/* Map v's LDT frames into this CPU's LDT window and load LDTR (or a null
+ * LDT); on every switch to v and after SET_LDT.  Interrupts off or v current. */
+void ldt_load(struct vcpu *v);
 int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type);
 void pv_relinquish_memory(struct domain *d);
 

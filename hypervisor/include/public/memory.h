@@ -28,6 +28,13 @@
  * get_vnumainfo: arg = xen_vnuma_topology_info.
  * acquire_resource: arg = xen_mem_acquire_resource.
  */
+/*
+ * increase/decrease/populate resume a preempted batch at the extent
+ * index carried in cmd's upper bits (Xen's MEMOP_EXTENT_SHIFT).
+ */
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK     ((1 << MEMOP_EXTENT_SHIFT) - 1)
+
 #define XENMEM_increase_reservation        0
 #define XENMEM_decrease_reservation        1
 #define XENMEM_maximum_ram_page            2

@@ -29,6 +29,16 @@ void fake_frame_assign(mfn_t mfn, domid_t owner);/* allocated to owner, count 1 
 uint64_t *fake_frame(mfn_t mfn);                 /* the frame's 512 entries */
 unsigned int fake_mm_fill_calls(void);
 
+/* ---- the frame allocator (frame_alloc.c) ---- */
+extern unsigned int fake_alloc_budget, fake_allocs, fake_alloc_limit_calls;
+extern uint64_t fake_alloc_last_limit;
+extern unsigned int fake_frees;                  /* free_frame() calls (mm.c) */
+
+/* ---- continuations (continuation.c) ---- */
+extern bool fake_may_preempt;
+extern unsigned int fake_continuations;
+extern uint64_t fake_cont_args[4];
+
 /* ---- the CPU (cpu.c) ---- */
 extern struct cpu_info fake_cpu_info;
 
@@ -49,6 +59,7 @@ extern const char *fake_domain_crash_why;
 /* ---- traps / context (traps.c) ---- */
 extern unsigned int fake_cr3_loads;              /* vcpu_load_cr3() calls */
 extern unsigned int fake_injected_vector, fake_injections;
+extern unsigned int fake_ldt_loads;              /* ldt_load() calls */
 
 /* ---- scheduler (sched.c) ---- */
 extern unsigned int fake_wakes;

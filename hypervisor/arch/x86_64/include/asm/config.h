@@ -5,6 +5,7 @@
  *
  *  slot 256  0xffff800000000000  M2P table, read-only to guests (256 GiB)
  *  slot 260  0xffff820000000000  per-CPU GDT windows (64 KiB each)
+ *            0xffff820040000000  per-CPU LDT windows (64 KiB each)
  *  slot 261  0xffff82d040000000  the hypervisor image (phys + offset)
  *  slot 262+ 0xffff830000000000  direct map of all machine memory
  */
@@ -19,6 +20,8 @@
 #define RO_MPT_VIRT_END     0xffff804000000000
 #define GDT_WINDOW_BASE     0xffff820000000000
 #define GDT_WINDOW_SIZE     0x10000
+#define LDT_WINDOW_BASE     0xffff820040000000
+#define LDT_WINDOW_SIZE     0x10000
 #define DIRECTMAP_VIRT_START 0xffff830000000000
 #define DIRECTMAP_VIRT_END  0xffff880000000000
 #define HYPERVISOR_AREA_START 0xffff800000000000
