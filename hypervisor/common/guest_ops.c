@@ -148,7 +148,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
 
     switch (cmd) {
     case SCHEDOP_yield:
-        this_pcpu()->need_resched = true;   /* let the scheduler pick again */
+        sched_yield(v);
         return 0;
     case SCHEDOP_block:
         return sched_block(v);

@@ -43,6 +43,7 @@
 #define SLICE_NS 10000000UL          /* longest slice */
 #define CAP_PERIOD_NS 10000000UL     /* cap budget period (credit2's 10 ms) */
 #define RATELIMIT_NS 500000UL        /* least run before a wake-up preempts (credit2: 1 ms) */
+#define YIELD_BIAS_NS 1000000UL      /* a yielding vCPU counts as this far ahead (credit2: 1 ms) */
 
 static uint64_t cap_period_end;
 
@@ -223,6 +224,20 @@ void vcpu_wake(struct vcpu *v)
     vcpu_place(v);
 }
 
+/* Virtual time as the pick sees it: a yielding vCPU counts as one bias
+ * further ahead, so that a vCPU close behind runs (Xen's credit2 does the
+ * same with its yield bias); the bias lasts for one pick. */
+static uint64_t pick_key(const struct vcpu *v)
+{
+    return v->vruntime + (v->yielding ? YIELD_BIAS_NS : 0);
+}
+
+void sched_yield(struct vcpu *v)
+{
+    v->yielding = true;
+    this_pcpu()->need_resched = true;
+}
+
 static struct vcpu *pick_next(void)
 {
     struct vcpu *best = NULL;
@@ -233,7 +248,7 @@ static struct vcpu *pick_next(void)
         for (i = 0; i < d->max_vcpus; i++) {
             struct vcpu *v = d->vcpu[i];
             if (vcpu_eligible(v) && (!v->is_running || v == current) &&
-                (!best || v->vruntime < best->vruntime))
+                (!best || pick_key(v) < pick_key(best)))
                 best = v;
         }
     return best;
@@ -380,6 +395,8 @@ void schedule(void)
         pc->need_resched = false;
     }
     pc->idle = false;
+    if (prev)
+        prev->yielding = false;
     now = get_s_time();
     if (next != current)
         context_switch_to(next);

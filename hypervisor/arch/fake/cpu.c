@@ -45,3 +45,4 @@ void flush_tlb_others(const struct domain *d)
     (void)d;
     fake_remote_flushes++;
 }
+

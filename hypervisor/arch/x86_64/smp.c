@@ -100,14 +100,11 @@ static bool cpu_runs(unsigned int c, const struct domain *d)
     return v && (!d || v->domain == d);
 }
 
-void flush_tlb_others(const struct domain *d)
+/* Flush the CPUs in mask (not this one) and wait until they have. */
+static void flush_tlb_cpus(uint64_t mask)
 {
-    unsigned int c, me = smp_processor_id();
-    uint64_t mask = 0;
+    unsigned int c;
 
-    for (c = 0; c < NR_CPUS_MAX; c++)
-        if (c != me && pcpus[c].online && cpu_runs(c, d))
-            mask |= 1UL << c;
     if (!mask)
         return;
     __atomic_fetch_or(&flush_mask, mask, __ATOMIC_SEQ_CST);
@@ -116,6 +113,17 @@ void flush_tlb_others(const struct domain *d)
             send_ipi(c, INVALIDATE_VECTOR);
     while (__atomic_load_n(&flush_mask, __ATOMIC_ACQUIRE) & mask)
         cpu_relax();
+}
+
+void flush_tlb_others(const struct domain *d)
+{
+    unsigned int c, me = smp_processor_id();
+    uint64_t mask = 0;
+
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (c != me && pcpus[c].online && cpu_runs(c, d))
+            mask |= 1UL << c;
+    flush_tlb_cpus(mask);
 }
 
 /* Stop every other CPU (panic, halt): an NMI reaches them even with

@@ -33,6 +33,7 @@ struct vcpu {
     bool kernel_mode;             /* guest kernel (true) or guest user mode */
     bool blocked;
     bool is_running;              /* loaded on a physical CPU (processor) */
+    bool yielding;                /* SCHEDOP_yield: biased in the next pick */
     unsigned int processor;       /* the CPU it runs or last ran on */
 
     struct guest_regs regs;       /* saved while descheduled */

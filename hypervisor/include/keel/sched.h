@@ -24,6 +24,8 @@ void runstate_area_update(struct vcpu *v);
 void sched_note_runnable(void);
 /* v has just become runnable: find it a CPU (idle, or by preemption). */
 void vcpu_place(struct vcpu *v);
+/* SCHEDOP_yield: let another vCPU run if one waits (credit2's yield bias). */
+void sched_yield(struct vcpu *v);
 /* d's vCPUs must be looked at again wherever they run (paused, shut down...). */
 void resched_domain(const struct domain *d);
 void sched_preempt_at(uint64_t when);

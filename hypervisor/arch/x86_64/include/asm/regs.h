@@ -50,6 +50,10 @@ struct cpu_info {
     void *tss;
     uint64_t *gdt_page;             /* this CPU's reserved GDT page (entries 7168+) */
 };
+/* The CPU aligns the stack to 16 bytes before pushing an interrupt frame
+ * at TSS.rsp0 (= &guest_regs + 1): cpu_info sits at the stack top, so its
+ * size must keep guest_regs' end 16-byte aligned. */
+_Static_assert(sizeof(struct cpu_info) % 16 == 0, "cpu_info keeps rsp0 16-byte aligned");
 _Static_assert(__builtin_offsetof(struct cpu_info, rsp0) == CPUINFO_RSP0, "rsp0");
 _Static_assert(__builtin_offsetof(struct cpu_info, scratch) == CPUINFO_SCRATCH, "scratch");
 
