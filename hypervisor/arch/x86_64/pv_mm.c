@@ -96,8 +96,8 @@ static unsigned int level_type(unsigned int level)
  * its old type allowed: writable entries to a frame becoming a table, or
  * paging-structure entries through a table becoming anything else (Xen
  * does the same with its TLB-flush clock).  A writable type taken again
- * needs no flush.  Every CPU running a guest is flushed, not just d's:
- * a foreign (privileged) mapping may sit in another domain's tables.
+ * needs no flush.  The CPUs flushed are those running the owner or a
+ * privileged domain (whose foreign mappings may have held the frame).
  */
 static void flush_stale(struct page_info *pg, unsigned int type)
 {
@@ -105,7 +105,7 @@ static void flush_stale(struct page_info *pg, unsigned int type)
 
     if ((pg->flags & PGC_stale_table) || (table && (pg->flags & PGC_stale_writable))) {
         flush_tlb_local();
-        flush_tlb_others(NULL);
+        flush_tlb_frame_users(pg->owner);
         pg->flags &= ~(PGC_stale_table | PGC_stale_writable);
     }
 }

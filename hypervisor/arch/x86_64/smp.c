@@ -126,6 +126,20 @@ void flush_tlb_others(const struct domain *d)
     flush_tlb_cpus(mask);
 }
 
+void flush_tlb_frame_users(domid_t owner)
+{
+    unsigned int c, me = smp_processor_id();
+    uint64_t mask = 0;
+
+    for (c = 0; c < NR_CPUS_MAX; c++) {
+        const struct vcpu *v = cpu_infos[c] ? cpu_infos[c]->curr : NULL;
+        if (c != me && pcpus[c].online && v &&
+            (v->domain->domain_id == owner || v->domain->is_privileged))
+            mask |= 1UL << c;
+    }
+    flush_tlb_cpus(mask);
+}
+
 /* Stop every other CPU (panic, halt): an NMI reaches them even with
  * interrupts off, e.g. spinning for the hypervisor lock. */
 volatile bool machine_stopping;
