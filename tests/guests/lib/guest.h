@@ -127,7 +127,8 @@ extern volatile struct trap_rec last_trap;
 extern volatile unsigned int trap_count;
 /* If non-zero, the next trap resumes at this rip (then it is cleared). */
 extern volatile uint64_t trap_resume;
-/* If set, called for every trap; return true if handled. */
+/* If set, called for every trap (r->vector holds the vector, VEC_* for
+ * callbacks); return true if handled. */
 extern bool (*volatile trap_hook)(struct trap_regs *r, uint64_t *rip);
 extern volatile bool trap_read_gs;
 

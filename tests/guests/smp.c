@@ -1,0 +1,760 @@
+/*
+ * smp: several vCPUs of one domain on several physical CPUs.  Runs as
+ * dom0 (it asks domctl getvcpuinfo where its vCPUs run), with
+ * dom0_max_vcpus >= N on Keel's command line.
+ *
+ *  0. bring-up: vCPUs 1..N-1 get a vcpu_guest_context (own stack, the
+ *     library's trap table and callbacks, the boot page tables) through
+ *     VCPUOP_initialise, then VCPUOP_up; each binds its own VIRQ_TIMER
+ *     and IPI ports (its vcpu_info is the legacy one in shared_info);
+ *  a. IPIs: R round trips vCPU 0 -> k -> 0 for each k over
+ *     EVTCHNOP_bind_ipi ports, each side blocking; every event is taken
+ *     by the vCPU it is bound to (a vCPU handles only its own ports, so a
+ *     misdirected one stalls the test), exactly once (receive counts
+ *     equal send counts), and carries the right sequence number;
+ *  b. concurrency: all vCPUs increment three shared counters (lock inc,
+ *     lock xadd, lock cmpxchg) for ~300 ms; each total must equal the
+ *     sum of the per-vCPU counts.  vCPU 0 samples getvcpuinfo meanwhile:
+ *     with >= 2 physical CPUs some other vCPU must be seen running (on
+ *     another CPU) while vCPU 0 runs; with one, never;
+ *  c. TLB shootdowns: vCPU 1 keeps a mapping hot by reading it; vCPU 0
+ *     points the PTE at another frame and flushes (TLB_FLUSH_MULTI {1},
+ *     INVLPG_MULTI {1}, INVLPG_ALL, TLB_FLUSH_ALL, update_va_mapping
+ *     with UVMF_INVLPG|UVMF_ALL and UVMF_TLB_FLUSH|mask), and only after
+ *     the hypercall returned says "flushed": vCPU 1's next read must show
+ *     the new frame.  A round without a flush is reported, not checked;
+ *  d. unmap: vCPU 0 clears the PTE and flushes all; vCPU 1's next read
+ *     must fault (at that address, not-present).
+ * Command line: "vcpus=N" (2..8, default 2), "rounds=R" (default 300),
+ * "tlb=K" rounds per flush method (default 20).
+ */
+#include "lib/guest.h"
+#include <public/event_channel.h>
+#include <public/domctl.h>
+#include <public/sysctl.h>
+
+#define MAXV 8
+#define STACK_SIZE 16384
+#define OWN_WORDS 4		/* ports below 256 */
+#define MS 1000000UL
+#define PAT_A 0xa1a1a1a1a1a1a1a1UL
+#define PAT_B 0xb2b2b2b2b2b2b2b2UL
+#define FAULTED 0xfa17fa17fa17fa17UL
+
+/* Per-vCPU state, written by its vCPU unless noted. */
+struct vstate {
+	evtchn_port_t ping;		/* bound to this vCPU: vCPU 0's pings */
+	evtchn_port_t kick;		/* bound to this vCPU: "go" changed */
+	evtchn_port_t timer;		/* its VIRQ_TIMER */
+	evtchn_port_t pong;		/* bound to vCPU 0 (by it): replies */
+	evtchn_port_t arrive;		/* bound to vCPU 0 (by it): "at" changed */
+	volatile uint64_t at;		/* last barrier reached */
+	volatile uint64_t ping_seq;	/* written by vCPU 0 */
+	volatile uint64_t pong_seq;
+	volatile uint64_t upcalls, empty_upcalls;
+	volatile uint64_t count;	/* its increments in phase b */
+	volatile uint64_t cpus_seen;	/* physical CPUs, from getvcpuinfo(self) */
+	volatile uint64_t fault_resume, faults, fault_cr2, fault_err;
+	volatile uint64_t errors;	/* failures seen by a secondary */
+	volatile uint64_t first_error;	/* its line number */
+} __attribute__((aligned(64)));
+
+static struct vstate vs[MAXV];
+static xen_ulong_t own[MAXV][OWN_WORDS];	/* ports each vCPU handles */
+static volatile uint64_t sent[64 * OWN_WORDS], recvd[64 * OWN_WORDS];
+static uint8_t stacks[MAXV][STACK_SIZE] __attribute__((aligned(4096)));
+static struct vcpu_guest_context ctx;
+static unsigned int nv, nr_cpus;
+static bool multiplexed;		/* fewer physical CPUs than vCPUs */
+static volatile uint64_t go;		/* barrier released, by vCPU 0 */
+static volatile uint64_t stop;		/* phase b ends */
+static volatile uint64_t c_inc, c_xadd, c_cas, c_plain;
+static uint64_t nrounds, ntlb;
+
+/* Phase c handshake (vCPU 0 writes cmd_round/flushed, vCPU 1 the rest). */
+static volatile uint64_t cmd_round, hot, flushed, reported, seen, early_new;
+static volatile uint8_t probe[4096] PAGE_ALIGNED;
+static uint8_t frame_b[4096] PAGE_ALIGNED;
+
+#define FAIL_SECONDARY(id) record_error(id, __LINE__)
+
+static void record_error(unsigned int id, unsigned int line)
+{
+	if (!vs[id].errors++)
+		vs[id].first_error = line;
+}
+
+/* Which vCPU runs this: vCPU k > 0 runs on stacks[k], vCPU 0 elsewhere. */
+static unsigned int my_id(void)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0), base = (uintptr_t)stacks;
+
+	if (sp >= base && sp < base + sizeof(stacks))
+		return (unsigned int)((sp - base) / STACK_SIZE);
+	return 0;
+}
+
+static uint64_t now_ns(unsigned int id)
+{
+	volatile struct vcpu_time_info *t = &shared->vcpu_info[id].time;
+	uint32_t version, lo, hi;
+	uint64_t ns, delta;
+
+	do {
+		version = t->version;
+		__asm__ volatile("" ::: "memory");
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
+		if (t->tsc_shift >= 0)
+			delta <<= t->tsc_shift;
+		else
+			delta >>= -t->tsc_shift;
+		ns = t->system_time +
+		     (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+		__asm__ volatile("" ::: "memory");
+	} while ((version & 1) || version != t->version);
+	return ns;
+}
+
+static long evtchn_op(int cmd, void *arg)
+{
+	return HC(__HYPERVISOR_event_channel_op, cmd, arg, 0, 0, 0);
+}
+
+static long domctl(struct xen_domctl *op)
+{
+	return HC(__HYPERVISOR_domctl, op, 0, 0, 0, 0);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+/* The 2-level upcall, handling only this vCPU's ports: another vCPU's
+ * pending port in a shared word is left for that vCPU. */
+static void upcall(unsigned int id)
+{
+	struct vcpu_info *vi = &shared->vcpu_info[id];
+	xen_ulong_t sel;
+	bool any = false;
+
+	vs[id].upcalls++;
+	vi->evtchn_upcall_pending = 0;
+	sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	while (sel) {
+		unsigned int w = (unsigned int)__builtin_ctzl(sel);
+		xen_ulong_t p;
+
+		sel &= sel - 1;
+		if (w >= OWN_WORDS)
+			continue;
+		p = shared->evtchn_pending[w] & ~shared->evtchn_mask[w] & own[id][w];
+		while (p) {
+			unsigned int bit = (unsigned int)__builtin_ctzl(p);
+			xen_ulong_t old;
+
+			p &= p - 1;
+			old = __atomic_fetch_and(&shared->evtchn_pending[w], ~(1UL << bit),
+						 __ATOMIC_SEQ_CST);
+			if (old & (1UL << bit)) {
+				__atomic_fetch_add(&recvd[w * 64 + bit], 1, __ATOMIC_SEQ_CST);
+				any = true;
+			}
+		}
+	}
+	if (!any)
+		vs[id].empty_upcalls++;
+}
+
+static bool smp_hook(struct trap_regs *r, uint64_t *rip)
+{
+	unsigned int id = my_id();
+
+	if (r->vector == VEC_EVENT_CB) {
+		upcall(id);
+		return true;
+	}
+	if (r->vector == 14 && vs[id].fault_resume) {
+		vs[id].fault_cr2 = shared->vcpu_info[id].arch.cr2;
+		vs[id].fault_err = r->frame[2];
+		vs[id].faults++;
+		*rip = vs[id].fault_resume;
+		vs[id].fault_resume = 0;
+		return true;
+	}
+	return false;
+}
+
+static void own_port(unsigned int id, evtchn_port_t port)
+{
+	if (port >= 64 * OWN_WORDS)
+		guest_crash("event port above 255");
+	__atomic_fetch_or(&own[id][port / 64], 1UL << (port % 64), __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&shared->evtchn_mask[port / 64], ~(1UL << (port % 64)),
+			   __ATOMIC_SEQ_CST);
+}
+
+/* A port bound to vCPU `to` (an IPI port). */
+static evtchn_port_t bind_ipi(unsigned int to)
+{
+	struct evtchn_bind_ipi b = { .vcpu = to };
+
+	if (evtchn_op(EVTCHNOP_bind_ipi, &b))
+		guest_crash("EVTCHNOP_bind_ipi refused");
+	own_port(to, b.port);
+	return b.port;
+}
+
+static void send(evtchn_port_t port)
+{
+	struct evtchn_send s = { .port = port };
+
+	__atomic_fetch_add(&sent[port], 1, __ATOMIC_SEQ_CST);
+	if (evtchn_op(EVTCHNOP_send, &s))
+		guest_crash("EVTCHNOP_send refused");
+}
+
+/*
+ * Wait until *val >= want, blocking: events stay masked except inside
+ * SCHEDOP_block (which unmasks and returns at once if one is pending),
+ * so no wake-up is lost between the test and the block.  A one-shot
+ * timer bounds each block.  Returns false at the deadline.
+ */
+static bool wait_ge(unsigned int id, volatile uint64_t *val, uint64_t want, uint64_t timeout)
+{
+	struct vcpu_info *vi = &shared->vcpu_info[id];
+	uint64_t end = now_ns(id) + timeout, t;
+
+	for (;;) {
+		vi->evtchn_upcall_mask = 1;
+		__asm__ volatile("" ::: "memory");
+		if (*val >= want)
+			return true;
+		t = now_ns(id);
+		if (t >= end)
+			return false;
+		HC(__HYPERVISOR_set_timer_op, t + 50 * MS < end ? t + 50 * MS : end, 0, 0, 0, 0);
+		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+	}
+}
+
+/* Spin until *val == want (phase c: no blocking, to keep the TLB warm);
+ * with fewer CPUs than vCPUs, yield so the other side can run. */
+static bool spin_eq(unsigned int id, volatile uint64_t *val, uint64_t want, uint64_t timeout)
+{
+	uint64_t end = now_ns(id) + timeout;
+	unsigned int n = 0;
+
+	while (*val != want) {
+		if (multiplexed)
+			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+		else
+			__asm__ volatile("pause");
+		if (!(++n & 255) && now_ns(id) >= end)
+			return false;
+	}
+	return true;
+}
+
+/* Barriers: each secondary says it reached p, vCPU 0 releases all. */
+static void arrive(unsigned int id, uint64_t p)
+{
+	vs[id].at = p;
+	send(vs[id].arrive);
+	if (!wait_ge(id, &go, p, 20000 * MS))
+		FAIL_SECONDARY(id);
+}
+
+static bool gather(uint64_t p)
+{
+	unsigned int k;
+
+	for (k = 1; k < nv; k++)
+		if (!wait_ge(0, &vs[k].at, p, 10000 * MS))
+			return check(false, "barrier", "vCPU %u did not reach barrier %lu", k,
+				     (unsigned long)p);
+	go = p;
+	for (k = 1; k < nv; k++)
+		send(vs[k].kick);
+	return true;
+}
+
+/* ---- phase b helpers ----------------------------------------------------- */
+
+static void count_step(unsigned int id)
+{
+	uint64_t one = 1, old;
+	unsigned int i;
+
+	for (i = 0; i < 256; i++) {
+		__asm__ volatile("lock incq %0" : "+m"(c_inc) :: "memory");
+		one = 1;
+		__asm__ volatile("lock xaddq %0, %1" : "+r"(one), "+m"(c_xadd) :: "memory");
+		old = c_cas;
+		while (!__atomic_compare_exchange_n(&c_cas, &old, old + 1, false,
+						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			;
+		c_plain = c_plain + 1;	/* unlocked: may lose updates */
+	}
+	vs[id].count += 256;
+}
+
+static bool vcpuinfo(unsigned int k, struct xen_domctl_getvcpuinfo *out)
+{
+	struct xen_domctl op;
+
+	memset(&op, 0, sizeof(op));
+	op.cmd = XEN_DOMCTL_getvcpuinfo;
+	op.interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+	op.domain = 0;
+	op.u.getvcpuinfo.vcpu = k;
+	if (domctl(&op))
+		return false;
+	*out = op.u.getvcpuinfo;
+	return true;
+}
+
+static void note_cpu(unsigned int id)
+{
+	struct xen_domctl_getvcpuinfo vi;
+
+	if (vcpuinfo(id, &vi) && vi.cpu < 64)
+		vs[id].cpus_seen |= 1UL << vi.cpu;
+	else
+		FAIL_SECONDARY(id);
+}
+
+/* ---- phase c: the reader on vCPU 1 --------------------------------------- */
+
+/* One read of the probe page; FAULTED if it page-faulted. */
+static uint64_t probe_read(unsigned int id)
+{
+	uint64_t v = FAULTED;
+
+	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
+			 "mov %%r11, (%[res])\n\t"
+			 "mov (%[p]), %[v]\n\t"
+			 "movq $0, (%[res])\n"
+			 "1:"
+			 : [v] "+r"(v)
+			 : [p] "r"(probe), [res] "r"(&vs[id].fault_resume)
+			 : "r11", "memory");
+	return v;
+}
+
+static void tlb_reader(unsigned int id)
+{
+	uint64_t r, last = 0, v, n;
+
+	for (;;) {
+		if (!wait_ge(id, &cmd_round, last + 1, 20000 * MS)) {
+			FAIL_SECONDARY(id);
+			return;
+		}
+		r = cmd_round;
+		if (r == ~0UL)
+			return;
+		last = r;
+		/* Warm: many reads of the old frame through the mapping. */
+		for (n = 0;; ) {
+			v = probe_read(id);
+			if (v == PAT_A && ++n == 64)
+				hot = r;
+			else if (v != PAT_A && n >= 64)
+				early_new++;
+			if (flushed == r)
+				break;
+			if (multiplexed)
+				HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+		}
+		seen = probe_read(id);	/* the very next read after "flushed" */
+		reported = r;
+	}
+}
+
+/* ---- secondary vCPUs ----------------------------------------------------- */
+
+static void secondary_main(unsigned int id) __attribute__((noreturn));
+static void secondary_main(unsigned int id)
+{
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = id };
+	uint64_t s, n;
+
+	shared->vcpu_info[id].evtchn_upcall_mask = 1;
+	if (evtchn_op(EVTCHNOP_bind_virq, &bv))
+		FAIL_SECONDARY(id);
+	else
+		own_port(id, bv.port);
+	vs[id].timer = bv.port;
+	vs[id].ping = bind_ipi(id);
+	vs[id].kick = bind_ipi(id);
+	arrive(id, 1);
+
+	/* a. ping-pong with vCPU 0 */
+	for (s = 1; s <= nrounds; s++) {
+		if (!wait_ge(id, &recvd[vs[id].ping], s, 20000 * MS)) {
+			FAIL_SECONDARY(id);
+			break;
+		}
+		if (recvd[vs[id].ping] != s || vs[id].ping_seq != s)
+			FAIL_SECONDARY(id);
+		vs[id].pong_seq = s;
+		send(vs[id].pong);
+	}
+	arrive(id, 2);
+
+	/* b. counting until vCPU 0 says stop */
+	for (n = 0; !stop; n++) {
+		count_step(id);
+		if (!(n & 63))
+			note_cpu(id);
+	}
+	note_cpu(id);
+	arrive(id, 3);
+
+	/* c, d. vCPU 1 reads; the others wait */
+	if (id == 1)
+		tlb_reader(id);
+	arrive(id, 4);
+	for (;;)		/* vCPU 0 ends the test */
+		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+}
+
+/* Entered from VCPUOP_up with rsp at the top of stacks[id] - 8 (as after
+ * a call) and rdi = id. */
+static long vcpu_start(unsigned int id)
+{
+	unsigned int i;
+	long rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.flags = VGCF_in_kernel | VGCF_failsafe_disables_events;
+	ctx.user_regs.rip = (unsigned long)secondary_main;
+	ctx.user_regs.rsp = (unsigned long)&stacks[id][STACK_SIZE] - 8;
+	ctx.user_regs.rdi = id;
+	ctx.user_regs.cs = FLAT_KERNEL_CS;
+	ctx.user_regs.ss = FLAT_KERNEL_SS;
+	for (i = 0; i < 32; i++) {
+		ctx.trap_ctxt[i].vector = (uint8_t)i;
+		ctx.trap_ctxt[i].flags = 4 | ((i == 3 || i == 4) ? 3 : 0);
+		ctx.trap_ctxt[i].cs = FLAT_KERNEL_CS;
+		ctx.trap_ctxt[i].address = trap_stub(i);
+	}
+	ctx.kernel_ss = FLAT_KERNEL_SS;
+	ctx.kernel_sp = (unsigned long)&stacks[id][STACK_SIZE];
+	ctx.event_callback_eip = (unsigned long)event_entry;
+	ctx.failsafe_callback_eip = (unsigned long)failsafe_entry;
+	ctx.syscall_callback_eip = (unsigned long)syscall_entry;
+	ctx.ctrlreg[3] = xen_pfn_to_cr3(va_to_mfn((void *)start_info->pt_base));
+	rc = HYPERVISOR_vcpu_op(VCPUOP_initialise, id, &ctx);
+	if (rc)
+		return rc;
+	return HYPERVISOR_vcpu_op(VCPUOP_up, id, NULL);
+}
+
+/* ---- vCPU 0 -------------------------------------------------------------- */
+
+static bool bring_up(void)
+{
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+	struct xen_sysctl s;
+	unsigned int k;
+	bool ok = true;
+
+	memset(&s, 0, sizeof(s));
+	s.cmd = XEN_SYSCTL_physinfo;
+	s.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+	if (!CHECK_RC("sysctl physinfo", HC(__HYPERVISOR_sysctl, &s, 0, 0, 0, 0), 0))
+		return false;
+	nr_cpus = s.u.physinfo.nr_cpus;
+	multiplexed = nr_cpus < nv;
+	note("%u vCPUs on %u physical CPU(s)", nv, nr_cpus);
+	if (!check(HYPERVISOR_vcpu_op(VCPUOP_is_up, nv - 1, NULL) == 0, "vCPU N-1 exists and is down",
+		   "VCPUOP_is_up(%u) = %ld (dom0_max_vcpus too small?)", nv - 1,
+		   HYPERVISOR_vcpu_op(VCPUOP_is_up, nv - 1, NULL)))
+		return false;
+	CHECK_RC("bind VIRQ_TIMER on vCPU 0", evtchn_op(EVTCHNOP_bind_virq, &bv), 0);
+	own_port(0, bv.port);
+	vs[0].timer = bv.port;
+	for (k = 1; k < nv; k++) {
+		vs[k].pong = bind_ipi(0);
+		vs[k].arrive = bind_ipi(0);
+	}
+	trap_hook = smp_hook;
+	for (k = 1; k < nv; k++)
+		ok &= CHECK_RC("VCPUOP_initialise + VCPUOP_up", vcpu_start(k), 0);
+	if (!ok || !gather(1))
+		return false;
+	for (k = 1; k < nv; k++)
+		ok &= check(HYPERVISOR_vcpu_op(VCPUOP_is_up, k, NULL) == 1 && vs[k].ping &&
+			    vs[k].kick && vs[k].timer, "secondary up, its VIRQ_TIMER and IPIs bound",
+			    "vCPU %u: is_up %ld ports %u %u %u", k,
+			    HYPERVISOR_vcpu_op(VCPUOP_is_up, k, NULL), vs[k].ping, vs[k].kick,
+			    vs[k].timer);
+	return ok;
+}
+
+static bool ping_pong(void)
+{
+	unsigned int k;
+	uint64_t s, t0;
+	bool ok = true;
+
+	for (k = 1; k < nv; k++) {
+		uint64_t bad = 0, pong = 0, replies = 0;
+
+		t0 = now_ns(0);
+		for (s = 1; s <= nrounds; s++) {
+			vs[k].ping_seq = s;
+			send(vs[k].ping);
+			if (!wait_ge(0, &recvd[vs[k].pong], s, 5000 * MS))
+				return check(false, "IPI round trip", "vCPU %u: no reply to round %lu",
+					     k, (unsigned long)s);
+			if ((vs[k].pong_seq != s || recvd[vs[k].pong] != s) && !bad++) {
+				pong = vs[k].pong_seq;
+				replies = recvd[vs[k].pong];
+			}
+		}
+		note("vCPU 0 <-> %u: %lu round trips, %lu us each", k, (unsigned long)nrounds,
+		     (unsigned long)((now_ns(0) - t0) / 1000 / (nrounds ? nrounds : 1)));
+		ok &= check(!bad, "IPI ping-pong, sequence checked in every round",
+			    "vCPU %u: %lu bad rounds, the first: pong %lu, replies %lu", k,
+			    (unsigned long)bad, (unsigned long)pong, (unsigned long)replies);
+	}
+	if (!gather(2))
+		return false;
+	for (k = 1; k < nv; k++) {
+		ok &= check(recvd[vs[k].ping] == sent[vs[k].ping] && sent[vs[k].ping] == nrounds &&
+			    recvd[vs[k].pong] == sent[vs[k].pong] && sent[vs[k].pong] == nrounds,
+			    "every IPI received exactly once, on its vCPU",
+			    "vCPU %u: pings %lu/%lu, pongs %lu/%lu", k,
+			    (unsigned long)recvd[vs[k].ping], (unsigned long)sent[vs[k].ping],
+			    (unsigned long)recvd[vs[k].pong], (unsigned long)sent[vs[k].pong]);
+		ok &= check(vs[k].errors == 0, "secondary saw no error in the ping-pong",
+			    "vCPU %u: %lu errors, first at line %lu", k, (unsigned long)vs[k].errors,
+			    (unsigned long)vs[k].first_error);
+	}
+	return ok;
+}
+
+static bool concurrency(void)
+{
+	struct xen_domctl_getvcpuinfo a, b, me;
+	uint64_t end, total = 0, samples = 0, overlap = 0, mismatch = 0;
+	unsigned int k, n;
+	bool ok = true;
+
+	end = now_ns(0) + 300 * MS;
+	for (n = 0; now_ns(0) < end; n++) {
+		count_step(0);
+		if (n & 15)
+			continue;
+		for (k = 1; k < nv; k++) {
+			/* vCPU 0 runs (it is making these calls): any other vCPU
+			 * seen running is on another CPU at the same time. */
+			if (!vcpuinfo(0, &a) || !vcpuinfo(k, &b) || !vcpuinfo(0, &me))
+				return check(false, "domctl getvcpuinfo", "refused");
+			samples++;
+			if (a.cpu < 64)
+				vs[0].cpus_seen |= 1UL << a.cpu;
+			if (!b.running)
+				continue;
+			overlap++;
+			if (a.cpu == me.cpu && b.cpu == me.cpu)
+				mismatch++;
+		}
+	}
+	stop = 1;
+	if (!gather(3))
+		return false;
+	for (k = 0; k < nv; k++)
+		total += vs[k].count;
+	ok &= CHECK_EQ("lock inc: total is the sum of the per-vCPU counts", c_inc, total);
+	ok &= CHECK_EQ("lock xadd: total is exact", c_xadd, total);
+	ok &= CHECK_EQ("lock cmpxchg: total is exact", c_cas, total);
+	note("%lu increments; the unlocked counter lost %lu", (unsigned long)total,
+	     (unsigned long)(total - c_plain));
+	for (k = 0; k < nv; k++)
+		note("vCPU %u: %lu increments, ran on CPUs %#lx", k, (unsigned long)vs[k].count,
+		     (unsigned long)vs[k].cpus_seen);
+	for (k = 1; k < nv; k++)
+		ok &= check(vs[k].count > 0 && vs[k].errors == 0, "secondary counted",
+			    "vCPU %u: count %lu, errors %lu (line %lu)", k, (unsigned long)vs[k].count,
+			    (unsigned long)vs[k].errors, (unsigned long)vs[k].first_error);
+	note("%lu getvcpuinfo samples, another vCPU running in %lu", (unsigned long)samples,
+	     (unsigned long)overlap);
+	if (nr_cpus >= 2)
+		ok &= check(overlap > 0, "two vCPUs ran at the same time on different CPUs",
+			    "never seen in %lu samples", (unsigned long)samples);
+	else
+		ok &= check(overlap == 0, "one CPU: no other vCPU runs while vCPU 0 does",
+			    "%lu of %lu samples", (unsigned long)overlap, (unsigned long)samples);
+	ok &= check(mismatch == 0, "a vCPU seen running is never on vCPU 0's CPU",
+		    "%lu samples", (unsigned long)mismatch);
+	return ok;
+}
+
+enum flush_method { F_NONE, F_TLB_MULTI, F_INVLPG_MULTI, F_INVLPG_ALL, F_TLB_ALL, F_UVM_ALL,
+		    F_UVM_MASK, F_UNMAP, F_COUNT };
+
+static const char *const method_name[F_COUNT] = {
+	[F_NONE] = "no flush (negative control)",
+	[F_TLB_MULTI] = "MMUEXT_TLB_FLUSH_MULTI {1}",
+	[F_INVLPG_MULTI] = "MMUEXT_INVLPG_MULTI {1}",
+	[F_INVLPG_ALL] = "MMUEXT_INVLPG_ALL",
+	[F_TLB_ALL] = "MMUEXT_TLB_FLUSH_ALL",
+	[F_UVM_ALL] = "update_va_mapping UVMF_INVLPG|UVMF_ALL",
+	[F_UVM_MASK] = "update_va_mapping UVMF_TLB_FLUSH|mask {1}",
+	[F_UNMAP] = "unmap + MMUEXT_TLB_FLUSH_ALL",
+};
+
+static uint64_t pte_to(const void *frame_va)
+{
+	return (va_to_mfn(frame_va) << 12) | _PAGE_PRESENT | _PAGE_ACCESSED;
+}
+
+static long mmuext(unsigned int cmd, uint64_t va, const xen_ulong_t *mask)
+{
+	struct mmuext_op op = { .cmd = cmd };
+
+	op.arg1.linear_addr = va;
+	op.arg2.vcpumask = (uint64_t)(uintptr_t)mask;
+	return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+/* Point the probe VA at the other frame (or nowhere), flushing as m says. */
+static long change_mapping(enum flush_method m, uint64_t pte_ma)
+{
+	static xen_ulong_t mask = 1UL << 1;
+	struct mmu_update u = { .ptr = pte_ma | MMU_NORMAL_PT_UPDATE, .val = pte_to(frame_b) };
+	uint64_t va = (uint64_t)(uintptr_t)probe;
+	long rc;
+
+	if (m == F_UVM_ALL)
+		return HYPERVISOR_update_va_mapping(va, u.val, UVMF_INVLPG | UVMF_ALL);
+	if (m == F_UVM_MASK)
+		return HYPERVISOR_update_va_mapping(va, u.val,
+						    UVMF_TLB_FLUSH | (unsigned long)&mask);
+	if (m == F_UNMAP)
+		u.val = 0;
+	rc = HYPERVISOR_mmu_update(&u, 1, NULL, DOMID_SELF);
+	if (rc)
+		return rc;
+	switch (m) {
+	case F_TLB_MULTI:
+		return mmuext(MMUEXT_TLB_FLUSH_MULTI, 0, &mask);
+	case F_INVLPG_MULTI:
+		return mmuext(MMUEXT_INVLPG_MULTI, va, &mask);
+	case F_INVLPG_ALL:
+		return mmuext(MMUEXT_INVLPG_ALL, va, NULL);
+	case F_TLB_ALL:
+	case F_UNMAP:
+		return mmuext(MMUEXT_TLB_FLUSH_ALL, 0, NULL);
+	default:
+		return 0;
+	}
+}
+
+/* K rounds of method m: the number of rounds whose read was wrong (for
+ * F_NONE: that saw the old frame), or -1 if the handshake broke. */
+static long tlb_rounds(enum flush_method m, uint64_t pte_ma)
+{
+	uint64_t va = (uint64_t)(uintptr_t)probe, want = m == F_UNMAP ? FAULTED : PAT_B;
+	uint64_t i, faults0 = vs[1].faults;
+	long wrong = 0, rc;
+
+	for (i = 0; i < ntlb; i++) {
+		uint64_t r = cmd_round + 1;
+
+		rc = HYPERVISOR_update_va_mapping(va, pte_to((const void *)probe), UVMF_INVLPG | UVMF_ALL);
+		if (rc) {
+			check(false, "restore the probe mapping", "rc %ld", rc);
+			return -1;
+		}
+		cmd_round = r;
+		send(vs[1].kick);
+		if (!spin_eq(0, &hot, r, 5000 * MS)) {
+			check(false, "TLB round", "vCPU 1 did not warm up (round %lu)", (unsigned long)r);
+			return -1;
+		}
+		rc = change_mapping(m, pte_ma);
+		if (rc) {
+			check(false, method_name[m], "hypercall returned %ld", rc);
+			return -1;
+		}
+		flushed = r;
+		if (!spin_eq(0, &reported, r, 5000 * MS)) {
+			check(false, "TLB round", "vCPU 1 did not report (round %lu)", (unsigned long)r);
+			return -1;
+		}
+		if (seen != want) {
+			if (m != F_NONE && !wrong)
+				note("%s: round %lu: vCPU 1 read %#lx, expected %#lx", method_name[m],
+				     (unsigned long)i, (unsigned long)seen, (unsigned long)want);
+			wrong++;
+		}
+	}
+	if (m == F_UNMAP && !wrong &&
+	    check(vs[1].faults - faults0 >= ntlb, "vCPU 1's trap handler took every fault",
+		  "%lu faults", (unsigned long)(vs[1].faults - faults0)))
+		check(vs[1].fault_cr2 == va && !(vs[1].fault_err & 1),
+		      "the fault is a not-present fault at the probe address", "cr2 %#lx err %#lx",
+		      (unsigned long)vs[1].fault_cr2, (unsigned long)vs[1].fault_err);
+	return wrong;
+}
+
+static bool tlb_shootdown(void)
+{
+	uint64_t pte_ma = pte_maddr((unsigned long)probe);
+	unsigned int i, m;
+	long wrong;
+	bool ok = true;
+
+	for (i = 0; i < 512; i++) {
+		((volatile uint64_t *)probe)[i] = PAT_A;
+		((uint64_t *)frame_b)[i] = PAT_B;
+	}
+	if (!check(pte_ma != 0, "the probe page's PTE is found", "pte_maddr 0"))
+		return false;
+	for (m = 0; m < F_COUNT; m++) {
+		wrong = tlb_rounds((enum flush_method)m, pte_ma);
+		if (wrong < 0)
+			return false;
+		if (m == F_NONE)
+			note("negative control: without a flush vCPU 1 still read the old frame "
+			     "in %ld of %lu rounds", wrong, (unsigned long)ntlb);
+		else
+			ok &= check(wrong == 0, method_name[m], "%ld of %lu rounds read the old frame",
+				    wrong, (unsigned long)ntlb);
+	}
+	note("reads of the new frame before \"flushed\": %lu", (unsigned long)early_new);
+	ok &= CHECK_RC("probe mapping restored",
+		       HYPERVISOR_update_va_mapping((unsigned long)probe, pte_to((const void *)probe) |
+						    _PAGE_RW | _PAGE_DIRTY, UVMF_INVLPG | UVMF_ALL), 0);
+	cmd_round = ~0UL;
+	send(vs[1].kick);
+	if (!gather(4))
+		return false;
+	ok &= check(vs[1].errors == 0, "vCPU 1 saw no error in the TLB phase", "%lu errors (line %lu)",
+		    (unsigned long)vs[1].errors, (unsigned long)vs[1].first_error);
+	return ok;
+}
+
+void guest_main(void)
+{
+	unsigned int k;
+
+	map_shared_info();
+	if (!CHECK_RC("install trap table and callbacks", traps_install(), 0))
+		return;
+	vcpu->evtchn_upcall_mask = 1;
+	nv = (unsigned int)cmdline_num("vcpus=", 2);
+	nrounds = cmdline_num("rounds=", 300);
+	ntlb = cmdline_num("tlb=", 20);
+	if (!check(nv >= 2 && nv <= MAXV && ntlb >= 1, "command line", "vcpus=%u (2..%u), tlb=%lu",
+		   nv, MAXV, (unsigned long)ntlb))
+		return;
+	if (!bring_up() || !ping_pong() || !concurrency() || !tlb_shootdown())
+		return;
+	for (k = 0; k < nv; k++)
+		note("vCPU %u: %lu upcalls (%lu with none of its ports pending)", k,
+		     (unsigned long)vs[k].upcalls, (unsigned long)vs[k].empty_upcalls);
+}
