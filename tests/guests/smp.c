@@ -9,9 +9,11 @@
  *     and IPI ports (its vcpu_info is the legacy one in shared_info);
  *  a. IPIs: R round trips vCPU 0 -> k -> 0 for each k over
  *     EVTCHNOP_bind_ipi ports, each side blocking; every event is taken
- *     by the vCPU it is bound to (a vCPU handles only its own ports, so a
- *     misdirected one stalls the test), exactly once (receive counts
- *     equal send counts), and carries the right sequence number;
+ *     by the vCPU it is bound to, exactly once (receive counts equal send
+ *     counts), and carries the right sequence number.  vCPU k's ports are
+ *     all in word k of the 2-level bitmaps (placeholder ports fill the
+ *     gaps), so a selector bit of another word in its vcpu_info means an
+ *     event was signalled to the wrong vCPU;
  *  b. concurrency: all vCPUs increment three shared counters (lock inc,
  *     lock xadd, lock cmpxchg) for ~300 ms; each total must equal the
  *     sum of the per-vCPU counts.  vCPU 0 samples getvcpuinfo meanwhile:
@@ -35,7 +37,7 @@
 
 #define MAXV 8
 #define STACK_SIZE 16384
-#define OWN_WORDS 4		/* ports below 256 */
+#define OWN_WORDS MAXV	/* vCPU k's ports are in word k: 64k..64k+63 */
 #define MS 1000000UL
 #define PAT_A 0xa1a1a1a1a1a1a1a1UL
 #define PAT_B 0xb2b2b2b2b2b2b2b2UL
@@ -52,6 +54,7 @@ struct vstate {
 	volatile uint64_t ping_seq;	/* written by vCPU 0 */
 	volatile uint64_t pong_seq;
 	volatile uint64_t upcalls, empty_upcalls;
+	volatile uint64_t foreign_sel;	/* selector bits of other vCPUs' words */
 	volatile uint64_t count;	/* its increments in phase b */
 	volatile uint64_t cpus_seen;	/* physical CPUs, from getvcpuinfo(self) */
 	volatile uint64_t fault_resume, faults, fault_cr2, fault_err;
@@ -128,8 +131,7 @@ static long domctl(struct xen_domctl *op)
 
 /* ---- events ------------------------------------------------------------ */
 
-/* The 2-level upcall, handling only this vCPU's ports: another vCPU's
- * pending port in a shared word is left for that vCPU. */
+/* The 2-level upcall, handling only this vCPU's ports. */
 static void upcall(unsigned int id)
 {
 	struct vcpu_info *vi = &shared->vcpu_info[id];
@@ -139,6 +141,10 @@ static void upcall(unsigned int id)
 	vs[id].upcalls++;
 	vi->evtchn_upcall_pending = 0;
 	sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	/* Only events for this vCPU's ports, all in word id, may set its
+	 * selector: anything else was delivered to the wrong vCPU. */
+	if (sel & ~(1UL << id))
+		vs[id].foreign_sel++;
 	while (sel) {
 		unsigned int w = (unsigned int)__builtin_ctzl(sel);
 		xen_ulong_t p;
@@ -185,8 +191,8 @@ static bool smp_hook(struct trap_regs *r, uint64_t *rip)
 
 static void own_port(unsigned int id, evtchn_port_t port)
 {
-	if (port >= 64 * OWN_WORDS)
-		guest_crash("event port above 255");
+	if (port / 64 != id)
+		guest_crash("an event port outside its vCPU's word");
 	__atomic_fetch_or(&own[id][port / 64], 1UL << (port % 64), __ATOMIC_SEQ_CST);
 	__atomic_fetch_and(&shared->evtchn_mask[port / 64], ~(1UL << (port % 64)),
 			   __ATOMIC_SEQ_CST);
@@ -452,6 +458,22 @@ static long vcpu_start(unsigned int id)
 
 /* ---- vCPU 0 -------------------------------------------------------------- */
 
+/* Take every free port below `limit` (unbound placeholders). */
+static bool fill_ports_below(evtchn_port_t limit)
+{
+	struct evtchn_alloc_unbound au;
+
+	for (;;) {
+		au = (struct evtchn_alloc_unbound){ .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+		if (evtchn_op(EVTCHNOP_alloc_unbound, &au))
+			return check(false, "placeholder ports", "alloc_unbound refused");
+		if (au.port + 1 == limit)
+			return true;
+		if (au.port >= limit)
+			return check(false, "placeholder ports", "port %u is past %u", au.port, limit);
+	}
+}
+
 static bool bring_up(void)
 {
 	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
@@ -479,8 +501,14 @@ static bool bring_up(void)
 		vs[k].arrive = bind_ipi(0);
 	}
 	trap_hook = smp_hook;
-	for (k = 1; k < nv; k++)
-		ok &= CHECK_RC("VCPUOP_initialise + VCPUOP_up", vcpu_start(k), 0);
+	/* One at a time, each after placeholder ports up to 64k, so that
+	 * vCPU k's own ports (bound by itself) are the first of word k. */
+	for (k = 1; k < nv && ok; k++) {
+		ok = fill_ports_below(64 * k);
+		ok = ok && CHECK_RC("VCPUOP_initialise + VCPUOP_up", vcpu_start(k), 0);
+		ok = ok && check(wait_ge(0, &vs[k].at, 1, 10000 * MS), "secondary started",
+				 "vCPU %u did not bind its ports", k);
+	}
 	if (!ok || !gather(1))
 		return false;
 	for (k = 1; k < nv; k++)
@@ -528,6 +556,10 @@ static bool ping_pong(void)
 			    "vCPU %u: pings %lu/%lu, pongs %lu/%lu", k,
 			    (unsigned long)recvd[vs[k].ping], (unsigned long)sent[vs[k].ping],
 			    (unsigned long)recvd[vs[k].pong], (unsigned long)sent[vs[k].pong]);
+		ok &= check(vs[k].foreign_sel == 0 && vs[0].foreign_sel == 0,
+			    "no event signalled to the wrong vCPU's selector",
+			    "vCPU %u: %lu, vCPU 0: %lu upcalls with another vCPU's word", k,
+			    (unsigned long)vs[k].foreign_sel, (unsigned long)vs[0].foreign_sel);
 		ok &= check(vs[k].errors == 0, "secondary saw no error in the ping-pong",
 			    "vCPU %u: %lu errors, first at line %lu", k, (unsigned long)vs[k].errors,
 			    (unsigned long)vs[k].first_error);
