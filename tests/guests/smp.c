@@ -58,6 +58,7 @@ struct vstate {
 	volatile uint64_t count;	/* its increments in phase b */
 	volatile uint64_t cpus_seen;	/* physical CPUs, from getvcpuinfo(self) */
 	volatile uint64_t fault_resume, faults, fault_cr2, fault_err;
+	volatile uint64_t sleep_ns;	/* a 20 ms sleep on its own VIRQ_TIMER */
 	volatile uint64_t errors;	/* failures seen by a secondary */
 	volatile uint64_t first_error;	/* its line number */
 } __attribute__((aligned(64)));
@@ -392,6 +393,11 @@ static void secondary_main(unsigned int id)
 	vs[id].timer = bv.port;
 	vs[id].ping = bind_ipi(id);
 	vs[id].kick = bind_ipi(id);
+	/* Its own one-shot timer wakes it: nothing else is sent to it yet. */
+	s = now_ns(id);
+	if (wait_ge(id, &stop, 1, 20 * MS) || !recvd[vs[id].timer])
+		FAIL_SECONDARY(id);
+	vs[id].sleep_ns = now_ns(id) - s;
 	arrive(id, 1);
 
 	/* a. ping-pong with vCPU 0 */
@@ -511,12 +517,19 @@ static bool bring_up(void)
 	}
 	if (!ok || !gather(1))
 		return false;
-	for (k = 1; k < nv; k++)
+	for (k = 1; k < nv; k++) {
+		ok &= check(vs[k].sleep_ns >= 20 * MS && vs[k].sleep_ns < 2000 * MS &&
+			    recvd[vs[k].timer] > 0 && !vs[k].errors,
+			    "secondary slept 20 ms on its own VIRQ_TIMER",
+			    "vCPU %u: %lu us, %lu timer events, errors %lu (line %lu)", k,
+			    (unsigned long)(vs[k].sleep_ns / 1000), (unsigned long)recvd[vs[k].timer],
+			    (unsigned long)vs[k].errors, (unsigned long)vs[k].first_error);
 		ok &= check(HYPERVISOR_vcpu_op(VCPUOP_is_up, k, NULL) == 1 && vs[k].ping &&
 			    vs[k].kick && vs[k].timer, "secondary up, its VIRQ_TIMER and IPIs bound",
 			    "vCPU %u: is_up %ld ports %u %u %u", k,
 			    HYPERVISOR_vcpu_op(VCPUOP_is_up, k, NULL), vs[k].ping, vs[k].kick,
 			    vs[k].timer);
+	}
 	return ok;
 }
 
