@@ -26,7 +26,11 @@
  *     the hypercall returned says "flushed": vCPU 1's next read must show
  *     the new frame.  A round without a flush is reported, not checked;
  *  d. unmap: vCPU 0 clears the PTE and flushes all; vCPU 1's next read
- *     must fault (at that address, not-present).
+ *     must fault (at that address, not-present);
+ *  e. type change: vCPU 1 keeps writing a page; vCPU 0 removes its only
+ *     (writable) mapping without any flush and pins the frame as an L1
+ *     table: the hypervisor must flush the stale writable entry from
+ *     every CPU first (get_page_type), so vCPU 1's next write faults.
  * Command line: "vcpus=N" (2..8, default 2), "rounds=R" (default 300),
  * "tlb=K" rounds per flush method (default 20).
  */
@@ -79,6 +83,8 @@ static uint64_t nrounds, ntlb;
 static volatile uint64_t cmd_round, hot, flushed, reported, seen, early_new;
 static volatile uint8_t probe[4096] PAGE_ALIGNED;
 static uint8_t frame_b[4096] PAGE_ALIGNED;
+static volatile uint64_t victim[512] PAGE_ALIGNED;	/* phase e: written, then pinned */
+static volatile bool cmd_write;				/* vCPU 1 writes victim */
 
 #define FAIL_SECONDARY(id) record_error(id, __LINE__)
 
@@ -347,6 +353,30 @@ static uint64_t probe_read(unsigned int id)
 	return v;
 }
 
+/* One write of 0 to the victim page; FAULTED if it page-faulted, else 0. */
+static uint64_t victim_write(unsigned int id)
+{
+	uint64_t v = FAULTED;
+
+	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
+			 "mov %%r11, (%[res])\n\t"
+			 "movq $0, (%[p])\n\t"
+			 "xor %[v], %[v]\n\t"
+			 "movq $0, (%[res])\n"
+			 "1:"
+			 : [v] "+r"(v)
+			 : [p] "r"(victim), [res] "r"(&vs[id].fault_resume)
+			 : "r11", "memory");
+	return v;
+}
+
+/* Phase c-e on vCPU 1: per round, warm the TLB entry (64 good accesses),
+ * then after "flushed" make exactly one access and report it. */
+static uint64_t access_once(unsigned int id)
+{
+	return cmd_write ? (victim_write(id) == FAULTED ? FAULTED : PAT_A) : probe_read(id);
+}
+
 static void tlb_reader(unsigned int id)
 {
 	uint64_t r, last = 0, v, n;
@@ -362,7 +392,7 @@ static void tlb_reader(unsigned int id)
 		last = r;
 		/* Warm: many reads of the old frame through the mapping. */
 		for (n = 0;; ) {
-			v = probe_read(id);
+			v = access_once(id);
 			if (v == PAT_A && ++n == 64)
 				hot = r;
 			else if (v != PAT_A && n >= 64)
@@ -372,7 +402,7 @@ static void tlb_reader(unsigned int id)
 			if (multiplexed)
 				HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 		}
-		seen = probe_read(id);	/* the very next read after "flushed" */
+		seen = access_once(id);	/* the very next access after "flushed" */
 		reported = r;
 	}
 }
@@ -638,7 +668,7 @@ static bool concurrency(void)
 }
 
 enum flush_method { F_NONE, F_TLB_MULTI, F_INVLPG_MULTI, F_INVLPG_ALL, F_TLB_ALL, F_UVM_ALL,
-		    F_UVM_MASK, F_UNMAP, F_COUNT };
+		    F_UVM_MASK, F_UNMAP, F_PIN, F_COUNT };
 
 static const char *const method_name[F_COUNT] = {
 	[F_NONE] = "no flush (negative control)",
@@ -649,6 +679,7 @@ static const char *const method_name[F_COUNT] = {
 	[F_UVM_ALL] = "update_va_mapping UVMF_INVLPG|UVMF_ALL",
 	[F_UVM_MASK] = "update_va_mapping UVMF_TLB_FLUSH|mask {1}",
 	[F_UNMAP] = "unmap + MMUEXT_TLB_FLUSH_ALL",
+	[F_PIN] = "a written frame unmapped (no flush) and pinned as an L1: no write gets through",
 };
 
 static uint64_t pte_to(const void *frame_va)
@@ -678,6 +709,15 @@ static long change_mapping(enum flush_method m, uint64_t pte_ma)
 	if (m == F_UVM_MASK)
 		return HYPERVISOR_update_va_mapping(va, u.val,
 						    UVMF_TLB_FLUSH | (unsigned long)&mask);
+	if (m == F_PIN) {
+		struct mmuext_op pin = { .cmd = MMUEXT_PIN_L1_TABLE };
+
+		/* The guest drops its only writable mapping without a flush;
+		 * the type change to a page table must flush every CPU. */
+		rc = HYPERVISOR_update_va_mapping((unsigned long)victim, 0, UVMF_NONE);
+		pin.arg1.mfn = va_to_mfn((const void *)victim);
+		return rc ? rc : HYPERVISOR_mmuext_op(&pin, 1, NULL, DOMID_SELF);
+	}
 	if (m == F_UNMAP)
 		u.val = 0;
 	rc = HYPERVISOR_mmu_update(&u, 1, NULL, DOMID_SELF);
@@ -702,14 +742,19 @@ static long change_mapping(enum flush_method m, uint64_t pte_ma)
  * F_NONE: that saw the old frame), or -1 if the handshake broke. */
 static long tlb_rounds(enum flush_method m, uint64_t pte_ma)
 {
-	uint64_t va = (uint64_t)(uintptr_t)probe, want = m == F_UNMAP ? FAULTED : PAT_B;
+	uint64_t va = (uint64_t)(uintptr_t)probe, want = m == F_UNMAP || m == F_PIN ? FAULTED : PAT_B;
 	uint64_t i, faults0 = vs[1].faults;
 	long wrong = 0, rc;
 
+	if (m == F_PIN)
+		va = (uint64_t)(uintptr_t)victim;
+	cmd_write = m == F_PIN;
 	for (i = 0; i < ntlb; i++) {
 		uint64_t r = cmd_round + 1;
 
-		rc = HYPERVISOR_update_va_mapping(va, pte_to((const void *)probe), UVMF_INVLPG | UVMF_ALL);
+		rc = HYPERVISOR_update_va_mapping(va, m == F_PIN ? pte_to((const void *)victim) |
+						  _PAGE_RW | _PAGE_DIRTY : pte_to((const void *)probe),
+						  UVMF_INVLPG | UVMF_ALL);
 		if (rc) {
 			check(false, "restore the probe mapping", "rc %ld", rc);
 			return -1;
@@ -730,18 +775,22 @@ static long tlb_rounds(enum flush_method m, uint64_t pte_ma)
 			check(false, "TLB round", "vCPU 1 did not report (round %lu)", (unsigned long)r);
 			return -1;
 		}
+		if (m == F_PIN && mmuext(MMUEXT_UNPIN_TABLE, va_to_mfn((const void *)victim), NULL)) {
+			check(false, "MMUEXT_UNPIN_TABLE", "refused (round %lu)", (unsigned long)r);
+			return -1;
+		}
 		if (seen != want) {
 			if (m != F_NONE && !wrong)
-				note("%s: round %lu: vCPU 1 read %#lx, expected %#lx", method_name[m],
+				note("%s: round %lu: vCPU 1's access gave %#lx, expected %#lx", method_name[m],
 				     (unsigned long)i, (unsigned long)seen, (unsigned long)want);
 			wrong++;
 		}
 	}
-	if (m == F_UNMAP && !wrong &&
+	if ((m == F_UNMAP || m == F_PIN) && !wrong &&
 	    check(vs[1].faults - faults0 >= ntlb, "vCPU 1's trap handler took every fault",
 		  "%lu faults", (unsigned long)(vs[1].faults - faults0)))
 		check(vs[1].fault_cr2 == va && !(vs[1].fault_err & 1),
-		      "the fault is a not-present fault at the probe address", "cr2 %#lx err %#lx",
+		      "the fault is a not-present fault at the address", "cr2 %#lx err %#lx",
 		      (unsigned long)vs[1].fault_cr2, (unsigned long)vs[1].fault_err);
 	return wrong;
 }
@@ -767,12 +816,16 @@ static bool tlb_shootdown(void)
 			note("negative control: without a flush vCPU 1 still read the old frame "
 			     "in %ld of %lu rounds", wrong, (unsigned long)ntlb);
 		else
-			ok &= check(wrong == 0, method_name[m], "%ld of %lu rounds read the old frame",
+			ok &= check(wrong == 0, method_name[m],
+				    "in %ld of %lu rounds vCPU 1 still used the old entry",
 				    wrong, (unsigned long)ntlb);
 	}
 	note("reads of the new frame before \"flushed\": %lu", (unsigned long)early_new);
 	ok &= CHECK_RC("probe mapping restored",
 		       HYPERVISOR_update_va_mapping((unsigned long)probe, pte_to((const void *)probe) |
+						    _PAGE_RW | _PAGE_DIRTY, UVMF_INVLPG | UVMF_ALL), 0);
+	ok &= CHECK_RC("victim mapping restored",
+		       HYPERVISOR_update_va_mapping((unsigned long)victim, pte_to((const void *)victim) |
 						    _PAGE_RW | _PAGE_DIRTY, UVMF_INVLPG | UVMF_ALL), 0);
 	cmd_round = ~0UL;
 	send(vs[1].kick);
