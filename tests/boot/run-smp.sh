@@ -5,8 +5,8 @@
 #
 #   smp         2 vCPUs on 2 CPUs (parallel: IPIs, shootdowns, overlap seen)
 #   smp-1cpu    2 vCPUs on 1 CPU  (multiplexed: never two running at once)
-#   smp4        4 vCPUs on 4 CPUs
-#   smp4-2cpu   4 vCPUs on 2 CPUs (parallel and multiplexed, migrations)
+#   smp4        4 vCPUs on 4 CPUs, vcpu_info placed (VCPUOP_register_vcpu_info)
+#   smp4-2cpu   4 vCPUs on 2 CPUs (parallel and multiplexed), vcpu_info placed
 #   smp4-1cpu   4 vCPUs on 1 CPU
 #
 #   run-smp.sh [--accel tcg|kvm] [NAME...]
@@ -24,13 +24,13 @@ if [ $# -ge 1 ] && [ "$1" = --accel ]; then
     ACCEL=$2; shift 2
 fi
 passed=0; failed=0; failures=""
-run() {   # NAME VCPUS CPUS
+run() {   # NAME VCPUS CPUS [GUEST ARGS]
     if [ -n "$want" ]; then
         case " $want " in *" $1 "*) ;; *) return 0 ;; esac
     fi
     if sh "$HERE/run-qemu.sh" --hv "$BUILD/keel.elf" \
         --append "console=com1 dom0_mem=64M dom0_max_vcpus=$2" \
-        --dom0 "$BUILD/guests/smp.elf vcpus=$2" --smp "$3" --timeout 60 \
+        --dom0 "$BUILD/guests/smp.elf vcpus=$2${4:+ $4}" --smp "$3" --timeout 60 \
         --accel "$ACCEL" --log "$BUILD/boot-logs/$1.log" < /dev/null; then
         passed=$((passed + 1))
     else
@@ -40,8 +40,8 @@ run() {   # NAME VCPUS CPUS
 want="$*"
 run smp 2 2
 run smp-1cpu 2 1
-run smp4 4 4
-run smp4-2cpu 4 2
+run smp4 4 4 placement=1
+run smp4-2cpu 4 2 placement=1
 run smp4-1cpu 4 1
 [ -n "$failures" ] && echo "smp boot tests failed:$failures"
 echo "smp boot tests: $passed passed, $failed failed"

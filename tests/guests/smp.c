@@ -6,7 +6,9 @@
  *  0. bring-up: vCPUs 1..N-1 get a vcpu_guest_context (own stack, the
  *     library's trap table and callbacks, the boot page tables) through
  *     VCPUOP_initialise, then VCPUOP_up; each binds its own VIRQ_TIMER
- *     and IPI ports (its vcpu_info is the legacy one in shared_info);
+ *     and IPI ports and sleeps 20 ms on its timer.  Their vcpu_info is
+ *     the legacy one in shared_info, or with "placement=1" one that vCPU
+ *     0 registered for each (VCPUOP_register_vcpu_info) beforehand;
  *  a. IPIs: R round trips vCPU 0 -> k -> 0 for each k over
  *     EVTCHNOP_bind_ipi ports, each side blocking; every event is taken
  *     by the vCPU it is bound to, exactly once (receive counts equal send
@@ -32,7 +34,7 @@
  *     table: the hypervisor must flush the stale writable entry from
  *     every CPU first (get_page_type), so vCPU 1's next write faults.
  * Command line: "vcpus=N" (2..8, default 2), "rounds=R" (default 300),
- * "tlb=K" rounds per flush method (default 20).
+ * "tlb=K" rounds per flush method (default 20), "placement=1".
  */
 #include "lib/guest.h"
 #include <public/event_channel.h>
@@ -78,6 +80,10 @@ static volatile uint64_t go;		/* barrier released, by vCPU 0 */
 static volatile uint64_t stop;		/* phase b ends */
 static volatile uint64_t c_inc, c_xadd, c_cas, c_plain;
 static uint64_t nrounds, ntlb;
+/* Each vCPU's vcpu_info: shared_info's legacy slots, or with "placement=1"
+ * slots of placed_info registered with VCPUOP_register_vcpu_info. */
+static struct vcpu_info *vinfo[MAXV];
+static struct vcpu_info placed_info[4096 / sizeof(struct vcpu_info)] PAGE_ALIGNED;
 
 /* Phase c handshake (vCPU 0 writes cmd_round/flushed, vCPU 1 the rest). */
 static volatile uint64_t cmd_round, hot, flushed, reported, seen, early_new;
@@ -106,7 +112,7 @@ static unsigned int my_id(void)
 
 static uint64_t now_ns(unsigned int id)
 {
-	volatile struct vcpu_time_info *t = &shared->vcpu_info[id].time;
+	volatile struct vcpu_time_info *t = &vinfo[id]->time;
 	uint32_t version, lo, hi;
 	uint64_t ns, delta;
 
@@ -141,7 +147,7 @@ static long domctl(struct xen_domctl *op)
 /* The 2-level upcall, handling only this vCPU's ports. */
 static void upcall(unsigned int id)
 {
-	struct vcpu_info *vi = &shared->vcpu_info[id];
+	struct vcpu_info *vi = vinfo[id];
 	xen_ulong_t sel;
 	bool any = false;
 
@@ -186,7 +192,7 @@ static bool smp_hook(struct trap_regs *r, uint64_t *rip)
 		return true;
 	}
 	if (r->vector == 14 && vs[id].fault_resume) {
-		vs[id].fault_cr2 = shared->vcpu_info[id].arch.cr2;
+		vs[id].fault_cr2 = vinfo[id]->arch.cr2;
 		vs[id].fault_err = r->frame[2];
 		vs[id].faults++;
 		*rip = vs[id].fault_resume;
@@ -233,7 +239,7 @@ static void send(evtchn_port_t port)
  */
 static bool wait_ge(unsigned int id, volatile uint64_t *val, uint64_t want, uint64_t timeout)
 {
-	struct vcpu_info *vi = &shared->vcpu_info[id];
+	struct vcpu_info *vi = vinfo[id];
 	uint64_t end = now_ns(id) + timeout, t;
 
 	for (;;) {
@@ -415,7 +421,7 @@ static void secondary_main(unsigned int id)
 	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = id };
 	uint64_t s, n;
 
-	shared->vcpu_info[id].evtchn_upcall_mask = 1;
+	vinfo[id]->evtchn_upcall_mask = 1;
 	if (evtchn_op(EVTCHNOP_bind_virq, &bv))
 		FAIL_SECONDARY(id);
 	else
@@ -510,6 +516,33 @@ static bool fill_ports_below(evtchn_port_t limit)
 	}
 }
 
+/* Move every vCPU's vcpu_info into placed_info (vCPU 0 is current, the
+ * others down, as Xen requires), before any port is bound: the selector
+ * is the guest's, so the "everything pending" of the move is cleared. */
+static bool place_vcpu_info(void)
+{
+	struct vcpu_register_vcpu_info r;
+	unsigned int k;
+
+	for (k = 0; k < nv; k++) {
+		r = (struct vcpu_register_vcpu_info){
+			.mfn = va_to_mfn(placed_info),
+			.offset = (uint32_t)((uintptr_t)&placed_info[k] & (PAGE_SIZE - 1)),
+		};
+		if (!CHECK_RC("VCPUOP_register_vcpu_info", HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info,
+									   k, &r), 0))
+			return false;
+		vinfo[k] = &placed_info[k];
+		vinfo[k]->evtchn_upcall_mask = 1;
+		vinfo[k]->evtchn_pending_sel = 0;
+		vinfo[k]->evtchn_upcall_pending = 0;
+	}
+	vcpu = vinfo[0];	/* the library's view of vCPU 0 */
+	return check(vinfo[0]->time.system_time != 0 && now_ns(0) >= vinfo[0]->time.system_time,
+		     "vCPU 0's time is in its placed vcpu_info", "system_time %lu",
+		     (unsigned long)vinfo[0]->time.system_time);
+}
+
 static bool bring_up(void)
 {
 	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
@@ -524,7 +557,8 @@ static bool bring_up(void)
 		return false;
 	nr_cpus = s.u.physinfo.nr_cpus;
 	multiplexed = nr_cpus < nv;
-	note("%u vCPUs on %u physical CPU(s)", nv, nr_cpus);
+	note("%u vCPUs on %u physical CPU(s), vcpu_info %s", nv, nr_cpus,
+	     vinfo[0] == &shared->vcpu_info[0] ? "in shared_info" : "placed");
 	if (!check(HYPERVISOR_vcpu_op(VCPUOP_is_up, nv - 1, NULL) == 0, "vCPU N-1 exists and is down",
 		   "VCPUOP_is_up(%u) = %ld (dom0_max_vcpus too small?)", nv - 1,
 		   HYPERVISOR_vcpu_op(VCPUOP_is_up, nv - 1, NULL)))
@@ -849,6 +883,10 @@ void guest_main(void)
 	ntlb = cmdline_num("tlb=", 20);
 	if (!check(nv >= 2 && nv <= MAXV && ntlb >= 1, "command line", "vcpus=%u (2..%u), tlb=%lu",
 		   nv, MAXV, (unsigned long)ntlb))
+		return;
+	for (k = 0; k < MAXV; k++)
+		vinfo[k] = &shared->vcpu_info[k];
+	if (cmdline_num("placement=", 0) && !place_vcpu_info())
 		return;
 	if (!bring_up() || !ping_pong() || !concurrency() || !tlb_shootdown())
 		return;
