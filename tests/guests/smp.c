@@ -32,7 +32,10 @@
  *  e. type change: vCPU 1 keeps writing a page; vCPU 0 removes its only
  *     (writable) mapping without any flush and pins the frame as an L1
  *     table: the hypervisor must flush the stale writable entry from
- *     every CPU first (get_page_type), so vCPU 1's next write faults.
+ *     every CPU first (get_page_type), so vCPU 1's next write faults;
+ *  f. down and up: each secondary calls VCPUOP_down on itself; it is then
+ *     offline and not running, takes no event; VCPUOP_up resumes it (its
+ *     call returns 0) and the event sent meanwhile is delivered.
  * Command line: "vcpus=N" (2..8, default 2), "rounds=R" (default 300),
  * "tlb=K" rounds per flush method (default 20), "placement=1".
  */
@@ -65,6 +68,8 @@ struct vstate {
 	volatile uint64_t cpus_seen;	/* physical CPUs, from getvcpuinfo(self) */
 	volatile uint64_t fault_resume, faults, fault_cr2, fault_err;
 	volatile uint64_t sleep_ns;	/* a 20 ms sleep on its own VIRQ_TIMER */
+	volatile int64_t down_rc;	/* phase f: its VCPUOP_down on itself */
+	volatile uint64_t back;		/* ... returned (it was brought up again) */
 	volatile uint64_t errors;	/* failures seen by a secondary */
 	volatile uint64_t first_error;	/* its line number */
 } __attribute__((aligned(64)));
@@ -78,6 +83,7 @@ static unsigned int nv, nr_cpus;
 static bool multiplexed;		/* fewer physical CPUs than vCPUs */
 static volatile uint64_t go;		/* barrier released, by vCPU 0 */
 static volatile uint64_t stop;		/* phase b ends */
+static volatile uint64_t never;		/* stays 0: wait_ge on it sleeps */
 static volatile uint64_t c_inc, c_xadd, c_cas, c_plain;
 static uint64_t nrounds, ntlb;
 /* Each vCPU's vcpu_info: shared_info's legacy slots, or with "placement=1"
@@ -462,6 +468,11 @@ static void secondary_main(unsigned int id)
 	if (id == 1)
 		tlb_reader(id);
 	arrive(id, 4);
+
+	/* f. down by itself; vCPU 0 brings it up again: the call returns */
+	vs[id].down_rc = HYPERVISOR_vcpu_op(VCPUOP_down, id, NULL);
+	vs[id].back = 1;
+	arrive(id, 5);
 	for (;;)		/* vCPU 0 ends the test */
 		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
 }
@@ -870,6 +881,39 @@ static bool tlb_shootdown(void)
 	return ok;
 }
 
+/* f. each secondary downs itself; a ping sent meanwhile waits for it,
+ * and VCPUOP_up resumes it where it stopped. */
+static bool down_up(void)
+{
+	struct xen_domctl_getvcpuinfo gi;
+	uint64_t end = now_ns(0) + 10000 * MS, before;
+	unsigned int k;
+	bool ok = true;
+
+	for (k = 1; k < nv; k++) {
+		while (HYPERVISOR_vcpu_op(VCPUOP_is_up, k, NULL) != 0)
+			if (now_ns(0) > end || wait_ge(0, &never, 1, MS))
+				return check(false, "VCPUOP_down", "vCPU %u still up", k);
+		ok &= check(vcpuinfo(k, &gi) && !gi.online && !gi.running && !vs[k].back,
+			    "a vCPU down (by itself) is offline, not running, its call pending",
+			    "vCPU %u: online %u running %u back %lu", k, gi.online, gi.running,
+			    (unsigned long)vs[k].back);
+		before = recvd[vs[k].ping];
+		send(vs[k].ping);
+		wait_ge(0, &never, 1, 20 * MS);
+		ok &= check(recvd[vs[k].ping] == before, "a vCPU down takes no event",
+			    "vCPU %u: %lu events", k, (unsigned long)(recvd[vs[k].ping] - before));
+		ok &= CHECK_RC("VCPUOP_up again", HYPERVISOR_vcpu_op(VCPUOP_up, k, NULL), 0);
+		ok &= check(wait_ge(0, &vs[k].back, 1, 5000 * MS) && vs[k].down_rc == 0,
+			    "its VCPUOP_down returns 0 once it is up again", "vCPU %u: back %lu rc %ld",
+			    k, (unsigned long)vs[k].back, (long)vs[k].down_rc);
+		ok &= check(wait_ge(0, &recvd[vs[k].ping], before + 1, 5000 * MS),
+			    "the event sent while it was down is delivered after the up",
+			    "vCPU %u: %lu events", k, (unsigned long)(recvd[vs[k].ping] - before));
+	}
+	return gather(5) && ok;
+}
+
 void guest_main(void)
 {
 	unsigned int k;
@@ -888,7 +932,7 @@ void guest_main(void)
 		vinfo[k] = &shared->vcpu_info[k];
 	if (cmdline_num("placement=", 0) && !place_vcpu_info())
 		return;
-	if (!bring_up() || !ping_pong() || !concurrency() || !tlb_shootdown())
+	if (!bring_up() || !ping_pong() || !concurrency() || !tlb_shootdown() || !down_up())
 		return;
 	for (k = 0; k < nv; k++)
 		note("vCPU %u: %lu upcalls (%lu with none of its ports pending)", k,
