@@ -35,7 +35,9 @@
  *     every CPU first (get_page_type), so vCPU 1's next write faults;
  *  f. down and up: each secondary calls VCPUOP_down on itself; it is then
  *     offline and not running, takes no event; VCPUOP_up resumes it (its
- *     call returns 0) and the event sent meanwhile is delivered.
+ *     call returns 0) and the event sent meanwhile is delivered; then
+ *     vCPU 0 downs each while it spins on its CPU: it stops at once, and
+ *     VCPUOP_up resumes the loop.
  * Command line: "vcpus=N" (2..8, default 2), "rounds=R" (default 300),
  * "tlb=K" rounds per flush method (default 20), "placement=1".
  */
@@ -70,6 +72,7 @@ struct vstate {
 	volatile uint64_t sleep_ns;	/* a 20 ms sleep on its own VIRQ_TIMER */
 	volatile int64_t down_rc;	/* phase f: its VCPUOP_down on itself */
 	volatile uint64_t back;		/* ... returned (it was brought up again) */
+	volatile uint64_t spins;	/* then a busy loop, until stop_spin */
 	volatile uint64_t errors;	/* failures seen by a secondary */
 	volatile uint64_t first_error;	/* its line number */
 } __attribute__((aligned(64)));
@@ -84,6 +87,7 @@ static bool multiplexed;		/* fewer physical CPUs than vCPUs */
 static volatile uint64_t go;		/* barrier released, by vCPU 0 */
 static volatile uint64_t stop;		/* phase b ends */
 static volatile uint64_t never;		/* stays 0: wait_ge on it sleeps */
+static volatile uint64_t stop_spin;	/* phase f: the busy loops end */
 static volatile uint64_t c_inc, c_xadd, c_cas, c_plain;
 static uint64_t nrounds, ntlb;
 /* Each vCPU's vcpu_info: shared_info's legacy slots, or with "placement=1"
@@ -469,9 +473,18 @@ static void secondary_main(unsigned int id)
 		tlb_reader(id);
 	arrive(id, 4);
 
-	/* f. down by itself; vCPU 0 brings it up again: the call returns */
+	/* f. down by itself; vCPU 0 brings it up again: the call returns,
+	 * then the ping sent while it was down arrives */
+	n = recvd[vs[id].ping];
 	vs[id].down_rc = HYPERVISOR_vcpu_op(VCPUOP_down, id, NULL);
 	vs[id].back = 1;
+	if (!wait_ge(id, &recvd[vs[id].ping], n + 1, 5000 * MS))
+		FAIL_SECONDARY(id);
+	while (!stop_spin) {	/* vCPU 0 downs it from outside meanwhile */
+		vs[id].spins++;
+		if (multiplexed && !(vs[id].spins & 1023))
+			HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	}
 	arrive(id, 5);
 	for (;;)		/* vCPU 0 ends the test */
 		HYPERVISOR_sched_op(SCHEDOP_block, NULL);
@@ -881,6 +894,32 @@ static bool tlb_shootdown(void)
 	return ok;
 }
 
+/* vCPU 0 downs k while it runs a busy loop: it stops (its CPU is made to
+ * reschedule) and resumes after VCPUOP_up. */
+static bool remote_down_up(unsigned int k)
+{
+	struct xen_domctl_getvcpuinfo gi;
+	uint64_t a, end;
+	bool ok = true;
+
+	if (!check(wait_ge(0, &vs[k].spins, vs[k].spins + 1000, 5000 * MS), "busy loop runs",
+		   "vCPU %u: spins %lu", k, (unsigned long)vs[k].spins))
+		return false;
+	ok &= CHECK_RC("VCPUOP_down of another, running vCPU", HYPERVISOR_vcpu_op(VCPUOP_down, k, NULL), 0);
+	end = now_ns(0) + 5000 * MS;
+	while (vcpuinfo(k, &gi) && gi.running && now_ns(0) < end)
+		wait_ge(0, &never, 1, MS);
+	a = vs[k].spins;
+	wait_ge(0, &never, 1, 20 * MS);
+	ok &= check(!gi.online && !gi.running && vs[k].spins == a, "it stops running",
+		    "vCPU %u: online %u running %u, %lu spins in 20 ms", k, gi.online, gi.running,
+		    (unsigned long)(vs[k].spins - a));
+	ok &= CHECK_RC("VCPUOP_up", HYPERVISOR_vcpu_op(VCPUOP_up, k, NULL), 0);
+	ok &= check(wait_ge(0, &vs[k].spins, a + 1000, 5000 * MS), "it resumes its loop",
+		    "vCPU %u: %lu spins", k, (unsigned long)(vs[k].spins - a));
+	return ok;
+}
+
 /* f. each secondary downs itself; a ping sent meanwhile waits for it,
  * and VCPUOP_up resumes it where it stopped. */
 static bool down_up(void)
@@ -911,6 +950,9 @@ static bool down_up(void)
 			    "the event sent while it was down is delivered after the up",
 			    "vCPU %u: %lu events", k, (unsigned long)(recvd[vs[k].ping] - before));
 	}
+	for (k = 1; k < nv; k++)
+		ok &= remote_down_up(k);
+	stop_spin = 1;
 	return gather(5) && ok;
 }
 
