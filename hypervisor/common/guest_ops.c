@@ -222,6 +222,12 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
             return -XEN_EINVAL;
         if (!v->online) {
             v->online = true;
+            /* Downed from another vCPU and still on its CPU, which has not
+             * taken the kick yet: it just goes on running (its runstate
+             * is still running; runnable here would stick until its CPU
+             * next schedules). */
+            if (v->is_running)
+                return 0;
             v->blocked = false;
             v->vruntime = current->vruntime;   /* start level with its sibling */
             runstate_set(v, RUNSTATE_runnable, get_s_time());
