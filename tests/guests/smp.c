@@ -924,6 +924,37 @@ static bool remote_down_up(unsigned int k)
 	ok &= CHECK_RC("VCPUOP_up", HYPERVISOR_vcpu_op(VCPUOP_up, k, NULL), 0);
 	ok &= check(wait_ge(0, &vs[k].spins, a + 1000, 5000 * MS), "it resumes its loop",
 		    "vCPU %u: %lu spins", k, (unsigned long)(vs[k].spins - a));
+	/* Down and up back to back, the up possibly before k's CPU has
+	 * taken the down: k keeps running, and is reported running (with a
+	 * CPU each, nothing else can take its place). */
+	ok &= CHECK_RC("VCPUOP_down then at once VCPUOP_up",
+		       HYPERVISOR_vcpu_op(VCPUOP_down, k, NULL) ?:
+		       HYPERVISOR_vcpu_op(VCPUOP_up, k, NULL), 0);
+	if (!multiplexed) {
+		/* Nothing else wants its CPU: never "not running" while it runs
+		 * (Keel once left it runnable when the up beat the down). */
+		uint64_t s1, bad = 0, n = 0;
+
+		end = now_ns(0) + 20 * MS;
+		while (now_ns(0) < end) {
+			s1 = vs[k].spins;
+			n++;
+			if (vcpuinfo(k, &gi) && !gi.running && vs[k].spins != s1)
+				bad++;
+		}
+		ok &= check(!bad, "getvcpuinfo: a vCPU whose loop advances meanwhile is running",
+			    "vCPU %u: %lu of %lu samples said not running", k, (unsigned long)bad,
+			    (unsigned long)n);
+	}
+	a = vs[k].spins;
+	end = now_ns(0) + 1000 * MS;
+	while (!multiplexed && (!vcpuinfo(k, &gi) || !gi.running) && now_ns(0) < end)
+		wait_ge(0, &never, 1, MS);
+	ok &= check(wait_ge(0, &vs[k].spins, a + 1000, 5000 * MS) &&
+		    (multiplexed || (gi.running && gi.online)),
+		    "after a quick down/up it runs, and getvcpuinfo says so",
+		    "vCPU %u: %lu spins, online %u running %u", k,
+		    (unsigned long)(vs[k].spins - a), gi.online, gi.running);
 	return ok;
 }
 
