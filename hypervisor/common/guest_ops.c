@@ -204,6 +204,16 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
     return 0;
 }
 
+static bool other_vcpu_up(const struct domain *d, const struct vcpu *v)
+{
+    unsigned int i;
+
+    for (i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i] && d->vcpu[i] != v && d->vcpu[i]->online)
+            return true;
+    return false;
+}
+
 long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
 {
     struct domain *d = current->domain;
@@ -235,6 +245,12 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         }
         return 0;
     case VCPUOP_down:
+        if (!other_vcpu_up(d, v)) {
+            /* As Xen: the last vCPU going down powers the domain off
+             * (else it would sit with nothing to run, never reaped). */
+            domain_shutdown(d, SHUTDOWN_poweroff);
+            return 0;
+        }
         v->online = false;
         if (v->is_running && v != current)
             cpu_kick(v->processor);     /* it leaves that CPU on its way out */

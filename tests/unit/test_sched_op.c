@@ -2,7 +2,8 @@
  * Unit tests for SCHEDOP_remote_shutdown (hypervisor/common/guest_ops.c):
  * Xen's order (copy in, domain lookup by id only, then the caller's
  * privilege), the 8-bit reason, and that the target, not the caller, is
- * shut down; VCPUOP_up racing a remote VCPUOP_down.  Domains: dom0 (privileged), d2 and d5.  What guest_ops.c
+ * shut down; VCPUOP_up racing a remote VCPUOP_down; the last vCPU going
+ * down powering the domain off.  Domains: dom0 (privileged), d2 and d5.  What guest_ops.c
  * calls besides and no test here reaches is stubbed below.
  */
 #include <stdarg.h>
@@ -169,6 +170,23 @@ static void test_up_after_the_down_is_taken(void **state)
     assert_int_equal(places, 1);
 }
 
+/* As Xen: downing a vCPU while another is up leaves the domain running;
+ * the last vCPU going down powers it off (and stays online: there is
+ * nothing to resume). */
+static void test_last_vcpu_down_powers_off(void **state)
+{
+    struct vcpu *v1 = running_v1();
+
+    (void)state;
+    assert_int_equal(do_vcpu_op(VCPUOP_down, 0, 0), 0);
+    assert_int_equal(f0.d.state, DOM_RUNNING);
+    assert_false(f0.v[0].online);
+    assert_int_equal(do_vcpu_op(VCPUOP_down, 1, 0), 0);
+    assert_int_equal(f0.d.state, DOM_SHUTDOWN);
+    assert_int_equal(f0.d.shutdown_reason, SHUTDOWN_poweroff);
+    assert_true(v1->online);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +196,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dom0_names_itself, setup, teardown),
         cmocka_unit_test_setup_teardown(test_up_before_the_down_is_taken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_up_after_the_down_is_taken, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_vcpu_down_powers_off, setup, teardown),
     };
     fake_console_quiet = true;
     return cmocka_run_group_tests(tests, NULL, NULL);
