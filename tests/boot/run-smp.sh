@@ -11,6 +11,8 @@
 #
 #   run-smp.sh [--accel tcg|kvm] [NAME...]
 #
+# A run passes when the guest's verdict is PASS and dom0 then powered off
+# because its last vCPU went down (VCPUOP_down, as Xen does it).
 # KEEL_SMP is not used: every run sets its own CPU count.  Each run takes
 # 2-6 s under TCG; the timeout only bounds a hang.  Logs:
 # $BUILD/boot-logs/NAME.log.  Exit status 0 only if every run passed.
@@ -28,10 +30,19 @@ run() {   # NAME VCPUS CPUS [GUEST ARGS]
     if [ -n "$want" ]; then
         case " $want " in *" $1 "*) ;; *) return 0 ;; esac
     fi
-    if sh "$HERE/run-qemu.sh" --hv "$BUILD/keel.elf" \
+    out=$(sh "$HERE/run-qemu.sh" --hv "$BUILD/keel.elf" \
         --append "console=com1 dom0_mem=64M dom0_max_vcpus=$2" \
         --dom0 "$BUILD/guests/smp.elf vcpus=$2${4:+ $4}" --smp "$3" --timeout 60 \
-        --accel "$ACCEL" --log "$BUILD/boot-logs/$1.log" < /dev/null; then
+        --accel "$ACCEL" --log "$BUILD/boot-logs/$1.log" < /dev/null)
+    rc=$?
+    # The guest ends by taking all its vCPUs down: as in Xen, that must
+    # power dom0 off (not leave it idle until the harness kills QEMU).
+    if [ "$rc" -eq 0 ] && ! printf '%s\n' "$out" | grep -q 'shutdown reason 0 (poweroff)'; then
+        out="FAIL $1: passed, but dom0 did not power off when its last vCPU went down ($out)"
+        rc=1
+    fi
+    printf '%s\n' "$out"
+    if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1)); failures="$failures $1"

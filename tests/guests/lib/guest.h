@@ -76,6 +76,8 @@ bool check(bool cond, const char *name, const char *fmt, ...)
 	})
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void guest_finish(void) __attribute__((noreturn));
+/* Print the plan and the verdict line; true if every check passed. */
+bool guest_verdict(void);
 /* pvclock system time (needs map_shared_info()), "key=N" from the command
  * line, sleeping on VIRQ_TIMER with events masked, one-line "# " notes. */
 uint64_t system_time_ns(void);
