@@ -187,6 +187,8 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
         return -XEN_EINVAL;
     if (!mfn_eq(v->vcpu_info_mfn, INVALID_MFN))
         return -XEN_EINVAL;          /* Xen allows one registration */
+    if (v != current && v->online)
+        return -XEN_EINVAL;          /* Xen: yourself, or a vCPU that is down */
     mfn = _mfn(info.mfn);            /* PV: the frame number is a machine frame */
     mm_lock_acquire();
     rc = get_page_and_type(mfn, v->domain, PGT_writable);

@@ -3,7 +3,7 @@
  * Xen's order (copy in, domain lookup by id only, then the caller's
  * privilege), the 8-bit reason, and that the target, not the caller, is
  * shut down; VCPUOP_up racing a remote VCPUOP_down; the last vCPU going
- * down powering the domain off.  Domains: dom0 (privileged), d2 and d5.  What guest_ops.c
+ * down powering the domain off; register_vcpu_info for a running sibling.  Domains: dom0 (privileged), d2 and d5.  What guest_ops.c
  * calls besides and no test here reaches is stubbed below.
  */
 #include <stdarg.h>
@@ -20,6 +20,7 @@
 #include <keel/pv_mm.h>
 #include <keel/console_backend.h>
 #include <public/sched.h>
+#include <public/vcpu.h>
 
 /* ---- not reached by these tests ---- */
 bool need_resched;
@@ -31,9 +32,11 @@ long vcpu_timer_op(struct vcpu *v, unsigned int cmd, uint64_t arg)
 }
 long cons_dom0_read(char *buf, size_t n) { (void)buf; (void)n; return 0; }
 bool evtchn_port_pending(struct domain *d, evtchn_port_t port) { (void)d; (void)port; return false; }
+static unsigned int page_gets;
 int get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
 {
     (void)mfn; (void)d; (void)type;
+    page_gets++;
     return -1;
 }
 void mm_lock_acquire(void) {}
@@ -57,7 +60,7 @@ static int setup(void **state)
 {
     (void)state;
     fake_domains_reset();
-    runstate_sets = places = 0;
+    runstate_sets = places = page_gets = 0;
     fake_domain_init(&f0, 0, 2, true);
     fake_domain_init(&f2, 2, 1, false);
     fake_domain_init(&f5, 5, 1, false);
@@ -187,6 +190,24 @@ static void test_last_vcpu_down_powers_off(void **state)
     assert_true(v1->online);
 }
 
+/* As Xen: a vcpu_info may be moved for yourself or for a vCPU that is
+ * down, not under another vCPU that is running (refused before the page
+ * is even looked at). */
+static void test_vcpu_info_of_a_running_sibling(void **state)
+{
+    struct vcpu_register_vcpu_info r = { .mfn = 42, .offset = 0 };
+
+    (void)state;
+    running_v1();
+    assert_int_equal(do_vcpu_op(VCPUOP_register_vcpu_info, 1, (uint64_t)(uintptr_t)&r),
+                     -XEN_EINVAL);
+    assert_int_equal(page_gets, 0);
+    f0.v[1].online = false;
+    assert_int_equal(do_vcpu_op(VCPUOP_register_vcpu_info, 1, (uint64_t)(uintptr_t)&r),
+                     -XEN_EINVAL);
+    assert_int_equal(page_gets, 1);     /* down: it went on to the page */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +218,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_up_before_the_down_is_taken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_up_after_the_down_is_taken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_vcpu_down_powers_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vcpu_info_of_a_running_sibling, setup, teardown),
     };
     fake_console_quiet = true;
     return cmocka_run_group_tests(tests, NULL, NULL);
