@@ -620,6 +620,17 @@ static bool bring_up(void)
 	}
 	if (!ok || !gather(1))
 		return false;
+	if (vinfo[1] == &shared->vcpu_info[1]) {
+		struct vcpu_register_vcpu_info r = {
+			.mfn = va_to_mfn(placed_info),
+			.offset = (uint32_t)((uintptr_t)&placed_info[1] & (PAGE_SIZE - 1)),
+		};
+
+		/* As Xen: only for yourself or a vCPU that is down (vCPU 1
+		 * would go on reading the old one). */
+		CHECK_RC("register_vcpu_info for another vCPU that is up => -EINVAL",
+			 HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 1, &r), -XEN_EINVAL);
+	}
 	for (k = 1; k < nv; k++) {
 		ok &= check(vs[k].sleep_ns >= 20 * MS && vs[k].sleep_ns < 2000 * MS &&
 			    recvd[vs[k].timer] > 0 && !vs[k].errors,
