@@ -1034,7 +1034,13 @@ static bool down_up(void)
 	for (k = 1; k < nv; k++)
 		ok &= remote_down_up(k);
 	stop_spin = 1;
-	return gather(5) && ok;
+	if (!gather(5))
+		return false;
+	for (k = 1; k < nv; k++)
+		ok &= check(vs[k].errors == 0, "secondary saw no error to the end",
+			    "vCPU %u: %lu errors, first at line %lu", k, (unsigned long)vs[k].errors,
+			    (unsigned long)vs[k].first_error);
+	return ok;
 }
 
 void guest_main(void)
