@@ -187,6 +187,8 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
         return -XEN_EINVAL;
     if (!mfn_eq(v->vcpu_info_mfn, INVALID_MFN))
         return -XEN_EINVAL;          /* Xen allows one registration */
+    if (v != current && v->online)
+        return -XEN_EINVAL;          /* Xen: yourself, or a vCPU that is down */
     mfn = _mfn(info.mfn);            /* PV: the frame number is a machine frame */
     mm_lock_acquire();
     rc = get_page_and_type(mfn, v->domain, PGT_writable);
@@ -202,6 +204,16 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
     v->vcpu_info_mfn = mfn;
     update_vcpu_system_time(v);
     return 0;
+}
+
+static bool other_vcpu_up(const struct domain *d, const struct vcpu *v)
+{
+    unsigned int i;
+
+    for (i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i] && d->vcpu[i] != v && d->vcpu[i]->online)
+            return true;
+    return false;
 }
 
 long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
@@ -222,6 +234,12 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
             return -XEN_EINVAL;
         if (!v->online) {
             v->online = true;
+            /* Downed from another vCPU and still on its CPU, which has not
+             * taken the kick yet: it just goes on running (its runstate
+             * is still running; runnable here would stick until its CPU
+             * next schedules). */
+            if (v->is_running)
+                return 0;
             v->blocked = false;
             v->vruntime = current->vruntime;   /* start level with its sibling */
             runstate_set(v, RUNSTATE_runnable, get_s_time());
@@ -229,6 +247,12 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
         }
         return 0;
     case VCPUOP_down:
+        if (!other_vcpu_up(d, v)) {
+            /* As Xen: the last vCPU going down powers the domain off
+             * (else it would sit with nothing to run, never reaped). */
+            domain_shutdown(d, SHUTDOWN_poweroff);
+            return 0;
+        }
         v->online = false;
         if (v->is_running && v != current)
             cpu_kick(v->processor);     /* it leaves that CPU on its way out */

@@ -76,6 +76,8 @@ bool check(bool cond, const char *name, const char *fmt, ...)
 	})
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void guest_finish(void) __attribute__((noreturn));
+/* Print the plan and the verdict line; true if every check passed. */
+bool guest_verdict(void);
 /* pvclock system time (needs map_shared_info()), "key=N" from the command
  * line, sleeping on VIRQ_TIMER with events masked, one-line "# " notes. */
 uint64_t system_time_ns(void);
@@ -127,7 +129,8 @@ extern volatile struct trap_rec last_trap;
 extern volatile unsigned int trap_count;
 /* If non-zero, the next trap resumes at this rip (then it is cleared). */
 extern volatile uint64_t trap_resume;
-/* If set, called for every trap; return true if handled. */
+/* If set, called for every trap (r->vector holds the vector, VEC_* for
+ * callbacks); return true if handled. */
 extern bool (*volatile trap_hook)(struct trap_regs *r, uint64_t *rip);
 extern volatile bool trap_read_gs;
 

@@ -285,16 +285,21 @@ static void __attribute__((noreturn)) halt_forever(unsigned int reason)
 	}
 }
 
-void guest_finish(void)
+bool guest_verdict(void)
 {
 	printf("1..%u\n", tests_run);
 	if (tests_failed == 0 && tests_run > 0) {
 		printf("VERDICT: PASS\n");
-		halt_forever(SHUTDOWN_poweroff);
+		return true;
 	}
 	printf("VERDICT: FAIL (%u failures)\n",
 	       tests_failed ? tests_failed : 1);
-	halt_forever(SHUTDOWN_crash);
+	return false;
+}
+
+void guest_finish(void)
+{
+	halt_forever(guest_verdict() ? SHUTDOWN_poweroff : SHUTDOWN_crash);
 }
 
 void guest_crash(const char *why)

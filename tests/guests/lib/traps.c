@@ -47,9 +47,13 @@ void trap_dispatch(struct trap_regs *r)
 		last_trap.gs0 = g;
 	}
 	trap_count++;
-	r->vector = err;
-	if (trap_hook && trap_hook(r, rip))
+	/* The hook sees the vector in r->vector (per call: last_trap is
+	 * shared by every vCPU); trap_common wants the error-code bit. */
+	if (trap_hook && trap_hook(r, rip)) {
+		r->vector = err;
 		return;
+	}
+	r->vector = err;
 	if (v < 0x100 && trap_resume) {
 		*rip = trap_resume;
 		trap_resume = 0;
