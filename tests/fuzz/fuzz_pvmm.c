@@ -43,6 +43,24 @@ static struct {
 
 static struct page_info snapshot[FAKE_NR_FRAMES];
 
+/* The frame tables are equal but for the TLB-staleness marks: a refused
+ * call may have taken and dropped a type, which only asks for a flush
+ * before the frame's next type change (pv_mm.c, flush_stale). */
+static bool frame_table_same(const struct page_info *a, const struct page_info *b)
+{
+    const uint32_t stale = PGC_stale_writable | PGC_stale_table;
+    unsigned int i;
+
+    for (i = 0; i < FAKE_NR_FRAMES; i++) {
+        struct page_info x = a[i], y = b[i];
+        x.flags &= ~stale;
+        y.flags &= ~stale;
+        if (memcmp(&x, &y, sizeof(x)))
+            return false;
+    }
+    return true;
+}
+
 static uint64_t guest_ptr(struct w_in *in, uint64_t good)
 {
     switch (w_get(in, 1) % 10) {
@@ -229,7 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (trace)
             fprintf(stderr, "step %u: kind %u rc %ld\n", steps, kind, rc);
         world_check();
-        if (single && rc && memcmp(snapshot, fake_frame_table, sizeof(snapshot)))
+        if (single && rc && !frame_table_same(snapshot, fake_frame_table))
             w_fail("a refused single update changed the frame table", 0, kind, (uint64_t)rc);
     }
     world_fini();
