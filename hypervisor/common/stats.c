@@ -32,7 +32,7 @@
 bool stats_on;
 static uint64_t kind_count[NR_KINDS], kind_cycles[NR_KINDS];
 static uint64_t multicall_count[NR_HYPERCALLS];
-static uint64_t event_count[STATS_NR_EVENTS];
+static uint64_t event_count[STATS_NR_EVENTS], cr3_cycles;
 static uint64_t entry_tsc[NR_CPUS_MAX], idle_tsc[NR_CPUS_MAX];
 static unsigned int entry_kind[NR_CPUS_MAX], entry_dom[NR_CPUS_MAX];
 static uint64_t dom_count[STATS_DOMAINS], dom_cycles[STATS_DOMAINS];
@@ -136,6 +136,19 @@ void stats_event_slow(enum stats_event e)
         event_count[e]++;
 }
 
+uint64_t stats_clock(void)
+{
+    return stats_on ? rdtsc() : 0;
+}
+
+void stats_cr3_loaded(uint64_t t0)
+{
+    if (!stats_on)
+        return;
+    event_count[STATS_CR3_LOAD]++;
+    cr3_cycles += rdtsc() - t0;
+}
+
 static void kind_name(unsigned int k, char *buf, size_t len)
 {
     if (k < NR_HYPERCALLS)
@@ -180,6 +193,9 @@ void stats_dump(void)
                    hypercall_names[k] ? hypercall_names[k] : "?", multicall_count[k]);
     for (k = 0; k < STATS_NR_EVENTS; k++)
         printk("stats: %-34s %10lu\n", event_names[k], event_count[k]);
+    if (event_count[STATS_CR3_LOAD] && khz)
+        printk("stats: the CR3 writes themselves: %lu us, %lu ns each\n", cr3_cycles * 1000 / khz,
+               cr3_cycles * 1000000 / khz / event_count[STATS_CR3_LOAD]);
     for (k = 0; k < STATS_DOMAINS; k++)
         if (dom_count[k])
             printk("stats: entries from domain %-22u %10lu %12lu\n", k, dom_count[k],

@@ -44,8 +44,10 @@ void show_guest_regs(const struct guest_regs *r)
 void vcpu_load_cr3(struct vcpu *v)
 {
     mfn_t l4 = v->kernel_mode ? v->guest_table : v->guest_table_user;
-    stats_event(STATS_CR3_LOAD);
+    uint64_t t0 = stats_clock();
+
     write_cr3(mfn_x(l4) << PAGE_SHIFT);
+    stats_cr3_loaded(t0);
 }
 
 void toggle_guest_mode(struct vcpu *v)

@@ -35,6 +35,8 @@ static inline void stats_multicall_entry(uint64_t nr) { (void)nr; }
 static inline void stats_exit(void) { }
 static inline void stats_idle(bool start) { (void)start; }
 static inline void stats_event(enum stats_event e) { (void)e; }
+static inline uint64_t stats_clock(void) { return 0; }
+static inline void stats_cr3_loaded(uint64_t t0) { (void)t0; }
 static inline void stats_dump(void) { }
 #else
 extern bool stats_on;
@@ -56,6 +58,10 @@ static inline void stats_event(enum stats_event e)
     if (stats_on)
         stats_event_slow(e);
 }
+/* stats_clock() before a guest CR3 load, stats_cr3_loaded(its value) after:
+ * counts the load and charges the cycles of the write itself. */
+uint64_t stats_clock(void);
+void stats_cr3_loaded(uint64_t t0);
 /* Prints the counters so far (with the hypervisor lock held). */
 void stats_dump(void);
 #endif
