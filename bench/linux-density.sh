@@ -116,13 +116,16 @@ done
 [ "$N" -gt 0 ] || { echo "linux-density: not even one domU completed its workload"; exit 1; }
 log=$LOGS/density-$N.log
 echo "$N domUs of $MIB MiB fit in $((QMIB / 1024)) GiB: all completed their workload"
-# Memory: Keel's "memory: F MiB free of T MiB" at boot and "... started; F MiB free" per domU.
-awk -v n="$N" -v mib="$MIB" -v qmib="$QMIB" -v d0="$DOM0_MIB" '
+# Memory: Keel's "memory: F MiB free of T MiB" at boot and "... started; F MiB free" per domU;
+# the boot modules (a kernel and an initrd per domain, and the description) stay allocated.
+modmib=$(( ( ($(stat -c %s "$VMLINUZ") + $(stat -c %s "$INITRD")) * (N + 1) + $(stat -c %s "$W/boot.dtb") ) >> 20 ))
+awk -v n="$N" -v mib="$MIB" -v qmib="$QMIB" -v d0="$DOM0_MIB" -v mods="$modmib" '
     /^\(KEEL\) memory: .* MiB free of/ { boot = $3 }
     /^\(KEEL\) domU [0-9]* .* started; [0-9]* MiB free/ { f[++k] = $(NF - 2) }
     END {
         if (!boot || k < 2) { print "memory: Keel printed no free-memory figures"; exit }
         per = (f[1] - f[k]) / (k - 1)
-        printf "memory: hypervisor %d MiB at boot (of %d MiB RAM); dom0 + first domU took %d MiB;\n", qmib - boot, qmib, boot - f[1]
+        printf "memory: in use at boot %d MiB of %d MiB RAM: boot modules %d MiB (kernel + initrd per domain), hypervisor %d MiB;\n", qmib - boot, qmib, mods, qmib - boot - mods
+        printf "        dom0 (%d MiB) + the first domU took %d MiB;\n", d0, boot - f[1]
         printf "        each domU took %.1f MiB (%.1f MiB beyond its %d MiB); %d MiB left free after %d domUs\n", per, per - mib, mib, f[k], k
     }' "$log"
