@@ -32,7 +32,7 @@
 bool stats_on;
 static uint64_t kind_count[NR_KINDS], kind_cycles[NR_KINDS];
 static uint64_t multicall_count[NR_HYPERCALLS];
-static uint64_t event_count[STATS_NR_EVENTS], cr3_cycles;
+static uint64_t event_count[STATS_NR_EVENTS], event_cycles[STATS_NR_EVENTS];
 static uint64_t entry_tsc[NR_CPUS_MAX], idle_tsc[NR_CPUS_MAX];
 static unsigned int entry_kind[NR_CPUS_MAX], entry_dom[NR_CPUS_MAX];
 static uint64_t dom_count[STATS_DOMAINS], dom_cycles[STATS_DOMAINS];
@@ -54,6 +54,7 @@ static const char *const event_names[STATS_NR_EVENTS] = {
     [STATS_BOUNCE] = "bounce frames",
     [STATS_UPCALL] = "event upcalls",
     [STATS_PTWR] = "ptwr emulations",
+    [STATS_STALE_FLUSH] = "TLB flushes for type changes",
 };
 
 void stats_init(const char *cmdline)
@@ -141,12 +142,12 @@ uint64_t stats_clock(void)
     return stats_on ? rdtsc() : 0;
 }
 
-void stats_cr3_loaded(uint64_t t0)
+void stats_timed(enum stats_event e, uint64_t t0)
 {
-    if (!stats_on)
+    if (!stats_on || (unsigned int)e >= STATS_NR_EVENTS)
         return;
-    event_count[STATS_CR3_LOAD]++;
-    cr3_cycles += rdtsc() - t0;
+    event_count[e]++;
+    event_cycles[e] += rdtsc() - t0;
 }
 
 static void kind_name(unsigned int k, char *buf, size_t len)
@@ -191,11 +192,10 @@ void stats_dump(void)
         if (multicall_count[k])
             printk("stats: multicall entry %-24s %10lu\n",
                    hypercall_names[k] ? hypercall_names[k] : "?", multicall_count[k]);
-    for (k = 0; k < STATS_NR_EVENTS; k++)
-        printk("stats: %-34s %10lu\n", event_names[k], event_count[k]);
-    if (event_count[STATS_CR3_LOAD] && khz)
-        printk("stats: the CR3 writes themselves: %lu us, %lu ns each\n", cr3_cycles * 1000 / khz,
-               cr3_cycles * 1000000 / khz / event_count[STATS_CR3_LOAD]);
+    for (k = 0; k < STATS_NR_EVENTS; k++)   /* timed events: total us, ns each */
+        printk("stats: %-34s %10lu %12lu %10lu\n", event_names[k], event_count[k],
+               khz ? event_cycles[k] * 1000 / khz : 0,
+               khz && event_count[k] ? event_cycles[k] * 1000000 / khz / event_count[k] : 0);
     for (k = 0; k < STATS_DOMAINS; k++)
         if (dom_count[k])
             printk("stats: entries from domain %-22u %10lu %12lu\n", k, dom_count[k],

@@ -47,7 +47,7 @@ void vcpu_load_cr3(struct vcpu *v)
     uint64_t t0 = stats_clock();
 
     write_cr3(mfn_x(l4) << PAGE_SHIFT);
-    stats_cr3_loaded(t0);
+    stats_timed(STATS_CR3_LOAD, t0);
 }
 
 void toggle_guest_mode(struct vcpu *v)

@@ -24,6 +24,7 @@ enum stats_event {
     STATS_BOUNCE,           /* bounce frames written (exceptions, syscalls, upcalls) */
     STATS_UPCALL,           /* event upcalls */
     STATS_PTWR,             /* #PF handled by writable-pagetable emulation */
+    STATS_STALE_FLUSH,      /* TLB flushes before a frame changes type (pv_mm flush_stale) */
     STATS_NR_EVENTS
 };
 
@@ -36,7 +37,7 @@ static inline void stats_exit(void) { }
 static inline void stats_idle(bool start) { (void)start; }
 static inline void stats_event(enum stats_event e) { (void)e; }
 static inline uint64_t stats_clock(void) { return 0; }
-static inline void stats_cr3_loaded(uint64_t t0) { (void)t0; }
+static inline void stats_timed(enum stats_event e, uint64_t t0) { (void)e; (void)t0; }
 static inline void stats_dump(void) { }
 #else
 extern bool stats_on;
@@ -58,10 +59,10 @@ static inline void stats_event(enum stats_event e)
     if (stats_on)
         stats_event_slow(e);
 }
-/* stats_clock() before a guest CR3 load, stats_cr3_loaded(its value) after:
- * counts the load and charges the cycles of the write itself. */
+/* stats_clock() before a timed event (a CR3 load, a flush), stats_timed(e,
+ * its value) after: counts the event and charges it the cycles between. */
 uint64_t stats_clock(void);
-void stats_cr3_loaded(uint64_t t0);
+void stats_timed(enum stats_event e, uint64_t t0);
 /* Prints the counters so far (with the hypervisor lock held). */
 void stats_dump(void);
 #endif
