@@ -9,6 +9,7 @@
 #include <keel/sched.h>
 #include <keel/time.h>
 #include <keel/pv_mm.h>
+#include <keel/stats.h>
 #include <keel/grant_table.h>
 void arch_fpu_init_state(uint8_t *state);
 #include <public/sched.h>
@@ -131,6 +132,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     resched_domain(d);          /* its vCPUs running on other CPUs stop there */
     printk("domain %u (%s) shut down: %s (%u), cpu time %lu us\n", d->domain_id, d->name,
            reason_name(reason), reason, d->cpu_time / 1000);
+    stats_dump();
     if (d == dom0)
         machine_power_off(reason);
 }

@@ -13,6 +13,7 @@
 #include <keel/event.h>
 #include <keel/grant_table.h>
 #include <keel/domctl.h>
+#include <keel/stats.h>
 #include <public/xen.h>
 #include <asm/traps.h>
 
@@ -94,6 +95,7 @@ void do_syscall(struct guest_regs *regs)
     struct vcpu *v = current;
     uint64_t args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
 
+    stats_enter_syscall(v->kernel_mode, regs->rax);
     if (!v->kernel_mode) {
         if (!v->syscall_callback) {
             /* Xen injects #UD when no syscall callback is registered. */
@@ -144,6 +146,7 @@ long do_multicall(uint64_t call_list, uint64_t nr_calls)
         if (e.op == __HYPERVISOR_iret || e.op == __HYPERVISOR_multicall)
             e.result = (uint64_t)-XEN_EINVAL;
         else {
+            stats_multicall_entry(e.op);
             in_multicall = true;
             e.result = (uint64_t)hypercall_dispatch(e.op, e.args);
             in_multicall = false;

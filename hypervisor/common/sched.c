@@ -38,6 +38,7 @@
 #include <asm/traps.h>
 #include <asm/cpu.h>
 #include <keel/smp.h>
+#include <keel/stats.h>
 
 #define WEIGHT_UNIT 256
 #define SLICE_NS 10000000UL          /* longest slice */
@@ -388,10 +389,12 @@ void schedule(void)
         if (pick_next())
             continue;
         pc->need_resched = false;
+        stats_idle(true);
         hv_unlock();
         asm volatile("sti; hlt; cli" ::: "memory");
         flush_tlb_serve();
         hv_lock();
+        stats_idle(false);
         pc->need_resched = false;
     }
     pc->idle = false;

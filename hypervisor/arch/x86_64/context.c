@@ -14,6 +14,7 @@
 #include <asm/traps.h>
 #include <asm/cpu.h>
 #include <keel/smp.h>
+#include <keel/stats.h>
 
 static void save_segments(struct vcpu *v)
 {
@@ -125,6 +126,7 @@ static void deliver_events(struct vcpu *v, struct guest_regs *regs)
 
     if (!vi->evtchn_upcall_pending || vi->evtchn_upcall_mask || !v->event_callback)
         return;
+    stats_event(STATS_UPCALL);
     pv_create_bounce_frame(v, regs, v->event_callback, false, 0, true, false);
 }
 
@@ -148,6 +150,7 @@ void prepare_return_to_guest(struct guest_regs *regs)
             break;
     }
     wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
+    stats_exit();
     hv_unlock();
 }
 

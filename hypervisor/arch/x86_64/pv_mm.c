@@ -21,6 +21,7 @@
  * hypervisor's writes to guest page tables.  Guest page tables are edited
  * with atomic exchanges because the CPU sets A/D bits concurrently.
  */
+#include <keel/stats.h>
 #include <keel/pv_mm.h>
 #include <keel/smp.h>
 #include <keel/console.h>
@@ -104,8 +105,11 @@ static void flush_stale(struct page_info *pg, unsigned int type)
     bool table = type != PGT_writable;
 
     if ((pg->flags & PGC_stale_table) || (table && (pg->flags & PGC_stale_writable))) {
+        uint64_t t0 = stats_clock();
+
         flush_tlb_local();
         flush_tlb_frame_users(pg->owner);
+        stats_timed(STATS_STALE_FLUSH, t0);
         pg->flags &= ~(PGC_stale_table | PGC_stale_writable);
     }
 }

@@ -13,6 +13,7 @@
 #include <keel/time.h>
 #include <keel/bzimage.h>
 #include <keel/bootdesc.h>
+#include <keel/stats.h>
 #include <public/sched.h>
 #include <asm/config.h>
 #include <asm/cpu.h>
@@ -247,8 +248,9 @@ static void start_domus(void)
         d->max_pages = MAX(d->tot_pages, (bd->max_memory_kib << 10) >> PAGE_SHIFT);
         d->weight = bd->weight ? bd->weight : 256;
         d->cap = bd->cap;
-        printk("domU %u (%s): %lu MiB, %u vCPU(s), weight %u, cap %u%%, started\n",
-               d->domain_id, d->name, bd->memory_kib >> 10, bd->vcpus, d->weight, d->cap);
+        printk("domU %u (%s): %lu MiB, %u vCPU(s), weight %u, cap %u%%, started; %lu MiB free\n",
+               d->domain_id, d->name, bd->memory_kib >> 10, bd->vcpus, d->weight, d->cap,
+               free_frame_count() >> 8);
     }
 }
 
@@ -333,6 +335,7 @@ void start_keel(uint32_t magic, uint32_t info)
     if (multiboot_parse(magic, info, &boot_info))
         panic("not started by a multiboot loader (magic %x)", magic);
     set_loglevel();
+    stats_init(boot_info.cmdline);
     printk("Keel hypervisor starting (%s), command line: %s\n", boot_info.loader,
            boot_info.cmdline);
     init_memory();

@@ -11,6 +11,7 @@
 #include <keel/lib.h>
 #include <keel/guest_access.h>
 #include <keel/sched.h>
+#include <keel/stats.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/page.h>
@@ -43,7 +44,10 @@ void show_guest_regs(const struct guest_regs *r)
 void vcpu_load_cr3(struct vcpu *v)
 {
     mfn_t l4 = v->kernel_mode ? v->guest_table : v->guest_table_user;
+    uint64_t t0 = stats_clock();
+
     write_cr3(mfn_x(l4) << PAGE_SHIFT);
+    stats_timed(STATS_CR3_LOAD, t0);
 }
 
 void toggle_guest_mode(struct vcpu *v)
@@ -67,6 +71,7 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
     unsigned int n = 0, saved_mask = vi->evtchn_upcall_mask;
     bool was_kernel = v->kernel_mode;
 
+    stats_event(STATS_BOUNCE);
     if (!was_kernel) {
         if (!v->kernel_sp) {
             domain_crash(v->domain, "bounce from user mode without a kernel stack");
@@ -177,8 +182,10 @@ static void do_guest_page_fault(struct vcpu *v, struct guest_regs *regs)
     uint64_t cr2 = read_cr2();
     bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr);
 
-    if (pv_ptwr_emulate(v, regs, cr2))
+    if (pv_ptwr_emulate(v, regs, cr2)) {
+        stats_event(STATS_PTWR);
         return;
+    }
     v->vcpu_info->arch.cr2 = cr2;
     gdprintk("d%u: #PF at %lx addr %lx err %lx (%s mode, cr3 %lx)\n", v->domain->domain_id,
              regs->rip, cr2, regs->error_code, v->kernel_mode ? "kernel" : "user", read_cr3());
@@ -202,6 +209,7 @@ void do_trap(struct guest_regs *regs)
     struct vcpu *v = current;
     unsigned int vec = (unsigned int)regs->vector;
 
+    stats_enter_trap(vec);
     if (vec >= 32) {
         do_irq(regs);
         return;
