@@ -49,10 +49,10 @@ EOC
     mods=$(build/bin/keel-bootdesc -o build/demo/boot.dtb --dom0-initrd "$initrd" \
            --qemu-initrd "$vmlinuz" \
            "console=hvc0 acpi=off pci=off swiotlb=noforce keel.shell=1 keel.name=dom0 quiet" $cfgs)
-    echo "demo: Keel with Debian's kernel as dom0 (2 vCPUs) and two domUs; wait for the shell prompt."
+    echo "demo: Keel on 2 CPUs with Debian's kernel as dom0 (2 vCPUs) and two domUs; wait for the shell prompt."
     set +e
     # shellcheck disable=SC2086
-    $QEMU -m 1024 -append "console=com1 dom0_mem=384M dom0_max_vcpus=2" -initrd "$mods"
+    $QEMU -smp 2 -m 1024 -append "console=com1 dom0_mem=384M dom0_max_vcpus=2" -initrd "$mods"
     explain $?
     exit $?
 fi
