@@ -46,6 +46,34 @@ static void init_memory(void)
         page_alloc_reserve(boot_info.modules[i].start, boot_info.modules[i].end);
 }
 
+/*
+ * Once every domain is built, the boot modules (kernels, initrds, the
+ * boot description) have been copied where they are needed: give their
+ * frames back, as Xen's discard_initial_images() does.  Only whole pages
+ * inside a module, above the first MiB and outside the image.
+ */
+static void discard_boot_modules(void)
+{
+    uint64_t img_s = ((uint64_t)_start - KEEL_VIRT_START) >> PAGE_SHIFT;
+    uint64_t img_e = ROUNDUP((uint64_t)_end - KEEL_VIRT_START, PAGE_SIZE) >> PAGE_SHIFT;
+    uint64_t f, n = 0;
+    unsigned int i;
+
+    for (i = 0; i < boot_info.nr_modules; i++) {
+        uint64_t s = ROUNDUP(boot_info.modules[i].start, PAGE_SIZE) >> PAGE_SHIFT;
+        uint64_t e = boot_info.modules[i].end >> PAGE_SHIFT;
+        for (f = MAX(s, 256UL); f < e && f < max_mfn; f++) {
+            if (f >= img_s && f < img_e)
+                continue;
+            free_frame(_mfn(f));
+            n++;
+        }
+    }
+    boot_info.nr_modules = 0;
+    printk("boot modules discarded: %lu MiB returned, %lu MiB free\n", n >> 8,
+           free_frame_count() >> 8);
+}
+
 /* Frames that are not RAM (holes, firmware, MMIO below the top of RAM). */
 static void mark_io_frames(void)
 {
@@ -305,6 +333,7 @@ static void __noreturn continue_on_cpu_stack(void)
     time_init();
     start_dom0();
     start_domus();
+    discard_boot_modules();
     smp_boot_cpus();
     printk("starting dom0\n");
     sched_start();
