@@ -89,34 +89,6 @@ static void flush_tlb(void)
 	mmuext1(MMUEXT_TLB_FLUSH_LOCAL, 0);
 }
 
-/* A write (or read) that may fault: returns the number of traps taken;
- * the trap is recorded in last_trap and execution resumes after it. */
-static unsigned int try_write(volatile uint64_t *p, uint64_t v)
-{
-	unsigned int n = trap_count;
-
-	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
-			 "mov %%r11, trap_resume(%%rip)\n\t"
-			 "movq %1, (%0)\n"
-			 "1:\tmovq $0, trap_resume(%%rip)"
-			 : : "r"(p), "r"(v) : "r11", "memory");
-	return trap_count - n;
-}
-
-static unsigned int try_read(const volatile uint64_t *p, uint64_t *out)
-{
-	unsigned int n = trap_count;
-	uint64_t v = 0;
-
-	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
-			 "mov %%r11, trap_resume(%%rip)\n\t"
-			 "mov (%1), %0\n"
-			 "1:\tmovq $0, trap_resume(%%rip)"
-			 : "+r"(v) : "r"(p) : "r11", "memory");
-	*out = v;
-	return trap_count - n;
-}
-
 static unsigned long l4_mfn(void)
 {
 	return va_to_mfn((void *)start_info->pt_base);
@@ -258,10 +230,10 @@ static void test_recursive(void)
 	CHECK_EQ("the L4 slot is still empty", l4[s], 0);
 	CHECK_RC("read-only recursive L4 entry accepted",
 		 mmu1(ptr | MMU_NORMAL_PT_UPDATE, (l4_mfn() << 12) | PTE_RO), 0);
-	check(try_read(&self[511], &v) == 0 && v == l4[511],
+	check(try_read64(&self[511], &v) == 0 && v == l4[511],
 	      "the L4 reads itself through the recursive slot", "traps %u, %#lx vs %#lx",
 	      0u, (unsigned long)v, (unsigned long)l4[511]);
-	check(try_write(&self[s + 1], 0x1234567) == 1 && last_trap.vector == 14,
+	check(try_write64(&self[s + 1], 0x1234567) == 1 && last_trap.vector == 14,
 	      "a write through the recursive mapping faults", "vector %u", last_trap.vector);
 	CHECK_EQ("... and changed nothing", l4[s + 1], 0);
 	CHECK_RC("turning it writable => -EINVAL",
@@ -282,19 +254,19 @@ static unsigned long m2p_first_frame(void)
 
 	if (mmu1(ptr | MMU_NORMAL_PT_UPDATE, (l4_mfn() << 12) | PTE_RO))
 		return 0;
-	if (try_read((uint64_t *)rec_va(s, s, s, 256), &e3) || !(e3 & _PAGE_PRESENT))
+	if (try_read64((uint64_t *)rec_va(s, s, s, 256), &e3) || !(e3 & _PAGE_PRESENT))
 		goto out;
 	if (e3 & _PAGE_PSE) {
 		mfn = (e3 & PTE_ADDR_MASK) >> 12;
 		goto out;
 	}
-	if (try_read((uint64_t *)rec_va(s, s, 256, 0), &e2) || !(e2 & _PAGE_PRESENT))
+	if (try_read64((uint64_t *)rec_va(s, s, 256, 0), &e2) || !(e2 & _PAGE_PRESENT))
 		goto out;
 	if (e2 & _PAGE_PSE) {
 		mfn = (e2 & PTE_ADDR_MASK & ~0x1fffffUL) >> 12;
 		goto out;
 	}
-	if (try_read((uint64_t *)rec_va(s, 256, 0, 0), &e1) || !(e1 & _PAGE_PRESENT))
+	if (try_read64((uint64_t *)rec_va(s, 256, 0, 0), &e1) || !(e1 & _PAGE_PRESENT))
 		goto out;
 	mfn = (e1 & PTE_ADDR_MASK) >> 12;
 out:
@@ -485,10 +457,10 @@ static void test_hv_slots(void)
 	check(bad == 0, "mmu_update of L4 slots 256-271 => -EINVAL",
 	      "%u wrong (first rc %ld)", bad, first_rc);
 	CHECK_EQ("L4 slots 256-271 unchanged", changed, 0);
-	check(try_read((const uint64_t *)&m2p[va_to_mfn(plain)], &v) == 0 &&
+	check(try_read64((const uint64_t *)&m2p[va_to_mfn(plain)], &v) == 0 &&
 	      v == va_to_pfn(plain), "reading the M2P through slot 256 works",
 	      "%#lx", (unsigned long)v);
-	check(try_write((uint64_t *)&m2p[va_to_mfn(plain)], 0) == 1 &&
+	check(try_write64((uint64_t *)&m2p[va_to_mfn(plain)], 0) == 1 &&
 	      last_trap.vector == 14, "writing the M2P faults", "vector %u", last_trap.vector);
 	CHECK_EQ("... and leaves it intact", m2p[va_to_mfn(plain)], va_to_pfn(plain));
 }
@@ -567,7 +539,7 @@ static void test_stale_mapping(void)
 		 mmu1(pte_maddr((unsigned long)stale_a) | MMU_NORMAL_PT_UPDATE, 0), 0);
 	CHECK_RC("PIN_L1(F) now succeeds", mmuext1(MMUEXT_PIN_L1_TABLE, f), 0);
 	/* The attack: a present, writable entry mapping F itself. */
-	check(try_write(&a[6], (f << 12) | 7) == 1 && last_trap.vector == 14 &&
+	check(try_write64(&a[6], (f << 12) | 7) == 1 && last_trap.vector == 14 &&
 	      last_trap.cr2 == (unsigned long)&a[6], "a write through A faults (no stale TLB entry)",
 	      "vector %u cr2 %#lx", last_trap.vector, (unsigned long)last_trap.cr2);
 	CHECK_EQ("the pinned L1 is unchanged", ((volatile uint64_t *)stale_f)[6], 0);

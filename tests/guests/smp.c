@@ -130,24 +130,7 @@ static unsigned int my_id(void)
 
 static uint64_t now_ns(unsigned int id)
 {
-	volatile struct vcpu_time_info *t = &vinfo[id]->time;
-	uint32_t version, lo, hi;
-	uint64_t ns, delta;
-
-	do {
-		version = t->version;
-		__asm__ volatile("" ::: "memory");
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		delta = (((uint64_t)hi << 32) | lo) - t->tsc_timestamp;
-		if (t->tsc_shift >= 0)
-			delta <<= t->tsc_shift;
-		else
-			delta >>= -t->tsc_shift;
-		ns = t->system_time +
-		     (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-		__asm__ volatile("" ::: "memory");
-	} while ((version & 1) || version != t->version);
-	return ns;
+	return pvclock_ns(&vinfo[id]->time);
 }
 
 static long evtchn_op(int cmd, void *arg)

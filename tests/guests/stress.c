@@ -28,33 +28,6 @@ static uint64_t pattern(unsigned long it, unsigned int s, unsigned int p, unsign
 	       0x9e3779b97f4a7c15ULL;
 }
 
-/* A write or read that may fault: the number of traps it took. */
-static unsigned int try_write(volatile uint64_t *p, uint64_t v)
-{
-	unsigned int n = trap_count;
-
-	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
-			 "mov %%r11, trap_resume(%%rip)\n\t"
-			 "movq %1, (%0)\n"
-			 "1:\tmovq $0, trap_resume(%%rip)"
-			 : : "r"(p), "r"(v) : "r11", "memory");
-	return trap_count - n;
-}
-
-static unsigned int try_read(const volatile uint64_t *p, uint64_t *out)
-{
-	unsigned int n = trap_count;
-	uint64_t v = 0;
-
-	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
-			 "mov %%r11, trap_resume(%%rip)\n\t"
-			 "mov (%1), %0\n"
-			 "1:\tmovq $0, trap_resume(%%rip)"
-			 : "+r"(v) : "r"(p) : "r11", "memory");
-	*out = v;
-	return trap_count - n;
-}
-
 static void fill(unsigned long it, unsigned int s)
 {
 	unsigned int p, w;
@@ -177,8 +150,8 @@ static bool mprotect_loops(unsigned long it, unsigned int k)
 	for (p = lo; p < hi; p++) {
 		volatile uint64_t *d = (volatile uint64_t *)space_va(p);
 
-		ok &= try_write(&d[p % 512], 0xdead) == 1 && fault_at((uint64_t)&d[p % 512]);
-		ok &= try_read(&d[p % 512], &v) == 0 && v == pattern(it, k, p, p % 512);
+		ok &= try_write64(&d[p % 512], 0xdead) == 1 && fault_at((uint64_t)&d[p % 512]);
+		ok &= try_read64(&d[p % 512], &v) == 0 && v == pattern(it, k, p, p % 512);
 		n_faults++;
 	}
 	/* one page by update_va_mapping: not present, then read-write again */
@@ -187,7 +160,7 @@ static bool mprotect_loops(unsigned long it, unsigned int k)
 	for (p = lo; p < hi; p++) {
 		const volatile uint64_t *d = (const volatile uint64_t *)space_va(p);
 
-		ok &= try_read(&d[3], &v) == 1 && fault_at((uint64_t)&d[3]);
+		ok &= try_read64(&d[3], &v) == 1 && fault_at((uint64_t)&d[3]);
 		n_faults++;
 	}
 	ok &= protect(k, lo, hi, PTE_RW_FLAGS);

@@ -80,6 +80,7 @@ void guest_finish(void) __attribute__((noreturn));
 bool guest_verdict(void);
 /* pvclock system time (needs map_shared_info()), "key=N" from the command
  * line, sleeping on VIRQ_TIMER with events masked, one-line "# " notes. */
+uint64_t pvclock_ns(const volatile struct vcpu_time_info *t);
 uint64_t system_time_ns(void);
 uint64_t cmdline_num(const char *key, uint64_t dflt);
 evtchn_port_t timer_virq_port(void);
@@ -129,6 +130,9 @@ extern volatile struct trap_rec last_trap;
 extern volatile unsigned int trap_count;
 /* If non-zero, the next trap resumes at this rip (then it is cleared). */
 extern volatile uint64_t trap_resume;
+/* A 64-bit write or read that may fault: the number of traps it took. */
+unsigned int try_write64(volatile uint64_t *p, uint64_t v);
+unsigned int try_read64(const volatile uint64_t *p, uint64_t *out);
 /* If set, called for every trap (r->vector holds the vector, VEC_* for
  * callbacks); return true if handled. */
 extern bool (*volatile trap_hook)(struct trap_regs *r, uint64_t *rip);

@@ -393,9 +393,9 @@ void guest_start(start_info_t *si)
 
 /* ---- time, sleeping, command line, one-line output (shared by guests) ---- */
 
-uint64_t system_time_ns(void)
+/* System time from one vCPU's pvclock (version odd while it changes). */
+uint64_t pvclock_ns(const volatile struct vcpu_time_info *t)
 {
-	volatile struct vcpu_time_info *t = &vcpu->time;
 	uint32_t version, lo, hi;
 	uint64_t ns, delta;
 
@@ -413,6 +413,11 @@ uint64_t system_time_ns(void)
 		__asm__ volatile("" ::: "memory");
 	} while ((version & 1) || version != t->version);
 	return ns;
+}
+
+uint64_t system_time_ns(void)
+{
+	return pvclock_ns(&vcpu->time);
 }
 
 uint64_t cmdline_num(const char *key, uint64_t dflt)

@@ -105,3 +105,31 @@ long traps_install(void)
 	cb.address = (unsigned long)syscall_entry;
 	return HYPERVISOR_callback_op(CALLBACKOP_register, &cb);
 }
+
+/* A 64-bit write or read that may fault: the number of traps it took
+ * (each trap is recorded in last_trap; execution resumes after it). */
+unsigned int try_write64(volatile uint64_t *p, uint64_t v)
+{
+	unsigned int n = trap_count;
+
+	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
+			 "mov %%r11, trap_resume(%%rip)\n\t"
+			 "movq %1, (%0)\n"
+			 "1:\tmovq $0, trap_resume(%%rip)"
+			 : : "r"(p), "r"(v) : "r11", "memory");
+	return trap_count - n;
+}
+
+unsigned int try_read64(const volatile uint64_t *p, uint64_t *out)
+{
+	unsigned int n = trap_count;
+	uint64_t v = 0;
+
+	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
+			 "mov %%r11, trap_resume(%%rip)\n\t"
+			 "mov (%1), %0\n"
+			 "1:\tmovq $0, trap_resume(%%rip)"
+			 : "+r"(v) : "r"(p) : "r11", "memory");
+	*out = v;
+	return trap_count - n;
+}
