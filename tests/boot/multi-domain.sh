@@ -31,10 +31,7 @@ done
 # shellcheck disable=SC2086
 modules=$("$BUILD/bin/keel-bootdesc" -o "$W/boot.dtb" --qemu-initrd "$G/idle.elf" "wait=$WAIT" $cfgs) || {
     echo "FAIL $NAME: keel-bootdesc failed"; exit 1; }
-timeout 120 qemu-system-x86_64 -accel tcg -cpu max,-smap -smp "${KEEL_SMP:-1}" -m 512 -display none -monitor none \
-    -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    -kernel "$BUILD/keel.elf" -append "console=com1 dom0_mem=64M" -initrd "$modules" \
-    < /dev/null > "$LOG" 2>&1
+sh "$TOP/tests/boot/qemu-keel.sh" 120 "${KEEL_SMP:-1}" "$LOG" "$modules"
 rc=$?
 fail=""
 [ "$rc" -eq 33 ] || fail="$fail qemu-exit=$rc"

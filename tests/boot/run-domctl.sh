@@ -31,10 +31,8 @@ cfg spin-a "start=0 stop=14000 unpriv=1"
 cfg spin-b "start=0 stop=30000"
 mods=$("$BUILD/bin/keel-bootdesc" -o "$W/boot.dtb" --qemu-initrd "$G/ctl.elf" "a=1 b=2 start=1200" \
     "$W/spin-a.cfg" "$W/spin-b.cfg") || { echo "FAIL domctl: keel-bootdesc failed"; exit 1; }
-timeout 120 qemu-system-x86_64 -accel tcg -cpu max,-smap -smp 1 -m 512 -display none -monitor none \
-    -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    -kernel "$BUILD/keel.elf" -append "console=com1 dom0_mem=64M" -initrd "$mods" \
-    < /dev/null > "$LOG" 2>&1
+# One CPU: the shares it measures are per CPU.
+sh "$TOP/tests/boot/qemu-keel.sh" 120 1 "$LOG" "$mods"
 rc=$?
 fail=""
 [ "$rc" -eq 33 ] || fail="$fail qemu-exit=$rc"

@@ -38,10 +38,7 @@ EOC
 modules=$("$BUILD/bin/keel-bootdesc" -o "$W/boot.dtb" --qemu-initrd "$G/idle.elf" \
     "wait=${DOM0_WAIT:-5000}" "$W/victim.cfg" "$W/hostile.cfg") || {
     echo "FAIL hostile: keel-bootdesc failed"; exit 1; }
-timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max,-smap -smp "${KEEL_SMP:-1}" -m 512 -display none \
-    -monitor none -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    -kernel "$BUILD/keel.elf" -append "console=com1 dom0_mem=64M" -initrd "$modules" \
-    < /dev/null > "$LOG" 2>&1
+sh "$TOP/tests/boot/qemu-keel.sh" "$TIMEOUT" "${KEEL_SMP:-1}" "$LOG" "$modules"
 rc=$?
 fail=""
 [ "$rc" -eq 124 ] && fail="$fail timeout(${TIMEOUT}s)"

@@ -26,10 +26,7 @@ cmdline = "keel-domu memops"
 EOC
 modules=$("$BUILD/bin/keel-bootdesc" -o "$W/boot.dtb" --qemu-initrd "$G/idle.elf" "wait=${DOM0_WAIT:-3000}" \
     "$W/memops.cfg") || { echo "FAIL memops: keel-bootdesc failed"; exit 1; }
-timeout "${MEMOPS_TIMEOUT:-60}" qemu-system-x86_64 -accel tcg -cpu max,-smap -m 512 -display none \
-    -monitor none -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-    -kernel "$BUILD/keel.elf" -append "console=com1 dom0_mem=64M" -initrd "$modules" \
-    < /dev/null > "$LOG" 2>&1
+sh "$TOP/tests/boot/qemu-keel.sh" "${MEMOPS_TIMEOUT:-60}" "${KEEL_SMP:-1}" "$LOG" "$modules"
 rc=$?
 fail=""
 [ "$rc" -eq 33 ] || fail="$fail qemu-exit=$rc"

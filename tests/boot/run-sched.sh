@@ -41,10 +41,7 @@ EOC
 boot() {  # LOG CFG...
     log=$1; shift
     mods=$("$BUILD/bin/keel-bootdesc" -o "$W/boot.dtb" --qemu-initrd "$G/idle.elf" "wait=7000" "$@") || return 1
-    timeout 120 qemu-system-x86_64 -accel tcg -cpu max,-smap -smp "${QSMP:-1}" -m 512 -display none -monitor none \
-        -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-        -kernel "$BUILD/keel.elf" -append "console=com1 dom0_mem=64M" -initrd "$mods" \
-        < /dev/null > "$log" 2>&1
+    sh "$TOP/tests/boot/qemu-keel.sh" 120 "${QSMP:-1}" "$log" "$mods"
     [ $? -eq 33 ]
 }
 
