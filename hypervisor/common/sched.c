@@ -135,7 +135,7 @@ static void wake_preempt(struct vcpu *v)
     uint64_t best_vr = 0, now = get_s_time();
 
     for (c = 0; c < NR_CPUS_MAX; c++) {
-        struct vcpu *r = pcpus[c].online && cpu_infos[c] ? cpu_infos[c]->curr : NULL;
+        struct vcpu *r = cpu_curr(c);
         if (r && vcpu_runnable(r) && r->domain != v->domain && v->vruntime < r->vruntime &&
             (best == NR_CPUS_MAX || r->vruntime > best_vr)) {
             best = c;
@@ -194,7 +194,7 @@ void resched_domain(const struct domain *d)
     unsigned int c;
 
     for (c = 0; c < NR_CPUS_MAX; c++) {
-        const struct vcpu *r = pcpus[c].online && cpu_infos[c] ? cpu_infos[c]->curr : NULL;
+        const struct vcpu *r = cpu_curr(c);
         if (r && r->domain == d) {
             pcpus[c].timers_dirty = true;
             resched_cpu(c);
@@ -203,10 +203,20 @@ void resched_domain(const struct domain *d)
     this_pcpu()->timers_dirty = true;
 }
 
+/* A vCPU queueing again after a sleep or a pause: its virtual time is
+ * raised to at least (least runnable - one slice), so that time away
+ * earns no unbounded credit. */
+static void catch_up(struct vcpu *v)
+{
+    uint64_t m = min_vruntime(v);
+
+    if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
+        v->vruntime = m - SLICE_NS;
+}
+
 void vcpu_wake(struct vcpu *v)
 {
     bool was = vcpu_runnable(v);
-    uint64_t m;
 
     v->blocked = false;
     v->polling = false;
@@ -219,9 +229,7 @@ void vcpu_wake(struct vcpu *v)
     if (was || !vcpu_runnable(v))
         return;
     runstate_set(v, RUNSTATE_runnable, get_s_time());
-    m = min_vruntime(v);
-    if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
-        v->vruntime = m - SLICE_NS;
+    catch_up(v);
     vcpu_place(v);
 }
 
@@ -453,7 +461,7 @@ void sched_domain_pause(struct domain *d)
  */
 void sched_domain_unpause(struct domain *d)
 {
-    uint64_t now = get_s_time(), m;
+    uint64_t now = get_s_time();
     unsigned int i;
 
     for (i = 0; i < d->max_vcpus; i++) {
@@ -461,9 +469,7 @@ void sched_domain_unpause(struct domain *d)
         if (!vcpu_runnable(v) || v == current)
             continue;
         runstate_set(v, RUNSTATE_runnable, now);
-        m = min_vruntime(v);
-        if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
-            v->vruntime = m - SLICE_NS;
+        catch_up(v);
         vcpu_place(v);
     }
 }

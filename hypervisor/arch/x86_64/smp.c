@@ -92,10 +92,15 @@ void cpu_kick(unsigned int cpu)
         send_ipi(cpu, EVENT_CHECK_VECTOR);
 }
 
+struct vcpu *cpu_curr(unsigned int c)
+{
+    return c < NR_CPUS_MAX && pcpus[c].online && cpu_infos[c] ? cpu_infos[c]->curr : NULL;
+}
+
 /* Has CPU c page tables of d loaded (any guest's if d is NULL)? */
 static bool cpu_runs(unsigned int c, const struct domain *d)
 {
-    const struct vcpu *v = cpu_infos[c] ? cpu_infos[c]->curr : NULL;
+    const struct vcpu *v = cpu_curr(c);
 
     return v && (!d || v->domain == d);
 }
@@ -132,8 +137,8 @@ void flush_tlb_frame_users(domid_t owner)
     uint64_t mask = 0;
 
     for (c = 0; c < NR_CPUS_MAX; c++) {
-        const struct vcpu *v = cpu_infos[c] ? cpu_infos[c]->curr : NULL;
-        if (c != me && pcpus[c].online && v &&
+        const struct vcpu *v = cpu_curr(c);
+        if (c != me && v &&
             (v->domain->domain_id == owner || v->domain->is_privileged))
             mask |= 1UL << c;
     }

@@ -47,6 +47,9 @@ static inline unsigned int smp_processor_id(void)
 }
 #define this_pcpu() (&pcpus[smp_processor_id()])
 
+/* The vCPU loaded on CPU c (NULL if none, or c is not online). */
+struct vcpu *cpu_curr(unsigned int c);
+
 /* The hypervisor lock. */
 void hv_lock(void);
 void hv_unlock(void);
