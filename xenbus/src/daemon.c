@@ -18,11 +18,17 @@
 
 bool xsd_log_stderr = true;
 bool xsd_verbose;
+unsigned long xsd_log_lines;
+char xsd_log_last[512];
 
 void xsd_log(const char *fmt, ...)
 {
 	va_list ap;
 
+	va_start(ap, fmt);
+	xsd_log_lines++;
+	vsnprintf(xsd_log_last, sizeof(xsd_log_last), fmt, ap);
+	va_end(ap);
 	va_start(ap, fmt);
 	if (xsd_log_stderr) {
 		fputs("keel-xenstored: ", stderr);

@@ -135,6 +135,9 @@ struct xsd {
 void xsd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool xsd_log_stderr;
 extern bool xsd_verbose;
+/* Lines logged so far and the last one (for the tests). */
+extern unsigned long xsd_log_lines;
+extern char xsd_log_last[512];
 
 /* conn.c */
 struct conn *conn_new(struct xsd *x, const struct transport_ops *ops,
