@@ -73,6 +73,8 @@ struct txn {
 	struct txn_write *wr;
 	uint32_t nr_wr, cap_wr;
 	bool failed; /* ENOMEM while recording: end with EAGAIN */
+	bool created; /* it created a node: check the node quota at commit */
+	uint32_t start_owned; /* nodes its domain owned when it started */
 };
 
 struct domain {
