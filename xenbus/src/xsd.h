@@ -130,6 +130,10 @@ struct xsd {
 	const struct ring_backend *rings; /* NULL: no shared rings */
 	int listen_fd;
 	uint64_t nr_requests;
+	/* accept() out of descriptors: pause until accept_retry (ms). */
+	uint64_t accept_failures, accept_retry;
+	uint32_t accept_pause;
+	uint64_t (*clock_ms)(void); /* monotonic ms (tests may replace it) */
 	struct special_node special[2];
 };
 
