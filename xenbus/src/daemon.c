@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -18,11 +19,17 @@
 
 bool xsd_log_stderr = true;
 bool xsd_verbose;
+unsigned long xsd_log_lines;
+char xsd_log_last[512];
 
 void xsd_log(const char *fmt, ...)
 {
 	va_list ap;
 
+	va_start(ap, fmt);
+	xsd_log_lines++;
+	vsnprintf(xsd_log_last, sizeof(xsd_log_last), fmt, ap);
+	va_end(ap);
 	va_start(ap, fmt);
 	if (xsd_log_stderr) {
 		fputs("keel-xenstored: ", stderr);
@@ -34,10 +41,19 @@ void xsd_log(const char *fmt, ...)
 	va_end(ap);
 }
 
+static uint64_t clock_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 int xsd_init(struct xsd *x, const char *state_dir, bool fsync_on)
 {
 	memset(x, 0, sizeof(*x));
 	x->listen_fd = -1;
+	x->clock_ms = clock_monotonic_ms;
 	quota_defaults(&x->quota);
 	if (special_init(x) < 0 || tree_init(&x->tree) < 0) {
 		special_fini(x);
@@ -81,6 +97,43 @@ int xsd_listen(struct xsd *x, const char *path)
 	return 0;
 }
 
+#define ACCEPT_PAUSE_MIN 50   /* ms */
+#define ACCEPT_PAUSE_MAX 2000 /* ms */
+
+/*
+ * Accept one client.  When accept() fails for lack of resources
+ * (descriptors, memory), the pending client stays in the backlog and
+ * the socket stays readable: polling it again at once would spin.  So
+ * stop polling it for a pause (doubling up to 2 s while it keeps
+ * failing), serve the existing clients meanwhile, and log once per
+ * episode.
+ */
+static void accept_one(struct xsd *x)
+{
+	int err;
+
+	if (socket_accept(x, x->listen_fd)) {
+		if (x->accept_pause)
+			xsd_log("accepting clients again (%llu attempts failed)",
+				(unsigned long long)x->accept_failures);
+		x->accept_pause = 0;
+		x->accept_failures = 0;
+		return;
+	}
+	err = errno;
+	if (err == EAGAIN || err == EINTR || err == ECONNABORTED)
+		return;
+	x->accept_failures++;
+	if (!x->accept_pause)
+		xsd_log("cannot accept clients: %s; pausing, existing clients "
+			"are served (logged once)", strerror(err));
+	x->accept_pause = x->accept_pause ? x->accept_pause * 2
+					  : ACCEPT_PAUSE_MIN;
+	if (x->accept_pause > ACCEPT_PAUSE_MAX)
+		x->accept_pause = ACCEPT_PAUSE_MAX;
+	x->accept_retry = x->clock_ms() + x->accept_pause;
+}
+
 static void reap(struct xsd *x)
 {
 	struct conn *c = x->conns, *next;
@@ -95,6 +148,7 @@ static void reap(struct xsd *x)
 int xsd_poll(struct xsd *x, int timeout_ms)
 {
 	size_t n = 1, i = 0;
+	int listen_fd = x->accept_pause ? -1 : x->listen_fd;
 	struct pollfd *pfd;
 	struct conn **who;
 	int rc;
@@ -108,7 +162,17 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 		free(who);
 		return -ENOMEM;
 	}
-	pfd[i++] = (struct pollfd){ .fd = x->listen_fd, .events = POLLIN };
+	/* While accept() is paused, the listening socket is not polled. */
+	if (x->accept_pause) {
+		uint64_t now = x->clock_ms();
+
+		if (now >= x->accept_retry)
+			listen_fd = x->listen_fd;
+		else if (timeout_ms < 0 ||
+			 (uint64_t)timeout_ms > x->accept_retry - now)
+			timeout_ms = (int)(x->accept_retry - now);
+	}
+	pfd[i++] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
 	for (struct conn *c = x->conns; c; c = c->next, i++) {
 		who[i] = c;
 		pfd[i].fd = c->ops->fd(c);
@@ -122,8 +186,8 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 		rc = errno == EINTR ? 0 : -errno;
 		goto out;
 	}
-	if (x->listen_fd >= 0 && (pfd[0].revents & POLLIN))
-		socket_accept(x, x->listen_fd);
+	if (pfd[0].fd >= 0 && (pfd[0].revents & POLLIN))
+		accept_one(x);
 	for (i = 1; i < n; i++) {
 		struct conn *c = who[i];
 

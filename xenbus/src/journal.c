@@ -300,13 +300,16 @@ static bool next_frame(const unsigned char *data, size_t size, size_t *off,
 	return true;
 }
 
-static unsigned char *slurp(int dir_fd, const char *name, size_t *size)
+/* A whole file: NULL with *exists false when absent; *size 0 if empty. */
+static unsigned char *slurp(int dir_fd, const char *name, size_t *size,
+			    bool *exists)
 {
 	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	unsigned char *p = NULL;
 
 	*size = 0;
+	*exists = fd >= 0 || errno != ENOENT;
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
@@ -319,42 +322,155 @@ static unsigned char *slurp(int dir_fd, const char *name, size_t *size)
 	return p;
 }
 
-static int load(struct journal *j, struct tree *t)
+/*
+ * The snapshot is the base every journal frame builds on.  A state
+ * directory that has a journal but no usable snapshot cannot be loaded
+ * without losing the writes the snapshot held, so refuse to start and
+ * leave the files untouched (an empty tree.snap is never written by
+ * us: the rename that installs one is atomic).
+ */
+static int load_snapshot(struct journal *j, struct tree *t)
 {
-	size_t size, off = 0;
-	unsigned char *data = slurp(j->dir_fd, "tree.snap", &size);
+	bool exists, jexists;
+	size_t size, jsize, off = 0;
+	unsigned char *data = slurp(j->dir_fd, "tree.snap", &size, &exists);
 	struct frame_hdr h;
-	uint64_t snap_seq = 0;
+	struct stat st;
 
-	if (data && size) {
-		if (!next_frame(data, size, &off, MAGIC_SNAP, &h) ||
-		    journal_apply(t, data + off, h.len) < 0) {
-			xsd_log("%s/tree.snap: damaged snapshot, refusing to start",
-				j->dir);
-			free(data);
-			return -EINVAL;
-		}
-		snap_seq = j->seq = h.seq;
+	if (!exists) {
+		jexists = fstatat(j->dir_fd, "tree.journal", &st, 0) == 0;
+		jsize = jexists ? (size_t)st.st_size : 0;
+		if (jsize == 0)
+			return 0; /* a new state directory */
+		xsd_log("%s/tree.snap is missing but tree.journal holds %zu bytes "
+			"of changes made after it: refusing to start (restore "
+			"tree.snap, or move the directory away to start empty)",
+			j->dir, jsize);
+		return -EINVAL;
 	}
-	free(data);
-	data = slurp(j->dir_fd, "tree.journal", &size);
-	off = 0;
-	while (data && next_frame(data, size, &off, MAGIC_JOURNAL, &h)) {
-		if (h.seq > snap_seq && journal_apply(t, data + off, h.len) < 0) {
-			xsd_log("%s/tree.journal: bad record in frame %llu",
-				j->dir, (unsigned long long)h.seq);
-			free(data);
-			return -EINVAL;
-		}
-		if (h.seq > j->seq)
-			j->seq = h.seq;
-		off += h.len;
+	if (!data || !size) {
+		xsd_log("%s/tree.snap is %s: refusing to start (restore it, or "
+			"move the directory away to start empty)", j->dir,
+			data ? "unreadable" : "empty");
+		free(data);
+		return -EINVAL;
 	}
-	if (off < size)
-		xsd_log("%s/tree.journal: dropping %zu bytes of an unfinished frame",
-			j->dir, size - off);
+	if (!next_frame(data, size, &off, MAGIC_SNAP, &h) ||
+	    journal_apply(t, data + off, h.len) < 0) {
+		xsd_log("%s/tree.snap: damaged snapshot, refusing to start",
+			j->dir);
+		free(data);
+		return -EINVAL;
+	}
+	j->seq = h.seq;
 	free(data);
 	return 0;
+}
+
+/* Count the intact frames that follow byte off (after a damaged one). */
+static unsigned int intact_after(const unsigned char *data, size_t size,
+				 size_t off, uint64_t *last_seq)
+{
+	unsigned int n = 0;
+	struct frame_hdr h;
+
+	for (size_t o = off + 1; o + sizeof(h) <= size; o++) {
+		size_t at = o;
+
+		if (!next_frame(data, size, &at, MAGIC_JOURNAL, &h))
+			continue;
+		n++;
+		*last_seq = h.seq;
+		o = at + h.len - 1;
+	}
+	return n;
+}
+
+/*
+ * Replay the journal on top of the snapshot.  Frames must follow each
+ * other (seq + 1).  A last frame cut short by a crash was never
+ * acknowledged and is dropped.  Damage before the end (a bad checksum
+ * or magic, a missing frame) drops the damaged frame and everything
+ * after it, since serving later writes without it would show a state
+ * that never existed; the journal is then kept as
+ * tree.journal.damaged-<seq> for inspection, and one line says what
+ * was lost.
+ */
+static int load_journal(struct journal *j, struct tree *t)
+{
+	bool exists;
+	size_t size, off = 0;
+	unsigned char *data = slurp(j->dir_fd, "tree.journal", &size, &exists);
+	uint64_t snap_seq = j->seq;
+	const char *why = NULL;
+	struct frame_hdr h;
+
+	while (off < size) {
+		size_t at = off;
+
+		if (size - off < sizeof(h)) {
+			why = "unfinished"; /* torn header */
+			break;
+		}
+		memcpy(&h, data + off, sizeof(h));
+		if (!next_frame(data, size, &at, MAGIC_JOURNAL, &h)) {
+			if (h.magic == MAGIC_JOURNAL &&
+			    h.len >= size - off - sizeof(h))
+				why = "unfinished"; /* reaches the end: torn */
+			else
+				why = h.magic == MAGIC_JOURNAL ? "bad checksum"
+							       : "bad frame header";
+			break;
+		}
+		if (h.seq > snap_seq) {
+			if (h.seq != j->seq + 1) {
+				why = "frames missing before it";
+				break;
+			}
+			if (journal_apply(t, data + at, h.len) < 0) {
+				xsd_log("%s/tree.journal: bad record in frame %llu",
+					j->dir, (unsigned long long)h.seq);
+				free(data);
+				return -EINVAL;
+			}
+			j->seq = h.seq;
+		}
+		off = at + h.len;
+	}
+	if (why && !strcmp(why, "unfinished")) {
+		xsd_log("%s/tree.journal: dropping %zu bytes of an unfinished "
+			"last frame (written by a crash, never acknowledged)",
+			j->dir, size - off);
+	} else if (why) {
+		uint64_t last = 0;
+		unsigned int later = intact_after(data, size, off, &last);
+		char keep[64];
+
+		snprintf(keep, sizeof(keep), "tree.journal.damaged-%llu",
+			 (unsigned long long)j->seq);
+		if (renameat(j->dir_fd, "tree.journal", j->dir_fd, keep) < 0) {
+			xsd_log("%s/tree.journal: damaged at byte %zu (%s) and "
+				"cannot be kept as %s: %s; refusing to start",
+				j->dir, off, why, keep, strerror(errno));
+			free(data);
+			return -EIO;
+		}
+		xsd_log("%s/tree.journal: the frame after seq %llu, at byte %zu, "
+			"is damaged (%s); dropped it and the %zu bytes after it "
+			"(%u intact later frames, last seq %llu), as they cannot "
+			"be served without it; the journal is kept as %s",
+			j->dir, (unsigned long long)j->seq, off, why,
+			size - off, later, (unsigned long long)last, keep);
+	}
+	free(data);
+	return 0;
+}
+
+static int load(struct journal *j, struct tree *t)
+{
+	int rc = load_snapshot(j, t);
+
+	return rc < 0 ? rc : load_journal(j, t);
 }
 
 struct journal *journal_open(const char *dir, struct tree *t, bool fsync_on)

@@ -85,3 +85,43 @@ int path_resolve(uint32_t domid, const char *in, unsigned int max_rel,
 		return -EINVAL;
 	return 0;
 }
+
+/*
+ * Xen's is_valid_nodename() measures a path from the end of its
+ * "/local/domain/<id>/" prefix, read with sscanf("%5u/%n"): the offset
+ * past that prefix, or 0.
+ */
+size_t path_local_off(const char *p)
+{
+	unsigned int domid;
+	int off = 0;
+
+	if (sscanf(p, "/local/domain/%5u/%n", &domid, &off) != 1)
+		off = 0;
+	return (size_t)off;
+}
+
+size_t path_longest_below(const char *w, unsigned int path_max)
+{
+	char probe[PATH_BUF + 1];
+	size_t n = strlen(w), off = path_local_off(w);
+
+	if (w[0] == '@')
+		return n;
+	if (off)
+		return off + path_max;
+	/* "/local/domain/<id>": its children have the prefix. */
+	if (n + 1 < sizeof(probe)) {
+		memcpy(probe, w, n);
+		memcpy(probe + n, "/", 2);
+		off = path_local_off(probe);
+		if (off == n + 1)
+			return off + path_max;
+	}
+	/* "/", "/local", "/local/domain": any domain's home lies below,
+	 * the longest prefix being "/local/domain/" and 5 characters. */
+	if (!strcmp(w, "/") || !strcmp(w, "/local") ||
+	    !strcmp(w, "/local/domain"))
+		return strlen("/local/domain/12345/") + path_max;
+	return path_max;
+}

@@ -30,6 +30,16 @@ bool path_is_special(const char *p);
 /* True when child is parent or lies below it. */
 bool path_is_child(const char *child, const char *parent);
 
+/* Xen's offset of a path past "/local/domain/<id>/" (0 if none). */
+size_t path_local_off(const char *p);
+
+/*
+ * The longest path a node at or below w may have under Xen's rule
+ * (length <= local offset + path_max), i.e. the longest path a watch
+ * on w can report; for "@..." names, the name itself.
+ */
+size_t path_longest_below(const char *w, unsigned int path_max);
+
 /* "/local/domain/<id>" into out (at least 32 bytes). */
 void path_domain(uint32_t domid, char *out, size_t len);
 

@@ -88,7 +88,9 @@ struct conn *socket_accept(struct xsd *x, int lfd)
 	if (fd < 0)
 		return NULL;
 	c = conn_new(x, &socket_transport_ops, (void *)(intptr_t)fd, &dom0);
-	if (!c)
+	if (!c) {
 		close(fd);
+		errno = ENOMEM;
+	}
 	return c;
 }

@@ -433,6 +433,39 @@ int tree_set_perms(struct tree *t, struct tree_node *node,
 	return 0;
 }
 
+/* Base nodes below node b, by owner: removed from a lazy tree's counts. */
+static void uncount_base(struct tree *t, const struct tree_node *b)
+{
+	for (uint32_t i = 0; i < b->nr_child; i++) {
+		owner_add(t, b->child[i]->perms[0].id, -1);
+		t->nr_nodes--;
+		uncount_base(t, b->child[i]);
+	}
+}
+
+/*
+ * A lazy tree deleting n: node_free counts the copies it frees; the
+ * nodes below a copy whose children were never loaded go too, so count
+ * them from the base (exact owner counts for the quota at commit).
+ */
+static void uncount_unloaded(struct tree *t, const struct tree_node *n)
+{
+	if (!t->base)
+		return;
+	if (!n->loaded) {
+		char path[PATH_BUF];
+		const struct tree_node *b;
+
+		tree_path(n, path);
+		b = tree_find_const(t->base, path);
+		if (b)
+			uncount_base(t, b);
+		return;
+	}
+	for (uint32_t i = 0; i < n->nr_child; i++)
+		uncount_unloaded(t, n->child[i]);
+}
+
 void tree_delete(struct tree *t, struct tree_node *n)
 {
 	struct tree_node *parent = n->parent;
@@ -440,6 +473,7 @@ void tree_delete(struct tree *t, struct tree_node *n)
 	if (!parent)
 		return;
 	report(t, n, TREE_DELETED);
+	uncount_unloaded(t, n);
 	for (uint32_t i = 0; i < parent->nr_child; i++) {
 		if (parent->child[i] == n) {
 			memmove(&parent->child[i], &parent->child[i + 1],

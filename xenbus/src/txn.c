@@ -94,6 +94,8 @@ static void hook_changed(void *ctx, const char *path,
 
 	acc_note(t, path, kind == TREE_CREATED ? NULL : n,
 		 kind == TREE_DELETED);
+	if (kind == TREE_CREATED)
+		t->created = true;
 	wr_note(t, path, false);
 }
 
@@ -114,6 +116,7 @@ int txn_start(struct conn *c, struct txn **out)
 	}
 	t->tree.hooks = (struct tree_hooks){ hook_accessed, hook_changed, t };
 	t->conn = c;
+	t->start_owned = tree_owned(&c->xsd->tree, c->who.id);
 	do
 		t->id = c->next_txid++;
 	while (t->id == 0 || txn_find(c, t->id));
@@ -191,6 +194,29 @@ static int apply_one(struct xsd *x, struct txn *t, const struct txn_write *w)
 	return 0;
 }
 
+/*
+ * The node quota against the state the commit produces, as Xen's
+ * transaction end (transaction_fix_domains): inside the transaction
+ * only the main tree's count was checked, so several transactions
+ * could each stay below the quota and together exceed it.  The commit
+ * changes the count by what the transaction changed it by (its nodes
+ * are unchanged in the main tree since: txn_valid).  Xen 4.17 refuses
+ * a commit reaching the quota exactly; here, as for writes outside a
+ * transaction, a domain may own `nodes' nodes.
+ */
+static bool quota_fits(const struct txn *t)
+{
+	const struct conn *c = t->conn;
+	int64_t now, after;
+
+	if (!t->created || c->who.privileged)
+		return true;
+	now = tree_owned(&c->xsd->tree, c->who.id);
+	after = now + (int64_t)tree_owned(&t->tree, c->who.id) -
+		(int64_t)t->start_owned;
+	return after <= (int64_t)c->xsd->quota.nodes;
+}
+
 static void txn_free(struct txn *t)
 {
 	struct conn *c = t->conn;
@@ -222,6 +248,10 @@ int txn_end(struct txn *t, bool abort)
 		goto out;
 	if (!txn_valid(t, &x->tree)) {
 		rc = -EAGAIN;
+		goto out;
+	}
+	if (!quota_fits(t)) {
+		rc = -ENOSPC;
 		goto out;
 	}
 	for (uint32_t i = 0; i < t->nr_wr && rc == 0; i++)

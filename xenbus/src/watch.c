@@ -31,6 +31,27 @@ static void send_event(struct conn *c, const struct watch *w,
 		  strlen(w->token) + 1, true);
 }
 
+/*
+ * Whether every event of the watch fits one message: its longest path
+ * (relative watches see paths below the domain's home) + the token + 2
+ * NULs.  Xen 4.17 accepts any such watch and silently drops the events
+ * that do not fit; here the watch is refused up front (E2BIG).
+ */
+static bool event_fits(const struct conn *c, const char *given,
+		       const char *abs, const char *token)
+{
+	size_t longest = path_longest_below(abs, c->xsd->quota.path_max);
+	char dom[32];
+
+	if (given[0] != '/' && given[0] != '@') {
+		path_domain(c->who.id, dom, sizeof(dom));
+		longest -= strlen(dom) + 1;
+	}
+	if (longest < strlen(given))
+		longest = strlen(given);
+	return longest + strlen(token) + 2 <= XENSTORE_PAYLOAD_MAX;
+}
+
 int watch_add(struct conn *c, const char *given, const char *abs,
 	      const char *token)
 {
@@ -38,6 +59,8 @@ int watch_add(struct conn *c, const char *given, const char *abs,
 
 	if (find(c, abs, token))
 		return -EEXIST;
+	if (!event_fits(c, given, abs, token))
+		return -E2BIG;
 	/* Xen 4.17 refuses only when the count already exceeds the quota,
 	 * so a domain holds quota + 1 watches (measured). */
 	if (!quota_ok(&c->who, c->nr_watches, c->xsd->quota.watches))

@@ -73,6 +73,8 @@ struct txn {
 	struct txn_write *wr;
 	uint32_t nr_wr, cap_wr;
 	bool failed; /* ENOMEM while recording: end with EAGAIN */
+	bool created; /* it created a node: check the node quota at commit */
+	uint32_t start_owned; /* nodes its domain owned when it started */
 };
 
 struct domain {
@@ -128,6 +130,10 @@ struct xsd {
 	const struct ring_backend *rings; /* NULL: no shared rings */
 	int listen_fd;
 	uint64_t nr_requests;
+	/* accept() out of descriptors: pause until accept_retry (ms). */
+	uint64_t accept_failures, accept_retry;
+	uint32_t accept_pause;
+	uint64_t (*clock_ms)(void); /* monotonic ms (tests may replace it) */
 	struct special_node special[2];
 };
 
@@ -135,6 +141,9 @@ struct xsd {
 void xsd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool xsd_log_stderr;
 extern bool xsd_verbose;
+/* Lines logged so far and the last one (for the tests). */
+extern unsigned long xsd_log_lines;
+extern char xsd_log_last[512];
 
 /* conn.c */
 struct conn *conn_new(struct xsd *x, const struct transport_ops *ops,

@@ -1,5 +1,6 @@
 /* Persistence: snapshot + journal survive restarts; torn tails dropped. */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -140,6 +141,140 @@ static void test_lock_and_damage(void **state)
 	assert_int_equal(xsd_init(&x, dir, true), -EIO);
 }
 
+/* Simulate a crash: release the lock as process exit would, free nothing
+ * that a restart could see. */
+static void crash(struct xsd *x)
+{
+	journal_close(x->journal);
+	x->journal = NULL;
+	xsd_fini(x);
+}
+
+static off_t file_size(const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * Write /a, stop, restart, write /b, crash; then lose the snapshot
+ * (emptied or deleted).  Starting would serve /b without /a: the daemon
+ * must refuse, and leave the files as they were.
+ */
+static void lose_snapshot(bool unlink_it)
+{
+	struct xsd x;
+	struct conn *c;
+	char path[128];
+	off_t jsize;
+
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	write_ok(mkconn(&x, 0, true), 0, "/a", "1");
+	xsd_fini(&x);
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	c = mkconn(&x, 0, true);
+	write_ok(c, 0, "/b", "2");
+	crash(&x);
+	snprintf(path, sizeof(path), "%s/tree.snap", dir);
+	if (unlink_it)
+		assert_int_equal(unlink(path), 0);
+	else
+		assert_int_equal(truncate(path, 0), 0);
+	jsize = file_size("tree.journal");
+	assert_true(jsize > 0);
+	xsd_log_lines = 0;
+	assert_int_equal(xsd_init(&x, dir, true), -EIO);
+	assert_int_equal(xsd_log_lines, 1);
+	assert_non_null(strstr(xsd_log_last, "tree.snap"));
+	/* Nothing overwritten: the loss can still be undone by hand. */
+	assert_int_equal(file_size("tree.journal"), jsize);
+	assert_int_equal(file_size("tree.snap"), unlink_it ? -1 : 0);
+}
+
+static void test_empty_snapshot(void **state)
+{
+	(void)state;
+	lose_snapshot(false);
+}
+
+static void test_missing_snapshot(void **state)
+{
+	(void)state;
+	lose_snapshot(true);
+}
+
+/* Offset of the n-th frame (0-based) of the journal file. */
+static off_t frame_at(int fd, unsigned int n)
+{
+	off_t off = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t len;
+
+		assert_int_equal(pread(fd, &len, 4, off + 4), 4);
+		off += 20 + len;
+	}
+	return off;
+}
+
+/*
+ * A damaged frame in the middle of the journal: the writes before it
+ * are kept, it and every later one dropped (serving them without it
+ * would show a state that never existed), one line says so, and the
+ * damaged journal is kept for inspection.
+ */
+static void test_damaged_middle_frame(void **state)
+{
+	struct xsd x;
+	struct conn *c;
+	char path[128];
+	off_t jsize, off;
+	int fd;
+	unsigned char b;
+
+	(void)state;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	c = mkconn(&x, 0, true);
+	write_ok(c, 0, "/one", "1");
+	write_ok(c, 0, "/two", "2");
+	write_ok(c, 0, "/three", "3");
+	write_ok(c, 0, "/four", "4");
+	crash(&x);
+	snprintf(path, sizeof(path), "%s/tree.journal", dir);
+	jsize = file_size("tree.journal");
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	off = frame_at(fd, 1) + 24; /* inside the second frame's payload */
+	assert_int_equal(pread(fd, &b, 1, off), 1);
+	b ^= 0x40;
+	assert_int_equal(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+	xsd_log_lines = 0;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	assert_int_equal(xsd_log_lines, 1);
+	assert_non_null(strstr(xsd_log_last, "damaged"));
+	assert_non_null(strstr(xsd_log_last, "2 intact later frames"));
+	assert_null(strstr(xsd_log_last, "unfinished"));
+	c = mkconn(&x, 0, true);
+	expect(c, "/one", "1");
+	expect(c, "/two", NULL);
+	expect(c, "/three", NULL);
+	expect(c, "/four", NULL);
+	xsd_fini(&x);
+	/* The damaged journal is kept, whole. */
+	{
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd),
+			 "test \"$(stat -c %%s '%s'/tree.journal.damaged-*)\" = %lld",
+			 dir, (long long)jsize);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 static void test_apply_malformed(void **state)
 {
 	static const struct {
@@ -174,6 +309,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_restart), T(test_torn_tail), T(test_lock_and_damage),
+		T(test_empty_snapshot), T(test_missing_snapshot),
+		T(test_damaged_middle_frame),
 		cmocka_unit_test(test_apply_malformed),
 	};
 

@@ -86,6 +86,52 @@ static void test_nodes(void **state)
 
 /* Xen's entry size: 24 + 8 per perm + value + children names < 2048
  * (boundaries measured against Debian's xenstored 4.17). */
+/*
+ * The node quota holds across transactions: each transaction alone
+ * stays below it, but the commits together would exceed it.  As Xen's
+ * transaction end: the count the commit would produce is checked.
+ */
+static void test_nodes_through_transactions(void **state)
+{
+	struct fx *f = *state;
+	static const int creates[3] = { 5, 5, 3 };
+	uint32_t t[3];
+	char path[48];
+	struct msg m;
+
+	f->x.quota.nodes = 12;
+	/* Own directories, so that the transactions do not conflict. */
+	write_ok(f->d5, 0, "d0", "");
+	write_ok(f->d5, 0, "d1", "");
+	write_ok(f->d5, 0, "d2", "");
+	write_ok(f->d5, 0, "sub/a/b", "v");
+	assert_int_equal(tree_owned(&f->x.tree, 5), 7);
+	for (int i = 0; i < 3; i++) {
+		req_s(f->d5, XS_TRANSACTION_START, 0, "", &m);
+		t[i] = (uint32_t)atoi(m.body);
+		for (int k = 0; k < creates[i]; k++) {
+			snprintf(path, sizeof(path), "d%d/%d", i, k);
+			write_ok(f->d5, t[i], path, "v");
+		}
+	}
+	req_s(f->d5, XS_TRANSACTION_END, t[0], "T", &m);
+	assert_int_equal(m.type, XS_TRANSACTION_END);
+	assert_int_equal(tree_owned(&f->x.tree, 5), 12);
+	/* 12 + 5 > 12: refused, nothing of it applied. */
+	req_s(f->d5, XS_TRANSACTION_END, t[1], "T", &m);
+	assert_err(&m, "ENOSPC");
+	req_s(f->d5, XS_READ, 0, "d1/0", &m);
+	assert_err(&m, "ENOENT");
+	assert_int_equal(tree_owned(&f->x.tree, 5), 12);
+	/* Removing a subtree in a transaction frees all its nodes, even
+	 * those the transaction never looked at: 12 + 3 - 3 fits. */
+	req_s(f->d5, XS_RM, t[2], "sub", &m);
+	assert_int_equal(m.type, XS_RM);
+	req_s(f->d5, XS_TRANSACTION_END, t[2], "T", &m);
+	assert_int_equal(m.type, XS_TRANSACTION_END);
+	assert_int_equal(tree_owned(&f->x.tree, 5), 12);
+}
+
 static void test_entry_size(void **state)
 {
 	struct fx *f = *state;
@@ -229,7 +275,7 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_defaults), T(test_nodes), T(test_entry_size),
+		T(test_defaults), T(test_nodes), T(test_nodes_through_transactions), T(test_entry_size),
 		T(test_watches), T(test_transactions), T(test_transaction_nodes),
 		T(test_outstanding),
 		T(test_bad_message_closes_one),

@@ -34,7 +34,7 @@ static int teardown(void **state)
 static void watch(struct conn *c, const char *path, const char *token,
 		  const char *err)
 {
-	char buf[256];
+	char buf[XENSTORE_PAYLOAD_MAX];
 	size_t pl = strlen(path) + 1, tl = strlen(token) + 1;
 	struct msg m;
 
@@ -68,6 +68,51 @@ static void none(struct conn *c)
 
 	if (next_msg(c, &m))
 		fail_msg("unexpected message type %u \"%s\"", m.type, m.body);
+}
+
+/* A string of n copies of c (static buffer, one at a time). */
+static const char *rep(char *buf, char c, size_t n)
+{
+	memset(buf, c, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Every event a watch can produce must fit one message (path + token +
+ * 2 NULs <= 4096).  Xen drops the ones that do not without a trace;
+ * here a watch whose longest possible event would not fit is refused
+ * up front with E2BIG, and one that is accepted gets all its events.
+ */
+static void test_token_too_long(void **state)
+{
+	struct fx *f = *state;
+	static char tok[XENSTORE_PAYLOAD_MAX], path[XENSTORE_PAYLOAD_MAX];
+	struct msg m;
+
+	/* Below /a node paths reach 2048 bytes: tokens up to 2046. */
+	watch(f->w0, "/a", rep(tok, 't', 4092), "E2BIG");
+	watch(f->w0, "/a", rep(tok, 't', 2047), "E2BIG");
+	watch(f->w0, "/a", rep(tok, 't', 2046), NULL);
+	event(f->w0, "/a", tok);
+	none(f->w0);
+	/* The longest node below /a: its event is exactly 4096 bytes. */
+	memcpy(path, "/a/", 3);
+	rep(path + 3, 'p', 2045);
+	write_ok(f->d0, 0, path, "v");
+	event(f->w0, path, tok);
+	/* Below /local/domain/5/ paths reach 16 + 2048 bytes. */
+	watch(f->w0, "/local/domain/5/x", rep(tok, 't', 2046), "E2BIG");
+	watch(f->w0, "/local/domain/5", rep(tok, 't', 2030), NULL);
+	drain(f->w0);
+	/* Relative watches see paths relative to the home: 2048 at most. */
+	watch(f->d5, "x", rep(tok, 't', 2047), "E2BIG");
+	watch(f->d5, "x", rep(tok, 't', 2046), NULL);
+	event(f->d5, "x", tok);
+	/* Special watches: the name is the only path, so the WATCH
+	 * message's own size bound suffices. */
+	watch(f->w0, "@releaseDomain", rep(tok, 't', 4096 - 16), NULL);
+	(void)m;
 }
 
 static void test_immediate_and_children(void **state)
@@ -204,7 +249,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_immediate_and_children), T(test_rm_fires_below),
 		T(test_two_tokens_unwatch), T(test_relative),
-		T(test_permission_filter), T(test_special),
+		T(test_permission_filter), T(test_special), T(test_token_too_long),
 	};
 
 	return cmocka_run_group_tests_name("xenbus watches", tests, NULL, NULL);

@@ -1,0 +1,140 @@
+/*
+ * The event loop over real sockets: accept() failing for lack of
+ * descriptors, and fairness between connections.
+ */
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "socket.h"
+
+static char sock_path[64];
+static uint64_t fake_now;
+
+static uint64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+static int setup(void **state)
+{
+	struct xsd *x = calloc(1, sizeof(*x));
+
+	xsd_setup(x);
+	x->clock_ms = fake_clock;
+	snprintf(sock_path, sizeof(sock_path), "/tmp/xenbus-loop-%d.sock",
+		 (int)getpid());
+	assert_int_equal(xsd_listen(x, sock_path), 0);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct xsd *x = *state;
+
+	xsd_fini(x);
+	unlink(sock_path);
+	free(x);
+	return 0;
+}
+
+static int client(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	strcpy(sa.sun_path, sock_path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static unsigned int nr_conns(const struct xsd *x)
+{
+	unsigned int n = 0;
+
+	for (const struct conn *c = x->conns; c; c = c->next)
+		n++;
+	return n;
+}
+
+/* Send one request on a client socket. */
+static void send_req(int fd, uint32_t type, uint32_t req_id, const char *p,
+		     size_t len)
+{
+	struct xsd_sockmsg h = { type, req_id, 0, (uint32_t)len };
+
+	assert_int_equal(write(fd, &h, sizeof(h)), sizeof(h));
+	if (len)
+		assert_int_equal(write(fd, p, len), (ssize_t)len);
+}
+
+/* Read one reply if one is there (non-blocking); its req_id or 0. */
+static uint32_t try_reply(int fd)
+{
+	struct xsd_sockmsg h;
+	char body[XENSTORE_PAYLOAD_MAX];
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	assert_int_equal(read(fd, &h, sizeof(h)), sizeof(h));
+	if (h.len)
+		assert_int_equal(read(fd, body, h.len), (ssize_t)h.len);
+	return h.req_id;
+}
+
+/*
+ * Out of descriptors: accept() fails while a client waits in the
+ * backlog.  The daemon must not spin on it: one attempt, one log line,
+ * then a pause during which existing clients are served; after the
+ * pause it accepts again.
+ */
+static void test_accept_emfile(void **state)
+{
+	struct xsd *x = *state;
+	struct rlimit old, lim;
+	unsigned long lines;
+	int a, b, f;
+
+	a = client();
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(nr_conns(x), 1);
+	b = client(); /* waits in the backlog */
+	f = dup(0);
+	close(f);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)f; /* every descriptor number below is used */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	lines = xsd_log_lines;
+	for (int i = 0; i < 10; i++) {
+		send_req(a, XS_READ, 100 + (uint32_t)i, "/tool", 6);
+		assert_int_equal(xsd_poll(x, 0), 0);
+		assert_int_equal(try_reply(a), 100 + (uint32_t)i);
+	}
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(x->accept_failures, 1);
+	assert_int_equal(xsd_log_lines - lines, 1);
+	assert_int_equal(nr_conns(x), 1);
+	fake_now += 10000; /* the pause is over */
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(nr_conns(x), 2);
+	close(a);
+	close(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_accept_emfile, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("xenbus event loop", tests, NULL,
+					   NULL);
+}
