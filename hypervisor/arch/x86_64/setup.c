@@ -343,6 +343,7 @@ static void __noreturn continue_on_cpu_stack(void)
      * returns to a guest; the other CPUs wait for it in hv_lock(). */
     hv_lock();
     arch_fpu_boot_init();
+    hardening_selftest();
     time_init();
     start_dom0();
     start_domus();
