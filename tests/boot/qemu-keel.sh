@@ -9,7 +9,7 @@ set -u
 [ $# -eq 4 ] || { echo "usage: $0 TIMEOUT_S SMP LOG MODULES" >&2; exit 2; }
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-timeout "$1" qemu-system-x86_64 -accel tcg -cpu max,-smap -smp "$2" -m 512 -display none \
+timeout "$1" qemu-system-x86_64 -accel tcg -cpu max -smp "$2" -m 512 -display none \
     -monitor none -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -kernel "$BUILD/keel.elf" -append "console=com1 dom0_mem=64M" -initrd "$4" \
     < /dev/null > "$3" 2>&1

@@ -30,10 +30,12 @@ if [ "$XEN" -eq 1 ]; then
     HV=$(sh "$HERE/fetch-xen.sh") || { echo "run-all: cannot fetch Xen" >&2; exit 1; }
     APPEND=${XEN_APPEND:-console=com1 loglvl=all guest_loglvl=all dom0_mem=64M}
     prefix=xen-
+    SMAP=off            # Xen 4.17 under TCG does not boot with SMAP
 else
     HV=$BUILD/keel.elf
     APPEND=${KEEL_APPEND:-console=com1 dom0_mem=64M}
     prefix=
+    SMAP=on
 fi
 LOGDIR=$BUILD/boot-logs
 mkdir -p "$LOGDIR"
@@ -65,7 +67,7 @@ while read -r name elf timeout args; do
     else
         sh "$HERE/run-qemu.sh" --hv "$HV" --append "$APPEND" \
             --dom0 "$guest${args:+ $args}" --timeout "$timeout" \
-            --accel "$ACCEL" --log "$log" < /dev/null
+            --accel "$ACCEL" --smap "$SMAP" --log "$log" < /dev/null
         rc=$?
     fi
     if [ "$rc" -eq 0 ]; then

@@ -14,7 +14,7 @@ cp /bin/true "$W/nonotes.elf"
 fail=0
 for k in text truncated.elf nonotes.elf; do
     log=$BUILD/boot-logs/badkernel-$k.log
-    timeout 60 qemu-system-x86_64 -accel tcg -cpu max,-smap -smp "${KEEL_SMP:-1}" -m 256 -display none -monitor none \
+    timeout 60 qemu-system-x86_64 -accel tcg -cpu max -smp "${KEEL_SMP:-1}" -m 256 -display none -monitor none \
         -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -kernel "$BUILD/keel.elf" -append "console=com1 dom0_mem=32M" -initrd "$W/$k" \
         < /dev/null > "$log" 2>&1

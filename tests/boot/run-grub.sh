@@ -25,7 +25,7 @@ menuentry 'Keel' {
 EOC
 grub-mkrescue -o "$W/keel.iso" "$W/iso" > "$W/mkrescue.log" 2>&1 || {
     echo "FAIL grub: grub-mkrescue failed"; tail -5 "$W/mkrescue.log"; exit 1; }
-timeout 120 qemu-system-x86_64 -accel tcg -cpu max,-smap -smp "${KEEL_SMP:-1}" -m 512 -display none -monitor none \
+timeout 120 qemu-system-x86_64 -accel tcg -cpu max -smp "${KEEL_SMP:-1}" -m 512 -display none -monitor none \
     -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
     -cdrom "$W/keel.iso" -boot d < /dev/null > "$LOG" 2>&1
 rc=$?

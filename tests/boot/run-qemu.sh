@@ -3,7 +3,7 @@
 #
 #   run-qemu.sh --hv IMAGE --dom0 'KERNEL [dom0 cmdline]' --log FILE
 #               [--append 'hv cmdline'] [--initrd PATH] [--smp N]
-#               [--mem MB] [--timeout S] [--accel tcg|kvm]
+#               [--mem MB] [--timeout S] [--accel tcg|kvm] [--smap on|off]
 #
 # QEMU's multiboot loader boots IMAGE; the first module is the dom0
 # kernel (its string is dom0's command line), the optional second one
@@ -16,10 +16,14 @@
 # Keel's exit convention: on dom0 shutdown Keel writes 0x10 + reason to
 # the isa-debug-exit port 0xf4, so QEMU exits with ((0x10+reason)<<1)|1;
 # the reason is reported.
+#
+# The CPU is QEMU's `max` (TCG) or `host` (KVM) with SMAP, so Keel runs
+# with SMEP and SMAP on; `--smap off` hides SMAP, for Xen 4.17 under TCG
+# (run-all.sh --xen), which does not boot with it.
 set -u
-usage() { echo "usage: $0 --hv IMAGE --dom0 'KERNEL [args]' --log FILE [--append S] [--initrd P] [--smp N] [--mem MB] [--timeout S] [--accel tcg|kvm]" >&2; exit 2; }
+usage() { echo "usage: $0 --hv IMAGE --dom0 'KERNEL [args]' --log FILE [--append S] [--initrd P] [--smp N] [--mem MB] [--timeout S] [--accel tcg|kvm] [--smap on|off]" >&2; exit 2; }
 
-HV= APPEND= DOM0= INITRD= SMP=${KEEL_SMP:-1} MEM=512 TIMEOUT=60 LOG= ACCEL=tcg
+HV= APPEND= DOM0= INITRD= SMP=${KEEL_SMP:-1} MEM=512 TIMEOUT=60 LOG= ACCEL=tcg SMAP=on
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || { echo "run-qemu: option $1 needs a value" >&2; usage; }
     case $1 in
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=$2 ;;
     --log) LOG=$2 ;;
     --accel) ACCEL=$2 ;;
+    --smap) SMAP=$2 ;;
     *) echo "run-qemu: unknown option $1" >&2; usage ;;
     esac
     shift 2
@@ -41,9 +46,14 @@ for n in "$SMP" "$MEM" "$TIMEOUT"; do
     case $n in ''|*[!0-9]*) echo "run-qemu: '$n' is not a number" >&2; usage ;; esac
 done
 case $ACCEL in
-tcg) CPU=max,-smap ;;
-kvm) CPU=host,-smap ;;
+tcg) CPU=max ;;
+kvm) CPU=host ;;
 *) echo "run-qemu: --accel must be tcg or kvm, not '$ACCEL'" >&2; usage ;;
+esac
+case $SMAP in
+on) ;;
+off) CPU=$CPU,-smap ;;
+*) echo "run-qemu: --smap must be on or off, not '$SMAP'" >&2; usage ;;
 esac
 name=$(basename "$LOG" .log)
 if [ ! -f "$HV" ]; then

@@ -531,8 +531,10 @@ static void test_stale_mapping(void)
 	HYPERVISOR_mmuext_op(&inv, 1, NULL, DOMID_SELF);
 	CHECK_RC("map F writable at A (update_va_mapping, no flush)",
 		 uvm(stale_a, (f << 12) | PTE_RW, 0), 0);
-	a[5] = 0xabc0;		/* loads a writable TLB entry A -> F */
-	CHECK_EQ("the write through A reached F", ((volatile uint64_t *)stale_f)[5], 0xabc0);
+	/* Loads a writable TLB entry A -> F.  The value is a not-present
+	 * entry with address 0, which the L1TF rule accepts when F is pinned. */
+	a[5] = 0xbc0;
+	CHECK_EQ("the write through A reached F", ((volatile uint64_t *)stale_f)[5], 0xbc0);
 	CHECK_RC("PIN_L1(F) while A maps it writable => -EINVAL",
 		 mmuext1(MMUEXT_PIN_L1_TABLE, f), -XEN_EINVAL);
 	CHECK_RC("remove A's mapping with mmu_update (no flush)",

@@ -168,6 +168,7 @@ void cpu_init_tables(struct cpu_info *ci)
     wrmsr(MSR_GS_BASE, (uint64_t)ci);
     wrmsr(MSR_SHADOW_GS_BASE, 0);
     write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+    cpu_harden(cpu);
     write_cr0((read_cr0() | X86_CR0_MP | X86_CR0_NE) & ~(X86_CR0_EM | X86_CR0_TS));
 }
 

@@ -8,6 +8,15 @@
  * While a guest runs, MSR_GS_BASE holds the guest's GS base and
  * MSR_SHADOW_GS_BASE the cpu_info pointer; in the hypervisor it is the
  * other way round.  C code finds cpu_info from %rsp, never from %gs.
+ *
+ * Hardening on every entry (docs/security.md, class 6):
+ *  - `cld`: an exception or interrupt from ring 3 keeps the guest's
+ *    rflags.DF, and C code and copy_guest_raw's `rep movsb` assume DF = 0
+ *    (`syscall` clears DF through MSR_SYSCALL_MASK).
+ *  - CLAC: rflags.AC, which a guest sets freely at CPL3, would switch
+ *    SMAP off for the hypervisor; entries clear it (syscall: the mask).
+ *  - `lfence` after each swapgs decision (CVE-2019-1125): a mispredicted
+ *    `testb $3` must not run %gs-relative loads with the wrong GS base.
  */
 #include <asm/config.h>
 #include <asm/regs.h>
@@ -48,6 +57,23 @@
         popq    %rdi
 .endm
 
+/*
+ * clac where the CPU has SMAP (cpu_smap is set by cpu.c before any guest
+ * runs; clac is #UD without SMAP).  Clobbers the flags.
+ */
+.macro SMAP_CLAC
+        testb   $1, cpu_smap(%rip)
+        jz      .Lno_clac\@
+        clac
+.Lno_clac\@:
+.endm
+.macro SMAP_STAC
+        testb   $1, cpu_smap(%rip)
+        jz      .Lno_stac\@
+        stac
+.Lno_stac\@:
+.endm
+
         .text
 /* syscall from the guest (kernel: hypercall; user: bounced to the guest). */
         .globl syscall_entry
@@ -86,21 +112,29 @@ trap_\vec:
 
         .align 16
 common_trap:
+        cld
         testb   $3, 24(%rsp)            /* cs of the interrupted context */
         jz      1f
         swapgs
+        lfence                          /* swapgs decision: see the top */
         SAVE_GPRS
+        SMAP_CLAC
         call    hv_enter
         movq    %rsp, %rdi
         call    do_trap
         jmp     return_to_guest
 1:      /* From the hypervisor itself.  A fault on the iretq to the guest
-         * happens after the swapgs: undo it first. */
+         * happens after the swapgs: undo it first.  The registers are
+         * saved first: the interrupted code may need every one of them
+         * (an exception-table fixup resumes it). */
+        lfence
+        SAVE_GPRS
+        SMAP_CLAC                            /* iretq restores the interrupted AC */
         leaq    iret_to_guest(%rip), %rax
-        cmpq    %rax, 16(%rsp)
+        cmpq    %rax, REGS_RIP(%rsp)
         jne     2f
         swapgs
-2:      SAVE_GPRS
+2:      lfence
         movq    %rsp, %rdi
         call    do_trap_hypervisor
         RESTORE_GPRS
@@ -139,7 +173,9 @@ trap_mc_entry:
         pushq   $0
         pushq   $18
 ist_common:
+        cld
         SAVE_GPRS
+        SMAP_CLAC
         movq    %rsp, %rdi
         call    do_fatal_trap
 4:      hlt
@@ -210,11 +246,14 @@ trap_stub_table:
         .globl copy_guest_raw
 copy_guest_raw:
         movq    %rdx, %rcx
+        SMAP_STAC                            /* the only place guest memory is touched */
 copy_insn:
         rep movsb
+        SMAP_CLAC
         movq    %rcx, %rax
         ret
 copy_fixup:
+        SMAP_CLAC
         movq    %rcx, %rax
         ret
 

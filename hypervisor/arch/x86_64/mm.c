@@ -12,7 +12,6 @@
 #include <asm/page.h>
 #include <asm/processor.h>
 
-extern uint64_t boot_l4[512];
 extern uint32_t boot_have_nx;
 
 uint64_t idle_l4_maddr;
@@ -65,6 +64,26 @@ void map_pages_hv(uint64_t va, mfn_t mfn, uint64_t nr, uint64_t flags)
     spin_unlock(&map_lock);
 }
 
+void unmap_pages_hv(uint64_t va, uint64_t nr)
+{
+    uint64_t i;
+
+    spin_lock(&map_lock);
+    for (i = 0; i < nr; i++, va += PAGE_SIZE) {
+        uint64_t *e = &idle_l4[L4_IDX(va)];
+        unsigned int level;
+
+        for (level = 4; level > 1 && (*e & _PAGE_PRESENT); level--) {
+            BUG_ON(*e & _PAGE_PSE);
+            e = (uint64_t *)pt_virt(*e & PADDR_MASK) + ((va >> (12 + 9 * (level - 2))) & 511);
+        }
+        if (level == 1)
+            *e = 0;
+        invlpg(va);
+    }
+    spin_unlock(&map_lock);
+}
+
 paddr_t directmap_limit;
 
 static void map_directmap(paddr_t max_ram)
@@ -83,9 +102,32 @@ static void map_directmap(paddr_t max_ram)
 }
 
 /*
- * Build the idle tables and switch to them.  The image stays mapped by
- * the boot tables' L3 (slot 261); the identity map of the boot tables
- * is dropped, so slot 0 and all other guest slots are empty.
+ * The image with 4 KiB pages and W^X rights (the linker script aligns the
+ * parts): text read-only and executable, rodata read-only, data and bss
+ * (the boot and IST stacks among them) writable; nothing else of the
+ * first GiB that the boot tables map writable and executable.
+ */
+extern char _start[], __text_end[], __rodata_end[], _end[];
+static void map_image(void)
+{
+    uint64_t va;
+
+    for (va = (uint64_t)_start; va < ROUNDUP((uint64_t)_end, PAGE_SIZE); va += PAGE_SIZE) {
+        uint64_t fl = _PAGE_PRESENT | _PAGE_ACCESSED;
+        if (va >= (uint64_t)__text_end)
+            fl |= nx_flag();
+        if (va >= (uint64_t)__rodata_end)
+            fl |= _PAGE_RW | _PAGE_DIRTY;
+        map_pages_hv(va, _mfn((va - KEEL_VIRT_START) >> PAGE_SHIFT), 1, fl);
+    }
+}
+
+/*
+ * Build the idle tables and switch to them: the image (map_image), the
+ * direct map and an L3 for every hypervisor slot.  The boot tables (an
+ * identity map and the first GiB at KEEL_VIRT_START, writable and
+ * executable) are left to the APs' trampoline, which leaves them for
+ * these tables within a few instructions.
  */
 void mm_init_paging(paddr_t max_ram)
 {
@@ -96,7 +138,7 @@ void mm_init_paging(paddr_t max_ram)
         panic("no memory for the idle page table");
     idle_l4_maddr = mfn_x(m) << PAGE_SHIFT;
     idle_l4 = pt_virt(idle_l4_maddr);
-    idle_l4[L4_IDX(KEEL_VIRT_START)] = boot_l4[L4_IDX(KEEL_VIRT_START)];
+    map_image();
     map_directmap(max_ram);
     /* Pre-create every hypervisor L4 slot's L3, so that guest copies of
      * the slots never go stale when the hypervisor maps something new. */

@@ -188,12 +188,48 @@ void put_page_and_type(mfn_t mfn, struct domain *d)
 
 /* ---- entries ---- */
 
+/*
+ * L1TF (XSA-273, CVE-2018-3620): a vulnerable CPU speculatively reads L1D
+ * data at the address of a NOT-present entry, so a guest could read any
+ * cached hypervisor or foreign data through one.  Xen's rule
+ * (is_l1tf_safe_maddr, pv_l1tf_check_pte): a not-present entry must have
+ * address 0 or an address at or above the highest cacheable address, and
+ * no PSE at L2-L4 (hardware honours PSE in a not-present entry, and a
+ * linear walk reads an L4e as an L3e).  Linux's not-present entries are
+ * safe (it inverts their frame bits).  Xen, which can shadow the guest
+ * instead, applies the rule on CPUs it believes vulnerable; Keel cannot
+ * shadow and applies it on every CPU (it cannot tell the real CPU under a
+ * virtual one), refusing the entry as any other invalid one.
+ * Off until pv_l1tf_init() (boot, setup.c).
+ */
+static uint64_t l1tf_addr_mask, l1tf_safe_maddr;
+
+void pv_l1tf_init(unsigned int paddr_bits, uint64_t top_of_memory)
+{
+    paddr_bits = MIN(MAX(paddr_bits, 32u), 52u);
+    l1tf_addr_mask = ((1UL << paddr_bits) - 1) & PADDR_MASK;
+    /* Xen's guess: nothing cacheable in the top quarter, unless the
+     * memory map says otherwise. */
+    l1tf_safe_maddr = MAX(3UL << (paddr_bits - 2), ROUNDUP(top_of_memory, PAGE_SIZE));
+    printk("L1TF: not-present guest entries must hold address 0 or >= %lx (%u address bits)\n",
+           l1tf_safe_maddr, paddr_bits);
+}
+
+static bool l1tf_safe_nonpresent(uint64_t e, unsigned int level)
+{
+    uint64_t maddr = e & l1tf_addr_mask;
+
+    if (level > 1 && (e & _PAGE_PSE))
+        return false;
+    return maddr == 0 || maddr >= l1tf_safe_maddr;
+}
+
 static int get_page_from_l1e(uint64_t e, struct domain *pg_owner)
 {
     mfn_t mfn = pte_mfn(e);
 
     if (!(e & _PAGE_PRESENT))
-        return 0;
+        return l1tf_safe_nonpresent(e, 1) ? 0 : -XEN_EINVAL;
     if (e & L1_DISALLOW)
         return -XEN_EINVAL;
     if (frame_is_io(mfn))
@@ -255,7 +291,7 @@ static int get_page_from_upper(uint64_t e, unsigned int level, struct domain *d,
     mfn_t mfn = pte_mfn(e);
 
     if (!(e & _PAGE_PRESENT))
-        return 0;
+        return l1tf_safe_nonpresent(e, level) ? 0 : -XEN_EINVAL;
     if (e & UPPER_DISALLOW)
         return -XEN_EINVAL;
     if (is_self_linear(e, self))

@@ -14,6 +14,7 @@
 #include <keel/bzimage.h>
 #include <keel/bootdesc.h>
 #include <keel/stats.h>
+#include <keel/pv_mm.h>
 #include <public/sched.h>
 #include <asm/config.h>
 #include <asm/cpu.h>
@@ -31,6 +32,18 @@ static uint64_t max_ram_addr(void)
         if (boot_info.ranges[i].type == 1 && boot_info.ranges[i].end > max)
             max = boot_info.ranges[i].end;
     return max;
+}
+
+/* CPUID 0x80000008: physical address bits (36 if the leaf is absent). */
+static unsigned int cpu_paddr_bits(void)
+{
+    uint32_t a, b, c, d;
+
+    cpuid_count(0x80000000, 0, &a, &b, &c, &d);
+    if (a < 0x80000008)
+        return 36;
+    cpuid_count(0x80000008, 0, &a, &b, &c, &d);
+    return a & 0xff;
 }
 
 static void init_memory(void)
@@ -330,6 +343,7 @@ static void __noreturn continue_on_cpu_stack(void)
      * returns to a guest; the other CPUs wait for it in hv_lock(). */
     hv_lock();
     arch_fpu_boot_init();
+    hardening_selftest();
     time_init();
     start_dom0();
     start_domus();
@@ -372,6 +386,7 @@ void start_keel(uint32_t magic, uint32_t info)
     page_alloc_enable_frame_table();
     mark_io_frames();
     m2p_init();
+    pv_l1tf_init(cpu_paddr_bits(), max_ram_addr());  /* RAM: the cacheable ranges */
     printk("memory: %lu MiB free of %lu MiB, %u boot modules\n",
            free_frame_count() >> 8, max_ram_addr() >> 20, boot_info.nr_modules);
     cpu0_init_and_switch(continue_on_cpu_stack);

@@ -102,6 +102,8 @@ void free_domain_frames(struct domain *d);
 void mm_init_paging(paddr_t max_ram);
 void mm_fill_hypervisor_slots(uint64_t *l4);
 void map_pages_hv(uint64_t va, mfn_t mfn, uint64_t nr, uint64_t flags);
+/* Clear nr 4 KiB mappings at va (entries made by map_pages_hv). */
+void unmap_pages_hv(uint64_t va, uint64_t nr);
 extern uint64_t idle_l4_maddr;
 
 #endif

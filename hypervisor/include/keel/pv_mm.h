@@ -18,6 +18,9 @@ void mm_lock_acquire(void);
 void mm_lock_release(void);
 
 int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn);
+/* The L1TF rule for not-present entries (pv_mm.c): the CPU's physical
+ * address width and the end of the highest memory-map range.  Boot only. */
+void pv_l1tf_init(unsigned int paddr_bits, uint64_t top_of_memory);
 /* LDTs (arch/x86_64/pv_ldt.c, ldt.c). */
 int pv_set_ldt(struct vcpu *v, uint64_t base, unsigned int ents);
 void pv_ldt_put_frames(struct vcpu *v);     /* mm_lock held */

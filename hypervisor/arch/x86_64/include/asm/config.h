@@ -18,6 +18,9 @@
 #define HV_SLOT_LAST        271
 #define RO_MPT_VIRT_START   0xffff800000000000
 #define RO_MPT_VIRT_END     0xffff804000000000
+/* A user page used once at boot by the SMEP self-test (slot 256, after
+ * the M2P; unmapped again before any guest runs). */
+#define SMEP_PROBE_VA       RO_MPT_VIRT_END
 #define GDT_WINDOW_BASE     0xffff820000000000
 #define GDT_WINDOW_SIZE     0x10000
 #define LDT_WINDOW_BASE     0xffff820040000000

@@ -12,5 +12,8 @@ struct cpu_info *cpu_alloc_stack(unsigned int cpu);
 void cpu_init_tables(struct cpu_info *ci);
 void arch_fpu_ap_init(void);
 uint64_t pte_nx(void);
+/* hardening.c: SMEP/SMAP on this CPU; the boot-time self-test. */
+void cpu_harden(unsigned int cpu);
+void hardening_selftest(void);
 __noreturn void reset_stack_and_return(struct guest_regs *frame);
 #endif

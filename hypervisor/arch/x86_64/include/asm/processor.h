@@ -14,6 +14,8 @@
 #define X86_CR4_PGE (1UL << 7)
 #define X86_CR4_OSFXSR (1UL << 9)
 #define X86_CR4_OSXMMEXCPT (1UL << 10)
+#define X86_CR4_SMEP (1UL << 20)
+#define X86_CR4_SMAP (1UL << 21)
 
 #define X86_EFLAGS_CF  0x00000001
 #define X86_EFLAGS_MBS 0x00000002
