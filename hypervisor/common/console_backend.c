@@ -52,6 +52,18 @@ bool cons_backend_active(void)
     return nr_backends > 0;
 }
 
+/* A slot for a new backend: one a destroyed domain left, or a new one.
+ * cons_lock held. */
+static struct cons_backend *free_slot(void)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr_backends; i++)
+        if (!backends[i].ring)
+            return &backends[i];
+    return nr_backends < MAX_BACKENDS ? &backends[nr_backends++] : NULL;
+}
+
 int cons_backend_attach(struct domain *d, mfn_t ring, uint32_t port)
 {
     struct cons_backend *b;
@@ -63,14 +75,14 @@ int cons_backend_attach(struct domain *d, mfn_t ring, uint32_t port)
     if (rc)
         return rc;
     spin_lock(&cons_lock);
-    if (nr_backends == MAX_BACKENDS) {
+    b = free_slot();
+    if (!b) {
         spin_unlock(&cons_lock);
         mm_lock_acquire();
         put_page_and_type(ring, d);
         mm_lock_release();
         return -XEN_ENOSPC;
     }
-    b = &backends[nr_backends++];
     b->d = d;
     b->mfn = ring;
     b->ring = mfn_to_virt(ring);
