@@ -11,12 +11,17 @@
  *  - a grant-table frame (a hypervisor page shared with us): pinned as
  *    a table of each level, or made a GDT frame: refused; it maps
  *    writable as before;
+ *  - the runstate area, which the hypervisor writes through our virtual
+ *    address: pointed read-only at one of our pinned L1 tables, the
+ *    writes on every reschedule must fault, the table stays empty;
  *  - shared_info, the way the attack in issue #10 starts: vcpu_info
  *    moved out (VCPUOP_register_vcpu_info, as Linux does), the page
  *    zeroed (a valid empty table) and its only writable mapping dropped;
  *    then pinned as a table of each level, or made a GDT frame: refused.
  *    Had the pin as L1 worked, EVTCHNOP_send on ports 64-127 would set
- *    chosen bits in it, i.e. write arbitrary PTEs.
+ *    chosen bits in it, i.e. write arbitrary PTEs.  The page vcpu_info
+ *    moved to is then retyped and given back like the console ring:
+ *    refused.
  *
  * Xen 4.17 refuses each of these too (its shared pages hold a permanent
  * writable type reference from share_xen_page_with_guest); the refusal
@@ -30,6 +35,8 @@
 
 static uint8_t vi_page[4096] PAGE_ALIGNED;	/* vcpu_info moves here */
 static uint8_t window[4096] PAGE_ALIGNED;	/* maps the grant frame */
+static uint64_t rs_l1[512] PAGE_ALIGNED;	/* pinned as an L1 */
+static uint8_t rs_area[4096] PAGE_ALIGNED;	/* the runstate area's va */
 
 static const unsigned int pins[4] = { MMUEXT_PIN_L1_TABLE, MMUEXT_PIN_L2_TABLE,
 				      MMUEXT_PIN_L3_TABLE, MMUEXT_PIN_L4_TABLE };
@@ -155,6 +162,13 @@ static void test_shared_info(void)
 	CHECK_RC("move vcpu_info out of shared_info",
 		 HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, 0, &vi), 0);
 	vcpu = (struct vcpu_info *)vi_page;
+	/* The new vcpu_info page is written by the hypervisor from now on
+	 * (time, event state): it holds it like the console ring. */
+	CHECK_RC("drop our mapping of the vcpu_info page", uvm(vi_page, 0), 0);
+	try_retype("vcpu_info page", vi.mfn);
+	CHECK_RC("decrease_reservation of the vcpu_info page refused",
+		 decrease_reservation(vi.mfn), 0);
+	CHECK_RC("map the vcpu_info page again", uvm(vi_page, pte_rw(vi.mfn)), 0);
 	memset(si_va, 0, PAGE_SIZE);
 	CHECK_RC("drop our only writable mapping of shared_info", uvm(si_va, 0), 0);
 	try_retype("shared_info", si);
@@ -163,12 +177,44 @@ static void test_shared_info(void)
 	CHECK_EQ("and is plain memory", shared->evtchn_mask[0], 0);
 }
 
+/*
+ * The runstate area is written through a guest virtual address, with the
+ * guest's own page tables and CR0.WP: pointed (read-only) at one of our
+ * pinned L1 tables, the hypervisor's writes on every reschedule must fault
+ * and be dropped, never reach the table.
+ */
+static void test_runstate_area(void)
+{
+	struct vcpu_register_runstate_memory_area area = { .addr.v = (uint64_t)rs_area };
+	unsigned long l1 = va_to_mfn(rs_l1), own = va_to_mfn(rs_area);
+	unsigned int i, dirty = 0;
+
+	CHECK_RC("candidate L1 read-only", set_page_rw(rs_l1, false), 0);
+	CHECK_RC("PIN_L1 of it", mmuext1(MMUEXT_PIN_L1_TABLE, l1), 0);
+	CHECK_RC("the area's va maps the pinned L1 read-only",
+		 uvm(rs_area, (l1 << 12) | _PAGE_PRESENT | _PAGE_ACCESSED), 0);
+	CHECK_RC("register the runstate area there",
+		 HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &area), 0);
+	for (i = 0; i < 20; i++)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	for (i = 0; i < 512; i++)
+		dirty += rs_l1[i] != 0;
+	CHECK_EQ("the pinned L1 is still empty (runstate writes faulted)", dirty, 0);
+	area.addr.v = 0;
+	CHECK_RC("unregister the runstate area",
+		 HYPERVISOR_vcpu_op(VCPUOP_register_runstate_memory_area, 0, &area), 0);
+	CHECK_RC("the va maps its own frame again", uvm(rs_area, pte_rw(own)), 0);
+	CHECK_RC("UNPIN the L1", mmuext1(MMUEXT_UNPIN_TABLE, l1), 0);
+	CHECK_RC("it is writable again", set_page_rw(rs_l1, true), 0);
+}
+
 void guest_main(void)
 {
 	map_shared_info();
 	CHECK_RC("install the trap table", traps_install(), 0);
 	test_console_ring();
 	test_grant_frame();
+	test_runstate_area();
 	test_shared_info();
 	say("frames: attacks done");
 }
