@@ -42,4 +42,4 @@ if [ -n "$fail" ]; then
     tail -20 "$LOG"
     exit 1
 fi
-echo "PASS frames (console ring, grant frame, shared_info; $(grep -c '^(d1) ok ' "$LOG") checks)"
+echo "PASS frames (console ring, grant frame, runstate area, vcpu_info page, shared_info; $(grep -c '^(d1) ok ' "$LOG") checks)"
