@@ -2,14 +2,25 @@
  * The hypervisor's PV console backend (see keel/console_backend.h).
  * The ring indices are the guest's to write: they are read once per pass
  * and a producer more than a ring ahead is treated as corrupt (the ring
- * is reset, the guest is not followed).  Locking: cons_lock protects the
- * backend table, the focus and dom0's input buffer.
+ * is reset, the guest is not followed).
+ *
+ * The ring is a frame of the guest's that the hypervisor keeps using, so
+ * from attach to detach the backend holds a general and a writable type
+ * reference on it (as any backend mapping of a guest page must, Xen's
+ * map_guest_pages): the guest can neither give the frame back
+ * (decrease_reservation finds it in use) nor make it a page table or
+ * descriptor page while drain() and input_to_domu() write it
+ * (docs/security.md, class 2).
+ *
+ * Locking: cons_lock protects the backend table, the focus and dom0's
+ * input buffer.  cons_lock and mm_lock are never held together.
  */
 #include <keel/console_backend.h>
 #include <keel/console.h>
 #include <keel/domain.h>
 #include <keel/event.h>
 #include <keel/lib.h>
+#include <keel/pv_mm.h>
 #include <keel/spinlock.h>
 #include <public/io/console.h>
 
@@ -19,7 +30,8 @@
 
 struct cons_backend {
     struct domain *d;
-    struct xencons_interface *ring;
+    mfn_t mfn;                        /* the ring's frame, referenced */
+    struct xencons_interface *ring;   /* NULL once detached */
     uint32_t port;
     char line[LINE_MAX];
     unsigned int len;
@@ -40,22 +52,80 @@ bool cons_backend_active(void)
     return nr_backends > 0;
 }
 
+/* A slot for a new backend: one a destroyed domain left, or a new one.
+ * cons_lock held. */
+static struct cons_backend *free_slot(void)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr_backends; i++)
+        if (!backends[i].ring)
+            return &backends[i];
+    return nr_backends < MAX_BACKENDS ? &backends[nr_backends++] : NULL;
+}
+
 int cons_backend_attach(struct domain *d, mfn_t ring, uint32_t port)
 {
     struct cons_backend *b;
+    int rc;
 
+    mm_lock_acquire();
+    rc = get_page_and_type(ring, d, PGT_writable);
+    mm_lock_release();
+    if (rc)
+        return rc;
     spin_lock(&cons_lock);
-    if (nr_backends == MAX_BACKENDS) {
+    b = free_slot();
+    if (!b) {
         spin_unlock(&cons_lock);
+        mm_lock_acquire();
+        put_page_and_type(ring, d);
+        mm_lock_release();
         return -XEN_ENOSPC;
     }
-    b = &backends[nr_backends++];
     b->d = d;
+    b->mfn = ring;
     b->ring = mfn_to_virt(ring);
     b->port = port;
     b->len = 0;
     spin_unlock(&cons_lock);
     return 0;
+}
+
+/* Take d's ring out of use (under cons_lock) and return its frame, or
+ * INVALID_MFN if d has no attached ring left. */
+static mfn_t take_ring(struct domain *d)
+{
+    mfn_t m = INVALID_MFN;
+    unsigned int i;
+
+    spin_lock(&cons_lock);
+    for (i = 0; i < nr_backends; i++) {
+        if (backends[i].d == d && backends[i].ring) {
+            backends[i].ring = NULL;
+            m = backends[i].mfn;
+            break;
+        }
+    }
+    spin_unlock(&cons_lock);
+    return m;
+}
+
+void cons_backend_detach(struct domain *d)
+{
+    mfn_t m;
+
+    while (!mfn_eq(m = take_ring(d), INVALID_MFN)) {
+        mm_lock_acquire();
+        put_page_and_type(m, d);
+        mm_lock_release();
+    }
+}
+
+/* A backend whose ring may be read and written now. */
+static bool ring_live(const struct cons_backend *b)
+{
+    return b->ring && b->d->state == DOM_RUNNING;
 }
 
 static void flush_line(struct cons_backend *b)
@@ -105,7 +175,7 @@ void cons_backend_notify(struct domain *d)
 
     spin_lock(&cons_lock);
     for (i = 0; i < nr_backends; i++)
-        if (backends[i].d == d && d->state == DOM_RUNNING)
+        if (backends[i].d == d && ring_live(&backends[i]))
             drain(&backends[i]);
     spin_unlock(&cons_lock);
 }
@@ -145,7 +215,7 @@ static void input_char(char c)
         return;
     }
     ctrl_a_count = 0;
-    if (focus >= 0 && backends[focus].d->state == DOM_RUNNING) {
+    if (focus >= 0 && ring_live(&backends[focus])) {
         input_to_domu(&backends[focus], c);
     } else if (dom0_in_len < sizeof(dom0_in)) {
         dom0_in[dom0_in_len++] = c;
@@ -163,7 +233,7 @@ void cons_backend_poll(void)
     while ((c = console_getc()) >= 0)
         input_char((char)c);
     for (i = 0; i < nr_backends; i++)
-        if (backends[i].d->state == DOM_RUNNING)
+        if (ring_live(&backends[i]))
             drain(&backends[i]);
     spin_unlock(&cons_lock);
 }

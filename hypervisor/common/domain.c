@@ -11,6 +11,7 @@
 #include <keel/pv_mm.h>
 #include <keel/stats.h>
 #include <keel/grant_table.h>
+#include <keel/console_backend.h>
 void arch_fpu_init_state(uint8_t *state);
 #include <public/sched.h>
 
@@ -38,12 +39,12 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     d->weight = 256;                  /* Xen's default weight */
     spin_lock_init(&d->lock);
     /* shared_info: a hypervisor page the domain may map (Xen's xenheap page
-     * shared with the guest).  It counts as the domain's, not in tot_pages. */
+     * shared with the guest), writable only, never a table or descriptor
+     * page (docs/security.md, class 1).  It counts as the domain's, not in
+     * tot_pages, and stays allocated while the struct domain exists. */
     d->shared_info_mfn = si;
     d->shared_info = mfn_to_virt(si);
-    mfn_to_page(si)->owner = id;
-    mfn_to_page(si)->flags = PGC_allocated | PGC_xen_heap;
-    mfn_to_page(si)->count = 1;
+    pv_share_xen_frame(si, d);
     if (evtchn_init(d, DEFAULT_MAX_EVTCHNS) || gnttab_init(d)) {
         free_frame(si);
         xfree(d);
@@ -185,6 +186,7 @@ void domain_destroy(struct domain *d)
         if (d->vcpu[i])
             vcpu_release(d->vcpu[i]);
     gnttab_destroy(d);
+    cons_backend_detach(d);
     pv_relinquish_memory(d);
     printk("domain %u (%s) destroyed, %lu MiB freed, cpu time %lu us\n", d->domain_id,
            d->name, d->tot_pages >> 8, d->cpu_time / 1000);

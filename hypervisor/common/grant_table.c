@@ -114,10 +114,11 @@ static bool grow_table(struct domain *d, unsigned int nr)
             return false;
         }
         /* Like shared_info: a hypervisor page owned by and shared with the
-         * domain (Xen's share_xen_page_with_guest), mappable read-write. */
-        mfn_to_page(m)->owner = d->domain_id;
-        mfn_to_page(m)->flags = PGC_allocated | PGC_xen_heap;
-        mfn_to_page(m)->count = 1;
+         * domain (Xen's share_xen_page_with_guest), mappable read-write,
+         * never a page table or descriptor page (docs/security.md). */
+        mm_lock_acquire();
+        pv_share_xen_frame(m, d);
+        mm_lock_release();
         m2p_set(m, ~0UL);
         gt->frames[i] = m;
         gt->active[i] = a;
@@ -860,13 +861,8 @@ void gnttab_destroy(struct domain *d)
     release_mappings(d);
     gt->dying = true;
     mm_lock_acquire();
-    for (i = 0; i < gt->nr_frames; i++) {
-        struct page_info *pg = mfn_to_page(gt->frames[i]);
-        if (pg->flags & PGC_allocated) {
-            pg->flags &= ~PGC_allocated;
-            put_page(pg);
-        }
-    }
+    for (i = 0; i < gt->nr_frames; i++)
+        pv_unshare_xen_frame(gt->frames[i]);
     mm_lock_release();
     maybe_free_dead_table(d);
     spin_unlock(&gnttab_lock);

@@ -7,7 +7,8 @@
 # attacks ran while the victim's pattern was in place (log order), the
 # sweep covered the victim's frames, both domUs were destroyed and dom0
 # passed (the hypervisor kept running throughout).  Then the privileged
-# hostile guest alone, and the memops domU (run-memops.sh).
+# hostile guest alone, the memops domU (run-memops.sh) and the frames
+# domU (run-frames.sh).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
@@ -89,3 +90,7 @@ echo "PASS hostile-dom0 (privileged hostile guest; $(grep -c '^ok ' "$LOG0") che
 # Third scenario: memory reservations, LDTs and COPY/CLEAR_PAGE (a domU
 # with maxmem above memory), tests/boot/run-memops.sh.
 sh "$TOP/tests/boot/run-memops.sh" || exit 1
+
+# Fourth scenario: frames the hypervisor writes (console ring, grant
+# frame, shared_info) retyped or given back by a domU, tests/boot/run-frames.sh.
+sh "$TOP/tests/boot/run-frames.sh" || exit 1

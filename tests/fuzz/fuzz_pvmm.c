@@ -13,6 +13,13 @@
  *     5 switch guest kernel/user mode
  *     6 switch to the other vCPU of A
  *     7 mmu_update with raw 64-bit ptr/val
+ *     8 the hypervisor at work on the frames it shares or uses: the real
+ *       console backend drains A's ring, and an event sets a pending bit
+ *       in A's shared_info as evtchn_set_pending() does (port)
+ *     9 memory_op decrease/increase_reservation (real reservation.c):
+ *       op, count, frames
+ *    10 grant_table_op setup_table (real grant_table.c): nr_frames, so A
+ *       gets more hypervisor frames shared with it
  *
  * Guest pointers are host pointers into one buffer (the "guest memory");
  * the 64 GiB after it are a hole that faults, so counts beyond the buffer
@@ -23,6 +30,9 @@
  * PVMM_TRACE=1 in the environment prints each step's result.
  */
 #include "pvmm_world.h"
+#include <keel/reservation.h>
+#include <public/memory.h>
+#include <public/grant_table.h>
 
 bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr);
 
@@ -39,6 +49,10 @@ static struct {
     uint64_t vcpumask;
     uint32_t done;
     uint8_t insn[32];
+    struct xen_memory_reservation res;
+    uint64_t extents[4];
+    struct gnttab_setup_table st;
+    xen_pfn_t gframes[GNTTAB_MAX_FRAMES];
 } __attribute__((aligned(64))) gmem;
 
 static struct page_info snapshot[FAKE_NR_FRAMES];
@@ -190,6 +204,40 @@ static long step_ptwr(struct w_in *in)
     return ok ? 0 : -1;
 }
 
+/* What the hypervisor writes on its own: the console backend's drain of
+ * A's ring (real code) and an event's pending bit in A's shared_info (as
+ * evtchn_set_pending: ports 0-4095, a bit in evtchn_pending). */
+static long step_hypervisor(struct w_in *in)
+{
+    unsigned int port = (unsigned int)w_get(in, 2) % 4096;
+
+    cons_backend_poll();
+    __atomic_fetch_or(&w_fa.d.shared_info->evtchn_pending[port / 64], 1UL << (port % 64),
+                      __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+static long step_reservation(struct w_in *in)
+{
+    unsigned int op = (w_get(in, 1) & 1) ? XENMEM_increase_reservation
+                                         : XENMEM_decrease_reservation;
+    unsigned int i, n = (unsigned int)w_get(in, 1) % (ARRAY_SIZE(gmem.extents) + 1);
+
+    for (i = 0; i < ARRAY_SIZE(gmem.extents); i++)
+        gmem.extents[i] = w_frame(in);
+    gmem.res = (struct xen_memory_reservation){ .nr_extents = n, .domid = DOMID_SELF };
+    set_xen_guest_handle(gmem.res.extent_start, gmem.extents);
+    return memory_reservation_op(op, 0, (uint64_t)&gmem.res);
+}
+
+static long step_grant_setup(struct w_in *in)
+{
+    gmem.st = (struct gnttab_setup_table){ .dom = DOMID_SELF,
+                                           .nr_frames = (uint32_t)w_get(in, 1) % 6 };
+    set_xen_guest_handle(gmem.st.frame_list, gmem.gframes);
+    return do_grant_table_op(GNTTABOP_setup_table, (uint64_t)&gmem.st, 1);
+}
+
 static void panic_to_abort(void)
 {
     fprintf(stderr, "pvmm: BUG_ON/panic in the hypervisor code\n");
@@ -213,7 +261,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fake_guest_hole_end = fake_guest_hole_start + GUEST_HOLE;
     world_check();
     for (steps = 0; in.n && steps < MAX_STEPS; steps++) {
-        uint8_t kind = (uint8_t)w_get(&in, 1) % 8;
+        uint8_t kind = (uint8_t)w_get(&in, 1) % 11;
         uint64_t count = 0;
         long rc = 0;
         bool single = false;
@@ -242,6 +290,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 6:
             fake_cpu_info.curr = current == &w_fa.v[0] ? &w_fa.v[1] : &w_fa.v[0];
+            break;
+        case 8:
+            rc = step_hypervisor(&in);
+            break;
+        case 9:
+            rc = step_reservation(&in);
+            break;
+        case 10:
+            rc = step_grant_setup(&in);
             break;
         }
         if (trace)

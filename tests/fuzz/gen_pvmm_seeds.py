@@ -67,6 +67,11 @@ def ptwr(v, insn, rcx, rax=entry(0, 0)):
             entry(0, 0))
 
 
+def reservation(op, frames):
+    """op 0: decrease, 1: increase; up to 4 frames."""
+    return b(9, op, len(frames)) + b(*(frames + [0] * (4 - len(frames))))
+
+
 PIN = {1: 0, 2: 1, 3: 2, 4: 3}
 UNPIN, BASEPTR, FLUSH, INVLPG, USERBASE = 4, 5, 6, 7, 15
 
@@ -101,6 +106,17 @@ seeds = {
     + struct.pack("<H", 12) + b(0x80) + entry(33, P) + b(0),
     "machphys": b(0) + mmu([(22, 0, 0x1234, 1)], kind=7),
     "user-mode-uvm": b(0, 5) + uvm(va(l1=1), entry(23, P)) + b(5, 6) + mmuext([(BASEPTR, 1)]),
+    # Frames the hypervisor shares with A (shared_info 45, grant frame 63)
+    # or uses (console ring 22): never tables, never given back in use.
+    "attack-pin-shared-info": b(0) + mmuext([(PIN[1], 45)]) + mmuext([(PIN[4], 45)]),
+    "attack-pin-grant-frame": b(0) + mmuext([(PIN[1], 63)]),
+    "attack-pin-ring": b(0) + mmuext([(PIN[1], 22)]),
+    "attack-l2-to-shared-info": b(0) + mmu([upd(3, 5, entry(45, P | RW))]),
+    "attack-decrease-ring": b(0) + reservation(0, [22]),
+    "reservation-cycle": b(0) + reservation(0, [23]) + reservation(1, [0]) + b(8, 70, 0),
+    "hv-drain-and-events": b(0) + mmu([(22, 385, 5 << 32, 0)], kind=7) + b(8, 70, 0)
+    + b(8, 0x80, 0) + mmu([upd(4, 12, entry(45, P | RW))]),
+    "grant-grow-then-pin": b(0, 10, 3) + mmuext([(PIN[1], 62)]) + mmuext([(PIN[2], 61)]),
 }
 
 ptwr_seeds = {

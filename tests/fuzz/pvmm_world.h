@@ -16,9 +16,18 @@
  *    table one level down, or at its own table read-only;
  *  - the hypervisor slots of every validated L4 hold what the hypervisor
  *    wrote, and the hypervisor's and B's frames keep their contents;
+ *  - class 1 (docs/security.md): every hypervisor frame shared with A
+ *    (its shared_info, its grant-table frames, made by the real
+ *    pv_share_xen_frame() and grow_table()) holds its permanent writable
+ *    type and is never pinned, a page table or a descriptor page;
+ *  - class 2: while the real console backend has A's ring attached, the
+ *    ring is A's, allocated, typed writable, and the backend's general
+ *    and type references are counted;
  *  - BUG_ON never fires (panic longjmps to abort()).
  *
- * Frames: A 1..31, B 32..39, hypervisor 40..43, I/O 44, 45..63 free.
+ * Frames: A 1..31 (22 is its console ring), B 32..39, hypervisor 40..43,
+ * I/O 44, A's shared_info 45, 46..63 free (A's grant-table frames are
+ * allocated from the top, reservation changes take and give back the rest).
  * A's initial space (va = host pointer in the fake layer, so the tables
  * only matter to the PV MMU itself):
  *   L4 1 (pinned, vCPU 0's base pointer), [0] -> L3 2, [1] -> itself RO;
@@ -39,6 +48,8 @@
 #include <keel/lib.h>
 #include <keel/pv_mm.h>
 #include <keel/hypercall.h>
+#include <keel/grant_table.h>
+#include <keel/console_backend.h>
 #include <asm/page.h>
 
 #define W_DOM_A 1
@@ -50,6 +61,9 @@
 #define W_HV_FIRST 40
 #define W_HV_LAST 43
 #define W_IO 44
+#define W_SI 45            /* A's shared_info */
+#define W_RING 22          /* A's console ring */
+#define W_A_PAGES 31
 
 #define W_P _PAGE_PRESENT
 #define W_RW _PAGE_RW
@@ -58,6 +72,8 @@
 
 static struct fake_domain w_fa, w_fb;
 static bool w_privileged;
+static bool w_ring_attached;
+static struct shared_info *w_si_host;     /* the fake's own, put back at the end */
 
 /* The pattern kept in frames A may never write: B's and the hypervisor's. */
 static uint64_t w_pattern(unsigned int m, unsigned int i)
@@ -134,10 +150,27 @@ static void world_init(bool privileged)
     w_fa.v[0].guest_table_user = _mfn(6);
     w_must(get_page_and_type(_mfn(6), &w_fa.d, PGT_l4) == 0, "user base pointer L4 6");
     w_must(pv_pin_table(&w_fa.d, _mfn(7), PGT_l1) == 0, "pin L1 7");
+
+    /* The frames the hypervisor shares with A and the one it uses of A's,
+     * through the real code paths. */
+    w_fa.d.tot_pages = w_fa.d.max_pages = W_A_PAGES;
+    pv_share_xen_frame(_mfn(W_SI), &w_fa.d);
+    w_si_host = w_fa.d.shared_info;
+    w_fa.d.shared_info = mfn_to_virt(_mfn(W_SI));
+    w_fa.d.shared_info_mfn = _mfn(W_SI);
+    fake_alloc_budget = ~0u;
+    w_must(gnttab_init(&w_fa.d) == 0, "A's grant table");
+    w_must(cons_backend_attach(&w_fa.d, _mfn(W_RING), 1) == 0, "A's console ring");
+    w_ring_attached = true;
 }
 
 static void world_fini(void)
 {
+    if (w_ring_attached)
+        cons_backend_detach(&w_fa.d);
+    w_ring_attached = false;
+    gnttab_destroy(&w_fa.d);
+    w_fa.d.shared_info = w_si_host;
     fake_domain_fini(&w_fa);
     fake_domain_fini(&w_fb);
     fake_cpu_info.curr = NULL;
@@ -205,15 +238,55 @@ static void w_check_entry(unsigned int m, unsigned int level, unsigned int i, ui
     }
 }
 
+/* Class 1: a hypervisor frame shared with A (PGC_xen_heap, A's): its
+ * permanent writable type reference while shared, never another type. */
+static void w_check_shared(unsigned int m, const struct page_info *p, uint32_t *tc,
+                           uint32_t *extra_w)
+{
+    if (p->type_count && p->type != PGT_writable)
+        w_fail("a hypervisor frame shared with A has a table or descriptor type", m, 0,
+               p->type);
+    if (p->flags & PGC_pinned)
+        w_fail("a hypervisor frame shared with A is pinned", m, 0, p->flags);
+    if (!(p->flags & PGC_allocated))
+        return;
+    if (p->type != PGT_writable)
+        w_fail("a hypervisor frame shared with A lost its permanent type", m, 0, p->type);
+    tc[m]++;
+    extra_w[m]++;
+}
+
+/* Class 2: the console backend's references on A's ring while attached. */
+static void w_check_ring(uint32_t *cnt, uint32_t *tc, uint32_t *extra_w)
+{
+    const struct page_info *p = &fake_frame_table[W_RING];
+
+    if (!w_ring_attached)
+        return;
+    if (p->owner != W_DOM_A || !(p->flags & PGC_allocated))
+        w_fail("the attached console ring left domain A", W_RING, 0, p->owner);
+    if (p->type_count && p->type != PGT_writable)
+        w_fail("the attached console ring has a table or descriptor type", W_RING, 0, p->type);
+    /* The backend's own references, which keep both of the above true. */
+    if (p->type != PGT_writable)
+        w_fail("the console backend holds no writable type on its ring", W_RING, 0, p->type);
+    cnt[W_RING]++;
+    tc[W_RING]++;
+    extra_w[W_RING]++;
+}
+
 static void world_check(void)
 {
     static uint32_t cnt[FAKE_NR_FRAMES], tc[FAKE_NR_FRAMES], rw[FAKE_NR_FRAMES];
+    static uint32_t extra_w[FAKE_NR_FRAMES];   /* writable type refs not from PTEs */
     unsigned int m, i, k;
     struct fake_domain *doms[2] = { &w_fa, &w_fb };
 
     memset(cnt, 0, sizeof(cnt));
     memset(tc, 0, sizeof(tc));
     memset(rw, 0, sizeof(rw));
+    memset(extra_w, 0, sizeof(extra_w));
+    w_check_ring(cnt, tc, extra_w);
     for (m = 0; m < FAKE_NR_FRAMES; m++) {
         const struct page_info *p = &fake_frame_table[m];
         const uint64_t *t = fake_frame(_mfn(m));
@@ -223,6 +296,8 @@ static void world_check(void)
             cnt[m]++;
         if (p->owner == OWNER_XEN)
             cnt[m]++;
+        if (p->owner == W_DOM_A && (p->flags & PGC_xen_heap))
+            w_check_shared(m, p, tc, extra_w);
         if (p->flags & PGC_pinned) {
             if (!w_is_pt(p->type))
                 w_fail("pinned frame is not a page table", m, 0, p->type);
@@ -261,7 +336,7 @@ static void world_check(void)
             w_fail("a type without type references", m, 0, p->type);
         if (w_is_pt(p->type) && rw[m])
             w_fail("a page table is mapped writable", m, rw[m], p->type);
-        if (p->type == PGT_writable && rw[m] != p->type_count)
+        if (p->type == PGT_writable && rw[m] + extra_w[m] != p->type_count)
             w_fail("writable type count differs from RW mappings", m, rw[m], p->type_count);
         if (m >= W_B_FIRST && m <= W_HV_LAST)
             for (i = 0; i < 512; i++)

@@ -303,7 +303,11 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
         c.console_port = (uint32_t)port;
         memset(va_to_hv(&c, l.console_page), 0, PAGE_SIZE);
         memset(va_to_hv(&c, l.store_page), 0, PAGE_SIZE);
-        cons_backend_attach(d, d->p2m[pv_layout_pfn(&l, l.console_page)], c.console_port);
+        rc = cons_backend_attach(d, d->p2m[pv_layout_pfn(&l, l.console_page)], c.console_port);
+        if (rc) {
+            snprintf(err, errlen, "console backend not attached (%d)", rc);
+            return rc;
+        }
     }
     write_start_info(&c, p, p->initrd_len, &pa);
 

@@ -118,6 +118,14 @@ int get_page_type(struct page_info *pg, unsigned int type, struct domain *d)
 {
     int rc;
 
+    /* A hypervisor page shared with a guest (shared_info, grant-table
+     * frames) is only ever plain writable memory: the hypervisor writes it
+     * at any time, so as a page table or descriptor page it would let the
+     * guest choose entries behind the validator's back.  Its permanent
+     * writable type (pv_share_xen_frame) already makes any other type
+     * fail; this refuses them outright, whatever the counts say. */
+    if ((pg->flags & PGC_xen_heap) && type != PGT_writable)
+        return -XEN_EINVAL;
     if (pg->type_count) {
         if (pg->type != type)
             return -XEN_EINVAL;
@@ -183,6 +191,37 @@ void put_page_and_type(mfn_t mfn, struct domain *d)
 {
     struct page_info *pg = mfn_to_page(mfn);
     put_page_type(pg, d);
+    put_page(pg);
+}
+
+/*
+ * Hand hypervisor frame mfn to d as a page d may map (Xen's
+ * share_xen_page_with_guest): d owns it and holds its allocation
+ * reference, and the frame holds a writable type reference for as long
+ * as it is shared, so it can never take a page-table or descriptor type.
+ * The caller allocated the frame (zeroed) and nobody else knows it yet.
+ */
+void pv_share_xen_frame(mfn_t mfn, struct domain *d)
+{
+    *mfn_to_page(mfn) = (struct page_info){ .owner = d->domain_id, .count = 1,
+                                            .flags = PGC_allocated | PGC_xen_heap,
+                                            .type = PGT_writable, .type_count = 1 };
+}
+
+/*
+ * The sharing ends (the owner's teardown): drop the permanent type
+ * reference and the allocation reference; the frame is freed when the
+ * last mapping of it goes (put_page).  Idempotent.  Call with mm_lock held.
+ */
+void pv_unshare_xen_frame(mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+
+    if (!(pg->flags & PGC_allocated))
+        return;
+    BUG_ON(!(pg->flags & PGC_xen_heap) || pg->type != PGT_writable || !pg->type_count);
+    pg->flags &= ~PGC_allocated;
+    put_page_type(pg, NULL);
     put_page(pg);
 }
 
@@ -439,7 +478,10 @@ int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int l
  * The domain's frames are found in the frame table, not in the builder's
  * p2m: reservation changes (common/reservation.c) add and remove frames.
  * Hypervisor pages shared with the domain (PGC_xen_heap: shared_info,
- * grant-table frames) are left to their owners' teardown.
+ * grant-table frames) keep their allocation reference: their owners'
+ * teardown drops it (pv_unshare_xen_frame).  Every pin goes, whatever
+ * the frame (a hypervisor page can never be pinned, but a pin left
+ * behind would leak the references of everything under it).
  * The vCPUs' own references (CR3, GDT, LDT, vcpu_info) must be dropped first.
  */
 void pv_relinquish_memory(struct domain *d)
@@ -450,8 +492,7 @@ void pv_relinquish_memory(struct domain *d)
     mm_lock_acquire();
     for (f = 0; f < max_mfn; f++) {
         pg = &frame_table[f];
-        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned) &&
-            !(pg->flags & PGC_xen_heap)) {
+        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned)) {
             pg->flags &= ~PGC_pinned;
             put_page_and_type(_mfn(f), d);
         }
@@ -516,8 +557,8 @@ int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type)
     if (!mfn_valid(mfn))
         return -XEN_EINVAL;
     pg = mfn_to_page(mfn);
-    if (pg->owner != d->domain_id)
-        return -XEN_EINVAL;
+    if (pg->owner != d->domain_id || (pg->flags & PGC_xen_heap))
+        return -XEN_EINVAL;      /* hypervisor pages are never tables */
     if (pg->flags & PGC_pinned)
         return -XEN_EINVAL;      /* Xen: "mfn already pinned" */
     rc = get_page_and_type(mfn, d, type);

@@ -9,8 +9,13 @@
 #include <keel/types.h>
 struct domain;
 
-/* Attach the ring in frame mfn, with the guest's port, to domain d. */
+/* Attach the ring in d's frame mfn, with the guest's port, to domain d;
+ * takes a general and a writable type reference on the frame, held until
+ * cons_backend_detach().  0, or -EINVAL (not d's frame, or in use as a
+ * table or descriptor page), -ENOSPC (too many backends). */
 int cons_backend_attach(struct domain *d, mfn_t ring, uint32_t port);
+/* d is being destroyed: stop using its ring and drop the references. */
+void cons_backend_detach(struct domain *d);
 /* The guest sent an event on its console port. */
 void cons_backend_notify(struct domain *d);
 /* Poll serial input and every ring: called from the timer path. */

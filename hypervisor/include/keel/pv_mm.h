@@ -14,6 +14,10 @@ void put_page_type(struct page_info *pg, struct domain *d);
 int get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type);
 void put_page_and_type(mfn_t mfn, struct domain *d);
 bool frame_is_io(mfn_t mfn);
+/* Hypervisor frames shared with a guest (shared_info, grant-table frames):
+ * a permanent writable type, so never a page table or descriptor page. */
+void pv_share_xen_frame(mfn_t mfn, struct domain *d);
+void pv_unshare_xen_frame(mfn_t mfn);       /* mm_lock held */
 void mm_lock_acquire(void);
 void mm_lock_release(void);
 

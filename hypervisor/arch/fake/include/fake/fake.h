@@ -80,6 +80,11 @@ extern jmp_buf *fake_panic_jmp;
 extern unsigned int fake_panics;
 extern bool fake_console_quiet;                  /* drop printk output */
 
+/* ---- serial input and event notifications for console_backend.c (cons_io.c) ---- */
+extern const char *fake_serial_in;               /* console_getc() reads it */
+extern unsigned int fake_port_notifies, fake_global_virqs;
+extern uint32_t fake_last_notified_port;
+
 /* ---- segment descriptor pages (seg_desc.c, when pv_hypercalls.c is not linked) ---- */
 extern int fake_seg_desc_rc;
 extern unsigned int fake_seg_desc_calls;
