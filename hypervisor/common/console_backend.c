@@ -6,8 +6,9 @@
  *
  * The ring is a frame of the guest's that the hypervisor keeps using, so
  * from attach to detach the backend holds a general and a writable type
- * reference on it (as any backend mapping of a guest page must, Xen's
- * map_guest_pages): the guest can neither give the frame back
+ * reference on it (as Xen's map_vcpu_info does for the guest page it
+ * keeps writing, with get_page_and_type(PGT_writable_page)): the guest
+ * can neither give the frame back
  * (decrease_reservation finds it in use) nor make it a page table or
  * descriptor page while drain() and input_to_domu() write it
  * (docs/security.md, class 2).
