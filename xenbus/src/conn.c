@@ -156,15 +156,17 @@ static uint32_t max_queued(const struct conn *c)
 }
 
 /*
- * Read and dispatch requests until the transport is empty or the queue
- * of unsent replies is full.  A header announcing more than
- * XENSTORE_PAYLOAD_MAX closes this connection only.
+ * Read and dispatch up to `budget' requests, stopping early when the
+ * transport is empty or the queue of unsent replies is full; c->more
+ * tells that the budget ran out (there may be more to read).  A header
+ * announcing more than XENSTORE_PAYLOAD_MAX closes this connection only.
  */
-static void conn_read(struct conn *c)
+void conn_read(struct conn *c, unsigned int budget)
 {
 	const size_t hsz = sizeof(struct xsd_sockmsg);
 	bool consumed = false;
 
+	c->more = false;
 	while (!c->dead && c->nr_out < max_queued(c)) {
 		size_t want;
 		char *dst;
@@ -202,6 +204,10 @@ static void conn_read(struct conn *c)
 		c->in_used = 0;
 		c->xsd->nr_requests++;
 		xsd_dispatch(c, &c->in.hdr, c->payload);
+		if (--budget == 0) {
+			c->more = true; /* its turn is over: others first */
+			break;
+		}
 	}
 	if (consumed && c->ops->kick)
 		c->ops->kick(c);
@@ -210,6 +216,6 @@ static void conn_read(struct conn *c)
 void conn_service(struct conn *c)
 {
 	conn_flush(c);
-	conn_read(c);
+	conn_read(c, CONN_TURN_BUDGET);
 	conn_flush(c);
 }
