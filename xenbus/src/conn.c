@@ -49,6 +49,9 @@ void conn_free(struct conn *c)
 		c->out_head = m->next;
 		free(m);
 	}
+	if (c->events_dropped)
+		xsd_log("conn %u: %llu watch events dropped", c->who.id,
+			(unsigned long long)c->events_dropped);
 	watch_remove_all(c);
 	txn_abort_all(c);
 	if (c->dom)
@@ -68,8 +71,12 @@ int conn_send(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 	if (l1 + l2 > XENSTORE_PAYLOAD_MAX)
 		return -E2BIG;
 	if (is_event && c->nr_out >= MAX_QUEUED_EVENTS) {
-		xsd_log("conn %u: output queue full, watch event dropped",
-			c->who.id);
+		/* Caused by the client (it does not read): one line, and the
+		 * count when it goes, never a line per event. */
+		if (!c->events_dropped++)
+			xsd_log("conn %u: output queue full, dropping its watch "
+				"events (the count is logged when it closes)",
+				c->who.id);
 		return -ENOSPC;
 	}
 	m = malloc(sizeof(*m) + sizeof(h) + l1 + l2);

@@ -118,6 +118,7 @@ struct conn {
 	uint32_t nr_txns, next_txid;
 	bool dead; /* to be closed by the loop */
 	bool more; /* its turn ended with requests possibly left to read */
+	uint64_t events_dropped; /* watch events lost to a full queue */
 };
 
 struct ring_backend;
