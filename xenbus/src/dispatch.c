@@ -100,10 +100,8 @@ int req_ack(const struct req *r)
 
 int req_path(const struct req *r, const char *in, char *out)
 {
-	unsigned int max = r->c->who.privileged ? XENSTORE_ABS_PATH_MAX
-						: r->c->xsd->quota.path_max;
-
-	return path_resolve(r->c->who.id, in, max, out);
+	return path_resolve(r->c->who.id, in,
+			    quota_path_max(&r->c->xsd->quota), out);
 }
 
 int req_node_path(const struct req *r, const char *in, char *out)

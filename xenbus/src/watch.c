@@ -40,7 +40,7 @@ static void send_event(struct conn *c, const struct watch *w,
 static bool event_fits(const struct conn *c, const char *given,
 		       const char *abs, const char *token)
 {
-	size_t longest = path_longest_below(abs, c->xsd->quota.path_max);
+	size_t longest = path_longest_below(abs, quota_path_max(&c->xsd->quota));
 	char dom[32];
 
 	if (given[0] != '/' && given[0] != '@') {
