@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal.h"
 #include "txn.h"
 #include "watch.h"
 #include "xsd.h"
@@ -129,6 +130,10 @@ bool conn_want_out(const struct conn *c)
 void conn_flush(struct conn *c)
 {
 	bool wrote = false;
+
+	/* Nothing leaves before the changes it may reveal are durable. */
+	if (journal_dirty(c->xsd->journal))
+		return;
 
 	while (c->out_head && !c->dead) {
 		struct outmsg *m = c->out_head;

@@ -204,9 +204,17 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 		}
 		if (pfd[i].revents && c->ops->ack)
 			c->ops->ack(c);
-		conn_service(c);
+		x->group_commit = true;
+		conn_read(c, CONN_TURN_BUDGET);
+		x->group_commit = false;
 	}
-	/* Watch events queued for connections that were not polled ready. */
+	/* Group commit: one sync for every change of the round, then the
+	 * replies and events of all connections. */
+	rc = journal_sync(x->journal);
+	if (rc < 0) {
+		xsd_log("journal sync failed (%d): exiting", rc);
+		exit(1);
+	}
 	for (struct conn *c = x->conns; c; c = c->next)
 		if (!c->dead && conn_want_out(c))
 			conn_flush(c);

@@ -48,6 +48,8 @@ struct journal {
 	uint64_t seq;
 	size_t size;
 	struct buf pending;
+	uint64_t syncs; /* fdatasync calls on the journal */
+	bool dirty; /* frames written but not yet synced */
 };
 
 uint32_t journal_crc32(const void *buf, size_t len)
@@ -513,7 +515,7 @@ fail:
 	return NULL;
 }
 
-int journal_commit(struct journal *j, struct tree *t)
+int journal_write(struct journal *j, struct tree *t)
 {
 	int rc;
 
@@ -523,15 +525,48 @@ int journal_commit(struct journal *j, struct tree *t)
 		return -ENOMEM;
 	j->seq++;
 	rc = write_frame(j->fd, MAGIC_JOURNAL, j->seq, &j->pending);
-	if (!rc && j->fsync_on && fdatasync(j->fd) < 0)
-		rc = -errno;
 	if (rc)
 		return rc;
+	j->dirty = true;
 	j->size += sizeof(struct frame_hdr) + j->pending.len;
 	j->pending.len = 0;
-	if (j->size > COMPACT_BYTES)
-		return snapshot(j, t);
+	if (j->size > COMPACT_BYTES) {
+		/* The snapshot holds these frames' changes and is synced. */
+		rc = snapshot(j, t);
+		if (rc == 0)
+			j->dirty = false;
+	}
+	return rc;
+}
+
+int journal_sync(struct journal *j)
+{
+	if (!j || !j->dirty)
+		return 0;
+	if (j->fsync_on) {
+		j->syncs++;
+		if (fdatasync(j->fd) < 0)
+			return -errno;
+	}
+	j->dirty = false;
 	return 0;
+}
+
+bool journal_dirty(const struct journal *j)
+{
+	return j && j->dirty;
+}
+
+int journal_commit(struct journal *j, struct tree *t)
+{
+	int rc = journal_write(j, t);
+
+	return rc ? rc : journal_sync(j);
+}
+
+uint64_t journal_syncs(const struct journal *j)
+{
+	return j ? j->syncs : 0;
 }
 
 void journal_close(struct journal *j)

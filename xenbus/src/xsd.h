@@ -140,6 +140,7 @@ struct xsd {
 	const struct ring_backend *rings; /* NULL: no shared rings */
 	int listen_fd;
 	uint64_t nr_requests;
+	bool group_commit; /* inside xsd_poll's read phase: sync at its end */
 	/* accept() out of descriptors: pause until accept_retry (ms). */
 	uint64_t accept_failures, accept_retry;
 	uint32_t accept_pause;
