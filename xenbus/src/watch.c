@@ -133,6 +133,18 @@ void watch_fire(struct xsd *x, const char *path, const struct xs_perm *p,
 	}
 }
 
+void watch_fire_below(struct xsd *x, const char *path, const struct xs_perm *p,
+		      unsigned int n)
+{
+	for (struct conn *c = x->conns; c; c = c->next) {
+		if (c->dead || !(perms_for(&c->who, p, n) & PERM_READ))
+			continue;
+		for (struct watch *w = c->watches; w; w = w->next)
+			if (w->path[0] != '@' && path_is_child(w->path, path))
+				send_event(c, w, w->path);
+	}
+}
+
 struct special_node *special_find(struct xsd *x, const char *name)
 {
 	for (size_t i = 0; i < 2; i++)

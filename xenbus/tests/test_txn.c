@@ -295,6 +295,25 @@ static void test_copy_on_write(void **state)
 	assert_memory_equal(m.body + m.len - 8, "k99\0new\0", 8);
 }
 
+/* A transaction that removes a subtree and creates a node at the same
+ * path again leaves only what it created (the old children go). */
+static void test_rm_then_recreate(void **state)
+{
+	struct fx *f = *state;
+	struct msg m;
+	uint32_t t;
+
+	write_ok(f->a, 0, "/r/x/old", "1");
+	t = start(f->a);
+	req_s(f->a, XS_RM, t, "/r/x", &m);
+	assert_int_equal(m.type, XS_RM);
+	write_ok(f->a, t, "/r/x/new", "2");
+	end(f->a, t, "T", NULL);
+	expect(f->b, 0, "/r/x/new", "2");
+	req_s(f->b, XS_READ, 0, "/r/x/old", &m);
+	assert_err(&m, "ENOENT");
+}
+
 static void test_errors(void **state)
 {
 	struct fx *f = *state;
@@ -344,6 +363,7 @@ int main(void)
 		T(test_conflict_eagain), T(test_conflict_kinds),
 		T(test_no_false_conflict), T(test_many_concurrent),
 		T(test_errors), T(test_watch_at_commit), T(test_lazy_view), T(test_copy_on_write),
+		T(test_rm_then_recreate),
 	};
 
 	return cmocka_run_group_tests_name("xenbus transactions", tests, NULL,
