@@ -1,18 +1,24 @@
 #!/bin/sh
-# Xenstore benchmark: reads, writes, transaction commits and watch
-# fan-out per second over the Unix socket, for keel-xenstored (journal
-# fsync'd, and in memory) and, where it can run, Debian's xenstored, side
-# by side with ratios.  Not part of `make test`.
+# Xenstore benchmark: reads, writes, transaction commits and watch events
+# per second over the Unix socket, CLIENTS clients at once, for
+# keel-xenstored durable (journal synced before replies, group commit)
+# and in memory, and Debian's xenstored (in memory, its default) where it
+# can run.  The daemons are measured in turn, ROUNDS times, in a rotating
+# order (interleaved, so that load drifts on a shared machine hit all
+# alike); each figure is the median of the rounds with its min-max, and
+# the ratios are of medians.  Then single-client latency (median of the
+# rounds, microseconds per operation).  Not part of `make test`.
 #
-#   sh bench/xenstore/run.sh [SECONDS_PER_TEST] [WATCHERS]
+#   sh bench/xenstore/run.sh [SECONDS_PER_TEST] [CLIENTS] [ROUNDS]
 # Env: BUILD (default <top>/build), XENSTORED_DEBIAN (a xenstored binary).
 # Debian's xenstored: see xenbus/tests/debian-xsd.sh (`make -C xenbus
 # debian-xenstored` unpacks it; without Xen it runs under a small shim).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-SECS=${1:-2}
-WATCHERS=${2:-16}
+SECS=${1:-1}
+CLIENTS=${2:-16}
+ROUNDS=${3:-5}
 CC=${CC:-gcc}
 make -s -C "$TOP/xenbus" BUILD="$BUILD" all || exit 1
 mkdir -p "$BUILD/bench"
@@ -25,34 +31,69 @@ trap cleanup EXIT INT TERM
 
 wait_socket() { i=0; while [ ! -S "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; [ -S "$1" ]; }
 
-bench() { # name socket
-    XENSTORED_PATH=$2 "$BUILD/bench/xsbench" "$SECS" "$WATCHERS" > "$T/$1.out" || echo "xsbench failed on $1"
-}
-
 "$BUILD/bin/keel-xenstored" -F -s "$T/keel.sock" -d "$T/state" 2>/dev/null & PIDS="$PIDS $!"
-wait_socket "$T/keel.sock" && bench keel "$T/keel.sock"
+wait_socket "$T/keel.sock" || { echo "keel-xenstored did not start"; exit 1; }
 "$BUILD/bin/keel-xenstored" -F -m -s "$T/mem.sock" 2>/dev/null & PIDS="$PIDS $!"
-wait_socket "$T/mem.sock" && bench keel-mem "$T/mem.sock"
-
+wait_socket "$T/mem.sock" || { echo "keel-xenstored -m did not start"; exit 1; }
+DAEMONS="keel keel-mem"
+SOCK_keel=$T/keel.sock
+SOCK_keel_mem=$T/mem.sock
 . "$TOP/xenbus/tests/debian-xsd.sh"
 if debian_xsd_start "$T/deb" "$BUILD/xenbus"; then
     PIDS="$PIDS $DEB_PID"
-    bench debian "$DEB_SOCK"
+    DAEMONS="$DAEMONS debian"
+    SOCK_debian=$DEB_SOCK
     DEB=ok
 else
     DEB=$DEB_WHY
 fi
 
-printf '%-14s %12s %12s %12s %14s %14s\n' test keel-fsync keel-mem debian keel-fsync/deb keel-mem/deb
-ratio() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; else echo n/a; fi; }
-for test in read write txn-commit watch-events; do
-    k=$(awk -v t=$test '$1==t {print $2}' "$T/keel.out" 2>/dev/null)
-    m=$(awk -v t=$test '$1==t {print $2}' "$T/keel-mem.out" 2>/dev/null)
-    d=$(awk -v t=$test '$1==t {print $2}' "$T/debian.out" 2>/dev/null)
-    printf '%-14s %12s %12s %12s %14s %14s\n' $test "${k:-n/a}" "${m:-n/a}" "${d:-n/a}" \
-        "$(ratio "$k" "$d")" "$(ratio "$m" "$d")"
+# Results: lines "<daemon> <clients> <test> <ops/s>" in $T/all.
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+    # Rotate the order each round.
+    order=$DAEMONS; k=0
+    while [ $k -lt $r ]; do set -- $order; first=$1; shift; order="$* $first"; k=$((k + 1)); done
+    for d in $order; do
+        eval sock=\$SOCK_$(echo $d | tr - _)
+        for n in "$CLIENTS" 1; do
+            XENSTORED_PATH=$sock "$BUILD/bench/xsbench" "$SECS" "$n" > "$T/one" ||
+                echo "xsbench failed on $d"
+            awk -v d=$d -v n=$n '{print d, n, $1, $2}' "$T/one" >> "$T/all"
+        done
+    done
+    r=$((r + 1))
 done
-echo "keel-fsync: journal fsync'd before each reply; keel-mem: --in-memory; Debian's keeps its tree in memory."
-echo "(ops per second; watch-events: events delivered with $WATCHERS watchers)"
+
+# median and min-max of a daemon's figures for a test
+stat() { # daemon clients test -> "median min max"
+    awk -v d=$1 -v n=$2 -v t=$3 '$1==d && $2==n && $3==t {print $4}' "$T/all" | sort -n |
+        awk '{v[NR]=$1} END {if (NR==0) {print "n/a n/a n/a"; exit}
+             m = NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf "%.0f %.0f %.0f\n", m, v[1], v[NR]}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a=="n/a" || b=="n/a" || b==0) print "n/a"; else printf "%.2f", a/b}'; }
+
+echo "$CLIENTS clients, ${SECS} s per test, $ROUNDS interleaved rounds: median ops/s [min-max]"
+printf '%-13s %24s %24s %24s %9s %9s\n' test keel-durable keel-mem debian durable/deb mem/deb
+for test in read write txn-commit watch-events; do
+    set -- $(stat keel "$CLIENTS" $test); k=$1; kr="$1 [$2-$3]"
+    set -- $(stat keel-mem "$CLIENTS" $test); m=$1; mr="$1 [$2-$3]"
+    set -- $(stat debian "$CLIENTS" $test); d=$1; dr="$1 [$2-$3]"
+    [ "$d" = n/a ] && dr=n/a
+    printf '%-13s %24s %24s %24s %9s %9s\n' $test "$kr" "$mr" "$dr" "$(ratio $k $d)" "$(ratio $m $d)"
+done
+echo
+echo "single client: median microseconds per operation [min-max]"
+printf '%-13s %20s %20s %20s\n' test keel-durable keel-mem debian
+us() { set -- $(stat $1 1 $2); [ "$1" = n/a ] && { echo n/a; return; }
+       awk -v m=$1 -v lo=$2 -v hi=$3 'BEGIN{printf "%.0f [%.0f-%.0f]", 1e6/m, 1e6/hi, 1e6/lo}'; }
+for test in read write txn-commit watch-events; do
+    printf '%-13s %20s %20s %20s\n' $test "$(us keel $test)" "$(us keel-mem $test)" "$(us debian $test)"
+done
+echo
+echo "keel-durable: journal fdatasync'd before replies, one sync per loop round (group commit);"
+echo "keel-mem: --in-memory; Debian's keeps its tree in memory."
+echo "txn-commit: START, READ, WRITE, END per operation; watch-events: write below the client's own"
+echo "watch, then wait for the event on its watcher connection."
 if [ "$DEB" = ok ]; then echo "debian: $DEB_HOW (in memory, its default)"
 else echo "Debian's xenstored: $DEB; no ratio against it."; fi

@@ -1,17 +1,30 @@
 /*
  * xsbench: xenstore throughput over the Unix socket at $XENSTORED_PATH.
  * Uses libkeelxs, which speaks the plain xs_wire.h protocol, so the same
- * client measures any xenstored.  Prints "<test> <ops per second>".
+ * client measures any xenstored.  CLIENTS processes run each test at the
+ * same time, each on its own keys; prints "<test> <ops per second>"
+ * summed over the clients.
  *
- *   xsbench [SECONDS_PER_TEST] [WATCHERS]
+ *   xsbench [SECONDS_PER_TEST] [CLIENTS]
+ *
+ * Tests: read (READ of a key), write (WRITE of one of 100 keys),
+ * txn-commit (START, READ, WRITE, END), watch-events (a client writes
+ * below its watched path and waits for the event on its own watcher
+ * connection: events delivered per second).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "keelxs.h"
+
+enum { T_READ, T_WRITE, T_TXN, T_WATCH, NR_TESTS };
+static const char *const names[NR_TESTS] = { "read", "write", "txn-commit",
+					     "watch-events" };
 
 static double now(void)
 {
@@ -27,81 +40,141 @@ static void die(const char *what)
 	exit(1);
 }
 
-int main(int argc, char **argv)
+/* One test for `secs' seconds by client `id'; returns operations done. */
+static unsigned long run(int test, int id, double secs, struct xs_handle *h,
+			 struct xs_handle *wh)
 {
-	double secs = argc > 1 ? atof(argv[1]) : 2.0, t0, el;
-	int nw = argc > 2 ? atoi(argv[2]) : 16;
-	struct xs_handle *h = xs_open(0), **w;
-	unsigned long n;
+	char key[64], path[80], wpath[64];
+	unsigned long n = 0;
 	unsigned int len, num;
-	char path[64];
+	double t0 = now();
 
-	if (!h || nw < 1 || nw > 1000)
-		die("xs_open");
-	if (!xs_write(h, XBT_NULL, "/bench/key", "value", 5))
-		die("write");
+	snprintf(key, sizeof(key), "/bench/c%d/key", id);
+	snprintf(wpath, sizeof(wpath), "/bench/watch/c%d", id);
+	while (now() - t0 < secs) {
+		switch (test) {
+		case T_READ: {
+			void *v = xs_read(h, XBT_NULL, key, &len);
 
-	for (n = 0, t0 = now(); (el = now() - t0) < secs; n++) {
-		void *v = xs_read(h, XBT_NULL, "/bench/key", &len);
-
-		if (!v)
-			die("read");
-		free(v);
-	}
-	printf("read %.0f\n", (double)n / el);
-
-	for (n = 0, t0 = now(); (el = now() - t0) < secs; n++) {
-		snprintf(path, sizeof(path), "/bench/w/%lu", n % 100);
-		if (!xs_write(h, XBT_NULL, path, "value", 5))
-			die("write");
-	}
-	printf("write %.0f\n", (double)n / el);
-
-	for (n = 0, t0 = now(); (el = now() - t0) < secs;) {
-		xs_transaction_t t = xs_transaction_start(h);
-		void *v;
-
-		if (t == XBT_NULL)
-			die("transaction_start");
-		v = xs_read(h, t, "/bench/key", &len);
-		free(v);
-		if (!xs_write(h, t, "/bench/txn", "x", 1))
-			die("write in txn");
-		if (xs_transaction_end(h, t, false))
+			if (!v)
+				die("read");
+			free(v);
 			n++;
-		else if (errno != EAGAIN)
-			die("transaction_end");
-	}
-	printf("txn-commit %.0f\n", (double)n / el);
+			break;
+		}
+		case T_WRITE:
+			snprintf(path, sizeof(path), "/bench/c%d/w/%lu", id,
+				 n % 100);
+			if (!xs_write(h, XBT_NULL, path, "value", 5))
+				die("write");
+			n++;
+			break;
+		case T_TXN: {
+			xs_transaction_t t = xs_transaction_start(h);
+			void *v;
 
-	/* Watch fan-out: nw watchers, one writer; events delivered/s. */
-	w = calloc((size_t)nw, sizeof(*w));
-	for (int i = 0; i < nw; i++) {
-		char **ev;
+			if (t == XBT_NULL)
+				die("transaction_start");
+			v = xs_read(h, t, key, &len);
+			free(v);
+			snprintf(path, sizeof(path), "/bench/c%d/txn", id);
+			if (!xs_write(h, t, path, "x", 1))
+				die("write in txn");
+			if (xs_transaction_end(h, t, false))
+				n++;
+			else if (errno != EAGAIN)
+				die("transaction_end");
+			break;
+		}
+		case T_WATCH: {
+			char **ev;
 
-		w[i] = xs_open(0);
-		if (!w[i] || !xs_watch(w[i], "/bench/watch", "tok"))
-			die("watch");
-		ev = xs_read_watch(w[i], &num); /* the registration event */
-		free(ev);
-	}
-	for (n = 0, t0 = now(); (el = now() - t0) < secs;) {
-		if (!xs_write(h, XBT_NULL, "/bench/watch/x", "1", 1))
-			die("write");
-		for (int i = 0; i < nw; i++) {
-			char **ev = xs_read_watch(w[i], &num);
-
+			snprintf(path, sizeof(path), "%s/x", wpath);
+			if (!xs_write(h, XBT_NULL, path, "1", 1))
+				die("write");
+			ev = xs_read_watch(wh, &num);
 			if (!ev)
 				die("read_watch");
 			free(ev);
 			n++;
+			break;
+		}
 		}
 	}
-	printf("watch-events %.0f\n", (double)n / el);
-	for (int i = 0; i < nw; i++)
-		xs_close(w[i]);
-	free(w);
-	xs_rm(h, XBT_NULL, "/bench");
-	xs_close(h);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? atof(argv[1]) : 2.0;
+	int nc = argc > 2 ? atoi(argv[2]) : 16;
+	int go[2], done[2];
+	unsigned long total[NR_TESTS] = { 0 };
+	double elapsed[NR_TESTS] = { 0 };
+
+	if (nc < 1 || nc > 256 || pipe(go) < 0 || pipe(done) < 0)
+		die("arguments");
+	for (int id = 0; id < nc; id++) {
+		if (fork() != 0)
+			continue;
+		/* A client: set up, then each test when told. */
+		struct xs_handle *h = xs_open(0), *wh = xs_open(0);
+		char key[64], wpath[64];
+		unsigned int num;
+		char **ev;
+
+		close(go[1]);
+		close(done[0]);
+		snprintf(key, sizeof(key), "/bench/c%d/key", id);
+		snprintf(wpath, sizeof(wpath), "/bench/watch/c%d", id);
+		if (!h || !wh || !xs_write(h, XBT_NULL, key, "value", 5) ||
+		    !xs_watch(wh, wpath, "tok"))
+			die("setup");
+		ev = xs_read_watch(wh, &num); /* the registration event */
+		free(ev);
+		for (int test = 0; test < NR_TESTS; test++) {
+			unsigned long n;
+			char c;
+
+			if (read(go[0], &c, 1) != 1)
+				die("start");
+			n = run(test, id, secs, h, wh);
+			if (write(done[1], &n, sizeof(n)) != sizeof(n))
+				die("report");
+		}
+		xs_close(wh);
+		xs_close(h);
+		_exit(0);
+	}
+	close(go[0]);
+	close(done[1]);
+	sleep(1); /* let every client connect and set up */
+	for (int test = 0; test < NR_TESTS; test++) {
+		double t0 = now();
+
+		for (int id = 0; id < nc; id++)
+			if (write(go[1], "g", 1) != 1)
+				die("go");
+		for (int id = 0; id < nc; id++) {
+			unsigned long n;
+
+			if (read(done[0], &n, sizeof(n)) != sizeof(n))
+				die("client failed");
+			total[test] += n;
+		}
+		elapsed[test] = now() - t0;
+	}
+	while (wait(NULL) > 0)
+		;
+	for (int test = 0; test < NR_TESTS; test++)
+		printf("%s %.0f\n", names[test], (double)total[test] / elapsed[test]);
+	{
+		struct xs_handle *h = xs_open(0);
+
+		if (h) {
+			xs_rm(h, XBT_NULL, "/bench");
+			xs_close(h);
+		}
+	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal.h"
 #include "txn.h"
 #include "watch.h"
 #include "xsd.h"
@@ -49,6 +50,9 @@ void conn_free(struct conn *c)
 		c->out_head = m->next;
 		free(m);
 	}
+	if (c->events_dropped)
+		xsd_log("conn %u: %llu watch events dropped", c->who.id,
+			(unsigned long long)c->events_dropped);
 	watch_remove_all(c);
 	txn_abort_all(c);
 	if (c->dom)
@@ -68,8 +72,12 @@ int conn_send(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 	if (l1 + l2 > XENSTORE_PAYLOAD_MAX)
 		return -E2BIG;
 	if (is_event && c->nr_out >= MAX_QUEUED_EVENTS) {
-		xsd_log("conn %u: output queue full, watch event dropped",
-			c->who.id);
+		/* Caused by the client (it does not read): one line, and the
+		 * count when it goes, never a line per event. */
+		if (!c->events_dropped++)
+			xsd_log("conn %u: output queue full, dropping its watch "
+				"events (the count is logged when it closes)",
+				c->who.id);
 		return -ENOSPC;
 	}
 	m = malloc(sizeof(*m) + sizeof(h) + l1 + l2);
@@ -123,6 +131,10 @@ void conn_flush(struct conn *c)
 {
 	bool wrote = false;
 
+	/* Nothing leaves before the changes it may reveal are durable. */
+	if (journal_dirty(c->xsd->journal))
+		return;
+
 	while (c->out_head && !c->dead) {
 		struct outmsg *m = c->out_head;
 		ssize_t n = c->ops->write(c, m->data + m->done,
@@ -156,15 +168,17 @@ static uint32_t max_queued(const struct conn *c)
 }
 
 /*
- * Read and dispatch requests until the transport is empty or the queue
- * of unsent replies is full.  A header announcing more than
- * XENSTORE_PAYLOAD_MAX closes this connection only.
+ * Read and dispatch up to `budget' requests, stopping early when the
+ * transport is empty or the queue of unsent replies is full; c->more
+ * tells that the budget ran out (there may be more to read).  A header
+ * announcing more than XENSTORE_PAYLOAD_MAX closes this connection only.
  */
-static void conn_read(struct conn *c)
+void conn_read(struct conn *c, unsigned int budget)
 {
 	const size_t hsz = sizeof(struct xsd_sockmsg);
 	bool consumed = false;
 
+	c->more = false;
 	while (!c->dead && c->nr_out < max_queued(c)) {
 		size_t want;
 		char *dst;
@@ -202,6 +216,10 @@ static void conn_read(struct conn *c)
 		c->in_used = 0;
 		c->xsd->nr_requests++;
 		xsd_dispatch(c, &c->in.hdr, c->payload);
+		if (--budget == 0) {
+			c->more = true; /* its turn is over: others first */
+			break;
+		}
 	}
 	if (consumed && c->ops->kick)
 		c->ops->kick(c);
@@ -210,6 +228,6 @@ static void conn_read(struct conn *c)
 void conn_service(struct conn *c)
 {
 	conn_flush(c);
-	conn_read(c);
+	conn_read(c, CONN_TURN_BUDGET);
 	conn_flush(c);
 }

@@ -2,7 +2,8 @@
  * Message dispatch: one table entry per xs_wire.h type, with whether it
  * ignores the header's tx_id and whether it is for privileged callers
  * (dom0) only.  After each request the journal frame of its changes is
- * made durable before any reply can leave (conn_flush runs later).
+ * written; it is durable before any reply can leave (conn_flush holds
+ * output while the journal has unsynced frames).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -82,7 +83,11 @@ void xsd_dispatch(struct conn *c, const struct xsd_sockmsg *hdr,
 			wire_type_name(hdr->type), hdr->len, hdr->tx_id);
 	if (rc == 0)
 		rc = table[hdr->type].fn(&r);
-	jrc = journal_commit(c->xsd->journal, &c->xsd->tree);
+	/* In the event loop the round's frames are synced together before
+	 * any reply leaves (xsd_poll); called directly, sync now. */
+	jrc = c->xsd->group_commit
+		      ? journal_write(c->xsd->journal, &c->xsd->tree)
+		      : journal_commit(c->xsd->journal, &c->xsd->tree);
 	if (jrc < 0) {
 		/* The change is in memory but not on disk: never acknowledge
 		 * it.  Stopping loses nothing that was acknowledged. */
@@ -100,10 +105,8 @@ int req_ack(const struct req *r)
 
 int req_path(const struct req *r, const char *in, char *out)
 {
-	unsigned int max = r->c->who.privileged ? XENSTORE_ABS_PATH_MAX
-						: r->c->xsd->quota.path_max;
-
-	return path_resolve(r->c->who.id, in, max, out);
+	return path_resolve(r->c->who.id, in,
+			    quota_path_max(&r->c->xsd->quota), out);
 }
 
 int req_node_path(const struct req *r, const char *in, char *out)

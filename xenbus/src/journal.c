@@ -48,6 +48,9 @@ struct journal {
 	uint64_t seq;
 	size_t size;
 	struct buf pending;
+	uint64_t syncs; /* fdatasync calls on the journal */
+	bool dirty; /* frames written but not yet synced */
+	char damaged[64]; /* load: keep tree.journal under this name */
 };
 
 uint32_t journal_crc32(const void *buf, size_t len)
@@ -279,7 +282,7 @@ static int snapshot(struct journal *j, const struct tree *t)
 		rc = -errno;
 	if (!rc && j->fsync_on)
 		fsync(j->dir_fd);
-	if (!rc && ftruncate(j->fd, 0) < 0)
+	if (!rc && j->fd >= 0 && ftruncate(j->fd, 0) < 0)
 		rc = -errno;
 	if (!rc)
 		j->size = 0;
@@ -448,13 +451,9 @@ static int load_journal(struct journal *j, struct tree *t)
 
 		snprintf(keep, sizeof(keep), "tree.journal.damaged-%llu",
 			 (unsigned long long)j->seq);
-		if (renameat(j->dir_fd, "tree.journal", j->dir_fd, keep) < 0) {
-			xsd_log("%s/tree.journal: damaged at byte %zu (%s) and "
-				"cannot be kept as %s: %s; refusing to start",
-				j->dir, off, why, keep, strerror(errno));
-			free(data);
-			return -EIO;
-		}
+		/* Kept (renamed) by journal_open once the good part is in a
+		 * new snapshot, so a crash in between loses nothing. */
+		snprintf(j->damaged, sizeof(j->damaged), "%s", keep);
 		xsd_log("%s/tree.journal: the frame after seq %llu, at byte %zu, "
 			"is damaged (%s); dropped it and the %zu bytes after it "
 			"(%u intact later frames, last seq %llu), as they cannot "
@@ -500,6 +499,15 @@ struct journal *journal_open(const char *dir, struct tree *t, bool fsync_on)
 	}
 	if (load(j, t) < 0)
 		goto fail;
+	/* A damaged journal: snapshot what was kept first, then set the
+	 * file aside for inspection and start a new one. */
+	if (j->damaged[0] &&
+	    (snapshot(j, t) < 0 ||
+	     renameat(j->dir_fd, "tree.journal", j->dir_fd, j->damaged) < 0)) {
+		xsd_log("%s: cannot keep the damaged journal as %s: %s; "
+			"refusing to start", dir, j->damaged, strerror(errno));
+		goto fail;
+	}
 	j->fd = openat(j->dir_fd, "tree.journal",
 		       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (j->fd < 0 || snapshot(j, t) < 0) {
@@ -513,7 +521,7 @@ fail:
 	return NULL;
 }
 
-int journal_commit(struct journal *j, struct tree *t)
+int journal_write(struct journal *j, struct tree *t)
 {
 	int rc;
 
@@ -523,15 +531,48 @@ int journal_commit(struct journal *j, struct tree *t)
 		return -ENOMEM;
 	j->seq++;
 	rc = write_frame(j->fd, MAGIC_JOURNAL, j->seq, &j->pending);
-	if (!rc && j->fsync_on && fdatasync(j->fd) < 0)
-		rc = -errno;
 	if (rc)
 		return rc;
+	j->dirty = true;
 	j->size += sizeof(struct frame_hdr) + j->pending.len;
 	j->pending.len = 0;
-	if (j->size > COMPACT_BYTES)
-		return snapshot(j, t);
+	if (j->size > COMPACT_BYTES) {
+		/* The snapshot holds these frames' changes and is synced. */
+		rc = snapshot(j, t);
+		if (rc == 0)
+			j->dirty = false;
+	}
+	return rc;
+}
+
+int journal_sync(struct journal *j)
+{
+	if (!j || !j->dirty)
+		return 0;
+	if (j->fsync_on) {
+		j->syncs++;
+		if (fdatasync(j->fd) < 0)
+			return -errno;
+	}
+	j->dirty = false;
 	return 0;
+}
+
+bool journal_dirty(const struct journal *j)
+{
+	return j && j->dirty;
+}
+
+int journal_commit(struct journal *j, struct tree *t)
+{
+	int rc = journal_write(j, t);
+
+	return rc ? rc : journal_sync(j);
+}
+
+uint64_t journal_syncs(const struct journal *j)
+{
+	return j ? j->syncs : 0;
 }
 
 void journal_close(struct journal *j)

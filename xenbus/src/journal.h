@@ -21,11 +21,22 @@ struct journal;
  */
 struct journal *journal_open(const char *dir, struct tree *t, bool fsync_on);
 
-/* Write the frame of changes recorded since the last commit, if any.
- * Returns 0, or -errno (the caller must not acknowledge). */
+/*
+ * Group commit: journal_write appends the frame of changes recorded
+ * since the last one (if any) without syncing; journal_sync makes every
+ * frame written so far durable with one fdatasync.  No reply may leave
+ * while journal_dirty().  journal_commit is both.  They return 0 or
+ * -errno (the caller must not acknowledge).
+ */
+int journal_write(struct journal *j, struct tree *t);
+int journal_sync(struct journal *j);
+bool journal_dirty(const struct journal *j);
 int journal_commit(struct journal *j, struct tree *t);
 
 void journal_close(struct journal *j);
+
+/* How many times the journal was synced (tests, statistics). */
+uint64_t journal_syncs(const struct journal *j);
 
 /* Encoding helpers, exposed for the fuzzer and the tests. */
 uint32_t journal_crc32(const void *buf, size_t len);

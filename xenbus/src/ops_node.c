@@ -208,50 +208,71 @@ int op_directory(struct req *r)
 	return conn_reply(r->c, r->hdr, buf, (size_t)rc);
 }
 
+/* Number of NULs in a payload (Xen's xs_count_strings). */
+static unsigned int count_strings(const char *p, size_t len)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += p[i] == '\0';
+	return n;
+}
+
 /*
- * DIRECTORY_PART "path\0offset\0": the node's generation, then the names
- * from byte offset `offset' of the full list that fit; an extra empty
- * string marks the end of the list.
+ * DIRECTORY_PART "path\0offset\0", as Xen 4.17's send_directory_part:
+ * exactly two strings; the offset is a byte offset into the node's
+ * list of children names, read with atoi; the reply is the node's
+ * generation as a string, then the names from that offset that fit
+ * (4096 bytes in all), and an extra empty string when the list ends
+ * there.  At or past the end: the generation and the empty string.
+ * Any size of directory can be listed this way.
  */
 int op_directory_part(struct req *r)
 {
-	static char all[XENSTORE_PAYLOAD_MAX * 64];
 	char path[PATH_BUF], out[XENSTORE_PAYLOAD_MAX];
-	const char *argv[2];
-	unsigned long long off;
-	size_t total = 0, len = 0, gl;
+	size_t total = 0, len = 0, gl, maxlen, off;
 	struct tree_node *n;
+	char *all;
 	int rc;
 
-	if (wire_split(r->payload, r->len, argv, 2, NULL) != 2 ||
-	    !wire_parse_uint(argv[1], UINT32_MAX, &off))
+	if (count_strings(r->payload, r->len) != 2)
 		return -EINVAL;
-	rc = req_node_path(r, argv[0], path);
+	rc = req_node_path(r, r->payload, path);
 	if (rc < 0)
 		return rc;
 	n = req_node(r, path, PERM_READ, &rc);
 	if (!n)
 		return rc;
+	off = (unsigned int)atoi(r->payload + strlen(r->payload) + 1);
 	tree_load(r->tree, n);
+	gl = (size_t)snprintf(out, sizeof(out), "%" PRIu64, n->gen) + 1;
+	for (uint32_t i = 0; i < n->nr_child; i++)
+		total += strlen(n->child[i]->name) + 1;
+	if (off >= total) {
+		out[gl] = '\0';
+		return conn_reply(r->c, r->hdr, out, gl + 1);
+	}
+	all = malloc(total);
+	if (!all)
+		return -ENOMEM;
+	total = 0;
 	for (uint32_t i = 0; i < n->nr_child; i++) {
 		size_t l = strlen(n->child[i]->name) + 1;
 
-		if (total + l > sizeof(all))
-			return -E2BIG;
 		memcpy(all + total, n->child[i]->name, l);
 		total += l;
 	}
-	gl = (size_t)snprintf(out, sizeof(out), "%" PRIu64, n->gen) + 1;
-	if (off > total)
-		return -EINVAL;
+	/* Whole names while they fit, leaving room for the end marker. */
+	maxlen = sizeof(out) - gl - 1;
 	while (off + len < total) {
-		size_t l = strlen(all + off + len) + 1;
+		size_t l = strlen(all + off + len);
 
-		if (gl + len + l + 1 > sizeof(out))
+		if (len + l >= maxlen)
 			break;
-		len += l;
+		len += l + 1;
 	}
 	memcpy(out + gl, all + off, len);
+	free(all);
 	if (off + len == total)
 		out[gl + len++] = '\0';
 	return conn_reply(r->c, r->hdr, out, gl + len);

@@ -49,16 +49,17 @@ void path_domain(uint32_t domid, char *out, size_t len)
 	snprintf(out, len, "/local/domain/%u", domid);
 }
 
-int path_resolve(uint32_t domid, const char *in, unsigned int max_rel,
+int path_resolve(uint32_t domid, const char *in, unsigned int path_max,
 		 char *out)
 {
 	char dom[32];
 	size_t n;
 
-	/* "@name": a special watch path, taken as is (Xen). */
+	/* "@name": a special watch path, taken as is; Xen 4.17
+	 * (check_watch_path) refuses one longer than XENSTORE_REL_PATH_MAX. */
 	if (in[0] == '@') {
 		n = strlen(in);
-		if (n > XENSTORE_ABS_PATH_MAX || !valid_chars(in))
+		if (n > XENSTORE_REL_PATH_MAX || !valid_chars(in))
 			return -EINVAL;
 		memcpy(out, in, n + 1);
 		return 0;
@@ -77,11 +78,10 @@ int path_resolve(uint32_t domid, const char *in, unsigned int max_rel,
 	}
 	if (!path_valid(out))
 		return -EINVAL;
-	/* Xen counts the length of the path relative to the domain's home. */
-	n = strlen(out);
-	if (path_is_child(out, dom))
-		n -= strlen(dom);
-	if (n > max_rel)
+	/* Xen's is_valid_nodename(): the length past "/local/domain/<id>/"
+	 * (any id, as sscanf reads it) is at most the path-max quota, for
+	 * every caller, dom0 included. */
+	if (strlen(out) > path_local_off(out) + path_max)
 		return -EINVAL;
 	return 0;
 }

@@ -14,11 +14,13 @@
 /*
  * Resolve `in' (absolute, relative or an "@..." watch name, kept as is) for domain
  * `domid' into out (PATH_BUF bytes).  Returns 0, or -EINVAL when the
- * result is not a valid node name or is longer than the limits
- * (max_rel: Xen's path-max quota, applied to the part below the domain
- * path for the domain's own nodes, and to the whole path otherwise).
+ * result is not a valid node name or is too long: as Xen 4.17's
+ * is_valid_nodename(), its length past "/local/domain/<id>/" (0 when it
+ * has no such prefix) must be at most path_max (the path-max quota,
+ * XENSTORE_REL_PATH_MAX by default, for every caller); "@" names at
+ * most XENSTORE_REL_PATH_MAX.
  */
-int path_resolve(uint32_t domid, const char *in, unsigned int max_rel,
+int path_resolve(uint32_t domid, const char *in, unsigned int path_max,
 		 char *out);
 
 /* Xen's is_valid_nodename for an absolute path. */

@@ -19,6 +19,12 @@ void quota_defaults(struct quota *q)
 	q->txn_nodes = 1024;
 }
 
+unsigned int quota_path_max(const struct quota *q)
+{
+	return q->path_max < XENSTORE_REL_PATH_MAX ? q->path_max
+						   : XENSTORE_REL_PATH_MAX;
+}
+
 bool quota_ok(const struct caller *c, uint32_t have, uint32_t limit)
 {
 	return c->privileged || have <= limit;

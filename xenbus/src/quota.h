@@ -23,6 +23,9 @@ struct quota {
 
 void quota_defaults(struct quota *q);
 
+/* The path-max quota in effect: Xen caps it at XENSTORE_REL_PATH_MAX. */
+unsigned int quota_path_max(const struct quota *q);
+
 /* Whether `have' more (already counting the new one) fits the limit. */
 bool quota_ok(const struct caller *c, uint32_t have, uint32_t limit);
 

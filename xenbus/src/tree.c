@@ -1,10 +1,63 @@
 /* The store tree: see tree.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "path.h"
 #include "tree.h"
+
+/*
+ * Values are immutable, reference-counted buffers: a node's value
+ * pointer is the data of one, so that copies of a node (a
+ * transaction's view, a clone) share it instead of copying the bytes.
+ * The loop is single-threaded: plain counts.
+ */
+struct value_buf {
+	uint32_t ref, len;
+	char data[];
+};
+
+uint64_t tree_value_bytes;
+
+static struct value_buf *vbuf(const char *v)
+{
+	return (struct value_buf *)(void *)(v - offsetof(struct value_buf,
+							 data));
+}
+
+static char *value_new(const char *v, uint32_t len)
+{
+	struct value_buf *b = malloc(sizeof(*b) + len + 1);
+
+	if (!b)
+		return NULL;
+	b->ref = 1;
+	b->len = len;
+	memcpy(b->data, v, len);
+	b->data[len] = '\0';
+	tree_value_bytes += len + 1;
+	return b->data;
+}
+
+static char *value_get(char *v)
+{
+	vbuf(v)->ref++;
+	return v;
+}
+
+static void value_put(char *v)
+{
+	struct value_buf *b;
+
+	if (!v)
+		return;
+	b = vbuf(v);
+	if (--b->ref == 0) {
+		tree_value_bytes -= b->len + 1;
+		free(b);
+	}
+}
 
 static void owner_add(struct tree *t, uint32_t id, int delta)
 {
@@ -46,18 +99,17 @@ static struct tree_node *node_new(const char *name, size_t nlen,
 	if (!n)
 		return NULL;
 	n->name = malloc(nlen + 1);
-	n->value = malloc(1);
+	n->value = value_new("", 0);
 	n->perms = malloc(np * sizeof(*p));
 	if (!n->name || !n->value || !n->perms) {
 		free(n->name);
-		free(n->value);
+		value_put(n->value);
 		free(n->perms);
 		free(n);
 		return NULL;
 	}
 	memcpy(n->name, name, nlen);
 	n->name[nlen] = '\0';
-	n->value[0] = '\0';
 	memcpy(n->perms, p, np * sizeof(*p));
 	n->nr_perms = np;
 	n->loaded = true;
@@ -72,7 +124,7 @@ static void node_free(struct tree *t, struct tree_node *n)
 	t->nr_nodes--;
 	free(n->child);
 	free(n->name);
-	free(n->value);
+	value_put(n->value);
 	free(n->perms);
 	free(n);
 }
@@ -143,12 +195,11 @@ static struct tree_node *node_clone(const struct tree_node *s)
 
 	if (!n)
 		return NULL;
-	free(n->value);
-	n->value = malloc(s->len + 1);
+	value_put(n->value);
+	n->value = value_get(s->value);
 	n->child = s->nr_child ? malloc(s->nr_child * sizeof(*n->child)) : NULL;
-	if (!n->value || (s->nr_child && !n->child))
+	if (s->nr_child && !n->child)
 		goto fail;
-	memcpy(n->value, s->value, s->len + 1);
 	n->len = s->len;
 	n->gen = s->gen;
 	n->tgen = s->tgen;
@@ -171,22 +222,19 @@ fail: {
 }
 }
 
-/* A lazy copy of base node s: value, perms and generations, no children. */
+/* A lazy copy of base node s: value (shared), perms and generations, no
+ * children. */
 static struct tree_node *node_shallow(const struct tree_node *s)
 {
 	struct tree_node *n = node_new(s->name, strlen(s->name), s->perms,
 				       s->nr_perms);
-	char *v = malloc(s->len + 1);
 
-	if (!n || !v) {
-		if (n)
-			node_free(&(struct tree){ .nr_nodes = 1 }, n);
-		free(v);
+	if (!n)
 		return NULL;
-	}
-	free(n->value);
-	n->value = v;
-	memcpy(v, s->value, s->len + 1);
+	/* The value is shared with the base, not copied: a write replaces
+	 * the copy's value, never the shared bytes. */
+	value_put(n->value);
+	n->value = value_get(s->value);
 	n->len = s->len;
 	n->gen = n->base_gen = s->gen;
 	n->tgen = n->base_tgen = s->tgen;
@@ -215,26 +263,88 @@ int tree_lazy(struct tree *dst, const struct tree *base)
 	return 0;
 }
 
+/* The base tree's node for lazy node n, or NULL. */
+static const struct tree_node *base_of(const struct tree *t,
+				       const struct tree_node *n)
+{
+	char path[PATH_BUF];
+
+	tree_path(n, path);
+	return tree_find_const(t->base, path);
+}
+
+static struct tree_node *child_find(const struct tree_node *n,
+				    const char *name, size_t len);
+
+/*
+ * Make all of n's children present, in the base's order: the children
+ * already copied one by one (materialize) keep their place in that
+ * order; any the base no longer has stay, after the others.
+ */
 void tree_load(struct tree *t, struct tree_node *n)
 {
 	const struct tree_node *b;
-	char path[PATH_BUF];
+	struct tree_node **all;
+	uint32_t nr = 0, cap;
 
 	if (n->loaded || !t->base)
 		return;
-	n->loaded = true;
-	tree_path(n, path);
-	b = tree_find_const(t->base, path);
-	for (uint32_t i = 0; b && i < b->nr_child; i++) {
-		struct tree_node *c = node_shallow(b->child[i]);
-
-		if (!c || child_add(n, c) < 0) {
-			if (c)
-				node_free(&(struct tree){ .nr_nodes = 1 }, c);
-			t->oom = true;
-			return;
-		}
+	b = base_of(t, n);
+	cap = n->nr_child + (b ? b->nr_child : 0);
+	all = malloc((cap ? cap : 1) * sizeof(*all));
+	if (!all) {
+		t->oom = true;
+		return;
 	}
+	for (uint32_t i = 0; b && i < b->nr_child; i++) {
+		const char *name = b->child[i]->name;
+		struct tree_node *c = child_find(n, name, strlen(name));
+
+		if (!c) {
+			c = node_shallow(b->child[i]);
+			if (!c) {
+				free(all);
+				t->oom = true;
+				return;
+			}
+			c->parent = n;
+			t->copies++;
+		}
+		all[nr++] = c;
+	}
+	for (uint32_t i = 0; i < n->nr_child; i++) {
+		const char *name = n->child[i]->name;
+
+		if (!b || !child_find(b, name, strlen(name)))
+			all[nr++] = n->child[i];
+	}
+	free(n->child);
+	n->child = all;
+	n->nr_child = nr;
+	n->cap_child = cap ? cap : 1;
+	n->loaded = true;
+}
+
+/* Copy the one child `name' of a lazy node from the base, if it has it
+ * (a read copies the nodes on its path, not their siblings). */
+static struct tree_node *materialize(struct tree *t, struct tree_node *n,
+				     const char *name, size_t len)
+{
+	const struct tree_node *b = base_of(t, n);
+	struct tree_node *bc = b ? child_find(b, name, len) : NULL;
+	struct tree_node *c;
+
+	if (!bc)
+		return NULL;
+	c = node_shallow(bc);
+	if (!c || child_add(n, c) < 0) {
+		if (c)
+			node_free(&(struct tree){ .nr_nodes = 1 }, c);
+		t->oom = true;
+		return NULL;
+	}
+	t->copies++;
+	return c;
 }
 
 int tree_clone(struct tree *dst, const struct tree *src)
@@ -279,8 +389,9 @@ static struct tree_node *walk(struct tree *t, const char *path,
 		const char *end = strchrnul(p, '/');
 		struct tree_node *c;
 
-		tree_load(t, n);
 		c = child_find(n, p, (size_t)(end - p));
+		if (!c && !n->loaded && t->base)
+			c = materialize(t, n, p, (size_t)(end - p));
 		if (!c)
 			break;
 		n = c;
@@ -350,20 +461,20 @@ struct tree_node *tree_create(struct tree *t, const char *path,
 {
 	const char *p;
 	struct tree_node *n = walk(t, path, &p);
-	char *v = malloc(len + 1);
+	char *v = value_new(value, len);
 
 	if (!v) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	memcpy(v, value, len);
-	v[len] = '\0';
 	if (t->hooks.accessed) {
 		char parent[PATH_BUF];
 
 		tree_path(n, parent);
 		t->hooks.accessed(t->hooks.ctx, parent, n);
 	}
+	if (*p)
+		tree_load(t, n); /* a new child goes after all the others */
 	while (*p) {
 		const char *end = strchrnul(p, '/');
 		struct tree_node *c = node_new(p, (size_t)(end - p), n->perms,
@@ -374,7 +485,7 @@ struct tree_node *tree_create(struct tree *t, const char *path,
 				c->parent = NULL;
 				node_free(&(struct tree){ .nr_nodes = 1 }, c);
 			}
-			free(v);
+			value_put(v);
 			errno = ENOMEM;
 			return NULL;
 		}
@@ -383,7 +494,7 @@ struct tree_node *tree_create(struct tree *t, const char *path,
 		t->nr_nodes++;
 		owner_add(t, c->perms[0].id, 1);
 		if (!*end) {
-			free(c->value);
+			value_put(c->value);
 			c->value = v;
 			c->len = len;
 		}
@@ -394,20 +505,18 @@ struct tree_node *tree_create(struct tree *t, const char *path,
 		p = *end ? end + 1 : end;
 	}
 	if (v != n->value)
-		free(v); /* path existed: nothing created */
+		value_put(v); /* path existed: nothing created */
 	return n;
 }
 
 int tree_set_value(struct tree *t, struct tree_node *n, const char *value,
 		   uint32_t len)
 {
-	char *v = malloc(len + 1);
+	char *v = value_new(value, len);
 
 	if (!v)
 		return -ENOMEM;
-	memcpy(v, value, len);
-	v[len] = '\0';
-	free(n->value);
+	value_put(n->value);
 	n->value = v;
 	n->len = len;
 	bump(t, n);
@@ -450,20 +559,29 @@ static void uncount_base(struct tree *t, const struct tree_node *b)
  */
 static void uncount_unloaded(struct tree *t, const struct tree_node *n)
 {
+	const struct tree_node *b;
+
 	if (!t->base)
 		return;
-	if (!n->loaded) {
-		char path[PATH_BUF];
-		const struct tree_node *b;
-
-		tree_path(n, path);
-		b = tree_find_const(t->base, path);
-		if (b)
-			uncount_base(t, b);
+	if (n->loaded) {
+		for (uint32_t i = 0; i < n->nr_child; i++)
+			uncount_unloaded(t, n->child[i]);
 		return;
 	}
-	for (uint32_t i = 0; i < n->nr_child; i++)
-		uncount_unloaded(t, n->child[i]);
+	/* Base children without a copy here go uncounted by node_free. */
+	b = base_of(t, n);
+	for (uint32_t i = 0; b && i < b->nr_child; i++) {
+		const char *name = b->child[i]->name;
+		const struct tree_node *c = child_find(n, name, strlen(name));
+
+		if (c) {
+			uncount_unloaded(t, c);
+		} else {
+			owner_add(t, b->child[i]->perms[0].id, -1);
+			t->nr_nodes--;
+			uncount_base(t, b->child[i]);
+		}
+	}
 }
 
 void tree_delete(struct tree *t, struct tree_node *n)
@@ -472,6 +590,7 @@ void tree_delete(struct tree *t, struct tree_node *n)
 
 	if (!parent)
 		return;
+	tree_load(t, parent); /* else a later load would bring n back */
 	report(t, n, TREE_DELETED);
 	uncount_unloaded(t, n);
 	for (uint32_t i = 0; i < parent->nr_child; i++) {

@@ -9,10 +9,12 @@
  * node->tgen of the last change anywhere in its subtree.
  *
  * A lazy tree (tree_lazy) is a transaction's view of a base tree: a
- * node's children are copied from the base, one level at a time, the
- * first time the node is walked through or listed, so a transaction
- * costs memory in proportion to what it touches.  Such a copy keeps the
- * base's generations in base_gen/base_tgen for the commit-time check.
+ * walk copies from the base only the nodes on its path (a copy shares
+ * the base's value bytes, reference-counted), and a node's other
+ * children are copied when it is listed or gains or loses a child
+ * (tree_load).  So reads cost a few node headers, and memory grows with
+ * what the transaction changes.  A copy keeps the base's generations in
+ * base_gen/base_tgen for the commit-time check.
  */
 #ifndef XENBUS_TREE_H
 #define XENBUS_TREE_H
@@ -33,7 +35,8 @@ struct tree_node {
 	uint32_t nr_perms;
 	uint64_t gen, tgen;
 	uint64_t base_gen, base_tgen; /* lazy copies: the base's, at copy */
-	bool loaded; /* children present (always, outside lazy trees) */
+	bool loaded; /* all children present (always, outside lazy trees);
+		      * else only those copied one by one */
 };
 
 struct tree_hooks {
@@ -62,7 +65,12 @@ struct tree {
 	struct tree_hooks hooks;
 	const struct tree *base; /* lazy trees: where children come from */
 	bool oom; /* a lazy copy failed: the view is incomplete */
+	uint64_t copies; /* lazy trees: nodes copied from the base */
 };
+
+/* Bytes of node values allocated, all trees together (for the tests:
+ * what transactions cost). */
+extern uint64_t tree_value_bytes;
 
 /* A tree holding "/", "/tool" and "/tool/xenstored", owned by dom0. */
 int tree_init(struct tree *t);
@@ -74,7 +82,7 @@ int tree_clone(struct tree *dst, const struct tree *src);
 /* A lazy view of base (which must outlive it).  -ENOMEM on failure. */
 int tree_lazy(struct tree *dst, const struct tree *base);
 
-/* Make n's children present (lazy trees; a no-op otherwise). */
+/* Make all of n's children present (lazy trees; a no-op otherwise). */
 void tree_load(struct tree *t, struct tree_node *n);
 
 /* The node at an absolute valid path, or NULL.  Reports the access. */

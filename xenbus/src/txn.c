@@ -1,5 +1,6 @@
 /* Transactions: see txn.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,35 @@ static bool perms_equal(const struct tree_node *a, const struct tree_node *b)
 	       !memcmp(a->perms, b->perms, a->nr_perms * sizeof(*a->perms));
 }
 
+/*
+ * A node the transaction removed and created again: the main tree's
+ * children that the transaction's node (with its full child list) no
+ * longer has were removed with it, so remove them too, firing watches.
+ */
+static void drop_removed_children(struct xsd *x, const struct tree_node *tn,
+				  struct tree_node *mn, const char *path)
+{
+	char cpath[PATH_BUF];
+
+	if (!tn->loaded)
+		return;
+	for (uint32_t i = 0; i < mn->nr_child;) {
+		struct tree_node *c = mn->child[i];
+		bool kept = false;
+
+		for (uint32_t k = 0; k < tn->nr_child && !kept; k++)
+			kept = !strcmp(tn->child[k]->name, c->name);
+		if (kept) {
+			i++;
+			continue;
+		}
+		snprintf(cpath, sizeof(cpath), "%s/%s",
+			 strcmp(path, "/") ? path : "", c->name);
+		watch_fire_below(x, cpath, c->perms, c->nr_perms);
+		tree_delete(&x->tree, c);
+	}
+}
+
 /* Make the main tree's node at path what the transaction left there. */
 static int apply_one(struct xsd *x, struct txn *t, const struct txn_write *w)
 {
@@ -189,6 +219,7 @@ static int apply_one(struct xsd *x, struct txn *t, const struct txn_write *w)
 	if (!perms_equal(mn, tn) &&
 	    tree_set_perms(&x->tree, mn, tn->perms, tn->nr_perms) < 0)
 		return -ENOMEM;
+	drop_removed_children(x, tn, mn, w->path);
 	if (w->target)
 		watch_fire(x, w->path, mn->perms, mn->nr_perms, false);
 	return 0;

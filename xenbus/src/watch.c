@@ -40,7 +40,7 @@ static void send_event(struct conn *c, const struct watch *w,
 static bool event_fits(const struct conn *c, const char *given,
 		       const char *abs, const char *token)
 {
-	size_t longest = path_longest_below(abs, c->xsd->quota.path_max);
+	size_t longest = path_longest_below(abs, quota_path_max(&c->xsd->quota));
 	char dom[32];
 
 	if (given[0] != '/' && given[0] != '@') {
@@ -130,6 +130,18 @@ void watch_fire(struct xsd *x, const char *path, const struct xs_perm *p,
 			else if (deleted && path_is_child(w->path, path))
 				send_event(c, w, w->path);
 		}
+	}
+}
+
+void watch_fire_below(struct xsd *x, const char *path, const struct xs_perm *p,
+		      unsigned int n)
+{
+	for (struct conn *c = x->conns; c; c = c->next) {
+		if (c->dead || !(perms_for(&c->who, p, n) & PERM_READ))
+			continue;
+		for (struct watch *w = c->watches; w; w = w->next)
+			if (w->path[0] != '@' && path_is_child(w->path, path))
+				send_event(c, w, w->path);
 	}
 }
 

@@ -30,6 +30,11 @@ void watch_remove_all(struct conn *c);
 void watch_fire(struct xsd *x, const char *path, const struct xs_perm *p,
 		unsigned int n, bool deleted);
 
+/* A node removed along with an ancestor whose event was already fired:
+ * only the watches at or below it fire (with their own path), as Xen. */
+void watch_fire_below(struct xsd *x, const char *path, const struct xs_perm *p,
+		      unsigned int n);
+
 /* Fire "@introduceDomain" or "@releaseDomain" for connections its
  * permissions let read it (dom0 always). */
 void watch_fire_special(struct xsd *x, const char *name);

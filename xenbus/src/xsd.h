@@ -22,6 +22,14 @@
 struct conn;
 struct xsd;
 
+/*
+ * Requests of one connection handled per turn of the event loop: each
+ * round serves every ready connection in turn, at most this many
+ * requests each, so a flooding client delays the others by a few
+ * requests, not by its whole backlog.
+ */
+#define CONN_TURN_BUDGET 8
+
 /* A transport moves bytes; framing and dispatch are common (conn.c). */
 struct transport_ops {
 	const char *name;
@@ -109,6 +117,8 @@ struct conn {
 	struct txn *txns;
 	uint32_t nr_txns, next_txid;
 	bool dead; /* to be closed by the loop */
+	bool more; /* its turn ended with requests possibly left to read */
+	uint64_t events_dropped; /* watch events lost to a full queue */
 };
 
 struct ring_backend;
@@ -130,6 +140,7 @@ struct xsd {
 	const struct ring_backend *rings; /* NULL: no shared rings */
 	int listen_fd;
 	uint64_t nr_requests;
+	bool group_commit; /* inside xsd_poll's read phase: sync at its end */
 	/* accept() out of descriptors: pause until accept_retry (ms). */
 	uint64_t accept_failures, accept_retry;
 	uint32_t accept_pause;
@@ -149,7 +160,9 @@ extern char xsd_log_last[512];
 struct conn *conn_new(struct xsd *x, const struct transport_ops *ops,
 		      void *tp, const struct caller *who);
 void conn_free(struct conn *c);
+/* One turn: flush, read and dispatch up to CONN_TURN_BUDGET, flush. */
 void conn_service(struct conn *c);
+void conn_read(struct conn *c, unsigned int budget);
 bool conn_want_out(const struct conn *c);
 int conn_send(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 	      const void *p1, size_t l1, const void *p2, size_t l2,

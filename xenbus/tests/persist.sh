@@ -52,5 +52,18 @@ grep -q "cannot lock state directory" "$T/second.log" || fail "no lock message"
 kill $PID; wait $PID 2>/dev/null; PID=""
 start
 [ "$(xenstore-read /p/last)" = acknowledged ] || fail "lost after clean stop"
+# An emptied snapshot (issue #12): refuse to start, in one line, and
+# leave the files alone, rather than serve later writes without it.
+xenstore-write /p/after-restart yes || fail "write after restart"
+kill -9 $PID; wait $PID 2>/dev/null; PID=""
+: > "$T/state/tree.snap"
+jsize=$(wc -c < "$T/state/tree.journal")
+if timeout 10 "$DAEMON" -F -s "$T/third.sock" -d "$T/state" 2>"$T/third.log"; then
+    fail "started with an empty snapshot"
+fi
+[ "$(wc -l < "$T/third.log")" -eq 1 ] && grep -q "tree.snap is empty" "$T/third.log" ||
+    { cat "$T/third.log"; fail "no one-line message for the empty snapshot"; }
+[ "$(wc -c < "$T/state/tree.snap")" -eq 0 ] && [ "$(wc -c < "$T/state/tree.journal")" -eq "$jsize" ] ||
+    fail "state files changed by a refused start"
 if grep -q "AddressSanitizer\|runtime error" "$T/log"; then cat "$T/log"; exit 1; fi
 echo "persist: PASS"

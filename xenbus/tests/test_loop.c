@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "journal.h"
 #include "socket.h"
 
 static char sock_path[64];
@@ -128,10 +129,111 @@ static void test_accept_emfile(void **state)
 	close(b);
 }
 
+/*
+ * Fairness: one client pipelines 1,000 writes, another sends one write
+ * just after.  The second must not wait for the burst: connections are
+ * served round-robin, a few requests each per turn.  Counted in
+ * requests served before its reply, not in time.
+ */
+static void test_fair_under_flood(void **state)
+{
+	struct xsd *x = *state;
+	static char burst[1000 * 64];
+	size_t len = 0;
+	uint64_t start;
+	int a, b, rounds = 0;
+
+	b = client();
+	assert_int_equal(xsd_poll(x, 0), 0);
+	a = client(); /* accepted last: first in the daemon's list */
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(nr_conns(x), 2);
+	for (int i = 0; i < 1000; i++) {
+		struct xsd_sockmsg h = { XS_WRITE, 1 + (uint32_t)i, 0, 0 };
+		char p[48];
+
+		h.len = (uint32_t)snprintf(p, sizeof(p), "/flood/k%d%cv", i, 0);
+		memcpy(burst + len, &h, sizeof(h));
+		memcpy(burst + len + sizeof(h), p, h.len);
+		len += sizeof(h) + h.len;
+	}
+	assert_int_equal(write(a, burst, len), (ssize_t)len);
+	send_req(b, XS_WRITE, 5000, "/other\0v", 8);
+	start = x->nr_requests;
+	while (try_reply(b) != 5000) {
+		assert_int_equal(xsd_poll(x, 0), 0);
+		assert_true(++rounds < 1000);
+	}
+	/* At most a turn of each before it (and its own request). */
+	assert_true(x->nr_requests - start <= 2 * CONN_TURN_BUDGET + 1);
+	/* And the flood is served in full afterwards. */
+	while (x->nr_requests - start < 1001) {
+		assert_int_equal(xsd_poll(x, 0), 0);
+		assert_true(++rounds < 5000);
+	}
+	close(a);
+	close(b);
+}
+
+/*
+ * Group commit: 16 clients each send a write at once; one round of the
+ * loop serves them all with a single journal sync, and no reply leaves
+ * before it (the replies are all there after the round, and the state
+ * survives a crash right after it).
+ */
+static void test_group_commit(void **state)
+{
+	struct xsd *x = *state, y;
+	char dir[] = "/tmp/xenbus-group-XXXXXX", cmd[96];
+	int cl[16];
+	uint64_t syncs;
+
+	xsd_fini(x);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(xsd_init(x, dir, true), 0);
+	x->clock_ms = fake_clock;
+	assert_int_equal(xsd_listen(x, sock_path), 0);
+	for (int i = 0; i < 16; i++) {
+		cl[i] = client();
+		assert_int_equal(xsd_poll(x, 0), 0);
+	}
+	assert_int_equal(nr_conns(x), 16);
+	for (int i = 0; i < 16; i++) {
+		char p[32];
+		int n = snprintf(p, sizeof(p), "/g/%d%cv", i, 0);
+
+		send_req(cl[i], XS_WRITE, 10 + (uint32_t)i, p, (size_t)n + 1);
+	}
+	syncs = journal_syncs(x->journal);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(try_reply(cl[i]), 10 + (uint32_t)i);
+	/* Crash now: every acknowledged write is on disk. */
+	journal_close(x->journal);
+	x->journal = NULL;
+	assert_int_equal(xsd_init(&y, dir, true), 0);
+	for (int i = 0; i < 16; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/g/%d", i);
+		assert_non_null(tree_find(&y.tree, p));
+	}
+	xsd_fini(&y);
+	for (int i = 0; i < 16; i++)
+		close(cl[i]);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_accept_emfile, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fair_under_flood, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_group_commit, setup,
 						teardown),
 	};
 

@@ -83,8 +83,8 @@ static const struct row rows[] = {
 	/* DIRECTORY_PART */
 	{ "directory_part no offset", D0, XS_DIRECTORY_PART, 0, P("/pub\0"),
 	  ERR("EINVAL") },
-	{ "directory_part bad offset", D0, XS_DIRECTORY_PART, 0,
-	  P("/pub\0x\0"), ERR("EINVAL") },
+	{ "directory_part three strings", D0, XS_DIRECTORY_PART, 0,
+	  P("/pub\0" "0\0" "0\0"), ERR("EINVAL") },
 	{ "directory_part missing", D0, XS_DIRECTORY_PART, 0, P("/nope\0" "0\0"),
 	  ERR("ENOENT") },
 	/* GET_PERMS */
@@ -313,6 +313,63 @@ static void test_directory_part(void **state)
 	assert_memory_equal(got, all, all_len);
 }
 
+/*
+ * DIRECTORY_PART lists a directory of any size (Xen 4.17's
+ * send_directory_part): 6,000 children, about 290 KB of names, in
+ * parts, each "<generation>\0" then names from the byte offset asked;
+ * the last part ends with an empty string; an offset past the end gives
+ * just the generation and the empty string; the offset is read as Xen
+ * reads it (atoi: "x" is 0).
+ */
+static void test_directory_part_huge(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 6000 };
+	static const char pad[] = "-a-long-child-name-to-make-the-list-long";
+	static char all[N * 64], got[N * 64];
+	char path[96], req[64], gen[32] = "";
+	size_t all_len = 0, got_len = 0, n;
+	unsigned int parts = 0;
+	struct msg m;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(path, sizeof(path), "/huge/c%07d%s", i, pad);
+		write_ok(f->c[D0], 0, path, "");
+		all_len += (size_t)sprintf(all + all_len, "c%07d%s", i, pad) +
+			   1;
+	}
+	for (;;) {
+		size_t gl;
+
+		n = (size_t)snprintf(req, sizeof(req), "/huge%c%zu", 0, got_len);
+		request(f->c[D0], XS_DIRECTORY_PART, 0, req, n + 1, &m);
+		assert_int_equal(m.type, XS_DIRECTORY_PART);
+		gl = strlen(m.body) + 1;
+		if (parts++ == 0)
+			strcpy(gen, m.body);
+		assert_string_equal(m.body, gen); /* unchanged directory */
+		assert_true(m.len > gl);
+		memcpy(got + got_len, m.body + gl, m.len - gl);
+		got_len += m.len - gl;
+		if (got_len > all_len)
+			break;
+		assert_true(parts < 200);
+	}
+	assert_true(all_len > 280000 && parts > 60);
+	assert_int_equal(got_len, all_len + 1);
+	assert_memory_equal(got, all, all_len);
+	assert_int_equal(got[all_len], '\0');
+	/* Past the end: the generation and an empty string. */
+	n = (size_t)snprintf(req, sizeof(req), "/huge%c%zu", 0, all_len + 5);
+	request(f->c[D0], XS_DIRECTORY_PART, 0, req, n + 1, &m);
+	assert_int_equal(m.type, XS_DIRECTORY_PART);
+	assert_int_equal(m.len, strlen(gen) + 2);
+	/* "x" is offset 0, as atoi reads it. */
+	request(f->c[D0], XS_DIRECTORY_PART, 0, "/huge\0x", 8, &m);
+	assert_int_equal(m.type, XS_DIRECTORY_PART);
+	assert_memory_equal(m.body + strlen(gen) + 1, all, 9);
+}
+
 /* Payloads at the 4096-byte limit are accepted. */
 static void test_payload_limit(void **state)
 {
@@ -370,6 +427,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_effects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_directory_part_huge, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_directory_part, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_payload_limit, setup,

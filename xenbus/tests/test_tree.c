@@ -47,6 +47,46 @@ static void test_path_resolve(void **state)
 	assert_int_equal(path_resolve(0, longp, 1u << 30, out), -EINVAL);
 }
 
+/* Xen's is_valid_nodename() limits, for every caller, at each boundary:
+ * length <= offset past "/local/domain/<id>/" (sscanf %5u) + 2048. */
+static void test_path_limits(void **state)
+{
+	static char in[PATH_BUF + 64], out[PATH_BUF];
+	static const struct {
+		const char *prefix; /* then n copies of 'a' */
+		size_t n;
+		int rc;
+	} rows[] = {
+		{ "/", 2047, 0 }, { "/", 2048, -EINVAL },
+		{ "", 2048, 0 }, { "", 2049, -EINVAL }, /* relative, domain 5 */
+		{ "/local/domain/7/", 2048, 0 },
+		{ "/local/domain/7/", 2049, -EINVAL },
+		{ "/local/domain/99999/", 2048, 0 },
+		{ "/local/domain/99999/", 2049, -EINVAL },
+		{ "/local/domain/123456/", 2027, 0 }, /* 6 digits: no offset */
+		{ "/local/domain/123456/", 2028, -EINVAL },
+		{ "/local/domain/7", 2033, 0 },
+		{ "/local/domain/7", 2034, -EINVAL },
+		{ "@", 2047, 0 }, { "@", 2048, -EINVAL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t pl = strlen(rows[i].prefix);
+
+		memcpy(in, rows[i].prefix, pl);
+		memset(in + pl, 'a', rows[i].n);
+		in[pl + rows[i].n] = '\0';
+		if (path_resolve(5, in, XENSTORE_REL_PATH_MAX, out) != rows[i].rc)
+			fail_msg("%s + %zu: expected %d", rows[i].prefix,
+				 rows[i].n, rows[i].rc);
+		if (path_resolve(0, in, XENSTORE_REL_PATH_MAX, out) !=
+		    rows[i].rc)
+			fail_msg("dom0 %s + %zu: expected %d", rows[i].prefix,
+				 rows[i].n, rows[i].rc);
+	}
+}
+
 static void test_path_child(void **state)
 {
 	(void)state;
@@ -180,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_valid),
 		cmocka_unit_test(test_path_resolve),
+		cmocka_unit_test(test_path_limits),
 		cmocka_unit_test(test_path_child),
 		cmocka_unit_test(test_perms_for),
 		cmocka_unit_test(test_perms_parse_format),

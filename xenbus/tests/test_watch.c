@@ -115,6 +115,30 @@ static void test_token_too_long(void **state)
 	(void)m;
 }
 
+/*
+ * A guest that watches and never reads its ring: events beyond the
+ * queue limit are dropped, but the log gets one line for it and one
+ * with the count when the connection goes, not a line per event.
+ */
+static void test_drops_logged_once(void **state)
+{
+	struct fx *f = *state;
+	struct membuf *mb = f->d5->tp;
+	unsigned long lines;
+
+	watch(f->d5, "/local/domain/5", "t", NULL);
+	mb->room = 0; /* the guest stops reading */
+	lines = xsd_log_lines;
+	for (int i = 0; i < 8000; i++)
+		write_ok(f->d0, 0, "/local/domain/5/x", "v");
+	assert_int_equal(xsd_log_lines - lines, 1);
+	assert_non_null(strstr(xsd_log_last, "dropping"));
+	conn_free(f->d5);
+	f->d5 = NULL;
+	assert_int_equal(xsd_log_lines - lines, 2);
+	assert_non_null(strstr(xsd_log_last, "watch events dropped"));
+}
+
 static void test_immediate_and_children(void **state)
 {
 	struct fx *f = *state;
@@ -250,6 +274,7 @@ int main(void)
 		T(test_immediate_and_children), T(test_rm_fires_below),
 		T(test_two_tokens_unwatch), T(test_relative),
 		T(test_permission_filter), T(test_special), T(test_token_too_long),
+		T(test_drops_logged_once),
 	};
 
 	return cmocka_run_group_tests_name("xenbus watches", tests, NULL, NULL);

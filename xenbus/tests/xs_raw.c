@@ -5,7 +5,8 @@
  *   TYPE[@T] PAYLOAD     TYPE a name (READ, WRITE...) or a number;
  *                        @T sends in the last started transaction,
  *                        @T1, @T2... in the first, second... one;
- *                        PAYLOAD with \0 for NUL and \xNN escapes.
+ *                        PAYLOAD with \0 for NUL, \xNN escapes and
+ *                        \{N}c for N copies of the character c.
  *   # comment
  *   !introduce D PORT    (with $XS_RAW_DIR) make DIR/ring-D a zeroed ring
  *                        page and send INTRODUCE D D PORT on the socket
@@ -163,6 +164,16 @@ static size_t unescape(const char *in, char *out)
 		if (in[0] == '\\' && in[1] == '0') {
 			out[n++] = '\0';
 			in += 2;
+		} else if (in[0] == '\\' && in[1] == '{') {
+			/* \{N}c: N copies of c (long paths at the limits) */
+			char *end;
+			unsigned long k = strtoul(in + 2, &end, 10);
+
+			if (*end != '}' || !end[1])
+				break;
+			for (; k && n < XENSTORE_PAYLOAD_MAX; k--)
+				out[n++] = end[1];
+			in = end + 2;
 		} else if (in[0] == '\\' && in[1] == 'x' && in[2] && in[3]) {
 			char hex[3] = { in[2], in[3], 0 };
 
