@@ -129,7 +129,7 @@ common_trap:
          * (an exception-table fixup resumes it). */
         lfence
         SAVE_GPRS
-        SMAP_CLAC                            /* iretq restores the interrupted AC */
+        SMAP_CLAC                       /* iretq restores the interrupted AC */
         leaq    iret_to_guest(%rip), %rax
         cmpq    %rax, REGS_RIP(%rsp)
         jne     2f
@@ -246,7 +246,7 @@ trap_stub_table:
         .globl copy_guest_raw
 copy_guest_raw:
         movq    %rdx, %rcx
-        SMAP_STAC                            /* the only place guest memory is touched */
+        SMAP_STAC                       /* the only place guest memory is touched */
 copy_insn:
         rep movsb
         SMAP_CLAC
