@@ -16,6 +16,10 @@
  *    table one level down, or at its own table read-only;
  *  - the hypervisor slots of every validated L4 hold what the hypervisor
  *    wrote, and the hypervisor's and B's frames keep their contents;
+ *  - a frame in use keeps no TLB staleness its type forbids (class 5,
+ *    docs/security.md): a table never carries a stale-writable or
+ *    stale-table mark, a writable frame no stale-table mark (the marks go
+ *    only with the flush in get_page_type);
  *  - BUG_ON never fires (panic longjmps to abort()).
  *
  * Frames: A 1..31, B 32..39, hypervisor 40..43, I/O 44, 45..63 free.
@@ -261,6 +265,9 @@ static void world_check(void)
             w_fail("a type without type references", m, 0, p->type);
         if (w_is_pt(p->type) && rw[m])
             w_fail("a page table is mapped writable", m, rw[m], p->type);
+        if (p->type_count && ((p->flags & PGC_stale_table) ||
+                              (p->type != PGT_writable && (p->flags & PGC_stale_writable))))
+            w_fail("a frame took a new type without the TLB flush", m, p->type, p->flags);
         if (p->type == PGT_writable && rw[m] != p->type_count)
             w_fail("writable type count differs from RW mappings", m, rw[m], p->type_count);
         if (m >= W_B_FIRST && m <= W_HV_LAST)
