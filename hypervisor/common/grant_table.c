@@ -22,6 +22,7 @@
  * (taken for frame counts and page-table writes).  Guest memory is
  * copied in and out outside the lock.
  */
+#include <keel/tlbflush.h>
 #include <keel/smp.h>
 #include <keel/grant_table.h>
 #include <keel/domain.h>

@@ -3,8 +3,6 @@
  * changes (increase/decrease/populate/exchange, common/reservation.c).
  * Other operations return -ENOSYS.
  */
-#include <asm/processor.h>
-#include <keel/smp.h>
 #include <keel/hypercall.h>
 #include <keel/domain.h>
 #include <keel/lib.h>
@@ -57,23 +55,19 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
     uint64_t start_extent = cmd >> MEMOP_EXTENT_SHIFT;   /* a continuation's progress */
     struct xen_machphys_mapping mm;
 
-    long rc;
 
     switch (op) {
     case XENMEM_increase_reservation:
     case XENMEM_populate_physmap:
-        return memory_reservation_op(op, start_extent, arg);
     case XENMEM_decrease_reservation:
+        /* Frames that leave may still be in a TLB (a mapping the guest
+         * dropped without a flush): free_frame stamps them, and their next
+         * allocation flushes the CPUs that may hold them (page_alloc.c,
+         * keel/tlbflush.h), so nothing is flushed here. */
+        return memory_reservation_op(op, start_extent, arg);
     case XENMEM_exchange:
         /* Xen: exchange keeps its progress in nr_exchanged, not in cmd. */
-        rc = op == XENMEM_exchange ? (start_extent ? -XEN_EINVAL : memory_exchange(arg))
-                                   : memory_reservation_op(op, start_extent, arg);
-        /* Frames that left the domain may still be in a TLB (a mapping the
-         * guest removed without flushing): flush every CPU before anyone
-         * else can be given them, i.e. before the hypervisor lock goes. */
-        flush_tlb_local();
-        flush_tlb_others(NULL);
-        return rc;
+        return start_extent ? -XEN_EINVAL : memory_exchange(arg);
     case XENMEM_machphys_mapping:
         mm.v_start = MACH2PHYS_VIRT_START;
         mm.v_end = MACH2PHYS_VIRT_END;

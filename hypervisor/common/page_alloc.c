@@ -10,6 +10,7 @@
 #include <keel/console.h>
 #include <keel/spinlock.h>
 #include <keel/domain.h>
+#include <keel/tlbflush.h>
 
 #define MAX_PHYS_ADDR (64UL << 30)
 #define MAX_FRAMES (MAX_PHYS_ADDR >> PAGE_SHIFT)
@@ -87,6 +88,28 @@ static uint64_t find_run(uint64_t n, uint64_t limit_frame, uint64_t align)
     return ~0UL;
 }
 
+/*
+ * A freed frame may still be in the TLB of a CPU that had it mapped (a
+ * guest can drop a mapping without a flush, and a frame whose owner died
+ * is freed when its last mapping goes): before the frames are used, flush
+ * every CPU that has not flushed since the latest of their stamps (Xen's
+ * accumulate_tlbflush / filtered_flush_tlb_mask in alloc_heap_pages).
+ * Until then nobody writes them, not even the zeroing below.
+ */
+static void flush_freed_run(uint64_t f, uint64_t n)
+{
+    uint32_t stamp = 0;
+    bool need = false;
+    uint64_t i;
+
+    if (!frame_table_ready)
+        return;
+    for (i = 0; i < n; i++)
+        tlbflush_accumulate(&need, &stamp, &frame_table[f + i]);
+    if (need)
+        flush_tlb_since(stamp);
+}
+
 static mfn_t alloc_run_aligned(uint64_t n, uint64_t limit_frame, uint64_t align, bool zero)
 {
     uint64_t f, i;
@@ -104,6 +127,7 @@ static mfn_t alloc_run_aligned(uint64_t n, uint64_t limit_frame, uint64_t align,
     nr_free -= n;
     search_hint = f + n;
     spin_unlock(&heap_lock);
+    flush_freed_run(f, n);
     for (i = 0; i < n; i++) {
         if (frame_table_ready) {
             struct page_info *pg = &frame_table[f + i];
@@ -151,13 +175,16 @@ mfn_t alloc_frames_aligned(unsigned int order, uint64_t limit_frame)
     return alloc_run_aligned(1UL << order, limit_frame, 1UL << order, true);
 }
 
+/* The frame may still be in TLBs (a mapping dropped without a flush):
+ * stamped, so that its next allocation flushes whoever may hold it. */
 void free_frame(mfn_t mfn)
 {
     struct page_info *pg = mfn_to_page(mfn);
 
     memset(pg, 0, sizeof(*pg));
     pg->owner = OWNER_NONE;
-    pg->flags = PGC_free;
+    pg->flags = PGC_free | PGC_stale_free;
+    page_stamp_tlb(pg);
     spin_lock(&heap_lock);
     if (!frame_is_free(mfn_x(mfn))) {
         mark_free(mfn_x(mfn));

@@ -54,7 +54,8 @@ static const char *const event_names[STATS_NR_EVENTS] = {
     [STATS_BOUNCE] = "bounce frames",
     [STATS_UPCALL] = "event upcalls",
     [STATS_PTWR] = "ptwr emulations",
-    [STATS_STALE_FLUSH] = "TLB flushes for type changes",
+    [STATS_STALE_FLUSH] = "TLB flushes for type changes and reuse",
+    [STATS_FLUSH_IPI] = "TLB-flush IPIs",
 };
 
 void stats_init(const char *cmdline)

@@ -57,9 +57,10 @@ static struct {
 
 static struct page_info snapshot[FAKE_NR_FRAMES];
 
-/* The frame tables are equal but for the TLB-staleness marks: a refused
- * call may have taken and dropped a type, which only asks for a flush
- * before the frame's next type change (pv_mm.c, flush_stale). */
+/* The frame tables are equal but for the TLB-staleness marks and their
+ * stamps: a refused call may have taken and dropped a type, which only
+ * asks for a flush before the frame's next type change (pv_mm.c,
+ * flush_stale; keel/tlbflush.h). */
 static bool frame_table_same(const struct page_info *a, const struct page_info *b)
 {
     const uint32_t stale = PGC_stale_writable | PGC_stale_table;
@@ -69,6 +70,7 @@ static bool frame_table_same(const struct page_info *a, const struct page_info *
         struct page_info x = a[i], y = b[i];
         x.flags &= ~stale;
         y.flags &= ~stale;
+        x.tlbflush_timestamp = y.tlbflush_timestamp = 0;
         if (memcmp(&x, &y, sizeof(x)))
             return false;
     }

@@ -23,6 +23,10 @@
  *  - class 2: while the real console backend has A's ring attached, the
  *    ring is A's, allocated, typed writable, and the backend's general
  *    and type references are counted;
+ *  - a frame in use keeps no TLB staleness its type forbids (class 5,
+ *    docs/security.md): a table never carries a stale-writable or
+ *    stale-table mark, a writable frame no stale-table mark (the marks go
+ *    only with the flush in get_page_type);
  *  - BUG_ON never fires (panic longjmps to abort()).
  *
  * Frames: A 1..31 (22 is its console ring), B 32..39, hypervisor 40..43,
@@ -336,6 +340,9 @@ static void world_check(void)
             w_fail("a type without type references", m, 0, p->type);
         if (w_is_pt(p->type) && rw[m])
             w_fail("a page table is mapped writable", m, rw[m], p->type);
+        if (p->type_count && ((p->flags & PGC_stale_table) ||
+                              (p->type != PGT_writable && (p->flags & PGC_stale_writable))))
+            w_fail("a frame took a new type without the TLB flush", m, p->type, p->flags);
         if (p->type == PGT_writable && rw[m] + extra_w[m] != p->type_count)
             w_fail("writable type count differs from RW mappings", m, rw[m], p->type_count);
         if (m >= W_B_FIRST && m <= W_HV_LAST)

@@ -587,9 +587,9 @@ static void test_granter_dies(void **state)
     frees = fake_frees;
     assert_int_equal(unmap(op.handle, VA(5), 0), GNTST_okay);
     assert_int_equal(fake_frees, frees + 1);
-    assert_int_equal(frame_table[G1].flags, PGC_free);
+    assert_int_equal(frame_table[G1].flags, PGC_free | PGC_stale_free);
     assert_int_equal(unmap(op2.handle, 0, (uint64_t)G2 << 12), GNTST_okay);
-    assert_int_equal(frame_table[G2].flags, PGC_free);
+    assert_int_equal(frame_table[G2].flags, PGC_free | PGC_stale_free);
     assert_null(da->gt);                      /* freed with its last pin */
 }
 

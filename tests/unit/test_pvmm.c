@@ -6,6 +6,7 @@
  * returns every frame to its initial counts.
  */
 #include "test_pvmm_world.h"
+#include <keel/tlbflush.h>
 #include <public/xen.h>
 
 #define L1F 5
@@ -51,6 +52,63 @@ static void test_put_page_underflow_is_bug(void **state)
 }
 
 /* ---- get_page_type transitions ---- */
+/*
+ * Flushes before a type change go to exactly the CPUs that have not
+ * flushed since the frame's old use ended (keel/tlbflush.h), whatever
+ * domain they run: CPU 1 stands for a CPU running another domain that
+ * may hold a dropped grant mapping.  A pin/unpin cycle after which every
+ * CPU flushed costs no IPI (issue 11.3: it used to IPI dom0's CPUs).
+ */
+static void test_stale_flush_filtered(void **state)
+{
+    struct mmuext_op pin = { .cmd = MMUEXT_PIN_L1_TABLE, .arg1.mfn = D1 };
+    struct mmuext_op unpin = { .cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = D1 };
+    unsigned int local;
+    (void)state;
+
+    pcpus[1].online = true;
+    tlbflush_time[1] = 0;
+    /* writable use ends at stamp s; CPU 1 has not flushed since */
+    assert_int_equal(get_page_type(pg(D0), PGT_writable, da), 0);
+    put_page_type(pg(D0), da);
+    assert_true(pg(D0)->flags & PGC_stale_writable);
+    assert_int_equal(pg(D0)->tlbflush_timestamp, tlbflush_now());
+    fake_flush_ipis = 0;
+    local = fake_cpu.tlb_flushes;
+    assert_int_equal(get_page_type(pg(D0), PGT_l1, da), 0);
+    assert_int_equal(fake_flush_ipis, 1);
+    assert_true(fake_last_flush_mask & 2);
+    assert_int_equal(fake_cpu.tlb_flushes, local + 1);
+    assert_false(pg(D0)->flags & (PGC_stale_writable | PGC_stale_table));
+    /* table use ends; both CPUs flush afterwards: no flush at all */
+    put_page_type(pg(D0), da);
+    assert_true(pg(D0)->flags & PGC_stale_table);
+    flush_tlb_local();
+    tlbflush_time[1] = tlbflush_tick();
+    fake_flush_ipis = 0;
+    local = fake_cpu.tlb_flushes;
+    assert_int_equal(get_page_type(pg(D0), PGT_writable, da), 0);
+    assert_int_equal(fake_flush_ipis, 0);
+    assert_int_equal(fake_cpu.tlb_flushes, local);
+    /* writable again after writable: nothing to flush */
+    put_page_type(pg(D0), da);
+    assert_int_equal(get_page_type(pg(D0), PGT_writable, da), 0);
+    assert_int_equal(fake_flush_ipis, 0);
+    assert_int_equal(fake_cpu.tlb_flushes, local);
+    put_page_type(pg(D0), da);
+    /* pin, unpin, everyone flushes, pin again: no IPI */
+    assert_int_equal(do_mmuext_op((uint64_t)&pin, 1, 0, DOMID_SELF), 0);
+    assert_int_equal(do_mmuext_op((uint64_t)&unpin, 1, 0, DOMID_SELF), 0);
+    flush_tlb_local();
+    tlbflush_time[1] = tlbflush_tick();
+    fake_flush_ipis = 0;
+    assert_int_equal(do_mmuext_op((uint64_t)&pin, 1, 0, DOMID_SELF), 0);
+    assert_int_equal(fake_flush_ipis, 0);
+    assert_int_equal(do_mmuext_op((uint64_t)&unpin, 1, 0, DOMID_SELF), 0);
+    pcpus[1].online = false;
+    check_consistency();
+}
+
 
 static void test_type_transitions(void **state)
 {
@@ -628,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_entry_validation),
         cmocka_unit_test_setup_teardown(test_validation_rollback, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_pin_unpin, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_flush_filtered, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_pin_orders, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_new_baseptr, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_mmu_update_normal, world_setup, world_teardown),

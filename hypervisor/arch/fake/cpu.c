@@ -4,6 +4,7 @@
 #include <asm/cpu.h>
 #include <asm/page.h>
 #include <keel/smp.h>
+#include <keel/tlbflush.h>
 
 struct fake_cpu fake_cpu;
 struct cpu_info fake_cpu_info;
@@ -46,8 +47,23 @@ void flush_tlb_others(const struct domain *d)
     fake_remote_flushes++;
 }
 
-void flush_tlb_frame_users(domid_t owner)
+/* flush_tlb_mask: this CPU flushes for real (fake_cpu.tlb_flushes, its
+ * clock time); each other CPU of the mask is counted as one flush IPI and
+ * records a flush on the clock, as its IPI handler would. */
+unsigned int fake_flush_ipis;
+uint64_t fake_last_flush_mask;
+void flush_tlb_mask(uint64_t mask)
 {
-    (void)owner;
-    fake_remote_flushes++;
+    unsigned int c, me = smp_processor_id();
+
+    fake_last_flush_mask = mask;
+    if (mask & (1UL << me))
+        flush_tlb_local();
+    if (mask & ~(1UL << me))
+        fake_remote_flushes++;
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (c != me && (mask & (1UL << c))) {
+            fake_flush_ipis++;
+            tlbflush_time[c] = tlbflush_tick();
+        }
 }

@@ -5,6 +5,7 @@
  */
 #include <fake/fake.h>
 #include <keel/lib.h>
+#include <keel/tlbflush.h>
 #include <stdlib.h>
 
 unsigned char fake_machine_mem[FAKE_NR_FRAMES * PAGE_SIZE] __aligned(4096);
@@ -86,5 +87,6 @@ void free_frame(mfn_t mfn)
     fake_frees++;
     memset(pg, 0, sizeof(*pg));
     pg->owner = OWNER_NONE;
-    pg->flags = PGC_free;
+    pg->flags = PGC_free | PGC_stale_free;      /* stamped, as the real one */
+    page_stamp_tlb(pg);
 }

@@ -4,6 +4,7 @@
  * running vCPU's registers live in this CPU's cpu_info frame; a vCPU that
  * is not running keeps them in v->regs.
  */
+#include <keel/tlbflush.h>
 #include <keel/domain.h>
 #include <keel/sched.h>
 #include <keel/console.h>
@@ -92,7 +93,7 @@ void context_switch_out(void)
     fpu_save(prev);
     prev->is_running = false;
     ci->curr = NULL;
-    write_cr3(idle_l4_maddr);
+    write_cr3_flush(idle_l4_maddr);
 }
 
 void context_switch_to(struct vcpu *next)

@@ -150,6 +150,8 @@ void mm_init_paging(paddr_t max_ram)
             fl |= _PAGE_RW | _PAGE_DIRTY;
         next_table(&idle_l4[i], fl);
     }
+    /* Plain write: this runs on the boot stack, before smp_processor_id()
+     * works, and before any guest exists (nothing for the flush clock). */
     write_cr3(idle_l4_maddr);
     directmap_ready = true;
     idle_l4 = maddr_to_virt(idle_l4_maddr);

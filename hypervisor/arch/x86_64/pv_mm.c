@@ -21,7 +21,7 @@
  * hypervisor's writes to guest page tables.  Guest page tables are edited
  * with atomic exchanges because the CPU sets A/D bits concurrently.
  */
-#include <keel/stats.h>
+#include <keel/tlbflush.h>
 #include <keel/pv_mm.h>
 #include <keel/smp.h>
 #include <keel/console.h>
@@ -89,31 +89,29 @@ static unsigned int level_type(unsigned int level)
 }
 
 /*
- * Take a type reference.  Changing to a page-table type validates the
- * contents first; a failed validation leaves the frame as it was.
- */
-/*
  * Before a frame takes a new type, no TLB on any CPU may still hold what
  * its old type allowed: writable entries to a frame becoming a table, or
- * paging-structure entries through a table becoming anything else (Xen
- * does the same with its TLB-flush clock).  A writable type taken again
- * needs no flush.  The CPUs flushed are those running the owner or a
- * privileged domain (whose foreign mappings may have held the frame).
+ * paging-structure entries through a table becoming anything else.  A
+ * writable type taken again needs no flush.  Every CPU that has not
+ * flushed since the old use ended is flushed, whatever domain it runs
+ * (a grant mapping dropped by another domain without a flush may be in
+ * its TLB); the TLB-flush clock (keel/tlbflush.h) leaves out the others,
+ * as Xen does.
  */
 static void flush_stale(struct page_info *pg, unsigned int type)
 {
     bool table = type != PGT_writable;
 
     if ((pg->flags & PGC_stale_table) || (table && (pg->flags & PGC_stale_writable))) {
-        uint64_t t0 = stats_clock();
-
-        flush_tlb_local();
-        flush_tlb_frame_users(pg->owner);
-        stats_timed(STATS_STALE_FLUSH, t0);
+        flush_tlb_since(pg->tlbflush_timestamp);
         pg->flags &= ~(PGC_stale_table | PGC_stale_writable);
     }
 }
 
+/*
+ * Take a type reference.  Changing to a page-table type validates the
+ * contents first; a failed validation leaves the frame as it was.
+ */
 int get_page_type(struct page_info *pg, unsigned int type, struct domain *d)
 {
     int rc;
@@ -168,6 +166,7 @@ void put_page_type(struct page_info *pg, struct domain *d)
         devalidate_table(page_to_mfn(pg), pg->type - PGT_l1 + 1, d);
     }
     pg->flags |= pg->type == PGT_writable ? PGC_stale_writable : PGC_stale_table;
+    page_stamp_tlb(pg);
     pg->type = PGT_none;
 }
 
@@ -295,8 +294,10 @@ static void put_page_from_l1e(uint64_t e)
     if (!(e & _PAGE_PRESENT) || frame_is_io(mfn))
         return;
     pg = mfn_to_page(mfn);
-    /* A stale TLB entry of this writable mapping cannot outlive it: a frame
-     * is flushed from the TLB when it becomes a table (get_page_type). */
+    /* No flush here (the guest asked for none, or flushes itself): a stale
+     * TLB entry of this mapping is flushed, on whichever CPU may hold it,
+     * before the frame takes a type the mapping forbids (get_page_type) or
+     * is allocated again once freed (page_alloc.c): both are stamped. */
     if (e & _PAGE_RW)
         put_page_type(pg, NULL);
     put_page(pg);

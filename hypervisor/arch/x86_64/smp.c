@@ -17,6 +17,8 @@
 #include <keel/lib.h>
 #include <keel/mm.h>
 #include <keel/bootinfo.h>
+#include <keel/tlbflush.h>
+#include <keel/stats.h>
 #include <asm/cpu.h>
 #include <asm/processor.h>
 
@@ -60,6 +62,7 @@ void hv_lock(void)
         }
     }
     hv_owner = smp_processor_id();
+    tlbflush_check_period();
 }
 
 void hv_unlock(void)
@@ -114,8 +117,10 @@ static void flush_tlb_cpus(uint64_t mask)
         return;
     __atomic_fetch_or(&flush_mask, mask, __ATOMIC_SEQ_CST);
     for (c = 0; c < NR_CPUS_MAX; c++)
-        if (mask & (1UL << c))
+        if (mask & (1UL << c)) {
+            stats_event(STATS_FLUSH_IPI);
             send_ipi(c, INVALIDATE_VECTOR);
+        }
     while (__atomic_load_n(&flush_mask, __ATOMIC_ACQUIRE) & mask)
         cpu_relax();
 }
@@ -131,18 +136,13 @@ void flush_tlb_others(const struct domain *d)
     flush_tlb_cpus(mask);
 }
 
-void flush_tlb_frame_users(domid_t owner)
+void flush_tlb_mask(uint64_t mask)
 {
-    unsigned int c, me = smp_processor_id();
-    uint64_t mask = 0;
+    uint64_t me = 1UL << smp_processor_id();
 
-    for (c = 0; c < NR_CPUS_MAX; c++) {
-        const struct vcpu *v = cpu_curr(c);
-        if (c != me && v &&
-            (v->domain->domain_id == owner || v->domain->is_privileged))
-            mask |= 1UL << c;
-    }
-    flush_tlb_cpus(mask);
+    if (mask & me)
+        flush_tlb_local();
+    flush_tlb_cpus(mask & ~me);
 }
 
 /* Stop every other CPU (panic, halt): an NMI reaches them even with
@@ -176,7 +176,7 @@ void __noreturn ap_start(void)
     unsigned int cpu = ci->cpu_id;
 
     cpu_init_tables(ci);
-    write_cr3(idle_l4_maddr);
+    write_cr3_flush(idle_l4_maddr);
     lapic_ap_init();
     arch_fpu_ap_init();
     pcpus[cpu].apic_id = lapic_id();

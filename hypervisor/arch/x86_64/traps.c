@@ -5,6 +5,7 @@
  * (guest memory access) or fatal.  Runs on the faulting CPU with
  * interrupts off; touches only the current vCPU.
  */
+#include <keel/tlbflush.h>
 #include <keel/smp.h>
 #include <keel/domain.h>
 #include <keel/console.h>
@@ -46,7 +47,7 @@ void vcpu_load_cr3(struct vcpu *v)
     mfn_t l4 = v->kernel_mode ? v->guest_table : v->guest_table_user;
     uint64_t t0 = stats_clock();
 
-    write_cr3(mfn_x(l4) << PAGE_SHIFT);
+    write_cr3_flush(mfn_x(l4) << PAGE_SHIFT);
     stats_timed(STATS_CR3_LOAD, t0);
 }
 

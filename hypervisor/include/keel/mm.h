@@ -32,9 +32,12 @@ enum page_type {
 #define PGC_validated   (1u << 3)   /* current type's contents validated */
 #define PGC_free        (1u << 4)
 /* The type count dropped to zero from writable / from a table type: TLBs
- * may still hold entries made through the old type until they flush. */
+ * may still hold entries made through the old type until they flush.
+ * PGC_stale_free: a free frame that TLBs may still hold.  In each case
+ * tlbflush_timestamp says when that use ended (keel/tlbflush.h). */
 #define PGC_stale_writable (1u << 5)
 #define PGC_stale_table    (1u << 6)
+#define PGC_stale_free     (1u << 7)
 
 struct page_info {
     uint32_t count;        /* general references */
@@ -43,8 +46,9 @@ struct page_info {
     uint8_t pad;
     uint16_t owner;        /* domid of the owner, DOMID_INVALID if none */
     uint32_t flags;        /* PGC_* */
+    uint32_t tlbflush_timestamp;   /* TLB-flush clock when the PGC_stale_* use ended */
 };
-_Static_assert(sizeof(struct page_info) == 16, "page_info is 16 bytes");
+_Static_assert(sizeof(struct page_info) == 20, "page_info is 20 bytes");
 
 #define OWNER_NONE 0x7ff4u   /* DOMID_INVALID */
 #define OWNER_XEN  0x7ff2u   /* DOMID_XEN */

@@ -63,11 +63,10 @@ void cpu_kick(unsigned int cpu);            /* EVENT_CHECK_VECTOR unless cpu is 
  * other online CPUs if d is NULL) and wait until they have: the caller
  * flushes its own.  Called with hv_lock held. */
 void flush_tlb_others(const struct domain *d);
-/* The same for the CPUs that may hold a mapping of a frame owned by
- * `owner`: those running the owner, or a privileged domain (the only ones
- * that map other domains' frames without a grant; grant unmaps flush the
- * mapper themselves). */
-void flush_tlb_frame_users(domid_t owner);
+/* Flush the TLBs of the CPUs in mask (this one too if its bit is set)
+ * and wait until they have.  Called with hv_lock held.  Which CPUs may
+ * hold a given frame: keel/tlbflush.h (flush_tlb_since). */
+void flush_tlb_mask(uint64_t mask);
 /* This CPU's part of a flush request, if one is outstanding. */
 void flush_tlb_serve(void);
 

@@ -24,7 +24,8 @@ enum stats_event {
     STATS_BOUNCE,           /* bounce frames written (exceptions, syscalls, upcalls) */
     STATS_UPCALL,           /* event upcalls */
     STATS_PTWR,             /* #PF handled by writable-pagetable emulation */
-    STATS_STALE_FLUSH,      /* TLB flushes before a frame changes type (pv_mm flush_stale) */
+    STATS_STALE_FLUSH,      /* filtered TLB flushes before a frame changes type or is reused (flush_tlb_since) */
+    STATS_FLUSH_IPI,        /* TLB-flush IPIs sent, one per target CPU */
     STATS_NR_EVENTS
 };
 

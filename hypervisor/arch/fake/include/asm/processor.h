@@ -25,7 +25,6 @@
 #define outl real_outl
 #define inb real_inb
 #define invlpg real_invlpg
-#define flush_tlb_local real_flush_tlb_local
 #define cpu_relax real_cpu_relax
 #define local_irq_disable real_local_irq_disable
 #define local_irq_enable real_local_irq_enable
@@ -49,7 +48,6 @@
 #undef outl
 #undef inb
 #undef invlpg
-#undef flush_tlb_local
 #undef cpu_relax
 #undef local_irq_disable
 #undef local_irq_enable
@@ -61,7 +59,7 @@
 struct fake_cpu {
     uint64_t cr0, cr2, cr3, cr4, tsc;
     uint64_t msr_fs_base, msr_gs_base, msr_shadow_gs_base, msr_other;
-    unsigned int tlb_flushes;       /* flush_tlb_local() and write_cr3() */
+    unsigned int tlb_flushes;       /* write_cr3() (flush_tlb_local() is one) */
     unsigned int invlpgs;
     uint64_t last_invlpg;
     bool irq_enabled;
@@ -99,7 +97,6 @@ static inline void outw(uint16_t port, uint16_t v) { (void)port; (void)v; }
 static inline void outl(uint16_t port, uint32_t v) { (void)port; (void)v; }
 static inline uint8_t inb(uint16_t port) { (void)port; return 0xff; }
 static inline void invlpg(uint64_t va) { fake_cpu.invlpgs++; fake_cpu.last_invlpg = va; }
-static inline void flush_tlb_local(void) { fake_cpu.tlb_flushes++; }
 static inline void cpu_relax(void) { }
 static inline void local_irq_disable(void) { fake_cpu.irq_enabled = false; }
 static inline void local_irq_enable(void) { fake_cpu.irq_enabled = true; }

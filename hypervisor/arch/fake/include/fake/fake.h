@@ -41,6 +41,11 @@ extern uint64_t fake_cont_args[4];
 
 /* ---- the CPU (cpu.c) ---- */
 extern struct cpu_info fake_cpu_info;
+/* flush_tlb_others() calls and flush_tlb_mask() calls naming another CPU;
+ * flush IPIs (one per other CPU flushed by flush_tlb_mask, which also
+ * records the flush in tlbflush_time) and the last mask. */
+extern unsigned int fake_remote_flushes, fake_flush_ipis;
+extern uint64_t fake_last_flush_mask;
 
 /* ---- domains (domain.c) ---- */
 #define FAKE_MAX_DOMAINS 4

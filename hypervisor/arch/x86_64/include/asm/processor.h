@@ -77,7 +77,6 @@ static inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0,%1" :
 static inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0,%1" :: "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) { uint8_t v; asm volatile("inb %1,%0" : "=a"(v) : "Nd"(port)); return v; }
 static inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" :: "r"(va) : "memory"); }
-static inline void flush_tlb_local(void) { write_cr3(read_cr3()); }
 static inline void cpu_relax(void) { asm volatile("pause" ::: "memory"); }
 static inline void local_irq_disable(void) { asm volatile("cli" ::: "memory"); }
 static inline void local_irq_enable(void) { asm volatile("sti" ::: "memory"); }
