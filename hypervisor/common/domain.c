@@ -186,6 +186,9 @@ void domain_destroy(struct domain *d)
             vcpu_release(d->vcpu[i]);
     gnttab_destroy(d);
     pv_relinquish_memory(d);
+    if (d->console_dropped)    /* once per domain: CONSOLEIO_write over budget */
+        printk("domain %u (%s): %lu bytes of console output dropped\n", d->domain_id,
+               d->name, d->console_dropped);
     printk("domain %u (%s) destroyed, %lu MiB freed, cpu time %lu us\n", d->domain_id,
            d->name, d->tot_pages >> 8, d->cpu_time / 1000);
     d->tot_pages = 0;

@@ -51,8 +51,13 @@ void panic(const char *fmt, ...)
     abort();
 }
 
+uint64_t fake_console_guest_bytes;
+unsigned int fake_console_guest_writes;
+
 void console_guest_write(const char *s, size_t n)
 {
+    fake_console_guest_bytes += n;
+    fake_console_guest_writes++;
     if (!fake_console_quiet)
         fwrite(s, 1, n, stderr);
 }

@@ -79,6 +79,8 @@ extern uintptr_t fake_guest_hole_start, fake_guest_hole_end;  /* also faults */
 extern jmp_buf *fake_panic_jmp;
 extern unsigned int fake_panics;
 extern bool fake_console_quiet;                  /* drop printk output */
+extern uint64_t fake_console_guest_bytes;        /* console_guest_write(): bytes, */
+extern unsigned int fake_console_guest_writes;   /* and calls */
 
 /* ---- segment descriptor pages (seg_desc.c, when pv_hypercalls.c is not linked) ---- */
 extern int fake_seg_desc_rc;
