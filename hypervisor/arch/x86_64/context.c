@@ -22,24 +22,37 @@ static void save_segments(struct vcpu *v)
                  : "=m"(v->ds), "=m"(v->es), "=m"(v->fs), "=m"(v->gs));
 }
 
+/*
+ * Load one guest selector.  It was valid when the guest loaded it, but
+ * its descriptor may have changed since (update_descriptor, set_gdt, a
+ * new LDT): a selector the CPU refuses is replaced by null, which never
+ * faults (docs/security.md, class 3).
+ */
+#define LOAD_SEG_OR_NULL(seg, sel)                                       \
+    asm volatile("1: movw %w0, %%" seg "\n"                              \
+                 "2:\n"                                                   \
+                 ".section .text.fixup, \"ax\"\n"                        \
+                 "3: xorl %k0, %k0\n"                                     \
+                 "   movw %w0, %%" seg "\n"                              \
+                 "   jmp 2b\n"                                            \
+                 ".previous\n"                                            \
+                 ".section __ex_table, \"a\"\n"                          \
+                 ".quad 1b, 3b\n"                                         \
+                 ".previous"                                              \
+                 : "+r"(sel))
+
 static void load_segments(struct vcpu *v)
 {
     uint64_t hv_gs = rdmsr(MSR_GS_BASE);
+    uint32_t ds = v->ds, es = v->es, fs = v->fs, gs = v->gs;
 
-    /* The guest's selectors were validated when it loaded them; a stale
-     * one is replaced by null rather than faulting here. */
-    asm volatile("1: movw %0, %%ds\n2:\n"
-                 ".section __ex_table, \"a\"\n.quad 1b, 2b\n.previous"
-                 :: "r"(v->ds));
-    asm volatile("1: movw %0, %%es\n2:\n"
-                 ".section __ex_table, \"a\"\n.quad 1b, 2b\n.previous"
-                 :: "r"(v->es));
-    asm volatile("1: movw %0, %%fs\n2:\n"
-                 ".section __ex_table, \"a\"\n.quad 1b, 2b\n.previous"
-                 :: "r"(v->fs));
-    asm volatile("1: movw %0, %%gs\n2:\n"
-                 ".section __ex_table, \"a\"\n.quad 1b, 2b\n.previous"
-                 :: "r"(v->gs));
+    LOAD_SEG_OR_NULL("ds", ds);
+    LOAD_SEG_OR_NULL("es", es);
+    LOAD_SEG_OR_NULL("fs", fs);
+    LOAD_SEG_OR_NULL("gs", gs);
+    /* Loading %gs clobbered the hypervisor's GS base; the FS base is
+     * canonical because every path that sets it checks (set_segment_base,
+     * wrmsr emulation, VCPUOP_initialise), so the wrmsr cannot fault. */
     wrmsr(MSR_GS_BASE, hv_gs);
     wrmsr(MSR_FS_BASE, v->fs_base);
 }
