@@ -137,6 +137,7 @@ void do_syscall(struct guest_regs *regs)
         return;
     }
     continuation.active = false;
+    mc.in_call = false;          /* never left set by a call that did not return */
     {
         uint64_t nr = regs->rax;
         regs->rax = (uint64_t)hypercall_dispatch(nr, args);
