@@ -150,6 +150,9 @@ void do_syscall(struct guest_regs *regs)
             regs->rdx = continuation.args[2];
             regs->r10 = continuation.args[3];
             regs->rip -= 2;
+            /* This CPU comes straight back for the lock: let a CPU that
+             * waits for it go first (hv_lock, smp.c). */
+            get_cpu_info()->hand_over = 1;
         }
     }
 }

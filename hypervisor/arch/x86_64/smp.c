@@ -5,8 +5,9 @@
  *
  * Locking: hv_big is the hypervisor lock itself, a test-and-set lock
  * with a bounded hand-over: a CPU that comes straight back for the lock
- * it just released (a hypercall continuation re-issued by its guest)
- * first lets a waiting CPU have it, for up to HV_LOCK_HANDOVER_CYCLES.
+ * it just released because of a hypercall continuation (do_syscall sets
+ * cpu_info.hand_over) first lets a waiting CPU have it, for up to
+ * HV_LOCK_HANDOVER_CYCLES.  Other entries are not slowed.
  * Without that the releasing CPU won nearly every time and preemption
  * let nobody in (-smp 2, tests/boot/run-dos.sh; docs/security.md,
  * class 4).  A strict ticket lock is fair but collapses under QEMU on
@@ -64,8 +65,12 @@ void flush_tlb_serve(void)
 /* Give a waiting CPU the chance to take the lock this CPU just released. */
 static void hv_lock_hand_over(unsigned int me)
 {
+    struct cpu_info *ci = get_cpu_info();
     uint64_t end;
 
+    if (!ci->hand_over)
+        return;
+    ci->hand_over = 0;
     if (hv_last != me || !__atomic_load_n(&hv_waiters, __ATOMIC_RELAXED))
         return;
     end = rdtsc() + HV_LOCK_HANDOVER_CYCLES;
