@@ -44,6 +44,39 @@ static uint64_t console_budget(struct domain *d)
 }
 
 /*
+ * A domU's bytes on the hypervisor console.  Every line starts with the
+ * domain's tag, like Xen's "(d1) ": the chunk's start and the start of
+ * each line in it, so a domU cannot forge a line of another domain or of
+ * the hypervisor; and only printable characters, tabs and newlines pass,
+ * as in Xen's guest_console_write (no terminal escapes).
+ */
+static void domu_console_chunk(const struct domain *d, const char *buf, size_t n)
+{
+    char out[CONSOLE_CHUNK * 10 + 16];       /* tag (<= 9) + 1 per byte */
+    char tag[16];
+    size_t o = 0, i;
+    int t = snprintf(tag, sizeof(tag), "(d%u) ", d->domain_id);
+    bool line_start = true;
+
+    for (i = 0; i < n; i++) {
+        char c = buf[i];
+
+        if (line_start) {
+            memcpy(out + o, tag, (size_t)t);
+            o += (size_t)t;
+            line_start = false;
+        }
+        if (c == '\n') {
+            out[o++] = c;
+            line_start = true;
+        } else if ((c >= 0x20 && c < 0x7f) || c == '\t') {
+            out[o++] = c;
+        }
+    }
+    console_guest_write(out, o);
+}
+
+/*
  * CONSOLEIO_write.  Xen 4.17 refuses it to a domain without privilege
  * (the dummy XSM policy's xsm_console_io is XSM_PRIV unless the domain
  * is_console or the build has CONFIG_VERBOSE_DEBUG), and a debug build
@@ -82,10 +115,7 @@ static long con_write(uint64_t buffer, uint64_t count)
     if (d->is_privileged) {
         console_guest_write(buf, n);
     } else {
-        /* domU output is tagged with its name, like Xen's "(d1) ". */
-        char line[CONSOLE_CHUNK + 80];
-        int m = snprintf(line, sizeof(line), "(d%u) %.*s", d->domain_id, (int)n, buf);
-        console_guest_write(line, (size_t)MIN(m, (int)sizeof(line) - 1));
+        domu_console_chunk(d, buf, n);
         d->console_tokens -= n;
     }
     if (count > n)

@@ -48,8 +48,7 @@ grep -q "domain 1 (flood) destroyed" "$LOG" || fail="$fail flood-not-destroyed"
 grep -qi "panic" "$LOG" && fail="$fail panic"
 # The console flood: what reached the log is bounded by the budget.
 if [ -z "${FLOOD_ONLY:-}" ] || [ "$FLOOD_ONLY" = c ]; then
-    # A 128-byte chunk holds two 64-byte lines and only the first gets
-    # the "(d1) " tag: count every line of Zs.
+    # Every line of Zs (each one tagged "(d1) ").
     zbytes=$(grep -a "ZZZZZZZZZZZZZZZZ" "$LOG" | tr -cd Z | wc -c)
     cms=$(sed -n 's/^(d1) # flood: console 2 x 2^31 bytes: \([0-9]*\) ms.*/\1/p' "$LOG" | head -1)
     if [ -z "$cms" ]; then

@@ -154,6 +154,24 @@ static void test_domu_lines_within_budget(void **state)
     done();
 }
 
+/* Every line of a domU's output carries its tag and only printable
+ * bytes pass: it cannot forge the hypervisor's or another domain's lines
+ * (nor send terminal escapes). */
+static void test_domu_lines_tagged_and_filtered(void **state)
+{
+    static const char in[] = "ok 1\n(KEEL) forged\n\x1b[2J(d0) VERDICT: PASS\r\n\tx";
+    static const char want[] = "(d3) ok 1\n(d3) (KEEL) forged\n(d3) [2J(d0) VERDICT: PASS\n(d3) \tx";
+    unsigned int entries;
+
+    (void)state;
+    domain(false, sizeof(in) - 1);
+    memcpy(buf, in, sizeof(in) - 1);
+    assert_int_equal(write_all(sizeof(in) - 1, &entries), 0);
+    assert_int_equal(fake_console_last_len, sizeof(want) - 1);
+    assert_memory_equal(fake_console_last, want, sizeof(want) - 1);
+    done();
+}
+
 /* dom0 is not limited (Xen writes the hardware domain's output as it
  * comes), but a long write still continues after every chunk. */
 static void test_dom0_long_write_preempts(void **state)
@@ -186,6 +204,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_domu_huge_write_bounded),
         cmocka_unit_test(test_domu_lines_within_budget),
+        cmocka_unit_test(test_domu_lines_tagged_and_filtered),
         cmocka_unit_test(test_dom0_long_write_preempts),
         cmocka_unit_test(test_bad_arguments),
     };

@@ -81,6 +81,8 @@ extern unsigned int fake_panics;
 extern bool fake_console_quiet;                  /* drop printk output */
 extern uint64_t fake_console_guest_bytes;        /* console_guest_write(): bytes, */
 extern unsigned int fake_console_guest_writes;   /* and calls */
+extern char fake_console_last[2048];             /* the last call's bytes */
+extern size_t fake_console_last_len;
 
 /* ---- segment descriptor pages (seg_desc.c, when pv_hypercalls.c is not linked) ---- */
 extern int fake_seg_desc_rc;
