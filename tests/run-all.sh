@@ -19,6 +19,7 @@ done
 [ -f tests/boot/run-all.sh ] && run_suite boot sh tests/boot/run-all.sh
 [ -f tests/boot/run-domus.sh ] && run_suite boot-domus sh tests/boot/run-domus.sh
 [ -f tests/boot/run-hostile.sh ] && run_suite boot-hostile sh tests/boot/run-hostile.sh
+[ -f tests/boot/run-dos.sh ] && run_suite boot-dos sh tests/boot/run-dos.sh
 [ -f tests/boot/run-sched.sh ] && run_suite boot-sched sh tests/boot/run-sched.sh
 [ -f tests/boot/run-domctl.sh ] && run_suite boot-domctl sh tests/boot/run-domctl.sh
 [ -f tests/boot/run-gnttab.sh ] && run_suite boot-gnttab sh tests/boot/run-gnttab.sh
@@ -27,7 +28,7 @@ done
 [ -f tests/boot/run-harden.sh ] && run_suite boot-harden sh tests/boot/run-harden.sh
 [ -f tests/boot/run-tlb.sh ] && run_suite boot-tlb sh tests/boot/run-tlb.sh
 # The same guests again on two physical CPUs (QEMU -smp 2).
-for t in run-all run-domus run-hostile run-gnttab run-evtchn run-tlb; do
+for t in run-all run-domus run-hostile run-dos run-gnttab run-evtchn run-tlb; do
     [ -f "tests/boot/$t.sh" ] && run_suite "boot-smp2-${t#run-}" env KEEL_SMP=2 sh "tests/boot/$t.sh"
 done
 [ -f tests/boot/run-grub.sh ] && run_suite boot-grub sh tests/boot/run-grub.sh

@@ -188,6 +188,9 @@ void domain_destroy(struct domain *d)
     gnttab_destroy(d);
     cons_backend_detach(d);
     pv_relinquish_memory(d);
+    if (d->console_dropped)    /* once per domain: CONSOLEIO_write over budget */
+        printk("domain %u (%s): %lu bytes of console output dropped\n", d->domain_id,
+               d->name, d->console_dropped);
     printk("domain %u (%s) destroyed, %lu MiB freed, cpu time %lu us\n", d->domain_id,
            d->name, d->tot_pages >> 8, d->cpu_time / 1000);
     d->tot_pages = 0;

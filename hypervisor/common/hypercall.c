@@ -68,24 +68,50 @@ long hypercall_dispatch(unsigned long nr, const uint64_t a[5])
     }
 }
 
+/*
+ * Continuations.  One CPU at a time runs hypervisor code (the big lock,
+ * keel/smp.h), and a record is set and consumed before the lock goes,
+ * so one of each serves every CPU.
+ *
+ * `continuation` re-issues the hypercall the guest made.  `mc` is the
+ * multicall's state (Xen's mc_state): while a multicall runs one of its
+ * entries, a continuation asked for by that entry is kept here instead;
+ * do_multicall then writes the entry's new arguments back into the
+ * guest's list and continues the multicall itself from that entry, as
+ * Xen's common/multicall.c does (hcall_preempted in a multicall).  So a
+ * batch inside a multicall preempts exactly as it does outside one.
+ */
 static struct {
     bool active;
     uint64_t args[4];
-} continuation;                    /* one physical CPU: one pending at a time */
-static bool in_multicall;
+} continuation;
+static struct {
+    bool in_call;                  /* dispatching one entry of a multicall */
+    bool preempted;                /* that entry asked to be continued */
+    uint64_t args[4];
+} mc;
 
+#define MULTICALL_CHUNK 64         /* entries per multicall continuation */
+
+/* Always: every batch checks this at its chunk boundaries, inside a
+ * multicall too (the multicall carries the continuation). */
 bool hypercall_may_preempt(void)
 {
-    return !in_multicall;
+    return true;
 }
 
 void hypercall_continue(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    continuation.active = true;
-    continuation.args[0] = a0;
-    continuation.args[1] = a1;
-    continuation.args[2] = a2;
-    continuation.args[3] = a3;
+    uint64_t *args = mc.in_call ? mc.args : continuation.args;
+
+    if (mc.in_call)
+        mc.preempted = true;
+    else
+        continuation.active = true;
+    args[0] = a0;
+    args[1] = a1;
+    args[2] = a2;
+    args[3] = a3;
 }
 
 /* A `syscall` from the guest: a hypercall from its kernel, or a system
@@ -111,6 +137,7 @@ void do_syscall(struct guest_regs *regs)
         return;
     }
     continuation.active = false;
+    mc.in_call = false;          /* never left set by a call that did not return */
     {
         uint64_t nr = regs->rax;
         regs->rax = (uint64_t)hypercall_dispatch(nr, args);
@@ -123,35 +150,70 @@ void do_syscall(struct guest_regs *regs)
             regs->rdx = continuation.args[2];
             regs->r10 = continuation.args[3];
             regs->rip -= 2;
+            /* This CPU comes straight back for the lock: let a CPU that
+             * waits for it go first (hv_lock, smp.c). */
+            get_cpu_info()->hand_over = 1;
         }
     }
 }
 
-/* multicall: each entry through the same table; iret and nested
- * multicalls are refused per entry. */
+/* Run one entry; true if it asked to be continued (its new arguments
+ * are then in e->args). */
+static bool multicall_one(struct multicall_entry *e)
+{
+    unsigned int i, nargs;
+
+    if (e->op == __HYPERVISOR_iret || e->op == __HYPERVISOR_multicall) {
+        e->result = (uint64_t)-XEN_EINVAL;
+        return false;
+    }
+    stats_multicall_entry(e->op);
+    mc.in_call = true;
+    mc.preempted = false;
+    e->result = (uint64_t)hypercall_dispatch(e->op, e->args);
+    mc.in_call = false;
+    if (!mc.preempted)
+        return false;
+    nargs = e->op < NR_HYPERCALLS ? hypercall_table[e->op].nargs : 0;
+    for (i = 0; i < nargs && i < ARRAY_SIZE(mc.args); i++)
+        e->args[i] = mc.args[i];
+    return true;
+}
+
+/*
+ * multicall: each entry through the same table; iret and nested
+ * multicalls are refused per entry.  The multicall continues itself
+ * every MULTICALL_CHUNK entries, and at any entry that was preempted:
+ * that entry's arguments in the guest's list are rewritten to the
+ * continuation's (only `result` and, for a preempted entry, its
+ * arguments are written, as in Xen), so the re-issued multicall resumes
+ * inside it.  A list that cannot be written back is -EFAULT, and the
+ * preempted entry's progress is lost, as in Xen.
+ */
 long do_multicall(uint64_t call_list, uint64_t nr_calls)
 {
     struct multicall_entry e;
     struct domain *d = current->domain;
-    uint64_t i;
+    uint64_t i, at;
 
     for (i = 0; i < nr_calls; i++) {
-        if (i && !(i % 64)) {
+        at = call_list + i * sizeof(e);
+        if (i && !(i % MULTICALL_CHUNK)) {
             /* Continue with the rest: results are already in guest memory. */
-            hypercall_continue(call_list + i * sizeof(e), nr_calls - i, 0, 0);
+            hypercall_continue(at, nr_calls - i, 0, 0);
             return 0;
         }
-        if (copy_from_guest(&e, call_list + i * sizeof(e), sizeof(e)))
+        if (copy_from_guest(&e, at, sizeof(e)))
             return -XEN_EFAULT;
-        if (e.op == __HYPERVISOR_iret || e.op == __HYPERVISOR_multicall)
-            e.result = (uint64_t)-XEN_EINVAL;
-        else {
-            stats_multicall_entry(e.op);
-            in_multicall = true;
-            e.result = (uint64_t)hypercall_dispatch(e.op, e.args);
-            in_multicall = false;
+        if (multicall_one(&e)) {
+            if (copy_to_guest(at + offsetof(struct multicall_entry, result), &e.result,
+                              sizeof(e) - offsetof(struct multicall_entry, result)))
+                return -XEN_EFAULT;
+            hypercall_continue(at, nr_calls - i, 0, 0);
+            return 0;
         }
-        if (copy_to_guest(call_list + i * sizeof(e) + 8, &e.result, sizeof(e.result)))
+        if (copy_to_guest(at + offsetof(struct multicall_entry, result), &e.result,
+                          sizeof(e.result)))
             return -XEN_EFAULT;
         if (d->state != DOM_RUNNING)
             break;

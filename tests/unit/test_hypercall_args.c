@@ -14,6 +14,7 @@
 #include <keel/hypercall.h>
 #include <public/version.h>
 #include <public/physdev.h>
+#include <public/callback.h>
 
 #define HV_PTR 0xffff800000001000UL     /* in the hypervisor's area */
 #define NONCANON 0x0000800000000000UL
@@ -159,6 +160,29 @@ static void test_physdev_iopl(void **state)
     assert_int_equal(do_physdev_op(1000, (uint64_t)&io), -XEN_ENOSYS);
 }
 
+/* A callback becomes an iret frame's rip: non-canonical is refused (as
+ * Xen's register_guest_callback), and set_callbacks skips it. */
+static void test_callbacks_canonical(void **state)
+{
+    struct callback_register r = { .type = CALLBACKTYPE_event, .address = NONCANON };
+    struct vcpu *v = &fa.v[0];
+
+    (void)state;
+    v->event_callback = 0xffffffff80001000UL;
+    assert_int_equal(do_callback_op(CALLBACKOP_register, (uint64_t)&r), -XEN_EINVAL);
+    r.type = CALLBACKTYPE_syscall;
+    assert_int_equal(do_callback_op(CALLBACKOP_register, (uint64_t)&r), -XEN_EINVAL);
+    assert_int_equal(v->event_callback, 0xffffffff80001000UL);
+    assert_int_equal(v->syscall_callback, 0);
+    r.address = 0xffffffff80003000UL;
+    assert_int_equal(do_callback_op(CALLBACKOP_register, (uint64_t)&r), 0);
+    assert_int_equal(v->syscall_callback, 0xffffffff80003000UL);
+    assert_int_equal(do_set_callbacks(NONCANON, 0xffffffff80002000UL, 1UL << 63), 0);
+    assert_int_equal(v->event_callback, 0xffffffff80001000UL);
+    assert_int_equal(v->failsafe_callback, 0xffffffff80002000UL);
+    assert_int_equal(v->syscall_callback, 0xffffffff80003000UL);
+}
+
 static void test_multicall(void **state)
 {
     struct mmu_update bad = { 0x1000 | 5, 0 };                 /* command 5: none */
@@ -245,6 +269,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vm_assist, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xen_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_physdev_iopl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_callbacks_canonical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multicall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_and_mmu_update, setup, teardown),
     };

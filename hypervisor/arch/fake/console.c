@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 jmp_buf *fake_panic_jmp;
@@ -51,8 +52,18 @@ void panic(const char *fmt, ...)
     abort();
 }
 
+uint64_t fake_console_guest_bytes;
+unsigned int fake_console_guest_writes;
+
+char fake_console_last[2048];
+size_t fake_console_last_len;
+
 void console_guest_write(const char *s, size_t n)
 {
+    fake_console_guest_bytes += n;
+    fake_console_guest_writes++;
+    fake_console_last_len = n < sizeof(fake_console_last) ? n : sizeof(fake_console_last);
+    memcpy(fake_console_last, s, fake_console_last_len);
     if (!fake_console_quiet)
         fwrite(s, 1, n, stderr);
 }

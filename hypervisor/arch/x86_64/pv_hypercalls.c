@@ -142,20 +142,16 @@ long do_stack_switch(uint64_t ss, uint64_t esp)
     return 0;
 }
 
-long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall)
-{
-    struct vcpu *v = current;
-
-    v->event_callback = event;
-    v->failsafe_callback = failsafe;
-    v->syscall_callback = syscall;
-    return 0;
-}
-
+/*
+ * A callback address becomes the rip of an iret frame to the guest, so
+ * it must be canonical (Xen's register_guest_callback: -EINVAL).
+ */
 static long register_callback(struct vcpu *v, const struct callback_register *r)
 {
     bool mask = r->flags & CALLBACKF_mask_events;
 
+    if (!is_canonical(r->address))
+        return -XEN_EINVAL;
     switch (r->type) {
     case CALLBACKTYPE_event:
         v->event_callback = r->address;
@@ -177,6 +173,23 @@ static long register_callback(struct vcpu *v, const struct callback_register *r)
     default:
         return -XEN_ENOSYS;
     }
+}
+
+/* As Xen's do_set_callbacks: each as CALLBACKOP_register with no flags;
+ * one with a non-canonical address is left as it was, and the call
+ * still returns 0. */
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall)
+{
+    const struct callback_register r[3] = {
+        { .type = CALLBACKTYPE_event, .address = event },
+        { .type = CALLBACKTYPE_failsafe, .address = failsafe },
+        { .type = CALLBACKTYPE_syscall, .address = syscall },
+    };
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(r); i++)
+        (void)register_callback(current, &r[i]);
+    return 0;
 }
 
 long do_callback_op(uint64_t cmd, uint64_t arg)

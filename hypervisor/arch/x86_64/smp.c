@@ -3,7 +3,17 @@
  * SIPI through a real-mode trampoline), the hypervisor lock, IPIs and TLB
  * shootdowns.  The model is described in include/keel/smp.h.
  *
- * Locking: hv_big is the hypervisor lock itself.  flush_mask is written
+ * Locking: hv_big is the hypervisor lock itself, a test-and-set lock
+ * with a bounded hand-over: a CPU that comes straight back for the lock
+ * it just released because of a hypercall continuation (do_syscall sets
+ * cpu_info.hand_over) first lets a waiting CPU have it, for up to
+ * HV_LOCK_HANDOVER_CYCLES.  Other entries are not slowed.
+ * Without that the releasing CPU won nearly every time and preemption
+ * let nobody in (-smp 2, tests/boot/run-dos.sh; docs/security.md,
+ * class 4).  A strict ticket lock is fair but collapses under QEMU on
+ * an overloaded host (a waiter whose thread is descheduled stalls every
+ * other CPU), hence the bound.  hv_waiters and hv_last are updated by
+ * hv_lock/hv_unlock only.  flush_mask is written
  * only by the lock holder (setting bits) and by each CPU for its own bit
  * (clearing it), with atomic operations.  pcpus[c] is changed by CPU c,
  * or under the hypervisor lock.
@@ -33,6 +43,9 @@ unsigned int nr_cpus_online = 1;
 
 static spinlock_t hv_big = SPIN_LOCK_UNLOCKED;
 static volatile unsigned int hv_owner = ~0u;
+static unsigned int hv_waiters;                 /* CPUs spinning in hv_lock() */
+static volatile unsigned int hv_last = ~0u;     /* the CPU that released it last */
+#define HV_LOCK_HANDOVER_CYCLES 200000UL        /* about 0.1 ms */
 static uint64_t flush_mask;
 
 extern char ap_tramp_start[], ap_tramp_end[];
@@ -51,22 +64,48 @@ void flush_tlb_serve(void)
     }
 }
 
+/* Give a waiting CPU the chance to take the lock this CPU just released. */
+static void hv_lock_hand_over(unsigned int me)
+{
+    struct cpu_info *ci = get_cpu_info();
+    uint64_t end;
+
+    if (!ci->hand_over)
+        return;
+    ci->hand_over = 0;
+    if (hv_last != me || !__atomic_load_n(&hv_waiters, __ATOMIC_RELAXED))
+        return;
+    end = rdtsc() + HV_LOCK_HANDOVER_CYCLES;
+    while (hv_last == me && __atomic_load_n(&hv_waiters, __ATOMIC_RELAXED) && rdtsc() < end) {
+        flush_tlb_serve();
+        cpu_relax();
+    }
+}
+
 void hv_lock(void)
 {
-    /* Serve flush requests while waiting: the holder may be waiting for
-     * this CPU's flush, and this CPU has interrupts off. */
-    while (__atomic_exchange_n(&hv_big.locked, 1, __ATOMIC_ACQUIRE)) {
-        while (__atomic_load_n(&hv_big.locked, __ATOMIC_RELAXED)) {
-            flush_tlb_serve();
-            cpu_relax();
+    unsigned int me = smp_processor_id();
+
+    hv_lock_hand_over(me);
+    if (__atomic_exchange_n(&hv_big.locked, 1, __ATOMIC_ACQUIRE)) {
+        __atomic_fetch_add(&hv_waiters, 1, __ATOMIC_RELAXED);
+        /* Serve flush requests while waiting: the holder may be waiting
+         * for this CPU's flush, and this CPU has interrupts off. */
+        while (__atomic_exchange_n(&hv_big.locked, 1, __ATOMIC_ACQUIRE)) {
+            while (__atomic_load_n(&hv_big.locked, __ATOMIC_RELAXED)) {
+                flush_tlb_serve();
+                cpu_relax();
+            }
         }
+        __atomic_fetch_sub(&hv_waiters, 1, __ATOMIC_RELAXED);
     }
-    hv_owner = smp_processor_id();
+    hv_owner = me;
     tlbflush_check_period();
 }
 
 void hv_unlock(void)
 {
+    hv_last = hv_owner;
     hv_owner = ~0u;
     spin_unlock(&hv_big);
 }

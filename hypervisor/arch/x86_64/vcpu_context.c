@@ -14,6 +14,8 @@
 #include <asm/processor.h>
 #include <asm/page.h>
 
+void arch_fpu_sanitise(uint8_t *state);
+
 static bool canonical_or_zero(uint64_t a)
 {
     return !a || is_canonical(a);
@@ -130,8 +132,12 @@ long arch_initialise_vcpu(struct vcpu *v, uint64_t arg)
     v->guest_table = l4;
     v->guest_table_user = INVALID_MFN;
     v->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;
-    if (c->flags & VGCF_i387_valid)
+    if (c->flags & VGCF_i387_valid) {
+        /* Reserved MXCSR bits would make FXRSTOR fault at CPL0 (context.c):
+         * cleared here, as Xen's xrstor path does with mxcsr_mask. */
         memcpy(v->fpu_state, c->fpu_ctxt.x, 512);
+        arch_fpu_sanitise(v->fpu_state);
+    }
     v->initialised = true;
 out:
     xfree(c);

@@ -9,6 +9,14 @@ void console_init(void);
 void console_set_loglevel(int lvl);
 void console_putc(char c);
 void console_write(const char *s, size_t n);
+/*
+ * CONSOLEIO_write from an unprivileged domain (common/guest_ops.c): a
+ * byte budget of CONSOLE_DOMU_BURST that refills at CONSOLE_DOMU_RATE
+ * bytes a second; output over it is dropped and counted
+ * (docs/security.md, class 4).
+ */
+#define CONSOLE_DOMU_BURST (64u << 10)
+#define CONSOLE_DOMU_RATE (8u << 10)
 /* Raw bytes from a guest (console_io write): written as is. */
 void console_guest_write(const char *s, size_t n);
 /* Read one byte of serial input, or -1 if none is waiting. */

@@ -97,6 +97,9 @@ struct domain {
     struct evtchn *evtchn;             /* max_evtchns entries */
     unsigned int max_evtchns;
     struct grant_table *gt;            /* common/grant_table.c */
+    /* CONSOLEIO_write budget when unprivileged (common/guest_ops.c) */
+    bool console_started;
+    uint64_t console_tokens, console_stamp, console_dropped;
 
     struct vcpu *vcpu[MAX_VCPUS];
     unsigned int max_vcpus;

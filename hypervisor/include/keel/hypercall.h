@@ -23,7 +23,10 @@ long hypercall_dispatch(unsigned long nr, const uint64_t args[5]);
  * Continuations (Xen's hypercall_create_continuation): a long batch stops
  * after a chunk and asks to be re-issued with these arguments; the guest
  * re-executes its `syscall`, so interrupts and other vCPUs get in between.
- * Not available inside a multicall (hypercall_may_preempt() is false).
+ * Inside a multicall the continuation is carried by the multicall (the
+ * entry's arguments are rewritten in the guest's list and the multicall
+ * re-issued from that entry), so every loop whose length a guest chooses
+ * preempts there too (docs/security.md, class 4).
  */
 bool hypercall_may_preempt(void);
 void hypercall_continue(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);

@@ -84,6 +84,10 @@ extern uintptr_t fake_guest_hole_start, fake_guest_hole_end;  /* also faults */
 extern jmp_buf *fake_panic_jmp;
 extern unsigned int fake_panics;
 extern bool fake_console_quiet;                  /* drop printk output */
+extern uint64_t fake_console_guest_bytes;        /* console_guest_write(): bytes, */
+extern unsigned int fake_console_guest_writes;   /* and calls */
+extern char fake_console_last[2048];             /* the last call's bytes */
+extern size_t fake_console_last_len;
 
 /* ---- serial input and event notifications for console_backend.c (cons_io.c) ---- */
 extern const char *fake_serial_in;               /* console_getc() reads it */

@@ -46,7 +46,7 @@ struct cpu_info {
     uint64_t scratch;               /* syscall entry saves the guest rsp here */
     struct vcpu *curr;
     unsigned int cpu_id;
-    unsigned int pad;
+    unsigned int hand_over;         /* a continuation is pending: hv_lock() lets a waiter first */
     void *tss;
     uint64_t *gdt_page;             /* this CPU's reserved GDT page (entries 7168+) */
 };
