@@ -803,7 +803,8 @@ static long batch(unsigned int cmd, uint64_t uop, uint64_t count, size_t size)
     long rc;
 
     for (i = 0; i < count; i++) {
-        if (i && !(i % HYPERCALL_CHUNK) && hypercall_may_preempt()) {
+        if (i && (!(i % HYPERCALL_CHUNK) || hypercall_preempt_check()) &&
+            hypercall_may_preempt()) {
             hypercall_continue(cmd, uop + i * size, count - i, 0);
             return 0;
         }

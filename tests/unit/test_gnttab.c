@@ -621,6 +621,43 @@ static void test_mapper_dies(void **state)
 }
 
 /*
+ * Batches stop by elapsed time (issue 11 defect 6): once the hypercall
+ * has held the hypervisor lock HYPERCALL_PREEMPT_NS (the fake's
+ * fake_preempt_due), the batch continues itself after the entry in hand,
+ * not only every HYPERCALL_CHUNK entries; never inside a multicall.
+ */
+static void test_batch_preempted_by_time(void **state)
+{
+    extern bool fake_preempt_due;
+    struct gnttab_unmap_grant_ref ops[10];
+    unsigned int i;
+    (void)state;
+
+    for (i = 0; i < 10; i++)
+        ops[i] = (struct gnttab_unmap_grant_ref){ .handle = 999, .status = 99 };
+    fake_continuations = 0;
+    fake_may_preempt = true;            /* not due: the whole batch runs */
+    assert_int_equal(gop(GNTTABOP_unmap_grant_ref, ops, 10), 0);
+    assert_int_equal(fake_continuations, 0);
+    assert_int_equal(ops[9].status, GNTST_bad_handle);
+    for (i = 0; i < 10; i++)
+        ops[i].status = 99;
+    fake_preempt_due = true;            /* due: stop after the first entry */
+    assert_int_equal(gop(GNTTABOP_unmap_grant_ref, ops, 10), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(fake_cont_args[0], GNTTABOP_unmap_grant_ref);
+    assert_int_equal(fake_cont_args[1], (uint64_t)&ops[1]);
+    assert_int_equal(fake_cont_args[2], 9);
+    assert_int_equal(ops[0].status, GNTST_bad_handle);
+    assert_int_equal(ops[1].status, 99);
+    fake_may_preempt = false;           /* in a multicall: no continuation */
+    assert_int_equal(gop(GNTTABOP_unmap_grant_ref, ops, 10), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(ops[9].status, GNTST_bad_handle);
+    fake_preempt_due = false;
+}
+
+/*
  * Maptrack handles (issue 11 defect 9): B can hold exactly
  * GNTTAB_MAX_HANDLES mappings at once; one more is GNTST_no_device_space
  * and changes nothing; a map that fails for another reason does not use
@@ -709,6 +746,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_granter_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mapper_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maptrack_exhaustion_and_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_preempted_by_time, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,3 +51,10 @@ void flush_tlb_frame_users(domid_t owner)
     (void)owner;
     fake_remote_flushes++;
 }
+
+/* The hypervisor lock's hold time, as hypercall_preempt_check() reads it. */
+uint64_t fake_lock_held_cycles;
+uint64_t hv_lock_held_cycles(void)
+{
+    return fake_lock_held_cycles;
+}

@@ -17,6 +17,7 @@
 #include <keel/lib.h>
 #include <keel/mm.h>
 #include <keel/bootinfo.h>
+#include <keel/stats.h>
 #include <asm/cpu.h>
 #include <asm/processor.h>
 
@@ -49,23 +50,40 @@ void flush_tlb_serve(void)
     }
 }
 
+/* TSC when this CPU took the lock (read by hv_lock_held_cycles). */
+static uint64_t hv_since[NR_CPUS_MAX];
+
 void hv_lock(void)
 {
-    /* Serve flush requests while waiting: the holder may be waiting for
-     * this CPU's flush, and this CPU has interrupts off. */
-    while (__atomic_exchange_n(&hv_big.locked, 1, __ATOMIC_ACQUIRE)) {
-        while (__atomic_load_n(&hv_big.locked, __ATOMIC_RELAXED)) {
-            flush_tlb_serve();
-            cpu_relax();
-        }
+    /* A ticket lock: CPUs get it in the order they asked.  Serve flush
+     * requests while waiting: the holder may be waiting for this CPU's
+     * flush, and this CPU has interrupts off. */
+    uint32_t ticket = spin_take_ticket(&hv_big);
+    unsigned int me = smp_processor_id();
+
+    while (!spin_ticket_served(&hv_big, ticket)) {
+        flush_tlb_serve();
+        cpu_relax();
     }
-    hv_owner = smp_processor_id();
+    hv_owner = me;
+    hv_since[me] = rdtsc();
 }
 
 void hv_unlock(void)
 {
+    stats_lock_hold(rdtsc() - hv_since[smp_processor_id()]);
     hv_owner = ~0u;
     spin_unlock(&hv_big);
+}
+
+uint64_t hv_lock_held_cycles(void)
+{
+    return rdtsc() - hv_since[smp_processor_id()];
+}
+
+bool hv_lock_contended(void)
+{
+    return spin_queue_length(&hv_big) > 1;
 }
 
 bool hv_lock_held(void)
