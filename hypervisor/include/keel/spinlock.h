@@ -2,9 +2,8 @@
  * Ticket spinlocks (fair: CPUs get the lock in the order they asked for
  * it, as Xen's spinlocks and Linux's x86 ticket locks).  A CPU takes the
  * next ticket and waits until the lock's owner counter reaches it; unlock
- * serves the next ticket.  A test-and-set lock let one CPU that released
- * and re-took the lock in a loop (a guest entering the hypervisor at high
- * rate) starve the others (issue 11, defect 6).
+ * serves the next ticket.  A test-and-set lock lets one CPU that releases
+ * and re-takes the lock in a loop starve the others (issue 11, defect 6).
  *
  * Hypervisor code runs with interrupts off.  Unlock only a lock you hold,
  * once: an extra unlock would serve a ticket nobody holds yet.
@@ -55,5 +54,53 @@ static inline void spin_unlock(spinlock_t *l)
 {
     /* Only the holder writes owner. */
     __atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * A starvation-free test-and-set lock (the hypervisor lock,
+ * arch/x86_64/smp.c): whoever is running takes it when it is free, unless
+ * a CPU has declared itself starving (sflock_starve, after waiting too
+ * long by the caller's clock); then only that CPU may take it, so that
+ * every wait is bounded.  One CPU starves at a time; the others declare
+ * themselves once it has had the lock.  Unlike a ticket lock it never
+ * hands the lock to a waiter that may not be running (a descheduled
+ * host thread under QEMU/TCG, a preempted vCPU under nested
+ * virtualisation), except to one that was spinning when it declared.
+ */
+typedef struct {
+    volatile uint32_t taken;        /* 1 while held */
+    volatile uint32_t starving;     /* the CPU that goes next, or SFLOCK_NONE */
+} sflock_t;
+#define SFLOCK_NONE (~0u)
+#define SFLOCK_UNLOCKED { 0, SFLOCK_NONE }
+
+/* One attempt by CPU me; true if it now holds the lock. */
+static inline bool sflock_try(sflock_t *l, uint32_t me)
+{
+    uint32_t s = __atomic_load_n(&l->starving, __ATOMIC_ACQUIRE);
+
+    if (s != SFLOCK_NONE && s != me)
+        return false;
+    if (__atomic_load_n(&l->taken, __ATOMIC_RELAXED) ||
+        __atomic_exchange_n(&l->taken, 1, __ATOMIC_ACQUIRE))
+        return false;
+    if (s == me)
+        __atomic_store_n(&l->starving, SFLOCK_NONE, __ATOMIC_RELEASE);
+    return true;
+}
+
+/* CPU me has waited too long: it goes next, unless another CPU already
+ * does (then it asks again later). */
+static inline void sflock_starve(sflock_t *l, uint32_t me)
+{
+    uint32_t none = SFLOCK_NONE;
+
+    __atomic_compare_exchange_n(&l->starving, &none, me, false, __ATOMIC_SEQ_CST,
+                                __ATOMIC_RELAXED);
+}
+
+static inline void sflock_unlock(sflock_t *l)
+{
+    __atomic_store_n(&l->taken, 0, __ATOMIC_RELEASE);
 }
 #endif
