@@ -39,7 +39,8 @@ static uint64_t dom_count[STATS_DOMAINS], dom_cycles[STATS_DOMAINS];
 static uint64_t start_tsc;
 /* Hypervisor lock holds: the longest, the kind of entry it served, and
  * how many passed 100 us, 1 ms and 10 ms.  A CPU's first hold (the boot
- * CPU's spans the whole boot) is not counted. */
+ * CPU's spans the whole boot) and a hold that printed this dump are not
+ * counted. */
 static uint64_t hold_max, hold_over[3];
 static unsigned int hold_max_kind = KIND_NONE, hold_max_dom = STATS_DOMAINS;
 static unsigned int last_kind[NR_CPUS_MAX];
@@ -202,6 +203,10 @@ void stats_dump(void)
 
     if (!stats_on)
         return;
+    /* This dump is written under the lock: the hold it is part of is
+     * not counted. */
+    if (smp_processor_id() < NR_CPUS_MAX)
+        hold_seen[smp_processor_id()] = false;
     for (k = 0; k < NR_KINDS; k++) {
         total += kind_cycles[k];
         all += kind_count[k];
