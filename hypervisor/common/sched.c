@@ -246,6 +246,7 @@ void sched_vcpu_up(struct vcpu *v)
     runstate_set(v, RUNSTATE_runnable, get_s_time());
     catch_up(v);
     vcpu_place(v);
+    this_pcpu()->timers_dirty = true;   /* its periodic timer runs again (timer.c) */
 }
 
 /* Virtual time as the pick sees it: a yielding vCPU counts as one bias
