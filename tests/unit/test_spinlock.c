@@ -16,8 +16,9 @@
  *    test-and-set lock lets the hog take it any number of times (80 and
  *    more seen on a loaded 2-core host);
  *  - sflock: a declared starving CPU is the only one that may take the
- *    lock, even when it is free; taking it clears the declaration; one
- *    CPU starves at a time;
+ *    lock, even when it is free, while it renews its declaration; taking
+ *    it clears the declaration; one CPU starves at a time; a declaration
+ *    older than the grace is ignored (its CPU is not running);
  *  - sflock with threads: once the victim has declared itself starving,
  *    a hog re-taking the lock in a loop gets it at most twice more (the
  *    hold under way, and an attempt already past its look at the
@@ -154,21 +155,36 @@ static void test_no_starvation(void **state)
 
 static sflock_t sf = SFLOCK_UNLOCKED;
 
+#define GRACE 100
+
 static void test_sflock_rules(void **state)
 {
     (void)state;
-    assert_true(sflock_try(&sf, 1));
-    assert_false(sflock_try(&sf, 2));           /* held */
-    sflock_starve(&sf, 2);
-    sflock_starve(&sf, 3);                      /* 2 goes first: ignored */
+    assert_true(sflock_try(&sf, 1, 1000, GRACE));
+    assert_false(sflock_try(&sf, 2, 1000, GRACE));     /* held */
+    sflock_starve(&sf, 2, 1000);
+    sflock_starve(&sf, 3, 1010);                /* 2 goes first: ignored */
     assert_int_equal(sf.starving, 2);
+    assert_int_equal(sf.renewed, 1000);         /* 3 does not renew 2's */
     sflock_unlock(&sf);
-    assert_false(sflock_try(&sf, 1));           /* free, but 2 starves */
-    assert_false(sflock_try(&sf, 3));
-    assert_true(sflock_try(&sf, 2));
+    assert_false(sflock_try(&sf, 1, 1050, GRACE));     /* free, but 2 starves */
+    assert_false(sflock_try(&sf, 3, 1050, GRACE));
+    sflock_starve(&sf, 2, 1080);                /* 2 still spins: renewed */
+    assert_false(sflock_try(&sf, 1, 1150, GRACE));
+    assert_true(sflock_try(&sf, 2, 1160, GRACE));
     assert_int_equal(sf.starving, SFLOCK_NONE);
     sflock_unlock(&sf);
-    assert_true(sflock_try(&sf, 3));            /* anyone again */
+    assert_true(sflock_try(&sf, 3, 1170, GRACE));      /* anyone again */
+    sflock_unlock(&sf);
+    /* A declaration not renewed for the grace (its CPU is not running)
+     * no longer keeps the lock free for it. */
+    sflock_starve(&sf, 2, 2000);
+    assert_false(sflock_try(&sf, 1, 2099, GRACE));
+    assert_true(sflock_try(&sf, 1, 2100, GRACE));
+    assert_int_equal(sf.starving, 2);           /* still first when it runs */
+    sflock_unlock(&sf);
+    assert_true(sflock_try(&sf, 2, 2200, GRACE));
+    assert_int_equal(sf.starving, SFLOCK_NONE);
     sflock_unlock(&sf);
 }
 
@@ -179,7 +195,7 @@ static void *sf_hog(void *arg)
 {
     (void)arg;
     while (!sf_done) {
-        while (!sflock_try(&sf, 1))
+        while (!sflock_try(&sf, 1, 0, ~0UL))    /* declarations never expire */
             __builtin_ia32_pause();
         sf_hog_takes = sf_hog_takes + 1;
         sflock_unlock(&sf);
@@ -201,9 +217,9 @@ static void test_sflock_no_starvation(void **state)
         sched_yield();
     for (i = 0; i < VICTIM_ROUNDS; i++) {
         uint64_t before, got;
-        sflock_starve(&sf, 2);                  /* as after HV_STARVE_NS */
+        sflock_starve(&sf, 2, 0);               /* as after HV_STARVE_NS */
         before = sf_hog_takes;
-        while (!sflock_try(&sf, 2))
+        while (!sflock_try(&sf, 2, 0, ~0UL))
             __builtin_ia32_pause();
         got = sf_hog_takes - before;
         sflock_unlock(&sf);

@@ -56,14 +56,14 @@ static uint64_t hv_since[NR_CPUS_MAX];
  * The hypervisor lock is a test-and-set lock with a starvation guard
  * (sflock_t, keel/spinlock.h; issue 11, defect 6): a CPU that has waited
  * HV_STARVE_NS marks itself starving (one CPU at a time), and from then
- * on no other CPU takes the lock before it, so every wait is bounded
- * (about one starvation period per CPU ahead).  A plain ticket lock (keel/spinlock.h) is fair too,
+ * on no other CPU takes the lock before it while it keeps spinning, so
+ * every wait is bounded (about one starvation period per CPU ahead).  A plain ticket lock (keel/spinlock.h) is fair too,
  * but hands the lock to a waiter that may not be running: under QEMU/TCG
  * on an overcommitted host (the vCPUs are host threads) the lock then
  * waited for descheduled threads and the 4-CPU boot tests collapsed
  * (smp4 timed out, smp4-2cpu missed its 5 s IPI deadline); here the lock
- * goes to whoever runs unless someone has waited too long, and that one
- * was running when it said so.
+ * goes to whoever runs unless someone has waited too long and is still
+ * spinning (a declaration not renewed for HV_STARVE_NS is ignored).
  */
 #define HV_STARVE_NS 1000000UL
 static sflock_t hv_big = SFLOCK_UNLOCKED;
@@ -75,11 +75,14 @@ void hv_lock(void)
 
     /* Serve flush requests while waiting: the holder may be waiting for
      * this CPU's flush, and this CPU has interrupts off. */
-    while (!sflock_try(&hv_big, me)) {
+    for (;;) {
+        uint64_t now = rdtsc();
+        if (sflock_try(&hv_big, me, now, limit ? limit : ~0UL))
+            break;
         flush_tlb_serve();
         cpu_relax();
-        if (limit && rdtsc() - t0 > limit)
-            sflock_starve(&hv_big, me);
+        if (limit && now - t0 > limit)
+            sflock_starve(&hv_big, me, now);    /* and renew it each turn */
     }
     hv_owner = me;
     hv_since[me] = rdtsc();

@@ -62,24 +62,28 @@ static inline void spin_unlock(spinlock_t *l)
  * a CPU has declared itself starving (sflock_starve, after waiting too
  * long by the caller's clock); then only that CPU may take it, so that
  * every wait is bounded.  One CPU starves at a time; the others declare
- * themselves once it has had the lock.  Unlike a ticket lock it never
- * hands the lock to a waiter that may not be running (a descheduled
- * host thread under QEMU/TCG, a preempted vCPU under nested
- * virtualisation), except to one that was spinning when it declared.
+ * themselves once it has had the lock.  The declaration holds only while
+ * the starving CPU keeps spinning: it renews it (sflock_starve again) on
+ * every turn of its wait, and the others ignore one older than `grace`.
+ * So the lock is never kept for a waiter that is not running (a
+ * descheduled host thread under QEMU/TCG, a preempted vCPU under nested
+ * virtualisation), which is what a ticket lock does.
  */
 typedef struct {
     volatile uint32_t taken;        /* 1 while held */
     volatile uint32_t starving;     /* the CPU that goes next, or SFLOCK_NONE */
+    volatile uint64_t renewed;      /* the starving CPU's clock at its last turn */
 } sflock_t;
 #define SFLOCK_NONE (~0u)
-#define SFLOCK_UNLOCKED { 0, SFLOCK_NONE }
+#define SFLOCK_UNLOCKED { 0, SFLOCK_NONE, 0 }
 
-/* One attempt by CPU me; true if it now holds the lock. */
-static inline bool sflock_try(sflock_t *l, uint32_t me)
+/* One attempt by CPU me at time now; true if it now holds the lock.  A
+ * declaration older than grace (by the same clock) is ignored. */
+static inline bool sflock_try(sflock_t *l, uint32_t me, uint64_t now, uint64_t grace)
 {
     uint32_t s = __atomic_load_n(&l->starving, __ATOMIC_ACQUIRE);
 
-    if (s != SFLOCK_NONE && s != me)
+    if (s != SFLOCK_NONE && s != me && now - l->renewed < grace)
         return false;
     if (__atomic_load_n(&l->taken, __ATOMIC_RELAXED) ||
         __atomic_exchange_n(&l->taken, 1, __ATOMIC_ACQUIRE))
@@ -90,13 +94,15 @@ static inline bool sflock_try(sflock_t *l, uint32_t me)
 }
 
 /* CPU me has waited too long: it goes next, unless another CPU already
- * does (then it asks again later). */
-static inline void sflock_starve(sflock_t *l, uint32_t me)
+ * does (then it asks again on its next turn); renews its own declaration. */
+static inline void sflock_starve(sflock_t *l, uint32_t me, uint64_t now)
 {
     uint32_t none = SFLOCK_NONE;
 
-    __atomic_compare_exchange_n(&l->starving, &none, me, false, __ATOMIC_SEQ_CST,
-                                __ATOMIC_RELAXED);
+    if (__atomic_load_n(&l->starving, __ATOMIC_RELAXED) == me ||
+        __atomic_compare_exchange_n(&l->starving, &none, me, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_RELAXED))
+        l->renewed = now;   /* only the declared CPU writes it */
 }
 
 static inline void sflock_unlock(sflock_t *l)
