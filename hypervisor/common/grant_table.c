@@ -36,8 +36,7 @@
 #include <asm/processor.h>
 
 #define ENTRIES_PER_FRAME   (PAGE_SIZE / sizeof(struct grant_entry_v1))
-#define MAPTRACK_PER_PAGE   (PAGE_SIZE / sizeof(struct grant_mapping))
-#define MAX_HANDLES         (GNTTAB_MAPTRACK_PAGES * MAPTRACK_PER_PAGE)
+#define MAPTRACK_PER_PAGE   GNTTAB_MAPTRACK_PER_PAGE
 
 /* Xen's pin counts: four 8-bit counters in one word. */
 #define GNTPIN_hstw_inc     (1u << 0)
@@ -56,12 +55,18 @@ struct active_grant {
     mfn_t frame;           /* the granted frame while pin != 0 */
 };
 
-struct grant_mapping {     /* a maptrack entry: one handle */
-    uint32_t flags;        /* GNTMAP_* still mapped; 0 = free handle */
+/* A maptrack entry: one handle.  As Xen, the low 16 bits of the map's
+ * GNTMAP_* flags are kept (the guest-available bits above them only
+ * matter when the PTE is made).  A free entry is on its table's free list
+ * and holds the next free handle in `ref`. */
+struct grant_mapping {
+    grant_ref_t ref;       /* granting domain's reference; next free if free */
+    uint16_t flags;        /* GNTMAP_* still mapped; 0 = free handle */
     domid_t domid;         /* granting domain */
-    uint16_t pad;
-    grant_ref_t ref;
 };
+_Static_assert(sizeof(struct grant_mapping) == 8, "maptrack entries are 8 bytes");
+_Static_assert(PAGE_SIZE / sizeof(struct grant_mapping) == GNTTAB_MAPTRACK_PER_PAGE,
+               "GNTTAB_MAPTRACK_PER_PAGE is what a page holds");
 
 struct grant_table {
     unsigned int nr_frames;
@@ -70,7 +75,10 @@ struct grant_table {
     struct active_grant *active[GNTTAB_MAX_FRAMES];
     struct grant_mapping *maptrack[GNTTAB_MAPTRACK_PAGES];
     unsigned int maptrack_limit;                  /* handles allocated */
+    grant_handle_t maptrack_free;                 /* free list head, or NO_HANDLE */
 };
+
+#define NO_HANDLE ((grant_handle_t)~0u)
 
 static spinlock_t gnttab_lock = SPIN_LOCK_UNLOCKED;
 
@@ -133,6 +141,7 @@ int gnttab_init(struct domain *d)
     d->gt = xzalloc(struct grant_table);
     if (!d->gt)
         return -XEN_ENOMEM;
+    d->gt->maptrack_free = NO_HANDLE;
     if (!grow_table(d, GNTTAB_INITIAL_FRAMES)) {
         xfree(d->gt);
         d->gt = NULL;
@@ -396,23 +405,46 @@ static int16_t destroy_host_mapping(struct vcpu *v, uint64_t addr, uint32_t flag
 
 /* ---- maptrack ---- */
 
-#define NO_HANDLE (~0u)
+/*
+ * Free handles are kept on a list threaded through the free entries (as
+ * Xen's maptrack free list), so taking and giving back a handle is O(1):
+ * the list is empty only when every allocated handle is in use, and then
+ * one more page of GNTTAB_MAPTRACK_PER_PAGE handles is added, up to
+ * GNTTAB_MAPTRACK_PAGES.  gnttab_lock held.
+ */
+static void put_maptrack_handle(struct grant_table *lgt, grant_handle_t h)
+{
+    struct grant_mapping *map = maptrack_entry(lgt, h);
 
+    map->flags = 0;
+    map->ref = lgt->maptrack_free;
+    lgt->maptrack_free = h;
+}
+
+static bool grow_maptrack(struct grant_table *lgt)
+{
+    unsigned int page = lgt->maptrack_limit / MAPTRACK_PER_PAGE, i;
+
+    if (page >= GNTTAB_MAPTRACK_PAGES)
+        return false;
+    lgt->maptrack[page] = xzalloc_bytes(PAGE_SIZE);
+    if (!lgt->maptrack[page])
+        return false;
+    lgt->maptrack_limit += MAPTRACK_PER_PAGE;
+    for (i = MAPTRACK_PER_PAGE; i-- > 0;)       /* lowest handle first out */
+        put_maptrack_handle(lgt, (grant_handle_t)(page * MAPTRACK_PER_PAGE + i));
+    return true;
+}
+
+/* A free handle, taken off the free list, or NO_HANDLE if none is left. */
 static grant_handle_t get_maptrack_handle(struct grant_table *lgt)
 {
     grant_handle_t h;
-    unsigned int page;
 
-    for (h = 0; h < lgt->maptrack_limit; h++)
-        if (!maptrack_entry(lgt, h)->flags)
-            return h;
-    page = lgt->maptrack_limit / MAPTRACK_PER_PAGE;
-    if (page >= GNTTAB_MAPTRACK_PAGES)
+    if (lgt->maptrack_free == NO_HANDLE && !grow_maptrack(lgt))
         return NO_HANDLE;
-    lgt->maptrack[page] = xzalloc_bytes(PAGE_SIZE);
-    if (!lgt->maptrack[page])
-        return NO_HANDLE;
-    lgt->maptrack_limit += MAPTRACK_PER_PAGE;
+    h = lgt->maptrack_free;
+    lgt->maptrack_free = (grant_handle_t)maptrack_entry(lgt, h)->ref;
     return h;
 }
 
@@ -458,11 +490,15 @@ static int16_t map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
     h = get_maptrack_handle(ld->gt);
     if (h == NO_HANDLE)
         return GNTST_no_device_space;  /* Xen 4.17's choice */
-    if (op->ref >= nr_entries(rd->gt))
+    if (op->ref >= nr_entries(rd->gt)) {
+        put_maptrack_handle(ld->gt, h);
         return GNTST_bad_gntref;
+    }
     rc = pin_grant(rd, op->ref, ld->domain_id, ro, inc, true, &f);
-    if (rc != GNTST_okay)
+    if (rc != GNTST_okay) {
+        put_maptrack_handle(ld->gt, h);
         return rc;
+    }
 
     mm_lock_acquire();
     if (op->flags & GNTMAP_device_map) {
@@ -484,11 +520,12 @@ static int16_t map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
         if (rc == GNTST_bad_page)
             rc = GNTST_general_error;  /* Xen: "Could not pin grant frame" */
         unpin_grant(rd, op->ref, inc, ro);
+        put_maptrack_handle(ld->gt, h);
         return rc;
     }
 
     *maptrack_entry(ld->gt, h) = (struct grant_mapping){
-        .flags = op->flags, .domid = rd->domain_id, .ref = op->ref };
+        .flags = (uint16_t)op->flags, .domid = rd->domain_id, .ref = op->ref };
     op->handle = h;
     op->dev_bus_addr = mfn_x(f) << PAGE_SHIFT;
     return GNTST_okay;
@@ -544,7 +581,7 @@ static int16_t unmap_common(struct vcpu *v, grant_handle_t handle, uint64_t host
     if (dec)
         unpin_grant(rd, map->ref, dec, ro);
     if (!(map->flags & (GNTMAP_host_map | GNTMAP_device_map)))
-        map->flags = 0;
+        put_maptrack_handle(lgt, handle);
     maybe_free_dead_table(rd);
     return GNTST_okay;
 }
@@ -768,7 +805,8 @@ static long batch(unsigned int cmd, uint64_t uop, uint64_t count, size_t size)
     long rc;
 
     for (i = 0; i < count; i++) {
-        if (i && !(i % HYPERCALL_CHUNK) && hypercall_may_preempt()) {
+        if (i && (!(i % HYPERCALL_CHUNK) || hypercall_preempt_check()) &&
+            hypercall_may_preempt()) {
             hypercall_continue(cmd, uop + i * size, count - i, 0);
             return 0;
         }
@@ -845,7 +883,7 @@ static void release_mappings(struct domain *d)
         /* A host mapping's references belong to its PTE: they go when
          * pv_relinquish_memory tears d's page tables down. */
         unpin_grant(rd, map->ref, dec, ro);
-        map->flags = 0;
+        put_maptrack_handle(lgt, h);
         if (rd != d)
             maybe_free_dead_table(rd);
     }

@@ -231,7 +231,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg)
 
     switch (cmd) {
     case SCHEDOP_yield:
-        sched_yield(v);
+        sched_vcpu_yield(v);
         return 0;
     case SCHEDOP_block:
         return sched_block(v);
@@ -324,9 +324,7 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
             if (v->is_running)
                 return 0;
             v->blocked = false;
-            v->vruntime = current->vruntime;   /* start level with its sibling */
-            runstate_set(v, RUNSTATE_runnable, get_s_time());
-            vcpu_place(v);
+            sched_vcpu_up(v);           /* keeps its own virtual time */
         }
         return 0;
     case VCPUOP_down:

@@ -14,6 +14,8 @@
 #include <keel/grant_table.h>
 #include <keel/domctl.h>
 #include <keel/stats.h>
+#include <keel/smp.h>
+#include <keel/time.h>
 #include <public/xen.h>
 #include <asm/traps.h>
 
@@ -98,6 +100,12 @@ static struct {
 bool hypercall_may_preempt(void)
 {
     return true;
+}
+
+bool hypercall_preempt_check(void)
+{
+    return hypercall_may_preempt() &&
+           hv_lock_held_cycles() >= HYPERCALL_PREEMPT_NS * tsc_khz() / 1000000;
 }
 
 void hypercall_continue(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)

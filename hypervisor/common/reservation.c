@@ -180,10 +180,14 @@ static bool remove_extent(struct domain *d, uint64_t gmfn, unsigned int order)
     return true;
 }
 
-/* Preempt before extent i once MEMOP_CHUNK_PAGES pages were handled. */
+/* Preempt before extent i once MEMOP_CHUNK_PAGES pages were handled, or
+ * once the lock has been held for HYPERCALL_PREEMPT_NS after at least one
+ * extent (so every call makes progress). */
 static bool memop_preempt(struct memop *a, uint64_t first, uint64_t i)
 {
-    if (((i - first) << a->order) < MEMOP_CHUNK_PAGES || !hypercall_may_preempt())
+    if (i == first || !hypercall_may_preempt())
+        return false;
+    if (((i - first) << a->order) < MEMOP_CHUNK_PAGES && !hypercall_preempt_check())
         return false;
     a->preempted = true;
     return true;
@@ -472,7 +476,8 @@ long memory_exchange(uint64_t arg)
     nr_chunks = e.x.in.nr_extents >> e.in_chunk;
     for (i = first; i < nr_chunks; i++) {
         unsigned int pages_order = MAX(e.x.in.extent_order, e.x.out.extent_order);
-        if (((i - first) << pages_order) >= MEMOP_CHUNK_PAGES && hypercall_may_preempt()) {
+        if (i > first && hypercall_may_preempt() &&
+            (((i - first) << pages_order) >= MEMOP_CHUNK_PAGES || hypercall_preempt_check())) {
             e.x.nr_exchanged = i << e.in_chunk;
             if (copy_to_guest(arg + offsetof(struct xen_memory_exchange, nr_exchanged),
                               &e.x.nr_exchanged, sizeof(e.x.nr_exchanged)))

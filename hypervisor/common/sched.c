@@ -233,6 +233,22 @@ void vcpu_wake(struct vcpu *v)
     vcpu_place(v);
 }
 
+/*
+ * VCPUOP_up: v, down until now, queues again.  It keeps its own virtual
+ * time, pulled up as on any wake-up (catch_up) and never lowered, so that
+ * a domain gains nothing by downing and upping its vCPUs (issue 11: the
+ * caller's virtual time used to be copied to v, and a domain that did
+ * this on every switch-in stopped its virtual time and took every CPU).
+ * Xen's VCPUOP_up likewise only wakes the vCPU, which keeps its credit.
+ */
+void sched_vcpu_up(struct vcpu *v)
+{
+    runstate_set(v, RUNSTATE_runnable, get_s_time());
+    catch_up(v);
+    vcpu_place(v);
+    this_pcpu()->timers_dirty = true;   /* its periodic timer runs again (timer.c) */
+}
+
 /* Virtual time as the pick sees it: a yielding vCPU counts as one bias
  * further ahead, so that a vCPU close behind runs (Xen's credit2 does the
  * same with its yield bias); the bias lasts for one pick. */
@@ -241,7 +257,7 @@ static uint64_t pick_key(const struct vcpu *v)
     return v->vruntime + (v->yielding ? YIELD_BIAS_NS : 0);
 }
 
-void sched_yield(struct vcpu *v)
+void sched_vcpu_yield(struct vcpu *v)
 {
     v->yielding = true;
     this_pcpu()->need_resched = true;

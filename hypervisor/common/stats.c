@@ -37,6 +37,14 @@ static uint64_t entry_tsc[NR_CPUS_MAX], idle_tsc[NR_CPUS_MAX];
 static unsigned int entry_kind[NR_CPUS_MAX], entry_dom[NR_CPUS_MAX];
 static uint64_t dom_count[STATS_DOMAINS], dom_cycles[STATS_DOMAINS];
 static uint64_t start_tsc;
+/* Hypervisor lock holds: the longest, the kind of entry it served, and
+ * how many passed 100 us, 1 ms and 10 ms.  A CPU's first hold (the boot
+ * CPU's spans the whole boot) and a hold that printed this dump are not
+ * counted. */
+static uint64_t hold_max, hold_over[3];
+static unsigned int hold_max_kind = KIND_NONE, hold_max_dom = STATS_DOMAINS;
+static unsigned int last_kind[NR_CPUS_MAX];
+static bool hold_seen[NR_CPUS_MAX];
 
 static const char *const hypercall_names[NR_HYPERCALLS] = {
     [0] = "set_trap_table", [1] = "mmu_update", [2] = "set_gdt", [3] = "stack_switch",
@@ -64,7 +72,7 @@ void stats_init(const char *cmdline)
     unsigned int c;
 
     for (c = 0; c < NR_CPUS_MAX; c++)
-        entry_kind[c] = KIND_NONE;  /* a CPU's first return to a guest charges nothing */
+        entry_kind[c] = last_kind[c] = KIND_NONE;  /* a CPU's first return to a guest charges nothing */
     if (!cmdline_get(cmdline, "stats", val, sizeof(val)))
         return;
     stats_on = strcmp(val, "0") != 0;
@@ -80,6 +88,7 @@ static void enter(unsigned int kind)
     if (c >= NR_CPUS_MAX)
         return;
     entry_kind[c] = kind;       /* KIND_NONE (an unknown hypercall): not charged */
+    last_kind[c] = kind;
     entry_dom[c] = current && current->domain ? current->domain->domain_id : STATS_DOMAINS;
     entry_tsc[c] = rdtsc();
     if (kind < NR_KINDS)
@@ -132,6 +141,28 @@ void stats_idle(bool start)
         entry_tsc[c] += rdtsc() - idle_tsc[c];  /* the halt is nobody's cost */
 }
 
+void stats_lock_hold(uint64_t cycles)
+{
+    uint64_t khz = tsc_khz(), us;
+    unsigned int c = smp_processor_id();
+
+    if (!stats_on || c >= NR_CPUS_MAX)
+        return;
+    if (!hold_seen[c]) {
+        hold_seen[c] = true;
+        return;
+    }
+    if (cycles > hold_max) {
+        hold_max = cycles;
+        hold_max_kind = last_kind[c];
+        hold_max_dom = entry_dom[c];
+    }
+    us = khz ? cycles * 1000 / khz : 0;
+    hold_over[0] += us >= 100;
+    hold_over[1] += us >= 1000;
+    hold_over[2] += us >= 10000;
+}
+
 void stats_event_slow(enum stats_event e)
 {
     if ((unsigned int)e < STATS_NR_EVENTS)
@@ -173,6 +204,10 @@ void stats_dump(void)
 
     if (!stats_on)
         return;
+    /* This dump is written under the lock: the hold it is part of is
+     * not counted. */
+    if (smp_processor_id() < NR_CPUS_MAX)
+        hold_seen[smp_processor_id()] = false;
     for (k = 0; k < NR_KINDS; k++) {
         total += kind_cycles[k];
         all += kind_count[k];
@@ -197,6 +232,14 @@ void stats_dump(void)
         printk("stats: %-34s %10lu %12lu %10lu\n", event_names[k], event_count[k],
                khz ? event_cycles[k] * 1000 / khz : 0,
                khz && event_count[k] ? event_cycles[k] * 1000000 / khz / event_count[k] : 0);
+    if (hold_max_kind < NR_KINDS)
+        kind_name(hold_max_kind, name, sizeof(name));
+    else
+        snprintf(name, sizeof(name), "idle/scheduler");
+    printk("stats: longest hypervisor lock hold %lu us (after %s from domain %u); "
+           "holds >= 100 us %lu, >= 1 ms %lu, >= 10 ms %lu\n",
+           khz ? hold_max * 1000 / khz : 0, name, hold_max_dom, hold_over[0], hold_over[1],
+           hold_over[2]);
     for (k = 0; k < STATS_DOMAINS; k++)
         if (dom_count[k])
             printk("stats: entries from domain %-22u %10lu %12lu\n", k, dom_count[k],

@@ -6,7 +6,8 @@
  * vCPU deadlines are global: whichever CPU runs timers_run() fires what
  * is due and programs its own APIC timer for the earliest deadline (or
  * its own slice end), so every deadline is covered by the last CPU that
- * changed one.  Locking: the hypervisor lock; interrupts off.
+ * changed one.  A vCPU that is down has no periodic ticks.  Locking: the
+ * hypervisor lock; interrupts off.
  */
 #include <keel/time.h>
 #include <keel/domain.h>
@@ -62,7 +63,11 @@ void timers_run(void)
                 v->singleshot_deadline = 0;
                 send_guest_vcpu_virq(v, VIRQ_TIMER);
             }
-            if (v->periodic_next && v->periodic_next <= now) {
+            /* A vCPU that is down has no periodic ticks (Xen runs the
+             * periodic timer only for a vCPU that can run): no VIRQ, no
+             * interrupt for it; up again, it resumes with one catch-up
+             * tick (issue 11, defect 5). */
+            if (v->online && v->periodic_next && v->periodic_next <= now) {
                 while (v->periodic_next <= now)
                     v->periodic_next += v->periodic_period;
                 send_guest_vcpu_virq(v, VIRQ_TIMER);
@@ -74,7 +79,8 @@ void timers_run(void)
             }
             next = earliest(next, v->poll_deadline);
             next = earliest(next, v->singleshot_deadline);
-            next = earliest(next, v->periodic_next);
+            if (v->online)
+                next = earliest(next, v->periodic_next);
         }
     }
     if (cons_backend_active()) {

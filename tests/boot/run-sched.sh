@@ -17,6 +17,14 @@
 #           and 256: the heavy one gets a CPU to itself (4 s of the window)
 #           and the two light ones share the other (2 s each): 2:1 within
 #           10 %, and the whole window used (load balanced across CPUs).
+#  updown:  one physical CPU, a CPU-bound victim (1 vCPU) next to an
+#           attacker with 3 vCPUs that spin and down/up each other at
+#           hypercall rate (spin.c updown=1; issue 11 defect 1): fair is
+#           1/4 of the CPU for the victim; it must get at least half of
+#           that relative to the attacker (victim / (victim + attacker)
+#           >= 0.125: a ratio, so host load does not matter), and the idle
+#           dom0 must still run (it powers the machine off).  Before the
+#           fix the victim and dom0 got nothing and the run timed out.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
@@ -119,6 +127,29 @@ if QSMP=2 boot "$L" "$W/big.cfg" "$W/small1.cfg" "$W/small2.cfg"; then
     fi
 else
     echo "FAIL sched-smp: run failed (log $L)"; tail -20 "$L"; fail=1
+fi
+
+# 5. the VCPUOP_down/up attacker
+cfg target 256 0 "start=1500 stop=5500"
+cat > "$W/updown.cfg" <<EOC
+name = "updown"
+memory = 32
+vcpus = 3
+kernel = "$G/spin.elf"
+cmdline = "start=1500 stop=5500 updown=1"
+EOC
+L=$BUILD/boot-logs/sched-updown.log
+if boot "$L" "$W/target.cfg" "$W/updown.cfg"; then
+    v=$(cputime "$L" target); a=$(cputime "$L" updown)
+    rounds=$(grep -a "spin-result: updown" "$L" | sed -n 's/.*rounds \([0-9]*\).*/\1/p')
+    if [ -n "$rounds" ] && [ "$rounds" -gt 0 ] &&
+       awk -v v="$v" -v a="$a" 'BEGIN { exit !(v + a > 0 && v / (v + a) >= 0.125) }'; then
+        echo "PASS sched-updown (victim $v us, attacker $a us with 3 vCPUs and $rounds down/up rounds; fair 1:3)"
+    else
+        echo "FAIL sched-updown: victim ${v:-?} us, attacker ${a:-?} us, ${rounds:-?} rounds; want victim >= 1/8 of both (log $L)"; fail=1
+    fi
+else
+    echo "FAIL sched-updown: run failed (log $L)"; tail -20 "$L"; fail=1
 fi
 
 exit $fail

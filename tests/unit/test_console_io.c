@@ -45,7 +45,8 @@ void runstate_set(struct vcpu *v, int state, uint64_t now) { (void)v; (void)stat
 void runstate_area_update(struct vcpu *v) { (void)v; }
 void sched_note_runnable(void) {}
 void vcpu_place(struct vcpu *v) { (void)v; }
-void sched_yield(struct vcpu *v) { (void)v; }
+void sched_vcpu_yield(struct vcpu *v) { (void)v; }
+void sched_vcpu_up(struct vcpu *v) { (void)v; }
 void timers_run(void) {}
 void update_vcpu_system_time(struct vcpu *v) { (void)v; }
 

@@ -620,6 +620,120 @@ static void test_mapper_dies(void **state)
     assert_int_equal(op.status, GNTST_okay);
 }
 
+/*
+ * Batches stop by elapsed time (issue 11 defect 6): once the hypercall
+ * has held the hypervisor lock HYPERCALL_PREEMPT_NS (the fake's
+ * fake_preempt_due), the batch continues itself after the entry in hand,
+ * not only every HYPERCALL_CHUNK entries; never inside a multicall.
+ */
+static void test_batch_preempted_by_time(void **state)
+{
+    extern bool fake_preempt_due;
+    struct gnttab_unmap_grant_ref ops[10];
+    unsigned int i;
+    (void)state;
+
+    for (i = 0; i < 10; i++)
+        ops[i] = (struct gnttab_unmap_grant_ref){ .handle = 999, .status = 99 };
+    fake_continuations = 0;
+    fake_may_preempt = true;            /* not due: the whole batch runs */
+    assert_int_equal(gop(GNTTABOP_unmap_grant_ref, ops, 10), 0);
+    assert_int_equal(fake_continuations, 0);
+    assert_int_equal(ops[9].status, GNTST_bad_handle);
+    for (i = 0; i < 10; i++)
+        ops[i].status = 99;
+    fake_preempt_due = true;            /* due: stop after the first entry */
+    assert_int_equal(gop(GNTTABOP_unmap_grant_ref, ops, 10), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(fake_cont_args[0], GNTTABOP_unmap_grant_ref);
+    assert_int_equal(fake_cont_args[1], (uint64_t)&ops[1]);
+    assert_int_equal(fake_cont_args[2], 9);
+    assert_int_equal(ops[0].status, GNTST_bad_handle);
+    assert_int_equal(ops[1].status, 99);
+    fake_may_preempt = false;           /* in a multicall: no continuation */
+    assert_int_equal(gop(GNTTABOP_unmap_grant_ref, ops, 10), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(ops[9].status, GNTST_bad_handle);
+    fake_preempt_due = false;
+}
+
+/*
+ * Maptrack handles (issue 11 defect 9): B can hold exactly
+ * GNTTAB_MAX_HANDLES mappings at once; one more is GNTST_no_device_space
+ * and changes nothing; a map that fails for another reason does not use
+ * a handle up; unmapped handles are given out again, all of them, and a
+ * full drain brings every count back.  Device-only read-only maps of
+ * A's 512 references (all granting G1), GNTTAB_MAX_HANDLES / 512 each.
+ */
+static void map_all(grant_handle_t *h, uint8_t *seen)
+{
+    unsigned int i;
+
+    memset(seen, 0, GNTTAB_MAX_HANDLES);
+    for (i = 0; i < GNTTAB_MAX_HANDLES; i++) {
+        struct gnttab_map_grant_ref op = map(i % 512, DM | RO, 0);
+        if (op.status != GNTST_okay)
+            fail_msg("map %u of %u: status %d", i, GNTTAB_MAX_HANDLES, op.status);
+        assert_true(op.handle < GNTTAB_MAX_HANDLES);
+        assert_false(seen[op.handle]);
+        seen[op.handle] = 1;
+        h[i] = op.handle;
+    }
+}
+
+static void unmap_all(const grant_handle_t *h)
+{
+    unsigned int i;
+
+    for (i = 0; i < GNTTAB_MAX_HANDLES; i++)
+        assert_int_equal(unmap(h[i], 0, (uint64_t)G1 << 12), GNTST_okay);
+}
+
+static void test_maptrack_exhaustion_and_reuse(void **state)
+{
+    static grant_handle_t h[GNTTAB_MAX_HANDLES];
+    static uint8_t seen[GNTTAB_MAX_HANDLES];
+    const unsigned int freed[3] = { 5, GNTTAB_MAX_HANDLES / 2, GNTTAB_MAX_HANDLES - 1 };
+    struct gnttab_map_grant_ref op;
+    unsigned int i, j;
+    (void)state;
+
+    for (i = 0; i < 512; i++)
+        grant(i, DOM_B, G1, GTF_permit_access | GTF_readonly);
+    a_gt[7].domid = DOM_C;                                 /* not for B */
+    /* Failures after the handle was taken give it back. */
+    assert_int_equal(map(512, DM | RO, 0).status, GNTST_bad_gntref);
+    assert_int_equal(map(7, DM | RO, 0).status, GNTST_general_error);
+    a_gt[7].domid = DOM_B;
+    map_all(h, seen);
+    assert_int_equal(frame_table[G1].count, base[G1].count + GNTTAB_MAX_HANDLES);
+    op = map(3, DM | RO, 0);
+    assert_int_equal(op.status, GNTST_no_device_space);
+    assert_int_equal(frame_table[G1].count, base[G1].count + GNTTAB_MAX_HANDLES);
+    /* Three handles freed: exactly those come back, then none. */
+    for (j = 0; j < 3; j++) {
+        assert_int_equal(unmap(h[freed[j]], 0, (uint64_t)G1 << 12), GNTST_okay);
+        seen[h[freed[j]]] = 0;
+    }
+    assert_int_equal(unmap(h[freed[0]], 0, (uint64_t)G1 << 12), GNTST_bad_handle);
+    for (j = 0; j < 3; j++) {
+        op = map(freed[j] % 512, DM | RO, 0);
+        assert_int_equal(op.status, GNTST_okay);
+        assert_false(seen[op.handle]);
+        seen[op.handle] = 1;
+        h[freed[j]] = op.handle;
+    }
+    assert_int_equal(map(3, DM | RO, 0).status, GNTST_no_device_space);
+    /* Drain, refill, drain: every handle is usable again. */
+    unmap_all(h);
+    assert_int_equal(a_gt[3].flags & (RD | WR), 0);
+    check_counts();
+    map_all(h, seen);
+    assert_int_equal(map(3, DM | RO, 0).status, GNTST_no_device_space);
+    unmap_all(h);
+    check_counts();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +745,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_map_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_granter_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mapper_dies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_maptrack_exhaustion_and_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_preempted_by_time, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -262,6 +262,22 @@ static void test_dispatch_and_mmu_update(void **state)
     assert_int_equal(hypercall_dispatch(__HYPERVISOR_xen_version, none), (4 << 16) | 17);
 }
 
+/* hypercall_preempt_check: by the hypervisor lock's hold time, against
+ * HYPERCALL_PREEMPT_NS at the TSC rate (fake: 2 GHz). */
+static void test_preempt_check_by_time(void **state)
+{
+    uint64_t limit = HYPERCALL_PREEMPT_NS * fake_tsc_khz / 1000000;
+
+    (void)state;
+    fake_lock_held_cycles = 0;
+    assert_false(hypercall_preempt_check());
+    fake_lock_held_cycles = limit - 1;
+    assert_false(hypercall_preempt_check());
+    fake_lock_held_cycles = limit;
+    assert_true(hypercall_preempt_check());
+    fake_lock_held_cycles = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_callbacks_canonical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multicall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_and_mmu_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_preempt_check_by_time, setup, teardown),
     };
     return cmocka_run_group_tests_name("hypercall_args", tests, NULL, NULL);
 }

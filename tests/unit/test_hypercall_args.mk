@@ -5,7 +5,7 @@ test_hypercall_args_SRCS := hypervisor/common/hypercall.c hypervisor/common/vers
 	hypervisor/arch/fake/domain.c hypervisor/arch/fake/guest_access.c \
 	hypervisor/arch/fake/traps.c hypervisor/arch/fake/sched.c \
 	hypervisor/arch/fake/hypercall_stubs.c \
-	hypervisor/common/grant_table.c hypervisor/arch/fake/frame_alloc.c
+	hypervisor/common/grant_table.c hypervisor/arch/fake/frame_alloc.c hypervisor/arch/fake/host.c
 # pv_hypercalls.c's inline asm fills an exception table with absolute
 # addresses: link this test as a non-PIE executable.
 $(OUT)/test_hypercall_args: CFLAGS += -fno-pie

@@ -44,6 +44,7 @@ static int memop_teardown(void **state)
 {
     fake_domain_fini(&f0);
     fake_may_preempt = false;
+    fake_preempt_due = false;
     return world_teardown(state);
 }
 
@@ -329,6 +330,34 @@ static void test_continuation(void **state)
     fake_may_preempt = false;
     rc = memop(XENMEM_decrease_reservation, 0, list, 10, 0, 0, DOMID_SELF);
     assert_int_equal(rc, 10);
+    assert_int_equal(da->tot_pages, A_TOT);
+}
+
+/* Time-based preemption (issue 11 defect 6): with the lock held for
+ * HYPERCALL_PREEMPT_NS (fake_preempt_due) a reservation change continues
+ * after one extent instead of after a whole chunk, and never before the
+ * first. */
+static void test_continuation_by_time(void **state)
+{
+    uint64_t list[3] = { 0 };
+    long rc;
+    (void)state;
+
+    da->max_pages = A_TOT + 3;
+    fake_may_preempt = true;
+    fake_preempt_due = true;
+    rc = memop(XENMEM_increase_reservation, 0, list, 3, 0, 0, DOMID_SELF);
+    assert_int_equal(rc, 1);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(fake_cont_args[0], XENMEM_increase_reservation | (1UL << MEMOP_EXTENT_SHIFT));
+    assert_int_equal(da->tot_pages, A_TOT + 1);
+    fake_preempt_due = false;
+    rc = memop(XENMEM_increase_reservation, 1, list, 3, 0, 0, DOMID_SELF);
+    assert_int_equal(rc, 3);
+    assert_int_equal(fake_continuations, 1);
+    fake_may_preempt = false;
+    rc = memop(XENMEM_decrease_reservation, 0, list, 3, 0, 0, DOMID_SELF);
+    assert_int_equal(rc, 3);
     assert_int_equal(da->tot_pages, A_TOT);
 }
 
@@ -723,7 +752,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_increase), T(test_increase_no_list_and_order), T(test_increase_out_of_memory),
         T(test_refusals), T(test_address_bits_and_dom0), T(test_populate), T(test_decrease),
-        T(test_decrease_refusals), T(test_continuation), T(test_relinquish), T(test_exchange),
+        T(test_decrease_refusals), T(test_continuation), T(test_continuation_by_time), T(test_relinquish), T(test_exchange),
         T(test_exchange_all_or_nothing), T(test_exchange_refusals), T(test_copy_clear),
         T(test_copy_clear_refusals), T(test_set_ldt), T(test_set_ldt_refusals),
         T(test_no_flush_without_frames_leaving),

@@ -1,12 +1,5 @@
-test_multicall_SRCS := hypervisor/common/hypercall.c hypervisor/common/version.c \
-	hypervisor/arch/x86_64/pv_hypercalls.c hypervisor/arch/x86_64/desc.c \
-	hypervisor/arch/x86_64/pv_mm.c hypervisor/arch/x86_64/pv_ldt.c hypervisor/common/event_channel.c \
-	hypervisor/arch/fake/cpu.c hypervisor/common/tlbflush.c hypervisor/arch/fake/mm.c hypervisor/arch/fake/console.c \
-	hypervisor/arch/fake/domain.c hypervisor/arch/fake/guest_access.c \
-	hypervisor/arch/fake/traps.c hypervisor/arch/fake/sched.c \
-	hypervisor/arch/fake/hypercall_stubs.c \
-	hypervisor/common/grant_table.c hypervisor/arch/fake/frame_alloc.c
-# pv_hypercalls.c's inline asm fills an exception table with absolute
-# addresses: link this test as a non-PIE executable.
+# The same sources as test_hypercall_args (the multicall path through the
+# real dispatcher), linked non-PIE for the same reason (see there).
+test_multicall_SRCS = $(test_hypercall_args_SRCS)
 $(OUT)/test_multicall: CFLAGS += -fno-pie
 $(OUT)/test_multicall: LDLIBS += -no-pie

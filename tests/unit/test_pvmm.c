@@ -7,6 +7,7 @@
  */
 #include "test_pvmm_world.h"
 #include <keel/tlbflush.h>
+#include <keel/hypercall.h>
 #include <public/xen.h>
 
 #define L1F 5
@@ -577,6 +578,45 @@ static void test_mmu_update_batches_and_errors(void **state)
     check_baseline();
 }
 
+/*
+ * Time-based preemption (issue 11 defect 6): once the lock has been held
+ * for HYPERCALL_PREEMPT_NS (fake_preempt_due), a batch continues itself
+ * after the entry in hand, well before a chunk of HYPERCALL_CHUNK entries;
+ * not before its first entry, so every call makes progress.
+ */
+static void test_mmu_update_preempted_by_time(void **state)
+{
+    struct mmu_update reqs[3];
+    uint32_t done = 0;
+
+    (void)state;
+    assert_int_equal(pv_pin_table(da, _mfn(L1F), PGT_l1), 0);
+    reqs[0] = (struct mmu_update){ maddr(L1F, 0), pte(D0, PRO) };
+    reqs[1] = (struct mmu_update){ maddr(L1F, 1), pte(D1, PRO) };
+    reqs[2] = (struct mmu_update){ maddr(L1F, 2), pte(D2, PRO) };
+    fake_continuations = 0;
+    fake_may_preempt = true;
+    fake_preempt_due = true;
+    assert_int_equal(do_mmu_update((uint64_t)reqs, 3, (uint64_t)&done, DOMID_SELF), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(done, 1);
+    assert_int_equal(tab(L1F)[0], pte(D0, PRO));
+    assert_int_equal(tab(L1F)[1], 0);
+    assert_int_equal(fake_cont_args[0], (uint64_t)&reqs[1]);
+    assert_int_equal(fake_cont_args[1] & ~HYPERCALL_PREEMPTED, 2);
+    /* not due: the rest of the batch runs in one call */
+    fake_preempt_due = false;
+    assert_int_equal(do_mmu_update((uint64_t)&reqs[1], 2, 0, DOMID_SELF), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(tab(L1F)[2], pte(D2, PRO));
+    fake_may_preempt = false;
+    for (unsigned int i = 0; i < 3; i++)
+        assert_int_equal(mmu1(maddr(L1F, i), 0, NULL), 0);
+    assert_int_equal(do_mmuext_op((uint64_t)&(struct mmuext_op){
+                         .cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = L1F }, 1, 0, DOMID_SELF), 0);
+    check_baseline();
+}
+
 /* A privileged domain maps another domain's frames with foreigndom. */
 static void test_mmu_update_foreign(void **state)
 {
@@ -693,6 +733,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mmu_update_preserve_ad, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_mmu_update_machphys_and_plain, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_mmu_update_batches_and_errors, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_mmu_update_preempted_by_time, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_mmu_update_foreign, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_update_va_mapping, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_random_sequences, world_setup, world_teardown),

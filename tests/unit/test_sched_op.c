@@ -51,7 +51,12 @@ void runstate_set(struct vcpu *v, int state, uint64_t now)
 void runstate_area_update(struct vcpu *v) { (void)v; }
 void sched_note_runnable(void) {}
 void vcpu_place(struct vcpu *v) { (void)v; places++; }
-void sched_yield(struct vcpu *v) { (void)v; }
+void sched_vcpu_up(struct vcpu *v)
+{
+    runstate_set(v, RUNSTATE_runnable, 0);
+    vcpu_place(v);
+}
+void sched_vcpu_yield(struct vcpu *v) { (void)v; }
 void timers_run(void) {}
 void update_vcpu_system_time(struct vcpu *v) { (void)v; }
 

@@ -67,3 +67,10 @@ void flush_tlb_mask(uint64_t mask)
             tlbflush_time[c] = tlbflush_tick();
         }
 }
+
+/* The hypervisor lock's hold time, as hypercall_preempt_check() reads it. */
+uint64_t fake_lock_held_cycles;
+uint64_t hv_lock_held_cycles(void)
+{
+    return fake_lock_held_cycles;
+}

@@ -743,11 +743,18 @@ static void batch_report(uint64_t pdone, uint32_t done)
         (void)copy_to_guest(pdone, &done, sizeof(done));
 }
 
-/* true: entry i starts a new chunk, so the batch is continued from there. */
+/*
+ * true: the batch is continued from entry i, because i starts a new chunk
+ * or because the lock has been held for HYPERCALL_PREEMPT_NS (one entry
+ * can validate a whole page-table tree, so the count alone does not bound
+ * the time; docs/hypervisor.md).
+ */
 static bool batch_preempt(uint64_t list, size_t entry_size, uint64_t i, uint64_t count,
                           uint32_t done, uint64_t pdone, uint64_t foreigndom)
 {
-    if (!i || (i % HYPERCALL_CHUNK) || !hypercall_may_preempt())
+    if (!i || !hypercall_may_preempt())
+        return false;
+    if ((i % HYPERCALL_CHUNK) && !hypercall_preempt_check())
         return false;
     batch_report(pdone, done + (uint32_t)i);
     hypercall_continue(list + i * entry_size, (count - i) | HYPERCALL_PREEMPTED, pdone,

@@ -13,7 +13,9 @@ struct vcpu;
  * (max_grant_frames); Keel uses 32 for every domain. */
 #define GNTTAB_MAX_FRAMES      32u
 #define GNTTAB_INITIAL_FRAMES  1u      /* Xen's INITIAL_NR_GRANT_FRAMES */
-#define GNTTAB_MAPTRACK_PAGES  8u      /* 512 handles per page */
+#define GNTTAB_MAPTRACK_PAGES  8u      /* maptrack pages per domain */
+#define GNTTAB_MAPTRACK_PER_PAGE 512u   /* 8-byte maptrack entries */
+#define GNTTAB_MAX_HANDLES     (GNTTAB_MAPTRACK_PAGES * GNTTAB_MAPTRACK_PER_PAGE)
 
 /*
  * Give d a grant table with GNTTAB_INITIAL_FRAMES shared frames.

@@ -29,6 +29,16 @@ long hypercall_dispatch(unsigned long nr, const uint64_t args[5]);
  * preempts there too (docs/security.md, class 4).
  */
 bool hypercall_may_preempt(void);
+/*
+ * Should a long batch stop at this entry?  True when it may
+ * (hypercall_may_preempt) and this CPU has held the hypervisor lock for
+ * HYPERCALL_PREEMPT_NS: batches check it between entries, besides every
+ * HYPERCALL_CHUNK entries, so that they stop by elapsed time whatever
+ * their entries cost (issue 11; Xen checks hypercall_preempt_check() in
+ * its loops).  Cheap: one TSC read.
+ */
+bool hypercall_preempt_check(void);
+#define HYPERCALL_PREEMPT_NS 200000UL
 void hypercall_continue(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 #define HYPERCALL_PREEMPTED 0x80000000UL   /* Xen's MMU_UPDATE_PREEMPTED */
 #define HYPERCALL_CHUNK 256

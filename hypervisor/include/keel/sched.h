@@ -24,8 +24,11 @@ void runstate_area_update(struct vcpu *v);
 void sched_note_runnable(void);
 /* v has just become runnable: find it a CPU (idle, or by preemption). */
 void vcpu_place(struct vcpu *v);
+/* VCPUOP_up: v (not running) queues again, keeping its own virtual time. */
+void sched_vcpu_up(struct vcpu *v);
 /* SCHEDOP_yield: let another vCPU run if one waits (credit2's yield bias). */
-void sched_yield(struct vcpu *v);
+/* (Not sched_yield: host tests link this next to libc's.) */
+void sched_vcpu_yield(struct vcpu *v);
 /* d's vCPUs must be looked at again wherever they run (paused, shut down...). */
 void resched_domain(const struct domain *d);
 void sched_preempt_at(uint64_t when);

@@ -2,7 +2,8 @@
  * Several physical CPUs.
  *
  * Locking model: one hypervisor lock (hv_lock, a "big lock" in the
- * manner of early SMP kernels) is held by a CPU whenever it runs
+ * manner of early SMP kernels; starvation-free: a CPU that has waited
+ * 1 ms goes next, arch/x86_64/smp.c) is held by a CPU whenever it runs
  * hypervisor code on behalf of a guest or the scheduler: taken on every
  * entry from a guest (entry.S -> hv_enter), released on the way back out
  * (prepare_return_to_guest) and around the idle halt.  Guests run in
@@ -54,6 +55,8 @@ struct vcpu *cpu_curr(unsigned int c);
 void hv_lock(void);
 void hv_unlock(void);
 bool hv_lock_held(void);
+/* TSC cycles since this CPU took the hypervisor lock (call with it held). */
+uint64_t hv_lock_held_cycles(void);
 void hv_enter(void);            /* entry.S: from a guest, before the handler */
 
 /* IPIs. */

@@ -40,6 +40,7 @@ static inline void stats_event(enum stats_event e) { (void)e; }
 static inline uint64_t stats_clock(void) { return 0; }
 static inline void stats_timed(enum stats_event e, uint64_t t0) { (void)e; (void)t0; }
 static inline void stats_dump(void) { }
+static inline void stats_lock_hold(uint64_t cycles) { (void)cycles; }
 #else
 extern bool stats_on;
 /* Reads "stats" from Keel's command line; call once at boot. */
@@ -64,6 +65,9 @@ static inline void stats_event(enum stats_event e)
  * its value) after: counts the event and charges it the cycles between. */
 uint64_t stats_clock(void);
 void stats_timed(enum stats_event e, uint64_t t0);
+/* hv_unlock: the hypervisor lock was held for `cycles` (TSC); the longest
+ * hold (with the kind of the entry it served) and a histogram are kept. */
+void stats_lock_hold(uint64_t cycles);
 /* Prints the counters so far (with the hypervisor lock held). */
 void stats_dump(void);
 #endif

@@ -35,7 +35,7 @@ extern uint64_t fake_alloc_last_limit;
 extern unsigned int fake_frees;                  /* free_frame() calls (mm.c) */
 
 /* ---- continuations (continuation.c) ---- */
-extern bool fake_may_preempt;
+extern bool fake_may_preempt, fake_preempt_due;
 extern unsigned int fake_continuations;
 extern uint64_t fake_cont_args[4];
 
@@ -46,6 +46,7 @@ extern struct cpu_info fake_cpu_info;
  * records the flush in tlbflush_time) and the last mask. */
 extern unsigned int fake_remote_flushes, fake_flush_ipis;
 extern uint64_t fake_last_flush_mask;
+extern uint64_t fake_lock_held_cycles;           /* hv_lock_held_cycles() */
 
 /* ---- domains (domain.c) ---- */
 #define FAKE_MAX_DOMAINS 4
