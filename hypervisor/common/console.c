@@ -47,6 +47,16 @@ void console_guest_write(const char *s, size_t n)
     spin_unlock(&console_lock);
 }
 
+void console_line_write(const char *s, size_t n)
+{
+    spin_lock(&console_lock);
+    if (!at_line_start)
+        console_putc('\n');
+    console_write(s, n);
+    at_line_start = n ? s[n - 1] == '\n' : true;
+    spin_unlock(&console_lock);
+}
+
 int console_getc(void)
 {
     return serial_getc();

@@ -134,7 +134,7 @@ static void flush_line(struct cons_backend *b)
     char out[LINE_MAX + 80];
     int n = snprintf(out, sizeof(out), "[%s] %.*s\n", b->d->name, (int)b->len, b->line);
 
-    console_guest_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
+    console_line_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
     b->len = 0;
 }
 

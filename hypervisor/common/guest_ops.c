@@ -73,7 +73,7 @@ static void domu_console_chunk(const struct domain *d, const char *buf, size_t n
             out[o++] = c;
         }
     }
-    console_guest_write(out, o);
+    console_line_write(out, o);       /* it starts with the tag */
 }
 
 /*

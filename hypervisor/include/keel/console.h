@@ -19,6 +19,13 @@ void console_write(const char *s, size_t n);
 #define CONSOLE_DOMU_RATE (8u << 10)
 /* Raw bytes from a guest (console_io write): written as is. */
 void console_guest_write(const char *s, size_t n);
+/*
+ * Write output that begins a tagged line ("(dN) ..." or "[name] ..."):
+ * if the console is in the middle of another writer's line (dom0 writes
+ * a line in several pieces), end that line first, so that a tagged line
+ * always starts at the beginning of a line of the serial log.
+ */
+void console_line_write(const char *s, size_t n);
 /* Read one byte of serial input, or -1 if none is waiting. */
 int console_getc(void);
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

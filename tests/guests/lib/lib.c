@@ -241,15 +241,22 @@ void printf(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* One console write per line, so that lines of domains running on other
+ * CPUs cannot land inside it. */
 void note(const char *fmt, ...)
 {
+	char buf[512];
 	va_list ap;
+	int n;
 
-	printf("# ");
+	buf[0] = '#';
+	buf[1] = ' ';
 	va_start(ap, fmt);
-	vprintf_(fmt, ap);
+	n = vsnprintf(buf + 2, sizeof(buf) - 3, fmt, ap);
 	va_end(ap);
-	printf("\n");
+	n = n < 0 ? 0 : (n > (int)sizeof(buf) - 4 ? (int)sizeof(buf) - 4 : n);
+	buf[2 + n] = '\n';
+	console_write(buf, (size_t)n + 3);
 }
 
 bool check(bool cond, const char *name, const char *fmt, ...)

@@ -1,0 +1,1 @@
+test_console_SRCS := hypervisor/common/console.c hypervisor/common/lib.c
