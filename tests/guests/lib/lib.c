@@ -241,22 +241,33 @@ void printf(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* One console write per line, so that lines of domains running on other
- * CPUs cannot land inside it. */
-void note(const char *fmt, ...)
+/*
+ * "# " + the text + "\n" in one console write of at most `size` bytes, so
+ * that the line carries one "(dN)" tag and lines of domains running on
+ * other CPUs cannot land inside it.
+ */
+static void comment_line(size_t size, const char *fmt, va_list ap)
 {
 	char buf[512];
-	va_list ap;
 	int n;
 
+	if (size > sizeof(buf))
+		size = sizeof(buf);
 	buf[0] = '#';
 	buf[1] = ' ';
-	va_start(ap, fmt);
-	n = vsnprintf(buf + 2, sizeof(buf) - 3, fmt, ap);
-	va_end(ap);
-	n = n < 0 ? 0 : (n > (int)sizeof(buf) - 4 ? (int)sizeof(buf) - 4 : n);
+	n = vsnprintf(buf + 2, size - 3, fmt, ap);
+	n = n < 0 ? 0 : (n > (int)size - 4 ? (int)size - 4 : n);
 	buf[2 + n] = '\n';
 	console_write(buf, (size_t)n + 3);
+}
+
+void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	comment_line(512, fmt, ap);
+	va_end(ap);
 }
 
 bool check(bool cond, const char *name, const char *fmt, ...)
@@ -483,19 +494,12 @@ void sleep_ms(uint64_t ms)
 	sleep_until_ns(system_time_ns() + ms * 1000000UL);
 }
 
-/* One console write per line, so a domU's line carries one "(dN)" tag. */
+/* As note(), in lines of at most 160 bytes. */
 void say(const char *fmt, ...)
 {
-	char buf[160];
 	va_list ap;
-	int n;
 
-	buf[0] = '#';
-	buf[1] = ' ';
 	va_start(ap, fmt);
-	n = vsnprintf(buf + 2, sizeof(buf) - 3, fmt, ap);
+	comment_line(160, fmt, ap);
 	va_end(ap);
-	n = n < 0 ? 0 : (n > (int)sizeof(buf) - 4 ? (int)sizeof(buf) - 4 : n);
-	buf[2 + n] = '\n';
-	console_write(buf, (size_t)n + 3);
 }
