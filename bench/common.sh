@@ -63,5 +63,17 @@ bench_field() {
     grep -a "$2" "$1" | tail -n 1 | sed -n "s/.* $3 \([0-9.]*\).*/\1/p"
 }
 
-# us NS: nanoseconds as microseconds with one decimal
+# us NS: nanoseconds as microseconds with one decimal; "?" when missing
 us() { awk -v n="$1" 'BEGIN { if (n == "") print "?"; else printf "%.1f", n / 1000 }'; }
+
+# A figure that could not be read prints "?" and makes the script fail:
+# bench_missing records it, bench_exit ends with status 1 if any was.
+BENCH_MISSING=""
+bench_missing() { BENCH_MISSING="$BENCH_MISSING $1"; }
+# bench_need NAME VALUE: VALUE unchanged, or "?" (recorded as missing) when empty
+bench_need() { if [ -n "$2" ]; then printf '%s' "$2"; else bench_missing "$1"; printf '?'; fi; }
+bench_exit() {
+    [ -z "$BENCH_MISSING" ] && exit 0
+    echo "bench: missing figures:$BENCH_MISSING" >&2
+    exit 1
+}

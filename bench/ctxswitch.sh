@@ -27,8 +27,11 @@ for m in yield:4 event:1; do
     med=$(bench_field "$log" "evt-result: mode=$mode" rtt-median-ns)
     y=$(bench_field "$log" "evt-spread: mode=$mode" yields-per-round-x100)
     eval "med_$name=\$med"
-    printf '%-8s %14s %16s %16s\n' "$name" "$(us $((${mean:-0} / 2)))" "$(us $((${med:-0} / 2)))" \
-        "$(awk -v y="$y" 'BEGIN { printf "%.2f", y / 100 }')"
+    for f in mean med y; do eval "[ -n \"\$$f\" ]" || bench_missing "$name-$f"; done
+    printf '%-8s %14s %16s %16s\n' "$name" "$(us "${mean:+$((mean / 2))}")" "$(us "${med:+$((med / 2))}")" \
+        "$(awk -v y="$y" 'BEGIN { if (y == "") print "?"; else printf "%.2f", y / 100 }')"
 done
 # shellcheck disable=SC2154
-awk -v e="$med_event" -v y="$med_yield" 'BEGIN { if (y > 0) printf "ratio event/yield (median): %.2f\n", e / y }'
+awk -v e="$med_event" -v y="$med_yield" 'BEGIN { if (e != "" && y > 0) printf "ratio event/yield (median): %.2f\n", e / y
+    else print "ratio event/yield (median): ?" }'
+bench_exit

@@ -24,7 +24,9 @@ for m in block:1 poll:2 spin:3; do
     mean=$(bench_field "$log" "evt-result: mode=$name" rtt-mean-ns)
     med=$(bench_field "$log" "evt-result: mode=$name" rtt-median-ns)
     min=$(bench_field "$log" "evt-spread: mode=$name" rtt-min-ns)
+    for f in mean med min; do eval "[ -n \"\$$f\" ]" || bench_missing "$name-$f"; done
     [ -n "$base" ] || base=$med
     r=$(awk -v a="$med" -v b="$base" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "?" }')
     printf '%-8s %12s %12s %12s %10s\n' "$name" "$(us "$mean")" "$(us "$med")" "$(us "$min")" "$r"
 done
+bench_exit

@@ -22,10 +22,15 @@ m16=$(bench_field "$log" "map batch=16" map-ns)
 u16=$(bench_field "$log" "map batch=16" unmap-ns)
 m1=$(bench_field "$log" "map batch=1" map-ns)
 u1=$(bench_field "$log" "map batch=1" unmap-ns)
-awk -v a="$c16" -v b="$c1" 'BEGIN {
-    printf "GNTTABOP_copy 4 KiB, 16 per call: %8.1f MiB/s\n", a / 1024
-    printf "GNTTABOP_copy 4 KiB,  1 per call: %8.1f MiB/s\n", b / 1024
-    if (b > 0) printf "batch16/batch1: %.2f\n", a / b }'
-awk -v m="$m16" -v u="$u16" -v m1="$m1" -v u1="$u1" 'BEGIN {
-    printf "map+unmap, 16 per call: %7.1f us/page (map %.1f, unmap %.1f)\n", (m + u) / 1000, m / 1000, u / 1000
-    printf "map+unmap,  1 per call: %7.1f us/page (map %.1f, unmap %.1f)\n", (m1 + u1) / 1000, m1 / 1000, u1 / 1000 }'
+for f in c16 c1 m16 u16 m1 u1; do eval "[ -n \"\$$f\" ]" || bench_missing "$f"; done
+# f(x, scale): x / scale with one decimal, or "?" when the figure is missing
+awk -v a="$c16" -v b="$c1" -v m="$m16" -v u="$u16" -v m1="$m1" -v u1="$u1" '
+function f(x, s) { return x == "" ? "?" : sprintf("%.1f", x / s) }
+function sum(x, y) { return (x == "" || y == "") ? "" : x + y }
+BEGIN {
+    printf "GNTTABOP_copy 4 KiB, 16 per call: %8s MiB/s\n", f(a, 1024)
+    printf "GNTTABOP_copy 4 KiB,  1 per call: %8s MiB/s\n", f(b, 1024)
+    printf "batch16/batch1: %s\n", (a != "" && b > 0) ? sprintf("%.2f", a / b) : "?"
+    printf "map+unmap, 16 per call: %7s us/page (map %s, unmap %s)\n", f(sum(m, u), 1000), f(m, 1000), f(u, 1000)
+    printf "map+unmap,  1 per call: %7s us/page (map %s, unmap %s)\n", f(sum(m1, u1), 1000), f(m1, 1000), f(u1, 1000) }'
+bench_exit

@@ -35,5 +35,11 @@ sh "$TOP/tests/boot/run-qemu.sh" --hv "$HV" --append "$APPEND" \
     --dom0 "$GUEST $N" --timeout 300 --accel "$ACCEL" --log "$LOG" < /dev/null || {
     echo "mmu.sh: the benchmark guest failed (log $LOG)"; exit 1; }
 printf '%-46s %10s %10s\n' "figure ($NAME, $ACCEL)" "ops" "ns/op"
+# A row without its figures prints "?" and the script fails.
 grep -a "# mmubench: " "$LOG" | sed 's/^# mmubench: //' |
-    awk -F': ' '{ split($2, a, " "); printf "%-46s %10s %10s\n", $1, a[1], a[3] }'
+    awk -F': ' '{ split($2, a, " ")
+                  ops = a[1] ~ /^[0-9.]+$/ ? a[1] : "?"; ns = a[3] ~ /^[0-9.]+$/ ? a[3] : "?"
+                  if (ops == "?" || ns == "?") bad = 1
+                  n++; printf "%-46s %10s %10s\n", $1, ops, ns }
+                END { if (n == 0) print "mmu.sh: no figures in the log" > "/dev/stderr"
+                      exit (bad || n == 0) }'

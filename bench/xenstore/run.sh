@@ -49,7 +49,7 @@ else
 fi
 
 # Results: lines "<daemon> <clients> <test> <ops/s>" in $T/all.
-r=0
+r=0; failed=0
 while [ $r -lt "$ROUNDS" ]; do
     # Rotate the order each round.
     order=$DAEMONS; k=0
@@ -58,20 +58,20 @@ while [ $r -lt "$ROUNDS" ]; do
         eval sock=\$SOCK_$(echo $d | tr - _)
         for n in "$CLIENTS" 1; do
             XENSTORED_PATH=$sock "$BUILD/bench/xsbench" "$SECS" "$n" > "$T/one" ||
-                echo "xsbench failed on $d"
+                { echo "xsbench failed on $d"; failed=1; }
             awk -v d=$d -v n=$n '{print d, n, $1, $2}' "$T/one" >> "$T/all"
         done
     done
     r=$((r + 1))
 done
 
-# median and min-max of a daemon's figures for a test
+# median and min-max of a daemon's figures for a test ("? ? ?" when none)
 stat() { # daemon clients test -> "median min max"
     awk -v d=$1 -v n=$2 -v t=$3 '$1==d && $2==n && $3==t {print $4}' "$T/all" | sort -n |
-        awk '{v[NR]=$1} END {if (NR==0) {print "n/a n/a n/a"; exit}
+        awk '{v[NR]=$1} END {if (NR==0) {print "? ? ?"; exit}
              m = NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf "%.0f %.0f %.0f\n", m, v[1], v[NR]}'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a=="n/a" || b=="n/a" || b==0) print "n/a"; else printf "%.2f", a/b}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a=="?" || b=="?" || b==0) print "?"; else printf "%.2f", a/b}'; }
 
 echo "$CLIENTS clients, ${SECS} s per test, $ROUNDS interleaved rounds: median ops/s [min-max]"
 printf '%-13s %24s %24s %24s %9s %9s\n' test keel-durable keel-mem debian durable/deb mem/deb
@@ -79,13 +79,14 @@ for test in read write txn-commit watch-events; do
     set -- $(stat keel "$CLIENTS" $test); k=$1; kr="$1 [$2-$3]"
     set -- $(stat keel-mem "$CLIENTS" $test); m=$1; mr="$1 [$2-$3]"
     set -- $(stat debian "$CLIENTS" $test); d=$1; dr="$1 [$2-$3]"
-    [ "$d" = n/a ] && dr=n/a
+    [ "$d" = "?" ] && dr="?"
+    case "$k $m $d" in *"?"*) failed=1 ;; esac
     printf '%-13s %24s %24s %24s %9s %9s\n' $test "$kr" "$mr" "$dr" "$(ratio $k $d)" "$(ratio $m $d)"
 done
 echo
 echo "single client: median microseconds per operation [min-max]"
 printf '%-13s %20s %20s %20s\n' test keel-durable keel-mem debian
-us() { set -- $(stat $1 1 $2); [ "$1" = n/a ] && { echo n/a; return; }
+us() { set -- $(stat $1 1 $2); [ "$1" = "?" ] && { echo "?"; return; }
        awk -v m=$1 -v lo=$2 -v hi=$3 'BEGIN{printf "%.0f [%.0f-%.0f]", 1e6/m, 1e6/hi, 1e6/lo}'; }
 for test in read write txn-commit watch-events; do
     printf '%-13s %20s %20s %20s\n' $test "$(us keel $test)" "$(us keel-mem $test)" "$(us debian $test)"
@@ -97,3 +98,5 @@ echo "txn-commit: START, READ, WRITE, END per operation; watch-events: write bel
 echo "watch, then wait for the event on its watcher connection."
 if [ "$DEB" = ok ]; then echo "debian: $DEB_HOW (in memory, its default)"
 else echo "Debian's xenstored: $DEB; no ratio against it."; fi
+# A figure that is missing shows as "?" and fails the run.
+[ "$failed" -eq 0 ] || { echo "xenstore bench: some figures are missing ('?')" >&2; exit 1; }

@@ -300,15 +300,15 @@ static void test_virq(void **state)
 }
 
 /*
- * KNOWN BUG: a global VIRQ moved to another vCPU with EVTCHNOP_bind_vcpu
- * cannot be re-bound after it is closed.  bind_virq records it in
- * vcpu[0]->virq_to_evtchn; bind_vcpu changes notify_vcpu; close_port then
- * looks in notify_vcpu(d, c)->virq_to_evtchn (vCPU 1) and leaves vCPU 0's
- * entry pointing at the freed port: the next bind_virq fails with
- * -EEXIST, and send_guest_global_virq() marks the closed port pending.
+ * Regression (a fixed bug): a global VIRQ moved to another vCPU with
+ * EVTCHNOP_bind_vcpu must be re-bindable after it is closed.  bind_virq
+ * records it in vcpu[0]->virq_to_evtchn and bind_vcpu changes notify_vcpu;
+ * close_port once looked in notify_vcpu's table (vCPU 1) and left vCPU 0's
+ * entry pointing at the freed port, so the next bind_virq failed with
+ * -EEXIST and send_guest_global_virq() marked the closed port pending.
  * (Linux moves VIRQ ports with bind_vcpu when it rebalances IRQs.)
  */
-static void test_known_bug_moved_global_virq(void **state)
+static void test_moved_global_virq_rebinds(void **state)
 {
     struct evtchn_bind_virq bv = { .virq = VIRQ_CONSOLE, .vcpu = 0 };
     struct evtchn_bind_vcpu bc;
@@ -423,7 +423,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_interdomain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_selector_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_virq, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_known_bug_moved_global_virq, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_moved_global_virq_rebinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_vcpu_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),

@@ -236,12 +236,12 @@ static void test_not_ptwr(void **state)
 }
 
 /*
- * KNOWN BUG: byte-register operands 4-7 without a REX prefix are AH, CH,
- * DH, BH, but decode()/reg_ptr() take them as SPL/BPL/SIL/DIL (the low
- * byte of rsp/rbp/rsi/rdi).  `mov %ah,(%rdx)` with ah = 0x07 must write
- * 0x07; the emulator writes the low byte of rsp instead.
+ * Regression (a fixed bug): byte-register operands 4-7 without a REX
+ * prefix are AH, CH, DH, BH.  decode()/reg_ptr() once took them as
+ * SPL/BPL/SIL/DIL (the low byte of rsp/rbp/rsi/rdi): `mov %ah,(%rdx)` with
+ * ah = 0x07 must write 0x07, and wrote the low byte of rsp.
  */
-static void test_known_bug_high_byte_regs(void **state)
+static void test_high_byte_regs(void **state)
 {
     static const struct row r = { "mov %ah,(%rdx)", { 0x88, 0x22 }, 2, 0, E0, 0x0700, 0, 0, E0RW,
                                   KEEP, KEEP, KEEP };
@@ -252,12 +252,12 @@ static void test_known_bug_high_byte_regs(void **state)
 }
 
 /*
- * KNOWN BUG: bt[src] with a register bit offset uses (unsigned int)src:
- * an offset of 2^32 + 1 addresses memory 512 MiB away on the CPU, but the
- * emulator changes bit 1 of this entry.  It should refuse (bit offsets
- * outside the operand are not a ptwr case).
+ * Regression (a fixed bug): bt[src] with a register bit offset outside
+ * the operand is refused (not a ptwr case).  The emulator once used
+ * (unsigned int)src: an offset of 2^32 + 1 addresses memory 512 MiB away
+ * on the CPU, but it changed bit 1 of this entry.
  */
-static void test_known_bug_bt_offset_truncated(void **state)
+static void test_bt_offset_outside_operand(void **state)
 {
     static const struct row r = { "bts %rcx=2^32+1,(%rdx)", { 0x48, 0x0f, 0xab, 0x0a }, 0, 0, E0,
                                   0, (1UL << 32) + 1, 0, E0, KEEP, KEEP, KEEP };
@@ -272,8 +272,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test_setup_teardown(test_not_ptwr, world_setup, world_teardown),
-        cmocka_unit_test_setup_teardown(test_known_bug_high_byte_regs, world_setup, world_teardown),
-        cmocka_unit_test_setup_teardown(test_known_bug_bt_offset_truncated, world_setup,
+        cmocka_unit_test_setup_teardown(test_high_byte_regs, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_bt_offset_outside_operand, world_setup,
                                         world_teardown),
     };
     return cmocka_run_group_tests_name("ptwr", tests, NULL, NULL);

@@ -174,10 +174,11 @@ static void test_sweep(void **state)
 }
 
 /*
- * KNOWN BUG: pv_layout_compute accepts a bootstrap region inside the
- * hypervisor's area (L4 slots 256-271) or the non-canonical hole; Xen's
- * builder refuses both ("image overlaps with Xen private area") and so
- * should the layout (-XEN_EINVAL): the bootstrap tables cannot map there.
+ * Regression (a fixed bug): pv_layout_compute refuses a bootstrap region
+ * inside the hypervisor's area (L4 slots 256-271) or the non-canonical
+ * hole with -XEN_EINVAL, as Xen's builder does ("image overlaps with Xen
+ * private area"): the bootstrap tables cannot map there.  It once
+ * accepted both.
  */
 static void test_refuses_hypervisor_area(void **state)
 {
@@ -198,11 +199,11 @@ static void test_refuses_hypervisor_area(void **state)
 }
 
 /*
- * KNOWN BUG: an initrd that makes initrd_end wrap past 2^64 is accepted
- * when virt_base is 0: with a kernel at 0xffffff0000000000 and a 1 TiB
- * initrd, initrd_end wraps to 0x100000 and pv_layout_compute returns 0
- * (initrd_end < initrd_start, v_end 0x400000).  Only v_end < v_start is
- * checked, which a wrap below the kernel but above virt_base passes.
+ * Regression (a fixed bug): an initrd that makes initrd_end wrap past
+ * 2^64 is refused.  With virt_base 0, a kernel at 0xffffff0000000000 and a
+ * 1 TiB initrd, initrd_end wraps to 0x100000; pv_layout_compute once
+ * returned 0 (initrd_end < initrd_start, v_end 0x400000) because only
+ * v_end < v_start was checked, which such a wrap passes.
  */
 static void test_initrd_wrap(void **state)
 {

@@ -3,7 +3,9 @@
 # keel-xenstored through XENSTORED_PATH; the transcript is compared with
 # tests/compat.expected (recorded from Xen's xenstored).  When Debian's
 # own xenstored is available (see tests/debian-xsd.sh), the same session
-# runs against it and the transcripts must be identical.
+# runs against it and the transcripts must be identical; with
+# KEEL_REQUIRE_XENSTORED set (the README's test command sets it) its
+# absence is a failure, not a fallback.
 #
 #   sh tests/compat.sh DAEMON TOOLDIR
 set -u
@@ -157,6 +159,9 @@ if debian_xsd_start "$T/deb" "$TOOLDIR/.."; then
     else
         echo "compat: transcripts differ from Debian's xenstored ($DEB_HOW)"; fail=1
     fi
+elif [ -n "${KEEL_REQUIRE_XENSTORED:-}" ]; then
+    # The README's test command fetched the oracle: without it this is not the test it claims.
+    echo "compat: FAIL: Debian's xenstored $DEB_WHY, and KEEL_REQUIRE_XENSTORED is set"; fail=1
 else
     echo "compat: Debian's xenstored $DEB_WHY: compared with recorded Xen answers only"
 fi
