@@ -3,49 +3,115 @@
 # xen_version(XENVER_version), EVTCHNOP_send on an unbound port (accepted
 # and dropped), and a multicall of 32 xen_version entries, in ns per call,
 # against a trap-free loop (a call to a non-inlined function) in the same
-# guest.  Two runs: hypercalls by `syscall` (as Linux) and through the
-# hypercall page.  Each figure is the best of 3 passes of N calls.
+# guest.  Two ways into Keel: hypercalls by `syscall` (as Linux) and
+# through the hypercall page.  In each boot every figure is the best of 3
+# passes of N calls.
 #
-#   sh bench/hypercall.sh [--xen] [N]     N default 20000; BUILD=... honoured
+#   sh bench/hypercall.sh [--xen] [--rounds R] [N]
+#                                   N default 100000, R default 5; BUILD=... honoured
 #
-# --xen also runs the same guests on Debian's Xen 4.17
-# (tests/boot/fetch-xen.sh downloads it once) for a ratio Keel/Xen.
+# The machines are noisy, so the boots are interleaved: R rounds, each
+# boots Keel by syscall, Keel by hypercall page and (with --xen) Debian's
+# Xen 4.17 (tests/boot/fetch-xen.sh downloads it once), the order rotated
+# every round.  Each column is the median over the rounds with [min-max];
+# keel/xen is the median of the per-round ratios with their range.  A
+# figure that is missing prints "?" and the script exits 1.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 XEN=0
-[ "${1:-}" = "--xen" ] && { XEN=1; shift; }
-N=${1:-20000}
-case $N in ''|*[!0-9]*) echo "hypercall: N must be a number" >&2; exit 2 ;; esac
-mkdir -p "$BUILD/boot-logs"
-
-run() {   # HV APPEND ELF LOG
-    [ -f "$BUILD/guests/$3" ] || { echo "hypercall: $BUILD/guests/$3 not built" >&2; exit 1; }
-    sh "$TOP/tests/boot/run-qemu.sh" --hv "$1" --append "$2" --dom0 "$BUILD/guests/$3 n=$N" \
-        --timeout 120 --log "$4" > /dev/null || { echo "hypercall: run failed (log $4)" >&2; exit 1; }
-}
-fig() {   # LOG NAME -> ns
-    grep -a "hc-result: $2 " "$1" | tail -n 1 | sed -n 's/.*ns-per-call \([0-9.]*\).*/\1/p'
-}
-
+ROUNDS=5
+N=100000
+usage() { echo "usage: hypercall.sh [--xen] [--rounds R] [N]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case $1 in
+    --xen) XEN=1; shift ;;
+    --rounds) [ $# -ge 2 ] || usage; ROUNDS=$2; shift 2 ;;
+    *) N=$1; shift ;;
+    esac
+done
+case $N in ''|*[!0-9]*|0*) echo "hypercall: N must be a positive number, not '$N'" >&2; exit 2 ;; esac
+case $ROUNDS in ''|*[!0-9]*|0*) echo "hypercall: R must be a positive number, not '$ROUNDS'" >&2; exit 2 ;; esac
 L=$BUILD/boot-logs
-run "$BUILD/keel.elf" "console=com1 dom0_mem=64M" hcbench.elf "$L/bench-hc.log"
-run "$BUILD/keel.elf" "console=com1 dom0_mem=64M" hcbench-hcpage.elf "$L/bench-hc-page.log"
+mkdir -p "$L"
+T=$(mktemp -d /tmp/keel-hcbench.XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+
+KEEL=$BUILD/keel.elf
+[ -f "$KEEL" ] || { echo "hypercall: $KEEL not built (make)" >&2; exit 1; }
+XENIMG=""
 if [ "$XEN" -eq 1 ]; then
     XENIMG=$(sh "$TOP/tests/boot/fetch-xen.sh") || { echo "hypercall: cannot fetch Xen" >&2; exit 1; }
-    run "$XENIMG" "console=com1 dom0_mem=64M" hcbench.elf "$L/bench-hc-xen.log"
 fi
-printf '%-22s %12s %12s %10s' call syscall-ns hcpage-ns x-baseline
-[ "$XEN" -eq 1 ] && printf ' %12s %9s' xen-ns keel/xen
+CALLS="baseline-call xen_version evtchn_send_unbound multicall32 multicall-entry"
+
+# boot WAY ROUND: one boot; appends "WAY CALL NS" lines to $T/all
+boot() {
+    case $1 in
+    keel) hv=$KEEL; elf=hcbench.elf ;;
+    page) hv=$KEEL; elf=hcbench-hcpage.elf ;;
+    xen)  hv=$XENIMG; elf=hcbench.elf ;;
+    esac
+    [ -f "$BUILD/guests/$elf" ] || { echo "hypercall: $BUILD/guests/$elf not built" >&2; exit 1; }
+    log=$L/bench-hc-$1-$2.log
+    if ! sh "$TOP/tests/boot/run-qemu.sh" --hv "$hv" --append "console=com1 dom0_mem=64M" \
+            --dom0 "$BUILD/guests/$elf n=$N" --timeout 300 --log "$log" > /dev/null; then
+        echo "hypercall: $1 run $2 failed (log $log)" >&2
+        return
+    fi
+    for c in $CALLS; do
+        v=$(grep -a "hc-result: $c " "$log" | tail -n 1 | sed -n 's/.*ns-per-call \([0-9.]*\).*/\1/p')
+        [ -n "$v" ] && echo "$1 $c $v $2" >> "$T/all"
+    done
+}
+
+WAYS="keel page"
+[ "$XEN" -eq 1 ] && WAYS="keel page xen"
+: > "$T/all"
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+    # rotate the order each round so that no way always runs first
+    set -- $WAYS
+    k=1; while [ "$k" -lt "$r" ]; do first=$1; shift; set -- "$@" "$first"; k=$((k + 1)); done
+    for w in "$@"; do boot "$w" "$r"; done
+    r=$((r + 1))
+done
+
+# stat WAY CALL -> "median min max" over the rounds ("? ? ?" when none)
+stat() {
+    awk -v w="$1" -v c="$2" '$1 == w && $2 == c { print $3 }' "$T/all" | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR == 0) { print "? ? ?"; exit }
+             m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+             printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
+}
+# ratio CALL -> "median min max" of keel/xen per round, both from the same round
+ratio() {
+    awk -v c="$1" '$2 == c && ($1 == "keel" || $1 == "xen") { v[$1, $4] = $3; r[$4] = 1 }
+        END { for (i in r) if (v["keel", i] != "" && v["xen", i] > 0) print v["keel", i] / v["xen", i] }' "$T/all" |
+        sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "? ? ?"; exit }
+             m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+             printf "%.2f %.2f %.2f\n", m, v[1], v[NR] }'
+}
+fmt() { [ "$1" = "?" ] && { echo "?"; return; }; echo "$1 [$2-$3]"; }
+
+missing=0
+echo "N=$N calls per pass, best of 3 passes per boot, $ROUNDS interleaved rounds: median ns per call [min-max]"
+printf '%-20s %24s %24s %8s' call keel-syscall keel-hcpage x-base
+[ "$XEN" -eq 1 ] && printf ' %24s %20s' xen-syscall keel/xen
 echo
-base=$(fig "$L/bench-hc.log" baseline-call)
-for c in baseline-call xen_version evtchn_send_unbound multicall32 multicall-entry; do
-    k=$(fig "$L/bench-hc.log" $c); p=$(fig "$L/bench-hc-page.log" $c)
-    r=$(awk -v k="$k" -v b="$base" 'BEGIN { if (b > 0) printf "%.0f", k / b; else print "?" }')
-    printf '%-22s %12s %12s %10s' "$c" "${k:-?}" "${p:-?}" "$r"
+set -- $(stat keel baseline-call); base=$1
+for c in $CALLS; do
+    set -- $(stat keel "$c"); k=$1; kf=$(fmt "$@")
+    set -- $(stat page "$c"); p=$1; pf=$(fmt "$@")
+    xb=$(awk -v k="$k" -v b="$base" 'BEGIN { if (k != "?" && b != "?" && b > 0) printf "%.0f", k / b; else print "?" }')
+    case "$k $p" in *"?"*) missing=1 ;; esac
+    printf '%-20s %24s %24s %8s' "$c" "$kf" "$pf" "$xb"
     if [ "$XEN" -eq 1 ]; then
-        x=$(fig "$L/bench-hc-xen.log" $c)
-        printf ' %12s %9s' "${x:-?}" "$(awk -v k="$k" -v x="$x" 'BEGIN { if (x > 0) printf "%.2f", k / x; else print "?" }')"
+        set -- $(stat xen "$c"); x=$1; xf=$(fmt "$@")
+        set -- $(ratio "$c"); rr=$1; rf=$(fmt "$@")
+        case "$x $rr" in *"?"*) missing=1 ;; esac
+        printf ' %24s %20s' "$xf" "$rf"
     fi
     echo
 done
+[ "$missing" -eq 0 ] || { echo "hypercall: some figures are missing ('?'); logs in $L" >&2; exit 1; }
