@@ -64,6 +64,7 @@ static const char *const event_names[STATS_NR_EVENTS] = {
     [STATS_PTWR] = "ptwr emulations",
     [STATS_STALE_FLUSH] = "TLB flushes for type changes and reuse",
     [STATS_FLUSH_IPI] = "TLB-flush IPIs",
+    [STATS_SYSRET] = "returns by sysretq",
 };
 
 void stats_init(const char *cmdline)

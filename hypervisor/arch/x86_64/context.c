@@ -221,10 +221,12 @@ static void deliver_events(struct vcpu *v, struct guest_regs *regs)
     pv_create_bounce_frame(v, regs, v->event_callback, false, 0, true, false);
 }
 
-/* Called by entry.S with interrupts off, just before the iretq. */
-void prepare_return_to_guest(struct guest_regs *regs)
+/* Called by entry.S with interrupts off, just before leaving for the
+ * guest; nonzero: leave by sysretq (guest_regs_sysret_ok), else by iretq. */
+int prepare_return_to_guest(struct guest_regs *regs)
 {
     struct vcpu *v;
+    bool sysret;
 
     struct pcpu *pc = this_pcpu();
 
@@ -241,8 +243,12 @@ void prepare_return_to_guest(struct guest_regs *regs)
             break;
     }
     wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
+    sysret = guest_regs_sysret_ok(regs);
+    if (sysret)
+        stats_event(STATS_SYSRET);
     stats_exit();
     hv_unlock();
+    return sysret;
 }
 
 /* Start the first vCPU: build its frame on this CPU's stack and go

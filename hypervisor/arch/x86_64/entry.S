@@ -147,12 +147,23 @@ return_to_guest:
         cli
         movq    %rsp, %rdi
         call    prepare_return_to_guest
+        testl   %eax, %eax
+        jnz     sysret_to_guest
         RESTORE_GPRS
         addq    $16, %rsp
         swapgs
         .globl iret_to_guest
 iret_to_guest:
         iretq
+/* The frame passed guest_regs_sysret_ok (asm/regs.h): rcx = rip, r11 = rflags, flat
+ * selectors, canonical rip; sysretq gives the state iretq would.  With
+ * interrupts off nothing runs between the stack switch and sysretq but an
+ * NMI or machine check, which use their own (IST) stacks and do not return. */
+sysret_to_guest:
+        RESTORE_GPRS
+        movq    (REGS_RSP - REGS_VECTOR)(%rsp), %rsp  /* the guest rsp */
+        swapgs
+        sysretq
 
 /* reset_stack_and_return(frame): drop everything and leave for the guest. */
         .globl reset_stack_and_return

@@ -119,6 +119,14 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
     regs->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_VM | X86_EFLAGS_RF | X86_EFLAGS_NT |
                       X86_EFLAGS_AC);
     regs->rflags |= X86_EFLAGS_IF;
+    if (regs->vector == VEC_SYSCALL) {
+        /* Entered by `syscall`: the guest's rcx and r11 are in the frame
+         * just written, and Xen leaves for such a frame by sysretq, which
+         * loads them with rip and rflags.  Do the same, so that
+         * return_to_guest can take the sysret exit too (asm/regs.h). */
+        regs->rcx = regs->rip;
+        regs->r11 = regs->rflags;
+    }
     return 0;
 }
 

@@ -26,6 +26,7 @@ enum stats_event {
     STATS_PTWR,             /* #PF handled by writable-pagetable emulation */
     STATS_STALE_FLUSH,      /* filtered TLB flushes before a frame changes type or is reused (flush_tlb_since) */
     STATS_FLUSH_IPI,        /* TLB-flush IPIs sent, one per target CPU */
+    STATS_SYSRET,           /* returns to a guest by sysretq (the others are by iretq) */
     STATS_NR_EVENTS
 };
 

@@ -38,6 +38,7 @@ _Static_assert(sizeof(struct guest_regs) == REGS_SIZE, "frame layout");
 _Static_assert(__builtin_offsetof(struct guest_regs, rax) == REGS_RAX, "rax");
 _Static_assert(__builtin_offsetof(struct guest_regs, rip) == REGS_RIP, "rip");
 _Static_assert(__builtin_offsetof(struct guest_regs, vector) == REGS_VECTOR, "vec");
+_Static_assert(__builtin_offsetof(struct guest_regs, rsp) == REGS_RSP, "rsp");
 
 struct vcpu;
 struct cpu_info {
@@ -58,6 +59,28 @@ _Static_assert(__builtin_offsetof(struct cpu_info, rsp0) == CPUINFO_RSP0, "rsp0"
 _Static_assert(__builtin_offsetof(struct cpu_info, scratch) == CPUINFO_SCRATCH, "scratch");
 
 #include <asm/config.h>
+/*
+ * May the guest's frame be left by sysretq instead of iretq?  Only where
+ * the two give the same state: sysretq loads rip from rcx and rflags from
+ * r11 (masked with 0x3c7fd7, bit 1 set), and fixed flat selectors
+ * FLAT_RING3_CS64/FLAT_RING3_DS from MSR_STAR; so rcx must equal rip and
+ * r11 rflags, rflags must be what the mask keeps, the selectors those, and
+ * rip canonical (sysretq to a non-canonical rip faults in ring 0 on
+ * Intel).  A hypercall's frame qualifies as `syscall` left it (rcx = rip,
+ * r11 = rflags), and a bounce from such a frame is made to (traps.c); Xen
+ * leaves its TRAP_syscall frames by sysretq as well.  Anything a
+ * hypercall or an emulation changed (HYPERVISOR_iret, continuations,
+ * exception frames) fails the test and leaves by iretq.
+ */
+#define SYSRET_RFLAGS_KEPT 0x3c7fd7UL
+static inline bool guest_regs_sysret_ok(const struct guest_regs *regs)
+{
+    return regs->rcx == regs->rip && regs->r11 == regs->rflags &&
+           ((regs->rflags & SYSRET_RFLAGS_KEPT) | 0x2UL /* always-set bit 1 */) == regs->rflags &&
+           regs->cs == FLAT_RING3_CS64 && regs->ss == FLAT_RING3_DS &&
+           (uint64_t)((int64_t)(regs->rip << 16) >> 16) == regs->rip;
+}
+
 static inline struct cpu_info *get_cpu_info(void)
 {
     uint64_t sp;
