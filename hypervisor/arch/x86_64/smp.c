@@ -100,10 +100,21 @@ static uint64_t hv_since[NR_CPUS_MAX];
 #define HV_STARVE_NS 1000000UL
 static sflock_t hv_big = SFLOCK_UNLOCKED;
 
+/* HV_STARVE_NS in TSC cycles, computed once the TSC rate is known (a
+ * division on every hypervisor entry showed in the hypercall path). */
+static uint64_t hv_starve_cycles(void)
+{
+    static uint64_t cycles;
+
+    if (!cycles)
+        cycles = HV_STARVE_NS * tsc_khz() / 1000000;
+    return cycles;
+}
+
 void hv_lock(void)
 {
     unsigned int me = smp_processor_id();
-    uint64_t t0, limit = HV_STARVE_NS * tsc_khz() / 1000000;
+    uint64_t t0, limit = hv_starve_cycles();
     bool waited = false;
 
     hv_lock_hand_over(me);
