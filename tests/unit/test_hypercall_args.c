@@ -278,6 +278,43 @@ static void test_preempt_check_by_time(void **state)
     fake_lock_held_cycles = 0;
 }
 
+/*
+ * HYPERVISOR_iret: without VGCF_in_syscall the frame's rcx/r11 come back;
+ * with it (a return from a system call) the guest finds rcx = rip and
+ * r11 = rflags, as Xen's sysret exit leaves them, and the frame then
+ * qualifies for Keel's sysret exit too (test_sysret).  Kernel to kernel
+ * here (RPL 0 in cs): no mode switch.
+ */
+static void test_iret_in_syscall(void **state)
+{
+    struct iret_context f = { .rax = 7, .r11 = 0x11, .rcx = 0x22, .flags = 0,
+                              .rip = 0xffffffff81000100UL, .cs = 0xe030,
+                              .rflags = 0x3246 /* IOPL 3: cleared */, .rsp = 0, .ss = 0xe02b };
+    struct guest_regs regs = { 0 };
+    uint64_t stack[16];
+
+    (void)state;
+    f.rsp = (uint64_t)&stack[8];
+    memcpy(stack, &f, sizeof(f));
+    regs.rsp = (uint64_t)stack;
+    assert_int_equal(do_iret(&regs), 7);
+    assert_int_equal(regs.rip, f.rip);
+    assert_int_equal(regs.cs, 0xe033);
+    assert_int_equal(regs.rflags, 0x246);
+    assert_int_equal(regs.rcx, 0x22);
+    assert_int_equal(regs.r11, 0x11);
+
+    f.flags = VGCF_in_syscall;
+    memcpy(stack, &f, sizeof(f));
+    memset(&regs, 0, sizeof(regs));
+    regs.rsp = (uint64_t)stack;
+    regs.rcx = 0x99;
+    assert_int_equal(do_iret(&regs), 7);
+    assert_int_equal(regs.rcx, f.rip);
+    assert_int_equal(regs.r11, 0x246);
+    assert_int_equal(regs.rsp, (uint64_t)&stack[8]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +326,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_multicall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_and_mmu_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preempt_check_by_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_iret_in_syscall, setup, teardown),
     };
     return cmocka_run_group_tests_name("hypercall_args", tests, NULL, NULL);
 }

@@ -311,6 +311,12 @@ long do_iret(struct guest_regs *regs)
     if (!(f.flags & VGCF_in_syscall)) {
         regs->r11 = f.r11;
         regs->rcx = f.rcx;
+    } else {
+        /* Back from a system call: Xen leaves by sysret, so the guest
+         * finds rcx = rip and r11 = rflags, as after a native sysret;
+         * that also lets return_to_guest take the sysret exit. */
+        regs->rcx = regs->rip;
+        regs->r11 = regs->rflags;
     }
     v->vcpu_info->evtchn_upcall_mask = !(f.rflags & X86_EFLAGS_IF);
     return (long)f.rax;
