@@ -61,13 +61,17 @@ static void check_frame(const char *what, const struct shot *s,
 		return;
 	CHECK_EQ(NAME("vector"), last_trap.vector, vector);
 	CHECK_EQ(NAME("frame rip"), last_trap.rip, rip);
-	/* QEMU's TCG reports an IDT #GP as vector*16+2 in long mode
-	 * (hardware: vector*8+2); a hypervisor passes on what it got. */
-	if (err_expected && (err & 7) == 2)
-		check(last_trap.err == err || last_trap.err == ((err >> 3) << 4 | 2),
+	/*
+	 * `int $N` refused: hardware reports #GP((N << 3) | 2).  QEMU's TCG
+	 * reports (N << 4) | 2 in long mode and Xen passes on what the CPU
+	 * gave it, so only on Xen is TCG's value accepted; Keel takes N from
+	 * the instruction and always gives hardware's (issue 16).
+	 */
+	if (err_expected && (err & 7) == 2 && !on_keel)
+		check(last_trap.err == err || last_trap.err == (((err >> 3) << 4 | 2) & 0xffff),
 		      NAME("error code"), "got %#lx, expected %#lx (or TCG's %#lx)",
 		      (unsigned long)last_trap.err, (unsigned long)err,
-		      (unsigned long)((err >> 3) << 4 | 2));
+		      (unsigned long)(((err >> 3) << 4 | 2) & 0xffff));
 	else if (err_expected)
 		CHECK_EQ(NAME("error code"), last_trap.err, err);
 	CHECK_EQ(NAME("frame cs (low 16 bits)"), last_trap.cs & 0xffff, KERNEL_FRAME_CS);
@@ -112,6 +116,21 @@ static void test_bounces(void)
 	check_frame("int $0x81 via a DPL0 entry => #GP(0x81*8+2)", &s, 13, true, true, 0x81 * 8 + 2, 1);
 	SHOOT(&s, "", "int $0x83");
 	check_frame("int $0x83 with no entry => #GP(0x83*8+2)", &s, 13, true, true, 0x83 * 8 + 2, 1);
+	SHOOT(&s, "", "int $0x84");
+	if (!on_keel && s.traps == 1 && last_trap.vector == 13) {
+		/* Xen takes N from the CPU's error code: under TCG (0x842)
+		 * that reads as vector 8, whose entry is DPL0, so Xen gives
+		 * #GP where on hardware it delivers 0x84. */
+		note("Xen under QEMU TCG: int $0x84 gives #GP (TCG's error code misread)");
+		check_frame("int $0x84 via a DPL1 entry (Xen under TCG: #GP)", &s, 13, true, true,
+			    0x84 * 8 + 2, 1);
+	} else {
+		check_frame("int $0x84 via a DPL1 entry (kernel may)", &s, 0x84, false, false, 0, 1);
+	}
+	SHOOT(&s, "", "int $0xf0");
+	check_frame("int $0xf0 with no entry => #GP(0xf0*8+2)", &s, 13, true, true, 0xf0 * 8 + 2, 1);
+	SHOOT(&s, "", "int $0x20");
+	check_frame("int $0x20 with no entry => #GP(0x20*8+2)", &s, 13, true, true, 0x20 * 8 + 2, 1);
 
 	vcpu->arch.cr2 = 0;
 	SHOOT(&s, "mov $0x1008, %%eax", "mov (%%rax), %%rax");
