@@ -294,6 +294,73 @@ static void test_control_regs(void)
 	}
 }
 
+#define NONCANON 0x8000000000000000UL
+static uint8_t strio_buf[32];
+
+/* One string I/O instruction with rsi/rdi/rcx in/out and dx = port. */
+#define STRIO(insn, si, di, cx, port) \
+	GUARDED(insn, "+S"(si) COMMA "+D"(di) COMMA "+c"(cx), "d"(port))
+
+/*
+ * ins/outs with enough virtual IOPL are emulated (Xen: x86_emulate's
+ * rep_ins/rep_outs).  Xen's serial ports are not dom0's: ins reads all
+ * ones and outs is dropped.  A memory operand outside guest space raises
+ * #GP(0) (it is never SS-relative: 64-bit code ignores an SS override), an
+ * unmapped one #PF.
+ */
+static void test_string_io(void)
+{
+	unsigned long si, di, cx;
+	unsigned int n = trap_count;
+	struct shot s;
+
+	memset(strio_buf, 0, sizeof(strio_buf));
+	si = 0; di = (unsigned long)strio_buf; cx = 0;
+	STRIO("insb", si, di, cx, 0x3fd);
+	CHECK_EQ("insb is emulated (no bounce)", trap_count - n, 0);
+	CHECK_EQ("insb stored all ones", strio_buf[0], 0xff);
+	CHECK_EQ("insb advanced rdi by 1", di, (unsigned long)strio_buf + 1);
+	di = (unsigned long)strio_buf + 4; cx = 3;
+	STRIO("rep insb", si, di, cx, 0x3fd);
+	CHECK_EQ("rep insb x3: three bytes of all ones",
+		 strio_buf[4] & strio_buf[5] & strio_buf[6], 0xff);
+	CHECK_EQ("rep insb x3: the fourth untouched", strio_buf[7], 0);
+	CHECK_EQ("rep insb: rcx counted down to 0", cx, 0);
+	CHECK_EQ("rep insb: rdi advanced by 3", di, (unsigned long)strio_buf + 7);
+	di = (unsigned long)strio_buf + 12; cx = 2;
+	STRIO("std; rep insw; cld", si, di, cx, 0x3fd);
+	CHECK_EQ("std; rep insw: rdi moved down by 4", di, (unsigned long)strio_buf + 8);
+	CHECK_EQ("std; rep insw: wrote [10..13]", strio_buf[10] & strio_buf[13], 0xff);
+	CHECK_EQ("std; rep insw: [9] untouched", strio_buf[9], 0);
+	si = (unsigned long)strio_buf; cx = 5;
+	STRIO("rep outsb", si, di, cx, 0x3ff);
+	CHECK_EQ("rep outsb x5: rsi advanced by 5, rcx 0", (si - (unsigned long)strio_buf) | (cx << 8), 5);
+	si = (unsigned long)strio_buf; cx = 0;
+	STRIO("rep outsl", si, di, cx, 0x3ff);
+	CHECK_EQ("rep outsl with rcx 0: nothing moves", si, (unsigned long)strio_buf);
+	CHECK_EQ("string I/O so far without a bounce", trap_count - n, 0);
+
+	/* 64-bit code ignores an SS override: rsi stays DS-relative, and
+	 * hardware and Xen raise #GP(0), not #SS. */
+	SHOOT_ARG(&s, NONCANON, "mov $0x3ff, %%edx", ".byte 0x36\n\toutsb");
+	check_frame("ss outsb from a non-canonical rsi => #GP(0) (override ignored)", &s, 13,
+		    true, true, 0, 1);
+	SHOOT_ARG(&s, NONCANON, "mov $0x3ff, %%edx", "outsb");
+	check_frame("outsb (ds) from a non-canonical rsi => #GP(0)", &s, 13, true, true, 0, 1);
+	SHOOT_ARG(&s, 0xffff830000000000UL, "mov $0x3ff, %%edx", "outsb");
+	check_frame("outsb from the hypervisor's slots => #GP(0)", &s, 13, true, true, 0, 1);
+	SHOOT_ARG(&s, NONCANON, "mov $0x3ff, %%edx", "fs outsb");
+	check_frame("fs outsb from a non-canonical rsi => #GP(0)", &s, 13, true, true, 0, 1);
+	SHOOT(&s, "mov $0x3fd, %%edx; movabs $0x8000000000000000, %%rdi", "insb");
+	check_frame("insb (es) to a non-canonical rdi => #GP(0)", &s, 13, true, true, 0, 1);
+	SHOOT_ARG(&s, 0x1000, "mov $0x3ff, %%edx", ".byte 0x36\n\toutsb");
+	check_frame("ss outsb from an unmapped rsi => #PF", &s, 14, true, true, 0, 1);
+	CHECK_EQ("... cr2 = rsi", last_trap.cr2, 0x1000);
+	SHOOT(&s, "mov $0x3fd, %%edx; mov $0x1000, %%edi", "insb");
+	check_frame("insb to an unmapped rdi => #PF (write)", &s, 14, true, true, 2, 1);
+	CHECK_EQ("... cr2 = rdi", last_trap.cr2, 0x1000);
+}
+
 static void test_port_io(void)
 {
 	struct physdev_set_iopl iopl = { .iopl = 0 };
@@ -321,8 +388,17 @@ static void test_port_io(void)
 	n = trap_count;
 	GUARDED("inb $0x80, %%al", "+a"(b), );
 	CHECK_EQ("inb from port 0x80 (dom0's) does not bounce", trap_count - n, 0);
+	test_string_io();
 	iopl.iopl = 0;
 	HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+	n = trap_count;
+	{
+		unsigned long si = (unsigned long)strio_buf, di = (unsigned long)strio_buf, cx = 0;
+
+		STRIO("insb", si, di, cx, 0x3fd);
+	}
+	CHECK_EQ("insb with virtual IOPL 0 => one bounce", trap_count - n, 1);
+	CHECK_EQ("... #GP(0)", last_trap.vector | (last_trap.err << 8), 13);
 }
 
 static unsigned char page_a[4096] PAGE_ALIGNED;
