@@ -401,6 +401,89 @@ static void test_port_io(void)
 	CHECK_EQ("... #GP(0)", last_trap.vector | (last_trap.err << 8), 13);
 }
 
+static uint64_t iret_iopl;
+
+/* Puts iret_iopl into the IOPL field of the frame the handler irets with. */
+static bool iopl_hook(struct trap_regs *r, uint64_t *rip)
+{
+	(void)r;
+	rip[2] = (rip[2] & ~0x3000UL) | (iret_iopl << 12);
+	return false;
+}
+
+static void set_iopl(unsigned int l)
+{
+	struct physdev_set_iopl iopl = { .iopl = l };
+
+	HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+}
+
+/* int3, then the IOPL field (bits 12-13) of its bounce frame's rflags. */
+static unsigned int frame_iopl(void)
+{
+	struct shot s;
+
+	SHOOT(&s, "", "int3");
+	return s.traps == 1 ? (unsigned int)(last_trap.rflags >> 12) & 3 : 99;
+}
+
+/*
+ * VMASST_TYPE_architectural_iopl (Xen 4.17): the guest kernel counts as
+ * ring 0 for the virtual IOPL (so cli/sti/in/out need no set_iopl), bounce
+ * frames carry the virtual IOPL in rflags, and iret loads it from its
+ * frame.  Without the assist the kernel is ring 1, frames show IOPL 0 and
+ * iret ignores the frame's IOPL.
+ */
+static void test_architectural_iopl(void)
+{
+	unsigned int n;
+	uint8_t b = 0;
+
+	set_iopl(2);
+	CHECK_EQ("no assist: bounce frame IOPL 0 whatever the virtual IOPL", frame_iopl(), 0);
+	set_iopl(0);
+	n = trap_count;
+	GUARDED("cli", , );
+	GUARDED("sti", , );
+	CHECK_EQ("no assist, virtual IOPL 0: kernel cli and sti => #GP each", trap_count - n, 2);
+	CHECK_EQ("... #GP(0)", last_trap.vector | (last_trap.err << 8), 13);
+	CHECK_RC("vm_assist(enable, architectural_iopl)",
+		 HYPERVISOR_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl), 0);
+	n = trap_count;
+	GUARDED("cli", , );
+	GUARDED("sti", , );
+	GUARDED("inb $0x80, %%al", "+a"(b), );
+	GUARDED("outb %%al, $0x80", , "a"(0));
+	CHECK_EQ("assist, virtual IOPL 0: the kernel (ring 0) may cli/sti/in/out", trap_count - n, 0);
+	CHECK_EQ("assist: bounce frame shows virtual IOPL 0", frame_iopl(), 0);
+	set_iopl(2);
+	CHECK_EQ("assist: bounce frame shows virtual IOPL 2 after set_iopl(2)", frame_iopl(), 2);
+	iret_iopl = 1;
+	trap_hook = iopl_hook;
+	frame_iopl();
+	trap_hook = NULL;
+	CHECK_EQ("assist: iret with IOPL 1 in its frame sets the virtual IOPL to 1", frame_iopl(), 1);
+	iret_iopl = 3;
+	trap_hook = iopl_hook;
+	frame_iopl();
+	trap_hook = NULL;
+	CHECK_EQ("assist: iret with IOPL 3 sets it to 3", frame_iopl(), 3);
+	CHECK_RC("vm_assist(disable, architectural_iopl)",
+		 HYPERVISOR_vm_assist(VMASST_CMD_disable, VMASST_TYPE_architectural_iopl), 0);
+	CHECK_EQ("assist off: frames show IOPL 0 again", frame_iopl(), 0);
+	iret_iopl = 0;
+	trap_hook = iopl_hook;
+	frame_iopl();
+	trap_hook = NULL;
+	n = trap_count;
+	GUARDED("cli", , );
+	CHECK_EQ("assist off: iret ignored the frame's IOPL 0 (3 kept: cli allowed)", trap_count - n, 0);
+	set_iopl(0);
+	n = trap_count;
+	GUARDED("cli", , );
+	CHECK_EQ("assist off, virtual IOPL 0: cli => #GP", trap_count - n, 1);
+}
+
 static unsigned char page_a[4096] PAGE_ALIGNED;
 static unsigned char page_b[4096] PAGE_ALIGNED;
 
@@ -555,6 +638,7 @@ void guest_main(void)
 	test_msr();
 	test_control_regs();
 	test_port_io();
+	test_architectural_iopl();
 	test_ptwr();
 	test_vcpu_info_move();
 }

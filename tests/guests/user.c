@@ -1,7 +1,9 @@
 /*
  * user: guest user mode and back.  Builds a user L4 (pinned, installed
  * with MMUEXT_NEW_USER_BASEPTR), irets to user mode, and from there makes
- * a `syscall` (must arrive at the syscall callback), an int3, a #PF, a
+ * a `syscall` (must arrive at the syscall callback), cli/sti/in with the
+ * virtual IOPL 3 an iret gave it (VMASST_TYPE_architectural_iopl), an
+ * int3 whose return sets IOPL 0 and a cli that then faults, a #PF, a
  * privileged instruction, an `int $0x84` its DPL1 entry refuses and an
  * `int $0x80` (bounces with a user CS), then returns to the
  * kernel for good through a second syscall.  Expected values are what
@@ -20,6 +22,7 @@ __asm__(".pushsection .user_text, \"ax\"\n"
 	".globl user_entry, user_after_sys1, user_after_int3, user_pf_insn\n"
 	".globl user_pf_resume, user_hlt_insn, user_hlt_resume, user_after_exit\n"
 	".globl user_int84_insn, user_int84_resume, user_after_int80\n"
+	".globl user_cli_insn, user_cli_resume, user_iopl3_start, user_iopl3_end\n"
 	"user_entry:\n"
 	"	movabs $0x401000, %rbx\n"
 	"	mov %gs:0, %rax\n"
@@ -29,8 +32,16 @@ __asm__(".pushsection .user_text, \"ax\"\n"
 	"user_after_sys1:\n"
 	"	mov %rcx, 16(%rbx)\n"
 	"	mov %r11, 24(%rbx)\n"
+	"user_iopl3_start:\n"
+	"	cli\n"
+	"	sti\n"
+	"	inb $0x80, %al\n"
+	"user_iopl3_end:\n"
 	"	int3\n"
 	"user_after_int3:\n"
+	"user_cli_insn:\n"
+	"	cli\n"
+	"user_cli_resume:\n"
 	"user_pf_insn:\n"
 	"	mov 0x8, %rax\n"
 	"user_pf_resume:\n"
@@ -53,6 +64,8 @@ extern char user_entry[], user_after_sys1[], user_after_int3[], user_pf_insn[];
 extern char user_pf_resume[], user_hlt_insn[], user_hlt_resume[];
 extern char user_after_exit[];
 extern char user_int84_insn[], user_int84_resume[], user_after_int80[];
+extern char user_cli_insn[], user_cli_resume[], user_iopl3_start[], user_iopl3_end[];
+static unsigned int iopl3_gps;
 
 /* Saved kernel context: user_enter() iret()s to user mode, user_leave()
  * (called from a bounce handler) returns from user_enter(). */
@@ -87,7 +100,7 @@ static unsigned char kstack[8192] PAGE_ALIGNED;
 static uint64_t kernel_gs_word = KERNEL_GS_WORD;
 
 static struct trap_rec rec_sys1, rec_int3, rec_pf, rec_gp, rec_exit;
-static struct trap_rec rec_gp84, rec_int80;
+static struct trap_rec rec_gp84, rec_int80, rec_gpcli;
 static unsigned int user_events;
 
 static uint64_t uva(const char *sym)
@@ -114,6 +127,9 @@ static bool user_hook(struct trap_regs *r, uint64_t *rip)
 		user_leave();
 	case 3:
 		copy_rec(&rec_int3);
+		/* Return with IOPL 0 in the frame: under architectural_iopl
+		 * that is the new virtual IOPL, so the next cli faults. */
+		rip[2] &= ~0x3000UL;
 		return true;
 	case 14:
 		copy_rec(&rec_pf);
@@ -121,6 +137,16 @@ static bool user_hook(struct trap_regs *r, uint64_t *rip)
 			*rip = uva(user_pf_resume);
 		return true;
 	case 13:
+		if (*rip >= uva(user_iopl3_start) && *rip < uva(user_iopl3_end)) {
+			iopl3_gps++;            /* skip the rest of the block */
+			*rip = uva(user_iopl3_end);
+			return true;
+		}
+		if (*rip == uva(user_cli_insn)) {
+			copy_rec(&rec_gpcli);
+			*rip = uva(user_cli_resume);
+			return true;
+		}
 		if (*rip == uva(user_int84_insn)) {
 			copy_rec(&rec_gp84);
 			*rip = uva(user_int84_resume);
@@ -226,9 +252,13 @@ void guest_main(void)
 		return;
 	setup_user_mode();
 
+	/* architectural_iopl: the iret to user mode with IOPL 3 in its frame
+	 * gives user mode the virtual IOPL 3 (cli/sti/in without a bounce). */
+	CHECK_RC("vm_assist(enable, architectural_iopl)",
+		 HYPERVISOR_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl), 0);
 	f.rip = uva(user_entry);
 	f.cs = FLAT_USER_CS64;
-	f.rflags = 0x200;
+	f.rflags = 0x3200;
 	f.rsp = USER_STACK_TOP;
 	f.ss = FLAT_USER_SS64;
 	trap_hook = user_hook;
@@ -239,7 +269,17 @@ void guest_main(void)
 	trap_hook = NULL;
 	vcpu->evtchn_upcall_mask = 1;
 
-	CHECK_EQ("back in the kernel after 7 bounces from user mode", user_events, 7);
+	CHECK_EQ("back in the kernel after 8 bounces from user mode", user_events, 8);
+	CHECK_RC("vm_assist(disable, architectural_iopl)",
+		 HYPERVISOR_vm_assist(VMASST_CMD_disable, VMASST_TYPE_architectural_iopl), 0);
+	CHECK_EQ("user cli/sti/inb with virtual IOPL 3: no #GP", iopl3_gps, 0);
+	CHECK_EQ("syscall frame from user shows the virtual IOPL 3", (rec_sys1.rflags >> 12) & 3, 3);
+	CHECK_EQ("int3 frame from user shows the virtual IOPL 3", (rec_int3.rflags >> 12) & 3, 3);
+	CHECK_EQ("cli after an iret with IOPL 0: #GP(0) from user",
+		 rec_gpcli.vector | (rec_gpcli.err << 8), 13);
+	check_user_frame("cli from user with virtual IOPL 0", &rec_gpcli, uva(user_cli_insn),
+			 USER_STACK_TOP);
+	CHECK_EQ("... its frame shows IOPL 0", (rec_gpcli.rflags >> 12) & 3, 0);
 	CHECK_EQ("user mode read the user GS base via %gs:0", u_data[1], USER_GS_WORD);
 	CHECK_EQ("syscall callback: vector", rec_sys1.vector, VEC_SYSCALL_CB);
 	check_user_frame("syscall callback", &rec_sys1, uva(user_after_sys1), USER_STACK_TOP);

@@ -180,10 +180,16 @@ static bool write_cr(struct vcpu *v, unsigned int cr, uint64_t val)
     }
 }
 
-/* Xen's iopl_ok: the guest kernel acts as ring 1, user as ring 3. */
+/*
+ * Xen's iopl_ok: the guest kernel acts as ring 1, or as ring 0 with
+ * VMASST_TYPE_architectural_iopl (so any virtual IOPL lets it do I/O);
+ * user mode as ring 3.
+ */
 static bool iopl_ok(const struct vcpu *v)
 {
-    return v->iopl >= (v->kernel_mode ? 1u : 3u);
+    unsigned int cpl = v->kernel_mode ? (vm_assist_architectural_iopl(v->domain) ? 0 : 1) : 3;
+
+    return v->iopl >= cpl;
 }
 
 /*

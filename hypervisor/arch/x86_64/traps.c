@@ -97,7 +97,11 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
         frame[n++] = error_code;
     frame[n++] = regs->rip;
     frame[n++] = cs | ((uint64_t)saved_mask << 32);
-    frame[n++] = (regs->rflags & ~X86_EFLAGS_IF) | (saved_mask ? 0 : X86_EFLAGS_IF);
+    /* IF from the event mask; IOPL (never set in the real rflags) is the
+     * virtual one under VMASST_TYPE_architectural_iopl, else 0 (Xen). */
+    frame[n++] = (regs->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
+                 (saved_mask ? 0 : X86_EFLAGS_IF) |
+                 (vm_assist_architectural_iopl(v->domain) ? (uint64_t)v->iopl << 12 : 0);
     frame[n++] = regs->rsp;
     frame[n++] = regs->ss;
     sp -= n * 8;

@@ -122,6 +122,16 @@ static inline bool is_hypervisor_va(uint64_t va)
 {
     return va >= HYPERVISOR_AREA_START && va < HYPERVISOR_AREA_END;
 }
+/*
+ * VMASST_TYPE_architectural_iopl (public/xen.h): the virtual IOPL behaves
+ * as EFLAGS.IOPL with the guest kernel as ring 0; iret loads it from the
+ * frame and bounce frames show it (Xen 4.17).
+ */
+static inline bool vm_assist_architectural_iopl(const struct domain *d)
+{
+    return d->vm_assist & (1UL << VMASST_TYPE_architectural_iopl);
+}
+
 static inline bool is_canonical(uint64_t va)
 {
     return ((int64_t)va >> 47) == 0 || ((int64_t)va >> 47) == -1;
