@@ -14,6 +14,7 @@
 #include <keel/guest_access.h>
 #include <keel/cpuid_policy.h>
 #include <keel/pv_strio.h>
+#include <keel/debugreg.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/page.h>
@@ -253,6 +254,36 @@ static bool emulate_string_io(struct vcpu *v, struct guest_regs *regs, int op, s
     return true;
 }
 
+/*
+ * mov to/from %dr0-%dr7 by the guest kernel (Xen: x86emul_read_dr and
+ * x86emul_write_dr).  The ModRM mod field is ignored, as by the CPU: the
+ * operand is always a register.  %dr8-15 and a write the rules call
+ * -ENODEV give #UD; any other refused write #GP(0) (returned false).
+ */
+static bool emulate_mov_dr(struct vcpu *v, struct guest_regs *regs, bool to_dr, int modrm,
+                           struct insn *in)
+{
+    unsigned int dr = ((modrm >> 3) & 7) | (in->rex_r ? 8 : 0);
+    uint64_t *gp = gpr(regs, (modrm & 7) | (in->rex_b ? 8 : 0));
+    uint64_t val;
+    long rc;
+
+    if (to_dr)
+        rc = pv_set_debugreg(v, dr, *gp);
+    else
+        rc = pv_get_debugreg(v, dr, &val);
+    if (rc == -XEN_ENODEV) {
+        pv_inject_exception(v, regs, TRAP_invalid_op, false, 0);
+        return true;                    /* rip stays: #UD is a fault */
+    }
+    if (rc)
+        return false;
+    if (!to_dr)
+        *gp = val;
+    regs->rip += in->pos;
+    return true;
+}
+
 bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
 {
     struct insn in;
@@ -297,6 +328,11 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
             if (!emulate_rdmsr(v, regs))
                 return false;
             break;
+        case 0x21: case 0x23:             /* mov dr, reg / mov reg, dr */
+            if ((modrm = next_byte(&in)) < 0)
+                return false;
+            /* rip is advanced (or not, for #UD) by the emulation itself. */
+            return emulate_mov_dr(v, regs, op == 0x23, modrm, &in);
         case 0x20: case 0x22:             /* mov cr, reg / mov reg, cr */
             if ((modrm = next_byte(&in)) < 0 || (modrm & 0xc0) != 0xc0)
                 return false;

@@ -13,6 +13,7 @@
 #include <keel/guest_access.h>
 #include <keel/sched.h>
 #include <keel/stats.h>
+#include <keel/debugreg.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/page.h>
@@ -246,6 +247,9 @@ void do_trap(struct guest_regs *regs)
         break;
     case TRAP_no_device:
         do_guest_no_device(v, regs);
+        break;
+    case TRAP_debug:
+        pv_do_debug(v, regs);
         break;
     default:
         pv_inject_exception(v, regs, vec, vector_has_error(vec), regs->error_code);

@@ -63,6 +63,7 @@ struct vcpu {
     uint8_t *fpu_state;           /* 512-byte FXSAVE image, 16-byte aligned */
     unsigned int iopl;            /* virtual IOPL (physdev_op set_iopl) */
     uint64_t cr4_shadow;          /* what the guest last wrote to CR4 */
+    uint64_t dr[4], dr6, dr7;     /* guest debug registers (keel/debugreg.h) */
 
     evtchn_port_t virq_to_evtchn[NR_VIRQS];
     uint64_t singleshot_deadline; /* system time, 0 = none */
