@@ -4,6 +4,7 @@
  * another one; dom0's end ends the machine, as Xen's hardware domain.
  */
 #include <keel/domain.h>
+#include <keel/debugreg.h>
 #include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/sched.h>
@@ -95,6 +96,8 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     for (i = 0; i < GUEST_LDT_FRAMES; i++)
         v->ldt_frames[i] = INVALID_MFN;
     v->cr4_shadow = (1UL << 5) | (1UL << 9) | (1UL << 10);  /* PAE, OSFXSR, OSXMMEXCPT */
+    v->dr6 = X86_DR6_DEFAULT;
+    v->dr7 = X86_DR7_DEFAULT;
     v->runstate.state = RUNSTATE_offline;
     v->fpu_state = xzalloc_bytes(512);      /* 512-byte bucket: 512-aligned */
     if (!v->fpu_state) {

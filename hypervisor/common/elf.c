@@ -21,6 +21,7 @@
  */
 #include <keel/elf.h>
 #include <keel/lib.h>
+#include <public/features.h>
 #include <stdarg.h>
 
 #define EHDR_SIZE 64
@@ -397,6 +398,7 @@ static void numeric_note(struct parse *p, uint32_t type, const uint8_t *desc, ui
          * FEATURES-string set; Keel keeps the two apart.
          */
         info->supported_features = (descsz >= 4 && descsz % 4 == 0) ? rd(desc, 4) : 0;
+        info->has_supported_features = true;
         break;
     default:
         /* L1_MFN_VALID, PHYS32_ENTRY (PVH), unknown types: ignored as in Xen. */
@@ -576,6 +578,26 @@ int elf_xen_parse(const void *image, size_t len, struct xen_elf_info *info)
         memcpy(info->err, err, sizeof(err));
     }
     return rc;
+}
+
+uint32_t elf_xen_missing_features(const struct xen_elf_info *info, uint32_t offered)
+{
+    return info->features_required & ~offered;
+}
+
+bool elf_xen_dom0_capable(const struct xen_elf_info *info)
+{
+    /* libelf's f_supported: the note's word ORed with the FEATURES string. */
+    uint32_t supported = info->supported_features | info->features_supported;
+
+    /*
+     * Xen 4.17 arch/x86/pv/dom0_build.c tests XENFEAT_dom0 only when
+     * elf_notes[XEN_ELFNOTE_SUPPORTED_FEATURES] is present: older kernels
+     * without the note boot as dom0.
+     */
+    if (!info->has_supported_features)
+        return true;
+    return supported & (1u << XENFEAT_dom0);
 }
 
 int elf_xen_load(const void *image, size_t len, const struct xen_elf_info *info,

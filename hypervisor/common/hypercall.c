@@ -32,6 +32,8 @@ const struct hypercall_entry hypercall_table[NR_HYPERCALLS] = {
     HC2(__HYPERVISOR_stack_switch, do_stack_switch),
     HC3(__HYPERVISOR_set_callbacks, do_set_callbacks),
     HC1(__HYPERVISOR_fpu_taskswitch, do_fpu_taskswitch),
+    HC2(__HYPERVISOR_set_debugreg, do_set_debugreg),
+    HC1(__HYPERVISOR_get_debugreg, do_get_debugreg),
     HC2(__HYPERVISOR_update_descriptor, do_update_descriptor),
     HC2(__HYPERVISOR_memory_op, do_memory_op),
     HC2(__HYPERVISOR_multicall, do_multicall),

@@ -11,6 +11,7 @@
  * themselves and the guest's TLB refills after a CR3 load are not in them.
  */
 #include <keel/stats.h>
+#include <keel/debugreg.h>
 #include <keel/bootinfo.h>
 #include <keel/console.h>
 #include <keel/hypercall.h>
@@ -233,6 +234,8 @@ void stats_dump(void)
         printk("stats: %-34s %10lu %12lu %10lu\n", event_names[k], event_count[k],
                khz ? event_cycles[k] * 1000 / khz : 0,
                khz && event_count[k] ? event_cycles[k] * 1000000 / khz / event_count[k] : 0);
+    printk("stats: #DB dismissed in hypervisor context %10lu\n",
+           __atomic_load_n(&debug_traps_in_hypervisor, __ATOMIC_RELAXED));
     if (hold_max_kind < NR_KINDS)
         kind_name(hold_max_kind, name, sizeof(name));
     else

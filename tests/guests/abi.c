@@ -475,6 +475,110 @@ static void test_gdt(void)
 }
 
 /*
+ * Call gates in a 64-bit PV guest's GDT, as Xen 4.17 treats them
+ * (pv/descriptor-tables.c check_descriptor; traps.c do_general_protection):
+ * only a 64-bit call gate (type 0xc) to one of the guest's own selectors, an
+ * LDT selector or FLAT_KERNEL_CS is accepted, with no parameter-count bits;
+ * it is stored with DPL 0 and the guest's DPL (at least 3) in the target
+ * selector's RPL.  Every far call or jump through it then gives the guest
+ * #GP(gate selector): Xen emulates gates for 32-bit PV guests only.  A
+ * not-present gate is stored as given and gives #NP(gate selector).
+ */
+#define GATE_LO(sel, dpl, p, type, off)                                       \
+	(((uint64_t)(off) & 0xffff) | ((uint64_t)(sel) << 16) |              \
+	 ((uint64_t)(type) << 40) | ((uint64_t)(dpl) << 45) |                \
+	 ((uint64_t)(p) << 47) | ((((uint64_t)(off) >> 16) & 0xffff) << 48))
+
+volatile unsigned int gate_landed;
+extern char gate_landing_call[], gate_landing_jump[];
+__asm__(".text\n"
+	"gate_landing_call:\n"
+	"	movl $1, gate_landed(%rip)\n"
+	"	lretq\n"
+	"gate_landing_jump:\n"
+	"	movl $2, gate_landed(%rip)\n"
+	"	jmp *trap_resume(%rip)\n");
+
+/* rex.w lcall/ljmp *(farptr), farptr = {offset, selector}: bounces. */
+static unsigned int far_branch(uint16_t sel, bool jump)
+{
+	static struct { uint64_t off; uint16_t sel; } __attribute__((packed)) fp;
+	unsigned int n = trap_count;
+
+	fp.off = (uint64_t)(jump ? gate_landing_jump : gate_landing_call);
+	fp.sel = sel;
+	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"
+			 "mov %%r11, trap_resume(%%rip)\n\t"
+			 "test %1, %1\n\t"
+			 "jnz 2f\n\t"
+			 ".byte 0x48, 0xff, 0x18\n\t"	/* rex.w lcall *(%rax) */
+			 "jmp 1f\n"
+			 "2:\t.byte 0x48, 0xff, 0x28\n"	/* rex.w ljmp *(%rax) */
+			 "1:\tmovq $0, trap_resume(%%rip)"
+			 : : "a"(&fp), "r"((unsigned long)jump) : "r11", "memory", "cc");
+	return trap_count - n;
+}
+
+static void test_call_gates(void)
+{
+	uint64_t maddr = va_to_mfn(gdt_page) << 12;
+	uint64_t off = (uint64_t)gate_landing_call;
+	const uint16_t gsel = 10 * 8 + 3, npsel = 12 * 8 + 3;
+
+	CHECK_RC("update_descriptor: 64-bit call gate upper half (type 0)",
+		 HYPERVISOR_update_descriptor(maddr + 11 * 8, off >> 32), 0);
+	CHECK_RC("a gate to FLAT_KERNEL_CS with RPL 0 (0xe030) => -EINVAL (exact 0xe033 only)",
+		 HYPERVISOR_update_descriptor(maddr + 10 * 8, GATE_LO(0xe030, 3, 1, 0xc, off)),
+		 -XEN_EINVAL);
+	CHECK_RC("update_descriptor: 64-bit call gate DPL3 to FLAT_KERNEL_CS",
+		 HYPERVISOR_update_descriptor(maddr + 10 * 8, GATE_LO(0xe033, 3, 1, 0xc, off)), 0);
+	CHECK_EQ("the gate is stored with DPL 0 and DPL 3 in the selector's RPL", gdt_page[10],
+		 GATE_LO(0xe033, 0, 1, 0xc, off));
+	CHECK_RC("a DPL0 gate is accepted", HYPERVISOR_update_descriptor(maddr + 14 * 8,
+		 GATE_LO(6 * 8, 0, 1, 0xc, off)), 0);
+	CHECK_EQ("... stored with the guest's minimum DPL 3 as RPL of its own code selector",
+		 gdt_page[14], GATE_LO(6 * 8 + 3, 0, 1, 0xc, off));
+	CHECK_RC("a gate to the hypervisor's CS 0xe008 => -EINVAL",
+		 HYPERVISOR_update_descriptor(maddr + 14 * 8, GATE_LO(0xe008, 3, 1, 0xc, off)),
+		 -XEN_EINVAL);
+	CHECK_RC("a gate to FLAT_RING3_CS32 0xe023 => -EINVAL",
+		 HYPERVISOR_update_descriptor(maddr + 14 * 8, GATE_LO(0xe023, 3, 1, 0xc, off)),
+		 -XEN_EINVAL);
+	CHECK_RC("a gate with parameter-count bits => -EINVAL",
+		 HYPERVISOR_update_descriptor(maddr + 14 * 8,
+					      GATE_LO(0xe033, 3, 1, 0xc, off) | (2ULL << 32)),
+		 -XEN_EINVAL);
+	CHECK_RC("a 16-bit call gate (type 4) => -EINVAL",
+		 HYPERVISOR_update_descriptor(maddr + 14 * 8, GATE_LO(0xe033, 3, 1, 0x4, off)),
+		 -XEN_EINVAL);
+	CHECK_RC("an interrupt gate (type 0xe) => -EINVAL",
+		 HYPERVISOR_update_descriptor(maddr + 14 * 8, GATE_LO(0xe033, 3, 1, 0xe, off)),
+		 -XEN_EINVAL);
+	CHECK_EQ("the refused updates left entry 14 as it was", gdt_page[14],
+		 GATE_LO(6 * 8 + 3, 0, 1, 0xc, off));
+	CHECK_RC("a not-present gate is stored as given",
+		 HYPERVISOR_update_descriptor(maddr + 12 * 8, GATE_LO(0xe033, 3, 0, 0xc, off)), 0);
+	CHECK_RC("... with its upper half",
+		 HYPERVISOR_update_descriptor(maddr + 13 * 8, off >> 32), 0);
+	CHECK_EQ("... unchanged", gdt_page[12], GATE_LO(0xe033, 3, 0, 0xc, off));
+
+	gate_landed = 0;
+	CHECK_EQ("lcall through the gate: one bounce", far_branch(gsel, false), 1);
+	CHECK_EQ("... #GP(gate selector)", last_trap.vector | (last_trap.err << 8),
+		 13 | ((gsel & ~3u) << 8));
+	CHECK_EQ("ljmp through the gate: one bounce", far_branch(gsel, true), 1);
+	CHECK_EQ("... #GP(gate selector)", last_trap.vector | (last_trap.err << 8),
+		 13 | ((gsel & ~3u) << 8));
+	CHECK_EQ("lcall through a not-present gate: one bounce", far_branch(npsel, false), 1);
+	CHECK_EQ("... #NP(gate selector)", last_trap.vector | (last_trap.err << 8),
+		 11 | ((npsel & ~3u) << 8));
+	CHECK_EQ("the gate's target never ran", gate_landed, 0);
+	HYPERVISOR_update_descriptor(maddr + 10 * 8, 0);
+	HYPERVISOR_update_descriptor(maddr + 12 * 8, 0);
+	HYPERVISOR_update_descriptor(maddr + 14 * 8, 0);
+}
+
+/*
  * Linux calls its hypercall stub like a function and only declares rax,
  * the argument registers and memory as changed: the hypervisor must keep
  * rbx, rbp, r9, r12-r15 and rsp (rcx/r11 are the caller's business).
@@ -612,6 +716,7 @@ void guest_main(void)
 	test_segment_base();
 	test_mmu();
 	test_gdt();
+	test_call_gates();
 	test_preserved_regs();
 	test_linux_pt_switch();
 }

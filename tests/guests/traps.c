@@ -61,13 +61,17 @@ static void check_frame(const char *what, const struct shot *s,
 		return;
 	CHECK_EQ(NAME("vector"), last_trap.vector, vector);
 	CHECK_EQ(NAME("frame rip"), last_trap.rip, rip);
-	/* QEMU's TCG reports an IDT #GP as vector*16+2 in long mode
-	 * (hardware: vector*8+2); a hypervisor passes on what it got. */
-	if (err_expected && (err & 7) == 2)
-		check(last_trap.err == err || last_trap.err == ((err >> 3) << 4 | 2),
+	/*
+	 * `int $N` refused: hardware reports #GP((N << 3) | 2).  QEMU's TCG
+	 * reports (N << 4) | 2 in long mode and Xen passes on what the CPU
+	 * gave it, so only on Xen is TCG's value accepted; Keel takes N from
+	 * the instruction and always gives hardware's (issue 16).
+	 */
+	if (err_expected && (err & 7) == 2 && !on_keel)
+		check(last_trap.err == err || last_trap.err == (((err >> 3) << 4 | 2) & 0xffff),
 		      NAME("error code"), "got %#lx, expected %#lx (or TCG's %#lx)",
 		      (unsigned long)last_trap.err, (unsigned long)err,
-		      (unsigned long)((err >> 3) << 4 | 2));
+		      (unsigned long)(((err >> 3) << 4 | 2) & 0xffff));
 	else if (err_expected)
 		CHECK_EQ(NAME("error code"), last_trap.err, err);
 	CHECK_EQ(NAME("frame cs (low 16 bits)"), last_trap.cs & 0xffff, KERNEL_FRAME_CS);
@@ -112,6 +116,21 @@ static void test_bounces(void)
 	check_frame("int $0x81 via a DPL0 entry => #GP(0x81*8+2)", &s, 13, true, true, 0x81 * 8 + 2, 1);
 	SHOOT(&s, "", "int $0x83");
 	check_frame("int $0x83 with no entry => #GP(0x83*8+2)", &s, 13, true, true, 0x83 * 8 + 2, 1);
+	SHOOT(&s, "", "int $0x84");
+	if (!on_keel && s.traps == 1 && last_trap.vector == 13) {
+		/* Xen takes N from the CPU's error code: under TCG (0x842)
+		 * that reads as vector 8, whose entry is DPL0, so Xen gives
+		 * #GP where on hardware it delivers 0x84. */
+		note("Xen under QEMU TCG: int $0x84 gives #GP (TCG's error code misread)");
+		check_frame("int $0x84 via a DPL1 entry (Xen under TCG: #GP)", &s, 13, true, true,
+			    0x84 * 8 + 2, 1);
+	} else {
+		check_frame("int $0x84 via a DPL1 entry (kernel may)", &s, 0x84, false, false, 0, 1);
+	}
+	SHOOT(&s, "", "int $0xf0");
+	check_frame("int $0xf0 with no entry => #GP(0xf0*8+2)", &s, 13, true, true, 0xf0 * 8 + 2, 1);
+	SHOOT(&s, "", "int $0x20");
+	check_frame("int $0x20 with no entry => #GP(0x20*8+2)", &s, 13, true, true, 0x20 * 8 + 2, 1);
 
 	vcpu->arch.cr2 = 0;
 	SHOOT(&s, "mov $0x1008, %%eax", "mov (%%rax), %%rax");
@@ -275,6 +294,73 @@ static void test_control_regs(void)
 	}
 }
 
+#define NONCANON 0x8000000000000000UL
+static uint8_t strio_buf[32];
+
+/* One string I/O instruction with rsi/rdi/rcx in/out and dx = port. */
+#define STRIO(insn, si, di, cx, port) \
+	GUARDED(insn, "+S"(si) COMMA "+D"(di) COMMA "+c"(cx), "d"(port))
+
+/*
+ * ins/outs with enough virtual IOPL are emulated (Xen: x86_emulate's
+ * rep_ins/rep_outs).  Xen's serial ports are not dom0's: ins reads all
+ * ones and outs is dropped.  A memory operand outside guest space raises
+ * #GP(0) (it is never SS-relative: 64-bit code ignores an SS override), an
+ * unmapped one #PF.
+ */
+static void test_string_io(void)
+{
+	unsigned long si, di, cx;
+	unsigned int n = trap_count;
+	struct shot s;
+
+	memset(strio_buf, 0, sizeof(strio_buf));
+	si = 0; di = (unsigned long)strio_buf; cx = 0;
+	STRIO("insb", si, di, cx, 0x3fd);
+	CHECK_EQ("insb is emulated (no bounce)", trap_count - n, 0);
+	CHECK_EQ("insb stored all ones", strio_buf[0], 0xff);
+	CHECK_EQ("insb advanced rdi by 1", di, (unsigned long)strio_buf + 1);
+	di = (unsigned long)strio_buf + 4; cx = 3;
+	STRIO("rep insb", si, di, cx, 0x3fd);
+	CHECK_EQ("rep insb x3: three bytes of all ones",
+		 strio_buf[4] & strio_buf[5] & strio_buf[6], 0xff);
+	CHECK_EQ("rep insb x3: the fourth untouched", strio_buf[7], 0);
+	CHECK_EQ("rep insb: rcx counted down to 0", cx, 0);
+	CHECK_EQ("rep insb: rdi advanced by 3", di, (unsigned long)strio_buf + 7);
+	di = (unsigned long)strio_buf + 12; cx = 2;
+	STRIO("std; rep insw; cld", si, di, cx, 0x3fd);
+	CHECK_EQ("std; rep insw: rdi moved down by 4", di, (unsigned long)strio_buf + 8);
+	CHECK_EQ("std; rep insw: wrote [10..13]", strio_buf[10] & strio_buf[13], 0xff);
+	CHECK_EQ("std; rep insw: [9] untouched", strio_buf[9], 0);
+	si = (unsigned long)strio_buf; cx = 5;
+	STRIO("rep outsb", si, di, cx, 0x3ff);
+	CHECK_EQ("rep outsb x5: rsi advanced by 5, rcx 0", (si - (unsigned long)strio_buf) | (cx << 8), 5);
+	si = (unsigned long)strio_buf; cx = 0;
+	STRIO("rep outsl", si, di, cx, 0x3ff);
+	CHECK_EQ("rep outsl with rcx 0: nothing moves", si, (unsigned long)strio_buf);
+	CHECK_EQ("string I/O so far without a bounce", trap_count - n, 0);
+
+	/* 64-bit code ignores an SS override: rsi stays DS-relative, and
+	 * hardware and Xen raise #GP(0), not #SS. */
+	SHOOT_ARG(&s, NONCANON, "mov $0x3ff, %%edx", ".byte 0x36\n\toutsb");
+	check_frame("ss outsb from a non-canonical rsi => #GP(0) (override ignored)", &s, 13,
+		    true, true, 0, 1);
+	SHOOT_ARG(&s, NONCANON, "mov $0x3ff, %%edx", "outsb");
+	check_frame("outsb (ds) from a non-canonical rsi => #GP(0)", &s, 13, true, true, 0, 1);
+	SHOOT_ARG(&s, 0xffff830000000000UL, "mov $0x3ff, %%edx", "outsb");
+	check_frame("outsb from the hypervisor's slots => #GP(0)", &s, 13, true, true, 0, 1);
+	SHOOT_ARG(&s, NONCANON, "mov $0x3ff, %%edx", "fs outsb");
+	check_frame("fs outsb from a non-canonical rsi => #GP(0)", &s, 13, true, true, 0, 1);
+	SHOOT(&s, "mov $0x3fd, %%edx; movabs $0x8000000000000000, %%rdi", "insb");
+	check_frame("insb (es) to a non-canonical rdi => #GP(0)", &s, 13, true, true, 0, 1);
+	SHOOT_ARG(&s, 0x1000, "mov $0x3ff, %%edx", ".byte 0x36\n\toutsb");
+	check_frame("ss outsb from an unmapped rsi => #PF", &s, 14, true, true, 0, 1);
+	CHECK_EQ("... cr2 = rsi", last_trap.cr2, 0x1000);
+	SHOOT(&s, "mov $0x3fd, %%edx; mov $0x1000, %%edi", "insb");
+	check_frame("insb to an unmapped rdi => #PF (write)", &s, 14, true, true, 2, 1);
+	CHECK_EQ("... cr2 = rdi", last_trap.cr2, 0x1000);
+}
+
 static void test_port_io(void)
 {
 	struct physdev_set_iopl iopl = { .iopl = 0 };
@@ -302,8 +388,100 @@ static void test_port_io(void)
 	n = trap_count;
 	GUARDED("inb $0x80, %%al", "+a"(b), );
 	CHECK_EQ("inb from port 0x80 (dom0's) does not bounce", trap_count - n, 0);
+	test_string_io();
 	iopl.iopl = 0;
 	HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+	n = trap_count;
+	{
+		unsigned long si = (unsigned long)strio_buf, di = (unsigned long)strio_buf, cx = 0;
+
+		STRIO("insb", si, di, cx, 0x3fd);
+	}
+	CHECK_EQ("insb with virtual IOPL 0 => one bounce", trap_count - n, 1);
+	CHECK_EQ("... #GP(0)", last_trap.vector | (last_trap.err << 8), 13);
+}
+
+static uint64_t iret_iopl;
+
+/* Puts iret_iopl into the IOPL field of the frame the handler irets with. */
+static bool iopl_hook(struct trap_regs *r, uint64_t *rip)
+{
+	(void)r;
+	rip[2] = (rip[2] & ~0x3000UL) | (iret_iopl << 12);
+	return false;
+}
+
+static void set_iopl(unsigned int l)
+{
+	struct physdev_set_iopl iopl = { .iopl = l };
+
+	HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
+}
+
+/* int3, then the IOPL field (bits 12-13) of its bounce frame's rflags. */
+static unsigned int frame_iopl(void)
+{
+	struct shot s;
+
+	SHOOT(&s, "", "int3");
+	return s.traps == 1 ? (unsigned int)(last_trap.rflags >> 12) & 3 : 99;
+}
+
+/*
+ * VMASST_TYPE_architectural_iopl (Xen 4.17): the guest kernel counts as
+ * ring 0 for the virtual IOPL (so cli/sti/in/out need no set_iopl), bounce
+ * frames carry the virtual IOPL in rflags, and iret loads it from its
+ * frame.  Without the assist the kernel is ring 1, frames show IOPL 0 and
+ * iret ignores the frame's IOPL.
+ */
+static void test_architectural_iopl(void)
+{
+	unsigned int n;
+	uint8_t b = 0;
+
+	set_iopl(2);
+	CHECK_EQ("no assist: bounce frame IOPL 0 whatever the virtual IOPL", frame_iopl(), 0);
+	set_iopl(0);
+	n = trap_count;
+	GUARDED("cli", , );
+	GUARDED("sti", , );
+	CHECK_EQ("no assist, virtual IOPL 0: kernel cli and sti => #GP each", trap_count - n, 2);
+	CHECK_EQ("... #GP(0)", last_trap.vector | (last_trap.err << 8), 13);
+	CHECK_RC("vm_assist(enable, architectural_iopl)",
+		 HYPERVISOR_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl), 0);
+	n = trap_count;
+	GUARDED("cli", , );
+	GUARDED("sti", , );
+	GUARDED("inb $0x80, %%al", "+a"(b), );
+	GUARDED("outb %%al, $0x80", , "a"(0));
+	CHECK_EQ("assist, virtual IOPL 0: the kernel (ring 0) may cli/sti/in/out", trap_count - n, 0);
+	CHECK_EQ("assist: bounce frame shows virtual IOPL 0", frame_iopl(), 0);
+	set_iopl(2);
+	CHECK_EQ("assist: bounce frame shows virtual IOPL 2 after set_iopl(2)", frame_iopl(), 2);
+	iret_iopl = 1;
+	trap_hook = iopl_hook;
+	frame_iopl();
+	trap_hook = NULL;
+	CHECK_EQ("assist: iret with IOPL 1 in its frame sets the virtual IOPL to 1", frame_iopl(), 1);
+	iret_iopl = 3;
+	trap_hook = iopl_hook;
+	frame_iopl();
+	trap_hook = NULL;
+	CHECK_EQ("assist: iret with IOPL 3 sets it to 3", frame_iopl(), 3);
+	CHECK_RC("vm_assist(disable, architectural_iopl)",
+		 HYPERVISOR_vm_assist(VMASST_CMD_disable, VMASST_TYPE_architectural_iopl), 0);
+	CHECK_EQ("assist off: frames show IOPL 0 again", frame_iopl(), 0);
+	iret_iopl = 0;
+	trap_hook = iopl_hook;
+	frame_iopl();
+	trap_hook = NULL;
+	n = trap_count;
+	GUARDED("cli", , );
+	CHECK_EQ("assist off: iret ignored the frame's IOPL 0 (3 kept: cli allowed)", trap_count - n, 0);
+	set_iopl(0);
+	n = trap_count;
+	GUARDED("cli", , );
+	CHECK_EQ("assist off, virtual IOPL 0: cli => #GP", trap_count - n, 1);
 }
 
 static unsigned char page_a[4096] PAGE_ALIGNED;
@@ -460,6 +638,7 @@ void guest_main(void)
 	test_msr();
 	test_control_regs();
 	test_port_io();
+	test_architectural_iopl();
 	test_ptwr();
 	test_vcpu_info_move();
 }

@@ -1,8 +1,11 @@
 /*
  * user: guest user mode and back.  Builds a user L4 (pinned, installed
  * with MMUEXT_NEW_USER_BASEPTR), irets to user mode, and from there makes
- * a `syscall` (must arrive at the syscall callback), an int3, a #PF and a
- * privileged instruction (bounces with a user CS), then returns to the
+ * a `syscall` (must arrive at the syscall callback), cli/sti/in with the
+ * virtual IOPL 3 an iret gave it (VMASST_TYPE_architectural_iopl), an
+ * int3 whose return sets IOPL 0 and a cli that then faults, a #PF, a
+ * privileged instruction, an `int $0x84` its DPL1 entry refuses and an
+ * `int $0x80` (bounces with a user CS), then returns to the
  * kernel for good through a second syscall.  Expected values are what
  * Xen 4.17 does for a PV dom0.
  */
@@ -18,6 +21,8 @@
 __asm__(".pushsection .user_text, \"ax\"\n"
 	".globl user_entry, user_after_sys1, user_after_int3, user_pf_insn\n"
 	".globl user_pf_resume, user_hlt_insn, user_hlt_resume, user_after_exit\n"
+	".globl user_int84_insn, user_int84_resume, user_after_int80\n"
+	".globl user_cli_insn, user_cli_resume, user_iopl3_start, user_iopl3_end\n"
 	"user_entry:\n"
 	"	movabs $0x401000, %rbx\n"
 	"	mov %gs:0, %rax\n"
@@ -27,14 +32,27 @@ __asm__(".pushsection .user_text, \"ax\"\n"
 	"user_after_sys1:\n"
 	"	mov %rcx, 16(%rbx)\n"
 	"	mov %r11, 24(%rbx)\n"
+	"user_iopl3_start:\n"
+	"	cli\n"
+	"	sti\n"
+	"	inb $0x80, %al\n"
+	"user_iopl3_end:\n"
 	"	int3\n"
 	"user_after_int3:\n"
+	"user_cli_insn:\n"
+	"	cli\n"
+	"user_cli_resume:\n"
 	"user_pf_insn:\n"
 	"	mov 0x8, %rax\n"
 	"user_pf_resume:\n"
 	"user_hlt_insn:\n"
 	"	hlt\n"
 	"user_hlt_resume:\n"
+	"user_int84_insn:\n"
+	"	int $0x84\n"
+	"user_int84_resume:\n"
+	"	int $0x80\n"
+	"user_after_int80:\n"
 	"	mov %gs:0, %rax\n"
 	"	mov %rax, 32(%rbx)\n"
 	"	mov $2, %eax\n"
@@ -45,6 +63,9 @@ __asm__(".pushsection .user_text, \"ax\"\n"
 extern char user_entry[], user_after_sys1[], user_after_int3[], user_pf_insn[];
 extern char user_pf_resume[], user_hlt_insn[], user_hlt_resume[];
 extern char user_after_exit[];
+extern char user_int84_insn[], user_int84_resume[], user_after_int80[];
+extern char user_cli_insn[], user_cli_resume[], user_iopl3_start[], user_iopl3_end[];
+static unsigned int iopl3_gps;
 
 /* Saved kernel context: user_enter() iret()s to user mode, user_leave()
  * (called from a bounce handler) returns from user_enter(). */
@@ -79,6 +100,7 @@ static unsigned char kstack[8192] PAGE_ALIGNED;
 static uint64_t kernel_gs_word = KERNEL_GS_WORD;
 
 static struct trap_rec rec_sys1, rec_int3, rec_pf, rec_gp, rec_exit;
+static struct trap_rec rec_gp84, rec_int80, rec_gpcli;
 static unsigned int user_events;
 
 static uint64_t uva(const char *sym)
@@ -105,6 +127,9 @@ static bool user_hook(struct trap_regs *r, uint64_t *rip)
 		user_leave();
 	case 3:
 		copy_rec(&rec_int3);
+		/* Return with IOPL 0 in the frame: under architectural_iopl
+		 * that is the new virtual IOPL, so the next cli faults. */
+		rip[2] &= ~0x3000UL;
 		return true;
 	case 14:
 		copy_rec(&rec_pf);
@@ -112,9 +137,27 @@ static bool user_hook(struct trap_regs *r, uint64_t *rip)
 			*rip = uva(user_pf_resume);
 		return true;
 	case 13:
+		if (*rip >= uva(user_iopl3_start) && *rip < uva(user_iopl3_end)) {
+			iopl3_gps++;            /* skip the rest of the block */
+			*rip = uva(user_iopl3_end);
+			return true;
+		}
+		if (*rip == uva(user_cli_insn)) {
+			copy_rec(&rec_gpcli);
+			*rip = uva(user_cli_resume);
+			return true;
+		}
+		if (*rip == uva(user_int84_insn)) {
+			copy_rec(&rec_gp84);
+			*rip = uva(user_int84_resume);
+			return true;
+		}
 		copy_rec(&rec_gp);
 		if (*rip == uva(user_hlt_insn))
 			*rip = uva(user_hlt_resume);
+		return true;
+	case 0x80:
+		copy_rec(&rec_int80);
 		return true;
 	}
 	return false;
@@ -142,6 +185,20 @@ static void check_user_frame(const char *what, const struct trap_rec *t,
 	CHECK_EQ(NAME("handler sees the kernel GS base"), t->gs0, KERNEL_GS_WORD);
 	CHECK_EQ(NAME("events masked in the handler"), t->mask, 1);
 #undef NAME
+}
+
+/*
+ * Hardware's #GP error code for a refused `int $N` is (N << 3) | 2.  QEMU's
+ * TCG gives (N << 4) | 2 and Xen passes that on, so on Xen that value is
+ * accepted too; Keel gives hardware's (issue 16).
+ */
+static void check_gp_softint(const char *what, const struct trap_rec *t, unsigned int n)
+{
+	uint64_t hw = (n << 3) | 2, tcg = ((n << 4) | 2) & 0xffff;
+
+	check(t->err == hw || (!on_keel && t->err == tcg), what,
+	      "got %#lx, expected %#lx%s", (unsigned long)t->err, (unsigned long)hw,
+	      on_keel ? "" : " (or TCG's value on Xen)");
 }
 
 static uint64_t pte(const void *va, uint64_t flags)
@@ -195,9 +252,13 @@ void guest_main(void)
 		return;
 	setup_user_mode();
 
+	/* architectural_iopl: the iret to user mode with IOPL 3 in its frame
+	 * gives user mode the virtual IOPL 3 (cli/sti/in without a bounce). */
+	CHECK_RC("vm_assist(enable, architectural_iopl)",
+		 HYPERVISOR_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl), 0);
 	f.rip = uva(user_entry);
 	f.cs = FLAT_USER_CS64;
-	f.rflags = 0x200;
+	f.rflags = 0x3200;
 	f.rsp = USER_STACK_TOP;
 	f.ss = FLAT_USER_SS64;
 	trap_hook = user_hook;
@@ -208,7 +269,17 @@ void guest_main(void)
 	trap_hook = NULL;
 	vcpu->evtchn_upcall_mask = 1;
 
-	CHECK_EQ("back in the kernel after 5 bounces from user mode", user_events, 5);
+	CHECK_EQ("back in the kernel after 8 bounces from user mode", user_events, 8);
+	CHECK_RC("vm_assist(disable, architectural_iopl)",
+		 HYPERVISOR_vm_assist(VMASST_CMD_disable, VMASST_TYPE_architectural_iopl), 0);
+	CHECK_EQ("user cli/sti/inb with virtual IOPL 3: no #GP", iopl3_gps, 0);
+	CHECK_EQ("syscall frame from user shows the virtual IOPL 3", (rec_sys1.rflags >> 12) & 3, 3);
+	CHECK_EQ("int3 frame from user shows the virtual IOPL 3", (rec_int3.rflags >> 12) & 3, 3);
+	CHECK_EQ("cli after an iret with IOPL 0: #GP(0) from user",
+		 rec_gpcli.vector | (rec_gpcli.err << 8), 13);
+	check_user_frame("cli from user with virtual IOPL 0", &rec_gpcli, uva(user_cli_insn),
+			 USER_STACK_TOP);
+	CHECK_EQ("... its frame shows IOPL 0", (rec_gpcli.rflags >> 12) & 3, 0);
 	CHECK_EQ("user mode read the user GS base via %gs:0", u_data[1], USER_GS_WORD);
 	CHECK_EQ("syscall callback: vector", rec_sys1.vector, VEC_SYSCALL_CB);
 	check_user_frame("syscall callback", &rec_sys1, uva(user_after_sys1), USER_STACK_TOP);
@@ -225,6 +296,13 @@ void guest_main(void)
 	CHECK_EQ("#PF from user: cr2", rec_pf.cr2, 8);
 	CHECK_EQ("hlt from user: #GP", rec_gp.vector | (rec_gp.err << 8), 13);
 	check_user_frame("hlt from user", &rec_gp, uva(user_hlt_insn), USER_STACK_TOP);
+	/* int $N from user mode needs a trap-table entry of DPL 3 (Xen's
+	 * permit_softint); otherwise #GP((N << 3) | 2), as hardware gives. */
+	CHECK_EQ("int $0x84 (DPL1 entry) from user: #GP", rec_gp84.vector, 13);
+	check_gp_softint("int $0x84 from user: error code", &rec_gp84, 0x84);
+	check_user_frame("int $0x84 from user", &rec_gp84, uva(user_int84_insn), USER_STACK_TOP);
+	CHECK_EQ("int $0x80 (DPL3 entry) from user: vector 0x80", rec_int80.vector, 0x80);
+	check_user_frame("int $0x80 from user", &rec_int80, uva(user_after_int80), USER_STACK_TOP);
 	CHECK_EQ("user GS base survived the bounces", u_data[4], USER_GS_WORD);
 	CHECK_EQ("exit syscall: vector", rec_exit.vector, VEC_SYSCALL_CB);
 	CHECK_EQ("exit syscall: rcx", rec_exit.rcx, uva(user_after_exit));

@@ -47,6 +47,12 @@ static const struct row rows[] = {
     { "call gate to LDT selector", GATE(0xe00c, 3, 0), true, true, 0x12348c00e00f5678ULL },
     { "call gate to Xen's CS", GATE(0xe008, 3, 0), true, false, GATE(0xe008, 3, 0) },
     { "call gate with param count", GATE(0x10, 3, 2), true, false, GATE(0x10, 3, 2) },
+    /* Xen's guest_gate_selector_okay wants exactly FLAT_KERNEL_CS (0xe033). */
+    { "call gate to FLAT_KERNEL_CS with RPL 0", GATE(0xe030, 3, 0), true, false,
+      GATE(0xe030, 3, 0) },
+    { "call gate to FLAT_RING3_CS32", GATE(0xe023, 3, 0), true, false, GATE(0xe023, 3, 0) },
+    { "not-present call gate kept as given", GATE(0xe033, 3, 0) & ~(0x8000ULL << 32), true,
+      true, GATE(0xe033, 3, 0) & ~(0x8000ULL << 32) },
     /* 32-bit (compat) guests: kernel ring 1. */
     { "32-bit: DPL0 code -> 1", 0x00cf9b000000ffffULL, false, true, 0x00cfbb000000ffffULL },
     { "32-bit: DPL2 data unchanged", 0x00cfd3000000ffffULL, false, true, 0x00cfd3000000ffffULL },

@@ -393,6 +393,71 @@ static void test_rejections(void **state)
 }
 
 /* Every strict prefix of a good image fails cleanly (ASan checks the reads). */
+/*
+ * Xen 4.17's dom0 builder (arch/x86/pv/dom0_build.c) insists on XENFEAT_dom0
+ * only when the image carries a SUPPORTED_FEATURES note; the bit may come
+ * from that note or from the FEATURES string (libelf ORs them).  Without
+ * the note the kernel is taken as dom0 whatever its FEATURES string says.
+ */
+static void test_dom0_feature_rule(void **state)
+{
+    struct spec s = linux_like();
+    struct xen_elf_info i;
+
+    (void)state;
+    /* Linux-like: the note carries bit 11. */
+    assert_int_equal(parse_spec(&s, &i), 0);
+    assert_true(i.has_supported_features);
+    assert_true(elf_xen_dom0_capable(&i));
+
+    /* The note without bit 11 and a FEATURES string without dom0: refused. */
+    s.notes[7].num = 0x8001;
+    assert_int_equal(parse_spec(&s, &i), 0);
+    assert_false(elf_xen_dom0_capable(&i));
+
+    /* ... but "dom0" in the FEATURES string counts too. */
+    s.notes[6].str = "!writable_page_tables|pae_pgdir_above_4gb|dom0";
+    assert_int_equal(parse_spec(&s, &i), 0);
+    assert_true(elf_xen_dom0_capable(&i));
+
+    /* A note whose descsz is not a multiple of 4 reads 0 but is present. */
+    s = linux_like();
+    s.notes[7] = (struct note){ .type = 17, .num = 0x8801, .numsz = 2 };
+    assert_int_equal(parse_spec(&s, &i), 0);
+    assert_true(i.has_supported_features);
+    assert_int_equal(i.supported_features, 0);
+    assert_false(elf_xen_dom0_capable(&i));
+
+    /* No SUPPORTED_FEATURES note at all (the test kernels): dom0. */
+    s = linux_like();
+    s.notes[7] = (struct note){ .type = 99, .num = 0, .numsz = 4 };
+    assert_int_equal(parse_spec(&s, &i), 0);
+    assert_false(i.has_supported_features);
+    assert_int_equal(i.supported_features, 0);
+    assert_true(elf_xen_dom0_capable(&i));
+
+    /* Nor a FEATURES string: still dom0. */
+    s.notes[6] = (struct note){ .type = 99, .num = 0, .numsz = 4 };
+    assert_int_equal(parse_spec(&s, &i), 0);
+    assert_true(elf_xen_dom0_capable(&i));
+    assert_int_equal(elf_xen_missing_features(&i, 0), 0);
+}
+
+/* Required FEATURES bits the hypervisor does not offer. */
+static void test_missing_features(void **state)
+{
+    struct spec s = linux_like();
+    struct xen_elf_info i;
+
+    (void)state;
+    assert_int_equal(parse_spec(&s, &i), 0);
+    assert_int_equal(elf_xen_missing_features(&i, 1u << 0), 0);
+    assert_int_equal(elf_xen_missing_features(&i, 1u << 4), 1u << 0);
+    s.notes[6].str = "!writable_page_tables|!auto_translated_physmap";
+    assert_int_equal(parse_spec(&s, &i), 0);
+    assert_int_equal(elf_xen_missing_features(&i, 1u << 0), 1u << 2);
+}
+
 static void test_truncations(void **state)
 {
     struct spec specs[2] = { linux_like(), linux_like() };
@@ -572,6 +637,8 @@ int main(void)
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_too_many_segments),
         cmocka_unit_test(test_load),
+        cmocka_unit_test(test_dom0_feature_rule),
+        cmocka_unit_test(test_missing_features),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_real_vmlinux),
     };

@@ -16,6 +16,7 @@
 #include <asm/cpu.h>
 #include <keel/smp.h>
 #include <keel/stats.h>
+#include <keel/debugreg.h>
 
 static void save_segments(struct vcpu *v)
 {
@@ -180,6 +181,7 @@ void context_switch_out(void)
     if (!prev)
         return;
     prev->regs = ci->guest_regs;
+    pv_debugreg_switch_from(prev);
     save_segments(prev);
     fpu_save(prev);
     prev->is_running = false;
@@ -207,6 +209,7 @@ void context_switch_to(struct vcpu *next)
     else
         clts();
     vcpu_load_cr3(next);
+    pv_debugreg_switch_to(next);
     update_vcpu_system_time(next);
 }
 

@@ -33,9 +33,10 @@ struct idt_entry {
 
 extern const uint64_t trap_stub_table[256];
 extern char syscall_entry[], trap_nmi_entry[], trap_df_entry[], trap_mc_entry[];
+extern char trap_db_entry[];
 
 static struct idt_entry idt[256] __aligned(16);
-static char ist_stacks[NR_CPUS_MAX][3][4096] __aligned(16);
+static char ist_stacks[NR_CPUS_MAX][4][4096] __aligned(16);
 static struct tss64 tss[NR_CPUS_MAX] __aligned(64);
 static mfn_t zero_gdt_mfn;
 struct cpu_info *cpu_infos[NR_CPUS_MAX];
@@ -62,6 +63,8 @@ static void idt_init(void)
     set_gate(2, (uint64_t)trap_nmi_entry, 0, 1);
     set_gate(8, (uint64_t)trap_df_entry, 0, 2);
     set_gate(18, (uint64_t)trap_mc_entry, 0, 3);
+    /* #DB on its own stack: it can fire where %rsp is the guest's (XSA-260). */
+    set_gate(1, (uint64_t)trap_db_entry, 0, 4);
 }
 
 uint64_t gdt_window(unsigned int cpu)
@@ -159,6 +162,7 @@ void cpu_init_tables(struct cpu_info *ci)
     t->ist[0] = (uint64_t)ist_stacks[cpu][0] + 4096;
     t->ist[1] = (uint64_t)ist_stacks[cpu][1] + 4096;
     t->ist[2] = (uint64_t)ist_stacks[cpu][2] + 4096;
+    t->ist[3] = (uint64_t)ist_stacks[cpu][3] + 4096;
     t->iomap_base = sizeof(*t);
     if (cpu == 0)
         idt_init();

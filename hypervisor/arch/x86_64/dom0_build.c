@@ -219,14 +219,13 @@ static int check_features(const struct xen_elf_info *info, bool dom0, char *err,
     /* What Keel offers a PV guest (Xen's dom0_features_supported analogue). */
     const uint32_t offered = (1u << XENFEAT_writable_page_tables) |
                              (1u << XENFEAT_pae_pgdir_above_4gb) | (1u << XENFEAT_dom0);
-    uint32_t supported = info->features_supported | info->supported_features;
+    uint32_t missing = elf_xen_missing_features(info, offered);
 
-    if (info->features_required & ~offered) {
-        snprintf(err, errlen, "kernel requires unsupported features %#x",
-                 info->features_required & ~offered);
+    if (missing) {
+        snprintf(err, errlen, "kernel requires unsupported features %#x", missing);
         return -XEN_EINVAL;
     }
-    if (dom0 && !(supported & (1u << XENFEAT_dom0))) {
+    if (dom0 && !elf_xen_dom0_capable(info)) {
         snprintf(err, errlen, "kernel does not support dom0 operation (no XENFEAT_dom0)");
         return -XEN_EINVAL;
     }

@@ -1,7 +1,8 @@
 /*
  * Emulation of the privileged instructions a PV kernel executes at CPL3
  * (LINUX-PV-ABI.md C.1-C.6): rdmsr/wrmsr of the segment bases, CR
- * reads and writes, port I/O, wbinvd, clts, and the forced-emulation
+ * reads and writes, port I/O (also ins/outs, pv_strio.c), wbinvd, clts,
+ * and the forced-emulation
  * prefix `ud2; .ascii "xen"; cpuid`.  The instruction bytes are fetched
  * from guest memory with fault recovery and fully bounds-checked; any
  * form not understood here is left to the caller, which injects #GP/#UD.
@@ -12,6 +13,8 @@
 #include <keel/lib.h>
 #include <keel/guest_access.h>
 #include <keel/cpuid_policy.h>
+#include <keel/pv_strio.h>
+#include <keel/debugreg.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/page.h>
@@ -23,7 +26,8 @@ void pv_fpu_taskswitch(struct vcpu *v, bool set);
 struct insn {
     uint8_t bytes[16];
     unsigned int len, pos;
-    bool opsize16, rep, rex_w, rex_r, rex_b;
+    bool opsize16, rep, rex_w, rex_r, rex_b, addr32;
+    int seg;                /* segment override (enum pv_seg), -1 if none */
 };
 
 static uint64_t *gpr(struct guest_regs *r, unsigned int n)
@@ -66,16 +70,34 @@ static int next_byte(struct insn *in)
     return in->pos < in->len ? in->bytes[in->pos++] : -1;
 }
 
+/* 64-bit code: the ES/CS/SS/DS overrides are prefixes without effect
+ * (hardware; Xen's x86_emulate ignores them too), only FS and GS count. */
+static int seg_prefix(int b)
+{
+    switch (b) {
+    case 0x64: return PV_SEG_FS;
+    case 0x65: return PV_SEG_GS;
+    case 0x26: case 0x2e: case 0x36: case 0x3e: return -2;
+    default: return -1;
+    }
+}
+
 static void decode_prefixes(struct insn *in)
 {
+    in->seg = -1;
     for (;;) {
         int b = in->pos < in->len ? in->bytes[in->pos] : -1;
         if (b == 0x66)
             in->opsize16 = true;
+        else if (b == 0x67)
+            in->addr32 = true;
         else if (b == 0xf3 || b == 0xf2)
             in->rep = true;
-        else if (b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36 || b == 0x64 ||
-                 b == 0x65 || b == 0xf0)
+        else if (seg_prefix(b) >= 0)
+            in->seg = seg_prefix(b);        /* the last one counts */
+        else if (seg_prefix(b) == -2)
+            ;
+        else if (b == 0xf0)
             ;
         else if (b >= 0x40 && b <= 0x4f) {
             in->rex_w = b & 8;
@@ -159,10 +181,16 @@ static bool write_cr(struct vcpu *v, unsigned int cr, uint64_t val)
     }
 }
 
-/* Xen's iopl_ok: the guest kernel acts as ring 1, user as ring 3. */
+/*
+ * Xen's iopl_ok: the guest kernel acts as ring 1, or as ring 0 with
+ * VMASST_TYPE_architectural_iopl (so any virtual IOPL lets it do I/O);
+ * user mode as ring 3.
+ */
 static bool iopl_ok(const struct vcpu *v)
 {
-    return v->iopl >= (v->kernel_mode ? 1u : 3u);
+    unsigned int cpl = v->kernel_mode ? (vm_assist_architectural_iopl(v->domain) ? 0 : 1) : 3;
+
+    return v->iopl >= cpl;
 }
 
 /*
@@ -194,6 +222,68 @@ static bool emulate_io(struct vcpu *v, struct guest_regs *regs, int op, struct i
     return true;
 }
 
+/*
+ * ins/outs with enough virtual IOPL (keel/pv_strio.h).  outs reads DS:rsi
+ * or FS/GS:rsi with an override; ins always writes ES:rdi.  In 64-bit code
+ * only FS and GS have a base: the guest's live ones (its GS base is in the
+ * shadow MSR while the hypervisor runs, after swapgs).  Only 64-bit code
+ * (Xen's flat CS 0xe033) is emulated: from 32-bit user code (0xe023 or a
+ * guest selector) the instruction stays #GP(0), where Xen would emulate it
+ * with that segment's address size and limits.
+ */
+static bool emulate_string_io(struct vcpu *v, struct guest_regs *regs, int op, struct insn *in)
+{
+    struct pv_strio s = {
+        .is_in = op == 0x6c || op == 0x6d, .rep = in->rep, .addr32 = in->addr32,
+        .size = (op & 1) ? (in->opsize16 ? 2 : 4) : 1, .len = in->pos,
+    };
+    struct pv_fault f;
+
+    if (!iopl_ok(v) || (regs->cs | 3) != FLAT_RING3_CS64)
+        return false;
+    s.seg = s.is_in ? PV_SEG_ES : (in->seg >= 0 ? (enum pv_seg)in->seg : PV_SEG_DS);
+    if (s.seg == PV_SEG_FS)
+        s.seg_base = rdmsr(MSR_FS_BASE);
+    else if (s.seg == PV_SEG_GS)
+        s.seg_base = rdmsr(MSR_SHADOW_GS_BASE);
+    if (pv_strio_run(regs, &s, PV_STRIO_MAX_REPS, &f) == PV_STRIO_FAULT) {
+        if (f.vector == TRAP_page_fault)
+            v->vcpu_info->arch.cr2 = f.cr2;
+        pv_inject_exception(v, regs, f.vector, true, f.error_code);
+    }
+    return true;
+}
+
+/*
+ * mov to/from %dr0-%dr7 by the guest kernel (Xen: x86emul_read_dr and
+ * x86emul_write_dr).  The ModRM mod field is ignored, as by the CPU: the
+ * operand is always a register.  %dr8-15 and a write the rules call
+ * -ENODEV give #UD; any other refused write #GP(0) (returned false).
+ */
+static bool emulate_mov_dr(struct vcpu *v, struct guest_regs *regs, bool to_dr, int modrm,
+                           struct insn *in)
+{
+    unsigned int dr = ((modrm >> 3) & 7) | (in->rex_r ? 8 : 0);
+    uint64_t *gp = gpr(regs, (modrm & 7) | (in->rex_b ? 8 : 0));
+    uint64_t val;
+    long rc;
+
+    if (to_dr)
+        rc = pv_set_debugreg(v, dr, *gp);
+    else
+        rc = pv_get_debugreg(v, dr, &val);
+    if (rc == -XEN_ENODEV) {
+        pv_inject_exception(v, regs, TRAP_invalid_op, false, 0);
+        return true;                    /* rip stays: #UD is a fault */
+    }
+    if (rc)
+        return false;
+    if (!to_dr)
+        *gp = val;
+    regs->rip += in->pos;
+    return true;
+}
+
 bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
 {
     struct insn in;
@@ -205,6 +295,9 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
     decode_prefixes(&in);
     op = next_byte(&in);
     switch (op) {
+    case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+        /* rip is advanced (or not) by the string emulation itself. */
+        return emulate_string_io(v, regs, op, &in);
     case 0xfa: case 0xfb:
         /* cli/sti with enough virtual IOPL are no-ops, as in Xen (its
          * emul-priv-op leaves the event mask alone: popf cannot be trapped,
@@ -235,6 +328,11 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
             if (!emulate_rdmsr(v, regs))
                 return false;
             break;
+        case 0x21: case 0x23:             /* mov dr, reg / mov reg, dr */
+            if ((modrm = next_byte(&in)) < 0)
+                return false;
+            /* rip is advanced (or not, for #UD) by the emulation itself. */
+            return emulate_mov_dr(v, regs, op == 0x23, modrm, &in);
         case 0x20: case 0x22:             /* mov cr, reg / mov reg, cr */
             if ((modrm = next_byte(&in)) < 0 || (modrm & 0xc0) != 0xc0)
                 return false;

@@ -171,6 +171,62 @@ reset_stack_and_return:
         movq    %rdi, %rsp
         jmp     return_to_guest
 
+/*
+ * #DB has its own IST stack (Xen's fix for XSA-260).  After `mov ss` or
+ * `pop ss` the CPU holds a #DB back for one instruction, so a guest with a
+ * data breakpoint on the loaded selector can make it fire on the first
+ * instruction of syscall_entry (guest %rsp, guest GS base) or of an
+ * interrupt stub; a breakpoint on guest memory the hypervisor copies fires
+ * inside copy_guest_raw.  From the guest (CPL3) the frame is moved to the
+ * per-CPU stack and handled as any exception (do_trap); from the
+ * hypervisor it is dismissed by do_debug_hypervisor, which touches neither
+ * %gs nor per-CPU state (XSA-265: never fatal, never on a guest stack).
+ */
+        .globl trap_db_entry
+trap_db_entry:
+        pushq   $0
+        pushq   $1
+        cld
+        testb   $3, 24(%rsp)            /* cs of the interrupted context */
+        jz      1f
+        swapgs
+        lfence                          /* swapgs decision: see the top */
+        pushq   %rax
+        pushq   %rcx
+        movq    %gs:CPUINFO_RSP0, %rax
+        subq    $56, %rax               /* vector, error, rip, cs, rflags, rsp, ss */
+        movq    16(%rsp), %rcx
+        movq    %rcx, 0(%rax)
+        movq    24(%rsp), %rcx
+        movq    %rcx, 8(%rax)
+        movq    32(%rsp), %rcx
+        movq    %rcx, 16(%rax)
+        movq    40(%rsp), %rcx
+        movq    %rcx, 24(%rax)
+        movq    48(%rsp), %rcx
+        movq    %rcx, 32(%rax)
+        movq    56(%rsp), %rcx
+        movq    %rcx, 40(%rax)
+        movq    64(%rsp), %rcx
+        movq    %rcx, 48(%rax)
+        popq    %rcx
+        xchgq   %rax, (%rsp)            /* rax back; the new frame on top */
+        popq    %rsp                    /* now on the per-CPU stack */
+        SAVE_GPRS
+        SMAP_CLAC
+        call    hv_enter
+        movq    %rsp, %rdi
+        call    do_trap
+        jmp     return_to_guest
+1:      lfence
+        SAVE_GPRS
+        SMAP_CLAC                       /* iretq restores the interrupted AC */
+        movq    %rsp, %rdi
+        call    do_debug_hypervisor
+        RESTORE_GPRS
+        addq    $16, %rsp
+        iretq
+
 /* IST handlers (double fault, NMI, machine check): never return. */
         .globl trap_nmi_entry, trap_df_entry, trap_mc_entry
 trap_nmi_entry:

@@ -285,7 +285,8 @@ long do_fpu_taskswitch(uint64_t set)
  * iret: the guest's stack holds {rax, r11, rcx, flags, rip, cs, rflags,
  * rsp, ss}.  Return to guest user mode when cs has RPL 3 (switching L4
  * and GS base), force RPL 3, keep IOPL and VM clear and IF set, and set
- * the event mask from the frame's IF (Xen's do_iret).
+ * the event mask from the frame's IF (Xen's do_iret); the frame's IOPL is
+ * the new virtual IOPL under VMASST_TYPE_architectural_iopl.
  */
 long do_iret(struct guest_regs *regs)
 {
@@ -303,6 +304,10 @@ long do_iret(struct guest_regs *regs)
         }
         toggle_guest_mode(v);
     }
+    /* With architectural IOPL the frame's IOPL becomes the virtual one
+     * (Xen's do_iret); without it the frame's IOPL is ignored. */
+    if (vm_assist_architectural_iopl(v->domain))
+        v->iopl = (unsigned int)((f.rflags & X86_EFLAGS_IOPL) >> 12);
     regs->rip = f.rip;
     regs->cs = f.cs | 3;
     regs->rflags = (f.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;

@@ -13,6 +13,7 @@
 #include <keel/guest_access.h>
 #include <keel/sched.h>
 #include <keel/stats.h>
+#include <keel/debugreg.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/page.h>
@@ -97,7 +98,11 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
         frame[n++] = error_code;
     frame[n++] = regs->rip;
     frame[n++] = cs | ((uint64_t)saved_mask << 32);
-    frame[n++] = (regs->rflags & ~X86_EFLAGS_IF) | (saved_mask ? 0 : X86_EFLAGS_IF);
+    /* IF from the event mask; IOPL (never set in the real rflags) is the
+     * virtual one under VMASST_TYPE_architectural_iopl, else 0 (Xen). */
+    frame[n++] = (regs->rflags & ~(X86_EFLAGS_IF | X86_EFLAGS_IOPL)) |
+                 (saved_mask ? 0 : X86_EFLAGS_IF) |
+                 (vm_assist_architectural_iopl(v->domain) ? (uint64_t)v->iopl << 12 : 0);
     frame[n++] = regs->rsp;
     frame[n++] = regs->ss;
     sp -= n * 8;
@@ -165,18 +170,32 @@ static bool permit_softint(const struct vcpu *v, unsigned int vec)
     return dpl >= (v->kernel_mode ? 1u : 3u);
 }
 
+/*
+ * A #GP with the IDT bit (error code bit 1) comes from `int $N` through one
+ * of our DPL0 gates.  Hardware reports (N << 3) | 2; QEMU's TCG reports
+ * (N << 4) | 2 in long mode.  When the instruction is `int imm8` (cd NN),
+ * N is taken from it and the error code rebuilt as hardware's, so the guest
+ * sees what Xen on hardware gives it (issue 16).  Returns the vector.
+ */
+static unsigned int softint_vector(struct guest_regs *regs)
+{
+    uint8_t insn[2];
+
+    if (!copy_from_guest(insn, regs->rip, 2) && insn[0] == 0xcd)
+        regs->error_code = ((uint64_t)insn[1] << 3) | 2;
+    return (unsigned int)(regs->error_code >> 3) & 0xff;
+}
+
 static void do_guest_gp(struct vcpu *v, struct guest_regs *regs)
 {
     if ((regs->error_code & 3) == 2) {
-        unsigned int vec = (unsigned int)(regs->error_code >> 3) & 0xff;
-        uint8_t insn[2];
-        /* The selector index names the vector, but QEMU's TCG reports
-         * N*16+2 for `int $N`: take the vector from the instruction when
-         * it is an `int imm8` (cd NN). */
-        if (!copy_from_guest(insn, regs->rip, 2) && insn[0] == 0xcd)
-            vec = insn[1];
+        unsigned int vec = softint_vector(regs);
+
+        /* Xen's do_general_protection: delivered if the trap-table entry
+         * allows the caller's privilege, else #GP with the IDT error code
+         * (an absent entry has DPL 0). */
         if (permit_softint(v, vec)) {
-            regs->rip += 2;       /* int $N is two bytes */
+            regs->rip += 2;       /* int $N is two bytes (Xen assumes so too) */
             pv_inject_exception(v, regs, vec, false, 0);
             return;
         }
@@ -236,6 +255,9 @@ void do_trap(struct guest_regs *regs)
         break;
     case TRAP_no_device:
         do_guest_no_device(v, regs);
+        break;
+    case TRAP_debug:
+        pv_do_debug(v, regs);
         break;
     default:
         pv_inject_exception(v, regs, vec, vector_has_error(vec), regs->error_code);

@@ -6,6 +6,7 @@
  * Called for a vCPU that is down, from another vCPU of the same domain.
  */
 #include <keel/domain.h>
+#include <keel/debugreg.h>
 #include <keel/pv_mm.h>
 #include <keel/hypercall.h>
 #include <keel/lib.h>
@@ -86,6 +87,26 @@ static void load_regs(struct vcpu *v, const struct cpu_user_regs *u)
     v->gs = u->gs;
 }
 
+/*
+ * The context's debug registers, through the same rules as set_debugreg;
+ * a value the rules refuse leaves that register at its reset value, as in
+ * Xen's arch_set_info_guest (which ignores set_debugreg's result).  v is
+ * not running, so only its saved state changes.
+ */
+static void load_debugregs(struct vcpu *v, const struct vcpu_guest_context *c)
+{
+    unsigned int i;
+
+    for (i = 0; i < 4; i++)
+        v->dr[i] = 0;
+    v->dr6 = X86_DR6_DEFAULT;
+    v->dr7 = X86_DR7_DEFAULT;
+    for (i = 0; i < 4; i++)
+        pv_set_debugreg(v, i, c->debugreg[i]);
+    pv_set_debugreg(v, 6, c->debugreg[6]);
+    pv_set_debugreg(v, 7, c->debugreg[7]);
+}
+
 long arch_initialise_vcpu(struct vcpu *v, uint64_t arg)
 {
     struct domain *d = v->domain;
@@ -132,6 +153,7 @@ long arch_initialise_vcpu(struct vcpu *v, uint64_t arg)
     v->guest_table = l4;
     v->guest_table_user = INVALID_MFN;
     v->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;
+    load_debugregs(v, c);
     if (c->flags & VGCF_i387_valid) {
         /* Reserved MXCSR bits would make FXRSTOR fault at CPL0 (context.c):
          * cleared here, as Xen's xrstor path does with mxcsr_mask. */

@@ -63,6 +63,7 @@ struct vcpu {
     uint8_t *fpu_state;           /* 512-byte FXSAVE image, 16-byte aligned */
     unsigned int iopl;            /* virtual IOPL (physdev_op set_iopl) */
     uint64_t cr4_shadow;          /* what the guest last wrote to CR4 */
+    uint64_t dr[4], dr6, dr7;     /* guest debug registers (keel/debugreg.h) */
 
     evtchn_port_t virq_to_evtchn[NR_VIRQS];
     uint64_t singleshot_deadline; /* system time, 0 = none */
@@ -122,6 +123,16 @@ static inline bool is_hypervisor_va(uint64_t va)
 {
     return va >= HYPERVISOR_AREA_START && va < HYPERVISOR_AREA_END;
 }
+/*
+ * VMASST_TYPE_architectural_iopl (public/xen.h): the virtual IOPL behaves
+ * as EFLAGS.IOPL with the guest kernel as ring 0; iret loads it from the
+ * frame and bounce frames show it (Xen 4.17).
+ */
+static inline bool vm_assist_architectural_iopl(const struct domain *d)
+{
+    return d->vm_assist & (1UL << VMASST_TYPE_architectural_iopl);
+}
+
 static inline bool is_canonical(uint64_t va)
 {
     return ((int64_t)va >> 47) == 0 || ((int64_t)va >> 47) == -1;

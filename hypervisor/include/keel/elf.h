@@ -30,6 +30,7 @@ struct xen_elf_info {
     uint64_t init_p2m; bool has_init_p2m;
     uint64_t hv_start_low; bool has_hv_start_low;
     uint32_t supported_features;                    /* XEN_ELFNOTE_SUPPORTED_FEATURES, 0 if absent */
+    bool has_supported_features;                    /* that note is present (any descsz) */
     uint32_t features_required, features_supported; /* from the FEATURES string: bit n = XENFEAT n; '!' = required */
     bool has_xen_notes; bool mod_start_pfn; bool pae_yes; bool suspend_cancel;
     char guest_os[32], xen_version[32], loader[32], guest_version[32];
@@ -64,6 +65,19 @@ typedef int (*elf_copy_fn)(void *ctx, uint64_t vaddr, const void *src, size_t n)
  */
 int elf_xen_load(const void *image, size_t len, const struct xen_elf_info *info,
                  elf_copy_fn copy, void *ctx);
+
+/*
+ * The FEATURES-string bits the image requires ('!') that are not in offered
+ * (bit n = XENFEAT n); 0 if the hypervisor offers all of them.
+ */
+uint32_t elf_xen_missing_features(const struct xen_elf_info *info, uint32_t offered);
+
+/*
+ * May this image be built as dom0?  As Xen 4.17's PV dom0 builder: only an
+ * image with a SUPPORTED_FEATURES note must declare XENFEAT_dom0, in that
+ * note or in its FEATURES string; an image without the note is accepted.
+ */
+bool elf_xen_dom0_capable(const struct xen_elf_info *info);
 
 /* Short name of an error number returned above ("invalid argument"). */
 const char *elf_xen_strerror(int err);

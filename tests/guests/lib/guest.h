@@ -139,8 +139,9 @@ extern bool (*volatile trap_hook)(struct trap_regs *r, uint64_t *rip);
 extern volatile bool trap_read_gs;
 
 bool vector_has_error_code(unsigned int v);
-/* Install the library's trap table (all 0-31 DPL0 + 0x80 DPL3, plus
- * extra) and callbacks.  Returns the set_trap_table result. */
+/* Install the library's trap table (0-31 DPL0 but 3 and 4 DPL3; 0x80
+ * DPL3, 0x81 DPL0, 0x84 DPL1) and callbacks.  Returns the set_trap_table
+ * result. */
 long traps_install(void);
 /* Trap entry stub for a vector (for building custom trap tables). */
 unsigned long trap_stub(unsigned int vector);

@@ -4,7 +4,8 @@
  * The guest is linked at VIRT_BASE + 2 MiB with p_paddr = p_vaddr -
  * VIRT_BASE (PADDR_OFFSET 0), like Linux (which starts at 16 MiB): the
  * builder must map the pfns below the image too.  With -DGUEST_HCPAGE the
- * image also asks for a hypercall page (XEN_ELFNOTE_HYPERCALL_PAGE).
+ * image also asks for a hypercall page (XEN_ELFNOTE_HYPERCALL_PAGE).  Two
+ * variants change the SUPPORTED_FEATURES note (below).
  */
 #include <public/elfnote.h>
 #include <public/features.h>
@@ -31,8 +32,17 @@ ELFNOTE(XEN_ELFNOTE_VIRT_BASE, .quad, VIRT_BASE)
 ELFNOTE(XEN_ELFNOTE_PADDR_OFFSET, .quad, 0)
 ELFNOTE(XEN_ELFNOTE_ENTRY, .quad, _start)
 ELFNOTE(XEN_ELFNOTE_FEATURES, .asciz, "!writable_page_tables")
+/*
+ * -DGUEST_NO_SUPPORTED_FEATURES: no SUPPORTED_FEATURES note at all (Xen 4.17
+ * then takes the image as dom0 without asking for XENFEAT_dom0);
+ * -DGUEST_SUPFEAT_NO_DOM0: the note without XENFEAT_dom0 (refused as dom0).
+ */
+#if defined(GUEST_SUPFEAT_NO_DOM0)
+ELFNOTE(XEN_ELFNOTE_SUPPORTED_FEATURES, .long, (1 << XENFEAT_writable_page_tables))
+#elif !defined(GUEST_NO_SUPPORTED_FEATURES)
 ELFNOTE(XEN_ELFNOTE_SUPPORTED_FEATURES, .long,
 	(1 << XENFEAT_writable_page_tables) | (1 << XENFEAT_dom0))
+#endif
 ELFNOTE(XEN_ELFNOTE_HV_START_LOW, .quad, 0xffff800000000000)
 #ifdef GUEST_HCPAGE
 ELFNOTE(XEN_ELFNOTE_HYPERCALL_PAGE, .quad, hypercall_page)

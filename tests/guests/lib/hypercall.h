@@ -138,4 +138,14 @@ static inline long HYPERVISOR_update_descriptor(uint64_t maddr, uint64_t d)
 	return HC(__HYPERVISOR_update_descriptor, maddr, d, 0, 0, 0);
 }
 
+static inline long HYPERVISOR_set_debugreg(unsigned int reg, unsigned long value)
+{
+	return HC(__HYPERVISOR_set_debugreg, reg, value, 0, 0, 0);
+}
+
+static inline long HYPERVISOR_get_debugreg(unsigned int reg)
+{
+	return HC(__HYPERVISOR_get_debugreg, reg, 0, 0, 0, 0);
+}
+
 #endif

@@ -83,12 +83,16 @@ long traps_install(void)
 		table[n].address = trap_stub(i);
 		n++;
 	}
-	table[n++] = (struct trap_info){ .vector = 0x80, .flags = 3,
+	table[n++] = (struct trap_info){ .vector = 0x80, .flags = 4 | 3,
 					 .cs = FLAT_KERNEL_CS,
 					 .address = trap_stub(0x80) };
 	table[n++] = (struct trap_info){ .vector = 0x81, .flags = 0,
 					 .cs = FLAT_KERNEL_CS,
 					 .address = trap_stub(0x81) };
+	/* DPL 1: int $0x84 is allowed from the guest kernel, not from user. */
+	table[n++] = (struct trap_info){ .vector = 0x84, .flags = 1,
+					 .cs = FLAT_KERNEL_CS,
+					 .address = trap_stub(0x84) };
 	table[n] = (struct trap_info){ .address = 0 };
 	rc = HYPERVISOR_set_trap_table(table);
 	if (rc)

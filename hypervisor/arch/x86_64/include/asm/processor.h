@@ -82,6 +82,9 @@ static inline void local_irq_disable(void) { asm volatile("cli" ::: "memory"); }
 static inline void local_irq_enable(void) { asm volatile("sti" ::: "memory"); }
 static inline void halt(void) { asm volatile("hlt" ::: "memory"); }
 static inline void clts(void) { asm volatile("clts"); }
+#define read_debugreg(n) ({ uint64_t __v; asm volatile("mov %%db" #n ",%0" : "=r"(__v)); __v; })
+#define write_debugreg(n, val) do { uint64_t __v = (val); \
+    asm volatile("mov %0,%%db" #n : : "r"(__v)); } while (0)
 static inline void stts(void) { write_cr0(read_cr0() | X86_CR0_TS); }
 
 #endif
