@@ -17,7 +17,8 @@
  * interrupts a second (tests/unit/test_timer_cpus.c).
  *
  * Housekeeping that is not any vCPU's (the console backend's poll, the
- * cap period) runs on CPU 0.
+ * cap period) runs on CPU 0; every CPU writes out console output that
+ * waits for the UART (common/console.c) when it passes here.
  *
  * Locking: the hypervisor lock protects every queue and timer; interrupts
  * are off.  A timer's function runs under it, never under evtchn_lock.
@@ -31,6 +32,7 @@
 #include <keel/hypercall.h>
 #include <keel/guest_access.h>
 #include <keel/console_backend.h>
+#include <keel/console.h>
 #include <public/vcpu.h>
 
 #define SLICE_NS 10000000UL   /* round-robin time slice */
@@ -268,6 +270,16 @@ static uint64_t housekeeping(uint64_t now)
     return earliest(next, sched_cap_tick(now));
 }
 
+/* The console has output waiting for the UART: this CPU's timers_run()
+ * on its way out polls it (console_tx_poll) and comes back while bytes
+ * wait.  Output written without the hypervisor lock (an interrupt, a CPU
+ * starting) is found by the next timers_run() of any CPU. */
+void console_tx_wanted(void)
+{
+    if (hv_lock_held())
+        this_pcpu()->timers_dirty = true;
+}
+
 void timers_run(void)
 {
     unsigned int cpu = smp_processor_id();
@@ -288,6 +300,8 @@ void timers_run(void)
         pc->slice_end = 0;
     }
     next = earliest(next, pc->slice_end);
+    if (console_tx_poll())
+        next = earliest(next, now + CONSOLE_TX_POLL_NS);
     programmed[cpu] = next ? next + TIMER_SLOP_NS : 0;
     arch_timer_program(programmed[cpu]);
 }
