@@ -16,9 +16,9 @@
  * with 1 ms periodic timers used to give every CPU about 32,000 timer
  * interrupts a second (tests/unit/test_timer_cpus.c).
  *
- * Housekeeping that is not any vCPU's (the console backend's poll, the
- * cap period) runs on CPU 0; every CPU writes out console output that
- * waits for the UART (common/console.c) when it passes here.
+ * The console backend's poll runs on CPU 0; the cap period (while a
+ * domain has a cap) on every CPU, as before; every CPU writes out console
+ * output that waits for the UART (common/console.c) when it passes here.
  *
  * Locking: the hypervisor lock protects every queue and timer; interrupts
  * are off.  A timer's function runs under it, never under evtchn_lock.
@@ -253,21 +253,18 @@ void vcpu_timers_kill(struct vcpu *v)
 /* ---- running them ---- */
 
 /* Work that belongs to no vCPU, done by CPU 0: serial input and the domU
- * console rings every CONS_POLL_NS, and the cap period.  Returns its next
- * deadline. */
+ * console rings every CONS_POLL_NS.  Returns its next deadline. */
 static uint64_t housekeeping(uint64_t now)
 {
     static uint64_t next_poll;
-    uint64_t next = 0;
 
-    if (cons_backend_active()) {
-        if (next_poll <= now) {
-            cons_backend_poll();
-            next_poll = now + CONS_POLL_NS;
-        }
-        next = next_poll;
+    if (!cons_backend_active())
+        return 0;
+    if (next_poll <= now) {
+        cons_backend_poll();
+        next_poll = now + CONS_POLL_NS;
     }
-    return earliest(next, sched_cap_tick(now));
+    return next_poll;
 }
 
 /* The console has output waiting for the UART: this CPU's timers_run()
@@ -300,6 +297,9 @@ void timers_run(void)
         pc->slice_end = 0;
     }
     next = earliest(next, pc->slice_end);
+    /* The cap period (only while a domain has a cap) is every CPU's: a
+     * capped domain may run anywhere, and CPU 0 may sleep. */
+    next = earliest(next, sched_cap_tick(now));
     if (console_tx_poll())
         next = earliest(next, now + CONSOLE_TX_POLL_NS);
     programmed[cpu] = next ? next + TIMER_SLOP_NS : 0;
