@@ -160,8 +160,9 @@ void console_line_write(const char *s, size_t n)
 
 bool console_guest_room(size_t n)
 {
-    /* Unlocked read: a hint; tx_put() still drops what does not fit. */
-    return sync_mode || TX_RING_SIZE - TX_MARKER_ROOM - tx_used() >= n + TX_RING_SIZE / 2;
+    /* Unlocked read: a hint; tx_put() still drops what does not fit.
+     * (A drop marker may fill the ring past TX_RING_SIZE - TX_MARKER_ROOM.) */
+    return sync_mode || (uint64_t)tx_used() + n + TX_MARKER_ROOM + TX_RING_SIZE / 2 <= TX_RING_SIZE;
 }
 
 bool console_tx_poll(void)

@@ -267,6 +267,7 @@ static void test_full_buffer_drops_with_marker(void **state)
     for (i = 0; i < 100; i++)                   /* 40 KB, more than the buffer */
         console_guest_write(big, strlen(big));
     assert_int_equal(waited, 0);
+    assert_false(console_guest_room(1));        /* the backend would wait */
     uart_stalled = false;
     run_until(fake_now + 3000 * MS, false);
     printk("after\n");
