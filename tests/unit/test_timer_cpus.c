@@ -208,7 +208,7 @@ static int setup(void **state)
 
     (void)state;
     fake_domains_reset();
-    fake_domain_init(&f0, 0, 1, true);
+    fake_domain_init(&f0, 0, 2, true);      /* vCPU 1 down unless a test ups it */
     f0.v[0].initialised = true;
     attacker_init();
     memset(sim_curr, 0, sizeof(sim_curr));
@@ -239,6 +239,7 @@ static int teardown(void **state)
     for (i = 0; i < NR_ATTACK; i++)
         vcpu_timers_kill(&att_v[i]);
     vcpu_timers_kill(&f0.v[0]);
+    vcpu_timers_kill(&f0.v[1]);
     for (struct domain **pp = &domain_list; *pp; pp = &(*pp)->next)
         if (*pp == &att) {
             *pp = att.next;
@@ -329,11 +330,37 @@ static void test_descheduled_vcpu_gets_no_ticks(void **state)
     print_message("interrupts while v waited: %u\n", irqs[0] + irqs[1] - before);
 }
 
+/* A domain capped at 25 % next to CPU-bound neighbours keeps its cap
+ * with the per-CPU timers and their slop (the cap period runs on every
+ * CPU): its CPU time over 4 s is 25 % of one CPU within 2 points. */
+static void test_cap_holds(void **state)
+{
+    uint64_t before, used;
+    unsigned int i;
+
+    (void)state;
+    for (i = 1; i < NR_ATTACK; i++)         /* one attacker vCPU: the capped domain */
+        att_v[i].online = false;
+    f0.v[1].online = f0.v[1].initialised = true;   /* dom0 keeps both CPUs busy */
+    att.cap = 25;
+    for (i = 0; i < NR_SIM_CPUS; i++)
+        pcpus[i].need_resched = true;
+    settle();
+    run_for(100 * MS);
+    before = att_v[0].runstate.time[RUNSTATE_running] + att.cpu_time;
+    run_for(4000 * MS);
+    used = att_v[0].runstate.time[RUNSTATE_running] + att.cpu_time - before;
+    print_message("capped domain: %lu us of 4 s (cap 25 %% of one CPU = 1000000 us)\n",
+                  (unsigned long)(used / 2 / 1000));
+    assert_in_range(used / 2 / 1000, 920000, 1010000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_periodic_ticks_stay_on_their_cpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descheduled_vcpu_gets_no_ticks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cap_holds, setup, teardown),
     };
     fake_console_quiet = true;
     return cmocka_run_group_tests(tests, NULL, NULL);
