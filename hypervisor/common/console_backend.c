@@ -13,8 +13,22 @@
  * descriptor page while drain() and input_to_domu() write it
  * (docs/security.md, class 2).
  *
- * Locking: cons_lock protects the backend table, the focus and dom0's
- * input buffer.  cons_lock and mm_lock are never held together.
+ * Output is paced (issue 11, defect 4): each domain's lines go to the
+ * serial log at most CONS_RATE bytes a second after a burst of
+ * CONS_BURST (a token bucket, counted in bytes of tagged output), and only
+ * while the console's transmit buffer has room for guest output
+ * (console_guest_room: half of it stays for the hypervisor and dom0).
+ * What does not fit stays in the guest's ring: the guest waits, as with
+ * any slow console, and loses nothing; the next drain (its next event, or
+ * the 20 ms poll) goes on.  So a ring of newlines, about 13 times its
+ * size once tagged, costs the others at most CONS_BURST bytes of output
+ * per drain and CONS_RATE a second, never waiting for the UART.
+ * Once dom0's console daemon owns the domUs' consoles (the control-plane
+ * issue) the hypervisor should not drain them at all.
+ *
+ * Locking: cons_lock protects the backend table, the focus, dom0's input
+ * buffer and the budgets.  cons_lock and mm_lock are never held together;
+ * cons_lock is taken before the console's own lock.
  */
 #include <keel/console_backend.h>
 #include <keel/console.h>
@@ -23,11 +37,15 @@
 #include <keel/lib.h>
 #include <keel/pv_mm.h>
 #include <keel/spinlock.h>
+#include <keel/time.h>
 #include <public/io/console.h>
 
 #define MAX_BACKENDS 64
 #define LINE_MAX 160
 #define CTRL_A 0x01
+#define CONS_RATE (16u << 10)            /* bytes of tagged output a second */
+#define CONS_BURST (4u << 10)
+#define NS_PER_SEC 1000000000ULL
 
 struct cons_backend {
     struct domain *d;
@@ -36,6 +54,8 @@ struct cons_backend {
     uint32_t port;
     char line[LINE_MAX];
     unsigned int len;
+    uint64_t tokens;                  /* bytes of output it may write now */
+    uint64_t stamp;                   /* system time of the last refill */
 };
 
 static struct cons_backend backends[MAX_BACKENDS];
@@ -89,6 +109,8 @@ int cons_backend_attach(struct domain *d, mfn_t ring, uint32_t port)
     b->ring = mfn_to_virt(ring);
     b->port = port;
     b->len = 0;
+    b->tokens = CONS_BURST;
+    b->stamp = get_s_time();
     spin_unlock(&cons_lock);
     return 0;
 }
@@ -129,13 +151,38 @@ static bool ring_live(const struct cons_backend *b)
     return b->ring && b->d->state == DOM_RUNNING;
 }
 
+#define LINE_OUT_MAX (LINE_MAX + 80)     /* "[name] " + line + newline */
+
 static void flush_line(struct cons_backend *b)
 {
-    char out[LINE_MAX + 80];
+    char out[LINE_OUT_MAX];
     int n = snprintf(out, sizeof(out), "[%s] %.*s\n", b->d->name, (int)b->len, b->line);
 
-    console_line_write(out, (size_t)MIN(n, (int)sizeof(out) - 1));
+    n = MIN(n, (int)sizeof(out) - 1);
+    console_line_write(out, (size_t)n);
+    b->tokens = b->tokens > (uint64_t)n ? b->tokens - (uint64_t)n : 0;
     b->len = 0;
+}
+
+/* Refill b's budget for the time since the last refill. */
+static void refill(struct cons_backend *b)
+{
+    uint64_t now = get_s_time(), elapsed, add;
+
+    elapsed = now > b->stamp ? now - b->stamp : 0;
+    elapsed = MIN(elapsed, NS_PER_SEC);           /* enough to fill it; no overflow */
+    add = elapsed * CONS_RATE / NS_PER_SEC;
+    if (add) {                                    /* else keep the stamp: fractions add up */
+        b->tokens = MIN(b->tokens + add, (uint64_t)CONS_BURST);
+        b->stamp = now;
+    }
+}
+
+/* b may take one more byte from its ring: whatever that byte is, the line
+ * it may end fits b's budget and the console's buffer. */
+static bool may_take(const struct cons_backend *b)
+{
+    return b->tokens >= LINE_OUT_MAX && console_guest_room(LINE_OUT_MAX * 2);
 }
 
 static void drain(struct cons_backend *b)
@@ -151,7 +198,8 @@ static void drain(struct cons_backend *b)
         cons = prod;
         moved = true;
     }
-    while (cons != prod) {
+    refill(b);
+    while (cons != prod && may_take(b)) {
         char c = r->out[cons++ % sizeof(r->out)];
         moved = true;
         if (c == '\r')

@@ -169,7 +169,7 @@ static void vcpu_release(struct vcpu *v)
     v->vcpu_info_mfn = INVALID_MFN;
     v->vcpu_info = &d->shared_info->vcpu_info[v->vcpu_id];
     mm_lock_release();
-    v->singleshot_deadline = v->periodic_next = 0;
+    vcpu_timers_kill(v);
 }
 
 /*

@@ -194,7 +194,7 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
     v->poll_deadline = sp.timeout;
     v->polling = true;
     v->blocked = true;
-    timers_run();
+    vcpu_set_poll_timeout(v, sp.timeout);
     return 0;
 }
 

@@ -402,6 +402,7 @@ void schedule(void)
         /* Idle, on the hypervisor's own page tables, with no vCPU loaded
          * (another CPU may take the one that ran here), until an
          * interrupt may have made something runnable. */
+        vcpu_timers_switch_out(current);
         context_switch_out();
         pc->idle = true;
         pc->slice_end = 0;
@@ -425,8 +426,12 @@ void schedule(void)
     if (prev)
         prev->yielding = false;
     now = get_s_time();
-    if (next != current)
+    if (next != current) {
+        /* Its periodic timer runs only while it runs (timer.c). */
+        vcpu_timers_switch_out(current);
         context_switch_to(next);
+        vcpu_timers_switch_in(next);
+    }
     runstate_set(next, RUNSTATE_running, now);
     next->last_charged = now;
     pc->running_since = now;

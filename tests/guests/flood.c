@@ -11,6 +11,13 @@
  *    the count marks a continued batch, as in Xen);
  *  - GNTTABOP_copy of 2^31-1 page copies as one multicall entry.
  *    Both must preempt: the victim's wake-ups go on while they run;
+ *  - its PV console ring kept full of newlines for RING_MS (issue 11,
+ *    defect 4): each newline is a whole "[flood] " line of the serial log,
+ *    13 times the ring's size per drain.  The hypervisor must take them
+ *    from the ring no faster than its pace for a domU (16 KiB of tagged
+ *    output a second after a 4 KiB burst, common/console_backend.c) and
+ *    never hold its lock for the UART's time: the victim's wake-ups go
+ *    on.  Before the pacing the ring was emptied on every event;
  *  - VCPUOP_initialise of vCPU 1 with an FPU image whose MXCSR is
  *    0xffffffff, then VCPUOP_up: the hypervisor must survive loading it
  *    (Xen masks the reserved bits); vCPU 1 reports what it got.
@@ -30,12 +37,16 @@
 #include "mmu-space.h"
 #include "dos-common.h"
 #include <public/vcpu.h>
+#include <public/io/console.h>
 
 #define NR_D 5                          /* data frames: the pattern's period in pages */
 #define PERIOD (NR_D * 4096UL)
 #define ALIAS ((uint8_t *)SPACE_VA)     /* L4 slot 1 */
 #define MS 1000000UL
 #define TARGET_MS 1500UL
+#define RING_MS 3000UL
+#define RING_RATE (16UL << 10)          /* the backend's pace: bytes a second */
+#define RING_BURST (4UL << 10)
 
 static uint8_t victim_window[4096] PAGE_ALIGNED;
 static volatile struct dos_page *victim;
@@ -172,6 +183,43 @@ static void attack_console(void)
 	    (unsigned long)s.ticks);
 	if (s.ms >= 300)
 		check_victim("victim ran during the console writes", &s);
+}
+
+/* Keep our console ring full of newlines for RING_MS, telling the backend
+ * each time; count what it took. */
+static void attack_console_ring(void)
+{
+	struct xencons_interface *r = mfn_to_va(start_info->console.domU.mfn);
+	struct evtchn_send send = { .port = start_info->console.domU.evtchn };
+	uint64_t end, taken, line = sizeof("[flood] \n") - 1, allowed;
+	uint32_t cons0;
+	struct span s;
+
+	if (!check(r != NULL, "console ring mapped", "mfn %#lx",
+		   (unsigned long)start_info->console.domU.mfn))
+		return;
+	cons0 = __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE);
+	span_start(&s);
+	end = s.t0 + RING_MS * MS;
+	while (system_time_ns() < end) {
+		uint32_t prod = r->out_prod;
+
+		while (prod - __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE) < sizeof(r->out))
+			r->out[prod++ % sizeof(r->out)] = '\n';
+		__atomic_store_n(&r->out_prod, prod, __ATOMIC_RELEASE);
+		HC(__HYPERVISOR_event_channel_op, EVTCHNOP_send, &send, 0, 0, 0);
+	}
+	span_end(&s);
+	taken = (uint32_t)(__atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE) - cons0);
+	allowed = (RING_RATE * (s.ms + 100) / 1000 + RING_BURST) / line + 1;
+	say("flood: console ring of newlines for %lu ms: %lu taken (pace allows %lu), "
+	    "victim %lu wake-ups", (unsigned long)s.ms, (unsigned long)taken,
+	    (unsigned long)allowed, (unsigned long)s.ticks);
+	check(taken <= allowed, "the backend took our ring no faster than its pace",
+	      "%lu newlines taken in %lu ms, pace allows %lu", (unsigned long)taken,
+	      (unsigned long)s.ms, (unsigned long)allowed);
+	check(taken > 0, "the backend still drained the ring", "nothing taken");
+	check_victim("victim ran during the console ring flood", &s);
 }
 
 static long mmu_batch(bool in_multicall)
@@ -339,9 +387,11 @@ void guest_main(void)
 	victim = (volatile struct dos_page *)victim_window;
 	CHECK_EQ("the victim's page", victim->magic, DOS_MAGIC);
 	alias_build();
-	/* "only=c|m|g|f" runs one attack (to show one defect by hand). */
+	/* "only=c|r|m|g|f" runs one attack (to show one defect by hand). */
 	if (!which || which == 'c')
 		attack_console();
+	if (!which || which == 'r')
+		attack_console_ring();
 	if (!which || which == 'm')
 		attack_mmu_update();
 	if (!which || which == 'g')

@@ -48,6 +48,7 @@ void vcpu_place(struct vcpu *v) { (void)v; }
 void sched_vcpu_yield(struct vcpu *v) { (void)v; }
 void sched_vcpu_up(struct vcpu *v) { (void)v; }
 void timers_run(void) {}
+void vcpu_set_poll_timeout(struct vcpu *v, uint64_t deadline) { (void)v; (void)deadline; }
 void update_vcpu_system_time(struct vcpu *v) { (void)v; }
 
 #define CHUNK 128u                      /* guest bytes per entry at most */

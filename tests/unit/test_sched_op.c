@@ -58,6 +58,7 @@ void sched_vcpu_up(struct vcpu *v)
 }
 void sched_vcpu_yield(struct vcpu *v) { (void)v; }
 void timers_run(void) {}
+void vcpu_set_poll_timeout(struct vcpu *v, uint64_t deadline) { (void)v; (void)deadline; }
 void update_vcpu_system_time(struct vcpu *v) { (void)v; }
 
 static struct fake_domain f0, f2, f5;

@@ -29,6 +29,7 @@ static bool running_in_qemu(void)
 void machine_halt(void)
 {
     smp_stop_others();
+    console_start_sync();       /* what waits for the UART, then the rest */
     printk("Keel: halted.\n");
     for (;;)
         asm volatile("cli; hlt");
@@ -36,6 +37,7 @@ void machine_halt(void)
 
 void machine_power_off(unsigned int reason)
 {
+    console_start_sync();       /* the last lines reach the log before QEMU exits */
     printk("Keel: powering off (dom0 shutdown reason %u)\n", reason);
     outb(0xf4, (uint8_t)(0x10 + reason));
     if (running_in_qemu()) {

@@ -338,6 +338,7 @@ static void start_dom0(void)
 static void __noreturn continue_on_cpu_stack(void)
 {
     void arch_fpu_boot_init(void);
+    char val[8];
 
     /* The boot CPU holds the hypervisor lock from here until it first
      * returns to a guest; the other CPUs wait for it in hv_lock(). */
@@ -350,6 +351,9 @@ static void __noreturn continue_on_cpu_stack(void)
     discard_boot_modules();
     smp_boot_cpus();
     printk("starting dom0\n");
+    /* From here on console output is buffered (Xen's sync_console keeps
+     * it synchronous, for debugging). */
+    console_endboot(cmdline_get(boot_info.cmdline, "sync_console", val, sizeof(val)));
     sched_start();
 }
 

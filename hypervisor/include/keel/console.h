@@ -26,6 +26,23 @@ void console_guest_write(const char *s, size_t n);
  * always starts at the beginning of a line of the serial log.
  */
 void console_line_write(const char *s, size_t n);
+/*
+ * Output is buffered (common/console.c): writers never wait for the UART
+ * once the boot is over.  The timer path calls console_tx_poll() (which
+ * returns true while bytes still wait; then again CONSOLE_TX_POLL_NS
+ * later); console_tx_wanted() is the console asking for that (timer.c).
+ */
+#define CONSOLE_TX_POLL_NS 1000000UL
+bool console_tx_poll(void);
+void console_tx_wanted(void);
+/* Room for n more bytes of guest output, leaving half of the buffer to
+ * the hypervisor and dom0 (the console backend waits otherwise). */
+bool console_guest_room(size_t n);
+/* Boot done: buffered output from now on, unless sync_console. */
+void console_endboot(bool sync_console);
+/* Synchronous output from now on (panic, power-off): what waits in the
+ * buffer is written first, waiting for the UART. */
+void console_start_sync(void);
 /* Read one byte of serial input, or -1 if none is waiting. */
 int console_getc(void);
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -15,6 +15,7 @@
 #include <public/errno.h>
 #include <asm/regs.h>
 #include <keel/event.h>
+#include <keel/timer.h>
 
 #define MAX_VCPUS 32          /* XEN_LEGACY_MAX_VCPUS: vcpu_info slots in shared_info */
 #define GUEST_GDT_FRAMES 14   /* FIRST_RESERVED_GDT_ENTRY / 512 */
@@ -66,8 +67,12 @@ struct vcpu {
     uint64_t dr[4], dr6, dr7;     /* guest debug registers (keel/debugreg.h) */
 
     evtchn_port_t virq_to_evtchn[NR_VIRQS];
-    uint64_t singleshot_deadline; /* system time, 0 = none */
-    uint64_t periodic_period, periodic_next;
+    /* Timers (common/timer.c), on the queue of the CPU the vCPU runs or
+     * last ran on: the single-shot timer, the periodic timer (armed only
+     * while the vCPU runs, as in Xen) and the SCHEDOP_poll timeout. */
+    struct timer singleshot_timer, periodic_timer, poll_timer;
+    uint64_t periodic_period;     /* ns, 0 = none */
+    uint64_t periodic_last;       /* system time of the last tick's slot */
     uint64_t vruntime;            /* weighted ns of CPU (scheduler) */
     uint64_t last_charged;        /* system time the CPU time was last charged */
 };

@@ -27,7 +27,17 @@ void udelay(uint64_t us);
 #define SPURIOUS_VECTOR 0xff
 
 /* vCPU timers (common/timer.c). */
-void vcpu_set_singleshot(struct vcpu *v, uint64_t deadline);
-void vcpu_set_periodic(struct vcpu *v, uint64_t period);
-void timers_run(void);              /* fire what is due, reprogram the hardware */
+/* Each on the queue of the CPU v runs or last ran on (keel/timer.h). */
+void vcpu_set_singleshot(struct vcpu *v, uint64_t deadline);   /* 0 stops it */
+void vcpu_set_periodic(struct vcpu *v, uint64_t period);       /* 0 stops it */
+void vcpu_set_poll_timeout(struct vcpu *v, uint64_t deadline); /* 0: none */
+/* The scheduler: v is switched in on this CPU (its timers move here, its
+ * periodic timer runs again, one tick for those it missed), or out (its
+ * periodic timer stops; v may be NULL). */
+void vcpu_timers_switch_in(struct vcpu *v);
+void vcpu_timers_switch_out(struct vcpu *v);
+/* v is being destroyed: every timer of it stopped. */
+void vcpu_timers_kill(struct vcpu *v);
+/* This CPU: run its timers that are due, reprogram its timer interrupt. */
+void timers_run(void);
 #endif

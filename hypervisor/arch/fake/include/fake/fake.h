@@ -47,6 +47,7 @@ extern struct cpu_info fake_cpu_info;
 extern unsigned int fake_remote_flushes, fake_flush_ipis;
 extern uint64_t fake_last_flush_mask;
 extern uint64_t fake_lock_held_cycles;           /* hv_lock_held_cycles() */
+extern unsigned int fake_kicks;                  /* cpu_kick() calls */
 
 /* ---- domains (domain.c) ---- */
 #define FAKE_MAX_DOMAINS 4
