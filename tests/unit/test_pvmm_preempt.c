@@ -15,6 +15,8 @@
 #include <keel/hypercall.h>
 #include <public/xen.h>
 
+bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr);
+
 #define T4 100
 #define T3 101
 #define T2 102
@@ -351,6 +353,65 @@ static void test_pin_resumed_later(void **state)
     check_big_baseline();
 }
 
+/*
+ * ptwr: the guest kernel writes an L3 entry naming the big L2 directly
+ * (its L3 mapped read-only at va 0).  The emulation stops half-way and
+ * leaves the instruction to fault again (rip unchanged) until the tree
+ * is validated; removing the entry again releases it in bounded steps.
+ */
+static uint8_t mov_rcx_rdx[16] = { 0x48, 0x89, 0x0a, 0x90 };   /* mov %rcx,(%rdx) */
+
+static unsigned int ptwr_until_done(uint64_t val)
+{
+    struct guest_regs regs;
+    unsigned int calls = 0;
+    uint64_t r0, r1;
+
+    memset(&regs, 0, sizeof(regs));
+    regs.error_code = 3;
+    regs.rip = (uint64_t)mov_rcx_rdx;
+    regs.rcx = val;
+    regs.rdx = 8;
+    do {
+        assert_true(++calls < 100000);
+        r0 = data_refs();
+        pv_pt_begin();
+        assert_true(pv_ptwr_emulate(&fa.v[0], &regs, 8));
+        r1 = data_refs();
+        assert_true((r1 > r0 ? r1 - r0 : r0 - r1) <= PT_PREEMPT_ENTRIES);
+        check_consistency();
+    } while (regs.rip == (uint64_t)mov_rcx_rdx);
+    assert_int_equal(regs.rip, (uint64_t)mov_rcx_rdx + 3);
+    return calls;
+}
+
+static void test_ptwr_upper_entry(void **state)
+{
+    unsigned int calls, p3 = 2, p2 = 3, p1 = 4;
+    uint32_t done;
+
+    (void)state;
+    tab(S4)[0] = pte(p3, PRW);
+    tab(p3)[0] = pte(p2, PRW);
+    tab(p2)[0] = pte(p1, PRW);
+    tab(p1)[0] = pte(p3, PRO);          /* va 0: the L3 itself, read-only */
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, S4, &calls), 0);
+    assert_int_equal(mmuext(MMUEXT_NEW_BASEPTR, S4, &calls), 0);
+    assert_true(ptwr_until_done(pte(T2, PRW)) >= min_calls());
+    assert_int_equal(tab(p3)[1], pte(T2, PRW));
+    assert_true(pg(T2)->flags & PGC_validated);
+    /* Zap it: the write is done at once, the release goes on in the
+     * vCPU's undo slot, finished by its next page-table hypercall. */
+    assert_int_equal(ptwr_until_done(0), 1);
+    assert_int_equal(tab(p3)[1], 0);
+    assert_true(fa.v[0].pt_undo != NULL);
+    assert_int_equal(run(do_mmuext_op, 0, 0, &done, &calls), 0);
+    assert_true(calls >= min_calls() - 1);
+    assert_null(fa.v[0].pt_undo);
+    assert_int_equal(pg(T2)->type_count, 0);
+    check_consistency();
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, big_setup, big_teardown)
 int main(void)
 {
@@ -365,6 +426,7 @@ int main(void)
         T(test_abandoned_unpin),
         T(test_abandoned_failed_pin),
         T(test_pin_resumed_later),
+        T(test_ptwr_upper_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
