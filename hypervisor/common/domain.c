@@ -148,6 +148,7 @@ static void vcpu_release(struct vcpu *v)
     unsigned int i;
 
     mm_lock_acquire();
+    pv_vcpu_release_tables(v);
     if (!mfn_eq(v->guest_table, INVALID_MFN))
         put_page_and_type(v->guest_table, d);
     if (!mfn_eq(v->guest_table_user, INVALID_MFN))

@@ -310,8 +310,16 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpuid, uint64_t arg)
     switch (cmd) {
     case VCPUOP_is_up:
         return v->online ? 1 : 0;
-    case VCPUOP_initialise:
-        return arch_initialise_vcpu(v, arg);
+    case VCPUOP_initialise: {
+        /* Validating the new L4 may stop half-way (pv_mm.c): continue,
+         * as Xen does (-ERESTART -> hypercall continuation). */
+        long rc = arch_initialise_vcpu(v, arg);
+        if (rc == -XEN_ERESTART) {
+            hypercall_continue(cmd, vcpuid, arg, 0);
+            return 0;
+        }
+        return rc;
+    }
     case VCPUOP_up:
         if (!v->initialised)
             return -XEN_EINVAL;

@@ -73,6 +73,9 @@ def reservation(op, frames):
 
 
 PIN = {1: 0, 2: 1, 3: 2, 4: 3}
+# An unvalidated tree in plain frames: L4 24 -> L3 25 -> L2 26 -> L1 27 -> 28.
+TREE = mmu([(24, 0, entry(25, P | RW), 0), (25, 0, entry(26, P | RW), 0),
+            (26, 0, entry(27, P | RW), 0), (27, 0, entry(28, P | RW), 0)])
 UNPIN, BASEPTR, FLUSH, INVLPG, USERBASE = 4, 5, 6, 7, 15
 
 seeds = {
@@ -117,6 +120,20 @@ seeds = {
     "hv-drain-and-events": b(0) + mmu([(22, 385, 5 << 32, 0)], kind=7) + b(8, 70, 0)
     + b(8, 0x80, 0) + mmu([upd(4, 12, entry(45, P | RW))]),
     "grant-grow-then-pin": b(0, 10, 3) + mmuext([(PIN[1], 62)]) + mmuext([(PIN[2], 61)]),
+    # Preemptible validation (step 11: preemption on, every entry stops;
+    # step 12: re-issue the continuation): trees half validated, resumed,
+    # adopted by NEW_BASEPTR, failing and undone, or abandoned at the end.
+    "preempt-pin-resume-unpin": b(0) + TREE + b(11, 3) + mmuext([(PIN[4], 24)])
+    + b(12) * 6 + b(11, 2) + b(12) + mmuext([(UNPIN, 24)]) + b(11, 3) + b(12) * 3
+    + b(11, 0) + b(12),
+    "preempt-pin-abandon": b(0) + TREE + b(11, 3) + mmuext([(PIN[4], 24)]) + b(12) * 3
+    + mmuext([(PIN[2], 26)]) + mmu([upd(25, 0, entry(0, 0))]),
+    "preempt-pin-fails": b(0) + TREE + mmu([upd(27, 1, entry(33, P))]) + b(11, 3)
+    + mmuext([(PIN[4], 24)]) + b(12) * 8 + b(11, 2) + b(12) * 2,
+    "preempt-baseptr-adopts": b(0) + TREE + b(11, 3) + mmuext([(PIN[4], 24)]) + b(12)
+    + mmuext([(BASEPTR, 24)]) + b(11, 2) + b(12) + mmuext([(BASEPTR, 1)]),
+    "preempt-upper-entry": b(0) + mmu([(26, 0, entry(27, P | RW), 0), (27, 0, entry(28, P | RW), 0)]) + b(11, 3) + mmu([upd(3, 3, entry(26, P | RW))])
+    + b(12) * 4 + b(11, 2) + b(12) + mmu([upd(3, 3, entry(0, 0))]) + b(12),
 }
 
 ptwr_seeds = {

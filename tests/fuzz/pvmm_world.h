@@ -310,11 +310,37 @@ static void world_check(void)
         }
         if (!w_is_pt(p->type) || !p->type_count)
             continue;
-        if (!(p->flags & PGC_validated))
-            w_fail("page table in use but not validated", m, 0, p->type);
         if (p->owner != W_DOM_A)
             w_fail("a page table not of domain A", m, 0, p->owner);
         level = p->type - PGT_l1 + 1;
+        if (p->flags & PGC_partial) {
+            /* Half (de)validated (pv_mm.c): entries below nr_validated
+             * hold references, entry nr_validated maybe a partial one;
+             * the partial state holds one general and its one type
+             * reference, for nobody, an upper entry or a vCPU. */
+            unsigned int n = (p->flags & PGC_nr_mask) >> PGC_nr_shift;
+            if (p->flags & PGC_validated)
+                w_fail("a partial table is also validated", m, 0, p->flags);
+            if (p->type_count != 1 || n > 512)
+                w_fail("a partial table with a bad state", m, n, p->type_count);
+            if (!(p->flags & PGC_partial_held)) {
+                cnt[m]++;
+                tc[m]++;
+            }
+            if (p->flags & PGC_partial_entry) {
+                unsigned int lm = (unsigned int)(mfn_x(pte_mfn(t[n % 512])) % FAKE_NR_FRAMES);
+                if (n >= 512 || !(fake_frame_table[lm].flags & PGC_partial_held))
+                    w_fail("a partial entry names no held partial table", m, n, t[n % 512]);
+                cnt[lm]++;
+                tc[lm]++;
+            }
+            for (i = 0; i < n; i++)
+                if (!(level == 4 && i >= HV_SLOT_FIRST && i <= HV_SLOT_LAST))
+                    w_check_entry(m, level, i, t[i], cnt, tc, rw);
+            continue;
+        }
+        if (!(p->flags & PGC_validated))
+            w_fail("page table in use but not validated", m, 0, p->type);
         for (i = 0; i < 512; i++) {
             if (level == 4 && i >= HV_SLOT_FIRST && i <= HV_SLOT_LAST) {
                 if (t[i] != (FAKE_HV_SLOT_MARK | ((uint64_t)i << 12)))
@@ -328,6 +354,13 @@ static void world_check(void)
         for (i = 0; i < doms[k]->d.max_vcpus; i++) {
             w_add_base(cnt, tc, doms[k]->v[i].guest_table);
             w_add_base(cnt, tc, doms[k]->v[i].guest_table_user);
+            if (doms[k]->v[i].pt_undo) {
+                unsigned int um = (unsigned int)mfn_x(page_to_mfn(doms[k]->v[i].pt_undo));
+                if (!(doms[k]->v[i].pt_undo->flags & PGC_partial_held))
+                    w_fail("a vCPU undoes a table it does not hold", um, 0, 0);
+                cnt[um]++;
+                tc[um]++;
+            }
         }
     for (m = 0; m < FAKE_NR_FRAMES; m++) {
         const struct page_info *p = &fake_frame_table[m];

@@ -16,5 +16,7 @@ struct dos_page {
 	uint64_t magic;
 	volatile uint64_t ticks;	/* ticker's wake-ups so far */
 	volatile uint64_t done;		/* set by the attacker when it has finished */
+	volatile uint64_t max_gap_ns;	/* longest time between two wake-ups (the
+					   attacker resets it) */
 };
 #endif

@@ -3,7 +3,7 @@
  * It wakes every DOS_TICK_MS on its own one-shot timer (set_timer_op +
  * SCHEDOP_block, a fresh deadline from "now" each time, so a stall is not
  * made up afterwards) and counts the wake-ups in a page granted to the
- * attacker (dos-common.h).  A hypervisor that lets one guest hold it for
+ * attacker (dos-common.h), and the longest gap between two of them.  A hypervisor that lets one guest hold it for
  * seconds shows as wake-ups missing while an attack runs; the attacker
  * checks that.  It stops when the attacker sets `done`, when the
  * attacker's mapping of the page goes away without it (the attacker
@@ -19,7 +19,7 @@ static struct dos_page page __attribute__((aligned(4096), section(".bss.page_ali
 void guest_main(void)
 {
 	volatile struct grant_entry_v1 *gt;
-	uint64_t t0, end, now;
+	uint64_t t0, end, now, last, gap;
 	bool mapped = false, gone = false;
 
 	map_shared_info();
@@ -30,8 +30,14 @@ void guest_main(void)
 	t0 = system_time_ns();
 	end = t0 + cmdline_num("max=", 120000) * 1000000UL;
 	note("ticker: counting wake-ups every %u ms", DOS_TICK_MS);
+	last = t0;
 	while (!page.done && !gone && (now = system_time_ns()) < end) {
 		sleep_until_ns(now + DOS_TICK_MS * 1000000UL);
+		now = system_time_ns();
+		gap = now - last;
+		last = now;
+		if (gap > page.max_gap_ns)
+			page.max_gap_ns = gap;
 		page.ticks++;
 		if (gt[DOS_REF].flags & GTF_reading)
 			mapped = true;

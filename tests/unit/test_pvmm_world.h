@@ -96,6 +96,27 @@ static void add_base(uint32_t *cnt, uint32_t *tc, mfn_t m)
     }
 }
 
+/* The references entry e of table m (at level) holds. */
+static void count_entry(uint64_t e, unsigned int level, unsigned int m, uint32_t *cnt,
+                        uint32_t *tc, uint32_t *rw)
+{
+    unsigned int tm = (unsigned int)mfn_x(pte_mfn(e));
+
+    if (!(e & P) || frame_is_io(pte_mfn(e)))
+        return;
+    assert_true(e & US);     /* adjust_guest_entry ran */
+    if (level == 1) {
+        cnt[tm]++;
+        if (e & RW) {
+            tc[tm]++;
+            rw[tm]++;
+        }
+    } else if (!(tm == m && !(e & RW))) {
+        cnt[tm]++;
+        tc[tm]++;
+    }
+}
+
 /*
  * The frame table must equal what the validated tables, pins and base
  * pointers imply, and no page-table frame may have a writable mapping.
@@ -127,31 +148,40 @@ static void check_consistency(void)
         }
         if (!is_pt_type(p->type) || !p->type_count)
             continue;
-        assert_true(p->flags & PGC_validated);
         assert_false(p->flags & PGC_xen_heap);
         level = p->type - PGT_l1 + 1;
         t = tab(m);
+        if (p->flags & PGC_partial) {
+            /* Half (de)validated: entries below nr_validated hold their
+             * references, entry nr_validated maybe a partial one; the
+             * partial state itself holds one general and the one type
+             * reference, for nobody, an upper entry or a vCPU. */
+            unsigned int n = (p->flags & PGC_nr_mask) >> PGC_nr_shift;
+            assert_false(p->flags & PGC_validated);
+            assert_int_equal(p->type_count, 1);
+            if (!(p->flags & PGC_partial_held)) {
+                cnt[m]++;
+                tc[m]++;
+            }
+            if (p->flags & PGC_partial_entry) {
+                unsigned int lm = (unsigned int)mfn_x(pte_mfn(t[n]));
+                assert_true(pg(lm)->flags & PGC_partial);
+                assert_true(pg(lm)->flags & PGC_partial_held);
+                cnt[lm]++;
+                tc[lm]++;
+            }
+            for (i = 0; i < n; i++)
+                if (!(level == 4 && i >= HV_SLOT_FIRST && i <= HV_SLOT_LAST))
+                    count_entry(t[i], level, m, cnt, tc, rw);
+            continue;
+        }
+        assert_true(p->flags & PGC_validated);
         for (i = 0; i < 512; i++) {
-            uint64_t e = t[i];
-            unsigned int tm = (unsigned int)mfn_x(pte_mfn(e));
-
             if (level == 4 && i >= HV_SLOT_FIRST && i <= HV_SLOT_LAST) {
-                assert_int_equal(e, FAKE_HV_SLOT_MARK | ((uint64_t)i << 12));
+                assert_int_equal(t[i], FAKE_HV_SLOT_MARK | ((uint64_t)i << 12));
                 continue;
             }
-            if (!(e & P) || frame_is_io(pte_mfn(e)))
-                continue;
-            assert_true(e & US);     /* adjust_guest_entry ran */
-            if (level == 1) {
-                cnt[tm]++;
-                if (e & RW) {
-                    tc[tm]++;
-                    rw[tm]++;
-                }
-            } else if (!(tm == m && !(e & RW))) {
-                cnt[tm]++;
-                tc[tm]++;
-            }
+            count_entry(t[i], level, m, cnt, tc, rw);
         }
     }
     for (m = 0; m < FAKE_NR_FRAMES; m++) {
@@ -162,6 +192,10 @@ static void check_consistency(void)
         for (i = 0; i < doms[k]->d.max_vcpus; i++) {
             add_base(cnt, tc, doms[k]->v[i].guest_table);
             add_base(cnt, tc, doms[k]->v[i].guest_table_user);
+            if (doms[k]->v[i].pt_undo) {
+                assert_true(doms[k]->v[i].pt_undo->flags & PGC_partial_held);
+                add_base(cnt, tc, page_to_mfn(doms[k]->v[i].pt_undo));
+            }
         }
     for (m = 0; m < FAKE_NR_FRAMES; m++) {
         const struct page_info *p = pg(m);
@@ -178,7 +212,7 @@ static void check_consistency(void)
 }
 
 /* Everything back to the state world_setup left. */
-static void check_baseline(void)
+static inline void check_baseline(void)
 {
     unsigned int m;
 
@@ -194,7 +228,7 @@ static void check_baseline(void)
 }
 
 /* A 4-level hierarchy for va 0: L4 l4 -> L3 l3 -> L2 l2 -> L1 l1 (not validated). */
-static void build_tables(unsigned int l4, unsigned int l3, unsigned int l2, unsigned int l1)
+static inline void build_tables(unsigned int l4, unsigned int l3, unsigned int l2, unsigned int l1)
 {
     tab(l4)[0] = pte(l3, PRW);
     tab(l3)[0] = pte(l2, PRW);

@@ -43,6 +43,8 @@ void fake_domain_init(struct fake_domain *fd, domid_t id, unsigned int nr_vcpus,
         v->kernel_mode = true;
         v->guest_table = INVALID_MFN;
         v->guest_table_user = INVALID_MFN;
+        v->pt_undo = NULL;
+        v->pt_undo_rc = 0;
         v->vcpu_info = &fd->si->vcpu_info[i];
         v->vcpu_info_mfn = INVALID_MFN;
         for (g = 0; g < GUEST_GDT_FRAMES; g++)

@@ -15,12 +15,12 @@
 #include <keel/cpuid_policy.h>
 #include <keel/pv_strio.h>
 #include <keel/debugreg.h>
+#include <keel/pv_mm.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/page.h>
 
 int pv_set_segment_base(struct vcpu *v, unsigned int which, uint64_t base);
-int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn);
 void pv_fpu_taskswitch(struct vcpu *v, bool set);
 
 struct insn {
@@ -170,8 +170,8 @@ static bool write_cr(struct vcpu *v, unsigned int cr, uint64_t val)
     case 2:
         v->vcpu_info->arch.cr2 = val;
         return true;
-    case 3:
-        return pv_new_guest_cr3(v, _mfn((val & PADDR_MASK) >> PAGE_SHIFT)) == 0;
+    case 3:     /* (emulate_mov_to_cr3) */
+        return false;
     case 4:
         /* Accept and filter, as a PV kernel toggles bits it cannot own. */
         v->cr4_shadow = (val & GUEST_CR4_MASK) | X86_CR4_PAE;
@@ -179,6 +179,26 @@ static bool write_cr(struct vcpu *v, unsigned int cr, uint64_t val)
     default:
         return false;
     }
+}
+
+/*
+ * mov to CR3 is NEW_BASEPTR: validating the new L4 may stop half-way
+ * (pv_mm.c); then the instruction is left to run again (rip unchanged),
+ * which continues it, as Xen's emulation retries.  false: refused.
+ */
+static bool emulate_mov_to_cr3(struct vcpu *v, struct guest_regs *regs, uint64_t val,
+                               unsigned int len)
+{
+    int rc;
+
+    pv_pt_begin();
+    rc = pv_new_guest_cr3(v, _mfn((val & PADDR_MASK) >> PAGE_SHIFT));
+    if (rc == -XEN_ERESTART)
+        return true;
+    if (rc)
+        return false;
+    regs->rip += len;
+    return true;
 }
 
 /*
@@ -341,8 +361,11 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
                     return false;
                 *gpr(regs, (modrm & 7) | (in.rex_b ? 8 : 0)) = val;
             } else {
+                unsigned int cr = ((modrm >> 3) & 7) | (in.rex_r ? 8 : 0);
                 val = *gpr(regs, (modrm & 7) | (in.rex_b ? 8 : 0));
-                if (!write_cr(v, ((modrm >> 3) & 7) | (in.rex_r ? 8 : 0), val))
+                if (cr == 3)
+                    return emulate_mov_to_cr3(v, regs, val, in.pos);
+                if (!write_cr(v, cr, val))
                     return false;
             }
             break;

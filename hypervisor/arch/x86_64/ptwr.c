@@ -236,7 +236,9 @@ static void set_flags_logic(struct guest_regs *regs, uint64_t res, unsigned int 
 
 /*
  * Try to emulate a write fault by the guest kernel on one of its page
- * tables.  true: done (rip advanced); false: not a ptwr case.
+ * tables.  true: done (rip advanced), or to be retried (rip unchanged:
+ * validation of a new entry's table stopped half-way, pv_mm.c); false:
+ * not a ptwr case.
  */
 bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
 {
@@ -258,7 +260,8 @@ bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
     if (!mfn_valid(mfn))
         return false;
     pg = mfn_to_page(mfn);
-    if (pg->owner != d->domain_id || pg->type < PGT_l1 || pg->type > PGT_l4 || !pg->type_count)
+    if (pg->owner != d->domain_id || pg->type < PGT_l1 || pg->type > PGT_l4 || !pg->type_count ||
+        !(pg->flags & PGC_validated))
         return false;
     level = pg->type - PGT_l1 + 1;
     for (n = 15; n && copy_from_guest(bytes, regs->rip, n); n--)
@@ -310,11 +313,19 @@ bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
             break;
         }
         nv = (old & ~mask) | ((res & size_mask(in.size)) << shift);
+        pv_pt_begin();
         mm_lock_acquire();
-        rc = pv_mod_entry_cmpxchg(pe, old, nv, level, d);
+        /* First what this vCPU left to undo (pv_mm.c); an error it
+         * reports belonged to an earlier operation, already retried. */
+        rc = pv_pt_finish_undo(v);
+        if (rc != -XEN_ERESTART)
+            rc = pv_mod_entry_cmpxchg(pe, old, nv, level, d);
         mm_lock_release();
         if (rc == -XEN_EAGAIN)
             continue;               /* the CPU set A/D meanwhile: recompute */
+        if (rc == -XEN_ERESTART)
+            return true;            /* page-table work stopped half-way: the
+                                       instruction faults again and goes on */
         if (rc) {
             gdprintk("d%u: ptwr write of %lx to L%u %lx refused (%d)\n", d->domain_id, nv,
                      level, mfn_x(mfn), rc);

@@ -80,12 +80,21 @@ void put_page(struct page_info *pg)
     }
 }
 
-static int validate_table(mfn_t mfn, unsigned int level, struct domain *d);
-static void devalidate_table(mfn_t mfn, unsigned int level, struct domain *d);
+static int get_type(struct page_info *pg, unsigned int type, struct domain *d,
+                    bool preemptible, bool *left);
+static int put_type(struct page_info *pg, struct domain *d, bool preemptible);
+static int continue_devalidate(struct page_info *pg, struct domain *d, bool preemptible);
+static int continue_validate(struct page_info *pg, struct domain *d, bool preemptible,
+                             bool *left);
 
 static unsigned int level_type(unsigned int level)
 {
     return PGT_l1 + level - 1;
+}
+
+static bool is_table_type(unsigned int type)
+{
+    return type >= PGT_l1 && type <= PGT_l4;
 }
 
 /*
@@ -109,65 +118,26 @@ static void flush_stale(struct page_info *pg, unsigned int type)
 }
 
 /*
- * Take a type reference.  Changing to a page-table type validates the
- * contents first; a failed validation leaves the frame as it was.
+ * Take a type reference, without preemption: a page-table type is
+ * validated to the end (boot, and types that never validate tables).
+ * A failed validation leaves the frame as it was.
  */
 int get_page_type(struct page_info *pg, unsigned int type, struct domain *d)
 {
-    int rc;
+    bool left;
+    int rc = get_type(pg, type, d, false, &left);
 
-    /* A hypervisor page shared with a guest (shared_info, grant-table
-     * frames) is only ever plain writable memory: the hypervisor writes it
-     * at any time, so as a page table or descriptor page it would let the
-     * guest choose entries behind the validator's back.  Its permanent
-     * writable type (pv_share_xen_frame) already makes any other type
-     * fail; this refuses them outright, whatever the counts say. */
-    if ((pg->flags & PGC_xen_heap) && type != PGT_writable)
-        return -XEN_EINVAL;
-    if (pg->type_count) {
-        if (pg->type != type)
-            return -XEN_EINVAL;
-        if (pg->type_count == ~0u)
-            return -XEN_EOVERFLOW;
-        pg->type_count++;
-        return 0;
+    if (rc && left) {
+        /* Undo what the failed validation took; its references were ours. */
+        (void)continue_devalidate(pg, d, false);
     }
-    flush_stale(pg, type);
-    if (type >= PGT_l1 && type <= PGT_l4) {
-        pg->type = (uint8_t)type;
-        pg->type_count = 1;
-        rc = validate_table(page_to_mfn(pg), type - PGT_l1 + 1, d);
-        if (rc) {
-            pg->type = PGT_none;
-            pg->type_count = 0;
-            return rc;
-        }
-        pg->flags |= PGC_validated;
-        return 0;
-    }
-    if (type == PGT_seg_desc) {
-        int validate_seg_desc_page(mfn_t mfn);
-        rc = validate_seg_desc_page(page_to_mfn(pg));
-        if (rc)
-            return rc;
-    }
-    pg->type = (uint8_t)type;
-    pg->type_count = 1;
-    return 0;
+    return rc;
 }
 
+/* Drop a type reference, devalidating a table to the end if it was the last. */
 void put_page_type(struct page_info *pg, struct domain *d)
 {
-    BUG_ON(pg->type_count == 0);
-    if (--pg->type_count)
-        return;
-    if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && (pg->flags & PGC_validated)) {
-        pg->flags &= ~PGC_validated;
-        devalidate_table(page_to_mfn(pg), pg->type - PGT_l1 + 1, d);
-    }
-    pg->flags |= pg->type == PGT_writable ? PGC_stale_writable : PGC_stale_table;
-    page_stamp_tlb(pg);
-    pg->type = PGT_none;
+    (void)put_type(pg, d, false);
 }
 
 int get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
@@ -326,37 +296,21 @@ static bool is_self_linear(uint64_t e, mfn_t self)
     return mfn_eq(pte_mfn(e), self) && !(e & _PAGE_RW);
 }
 
-static int get_page_from_upper(uint64_t e, unsigned int level, struct domain *d, mfn_t self)
+/* The checks an upper entry passes before any reference: true if it
+ * needs one (present, not the table's own read-only linear mapping). */
+static int check_upper(uint64_t e, unsigned int level, mfn_t self, bool *needs_ref)
 {
-    mfn_t mfn = pte_mfn(e);
-
+    *needs_ref = false;
     if (!(e & _PAGE_PRESENT))
         return l1tf_safe_nonpresent(e, level) ? 0 : -XEN_EINVAL;
     if (e & UPPER_DISALLOW)
         return -XEN_EINVAL;
     if (is_self_linear(e, self))
         return 0;
-    return get_page_and_type(mfn, d, level_type(level - 1));
-}
-
-static void put_page_from_upper(uint64_t e, struct domain *d, mfn_t self)
-{
-    if (!(e & _PAGE_PRESENT) || is_self_linear(e, self))
-        return;
-    put_page_and_type(pte_mfn(e), d);
-}
-
-static int get_entry(uint64_t e, unsigned int level, struct domain *d, mfn_t self)
-{
-    return level == 1 ? get_page_from_l1e(e, d) : get_page_from_upper(e, level, d, self);
-}
-
-static void put_entry(uint64_t e, unsigned int level, struct domain *d, mfn_t self)
-{
-    if (level == 1)
-        put_page_from_l1e(e);
-    else
-        put_page_from_upper(e, d, self);
+    if (!mfn_valid(pte_mfn(e)))
+        return -XEN_EINVAL;
+    *needs_ref = true;
+    return 0;
 }
 
 /*
@@ -377,39 +331,469 @@ static bool guest_slot(unsigned int level, unsigned int i)
     return level != 4 || !is_hv_l4_slot(i);
 }
 
-static int validate_table(mfn_t mfn, unsigned int level, struct domain *d)
+/* ---- preemptible validation (Xen's PGT_partial; XSA-45) ----
+ *
+ * Validating a table takes a reference per entry, and an upper entry's
+ * reference validates the table below it: one pin can cost a walk of
+ * the whole tree, and devalidation (the last type reference going) the
+ * same.  Both stop after PT_PREEMPT_ENTRIES entries or once the lock has
+ * been held HYPERCALL_PREEMPT_NS, leaving the tables they were in
+ * partial (keel/mm.h: entries below nr_validated hold references, entry
+ * nr_validated maybe a partial reference on a partial lower table), and
+ * return -XEN_ERESTART; the hypercall continues and the same operation
+ * resumes where it stopped, as in Xen:
+ *
+ *  - a get (pin, base pointer, new upper entry, VCPUOP_initialise) that
+ *    stops leaves its table partial and held by nobody; the re-issued
+ *    get adopts it (takes over its references) and goes on;
+ *  - a put (unpin, old base pointer, old upper entry) that stops leaves
+ *    the table held by the vCPU (v->pt_undo, Xen's old_guest_table),
+ *    which finishes it before its next page-table operation (and at its
+ *    teardown);
+ *  - a validation that fails after taking references hands them to
+ *    v->pt_undo too, with the error: the operation reports its error
+ *    only once everything it took has been dropped again, so a failed
+ *    validation leaves no trace (Xen reports at once and drops them on
+ *    the next hypercall).
+ * A partial table is never usable as a validated one: it is no
+ * PGC_validated, so no entry of it can be changed (mmu_update, ptwr),
+ * it is not a base pointer, and nothing else can take its type (its
+ * type count stays 1).  A partial table held by someone may be
+ * continued only by that holder (another get is -EBUSY).
+ * Every call makes progress: no stop before its first entry.
+ */
+static unsigned int pt_work;      /* entries handled in this hypercall */
+
+void pv_pt_begin(void)
 {
-    uint64_t *t = mfn_to_virt(mfn);
-    unsigned int i;
+    pt_work = 0;
+}
+
+bool pv_pt_budget_spent(void)
+{
+    return pt_work >= PT_PREEMPT_ENTRIES;
+}
+
+static bool pt_stop(bool preemptible)
+{
+    if (!preemptible || !pt_work)
+        return false;
+    return pt_work >= PT_PREEMPT_ENTRIES || hypercall_preempt_check();
+}
+
+static unsigned int pt_nr(const struct page_info *pg)
+{
+    return (pg->flags & PGC_nr_mask) >> PGC_nr_shift;
+}
+
+static void pt_set_nr(struct page_info *pg, unsigned int n)
+{
+    pg->flags = (pg->flags & ~PGC_nr_mask) | (n << PGC_nr_shift);
+}
+
+static struct page_info *entry_page(uint64_t e)
+{
+    return mfn_to_page(pte_mfn(e));
+}
+
+/* The entry holding a partial reference, and the partial table it names. */
+static struct page_info *partial_lower(struct page_info *pg)
+{
+    uint64_t *t = mfn_to_virt(page_to_mfn(pg));
+    struct page_info *lp = entry_page(t[pt_nr(pg)]);
+
+    BUG_ON(!(lp->flags & PGC_partial) || !(lp->flags & PGC_partial_held));
+    return lp;
+}
+
+/*
+ * The reference entry e of a table at `level` needs.  *left: the lower
+ * table was left partial (preempted, or failed with references to undo),
+ * and its partial references are now this entry's.
+ */
+static int get_entry(uint64_t e, unsigned int level, struct domain *d, mfn_t self,
+                     bool preemptible, bool *left)
+{
+    struct page_info *lp;
+    bool needs_ref;
     int rc;
 
-    for (i = 0; i < 512; i++) {
-        if (!guest_slot(level, i))
-            continue;
-        t[i] = adjust_guest_entry(t[i], level);
-        rc = get_entry(t[i], level, d, mfn);
+    *left = false;
+    if (level == 1)
+        return get_page_from_l1e(e, d);
+    rc = check_upper(e, level, self, &needs_ref);
+    if (rc || !needs_ref)
+        return rc;
+    lp = entry_page(e);
+    if (!get_page(lp, d))
+        return -XEN_EINVAL;
+    rc = get_type(lp, level_type(level - 1), d, preemptible, left);
+    if (*left)
+        lp->flags |= PGC_partial_held;
+    else if (rc)
+        put_page(lp);
+    return rc;
+}
+
+/* Drop what entry e holds; -XEN_ERESTART with the lower table left
+ * partial (its references now the entry's partial reference). */
+static int put_entry(uint64_t e, unsigned int level, struct domain *d, mfn_t self,
+                     bool preemptible)
+{
+    struct page_info *lp;
+
+    if (level == 1) {
+        put_page_from_l1e(e);
+        return 0;
+    }
+    if (!(e & _PAGE_PRESENT) || is_self_linear(e, self))
+        return 0;
+    lp = entry_page(e);
+    if (put_type(lp, d, preemptible)) {
+        lp->flags |= PGC_partial_held;
+        return -XEN_ERESTART;
+    }
+    put_page(lp);
+    return 0;
+}
+
+/* Validate pg's entries from nr_validated on (pg is PGC_partial). */
+static int validate_from(struct page_info *pg, struct domain *d, bool preemptible)
+{
+    unsigned int level = pg->type - PGT_l1 + 1, i = pt_nr(pg);
+    mfn_t mfn = page_to_mfn(pg);
+    uint64_t *t = mfn_to_virt(mfn);
+    bool left;
+    int rc;
+
+    if (pg->flags & PGC_partial_entry) {
+        struct page_info *lp = partial_lower(pg);
+
+        rc = continue_validate(lp, d, preemptible, &left);
         if (rc) {
-            gdprintk("d%u: L%u %lx entry %u (%lx) refused: %d\n", d->domain_id, level,
-                     mfn_x(mfn), i, t[i], rc);
-            while (i--)
-                if (guest_slot(level, i))
-                    put_entry(t[i], level, d, mfn);
+            if (!left) {          /* failed and dropped all it took */
+                put_page(lp);
+                pg->flags &= ~PGC_partial_entry;
+            }
             return rc;
         }
+        pg->flags &= ~PGC_partial_entry;
+        i++;
+    }
+    for (; i < 512; i++) {
+        if (!guest_slot(level, i))
+            continue;
+        if (pt_stop(preemptible)) {
+            pt_set_nr(pg, i);
+            return -XEN_ERESTART;
+        }
+        pt_work++;
+        t[i] = adjust_guest_entry(t[i], level);
+        rc = get_entry(t[i], level, d, mfn, preemptible, &left);
+        if (!rc)
+            continue;
+        pt_set_nr(pg, i);
+        if (left)
+            pg->flags |= PGC_partial_entry;
+        if (rc != -XEN_ERESTART)
+            gdprintk("d%u: L%u %lx entry %u (%lx) refused: %d\n", d->domain_id, level,
+                     mfn_x(mfn), i, t[i], rc);
+        return rc;
     }
     if (level == 4)
         mm_fill_hypervisor_slots(t);
     return 0;
 }
 
-static void devalidate_table(mfn_t mfn, unsigned int level, struct domain *d)
+/* Drop pg's references downwards from nr_validated (pg is PGC_partial). */
+static int devalidate_from(struct page_info *pg, struct domain *d, bool preemptible)
 {
+    unsigned int level = pg->type - PGT_l1 + 1, i = pt_nr(pg);
+    mfn_t mfn = page_to_mfn(pg);
     uint64_t *t = mfn_to_virt(mfn);
-    unsigned int i;
 
-    for (i = 0; i < 512; i++)
-        if (guest_slot(level, i))
-            put_entry(t[i], level, d, mfn);
+    if (pg->flags & PGC_partial_entry) {
+        struct page_info *lp = partial_lower(pg);
+
+        if (continue_devalidate(lp, d, preemptible))
+            return -XEN_ERESTART;
+        put_page(lp);
+        pg->flags &= ~PGC_partial_entry;
+    }
+    while (i > 0) {
+        if (pt_stop(preemptible)) {
+            pt_set_nr(pg, i);
+            return -XEN_ERESTART;
+        }
+        i--;
+        if (!guest_slot(level, i))
+            continue;
+        pt_work++;
+        if (put_entry(t[i], level, d, mfn, preemptible)) {
+            pt_set_nr(pg, i);
+            pg->flags |= PGC_partial_entry;
+            return -XEN_ERESTART;
+        }
+    }
+    pt_set_nr(pg, 0);
+    return 0;
+}
+
+static void clear_partial(struct page_info *pg)
+{
+    pg->flags &= ~(PGC_partial | PGC_partial_held | PGC_partial_entry | PGC_nr_mask);
+}
+
+/* The type is gone: stamp the frame for the TLB-flush clock. */
+static void type_gone(struct page_info *pg)
+{
+    pg->type_count = 0;
+    pg->flags |= pg->type == PGT_writable ? PGC_stale_writable : PGC_stale_table;
+    page_stamp_tlb(pg);
+    pg->type = PGT_none;
+}
+
+/*
+ * Go on validating partial table pg.  0: validated; -XEN_ERESTART: still
+ * partial; an error: failed, and *left says whether references remain
+ * to undo (pg stays partial) or none (pg has no type any more).
+ */
+static int continue_validate(struct page_info *pg, struct domain *d, bool preemptible,
+                             bool *left)
+{
+    int rc = validate_from(pg, d, preemptible);
+
+    *left = false;
+    if (!rc) {
+        clear_partial(pg);
+        pg->flags |= PGC_validated;
+        return 0;
+    }
+    if (rc != -XEN_ERESTART && !pt_nr(pg) && !(pg->flags & PGC_partial_entry)) {
+        clear_partial(pg);
+        pg->type = PGT_none;      /* never usable as a table: no stamp */
+        pg->type_count = 0;
+        return rc;
+    }
+    *left = true;
+    return rc;
+}
+
+/* Go on devalidating partial table pg: 0 when it has no type any more. */
+static int continue_devalidate(struct page_info *pg, struct domain *d, bool preemptible)
+{
+    int rc = devalidate_from(pg, d, preemptible);
+
+    if (rc)
+        return rc;
+    clear_partial(pg);
+    type_gone(pg);
+    return 0;
+}
+
+/*
+ * Take a type reference (the caller holds a general reference).
+ * Changing to a page-table type validates the contents first.
+ * *left: pg is left partial (-XEN_ERESTART, or an error with references
+ * to undo), and its partial references are the caller's: its type
+ * reference, and the caller's general reference, which it keeps.
+ */
+static int get_type(struct page_info *pg, unsigned int type, struct domain *d,
+                    bool preemptible, bool *left)
+{
+    int rc;
+
+    *left = false;
+    /* A hypervisor page shared with a guest (shared_info, grant-table
+     * frames) is only ever plain writable memory: the hypervisor writes it
+     * at any time, so as a page table or descriptor page it would let the
+     * guest choose entries behind the validator's back.  Its permanent
+     * writable type (pv_share_xen_frame) already makes any other type
+     * fail; this refuses them outright, whatever the counts say. */
+    if ((pg->flags & PGC_xen_heap) && type != PGT_writable)
+        return -XEN_EINVAL;
+    if (pg->flags & PGC_partial) {
+        if (pg->type != type)
+            return -XEN_EINVAL;
+        if (pg->flags & PGC_partial_held)
+            return -XEN_EBUSY;      /* someone else's, half done */
+        /* An interrupted validation nobody holds: adopt it.  Its type
+         * reference becomes ours; its general reference goes, as the
+         * caller holds its own. */
+        put_page(pg);
+        return continue_validate(pg, d, preemptible, left);
+    }
+    if (pg->type_count) {
+        if (pg->type != type)
+            return -XEN_EINVAL;
+        if (pg->type_count == ~0u)
+            return -XEN_EOVERFLOW;
+        pg->type_count++;
+        return 0;
+    }
+    flush_stale(pg, type);
+    if (is_table_type(type)) {
+        pg->type = (uint8_t)type;
+        pg->type_count = 1;
+        clear_partial(pg);
+        pg->flags |= PGC_partial;
+        return continue_validate(pg, d, preemptible, left);
+    }
+    if (type == PGT_seg_desc) {
+        int validate_seg_desc_page(mfn_t mfn);
+        rc = validate_seg_desc_page(page_to_mfn(pg));
+        if (rc)
+            return rc;
+    }
+    pg->type = (uint8_t)type;
+    pg->type_count = 1;
+    return 0;
+}
+
+/*
+ * Drop a type reference; the last one of a validated table devalidates
+ * it.  -XEN_ERESTART: pg is left partial, and the reference being
+ * dropped (type and the caller's general one) is now its partial
+ * reference, the caller's to hold.
+ */
+static int put_type(struct page_info *pg, struct domain *d, bool preemptible)
+{
+    BUG_ON(pg->type_count == 0 || (pg->flags & PGC_partial));
+    if (pg->type_count > 1) {
+        pg->type_count--;
+        return 0;
+    }
+    if (is_table_type(pg->type) && (pg->flags & PGC_validated)) {
+        pg->flags &= ~PGC_validated;
+        pg->flags |= PGC_partial;
+        pt_set_nr(pg, 512);
+        return continue_devalidate(pg, d, preemptible);
+    }
+    type_gone(pg);
+    return 0;
+}
+
+/* ---- page-table operations of a vCPU, preemptible ---- */
+
+static bool may_preempt(void)
+{
+    return hypercall_may_preempt();
+}
+
+/*
+ * Finish what v->pt_undo holds.  0: nothing (left) to do;
+ * -XEN_ERESTART: more to do; otherwise the error of the failed
+ * validation being undone, now done.  mm_lock held.
+ */
+int pv_pt_finish_undo(struct vcpu *v)
+{
+    struct page_info *pg = v->pt_undo;
+    int rc;
+
+    if (!pg)
+        return 0;
+    if (continue_devalidate(pg, v->domain, may_preempt()))
+        return -XEN_ERESTART;
+    put_page(pg);
+    v->pt_undo = NULL;
+    rc = v->pt_undo_rc;
+    v->pt_undo_rc = 0;
+    return rc;
+}
+
+bool pv_pt_undo_pending(const struct vcpu *v)
+{
+    return v->pt_undo != NULL;
+}
+
+/* Hand partial pg (its references the caller's) to v->pt_undo. */
+static int hand_to_undo(struct vcpu *v, struct page_info *pg, int rc)
+{
+    pg->flags |= PGC_partial_held;
+    if (v->pt_undo) {
+        /* Never: every operation finishes the slot first.  Not bounded,
+         * but correct. */
+        gdprintk("d%u: page-table undo slot busy\n", v->domain->domain_id);
+        (void)continue_devalidate(pg, v->domain, false);
+        put_page(pg);
+        return rc;
+    }
+    v->pt_undo = pg;
+    v->pt_undo_rc = rc;
+    return rc ? pv_pt_finish_undo(v) : 0;
+}
+
+/*
+ * A page-table reference for v's operation (pin, base pointer, upper
+ * entry, vCPU context): 0, -XEN_ERESTART (re-issue the operation), or
+ * an error, reported only once the failed validation is undone.
+ */
+static int get_table_ref(struct vcpu *v, mfn_t mfn, unsigned int type)
+{
+    struct domain *d = v->domain;
+    struct page_info *pg;
+    bool left;
+    int rc;
+
+    if (!mfn_valid(mfn))
+        return -XEN_EINVAL;
+    pg = mfn_to_page(mfn);
+    if (!get_page(pg, d))
+        return -XEN_EINVAL;
+    rc = get_type(pg, type, d, may_preempt(), &left);
+    if (!rc || (left && rc == -XEN_ERESTART))
+        return rc;          /* (stopped: our general reference stays with it) */
+    if (left)
+        return hand_to_undo(v, pg, rc);
+    put_page(pg);
+    return rc;
+}
+
+/* Drop one; a devalidation that stops goes on in v->pt_undo. */
+static void put_table_ref(struct vcpu *v, mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+
+    if (put_type(pg, v->domain, may_preempt())) {
+        (void)hand_to_undo(v, pg, 0);
+        return;
+    }
+    put_page(pg);
+}
+
+void pv_put_table_ref(struct vcpu *by, mfn_t mfn)
+{
+    put_table_ref(by, mfn);
+}
+
+/* At a vCPU's teardown: whatever it still undoes, to the end. */
+static void finish_undo_now(struct vcpu *v)
+{
+    struct page_info *pg = v->pt_undo;
+
+    if (!pg)
+        return;
+    (void)continue_devalidate(pg, v->domain, false);
+    put_page(pg);
+    v->pt_undo = NULL;
+    v->pt_undo_rc = 0;
+}
+
+/* An upper entry's reference for mmu_update/ptwr: as get_table_ref. */
+static int get_upper_ref(struct vcpu *v, uint64_t e, unsigned int level, mfn_t self)
+{
+    bool needs_ref;
+    int rc = check_upper(e, level, self, &needs_ref);
+
+    if (rc || !needs_ref)
+        return rc;
+    return get_table_ref(v, pte_mfn(e), level_type(level - 1));
+}
+
+static void put_upper_ref(struct vcpu *v, uint64_t e, mfn_t self)
+{
+    if ((e & _PAGE_PRESENT) && !is_self_linear(e, self))
+        put_table_ref(v, pte_mfn(e));
 }
 
 /*
@@ -417,7 +801,7 @@ static void devalidate_table(mfn_t mfn, unsigned int level, struct domain *d)
  * entry, swap it in atomically, drop the old entry's references.
  * preserve_ad keeps the A/D bits the CPU set in the old entry.
  */
-static int mod_entry(uint64_t *pe, uint64_t nv, unsigned int level, struct domain *d,
+static int mod_entry(struct vcpu *v, uint64_t *pe, uint64_t nv, unsigned int level,
                      struct domain *pg_owner, bool preserve_ad)
 {
     mfn_t self = virt_to_mfn((void *)((uint64_t)pe & PAGE_MASK));
@@ -430,7 +814,7 @@ static int mod_entry(uint64_t *pe, uint64_t nv, unsigned int level, struct domai
     if (level == 1)
         rc = get_page_from_l1e(nv, pg_owner);
     else
-        rc = get_page_from_upper(nv, level, d, self);
+        rc = get_upper_ref(v, nv, level, self);
     if (rc)
         return rc;
     ov = __atomic_load_n(pe, __ATOMIC_RELAXED);
@@ -443,31 +827,46 @@ static int mod_entry(uint64_t *pe, uint64_t nv, unsigned int level, struct domai
     } else {
         ov = __atomic_exchange_n(pe, nv, __ATOMIC_SEQ_CST);
     }
-    put_entry(ov, level, level == 1 ? pg_owner : d, self);
+    if (level == 1)
+        put_page_from_l1e(ov);
+    else
+        put_upper_ref(v, ov, self);
     return 0;
 }
 
 /*
  * As mod_entry, but only if the entry still holds `old` (ptwr computes the
  * new value from the old one): -XEN_EAGAIN if it changed meanwhile.
+ * -XEN_ERESTART: the new entry's table is still being validated; the
+ * write is retried (ptwr leaves the instruction to fault again).
  */
 int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int level,
                          struct domain *d)
 {
+    struct vcpu *v = current;
     mfn_t self = virt_to_mfn((void *)((uint64_t)pe & PAGE_MASK));
     int rc;
 
+    BUG_ON(v->domain != d);
+    if (!(mfn_to_page(self)->flags & PGC_validated))
+        return -XEN_EINVAL;
     if (level == 4 && !guest_slot(4, (unsigned int)(((uint64_t)pe & 4095) / 8)))
         return -XEN_EINVAL;
     nv = adjust_guest_entry(nv, level);
-    rc = level == 1 ? get_page_from_l1e(nv, d) : get_page_from_upper(nv, level, d, self);
+    rc = level == 1 ? get_page_from_l1e(nv, d) : get_upper_ref(v, nv, level, self);
     if (rc)
         return rc;
     if (!__atomic_compare_exchange_n(pe, &old, nv, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-        put_entry(nv, level, d, self);
+        if (level == 1)
+            put_page_from_l1e(nv);
+        else
+            put_upper_ref(v, nv, self);
         return -XEN_EAGAIN;
     }
-    put_entry(old, level, d, self);
+    if (level == 1)
+        put_page_from_l1e(old);
+    else
+        put_upper_ref(v, old, self);
     return 0;
 }
 
@@ -498,6 +897,17 @@ void pv_relinquish_memory(struct domain *d)
             put_page_and_type(_mfn(f), d);
         }
     }
+    /* Validations the domain left half done (a pin never re-issued):
+     * each holds its references itself; those held by a table below go
+     * with their holder. */
+    for (f = 0; f < max_mfn; f++) {
+        pg = &frame_table[f];
+        if (pg->owner == d->domain_id && (pg->flags & PGC_partial) &&
+            !(pg->flags & PGC_partial_held)) {
+            (void)continue_devalidate(pg, d, false);
+            put_page(pg);
+        }
+    }
     for (f = 0; f < max_mfn; f++) {
         pg = &frame_table[f];
         if (pg->owner == d->domain_id && (pg->flags & PGC_allocated) &&
@@ -509,20 +919,38 @@ void pv_relinquish_memory(struct domain *d)
     mm_lock_release();
 }
 
+/* A dying vCPU: what it was undoing, to the end.  mm_lock held. */
+void pv_vcpu_release_tables(struct vcpu *v)
+{
+    finish_undo_now(v);
+}
+
 /* ---- base pointers and pinning ---- */
 
+/*
+ * Each page-table operation of a vCPU first finishes what it left to
+ * undo (-XEN_ERESTART: not yet; an error: that of the failed validation
+ * it was undoing, reported now).  mm_lock held.
+ */
+static int begin_op(struct vcpu *v)
+{
+    return pv_pt_finish_undo(v);
+}
+
+/* NEW_BASEPTR and mov to CR3: -XEN_ERESTART means re-issue. */
 int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn)
 {
-    struct domain *d = v->domain;
     mfn_t old = v->guest_table;
     int rc;
 
     mm_lock_acquire();
-    rc = get_page_and_type(mfn, d, PGT_l4);
+    rc = begin_op(v);
+    if (!rc)
+        rc = get_table_ref(v, mfn, PGT_l4);
     if (!rc) {
         v->guest_table = mfn;
         if (!mfn_eq(old, INVALID_MFN))
-            put_page_and_type(old, d);
+            put_table_ref(v, old);
     }
     mm_lock_release();
     if (!rc && v->kernel_mode)
@@ -532,17 +960,17 @@ int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn)
 
 static int new_user_baseptr(struct vcpu *v, mfn_t mfn)
 {
-    struct domain *d = v->domain;
     mfn_t old = v->guest_table_user;
-    int rc = 0;
+    int rc;
 
     mm_lock_acquire();
-    if (mfn_x(mfn) != 0)
-        rc = get_page_and_type(mfn, d, PGT_l4);
+    rc = begin_op(v);
+    if (!rc && mfn_x(mfn) != 0)
+        rc = get_table_ref(v, mfn, PGT_l4);
     if (!rc) {
         v->guest_table_user = mfn_x(mfn) ? mfn : INVALID_MFN;
         if (!mfn_eq(old, INVALID_MFN))
-            put_page_and_type(old, d);
+            put_table_ref(v, old);
     }
     mm_lock_release();
     if (!rc && !v->kernel_mode)
@@ -550,10 +978,18 @@ static int new_user_baseptr(struct vcpu *v, mfn_t mfn)
     return rc;
 }
 
-int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type)
+/* VCPUOP_initialise's kernel L4 (vcpu_context.c), taken for v by the
+ * calling vCPU `by`: as NEW_BASEPTR.  mm_lock held. */
+int pv_get_l4_for_context(struct vcpu *by, mfn_t mfn)
+{
+    int rc = begin_op(by);
+
+    return rc ? rc : get_table_ref(by, mfn, PGT_l4);
+}
+
+static int check_pin(struct domain *d, mfn_t mfn)
 {
     struct page_info *pg;
-    int rc;
 
     if (!mfn_valid(mfn))
         return -XEN_EINVAL;
@@ -562,23 +998,49 @@ int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type)
         return -XEN_EINVAL;      /* hypervisor pages are never tables */
     if (pg->flags & PGC_pinned)
         return -XEN_EINVAL;      /* Xen: "mfn already pinned" */
-    rc = get_page_and_type(mfn, d, type);
+    return 0;
+}
+
+/* The domain builder's pin: not preemptible. */
+int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type)
+{
+    int rc = check_pin(d, mfn);
+
     if (!rc)
-        pg->flags |= PGC_pinned;
+        rc = get_page_and_type(mfn, d, type);
+    if (!rc)
+        mfn_to_page(mfn)->flags |= PGC_pinned;
     return rc;
 }
 
-static int unpin_table(struct domain *d, mfn_t mfn)
+/* MMUEXT_PIN_*: -XEN_ERESTART means re-issue. */
+static int pin_table(struct vcpu *v, mfn_t mfn, unsigned int type)
+{
+    int rc = begin_op(v);
+
+    if (!rc)
+        rc = check_pin(v->domain, mfn);
+    if (!rc)
+        rc = get_table_ref(v, mfn, type);
+    if (!rc)
+        mfn_to_page(mfn)->flags |= PGC_pinned;
+    return rc;
+}
+
+static int unpin_table(struct vcpu *v, mfn_t mfn)
 {
     struct page_info *pg;
+    int rc = begin_op(v);
 
+    if (rc)
+        return rc;
     if (!mfn_valid(mfn))
         return -XEN_EINVAL;
     pg = mfn_to_page(mfn);
-    if (pg->owner != d->domain_id || !(pg->flags & PGC_pinned))
+    if (pg->owner != v->domain->domain_id || !(pg->flags & PGC_pinned))
         return -XEN_EINVAL;
     pg->flags &= ~PGC_pinned;
-    put_page_and_type(mfn, d);
+    put_table_ref(v, mfn);
     return 0;
 }
 
@@ -603,7 +1065,8 @@ uint64_t *pv_guest_l1e(struct vcpu *v, uint64_t va)
     }
     /* The table reached through validated entries is a validated L1,
      * unless a linear mapping made us walk a higher-level table. */
-    if (mfn_to_page(virt_to_mfn(t))->type != PGT_l1)
+    if (mfn_to_page(virt_to_mfn(t))->type != PGT_l1 ||
+        !(mfn_to_page(virt_to_mfn(t))->flags & PGC_validated))
         return NULL;
     return &t[L1_IDX(va)];
 }
@@ -641,7 +1104,7 @@ static long update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val, uint64_
 
     mm_lock_acquire();
     pl1e = pv_guest_l1e(v, va);
-    rc = pl1e ? mod_entry(pl1e, val, 1, v->domain, pg_owner, false) : -XEN_EINVAL;
+    rc = pl1e ? mod_entry(v, pl1e, val, 1, pg_owner, false) : -XEN_EINVAL;
     mm_lock_release();
     if (rc)
         return rc;
@@ -673,9 +1136,10 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
 
 /* ---- mmu_update ---- */
 
-static int mmu_normal_update(struct domain *d, struct domain *pg_owner, uint64_t ptr,
+static int mmu_normal_update(struct vcpu *v, struct domain *pg_owner, uint64_t ptr,
                              uint64_t val, bool preserve_ad)
 {
+    struct domain *d = v->domain;
     mfn_t mfn = _mfn(ptr >> PAGE_SHIFT);
     struct page_info *pg;
     uint64_t *pe;
@@ -687,8 +1151,12 @@ static int mmu_normal_update(struct domain *d, struct domain *pg_owner, uint64_t
     if (pg->owner != d->domain_id || !(pg->flags & PGC_allocated))
         return -XEN_EINVAL;
     pe = (uint64_t *)((char *)mfn_to_virt(mfn) + (ptr & (PAGE_SIZE - 8)));
-    if (pg->type >= PGT_l1 && pg->type <= PGT_l4 && pg->type_count)
-        return mod_entry(pe, val, pg->type - PGT_l1 + 1, d, pg_owner, preserve_ad);
+    if (is_table_type(pg->type) && pg->type_count) {
+        /* A table half validated or devalidated is no table yet. */
+        if (!(pg->flags & PGC_validated))
+            return -XEN_EINVAL;
+        return mod_entry(v, pe, val, pg->type - PGT_l1 + 1, pg_owner, preserve_ad);
+    }
     /* Not a page table: a checked plain write needs the writable type. */
     rc = get_page_type(pg, PGT_writable, d);
     if (rc)
@@ -743,23 +1211,56 @@ static void batch_report(uint64_t pdone, uint32_t done)
         (void)copy_to_guest(pdone, &done, sizeof(done));
 }
 
+/* Continue the batch from entry i: the first i are done. */
+static void batch_continue(uint64_t list, size_t entry_size, uint64_t i, uint64_t count,
+                           uint32_t done, uint64_t pdone, uint64_t foreigndom)
+{
+    batch_report(pdone, done + (uint32_t)i);
+    hypercall_continue(list + i * entry_size, (count - i) | HYPERCALL_PREEMPTED, pdone,
+                       foreigndom);
+}
+
 /*
  * true: the batch is continued from entry i, because i starts a new chunk
  * or because the lock has been held for HYPERCALL_PREEMPT_NS (one entry
  * can validate a whole page-table tree, so the count alone does not bound
- * the time; docs/hypervisor.md).
+ * the time; docs/hypervisor.md), or page-table work used this call's
+ * budget, or the vCPU has a page table to finish releasing (done first
+ * by the re-issued call, as Xen's old_guest_table).
  */
 static bool batch_preempt(uint64_t list, size_t entry_size, uint64_t i, uint64_t count,
                           uint32_t done, uint64_t pdone, uint64_t foreigndom)
 {
     if (!i || !hypercall_may_preempt())
         return false;
-    if ((i % HYPERCALL_CHUNK) && !hypercall_preempt_check())
+    if ((i % HYPERCALL_CHUNK) && !hypercall_preempt_check() && !pv_pt_budget_spent() &&
+        !pv_pt_undo_pending(current))
         return false;
-    batch_report(pdone, done + (uint32_t)i);
-    hypercall_continue(list + i * entry_size, (count - i) | HYPERCALL_PREEMPTED, pdone,
-                       foreigndom);
+    batch_continue(list, entry_size, i, count, done, pdone, foreigndom);
     return true;
+}
+
+/*
+ * A batch starts by finishing what the vCPU left to undo: true if the
+ * call ends there (*rc: 0 with a continuation, or the error of the
+ * failed validation that was being undone, with `done` unchanged: it
+ * belongs to the batch's first entry, the one re-issued).
+ */
+static bool batch_start(struct vcpu *v, uint64_t list, uint64_t count, uint32_t done,
+                        uint64_t pdone, uint64_t foreigndom, long *rc)
+{
+    int r;
+
+    pv_pt_begin();
+    mm_lock_acquire();
+    r = pv_pt_finish_undo(v);
+    mm_lock_release();
+    *rc = 0;
+    if (r == -XEN_ERESTART)
+        batch_continue(list, 0, 0, count, done, pdone, foreigndom);
+    else if (r)
+        *rc = r;
+    return r != 0;
 }
 
 long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom)
@@ -777,6 +1278,8 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
     if (!pg_owner)
         return (domid_t)foreigndom >= DOMID_FIRST_RESERVED || !d->is_privileged ? -XEN_EPERM
                                                                                : -XEN_ESRCH;
+    if (batch_start(current, ureqs, count, done, pdone, foreigndom, &rc))
+        return rc;
     for (i = 0; i < count; i++) {
         if (batch_preempt(ureqs, sizeof(req), i, count, done, pdone, foreigndom))
             return 0;
@@ -788,10 +1291,10 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
         /* The command is in the low 3 bits (ptr is an 8-byte aligned address). */
         switch (req.ptr & 7) {
         case MMU_NORMAL_PT_UPDATE:
-            rc = mmu_normal_update(d, pg_owner, req.ptr & ~7UL, req.val, false);
+            rc = mmu_normal_update(current, pg_owner, req.ptr & ~7UL, req.val, false);
             break;
         case MMU_PT_UPDATE_PRESERVE_AD:
-            rc = mmu_normal_update(d, pg_owner, req.ptr & ~7UL, req.val, true);
+            rc = mmu_normal_update(current, pg_owner, req.ptr & ~7UL, req.val, true);
             break;
         case MMU_MACHPHYS_UPDATE:
             rc = mmu_machphys_update(pg_owner, req.ptr & ~7UL, req.val);
@@ -800,8 +1303,18 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
             rc = -XEN_ENOSYS;
         }
         mm_lock_release();
+        if (rc == -XEN_ERESTART) {
+            batch_continue(ureqs, sizeof(req), i, count, done, pdone, foreigndom);
+            return 0;
+        }
         if (rc)
             break;
+    }
+    if (!rc && pv_pt_undo_pending(current) && hypercall_may_preempt()) {
+        /* A release still under way: finished by the continuation
+         * before the call returns, so the guest may reuse the frames. */
+        batch_continue(ureqs, sizeof(req), i, count, done, pdone, foreigndom);
+        return 0;
     }
     batch_report(pdone, done + (uint32_t)i);
     return rc;
@@ -868,12 +1381,12 @@ static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
     case MMUEXT_PIN_L3_TABLE:
     case MMUEXT_PIN_L4_TABLE:
         mm_lock_acquire();
-        rc = pv_pin_table(d, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE);
+        rc = pin_table(v, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE);
         mm_lock_release();
         return rc;
     case MMUEXT_UNPIN_TABLE:
         mm_lock_acquire();
-        rc = unpin_table(d, mfn);
+        rc = unpin_table(v, mfn);
         mm_lock_release();
         return rc;
     case MMUEXT_NEW_BASEPTR:
@@ -937,6 +1450,8 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
         return -XEN_EINVAL;
     if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != v->domain->domain_id)
         return -XEN_EPERM;
+    if (batch_start(v, uops, count, done, pdone, foreigndom, &rc))
+        return rc;
     for (i = 0; i < count; i++) {
         if (batch_preempt(uops, sizeof(op), i, count, done, pdone, foreigndom))
             return 0;
@@ -945,8 +1460,16 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
             break;
         }
         rc = do_one_mmuext(v, &op);
+        if (rc == -XEN_ERESTART) {
+            batch_continue(uops, sizeof(op), i, count, done, pdone, foreigndom);
+            return 0;
+        }
         if (rc)
             break;
+    }
+    if (!rc && pv_pt_undo_pending(v) && hypercall_may_preempt()) {
+        batch_continue(uops, sizeof(op), i, count, done, pdone, foreigndom);
+        return 0;         /* (as in do_mmu_update) */
     }
     batch_report(pdone, done + (uint32_t)i);
     return rc;

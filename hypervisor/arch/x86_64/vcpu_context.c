@@ -47,16 +47,16 @@ static int take_references(struct domain *d, const struct vcpu_guest_context *c,
     unsigned int i;
     int rc;
 
-    rc = get_page_and_type(l4, d, PGT_l4);
+    rc = pv_get_l4_for_context(current, l4);
     if (rc)
-        return rc;
+        return rc;      /* (-XEN_ERESTART: still validating; re-issued) */
     for (i = 0; i < nr_gdt; i++) {
         gdt[i] = _mfn(c->gdt_frames[i]);
         rc = get_page_and_type(gdt[i], d, PGT_seg_desc);
         if (rc) {
             while (i--)
                 put_page_and_type(gdt[i], d);
-            put_page_and_type(l4, d);
+            pv_put_table_ref(current, l4);   /* a whole tree: preemptibly */
             return rc;
         }
     }
@@ -126,12 +126,14 @@ long arch_initialise_vcpu(struct vcpu *v, uint64_t arg)
     if (rc)
         goto out;
     nr_gdt = (unsigned int)((c->gdt_ents + 511) / 512);
+    pv_pt_begin();
     l4 = _mfn(xen_cr3_to_pfn(c->ctrlreg[3]));
     mm_lock_acquire();
     rc = take_references(d, c, gdt, nr_gdt, l4);
     mm_lock_release();
     if (rc) {
-        rc = -XEN_EINVAL;
+        if (rc != -XEN_ERESTART)
+            rc = -XEN_EINVAL;
         goto out;
     }
     load_regs(v, &c->user_regs);

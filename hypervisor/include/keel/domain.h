@@ -43,6 +43,11 @@ struct vcpu {
 
     mfn_t guest_table;            /* kernel L4 (holds a type ref) */
     mfn_t guest_table_user;       /* user L4, or INVALID_MFN */
+    /* A page table whose release or failed validation this vCPU is
+     * still undoing, preemptibly (Xen's old_guest_table), and the error
+     * to report once it is done (0: a release).  NULL: none. */
+    struct page_info *pt_undo;
+    int pt_undo_rc;
 
     uint64_t kernel_ss, kernel_sp;                 /* stack_switch */
     struct trap_info trap_ctxt[256];

@@ -38,6 +38,23 @@ enum page_type {
 #define PGC_stale_writable (1u << 5)
 #define PGC_stale_table    (1u << 6)
 #define PGC_stale_free     (1u << 7)
+/*
+ * Preemptible (de)validation of page tables (Xen's PGT_partial, XSA-45;
+ * arch/x86_64/pv_mm.c): a table whose validation or devalidation stopped
+ * half-way is PGC_partial, with type_count 1; its guest entries below
+ * its nr_validated (bits 16-25 of flags) hold their references, and with
+ * PGC_partial_entry entry nr_validated holds a "partial" reference on a
+ * lower table that is itself partial.  The partial state's type
+ * reference and one general reference belong to whoever holds it:
+ * an upper table's partial entry or a vCPU's pt_undo (PGC_partial_held:
+ * only that holder may continue it), or nobody (an interrupted
+ * validation: the next get of the same type adopts and continues it).
+ */
+#define PGC_partial        (1u << 8)
+#define PGC_partial_held   (1u << 9)
+#define PGC_partial_entry  (1u << 10)
+#define PGC_nr_shift       16
+#define PGC_nr_mask        (0x3ffu << PGC_nr_shift)
 
 struct page_info {
     uint32_t count;        /* general references */

@@ -34,6 +34,27 @@ void ldt_load(struct vcpu *v);
 int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type);
 void pv_relinquish_memory(struct domain *d);
 
+/*
+ * Preemptible page-table (de)validation (pv_mm.c, Xen's PGT_partial):
+ * at most PT_PREEMPT_ENTRIES table entries, or HYPERCALL_PREEMPT_NS of
+ * lock hold, per hypercall; the operation returns -XEN_ERESTART and is
+ * re-issued.  pv_pt_begin() starts a hypercall's budget (every entry
+ * point that can validate tables calls it).
+ */
+#define PT_PREEMPT_ENTRIES 2048u
+void pv_pt_begin(void);
+bool pv_pt_budget_spent(void);
+/* What v left to undo (an interrupted release, a failed validation):
+ * 0 none left, -XEN_ERESTART not yet, else the failure's error.  mm_lock held. */
+int pv_pt_finish_undo(struct vcpu *v);
+bool pv_pt_undo_pending(const struct vcpu *v);
+void pv_vcpu_release_tables(struct vcpu *v);     /* teardown; mm_lock held */
+/* VCPUOP_initialise's L4 reference, taken by vCPU `by` (mm_lock held). */
+int pv_get_l4_for_context(struct vcpu *by, mfn_t mfn);
+/* Drop a table reference of by's operation; a release that stops goes
+ * on in by's undo slot.  mm_lock held. */
+void pv_put_table_ref(struct vcpu *by, mfn_t mfn);
+
 long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom);
 long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreigndom);
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags);

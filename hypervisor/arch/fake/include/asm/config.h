@@ -8,7 +8,9 @@
 #include "../../../x86_64/include/asm/config.h"
 
 #ifndef __ASSEMBLY__
+#ifndef FAKE_NR_FRAMES      /* a test may ask for more (its .mk: test_NAME_CFLAGS) */
 #define FAKE_NR_FRAMES 64u
+#endif
 extern unsigned char fake_machine_mem[];   /* FAKE_NR_FRAMES pages, page aligned */
 #undef DIRECTMAP_VIRT_START
 #define DIRECTMAP_VIRT_START ((unsigned long)fake_machine_mem)

@@ -1,0 +1,432 @@
+/*
+ * Preemptible page-table validation (issue 11 defect 2; Xen's PGT_partial,
+ * XSA-45), on the real pv_mm.c over a fake machine large enough for a
+ * whole 256 MiB tree: one L4 -> L3 -> L2 -> 128 L1s of 512 entries each
+ * (65536 mappings; the L1s map a few data frames many times over, which
+ * costs the validator exactly what distinct frames would).
+ *
+ * Every hypercall is re-issued as the guest would while it asks to be
+ * continued; after each call the work it did (references taken or
+ * dropped on the data frames, one per L1 entry) must stay within
+ * PT_PREEMPT_ENTRIES, and check_consistency() recomputes every count,
+ * partial tables included.
+ */
+#include "test_pvmm_world.h"
+#include <keel/hypercall.h>
+#include <public/xen.h>
+
+bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr);
+
+#define T4 100
+#define T3 101
+#define T2 102
+#define S4 103                  /* a small L4 of its own */
+#define T1_FIRST 104
+#define NR_L1 128
+#define D_FIRST 240
+#define NR_D 8
+#define BIG_FIRST 100           /* frames 100..255 are A's too */
+#define NR_ENTRIES (NR_L1 * 512)
+
+static int big_setup(void **state)
+{
+    unsigned int m, j, i;
+
+    world_setup(state);
+    for (m = BIG_FIRST; m < FAKE_NR_FRAMES; m++)
+        fake_frame_assign(_mfn(m), DOM_A);
+    tab(T4)[0] = pte(T3, PRW);
+    tab(T3)[0] = pte(T2, PRW);
+    for (j = 0; j < NR_L1; j++) {
+        tab(T2)[j] = pte(T1_FIRST + j, PRW);
+        for (i = 0; i < 512; i++)
+            tab(T1_FIRST + j)[i] = pte(D_FIRST + (i % NR_D), (i & 1) ? PRW : PRO);
+    }
+    fake_may_preempt = true;
+    fake_preempt_due = false;
+    fake_continuations = 0;
+    return 0;
+}
+
+static int big_teardown(void **state)
+{
+    fake_may_preempt = false;
+    fake_preempt_due = false;
+    return world_teardown(state);
+}
+
+static bool owned_by_a(unsigned int m)
+{
+    return (m >= A_FIRST && m <= A_LAST) || m >= BIG_FIRST;
+}
+
+/* Nothing held, typed, pinned or half done anywhere. */
+static void check_big_baseline(void)
+{
+    unsigned int m;
+
+    check_consistency();
+    for (m = 0; m < FAKE_NR_FRAMES; m++) {
+        const struct page_info *p = pg(m);
+        bool owned = owned_by_a(m) || (m >= B_FIRST && m <= B_LAST);
+        assert_int_equal(p->count, owned ? 1 : 0);
+        assert_int_equal(p->type_count, 0);
+        assert_int_equal(p->type, PGT_none);
+        assert_false(p->flags & (PGC_pinned | PGC_validated | PGC_partial | PGC_partial_held |
+                                 PGC_partial_entry | PGC_nr_mask));
+    }
+    assert_null(fa.v[0].pt_undo);
+}
+
+static uint64_t data_refs(void)
+{
+    uint64_t n = 0;
+    unsigned int m;
+
+    for (m = D_FIRST; m < D_FIRST + NR_D; m++)
+        n += pg(m)->count;
+    return n;
+}
+
+/* One call: its work is bounded and the counts stay consistent. */
+static long one_call(long (*op)(uint64_t, uint64_t, uint64_t, uint64_t), uint64_t a[4],
+                     bool *continued)
+{
+    unsigned int before = fake_continuations;
+    uint64_t r0 = data_refs(), r1;
+    long rc = op(a[0], a[1], a[2], a[3]);
+
+    r1 = data_refs();
+    if ((r1 > r0 ? r1 - r0 : r0 - r1) > PT_PREEMPT_ENTRIES)
+        fail_msg("one call took or dropped %lu references (bound %u)",
+                 (unsigned long)(r1 > r0 ? r1 - r0 : r0 - r1), PT_PREEMPT_ENTRIES);
+    check_consistency();
+    *continued = fake_continuations != before;
+    if (*continued) {
+        assert_int_equal(rc, 0);
+        memcpy(a, fake_cont_args, sizeof(fake_cont_args));
+    }
+    return rc;
+}
+
+/* Re-issue until done, as a guest does; the number of calls in *calls. */
+static long run(long (*op)(uint64_t, uint64_t, uint64_t, uint64_t), uint64_t list,
+                uint64_t count, uint32_t *done, unsigned int *calls)
+{
+    uint64_t a[4] = { list, count, (uint64_t)done, DOMID_SELF };
+    bool continued = true;
+    long rc = 0;
+
+    *done = 0;
+    for (*calls = 0; continued; (*calls)++) {
+        assert_true(*calls < 100000);
+        rc = one_call(op, a, &continued);
+    }
+    return rc;
+}
+
+static long mmuext(unsigned int cmd, unsigned int mfn, unsigned int *calls)
+{
+    struct mmuext_op op = { .cmd = cmd, .arg1.mfn = mfn };
+    uint32_t done;
+    long rc = run(do_mmuext_op, (uint64_t)&op, 1, &done, calls);
+
+    assert_int_equal(done, rc ? 0 : 1);
+    return rc;
+}
+
+static long mmu(unsigned int mfn, unsigned int idx, uint64_t val, unsigned int *calls)
+{
+    struct mmu_update req = { ((uint64_t)mfn << 12) + idx * 8, val };
+    uint32_t done;
+    long rc = run(do_mmu_update, (uint64_t)&req, 1, &done, calls);
+
+    assert_int_equal(done, rc ? 0 : 1);
+    return rc;
+}
+
+static unsigned int min_calls(void)
+{
+    return NR_ENTRIES / PT_PREEMPT_ENTRIES;
+}
+
+/* Pinning and unpinning a 256 MiB tree take many bounded calls. */
+static void test_pin_unpin_big_tree(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), 0);
+    assert_true(calls >= min_calls());
+    assert_true(pg(T4)->flags & PGC_pinned);
+    assert_true(pg(T4)->flags & PGC_validated);
+    assert_int_equal(data_refs(), NR_D + NR_ENTRIES);
+    assert_int_equal(mmuext(MMUEXT_UNPIN_TABLE, T4, &calls), 0);
+    assert_true(calls >= min_calls());
+    check_big_baseline();
+}
+
+/* A pin that fails on the very last entry: many bounded calls, the
+ * error only once every reference taken is dropped, no trace left. */
+static void test_pin_fails_on_last_entry(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    tab(T1_FIRST + NR_L1 - 1)[511] = pte(B_FIRST, PRO);    /* not A's */
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), -XEN_EINVAL);
+    assert_true(calls >= 2 * min_calls());
+    check_big_baseline();
+    /* the same at the L3 level: the last L3 entry is refused */
+    tab(T1_FIRST + NR_L1 - 1)[511] = pte(D_FIRST, PRO);
+    tab(T3)[511] = pte(T2, PRW | _PAGE_PSE);
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), -XEN_EINVAL);
+    assert_true(calls >= 2 * min_calls());
+    check_big_baseline();
+}
+
+/* Mid-way, the tables are not usable: not writable, no entry changes,
+ * the ones held by an upper table cannot be taken by anyone else. */
+static void test_partial_tables_unusable(void **state)
+{
+    struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE, .arg1.mfn = T4 };
+    uint64_t a[4] = { (uint64_t)&op, 1, 0, DOMID_SELF };
+    unsigned int m, held_l1 = 0, calls;
+    bool continued;
+
+    (void)state;
+    assert_int_equal(one_call(do_mmuext_op, a, &continued), 0);
+    assert_true(continued);
+    assert_true(pg(T4)->flags & PGC_partial);
+    assert_false(pg(T4)->flags & (PGC_partial_held | PGC_validated | PGC_pinned));
+    assert_true(pg(T2)->flags & PGC_partial_held);
+    for (m = T1_FIRST; m < T1_FIRST + NR_L1; m++)
+        if (pg(m)->flags & PGC_partial)
+            held_l1 = m;
+    assert_true(held_l1);
+    assert_int_equal(get_page_type(pg(T4), PGT_writable, da), -XEN_EINVAL);
+    assert_int_equal(get_page_type(pg(held_l1), PGT_writable, da), -XEN_EINVAL);
+    assert_int_equal(mmu(T4, 1, 0, &calls), -XEN_EINVAL);
+    assert_int_equal(mmu(T2, 200, 0, &calls), -XEN_EINVAL);
+    assert_int_equal(mmuext(MMUEXT_PIN_L2_TABLE, T2, &calls), -XEN_EBUSY);
+    assert_int_equal(mmuext(MMUEXT_PIN_L1_TABLE, held_l1, &calls), -XEN_EBUSY);
+    assert_int_equal(mmuext(MMUEXT_UNPIN_TABLE, T4, &calls), -XEN_EINVAL);
+    check_consistency();
+    /* NEW_BASEPTR adopts the interrupted validation and finishes it. */
+    assert_int_equal(mmuext(MMUEXT_NEW_BASEPTR, T4, &calls), 0);
+    assert_true(calls >= min_calls() - 1);
+    assert_true(mfn_eq(fa.v[0].guest_table, _mfn(T4)));
+    assert_true(pg(T4)->flags & PGC_validated);
+    /* and the pin then is one reference more */
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), 0);
+    assert_int_equal(calls, 1);
+    assert_int_equal(mmuext(MMUEXT_UNPIN_TABLE, T4, &calls), 0);
+    assert_int_equal(calls, 1);
+    /* a new base pointer releases the tree in bounded steps */
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, S4, &calls), 0);
+    assert_int_equal(mmuext(MMUEXT_NEW_BASEPTR, S4, &calls), 0);
+    assert_true(calls >= min_calls());
+    assert_true(mfn_eq(fa.v[0].guest_table, _mfn(S4)));
+    assert_int_equal(pg(T4)->type_count, 0);
+    check_consistency();
+}
+
+/* mmu_update installing and removing an upper entry naming the tree. */
+static void test_mmu_update_upper_entry(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, S4, &calls), 0);
+    assert_int_equal(calls, 1);
+    assert_int_equal(mmu(S4, 0, pte(T3, PRW), &calls), 0);
+    assert_true(calls >= min_calls());
+    assert_true(pg(T3)->flags & PGC_validated);
+    assert_int_equal(mmu(S4, 0, 0, &calls), 0);
+    assert_true(calls >= min_calls());
+    assert_int_equal(mmuext(MMUEXT_UNPIN_TABLE, S4, &calls), 0);
+    check_big_baseline();
+}
+
+/* Elapsed time alone stops the work: one entry per call, not fewer. */
+static void test_preempted_by_time(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    fake_preempt_due = true;
+    assert_int_equal(mmuext(MMUEXT_PIN_L1_TABLE, T1_FIRST, &calls), 0);
+    assert_int_equal(calls, 512);
+    assert_int_equal(mmuext(MMUEXT_UNPIN_TABLE, T1_FIRST, &calls), 0);
+    assert_int_equal(calls, 512);
+    check_big_baseline();
+}
+
+/* An ordinary batch of pins and unpins: every call bounded. */
+static void test_batch(void **state)
+{
+    struct mmuext_op ops[4] = {
+        { .cmd = MMUEXT_PIN_L4_TABLE, .arg1.mfn = T4 },
+        { .cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = T4 },
+        { .cmd = MMUEXT_PIN_L3_TABLE, .arg1.mfn = T3 },
+        { .cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = T3 },
+    };
+    uint32_t done;
+    unsigned int calls;
+
+    (void)state;
+    assert_int_equal(run(do_mmuext_op, (uint64_t)ops, 4, &done, &calls), 0);
+    assert_int_equal(done, 4);
+    assert_true(calls >= 4 * min_calls());
+    check_big_baseline();
+}
+
+/* The domain dies with everything half done: teardown drops it all. */
+static void abandon_and_destroy(void)
+{
+    unsigned int m;
+
+    mm_lock_acquire();
+    pv_vcpu_release_tables(&fa.v[0]);
+    mm_lock_release();
+    pv_relinquish_memory(da);
+    for (m = 0; m < FAKE_NR_FRAMES; m++) {
+        const struct page_info *p = pg(m);
+        if (!owned_by_a(m))
+            continue;
+        assert_int_equal(p->count, 0);
+        assert_int_equal(p->type_count, 0);
+        assert_false(p->flags & (PGC_partial | PGC_partial_held | PGC_partial_entry));
+    }
+}
+
+static void calls_then_stop(unsigned int cmd, unsigned int mfn, unsigned int n)
+{
+    struct mmuext_op op = { .cmd = cmd, .arg1.mfn = mfn };
+    uint64_t a[4] = { (uint64_t)&op, 1, 0, DOMID_SELF };
+    bool continued;
+
+    while (n--) {
+        assert_int_equal(one_call(do_mmuext_op, a, &continued), 0);
+        assert_true(continued);
+    }
+}
+
+static void test_abandoned_pin(void **state)
+{
+    (void)state;
+    calls_then_stop(MMUEXT_PIN_L4_TABLE, T4, 5);
+    abandon_and_destroy();
+}
+
+static void test_abandoned_unpin(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), 0);
+    calls_then_stop(MMUEXT_UNPIN_TABLE, T4, 5);
+    assert_true(fa.v[0].pt_undo == pg(T4));
+    abandon_and_destroy();
+}
+
+static void test_abandoned_failed_pin(void **state)
+{
+    (void)state;
+    tab(T1_FIRST + NR_L1 - 1)[511] = pte(B_FIRST, PRO);
+    calls_then_stop(MMUEXT_PIN_L4_TABLE, T4, min_calls() + 5);
+    assert_true(fa.v[0].pt_undo == pg(T4));
+    abandon_and_destroy();
+}
+
+/* A re-issued pin after giving up mid-way simply finishes it. */
+static void test_pin_resumed_later(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    calls_then_stop(MMUEXT_PIN_L4_TABLE, T4, 3);
+    assert_int_equal(mmuext(MMUEXT_PIN_L3_TABLE, T4, &calls), -XEN_EINVAL);  /* wrong type */
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), 0);
+    assert_true(calls >= min_calls() - 3);
+    assert_int_equal(mmuext(MMUEXT_UNPIN_TABLE, T4, &calls), 0);
+    check_big_baseline();
+}
+
+/*
+ * ptwr: the guest kernel writes an L3 entry naming the big L2 directly
+ * (its L3 mapped read-only at va 0).  The emulation stops half-way and
+ * leaves the instruction to fault again (rip unchanged) until the tree
+ * is validated; removing the entry again releases it in bounded steps.
+ */
+static uint8_t mov_rcx_rdx[16] = { 0x48, 0x89, 0x0a, 0x90 };   /* mov %rcx,(%rdx) */
+
+static unsigned int ptwr_until_done(uint64_t val)
+{
+    struct guest_regs regs;
+    unsigned int calls = 0;
+    uint64_t r0, r1;
+
+    memset(&regs, 0, sizeof(regs));
+    regs.error_code = 3;
+    regs.rip = (uint64_t)mov_rcx_rdx;
+    regs.rcx = val;
+    regs.rdx = 8;
+    do {
+        assert_true(++calls < 100000);
+        r0 = data_refs();
+        pv_pt_begin();
+        assert_true(pv_ptwr_emulate(&fa.v[0], &regs, 8));
+        r1 = data_refs();
+        assert_true((r1 > r0 ? r1 - r0 : r0 - r1) <= PT_PREEMPT_ENTRIES);
+        check_consistency();
+    } while (regs.rip == (uint64_t)mov_rcx_rdx);
+    assert_int_equal(regs.rip, (uint64_t)mov_rcx_rdx + 3);
+    return calls;
+}
+
+static void test_ptwr_upper_entry(void **state)
+{
+    unsigned int calls, p3 = 2, p2 = 3, p1 = 4;
+    uint32_t done;
+
+    (void)state;
+    tab(S4)[0] = pte(p3, PRW);
+    tab(p3)[0] = pte(p2, PRW);
+    tab(p2)[0] = pte(p1, PRW);
+    tab(p1)[0] = pte(p3, PRO);          /* va 0: the L3 itself, read-only */
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, S4, &calls), 0);
+    assert_int_equal(mmuext(MMUEXT_NEW_BASEPTR, S4, &calls), 0);
+    assert_true(ptwr_until_done(pte(T2, PRW)) >= min_calls());
+    assert_int_equal(tab(p3)[1], pte(T2, PRW));
+    assert_true(pg(T2)->flags & PGC_validated);
+    /* Zap it: the write is done at once, the release goes on in the
+     * vCPU's undo slot, finished by its next page-table hypercall. */
+    assert_int_equal(ptwr_until_done(0), 1);
+    assert_int_equal(tab(p3)[1], 0);
+    assert_true(fa.v[0].pt_undo != NULL);
+    assert_int_equal(run(do_mmuext_op, 0, 0, &done, &calls), 0);
+    assert_true(calls >= min_calls() - 1);
+    assert_null(fa.v[0].pt_undo);
+    assert_int_equal(pg(T2)->type_count, 0);
+    check_consistency();
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, big_setup, big_teardown)
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_pin_unpin_big_tree),
+        T(test_pin_fails_on_last_entry),
+        T(test_partial_tables_unusable),
+        T(test_mmu_update_upper_entry),
+        T(test_preempted_by_time),
+        T(test_batch),
+        T(test_abandoned_pin),
+        T(test_abandoned_unpin),
+        T(test_abandoned_failed_pin),
+        T(test_pin_resumed_later),
+        T(test_ptwr_upper_entry),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

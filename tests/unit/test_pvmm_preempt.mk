@@ -1,0 +1,2 @@
+test_pvmm_preempt_SRCS := $(test_pvmm_SRCS) hypervisor/arch/x86_64/ptwr.c
+$(OUT)/test_pvmm_preempt: CFLAGS += -DFAKE_NR_FRAMES=256u
