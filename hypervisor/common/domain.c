@@ -4,6 +4,7 @@
  * another one; dom0's end ends the machine, as Xen's hardware domain.
  */
 #include <keel/domain.h>
+#include <public/event_channel.h>
 #include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/sched.h>
@@ -45,7 +46,9 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     d->shared_info_mfn = si;
     d->shared_info = mfn_to_virt(si);
     pv_share_xen_frame(si, d);
-    if (evtchn_init(d, DEFAULT_MAX_EVTCHNS) || gnttab_init(d)) {
+    /* Xen puts no port limit on the hardware domain; a domU gets xl's. */
+    if (evtchn_init(d, privileged ? EVTCHN_FIFO_NR_CHANNELS : DEFAULT_MAX_EVTCHNS) ||
+        gnttab_init(d)) {
         free_frame(si);
         xfree(d);
         return NULL;

@@ -194,7 +194,7 @@ static void check_baseline(void)
 }
 
 /* A 4-level hierarchy for va 0: L4 l4 -> L3 l3 -> L2 l2 -> L1 l1 (not validated). */
-static void build_tables(unsigned int l4, unsigned int l3, unsigned int l2, unsigned int l1)
+static inline void build_tables(unsigned int l4, unsigned int l3, unsigned int l2, unsigned int l1)
 {
     tab(l4)[0] = pte(l3, PRW);
     tab(l3)[0] = pte(l2, PRW);
