@@ -320,6 +320,19 @@ void evtchn_fifo_destroy(struct domain *d)
     d->evtchn_fifo = NULL;
 }
 
+unsigned int evtchn_fifo_frames(struct domain *d, mfn_t *out, unsigned int max)
+{
+    const struct evtchn_fifo_domain *f = d->evtchn_fifo;
+    unsigned int i, n = 0;
+
+    for (i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i] && d->vcpu[i]->evtchn_fifo && d->vcpu[i]->evtchn_fifo->cb && n < max)
+            out[n++] = d->vcpu[i]->evtchn_fifo->cb_mfn;
+    for (i = 0; f && i < f->num_evtchns / WORDS_PER_PAGE && n < max; i++)
+        out[n++] = f->array_mfn[i];
+    return n;
+}
+
 /* Queues for every vCPU and an empty event array. */
 static int setup_fifo(struct domain *d)
 {

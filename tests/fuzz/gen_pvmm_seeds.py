@@ -72,6 +72,19 @@ def reservation(op, frames):
     return b(9, op, len(frames)) + b(*(frames + [0] * (4 - len(frames))))
 
 
+def ev(sub, port=0, args=b""):
+    """fuzz_pvmm.c step 11 (event channels): port (2 bytes), sub-op, args."""
+    return b(11) + struct.pack("<H", port) + b(sub) + args
+
+
+def ev_init(m, off8, vcpu):
+    return ev(0, 0, frame(m) + struct.pack("<H", off8) + b(vcpu))
+
+
+def ev_scribble(which, word, val):
+    return ev(9, 0, b(which) + struct.pack("<HI", word, val))
+
+
 PIN = {1: 0, 2: 1, 3: 2, 4: 3}
 UNPIN, BASEPTR, FLUSH, INVLPG, USERBASE = 4, 5, 6, 7, 15
 
@@ -117,6 +130,15 @@ seeds = {
     "hv-drain-and-events": b(0) + mmu([(22, 385, 5 << 32, 0)], kind=7) + b(8, 70, 0)
     + b(8, 0x80, 0) + mmu([upd(4, 12, entry(45, P | RW))]),
     "grant-grow-then-pin": b(0, 10, 3) + mmuext([(PIN[1], 62)]) + mmuext([(PIN[2], 61)]),
+    # FIFO event channels: control blocks (23, 24) and an event-array page
+    # (25) are A's frames the hypervisor holds; the guest scribbles on them.
+    "fifo-basic": b(0) + ev_init(23, 0, 0) + ev_init(24, 8, 1) + ev(1, 0, frame(25))
+    + ev(2, 0, b(0)) + ev(2, 0, b(0)) + ev(2, 0, b(1)) + ev(3, 1) + ev(3, 2)
+    + ev_scribble(2, 1, 0xffffffff) + ev(3, 2) + ev(6, 3, b(2)) + ev(3, 3)
+    + ev(7, 1, b(1)) + ev(5, 1) + ev(4, 1) + ev(8),
+    "fifo-attack": b(0) + ev_init(23, 0, 0) + mmuext([(PIN[1], 23)]) + reservation(0, [23])
+    + ev_init(1, 0, 1) + ev_init(33, 0, 1) + ev_init(23, 507, 1) + ev(1, 0, frame(4))
+    + ev(1, 0, frame(23)) + ev(8) + mmuext([(PIN[1], 23)]) + mmuext([(UNPIN, 23)]),
 }
 
 ptwr_seeds = {

@@ -49,5 +49,9 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 void send_guest_global_virq(struct domain *d, unsigned int virq);
 bool evtchn_port_pending(struct domain *d, evtchn_port_t port);
 int evtchn_alloc_xen_port(struct domain *d);
+/* The guest frames d's FIFO state holds references on (control blocks,
+ * event-array pages; a frame once per reference), at most max of them
+ * into out; returns how many.  For audits and tests. */
+unsigned int evtchn_fifo_frames(struct domain *d, mfn_t *out, unsigned int max);
 void evtchn_notify_port(struct domain *d, uint32_t port);
 #endif
