@@ -28,6 +28,7 @@
 #include <keel/guest_access.h>
 #include <keel/sched.h>
 #include <keel/console_backend.h>
+#include <keel/hypercall.h>
 #include <public/event_channel.h>
 
 static spinlock_t evtchn_lock = SPIN_LOCK_UNLOCKED;
@@ -522,28 +523,39 @@ static long set_priority(const struct evtchn_set_priority *sp)
     return port_ops(d)->set_priority(d, chan(d, sp->port), sp->priority);
 }
 
-/* Close every port; a FIFO domain goes back to the 2-level ABI and its
- * control blocks and event array pages are given back (Xen's evtchn_reset). */
-static void close_all(struct domain *d)
-{
-    unsigned int p;
+#define RESET_CHUNK 64        /* ports closed between preemption checks (Xen) */
 
-    for (p = 1; p < d->valid_evtchns; p++)
-        if (chan(d, p)->state != ECS_FREE)
-            close_port(d, p);
+/* Close every port; a FIFO domain goes back to the 2-level ABI and its
+ * control blocks and event array pages are given back (Xen's evtchn_reset).
+ * With preempt, stops after a chunk of closes when the hypervisor lock has
+ * been held long enough and returns false: the caller continues the
+ * hypercall, which starts over and finds the closed ports free. */
+static bool close_all(struct domain *d, bool preempt)
+{
+    unsigned int p, closed = 0;
+
+    for (p = 1; p < d->valid_evtchns; p++) {
+        if (chan(d, p)->state == ECS_FREE)
+            continue;
+        close_port(d, p);
+        if (preempt && !(++closed % RESET_CHUNK) && hypercall_preempt_check())
+            return false;
+    }
     if (d->evtchn_fifo || d->evtchn_port_ops == &evtchn_port_ops_fifo) {
         evtchn_fifo_destroy(d);
         d->evtchn_port_ops = &evtchn_port_ops_2l;
     }
+    return true;
 }
 
-static long reset(domid_t dom)
+static long reset(domid_t dom, uint64_t arg)
 {
     struct domain *d = target_domain(dom);
 
     if (!d)
         return current->domain->is_privileged ? -XEN_ESRCH : -XEN_EPERM;
-    close_all(d);
+    if (!close_all(d, hypercall_may_preempt()))
+        hypercall_continue(EVTCHNOP_reset, arg, 0, 0);
     return 0;
 }
 
@@ -604,7 +616,7 @@ void evtchn_destroy(struct domain *d)
 {
     spin_lock(&evtchn_lock);
     if (d->evtchn_bucket)
-        close_all(d);
+        close_all(d, false);
     spin_unlock(&evtchn_lock);
 }
 
@@ -665,7 +677,7 @@ static long evtchn_op(uint64_t cmd, uint64_t arg)
         return unmask(u.um.port);
     case EVTCHNOP_reset:
         COPY_IN(u.rs);
-        return reset(u.rs.dom);
+        return reset(u.rs.dom, arg);
     case EVTCHNOP_init_control:
         COPY_IN(u.ic);
         rc = evtchn_fifo_init_control(&u.ic);

@@ -392,6 +392,35 @@ static void test_reset(void **state)
     assert_int_equal(op(EVTCHNOP_reset, &rs), -XEN_ESRCH);
 }
 
+/* A reset of many ports stops after a chunk when the time is up and is
+ * continued (as Xen's evtchn_reset); the re-issued call finishes it. */
+static void test_reset_preempts(void **state)
+{
+    struct evtchn_bind_ipi ip = { .vcpu = 0 };
+    struct evtchn_reset rs = { .dom = DOMID_SELF };
+    unsigned int i, left = 0;
+
+    (void)state;
+    as(db);
+    for (i = 1; i < 300; i++)
+        assert_int_equal(op(EVTCHNOP_bind_ipi, &ip), 0);
+    fake_may_preempt = fake_preempt_due = true;
+    fake_continuations = 0;
+    assert_int_equal(op(EVTCHNOP_reset, &rs), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(fake_cont_args[0], EVTCHNOP_reset);
+    assert_int_equal(fake_cont_args[1], (uint64_t)&rs);
+    for (i = 1; i < 300; i++)
+        left += evtchn_from_port(db, i)->state != ECS_FREE;
+    assert_int_equal(left, 299 - 64);
+    fake_preempt_due = false;
+    assert_int_equal(op(EVTCHNOP_reset, &rs), 0);
+    assert_int_equal(fake_continuations, 1);
+    for (i = 1; i < 300; i++)
+        assert_int_equal(evtchn_from_port(db, i)->state, ECS_FREE);
+    fake_may_preempt = false;
+}
+
 static void test_bad_arguments(void **state)
 {
     static const unsigned int cmds[] = { EVTCHNOP_bind_interdomain, EVTCHNOP_bind_virq,
@@ -441,6 +470,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_known_bug_moved_global_virq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_vcpu_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_preempts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
     };
     return cmocka_run_group_tests_name("event_channel", tests, NULL, NULL);
