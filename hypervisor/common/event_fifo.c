@@ -282,7 +282,7 @@ static int map_control_block(struct vcpu *v, uint64_t gfn, uint32_t offset)
     mfn_t mfn;
     int rc;
 
-    if (efv->cb)
+    if (!efv || efv->cb)
         return -XEN_EINVAL;            /* one per vCPU until reset (Xen) */
     rc = get_guest_page(v->domain, gfn, &mfn);
     if (rc)
