@@ -482,10 +482,11 @@ static long bind_vcpu(const struct evtchn_bind_vcpu *b)
     struct domain *d = current->domain;
     struct evtchn *c;
 
-    if (!port_valid(d, b->port))
-        return -XEN_EINVAL;
+    /* The vCPU first, then the port (Xen 4.17's evtchn_bind_vcpu). */
     if (b->vcpu >= d->max_vcpus || !d->vcpu[b->vcpu])
         return -XEN_ENOENT;
+    if (!port_valid(d, b->port))
+        return -XEN_EINVAL;
     c = chan(d, b->port);
     switch (c->state) {
     case ECS_VIRQ:

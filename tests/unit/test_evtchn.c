@@ -350,6 +350,8 @@ static void test_bind_vcpu_and_status(void **state)
     assert_int_equal(op(EVTCHNOP_bind_vcpu, &bc), -XEN_EINVAL);
     bc.port = 64;
     assert_int_equal(op(EVTCHNOP_bind_vcpu, &bc), -XEN_EINVAL);
+    bc.vcpu = 2;                                                /* Xen: vCPU checked first */
+    assert_int_equal(op(EVTCHNOP_bind_vcpu, &bc), -XEN_ENOENT);
     /* other domains: refused unless privileged */
     status(2, 1, -XEN_EPERM);
     au.dom = 2;
