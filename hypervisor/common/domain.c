@@ -5,6 +5,7 @@
  */
 #include <keel/domain.h>
 #include <keel/debugreg.h>
+#include <public/event_channel.h>
 #include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/sched.h>
@@ -46,7 +47,9 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     d->shared_info_mfn = si;
     d->shared_info = mfn_to_virt(si);
     pv_share_xen_frame(si, d);
-    if (evtchn_init(d, DEFAULT_MAX_EVTCHNS) || gnttab_init(d)) {
+    /* Xen puts no port limit on the hardware domain; a domU gets xl's. */
+    if (evtchn_init(d, privileged ? EVTCHN_FIFO_NR_CHANNELS : DEFAULT_MAX_EVTCHNS) ||
+        gnttab_init(d)) {
         free_frame(si);
         xfree(d);
         return NULL;

@@ -25,6 +25,10 @@
  *    12 re-issue the last continuation of mmu_update/mmuext_op, as the
  *       guest does (and one not re-issued is abandoned), so partially
  *       validated tables meet every other step
+ *    13 event channels (real event_channel.c and event_fifo.c, 2048
+ *       ports): FIFO init_control (frame, offset, vCPU), expand_array,
+ *       bind_ipi, send, close, unmask, set_priority, bind_vcpu, reset, or
+ *       A scribbling on a frame its FIFO state holds (word, value)
  * At the end, A's vCPUs and memory are torn down with whatever is half
  * done, and no partial state may survive.
  *
@@ -40,6 +44,8 @@
 #include <keel/reservation.h>
 #include <public/memory.h>
 #include <public/grant_table.h>
+#include <public/event_channel.h>
+#include <keel/event.h>
 
 bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr);
 
@@ -301,6 +307,70 @@ static long step_grant_setup(struct w_in *in)
     return do_grant_table_op(GNTTABOP_setup_table, (uint64_t)&gmem.st, 1);
 }
 
+static long evtchn1(unsigned int cmd, void *arg)
+{
+    return do_event_channel_op(cmd, (uint64_t)arg);
+}
+
+static long step_evtchn(struct w_in *in, bool *single)
+{
+    evtchn_port_t port = (evtchn_port_t)(w_get(in, 2) % 2100);
+    unsigned int sub = (unsigned int)w_get(in, 1) % 11;
+
+    *single = sub <= 1;
+    switch (sub) {
+    case 0: {
+        struct evtchn_init_control ic = { .control_gfn = w_frame(in),
+                                          .offset = (uint32_t)w_get(in, 2) * 8 % 4200,
+                                          .vcpu = (uint32_t)w_get(in, 1) % 3 };
+        return evtchn1(EVTCHNOP_init_control, &ic);
+    }
+    case 1: {
+        struct evtchn_expand_array ea = { .array_gfn = w_frame(in) };
+        return evtchn1(EVTCHNOP_expand_array, &ea);
+    }
+    case 2: {
+        struct evtchn_bind_ipi ip = { .vcpu = (uint32_t)w_get(in, 1) % 3 };
+        return evtchn1(EVTCHNOP_bind_ipi, &ip);
+    }
+    case 3: {
+        struct evtchn_send sd = { .port = port };
+        return evtchn1(EVTCHNOP_send, &sd);
+    }
+    case 4: {
+        struct evtchn_close cl = { .port = port };
+        return evtchn1(EVTCHNOP_close, &cl);
+    }
+    case 5: {
+        struct evtchn_unmask um = { .port = port };
+        return evtchn1(EVTCHNOP_unmask, &um);
+    }
+    case 6: {
+        struct evtchn_set_priority sp = { .port = port, .priority = (uint32_t)w_get(in, 1) % 18 };
+        return evtchn1(EVTCHNOP_set_priority, &sp);
+    }
+    case 7: {
+        struct evtchn_bind_vcpu bc = { .port = port, .vcpu = (uint32_t)w_get(in, 1) % 3 };
+        return evtchn1(EVTCHNOP_bind_vcpu, &bc);
+    }
+    case 8: {
+        struct evtchn_reset rs = { .dom = DOMID_SELF };
+        return evtchn1(EVTCHNOP_reset, &rs);
+    }
+    default: {
+        /* the guest writes a word of a frame its FIFO state holds */
+        mfn_t held[64];
+        unsigned int n = evtchn_fifo_frames(&w_fa.d, held, 64);
+        uint32_t *w;
+        if (!n)
+            return 0;
+        w = (uint32_t *)fake_frame(held[w_get(in, 1) % n]) + w_get(in, 2) % 1024;
+        *w = (uint32_t)w_get(in, 4);
+        return 0;
+    }
+    }
+}
+
 static void panic_to_abort(void)
 {
     fprintf(stderr, "pvmm: BUG_ON/panic in the hypervisor code\n");
@@ -326,7 +396,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fake_may_preempt = fake_preempt_due = false;
     last_cont_kind = 0;
     for (steps = 0; in.n && steps < MAX_STEPS; steps++) {
-        uint8_t kind = (uint8_t)w_get(&in, 1) % 13;
+        uint8_t kind = (uint8_t)w_get(&in, 1) % 14;
         uint64_t count = 0;
         long rc = 0;
         bool single = false;
@@ -373,6 +443,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 12:
             rc = step_reissue();
+            break;
+        case 13:
+            rc = step_evtchn(&in, &single);
             break;
         }
         if (trace)

@@ -72,6 +72,19 @@ def reservation(op, frames):
     return b(9, op, len(frames)) + b(*(frames + [0] * (4 - len(frames))))
 
 
+def ev(sub, port=0, args=b""):
+    """fuzz_pvmm.c step 13 (event channels): port (2 bytes), sub-op, args."""
+    return b(13) + struct.pack("<H", port) + b(sub) + args
+
+
+def ev_init(m, off8, vcpu):
+    return ev(0, 0, frame(m) + struct.pack("<H", off8) + b(vcpu))
+
+
+def ev_scribble(which, word, val):
+    return ev(9, 0, b(which) + struct.pack("<HI", word, val))
+
+
 PIN = {1: 0, 2: 1, 3: 2, 4: 3}
 # An unvalidated tree in plain frames: L4 24 -> L3 25 -> L2 26 -> L1 27 -> 28.
 TREE = mmu([(24, 0, entry(25, P | RW), 0), (25, 0, entry(26, P | RW), 0),
@@ -134,6 +147,15 @@ seeds = {
     + mmuext([(BASEPTR, 24)]) + b(11, 2) + b(12) + mmuext([(BASEPTR, 1)]),
     "preempt-upper-entry": b(0) + mmu([(26, 0, entry(27, P | RW), 0), (27, 0, entry(28, P | RW), 0)]) + b(11, 3) + mmu([upd(3, 3, entry(26, P | RW))])
     + b(12) * 4 + b(11, 2) + b(12) + mmu([upd(3, 3, entry(0, 0))]) + b(12),
+    # FIFO event channels: control blocks (23, 24) and an event-array page
+    # (25) are A's frames the hypervisor holds; the guest scribbles on them.
+    "fifo-basic": b(0) + ev_init(23, 0, 0) + ev_init(24, 8, 1) + ev(1, 0, frame(25))
+    + ev(2, 0, b(0)) + ev(2, 0, b(0)) + ev(2, 0, b(1)) + ev(3, 1) + ev(3, 2)
+    + ev_scribble(2, 1, 0xffffffff) + ev(3, 2) + ev(6, 3, b(2)) + ev(3, 3)
+    + ev(7, 1, b(1)) + ev(5, 1) + ev(4, 1) + ev(8),
+    "fifo-attack": b(0) + ev_init(23, 0, 0) + mmuext([(PIN[1], 23)]) + reservation(0, [23])
+    + ev_init(1, 0, 1) + ev_init(33, 0, 1) + ev_init(23, 507, 1) + ev(1, 0, frame(4))
+    + ev(1, 0, frame(23)) + ev(8) + mmuext([(PIN[1], 23)]) + mmuext([(UNPIN, 23)]),
 }
 
 ptwr_seeds = {

@@ -166,6 +166,7 @@ static void world_init(bool privileged)
     w_must(gnttab_init(&w_fa.d) == 0, "A's grant table");
     w_must(cons_backend_attach(&w_fa.d, _mfn(W_RING), 1) == 0, "A's console ring");
     w_ring_attached = true;
+    w_must(evtchn_init(&w_fa.d, 2048) == 0, "A's event channels");
 }
 
 static void world_fini(void)
@@ -174,6 +175,7 @@ static void world_fini(void)
         cons_backend_detach(&w_fa.d);
     w_ring_attached = false;
     gnttab_destroy(&w_fa.d);
+    evtchn_destroy(&w_fa.d);
     w_fa.d.shared_info = w_si_host;
     fake_domain_fini(&w_fa);
     fake_domain_fini(&w_fb);
@@ -260,6 +262,29 @@ static void w_check_shared(unsigned int m, const struct page_info *p, uint32_t *
     extra_w[m]++;
 }
 
+/* Class 2: the FIFO event-channel frames A registered (control blocks,
+ * event-array pages) hold a general and a writable type reference each,
+ * and stay A's. */
+static void w_check_fifo(uint32_t *cnt, uint32_t *tc, uint32_t *extra_w)
+{
+    mfn_t held[64];
+    unsigned int n = evtchn_fifo_frames(&w_fa.d, held, 64), i;
+
+    for (i = 0; i < n; i++) {
+        unsigned int m = (unsigned int)mfn_x(held[i]);
+        const struct page_info *p;
+
+        if (m >= FAKE_NR_FRAMES)
+            w_fail("a FIFO frame outside the machine", m, i, m);
+        p = &fake_frame_table[m];
+        if (p->owner != W_DOM_A || p->type != PGT_writable)
+            w_fail("a FIFO frame left A or is not writable-typed", m, p->type, p->owner);
+        cnt[m]++;
+        tc[m]++;
+        extra_w[m]++;
+    }
+}
+
 /* Class 2: the console backend's references on A's ring while attached. */
 static void w_check_ring(uint32_t *cnt, uint32_t *tc, uint32_t *extra_w)
 {
@@ -291,6 +316,7 @@ static void world_check(void)
     memset(rw, 0, sizeof(rw));
     memset(extra_w, 0, sizeof(extra_w));
     w_check_ring(cnt, tc, extra_w);
+    w_check_fifo(cnt, tc, extra_w);
     for (m = 0; m < FAKE_NR_FRAMES; m++) {
         const struct page_info *p = &fake_frame_table[m];
         const uint64_t *t = fake_frame(_mfn(m));

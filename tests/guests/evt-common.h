@@ -38,6 +38,7 @@ struct evt_page {
 	uint32_t pong_port;       /* pong's end, once bound (0 before) */
 	uint32_t ping_seq, pong_seq;
 	uint32_t ping_stage, pong_stage;
+	uint32_t pong_fifo;       /* pong uses the FIFO ABI (ping stays 2-level) */
 };
 
 /* How a side waits in round i (1..rounds) of a run in mode m. */

@@ -12,6 +12,8 @@
  * "# evt-result: mode=M rounds=N rtt-mean-ns A rtt-median-ns B" for the
  * benchmarks (mode=1 block, 2 poll, 3 spin, 4 yield; bench=1 skips the
  * intruder).  All rounds must be done within limit=MS (3000, bench 60000).
+ * evt-pong uses the FIFO ABI (pong_fifo=1, the default without bench=1),
+ * so the test bounces events between a 2-level and a FIFO domain.
  */
 #include "evt-common.h"
 
@@ -199,6 +201,9 @@ void guest_main(void)
 	page->rounds = (uint32_t)n;
 	page->mode = (uint32_t)mode;
 	page->limit_ms = (uint32_t)cmdline_num("limit=", bench ? 60000 : 3000);
+	/* The test crosses the ABIs: pong on FIFO, us on 2-level; the
+	 * benchmarks keep both on 2-level unless asked (pong_fifo=1). */
+	page->pong_fifo = cmdline_num("pong_fifo=", bench ? 0 : 1) != 0;
 	setup_ports();
 	p = page->port_pong;
 	xd_grant(gt, EVT_REF_PONG, EVT_PONG, &page_store, false);

@@ -5,7 +5,8 @@
  * checks the sequence number and that exactly one event arrived, echoes
  * the number and sends back.  Then it closes its end (send and status as
  * Xen: -EINVAL / closed here, unbound on ping's side), rebinds, and finds
- * its end unbound once ping has closed the other.
+ * its end unbound once ping has closed the other.  With pong_fifo set in
+ * the page (the test) it first switches to the FIFO event ABI.
  */
 #include "evt-common.h"
 
@@ -36,7 +37,7 @@ static evtchn_port_t bind(void)
 									 &q), 0);
 	if (!check(q > 0 && q < XD_MAX_PORTS, "local port in range", "port %u", q))
 		return 0;
-	check(xd_test_and_clear_bit(shared->evtchn_pending, q), "the new local port starts pending",
+	check(xd_take_pending(q), "the new local port starts pending",
 	      "not pending");
 	check_status("status: interdomain with ping's port", q, EVTCHNSTAT_interdomain,
 		     page->port_pong);
@@ -132,6 +133,9 @@ void guest_main(void)
 		   page->rounds <= EVT_MAX_ROUNDS && page->limit_ms <= 600000, "ping's parameters",
 		   "mode %u rounds %u limit %u ms", page->mode, page->rounds, page->limit_ms))
 		return;
+	if (page->pong_fifo && !CHECK_RC("switch to the FIFO event ABI", xd_fifo_init(), 0))
+		return;
+	say("event ABI: %s", xd_fifo ? "FIFO" : "2-level");
 	q = bind();
 	if (!q)
 		return;
@@ -147,4 +151,5 @@ void guest_main(void)
 	rounds(q);
 	close_steps(q);
 	CHECK_EQ("unmap ping's page", xd_unmap(win, h), GNTST_okay);
+	CHECK_EQ("no FIFO event the hypervisor should not have linked", xd_fifo_bad, 0);
 }

@@ -4,7 +4,9 @@
 #   run-all.sh [--native] [--accel tcg|kvm] [NAME...]
 #
 # Tests:
-#   linux-domus   dom0 plus 2 Linux domUs (the last with 2 vCPUs) from a boot description
+#   linux-domus   dom0 plus 2 Linux domUs (the last with 2 vCPUs) from a boot description;
+#                 every kernel must log the FIFO event ABI, except linux1,
+#                 booted with xen.fifo_events=0, which must use 2-level
 #   linux-many    the same with 8 domUs of 128 MiB on 2 physical CPUs
 #                 (LINUX_MANY, LINUX_MANY_MIB, LINUX_MANY_SMP)
 #   linux-smp     dom0 with 2 vCPUs on one physical CPU
@@ -102,13 +104,17 @@ run_domus() {    # LOG
         # The last domU has 2 vCPUs: SMP bring-up and IPIs in a domU too.
         nv=1
         [ "$i" -eq "$DOMUS" ] && nv=2
+        # The first domU forces the 2-level event ABI; the others (and
+        # dom0) take FIFO, as Linux does when the hypervisor offers it.
+        abi=""
+        [ "$i" -eq 1 ] && abi=" xen.fifo_events=0"
         cat > "$w/linux$i.cfg" <<EOC
 name = "linux$i"
 memory = ${DOMU_MIB:-160}
 vcpus = $nv
 kernel = "$VMLINUZ"
 ramdisk = "$INITRD"
-cmdline = "console=hvc0 $SMALL"
+cmdline = "console=hvc0 $SMALL$abi"
 EOC
         cfgs="$cfgs $w/linux$i.cfg"
         i=$((i + 1))
@@ -133,6 +139,26 @@ EOC
     grep -a -q '^VERDICT: PASS' "$1" || { echo "FAIL linux-domus: dom0 gave no PASS verdict"; return 1; }
     [ "$qrc" -eq 33 ] || { echo "FAIL linux-domus: QEMU exit $qrc"; return 1; }
     echo "PASS linux-domus (hypervisor exit: dom0 shutdown reason 0 (poweroff))"
+}
+
+# The event-channel ABI each kernel chose must be FIFO, except linux1 of
+# linux-domus/linux-many, booted with xen.fifo_events=0: 2-level.  Prints
+# what is wrong, nothing if all is right.
+FIFO_MSG='xen:events: Using FIFO-based ABI'
+TWOL_MSG='xen:events: Using 2-level ABI'
+check_abi() {    # NAME LOG
+    grep -a -v '^\[linux' "$2" | grep -a -q "$FIFO_MSG" || { echo "dom0 did not use the FIFO event ABI"; return; }
+    case $1 in
+    linux-domus) n=${LINUX_DOMUS:-2} ;;
+    linux-many) n=${LINUX_MANY:-8} ;;
+    *) return ;;
+    esac
+    grep -a -q "^\[linux1\] .*$TWOL_MSG" "$2" || { echo "linux1 (xen.fifo_events=0) did not use the 2-level event ABI"; return; }
+    i=2
+    while [ "$i" -le "$n" ]; do
+        grep -a -q "^\[linux$i\] .*$FIFO_MSG" "$2" || { echo "linux$i did not use the FIFO event ABI"; return; }
+        i=$((i + 1))
+    done
 }
 
 run_test() {    # NAME
@@ -182,6 +208,8 @@ run_test() {    # NAME
         why="no work ran on the second vCPU"
     elif [ "$name" != linux-native ] && ! printf '%s' "$status" | grep -q 'dom0 shutdown reason 0 (poweroff)'; then
         why="VERDICT: PASS but dom0's poweroff did not end the run (${status#PASS "$name" })"
+    elif [ "$name" != linux-native ] && abi=$(check_abi "$name" "$log") && [ -n "$abi" ]; then
+        why="VERDICT: PASS but $abi"
     elif bad=$(grep -a -m 1 -E "$COMPLAINTS" "$log" | clean) && [ -n "$bad" ]; then
         why="VERDICT: PASS but the console shows: $bad"
     fi

@@ -79,11 +79,14 @@ static void test_init(void **state)
 
     (void)state;
     assert_int_equal(evtchn_init(&d, 1), -XEN_EINVAL);
-    assert_int_equal(evtchn_init(&d, EVTCHN_2L_NR_CHANNELS + 1), -XEN_EINVAL);
-    assert_int_equal(evtchn_init(&d, EVTCHN_2L_NR_CHANNELS), 0);
-    assert_int_equal(d.max_evtchns, 4096);
-    assert_int_equal(d.evtchn[0].state, ECS_RESERVED);
-    xfree(d.evtchn);
+    assert_int_equal(evtchn_init(&d, EVTCHN_FIFO_NR_CHANNELS + 1), -XEN_EINVAL);
+    assert_int_equal(evtchn_init(&d, EVTCHN_FIFO_NR_CHANNELS), 0);
+    assert_int_equal(d.max_evtchns, EVTCHN_FIFO_NR_CHANNELS);
+    assert_int_equal(d.valid_evtchns, EVTCHNS_PER_BUCKET);      /* ports come in buckets */
+    assert_int_equal(evtchn_from_port(&d, 0)->state, ECS_RESERVED);
+    assert_null(evtchn_from_port(&d, EVTCHNS_PER_BUCKET));
+    xfree(d.evtchn_bucket[0]);
+    xfree(d.evtchn_bucket);
     assert_int_equal(status(DOMID_SELF, 0, 0).status, EVTCHNSTAT_closed);
     assert_int_equal(status(DOMID_SELF, 64, -XEN_EINVAL).status, 0);
 }
@@ -347,6 +350,8 @@ static void test_bind_vcpu_and_status(void **state)
     assert_int_equal(op(EVTCHNOP_bind_vcpu, &bc), -XEN_EINVAL);
     bc.port = 64;
     assert_int_equal(op(EVTCHNOP_bind_vcpu, &bc), -XEN_EINVAL);
+    bc.vcpu = 2;                                                /* Xen: vCPU checked first */
+    assert_int_equal(op(EVTCHNOP_bind_vcpu, &bc), -XEN_ENOENT);
     /* other domains: refused unless privileged */
     status(2, 1, -XEN_EPERM);
     au.dom = 2;
@@ -376,17 +381,46 @@ static void test_reset(void **state)
     rs.dom = DOMID_SELF;
     assert_int_equal(op(EVTCHNOP_reset, &rs), 0);
     for (i = 1; i < 64; i++)
-        assert_int_equal(da->evtchn[i].state, ECS_FREE);
-    assert_int_equal(da->evtchn[0].state, ECS_RESERVED);
+        assert_int_equal(evtchn_from_port(da, i)->state, ECS_FREE);
+    assert_int_equal(evtchn_from_port(da, 0)->state, ECS_RESERVED);
     da->is_privileged = true;
     as(db);
     assert_int_equal(op(EVTCHNOP_bind_ipi, &ip), 0);
     as(da);
     rs.dom = 2;
     assert_int_equal(op(EVTCHNOP_reset, &rs), 0);
-    assert_int_equal(db->evtchn[1].state, ECS_FREE);
+    assert_int_equal(evtchn_from_port(db, 1)->state, ECS_FREE);
     rs.dom = 9;
     assert_int_equal(op(EVTCHNOP_reset, &rs), -XEN_ESRCH);
+}
+
+/* A reset of many ports stops after a chunk when the time is up and is
+ * continued (as Xen's evtchn_reset); the re-issued call finishes it. */
+static void test_reset_preempts(void **state)
+{
+    struct evtchn_bind_ipi ip = { .vcpu = 0 };
+    struct evtchn_reset rs = { .dom = DOMID_SELF };
+    unsigned int i, left = 0;
+
+    (void)state;
+    as(db);
+    for (i = 1; i < 300; i++)
+        assert_int_equal(op(EVTCHNOP_bind_ipi, &ip), 0);
+    fake_may_preempt = fake_preempt_due = true;
+    fake_continuations = 0;
+    assert_int_equal(op(EVTCHNOP_reset, &rs), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(fake_cont_args[0], EVTCHNOP_reset);
+    assert_int_equal(fake_cont_args[1], (uint64_t)&rs);
+    for (i = 1; i < 300; i++)
+        left += evtchn_from_port(db, i)->state != ECS_FREE;
+    assert_int_equal(left, 299 - 64);
+    fake_preempt_due = false;
+    assert_int_equal(op(EVTCHNOP_reset, &rs), 0);
+    assert_int_equal(fake_continuations, 1);
+    for (i = 1; i < 300; i++)
+        assert_int_equal(evtchn_from_port(db, i)->state, ECS_FREE);
+    fake_may_preempt = false;
 }
 
 static void test_bad_arguments(void **state)
@@ -403,8 +437,20 @@ static void test_bad_arguments(void **state)
         assert_int_equal(do_event_channel_op(cmds[i], 0x0000800000000000UL), -XEN_EFAULT);
     }
     assert_int_equal(do_event_channel_op(EVTCHNOP_bind_pirq, 0x10), -XEN_ENOSYS);
-    assert_int_equal(do_event_channel_op(EVTCHNOP_init_control, 0x10), -XEN_ENOSYS);
-    assert_int_equal(do_event_channel_op(EVTCHNOP_expand_array, 0x10), -XEN_ENOSYS);
+    assert_int_equal(do_event_channel_op(EVTCHNOP_init_control, 0x10), -XEN_EFAULT);
+    assert_int_equal(do_event_channel_op(EVTCHNOP_expand_array, 0x10), -XEN_EFAULT);
+    assert_int_equal(do_event_channel_op(EVTCHNOP_set_priority, 0x10), -XEN_EFAULT);
+    {   /* FIFO operations on a 2-level domain (Xen) */
+        struct evtchn_set_priority sp = { .port = 1, .priority = 3 };
+        struct evtchn_expand_array ea = { .array_gfn = 1 };
+        struct evtchn_bind_ipi ip = { .vcpu = 0 };
+        assert_int_equal(op(EVTCHNOP_bind_ipi, &ip), 0);
+        sp.port = 64;
+        assert_int_equal(op(EVTCHNOP_set_priority, &sp), -XEN_EINVAL);     /* beyond 64 ports */
+        sp.port = ip.port;
+        assert_int_equal(op(EVTCHNOP_set_priority, &sp), -XEN_ENOSYS);
+        assert_int_equal(op(EVTCHNOP_expand_array, &ea), -XEN_EOPNOTSUPP);
+    }
     assert_int_equal(do_event_channel_op(99, 0x10), -XEN_ENOSYS);
     /* an OUT field that cannot be written back: the port stays allocated, -EFAULT */
     {
@@ -426,6 +472,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_moved_global_virq_rebinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_vcpu_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_preempts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
     };
     return cmocka_run_group_tests_name("event_channel", tests, NULL, NULL);

@@ -65,6 +65,22 @@ void fake_domain_init(struct fake_domain *fd, domid_t id, unsigned int nr_vcpus,
     domain_list = &fd->d;
 }
 
+/* The memory of event_channel.c's port table and FIFO state, whether or
+ * not the test called evtchn_destroy() (which also drops frame references). */
+static void fake_evtchn_free(struct domain *d)
+{
+    unsigned int i;
+
+    if (d->evtchn_bucket)
+        for (i = 0; i < (d->max_evtchns + EVTCHNS_PER_BUCKET - 1) / EVTCHNS_PER_BUCKET; i++)
+            free(d->evtchn_bucket[i]);
+    free(d->evtchn_bucket);
+    free(d->evtchn_fifo);
+    for (i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i])
+            free(d->vcpu[i]->evtchn_fifo);
+}
+
 void fake_domain_fini(struct fake_domain *fd)
 {
     unsigned int i;
@@ -79,7 +95,7 @@ void fake_domain_fini(struct fake_domain *fd)
             *pp = fd->d.next;
             break;
         }
-    free(fd->d.evtchn);
+    fake_evtchn_free(&fd->d);
     free(fd->si);
     memset(fd, 0, sizeof(*fd));
 }

@@ -72,6 +72,7 @@ struct vcpu {
     uint64_t dr[4], dr6, dr7;     /* guest debug registers (keel/debugreg.h) */
 
     evtchn_port_t virq_to_evtchn[NR_VIRQS];
+    struct evtchn_fifo_vcpu *evtchn_fifo;   /* FIFO ABI queues (event_fifo.c), or NULL */
     /* Timers (common/timer.c), on the queue of the CPU the vCPU runs or
      * last ran on: the single-shot timer, the periodic timer (armed only
      * while the vCPU runs, as in Xen) and the SCHEDOP_poll timeout. */
@@ -105,8 +106,13 @@ struct domain {
     unsigned int pause_count;          /* control-domain pauses (domctl, d->lock); >0: no vCPU runs */
     uint64_t cpu_time;                 /* ns of CPU used, all vCPUs */
     uint64_t cap_used;                 /* ns used in the current cap period */
-    struct evtchn *evtchn;             /* max_evtchns entries */
-    unsigned int max_evtchns;
+    /* Event channels (common/event_channel.c, evtchn_lock): ports below
+     * valid_evtchns have a struct evtchn, allocated EVTCHNS_PER_BUCKET at
+     * a time; max_evtchns is the domain's limit (Xen's max_evtchns). */
+    struct evtchn **evtchn_bucket;
+    unsigned int valid_evtchns, max_evtchns;
+    const struct evtchn_port_ops *evtchn_port_ops;   /* 2-level or FIFO */
+    struct evtchn_fifo_domain *evtchn_fifo;          /* FIFO event array, or NULL */
     struct grant_table *gt;            /* common/grant_table.c */
     /* CONSOLEIO_write budget when unprivileged (common/guest_ops.c) */
     bool console_started;

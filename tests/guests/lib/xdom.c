@@ -2,6 +2,19 @@
 #include "xdom.h"
 
 volatile unsigned int xd_hits[XD_MAX_PORTS];
+bool xd_fifo;
+unsigned int xd_fifo_bad;
+
+/* FIFO ABI (xd_fifo_init): vCPU 0's control block and one page of event
+ * words (ports 0..1023), and our copy of each queue's head, as Linux's
+ * events_fifo.c keeps it. */
+static union {
+	struct evtchn_fifo_control_block cb;
+	uint8_t whole[4096];
+} fifo_cb_page PAGE_ALIGNED;
+#define fifo_cb fifo_cb_page.cb
+static event_word_t fifo_words[XD_FIFO_PORTS] PAGE_ALIGNED;
+static uint32_t fifo_head[EVTCHN_FIFO_MAX_QUEUES];
 
 static uint8_t table_window[4096] PAGE_ALIGNED;
 static uint64_t armed_deadline;      /* last set_timer_op deadline */
@@ -24,6 +37,61 @@ bool xd_test_and_clear_bit(volatile xen_ulong_t *a, unsigned int bit)
 	return __atomic_fetch_and(&a[bit / 64], ~m, __ATOMIC_SEQ_CST) & m;
 }
 
+/* Take port's LINKED and LINK off (the guest's side of the protocol,
+ * Linux's clear_linked) and return the next port of its queue. */
+static uint32_t fifo_unlink(evtchn_port_t port)
+{
+	event_word_t w = __atomic_load_n(&fifo_words[port], __ATOMIC_SEQ_CST), n;
+
+	do {
+		n = w & ~((1u << EVTCHN_FIFO_LINKED) | EVTCHN_FIFO_LINK_MASK);
+	} while (!__atomic_compare_exchange_n(&fifo_words[port], &w, n, false, __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
+	return w & EVTCHN_FIFO_LINK_MASK;
+}
+
+static bool fifo_word_take(evtchn_port_t port, unsigned int bit)
+{
+	return __atomic_fetch_and(&fifo_words[port], ~(1u << bit), __ATOMIC_SEQ_CST) & (1u << bit);
+}
+
+/* The head event of queue q, as Linux's consume_one_event. */
+static void fifo_consume(unsigned int q, uint32_t *ready)
+{
+	uint32_t port = fifo_head[q], next;
+
+	if (!port)
+		port = __atomic_load_n(&fifo_cb.head[q], __ATOMIC_SEQ_CST);
+	if (!port || port >= XD_FIFO_PORTS) {      /* never from a correct hypervisor */
+		xd_fifo_bad++;
+		fifo_head[q] = 0;
+		*ready &= ~(1u << q);
+		return;
+	}
+	next = fifo_unlink(port);
+	if (!next)
+		*ready &= ~(1u << q);
+	if (!(fifo_words[port] & (1u << EVTCHN_FIFO_MASKED)) &&
+	    fifo_word_take(port, EVTCHN_FIFO_PENDING) && port < XD_MAX_PORTS)
+		xd_hits[port]++;
+	fifo_head[q] = next;
+}
+
+/* The FIFO upcall protocol, as Linux's __evtchn_fifo_handle_events:
+ * take READY, drain each ready queue highest priority first. */
+static void fifo_upcall(void)
+{
+	uint32_t ready = __atomic_exchange_n(&fifo_cb.ready, 0, __ATOMIC_SEQ_CST);
+	unsigned int guard = 0;
+
+	while (ready && guard++ < 100000) {
+		fifo_consume((unsigned int)__builtin_ctz(ready), &ready);
+		ready |= __atomic_exchange_n(&fifo_cb.ready, 0, __ATOMIC_SEQ_CST);
+	}
+	if (ready)
+		xd_fifo_bad++;
+}
+
 /* The 2-level upcall protocol, as Linux's xen_evtchn_do_upcall: clear
  * upcall_pending, take the selector, then each pending unmasked port. */
 static bool upcall_hook(struct trap_regs *r, uint64_t *rip)
@@ -35,6 +103,10 @@ static bool upcall_hook(struct trap_regs *r, uint64_t *rip)
 	if (last_trap.vector != VEC_EVENT_CB)
 		return false;
 	vcpu->evtchn_upcall_pending = 0;
+	if (xd_fifo) {
+		fifo_upcall();
+		return true;
+	}
 	sel = __atomic_exchange_n(&vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
 	while (sel) {
 		unsigned int w = (unsigned int)__builtin_ctzl(sel);
@@ -59,6 +131,27 @@ void xd_events_init(void)
 	CHECK_RC("traps_install", traps_install(), 0);
 	trap_hook = upcall_hook;
 	timer_virq_port();
+}
+
+long xd_fifo_init(void)
+{
+	struct evtchn_init_control ic = { .control_gfn = va_to_mfn(&fifo_cb), .vcpu = 0 };
+	struct evtchn_expand_array ea = { .array_gfn = va_to_mfn(fifo_words) };
+	long rc = xd_evtchn_op(EVTCHNOP_init_control, &ic);
+
+	if (rc)
+		return rc;
+	xd_fifo = true;         /* upcalls are masked until the next wait */
+	if (ic.link_bits != EVTCHN_FIFO_LINK_BITS)
+		return -1000;
+	return xd_evtchn_op(EVTCHNOP_expand_array, &ea);
+}
+
+bool xd_take_pending(evtchn_port_t port)
+{
+	if (!xd_fifo)
+		return xd_test_and_clear_bit(shared->evtchn_pending, port);
+	return port < XD_FIFO_PORTS && fifo_word_take(port, EVTCHN_FIFO_PENDING);
 }
 
 long xd_alloc_unbound(domid_t remote, evtchn_port_t *port)
@@ -113,8 +206,10 @@ void xd_port_mode(evtchn_port_t port, enum xd_wait how)
 {
 	if (how == XD_BLOCK)
 		xd_unmask(port);
-	else
+	else if (!xd_fifo)
 		xd_set_bit(shared->evtchn_mask, port);
+	else if (port < XD_FIFO_PORTS)
+		__atomic_fetch_or(&fifo_words[port], 1u << EVTCHN_FIFO_MASKED, __ATOMIC_SEQ_CST);
 }
 
 /* Make sure a VIRQ_TIMER event comes at deadline (one set_timer_op per
@@ -138,7 +233,7 @@ static void block_once(void)
 
 static bool take_pending(evtchn_port_t port)
 {
-	if (!xd_test_and_clear_bit(shared->evtchn_pending, port))
+	if (!xd_take_pending(port))
 		return false;
 	xd_hits[port]++;
 	return true;

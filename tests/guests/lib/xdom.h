@@ -18,6 +18,7 @@
 #include <public/grant_table.h>
 
 #define XD_MAX_PORTS 4096
+#define XD_FIFO_PORTS 1024     /* event words of xd_fifo_init's one array page */
 
 /* Events seen per port by the upcall handler or by xd_wait_poll/spin. */
 extern volatile unsigned int xd_hits[XD_MAX_PORTS];
@@ -39,6 +40,17 @@ bool xd_test_and_clear_bit(volatile xen_ulong_t *a, unsigned int bit);
 /* Install the trap table and the counting upcall handler, bind VIRQ_TIMER;
  * events stay masked (evtchn_upcall_mask) outside the waits. */
 void xd_events_init(void);
+
+/* Switch to the FIFO ABI (init_control for vCPU 0, one array page of
+ * unmasked words): 0 or the failing call's error.  From then on the
+ * upcall handler consumes the FIFO queues as Linux does, and the waits
+ * and xd_take_pending use event words.  xd_fifo_bad counts events the
+ * handler found that no correct hypervisor links (port 0, out of range). */
+long xd_fifo_init(void);
+extern bool xd_fifo;
+extern unsigned int xd_fifo_bad;
+/* Acknowledge port's pending event by hand (either ABI); true if it was. */
+bool xd_take_pending(evtchn_port_t port);
 
 /* Thin event-channel calls: 0 or a negative Xen errno. */
 long xd_alloc_unbound(domid_t remote, evtchn_port_t *port);
