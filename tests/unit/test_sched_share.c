@@ -116,7 +116,12 @@ void timers_run(void)
 void hv_lock(void) {}
 void hv_unlock(void) {}
 void flush_tlb_serve(void) {}
-void domain_destroy(struct domain *d) { (void)d; fail_msg("no domain dies here"); }
+bool domain_destroy_step(struct domain *d)
+{
+    (void)d;
+    fail_msg("no domain dies here");
+    return true;
+}
 __noreturn void machine_power_off(unsigned int reason)
 {
     (void)reason;
@@ -237,6 +242,7 @@ static void world(unsigned int nr_cpus, unsigned int nr_attack, bool attack_on)
         pcpus[c].need_resched = true;
     }
     nr_cpus_online = nr_cpus;
+    sched_init_queue();
     settle(nr_cpus);                    /* every CPU takes a vCPU */
 }
 

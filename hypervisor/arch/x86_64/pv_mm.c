@@ -484,29 +484,43 @@ int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int l
  * the frame (a hypervisor page can never be pinned, but a pin left
  * behind would leak the references of everything under it).
  * The vCPUs' own references (CR3, GDT, LDT, vcpu_info) must be dropped first.
+ * In steps (the scheduler tears dead domains down a bounded step at a
+ * time): *pos runs over the frames twice, unpinning on the first pass and
+ * dropping allocation references on the second; each call looks at up to
+ * `budget` frames and says whether it is done.  (An unpin can still
+ * cascade down a whole tree in one step: devalidation is not preemptible
+ * yet, issue 11 defect 2.)
  */
-void pv_relinquish_memory(struct domain *d)
+bool pv_relinquish_memory_step(struct domain *d, uint64_t *pos, uint64_t budget)
 {
-    uint64_t f;
     struct page_info *pg;
+    uint64_t end = MIN(*pos + budget, 2 * max_mfn);
 
     mm_lock_acquire();
-    for (f = 0; f < max_mfn; f++) {
+    for (; *pos < end; (*pos)++) {
+        uint64_t f = *pos < max_mfn ? *pos : *pos - max_mfn;
         pg = &frame_table[f];
-        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned)) {
+        if (pg->owner != d->domain_id)
+            continue;
+        if (*pos < max_mfn && (pg->flags & PGC_pinned)) {
             pg->flags &= ~PGC_pinned;
             put_page_and_type(_mfn(f), d);
-        }
-    }
-    for (f = 0; f < max_mfn; f++) {
-        pg = &frame_table[f];
-        if (pg->owner == d->domain_id && (pg->flags & PGC_allocated) &&
-            !(pg->flags & PGC_xen_heap)) {
+        } else if (*pos >= max_mfn && (pg->flags & PGC_allocated) &&
+                   !(pg->flags & PGC_xen_heap)) {
             pg->flags &= ~PGC_allocated;
             put_page(pg);
         }
     }
     mm_lock_release();
+    return *pos >= 2 * max_mfn;
+}
+
+void pv_relinquish_memory(struct domain *d)
+{
+    uint64_t pos = 0;
+
+    while (!pv_relinquish_memory_step(d, &pos, ~0UL >> 1))
+        ;
 }
 
 /* ---- base pointers and pinning ---- */
