@@ -37,8 +37,9 @@
  * Scheduling work is charged (issue 11, defect 7): the pick and context
  * switch go to the vCPU switched out (it blocked, yielded, went down or
  * used its slice), or to the vCPU switched in when that one preempted it
- * by waking up; a dead domain is torn down one bounded step per
- * schedule() (on an idle CPU step after step, with interrupts let in
+ * by waking up; a dead domain is torn down in bounded steps, up to
+ * REAP_BUDGET_NS of them per schedule() (which then comes back within
+ * REAP_TICK_NS; on an idle CPU pass after pass, with interrupts let in
  * between), charged to the dead domain and to no vCPU's virtual time.
  *
  * Locking: the hypervisor lock (keel/smp.h) serialises all of this;
@@ -63,6 +64,8 @@
 #define CAP_PERIOD_NS 10000000UL     /* cap budget period (credit2's 10 ms) */
 #define RATELIMIT_NS 500000UL        /* least run before a wake-up preempts (credit2: 1 ms) */
 #define YIELD_BIAS_NS 1000000UL      /* a yielding vCPU counts as this far ahead (credit2: 1 ms) */
+#define REAP_BUDGET_NS 200000UL      /* teardown steps per schedule() (as HYPERCALL_PREEMPT_NS) */
+#define REAP_TICK_NS 1000000UL       /* while a teardown waits, schedule() at least this often */
 
 static uint64_t cap_period_end;
 static unsigned int nr_capped;      /* domains with a cap */
@@ -448,6 +451,7 @@ void resched_domain(struct domain *d)
         d->reap_listed = true;
         d->reap_next = reap_list;
         reap_list = d;
+        this_pcpu()->need_resched = true;   /* the teardown starts on the way out */
     }
     for (c = 0; c < NR_CPUS_MAX; c++) {
         const struct vcpu *r = cpu_curr(c);
@@ -616,6 +620,17 @@ static bool reap_step(void)
     return reap_list != NULL;
 }
 
+/* Teardown steps for up to REAP_BUDGET_NS (at least one); more to do? */
+static bool reap_some(void)
+{
+    uint64_t end = get_s_time() + REAP_BUDGET_NS;
+    bool more;
+
+    while ((more = reap_step()) && get_s_time() < end)
+        ;
+    return more;
+}
+
 /* Copy v's runstate to the area the guest registered (its own address
  * space must be loaded: v's domain is running on this CPU). */
 void runstate_area_update(struct vcpu *v)
@@ -659,7 +674,7 @@ static void idle_once(struct pcpu *pc)
 
     pc->idle = true;
     pc->slice_end = 0;
-    more = reap_step();
+    more = reap_some();
     timers_run();
     /* timers_run() may have woken a vCPU whose deadline had already
      * passed, and then have nothing left to program: halting now would
@@ -683,7 +698,7 @@ void schedule(void)
 {
     struct pcpu *pc = this_pcpu();
     struct vcpu *prev = current, *next;
-    bool preempted = pc->wake_preempt, waker_pays;
+    bool preempted = pc->wake_preempt, waker_pays, more;
     uint64_t t0 = get_s_time(), now;
 
     account(prev, t0);          /* its virtual time, as the pick sees it */
@@ -729,13 +744,15 @@ void schedule(void)
         }
         runstate_set(next, RUNSTATE_running, waker_pays ? t0 : now);
     }
-    /* A bounded step of tearing down a dead domain, charged to it. */
-    (void)reap_step();
+    /* Bounded steps of tearing down a dead domain, charged to it; while
+     * one waits, this CPU comes back within REAP_TICK_NS for more. */
+    more = reap_list && reap_some();
     now = get_s_time();
     next->last_charged = now;
     pc->running_since = now;
     runstate_area_update(next);
-    sched_set_slice(slice_for(next), rq_first() || next->domain->cap);
+    sched_set_slice(more ? MIN(slice_for(next), REAP_TICK_NS) : slice_for(next),
+                    more || rq_first() || next->domain->cap);
 }
 
 /*

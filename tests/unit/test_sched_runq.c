@@ -625,6 +625,29 @@ static void test_reap_bounded_and_charged_to_the_dead(void **state)
     }
 }
 
+/* Next to a single CPU-bound vCPU (no slice needed for sharing) the
+ * teardown still goes on: the CPU comes back for it at least every 1 ms,
+ * and it is done well within a second. */
+static void test_reap_next_to_a_lone_vcpu(void **state)
+{
+    struct sim_dom *alone;
+
+    (void)state;
+    world(1, 100000);
+    alone = add_domain(1, 256, 0, CPU_BOUND);
+    dead = add_domain(1, 256, 0, BLOCKER);
+    dead->v[0].blocked = true;
+    start();
+    run_for(10000000UL);
+    dead->d.state = DOM_SHUTDOWN;
+    dead->v[0].online = false;
+    on_cpu(0, resched_dead);
+    run_for(500000000UL);
+    printf("  teardown next to one spinner: %u of %u steps in 0.5 s, spinner ran %lu ms\n",
+           reap_steps_done, REAP_STEPS, dom_used(alone) / 1000000);
+    assert_int_equal(reap_steps_done, REAP_STEPS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +659,7 @@ int main(void)
         cmocka_unit_test_teardown(test_yield_loop_pays_its_switches, teardown),
         cmocka_unit_test_teardown(test_wake_loop_pays_its_switches, teardown),
         cmocka_unit_test_teardown(test_reap_bounded_and_charged_to_the_dead, teardown),
+        cmocka_unit_test_teardown(test_reap_next_to_a_lone_vcpu, teardown),
     };
     fake_console_quiet = true;
     return cmocka_run_group_tests(tests, NULL, NULL);
