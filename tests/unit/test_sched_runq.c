@@ -494,6 +494,49 @@ static void test_wake_visits_log_n(void **state)
     assert_true(total / wakes <= 4 * 8);
 }
 
+/* A vCPU woken every 2 ms next to two CPU-bound ones runs within the
+ * wake-up rate limit (0.5 ms) of each wake-up: wake-up preemption works
+ * through the queue (run-sched.sh's sched-latency, on the host). */
+static void test_wake_latency_next_to_spinners(void **state)
+{
+    struct sim_dom *ticker;
+    uint64_t woken_at = 0, total = 0, worst = 0;
+    unsigned int i, wakes = 0;
+
+    (void)state;
+    world(1, 50000);
+    add_domain(1, 256, 0, CPU_BOUND);
+    add_domain(1, 256, 0, CPU_BOUND);
+    ticker = add_domain(1, 256, 0, BLOCKER);
+    wake_target = &ticker->v[0];
+    start();
+    run_for(1000000000UL);      /* past the start, where all virtual times are 0 */
+    for (i = 0; i < 100000; i++) {
+        step();
+        if (woken_at && sim_curr[0] == wake_target) {
+            uint64_t late = fake_now - woken_at;
+            total += late;
+            worst = MAX(worst, late);
+            wakes++;
+            woken_at = 0;
+        }
+        if (i % 40 == 0 && wake_target->blocked) {
+            on_cpu(0, wake_it);
+            settle();
+            woken_at = fake_now;
+            if (sim_curr[0] == wake_target) {
+                wakes++;
+                woken_at = 0;
+            }
+        }
+    }
+    printf("  %u wake-ups: mean %lu us, worst %lu us late\n", wakes, total / wakes / 1000,
+           worst / 1000);
+    assert_true(wakes > 2000);
+    assert_true(worst <= 500000 + 50000);      /* the rate limit, and a step */
+    assert_true(total / wakes <= 100000);
+}
+
 /* ---- scheduling work is charged to whoever caused it ---- */
 
 /*
@@ -656,6 +699,7 @@ int main(void)
         cmocka_unit_test_teardown(test_caps_many_vcpus, teardown),
         cmocka_unit_test_teardown(test_schedule_visits_log_n, teardown),
         cmocka_unit_test_teardown(test_wake_visits_log_n, teardown),
+        cmocka_unit_test_teardown(test_wake_latency_next_to_spinners, teardown),
         cmocka_unit_test_teardown(test_yield_loop_pays_its_switches, teardown),
         cmocka_unit_test_teardown(test_wake_loop_pays_its_switches, teardown),
         cmocka_unit_test_teardown(test_reap_bounded_and_charged_to_the_dead, teardown),
