@@ -656,6 +656,7 @@ void runstate_area_update(struct vcpu *v)
  * runstate what it is left in; a runnable prev waits in the queue. */
 static void switch_out_charge(struct vcpu *prev, uint64_t now)
 {
+    prev->yielding = false;     /* the bias lasts for one pick */
     account(prev, now);
     if (prev->runstate.state == RUNSTATE_running)
         runstate_set(prev, prev->online ? (prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable)
