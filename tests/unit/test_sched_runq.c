@@ -119,7 +119,8 @@ bool domain_destroy_step(struct domain *d)
 }
 
 /* ---- the simulated machine ---- */
-enum behaviour { CPU_BOUND, YIELDER, BLOCKER };
+enum behaviour { CPU_BOUND, YIELDER, BLOCKER, PINGPONG };
+static unsigned long pingpongs;
 
 struct sim_dom {
     struct domain d;
@@ -246,6 +247,14 @@ static void act(void)
         v->blocked = true;              /* SCHEDOP_block with nothing pending */
         this_pcpu()->need_resched = true;
         break;
+    case PINGPONG: {                    /* wake the sibling (an IPI), then block */
+        struct vcpu *other = v->domain->vcpu[v->vcpu_id ^ 1];
+        vcpu_wake(other);
+        v->blocked = true;
+        this_pcpu()->need_resched = true;
+        pingpongs++;
+        break;
+    }
     case CPU_BOUND:
         break;
     }
@@ -537,6 +546,33 @@ static void test_wake_latency_next_to_spinners(void **state)
     assert_true(total / wakes <= 100000);
 }
 
+/* Two vCPUs of one domain on two CPUs passing the baton (each wakes the
+ * other, as an IPI does, then blocks) next to a CPU-bound vCPU: no
+ * wake-up is lost (the baton keeps moving every step it can), across
+ * CPUs and through the queue. */
+static void test_ipi_pingpong_2cpus(void **state)
+{
+    struct sim_dom *pp;
+    unsigned long before;
+    unsigned int i;
+
+    (void)state;
+    world(2, 100000);
+    add_domain(1, 256, 0, CPU_BOUND);
+    pp = add_domain(2, 256, 0, PINGPONG);
+    pp->v[1].blocked = true;
+    pingpongs = 0;
+    start();
+    for (i = 0; i < 10; i++) {
+        before = pingpongs;
+        run_for(100000000UL);
+        /* at least a pass every other step: the partner runs on the
+         * other CPU or right after on this one */
+        assert_true(pingpongs - before >= 400);
+    }
+    printf("  %lu passes in 1 s of 0.1 ms steps\n", pingpongs);
+}
+
 /* ---- scheduling work is charged to whoever caused it ---- */
 
 /*
@@ -700,6 +736,7 @@ int main(void)
         cmocka_unit_test_teardown(test_schedule_visits_log_n, teardown),
         cmocka_unit_test_teardown(test_wake_visits_log_n, teardown),
         cmocka_unit_test_teardown(test_wake_latency_next_to_spinners, teardown),
+        cmocka_unit_test_teardown(test_ipi_pingpong_2cpus, teardown),
         cmocka_unit_test_teardown(test_yield_loop_pays_its_switches, teardown),
         cmocka_unit_test_teardown(test_wake_loop_pays_its_switches, teardown),
         cmocka_unit_test_teardown(test_reap_bounded_and_charged_to_the_dead, teardown),
