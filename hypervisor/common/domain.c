@@ -108,6 +108,11 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
         return NULL;
     }
     arch_fpu_init_state(v->fpu_state);
+    if (sched_vcpu_init(v)) {
+        xfree(v->fpu_state);
+        xfree(v);
+        return NULL;
+    }
     d->vcpu[id] = v;
     return v;
 }
@@ -176,31 +181,47 @@ static void vcpu_release(struct vcpu *v)
     vcpu_timers_kill(v);
 }
 
+/* Frames of the frame table looked at per step of a teardown: a few
+ * tens of microseconds. */
+#define DESTROY_STEP_FRAMES 16384UL
+
 /*
- * Tear down a domain that has shut down (never the running one's frames
- * while it runs: callers are the scheduler, off that domain's page
- * tables).  Its memory returns to the allocator as references drop.
+ * Tear down a domain that has shut down, a bounded step per call (never
+ * the running one's frames while it runs: the caller is the scheduler,
+ * off that domain's page tables).  The first step drops what the domain
+ * holds besides its memory (event channels, vCPU references, grants,
+ * console); the next ones give its memory back to the allocator a slice
+ * of the frame table at a time, as references drop.  True when done.
  */
-void domain_destroy(struct domain *d)
+bool domain_destroy_step(struct domain *d)
 {
     unsigned int i;
 
-    if (d->state == DOM_DYING || d == dom0)
-        return;
-    d->state = DOM_DYING;
-    evtchn_destroy(d);
-    for (i = 0; i < d->max_vcpus; i++)
-        if (d->vcpu[i])
-            vcpu_release(d->vcpu[i]);
-    gnttab_destroy(d);
-    cons_backend_detach(d);
-    pv_relinquish_memory(d);
+    if (d == dom0)
+        return true;
+    if (d->state == DOM_SHUTDOWN) {
+        d->state = DOM_DYING;
+        d->destroy_pos = 0;
+        evtchn_destroy(d);
+        for (i = 0; i < d->max_vcpus; i++)
+            if (d->vcpu[i])
+                vcpu_release(d->vcpu[i]);
+        gnttab_destroy(d);
+        cons_backend_detach(d);
+        return false;
+    }
+    if (d->state != DOM_DYING || d->destroy_pos == ~0UL)
+        return true;
+    if (!pv_relinquish_memory_step(d, &d->destroy_pos, DESTROY_STEP_FRAMES))
+        return false;
+    d->destroy_pos = ~0UL;
     if (d->console_dropped)    /* once per domain: CONSOLEIO_write over budget */
         printk("domain %u (%s): %lu bytes of console output dropped\n", d->domain_id,
                d->name, d->console_dropped);
     printk("domain %u (%s) destroyed, %lu MiB freed, cpu time %lu us\n", d->domain_id,
            d->name, d->tot_pages >> 8, d->cpu_time / 1000);
     d->tot_pages = 0;
+    return true;
 }
 
 void domain_crash(struct domain *d, const char *why)

@@ -18,11 +18,29 @@
  *    work-conserving, as a cap should be);
  *  - CPU time is accounted per domain (cpu_time) and per vCPU (runstate).
  *
- * Several physical CPUs share one run queue (every runnable vCPU, the
- * least virtual time first), which balances load across them by itself:
- * a CPU that goes idle takes the next eligible vCPU, wherever it last
- * ran; a vCPU that wakes goes to an idle CPU if there is one, else may
- * preempt the CPU running the most-served vCPU of another domain.
+ * Several physical CPUs share one run queue, which balances load across
+ * them by itself: a CPU that goes idle takes the next eligible vCPU,
+ * wherever it last ran; a vCPU that wakes goes to an idle CPU if there is
+ * one, else may preempt the CPU running the most-served vCPU of another
+ * domain.
+ *
+ * The run queue (issue 16) is a binary min-heap on virtual time of the
+ * vCPUs that wait for a CPU: every vCPU that is runnable and not running
+ * is in it, or parked on its domain while the domain is over its cap.
+ * Entries that stop being runnable while queued (downed, paused, their
+ * domain shut down) are dropped when they reach the top, so only the
+ * ways back to runnable (wake-up, VCPUOP_up, unpause, a new cap period)
+ * queue a vCPU.  Pick, wake-up and the least-virtual-time query are
+ * O(log n) in the number of vCPUs (amortised: each dropped or parked
+ * entry was queued once); the scans left are over physical CPUs.
+ *
+ * Scheduling work is charged (issue 11, defect 7): the pick and context
+ * switch go to the vCPU switched out (it blocked, yielded, went down or
+ * used its slice), or to the vCPU switched in when that one preempted it
+ * by waking up; a dead domain is torn down in bounded steps, up to
+ * REAP_BUDGET_NS of them per schedule() (which then comes back within
+ * REAP_TICK_NS; on an idle CPU pass after pass, with interrupts let in
+ * between), charged to the dead domain and to no vCPU's virtual time.
  *
  * Locking: the hypervisor lock (keel/smp.h) serialises all of this;
  * interrupts are off in the hypervisor; the domain list is only appended
@@ -39,14 +57,22 @@
 #include <asm/cpu.h>
 #include <keel/smp.h>
 #include <keel/stats.h>
+#include <keel/lib.h>
 
 #define WEIGHT_UNIT 256
 #define SLICE_NS 10000000UL          /* longest slice */
 #define CAP_PERIOD_NS 10000000UL     /* cap budget period (credit2's 10 ms) */
 #define RATELIMIT_NS 500000UL        /* least run before a wake-up preempts (credit2: 1 ms) */
 #define YIELD_BIAS_NS 1000000UL      /* a yielding vCPU counts as this far ahead (credit2: 1 ms) */
+#define REAP_BUDGET_NS 200000UL      /* teardown steps per schedule() (as HYPERCALL_PREEMPT_NS) */
+#define REAP_TICK_NS 1000000UL       /* while a teardown waits, schedule() at least this often */
 
 static uint64_t cap_period_end;
+static unsigned int nr_capped;      /* domains with a cap */
+
+/* vCPUs looked at by the scheduler (run-queue entries compared or
+ * examined): the host tests check it grows as log n, not n. */
+unsigned long sched_visits;
 
 static bool domain_capped_out(const struct domain *d)
 {
@@ -90,19 +116,245 @@ static void account(struct vcpu *v, uint64_t now)
         d->cap_used += delta;
 }
 
+/* ---- the run queue: rq[1..rq_len], a binary min-heap on vruntime ---- */
+static struct vcpu **rq;
+static unsigned int rq_len, rq_room;
+static struct domain *parked_domains;   /* domains with parked vCPUs */
+static uint64_t parked_floor = ~0UL;    /* <= the least vruntime parked */
+static struct domain *reap_list;        /* shut down, to tear down */
+
+static bool rq_less(const struct vcpu *a, const struct vcpu *b)
+{
+    sched_visits++;
+    return a->vruntime < b->vruntime;
+}
+
+static void rq_put(unsigned int i, struct vcpu *v)
+{
+    rq[i] = v;
+    v->rq_pos = i;
+}
+
+static void rq_sift_up(unsigned int i)
+{
+    struct vcpu *v = rq[i];
+
+    while (i > 1 && rq_less(v, rq[i / 2])) {
+        rq_put(i, rq[i / 2]);
+        i /= 2;
+    }
+    rq_put(i, v);
+}
+
+static void rq_sift_down(unsigned int i)
+{
+    struct vcpu *v = rq[i];
+
+    for (;;) {
+        unsigned int c = 2 * i;
+        if (c > rq_len)
+            break;
+        if (c < rq_len && rq_less(rq[c + 1], rq[c]))
+            c++;
+        if (!rq_less(rq[c], v))
+            break;
+        rq_put(i, rq[c]);
+        i = c;
+    }
+    rq_put(i, v);
+}
+
+/* Room for every vCPU in the heap (each is in it at most once). */
+static int rq_reserve(unsigned int n)
+{
+    struct vcpu **bigger;
+    unsigned int room = rq_room ? rq_room : 16;
+
+    if (n <= rq_room)
+        return 0;
+    while (room < n)
+        room *= 2;
+    bigger = xzalloc_bytes((room + 1) * sizeof(*bigger));
+    if (!bigger)
+        return -1;
+    if (rq)
+        memcpy(bigger, rq, (rq_len + 1) * sizeof(*bigger));
+    xfree(rq);
+    rq = bigger;
+    rq_room = room;
+    return 0;
+}
+
+static void rq_insert(struct vcpu *v)
+{
+    rq_put(++rq_len, v);
+    rq_sift_up(rq_len);
+}
+
+static void rq_remove(struct vcpu *v)
+{
+    unsigned int i = v->rq_pos;
+    struct vcpu *last = rq[rq_len--];
+
+    v->rq_pos = 0;
+    if (last == v)
+        return;
+    rq_put(i, last);
+    rq_sift_up(i);
+    rq_sift_down(last->rq_pos);
+}
+
+/* d is over its cap: v waits on d until a period gives d budget again. */
+static void park(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+
+    v->rq_parked = true;
+    v->rq_parked_next = d->parked;
+    d->parked = v;
+    if (!d->parked_listed) {
+        d->parked_listed = true;
+        d->parked_next = parked_domains;
+        parked_domains = d;
+    }
+    parked_floor = MIN(parked_floor, v->vruntime);
+}
+
+/* d has budget again: its parked vCPUs queue with the virtual time they
+ * had (they did not sleep; they were held back). */
+static void unpark(struct domain *d)
+{
+    struct vcpu *v = d->parked;
+
+    d->parked = NULL;
+    while (v) {
+        struct vcpu *next = v->rq_parked_next;
+        sched_visits++;
+        v->rq_parked = false;
+        v->rq_parked_next = NULL;
+        if (vcpu_runnable(v) && !v->is_running && !v->rq_pos)
+            rq_insert(v);
+        v = next;
+    }
+}
+
+/* Unpark every domain with budget; recompute the parked floor. */
+static void unpark_all(void)
+{
+    struct domain **pp = &parked_domains, *d;
+
+    parked_floor = ~0UL;
+    while ((d = *pp)) {
+        if (!domain_capped_out(d)) {
+            *pp = d->parked_next;
+            d->parked_listed = false;
+            unpark(d);
+            continue;
+        }
+        for (struct vcpu *v = d->parked; v; v = v->rq_parked_next)
+            parked_floor = MIN(parked_floor, v->vruntime);
+        pp = &d->parked_next;
+    }
+}
+
+/* The queue's least eligible vCPU, after dropping the entries that are
+ * no longer runnable and parking those over their cap. */
+static struct vcpu *rq_first(void)
+{
+    while (rq_len) {
+        struct vcpu *v = rq[1];
+        sched_visits++;
+        if (!vcpu_runnable(v) || v->is_running) {
+            rq_remove(v);
+        } else if (domain_capped_out(v->domain)) {
+            rq_remove(v);
+            park(v);
+        } else {
+            return v;
+        }
+    }
+    return NULL;
+}
+
+/* The least virtual time of any runnable vCPU but skip: waiting, parked
+ * (a lower bound) or running on some CPU. */
 static uint64_t min_vruntime(const struct vcpu *skip)
 {
-    struct domain *d;
-    uint64_t m = ~0UL;
-    unsigned int i;
+    struct vcpu *top = rq_first();
+    uint64_t m = parked_floor;
+    unsigned int c;
 
-    for (d = domain_list; d; d = d->next)
-        for (i = 0; i < d->max_vcpus; i++) {
-            struct vcpu *v = d->vcpu[i];
-            if (v && v != skip && vcpu_runnable(v) && v->vruntime < m)
-                m = v->vruntime;
-        }
+    if (top && top != skip)
+        m = MIN(m, top->vruntime);
+    for (c = 0; c < NR_CPUS_MAX; c++) {
+        const struct vcpu *r = cpu_curr(c);
+        if (r && r != skip && vcpu_runnable(r))
+            m = MIN(m, r->vruntime);
+    }
     return m;
+}
+
+/* A vCPU that waits for a CPU joins the queue (parked if its domain is
+ * over its cap); one running somewhere is left to its CPU's schedule(). */
+static void rq_enqueue(struct vcpu *v)
+{
+    if (v->is_running || v->rq_parked || !vcpu_runnable(v))
+        return;
+    if (v->rq_pos)
+        return;
+    if (domain_capped_out(v->domain))
+        park(v);
+    else
+        rq_insert(v);
+}
+
+static unsigned int rq_nr_vcpus;        /* vCPUs the heap has room for */
+
+int sched_vcpu_init(struct vcpu *v)
+{
+    (void)v;
+    if (rq_reserve(rq_nr_vcpus + 1))
+        return -1;
+    rq_nr_vcpus++;
+    return 0;
+}
+
+/*
+ * (Re)build the queue from every domain's vCPUs: at boot, once the
+ * domains are built (and by the host tests for each world they make).
+ */
+void sched_init_queue(void)
+{
+    struct domain *d;
+    unsigned int i, n = 0;
+
+    rq_len = 0;
+    parked_domains = NULL;
+    parked_floor = ~0UL;
+    reap_list = NULL;
+    nr_capped = 0;
+    cap_period_end = 0;
+    for (d = domain_list; d; d = d->next) {
+        d->parked = NULL;
+        d->parked_listed = d->reap_listed = false;
+        nr_capped += d->cap != 0;
+        for (i = 0; i < d->max_vcpus; i++)
+            if (d->vcpu[i]) {
+                d->vcpu[i]->rq_pos = 0;
+                d->vcpu[i]->rq_parked = false;
+                n++;
+            }
+    }
+    if (rq_reserve(n))
+        panic("no memory for the run queue of %u vCPUs\n", n);
+    rq_nr_vcpus = MAX(rq_nr_vcpus, n);
+    for (d = domain_list; d; d = d->next) {
+        for (i = 0; i < d->max_vcpus; i++)
+            if (d->vcpu[i])
+                rq_enqueue(d->vcpu[i]);
+        if (d->state == DOM_SHUTDOWN)
+            resched_domain(d);
+    }
 }
 
 /* Ask CPU c to reschedule (at once if it is this one). */
@@ -148,6 +400,7 @@ static void wake_preempt(struct vcpu *v)
      * must not delay a timer), once the running vCPU has had credit2's
      * rate limit.  Between vCPUs of one domain the guest's own scheduler
      * decides: preempting there on every IPI costs more than it gains. */
+    pcpus[best].wake_preempt = true;        /* the switch is the waker's */
     if (now - pcpus[best].running_since >= RATELIMIT_NS)
         resched_cpu(best);
     else
@@ -188,11 +441,18 @@ void vcpu_place(struct vcpu *v)
 }
 
 /* Every CPU running one of d's vCPUs reschedules (d's parameters or
- * pause state changed) and reprograms its timers. */
-void resched_domain(const struct domain *d)
+ * pause state changed) and reprograms its timers; a domain that has
+ * shut down joins the list of those to tear down. */
+void resched_domain(struct domain *d)
 {
     unsigned int c;
 
+    if (d->state == DOM_SHUTDOWN && d != dom0 && !d->reap_listed) {
+        d->reap_listed = true;
+        d->reap_next = reap_list;
+        reap_list = d;
+        this_pcpu()->need_resched = true;   /* the teardown starts on the way out */
+    }
     for (c = 0; c < NR_CPUS_MAX; c++) {
         const struct vcpu *r = cpu_curr(c);
         if (r && r->domain == d) {
@@ -205,13 +465,18 @@ void resched_domain(const struct domain *d)
 
 /* A vCPU queueing again after a sleep or a pause: its virtual time is
  * raised to at least (least runnable - one slice), so that time away
- * earns no unbounded credit. */
+ * earns no unbounded credit; it then queues (a stale entry of it, left
+ * when it stopped being runnable, goes first: its key changes). */
 static void catch_up(struct vcpu *v)
 {
-    uint64_t m = min_vruntime(v);
+    uint64_t m;
 
+    if (v->rq_pos)
+        rq_remove(v);
+    m = min_vruntime(v);
     if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
         v->vruntime = m - SLICE_NS;
+    rq_enqueue(v);
 }
 
 void vcpu_wake(struct vcpu *v)
@@ -263,32 +528,16 @@ void sched_vcpu_yield(struct vcpu *v)
     this_pcpu()->need_resched = true;
 }
 
-static struct vcpu *pick_next(void)
+/* What this CPU runs next: the queue's least eligible vCPU, or prev
+ * (still loaded here) if it is eligible and not behind it (a tie keeps
+ * prev: no switch). */
+static struct vcpu *pick_next(struct vcpu *prev)
 {
-    struct vcpu *best = NULL;
-    struct domain *d;
-    unsigned int i;
+    struct vcpu *top = rq_first();
 
-    for (d = domain_list; d; d = d->next)
-        for (i = 0; i < d->max_vcpus; i++) {
-            struct vcpu *v = d->vcpu[i];
-            if (vcpu_eligible(v) && (!v->is_running || v == current) &&
-                (!best || pick_key(v) < pick_key(best)))
-                best = v;
-        }
-    return best;
-}
-
-static bool others_eligible(const struct vcpu *me)
-{
-    struct domain *d;
-    unsigned int i;
-
-    for (d = domain_list; d; d = d->next)
-        for (i = 0; i < d->max_vcpus; i++)
-            if (d->vcpu[i] != me && vcpu_eligible(d->vcpu[i]) && !d->vcpu[i]->is_running)
-                return true;
-    return false;
+    if (prev && vcpu_eligible(prev) && (!top || pick_key(prev) <= top->vruntime))
+        return prev;
+    return top;
 }
 
 static bool any_domain_alive(void)
@@ -305,20 +554,19 @@ static bool any_domain_alive(void)
 uint64_t sched_cap_tick(uint64_t now)
 {
     struct domain *d;
-    bool any = false;
+    unsigned int c;
 
-    for (d = domain_list; d; d = d->next)
-        any |= d->cap != 0;
-    if (!any)
+    if (!nr_capped)
         return 0;
     if (now >= cap_period_end) {
         /* Overshoot (the budget timer fires a little late) is carried
-         * into the next period, so the long-run share is exact. */
+         * into the next period, so the long-run share is exact.  (Once
+         * a period: a pass over the domains, not the vCPUs.) */
         for (d = domain_list; d; d = d->next) {
             uint64_t budget = d->cap * (CAP_PERIOD_NS / 100);
             d->cap_used = d->cap_used > budget ? d->cap_used - budget : 0;
         }
-        unsigned int c;
+        unpark_all();
         cap_period_end = now + CAP_PERIOD_NS;
         for (c = 0; c < NR_CPUS_MAX; c++)   /* parked vCPUs may run again */
             if (pcpus[c].online)
@@ -343,20 +591,44 @@ static bool domain_loaded(const struct domain *d)
 {
     unsigned int i;
 
-    for (i = 0; i < d->max_vcpus; i++)
+    for (i = 0; i < d->max_vcpus; i++, sched_visits++)
         if (d->vcpu[i] && d->vcpu[i]->is_running)
             return true;
     return false;
 }
 
-/* Destroy domUs that have shut down, once no CPU uses their page tables. */
-static void reap_dead_domains(void)
+/*
+ * One bounded step of tearing down the first dead domain no CPU still
+ * uses (domain_destroy_step), charged to that domain: its CPU time grows
+ * by the time taken, and no vCPU's virtual time does.  Returns whether
+ * there is more to do.
+ */
+static bool reap_step(void)
 {
-    struct domain *d;
+    struct domain **pp, *d;
+    uint64_t t0;
 
-    for (d = domain_list; d; d = d->next)
-        if (d->state == DOM_SHUTDOWN && d != dom0 && !domain_loaded(d))
-            domain_destroy(d);
+    for (pp = &reap_list; (d = *pp); pp = &d->reap_next)
+        if (!domain_loaded(d))
+            break;
+    if (!d)
+        return false;
+    t0 = get_s_time();
+    if (domain_destroy_step(d))
+        *pp = d->reap_next;
+    d->cpu_time += get_s_time() - t0;
+    return reap_list != NULL;
+}
+
+/* Teardown steps for up to REAP_BUDGET_NS (at least one); more to do? */
+static bool reap_some(void)
+{
+    uint64_t end = get_s_time() + REAP_BUDGET_NS;
+    bool more;
+
+    while ((more = reap_step()) && get_s_time() < end)
+        ;
+    return more;
 }
 
 /* Copy v's runstate to the area the guest registered (its own address
@@ -380,64 +652,113 @@ void runstate_area_update(struct vcpu *v)
     }
 }
 
+/* prev leaves this CPU's accounting at now: charged up to now, its
+ * runstate what it is left in; a runnable prev waits in the queue. */
+static void switch_out_charge(struct vcpu *prev, uint64_t now)
+{
+    prev->yielding = false;     /* the bias lasts for one pick */
+    account(prev, now);
+    if (prev->runstate.state == RUNSTATE_running)
+        runstate_set(prev, prev->online ? (prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable)
+                                        : RUNSTATE_offline, now);
+    rq_enqueue(prev);
+}
+
+/* Nothing to run here: idle, on the hypervisor's own page tables, with
+ * no vCPU loaded (another CPU may take the one that ran here), until an
+ * interrupt may have made something runnable.  A dead domain waiting to
+ * be torn down gets a step per pass, with interrupts let in between
+ * steps rather than a halt. */
+static void idle_once(struct pcpu *pc)
+{
+    bool more;
+
+    pc->idle = true;
+    pc->slice_end = 0;
+    more = reap_some();
+    timers_run();
+    /* timers_run() may have woken a vCPU whose deadline had already
+     * passed, and then have nothing left to program: halting now would
+     * lose that wake-up. */
+    if (rq_first())
+        return;
+    pc->need_resched = false;
+    stats_idle(true);
+    hv_unlock();
+    if (more)
+        asm volatile("sti; nop; cli" ::: "memory");
+    else
+        asm volatile("sti; hlt; cli" ::: "memory");
+    flush_tlb_serve();
+    hv_lock();
+    stats_idle(false);
+    pc->need_resched = false;
+}
+
 void schedule(void)
 {
     struct pcpu *pc = this_pcpu();
     struct vcpu *prev = current, *next;
-    uint64_t now = get_s_time();
+    bool preempted = pc->wake_preempt, waker_pays, more;
+    uint64_t t0 = get_s_time(), now;
 
-    account(prev, now);
-    if (prev && prev->runstate.state == RUNSTATE_running)
-        runstate_set(prev, prev->online ? (prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable)
-                                        : RUNSTATE_offline, now);
+    account(prev, t0);          /* its virtual time, as the pick sees it */
     pc->need_resched = false;
+    pc->wake_preempt = false;
     for (;;) {
-        next = pick_next();
+        next = pick_next(current);
         if (next)
             break;
         if (!any_domain_alive()) {
             printk("no domain left running\n");
             machine_power_off(0);
         }
-        /* Idle, on the hypervisor's own page tables, with no vCPU loaded
-         * (another CPU may take the one that ran here), until an
-         * interrupt may have made something runnable. */
-        vcpu_timers_switch_out(current);
-        context_switch_out();
-        pc->idle = true;
-        pc->slice_end = 0;
-        reap_dead_domains();
-        timers_run();
-        /* timers_run() may have woken a vCPU whose deadline had already
-         * passed, and then have nothing left to program: halting now
-         * would lose that wake-up. */
-        if (pick_next())
-            continue;
-        pc->need_resched = false;
-        stats_idle(true);
-        hv_unlock();
-        asm volatile("sti; hlt; cli" ::: "memory");
-        flush_tlb_serve();
-        hv_lock();
-        stats_idle(false);
-        pc->need_resched = false;
+        if (prev) {             /* it pays for its own way out */
+            vcpu_timers_switch_out(prev);
+            context_switch_out();
+            switch_out_charge(prev, get_s_time());
+            prev = NULL;
+        }
+        idle_once(pc);
     }
     pc->idle = false;
-    if (prev)
-        prev->yielding = false;
-    now = get_s_time();
+    if (next->rq_pos)
+        rq_remove(next);
+    /* Who pays for the pick and the switch: prev, which gave the CPU up
+     * (blocked, yielded, went down, used its slice), unless a waking vCPU
+     * took the CPU from it (wake_preempt): then that one pays.  After an
+     * idle spell nobody does (the idle CPU's time). */
+    waker_pays = prev && next != prev && preempted && vcpu_eligible(prev);
     if (next != current) {
         /* Its periodic timer runs only while it runs (timer.c). */
         vcpu_timers_switch_out(current);
         context_switch_to(next);
         vcpu_timers_switch_in(next);
     }
-    runstate_set(next, RUNSTATE_running, now);
+    now = get_s_time();
+    if (prev) {
+        prev->yielding = false;
+        if (next == prev)
+            account(prev, now);
+        else
+            switch_out_charge(prev, waker_pays ? t0 : now);
+    }
+    if (next != prev) {
+        if (waker_pays) {
+            next->last_charged = t0;
+            account(next, now);
+        }
+        runstate_set(next, RUNSTATE_running, waker_pays ? t0 : now);
+    }
+    /* Bounded steps of tearing down a dead domain, charged to it; while
+     * one waits, this CPU comes back within REAP_TICK_NS for more. */
+    more = reap_list && reap_some();
+    now = get_s_time();
     next->last_charged = now;
     pc->running_since = now;
     runstate_area_update(next);
-    reap_dead_domains();
-    sched_set_slice(slice_for(next), others_eligible(next) || next->domain->cap);
+    sched_set_slice(more ? MIN(slice_for(next), REAP_TICK_NS) : slice_for(next),
+                    more || rq_first() || next->domain->cap);
 }
 
 /*
@@ -451,8 +772,10 @@ void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap)
 {
     d->weight = weight;
     if (cap != d->cap) {
+        nr_capped += (cap != 0) - (d->cap != 0);
         d->cap = cap;
         d->cap_used = 0;
+        unpark_all();
     }
     resched_domain(d);
 }

@@ -243,7 +243,13 @@ static void check_remote_shutdown(void)
 	      gi.nr_online_vcpus == 0, "B reported shut down, code reboot",
 	      "flags %#x vcpus %u", gi.flags, gi.nr_online_vcpus);
 	CHECK_RC("remote_shutdown B again: no-op", HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs), 0);
-	sleep_ms(50);
+	/* Teardown is done in bounded steps (as Xen's, which the toolstack
+	 * drives with continuations): wait for it, up to 2 s. */
+	for (t = 0; t < 40; t++) {
+		sleep_ms(50);
+		if (info(dom_b, &gi) && gi.tot_pages == 0)
+			break;
+	}
 	check(info(dom_b, &gi) && (gi.flags & XEN_DOMINF_dying) && gi.tot_pages == 0,
 	      "B reaped: dying, its memory freed", "flags %#x tot %lu", gi.flags,
 	      (unsigned long)gi.tot_pages);

@@ -121,7 +121,12 @@ void vcpu_set_poll_timeout(struct vcpu *v, uint64_t deadline) { (void)v; (void)d
 void hv_lock(void) {}
 void hv_unlock(void) {}
 void flush_tlb_serve(void) {}
-void domain_destroy(struct domain *d) { (void)d; fail_msg("no domain dies here"); }
+bool domain_destroy_step(struct domain *d)
+{
+    (void)d;
+    fail_msg("no domain dies here");
+    return true;
+}
 __noreturn void machine_power_off(unsigned int reason)
 {
     (void)reason;
@@ -242,6 +247,7 @@ static void world(unsigned int nr_cpus, unsigned int nr_attack, bool attack_on)
         pcpus[c].need_resched = true;
     }
     nr_cpus_online = nr_cpus;
+    sched_init_queue();
     settle(nr_cpus);                    /* every CPU takes a vCPU */
 }
 

@@ -222,7 +222,7 @@ static void test_console_ring_held(void **state)
     assert_int_equal(mmu1(l1_slot(2), 0), 0);
     assert_int_equal(mmu1(l1_slot(3), 0), 0);
 
-    /* Detach (domain_destroy): references dropped, ring no longer used. */
+    /* Detach (domain_destroy_step): references dropped, ring no longer used. */
     cons_backend_detach(da);
     held[RING]--;
     held_writable[RING]--;

@@ -97,7 +97,7 @@ void update_vcpu_system_time(struct vcpu *v) { (void)v; }
 void hv_lock(void) {}
 void hv_unlock(void) {}
 void flush_tlb_serve(void) {}
-void domain_destroy(struct domain *d) { (void)d; fail_msg("no domain dies here"); }
+bool domain_destroy_step(struct domain *d) { (void)d; fail_msg("no domain dies here"); return true; }
 __noreturn void machine_power_off(unsigned int reason)
 {
     (void)reason;

@@ -883,40 +883,51 @@ int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int l
  * the frame (a hypervisor page can never be pinned, but a pin left
  * behind would leak the references of everything under it).
  * The vCPUs' own references (CR3, GDT, LDT, vcpu_info) must be dropped first.
+ * In steps (the scheduler tears dead domains down a bounded step at a
+ * time): *pos runs over the frames three times, unpinning on the first
+ * pass, finishing validations the domain left half done on the second,
+ * and dropping allocation references on the third; each call looks at up
+ * to `budget` frames and says whether it is done.  (An unpin can still
+ * cascade down a whole tree in one step: teardown devalidates without
+ * preemption.)
  */
-void pv_relinquish_memory(struct domain *d)
+bool pv_relinquish_memory_step(struct domain *d, uint64_t *pos, uint64_t budget)
 {
-    uint64_t f;
     struct page_info *pg;
+    uint64_t end = MIN(*pos + budget, 3 * max_mfn);
 
     mm_lock_acquire();
-    for (f = 0; f < max_mfn; f++) {
+    for (; *pos < end; (*pos)++) {
+        uint64_t pass = *pos / max_mfn, f = *pos % max_mfn;
         pg = &frame_table[f];
-        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned)) {
+        if (pg->owner != d->domain_id)
+            continue;
+        if (pass == 0 && (pg->flags & PGC_pinned)) {
             pg->flags &= ~PGC_pinned;
             put_page_and_type(_mfn(f), d);
-        }
-    }
-    /* Validations the domain left half done (a pin never re-issued):
-     * each holds its references itself; those held by a table below go
-     * with their holder. */
-    for (f = 0; f < max_mfn; f++) {
-        pg = &frame_table[f];
-        if (pg->owner == d->domain_id && (pg->flags & PGC_partial) &&
-            !(pg->flags & PGC_partial_held)) {
+        } else if (pass == 1 && (pg->flags & PGC_partial) &&
+                   !(pg->flags & PGC_partial_held)) {
+            /* A validation the domain left half done (a pin never
+             * re-issued) holds its references itself; those held by a
+             * table below go with their holder. */
             (void)continue_devalidate(pg, d, false);
             put_page(pg);
-        }
-    }
-    for (f = 0; f < max_mfn; f++) {
-        pg = &frame_table[f];
-        if (pg->owner == d->domain_id && (pg->flags & PGC_allocated) &&
-            !(pg->flags & PGC_xen_heap)) {
+        } else if (pass == 2 && (pg->flags & PGC_allocated) &&
+                   !(pg->flags & PGC_xen_heap)) {
             pg->flags &= ~PGC_allocated;
             put_page(pg);
         }
     }
     mm_lock_release();
+    return *pos >= 3 * max_mfn;
+}
+
+void pv_relinquish_memory(struct domain *d)
+{
+    uint64_t pos = 0;
+
+    while (!pv_relinquish_memory_step(d, &pos, ~0UL >> 1))
+        ;
 }
 
 /* A dying vCPU: what it was undoing, to the end.  mm_lock held. */

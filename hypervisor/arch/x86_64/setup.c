@@ -350,6 +350,7 @@ static void __noreturn continue_on_cpu_stack(void)
     start_domus();
     discard_boot_modules();
     smp_boot_cpus();
+    sched_init_queue();
     printk("starting dom0\n");
     /* From here on console output is buffered (Xen's sync_console keeps
      * it synchronous, for debugging). */

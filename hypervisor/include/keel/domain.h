@@ -81,6 +81,11 @@ struct vcpu {
     uint64_t periodic_last;       /* system time of the last tick's slot */
     uint64_t vruntime;            /* weighted ns of CPU (scheduler) */
     uint64_t last_charged;        /* system time the CPU time was last charged */
+    /* run queue (common/sched.c): position in the heap (1-based, 0 = not
+     * queued); parked while its domain is over its cap */
+    unsigned int rq_pos;
+    bool rq_parked;
+    struct vcpu *rq_parked_next;
 };
 
 enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_DYING };
@@ -121,6 +126,14 @@ struct domain {
     struct vcpu *vcpu[MAX_VCPUS];
     unsigned int max_vcpus;
     struct domain *next;
+
+    /* scheduler (common/sched.c): vCPUs parked over the cap, the list of
+     * domains with parked vCPUs, the list of dead domains to reap */
+    struct vcpu *parked;
+    struct domain *parked_next;
+    bool parked_listed, reap_listed;
+    struct domain *reap_next;
+    uint64_t destroy_pos;              /* domain_destroy_step(): where it is */
 };
 
 extern struct domain *dom0;
@@ -132,7 +145,9 @@ struct domain *domain_lookup(domid_t id);
 /* A guest did something it cannot recover from: stop it, keep the rest. */
 void domain_crash(struct domain *d, const char *why);
 void domain_shutdown(struct domain *d, unsigned int reason);
-void domain_destroy(struct domain *d);
+/* Tear down a domain that has shut down, one bounded step per call:
+ * true once it is all gone (the first call marks it DOM_DYING). */
+bool domain_destroy_step(struct domain *d);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 
 static inline bool is_hypervisor_va(uint64_t va)

@@ -24,7 +24,7 @@ struct vcpu;
 int gnttab_init(struct domain *d);
 
 /*
- * A dying domain (from domain_destroy, before pv_relinquish_memory):
+ * A dying domain (from domain_destroy_step, before its memory goes):
  * forget the mappings it holds of other domains' grants (their pins;
  * references held by its page-table entries go with its tables), refuse
  * new uses of its own grants (GNTST_bad_domain) and drop the allocation

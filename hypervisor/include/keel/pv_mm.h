@@ -33,6 +33,7 @@ void pv_ldt_put_frames(struct vcpu *v);     /* mm_lock held */
 void ldt_load(struct vcpu *v);
 int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type);
 void pv_relinquish_memory(struct domain *d);
+bool pv_relinquish_memory_step(struct domain *d, uint64_t *pos, uint64_t budget);
 
 /*
  * Preemptible page-table (de)validation (pv_mm.c, Xen's PGT_partial):

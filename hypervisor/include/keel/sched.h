@@ -1,6 +1,6 @@
 /*
- * The scheduler interface.  For now a round-robin of runnable vCPUs on
- * one physical CPU (the credit-style scheduler is issue 4's work).
+ * The scheduler interface (common/sched.c: proportional share on virtual
+ * time, one run queue shared by the physical CPUs).
  */
 #ifndef KEEL_SCHED_H
 #define KEEL_SCHED_H
@@ -30,12 +30,18 @@ void sched_vcpu_up(struct vcpu *v);
 /* (Not sched_yield: host tests link this next to libc's.) */
 void sched_vcpu_yield(struct vcpu *v);
 /* d's vCPUs must be looked at again wherever they run (paused, shut down...). */
-void resched_domain(const struct domain *d);
+void resched_domain(struct domain *d);
+/* The run queue: room for one more vCPU (vcpu_create; -1: no memory), and
+ * built from every domain's vCPUs once they exist (boot; host tests). */
+int sched_vcpu_init(struct vcpu *v);
+void sched_init_queue(void);
 void sched_preempt_at(uint64_t when);
 /* Run-time parameters and control pauses (common/domctl.c validates). */
 void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap);
 void sched_domain_pause(struct domain *d);
 void sched_domain_unpause(struct domain *d);
+/* vCPUs the scheduler has looked at (host tests: O(log n) per call). */
+extern unsigned long sched_visits;
 __noreturn void machine_power_off(unsigned int reason);
 __noreturn void machine_halt(void);
 #endif

@@ -37,6 +37,7 @@ struct pcpu {
     uint32_t apic_id;
     uint64_t slice_end;         /* end of the running vCPU's slice, 0 none */
     uint64_t running_since;     /* when the running vCPU was switched in */
+    bool wake_preempt;          /* need_resched set by a waking vCPU's preemption */
 };
 
 extern struct pcpu pcpus[NR_CPUS_MAX];
