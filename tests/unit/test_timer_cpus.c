@@ -202,15 +202,25 @@ static void attacker_init(void)
     domain_list = &att;
 }
 
+static bool cap_world;      /* test_cap_holds: set by setup_cap */
+
 static int setup(void **state)
 {
-    unsigned int c;
+    unsigned int c, i;
 
     (void)state;
     fake_domains_reset();
     fake_domain_init(&f0, 0, 2, true);      /* vCPU 1 down unless a test ups it */
     f0.v[0].initialised = true;
     attacker_init();
+    if (cap_world) {
+        /* One attacker vCPU, the capped domain; dom0 keeps both CPUs
+         * busy.  Set before the run queue is built from them. */
+        for (i = 1; i < NR_ATTACK; i++)
+            att_v[i].online = false;
+        f0.v[1].online = f0.v[1].initialised = true;
+        att.cap = 25;
+    }
     memset(sim_curr, 0, sizeof(sim_curr));
     memset(armed, 0, sizeof(armed));
     memset(irqs, 0, sizeof(irqs));
@@ -222,6 +232,7 @@ static int setup(void **state)
         pcpus[c].need_resched = true;
     }
     nr_cpus_online = NR_SIM_CPUS;
+    sched_init_queue();             /* the run queue from domain_list (sched.c) */
     settle();                       /* every CPU takes a vCPU */
     return 0;
 }
@@ -333,19 +344,19 @@ static void test_descheduled_vcpu_gets_no_ticks(void **state)
 /* A domain capped at 25 % next to CPU-bound neighbours keeps its cap
  * with the per-CPU timers and their slop (the cap period runs on every
  * CPU): its CPU time over 4 s is 25 % of one CPU within 2 points. */
+static int setup_cap(void **state)
+{
+    cap_world = true;
+    setup(state);
+    cap_world = false;
+    return 0;
+}
+
 static void test_cap_holds(void **state)
 {
     uint64_t before, used;
-    unsigned int i;
 
     (void)state;
-    for (i = 1; i < NR_ATTACK; i++)         /* one attacker vCPU: the capped domain */
-        att_v[i].online = false;
-    f0.v[1].online = f0.v[1].initialised = true;   /* dom0 keeps both CPUs busy */
-    att.cap = 25;
-    for (i = 0; i < NR_SIM_CPUS; i++)
-        pcpus[i].need_resched = true;
-    settle();
     run_for(100 * MS);
     before = att_v[0].runstate.time[RUNSTATE_running] + att.cpu_time;
     run_for(4000 * MS);
@@ -360,7 +371,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_periodic_ticks_stay_on_their_cpu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_descheduled_vcpu_gets_no_ticks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cap_holds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cap_holds, setup_cap, teardown),
     };
     fake_console_quiet = true;
     return cmocka_run_group_tests(tests, NULL, NULL);
