@@ -103,6 +103,8 @@ static int get_free_port(struct domain *d)
 {
     unsigned int p;
 
+    if (d->state == DOM_DYING)
+        return -XEN_EINVAL;      /* Xen's get_free_port: d->is_dying */
     for (p = 1; p < d->max_evtchns; p++)
         if (d->evtchn[p].state == ECS_FREE)
             return (int)p;

@@ -339,7 +339,7 @@ static uint64_t slice_for(const struct vcpu *v)
     return budget > d->cap_used ? MIN(SLICE_NS, budget - d->cap_used) : 1;
 }
 
-static bool domain_loaded(const struct domain *d)
+bool sched_domain_loaded(const struct domain *d)
 {
     unsigned int i;
 
@@ -349,14 +349,18 @@ static bool domain_loaded(const struct domain *d)
     return false;
 }
 
-/* Destroy domUs that have shut down, once no CPU uses their page tables. */
+/* Destroy boot-time domUs that have shut down, once no CPU uses their
+ * page tables (run-time domains wait for XEN_DOMCTL_destroydomain), and
+ * free run-time domains whose last frame went (domain_life.c). */
 static void reap_dead_domains(void)
 {
     struct domain *d;
 
     for (d = domain_list; d; d = d->next)
-        if (d->state == DOM_SHUTDOWN && d != dom0 && !domain_loaded(d))
+        if (d->state == DOM_SHUTDOWN && d != dom0 && !d->runtime &&
+            !sched_domain_loaded(d))
             domain_destroy(d);
+    domain_reap_pending();
 }
 
 /* Copy v's runstate to the area the guest registered (its own address

@@ -74,9 +74,11 @@ void put_page(struct page_info *pg)
     if (--pg->count == 0 && !(pg->flags & PGC_allocated) && pg->owner != OWNER_NONE &&
         pg->owner != DOMID_IO && !(pg->flags & PGC_free)) {
         /* The owner died and this was the last reference. */
+        domid_t owner = pg->owner;
         pg->type = PGT_none;
         pg->type_count = 0;
         free_frame(page_to_mfn(pg));
+        domain_frame_released(owner);
     }
 }
 
@@ -485,28 +487,68 @@ int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int l
  * behind would leak the references of everything under it).
  * The vCPUs' own references (CR3, GDT, LDT, vcpu_info) must be dropped first.
  */
-void pv_relinquish_memory(struct domain *d)
+static void relinquish_one(struct domain *d, uint64_t pos)
 {
-    uint64_t f;
-    struct page_info *pg;
+    uint64_t f = pos < max_mfn ? pos : pos - max_mfn;
+    struct page_info *pg = &frame_table[f];
 
-    mm_lock_acquire();
-    for (f = 0; f < max_mfn; f++) {
-        pg = &frame_table[f];
-        if (pg->owner == d->domain_id && (pg->flags & PGC_pinned)) {
+    if (pg->owner != d->domain_id)
+        return;
+    if (pos < max_mfn) {                  /* pass 1: every pin */
+        if (pg->flags & PGC_pinned) {
             pg->flags &= ~PGC_pinned;
             put_page_and_type(_mfn(f), d);
         }
+    } else if ((pg->flags & PGC_allocated) && !(pg->flags & PGC_xen_heap)) {
+        pg->flags &= ~PGC_allocated;      /* pass 2: every allocation reference */
+        put_page(pg);
     }
-    for (f = 0; f < max_mfn; f++) {
-        pg = &frame_table[f];
-        if (pg->owner == d->domain_id && (pg->flags & PGC_allocated) &&
-            !(pg->flags & PGC_xen_heap)) {
-            pg->flags &= ~PGC_allocated;
-            put_page(pg);
+}
+
+/*
+ * Preemptible form (XEN_DOMCTL_destroydomain): continue from *pos (0 at
+ * first); false when the hypercall should be continued (*pos says where),
+ * true when both passes are done.
+ */
+bool pv_relinquish_some(struct domain *d, uint64_t *pos)
+{
+    uint64_t done = 0;
+
+    mm_lock_acquire();
+    for (; *pos < 2 * max_mfn; (*pos)++, done++) {
+        if (done >= RELINQUISH_CHUNK && hypercall_may_preempt() &&
+            ((done % RELINQUISH_CHUNK) == 0 || hypercall_preempt_check())) {
+            mm_lock_release();
+            return false;
         }
+        relinquish_one(d, *pos);
     }
     mm_lock_release();
+    return true;
+}
+
+void pv_relinquish_memory(struct domain *d)
+{
+    uint64_t pos;
+
+    mm_lock_acquire();
+    for (pos = 0; pos < 2 * max_mfn; pos++)
+        relinquish_one(d, pos);
+    mm_lock_release();
+}
+
+/* Frames d still owns (referenced from elsewhere, or hypervisor pages
+ * shared with it), free ones excluded.  For a dying domain. */
+uint64_t pv_count_frames(const struct domain *d)
+{
+    uint64_t f, n = 0;
+
+    mm_lock_acquire();
+    for (f = 0; f < max_mfn; f++)
+        if (frame_table[f].owner == d->domain_id && !(frame_table[f].flags & PGC_free))
+            n++;
+    mm_lock_release();
+    return n;
 }
 
 /* ---- base pointers and pinning ---- */
@@ -856,7 +898,16 @@ out:
     return rc;
 }
 
-static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
+/*
+ * Pins and unpins act on pg_owner's tables: the caller's own, or, for the
+ * control domain, a foreign domain's (foreigndom), as Xen: a toolstack
+ * writes a new domain's page tables as plain data through foreign
+ * mappings, then pins its L4, which validates the whole tree as that
+ * domain's (a frame the toolstack still maps writable refuses the table
+ * type: -EINVAL).  Every other command is the caller's own (-EPERM with a
+ * foreign domain, as Xen).
+ */
+static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op, struct domain *pg_owner)
 {
     struct domain *d = v->domain;
     mfn_t mfn = _mfn(op->arg1.mfn);
@@ -867,15 +918,23 @@ static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
     case MMUEXT_PIN_L2_TABLE:
     case MMUEXT_PIN_L3_TABLE:
     case MMUEXT_PIN_L4_TABLE:
+        if (pg_owner->state == DOM_DYING)
+            return -XEN_EINVAL;   /* its teardown drops every pin */
         mm_lock_acquire();
-        rc = pv_pin_table(d, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE);
+        rc = pv_pin_table(pg_owner, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE);
         mm_lock_release();
         return rc;
     case MMUEXT_UNPIN_TABLE:
         mm_lock_acquire();
-        rc = unpin_table(d, mfn);
+        rc = unpin_table(pg_owner, mfn);
         mm_lock_release();
         return rc;
+    default:
+        break;
+    }
+    if (pg_owner != d)
+        return -XEN_EPERM;
+    switch (op->cmd) {
     case MMUEXT_NEW_BASEPTR:
         if (!v->kernel_mode)
             return -XEN_EINVAL;
@@ -931,12 +990,15 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
     uint64_t i;
     uint32_t done;
     long rc = 0;
+    struct domain *pg_owner;
 
     count = batch_resume(count, pdone, &done);
     if (count > (1UL << 31))
         return -XEN_EINVAL;
-    if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != v->domain->domain_id)
-        return -XEN_EPERM;
+    pg_owner = get_pg_owner(v->domain, foreigndom);
+    if (!pg_owner)
+        return (domid_t)foreigndom >= DOMID_FIRST_RESERVED || !v->domain->is_privileged
+                   ? -XEN_EPERM : -XEN_ESRCH;
     for (i = 0; i < count; i++) {
         if (batch_preempt(uops, sizeof(op), i, count, done, pdone, foreigndom))
             return 0;
@@ -944,7 +1006,7 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
             rc = -XEN_EFAULT;
             break;
         }
-        rc = do_one_mmuext(v, &op);
+        rc = do_one_mmuext(v, &op, pg_owner);
         if (rc)
             break;
     }

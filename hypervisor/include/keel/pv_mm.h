@@ -33,6 +33,9 @@ void pv_ldt_put_frames(struct vcpu *v);     /* mm_lock held */
 void ldt_load(struct vcpu *v);
 int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type);
 void pv_relinquish_memory(struct domain *d);
+#define RELINQUISH_CHUNK 4096      /* frame-table entries between preemption checks */
+bool pv_relinquish_some(struct domain *d, uint64_t *pos);
+uint64_t pv_count_frames(const struct domain *d);
 
 long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom);
 long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreigndom);

@@ -36,6 +36,8 @@ void sched_preempt_at(uint64_t when);
 void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap);
 void sched_domain_pause(struct domain *d);
 void sched_domain_unpause(struct domain *d);
+/* Whether a CPU has one of d's vCPUs loaded. */
+bool sched_domain_loaded(const struct domain *d);
 __noreturn void machine_power_off(unsigned int reason);
 __noreturn void machine_halt(void);
 #endif
