@@ -248,7 +248,8 @@ static int domctl_check_config(const struct xen_domctl_createdomain *c)
 static int choose_domid(domid_t asked, domid_t *out)
 {
     static domid_t rover;
-    domid_t id;
+    domid_t id = rover;
+    unsigned int tries;
 
     if (asked > 0 && asked < DOMID_FIRST_RESERVED) {
         if (!domain_id_free(asked))
@@ -256,17 +257,17 @@ static int choose_domid(domid_t asked, domid_t *out)
         *out = asked;
         return 0;
     }
-    for (id = (domid_t)(rover + 1); id != rover; id++) {
-        if (id >= DOMID_FIRST_RESERVED)
-            id = 1;
-        if (domain_id_free(id))
-            break;
+    /* Every id 1..DOMID_FIRST_RESERVED-1 at most once (Xen's loop would
+     * not end with rover 0 and every id taken). */
+    for (tries = 1; tries < DOMID_FIRST_RESERVED; tries++) {
+        id = (domid_t)(id + 1U >= DOMID_FIRST_RESERVED ? 1U : id + 1U);
+        if (domain_id_free(id)) {
+            rover = id;
+            *out = id;
+            return 0;
+        }
     }
-    if (id == rover)
-        return -XEN_ENOMEM;
-    rover = id;
-    *out = id;
-    return 0;
+    return -XEN_ENOMEM;
 }
 
 static long domctl_createdomain(struct xen_domctl *op)
