@@ -30,6 +30,7 @@
 #include <public/memory.h>
 #include <public/event_channel.h>
 #include <public/elfnote.h>
+#include <public/grant_table.h>
 
 #define DOMU_PAGES 2048UL          /* 8 MiB */
 #define NR_WIN 16                  /* foreign-mapping windows (MMAPBATCH's batch of 16) */
@@ -367,6 +368,46 @@ static bool prepare_shared_info(const struct build *b)
 	return true;
 }
 
+/*
+ * libxc's xc_dom_gnttab_seed: XENMEM_acquire_resource for the grant table
+ * first; on -EOPNOTSUPP only, GNTTABOP_setup_table for the new domain and
+ * a foreign map of its frame 0; entries GNTTAB_RESERVED_CONSOLE and
+ * _XENSTORE then grant the console and store pages to dom0.
+ */
+static bool seed_grants(const struct build *b)
+{
+	struct xen_mem_acquire_resource ar = {
+		.domid = b->dom, .type = XENMEM_resource_grant_table,
+		.id = XENMEM_resource_grant_table_id_shared, .nr_frames = 1,
+	};
+	struct gnttab_setup_table st = { .dom = b->dom, .nr_frames = 1 };
+	struct grant_entry_v1 *g = (struct grant_entry_v1 *)win[0];
+	xen_pfn_t frame = 0, arlist = 0;
+	unsigned int done;
+
+	set_xen_guest_handle(ar.frame_list, &arlist);
+	if (!CHECK_RC("acquire_resource(grant table): -EOPNOTSUPP, so libxc falls back",
+		      HC(__HYPERVISOR_memory_op, XENMEM_acquire_resource, &ar, 0, 0, 0),
+		      -XEN_EOPNOTSUPP))
+		return false;
+	set_xen_guest_handle(st.frame_list, &frame);
+	if (!CHECK_RC("setup_table for the new domain",
+		      HC(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1, 0, 0), 0) ||
+	    !CHECK_EQ("setup_table status", (uint16_t)st.status, GNTST_okay))
+		return false;
+	if (map_batch(b->dom, &frame, 1, &done) || done != 1)
+		return check(false, "foreign map of its grant frame", "frame %lx",
+			     (unsigned long)frame);
+	g[GNTTAB_RESERVED_CONSOLE] = (struct grant_entry_v1){
+		.flags = GTF_permit_access, .domid = 0,
+		.frame = (uint32_t)frames[pv_layout_pfn(&b->l, b->l.console_page)] };
+	g[GNTTAB_RESERVED_XENSTORE] = (struct grant_entry_v1){
+		.flags = GTF_permit_access, .domid = 0,
+		.frame = (uint32_t)frames[pv_layout_pfn(&b->l, b->l.store_page)] };
+	unmap_all();
+	return true;
+}
+
 static void ctx_for(const struct build *b, struct vcpu_guest_context *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -553,7 +594,7 @@ static bool round_trip(struct image *im, unsigned int iter, bool full)
 	if (!create(&b, full) || !layout(&b))
 		return false;
 	build_tables(&b);
-	if (!load_image(&b) || !prepare_shared_info(&b))
+	if (!load_image(&b) || !prepare_shared_info(&b) || !seed_grants(&b))
 		return false;
 	l4 = frames[pv_layout_pfn(&b.l, b.l.pt_start)];
 	if (full) {

@@ -12,6 +12,40 @@
 #include <public/domctl.h>
 #include <public/memory.h>
 #include <public/event_channel.h>
+#include <public/grant_table.h>
+
+static uint8_t gnt_page[4096] PAGE_ALIGNED;
+
+/* The builder seeded grant entries 0 and 1 (console, store) for dom0. */
+static void check_seeded_grants(void)
+{
+	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
+	const struct grant_entry_v1 *g = (const struct grant_entry_v1 *)gnt_page;
+	xen_pfn_t frame = 0;
+	long rc;
+
+	set_xen_guest_handle(st.frame_list, &frame);
+	rc = HC(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1, 0, 0);
+	if (!check(rc == 0 && st.status == GNTST_okay, "setup_table of its own table",
+		   "rc %ld status %d", rc, st.status))
+		return;
+	if (!CHECK_RC("map its grant frame read-only",
+		      HYPERVISOR_update_va_mapping((unsigned long)gnt_page,
+						   (frame << 12) | _PAGE_PRESENT | _PAGE_ACCESSED |
+							   _PAGE_USER, UVMF_INVLPG), 0))
+		return;
+	check(g[GNTTAB_RESERVED_CONSOLE].flags == GTF_permit_access &&
+	      g[GNTTAB_RESERVED_CONSOLE].domid == 0 &&
+	      g[GNTTAB_RESERVED_CONSOLE].frame == start_info->console.domU.mfn,
+	      "grant 0 (console) seeded for dom0", "flags %x dom %u frame %x",
+	      g[0].flags, g[0].domid, g[0].frame);
+	check(g[GNTTAB_RESERVED_XENSTORE].flags == GTF_permit_access &&
+	      g[GNTTAB_RESERVED_XENSTORE].domid == 0 &&
+	      g[GNTTAB_RESERVED_XENSTORE].frame == start_info->store_mfn,
+	      "grant 1 (store) seeded for dom0", "flags %x dom %u frame %x",
+	      g[1].flags, g[1].domid, g[1].frame);
+	CHECK_RC("unmap it", set_page_rw(gnt_page, true), 0);
+}
 
 static void check_start_info(void)
 {
@@ -79,5 +113,6 @@ void guest_main(void)
 {
 	map_shared_info();
 	check_start_info();
+	check_seeded_grants();
 	check_refused();
 }
