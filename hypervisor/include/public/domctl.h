@@ -16,7 +16,11 @@
  *  2. domain names an existing domain, else -ESRCH; except for
  *     getdomaininfo, which reports the domain with the least id >= domain
  *     (-ESRCH if none, -EINVAL if domain >= DOMID_FIRST_RESERVED) and sets
- *     op.domain to that id.
+ *     op.domain to that id, and createdomain, where it is the id wanted
+ *     (IN) and given (OUT).
+ *  3. A domain created here is kept after it shuts down until
+ *     destroydomain; it is then listed as dying until its last frame is
+ *     freed (Xen's lifetime; docs/hypervisor.md, "Domain lifetime").
  */
 #ifndef __XEN_PUBLIC_DOMCTL_H__
 #define __XEN_PUBLIC_DOMCTL_H__
