@@ -30,13 +30,14 @@ done
 [ -f tests/boot/run-dos.sh ] && run_suite boot-dos sh tests/boot/run-dos.sh
 [ -f tests/boot/run-sched.sh ] && run_suite boot-sched sh tests/boot/run-sched.sh
 [ -f tests/boot/run-domctl.sh ] && run_suite boot-domctl sh tests/boot/run-domctl.sh
+[ -f tests/boot/run-builder.sh ] && run_suite boot-builder sh tests/boot/run-builder.sh
 [ -f tests/boot/run-gnttab.sh ] && run_suite boot-gnttab sh tests/boot/run-gnttab.sh
 [ -f tests/boot/run-evtchn.sh ] && run_suite boot-evtchn sh tests/boot/run-evtchn.sh
 [ -f tests/boot/run-smp.sh ] && run_suite boot-smp sh tests/boot/run-smp.sh
 [ -f tests/boot/run-harden.sh ] && run_suite boot-harden sh tests/boot/run-harden.sh
 [ -f tests/boot/run-tlb.sh ] && run_suite boot-tlb sh tests/boot/run-tlb.sh
 # The same guests again on two physical CPUs (QEMU -smp 2).
-for t in run-all run-domus run-hostile run-dos run-gnttab run-evtchn run-tlb; do
+for t in run-all run-domus run-hostile run-dos run-gnttab run-evtchn run-tlb run-builder; do
     [ -f "tests/boot/$t.sh" ] && run_suite "boot-smp2-${t#run-}" env KEEL_SMP=2 sh "tests/boot/$t.sh"
 done
 [ -f tests/boot/run-grub.sh ] && run_suite boot-grub sh tests/boot/run-grub.sh

@@ -14,6 +14,7 @@
 #include <keel/stats.h>
 #include <keel/grant_table.h>
 #include <keel/console_backend.h>
+#include <public/domctl.h>
 void arch_fpu_init_state(uint8_t *state);
 #include <public/sched.h>
 
@@ -21,8 +22,8 @@ struct domain *dom0;
 struct domain *domain_list;
 static spinlock_t domain_list_lock = SPIN_LOCK_UNLOCKED;
 
-struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus,
-                             bool privileged)
+struct domain *domain_create_ports(domid_t id, const char *name, unsigned int max_vcpus,
+                                   bool privileged, unsigned int max_evtchns)
 {
     struct domain *d = xzalloc(struct domain);
     mfn_t si;
@@ -39,6 +40,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     d->is_privileged = privileged;
     d->max_vcpus = MIN(max_vcpus, (unsigned int)MAX_VCPUS);
     d->weight = 256;                  /* Xen's default weight */
+    d->max_grant_frames = GNTTAB_MAX_FRAMES;
     spin_lock_init(&d->lock);
     /* shared_info: a hypervisor page the domain may map (Xen's xenheap page
      * shared with the guest), writable only, never a table or descriptor
@@ -47,9 +49,9 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     d->shared_info_mfn = si;
     d->shared_info = mfn_to_virt(si);
     pv_share_xen_frame(si, d);
-    /* Xen puts no port limit on the hardware domain; a domU gets xl's. */
-    if (evtchn_init(d, privileged ? EVTCHN_FIFO_NR_CHANNELS : DEFAULT_MAX_EVTCHNS) ||
-        gnttab_init(d)) {
+    if (evtchn_init(d, max_evtchns) || gnttab_init(d)) {
+        evtchn_free(d);
+        *mfn_to_page(si) = (struct page_info){ .owner = OWNER_XEN };
         free_frame(si);
         xfree(d);
         return NULL;
@@ -60,6 +62,65 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     domain_list = d;
     spin_unlock(&domain_list_lock);
     return d;
+}
+
+struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus,
+                             bool privileged)
+{
+    /* Xen puts no port limit on the hardware domain; a domU gets xl's. */
+    return domain_create_ports(id, name, max_vcpus, privileged,
+                               privileged ? EVTCHN_FIFO_NR_CHANNELS : DEFAULT_MAX_EVTCHNS);
+}
+
+static void vcpu_release(struct vcpu *v);
+
+struct domain *domain_create_runtime(domid_t id, const struct xen_domctl_createdomain *cfg)
+{
+    unsigned int ports = MIN(cfg->max_evtchn_port, DEFAULT_MAX_EVTCHNS - 1) + 1;
+    char name[16];
+    struct domain *d;
+    unsigned int i;
+
+    snprintf(name, sizeof(name), "d%u", id);
+    d = domain_create_ports(id, name, cfg->max_vcpus, false, MAX(ports, 2u));
+    if (!d)
+        return NULL;
+    d->runtime = true;
+    d->pause_count = 1;           /* Xen: paused by the system controller */
+    d->max_pages = 0;
+    memcpy(d->handle, cfg->handle, sizeof(d->handle));
+    if (cfg->max_grant_frames > 0)
+        d->max_grant_frames = (unsigned int)cfg->max_grant_frames;
+    for (i = 0; i < d->max_vcpus; i++) {
+        if (!vcpu_create(d, i)) {
+            /* Nothing of it is visible yet besides its id: undo at once. */
+            d->state = DOM_DYING;
+            domain_teardown(d);
+            domain_free(d);
+            return NULL;
+        }
+    }
+    printk("domain %u created by the control domain (%u vCPUs)\n", id, d->max_vcpus);
+    return d;
+}
+
+void domain_vcpu_reset(struct vcpu *v)
+{
+    vcpu_release(v);
+    v->initialised = false;
+    v->online = false;
+}
+
+bool domain_id_free(domid_t id)
+{
+    struct domain *d;
+    bool busy = false;
+
+    spin_lock(&domain_list_lock);
+    for (d = domain_list; d; d = d->next)
+        busy |= d->domain_id == id;
+    spin_unlock(&domain_list_lock);
+    return !busy;
 }
 
 struct domain *domain_lookup(domid_t id)
@@ -136,12 +197,15 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         return;
     }
     d->state = DOM_SHUTDOWN;
+    d->shut_down = true;
     d->shutdown_reason = reason;
     for (i = 0; i < d->max_vcpus; i++)
         if (d->vcpu[i])
             d->vcpu[i]->online = false;
     spin_unlock(&d->lock);
     resched_domain(d);          /* its vCPUs running on other CPUs stop there */
+    if (d != dom0 && dom0)      /* Xen: the toolstack learns of it by VIRQ_DOM_EXC */
+        send_guest_global_virq(dom0, VIRQ_DOM_EXC);
     printk("domain %u (%s) shut down: %s (%u), cpu time %lu us\n", d->domain_id, d->name,
            reason_name(reason), reason, d->cpu_time / 1000);
     stats_dump();
@@ -186,7 +250,43 @@ static void vcpu_release(struct vcpu *v)
 #define DESTROY_STEP_FRAMES 16384UL
 
 /*
- * Tear down a domain that has shut down, a bounded step per call (never
+ * Where a dying domain's shared_info and vcpu_info pointers go once the
+ * page is given up (domain_teardown): a stray write by the hypervisor
+ * then lands here, never in a frame that may already belong to someone
+ * else.
+ */
+static struct shared_info dead_shared_info __aligned(PAGE_SIZE);
+
+/*
+ * Release what a dying domain holds besides its memory.  A run-time
+ * domain also gives up its shared_info page (freed when the last mapping
+ * of it goes: its frames are waited for, domain_life.c); a boot-time
+ * one keeps it with its struct.
+ */
+void domain_teardown(struct domain *d)
+{
+    unsigned int i;
+
+    evtchn_destroy(d);
+    for (i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i])
+            vcpu_release(d->vcpu[i]);
+    gnttab_destroy(d);
+    cons_backend_detach(d);
+    if (d->runtime) {
+        d->shared_info = &dead_shared_info;
+        for (i = 0; i < d->max_vcpus; i++)
+            if (d->vcpu[i])
+                d->vcpu[i]->vcpu_info = &dead_shared_info.vcpu_info[i];
+        mm_lock_acquire();
+        pv_unshare_xen_frame(d->shared_info_mfn);
+        mm_lock_release();
+    }
+}
+
+/*
+ * Tear down a boot-time domU that has shut down (run-time domains go
+ * through XEN_DOMCTL_destroydomain, domain_life.c), a bounded step per call (never
  * the running one's frames while it runs: the caller is the scheduler,
  * off that domain's page tables).  The first step drops what the domain
  * holds besides its memory (event channels, vCPU references, grants,
@@ -195,19 +295,12 @@ static void vcpu_release(struct vcpu *v)
  */
 bool domain_destroy_step(struct domain *d)
 {
-    unsigned int i;
-
     if (d == dom0)
         return true;
     if (d->state == DOM_SHUTDOWN) {
         d->state = DOM_DYING;
         d->destroy_pos = 0;
-        evtchn_destroy(d);
-        for (i = 0; i < d->max_vcpus; i++)
-            if (d->vcpu[i])
-                vcpu_release(d->vcpu[i]);
-        gnttab_destroy(d);
-        cons_backend_detach(d);
+        domain_teardown(d);
         return false;
     }
     if (d->state != DOM_DYING || d->destroy_pos == ~0UL)
@@ -222,6 +315,30 @@ bool domain_destroy_step(struct domain *d)
            d->name, d->tot_pages >> 8, d->cpu_time / 1000);
     d->tot_pages = 0;
     return true;
+}
+
+void domain_free(struct domain *d)
+{
+    struct domain **pp;
+    unsigned int i;
+
+    sched_domain_free(d);
+    spin_lock(&domain_list_lock);
+    for (pp = &domain_list; *pp; pp = &(*pp)->next)
+        if (*pp == d) {
+            *pp = d->next;
+            break;
+        }
+    spin_unlock(&domain_list_lock);
+    for (i = 0; i < MAX_VCPUS; i++) {
+        if (!d->vcpu[i])
+            continue;
+        xfree(d->vcpu[i]->fpu_state);
+        xfree(d->vcpu[i]);
+    }
+    evtchn_free(d);
+    xfree(d->p2m);
+    xfree(d);
 }
 
 void domain_crash(struct domain *d, const char *why)

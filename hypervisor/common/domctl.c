@@ -8,8 +8,10 @@
  * anything; getdomaininfo, getvcpuinfo and scheduler_op write the whole op
  * back.  Commands not listed are -ENOSYS.
  *
- * Locking: the domain list is only appended to at boot, so it is walked
- * without domain_list_lock (as the scheduler does).  d->lock guards d's
+ * Locking: everything runs under the hypervisor lock; the domain list
+ * changes only under it (createdomain, and a dead run-time domain freed
+ * at a safe point, domain_life.c), so it is walked without
+ * domain_list_lock (as the scheduler does).  d->lock guards d's
  * control pause count and scheduler parameters while they change.
  */
 #include <keel/domctl.h>
@@ -18,6 +20,8 @@
 #include <keel/time.h>
 #include <keel/lib.h>
 #include <keel/guest_access.h>
+#include <keel/hypercall.h>
+#include <keel/grant_table.h>
 #include <public/domctl.h>
 
 #define DOMCTL_PAUSE_MAX 255     /* Xen: limit of controller_pause_count */
@@ -80,7 +84,7 @@ void domctl_domaininfo(const struct domain *d, struct xen_domctl_getdomaininfo *
         info->nr_online_vcpus++;
     }
     info->flags = info->nr_online_vcpus ? flags : 0;
-    if (d->state != DOM_RUNNING)
+    if (d->state == DOM_SHUTDOWN || (d->state == DOM_DYING && (d->shut_down || !d->runtime)))
         info->flags |= XEN_DOMINF_shutdown |
                        (d->shutdown_reason & XEN_DOMINF_shutdownmask) << XEN_DOMINF_shutdownshift;
     if (d->state == DOM_DYING)
@@ -90,6 +94,7 @@ void domctl_domaininfo(const struct domain *d, struct xen_domctl_getdomaininfo *
     info->tot_pages = d->tot_pages;
     info->max_pages = d->max_pages;
     info->shared_info_frame = mfn_x(d->shared_info_mfn);   /* PV: a machine frame */
+    memcpy(info->handle, d->handle, sizeof(info->handle));
 }
 
 /* getdomaininfo: the domain with the least id >= op->domain (Xen 4.17). */
@@ -196,13 +201,200 @@ static long domctl_scheduler_op(struct domain *d, struct xen_domctl_scheduler_op
     }
 }
 
+/* ---- creating and destroying domains ---- */
+
+#define DEFAULT_MAPTRACK_FRAMES GNTTAB_MAPTRACK_PAGES
+/* Flags that change nothing for a PV domain on Keel (Xen accepts them). */
+#define CDF_ACCEPTED (XEN_DOMCTL_CDF_oos_off | XEN_DOMCTL_CDF_xs_domain)
+#define CDF_KNOWN (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap | XEN_DOMCTL_CDF_s3_integrity | \
+                   XEN_DOMCTL_CDF_oos_off | XEN_DOMCTL_CDF_xs_domain | XEN_DOMCTL_CDF_iommu | \
+                   XEN_DOMCTL_CDF_nested_virt | XEN_DOMCTL_CDF_vpmu)
+
+/*
+ * Xen's sanitise_domain_config + arch_sanitise_domain_config +
+ * grant_table_init checks, for a host that offers PV only: unknown flags,
+ * HVM/HAP, IOMMU, vPMU, nested virtualisation, tboot, vmtrace, emulation
+ * flags, grant v2 are -EINVAL; max_vcpus 1..32 (Keel's vcpu_info slots);
+ * grant frames 1..GNTTAB_MAX_FRAMES and maptrack 0..GNTTAB_MAPTRACK_PAGES
+ * (Keel's opt_max_*), a negative value meaning the default; cpupool 0.
+ * Xen allows a PV domain X86_EMU_PIT: Keel has no PIT model (-EINVAL).
+ */
+static int domctl_check_config(const struct xen_domctl_createdomain *c)
+{
+    unsigned int gv = XEN_DOMCTL_GRANT_version(c->grant_opts);
+
+    if (c->flags & ~CDF_KNOWN)
+        return -XEN_EINVAL;
+    if (c->flags & ~CDF_ACCEPTED)
+        return -XEN_EINVAL;       /* hvm, hap, iommu, vpmu, nested, s3_integrity */
+    if (c->iommu_opts || c->vmtrace_size || c->cpupool_id)
+        return -XEN_EINVAL;
+    if (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask || gv != 1)
+        return -XEN_EINVAL;       /* v2 not offered (physinfo says gnttab_v1 only) */
+    if (c->max_vcpus < 1 || c->max_vcpus > MAX_VCPUS)
+        return -XEN_EINVAL;
+    if (c->arch.emulation_flags || (c->arch.misc_flags & ~XEN_X86_MSR_RELAXED))
+        return -XEN_EINVAL;
+    if (c->max_grant_frames >= 0 &&
+        (c->max_grant_frames < 1 || c->max_grant_frames > (int32_t)GNTTAB_MAX_FRAMES))
+        return -XEN_EINVAL;
+    if (c->max_maptrack_frames > (int32_t)DEFAULT_MAPTRACK_FRAMES)
+        return -XEN_EINVAL;
+    return 0;
+}
+
+/* Xen's createdomain id choice: an explicit free id, or the next free one
+ * after the last handed out (wrapping below DOMID_FIRST_RESERVED to 1). */
+static int choose_domid(domid_t asked, domid_t *out)
+{
+    static domid_t rover;
+    domid_t id = rover;
+    unsigned int tries;
+
+    if (asked > 0 && asked < DOMID_FIRST_RESERVED) {
+        if (!domain_id_free(asked))
+            return -XEN_EEXIST;
+        *out = asked;
+        return 0;
+    }
+    /* Every id 1..DOMID_FIRST_RESERVED-1 at most once (Xen's loop would
+     * not end with rover 0 and every id taken). */
+    for (tries = 1; tries < DOMID_FIRST_RESERVED; tries++) {
+        id = (domid_t)(id + 1U >= DOMID_FIRST_RESERVED ? 1U : id + 1U);
+        if (domain_id_free(id)) {
+            rover = id;
+            *out = id;
+            return 0;
+        }
+    }
+    return -XEN_ENOMEM;
+}
+
+static long domctl_createdomain(struct xen_domctl *op)
+{
+    const struct xen_domctl_createdomain *c = &op->u.createdomain;
+    struct domain *d;
+    domid_t id;
+    int rc;
+
+    rc = domctl_check_config(c);
+    if (!rc)
+        rc = choose_domid(op->domain, &id);
+    if (rc)
+        return rc;
+    d = domain_create_runtime(id, c);
+    if (!d)
+        return -XEN_ENOMEM;
+    op->domain = id;
+    return 0;
+}
+
+/* Xen: a domain cannot destroy itself (-EINVAL); dom0 is never destroyed. */
+static long domctl_destroydomain(struct domain *d, uint64_t arg)
+{
+    long rc;
+
+    if (d == current->domain || d == dom0 || d->is_privileged)
+        return -XEN_EINVAL;
+    if (!d->runtime)
+        return -XEN_EPERM;        /* boot-time domUs keep their own lifetime */
+    rc = domain_kill(d);
+    if (rc == -XEN_ERESTART) {
+        hypercall_continue(arg, 0, 0, 0);
+        return 0;
+    }
+    return rc;
+}
+
+/* max_vcpus: the vCPUs were made at createdomain; Xen 4.17 only checks the
+ * number matches (-EINVAL otherwise). */
+static long domctl_max_vcpus(const struct domain *d, const struct xen_domctl_max_vcpus *mv)
+{
+    return mv->max == d->max_vcpus ? 0 : -XEN_EINVAL;
+}
+
+/* 64-bit PV only: 64 is what the domain is (0); 32-bit PV is not offered. */
+static long domctl_set_address_size(const struct xen_domctl_address_size *as)
+{
+    return as->size == 64 ? 0 : -XEN_EINVAL;
+}
+
+/* The target vCPU: not the caller's domain, in range and existing (Xen: -EINVAL). */
+static struct vcpu *ctx_vcpu(struct domain *d, uint32_t id)
+{
+    if (d == current->domain || id >= d->max_vcpus || id >= MAX_VCPUS)
+        return NULL;
+    return d->vcpu[id];
+}
+
+/*
+ * setvcpucontext: the context is validated as VCPUOP_initialise's
+ * (arch_set_vcpu_context, shared) and its CR3 must be a pinned L4 of d;
+ * Xen also checks vm_assist (vCPU 0) and VGCF_in_kernel or a user L4.
+ * VGCF_online lets the vCPU run once d is unpaused.  A vCPU that already
+ * has a context must be reset first (ctxt 0: only while it is down).
+ */
+static long domctl_setvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext *vc)
+{
+    struct vcpu_guest_context *c;
+    struct vcpu *v = ctx_vcpu(d, vc->vcpu);
+    long rc;
+
+    if (!v || d->state != DOM_RUNNING)
+        return -XEN_EINVAL;
+    if (!vc->ctxt)
+        return v->online ? -XEN_EBUSY : (domain_vcpu_reset(v), 0);
+    c = xzalloc_bytes(sizeof(*c));
+    if (!c)
+        return -XEN_ENOMEM;
+    rc = copy_from_guest(c, vc->ctxt, sizeof(*c)) ? -XEN_EFAULT : 0;
+    if (!rc && (!(c->flags & VGCF_in_kernel) || c->ctrlreg[1] ||
+                (vc->vcpu == 0 && (c->vm_assist & ~VM_ASSIST_VALID_PV64))))
+        rc = -XEN_EINVAL;         /* a user L4 at start: not supported, as VCPUOP_initialise */
+    if (!rc)
+        rc = arch_set_vcpu_context(v, c, true);
+    if (!rc) {
+        if (vc->vcpu == 0)
+            d->vm_assist = c->vm_assist;
+        v->online = c->flags & VGCF_online;
+        if (v->online)
+            vcpu_wake(v);         /* runs once d's pause count is 0 */
+    }
+    xfree(c);
+    return rc;
+}
+
+/* getvcpucontext: -ENODATA before a context was set (Xen); a vCPU loaded
+ * on a CPU now (its state is there) is -EBUSY: pause the domain first. */
+static long domctl_getvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext *vc)
+{
+    struct vcpu_guest_context *c;
+    struct vcpu *v = ctx_vcpu(d, vc->vcpu);
+    long rc;
+
+    if (!v)
+        return -XEN_EINVAL;
+    if (!v->initialised)
+        return -XEN_ENODATA;
+    if (v->is_running)
+        return -XEN_EBUSY;
+    c = xzalloc_bytes(sizeof(*c));
+    if (!c)
+        return -XEN_ENOMEM;
+    arch_get_vcpu_context(v, c);
+    rc = copy_to_guest(vc->ctxt, c, sizeof(*c)) ? -XEN_EFAULT : 0;
+    xfree(c);
+    return rc;
+}
+
 /* Version, domain, permission, in Xen's order (see the top comment). */
 static long domctl_decode(const struct xen_domctl *op, struct domain **dp)
 {
     *dp = NULL;
     if (op->interface_version != XEN_DOMCTL_INTERFACE_VERSION)
         return -XEN_EACCES;
-    if (op->cmd != XEN_DOMCTL_getdomaininfo && !(*dp = domain_by_id(op->domain)))
+    if (op->cmd != XEN_DOMCTL_getdomaininfo && op->cmd != XEN_DOMCTL_createdomain &&
+        !(*dp = domain_by_id(op->domain)))
         return -XEN_ESRCH;
     if (!current->domain->is_privileged)
         return -XEN_EPERM;
@@ -222,6 +414,30 @@ long do_domctl(uint64_t arg)
     if (rc)
         return rc;
     switch (op.cmd) {
+    case XEN_DOMCTL_createdomain:
+        rc = domctl_createdomain(&op);
+        copyback = !rc;
+        break;
+    case XEN_DOMCTL_destroydomain:
+        rc = domctl_destroydomain(d, arg);
+        break;
+    case XEN_DOMCTL_max_vcpus:
+        rc = domctl_max_vcpus(d, &op.u.max_vcpus);
+        break;
+    case XEN_DOMCTL_set_address_size:
+        rc = domctl_set_address_size(&op.u.address_size);
+        break;
+    case XEN_DOMCTL_get_address_size:
+        op.u.address_size.size = 64;
+        rc = 0;
+        copyback = true;
+        break;
+    case XEN_DOMCTL_setvcpucontext:
+        rc = domctl_setvcpucontext(d, &op.u.vcpucontext);
+        break;
+    case XEN_DOMCTL_getvcpucontext:
+        rc = domctl_getvcpucontext(d, &op.u.vcpucontext);
+        break;
     case XEN_DOMCTL_getdomaininfo:
         rc = domctl_getdomaininfo(&op);
         copyback = !rc;

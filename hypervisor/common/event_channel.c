@@ -115,6 +115,21 @@ int evtchn_init(struct domain *d, unsigned int max_ports)
     return 0;
 }
 
+/* Free the port entries of a domain whose channels are closed (or never
+ * used: a failed creation) and whose struct is about to go. */
+void evtchn_free(struct domain *d)
+{
+    unsigned int b;
+
+    if (!d->evtchn_bucket)
+        return;
+    for (b = 0; b * EVTCHNS_PER_BUCKET < d->valid_evtchns; b++)
+        xfree(d->evtchn_bucket[b]);
+    xfree(d->evtchn_bucket);
+    d->evtchn_bucket = NULL;
+    d->valid_evtchns = 0;
+}
+
 struct vcpu *evtchn_notify_vcpu(struct domain *d, const struct evtchn *c)
 {
     struct vcpu *v = c->notify_vcpu < d->max_vcpus ? d->vcpu[c->notify_vcpu] : NULL;
@@ -228,6 +243,8 @@ static int get_free_port(struct domain *d)
     unsigned int p, limit = evtchn_port_limit(d);
     int rc;
 
+    if (d->state == DOM_DYING)
+        return -XEN_EINVAL;      /* Xen's get_free_port: d->is_dying */
     for (p = 1; p < limit; p++) {
         if (p >= d->valid_evtchns && (rc = add_bucket(d)) < 0)
             return rc;

@@ -175,6 +175,7 @@ static void maybe_free_dead_table(struct domain *d)
         xfree(gt->maptrack[i]);
     xfree(gt);
     d->gt = NULL;
+    domain_gnttab_released(d);
 }
 
 /* ---- shared entry flags (Xen's _set_status_v1 and gnttab_clear_flags) ---- */
@@ -682,6 +683,12 @@ static int16_t target_domain(domid_t id, struct domain **out)
     return GNTST_okay;
 }
 
+/* d's limit: createdomain's max_grant_frames (0 = the default). */
+static unsigned int max_frames(const struct domain *d)
+{
+    return d->max_grant_frames ? MIN(d->max_grant_frames, GNTTAB_MAX_FRAMES) : GNTTAB_MAX_FRAMES;
+}
+
 static long setup_table(uint64_t uop, uint64_t count)
 {
     struct gnttab_setup_table op;
@@ -700,6 +707,8 @@ static long setup_table(uint64_t uop, uint64_t count)
         return -XEN_EFAULT;
     spin_lock(&gnttab_lock);
     op.status = target_domain(op.dom, &d);
+    if (op.status == GNTST_okay && op.nr_frames > max_frames(d))
+        op.status = GNTST_general_error;
     if (op.status == GNTST_okay && !grow_table(d, op.nr_frames))
         op.status = GNTST_general_error;   /* Xen: "Expand grant table failed" */
     for (i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
@@ -725,7 +734,7 @@ static long query_size(uint64_t uop, uint64_t count)
     op.status = target_domain(op.dom, &d);
     if (op.status == GNTST_okay) {
         op.nr_frames = d->gt->nr_frames;
-        op.max_nr_frames = GNTTAB_MAX_FRAMES;
+        op.max_nr_frames = max_frames(d);
     }
     spin_unlock(&gnttab_lock);
     return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : 0;

@@ -151,6 +151,7 @@ void do_syscall(struct guest_regs *regs)
     {
         uint64_t nr = regs->rax;
         regs->rax = (uint64_t)hypercall_dispatch(nr, args);
+        domain_reap_pending();   /* a safe point: no domain pointer held */
         if (continuation.active) {
             /* Re-issue: same number, new arguments, back over `syscall`. */
             continuation.active = false;

@@ -80,6 +80,11 @@ long do_memory_op(uint64_t cmd, uint64_t arg)
         return reservation_query(op, arg);
     case XENMEM_machine_memory_map:
         return machine_memory_map(arg);
+    case XENMEM_acquire_resource:
+        /* Not implemented: -EOPNOTSUPP, the one answer on which libxc
+         * falls back to GNTTABOP_setup_table for a new domain's grant
+         * table (xg_dom_boot.c); -ENOSYS would fail its build. */
+        return -XEN_EOPNOTSUPP;
     default:
         return -XEN_ENOSYS;
     }

@@ -238,6 +238,34 @@ static void unpark(struct domain *d)
     }
 }
 
+/*
+ * d is about to be freed (domain_free, domain_life.c): none of its vCPUs
+ * may stay in the run queue or parked, and d may not stay on the list of
+ * domains with parked vCPUs or on the reap list.
+ */
+void sched_domain_free(struct domain *d)
+{
+    struct domain **pp;
+    unsigned int i;
+
+    for (i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i] && d->vcpu[i]->rq_pos)
+            rq_remove(d->vcpu[i]);
+    d->parked = NULL;
+    for (pp = &parked_domains; *pp; pp = &(*pp)->parked_next)
+        if (*pp == d) {
+            *pp = d->parked_next;
+            break;
+        }
+    d->parked_listed = false;
+    for (pp = &reap_list; *pp; pp = &(*pp)->reap_next)
+        if (*pp == d) {
+            *pp = d->reap_next;
+            break;
+        }
+    d->reap_listed = false;
+}
+
 /* Unpark every domain with budget; recompute the parked floor. */
 static void unpark_all(void)
 {
@@ -447,7 +475,7 @@ void resched_domain(struct domain *d)
 {
     unsigned int c;
 
-    if (d->state == DOM_SHUTDOWN && d != dom0 && !d->reap_listed) {
+    if (d->state == DOM_SHUTDOWN && d != dom0 && !d->runtime && !d->reap_listed) {
         d->reap_listed = true;
         d->reap_next = reap_list;
         reap_list = d;
@@ -587,7 +615,7 @@ static uint64_t slice_for(const struct vcpu *v)
     return budget > d->cap_used ? MIN(SLICE_NS, budget - d->cap_used) : 1;
 }
 
-static bool domain_loaded(const struct domain *d)
+bool sched_domain_loaded(const struct domain *d)
 {
     unsigned int i;
 
@@ -599,7 +627,8 @@ static bool domain_loaded(const struct domain *d)
 
 /*
  * One bounded step of tearing down the first dead domain no CPU still
- * uses (domain_destroy_step), charged to that domain: its CPU time grows
+ * uses (domain_destroy_step; boot-time domUs only, run-time ones wait for
+ * XEN_DOMCTL_destroydomain, domain_life.c), charged to that domain: its CPU time grows
  * by the time taken, and no vCPU's virtual time does.  Returns whether
  * there is more to do.
  */
@@ -609,7 +638,7 @@ static bool reap_step(void)
     uint64_t t0;
 
     for (pp = &reap_list; (d = *pp); pp = &d->reap_next)
-        if (!domain_loaded(d))
+        if (!sched_domain_loaded(d))
             break;
     if (!d)
         return false;
@@ -628,6 +657,8 @@ static bool reap_some(void)
 
     while ((more = reap_step()) && get_s_time() < end)
         ;
+    /* Run-time domains whose last frame went are freed here too. */
+    domain_reap_pending();
     return more;
 }
 

@@ -89,12 +89,6 @@ long do_xen_version(uint64_t cmd, uint64_t arg)
     }
 }
 
-/* Xen's VM_ASSIST_VALID for 64-bit PV guests. */
-#define VM_ASSIST_VALID_PV64 ((1UL << VMASST_TYPE_4gb_segments) | \
-    (1UL << VMASST_TYPE_4gb_segments_notify) | (1UL << VMASST_TYPE_writable_pagetables) | \
-    (1UL << VMASST_TYPE_pae_extended_cr3) | (1UL << VMASST_TYPE_architectural_iopl) | \
-    (1UL << VMASST_TYPE_runstate_update_flag) | (1UL << VMASST_TYPE_m2p_strict))
-
 long do_vm_assist(uint64_t cmd, uint64_t type)
 {
     struct domain *d = current->domain;

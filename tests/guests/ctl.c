@@ -281,7 +281,11 @@ static void check_refusals(void)
 	op = dc(XEN_DOMCTL_pausedomain, 0);
 	CHECK_RC("pausedomain of dom0 by dom0: -EINVAL", domctl(&op), -XEN_EINVAL);
 	op = dc(XEN_DOMCTL_createdomain, 0);
-	CHECK_RC("createdomain: -ENOSYS", domctl(&op), -XEN_ENOSYS);
+	CHECK_RC("createdomain with max_vcpus 0 (Xen: -EINVAL)", domctl(&op), -XEN_EINVAL);
+	op = dc(XEN_DOMCTL_destroydomain, 0);
+	CHECK_RC("destroydomain of dom0 by dom0: -EINVAL", domctl(&op), -XEN_EINVAL);
+	op = dc(XEN_DOMCTL_destroydomain, dom_a);
+	CHECK_RC("destroydomain of a boot-time domU: -EPERM", domctl(&op), -XEN_EPERM);
 	CHECK_RC("scheduler_op for credit: -EINVAL", sched_put(dom_a, XEN_SCHEDULER_CREDIT, 512, 0),
 		 -XEN_EINVAL);
 	CHECK_RC("cap 101 on one vCPU: -EINVAL", sched_put(dom_a, XEN_SCHEDULER_CREDIT2, 0, 101),

@@ -19,7 +19,8 @@
 #include <public/sysctl.h>
 #include <public/sched.h>
 
-#define BAD_PTR 0x1000UL              /* faults (below FAKE_GUEST_FAULT_BELOW) */
+#define BAD_PTR 0x1000UL
+#define XEN_DOMCTL_setvcpuaffinity_nr 9   /* not implemented: -ENOSYS */              /* faults (below FAKE_GUEST_FAULT_BELOW) */
 
 static struct fake_domain f0, f2, f5;
 static struct domain *d0, *d2, *d5;
@@ -126,7 +127,8 @@ static void test_unprivileged_refused(void **state)
     static const uint32_t cmds[] = {
         XEN_DOMCTL_getdomaininfo, XEN_DOMCTL_pausedomain, XEN_DOMCTL_unpausedomain,
         XEN_DOMCTL_max_mem, XEN_DOMCTL_getvcpuinfo, XEN_DOMCTL_scheduler_op,
-        XEN_DOMCTL_createdomain,
+        XEN_DOMCTL_createdomain, XEN_DOMCTL_destroydomain, XEN_DOMCTL_max_vcpus,
+        XEN_DOMCTL_setvcpucontext, XEN_DOMCTL_getvcpucontext, XEN_DOMCTL_set_address_size,
     };
     static const uint32_t scmds[] = {
         XEN_SYSCTL_getdomaininfolist, XEN_SYSCTL_sched_id, XEN_SYSCTL_physinfo,
@@ -161,8 +163,7 @@ static void test_unprivileged_refused(void **state)
 static void test_unknown_commands(void **state)
 {
     static const uint32_t cmds[] = {
-        XEN_DOMCTL_createdomain, XEN_DOMCTL_destroydomain, XEN_DOMCTL_max_vcpus, 0, 6,
-        1000, 0xffffffffu,
+        XEN_DOMCTL_setvcpuaffinity_nr, 22 /* hypercall_init */, 0, 6, 1000, 0xffffffffu,
     };
     static const uint32_t scmds[] = { 0, XEN_SYSCTL_readconsole, 2, 5, 7, 29, 0xffffffffu };
     unsigned int i;
@@ -545,6 +546,272 @@ static void test_max_mem(void **state)
     assert_int_equal(d2->max_pages, 0);
 }
 
+/* ---- createdomain, destroydomain, max_vcpus, address size, vCPU contexts ---- */
+
+/* libxl 4.17's configuration for a PV guest (TOOLSTACK-ABI.md 3.2). */
+static struct xen_domctl create_op(domid_t dom)
+{
+    struct xen_domctl op = dc(XEN_DOMCTL_createdomain, dom);
+    struct xen_domctl_createdomain *c = &op.u.createdomain;
+
+    c->max_vcpus = 2;
+    c->max_evtchn_port = 1023;
+    c->max_grant_frames = -1;
+    c->max_maptrack_frames = -1;
+    c->grant_opts = XEN_DOMCTL_GRANT_version(1);
+    c->handle[0] = 0xab;
+    return op;
+}
+
+static void test_createdomain_config_checks(void **state)
+{
+    static const struct { const char *what; unsigned int field; int64_t v; } bad[] = {
+        { "hvm", 0, XEN_DOMCTL_CDF_hvm }, { "hap", 0, XEN_DOMCTL_CDF_hap },
+        { "iommu", 0, XEN_DOMCTL_CDF_iommu }, { "vpmu", 0, XEN_DOMCTL_CDF_vpmu },
+        { "nested", 0, XEN_DOMCTL_CDF_nested_virt }, { "s3", 0, XEN_DOMCTL_CDF_s3_integrity },
+        { "unknown flag", 0, 1 << 8 }, { "iommu_opts", 1, 1 }, { "max_vcpus 0", 2, 0 },
+        { "max_vcpus 33", 2, 33 }, { "max_vcpus huge", 2, 0xffffffff },
+        { "grant frames 0", 3, 0 }, { "grant frames 33", 3, 33 }, { "maptrack 9", 4, 9 },
+        { "grant v2", 5, 2 }, { "grant v0", 5, 0 }, { "grant opts junk", 5, 0x11 },
+        { "vmtrace", 6, 4096 }, { "cpupool", 7, 1 }, { "emulation PIT", 8, 1 << 8 },
+        { "misc flag", 9, 2 },
+    };
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_SIZE(bad); i++) {
+        struct xen_domctl op = create_op(0);
+        struct xen_domctl_createdomain *c = &op.u.createdomain;
+        switch (bad[i].field) {
+        case 0: c->flags = (uint32_t)bad[i].v; break;
+        case 1: c->iommu_opts = (uint32_t)bad[i].v; break;
+        case 2: c->max_vcpus = (uint32_t)bad[i].v; break;
+        case 3: c->max_grant_frames = (int32_t)bad[i].v; break;
+        case 4: c->max_maptrack_frames = (int32_t)bad[i].v; break;
+        case 5: c->grant_opts = (uint32_t)bad[i].v; break;
+        case 6: c->vmtrace_size = (uint32_t)bad[i].v; break;
+        case 7: c->cpupool_id = (uint32_t)bad[i].v; break;
+        case 8: c->arch.emulation_flags = (uint32_t)bad[i].v; break;
+        case 9: c->arch.misc_flags = (uint32_t)bad[i].v; break;
+        }
+        fake_created_id = 0xeeee;
+        if (domctl(&op) != -XEN_EINVAL)
+            fail_msg("%s: not refused", bad[i].what);
+        assert_int_equal(fake_created_id, 0xeeee);    /* nothing created */
+    }
+}
+
+static void test_createdomain_ids(void **state)
+{
+    struct fake_domain fnew;
+    struct xen_domctl op;
+
+    (void)state;
+    fake_domain_init(&fnew, 0x7777, 1, false);         /* what the fake "creates" */
+    fake_created = &fnew.d;
+    /* Accepted as libxl sends it; op.domain comes back; flags Xen accepts for PV. */
+    op = create_op(DOMID_INVALID);
+    op.u.createdomain.flags = XEN_DOMCTL_CDF_xs_domain | XEN_DOMCTL_CDF_oos_off;
+    op.u.createdomain.arch.misc_flags = XEN_X86_MSR_RELAXED;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(op.domain, 1);                    /* ids 0, 2, 5 are taken */
+    assert_int_equal(fake_created_id, 1);
+    assert_int_equal(fake_created_cfg.max_vcpus, 2);
+    assert_int_equal(fake_created_cfg.handle[0], 0xab);
+    /* The rover moves on, skipping ids in use. */
+    op = create_op(0);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(op.domain, 3);
+    /* An explicit id: free (taken as is) or busy (-EEXIST). */
+    op = create_op(9);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(op.domain, 9);
+    op = create_op(2);
+    assert_int_equal(domctl(&op), -XEN_EEXIST);
+    assert_int_equal(op.domain, 2);
+    /* Out of memory, and a domU asking. */
+    fake_created = NULL;
+    op = create_op(0);
+    assert_int_equal(domctl(&op), -XEN_ENOMEM);
+    fake_cpu_info.curr = &f5.v[0];
+    op = create_op(0);
+    assert_int_equal(domctl(&op), -XEN_EPERM);
+    fake_cpu_info.curr = &f0.v[0];
+    fake_domain_fini(&fnew);
+}
+
+static void test_destroydomain_checks(void **state)
+{
+    struct xen_domctl op;
+
+    (void)state;
+    d5->runtime = true;
+    fake_kills = 0;
+    fake_kill_rc = 0;
+    op = dc(XEN_DOMCTL_destroydomain, 0);             /* itself, and dom0 */
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = dc(XEN_DOMCTL_destroydomain, 2);             /* a boot-time domU */
+    assert_int_equal(domctl(&op), -XEN_EPERM);
+    op = dc(XEN_DOMCTL_destroydomain, 4);
+    assert_int_equal(domctl(&op), -XEN_ESRCH);
+    assert_int_equal(fake_kills, 0);
+    fake_cpu_info.curr = &f2.v[0];                    /* a domU */
+    op = dc(XEN_DOMCTL_destroydomain, 5);
+    assert_int_equal(domctl(&op), -XEN_EPERM);
+    op = dc(XEN_DOMCTL_destroydomain, 0);
+    assert_int_equal(domctl(&op), -XEN_EPERM);
+    fake_cpu_info.curr = &f0.v[0];
+    assert_int_equal(fake_kills, 0);
+    /* Preemptible: -ERESTART from the teardown becomes a continuation. */
+    fake_kill_rc = -XEN_ERESTART;
+    fake_continuations = 0;
+    op = dc(XEN_DOMCTL_destroydomain, 5);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(fake_cont_args[0], (uint64_t)(uintptr_t)&op);
+    fake_kill_rc = 0;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(fake_kills, 2);
+    assert_ptr_equal(fake_last_killed, d5);
+    assert_int_equal(fake_continuations, 1);
+}
+
+static void test_max_vcpus_and_address_size(void **state)
+{
+    struct xen_domctl op;
+
+    (void)state;
+    op = dc(XEN_DOMCTL_max_vcpus, 2);
+    op.u.max_vcpus.max = 2;
+    assert_int_equal(domctl(&op), 0);
+    op.u.max_vcpus.max = 1;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op.u.max_vcpus.max = 3;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = dc(XEN_DOMCTL_set_address_size, 2);
+    op.u.address_size.size = 64;
+    assert_int_equal(domctl(&op), 0);
+    op.u.address_size.size = 32;                      /* 32-bit PV: not offered */
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op.u.address_size.size = 0;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = dc(XEN_DOMCTL_get_address_size, 2);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(op.u.address_size.size, 64);
+}
+
+static struct vcpu_guest_context good_ctx;
+
+static void test_setvcpucontext_checks(void **state)
+{
+    struct xen_domctl op;
+    struct vcpu_guest_context c;
+
+    (void)state;
+    memset(&good_ctx, 0, sizeof(good_ctx));
+    good_ctx.flags = VGCF_in_kernel | VGCF_online;
+    good_ctx.user_regs.rip = 0xffffffff80200000UL;
+    good_ctx.ctrlreg[3] = 0x1234000;
+    f2.v[0].online = false;
+    fake_set_contexts = 0;
+    fake_set_context_rc = 0;
+    /* Its own domain, a vCPU out of range or never created: -EINVAL. */
+    op = dc(XEN_DOMCTL_setvcpucontext, 0);
+    op.u.vcpucontext.ctxt = (uint64_t)(uintptr_t)&good_ctx;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op.domain = 2;
+    op.u.vcpucontext.vcpu = 2;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op.u.vcpucontext.vcpu = 1;                        /* d2's vCPU 1 does not exist */
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op.u.vcpucontext.vcpu = 0;
+    op.u.vcpucontext.ctxt = BAD_PTR;
+    assert_int_equal(domctl(&op), -XEN_EFAULT);
+    /* Xen's checks of the domctl itself: in kernel mode, no user L4, vm_assist. */
+    op.u.vcpucontext.ctxt = (uint64_t)(uintptr_t)&c;
+    c = good_ctx;
+    c.flags = VGCF_online;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    c = good_ctx;
+    c.ctrlreg[1] = 0x5000;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    c = good_ctx;
+    c.vm_assist = 1UL << 40;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    assert_int_equal(fake_set_contexts, 0);
+    /* The shared validation refuses: nothing changes. */
+    fake_set_context_rc = -XEN_EINVAL;
+    c = good_ctx;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    assert_false(f2.v[0].online);
+    /* Accepted: VCPUOP_initialise's checks with a pinned L4 required. */
+    fake_set_context_rc = 0;
+    c.vm_assist = 1UL << VMASST_TYPE_writable_pagetables;
+    assert_int_equal(domctl(&op), 0);
+    assert_true(fake_context_pinned);
+    assert_int_equal(fake_last_context.user_regs.rip, good_ctx.user_regs.rip);
+    assert_true(f2.v[0].online);
+    assert_int_equal(d2->vm_assist, 1UL << VMASST_TYPE_writable_pagetables);
+    /* Reset (no context): refused while it is up, done when down. */
+    op.u.vcpucontext.ctxt = 0;
+    assert_int_equal(domctl(&op), -XEN_EBUSY);
+    f2.v[0].online = false;
+    fake_vcpu_resets = 0;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(fake_vcpu_resets, 1);
+    /* A domain that has shut down takes no new context. */
+    d2->state = DOM_SHUTDOWN;
+    op.u.vcpucontext.ctxt = (uint64_t)(uintptr_t)&good_ctx;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+}
+
+static void test_getvcpucontext(void **state)
+{
+    struct xen_domctl op;
+    struct vcpu_guest_context c;
+
+    (void)state;
+    op = dc(XEN_DOMCTL_getvcpucontext, 2);
+    op.u.vcpucontext.ctxt = (uint64_t)(uintptr_t)&c;
+    f2.v[0].initialised = false;
+    assert_int_equal(domctl(&op), -XEN_ENODATA);
+    f2.v[0].initialised = true;
+    f2.v[0].is_running = true;
+    assert_int_equal(domctl(&op), -XEN_EBUSY);
+    f2.v[0].is_running = false;
+    f2.v[0].regs.rip = 0x4242;
+    op.u.vcpucontext.ctxt = BAD_PTR;
+    assert_int_equal(domctl(&op), -XEN_EFAULT);
+    op.u.vcpucontext.ctxt = (uint64_t)(uintptr_t)&c;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(c.user_regs.rip, 0x4242);
+    op.u.vcpucontext.vcpu = 1;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = dc(XEN_DOMCTL_getvcpucontext, 0);           /* itself */
+    op.u.vcpucontext.ctxt = (uint64_t)(uintptr_t)&c;
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+}
+
+static void test_dying_and_shutdown_flags(void **state)
+{
+    struct xen_domctl op;
+
+    (void)state;
+    d5->runtime = true;
+    d5->state = DOM_DYING;                 /* destroyed while running: dying only */
+    op = dc(XEN_DOMCTL_getdomaininfo, 5);
+    assert_int_equal(domctl(&op), 0);
+    assert_true(op.u.getdomaininfo.flags & XEN_DOMINF_dying);
+    assert_false(op.u.getdomaininfo.flags & XEN_DOMINF_shutdown);
+    d5->shut_down = true;                  /* shut down (crash), then destroyed */
+    d5->shutdown_reason = SHUTDOWN_crash;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(op.u.getdomaininfo.flags & (XEN_DOMINF_dying | XEN_DOMINF_shutdown |
+                                                 (0xff << XEN_DOMINF_shutdownshift)),
+                     XEN_DOMINF_dying | XEN_DOMINF_shutdown |
+                     (SHUTDOWN_crash << XEN_DOMINF_shutdownshift));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -561,6 +828,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pause_unpause, setup, teardown),
         cmocka_unit_test_setup_teardown(test_getvcpuinfo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_mem, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_createdomain_config_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_createdomain_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_destroydomain_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_vcpus_and_address_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setvcpucontext_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_getvcpucontext, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dying_and_shutdown_flags, setup, teardown),
     };
     fake_console_quiet = true;
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -643,6 +643,69 @@ static void test_mmu_update_foreign(void **state)
     check_baseline();
 }
 
+
+/*
+ * MMUEXT pins with a foreign domid (a toolstack building B, Xen's
+ * xc_dom pin_table): only for a privileged caller; the tree is validated
+ * as B's; a table frame the caller still maps writable makes the pin
+ * fail with nothing changed; other commands with a foreign domid are
+ * -EPERM; a dying B takes no new pins.  Failed before: every foreign
+ * domid was -EPERM.
+ */
+static void test_mmuext_foreign_pin(void **state)
+{
+    const unsigned int l4 = B_FIRST, l3 = B_FIRST + 1, l2 = B_FIRST + 2, l1 = B_FIRST + 3;
+    struct mmuext_op pin = { .cmd = MMUEXT_PIN_L4_TABLE, .arg1.mfn = l4 };
+    struct mmuext_op unpin = { .cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = l4 };
+    struct mmuext_op flush = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
+    struct mmu_update map = { maddr(L1F, 0), pte(l1, PRW) };
+
+    (void)state;
+    build_tables(l4, l3, l2, l1);
+    tab(l1)[0] = pte(B_FIRST + 4, PRW);
+    tab(l1)[1] = pte(B_FIRST + 5, PRO);
+    assert_int_equal(do_mmuext_op((uint64_t)&pin, 1, 0, DOM_B), -XEN_EPERM);   /* a domU */
+    da->is_privileged = true;
+    assert_int_equal(do_mmuext_op((uint64_t)&pin, 1, 0, 99), -XEN_ESRCH);
+    assert_int_equal(do_mmuext_op((uint64_t)&pin, 1, 0, DOMID_IO), -XEN_EPERM);
+    /* B's L1 still mapped writable by the builder: refused, nothing typed. */
+    assert_int_equal(pv_pin_table(da, _mfn(L1F), PGT_l1), 0);
+    assert_int_equal(do_mmu_update((uint64_t)&map, 1, 0, DOM_B), 0);
+    assert_int_equal(do_mmuext_op((uint64_t)&pin, 1, 0, DOM_B), -XEN_EINVAL);
+    assert_int_equal(pg(l4)->type_count, 0);
+    assert_int_equal(pg(l3)->type_count, 0);
+    assert_int_equal(pg(l2)->type_count, 0);
+    assert_int_equal(pg(l1)->type, PGT_writable);
+    map.val = 0;
+    assert_int_equal(do_mmu_update((uint64_t)&map, 1, 0, DOMID_SELF), 0);
+    /* Pinned as B's tree. */
+    assert_int_equal(do_mmuext_op((uint64_t)&pin, 1, 0, DOM_B), 0);
+    assert_true(pg(l4)->flags & PGC_pinned);
+    assert_int_equal(pg(l4)->owner, DOM_B);
+    assert_int_equal(pg(l4)->type, PGT_l4);
+    assert_int_equal(pg(l1)->type, PGT_l1);
+    assert_int_equal(pg(B_FIRST + 4)->type, PGT_writable);
+    assert_int_equal(pg(B_FIRST + 5)->count, 2);
+    assert_int_equal(do_mmuext_op((uint64_t)&pin, 1, 0, DOM_B), -XEN_EINVAL); /* pinned */
+    /* Only pins and unpins act on another domain. */
+    assert_int_equal(do_mmuext_op((uint64_t)&flush, 1, 0, DOM_B), -XEN_EPERM);
+    assert_int_equal(do_mmuext_op((uint64_t)&unpin, 1, 0, DOMID_SELF), -XEN_EINVAL);
+    assert_int_equal(do_mmuext_op((uint64_t)&unpin, 1, 0, DOM_B), 0);
+    assert_int_equal(pg(l4)->type_count, 0);
+    assert_int_equal(pg(B_FIRST + 5)->count, 1);
+    /* A dying domain takes no new pins (its teardown drops every pin). */
+    db->state = DOM_DYING;
+    assert_int_equal(do_mmuext_op((uint64_t)&pin, 1, 0, DOM_B), -XEN_EINVAL);
+    db->state = DOM_RUNNING;
+    assert_int_equal(do_mmuext_op((uint64_t)&(struct mmuext_op){
+                         .cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = L1F }, 1, 0, DOMID_SELF), 0);
+    memset(tab(l4), 0, 4096);
+    memset(tab(l3), 0, 4096);
+    memset(tab(l2), 0, 4096);
+    memset(tab(l1), 0, 4096);
+    check_baseline();
+}
+
 /* ---- update_va_mapping through the current address space ---- */
 
 static void test_update_va_mapping(void **state)
@@ -735,6 +798,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mmu_update_batches_and_errors, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_mmu_update_preempted_by_time, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_mmu_update_foreign, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_mmuext_foreign_pin, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_update_va_mapping, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_random_sequences, world_setup, world_teardown),
     };

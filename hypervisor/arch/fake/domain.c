@@ -122,3 +122,75 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     d->state = DOM_SHUTDOWN;
     d->shutdown_reason = reason;
 }
+
+/* ---- run-time domain lifetime (common/domain_life.c, domain.c) ----
+ * Weak: a test that links the real domain_life.c gets it instead.  The
+ * fakes record what domctl.c asked for. */
+unsigned int fake_frames_released, fake_kills, fake_vcpu_resets, fake_set_contexts;
+long fake_kill_rc;
+struct domain *fake_created, *fake_last_killed;
+domid_t fake_created_id;
+struct xen_domctl_createdomain fake_created_cfg;
+struct vcpu_guest_context fake_last_context;
+long fake_set_context_rc;
+bool fake_context_pinned;
+
+__attribute__((weak)) void domain_frame_released(domid_t owner)
+{
+    (void)owner;
+    fake_frames_released++;
+}
+
+__attribute__((weak)) void domain_gnttab_released(struct domain *d)
+{
+    (void)d;
+}
+
+__attribute__((weak)) void domain_reap_pending(void)
+{
+}
+
+__attribute__((weak)) bool domain_id_free(domid_t id)
+{
+    return domain_lookup(id) == NULL;
+}
+
+/* Returns fake_created (set by the test; NULL = out of memory). */
+__attribute__((weak)) struct domain *domain_create_runtime(domid_t id,
+                                                          const struct xen_domctl_createdomain *cfg)
+{
+    fake_created_id = id;
+    fake_created_cfg = *cfg;
+    return fake_created;
+}
+
+__attribute__((weak)) long domain_kill(struct domain *d)
+{
+    fake_kills++;
+    fake_last_killed = d;
+    return fake_kill_rc;
+}
+
+__attribute__((weak)) void domain_vcpu_reset(struct vcpu *v)
+{
+    fake_vcpu_resets++;
+    v->initialised = false;
+}
+
+__attribute__((weak)) long arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c,
+                                                 bool pinned_l4)
+{
+    fake_set_contexts++;
+    fake_last_context = *c;
+    fake_context_pinned = pinned_l4;
+    if (!fake_set_context_rc)
+        v->initialised = true;
+    return fake_set_context_rc;
+}
+
+__attribute__((weak)) void arch_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->user_regs.rip = v->regs.rip;
+    c->flags = v->online ? VGCF_online : 0;
+}

@@ -74,9 +74,11 @@ void put_page(struct page_info *pg)
     if (--pg->count == 0 && !(pg->flags & PGC_allocated) && pg->owner != OWNER_NONE &&
         pg->owner != DOMID_IO && !(pg->flags & PGC_free)) {
         /* The owner died and this was the last reference. */
+        domid_t owner = pg->owner;
         pg->type = PGT_none;
         pg->type_count = 0;
         free_frame(page_to_mfn(pg));
+        domain_frame_released(owner);
     }
 }
 
@@ -922,6 +924,19 @@ bool pv_relinquish_memory_step(struct domain *d, uint64_t *pos, uint64_t budget)
     return *pos >= 3 * max_mfn;
 }
 
+/*
+ * Preemptible form (XEN_DOMCTL_destroydomain): continue from *pos (0 at
+ * first), RELINQUISH_CHUNK frames at a time; false when the hypercall
+ * should be continued (*pos says where), true when every pass is done.
+ */
+bool pv_relinquish_some(struct domain *d, uint64_t *pos)
+{
+    while (!pv_relinquish_memory_step(d, pos, RELINQUISH_CHUNK))
+        if (hypercall_may_preempt() && hypercall_preempt_check())
+            return false;
+    return true;
+}
+
 void pv_relinquish_memory(struct domain *d)
 {
     uint64_t pos = 0;
@@ -934,6 +949,20 @@ void pv_relinquish_memory(struct domain *d)
 void pv_vcpu_release_tables(struct vcpu *v)
 {
     finish_undo_now(v);
+}
+
+/* Frames d still owns (referenced from elsewhere, or hypervisor pages
+ * shared with it), free ones excluded.  For a dying domain. */
+uint64_t pv_count_frames(const struct domain *d)
+{
+    uint64_t f, n = 0;
+
+    mm_lock_acquire();
+    for (f = 0; f < max_mfn; f++)
+        if (frame_table[f].owner == d->domain_id && !(frame_table[f].flags & PGC_free))
+            n++;
+    mm_lock_release();
+    return n;
 }
 
 /* ---- base pointers and pinning ---- */
@@ -1052,6 +1081,22 @@ static int unpin_table(struct vcpu *v, mfn_t mfn)
         return -XEN_EINVAL;
     pg->flags &= ~PGC_pinned;
     put_table_ref(v, mfn);
+    return 0;
+}
+
+/* MMUEXT_UNPIN_TABLE with a foreign domid (the control domain undoing
+ * its builder's pin): not preemptible, as the pin. */
+static int unpin_foreign(struct domain *d, mfn_t mfn)
+{
+    struct page_info *pg;
+
+    if (!mfn_valid(mfn))
+        return -XEN_EINVAL;
+    pg = mfn_to_page(mfn);
+    if (pg->owner != d->domain_id || !(pg->flags & PGC_pinned))
+        return -XEN_EINVAL;
+    pg->flags &= ~PGC_pinned;
+    put_page_and_type(mfn, d);
     return 0;
 }
 
@@ -1380,7 +1425,16 @@ out:
     return rc;
 }
 
-static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
+/*
+ * Pins and unpins act on pg_owner's tables: the caller's own, or, for the
+ * control domain, a foreign domain's (foreigndom), as Xen: a toolstack
+ * writes a new domain's page tables as plain data through foreign
+ * mappings, then pins its L4, which validates the whole tree as that
+ * domain's (a frame the toolstack still maps writable refuses the table
+ * type: -EINVAL).  Every other command is the caller's own (-EPERM with a
+ * foreign domain, as Xen).
+ */
+static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op, struct domain *pg_owner)
 {
     struct domain *d = v->domain;
     mfn_t mfn = _mfn(op->arg1.mfn);
@@ -1391,15 +1445,26 @@ static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op)
     case MMUEXT_PIN_L2_TABLE:
     case MMUEXT_PIN_L3_TABLE:
     case MMUEXT_PIN_L4_TABLE:
+        if (pg_owner->state == DOM_DYING)
+            return -XEN_EINVAL;   /* its teardown drops every pin */
         mm_lock_acquire();
-        rc = pin_table(v, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE);
+        /* A foreign pin (the control domain building a domain) is the
+         * builder's, not preemptible; a domain's own is. */
+        rc = pg_owner == v->domain ? pin_table(v, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE)
+                                   : pv_pin_table(pg_owner, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE);
         mm_lock_release();
         return rc;
     case MMUEXT_UNPIN_TABLE:
         mm_lock_acquire();
-        rc = unpin_table(v, mfn);
+        rc = pg_owner == v->domain ? unpin_table(v, mfn) : unpin_foreign(pg_owner, mfn);
         mm_lock_release();
         return rc;
+    default:
+        break;
+    }
+    if (pg_owner != d)
+        return -XEN_EPERM;
+    switch (op->cmd) {
     case MMUEXT_NEW_BASEPTR:
         if (!v->kernel_mode)
             return -XEN_EINVAL;
@@ -1455,12 +1520,15 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
     uint64_t i;
     uint32_t done;
     long rc = 0;
+    struct domain *pg_owner;
 
     count = batch_resume(count, pdone, &done);
     if (count > (1UL << 31))
         return -XEN_EINVAL;
-    if ((domid_t)foreigndom != DOMID_SELF && (domid_t)foreigndom != v->domain->domain_id)
-        return -XEN_EPERM;
+    pg_owner = get_pg_owner(v->domain, foreigndom);
+    if (!pg_owner)
+        return (domid_t)foreigndom >= DOMID_FIRST_RESERVED || !v->domain->is_privileged
+                   ? -XEN_EPERM : -XEN_ESRCH;
     if (batch_start(v, uops, count, done, pdone, foreigndom, &rc))
         return rc;
     for (i = 0; i < count; i++) {
@@ -1470,7 +1538,7 @@ long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreig
             rc = -XEN_EFAULT;
             break;
         }
-        rc = do_one_mmuext(v, &op);
+        rc = do_one_mmuext(v, &op, pg_owner);
         if (rc == -XEN_ERESTART) {
             batch_continue(uops, sizeof(op), i, count, done, pdone, foreigndom);
             return 0;

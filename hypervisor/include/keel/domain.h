@@ -88,6 +88,12 @@ struct vcpu {
     struct vcpu *rq_parked_next;
 };
 
+/* Xen's VM_ASSIST_VALID for 64-bit PV guests. */
+#define VM_ASSIST_VALID_PV64 ((1UL << VMASST_TYPE_4gb_segments) | \
+    (1UL << VMASST_TYPE_4gb_segments_notify) | (1UL << VMASST_TYPE_writable_pagetables) | \
+    (1UL << VMASST_TYPE_pae_extended_cr3) | (1UL << VMASST_TYPE_architectural_iopl) | \
+    (1UL << VMASST_TYPE_runstate_update_flag) | (1UL << VMASST_TYPE_m2p_strict))
+
 enum domain_state { DOM_RUNNING, DOM_SHUTDOWN, DOM_DYING };
 
 struct domain {
@@ -96,6 +102,7 @@ struct domain {
     bool is_privileged;
     enum domain_state state;
     unsigned int shutdown_reason;
+    bool shut_down;                    /* it did shut down (reason valid) */
     spinlock_t lock;
 
     struct shared_info *shared_info;   /* hypervisor mapping */
@@ -134,6 +141,17 @@ struct domain {
     bool parked_listed, reap_listed;
     struct domain *reap_next;
     uint64_t destroy_pos;              /* domain_destroy_step(): where it is */
+    /* Made by XEN_DOMCTL_createdomain: kept after shutdown until the
+     * control domain destroys it, then freed once its last frame goes
+     * (common/domain_life.c).  Boot-time domUs are reaped at shutdown. */
+    bool runtime;
+    bool torn_down;                    /* domain_kill: teardown done */
+    bool frames_counted;               /* frames_left counts down to 0 */
+    bool dead;                         /* nothing left: freed at a safe point */
+    uint64_t frames_left;              /* frames of the dying domain not yet freed */
+    uint64_t kill_pos;                 /* domain_kill's progress through the frame table */
+    xen_domain_handle_t handle;        /* createdomain's UUID */
+    unsigned int max_grant_frames;     /* createdomain's limit (GNTTAB_MAX_FRAMES at boot) */
 };
 
 extern struct domain *dom0;
@@ -141,6 +159,28 @@ extern struct domain *domain_list;
 
 struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus,
                              bool privileged);
+/* As domain_create, with max_evtchns ports; NULL and nothing left over on failure. */
+struct domain *domain_create_ports(domid_t id, const char *name, unsigned int max_vcpus,
+                                   bool privileged, unsigned int max_evtchns);
+/* XEN_DOMCTL_createdomain's domain (config checked by the caller): paused
+ * by the controller, every vCPU down without a context, no memory. */
+struct xen_domctl_createdomain;
+struct domain *domain_create_runtime(domid_t id, const struct xen_domctl_createdomain *cfg);
+/* Drop v's context (setvcpucontext with no context; v is down). */
+void domain_vcpu_reset(struct vcpu *v);
+/* Whether no domain (live, shut down or dying) has this id. */
+bool domain_id_free(domid_t id);
+/* Release what a dying domain holds besides its frames: event channels,
+ * vCPU references, grant table, console, shared_info (domain.c). */
+void domain_teardown(struct domain *d);
+/* Unlink d and free its struct, vCPUs and tables (nothing of it may be
+ * in use any more). */
+void domain_free(struct domain *d);
+/* Run-time domains' lifetime (common/domain_life.c). */
+long domain_kill(struct domain *d);
+void domain_frame_released(domid_t owner);
+void domain_gnttab_released(struct domain *d);
+void domain_reap_pending(void);
 struct domain *domain_lookup(domid_t id);
 /* A guest did something it cannot recover from: stop it, keep the rest. */
 void domain_crash(struct domain *d, const char *why);

@@ -41,6 +41,7 @@ struct evtchn {
 
 int evtchn_init(struct domain *d, unsigned int max_ports);
 void evtchn_destroy(struct domain *d);
+void evtchn_free(struct domain *d);      /* after evtchn_destroy, with the struct */
 long do_event_channel_op(uint64_t cmd, uint64_t arg);
 /* The channel of port, or NULL if port was never allocated in d. */
 struct evtchn *evtchn_from_port(struct domain *d, evtchn_port_t port);

@@ -64,5 +64,8 @@ long do_get_debugreg(uint64_t reg);
 long do_iret(struct guest_regs *regs);
 long do_set_timer_op(uint64_t timeout);
 long arch_initialise_vcpu(struct vcpu *v, uint64_t arg);
+struct vcpu_guest_context;
+long arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c, bool pinned_l4);
+void arch_get_vcpu_context(const struct vcpu *v, struct vcpu_guest_context *c);
 long vcpu_timer_op(struct vcpu *v, unsigned int cmd, uint64_t arg);
 #endif

@@ -55,6 +55,9 @@ int pv_get_l4_for_context(struct vcpu *by, mfn_t mfn);
 /* Drop a table reference of by's operation; a release that stops goes
  * on in by's undo slot.  mm_lock held. */
 void pv_put_table_ref(struct vcpu *by, mfn_t mfn);
+#define RELINQUISH_CHUNK 4096      /* frame-table entries between preemption checks */
+bool pv_relinquish_some(struct domain *d, uint64_t *pos);
+uint64_t pv_count_frames(const struct domain *d);
 
 long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t foreigndom);
 long do_mmuext_op(uint64_t uops, uint64_t count, uint64_t pdone, uint64_t foreigndom);

@@ -42,6 +42,10 @@ void sched_domain_pause(struct domain *d);
 void sched_domain_unpause(struct domain *d);
 /* vCPUs the scheduler has looked at (host tests: O(log n) per call). */
 extern unsigned long sched_visits;
+/* Whether a CPU has one of d's vCPUs loaded. */
+bool sched_domain_loaded(const struct domain *d);
+/* d is about to be freed: out of the run queue and the scheduler's lists. */
+void sched_domain_free(struct domain *d);
 __noreturn void machine_power_off(unsigned int reason);
 __noreturn void machine_halt(void);
 #endif

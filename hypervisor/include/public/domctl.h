@@ -16,7 +16,11 @@
  *  2. domain names an existing domain, else -ESRCH; except for
  *     getdomaininfo, which reports the domain with the least id >= domain
  *     (-ESRCH if none, -EINVAL if domain >= DOMID_FIRST_RESERVED) and sets
- *     op.domain to that id.
+ *     op.domain to that id, and createdomain, where it is the id wanted
+ *     (IN) and given (OUT).
+ *  3. A domain created here is kept after it shuts down until
+ *     destroydomain; it is then listed as dying until its last frame is
+ *     freed (Xen's lifetime; docs/hypervisor.md, "Domain lifetime").
  */
 #ifndef __XEN_PUBLIC_DOMCTL_H__
 #define __XEN_PUBLIC_DOMCTL_H__
@@ -26,22 +30,92 @@
 #define XEN_DOMCTL_INTERFACE_VERSION 0x00000015
 
 /* ---- Commands (xen_domctl.cmd) ---- */
-#define XEN_DOMCTL_createdomain        1   /* not implemented */
-#define XEN_DOMCTL_destroydomain       2   /* not implemented */
+#define XEN_DOMCTL_createdomain        1   /* u.createdomain (IN); op.domain IN/OUT */
+#define XEN_DOMCTL_destroydomain       2   /* no argument; may be continued */
 #define XEN_DOMCTL_pausedomain         3   /* no argument */
 #define XEN_DOMCTL_unpausedomain       4   /* no argument */
 #define XEN_DOMCTL_getdomaininfo       5   /* u.getdomaininfo (OUT) */
 #define XEN_DOMCTL_max_mem            11   /* u.max_mem (IN) */
 #define XEN_DOMCTL_getvcpuinfo        14   /* u.getvcpuinfo (IN vcpu, OUT rest) */
-#define XEN_DOMCTL_max_vcpus          15   /* not implemented */
+#define XEN_DOMCTL_setvcpucontext     12   /* u.vcpucontext (IN) */
+#define XEN_DOMCTL_getvcpucontext     13   /* u.vcpucontext (IN vcpu, ctxt filled) */
+#define XEN_DOMCTL_max_vcpus          15   /* u.max_vcpus (IN) */
 #define XEN_DOMCTL_scheduler_op       16   /* u.scheduler_op (IN/OUT) */
+#define XEN_DOMCTL_set_address_size   35   /* u.address_size (IN): 64 only */
+#define XEN_DOMCTL_get_address_size   36   /* u.address_size (OUT): 64 */
 
 #ifndef __ASSEMBLY__
 
 /* ---- Architecture part of a domain's configuration (x86) ---- */
+#define XEN_X86_MSR_RELAXED (1u << 0)   /* misc_flags: relaxed MSR access */
 struct xen_arch_domainconfig {
     uint32_t emulation_flags;   /* XEN_X86_EMU_*: 0 for a PV domain */
     uint32_t misc_flags;        /* XEN_X86_MSR_RELAXED */
+};
+
+/* ---- XEN_DOMCTL_createdomain ---- */
+#define _XEN_DOMCTL_CDF_hvm           0
+#define XEN_DOMCTL_CDF_hvm            (1U << _XEN_DOMCTL_CDF_hvm)
+#define _XEN_DOMCTL_CDF_hap           1
+#define XEN_DOMCTL_CDF_hap            (1U << _XEN_DOMCTL_CDF_hap)
+#define _XEN_DOMCTL_CDF_s3_integrity  2
+#define XEN_DOMCTL_CDF_s3_integrity   (1U << _XEN_DOMCTL_CDF_s3_integrity)
+#define _XEN_DOMCTL_CDF_oos_off       3
+#define XEN_DOMCTL_CDF_oos_off        (1U << _XEN_DOMCTL_CDF_oos_off)
+#define _XEN_DOMCTL_CDF_xs_domain     4
+#define XEN_DOMCTL_CDF_xs_domain      (1U << _XEN_DOMCTL_CDF_xs_domain)
+#define _XEN_DOMCTL_CDF_iommu         5
+#define XEN_DOMCTL_CDF_iommu          (1U << _XEN_DOMCTL_CDF_iommu)
+#define _XEN_DOMCTL_CDF_nested_virt   6
+#define XEN_DOMCTL_CDF_nested_virt    (1U << _XEN_DOMCTL_CDF_nested_virt)
+#define XEN_DOMCTL_CDF_vpmu           (1U << 7)
+#define XEN_DOMCTL_CDF_MAX            XEN_DOMCTL_CDF_vpmu
+
+#define _XEN_DOMCTL_IOMMU_no_sharept  0
+#define XEN_DOMCTL_IOMMU_no_sharept   (1U << _XEN_DOMCTL_IOMMU_no_sharept)
+#define XEN_DOMCTL_IOMMU_MAX          XEN_DOMCTL_IOMMU_no_sharept
+
+#define XEN_DOMCTL_GRANT_version_mask 0xf
+#define XEN_DOMCTL_GRANT_version(v)   ((v) & XEN_DOMCTL_GRANT_version_mask)
+
+/*
+ * The new domain's configuration (Keel accepts a PV domain only: flags 0
+ * or xs_domain/oos_off, which change nothing for PV; hvm, hap, iommu,
+ * nested_virt, vpmu and s3_integrity are -EINVAL).  The domain is created
+ * paused by the control domain, with no memory (max_pages 0) and its vCPUs
+ * down; op.domain is IN (0 or >= DOMID_FIRST_RESERVED: any free id; else
+ * that id, -EEXIST if in use) and OUT.
+ */
+struct xen_domctl_createdomain {
+    uint32_t ssidref;           /* IN: ignored (no XSM) */
+    xen_domain_handle_t handle; /* IN: UUID, reported by getdomaininfo */
+    uint32_t flags;             /* IN: XEN_DOMCTL_CDF_* */
+    uint32_t iommu_opts;        /* IN: 0 */
+    uint32_t max_vcpus;         /* IN: 1..32 (Keel: legacy vcpu_info slots) */
+    uint32_t max_evtchn_port;   /* IN: highest usable port (Keel clamps to 1023) */
+    int32_t  max_grant_frames;  /* IN: < 0 = default (32); 1..32 */
+    int32_t  max_maptrack_frames; /* IN: < 0 = default (8); 0..8 */
+    uint32_t grant_opts;        /* IN: XEN_DOMCTL_GRANT_version(1) */
+    uint32_t vmtrace_size;      /* IN: 0 */
+    uint32_t cpupool_id;        /* IN: 0 */
+    struct xen_arch_domainconfig arch;  /* IN: emulation_flags 0, misc_flags 0 or MSR_RELAXED */
+};
+
+/* ---- XEN_DOMCTL_setvcpucontext / getvcpucontext ---- */
+struct xen_domctl_vcpucontext {
+    uint32_t vcpu;              /* IN: vCPU id */
+    uint32_t _pad0;
+    XEN_GUEST_HANDLE_64(vcpu_guest_context_t) ctxt;  /* IN (set; 0 = reset) / OUT (get) */
+};
+
+/* ---- XEN_DOMCTL_max_vcpus ---- */
+struct xen_domctl_max_vcpus {
+    uint32_t max;               /* IN: must equal createdomain's max_vcpus */
+};
+
+/* ---- XEN_DOMCTL_set_address_size / get_address_size ---- */
+struct xen_domctl_address_size {
+    uint32_t size;              /* bits: 64 */
 };
 
 /* ---- XEN_DOMCTL_getdomaininfo ---- */
@@ -171,7 +245,11 @@ struct xen_domctl {
     domid_t  domain;            /* IN (getdomaininfo: IN/OUT) */
     uint16_t _pad[3];
     union {
+        struct xen_domctl_createdomain  createdomain;
         struct xen_domctl_getdomaininfo getdomaininfo;
+        struct xen_domctl_vcpucontext   vcpucontext;
+        struct xen_domctl_max_vcpus     max_vcpus;
+        struct xen_domctl_address_size  address_size;
         struct xen_domctl_max_mem       max_mem;
         struct xen_domctl_getvcpuinfo   getvcpuinfo;
         struct xen_domctl_scheduler_op  scheduler_op;
@@ -181,6 +259,15 @@ struct xen_domctl {
 typedef struct xen_domctl xen_domctl_t;
 
 XEN_ABI_SIZE(struct xen_arch_domainconfig, 8);
+XEN_ABI_SIZE(struct xen_domctl_createdomain, 64);
+XEN_ABI_OFFSET(struct xen_domctl_createdomain, flags, 20);
+XEN_ABI_OFFSET(struct xen_domctl_createdomain, max_vcpus, 28);
+XEN_ABI_OFFSET(struct xen_domctl_createdomain, max_grant_frames, 36);
+XEN_ABI_OFFSET(struct xen_domctl_createdomain, arch, 56);
+XEN_ABI_SIZE(struct xen_domctl_vcpucontext, 16);
+XEN_ABI_OFFSET(struct xen_domctl_vcpucontext, ctxt, 8);
+XEN_ABI_SIZE(struct xen_domctl_max_vcpus, 4);
+XEN_ABI_SIZE(struct xen_domctl_address_size, 4);
 XEN_ABI_SIZE(struct xen_domctl_getdomaininfo, 112);
 XEN_ABI_OFFSET(struct xen_domctl_getdomaininfo, flags, 4);
 XEN_ABI_OFFSET(struct xen_domctl_getdomaininfo, tot_pages, 8);

@@ -18,6 +18,7 @@
 #define FAKE_FAKE_H
 #include <keel/domain.h>
 #include <asm/processor.h>
+#include <public/domctl.h>
 #include <setjmp.h>
 
 /* ---- machine memory and the frame table (mm.c) ---- */
@@ -60,6 +61,13 @@ void fake_domain_init(struct fake_domain *fd, domid_t id, unsigned int nr_vcpus,
                       bool privileged);
 void fake_domain_fini(struct fake_domain *fd);
 void fake_domains_reset(void);                   /* unregister all */
+extern unsigned int fake_frames_released, fake_kills, fake_vcpu_resets, fake_set_contexts;
+extern long fake_kill_rc, fake_set_context_rc;
+extern struct domain *fake_created, *fake_last_killed;
+extern domid_t fake_created_id;
+extern struct xen_domctl_createdomain fake_created_cfg;
+extern struct vcpu_guest_context fake_last_context;
+extern bool fake_context_pinned;
 extern unsigned int fake_domain_crashes;
 extern const char *fake_domain_crash_why;
 
