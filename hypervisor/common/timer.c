@@ -39,7 +39,6 @@
 #define CONS_POLL_NS 20000000UL
 
 static struct timer *queue[NR_CPUS_MAX];      /* each sorted by expires */
-static uint64_t programmed[NR_CPUS_MAX];      /* each CPU's timer interrupt, 0 none */
 
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
@@ -87,14 +86,17 @@ static void queue_remove(struct timer *t)
     t->active = false;
 }
 
-/* t is now the first of its CPU's queue: that CPU reprograms its timer
- * interrupt unless it is already due by t's deadline (plus the slop). */
+/* t is now the first of its CPU's queue: that CPU runs timers_run()
+ * (and reprograms its timer interrupt) on its way out.  Not skipped when
+ * the interrupt already seems early enough: under QEMU/TCG on a loaded
+ * host the APIC timer's calibration can be far off, and a timer that
+ * waited for the interrupt alone fired too late (boot-smp smp4-2cpu);
+ * the way out through timers_run() is what the old global scan did on
+ * every timer set. */
 static void cpu_timer_changed(const struct timer *t)
 {
     unsigned int cpu = t->cpu;
 
-    if (programmed[cpu] && programmed[cpu] <= t->expires + TIMER_SLOP_NS)
-        return;
     if (cpu == smp_processor_id()) {
         this_pcpu()->timers_dirty = true;   /* reprogrammed on the way out */
         return;
@@ -302,8 +304,7 @@ void timers_run(void)
     next = earliest(next, sched_cap_tick(now));
     if (console_tx_poll())
         next = earliest(next, now + CONSOLE_TX_POLL_NS);
-    programmed[cpu] = next ? next + TIMER_SLOP_NS : 0;
-    arch_timer_program(programmed[cpu]);
+    arch_timer_program(next ? next + TIMER_SLOP_NS : 0);
 }
 
 /* Something became runnable: make sure the running vCPU's time is sliced. */
