@@ -9,7 +9,7 @@
  *    writable can never become a page table;
  *  - a page table is validated (every entry checked and referenced) when
  *    it first takes its type, and devalidated when the last type
- *    reference goes;
+ *    reference goes, both preemptibly (partial tables, below);
  *  - an entry pointing at a table of its own level (a "linear" mapping)
  *    is accepted read-only only;
  *  - the hypervisor's L4 slots 256-271 are written by the hypervisor into
