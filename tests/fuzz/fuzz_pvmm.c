@@ -21,7 +21,7 @@
  *    10 grant_table_op setup_table (real grant_table.c): nr_frames, so A
  *       gets more hypervisor frames shared with it
  *    11 preemption on (byte bit 0: the lock-hold time is always up, so
- *       page-table work stops after every entry) or off (bit 1 clear)
+ *       page-table work stops every PT_PREEMPT_MIN entries) or off (bit 1 clear)
  *    12 re-issue the last continuation of mmu_update/mmuext_op, as the
  *       guest does (and one not re-issued is abandoned), so partially
  *       validated tables meet every other step

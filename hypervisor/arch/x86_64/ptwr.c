@@ -315,10 +315,11 @@ bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
         nv = (old & ~mask) | ((res & size_mask(in.size)) << shift);
         pv_pt_begin();
         mm_lock_acquire();
-        /* First what this vCPU left to undo (pv_mm.c); an error it
-         * reports belonged to an earlier operation, already retried. */
+        /* First what this vCPU left to undo (pv_mm.c).  An error it
+         * reports is that of the write being retried here, whose new
+         * entry failed validation: the write is refused now. */
         rc = pv_pt_finish_undo(v);
-        if (rc != -XEN_ERESTART)
+        if (!rc)
             rc = pv_mod_entry_cmpxchg(pe, old, nv, level, d);
         mm_lock_release();
         if (rc == -XEN_EAGAIN)

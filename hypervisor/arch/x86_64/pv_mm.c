@@ -9,7 +9,7 @@
  *    writable can never become a page table;
  *  - a page table is validated (every entry checked and referenced) when
  *    it first takes its type, and devalidated when the last type
- *    reference goes;
+ *    reference goes, both preemptibly (partial tables, below);
  *  - an entry pointing at a table of its own level (a "linear" mapping)
  *    is accepted read-only only;
  *  - the hypervisor's L4 slots 256-271 are written by the hypervisor into
@@ -362,7 +362,7 @@ static bool guest_slot(unsigned int level, unsigned int i)
  * it is not a base pointer, and nothing else can take its type (its
  * type count stays 1).  A partial table held by someone may be
  * continued only by that holder (another get is -EBUSY).
- * Every call makes progress: no stop before its first entry.
+ * Every call makes progress: no stop before PT_PREEMPT_MIN entries.
  */
 static unsigned int pt_work;      /* entries handled in this hypercall */
 
@@ -376,9 +376,13 @@ bool pv_pt_budget_spent(void)
     return pt_work >= PT_PREEMPT_ENTRIES;
 }
 
+/* Elapsed time stops the work only after PT_PREEMPT_MIN entries: on a
+ * loaded host (QEMU descheduled, the TSC running on) the time is often
+ * up at once, and a call doing a handful of entries costs more in
+ * continuations than it saves. */
 static bool pt_stop(bool preemptible)
 {
-    if (!preemptible || !pt_work)
+    if (!preemptible || pt_work < PT_PREEMPT_MIN)
         return false;
     return pt_work >= PT_PREEMPT_ENTRIES || hypercall_preempt_check();
 }

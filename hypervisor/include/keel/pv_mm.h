@@ -38,11 +38,12 @@ bool pv_relinquish_memory_step(struct domain *d, uint64_t *pos, uint64_t budget)
 /*
  * Preemptible page-table (de)validation (pv_mm.c, Xen's PGT_partial):
  * at most PT_PREEMPT_ENTRIES table entries, or HYPERCALL_PREEMPT_NS of
- * lock hold, per hypercall; the operation returns -XEN_ERESTART and is
+ * lock hold once PT_PREEMPT_MIN are done, per hypercall; the operation returns -XEN_ERESTART and is
  * re-issued.  pv_pt_begin() starts a hypercall's budget (every entry
  * point that can validate tables calls it).
  */
 #define PT_PREEMPT_ENTRIES 2048u
+#define PT_PREEMPT_MIN 256u         /* entries before elapsed time counts */
 void pv_pt_begin(void);
 bool pv_pt_budget_spent(void);
 /* What v left to undo (an interrupted release, a failed validation):
