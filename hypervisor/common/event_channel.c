@@ -17,6 +17,7 @@
 #include <keel/guest_access.h>
 #include <keel/sched.h>
 #include <keel/console_backend.h>
+#include <keel/irq.h>
 #include <public/event_channel.h>
 
 static spinlock_t evtchn_lock = SPIN_LOCK_UNLOCKED;
@@ -214,6 +215,27 @@ static long bind_ipi(struct evtchn_bind_ipi *b)
     return 0;
 }
 
+/* A pirq the domain mapped (PHYSDEVOP_map_pirq) to a new port, as Xen's
+ * evtchn_bind_pirq: the pin is unmasked (common/pirq.c); WILL_SHARE is
+ * accepted and has no effect (only the hardware domain binds). */
+static long bind_pirq(struct evtchn_bind_pirq *b)
+{
+    struct domain *d = current->domain;
+    int port, rc;
+
+    port = get_free_port(d);
+    if (port < 0)
+        return port;
+    rc = irq_bind_pirq(d, b->pirq, (evtchn_port_t)port);
+    if (rc)
+        return rc;
+    d->evtchn[port].state = ECS_PIRQ;
+    d->evtchn[port].notify_vcpu = 0;
+    d->evtchn[port].u.pirq = b->pirq;
+    b->port = (evtchn_port_t)port;
+    return 0;
+}
+
 static long close_port(struct domain *d, evtchn_port_t port)
 {
     struct evtchn *c;
@@ -233,6 +255,9 @@ static long close_port(struct domain *d, evtchn_port_t port)
             v->virq_to_evtchn[c->u.virq] = 0;
         break;
     }
+    case ECS_PIRQ:
+        irq_unbind_pirq(d, c->u.pirq);
+        break;
     case ECS_INTERDOMAIN: {
         struct domain *rd = domain_lookup(c->u.interdomain.dom);
         if (rd && port_valid(rd, c->u.interdomain.port)) {
@@ -319,6 +344,7 @@ static long status(struct evtchn_status *st)
         break;
     default:
         st->status = EVTCHNSTAT_pirq;
+        st->u.pirq = c->u.pirq;
     }
     return 0;
 }
@@ -340,6 +366,7 @@ static long bind_vcpu(const struct evtchn_bind_vcpu *b)
         /* fall through */
     case ECS_UNBOUND:
     case ECS_INTERDOMAIN:
+    case ECS_PIRQ:      /* Xen also moves the IRQ's affinity; Keel's pins all go to CPU 0 */
         c->notify_vcpu = (uint16_t)b->vcpu;
         return 0;
     default:
@@ -453,6 +480,7 @@ static long evtchn_op(uint64_t cmd, uint64_t arg)
         struct evtchn_bind_vcpu bc;
         struct evtchn_unmask um;
         struct evtchn_reset rs;
+        struct evtchn_bind_pirq bq;
     } u;
     long rc;
 
@@ -493,6 +521,9 @@ static long evtchn_op(uint64_t cmd, uint64_t arg)
         COPY_IN(u.rs);
         return reset(u.rs.dom);
     case EVTCHNOP_bind_pirq:
+        COPY_IN(u.bq);
+        rc = bind_pirq(&u.bq);
+        return rc ? rc : COPY_OUT(u.bq);
     case EVTCHNOP_init_control:     /* FIFO ABI: not implemented, guests fall back to 2-level */
     case EVTCHNOP_expand_array:
     case EVTCHNOP_set_priority:

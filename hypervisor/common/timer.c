@@ -9,6 +9,7 @@
  * changed one.  A vCPU that is down has no periodic ticks.  Locking: the
  * hypervisor lock; interrupts off.
  */
+#include <keel/irq.h>
 #include <keel/time.h>
 #include <keel/domain.h>
 #include <keel/event.h>
@@ -51,6 +52,9 @@ void timers_run(void)
 
     pc->timers_dirty = false;
     unsigned int i;
+
+    /* Device interrupts raised since: the handler only marks them. */
+    irq_deliver_pending();
 
     for (d = domain_list; d; d = d->next) {
         if (d->state != DOM_RUNNING)

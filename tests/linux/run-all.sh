@@ -14,9 +14,17 @@
 #                 -m 1024.  Passes iff the guest prints "VERDICT: PASS",
 #                 the kernel log shows no panic/oops/BUG/warning, and dom0's
 #                 poweroff reaches Keel (QEMU exit status 33).
+#   linux-acpi-pc, linux-acpi-q35
+#                 dom0 with ACPI on (no acpi=off) on QEMU -machine pc / q35:
+#                 "ACPI: Interpreter enabled", the SCI (GSI 9) as a xen-pirq
+#                 whose /proc/interrupts count rises when the harness presses
+#                 QEMU's power button (system_powerdown on the monitor
+#                 socket), and dom0's poweroff through ACPI S5
+#                 (XENPF_enter_acpi_sleep) ending QEMU with status 0.
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
-# Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many, plus linux-native with
+# Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
+# linux-acpi-pc, linux-acpi-q35, plus linux-native with
 # --native.  Logs: $BUILD/boot-logs/NAME.log.  Environment:
 #   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
 #   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
@@ -57,11 +65,11 @@ case $TIMEOUT in ''|*[!0-9]*) echo "run-all: LINUX_TIMEOUT '$TIMEOUT' is not a n
 if [ $# -gt 0 ]; then
     TESTS="$*"
 else
-    TESTS="linux-dom0 linux-smp2 linux-many"
+    TESTS="linux-dom0 linux-smp2 linux-many linux-acpi-pc linux-acpi-q35"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
-    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
+    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
 done
 
 passed=0; failed=0; failures=""
@@ -135,6 +143,47 @@ EOC
     echo "PASS linux-domus (hypervisor exit: dom0 shutdown reason 0 (poweroff))"
 }
 
+# dom0 with ACPI on: the M1 command line of FULL-DOM0-ABI.md (no acpi=off;
+# Linux finds the RSDP itself in the BIOS area).  The guest waits for the
+# power button; the harness presses it through the QEMU monitor as soon as
+# the guest says so, then QEMU must end by dom0's ACPI S5 (status 0).
+ACPI_ARGS="console=hvc0 pci=off swiotlb=noforce"
+run_acpi() {    # LOG MACHINE NAME
+    sock=$BUILD/linux-acpi-$2.sock
+    rm -f "$sock"
+    timeout "$TIMEOUT" qemu-system-x86_64 -machine "$2" -accel "$ACCEL" -cpu max,-smap -m 1024 \
+        -display none -monitor "unix:$sock,server,nowait" -serial stdio -no-reboot \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
+        -append "$HV_APPEND" -initrd "$VMLINUZ $ACPI_ARGS $SMALL keel.acpitest=60,$INITRD" \
+        < /dev/null > "$1" 2>&1 &
+    qpid=$!
+    pressed=0
+    while kill -0 "$qpid" 2>/dev/null; do
+        if [ "$pressed" -eq 0 ] && grep -a -q 'waiting for the power button' "$1"; then
+            python3 -c 'import socket,sys,time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(0.3)
+s.sendall(b"system_powerdown\n"); time.sleep(0.5); s.close()' "$sock" || {
+                echo "FAIL $3: cannot reach the QEMU monitor at $sock"; kill "$qpid"; wait "$qpid"; return 1; }
+            pressed=1
+        fi
+        sleep 0.2
+    done
+    wait "$qpid"
+    qrc=$?
+    rm -f "$sock"
+    grep -a -q 'ACPI: Interpreter enabled' "$1" || { echo "FAIL $3: no 'ACPI: Interpreter enabled'"; return 1; }
+    [ "$pressed" -eq 1 ] || { echo "FAIL $3: the guest never waited for the power button (QEMU exit $qrc)"; return 1; }
+    line=$(grep -a 'linux-guest: acpi line:' "$1" | tail -n 1 | clean)
+    printf '%s' "$line" | grep -q 'xen-pirq.* acpi$' || { echo "FAIL $3: no xen-pirq acpi line in /proc/interrupts ($line)"; return 1; }
+    grep -a -q 'linux-guest: acpi: SCI count rose' "$1" || { echo "FAIL $3: the SCI count did not rise on system_powerdown"; return 1; }
+    grep -a -q '^VERDICT: PASS' "$1" || { echo "FAIL $3: no PASS verdict"; return 1; }
+    # The CMOS RTC through the hypervisor's 0x70/0x71 latch emulation.
+    grep -a -q 'linux-guest: hwclock: .* 20[0-9][0-9]' "$1" || { echo "FAIL $3: hwclock did not read the RTC"; return 1; }
+    grep -a -q 'ACPI: dom0 enters S5' "$1" || { echo "FAIL $3: dom0's poweroff did not reach XENPF_enter_acpi_sleep (QEMU exit $qrc)"; return 1; }
+    [ "$qrc" -eq 0 ] || { echo "FAIL $3: QEMU exit $qrc, not 0 (ACPI power-off)"; return 1; }
+    echo "PASS $3 ($(grep -a 'linux-guest: acpi: SCI' "$1" | clean | sed 's/linux-guest: acpi: //'); ACPI S5 power-off)"
+}
+
 run_test() {    # NAME
     name=$1
     log=$LOGDIR/$name.log
@@ -163,6 +212,8 @@ run_test() {    # NAME
               QEMU_MIB=${LINUX_MANY_QEMU_MIB:-2048} QEMU_SMP=${LINUX_MANY_SMP:-2} \
               run_domus "$log" | sed 's/linux-domus/linux-many/') ;;
 
+    linux-acpi-pc|linux-acpi-q35)
+        out=$(run_acpi "$log" "${name#linux-acpi-}" "$name") ;;
     linux-native)
         # run-qemu.sh hands --hv to QEMU's -kernel, --append to -append and
         # --dom0 to -initrd: with the kernel as "hypervisor" that is a
@@ -180,7 +231,7 @@ run_test() {    # NAME
         why="dom0 did not see 2 CPUs"
     elif [ "${name%2}" = linux-smp ] && ! grep -a -E -q 'linux-guest: cpu1 busy [1-9]' "$log"; then
         why="no work ran on the second vCPU"
-    elif [ "$name" != linux-native ] && ! printf '%s' "$status" | grep -q 'dom0 shutdown reason 0 (poweroff)'; then
+    elif [ "${name#linux-acpi}" = "$name" ] && [ "$name" != linux-native ] && ! printf '%s' "$status" | grep -q 'dom0 shutdown reason 0 (poweroff)'; then
         why="VERDICT: PASS but dom0's poweroff did not end the run (${status#PASS "$name" })"
     elif bad=$(grep -a -m 1 -E "$COMPLAINTS" "$log" | clean) && [ -n "$bad" ]; then
         why="VERDICT: PASS but the console shows: $bad"

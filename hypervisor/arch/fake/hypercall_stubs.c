@@ -22,3 +22,4 @@ STUB(do_sched_op, __HYPERVISOR_sched_op, uint64_t cmd __unused, uint64_t arg __u
 STUB(do_sysctl, __HYPERVISOR_sysctl, uint64_t op __unused)
 STUB(do_domctl, __HYPERVISOR_domctl, uint64_t op __unused)
 STUB(do_set_timer_op, __HYPERVISOR_set_timer_op, uint64_t timeout __unused)
+STUB(do_platform_op, __HYPERVISOR_platform_op, uint64_t op __unused)

@@ -1,7 +1,7 @@
 /*
  * Emulation of the privileged instructions a PV kernel executes at CPL3
  * (LINUX-PV-ABI.md C.1-C.6): rdmsr/wrmsr of the segment bases, CR
- * reads and writes, port I/O, wbinvd, clts, and the forced-emulation
+ * reads and writes, port I/O (plain and string forms), wbinvd, clts, and the forced-emulation
  * prefix `ud2; .ascii "xen"; cpuid`.  The instruction bytes are fetched
  * from guest memory with fault recovery and fully bounds-checked; any
  * form not understood here is left to the caller, which injects #GP/#UD.
@@ -12,6 +12,8 @@
 #include <keel/lib.h>
 #include <keel/guest_access.h>
 #include <keel/cpuid_policy.h>
+#include <keel/iomem.h>
+#include <keel/spinlock.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/page.h>
@@ -23,7 +25,7 @@ void pv_fpu_taskswitch(struct vcpu *v, bool set);
 struct insn {
     uint8_t bytes[16];
     unsigned int len, pos;
-    bool opsize16, rep, rex_w, rex_r, rex_b;
+    bool opsize16, rep, rex_w, rex_r, rex_b, addr32, seg_fs_gs;
 };
 
 static uint64_t *gpr(struct guest_regs *r, unsigned int n)
@@ -74,8 +76,11 @@ static void decode_prefixes(struct insn *in)
             in->opsize16 = true;
         else if (b == 0xf3 || b == 0xf2)
             in->rep = true;
-        else if (b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36 || b == 0x64 ||
-                 b == 0x65 || b == 0xf0)
+        else if (b == 0x64 || b == 0x65)
+            in->seg_fs_gs = true;
+        else if (b == 0x67)
+            in->addr32 = true;
+        else if (b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36 || b == 0xf0)
             ;
         else if (b >= 0x40 && b <= 0x4f) {
             in->rex_w = b & 8;
@@ -166,32 +171,123 @@ static bool iopl_ok(const struct vcpu *v)
 }
 
 /*
- * Port I/O from a guest that may do I/O: no domain has real access to a
- * port yet, so reads return all ones and writes are dropped, as Xen does
- * for ports a domain has no right to (guest_io_read).
+ * Port I/O.  A port the domain may use (keel/iomem.h: the hardware
+ * domain, minus the hypervisor's ports) is accessed on the hardware; any
+ * other reads as all ones and ignores writes, as Xen's guest_io_read/
+ * guest_io_write do.  The CMOS RTC is never passed through (Xen's
+ * admin_io_okay): the index written to 0x70 is latched per domain, and
+ * 0x71 accesses that register under rtc_lock.
  */
-static bool emulate_io(struct vcpu *v, struct guest_regs *regs, int op, struct insn *in)
+#define RTC_INDEX 0x70
+#define RTC_DATA 0x71
+static spinlock_t rtc_lock = SPIN_LOCK_UNLOCKED;
+
+static uint32_t io_read(struct domain *d, unsigned int port, unsigned int size)
+{
+    uint32_t v;
+
+    if (size == 1 && d->is_privileged && (port == RTC_INDEX || port == RTC_DATA)) {
+        if (port == RTC_INDEX)
+            return d->rtc_index;
+        spin_lock(&rtc_lock);
+        outb(RTC_INDEX, d->rtc_index & 0x7f);
+        v = inb(RTC_DATA);
+        spin_unlock(&rtc_lock);
+        return v;
+    }
+    if (!ioport_permitted(d, port, size))
+        return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    return size == 1 ? inb((uint16_t)port) : size == 2 ? inw((uint16_t)port) : inl((uint16_t)port);
+}
+
+static void io_write(struct domain *d, unsigned int port, unsigned int size, uint32_t v)
+{
+    if (size == 1 && d->is_privileged && (port == RTC_INDEX || port == RTC_DATA)) {
+        if (port == RTC_INDEX) {
+            d->rtc_index = (uint8_t)v;
+            return;
+        }
+        spin_lock(&rtc_lock);
+        outb(RTC_INDEX, d->rtc_index & 0x7f);
+        outb(RTC_DATA, (uint8_t)v);
+        spin_unlock(&rtc_lock);
+        return;
+    }
+    if (!ioport_permitted(d, port, size))
+        return;
+    if (size == 1)
+        outb((uint16_t)port, (uint8_t)v);
+    else if (size == 2)
+        outw((uint16_t)port, (uint16_t)v);
+    else
+        outl((uint16_t)port, v);
+}
+
+enum io_result { IO_FAULT, IO_DONE, IO_AGAIN };
+
+/* in/out with the port in an immediate or in dx. */
+static enum io_result emulate_io(struct vcpu *v, struct guest_regs *regs, int op, struct insn *in)
 {
     unsigned int size = (op & 1) ? (in->opsize16 ? 2 : 4) : 1;
-    bool is_in = (op & 0xf6) == 0xe4 || op == 0xec || op == 0xed;
+    bool is_in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed;
+    uint64_t mask = size == 4 ? 0xffffffffUL : (1UL << (8 * size)) - 1;
     int port;
 
-    if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) {
+    if (op <= 0xe7) {
         if ((port = next_byte(in)) < 0)
-            return false;
+            return IO_FAULT;
     } else {
         port = (uint16_t)regs->rdx;
     }
     if (!iopl_ok(v))
-        return false;
-    (void)port;
+        return IO_FAULT;
     if (is_in) {
-        if (size == 4)
-            regs->rax = 0xffffffffUL;
-        else
-            regs->rax |= (size == 2) ? 0xffffUL : 0xffUL;
+        uint32_t val = io_read(v->domain, (unsigned int)port, size);
+        /* A 32-bit destination zero-extends, as in hardware. */
+        regs->rax = size == 4 ? val : (regs->rax & ~mask) | val;
+    } else {
+        io_write(v->domain, (unsigned int)port, size, (uint32_t)(regs->rax & mask));
     }
-    return true;
+    return IO_DONE;
+}
+
+/*
+ * ins/outs, with or without rep, 64-bit addressing, flat segments: at
+ * most STRING_IO_BATCH elements per trap; with more left the instruction
+ * is not completed (rip unchanged), so the guest re-executes it and other
+ * work runs in between.  An element whose guest memory faults stops the
+ * instruction with #GP (registers show the elements done).
+ */
+#define STRING_IO_BATCH 1024
+
+static enum io_result emulate_string_io(struct vcpu *v, struct guest_regs *regs, int op,
+                                        struct insn *in)
+{
+    unsigned int size = (op & 1) ? (in->opsize16 ? 2 : 4) : 1;
+    bool is_in = op == 0x6c || op == 0x6d;
+    int64_t step = (regs->rflags & X86_EFLAGS_DF) ? -(int64_t)size : (int64_t)size;
+    uint64_t left = in->rep ? regs->rcx : 1, n;
+    unsigned int port = (uint16_t)regs->rdx;
+
+    if (in->addr32 || in->seg_fs_gs || !iopl_ok(v))
+        return IO_FAULT;
+    for (n = 0; n < left && n < STRING_IO_BATCH; n++) {
+        uint32_t val = 0;
+        if (is_in) {
+            val = io_read(v->domain, port, size);
+            if (copy_to_guest(regs->rdi, &val, size))
+                return IO_FAULT;
+            regs->rdi += (uint64_t)step;
+        } else {
+            if (copy_from_guest(&val, regs->rsi, size))
+                return IO_FAULT;
+            io_write(v->domain, port, size, val);
+            regs->rsi += (uint64_t)step;
+        }
+        if (in->rep)
+            regs->rcx--;
+    }
+    return in->rep && regs->rcx ? IO_AGAIN : IO_DONE;
 }
 
 bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
@@ -214,8 +310,18 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
         break;
     case 0xe4: case 0xe5: case 0xe6: case 0xe7:
     case 0xec: case 0xed: case 0xee: case 0xef:
-        if (in.rep || !emulate_io(v, regs, op, &in))
+        if (in.rep || emulate_io(v, regs, op, &in) != IO_DONE)
             return false;
+        break;
+    case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+        switch (emulate_string_io(v, regs, op, &in)) {
+        case IO_FAULT:
+            return false;
+        case IO_AGAIN:
+            return true;           /* rip stays: the rest on the next trap */
+        case IO_DONE:
+            break;
+        }
         break;
     case 0x0f:
         if (!v->kernel_mode)

@@ -77,6 +77,7 @@ struct domain {
     domid_t domain_id;
     char name[64];
     bool is_privileged;
+    uint8_t rtc_index;                 /* latched CMOS index (port 0x70, emulate.c) */
     enum domain_state state;
     unsigned int shutdown_reason;
     spinlock_t lock;

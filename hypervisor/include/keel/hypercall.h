@@ -59,6 +59,7 @@ long do_set_segment_base(uint64_t which, uint64_t base);
 long do_sched_op(uint64_t cmd, uint64_t arg);
 long do_callback_op(uint64_t cmd, uint64_t arg);
 long do_physdev_op(uint64_t cmd, uint64_t arg);
+long do_platform_op(uint64_t arg);
 long do_iret(struct guest_regs *regs);
 long do_set_timer_op(uint64_t timeout);
 long arch_initialise_vcpu(struct vcpu *v, uint64_t arg);
