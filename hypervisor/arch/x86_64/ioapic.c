@@ -19,6 +19,7 @@
 #include <keel/console.h>
 #include <keel/spinlock.h>
 #include <keel/smp.h>
+#include <keel/time.h>
 #include <keel/mm.h>
 #include <keel/lib.h>
 #include <asm/processor.h>
@@ -45,6 +46,7 @@ struct ioapic {
 static struct ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned int nr_ioapics;
 static spinlock_t ioapic_lock = SPIN_LOCK_UNLOCKED;
+static uint32_t dest_apic_id;                /* the boot CPU, which takes every pin */
 struct acpi_platform acpi_platform;
 
 static uint32_t reg_read(struct ioapic *a, unsigned int reg)
@@ -82,7 +84,7 @@ void arch_gsi_program(unsigned int gsi, bool level, bool active_low)
         return;
     spin_lock(&ioapic_lock);
     reg_write(a, 0x10 + 2 * pin, RTE_MASKED);
-    reg_write(a, 0x11 + 2 * pin, pcpus[0].apic_id << 24);
+    reg_write(a, 0x11 + 2 * pin, dest_apic_id << 24);
     reg_write(a, 0x10 + 2 * pin, lo);
     spin_unlock(&ioapic_lock);
 }
@@ -206,6 +208,7 @@ void ioapic_init(unsigned int paddr_bits)
     unsigned int i, j, nr_gsis = 0;
 
     iomem_set_paddr_bits(paddr_bits);
+    dest_apic_id = lapic_id();           /* runs on the boot CPU */
     if (acpi_find_platform(arch_acpi_map, &acpi_platform) < 0)
         printk("ioapic: no ACPI tables; device interrupts unavailable\n");
     for (i = 0; i < acpi_platform.nr_ioapics; i++) {
