@@ -44,6 +44,7 @@ if [ "$acpitest" -gt 0 ] 2>/dev/null; then
     insmod /lib/modules/button.ko || echo "linux-guest: insmod button.ko failed"
     echo "linux-guest: acpi line: $(grep ' acpi$' /proc/interrupts)"
     echo "linux-guest: hwclock: $(hwclock -r 2>&1)"
+    echo "linux-guest: pci devices: $(ls /sys/bus/pci/devices 2>/dev/null | wc -l)"
     before=$(sci_count)
     echo "linux-guest: waiting for the power button (SCI count ${before:-none})"
     t=0

@@ -257,7 +257,50 @@ static void test_physdev_hwdom(void **state)
     assert_int_equal(pd(PHYSDEVOP_eoi, (void *)0xffff800000001000UL), -XEN_EFAULT);
     assert_int_equal(pd(PHYSDEVOP_apic_write, &a), -XEN_ENOSYS);
     assert_int_equal(pd(PHYSDEVOP_pirq_eoi_gmfn_v2, &a), -XEN_ENOSYS);
+    assert_int_equal(pd(PHYSDEVOP_restore_msi_ext, &a), -XEN_ENOSYS);
     assert_int_equal(pd(9999, &a), -XEN_ENOSYS);
+}
+
+/* PCI devices and MMCONFIG areas dom0 reports (stage M2): accepted after
+ * the argument checks, refused to a domU (these returned -ENOSYS before). */
+static void test_physdev_pci(void **state)
+{
+    struct physdev_pci_device_add add = { .seg = 0, .bus = 0, .devfn = 8 };
+    struct physdev_pci_device dev = { .seg = 0, .bus = 0, .devfn = 8 };
+    struct physdev_manage_pci mp = { .bus = 0, .devfn = 8 };
+    struct physdev_manage_pci_ext me = { .bus = 0, .devfn = 8 };
+    struct physdev_pci_mmcfg_reserved mc = { .address = 0xb0000000, .segment = 0,
+                                             .start_bus = 0, .end_bus = 255,
+                                             .flags = XEN_PCI_MMCFG_RESERVED };
+    struct physdev_dbgp_op db = { .op = PHYSDEVOP_DBGP_RESET_PREPARE, .bus = PHYSDEVOP_DBGP_BUS_PCI };
+
+    (void)state;
+    assert_int_equal(pd(PHYSDEVOP_pci_device_add, &add), 0);
+    assert_int_equal(pd(PHYSDEVOP_pci_device_remove, &dev), 0);
+    assert_int_equal(pd(PHYSDEVOP_manage_pci_add, &mp), 0);
+    assert_int_equal(pd(PHYSDEVOP_manage_pci_remove, &mp), 0);
+    assert_int_equal(pd(PHYSDEVOP_manage_pci_add_ext, &me), 0);
+    assert_int_equal(pd(PHYSDEVOP_pci_mmcfg_reserved, &mc), 0);
+    assert_int_equal(pd(PHYSDEVOP_dbgp_op, &db), 0);
+    add.flags = 0x80;                                   /* unknown flag */
+    assert_int_equal(pd(PHYSDEVOP_pci_device_add, &add), -XEN_EINVAL);
+    mc.start_bus = 9;
+    mc.end_bus = 3;
+    assert_int_equal(pd(PHYSDEVOP_pci_mmcfg_reserved, &mc), -XEN_EINVAL);
+    mc = (struct physdev_pci_mmcfg_reserved){ .flags = 2 };
+    assert_int_equal(pd(PHYSDEVOP_pci_mmcfg_reserved, &mc), -XEN_EINVAL);
+    db.op = 7;
+    assert_int_equal(pd(PHYSDEVOP_dbgp_op, &db), -XEN_EINVAL);
+    db = (struct physdev_dbgp_op){ .op = PHYSDEVOP_DBGP_RESET_DONE, .bus = 5 };
+    assert_int_equal(pd(PHYSDEVOP_dbgp_op, &db), -XEN_EINVAL);
+    assert_int_equal(pd(PHYSDEVOP_pci_device_add, (void *)0x10), -XEN_EFAULT);
+    as(&fu);
+    add.flags = 0;
+    assert_int_equal(pd(PHYSDEVOP_pci_device_add, &add), -XEN_EPERM);
+    assert_int_equal(pd(PHYSDEVOP_manage_pci_add, &mp), -XEN_EPERM);
+    assert_int_equal(pd(PHYSDEVOP_pci_mmcfg_reserved, &mc), -XEN_EPERM);
+    db.bus = PHYSDEVOP_DBGP_BUS_PCI;
+    assert_int_equal(pd(PHYSDEVOP_dbgp_op, &db), -XEN_EPERM);
 }
 
 int main(void)
@@ -270,6 +313,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_enter_acpi_sleep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_physdev_domu_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_physdev_hwdom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_physdev_pci, setup, teardown),
     };
     return cmocka_run_group_tests_name("platform", tests, NULL, NULL);
 }

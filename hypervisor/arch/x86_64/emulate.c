@@ -182,6 +182,64 @@ static bool iopl_ok(const struct vcpu *v)
 #define RTC_DATA 0x71
 static spinlock_t rtc_lock = SPIN_LOCK_UNLOCKED;
 
+/*
+ * PCI configuration mechanism #1 for the hardware domain, as Xen
+ * (emul-priv-op.c, pci_cfg_ok): a dword access to 0xcf8 never reaches the
+ * hardware, it reads or writes a per-domain latch; an access to
+ * 0xcfc-0xcff (within the dword) performs the configuration cycle the
+ * latch selects, with the real 0xcf8 written under pci_cfg_lock; with the
+ * latch's enable bit clear it reads all ones and writes nothing.  Byte
+ * and word accesses to 0xcf8-0xcfb go to the hardware (0xcf9 is the
+ * chipset's reset control on PCs), as in Xen.
+ */
+#define PCI_CF8 0xcf8
+#define PCI_CFC 0xcfc
+#define PCI_CF8_ENABLE 0x80000000u
+static spinlock_t pci_cfg_lock = SPIN_LOCK_UNLOCKED;
+
+static bool is_conf1(const struct domain *d, unsigned int port, unsigned int size)
+{
+    if (!d->is_privileged)
+        return false;
+    if (port == PCI_CF8 && size == 4)
+        return true;
+    return port >= PCI_CFC && port + size <= PCI_CFC + 4;
+}
+
+static uint32_t conf1_read(struct domain *d, unsigned int port, unsigned int size)
+{
+    uint32_t v;
+
+    if (port == PCI_CF8)
+        return d->pci_cf8;
+    if (!(d->pci_cf8 & PCI_CF8_ENABLE))
+        return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    spin_lock(&pci_cfg_lock);
+    outl(PCI_CF8, d->pci_cf8 & ~3u);
+    v = size == 1 ? inb((uint16_t)port) : size == 2 ? inw((uint16_t)port) : inl((uint16_t)port);
+    spin_unlock(&pci_cfg_lock);
+    return v;
+}
+
+static void conf1_write(struct domain *d, unsigned int port, unsigned int size, uint32_t v)
+{
+    if (port == PCI_CF8) {
+        d->pci_cf8 = v;
+        return;
+    }
+    if (!(d->pci_cf8 & PCI_CF8_ENABLE))
+        return;
+    spin_lock(&pci_cfg_lock);
+    outl(PCI_CF8, d->pci_cf8 & ~3u);
+    if (size == 1)
+        outb((uint16_t)port, (uint8_t)v);
+    else if (size == 2)
+        outw((uint16_t)port, (uint16_t)v);
+    else
+        outl((uint16_t)port, v);
+    spin_unlock(&pci_cfg_lock);
+}
+
 static uint32_t io_read(struct domain *d, unsigned int port, unsigned int size)
 {
     uint32_t v;
@@ -195,6 +253,8 @@ static uint32_t io_read(struct domain *d, unsigned int port, unsigned int size)
         spin_unlock(&rtc_lock);
         return v;
     }
+    if (is_conf1(d, port, size))
+        return conf1_read(d, port, size);
     if (!ioport_permitted(d, port, size))
         return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
     return size == 1 ? inb((uint16_t)port) : size == 2 ? inw((uint16_t)port) : inl((uint16_t)port);
@@ -211,6 +271,10 @@ static void io_write(struct domain *d, unsigned int port, unsigned int size, uin
         outb(RTC_INDEX, d->rtc_index & 0x7f);
         outb(RTC_DATA, (uint8_t)v);
         spin_unlock(&rtc_lock);
+        return;
+    }
+    if (is_conf1(d, port, size)) {
+        conf1_write(d, port, size, v);
         return;
     }
     if (!ioport_permitted(d, port, size))

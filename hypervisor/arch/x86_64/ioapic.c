@@ -7,8 +7,8 @@
  * vector GSI_VECTOR_BASE + n, fixed delivery, physical destination the
  * boot CPU.  Also the boot-time list of what dom0 may not touch
  * (keel/iomem.h): the IO-APIC and local APIC pages, the MSI window, the
- * AP trampoline, and the ports of the PIC, PIT, RTC index, ELCR, PCI
- * configuration, the UART and the exit port.
+ * AP trampoline, and the ports of the PIC, PIT, RTC, ELCR, PCI
+ * configuration data, the UART and the exit port.
  * Locking: ioapic_lock serialises the index/data register pairs; it is
  * taken with interrupts off (the hypervisor always runs so), also from
  * the interrupt handler.
@@ -198,7 +198,7 @@ static void deny_for_dom0(void)
     (void)ioport_deny(0x61, 0x61);
     (void)ioport_deny(0x70, 0x71);         /* RTC: emulated with a latch (emulate.c) */
     (void)ioport_deny(0x4d0, 0x4d1);       /* ELCR: the hypervisor owns trigger modes */
-    (void)ioport_deny(0xcf8, 0xcff);       /* PCI configuration: not emulated yet */
+    (void)ioport_deny(0xcfc, 0xcff);       /* PCI configuration data: emulated (emulate.c) */
     (void)ioport_deny(0xf4, 0xf4);         /* the hypervisor's exit port (power.c) */
     (void)ioport_deny(COM1_PORT, COM1_PORT + 7);
 }

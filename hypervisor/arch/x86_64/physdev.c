@@ -120,6 +120,61 @@ static long setup_gsi(uint64_t arg)
     return irq_setup_gsi(current->domain, g.gsi, g.triggering, g.polarity);
 }
 
+/*
+ * PCI devices dom0 reports (manage_pci_add/_ext/remove, pci_device_add/
+ * remove) and MMCONFIG areas it found (pci_mmcfg_reserved): Xen records
+ * the devices for MSI and passthrough and enables its own MMCONFIG use;
+ * Keel has neither yet, so after the argument checks it accepts them (0),
+ * as Linux needs no more.  dom0 only.
+ */
+static long pci_notice(unsigned int cmd, uint64_t arg)
+{
+    union {
+        struct physdev_manage_pci m;
+        struct physdev_manage_pci_ext me;
+        struct physdev_pci_device_add a;
+        struct physdev_pci_device pd;
+        struct physdev_pci_mmcfg_reserved mc;
+    } u;
+    size_t len;
+
+    switch (cmd) {
+    case PHYSDEVOP_manage_pci_add:
+    case PHYSDEVOP_manage_pci_remove: len = sizeof(u.m); break;
+    case PHYSDEVOP_manage_pci_add_ext: len = sizeof(u.me); break;
+    case PHYSDEVOP_pci_device_add: len = sizeof(u.a); break;
+    case PHYSDEVOP_pci_mmcfg_reserved: len = sizeof(u.mc); break;
+    default: len = sizeof(u.pd); break;
+    }
+    if (!current->domain->is_privileged)
+        return -XEN_EPERM;
+    if (copy_from_guest(&u, arg, len))
+        return -XEN_EFAULT;
+    if (cmd == PHYSDEVOP_pci_device_add &&
+        (u.a.flags & ~(XEN_PCI_DEV_EXTFN | XEN_PCI_DEV_VIRTFN | XEN_PCI_DEV_PXM)))
+        return -XEN_EINVAL;
+    if (cmd == PHYSDEVOP_pci_mmcfg_reserved &&
+        ((u.mc.flags & ~XEN_PCI_MMCFG_RESERVED) || u.mc.start_bus > u.mc.end_bus))
+        return -XEN_EINVAL;
+    return 0;
+}
+
+/* The EHCI debug port: Keel drives none, so there is nothing to prepare
+ * for a controller reset (Xen answers 0 for a port it does not use). */
+static long dbgp_op(uint64_t arg)
+{
+    struct physdev_dbgp_op op;
+
+    COPY_IN(op);
+    if (!current->domain->is_privileged)
+        return -XEN_EPERM;
+    if (op.op != PHYSDEVOP_DBGP_RESET_PREPARE && op.op != PHYSDEVOP_DBGP_RESET_DONE)
+        return -XEN_EINVAL;
+    if (op.bus != PHYSDEVOP_DBGP_BUS_UNKNOWN && op.bus != PHYSDEVOP_DBGP_BUS_PCI)
+        return -XEN_EINVAL;
+    return 0;
+}
+
 long do_physdev_op(uint64_t cmd, uint64_t arg)
 {
     switch (cmd) {
@@ -139,6 +194,15 @@ long do_physdev_op(uint64_t cmd, uint64_t arg)
         return unmap_pirq(arg);
     case PHYSDEVOP_setup_gsi:
         return setup_gsi(arg);
+    case PHYSDEVOP_manage_pci_add:
+    case PHYSDEVOP_manage_pci_remove:
+    case PHYSDEVOP_manage_pci_add_ext:
+    case PHYSDEVOP_pci_device_add:
+    case PHYSDEVOP_pci_device_remove:
+    case PHYSDEVOP_pci_mmcfg_reserved:
+        return pci_notice((unsigned int)cmd, arg);
+    case PHYSDEVOP_dbgp_op:
+        return dbgp_op(arg);
     default:
         return -XEN_ENOSYS;
     }

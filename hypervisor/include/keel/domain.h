@@ -78,6 +78,7 @@ struct domain {
     char name[64];
     bool is_privileged;
     uint8_t rtc_index;                 /* latched CMOS index (port 0x70, emulate.c) */
+    uint32_t pci_cf8;                  /* latched PCI CONFIG_ADDRESS (port 0xcf8, emulate.c) */
     enum domain_state state;
     unsigned int shutdown_reason;
     spinlock_t lock;
