@@ -36,7 +36,7 @@ HV_APPEND="console=com1 dom0_mem=${DOM0_MIB}M"
 # detector calls that a soft lockup (seen: "BUG: soft lockup - CPU#0 stuck
 # for 22s! [swapper/0:1]"), which /init counts as a kernel complaint.
 WD="watchdog_thresh=60"
-DOM0_ARGS="console=hvc0 acpi=off pci=off swiotlb=noforce $WD"
+DOM0_ARGS="console=hvc0 pci=off swiotlb=noforce $WD"
 SMALL="$WD keel.forks=200 keel.mmaps=200 keel.pipes=2000 keel.memprocs=2 keel.memmib=16"
 for v in "$TIMEOUT" "$MIB" "$QMIB" "${1:-1}"; do
     case $v in ''|*[!0-9]*) echo "linux-density: '$v' is not a number" >&2; exit 2 ;; esac

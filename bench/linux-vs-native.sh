@@ -45,7 +45,7 @@ ACCEL=tcg
 MEM=1536
 SKIP=""
 RUNS=1
-DOM0_ARGS="console=hvc0 acpi=off pci=off swiotlb=noforce"
+DOM0_ARGS="console=hvc0 pci=off swiotlb=noforce"
 # Dom0 of the domU run: nearly nothing to do, then asleep until QEMU is stopped.
 IDLE_DOM0="keel.forks=10 keel.mmaps=0 keel.pipes=0 keel.memprocs=0 keel.sleeps=0 keel.linger=3600"
 DOMU_MIB=512

@@ -20,6 +20,7 @@ make -s -j"$(nproc)" all
 explain() {
     case $1 in
     33) echo "demo: dom0 powered off"; return 0 ;;
+    0) echo "demo: dom0 powered off (ACPI S5)"; return 0 ;;
     39) echo "demo: dom0 crashed"; return 1 ;;
     *) echo "demo: QEMU exited with status $1"; return 1 ;;
     esac
@@ -48,7 +49,7 @@ EOC
     # shellcheck disable=SC2086
     mods=$(build/bin/keel-bootdesc -o build/demo/boot.dtb --dom0-initrd "$initrd" \
            --qemu-initrd "$vmlinuz" \
-           "console=hvc0 acpi=off pci=off swiotlb=noforce keel.shell=1 keel.name=dom0 quiet" $cfgs)
+           "console=hvc0 pci=off swiotlb=noforce keel.shell=1 keel.name=dom0 quiet" $cfgs)
     echo "demo: Keel on 2 CPUs with Debian's kernel as dom0 (2 vCPUs) and two domUs; wait for the shell prompt."
     set +e
     # shellcheck disable=SC2086

@@ -29,6 +29,7 @@
 #include <keel/sched.h>
 #include <keel/console_backend.h>
 #include <keel/hypercall.h>
+#include <keel/irq.h>
 #include <public/event_channel.h>
 
 static spinlock_t evtchn_lock = SPIN_LOCK_UNLOCKED;
@@ -368,6 +369,27 @@ static long bind_ipi(struct evtchn_bind_ipi *b)
     return 0;
 }
 
+/* A pirq the domain mapped (PHYSDEVOP_map_pirq) to a new port, as Xen's
+ * evtchn_bind_pirq: the pin is unmasked (common/pirq.c); WILL_SHARE is
+ * accepted and has no effect (only the hardware domain binds). */
+static long bind_pirq(struct evtchn_bind_pirq *b)
+{
+    struct domain *d = current->domain;
+    int port, rc;
+
+    port = get_free_port(d);
+    if (port < 0)
+        return port;
+    rc = irq_bind_pirq(d, b->pirq, (evtchn_port_t)port);
+    if (rc)
+        return rc;
+    chan(d, (evtchn_port_t)port)->state = ECS_PIRQ;
+    chan(d, (evtchn_port_t)port)->notify_vcpu = 0;
+    chan(d, (evtchn_port_t)port)->u.pirq = b->pirq;
+    b->port = (evtchn_port_t)port;
+    return 0;
+}
+
 /* Back to ECS_FREE.  The FIFO queue it was last linked on is kept: the
  * guest may still hold it there, and a later link must find it (Xen
  * keeps fifo_lastq across a close too). */
@@ -400,6 +422,9 @@ static long close_port(struct domain *d, evtchn_port_t port)
             v->virq_to_evtchn[c->u.virq] = 0;
         break;
     }
+    case ECS_PIRQ:
+        irq_unbind_pirq(d, c->u.pirq);
+        break;
     case ECS_INTERDOMAIN: {
         struct domain *rd = domain_lookup(c->u.interdomain.dom);
         if (rd && port_valid(rd, c->u.interdomain.port)) {
@@ -487,6 +512,7 @@ static long status(struct evtchn_status *st)
         break;
     default:
         st->status = EVTCHNSTAT_pirq;
+        st->u.pirq = c->u.pirq;
     }
     return 0;
 }
@@ -512,6 +538,7 @@ static long bind_vcpu(const struct evtchn_bind_vcpu *b)
         /* fall through */
     case ECS_UNBOUND:
     case ECS_INTERDOMAIN:
+    case ECS_PIRQ:      /* Xen also moves the IRQ's affinity; Keel's pins all go to CPU 0 */
         c->notify_vcpu = (uint16_t)b->vcpu;
         return 0;
     default:
@@ -657,6 +684,7 @@ static long evtchn_op(uint64_t cmd, uint64_t arg)
         struct evtchn_init_control ic;
         struct evtchn_expand_array ea;
         struct evtchn_set_priority sp;
+        struct evtchn_bind_pirq bq;
     } u;
     long rc;
 
@@ -696,6 +724,10 @@ static long evtchn_op(uint64_t cmd, uint64_t arg)
     case EVTCHNOP_reset:
         COPY_IN(u.rs);
         return reset(u.rs.dom, arg);
+    case EVTCHNOP_bind_pirq:
+        COPY_IN(u.bq);
+        rc = bind_pirq(&u.bq);
+        return rc ? rc : COPY_OUT(u.bq);
     case EVTCHNOP_init_control:
         COPY_IN(u.ic);
         rc = evtchn_fifo_init_control(&u.ic);
@@ -706,7 +738,6 @@ static long evtchn_op(uint64_t cmd, uint64_t arg)
     case EVTCHNOP_set_priority:
         COPY_IN(u.sp);
         return set_priority(&u.sp);
-    case EVTCHNOP_bind_pirq:
     default:
         return -XEN_ENOSYS;
     }

@@ -48,6 +48,7 @@ const struct hypercall_entry hypercall_table[NR_HYPERCALLS] = {
     HC2(__HYPERVISOR_sched_op, do_sched_op),
     HC2(__HYPERVISOR_callback_op, do_callback_op),
     HC2(__HYPERVISOR_physdev_op, do_physdev_op),
+    HC1(__HYPERVISOR_platform_op, do_platform_op),
     HC1(__HYPERVISOR_set_timer_op, do_set_timer_op),
     HC2(__HYPERVISOR_event_channel_op, do_event_channel_op),
     HC3(__HYPERVISOR_grant_table_op, do_grant_table_op),

@@ -9,28 +9,34 @@
 #include <keel/guest_access.h>
 #include <keel/bootinfo.h>
 #include <keel/reservation.h>
+#include <keel/iomem.h>
 #include <public/memory.h>
 
-struct e820entry { uint64_t addr, size; uint32_t type; } __packed;
-_Static_assert(sizeof(struct e820entry) == 20, "e820 entry");
-
+/*
+ * The host memory map for the hardware domain, with a reserved entry for
+ * each part of a gap it may not map (common/iomem.c), as Xen.  Xen also
+ * accepts a NULL buffer to count the entries; Keel does not (-EFAULT).
+ * Runs under the hypervisor lock, which guards the static buffer.
+ */
 static long machine_memory_map(uint64_t arg)
 {
+    static struct e820entry map_buf[MAX_MEM_RANGES + IOMEM_MAX_DENY + 1];
     struct xen_memory_map map;
-    unsigned int i, n;
+    int n;
 
     if (!current->domain->is_privileged)
         return -XEN_EPERM;
     if (copy_from_guest(&map, arg, sizeof(map)))
         return -XEN_EFAULT;
-    n = MIN(map.nr_entries, boot_info.nr_ranges);
-    for (i = 0; i < n; i++) {
-        const struct mem_range *r = &boot_info.ranges[i];
-        struct e820entry e = { r->start, r->end - r->start, r->type };
-        if (copy_to_guest(map.buffer + i * sizeof(e), &e, sizeof(e)))
-            return -XEN_EFAULT;
-    }
-    map.nr_entries = n;
+    if (map.nr_entries < boot_info.nr_ranges + 1)
+        return -XEN_EINVAL;
+    n = iomem_dom0_memory_map(boot_info.ranges, boot_info.nr_ranges, map_buf,
+                              MIN(map.nr_entries, (unsigned int)ARRAY_SIZE(map_buf)));
+    if (n < 0)
+        return n;
+    if (copy_to_guest(map.buffer, map_buf, (size_t)n * sizeof(map_buf[0])))
+        return -XEN_EFAULT;
+    map.nr_entries = (unsigned int)n;
     return copy_to_guest(arg, &map, sizeof(map)) ? -XEN_EFAULT : 0;
 }
 

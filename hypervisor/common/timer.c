@@ -23,6 +23,7 @@
  * Locking: the hypervisor lock protects every queue and timer; interrupts
  * are off.  A timer's function runs under it, never under evtchn_lock.
  */
+#include <keel/irq.h>
 #include <keel/time.h>
 #include <keel/timer.h>
 #include <keel/domain.h>
@@ -287,6 +288,8 @@ void timers_run(void)
     struct timer *t;
 
     pc->timers_dirty = false;
+    /* Device interrupts raised since: the handler only marks them. */
+    irq_deliver_pending();
     while ((t = queue[cpu]) && t->expires <= now) {
         queue_remove(t);
         t->fn(t->data);

@@ -38,6 +38,14 @@ mkdir -p "$ROOT/bin" "$ROOT/proc" "$ROOT/sys" "$ROOT/tmp" || die "cannot create 
 cp "$BUSYBOX" "$ROOT/bin/busybox" || die "cannot copy $BUSYBOX"
 cp "$OUT/workload" "$ROOT/bin/workload" || die "cannot copy workload"
 cp "$HERE/init.sh" "$ROOT/init" || die "cannot install /init"
+# The ACPI power-button driver (a module in Debian's kernel), for the
+# linux-acpi tests (init.sh loads it with keel.acpitest); left out if the
+# kernel package's modules are not at hand.
+MODS=$(sh "$HERE/fetch-kernel.sh" --modules 2>/dev/null) || MODS=
+if [ -n "$MODS" ] && [ -f "$MODS/kernel/drivers/acpi/button.ko" ]; then
+    mkdir -p "$ROOT/lib/modules" && cp "$MODS/kernel/drivers/acpi/button.ko" "$ROOT/lib/modules/" ||
+        die "cannot copy button.ko"
+fi
 chmod 755 "$ROOT/init" || die "cannot chmod /init"
 for applet in $("$BUSYBOX" --list); do
     case $applet in busybox|workload|*/*|'') continue ;; esac

@@ -14,10 +14,12 @@ echo "linux-guest: cpus: $(grep -c '^processor' /proc/cpuinfo)"
 args=""
 linger=0
 shell=0
+acpitest=0
 for w in $(cat /proc/cmdline); do
     case $w in
     keel.shell=1) shell=1 ;;                      # interactive demo: a shell, no workload
     keel.linger=*) linger=${w#keel.linger=} ;;   # stay up this many seconds after the verdict
+    keel.acpitest=*) acpitest=${w#keel.acpitest=} ;;  # wait this long for an ACPI power-button SCI
     keel.*=*) args="$args ${w#keel.}" ;;
     esac
 done
@@ -33,6 +35,33 @@ if [ "$shell" = 1 ]; then
     done
     poweroff -f
 fi
+# The ACPI SCI as a pirq (linux-acpi-*): its /proc/interrupts count must
+# rise when the harness presses QEMU's power button (system_powerdown).
+sci_count() { awk '/ acpi$/ { print $2; exit }' /proc/interrupts; }
+acpi_rc=0
+if [ "$acpitest" -gt 0 ] 2>/dev/null; then
+    # The power button's fixed event is enabled by its driver (a module).
+    insmod /lib/modules/button.ko || echo "linux-guest: insmod button.ko failed"
+    echo "linux-guest: acpi line: $(grep ' acpi$' /proc/interrupts)"
+    echo "linux-guest: hwclock: $(hwclock -r 2>&1)"
+    echo "linux-guest: pci devices: $(ls /sys/bus/pci/devices 2>/dev/null | wc -l)"
+    before=$(sci_count)
+    echo "linux-guest: waiting for the power button (SCI count ${before:-none})"
+    t=0
+    while [ "$t" -lt $((acpitest * 5)) ]; do
+        now=$(sci_count)
+        [ -n "$now" ] && [ -n "$before" ] && [ "$now" -gt "$before" ] && break
+        sleep 0.2
+        t=$((t + 1))
+    done
+    echo "linux-guest: acpi line: $(grep ' acpi$' /proc/interrupts)"
+    if [ -n "$before" ] && [ -n "$now" ] && [ "$now" -gt "$before" ]; then
+        echo "linux-guest: acpi: SCI count rose from $before to $now"
+    else
+        echo "linux-guest: acpi: SCI count did not rise (${before:-none} -> ${now:-none})"
+        acpi_rc=1
+    fi
+fi
 echo "linux-guest: running /bin/workload$args"
 # shellcheck disable=SC2086
 /bin/workload $args
@@ -41,6 +70,8 @@ rc=$?
 bad=$(dmesg | grep -m 1 -E 'BUG:|Oops|WARNING:|Call Trace|general protection|segfault at|soft lockup|hung_task|rcu.*stall')
 if [ "$rc" -ne 0 ]; then
     echo "VERDICT: FAIL (workload exited with status $rc)"
+elif [ "$acpi_rc" -ne 0 ]; then
+    echo "VERDICT: FAIL (no ACPI SCI after the power button)"
 elif [ -n "$bad" ]; then
     echo "VERDICT: FAIL (kernel log: $bad)"
 else

@@ -427,7 +427,8 @@ static void test_bad_arguments(void **state)
 {
     static const unsigned int cmds[] = { EVTCHNOP_bind_interdomain, EVTCHNOP_bind_virq,
         EVTCHNOP_close, EVTCHNOP_send, EVTCHNOP_status, EVTCHNOP_alloc_unbound,
-        EVTCHNOP_bind_ipi, EVTCHNOP_bind_vcpu, EVTCHNOP_unmask, EVTCHNOP_reset };
+        EVTCHNOP_bind_ipi, EVTCHNOP_bind_vcpu, EVTCHNOP_unmask, EVTCHNOP_reset,
+        EVTCHNOP_bind_pirq };
     unsigned int i;
 
     (void)state;
@@ -436,7 +437,7 @@ static void test_bad_arguments(void **state)
         assert_int_equal(do_event_channel_op(cmds[i], 0x10), -XEN_EFAULT);
         assert_int_equal(do_event_channel_op(cmds[i], 0x0000800000000000UL), -XEN_EFAULT);
     }
-    assert_int_equal(do_event_channel_op(EVTCHNOP_bind_pirq, 0x10), -XEN_ENOSYS);
+    assert_int_equal(do_event_channel_op(EVTCHNOP_bind_pirq, 0x10), -XEN_EFAULT);
     assert_int_equal(do_event_channel_op(EVTCHNOP_init_control, 0x10), -XEN_EFAULT);
     assert_int_equal(do_event_channel_op(EVTCHNOP_expand_array, 0x10), -XEN_EFAULT);
     assert_int_equal(do_event_channel_op(EVTCHNOP_set_priority, 0x10), -XEN_EFAULT);

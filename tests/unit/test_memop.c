@@ -11,6 +11,7 @@
 #include <keel/reservation.h>
 #include <keel/hypercall.h>
 #include <keel/bootinfo.h>
+#include <keel/iomem.h>
 #include <keel/tlbflush.h>
 #include <public/memory.h>
 #include <public/xen.h>
@@ -746,6 +747,46 @@ static void test_no_flush_without_frames_leaving(void **state)
     check_consistency();
 }
 
+/*
+ * XENMEM_machine_memory_map: the hardware domain only; a buffer of fewer
+ * than nr_map + 1 entries is -EINVAL (Xen); the host map comes back with a
+ * reserved entry for each denied range inside a gap (common/iomem.c).
+ * Before, a denied range (the IO-APIC page) was not reported, and a short
+ * buffer got a silently truncated map.
+ */
+static void test_machine_memory_map(void **state)
+{
+    struct e820entry buf[8];
+    struct xen_memory_map map;
+
+    (void)state;
+    boot_info.nr_ranges = 3;
+    boot_info.ranges[0] = (struct mem_range){ 0, 0x9fc00, 1 };
+    boot_info.ranges[1] = (struct mem_range){ 0x100000, 0x40000000, 1 };
+    boot_info.ranges[2] = (struct mem_range){ 0xfffc0000, 0x100000000, 2 };
+    iomem_reset();
+    assert_int_equal(iomem_deny(0xfec00, 0xfec00), 0);
+    map.buffer = (uint64_t)buf;
+    map.nr_entries = 8;
+    fake_cpu_info.curr = &fa.v[0];                     /* a domU */
+    assert_int_equal(do_memory_op(XENMEM_machine_memory_map, (uint64_t)&map), -XEN_EPERM);
+    fake_cpu_info.curr = &f0.v[0];
+    map.nr_entries = 3;                                /* Xen wants nr_map + 1 */
+    assert_int_equal(do_memory_op(XENMEM_machine_memory_map, (uint64_t)&map), -XEN_EINVAL);
+    map.nr_entries = 8;
+    assert_int_equal(do_memory_op(XENMEM_machine_memory_map, (uint64_t)&map), 0);
+    assert_int_equal(map.nr_entries, 4);
+    assert_int_equal(buf[1].addr, 0x100000);
+    assert_int_equal(buf[2].addr, 0xfec00000);
+    assert_int_equal(buf[2].size, 0x1000);
+    assert_int_equal(buf[2].type, 2);
+    assert_int_equal(buf[3].addr, 0xfffc0000);
+    map.buffer = 0x10;                                 /* unwritable */
+    assert_int_equal(do_memory_op(XENMEM_machine_memory_map, (uint64_t)&map), -XEN_EFAULT);
+    iomem_reset();
+    boot_info.nr_ranges = 0;
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, memop_setup, memop_teardown)
@@ -755,7 +796,7 @@ int main(void)
         T(test_decrease_refusals), T(test_continuation), T(test_continuation_by_time), T(test_relinquish), T(test_exchange),
         T(test_exchange_all_or_nothing), T(test_exchange_refusals), T(test_copy_clear),
         T(test_copy_clear_refusals), T(test_set_ldt), T(test_set_ldt_refusals),
-        T(test_no_flush_without_frames_leaving),
+        T(test_no_flush_without_frames_leaving), T(test_machine_memory_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
  * returns every frame to its initial counts.
  */
 #include "test_pvmm_world.h"
+#include <keel/iomem.h>
 #include <keel/tlbflush.h>
 #include <keel/hypercall.h>
 #include <public/xen.h>
@@ -780,6 +781,56 @@ static void test_random_sequences(void **state)
     }
 }
 
+/*
+ * I/O frames (not RAM, or DOMID_IO's): only the hardware domain maps them,
+ * only where common/iomem.c permits (not a denied frame, not past the
+ * address width), with no reference taken, and WB/WT/WP turned into UC as
+ * Xen does.  This failed before iomem.c: any privileged domain could map
+ * any I/O frame, the LAPIC and IO-APIC pages included, cacheable.
+ */
+static void test_io_frames(void **state)
+{
+    enum { T = 20, DENIED = FAKE_NR_FRAMES + 200, ABOVE = FAKE_NR_FRAMES + 300 };
+    const uint64_t uc = _PAGE_PCD | _PAGE_PWT, pat = 1UL << 7;
+    uint32_t io_count;
+
+    (void)state;
+    da->is_privileged = true;
+    iomem_reset();
+    iomem_set_paddr_bits(40);
+    assert_int_equal(iomem_deny(DENIED, DENIED), 0);
+    io_count = pg(F_IO)->count;
+    tab(T)[0] = pte(F_IO, PRW);                         /* WB: made UC */
+    tab(T)[1] = pte(ABOVE, PRW | _PAGE_PWT);            /* WT: gets PCD */
+    tab(T)[2] = pte(ABOVE, PRW | _PAGE_PCD);            /* UC-: unchanged */
+    tab(T)[3] = pte(ABOVE, PRW | _PAGE_PWT | pat);      /* WP: gets PCD */
+    tab(T)[4] = pte(ABOVE, PRW | uc);                   /* UC: unchanged */
+    assert_int_equal(get_page_and_type(_mfn(T), da, PGT_l1), 0);
+    assert_int_equal(tab(T)[0], pte(F_IO, PRW | uc));
+    assert_int_equal(tab(T)[1], pte(ABOVE, PRW | uc));
+    assert_int_equal(tab(T)[2], pte(ABOVE, PRW | _PAGE_PCD));
+    assert_int_equal(tab(T)[3], pte(ABOVE, PRW | uc | pat));
+    assert_int_equal(tab(T)[4], pte(ABOVE, PRW | uc));
+    assert_int_equal(pg(F_IO)->count, io_count);        /* no reference on I/O frames */
+    assert_int_equal(pg(F_IO)->type, PGT_none);
+    put_page_and_type(_mfn(T), da);
+
+    /* Refused: a denied frame, one past 2^40, and anything for a domU. */
+    memset(tab(T), 0, PAGE_SIZE);
+    tab(T)[0] = pte(DENIED, PRO);
+    assert_int_equal(get_page_and_type(_mfn(T), da, PGT_l1), -XEN_EPERM);
+    tab(T)[0] = pte(1UL << 28, PRO);
+    assert_int_equal(get_page_and_type(_mfn(T), da, PGT_l1), -XEN_EPERM);
+    tab(T)[0] = pte(DENIED + 1, PRO);
+    assert_int_equal(get_page_and_type(_mfn(T), da, PGT_l1), 0);
+    put_page_and_type(_mfn(T), da);
+    da->is_privileged = false;
+    assert_int_equal(get_page_and_type(_mfn(T), da, PGT_l1), -XEN_EPERM);
+    tab(T)[0] = pte(F_IO, PRO);
+    assert_int_equal(get_page_and_type(_mfn(T), da, PGT_l1), -XEN_EPERM);
+    iomem_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -787,6 +838,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_put_page_underflow_is_bug, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_type_transitions, world_setup, world_teardown),
         cmocka_unit_test(test_entry_validation),
+        cmocka_unit_test_setup_teardown(test_io_frames, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_validation_rollback, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_pin_unpin, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_stale_flush_filtered, world_setup, world_teardown),

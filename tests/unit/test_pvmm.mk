@@ -1,4 +1,4 @@
-test_pvmm_SRCS := hypervisor/arch/fake/continuation.c hypervisor/arch/x86_64/pv_mm.c hypervisor/arch/x86_64/pv_ldt.c hypervisor/arch/fake/cpu.c hypervisor/common/tlbflush.c \
+test_pvmm_SRCS := hypervisor/common/iomem.c hypervisor/arch/fake/continuation.c hypervisor/arch/x86_64/pv_mm.c hypervisor/arch/x86_64/pv_ldt.c hypervisor/arch/fake/cpu.c hypervisor/common/tlbflush.c \
 	hypervisor/arch/fake/mm.c hypervisor/arch/fake/console.c hypervisor/arch/fake/domain.c \
 	hypervisor/arch/fake/guest_access.c hypervisor/arch/fake/traps.c \
 	hypervisor/arch/fake/sched.c hypervisor/arch/fake/seg_desc.c

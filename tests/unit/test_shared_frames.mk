@@ -1,6 +1,6 @@
 # test_shared_frames: hypervisor frames shared with guests and the console
 # backend's ring (docs/security.md, classes 1 and 2).
-test_shared_frames_SRCS := hypervisor/arch/x86_64/pv_mm.c hypervisor/arch/x86_64/pv_ldt.c \
+test_shared_frames_SRCS := hypervisor/common/iomem.c hypervisor/arch/x86_64/pv_mm.c hypervisor/arch/x86_64/pv_ldt.c \
 	hypervisor/common/grant_table.c hypervisor/common/console_backend.c \
 	hypervisor/common/reservation.c hypervisor/arch/fake/cons_io.c \
 	hypervisor/arch/fake/frame_alloc.c hypervisor/arch/fake/continuation.c \

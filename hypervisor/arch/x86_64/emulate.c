@@ -16,6 +16,8 @@
 #include <keel/pv_strio.h>
 #include <keel/debugreg.h>
 #include <keel/pv_mm.h>
+#include <keel/iomem.h>
+#include <keel/spinlock.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/page.h>
@@ -214,32 +216,159 @@ static bool iopl_ok(const struct vcpu *v)
 }
 
 /*
- * Port I/O from a guest that may do I/O: no domain has real access to a
- * port yet, so reads return all ones and writes are dropped, as Xen does
- * for ports a domain has no right to (guest_io_read).
+ * Port I/O.  A port the domain may use (keel/iomem.h: the hardware
+ * domain, minus the hypervisor's ports) is accessed on the hardware; any
+ * other reads as all ones and ignores writes, as Xen's guest_io_read/
+ * guest_io_write do.  The CMOS RTC is never passed through (Xen's
+ * admin_io_okay): the index written to 0x70 is latched per domain, and
+ * 0x71 accesses that register under rtc_lock.
  */
-static bool emulate_io(struct vcpu *v, struct guest_regs *regs, int op, struct insn *in)
+#define RTC_INDEX 0x70
+#define RTC_DATA 0x71
+static spinlock_t rtc_lock = SPIN_LOCK_UNLOCKED;
+
+/*
+ * PCI configuration mechanism #1 for the hardware domain, as Xen
+ * (emul-priv-op.c, pci_cfg_ok): a dword access to 0xcf8 never reaches the
+ * hardware, it reads or writes a per-domain latch; an access to
+ * 0xcfc-0xcff (within the dword) performs the configuration cycle the
+ * latch selects, with the real 0xcf8 written under pci_cfg_lock; with the
+ * latch's enable bit clear it reads all ones and writes nothing.  Byte
+ * and word accesses to 0xcf8-0xcfb go to the hardware (0xcf9 is the
+ * chipset's reset control on PCs), as in Xen.
+ */
+#define PCI_CF8 0xcf8
+#define PCI_CFC 0xcfc
+#define PCI_CF8_ENABLE 0x80000000u
+static spinlock_t pci_cfg_lock = SPIN_LOCK_UNLOCKED;
+
+static bool is_conf1(const struct domain *d, unsigned int port, unsigned int size)
+{
+    if (!d->is_privileged)
+        return false;
+    if (port == PCI_CF8 && size == 4)
+        return true;
+    return port >= PCI_CFC && port + size <= PCI_CFC + 4;
+}
+
+static uint32_t conf1_read(struct domain *d, unsigned int port, unsigned int size)
+{
+    uint32_t v;
+
+    if (port == PCI_CF8)
+        return d->pci_cf8;
+    if (!(d->pci_cf8 & PCI_CF8_ENABLE))
+        return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    spin_lock(&pci_cfg_lock);
+    outl(PCI_CF8, d->pci_cf8 & ~3u);
+    v = size == 1 ? inb((uint16_t)port) : size == 2 ? inw((uint16_t)port) : inl((uint16_t)port);
+    spin_unlock(&pci_cfg_lock);
+    return v;
+}
+
+static void conf1_write(struct domain *d, unsigned int port, unsigned int size, uint32_t v)
+{
+    if (port == PCI_CF8) {
+        d->pci_cf8 = v;
+        return;
+    }
+    if (!(d->pci_cf8 & PCI_CF8_ENABLE))
+        return;
+    spin_lock(&pci_cfg_lock);
+    outl(PCI_CF8, d->pci_cf8 & ~3u);
+    if (size == 1)
+        outb((uint16_t)port, (uint8_t)v);
+    else if (size == 2)
+        outw((uint16_t)port, (uint16_t)v);
+    else
+        outl((uint16_t)port, v);
+    spin_unlock(&pci_cfg_lock);
+}
+
+static uint32_t io_read(struct domain *d, unsigned int port, unsigned int size)
+{
+    uint32_t v;
+
+    if (size == 1 && d->is_privileged && (port == RTC_INDEX || port == RTC_DATA)) {
+        if (port == RTC_INDEX)
+            return d->rtc_index;
+        spin_lock(&rtc_lock);
+        outb(RTC_INDEX, d->rtc_index & 0x7f);
+        v = inb(RTC_DATA);
+        spin_unlock(&rtc_lock);
+        return v;
+    }
+    if (is_conf1(d, port, size))
+        return conf1_read(d, port, size);
+    if (!ioport_permitted(d, port, size))
+        return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    return size == 1 ? inb((uint16_t)port) : size == 2 ? inw((uint16_t)port) : inl((uint16_t)port);
+}
+
+static void io_write(struct domain *d, unsigned int port, unsigned int size, uint32_t v)
+{
+    if (size == 1 && d->is_privileged && (port == RTC_INDEX || port == RTC_DATA)) {
+        if (port == RTC_INDEX) {
+            d->rtc_index = (uint8_t)v;
+            return;
+        }
+        spin_lock(&rtc_lock);
+        outb(RTC_INDEX, d->rtc_index & 0x7f);
+        outb(RTC_DATA, (uint8_t)v);
+        spin_unlock(&rtc_lock);
+        return;
+    }
+    if (is_conf1(d, port, size)) {
+        conf1_write(d, port, size, v);
+        return;
+    }
+    if (!ioport_permitted(d, port, size))
+        return;
+    if (size == 1)
+        outb((uint16_t)port, (uint8_t)v);
+    else if (size == 2)
+        outw((uint16_t)port, (uint16_t)v);
+    else
+        outl((uint16_t)port, v);
+}
+
+enum io_result { IO_FAULT, IO_DONE, IO_AGAIN };
+
+/* in/out with the port in an immediate or in dx. */
+static enum io_result emulate_io(struct vcpu *v, struct guest_regs *regs, int op, struct insn *in)
 {
     unsigned int size = (op & 1) ? (in->opsize16 ? 2 : 4) : 1;
-    bool is_in = (op & 0xf6) == 0xe4 || op == 0xec || op == 0xed;
+    bool is_in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed;
+    uint64_t mask = size == 4 ? 0xffffffffUL : (1UL << (8 * size)) - 1;
     int port;
 
-    if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) {
+    if (op <= 0xe7) {
         if ((port = next_byte(in)) < 0)
-            return false;
+            return IO_FAULT;
     } else {
         port = (uint16_t)regs->rdx;
     }
     if (!iopl_ok(v))
-        return false;
-    (void)port;
+        return IO_FAULT;
     if (is_in) {
-        if (size == 4)
-            regs->rax = 0xffffffffUL;
-        else
-            regs->rax |= (size == 2) ? 0xffffUL : 0xffUL;
+        uint32_t val = io_read(v->domain, (unsigned int)port, size);
+        /* A 32-bit destination zero-extends, as in hardware. */
+        regs->rax = size == 4 ? val : (regs->rax & ~mask) | val;
+    } else {
+        io_write(v->domain, (unsigned int)port, size, (uint32_t)(regs->rax & mask));
     }
-    return true;
+    return IO_DONE;
+}
+
+/* pv_strio's port hooks: the domain's ports, as for in/out. */
+static uint32_t strio_port_in(void *ctx, unsigned int port, unsigned int size)
+{
+    return io_read(ctx, port, size);
+}
+
+static void strio_port_out(void *ctx, unsigned int port, unsigned int size, uint32_t val)
+{
+    io_write(ctx, port, size, val);
 }
 
 /*
@@ -256,6 +385,8 @@ static bool emulate_string_io(struct vcpu *v, struct guest_regs *regs, int op, s
     struct pv_strio s = {
         .is_in = op == 0x6c || op == 0x6d, .rep = in->rep, .addr32 = in->addr32,
         .size = (op & 1) ? (in->opsize16 ? 2 : 4) : 1, .len = in->pos,
+        .port_in = strio_port_in, .port_out = strio_port_out, .ctx = v->domain,
+        .port = (uint16_t)regs->rdx,
     };
     struct pv_fault f;
 
@@ -327,7 +458,7 @@ bool pv_emulate_privileged_op(struct vcpu *v, struct guest_regs *regs)
         break;
     case 0xe4: case 0xe5: case 0xe6: case 0xe7:
     case 0xec: case 0xed: case 0xee: case 0xef:
-        if (in.rep || !emulate_io(v, regs, op, &in))
+        if (in.rep || emulate_io(v, regs, op, &in) != IO_DONE)
             return false;
         break;
     case 0x0f:

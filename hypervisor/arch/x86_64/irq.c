@@ -1,12 +1,14 @@
 /*
  * External interrupts: the local APIC timer (vCPU timers, time slices),
- * the two IPIs (keel/smp.h) and the spurious vector; anything else is
- * logged and ignored.  This may run without the hypervisor lock (an
+ * the two IPIs (keel/smp.h), the spurious vector, and the IO-APIC pins
+ * (GSI vectors, ioapic.c: raised for delivery to dom0 as events);
+ * anything else is logged and ignored.  This may run without the hypervisor lock (an
  * interrupt of the idle halt), so it only marks work for later.
  */
 #include <keel/console.h>
 #include <keel/time.h>
 #include <keel/smp.h>
+#include <keel/irq.h>
 #include <asm/regs.h>
 #include <asm/processor.h>
 
@@ -27,6 +29,10 @@ void do_irq(struct guest_regs *regs)
     case SPURIOUS_VECTOR:
         break;
     default:
+        if (regs->vector >= GSI_VECTOR_BASE && regs->vector < GSI_VECTOR_BASE + NR_GSIS) {
+            ioapic_irq((unsigned int)(regs->vector - GSI_VECTOR_BASE));
+            break;
+        }
         gdprintk("unexpected interrupt, vector %lu\n", regs->vector);
     }
 }

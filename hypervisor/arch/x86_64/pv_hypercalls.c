@@ -1,6 +1,6 @@
 /*
  * x86-specific PV hypercalls: trap table, GDT and descriptors, kernel
- * stack, callbacks, segment bases, FPU switch, iret, physdev_op.
+ * stack, callbacks, segment bases, FPU switch, iret (physdev_op: physdev.c).
  * Each copies its arguments in, validates them, then changes the
  * current vCPU.  Runs on the vCPU's own CPU; no locks but mm_lock for
  * frame types.
@@ -13,7 +13,6 @@
 #include <keel/guest_access.h>
 #include <keel/desc.h>
 #include <public/callback.h>
-#include <public/physdev.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <asm/cpu.h>
@@ -325,21 +324,4 @@ long do_iret(struct guest_regs *regs)
     }
     v->vcpu_info->evtchn_upcall_mask = !(f.rflags & X86_EFLAGS_IF);
     return (long)f.rax;
-}
-
-long do_physdev_op(uint64_t cmd, uint64_t arg)
-{
-    struct physdev_set_iopl iopl;
-
-    switch (cmd) {
-    case PHYSDEVOP_set_iopl:
-        if (copy_from_guest(&iopl, arg, sizeof(iopl)))
-            return -XEN_EFAULT;
-        if (iopl.iopl > 3)
-            return -XEN_EINVAL;
-        current->iopl = iopl.iopl;
-        return 0;
-    default:
-        return -XEN_ENOSYS;
-    }
 }

@@ -32,6 +32,7 @@
 #include <asm/processor.h>
 #include <asm/traps.h>
 #include <keel/hypercall.h>
+#include <keel/iomem.h>
 
 static spinlock_t mm_lock = SPIN_LOCK_UNLOCKED;
 
@@ -242,8 +243,12 @@ static int get_page_from_l1e(uint64_t e, struct domain *pg_owner)
         return l1tf_safe_nonpresent(e, 1) ? 0 : -XEN_EINVAL;
     if (e & L1_DISALLOW)
         return -XEN_EINVAL;
+    /* Not RAM, or the low 1 MiB: no reference, no type (Xen's dom_io
+     * frames); only where the owner's I/O rights reach (common/iomem.c:
+     * the hardware domain, never the APICs, the MSI window or the
+     * hypervisor's other frames, nothing past the address width). */
     if (frame_is_io(mfn))
-        return pg_owner->is_privileged ? 0 : -XEN_EPERM;
+        return iomem_frame_permitted(pg_owner, mfn_x(mfn)) ? 0 : -XEN_EPERM;
     if (e & _PAGE_RW) {
         struct page_info *pg = mfn_to_page(mfn);
         if (!get_page(pg, pg_owner))
@@ -321,9 +326,34 @@ static int check_upper(uint64_t e, unsigned int level, mfn_t self, bool *needs_r
  * tagged _PAGE_GUEST_KERNEL (bit 52) so the guest can tell, as on Xen.
  */
 #define _PAGE_GUEST_KERNEL (1UL << 52)
+#define L1_PAGE_PAT (1UL << 7)
+
+/*
+ * An L1 entry mapping an I/O frame is made uncacheable, as Xen's
+ * get_page_from_l1e does (without mmio-relax): WB becomes UC (PCD|PWT),
+ * WT and WP get PCD; UC, UC- and WC stay.  MMIO must never be cached, and
+ * a mapping of firmware memory may not alias it with another type.
+ */
+static uint64_t io_cache_flip(uint64_t e)
+{
+    switch (e & (_PAGE_PWT | _PAGE_PCD | L1_PAGE_PAT)) {
+    case 0:
+        return _PAGE_PWT | _PAGE_PCD;
+    case _PAGE_PWT:
+    case _PAGE_PWT | L1_PAGE_PAT:
+        return _PAGE_PCD;
+    default:
+        return 0;
+    }
+}
+
 static uint64_t adjust_guest_entry(uint64_t e, unsigned int level)
 {
-    if (!(e & _PAGE_PRESENT) || (e & _PAGE_USER))
+    if (!(e & _PAGE_PRESENT))
+        return e;
+    if (level == 1 && frame_is_io(pte_mfn(e)))
+        e ^= io_cache_flip(e);
+    if (e & _PAGE_USER)
         return e;
     return e | _PAGE_USER | (level == 1 ? _PAGE_GUEST_KERNEL : 0);
 }

@@ -53,13 +53,17 @@ static bool strio_one(const struct pv_strio *s, uint64_t off, struct pv_fault *f
         fault(f, pv_seg_fault_vector(s->seg), 0, 0);
         return false;
     }
+    if (s->is_in && s->port_in)
+        data = s->port_in(s->ctx, s->port, s->size);
     if (s->is_in ? copy_to_guest(va, &data, s->size) : copy_from_guest(&data, va, s->size)) {
         /* Xen reports the first byte it could not copy; Keel's copy is
-         * all or nothing, so the start of the access. */
+         * all or nothing, so the start of the access.  (An ins whose
+         * store faults has read the port, as on the CPU.) */
         fault(f, TRAP_page_fault, s->is_in ? PFEC_WRITE : 0, va);
         return false;
     }
-    /* outs: the data goes to a port nobody owns and is dropped. */
+    if (!s->is_in && s->port_out)
+        s->port_out(s->ctx, s->port, s->size, data);
     return true;
 }
 

@@ -7,6 +7,7 @@
 #include <keel/console.h>
 #include <keel/domain.h>
 #include <keel/dom0_build.h>
+#include <keel/irq.h>
 #include <keel/lib.h>
 #include <keel/mm.h>
 #include <keel/sched.h>
@@ -346,6 +347,7 @@ static void __noreturn continue_on_cpu_stack(void)
     arch_fpu_boot_init();
     hardening_selftest();
     time_init();
+    ioapic_init(cpu_paddr_bits());
     start_dom0();
     start_domus();
     discard_boot_modules();

@@ -246,7 +246,7 @@ void smp_stop_others(void)
 
 /* ---- starting the other CPUs ------------------------------------------ */
 
-static const void *acpi_map(uint64_t pa, uint64_t len)
+const void *arch_acpi_map(uint64_t pa, uint64_t len)
 {
     if (pa >= directmap_limit || len > directmap_limit - pa)
         return NULL;
@@ -312,7 +312,7 @@ void smp_boot_cpus(void)
     pcpus[0].online = true;
     if (cmdline_get(boot_info.cmdline, "maxcpus", val, sizeof(val)))
         max = (unsigned int)MAX(1UL, MIN(parse_uint(val), (uint64_t)NR_CPUS_MAX));
-    n = acpi_find_cpus(acpi_map, ids, NR_CPUS_MAX);
+    n = acpi_find_cpus(arch_acpi_map, ids, NR_CPUS_MAX);
     if (n < 0) {
         printk("smp: no ACPI MADT (%d); running on the boot CPU only\n", n);
         return;

@@ -252,16 +252,41 @@ void update_vcpu_system_time(struct vcpu *v)
     t->version++;
 }
 
+/* The wall time at system time 0, in ns: from the CMOS RTC at boot, then
+ * from the hardware domain's XENPF_settime (time_set_wallclock). */
+static uint64_t wallclock_base_ns;
+
 /* shared_info wallclock: the wall time at system time 0. */
 void domain_set_wallclock(struct domain *d)
 {
     struct shared_info *s = d->shared_info;
+    uint64_t base = wallclock_base_ns ? wallclock_base_ns : boot_wallclock_sec * 1000000000UL;
+    uint64_t sec = base / 1000000000UL;
 
     s->wc_version++;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    s->wc_sec = (uint32_t)boot_wallclock_sec;
-    s->wc_sec_hi = (uint32_t)(boot_wallclock_sec >> 32);
-    s->wc_nsec = 0;
+    s->wc_sec = (uint32_t)sec;
+    s->wc_sec_hi = (uint32_t)(sec >> 32);
+    s->wc_nsec = (uint32_t)(base % 1000000000UL);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     s->wc_version++;
+}
+
+/*
+ * XENPF_settime: the wall time was secs:nsecs at system time system_time
+ * (Xen's do_settime); every domain's shared_info follows.  A base before
+ * the epoch is clamped to it.
+ */
+void time_set_wallclock(uint64_t secs, uint32_t nsecs, uint64_t system_time)
+{
+    struct domain *d;
+    uint64_t wall;
+
+    if (secs > (~0UL - nsecs) / 1000000000UL)
+        return;
+    wall = secs * 1000000000UL + nsecs;
+    wallclock_base_ns = wall > system_time ? wall - system_time : 1;
+    for (d = domain_list; d; d = d->next)
+        if (d->shared_info)
+            domain_set_wallclock(d);
 }

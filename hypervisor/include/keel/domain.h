@@ -100,6 +100,8 @@ struct domain {
     domid_t domain_id;
     char name[64];
     bool is_privileged;
+    uint8_t rtc_index;                 /* latched CMOS index (port 0x70, emulate.c) */
+    uint32_t pci_cf8;                  /* latched PCI CONFIG_ADDRESS (port 0xcf8, emulate.c) */
     enum domain_state state;
     unsigned int shutdown_reason;
     bool shut_down;                    /* it did shut down (reason valid) */

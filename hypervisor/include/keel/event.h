@@ -36,6 +36,7 @@ struct evtchn {
         domid_t remote_domid;                           /* ECS_UNBOUND */
         struct { domid_t dom; evtchn_port_t port; } interdomain;
         uint32_t virq;                                  /* ECS_VIRQ */
+        uint32_t pirq;                                  /* ECS_PIRQ */
     } u;
 };
 

@@ -61,6 +61,7 @@ long do_callback_op(uint64_t cmd, uint64_t arg);
 long do_physdev_op(uint64_t cmd, uint64_t arg);
 long do_set_debugreg(uint64_t reg, uint64_t value);
 long do_get_debugreg(uint64_t reg);
+long do_platform_op(uint64_t arg);
 long do_iret(struct guest_regs *regs);
 long do_set_timer_op(uint64_t timeout);
 long arch_initialise_vcpu(struct vcpu *v, uint64_t arg);

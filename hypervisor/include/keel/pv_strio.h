@@ -21,6 +21,12 @@ struct pv_strio {
     enum pv_seg seg;        /* outs: DS or the override prefix's; ins: ES */
     uint64_t seg_base;      /* FS/GS base; 0 for the flat ES/CS/SS/DS */
     unsigned int len;       /* instruction length, added to rip when done */
+    /* The ports (emulate.c: the domain's permitted ports on the hardware,
+     * the rest all ones / dropped); NULL: no port is owned. */
+    uint32_t (*port_in)(void *ctx, unsigned int port, unsigned int size);
+    void (*port_out)(void *ctx, unsigned int port, unsigned int size, uint32_t val);
+    void *ctx;
+    unsigned int port;      /* dx */
 };
 
 /* A fault the emulation raises for the guest. */
@@ -41,8 +47,8 @@ enum pv_strio_result {
 
 /*
  * Runs the string I/O described by s on regs (rsi/rdi/rcx/rip) and the
- * current guest address space.  Port reads give all ones and writes are
- * dropped (no domain owns real ports).  An access whose first byte is
+ * current guest address space.  Ports go through s->port_in/port_out
+ * (without them, reads give all ones and writes are dropped).  An access whose first byte is
  * outside guest space (non-canonical or the hypervisor's slots) raises
  * #SS(0) when SS-relative and #GP(0) otherwise, as the hardware does for a
  * non-canonical address and Xen's pv_emul_virt_to_linear; an unmapped one

@@ -15,6 +15,7 @@ uint64_t get_s_time(void);                  /* ns since boot */
 uint64_t tsc_khz(void);
 void update_vcpu_system_time(struct vcpu *v);
 void domain_set_wallclock(struct domain *d);
+void time_set_wallclock(uint64_t secs, uint32_t nsecs, uint64_t system_time);
 
 /* The one-shot hardware timer: fire at system time `deadline` (0: never). */
 void arch_timer_program(uint64_t deadline);

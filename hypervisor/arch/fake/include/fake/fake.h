@@ -111,4 +111,9 @@ extern unsigned int fake_seg_desc_calls;
 /* ---- hypercall families not linked (hypercall_stubs.c): -ENOSYS, recorded ---- */
 extern unsigned int fake_stub_calls;
 extern uint64_t fake_stub_last_nr;
+/* ---- IO-APIC pins (irq.c): what arch_gsi_program/arch_gsi_mask did ---- */
+struct fake_pin { bool programmed, level, active_low, masked; unsigned int programs; };
+extern struct fake_pin fake_pins[96];
+void fake_pins_reset(void);                       /* every pin masked, unprogrammed */
+
 #endif

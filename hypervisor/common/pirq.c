@@ -1,0 +1,241 @@
+/*
+ * Physical IRQs of the hardware domain (keel/irq.h): the GSI table, the
+ * pirq mapping and binding state machine, and delivery as events.
+ *
+ *   unmapped --map_pirq--> mapped --bind_pirq--> bound --(arrival, level)--> in flight
+ *      ^                      |  ^                 |  ^                          |
+ *      +------unmap_pirq------+  +---close port----+  +-------PHYSDEVOP_eoi-------+
+ *
+ * Rules, after Xen 4.17 (physdev.c, irq.c, io_apic.c):
+ *  - only a privileged domain maps, sets up or binds GSIs (-EPERM), and
+ *    never a GSI the hypervisor keeps (IRQ 0's pin, GSI 2, its UART);
+ *  - pirq == GSI (Linux always asks for that; another number is -EINVAL,
+ *    where Xen would allocate);
+ *  - a pin's trigger and polarity are set once: at boot for the ISA IRQs
+ *    (MADT overrides), else by the first setup_gsi; setup_gsi of a pin
+ *    already set is -EEXIST, and of the SCI returns the GSI, as Xen;
+ *  - binding a mapped pirq to a port unmasks the pin; closing the port
+ *    masks it; a pirq is bound to one port at a time (-EEXIST);
+ *  - a level pin is masked when it fires and unmasked by the guest's EOI;
+ *    an EOI when nothing is in flight does nothing; EOI of a pirq the
+ *    domain has not mapped is -EINVAL;
+ *  - irq_status_query always reports needs_eoi (Xen does too).
+ * Locking: the table is changed under the hypervisor lock (bind/unbind
+ * also under evtchn_lock).  The interrupt handler reads `level` and sets
+ * bits in gsi_pending atomically; nothing else is shared with it.
+ */
+#include <keel/irq.h>
+#include <keel/domain.h>
+#include <keel/event.h>
+#include <keel/lib.h>
+#include <public/physdev.h>
+
+struct gsi_state {
+    bool present;          /* a pin of some IO-APIC */
+    bool reserved;         /* the hypervisor's */
+    bool programmed;       /* trigger/polarity set */
+    bool level, active_low;
+    bool mapped;           /* as pirq == gsi of `owner` */
+    bool in_flight;        /* level: masked until the owner's EOI */
+    domid_t owner;
+    evtchn_port_t port;    /* bound event channel, 0 if none */
+};
+
+static struct gsi_state gsis[NR_GSIS];
+static unsigned int nr_gsis;
+static unsigned int sci_gsi = ~0u;
+static uint64_t gsi_pending[(NR_GSIS + 63) / 64];
+
+void irq_reset(void)
+{
+    memset(gsis, 0, sizeof(gsis));
+    memset(gsi_pending, 0, sizeof(gsi_pending));
+    nr_gsis = 0;
+    sci_gsi = ~0u;
+}
+
+void irq_gsi_init(unsigned int n, unsigned int sci)
+{
+    unsigned int i;
+
+    nr_gsis = MIN(n, (unsigned int)NR_GSIS);
+    for (i = 0; i < nr_gsis; i++)
+        gsis[i].present = true;
+    sci_gsi = sci;
+}
+
+void irq_gsi_reserve(unsigned int gsi)
+{
+    if (gsi < NR_GSIS)
+        gsis[gsi].reserved = true;
+}
+
+static void program(struct gsi_state *g, unsigned int gsi, bool level, bool active_low)
+{
+    g->level = level;
+    g->active_low = active_low;
+    g->programmed = true;
+    arch_gsi_program(gsi, level, active_low);
+}
+
+void irq_gsi_boot_program(unsigned int gsi, bool level, bool active_low)
+{
+    if (gsi < nr_gsis)
+        program(&gsis[gsi], gsi, level, active_low);
+}
+
+/* The GSI of a pirq number d may use, or NULL. */
+static struct gsi_state *owned(const struct domain *d, uint32_t pirq)
+{
+    if (pirq >= nr_gsis || !gsis[pirq].mapped || gsis[pirq].owner != d->domain_id)
+        return NULL;
+    return &gsis[pirq];
+}
+
+int irq_map_gsi(struct domain *d, int gsi, int pirq, int *pirq_out)
+{
+    struct gsi_state *g;
+
+    if (!d->is_privileged)
+        return -XEN_EPERM;
+    if (gsi < 0 || (unsigned int)gsi >= nr_gsis)
+        return -XEN_EINVAL;
+    g = &gsis[gsi];
+    if (g->reserved)
+        return -XEN_EPERM;
+    if (pirq != -1 && pirq != gsi)
+        return -XEN_EINVAL;
+    if (g->mapped && g->owner != d->domain_id)
+        return -XEN_EBUSY;
+    g->mapped = true;
+    g->owner = d->domain_id;
+    *pirq_out = gsi;
+    return 0;
+}
+
+int irq_unmap_pirq(struct domain *d, int pirq)
+{
+    struct gsi_state *g = pirq < 0 ? NULL : owned(d, (uint32_t)pirq);
+
+    if (!d->is_privileged)
+        return -XEN_EPERM;
+    if (!g)
+        return -XEN_EINVAL;
+    if (g->port)
+        return -XEN_EBUSY;     /* close the event channel first */
+    g->mapped = false;
+    return 0;
+}
+
+int irq_setup_gsi(struct domain *d, int gsi, unsigned int level, unsigned int active_low)
+{
+    struct gsi_state *g;
+
+    if (!d->is_privileged)
+        return -XEN_EPERM;
+    if (gsi < 0 || (unsigned int)gsi >= nr_gsis || level > 1 || active_low > 1)
+        return -XEN_EINVAL;
+    if ((unsigned int)gsi == sci_gsi)
+        return gsi;            /* Xen's mp_register_gsi: the SCI is already set up */
+    g = &gsis[gsi];
+    if (g->reserved)
+        return -XEN_EPERM;
+    if (g->programmed)
+        return -XEN_EEXIST;
+    program(g, (unsigned int)gsi, level, active_low);
+    return 0;
+}
+
+int irq_eoi(struct domain *d, uint32_t pirq)
+{
+    struct gsi_state *g = owned(d, pirq);
+
+    if (!g)
+        return -XEN_EINVAL;
+    if (g->in_flight) {
+        g->in_flight = false;
+        if (g->port)
+            arch_gsi_mask(pirq, false);
+    }
+    return 0;
+}
+
+int irq_status_query(struct domain *d, uint32_t pirq, uint32_t *flags)
+{
+    (void)d;
+    if (pirq >= NR_GSIS)
+        return -XEN_EINVAL;
+    *flags = XENIRQSTAT_needs_eoi;
+    return 0;
+}
+
+int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port)
+{
+    struct gsi_state *g;
+
+    if (pirq >= NR_GSIS)
+        return -XEN_EINVAL;
+    g = owned(d, pirq);
+    if (!g || !d->is_privileged)
+        return -XEN_EPERM;
+    if (g->port)
+        return -XEN_EEXIST;
+    if (!g->programmed)
+        return -XEN_EINVAL;    /* no setup_gsi yet: mode unknown */
+    g->port = port;
+    g->in_flight = false;
+    __atomic_fetch_and(&gsi_pending[pirq / 64], ~(1UL << (pirq % 64)), __ATOMIC_SEQ_CST);
+    arch_gsi_mask(pirq, false);
+    return 0;
+}
+
+void irq_unbind_pirq(struct domain *d, uint32_t pirq)
+{
+    struct gsi_state *g = owned(d, pirq);
+
+    if (!g || !g->port)
+        return;
+    arch_gsi_mask(pirq, true);
+    g->port = 0;
+    g->in_flight = false;
+}
+
+bool irq_gsi_is_level(unsigned int gsi)
+{
+    return gsi < NR_GSIS && __atomic_load_n(&gsis[gsi].level, __ATOMIC_RELAXED);
+}
+
+void irq_gsi_raised(unsigned int gsi)
+{
+    if (gsi < NR_GSIS)
+        __atomic_fetch_or(&gsi_pending[gsi / 64], 1UL << (gsi % 64), __ATOMIC_SEQ_CST);
+}
+
+static void deliver(unsigned int gsi)
+{
+    struct gsi_state *g = &gsis[gsi];
+    struct domain *d;
+
+    if (!g->mapped || !g->port)
+        return;                /* unbound meanwhile: its pin is masked */
+    d = domain_lookup(g->owner);
+    if (!d || d->state != DOM_RUNNING)
+        return;
+    if (g->level)
+        g->in_flight = true;
+    evtchn_notify_port(d, g->port);
+}
+
+void irq_deliver_pending(void)
+{
+    unsigned int w;
+
+    for (w = 0; w < ARRAY_SIZE(gsi_pending); w++) {
+        uint64_t bits = __atomic_exchange_n(&gsi_pending[w], 0, __ATOMIC_SEQ_CST);
+        while (bits) {
+            unsigned int b = (unsigned int)__builtin_ctzl(bits);
+            bits &= bits - 1;
+            deliver(w * 64 + b);
+        }
+    }
+}

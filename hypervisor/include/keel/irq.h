@@ -1,0 +1,58 @@
+/*
+ * Device interrupts for the hardware domain: the state of each GSI (an
+ * IO-APIC pin) and the pirq that dom0 maps it to, after Xen's model
+ * (xen/arch/x86/irq.c, physdev.c) in a simpler form.  See common/pirq.c
+ * for the rules; docs/hypervisor.md "Device interrupts" for the model.
+ *
+ * A GSI is mapped as the pirq of the same number (Linux always asks for
+ * pirq == GSI), by one domain only, the hardware domain.  Level-triggered
+ * pins use the "unmask" discipline: on arrival the pin is masked and the
+ * local APIC EOIed at once; the guest's PHYSDEVOP_eoi unmasks it.
+ */
+#ifndef KEEL_IRQ_H
+#define KEEL_IRQ_H
+#include <keel/types.h>
+#include <public/xen.h>
+
+struct domain;
+
+#define NR_GSIS 96                 /* GSIs (pins on all IO-APICs) Keel handles */
+#define GSI_VECTOR_BASE 0x30       /* GSI n arrives on vector 0x30 + n */
+
+/* ---- arch hooks (arch/x86_64/ioapic.c; a recorder in arch/fake) ---- */
+/* Program gsi's pin, masked, with its vector and the given mode. */
+void arch_gsi_program(unsigned int gsi, bool level, bool active_low);
+void arch_gsi_mask(unsigned int gsi, bool masked);
+
+/* The IO-APIC driver (arch/x86_64/ioapic.c). */
+void ioapic_init(unsigned int paddr_bits);
+void ioapic_irq(unsigned int gsi);                 /* from do_irq */
+int ioapic_guest_read(uint64_t physbase, uint32_t reg, uint32_t *val);
+
+/* ---- boot (the IO-APIC driver) ---- */
+void irq_reset(void);                          /* unit tests */
+void irq_gsi_init(unsigned int nr_gsis, unsigned int sci_gsi);
+void irq_gsi_reserve(unsigned int gsi);        /* the hypervisor's: never mapped */
+/* A pin whose mode the hypervisor sets itself (ISA IRQs from the MADT). */
+void irq_gsi_boot_program(unsigned int gsi, bool level, bool active_low);
+
+/* ---- hypercalls (validated arguments, current domain d) ---- */
+int irq_map_gsi(struct domain *d, int gsi, int pirq, int *pirq_out);
+int irq_unmap_pirq(struct domain *d, int pirq);
+/* 0, gsi for the SCI (Xen), or a negative error. */
+int irq_setup_gsi(struct domain *d, int gsi, unsigned int level, unsigned int active_low);
+int irq_eoi(struct domain *d, uint32_t pirq);
+int irq_status_query(struct domain *d, uint32_t pirq, uint32_t *flags);
+/* Event channels (event_channel.c, evtchn_lock held). */
+int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port);
+void irq_unbind_pirq(struct domain *d, uint32_t pirq);
+
+/* ---- delivery ---- */
+/* From the interrupt handler, without locks: gsi fired.  Returns whether
+ * the pin is level-triggered (the caller has masked it already if so). */
+bool irq_gsi_is_level(unsigned int gsi);
+void irq_gsi_raised(unsigned int gsi);
+/* Under the hypervisor lock, before returning to a guest or halting:
+ * turn raised GSIs into events on their bound ports. */
+void irq_deliver_pending(void);
+#endif

@@ -1,0 +1,1 @@
+test_iomem_SRCS := hypervisor/common/iomem.c

@@ -1,0 +1,261 @@
+/*
+ * Unit tests for hypervisor/common/pirq.c (the GSI/pirq state machine) and
+ * its event-channel side (EVTCHNOP_bind_pirq, close, status, bind_vcpu in
+ * common/event_channel.c), against fake IO-APIC pins (arch/fake/irq.c).
+ * The hardware domain is H (id 0, privileged); U (id 1) is a domU.
+ * Set-up as Keel's IO-APIC driver does on QEMU pc: 24 pins, SCI on GSI 9,
+ * GSI 0/2/4 kept by the hypervisor, ISA pins programmed at boot (9 level).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fake/fake.h>
+#include <keel/lib.h>
+#include <keel/event.h>
+#include <keel/irq.h>
+#include <public/event_channel.h>
+#include <public/physdev.h>
+
+static struct fake_domain fh, fu;
+static struct domain *dh, *du;
+
+static int setup(void **state)
+{
+    unsigned int i;
+
+    (void)state;
+    fake_domains_reset();
+    fake_domain_init(&fh, 0, 2, true);
+    fake_domain_init(&fu, 1, 1, false);
+    dh = &fh.d;
+    du = &fu.d;
+    assert_int_equal(evtchn_init(dh, 64), 0);
+    assert_int_equal(evtchn_init(du, 64), 0);
+    fake_cpu_info.curr = &fh.v[0];
+    fake_pins_reset();
+    irq_reset();
+    irq_gsi_init(24, 9);
+    irq_gsi_reserve(0);
+    irq_gsi_reserve(2);
+    irq_gsi_reserve(4);
+    for (i = 1; i < 16; i++)
+        if (i != 2 && i != 4)
+            irq_gsi_boot_program(i, i == 9, false);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fake_domain_fini(&fh);
+    fake_domain_fini(&fu);
+    return 0;
+}
+
+static void as(struct domain *d)
+{
+    fake_cpu_info.curr = d->vcpu[0];
+}
+
+static int map(struct domain *d, int gsi, int pirq)
+{
+    int out = -12345, rc = irq_map_gsi(d, gsi, pirq, &out);
+    if (!rc)
+        assert_int_equal(out, gsi);
+    else
+        assert_int_equal(out, -12345);     /* nothing written on failure */
+    return rc;
+}
+
+static long bind(struct domain *d, uint32_t pirq, uint32_t *port)
+{
+    struct evtchn_bind_pirq b = { .pirq = pirq, .flags = BIND_PIRQ__WILL_SHARE };
+    long rc;
+
+    as(d);
+    rc = do_event_channel_op(EVTCHNOP_bind_pirq, (uint64_t)&b);
+    if (port)
+        *port = b.port;
+    return rc;
+}
+
+static long evclose(struct domain *d, uint32_t port)
+{
+    struct evtchn_close c = { .port = port };
+    as(d);
+    return do_event_channel_op(EVTCHNOP_close, (uint64_t)&c);
+}
+
+static bool pending(struct domain *d, unsigned int port)
+{
+    return (d->shared_info->evtchn_pending[port / 64] >> (port % 64)) & 1;
+}
+
+static void clear_pending(struct domain *d, unsigned int port)
+{
+    d->shared_info->evtchn_pending[port / 64] &= ~(1UL << (port % 64));
+}
+
+/* The interrupt handler's part (arch/x86_64/ioapic.c), then the delivery. */
+static void fire(unsigned int gsi)
+{
+    if (irq_gsi_is_level(gsi))
+        arch_gsi_mask(gsi, true);
+    irq_gsi_raised(gsi);
+    irq_deliver_pending();
+}
+
+static void test_map_rules(void **state)
+{
+    (void)state;
+    assert_int_equal(map(dh, 9, 9), 0);
+    assert_int_equal(map(dh, 9, 9), 0);            /* again: same answer */
+    assert_int_equal(map(dh, 10, -1), 0);          /* any: pirq = GSI */
+    assert_int_equal(map(dh, 11, 12), -XEN_EINVAL);/* pirq != GSI */
+    assert_int_equal(map(dh, 0, 0), -XEN_EPERM);   /* the hypervisor's pins */
+    assert_int_equal(map(dh, 2, 2), -XEN_EPERM);
+    assert_int_equal(map(dh, 4, 4), -XEN_EPERM);
+    assert_int_equal(map(dh, 24, 24), -XEN_EINVAL);/* no such pin */
+    assert_int_equal(map(dh, -1, -1), -XEN_EINVAL);
+    assert_int_equal(map(dh, 0x7fffffff, -1), -XEN_EINVAL);
+    assert_int_equal(map(du, 9, 9), -XEN_EPERM);   /* a domU maps nothing */
+    assert_int_equal(map(du, 5, 5), -XEN_EPERM);
+    assert_int_equal(irq_unmap_pirq(dh, 10), 0);
+    assert_int_equal(irq_unmap_pirq(dh, 10), -XEN_EINVAL);
+    assert_int_equal(irq_unmap_pirq(dh, -5), -XEN_EINVAL);
+    assert_int_equal(irq_unmap_pirq(du, 9), -XEN_EPERM);
+}
+
+static void test_setup_gsi(void **state)
+{
+    (void)state;
+    assert_int_equal(irq_setup_gsi(dh, 9, 1, 1), 9);          /* SCI: Xen returns the GSI */
+    assert_int_equal(irq_setup_gsi(dh, 5, 1, 0), -XEN_EEXIST);/* ISA: set at boot */
+    assert_int_equal(irq_setup_gsi(dh, 16, 1, 1), 0);
+    assert_true(fake_pins[16].programmed && fake_pins[16].level && fake_pins[16].active_low);
+    assert_true(fake_pins[16].masked);                        /* programmed masked */
+    assert_int_equal(irq_setup_gsi(dh, 16, 0, 0), -XEN_EEXIST);/* once only */
+    assert_true(fake_pins[16].level);                          /* unchanged */
+    assert_int_equal(fake_pins[16].programs, 1);
+    assert_int_equal(irq_setup_gsi(dh, 17, 2, 0), -XEN_EINVAL);
+    assert_int_equal(irq_setup_gsi(dh, 17, 0, 7), -XEN_EINVAL);
+    assert_int_equal(irq_setup_gsi(dh, 24, 1, 1), -XEN_EINVAL);
+    assert_int_equal(irq_setup_gsi(dh, -3, 1, 1), -XEN_EINVAL);
+    assert_int_equal(irq_setup_gsi(dh, 2, 0, 0), -XEN_EPERM);
+    assert_int_equal(irq_setup_gsi(du, 18, 1, 1), -XEN_EPERM);
+    assert_false(fake_pins[18].programmed);
+}
+
+static void test_bind_rules(void **state)
+{
+    uint32_t port, port2;
+    struct evtchn_status st = { .dom = DOMID_SELF };
+
+    (void)state;
+    assert_int_equal(bind(dh, 9, &port), -XEN_EPERM);         /* not mapped */
+    assert_int_equal(bind(dh, 5000, &port), -XEN_EINVAL);
+    assert_int_equal(map(dh, 9, 9), 0);
+    assert_true(fake_pins[9].masked);
+    assert_int_equal(bind(du, 9, &port), -XEN_EPERM);         /* not U's */
+    assert_int_equal(bind(dh, 9, &port), 0);
+    assert_false(fake_pins[9].masked);                        /* startup unmasks */
+    assert_int_equal(bind(dh, 9, &port2), -XEN_EEXIST);       /* one port per pirq */
+    st.port = port;
+    as(dh);
+    assert_int_equal(do_event_channel_op(EVTCHNOP_status, (uint64_t)&st), 0);
+    assert_int_equal(st.status, EVTCHNSTAT_pirq);
+    assert_int_equal(st.u.pirq, 9);
+    assert_int_equal(irq_unmap_pirq(dh, 9), -XEN_EBUSY);      /* bound */
+    assert_int_equal(evclose(dh, port), 0);
+    assert_true(fake_pins[9].masked);                         /* shutdown masks */
+    assert_int_equal(irq_unmap_pirq(dh, 9), 0);
+    assert_int_equal(bind(dh, 9, &port), -XEN_EPERM);
+    /* GSI 20: mapped, never set up: its mode is unknown. */
+    assert_int_equal(map(dh, 20, 20), 0);
+    assert_int_equal(bind(dh, 20, &port), -XEN_EINVAL);
+    assert_true(fake_pins[20].masked);
+}
+
+static void test_level_eoi(void **state)
+{
+    uint32_t port, flags = 0;
+
+    (void)state;
+    assert_int_equal(map(dh, 9, 9), 0);
+    assert_int_equal(bind(dh, 9, &port), 0);
+    assert_int_equal(irq_status_query(dh, 9, &flags), 0);
+    assert_int_equal(flags, XENIRQSTAT_needs_eoi);
+    assert_int_equal(irq_eoi(dh, 9), 0);                      /* nothing in flight: no-op */
+    assert_false(fake_pins[9].masked);
+    fire(9);
+    assert_true(pending(dh, port));
+    assert_true(fake_pins[9].masked);                         /* until the EOI */
+    assert_int_equal(irq_eoi(du, 9), -XEN_EINVAL);            /* not U's: no unmask */
+    assert_true(fake_pins[9].masked);
+    assert_int_equal(irq_eoi(dh, 9), 0);
+    assert_false(fake_pins[9].masked);
+    assert_int_equal(irq_eoi(dh, 9), 0);                      /* twice: harmless */
+    assert_false(fake_pins[9].masked);
+    /* Closed while in flight: masked, and a late EOI does not unmask. */
+    clear_pending(dh, port);
+    fire(9);
+    assert_int_equal(evclose(dh, port), 0);
+    assert_int_equal(irq_eoi(dh, 9), 0);
+    assert_true(fake_pins[9].masked);
+    /* Raised after the close: nothing delivered anywhere. */
+    irq_gsi_raised(9);
+    irq_deliver_pending();
+    assert_false(pending(dh, port));
+    assert_int_equal(irq_status_query(dh, NR_GSIS, &flags), -XEN_EINVAL);
+    assert_int_equal(irq_eoi(dh, 0xffffffffu), -XEN_EINVAL);
+}
+
+static void test_edge(void **state)
+{
+    uint32_t port;
+
+    (void)state;
+    assert_int_equal(map(dh, 1, 1), 0);                       /* keyboard: ISA edge */
+    assert_int_equal(bind(dh, 1, &port), 0);
+    fire(1);
+    assert_true(pending(dh, port));
+    assert_false(fake_pins[1].masked);                        /* edge: never masked */
+    assert_int_equal(irq_eoi(dh, 1), 0);
+    assert_false(fake_pins[1].masked);
+}
+
+static void test_bind_vcpu_and_stale_raise(void **state)
+{
+    uint32_t port;
+    struct evtchn_bind_vcpu bv;
+
+    (void)state;
+    assert_int_equal(irq_setup_gsi(dh, 16, 1, 1), 0);
+    assert_int_equal(map(dh, 16, 16), 0);
+    /* A raise recorded before the bind is dropped by the bind. */
+    irq_gsi_raised(16);
+    assert_int_equal(bind(dh, 16, &port), 0);
+    irq_deliver_pending();
+    assert_false(pending(dh, port));
+    bv = (struct evtchn_bind_vcpu){ .port = port, .vcpu = 1 };
+    assert_int_equal(do_event_channel_op(EVTCHNOP_bind_vcpu, (uint64_t)&bv), 0);
+    fire(16);
+    assert_true(pending(dh, port));
+    assert_true(fh.v[1].vcpu_info->evtchn_upcall_pending);    /* on vCPU 1 */
+    assert_false(fh.v[0].vcpu_info->evtchn_upcall_pending);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_map_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setup_gsi, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_level_eoi, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bind_vcpu_and_stale_raise, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("pirq", tests, NULL, NULL);
+}

@@ -1,0 +1,1 @@
+test_pirq_SRCS := $(test_evtchn_SRCS)
