@@ -23,8 +23,8 @@
  * (alloc_domheap_frames) comes from above it while any is left there, as
  * in Xen; below it only while more than dma_pool frames stay free there
  * (Xen 3's dma_emergency_pool=, which Keel turns on by default): that
- * reserve is for requests that name a device's limit (address_bits <= 32:
- * dom0's swiotlb, XENMEM_exchange) and for the hypervisor.
+ * reserve is for dom0's device requests (MEMF_dma_ok: address_bits <= 32,
+ * its swiotlb's XENMEM_exchange) and for the hypervisor.
  *
  * Frames are zeroed when allocated; a freed frame is stamped on the
  * TLB-flush clock and its next allocation flushes the CPUs that may
@@ -389,15 +389,14 @@ mfn_t alloc_frames_contig(uint64_t n)
 
 /*
  * Guest memory, Xen's alloc_domheap_pages with its DMA rule: above the
- * DMA zone first; then, unless MEMF_no_dma, from the DMA zone - for a
- * request that names a device's limit (address_bits <= 32) always, for
- * any other only while more than the reserve stays free there (Xen 3's
- * dma_emergency_pool).  A limit within the DMA zone goes there directly.
+ * DMA zone first (what the limit allows of it); then, unless MEMF_no_dma,
+ * from the DMA zone - with MEMF_dma_ok always, otherwise only while more
+ * than the reserve stays free there (Xen 3's dma_emergency_pool), so that
+ * no other domain's memory, address-limited or not, takes it.
  */
 mfn_t alloc_domheap_frames(unsigned int order, unsigned int memflags)
 {
     unsigned int bits = memflags >> _MEMF_bits, zone_hi = NR_ZONES - 1;
-    bool device = bits && bits <= 32;
     uint64_t f = NO_FRAME;
 
     if (!frame_table_ready || order > MAX_ORDER || (bits && bits <= PAGE_SHIFT))
@@ -408,7 +407,7 @@ mfn_t alloc_domheap_frames(unsigned int order, unsigned int memflags)
     if (zone_hi > dma_zone)
         f = take_block(dma_zone + 1, zone_hi, order);
     if (f == NO_FRAME && !(memflags & MEMF_no_dma) &&
-        (device || zone_hi <= dma_zone || dma_avail >= dma_pool + (1UL << order)))
+        ((memflags & MEMF_dma_ok) || dma_avail >= dma_pool + (1UL << order)))
         f = take_block(1, MIN(zone_hi, dma_zone), order);
     if (f == NO_FRAME) {
         spin_unlock(&heap_lock);

@@ -41,7 +41,7 @@ struct memop {
     uint64_t nr_extents;
     uint64_t nr_done;           /* IN: first extent; OUT: extents done */
     unsigned int order;
-    unsigned int memflags;      /* for alloc_domheap_frames: MEMF_bits(address_bits) */
+    unsigned int memflags;      /* for alloc_domheap_frames (memflags_for) */
     bool preempted;
 };
 
@@ -70,6 +70,22 @@ static uint64_t address_limit(uint32_t flags)
     if (!bits || bits - PAGE_SHIFT >= 64)
         return ~0UL;
     return bits <= PAGE_SHIFT ? 0 : 1UL << (bits - PAGE_SHIFT);
+}
+
+/*
+ * Allocation flags for memory going to d: its address limit; a limit of
+ * at most 32 bits for the hardware domain is a device's (Linux's swiotlb
+ * exchanges its buffer below 4 GiB) and may take the DMA reserve
+ * (page_alloc.c); no other domain's memory may, whatever its limit.
+ */
+static unsigned int memflags_for(const struct domain *d, uint32_t mem_flags)
+{
+    unsigned int bits = XENMEMF_get_address_bits(mem_flags);
+    unsigned int f = MEMF_bits(bits);
+
+    if (d->is_privileged && bits && bits <= 32)
+        f |= MEMF_dma_ok;
+    return f;
 }
 
 /* Entries first..last of a guest list of 8-byte entries are in guest space. */
@@ -283,10 +299,12 @@ static int memop_decode(unsigned int op, const struct xen_memory_reservation *r,
     *a = (struct memop){
         .list = r->extent_start, .nr_extents = r->nr_extents, .nr_done = start,
         .order = r->extent_order,
-        .memflags = MEMF_bits(XENMEMF_get_address_bits(r->mem_flags)),
     };
     a->d = memop_target(r->domid, &rc);
-    return a->d ? 0 : rc;
+    if (!a->d)
+        return rc;
+    a->memflags = memflags_for(a->d, r->mem_flags);
+    return 0;
 }
 
 long memory_reservation_op(unsigned int op, uint64_t start_extent, uint64_t arg)
@@ -366,9 +384,11 @@ static int exchange_decode(struct exchange *e)
     }
     if (!node_ok(x->out.mem_flags))
         return -XEN_EINVAL;
-    e->memflags = MEMF_bits(XENMEMF_get_address_bits(x->out.mem_flags));
     e->d = memop_target(x->in.domid, &rc);
-    return e->d ? 0 : rc;
+    if (!e->d)
+        return rc;
+    e->memflags = memflags_for(e->d, x->out.mem_flags);
+    return 0;
 }
 
 /* Give back the first `stolen` input frames of a failed chunk. */

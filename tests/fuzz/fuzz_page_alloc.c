@@ -6,7 +6,7 @@
  * extent frame by frame from a given offset.  After each step a model
  * checks what the allocator did: extents aligned and within their limit,
  * made of frames that were free and are held by nobody else, the DMA
- * reserve left alone by unrestricted requests, the free count exact.  At
+ * reserve left alone by requests without MEMF_dma_ok, the free count exact.  At
  * the end everything is freed and must merge back into whole blocks.
  */
 #include <fake/fake.h>
@@ -71,9 +71,10 @@ static void guest_alloc(unsigned int order, unsigned int fl)
 {
     static const unsigned int flags[] = { 0, MEMF_bits(DMA_BITS), MEMF_bits(18), MEMF_bits(32),
                                           MEMF_no_dma, MEMF_bits(13), MEMF_bits(12), MEMF_bits(60) };
-    unsigned int f = flags[fl % 8], bits = f >> _MEMF_bits;
-    bool device = bits && bits <= 32;
+    unsigned int f = flags[fl % 8] | (fl & 8 ? MEMF_dma_ok : 0), bits = f >> _MEMF_bits;
+    bool device = f & MEMF_dma_ok;
     uint64_t limit = bits && bits < 40 ? 1UL << (bits - PAGE_SHIFT) : NFRAMES;
+    uint64_t top = MIN(limit, (uint64_t)NFRAMES), low = MIN(top, (uint64_t)DMA_LIMIT);
     mfn_t m = alloc_domheap_frames(order, f);
 
     if (bits && bits <= PAGE_SHIFT) {
@@ -83,9 +84,10 @@ static void guest_alloc(unsigned int order, unsigned int fl)
     }
     if (mfn_eq(m, INVALID_MFN)) {
         /* an order-0 request fails only when nothing it may use is free */
-        if (!order && (device ? model_free(0, MIN(limit, (uint64_t)NFRAMES)) :
-                       f & MEMF_no_dma ? model_free(DMA_LIMIT, NFRAMES) :
-                       model_free(DMA_LIMIT, NFRAMES) + (model_free(0, DMA_LIMIT) > DMA_POOL)))
+        if (!order && (f & MEMF_no_dma ? model_free(DMA_LIMIT, MAX(top, (uint64_t)DMA_LIMIT)) :
+                       device ? model_free(0, top) :
+                       model_free(DMA_LIMIT, MAX(top, (uint64_t)DMA_LIMIT)) ||
+                       (model_free(0, DMA_LIMIT) > DMA_POOL && model_free(0, low))))
             abort();
         return;
     }

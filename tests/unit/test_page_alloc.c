@@ -4,9 +4,9 @@
  * in page_alloc_enable_frame_table(), then
  *  - the cost of an allocation does not grow with memory or fragmentation
  *    (page_alloc_visits counts the allocator's work);
- *  - guest allocations without an address restriction keep off the DMA
- *    zone while memory above it remains, and never take its last
- *    DMA_POOL frames, which address-restricted (device) requests can;
+ *  - guest allocations keep off the DMA zone while memory above it
+ *    remains, and never take its last DMA_POOL frames, whatever their
+ *    address limit, unless they are dom0's device requests (MEMF_dma_ok);
  *  - buddy correctness: alignment, exhaustion, merging back to whole
  *    blocks, no frame handed out twice, and a random sequence of
  *    allocations and frees checked against a model.
@@ -129,10 +129,10 @@ static void test_low_bits_after_fragmentation(void **state)
 }
 
 /*
- * A domU's memory (no address restriction) comes from above the DMA
- * boundary while any is left there; then from below it, but never the
- * last DMA_POOL frames: a 32-bit-restricted request (dom0's swiotlb,
- * XENMEM_exchange with address_bits) still finds them, contiguous.
+ * A domU's memory comes from above the DMA boundary while any is left
+ * there; then from below it, but never the last DMA_POOL frames, even
+ * with an address limit: dom0's 32-bit-restricted device request (its
+ * swiotlb's XENMEM_exchange) still finds them, contiguous.
  */
 static void test_dma_reserve(void **state)
 {
@@ -156,10 +156,12 @@ static void test_dma_reserve(void **state)
     assert_int_equal(free_frame_count(), DMA_POOL);
     assert_int_equal(domheap_free_count(), 0);
     assert_true(mfn_eq(alloc_domheap_frames(0, MEMF_no_dma), INVALID_MFN));
-    dma = alloc_domheap_frames(4, MEMF_bits(DMA_BITS));
+    assert_true(mfn_eq(alloc_domheap_frames(0, MEMF_bits(DMA_BITS)), INVALID_MFN));
+    assert_true(mfn_eq(alloc_domheap_frames(0, MEMF_bits(32)), INVALID_MFN));
+    dma = alloc_domheap_frames(4, MEMF_bits(DMA_BITS) | MEMF_dma_ok);
     assert_false(mfn_eq(dma, INVALID_MFN));
     assert_true(mfn_x(dma) + 16 <= DMA_LIMIT && !(mfn_x(dma) & 15));
-    dma32 = alloc_domheap_frames(0, MEMF_bits(32));
+    dma32 = alloc_domheap_frames(0, MEMF_bits(32) | MEMF_dma_ok);
     assert_false(mfn_eq(dma32, INVALID_MFN));
     free_extent(dma, 4);
     free_frame(dma32);
@@ -256,7 +258,7 @@ static void test_extent_flush(void **state)
 /*
  * Random allocations and frees against a model: every extent aligned,
  * within its limit, made of frames that were free; the free count exact;
- * unrestricted requests never leave fewer than DMA_POOL frames free below
+ * no request but MEMF_dma_ok leaves fewer than DMA_POOL frames free below
  * the boundary; an order-0 request fails only when nothing it may use is
  * free.  Extents are freed frame by frame in a random order.
  */
@@ -277,15 +279,17 @@ static void check_alloc(const bool *owned, mfn_t m, unsigned int order, unsigned
     uint64_t limit = bits ? 1UL << (bits - PAGE_SHIFT) : NFRAMES, j;
 
     if (mfn_eq(m, INVALID_MFN)) {
+        uint64_t top = MIN(limit, (uint64_t)NFRAMES);
         if (order)
             return;                     /* fragmentation may refuse it */
-        if (bits && bits <= 32)
-            assert_int_equal(model_free(owned, 0, MIN(limit, (uint64_t)NFRAMES)), 0);
+        if (flags & MEMF_dma_ok)
+            assert_int_equal(model_free(owned, 0, top), 0);
         else if (!(flags & MEMF_no_dma))
-            assert_true(model_free(owned, DMA_LIMIT, NFRAMES) == 0 &&
-                        model_free(owned, 0, DMA_LIMIT) <= DMA_POOL);
+            assert_true(model_free(owned, DMA_LIMIT, MAX(top, (uint64_t)DMA_LIMIT)) == 0 &&
+                        (model_free(owned, 0, DMA_LIMIT) <= DMA_POOL ||
+                         model_free(owned, 0, MIN(top, (uint64_t)DMA_LIMIT)) == 0));
         else
-            assert_int_equal(model_free(owned, DMA_LIMIT, NFRAMES), 0);
+            assert_int_equal(model_free(owned, DMA_LIMIT, MAX(top, (uint64_t)DMA_LIMIT)), 0);
         return;
     }
     assert_int_equal(mfn_x(m) & ((1UL << order) - 1), 0);
@@ -300,8 +304,9 @@ static void test_random_against_model(void **state)
 {
     static struct extent ext[NFRAMES];
     static bool owned[NFRAMES];
-    static const unsigned int flags[] = { 0, 0, MEMF_bits(DMA_BITS), MEMF_bits(20),
-                                          MEMF_bits(32), MEMF_no_dma, MEMF_bits(40) };
+    static const unsigned int flags[] = {
+        0, 0, MEMF_bits(DMA_BITS), MEMF_bits(20) | MEMF_dma_ok, MEMF_bits(32) | MEMF_dma_ok,
+        MEMF_bits(32), MEMF_no_dma, MEMF_bits(40), MEMF_bits(DMA_BITS) | MEMF_dma_ok };
     unsigned int n = 0, step, i;
     uint64_t nowned = 0, j;
     (void)state;
@@ -332,8 +337,7 @@ static void test_random_against_model(void **state)
             nowned += 1UL << order;
             ext[n++] = (struct extent){ m, order };
             below_pool = model_free(owned, 0, DMA_LIMIT) < DMA_POOL;
-            if ((!(fl >> _MEMF_bits) || (fl >> _MEMF_bits) > 32) && mfn_x(m) < DMA_LIMIT &&
-                below_pool)
+            if (!(fl & MEMF_dma_ok) && mfn_x(m) < DMA_LIMIT && below_pool)
                 fail_msg("step %u: an unrestricted order-%u extent at %lx ate into the DMA "
                          "reserve", step, order, mfn_x(m));
         }

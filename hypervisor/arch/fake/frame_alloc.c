@@ -5,7 +5,8 @@
  * limits how many more allocations may succeed (~0u: no limit), so tests
  * can make allocation fail.  fake_alloc_limit_calls counts
  * alloc_domheap_frames() calls; fake_alloc_last_limit is the frame limit
- * its last memflags named (MEMF_bits; ~0 for none).
+ * its last memflags named (MEMF_bits; ~0 for none), and
+ * fake_alloc_last_memflags those memflags.
  */
 #include <fake/fake.h>
 #include <keel/lib.h>
@@ -34,7 +35,7 @@ mfn_t alloc_frame(void)
     return INVALID_MFN;
 }
 
-unsigned int fake_alloc_limit_calls;
+unsigned int fake_alloc_limit_calls, fake_alloc_last_memflags;
 uint64_t fake_alloc_last_limit;
 
 static bool fake_frame_free(unsigned int m)
@@ -51,6 +52,7 @@ mfn_t alloc_domheap_frames(unsigned int order, unsigned int memflags)
                            : bits <= PAGE_SHIFT ? 0 : 1UL << (bits - PAGE_SHIFT);
 
     fake_alloc_limit_calls++;
+    fake_alloc_last_memflags = memflags;
     fake_alloc_last_limit = limit_frame;
     if (order > 5 || !fake_alloc_budget)
         return INVALID_MFN;

@@ -90,8 +90,11 @@ mfn_t alloc_frames_contig(uint64_t n);  /* n contiguous zeroed frames */
  * Guest memory (Xen's alloc_domheap_pages): 2^order zeroed frames aligned
  * to their size.  memflags as Xen's: MEMF_bits(n) asks for frames below
  * 2^n bytes; MEMF_no_dma never takes memory below the DMA boundary.
+ * MEMF_dma_ok (Keel's) may take the DMA reserve: the hardware domain's
+ * device requests only.
  */
 #define MEMF_no_dma   (1u << 0)
+#define MEMF_dma_ok   (1u << 1)
 #define _MEMF_bits    8
 #define MEMF_bits(n)  ((unsigned int)(n) << _MEMF_bits)
 mfn_t alloc_domheap_frames(unsigned int order, unsigned int memflags);
