@@ -41,7 +41,7 @@ struct memop {
     uint64_t nr_extents;
     uint64_t nr_done;           /* IN: first extent; OUT: extents done */
     unsigned int order;
-    uint64_t limit_frame;       /* allocate below this frame */
+    unsigned int memflags;      /* for alloc_domheap_frames (memflags_for) */
     bool preempted;
 };
 
@@ -70,6 +70,22 @@ static uint64_t address_limit(uint32_t flags)
     if (!bits || bits - PAGE_SHIFT >= 64)
         return ~0UL;
     return bits <= PAGE_SHIFT ? 0 : 1UL << (bits - PAGE_SHIFT);
+}
+
+/*
+ * Allocation flags for memory going to d: its address limit; a limit of
+ * at most 32 bits for the hardware domain is a device's (Linux's swiotlb
+ * exchanges its buffer below 4 GiB) and may take the DMA reserve
+ * (page_alloc.c); no other domain's memory may, whatever its limit.
+ */
+static unsigned int memflags_for(const struct domain *d, uint32_t mem_flags)
+{
+    unsigned int bits = XENMEMF_get_address_bits(mem_flags);
+    unsigned int f = MEMF_bits(bits);
+
+    if (d->is_privileged && bits && bits <= 32)
+        f |= MEMF_dma_ok;
+    return f;
 }
 
 /* Entries first..last of a guest list of 8-byte entries are in guest space. */
@@ -139,7 +155,7 @@ static void assign_extent(struct domain *d, mfn_t m, unsigned int order)
 }
 
 /* One new extent for d within max_pages, or INVALID_MFN.  mm_lock held. */
-static mfn_t alloc_extent(struct domain *d, unsigned int order, uint64_t limit)
+static mfn_t alloc_extent(struct domain *d, unsigned int order, unsigned int memflags)
 {
     uint64_t n = 1UL << order;
     mfn_t m;
@@ -149,10 +165,10 @@ static mfn_t alloc_extent(struct domain *d, unsigned int order, uint64_t limit)
                  d->tot_pages, n, d->max_pages);
         return INVALID_MFN;
     }
-    m = alloc_frames_aligned(order, limit);
+    m = alloc_domheap_frames(order, memflags);
     if (mfn_eq(m, INVALID_MFN)) {
-        gdprintk("d%u: memory_op: no order-%u extent below frame %lx\n", d->domain_id,
-                 order, limit);
+        gdprintk("d%u: memory_op: no order-%u extent (address bits %u)\n", d->domain_id,
+                 order, memflags >> _MEMF_bits);
         return m;
     }
     assign_extent(d, m, order);
@@ -205,7 +221,7 @@ static void increase_reservation(struct memop *a)
 
     for (i = first; i < a->nr_extents && !memop_preempt(a, first, i); i++) {
         mm_lock_acquire();
-        m = alloc_extent(a->d, a->order, a->limit_frame);
+        m = alloc_extent(a->d, a->order, a->memflags);
         mm_lock_release();
         if (mfn_eq(m, INVALID_MFN))
             break;
@@ -224,7 +240,7 @@ static void populate_physmap(struct memop *a)
         if (copy_from_guest(&gpfn, a->list + i * 8, sizeof(gpfn)))
             break;
         mm_lock_acquire();
-        m = alloc_extent(a->d, a->order, a->limit_frame);
+        m = alloc_extent(a->d, a->order, a->memflags);
         if (!mfn_eq(m, INVALID_MFN))
             for (j = 0; j < (1UL << a->order); j++)
                 m2p_set(_mfn(mfn_x(m) + j), gpfn + j);
@@ -282,10 +298,13 @@ static int memop_decode(unsigned int op, const struct xen_memory_reservation *r,
         return -XEN_EFAULT;
     *a = (struct memop){
         .list = r->extent_start, .nr_extents = r->nr_extents, .nr_done = start,
-        .order = r->extent_order, .limit_frame = address_limit(r->mem_flags),
+        .order = r->extent_order,
     };
     a->d = memop_target(r->domid, &rc);
-    return a->d ? 0 : rc;
+    if (!a->d)
+        return rc;
+    a->memflags = memflags_for(a->d, r->mem_flags);
+    return 0;
 }
 
 long memory_reservation_op(unsigned int op, uint64_t start_extent, uint64_t arg)
@@ -328,7 +347,7 @@ struct exchange {
     struct xen_memory_exchange x;
     struct domain *d;
     unsigned int in_chunk, out_chunk;   /* orders: input/output extents per chunk */
-    uint64_t limit_frame;
+    unsigned int memflags;          /* of the output extents */
 };
 
 /* Xen's memory_exchange checks, in Xen's order and with its errors. */
@@ -365,9 +384,11 @@ static int exchange_decode(struct exchange *e)
     }
     if (!node_ok(x->out.mem_flags))
         return -XEN_EINVAL;
-    e->limit_frame = address_limit(x->out.mem_flags);
     e->d = memop_target(x->in.domid, &rc);
-    return e->d ? 0 : rc;
+    if (!e->d)
+        return rc;
+    e->memflags = memflags_for(e->d, x->out.mem_flags);
+    return 0;
 }
 
 /* Give back the first `stolen` input frames of a failed chunk. */
@@ -443,7 +464,7 @@ static int exchange_chunk(const struct exchange *e, uint64_t chunk)
     mm_lock_acquire();
     rc = exchange_steal(e, chunk, &stolen);
     while (!rc && nout < (1UL << e->out_chunk)) {
-        exch_out[nout] = alloc_frames_aligned(order, e->limit_frame);
+        exch_out[nout] = alloc_domheap_frames(order, e->memflags);
         if (mfn_eq(exch_out[nout], INVALID_MFN))
             rc = -XEN_ENOMEM;
         else

@@ -173,6 +173,33 @@ static void test_refusals(void **state)
     check_baseline();
 }
 
+/*
+ * The DMA reserve (page_alloc.c) is for the hardware domain's device
+ * requests: memory for dom0 itself below at most 4 GiB may take it; a
+ * domU's memory may not, whatever its address_bits, nor memory dom0
+ * asks for another domain, nor a limit above 32 bits.
+ */
+static void test_dma_reserve_only_for_dom0(void **state)
+{
+    uint64_t list[1] = { 0 };
+    (void)state;
+
+    assert_int_equal(memop(XENMEM_increase_reservation, 0, list, 1, 0, 32, DOMID_SELF), 1);
+    assert_int_equal(fake_alloc_last_memflags, MEMF_bits(32));
+    as(d0);
+    d0->max_pages = d0->tot_pages + 4;
+    assert_int_equal(memop(XENMEM_increase_reservation, 0, list, 1, 0, 32, DOMID_SELF), 1);
+    assert_int_equal(fake_alloc_last_memflags, MEMF_bits(32) | MEMF_dma_ok);
+    assert_int_equal(memop(XENMEM_increase_reservation, 0, list, 1, 0, 20, DOMID_SELF), 1);
+    assert_int_equal(fake_alloc_last_memflags, MEMF_bits(20) | MEMF_dma_ok);
+    assert_int_equal(memop(XENMEM_increase_reservation, 0, list, 1, 0, 33, DOMID_SELF), 1);
+    assert_int_equal(fake_alloc_last_memflags, MEMF_bits(33));
+    assert_int_equal(memop(XENMEM_increase_reservation, 0, list, 1, 0, 0, DOMID_SELF), 1);
+    assert_int_equal(fake_alloc_last_memflags, 0);
+    assert_int_equal(memop(XENMEM_increase_reservation, 0, list, 1, 0, 32, DOM_B), 1);
+    assert_int_equal(fake_alloc_last_memflags, MEMF_bits(32));
+}
+
 static void test_address_bits_and_dom0(void **state)
 {
     uint64_t list[2] = { 0 };
@@ -407,6 +434,7 @@ static void test_exchange(void **state)
     assert_true(owned_fresh(out[0], DOM_A) && owned_fresh(out[1], DOM_A));
     assert_int_equal(fake_m2p[out[1]], 9);
     assert_int_equal(fake_alloc_last_limit, 64);
+    assert_int_equal(fake_alloc_last_memflags, MEMF_bits(18));   /* a domU: no reserve */
     assert_int_equal(da->tot_pages, A_TOT);
     /* nothing left to do */
     assert_int_equal(exchange(&x), 0);
@@ -792,7 +820,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, memop_setup, memop_teardown)
     const struct CMUnitTest tests[] = {
         T(test_increase), T(test_increase_no_list_and_order), T(test_increase_out_of_memory),
-        T(test_refusals), T(test_address_bits_and_dom0), T(test_populate), T(test_decrease),
+        T(test_refusals), T(test_address_bits_and_dom0), T(test_dma_reserve_only_for_dom0),
+        T(test_populate), T(test_decrease),
         T(test_decrease_refusals), T(test_continuation), T(test_continuation_by_time), T(test_relinquish), T(test_exchange),
         T(test_exchange_all_or_nothing), T(test_exchange_refusals), T(test_copy_clear),
         T(test_copy_clear_refusals), T(test_set_ldt), T(test_set_ldt_refusals),

@@ -4,7 +4,9 @@
  * first, zeroed, as the real alloc_frame() does.  fake_alloc_budget
  * limits how many more allocations may succeed (~0u: no limit), so tests
  * can make allocation fail.  fake_alloc_limit_calls counts
- * alloc_frames_aligned() calls; fake_alloc_last_limit is its last limit.
+ * alloc_domheap_frames() calls; fake_alloc_last_limit is the frame limit
+ * its last memflags named (MEMF_bits; ~0 for none), and
+ * fake_alloc_last_memflags those memflags.
  */
 #include <fake/fake.h>
 #include <keel/lib.h>
@@ -33,7 +35,7 @@ mfn_t alloc_frame(void)
     return INVALID_MFN;
 }
 
-unsigned int fake_alloc_limit_calls;
+unsigned int fake_alloc_limit_calls, fake_alloc_last_memflags;
 uint64_t fake_alloc_last_limit;
 
 static bool fake_frame_free(unsigned int m)
@@ -42,12 +44,15 @@ static bool fake_frame_free(unsigned int m)
     return (pg->flags & PGC_free) && pg->count == 0 && pg->owner == OWNER_NONE;
 }
 
-/* Highest free, aligned run of 2^order frames below limit_frame. */
-mfn_t alloc_frames_aligned(unsigned int order, uint64_t limit_frame)
+/* Highest free, aligned run of 2^order frames below the memflags' limit. */
+mfn_t alloc_domheap_frames(unsigned int order, unsigned int memflags)
 {
-    unsigned int n, base, i;
+    unsigned int n, base, i, bits = memflags >> _MEMF_bits;
+    uint64_t limit_frame = !bits || bits - PAGE_SHIFT >= 64 ? ~0UL
+                           : bits <= PAGE_SHIFT ? 0 : 1UL << (bits - PAGE_SHIFT);
 
     fake_alloc_limit_calls++;
+    fake_alloc_last_memflags = memflags;
     fake_alloc_last_limit = limit_frame;
     if (order > 5 || !fake_alloc_budget)
         return INVALID_MFN;

@@ -62,7 +62,8 @@ static int allocate_memory(struct domain *d, uint64_t nr_pages)
         return -XEN_ENOMEM;
     d->p2m_size = nr_pages;
     for (pfn = 0; pfn < nr_pages; pfn++) {
-        mfn_t m = alloc_frame();
+        /* Guest memory: the DMA reserve stays for device requests. */
+        mfn_t m = alloc_domheap_frames(0, 0);
         struct page_info *pg;
         if (mfn_eq(m, INVALID_MFN))
             return -XEN_ENOMEM;

@@ -49,7 +49,16 @@ static unsigned int cpu_paddr_bits(void)
 
 static void init_memory(void)
 {
-    unsigned int i;
+    unsigned int i, bits = 0;
+    uint64_t pool = ~0UL;
+    char val[32];
+
+    /* Xen's dma_bits= and (Xen 3's) dma_emergency_pool=: page_alloc.c. */
+    if (cmdline_get(boot_info.cmdline, "dma_bits", val, sizeof(val)))
+        bits = (unsigned int)MIN(parse_uint(val), 64UL);
+    if (cmdline_get(boot_info.cmdline, "dma_emergency_pool", val, sizeof(val)))
+        pool = parse_size(val) >> PAGE_SHIFT;
+    page_alloc_set_dma(bits, pool);
 
     for (i = 0; i < boot_info.nr_ranges; i++)
         if (boot_info.ranges[i].type == 1)
@@ -140,7 +149,7 @@ static uint64_t domu_pages(void)
 static uint64_t dom0_pages(void)
 {
     char val[32];
-    uint64_t free = free_frame_count(), want, domus = domu_pages();
+    uint64_t free = domheap_free_count(), want, domus = domu_pages();
 
     free = free > domus ? free - domus : 0;
 

@@ -96,14 +96,30 @@ uint64_t m2p_get(mfn_t mfn);
 /* Frame allocator (common/page_alloc.c). */
 void page_alloc_add_range(paddr_t start, paddr_t end);
 void page_alloc_reserve(paddr_t start, paddr_t end);
-void page_alloc_init(paddr_t max_addr);
 void page_alloc_enable_frame_table(void);
-mfn_t alloc_frame(void);               /* zeroed; INVALID_MFN if none */
+/* Hypervisor memory (any zone, the DMA reserve included), zeroed;
+ * INVALID_MFN if none. */
+mfn_t alloc_frame(void);
 mfn_t alloc_frame_below(paddr_t limit);/* early boot: below the 1 GiB boot window */
 extern paddr_t directmap_limit;        /* machine memory below this is directly mapped */
 mfn_t alloc_frames_contig(uint64_t n);  /* n contiguous zeroed frames */
-/* 2^order zeroed frames, aligned to 2^order, below frame limit_frame. */
-mfn_t alloc_frames_aligned(unsigned int order, uint64_t limit_frame);
+/*
+ * Guest memory (Xen's alloc_domheap_pages): 2^order zeroed frames aligned
+ * to their size.  memflags as Xen's: MEMF_bits(n) asks for frames below
+ * 2^n bytes; MEMF_no_dma never takes memory below the DMA boundary.
+ * MEMF_dma_ok (Keel's) may take the DMA reserve: the hardware domain's
+ * device requests only.
+ */
+#define MEMF_no_dma   (1u << 0)
+#define MEMF_dma_ok   (1u << 1)
+#define _MEMF_bits    8
+#define MEMF_bits(n)  ((unsigned int)(n) << _MEMF_bits)
+mfn_t alloc_domheap_frames(unsigned int order, unsigned int memflags);
+uint64_t domheap_free_count(void);   /* what guests may still get (the DMA reserve left out) */
+/* Boot, before page_alloc_enable_frame_table: the DMA boundary (dma_bits,
+ * 0: Xen's default) and the reserve kept below it (~0: the default). */
+void page_alloc_set_dma(unsigned int bits, uint64_t pool_frames);
+extern uint64_t page_alloc_visits;   /* the allocator's work (list probes, splits, merges) */
 void free_frame(mfn_t mfn);
 uint64_t free_frame_count(void);
 uint64_t total_frame_count(void);     /* RAM frames at boot */

@@ -31,7 +31,8 @@ uint64_t *fake_frame(mfn_t mfn);                 /* the frame's 512 entries */
 unsigned int fake_mm_fill_calls(void);
 
 /* ---- the frame allocator (frame_alloc.c) ---- */
-extern unsigned int fake_alloc_budget, fake_allocs, fake_alloc_limit_calls;
+extern unsigned int fake_alloc_budget, fake_allocs, fake_alloc_limit_calls,
+    fake_alloc_last_memflags;
 extern uint64_t fake_alloc_last_limit;
 extern unsigned int fake_frees;                  /* free_frame() calls (mm.c) */
 
