@@ -209,6 +209,7 @@ s.sendall(b"system_powerdown\n"); time.sleep(0.5); s.close()' "$sock" || {
 # which QEMU exits with status 0 (ACPI power-off).
 powered_off() {    # STATUS-LINE LOG
     printf '%s' "$1" | grep -q 'dom0 shutdown reason 0 (poweroff)' && return 0
+    printf '%s' "$1" | grep -q 'dom0 powered off by ACPI S5' && return 0    # run_domus checked it
     printf '%s' "$1" | grep -q 'QEMU exited with status 0' && grep -a -q 'ACPI: dom0 enters S5' "$2"
 }
 

@@ -251,6 +251,22 @@ static bool is_conf1(const struct domain *d, unsigned int port, unsigned int siz
     return port >= PCI_CFC && port + size <= PCI_CFC + 4;
 }
 
+/* One access of `size` bytes (1, 2 or 4) to a real port. */
+static uint32_t hw_in(unsigned int port, unsigned int size)
+{
+    return size == 1 ? inb((uint16_t)port) : size == 2 ? inw((uint16_t)port) : inl((uint16_t)port);
+}
+
+static void hw_out(unsigned int port, unsigned int size, uint32_t v)
+{
+    if (size == 1)
+        outb((uint16_t)port, (uint8_t)v);
+    else if (size == 2)
+        outw((uint16_t)port, (uint16_t)v);
+    else
+        outl((uint16_t)port, v);
+}
+
 static uint32_t conf1_read(struct domain *d, unsigned int port, unsigned int size)
 {
     uint32_t v;
@@ -261,7 +277,7 @@ static uint32_t conf1_read(struct domain *d, unsigned int port, unsigned int siz
         return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
     spin_lock(&pci_cfg_lock);
     outl(PCI_CF8, d->pci_cf8 & ~3u);
-    v = size == 1 ? inb((uint16_t)port) : size == 2 ? inw((uint16_t)port) : inl((uint16_t)port);
+    v = hw_in(port, size);
     spin_unlock(&pci_cfg_lock);
     return v;
 }
@@ -276,12 +292,7 @@ static void conf1_write(struct domain *d, unsigned int port, unsigned int size, 
         return;
     spin_lock(&pci_cfg_lock);
     outl(PCI_CF8, d->pci_cf8 & ~3u);
-    if (size == 1)
-        outb((uint16_t)port, (uint8_t)v);
-    else if (size == 2)
-        outw((uint16_t)port, (uint16_t)v);
-    else
-        outl((uint16_t)port, v);
+    hw_out(port, size, v);
     spin_unlock(&pci_cfg_lock);
 }
 
@@ -302,7 +313,7 @@ static uint32_t io_read(struct domain *d, unsigned int port, unsigned int size)
         return conf1_read(d, port, size);
     if (!ioport_permitted(d, port, size))
         return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-    return size == 1 ? inb((uint16_t)port) : size == 2 ? inw((uint16_t)port) : inl((uint16_t)port);
+    return hw_in(port, size);
 }
 
 static void io_write(struct domain *d, unsigned int port, unsigned int size, uint32_t v)
@@ -324,12 +335,7 @@ static void io_write(struct domain *d, unsigned int port, unsigned int size, uin
     }
     if (!ioport_permitted(d, port, size))
         return;
-    if (size == 1)
-        outb((uint16_t)port, (uint8_t)v);
-    else if (size == 2)
-        outw((uint16_t)port, (uint16_t)v);
-    else
-        outl((uint16_t)port, v);
+    hw_out(port, size, v);
 }
 
 enum io_result { IO_FAULT, IO_DONE, IO_AGAIN };
