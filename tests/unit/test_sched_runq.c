@@ -36,36 +36,11 @@
 #define SLICE_NS 10000000UL         /* sched.c's longest slice */
 
 /* ---- the architecture under sched.c ---- */
-static struct vcpu *sim_curr[NR_SIM_CPUS];
 static uint64_t switch_cost;        /* ns of simulated time per context switch */
 static unsigned int switches;
-
-struct vcpu *cpu_curr(unsigned int c)
-{
-    return c < NR_SIM_CPUS && pcpus[c].online ? sim_curr[c] : NULL;
-}
-
-void context_switch_out(void)
-{
-    struct vcpu *prev = current;
-
-    if (!prev)
-        return;
-    prev->is_running = false;
-    current = NULL;
-    sim_curr[smp_processor_id()] = NULL;
-}
-
-void context_switch_to(struct vcpu *next)
-{
-    context_switch_out();
-    current = next;
-    next->is_running = true;
-    next->processor = smp_processor_id();
-    sim_curr[smp_processor_id()] = next;
-    fake_now += switch_cost;        /* saving and loading state takes time */
-    switches++;
-}
+/* Saving and loading state takes time. */
+#define SCHED_SIM_ON_SWITCH(next) ((void)(next), fake_now += switch_cost, switches++)
+#include "sched_sim.h"
 
 void sched_preempt_at(uint64_t when)
 {

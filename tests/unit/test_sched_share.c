@@ -62,32 +62,7 @@ void update_vcpu_system_time(struct vcpu *v) { (void)v; }
 
 /* ---- the architecture under sched.c: NR_SIM_CPUS CPUs ---- */
 #define NR_SIM_CPUS 2
-static struct vcpu *sim_curr[NR_SIM_CPUS];  /* the vCPU loaded on each CPU */
-
-struct vcpu *cpu_curr(unsigned int c)
-{
-    return c < NR_SIM_CPUS && pcpus[c].online ? sim_curr[c] : NULL;
-}
-
-void context_switch_out(void)
-{
-    struct vcpu *prev = current;
-
-    if (!prev)
-        return;
-    prev->is_running = false;
-    current = NULL;
-    sim_curr[smp_processor_id()] = NULL;
-}
-
-void context_switch_to(struct vcpu *next)
-{
-    context_switch_out();
-    current = next;
-    next->is_running = true;
-    next->processor = smp_processor_id();
-    sim_curr[smp_processor_id()] = next;
-}
+#include "sched_sim.h"
 
 /* As timer.c, without vCPU timers (none are set here). */
 void sched_preempt_at(uint64_t when)

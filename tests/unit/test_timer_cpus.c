@@ -44,35 +44,10 @@
 #define NR_ATTACK 32
 
 /* ---- the architecture under sched.c and timer.c ---- */
-static struct vcpu *sim_curr[NR_SIM_CPUS];
 static uint64_t armed[NR_SIM_CPUS];          /* APIC deadline per CPU, 0 = none */
 static unsigned int irqs[NR_SIM_CPUS];       /* timer interrupts taken per CPU */
 static unsigned int virqs_ok, virqs_elsewhere;
-
-struct vcpu *cpu_curr(unsigned int c)
-{
-    return c < NR_SIM_CPUS && pcpus[c].online ? sim_curr[c] : NULL;
-}
-
-void context_switch_out(void)
-{
-    struct vcpu *prev = current;
-
-    if (!prev)
-        return;
-    prev->is_running = false;
-    current = NULL;
-    sim_curr[smp_processor_id()] = NULL;
-}
-
-void context_switch_to(struct vcpu *next)
-{
-    context_switch_out();
-    current = next;
-    next->is_running = true;
-    next->processor = smp_processor_id();
-    sim_curr[smp_processor_id()] = next;
-}
+#include "sched_sim.h"
 
 void arch_timer_program(uint64_t deadline)
 {
