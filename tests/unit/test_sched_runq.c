@@ -40,20 +40,8 @@ static uint64_t switch_cost;        /* ns of simulated time per context switch *
 static unsigned int switches;
 /* Saving and loading state takes time. */
 #define SCHED_SIM_ON_SWITCH(next) ((void)(next), fake_now += switch_cost, switches++)
+#define SCHED_SIM_SLICES      /* timer.c is not linked: the slice alone */
 #include "sched_sim.h"
-
-void sched_preempt_at(uint64_t when)
-{
-    struct pcpu *pc = this_pcpu();
-
-    if (!pc->slice_end || when < pc->slice_end)
-        pc->slice_end = when;
-}
-
-void sched_set_slice(uint64_t len, bool needed)
-{
-    this_pcpu()->slice_end = needed ? get_s_time() + len : 0;
-}
 
 void timers_run(void)
 {
@@ -151,15 +139,6 @@ static struct sim_dom *add_domain(unsigned int nr_vcpus, uint32_t weight, uint32
         dom0 = &s->d;
     doms[nr_doms++] = s;
     return s;
-}
-
-/* Run fn as CPU c would: its identity and its current vCPU. */
-static void on_cpu(unsigned int c, void (*fn)(void))
-{
-    fake_cpu_info.cpu_id = c;
-    fake_cpu_info.curr = sim_curr[c];
-    fn();
-    sim_curr[c] = fake_cpu_info.curr;
 }
 
 /* The least virtual time among the eligible vCPUs waiting for a CPU

@@ -62,21 +62,8 @@ void update_vcpu_system_time(struct vcpu *v) { (void)v; }
 
 /* ---- the architecture under sched.c: NR_SIM_CPUS CPUs ---- */
 #define NR_SIM_CPUS 2
+#define SCHED_SIM_SLICES      /* timer.c is not linked: the slice alone */
 #include "sched_sim.h"
-
-/* As timer.c, without vCPU timers (none are set here). */
-void sched_preempt_at(uint64_t when)
-{
-    struct pcpu *pc = this_pcpu();
-
-    if (!pc->slice_end || when < pc->slice_end)
-        pc->slice_end = when;
-}
-
-void sched_set_slice(uint64_t len, bool needed)
-{
-    this_pcpu()->slice_end = needed ? get_s_time() + len : 0;
-}
 
 void timers_run(void)
 {
@@ -117,15 +104,6 @@ static unsigned int up_ops;
 static unsigned int dom_index(const struct domain *d)
 {
     return d == &f0.d ? 0 : d == &fu.d ? 1 : 2;
-}
-
-/* Run `fn` as CPU c would: its identity and its current vCPU. */
-static void on_cpu(unsigned int c, void (*fn)(void))
-{
-    fake_cpu_info.cpu_id = c;
-    fake_cpu_info.curr = sim_curr[c];
-    fn();
-    sim_curr[c] = fake_cpu_info.curr;
 }
 
 /* The attacker's guest code, run by its vCPU just switched in: VCPUOP_down

@@ -87,14 +87,6 @@ static struct domain att;                    /* the attacker */
 static struct vcpu att_v[NR_ATTACK];
 static struct shared_info att_si;
 
-static void on_cpu(unsigned int c, void (*fn)(void))
-{
-    fake_cpu_info.cpu_id = c;
-    fake_cpu_info.curr = sim_curr[c];
-    fn();
-    sim_curr[c] = fake_cpu_info.curr;
-}
-
 /* What a CPU does on its way back to a guest (prepare_return_to_guest). */
 static void way_out(void)
 {
