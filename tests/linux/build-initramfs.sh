@@ -2,7 +2,12 @@
 # Build the initramfs of the Linux guest tests: Debian's static busybox,
 # our workload (workload.c, linked statically) and /init (init.sh).
 #
-#   build-initramfs.sh     prints the path of $BUILD/linux/initrd.gz
+#   build-initramfs.sh           prints the path of $BUILD/linux/initrd.gz
+#   build-initramfs.sh --tools   prints the path of $BUILD/linux/initrd-ctl.gz:
+#       the same plus dom0's control plane (tests/linux/ctl-test.sh as
+#       /bin/ctl-test, the static `keel` of dom0-tools, the Xen device
+#       modules xen-privcmd, xen-evtchn, xen-gntdev, xenfs) and, under
+#       /boot, the kernel and the plain initrd for the domUs it creates
 #
 # Needs busybox-static (/bin/busybox), gcc (or $CC) with glibc's static
 # libc (libc6-dev), cpio and gzip.  Rebuilds every time (about a second)
@@ -17,6 +22,12 @@ OUT=$BUILD/linux
 CC=${CC:-gcc}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 die() { echo "build-initramfs: $*" >&2; exit 1; }
+TOOLS=0
+case ${1:-} in
+--tools) TOOLS=1 ;;
+'') ;;
+*) die "unknown argument '$1' (usage: build-initramfs.sh [--tools])" ;;
+esac
 
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found (install busybox-static)"
 file_type=$(od -A n -t x1 -N 4 "$BUSYBOX" | tr -d ' ')
@@ -55,6 +66,30 @@ for applet in sh true poweroff mount grep dmesg; do
     [ -L "$ROOT/bin/$applet" ] || die "$BUSYBOX lacks the applet $applet"
 done
 
+if [ "$TOOLS" -eq 1 ]; then
+    # The plain initrd first: the domUs that dom0 creates boot with it.
+    PLAIN=$(sh "$0") || die "cannot build the plain initrd for the domUs"
+    VMLINUZ=$(sh "$HERE/fetch-kernel.sh") || die "cannot fetch the kernel for the domUs"
+    [ -n "$MODS" ] || die "the kernel's modules are not at hand (fetch-kernel.sh --modules)"
+    make -s -C "$TOP/dom0-tools" static BUILD="$BUILD" CC="$CC" >&2 ||
+        die "make -C dom0-tools static failed"
+    ROOT=$OUT/root-ctl
+    rm -rf "$ROOT"
+    cp -a "$OUT/root" "$ROOT" || die "cannot copy $OUT/root"
+    mkdir -p "$ROOT/boot" "$ROOT/lib/modules" "$ROOT/etc/keel" || die "cannot create $ROOT dirs"
+    cp "$BUILD/dom0-static/keel" "$ROOT/bin/keel" || die "cannot copy keel"
+    cp "$HERE/ctl-test.sh" "$ROOT/bin/ctl-test" && chmod 755 "$ROOT/bin/ctl-test" ||
+        die "cannot install ctl-test"
+    for m in xen-privcmd xen-evtchn xen-gntdev xenfs/xenfs; do
+        cp "$MODS/kernel/drivers/xen/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
+    done
+    cp "$VMLINUZ" "$ROOT/boot/vmlinuz" || die "cannot copy $VMLINUZ"
+    cp "$PLAIN" "$ROOT/boot/initrd.gz" || die "cannot copy $PLAIN"
+    NAME=initrd-ctl
+else
+    NAME=initrd
+fi
+
 # newc header of an entry without data: NAME MODE RDEVMAJOR RDEVMINOR INO.
 # The kernel needs /dev/console before /init runs (its stdin/out/err);
 # writing the node ourselves needs no root rights, unlike mknod.
@@ -75,9 +110,9 @@ newc_entry() {
 
 # The kernel unpacks concatenated archives one after the other.
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort |
-    cpio -o -H newc -R 0:0 --quiet > "$OUT/root.cpio") || die "cpio failed in $ROOT"
-cat "$OUT/dev.cpio" "$OUT/root.cpio" | gzip -9 -n > "$OUT/initrd.gz.tmp" ||
-    die "gzip failed writing $OUT/initrd.gz.tmp"
-mv "$OUT/initrd.gz.tmp" "$OUT/initrd.gz" || die "cannot rename to $OUT/initrd.gz"
-rm -f "$OUT/dev.cpio" "$OUT/root.cpio"
-echo "$OUT/initrd.gz"
+    cpio -o -H newc -R 0:0 --quiet > "$OUT/$NAME.cpio") || die "cpio failed in $ROOT"
+cat "$OUT/dev.cpio" "$OUT/$NAME.cpio" | gzip -9 -n > "$OUT/$NAME.gz.tmp" ||
+    die "gzip failed writing $OUT/$NAME.gz.tmp"
+mv "$OUT/$NAME.gz.tmp" "$OUT/$NAME.gz" || die "cannot rename to $OUT/$NAME.gz"
+rm -f "$OUT/dev.cpio" "$OUT/$NAME.cpio"
+echo "$OUT/$NAME.gz"

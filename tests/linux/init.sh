@@ -15,11 +15,13 @@ args=""
 linger=0
 shell=0
 acpitest=0
+ctltest=0
 for w in $(cat /proc/cmdline); do
     case $w in
     keel.shell=1) shell=1 ;;                      # interactive demo: a shell, no workload
     keel.linger=*) linger=${w#keel.linger=} ;;   # stay up this many seconds after the verdict
     keel.acpitest=*) acpitest=${w#keel.acpitest=} ;;  # wait this long for an ACPI power-button SCI
+    keel.ctltest=1) ctltest=1 ;;                  # dom0's control plane (/bin/ctl-test) instead of the workload
     keel.*=*) args="$args ${w#keel.}" ;;
     esac
 done
@@ -62,14 +64,20 @@ if [ "$acpitest" -gt 0 ] 2>/dev/null; then
         acpi_rc=1
     fi
 fi
-echo "linux-guest: running /bin/workload$args"
-# shellcheck disable=SC2086
-/bin/workload $args
-rc=$?
+if [ "$ctltest" = 1 ]; then
+    echo "linux-guest: running /bin/ctl-test"
+    /bin/ctl-test
+    rc=$?
+else
+    echo "linux-guest: running /bin/workload$args"
+    # shellcheck disable=SC2086
+    /bin/workload $args
+    rc=$?
+fi
 # A kernel complaint fails the run even if every user-space check passed.
 bad=$(dmesg | grep -m 1 -E 'BUG:|Oops|WARNING:|Call Trace|general protection|segfault at|soft lockup|hung_task|rcu.*stall')
 if [ "$rc" -ne 0 ]; then
-    echo "VERDICT: FAIL (workload exited with status $rc)"
+    echo "VERDICT: FAIL (workload or ctl-test exited with status $rc)"
 elif [ "$acpi_rc" -ne 0 ]; then
     echo "VERDICT: FAIL (no ACPI SCI after the power button)"
 elif [ -n "$bad" ]; then

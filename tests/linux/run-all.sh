@@ -25,6 +25,11 @@
 #                 QEMU's power button (system_powerdown on the monitor
 #                 socket), and dom0's poweroff through ACPI S5
 #                 (XENPF_enter_acpi_sleep) ending QEMU with status 0.
+#   linux-ctl     dom0 as the control domain (issue 14): the initramfs of
+#                 build-initramfs.sh --tools, whose /bin/ctl-test
+#                 (tests/linux/ctl-test.sh) loads the Xen device modules
+#                 and drives the hypervisor with dom0-tools' `keel`;
+#                 dom0_mem=768M, QEMU -m 1536, 2 CPUs
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
 # Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
@@ -72,11 +77,11 @@ case $TIMEOUT in ''|*[!0-9]*) echo "run-all: LINUX_TIMEOUT '$TIMEOUT' is not a n
 if [ $# -gt 0 ]; then
     TESTS="$*"
 else
-    TESTS="linux-dom0 linux-smp2 linux-many linux-acpi-pc linux-acpi-q35"
+    TESTS="linux-dom0 linux-smp2 linux-many linux-acpi-pc linux-acpi-q35 linux-ctl"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
-    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
+    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
 done
 
 passed=0; failed=0; failures=""
@@ -261,6 +266,10 @@ run_test() {    # NAME
               QEMU_MIB=${LINUX_MANY_QEMU_MIB:-2048} QEMU_SMP=${LINUX_MANY_SMP:-2} \
               run_domus "$log" | sed 's/linux-domus/linux-many/') ;;
 
+    linux-ctl)
+        out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=768M" \
+              --dom0 "$VMLINUZ $DOM0_ARGS keel.ctltest=1$extra" --initrd "$CTL_INITRD" --smp 2 \
+              --mem 1536 --timeout "${LINUX_CTL_TIMEOUT:-400}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-acpi-pc|linux-acpi-q35)
         out=$(run_acpi "$log" "${name#linux-acpi-}" "$name") ;;
     linux-native)
@@ -304,6 +313,8 @@ if ! VMLINUZ=$(sh "$HERE/fetch-kernel.sh"); then
     fail_all "cannot fetch the Debian kernel (see the fetch-kernel line above)"
 elif ! INITRD=$(sh "$HERE/build-initramfs.sh"); then
     fail_all "cannot build the initramfs (see the build-initramfs line above)"
+elif ! CTL_INITRD=$(sh "$HERE/build-initramfs.sh" --tools); then
+    fail_all "cannot build the control-plane initramfs (see the build-initramfs line above)"
 else
     for t in $TESTS; do
         if [ "$t" = linux-dom0 ] && [ ! -f "$BUILD/keel.elf" ]; then

@@ -1,0 +1,69 @@
+/*
+ * keel: the dom0 command line, with xl's verbs, flags, output formats and
+ * exit codes wherever Keel offers the same verb (xl(1), tools/xl in Xen
+ * 4.17), so that a script written for xl runs with keel in its place.
+ *
+ * Verbs so far: info, list.  Each verb is a function in the table below;
+ * unknown verbs and bad arguments print one line and exit 1 (xl's
+ * EXIT_FAILURE); `keel help` and `keel VERB --help` print usage.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keelctl.h"
+#include "keel_cli.h"
+
+static const struct keel_verb verbs[] = {
+    { "info", keel_cmd_info, "info", "Print information about the host" },
+    { "list", keel_cmd_list, "list [-l] [--json] [DOMAIN...]",
+      "List information about all or some domains" },
+};
+
+static void usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "Usage: keel VERB [args]\n\nVerbs:\n");
+    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+        fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+}
+
+const char *keel_prog = "keel";
+
+int keel_open_ctl(struct keelctl *h)
+{
+    int rc = keelctl_open(h, getenv("KEEL_PRIVCMD"));
+
+    if (rc < 0)
+        fprintf(stderr, "keel: cannot open %s: %s (is this dom0 with xen-privcmd loaded?)\n",
+                getenv("KEEL_PRIVCMD") ? getenv("KEEL_PRIVCMD") : KEELCTL_PRIVCMD,
+                strerror(-rc));
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 1;
+    }
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+        if (strcmp(argv[1], verbs[i].name))
+            continue;
+        if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            printf("Usage: keel %s\n\n%s.\n", verbs[i].usage, verbs[i].summary);
+            return 0;
+        }
+        return verbs[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "keel: unknown verb '%s' (keel help lists them)\n", argv[1]);
+    return 1;
+}
