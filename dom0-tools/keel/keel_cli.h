@@ -13,7 +13,18 @@ struct keel_verb {
 /* Open privcmd (KEEL_PRIVCMD overrides the path); prints one line on failure. */
 int keel_open_ctl(struct keelctl *h);
 
+/* The name of a domain as `keel list` shows it. */
+void keel_domain_name(domid_t id, char *buf, size_t len);
+/* A domain named on the command line (domid or name): 0, or -ESRCH etc. */
+int keel_find_domain(struct keelctl *h, const char *arg, domid_t *out);
+/* A memory size as xl reads it (default MiB; b/k/m/g/t suffixes): KiB, or -1. */
+long long keel_parse_mem_kb(const char *s);
+
 int keel_cmd_info(int argc, char **argv);
 int keel_cmd_list(int argc, char **argv);
+int keel_cmd_dmesg(int argc, char **argv);
+int keel_cmd_vcpu_list(int argc, char **argv);
+int keel_cmd_sched_credit2(int argc, char **argv);
+int keel_cmd_mem_max(int argc, char **argv);
 
 #endif
