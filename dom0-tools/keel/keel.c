@@ -3,7 +3,7 @@
  * exit codes wherever Keel offers the same verb (xl(1), tools/xl in Xen
  * 4.17), so that a script written for xl runs with keel in its place.
  *
- * Verbs so far: info, list, dmesg, vcpu-list, sched-credit2, mem-max.  Each verb is a function in the table below;
+ * Verbs so far: info, list, dmesg, vcpu-list, sched-credit2, mem-max, top.  Each verb is a function in the table below;
  * unknown verbs and bad arguments print one line and exit 1 (xl's
  * EXIT_FAILURE); `keel help` and `keel VERB --help` print usage.
  */
@@ -27,6 +27,8 @@ static const struct keel_verb verbs[] = {
       "Get or set a domain's credit2 weight and cap" },
     { "mem-max", keel_cmd_mem_max, "mem-max DOMAIN AMOUNT",
       "Set a domain's memory limit (AMOUNT in MiB, or with b/k/m/g/t)" },
+    { "top", keel_cmd_top, "top [-b|--batch] [-d SECONDS] [-i ITERATIONS]",
+      "Per-domain CPU, memory and vCPUs, live or (-b) as text every interval" },
 };
 
 static void usage(FILE *f)

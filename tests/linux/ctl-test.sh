@@ -67,4 +67,13 @@ grep -q '"max_mem_kb": 1049600' /tmp/list.json || fail "dom0's max_mem is not 1 
 keel mem-max 0 12q 2>/tmp/err && fail "keel mem-max accepted 12q"
 grep -q 'invalid memory size' /tmp/err || fail "no clear error for 12q: $(cat /tmp/err)"
 
+# keel top --batch: two tables one second apart; dom0 (running this) shows
+# a CPU percentage, its memory and its vCPU.
+keel top -b -d 1 -i 2 > /tmp/top || fail "keel top -b exited with status $?"
+sed 's/^/ctl-test: top: /' /tmp/top
+[ "$(grep -c '^ *NAME  *STATE  *CPU(sec)  *CPU(%)  *MEM(k)' /tmp/top)" = 2 ] || fail "keel top -b -i 2 did not print 2 tables"
+grep -q '^  Domain-0  *-----r  *[0-9][0-9]*  *[0-9][0-9]*\.[0-9]  *786432 ' /tmp/top ||
+    fail "keel top shows no running Domain-0 with a CPU % and 768 MiB"
+keel top -b -d 0 2>/tmp/err && fail "keel top accepted -d 0"
+
 say "all checks passed"
