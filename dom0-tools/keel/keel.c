@@ -27,6 +27,8 @@ static const struct keel_verb verbs[] = {
       "Get or set a domain's credit2 weight and cap" },
     { "mem-max", keel_cmd_mem_max, "mem-max DOMAIN AMOUNT",
       "Set a domain's memory limit (AMOUNT in MiB, or with b/k/m/g/t)" },
+    { "console", keel_cmd_console, "console DOMAIN",
+      "Attach to a domain's console (CTRL-] detaches)" },
     { "top", keel_cmd_top, "top [-b|--batch] [-d SECONDS] [-i ITERATIONS]",
       "Per-domain CPU, memory and vCPUs, live or (-b) as text every interval" },
 };
