@@ -28,6 +28,10 @@ int keel_cmd_sched_credit2(int argc, char **argv);
 int keel_cmd_mem_max(int argc, char **argv);
 int keel_cmd_top(int argc, char **argv);
 int keel_cmd_console(int argc, char **argv);
+int keel_cmd_shutdown(int argc, char **argv);
+int keel_cmd_reboot(int argc, char **argv);
+int keel_cmd_mem_set(int argc, char **argv);
+int keel_cmd_vcpu_set(int argc, char **argv);
 /* Attach to dom's console through keel-consoled's pty; exit status. */
 int keel_console_pty(struct keelctl *h, domid_t dom);
 

@@ -54,6 +54,14 @@ expect_err sched-opt "keel sched-credit2: -z: expected -d DOMAIN, -w WEIGHT or -
 expect_err top-d0 "keel top: -d 0: expected a whole number of seconds >= 1" "$K" top -d 0
 expect_err top-i "keel top: -i x: expected a whole number of iterations" "$K" top -i x
 expect_err top-arg "keel top: unknown argument '-q' (keel top [-b] [-d SECONDS] [-i N])" "$K" top -q
+expect_err shutdown-usage "keel shutdown: usage: keel shutdown [-w] DOMAIN" "$K" shutdown
+expect_err shutdown-opt "keel shutdown: usage: keel shutdown [-w] DOMAIN" "$K" shutdown -x 1
+expect_err reboot-two "keel reboot: usage: keel reboot [-w] DOMAIN" "$K" reboot 1 2
+expect_err mem-set-usage "keel mem-set: usage: keel mem-set DOMAIN AMOUNT" "$K" mem-set 1
+expect_err mem-set-zero "keel mem-set: 0: invalid memory size (a number with b, k, m, g or t)" "$K" mem-set 1 0
+expect_err vcpu-set-zero "keel vcpu-set: 0: expected a number of vCPUs >= 1" "$K" vcpu-set 1 0
+expect_err vcpu-set-usage "keel vcpu-set: usage: keel vcpu-set DOMAIN VCPUS" "$K" vcpu-set 1
+expect_err console-usage "keel console: usage: keel console DOMAIN" "$K" console
 # Off dom0 (or with the module missing): one line naming the device.
 expect_err no-privcmd "keel: cannot open $T/none: No such file or directory (is this dom0 with xen-privcmd loaded?)" \
     env KEEL_PRIVCMD="$T/none" "$K" list
