@@ -213,19 +213,27 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         machine_power_off(reason);
 }
 
-/* Drop what a vCPU holds: page-table bases, GDT and LDT frames, vcpu_info page. */
+/*
+ * Drop what a vCPU holds: page-table bases, GDT and LDT frames, vcpu_info
+ * page.  A dying domain's page tables are left to its memory's teardown,
+ * which devalidates them in bounded steps (pv_relinquish_memory_step);
+ * a vCPU reset of a live domain (XEN_DOMCTL_setvcpucontext) drops them
+ * at once.
+ */
 static void vcpu_release(struct vcpu *v)
 {
     struct domain *d = v->domain;
     unsigned int i;
 
     mm_lock_acquire();
-    pv_vcpu_release_tables(v);
-    if (!mfn_eq(v->guest_table, INVALID_MFN))
-        put_page_and_type(v->guest_table, d);
-    if (!mfn_eq(v->guest_table_user, INVALID_MFN))
-        put_page_and_type(v->guest_table_user, d);
-    v->guest_table = v->guest_table_user = INVALID_MFN;
+    if (d->state != DOM_DYING) {
+        pv_vcpu_release_tables(v);
+        if (!mfn_eq(v->guest_table, INVALID_MFN))
+            put_page_and_type(v->guest_table, d);
+        if (!mfn_eq(v->guest_table_user, INVALID_MFN))
+            put_page_and_type(v->guest_table_user, d);
+        v->guest_table = v->guest_table_user = INVALID_MFN;
+    }
     for (i = 0; i < GUEST_GDT_FRAMES; i++) {
         if (!mfn_eq(v->gdt_frames[i], INVALID_MFN))
             put_page_and_type(v->gdt_frames[i], d);
@@ -245,9 +253,9 @@ static void vcpu_release(struct vcpu *v)
     vcpu_timers_kill(v);
 }
 
-/* Frames of the frame table looked at per step of a teardown: a few
- * tens of microseconds. */
-#define DESTROY_STEP_FRAMES 16384UL
+/* Frames of the frame table looked at per step of a teardown (besides
+ * at most PT_PREEMPT_ENTRIES page-table entries devalidated). */
+#define DESTROY_STEP_FRAMES RELINQUISH_CHUNK
 
 /*
  * Where a dying domain's shared_info and vcpu_info pointers go once the

@@ -143,6 +143,9 @@ struct domain {
     bool parked_listed, reap_listed;
     struct domain *reap_next;
     uint64_t destroy_pos;              /* domain_destroy_step(): where it is */
+    /* The page table the teardown is devalidating, left partial when a
+     * step's budget ran out (pv_relinquish_memory_step).  NULL: none. */
+    struct page_info *pt_dying;
     /* Made by XEN_DOMCTL_createdomain: kept after shutdown until the
      * control domain destroys it, then freed once its last frame goes
      * (common/domain_life.c).  Boot-time domUs are reaped at shutdown. */
