@@ -57,8 +57,8 @@ int pv_get_l4_for_context(struct vcpu *by, mfn_t mfn);
  * on in by's undo slot.  mm_lock held. */
 void pv_put_table_ref(struct vcpu *by, mfn_t mfn);
 /* Frame-table entries a teardown step looks at (and so frames it may
- * free): about 1 ms under TCG, tens of microseconds on hardware. */
-#define RELINQUISH_CHUNK 2048
+ * free): with PT_PREEMPT_ENTRIES, a step's bound. */
+#define RELINQUISH_CHUNK 512
 bool pv_relinquish_some(struct domain *d, uint64_t *pos);
 uint64_t pv_count_frames(const struct domain *d);
 
