@@ -447,6 +447,53 @@ static void test_teardown_abandoned_unpin_bounded(void **state)
 }
 
 /*
+ * dom0 resets a down vCPU of a live domain (XEN_DOMCTL_setvcpucontext
+ * with no context): its base pointer, the only holder of the tree, and
+ * what it was undoing go at most PT_PREEMPT_ENTRIES entries a call
+ * (before: put_page_and_type, the whole tree in one call).
+ */
+static unsigned int drop_in_calls(struct vcpu *v)
+{
+    unsigned int calls = 0;
+    uint64_t r0, r1;
+    int rc;
+
+    do {
+        assert_true(++calls < 100000);
+        r0 = data_refs();
+        mm_lock_acquire();
+        rc = pv_vcpu_drop_tables(v);
+        mm_lock_release();
+        r1 = data_refs();
+        assert_true(rc == 0 || rc == -XEN_ERESTART);
+        if (r0 - r1 > PT_PREEMPT_ENTRIES)
+            fail_msg("vCPU reset call %u dropped %lu references", calls, (unsigned long)(r0 - r1));
+        check_consistency();
+    } while (rc);
+    assert_true(mfn_eq(v->guest_table, INVALID_MFN));
+    assert_null(v->pt_undo);
+    return calls;
+}
+
+static void test_vcpu_reset_bounded(void **state)
+{
+    struct vcpu *v1 = &fa.v[1];
+    unsigned int calls;
+
+    (void)state;
+    assert_int_equal(get_page_and_type(_mfn(T4), da, PGT_l4), 0);   /* as VCPUOP_initialise */
+    v1->guest_table = _mfn(T4);
+    assert_true(drop_in_calls(v1) > min_calls());
+    check_big_baseline();
+    /* the same while it was still undoing an interrupted release */
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), 0);
+    calls_then_stop(MMUEXT_UNPIN_TABLE, T4, 3);
+    assert_true(fa.v[0].pt_undo == pg(T4));
+    assert_true(drop_in_calls(&fa.v[0]) > min_calls() - 3);
+    check_big_baseline();
+}
+
+/*
  * ptwr: the guest kernel writes an L3 entry naming the big L2 directly
  * (its L3 mapped read-only at va 0).  The emulation stops half-way and
  * leaves the instruction to fault again (rip unchanged) until the tree
@@ -544,6 +591,7 @@ int main(void)
         T(test_teardown_base_pointer_bounded),
         T(test_teardown_abandoned_pin_bounded),
         T(test_teardown_abandoned_unpin_bounded),
+        T(test_vcpu_reset_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1073,11 +1073,39 @@ void pv_relinquish_memory(struct domain *d)
         ;
 }
 
-/* A vCPU being reset: what it was undoing, to the end (a dying domain's
- * go in bounded steps, pv_relinquish_memory_step).  mm_lock held. */
+/* What v was undoing, to the end, without preemption (host tests and
+ * fuzzers; the hypervisor uses pv_vcpu_drop_tables or, for a dying
+ * domain, pv_relinquish_memory_step).  mm_lock held. */
 void pv_vcpu_release_tables(struct vcpu *v)
 {
     finish_undo_now(v);
+}
+
+/*
+ * A vCPU being reset while its domain lives (XEN_DOMCTL_setvcpucontext
+ * with no context; the vCPU is down): drop its base pointers and what it
+ * was undoing, at most a hypercall's page-table budget at a time.  0
+ * when nothing is left, -XEN_ERESTART to be continued.  mm_lock held.
+ */
+int pv_vcpu_drop_tables(struct vcpu *v)
+{
+    pv_pt_begin();
+    for (;;) {
+        mfn_t m;
+
+        if (v->pt_undo && pv_pt_finish_undo(v) == -XEN_ERESTART)
+            return -XEN_ERESTART;
+        if (!mfn_eq(v->guest_table, INVALID_MFN)) {
+            m = v->guest_table;
+            v->guest_table = INVALID_MFN;
+        } else if (!mfn_eq(v->guest_table_user, INVALID_MFN)) {
+            m = v->guest_table_user;
+            v->guest_table_user = INVALID_MFN;
+        } else {
+            return 0;
+        }
+        put_table_ref(v, m);        /* a stop goes on in v->pt_undo */
+    }
 }
 
 /* Frames d still owns (referenced from elsewhere, or hypervisor pages

@@ -172,7 +172,7 @@ struct domain *domain_create_ports(domid_t id, const char *name, unsigned int ma
 struct xen_domctl_createdomain;
 struct domain *domain_create_runtime(domid_t id, const struct xen_domctl_createdomain *cfg);
 /* Drop v's context (setvcpucontext with no context; v is down). */
-void domain_vcpu_reset(struct vcpu *v);
+long domain_vcpu_reset(struct vcpu *v);    /* 0 or -XEN_ERESTART */
 /* Whether no domain (live, shut down or dying) has this id. */
 bool domain_id_free(domid_t id);
 /* Release what a dying domain holds besides its frames: event channels,

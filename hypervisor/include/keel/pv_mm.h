@@ -50,7 +50,9 @@ bool pv_pt_budget_spent(void);
  * 0 none left, -XEN_ERESTART not yet, else the failure's error.  mm_lock held. */
 int pv_pt_finish_undo(struct vcpu *v);
 bool pv_pt_undo_pending(const struct vcpu *v);
-void pv_vcpu_release_tables(struct vcpu *v);     /* vCPU reset; mm_lock held */
+void pv_vcpu_release_tables(struct vcpu *v);     /* unbounded; tests; mm_lock held */
+/* A live domain's vCPU reset: its tables, preemptibly (0 or -XEN_ERESTART). */
+int pv_vcpu_drop_tables(struct vcpu *v);        /* mm_lock held */
 /* VCPUOP_initialise's L4 reference, taken by vCPU `by` (mm_lock held). */
 int pv_get_l4_for_context(struct vcpu *by, mfn_t mfn);
 /* Drop a table reference of by's operation; a release that stops goes
