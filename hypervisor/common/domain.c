@@ -104,11 +104,25 @@ struct domain *domain_create_runtime(domid_t id, const struct xen_domctl_created
     return d;
 }
 
-void domain_vcpu_reset(struct vcpu *v)
+/*
+ * XEN_DOMCTL_setvcpucontext with no context (the vCPU is down): forget
+ * its context.  Its page tables go in bounded steps (-XEN_ERESTART: the
+ * domctl is continued); it cannot be brought up meanwhile.
+ */
+long domain_vcpu_reset(struct vcpu *v)
 {
+    int rc;
+
+    v->initialised = false;
+    mm_lock_acquire();
+    rc = pv_vcpu_drop_tables(v);
+    mm_lock_release();
+    if (rc)
+        return rc;
     vcpu_release(v);
     v->initialised = false;
     v->online = false;
+    return 0;
 }
 
 bool domain_id_free(domid_t id)
@@ -213,19 +227,19 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         machine_power_off(reason);
 }
 
-/* Drop what a vCPU holds: page-table bases, GDT and LDT frames, vcpu_info page. */
+/*
+ * Drop what a vCPU holds besides its page tables: GDT and LDT frames,
+ * vcpu_info page.  Its page-table references (base pointers, what it was
+ * undoing) go preemptibly: a dying domain's with its memory
+ * (pv_relinquish_memory_step), a reset vCPU's first
+ * (domain_vcpu_reset).
+ */
 static void vcpu_release(struct vcpu *v)
 {
     struct domain *d = v->domain;
     unsigned int i;
 
     mm_lock_acquire();
-    pv_vcpu_release_tables(v);
-    if (!mfn_eq(v->guest_table, INVALID_MFN))
-        put_page_and_type(v->guest_table, d);
-    if (!mfn_eq(v->guest_table_user, INVALID_MFN))
-        put_page_and_type(v->guest_table_user, d);
-    v->guest_table = v->guest_table_user = INVALID_MFN;
     for (i = 0; i < GUEST_GDT_FRAMES; i++) {
         if (!mfn_eq(v->gdt_frames[i], INVALID_MFN))
             put_page_and_type(v->gdt_frames[i], d);
@@ -245,9 +259,9 @@ static void vcpu_release(struct vcpu *v)
     vcpu_timers_kill(v);
 }
 
-/* Frames of the frame table looked at per step of a teardown: a few
- * tens of microseconds. */
-#define DESTROY_STEP_FRAMES 16384UL
+/* Frames of the frame table looked at per step of a teardown (besides
+ * at most PT_PREEMPT_ENTRIES page-table entries devalidated). */
+#define DESTROY_STEP_FRAMES RELINQUISH_CHUNK
 
 /*
  * Where a dying domain's shared_info and vcpu_info pointers go once the

@@ -334,7 +334,8 @@ static struct vcpu *ctx_vcpu(struct domain *d, uint32_t id)
  * VGCF_online lets the vCPU run once d is unpaused.  A vCPU that already
  * has a context must be reset first (ctxt 0: only while it is down).
  */
-static long domctl_setvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext *vc)
+static long domctl_setvcpucontext(struct domain *d, const struct xen_domctl_vcpucontext *vc,
+                                  uint64_t arg)
 {
     struct vcpu_guest_context *c;
     struct vcpu *v = ctx_vcpu(d, vc->vcpu);
@@ -342,8 +343,16 @@ static long domctl_setvcpucontext(struct domain *d, const struct xen_domctl_vcpu
 
     if (!v || d->state != DOM_RUNNING)
         return -XEN_EINVAL;
-    if (!vc->ctxt)
-        return v->online ? -XEN_EBUSY : (domain_vcpu_reset(v), 0);
+    if (!vc->ctxt) {
+        if (v->online)
+            return -XEN_EBUSY;
+        rc = domain_vcpu_reset(v);      /* its page tables, preemptibly */
+        if (rc == -XEN_ERESTART) {
+            hypercall_continue(arg, 0, 0, 0);
+            return 0;
+        }
+        return rc;
+    }
     c = xzalloc_bytes(sizeof(*c));
     if (!c)
         return -XEN_ENOMEM;
@@ -433,7 +442,7 @@ long do_domctl(uint64_t arg)
         copyback = true;
         break;
     case XEN_DOMCTL_setvcpucontext:
-        rc = domctl_setvcpucontext(d, &op.u.vcpucontext);
+        rc = domctl_setvcpucontext(d, &op.u.vcpucontext, arg);
         break;
     case XEN_DOMCTL_getvcpucontext:
         rc = domctl_getvcpucontext(d, &op.u.vcpucontext);

@@ -832,6 +832,16 @@ static void test_setvcpucontext_checks(void **state)
     fake_vcpu_resets = 0;
     assert_int_equal(domctl(&op), 0);
     assert_int_equal(fake_vcpu_resets, 1);
+    /* Its page tables go preemptibly: -ERESTART becomes a continuation. */
+    fake_vcpu_reset_rc = -XEN_ERESTART;
+    fake_continuations = 0;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(fake_continuations, 1);
+    assert_int_equal(fake_cont_args[0], (uint64_t)(uintptr_t)&op);
+    fake_vcpu_reset_rc = 0;
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(fake_vcpu_resets, 3);
+    assert_int_equal(fake_continuations, 1);
     /* A domain that has shut down takes no new context. */
     d2->state = DOM_SHUTDOWN;
     op.u.vcpucontext.ctxt = (uint64_t)(uintptr_t)&good_ctx;

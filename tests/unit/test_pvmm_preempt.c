@@ -357,6 +357,143 @@ static void test_pin_resumed_later(void **state)
 }
 
 /*
+ * Teardown in bounded steps (issue 11, what defect 2 left): a dying
+ * domain's tables go a step at a time (pv_relinquish_memory_step, the
+ * scheduler's and XEN_DOMCTL_destroydomain's unit of work), and no step
+ * may touch more than PT_PREEMPT_ENTRIES table entries, whatever the
+ * tree: a pinned 256 MiB tree, one that is only a vCPU's base pointer,
+ * a pin abandoned half done, an unpin abandoned half done.  Each step
+ * here looks at the whole (small) frame table, all three passes, so
+ * the data frames' allocation references (NR_D) may go in the same step.
+ */
+
+static unsigned int teardown_in_steps(void)
+{
+    uint64_t pos = 0, r0, r1;
+    unsigned int steps = 0, m;
+    bool done;
+
+    do {
+        assert_true(++steps < 100000);
+        r0 = data_refs();
+        done = pv_relinquish_memory_step(da, &pos, RELINQUISH_CHUNK);
+        r1 = data_refs();
+        if (r0 - r1 > PT_PREEMPT_ENTRIES + NR_D)
+            fail_msg("teardown step %u dropped %lu references (bound %u)", steps,
+                     (unsigned long)(r0 - r1), PT_PREEMPT_ENTRIES + NR_D);
+        check_consistency();
+    } while (!done);
+    for (m = 0; m < FAKE_NR_FRAMES; m++) {
+        const struct page_info *p = pg(m);
+        if (!owned_by_a(m))
+            continue;
+        if (p->count || p->type_count)
+            fail_msg("frame %u left with count %u type_count %u", m, p->count, p->type_count);
+        assert_false(p->flags & (PGC_partial | PGC_partial_held | PGC_partial_entry));
+    }
+    return steps;
+}
+
+/* The domain dies: its vCPUs stop being users of anything. */
+static void die(void)
+{
+    fake_may_preempt = false;       /* the scheduler's reap: no hypercall */
+    da->state = DOM_DYING;
+}
+
+static void test_teardown_pinned_tree_bounded(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), 0);
+    die();
+    assert_true(teardown_in_steps() > min_calls());
+}
+
+/* Only the vCPU's base pointer holds the tree: the teardown drops it too. */
+static void test_teardown_base_pointer_bounded(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    assert_int_equal(mmuext(MMUEXT_NEW_BASEPTR, T4, &calls), 0);
+    assert_true(mfn_eq(fa.v[0].guest_table, _mfn(T4)));
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, S4, &calls), 0);
+    die();
+    assert_true(teardown_in_steps() > min_calls());
+    assert_true(mfn_eq(fa.v[0].guest_table, INVALID_MFN));
+}
+
+static void test_teardown_abandoned_pin_bounded(void **state)
+{
+    (void)state;
+    calls_then_stop(MMUEXT_PIN_L4_TABLE, T4, 5);
+    die();
+    assert_true(teardown_in_steps() >= 5);
+}
+
+static void test_teardown_abandoned_unpin_bounded(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), 0);
+    calls_then_stop(MMUEXT_UNPIN_TABLE, T4, 5);
+    assert_true(fa.v[0].pt_undo == pg(T4));
+    die();
+    assert_true(teardown_in_steps() > min_calls() - 5);
+    assert_null(fa.v[0].pt_undo);
+}
+
+/*
+ * dom0 resets a down vCPU of a live domain (XEN_DOMCTL_setvcpucontext
+ * with no context): its base pointer, the only holder of the tree, and
+ * what it was undoing go at most PT_PREEMPT_ENTRIES entries a call
+ * (before: put_page_and_type, the whole tree in one call).
+ */
+static unsigned int drop_in_calls(struct vcpu *v)
+{
+    unsigned int calls = 0;
+    uint64_t r0, r1;
+    int rc;
+
+    do {
+        assert_true(++calls < 100000);
+        r0 = data_refs();
+        mm_lock_acquire();
+        rc = pv_vcpu_drop_tables(v);
+        mm_lock_release();
+        r1 = data_refs();
+        assert_true(rc == 0 || rc == -XEN_ERESTART);
+        if (r0 - r1 > PT_PREEMPT_ENTRIES)
+            fail_msg("vCPU reset call %u dropped %lu references", calls, (unsigned long)(r0 - r1));
+        check_consistency();
+    } while (rc);
+    assert_true(mfn_eq(v->guest_table, INVALID_MFN));
+    assert_null(v->pt_undo);
+    return calls;
+}
+
+static void test_vcpu_reset_bounded(void **state)
+{
+    struct vcpu *v1 = &fa.v[1];
+    unsigned int calls;
+
+    (void)state;
+    assert_int_equal(get_page_and_type(_mfn(T4), da, PGT_l4), 0);   /* as VCPUOP_initialise */
+    v1->guest_table = _mfn(T4);
+    assert_true(drop_in_calls(v1) > min_calls());
+    check_big_baseline();
+    /* the same while it was still undoing an interrupted release */
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), 0);
+    calls_then_stop(MMUEXT_UNPIN_TABLE, T4, 3);
+    assert_true(fa.v[0].pt_undo == pg(T4));
+    assert_true(drop_in_calls(&fa.v[0]) > min_calls() - 3);
+    check_big_baseline();
+}
+
+/*
  * ptwr: the guest kernel writes an L3 entry naming the big L2 directly
  * (its L3 mapped read-only at va 0).  The emulation stops half-way and
  * leaves the instruction to fault again (rip unchanged) until the tree
@@ -450,6 +587,11 @@ int main(void)
         T(test_abandoned_failed_pin),
         T(test_pin_resumed_later),
         T(test_ptwr_upper_entry),
+        T(test_teardown_pinned_tree_bounded),
+        T(test_teardown_base_pointer_bounded),
+        T(test_teardown_abandoned_pin_bounded),
+        T(test_teardown_abandoned_unpin_bounded),
+        T(test_vcpu_reset_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,6 +197,11 @@ static void check_consistency(void)
                 add_base(cnt, tc, page_to_mfn(doms[k]->v[i].pt_undo));
             }
         }
+    for (k = 0; k < 2; k++)
+        if (doms[k]->d.pt_dying) {         /* a dying domain's teardown holds it */
+            assert_true(doms[k]->d.pt_dying->flags & PGC_partial_held);
+            add_base(cnt, tc, page_to_mfn(doms[k]->d.pt_dying));
+        }
     for (m = 0; m < FAKE_NR_FRAMES; m++) {
         const struct page_info *p = pg(m);
         if (p->count != cnt[m] || p->type_count != tc[m])

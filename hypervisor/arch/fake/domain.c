@@ -127,7 +127,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
  * Weak: a test that links the real domain_life.c gets it instead.  The
  * fakes record what domctl.c asked for. */
 unsigned int fake_frames_released, fake_kills, fake_vcpu_resets, fake_set_contexts;
-long fake_kill_rc;
+long fake_kill_rc, fake_vcpu_reset_rc;
 struct domain *fake_created, *fake_last_killed;
 domid_t fake_created_id;
 struct xen_domctl_createdomain fake_created_cfg;
@@ -171,10 +171,11 @@ __attribute__((weak)) long domain_kill(struct domain *d)
     return fake_kill_rc;
 }
 
-__attribute__((weak)) void domain_vcpu_reset(struct vcpu *v)
+__attribute__((weak)) long domain_vcpu_reset(struct vcpu *v)
 {
     fake_vcpu_resets++;
     v->initialised = false;
+    return fake_vcpu_reset_rc;
 }
 
 __attribute__((weak)) long arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c,

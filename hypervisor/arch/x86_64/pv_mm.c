@@ -907,10 +907,91 @@ int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int l
 }
 
 /*
- * A dying domain gives back its memory (Xen's relinquish_memory): unpin
- * every table (devalidation cascades down the tree), then drop each
- * frame's allocation reference; a frame is freed when its last reference
- * goes, so a frame another domain still maps is freed only later.
+ * A dying domain's page tables go in bounded steps too (issue 11): the
+ * domain never runs again, so nothing but the teardown touches them, and
+ * a devalidation that runs out of a step's budget (PT_PREEMPT_ENTRIES
+ * entries, or the lock's time once PT_PREEMPT_MIN are done) stays
+ * partial, held by the teardown (d->pt_dying), and goes on first thing
+ * in the next step.  Every stop leaves the step at once, so one slot
+ * is enough.
+ */
+static bool dying_slot_done(struct domain *d)
+{
+    struct page_info *pg = d->pt_dying;
+
+    if (!pg)
+        return true;
+    if (continue_devalidate(pg, d, true))
+        return false;
+    put_page(pg);
+    d->pt_dying = NULL;
+    return true;
+}
+
+/* Drop a type and general reference of the teardown's: false when the
+ * devalidation stopped (it goes on from d->pt_dying). */
+static bool dying_put(struct domain *d, struct page_info *pg)
+{
+    if (put_type(pg, d, true)) {
+        pg->flags |= PGC_partial_held;
+        d->pt_dying = pg;
+        return false;
+    }
+    put_page(pg);
+    return true;
+}
+
+/* Partial pg (its references the caller's) to the teardown's slot. */
+static bool dying_adopt(struct domain *d, struct page_info *pg)
+{
+    pg->flags |= PGC_partial_held;
+    d->pt_dying = pg;
+    return dying_slot_done(d);
+}
+
+/* The vCPUs' page-table references (domain.c's vcpu_release leaves them
+ * to the teardown): what each was undoing, and its base pointers. */
+static bool dying_vcpu_tables(struct domain *d)
+{
+    unsigned int i;
+
+    for (i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpu[i];
+        mfn_t m;
+
+        if (!v)
+            continue;
+        if (v->pt_undo) {
+            struct page_info *pg = v->pt_undo;
+
+            v->pt_undo = NULL;
+            v->pt_undo_rc = 0;
+            d->pt_dying = pg;           /* already partial and held */
+            if (!dying_slot_done(d))
+                return false;
+        }
+        if (!mfn_eq(v->guest_table, INVALID_MFN)) {
+            m = v->guest_table;
+            v->guest_table = INVALID_MFN;
+            if (!dying_put(d, mfn_to_page(m)))
+                return false;
+        }
+        if (!mfn_eq(v->guest_table_user, INVALID_MFN)) {
+            m = v->guest_table_user;
+            v->guest_table_user = INVALID_MFN;
+            if (!dying_put(d, mfn_to_page(m)))
+                return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * A dying domain gives back its memory (Xen's relinquish_memory): drop
+ * the vCPUs' page-table references, unpin every table (devalidation
+ * cascades down the tree), then drop each frame's allocation reference;
+ * a frame is freed when its last reference goes, so a frame another
+ * domain still maps is freed only later.
  * The domain's frames are found in the frame table, not in the builder's
  * p2m: reservation changes (common/reservation.c) add and remove frames.
  * Hypervisor pages shared with the domain (PGC_xen_heap: shared_info,
@@ -918,21 +999,27 @@ int pv_mod_entry_cmpxchg(uint64_t *pe, uint64_t old, uint64_t nv, unsigned int l
  * teardown drops it (pv_unshare_xen_frame).  Every pin goes, whatever
  * the frame (a hypervisor page can never be pinned, but a pin left
  * behind would leak the references of everything under it).
- * The vCPUs' own references (CR3, GDT, LDT, vcpu_info) must be dropped first.
- * In steps (the scheduler tears dead domains down a bounded step at a
- * time): *pos runs over the frames three times, unpinning on the first
- * pass, finishing validations the domain left half done on the second,
- * and dropping allocation references on the third; each call looks at up
- * to `budget` frames and says whether it is done.  (An unpin can still
- * cascade down a whole tree in one step: teardown devalidates without
- * preemption.)
+ * The vCPUs' other references (GDT, LDT, vcpu_info) must be dropped
+ * first (vcpu_release), and none of the domain's vCPUs may be loaded.
+ * In steps (the scheduler and XEN_DOMCTL_destroydomain tear dead domains
+ * down a bounded step at a time): first the vCPUs' tables, then *pos
+ * runs over the frames three times, unpinning on the first pass,
+ * finishing validations the domain left half done on the second, and
+ * dropping allocation references on the third; each call looks at up to
+ * `budget` frames and at most PT_PREEMPT_ENTRIES table entries (a
+ * devalidation that stops goes on in the next call, above), and says
+ * whether it is done.
  */
 bool pv_relinquish_memory_step(struct domain *d, uint64_t *pos, uint64_t budget)
 {
     struct page_info *pg;
     uint64_t end = MIN(*pos + budget, 3 * max_mfn);
+    bool done = false;
 
     mm_lock_acquire();
+    pv_pt_begin();
+    if (!dying_slot_done(d) || !dying_vcpu_tables(d))
+        goto out;
     for (; *pos < end; (*pos)++) {
         uint64_t pass = *pos / max_mfn, f = *pos % max_mfn;
         pg = &frame_table[f];
@@ -940,22 +1027,29 @@ bool pv_relinquish_memory_step(struct domain *d, uint64_t *pos, uint64_t budget)
             continue;
         if (pass == 0 && (pg->flags & PGC_pinned)) {
             pg->flags &= ~PGC_pinned;
-            put_page_and_type(_mfn(f), d);
+            if (!dying_put(d, pg)) {
+                (*pos)++;
+                goto out;
+            }
         } else if (pass == 1 && (pg->flags & PGC_partial) &&
                    !(pg->flags & PGC_partial_held)) {
             /* A validation the domain left half done (a pin never
              * re-issued) holds its references itself; those held by a
              * table below go with their holder. */
-            (void)continue_devalidate(pg, d, false);
-            put_page(pg);
+            if (!dying_adopt(d, pg)) {
+                (*pos)++;
+                goto out;
+            }
         } else if (pass == 2 && (pg->flags & PGC_allocated) &&
                    !(pg->flags & PGC_xen_heap)) {
             pg->flags &= ~PGC_allocated;
             put_page(pg);
         }
     }
+    done = *pos >= 3 * max_mfn;
+out:
     mm_lock_release();
-    return *pos >= 3 * max_mfn;
+    return done;
 }
 
 /*
@@ -979,10 +1073,39 @@ void pv_relinquish_memory(struct domain *d)
         ;
 }
 
-/* A dying vCPU: what it was undoing, to the end.  mm_lock held. */
+/* What v was undoing, to the end, without preemption (host tests and
+ * fuzzers; the hypervisor uses pv_vcpu_drop_tables or, for a dying
+ * domain, pv_relinquish_memory_step).  mm_lock held. */
 void pv_vcpu_release_tables(struct vcpu *v)
 {
     finish_undo_now(v);
+}
+
+/*
+ * A vCPU being reset while its domain lives (XEN_DOMCTL_setvcpucontext
+ * with no context; the vCPU is down): drop its base pointers and what it
+ * was undoing, at most a hypercall's page-table budget at a time.  0
+ * when nothing is left, -XEN_ERESTART to be continued.  mm_lock held.
+ */
+int pv_vcpu_drop_tables(struct vcpu *v)
+{
+    pv_pt_begin();
+    for (;;) {
+        mfn_t m;
+
+        if (v->pt_undo && pv_pt_finish_undo(v) == -XEN_ERESTART)
+            return -XEN_ERESTART;
+        if (!mfn_eq(v->guest_table, INVALID_MFN)) {
+            m = v->guest_table;
+            v->guest_table = INVALID_MFN;
+        } else if (!mfn_eq(v->guest_table_user, INVALID_MFN)) {
+            m = v->guest_table_user;
+            v->guest_table_user = INVALID_MFN;
+        } else {
+            return 0;
+        }
+        put_table_ref(v, m);        /* a stop goes on in v->pt_undo */
+    }
 }
 
 /* Frames d still owns (referenced from elsewhere, or hypervisor pages

@@ -138,6 +138,7 @@ void hv_lock(void)
         __atomic_fetch_sub(&hv_waiters, 1, __ATOMIC_RELAXED);
     hv_owner = me;
     hv_since[me] = rdtsc();
+    console_tx_budget_reset();      /* a fresh hold's share of the UART */
     tlbflush_check_period();
 }
 

@@ -33,6 +33,12 @@ void console_line_write(const char *s, size_t n);
  * later); console_tx_wanted() is the console asking for that (timer.c).
  */
 #define CONSOLE_TX_POLL_NS 1000000UL
+/* Bytes handed to the UART in one hold of the hypervisor lock at most (a
+ * real 16550 takes 16 at a time; an emulated one takes any number, each
+ * byte an exit to the emulator): bounds the time a hold spends on the
+ * UART.  hv_lock() refills the budget with console_tx_budget_reset(). */
+#define CONSOLE_TX_PUSH_MAX 512u
+void console_tx_budget_reset(void);
 bool console_tx_poll(void);
 void console_tx_wanted(void);
 /* Room for n more bytes of guest output, leaving half of the buffer to

@@ -143,6 +143,9 @@ struct domain {
     bool parked_listed, reap_listed;
     struct domain *reap_next;
     uint64_t destroy_pos;              /* domain_destroy_step(): where it is */
+    /* The page table the teardown is devalidating, left partial when a
+     * step's budget ran out (pv_relinquish_memory_step).  NULL: none. */
+    struct page_info *pt_dying;
     /* Made by XEN_DOMCTL_createdomain: kept after shutdown until the
      * control domain destroys it, then freed once its last frame goes
      * (common/domain_life.c).  Boot-time domUs are reaped at shutdown. */
@@ -169,7 +172,7 @@ struct domain *domain_create_ports(domid_t id, const char *name, unsigned int ma
 struct xen_domctl_createdomain;
 struct domain *domain_create_runtime(domid_t id, const struct xen_domctl_createdomain *cfg);
 /* Drop v's context (setvcpucontext with no context; v is down). */
-void domain_vcpu_reset(struct vcpu *v);
+long domain_vcpu_reset(struct vcpu *v);    /* 0 or -XEN_ERESTART */
 /* Whether no domain (live, shut down or dying) has this id. */
 bool domain_id_free(domid_t id);
 /* Release what a dying domain holds besides its frames: event channels,

@@ -50,13 +50,17 @@ bool pv_pt_budget_spent(void);
  * 0 none left, -XEN_ERESTART not yet, else the failure's error.  mm_lock held. */
 int pv_pt_finish_undo(struct vcpu *v);
 bool pv_pt_undo_pending(const struct vcpu *v);
-void pv_vcpu_release_tables(struct vcpu *v);     /* teardown; mm_lock held */
+void pv_vcpu_release_tables(struct vcpu *v);     /* unbounded; tests; mm_lock held */
+/* A live domain's vCPU reset: its tables, preemptibly (0 or -XEN_ERESTART). */
+int pv_vcpu_drop_tables(struct vcpu *v);        /* mm_lock held */
 /* VCPUOP_initialise's L4 reference, taken by vCPU `by` (mm_lock held). */
 int pv_get_l4_for_context(struct vcpu *by, mfn_t mfn);
 /* Drop a table reference of by's operation; a release that stops goes
  * on in by's undo slot.  mm_lock held. */
 void pv_put_table_ref(struct vcpu *by, mfn_t mfn);
-#define RELINQUISH_CHUNK 4096      /* frame-table entries between preemption checks */
+/* Frame-table entries a teardown step looks at (and so frames it may
+ * free): with PT_PREEMPT_ENTRIES, a step's bound. */
+#define RELINQUISH_CHUNK 512
 bool pv_relinquish_some(struct domain *d, uint64_t *pos);
 uint64_t pv_count_frames(const struct domain *d);
 

@@ -63,7 +63,7 @@ void fake_domain_init(struct fake_domain *fd, domid_t id, unsigned int nr_vcpus,
 void fake_domain_fini(struct fake_domain *fd);
 void fake_domains_reset(void);                   /* unregister all */
 extern unsigned int fake_frames_released, fake_kills, fake_vcpu_resets, fake_set_contexts;
-extern long fake_kill_rc, fake_set_context_rc;
+extern long fake_kill_rc, fake_set_context_rc, fake_vcpu_reset_rc;
 extern struct domain *fake_created, *fake_last_killed;
 extern domid_t fake_created_id;
 extern struct xen_domctl_createdomain fake_created_cfg;
