@@ -434,9 +434,9 @@ static void unpin_grant(struct domain *rd, grant_ref_t ref, uint32_t dec, bool r
 /*
  * Read a permit_access entry of rd's table (v1, v2 full_page, v2
  * sub_page) into *a: frame (which must be rd's: Xen's get_paged_frame
- * answers bad_page otherwise) and window.  A sub-page window must lie in
- * the page (Xen trusts the guest's page_off + length here; the copy's
- * window check then refuses every copy of a window that does not fit).
+ * answers bad_page otherwise) and window.  A sub-page window is taken as
+ * given, as Xen does; a copy is held to the page first (bad_copy_arg),
+ * so a window reaching past it gains nothing.
  */
 static int16_t read_direct_entry(const struct domain *rd, grant_ref_t ref,
                                  struct active_grant *a)
