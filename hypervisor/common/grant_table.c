@@ -1086,12 +1086,13 @@ static long get_status_frames(uint64_t uop, uint64_t count)
         return -XEN_EINVAL;
     if (copy_from_guest(&op, uop, sizeof(op)))
         return -XEN_EFAULT;
+    /* Xen checks the list's range first (guest_handle_okay). */
+    if (!guest_range_ok(op.frame_list, (size_t)op.nr_frames * sizeof(uint64_t)))
+        return -XEN_EFAULT;
     if (op.nr_frames > GNTTAB_MAX_STATUS_FRAMES) {
         op.status = GNTST_general_error;  /* more than any table has */
         goto out;
     }
-    if (!guest_range_ok(op.frame_list, (size_t)op.nr_frames * sizeof(uint64_t)))
-        return -XEN_EFAULT;
     spin_lock(&gnttab_lock);
     op.status = target_domain(op.dom, &d);
     if (op.status == GNTST_okay && op.nr_frames > d->gt->nr_status_frames)

@@ -307,6 +307,10 @@ static void test_set_get_version(void **state)
     assert_int_equal(gop(GNTTABOP_get_status_frames, &gs, 1), 0);
     assert_int_equal(gs.status, GNTST_bad_domain);
     gs.dom = DOMID_SELF;
+    gs.nr_frames = 5;                                  /* more than any table has */
+    assert_int_equal(gop(GNTTABOP_get_status_frames, &gs, 1), 0);
+    assert_int_equal(gs.status, GNTST_general_error);
+    gs.nr_frames = 1;
     assert_int_equal(gop(GNTTABOP_get_status_frames, &gs, 2), -XEN_EINVAL);
     assert_int_equal(gop(GNTTABOP_get_status_frames, (void *)0x100, 1), -XEN_EFAULT);
     gs.frame_list = 0x100;                             /* unwritable list */
