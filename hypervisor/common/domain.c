@@ -41,6 +41,7 @@ struct domain *domain_create_ports(domid_t id, const char *name, unsigned int ma
     d->max_vcpus = MIN(max_vcpus, (unsigned int)MAX_VCPUS);
     d->weight = 256;                  /* Xen's default weight */
     d->max_grant_frames = GNTTAB_MAX_FRAMES;
+    d->max_grant_version = GNTTAB_MAX_VERSION;   /* Xen's gnttab=max-ver default */
     spin_lock_init(&d->lock);
     /* shared_info: a hypervisor page the domain may map (Xen's xenheap page
      * shared with the guest), writable only, never a table or descriptor
@@ -85,6 +86,9 @@ struct domain *domain_create_runtime(domid_t id, const struct xen_domctl_created
     d = domain_create_ports(id, name, cfg->max_vcpus, false, MAX(ports, 2u));
     if (!d)
         return NULL;
+    /* Xen: grant_table_init's max_version, from grant_opts (checked by
+     * domctl); read at set_version. */
+    d->max_grant_version = XEN_DOMCTL_GRANT_version(cfg->grant_opts);
     d->runtime = true;
     d->pause_count = 1;           /* Xen: paused by the system controller */
     d->max_pages = 0;

@@ -214,7 +214,7 @@ static long domctl_scheduler_op(struct domain *d, struct xen_domctl_scheduler_op
  * Xen's sanitise_domain_config + arch_sanitise_domain_config +
  * grant_table_init checks, for a host that offers PV only: unknown flags,
  * HVM/HAP, IOMMU, vPMU, nested virtualisation, tboot, vmtrace, emulation
- * flags, grant v2 are -EINVAL; max_vcpus 1..32 (Keel's vcpu_info slots);
+ * flags, a grant version other than 1 or 2 are -EINVAL; max_vcpus 1..32 (Keel's vcpu_info slots);
  * grant frames 1..GNTTAB_MAX_FRAMES and maptrack 0..GNTTAB_MAPTRACK_PAGES
  * (Keel's opt_max_*), a negative value meaning the default; cpupool 0.
  * Xen allows a PV domain X86_EMU_PIT: Keel has no PIT model (-EINVAL).
@@ -229,8 +229,8 @@ static int domctl_check_config(const struct xen_domctl_createdomain *c)
         return -XEN_EINVAL;       /* hvm, hap, iommu, vpmu, nested, s3_integrity */
     if (c->iommu_opts || c->vmtrace_size || c->cpupool_id)
         return -XEN_EINVAL;
-    if (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask || gv != 1)
-        return -XEN_EINVAL;       /* v2 not offered (physinfo says gnttab_v1 only) */
+    if (c->grant_opts & ~XEN_DOMCTL_GRANT_version_mask || gv < 1 || gv > GNTTAB_MAX_VERSION)
+        return -XEN_EINVAL;       /* Xen: version 0 or above gnttab=max-ver (2) */
     if (c->max_vcpus < 1 || c->max_vcpus > MAX_VCPUS)
         return -XEN_EINVAL;
     if (c->arch.emulation_flags || (c->arch.misc_flags & ~XEN_X86_MSR_RELAXED))

@@ -1,14 +1,18 @@
 /*
- * Grant tables, version 1, with Xen's semantics (xen/common/grant_table.c;
- * the notes "Xen:" say which behaviour is followed).  Design and the
- * reference-count rules: docs/grant-tables.md.
+ * Grant tables, versions 1 and 2, with Xen's semantics
+ * (xen/common/grant_table.c, 4.17; the notes "Xen:" say which behaviour
+ * is followed).  Design and the reference-count rules:
+ * docs/grant-tables.md.
  *
- *  - Each domain has a table of grant_entry_v1 {flags, domid, frame} in
- *    frames it maps itself (setup_table); the hypervisor keeps an active
- *    entry per reference (pin counts, frame, mapping domain) and sets
- *    GTF_reading / GTF_writing in the shared entry while the grant is in
- *    use, with cmpxchg on the flags+domid word because the granter may
- *    change it at any time.
+ *  - Each domain has a table of shared entries in frames it maps itself
+ *    (setup_table): grant_entry_v1 {flags, domid, frame} under version 1,
+ *    grant_entry_v2 (full_page, sub_page, transitive) under version 2.
+ *    The hypervisor keeps an active entry per reference (pin counts,
+ *    frame, mapping domain, sub-page window, transitive target) and sets
+ *    GTF_reading / GTF_writing while the grant is in use: in the shared
+ *    entry's flags under v1 (cmpxchg on the flags+domid word, because the
+ *    granter may change it at any time), in a separate status word under
+ *    v2 (status frames, get_status_frames).
  *  - A mapping domain has maptrack entries (handles) {flags, domid, ref}.
  *  - References: a host mapping's general (and, if writable, writable
  *    type) reference on the granted frame belongs to the page-table entry
@@ -16,11 +20,16 @@
  *    guest zapping it, or by its tables being torn down); a device
  *    mapping's references belong to the maptrack entry.  Xen does the
  *    same for PV (gnttab_release_host_mappings() is false for PV).
+ *  - set_version switches 1 <-> 2 only while no entry but the 8 reserved
+ *    ones is pinned; those are converted, the rest of the table cleared.
  *
  * Locking: gnttab_lock (one lock, for now) protects every domain's grant
  * table, active entries and maptrack.  Order: gnttab_lock, then mm_lock
  * (taken for frame counts and page-table writes).  Guest memory is
- * copied in and out outside the lock.
+ * copied in and out outside the lock.  Because one lock covers a whole
+ * operation (a copy's pins on both sides included), Xen's nr_v2_ops
+ * (-EAGAIN from set_version while a transitive copy has dropped its
+ * locks) and its ERESTART retry of a transitive acquire cannot arise.
  */
 #include <keel/tlbflush.h>
 #include <keel/smp.h>
@@ -35,8 +44,15 @@
 #include <asm/page.h>
 #include <asm/processor.h>
 
+/* Active entries are laid out by v1 frame (512 a frame); under v2 a frame
+ * holds 256 entries, so the same arrays cover every reference. */
 #define ENTRIES_PER_FRAME   (PAGE_SIZE / sizeof(struct grant_entry_v1))
+#define V2_PER_FRAME        (PAGE_SIZE / sizeof(union grant_entry_v2))
+#define STATUS_PER_FRAME    (PAGE_SIZE / sizeof(grant_status_t))
 #define MAPTRACK_PER_PAGE   GNTTAB_MAPTRACK_PER_PAGE
+_Static_assert(V2_PER_FRAME == GNTTAB_V2_PER_FRAME, "v2 entries a frame");
+_Static_assert(STATUS_PER_FRAME == GNTTAB_STATUS_PER_FRAME, "status words a frame");
+_Static_assert(V2_PER_FRAME >= GNTTAB_NR_RESERVED_ENTRIES, "reserved entries fit a frame");
 
 /* Xen's pin counts: four 8-bit counters in one word. */
 #define GNTPIN_hstw_inc     (1u << 0)
@@ -52,6 +68,15 @@
 struct active_grant {
     uint32_t pin;          /* GNTPIN_* counters */
     domid_t domid;         /* the domain using it while pin != 0 */
+    /* While pin != 0: where the frame comes from.  Itself (trans_domid =
+     * the table's owner, trans_gref = this reference) unless the entry is
+     * a v2 transitive grant, whose own grant in trans_domid is pinned too
+     * and released with it (Xen's trans_domain / trans_gref). */
+    domid_t trans_domid;
+    grant_ref_t trans_gref;
+    uint16_t start;        /* the usable window of the frame: */
+    uint16_t length;       /* [start, start + length), a page unless sub-page */
+    bool is_sub_page;      /* sub_page or transitive: never mapped (Xen) */
     mfn_t frame;           /* the granted frame while pin != 0 */
 };
 
@@ -69,9 +94,12 @@ _Static_assert(PAGE_SIZE / sizeof(struct grant_mapping) == GNTTAB_MAPTRACK_PER_P
                "GNTTAB_MAPTRACK_PER_PAGE is what a page holds");
 
 struct grant_table {
+    unsigned int version;                         /* 1 or 2 (Xen's gt_version) */
     unsigned int nr_frames;
+    unsigned int nr_status_frames;                /* v2 only; 0 under v1 */
     bool dying;                                   /* owner destroyed */
     mfn_t frames[GNTTAB_MAX_FRAMES];              /* shared entries */
+    mfn_t status[GNTTAB_MAX_STATUS_FRAMES];       /* v2 status words */
     struct active_grant *active[GNTTAB_MAX_FRAMES];
     struct grant_mapping *maptrack[GNTTAB_MAPTRACK_PAGES];
     unsigned int maptrack_limit;                  /* handles allocated */
@@ -82,15 +110,53 @@ struct grant_table {
 
 static spinlock_t gnttab_lock = SPIN_LOCK_UNLOCKED;
 
-static unsigned int nr_entries(const struct grant_table *gt)
+/* References the table has under its version, dying or not. */
+static unsigned int table_entries(const struct grant_table *gt)
 {
-    return gt->dying ? 0 : gt->nr_frames * ENTRIES_PER_FRAME;
+    return gt->nr_frames * (gt->version == 2 ? V2_PER_FRAME : ENTRIES_PER_FRAME);
 }
 
-static struct grant_entry_v1 *shared_entry(const struct grant_table *gt, grant_ref_t ref)
+/* References open to new uses (none once the owner is dying). */
+static unsigned int nr_entries(const struct grant_table *gt)
+{
+    return gt->dying ? 0 : table_entries(gt);
+}
+
+static struct grant_entry_v1 *shared_v1(const struct grant_table *gt, grant_ref_t ref)
 {
     return (struct grant_entry_v1 *)mfn_to_virt(gt->frames[ref / ENTRIES_PER_FRAME]) +
            ref % ENTRIES_PER_FRAME;
+}
+
+static union grant_entry_v2 *shared_v2(const struct grant_table *gt, grant_ref_t ref)
+{
+    return (union grant_entry_v2 *)mfn_to_virt(gt->frames[ref / V2_PER_FRAME]) +
+           ref % V2_PER_FRAME;
+}
+
+/* flags + domid: the first 4 bytes of an entry of either version. */
+static struct grant_entry_header *entry_header(const struct grant_table *gt, grant_ref_t ref)
+{
+    return gt->version == 2 ? &shared_v2(gt, ref)->hdr
+                            : (struct grant_entry_header *)shared_v1(gt, ref);
+}
+
+/* v2 status word of ref (the caller checked ref < table_entries). */
+static grant_status_t *status_v2(const struct grant_table *gt, grant_ref_t ref)
+{
+    return (grant_status_t *)mfn_to_virt(gt->status[ref / STATUS_PER_FRAME]) +
+           ref % STATUS_PER_FRAME;
+}
+
+/* Where GTF_reading / GTF_writing live for ref under the table's current
+ * version (Xen: &shah->flags or &status_entry()); NULL once the owner is
+ * dying (its frames may be gone) or for a reference the table no longer
+ * has. */
+static uint16_t *status_word(const struct grant_table *gt, grant_ref_t ref)
+{
+    if (gt->dying || ref >= table_entries(gt))
+        return NULL;
+    return gt->version == 2 ? status_v2(gt, ref) : &shared_v1(gt, ref)->flags;
 }
 
 static struct active_grant *active_entry(const struct grant_table *gt, grant_ref_t ref)
@@ -105,35 +171,95 @@ static struct grant_mapping *maptrack_entry(const struct grant_table *gt, grant_
 
 /* ---- table life cycle ---- */
 
-/* Add frames up to nr (never shrinks).  false if out of memory. */
+/* A new hypervisor frame shared with d, zeroed; INVALID_MFN if none. */
+static mfn_t new_shared_frame(struct domain *d)
+{
+    mfn_t m = alloc_frame();
+
+    if (mfn_eq(m, INVALID_MFN))
+        return m;
+    memset(mfn_to_virt(m), 0, PAGE_SIZE);
+    /* Like shared_info: a hypervisor page owned by and shared with the
+     * domain (Xen's share_xen_page_with_guest), mappable read-write,
+     * never a page table or descriptor page (docs/security.md). */
+    mm_lock_acquire();
+    pv_share_xen_frame(m, d);
+    mm_lock_release();
+    m2p_set(m, ~0UL);
+    return m;
+}
+
+/* Xen's gnttab_populate_status_frames: status frames for nr grant frames
+ * (v2).  false if out of memory (those added stay, as Xen's grown ones). */
+static bool grow_status(struct domain *d, unsigned int nr)
+{
+    struct grant_table *gt = d->gt;
+    unsigned int want = GNTTAB_STATUS_FRAMES(nr);
+
+    while (gt->nr_status_frames < want) {
+        mfn_t m = new_shared_frame(d);
+
+        if (mfn_eq(m, INVALID_MFN))
+            return false;
+        gt->status[gt->nr_status_frames++] = m;
+    }
+    return true;
+}
+
+/* Add frames up to nr (never shrinks), and under v2 their status frames.
+ * false if out of memory. */
 static bool grow_table(struct domain *d, unsigned int nr)
 {
     struct grant_table *gt = d->gt;
 
     while (gt->nr_frames < nr) {
         unsigned int i = gt->nr_frames;
-        mfn_t m = alloc_frame();
-        struct active_grant *a;
+        struct active_grant *a = xzalloc_bytes(ENTRIES_PER_FRAME * sizeof(*a));
+        mfn_t m;
 
-        if (mfn_eq(m, INVALID_MFN))
+        if (!a)
             return false;
-        a = xzalloc_bytes(ENTRIES_PER_FRAME * sizeof(*a));
-        if (!a) {
-            free_frame(m);
+        m = new_shared_frame(d);
+        if (mfn_eq(m, INVALID_MFN)) {
+            xfree(a);
             return false;
         }
-        /* Like shared_info: a hypervisor page owned by and shared with the
-         * domain (Xen's share_xen_page_with_guest), mappable read-write,
-         * never a page table or descriptor page (docs/security.md). */
-        mm_lock_acquire();
-        pv_share_xen_frame(m, d);
-        mm_lock_release();
-        m2p_set(m, ~0UL);
         gt->frames[i] = m;
         gt->active[i] = a;
         gt->nr_frames = i + 1;
     }
-    return true;
+    return gt->version != 2 || grow_status(d, gt->nr_frames);
+}
+
+/*
+ * Xen's gnttab_unpopulate_status_frames (v2 -> v1): the status frames go
+ * back to the hypervisor, but only if the domain no longer maps any of
+ * them: a mapping left behind would let it write a freed frame that is
+ * reused (XSA-255, and XSA-379/387 for translated guests).  A shared
+ * frame holds exactly its allocation reference and its permanent type
+ * reference (pv_share_xen_frame); any more is a mapping.  -EBUSY (nothing
+ * changed) if one is mapped.  mm_lock not held.
+ */
+static int drop_status_frames(struct grant_table *gt)
+{
+    unsigned int i;
+
+    mm_lock_acquire();
+    for (i = 0; i < gt->nr_status_frames; i++) {
+        const struct page_info *pg = mfn_to_page(gt->status[i]);
+
+        if (pg->count != 1 || pg->type_count != 1) {
+            mm_lock_release();
+            return -XEN_EBUSY;
+        }
+    }
+    for (i = 0; i < gt->nr_status_frames; i++) {
+        pv_unshare_xen_frame(gt->status[i]);      /* last reference: freed */
+        gt->status[i] = INVALID_MFN;
+    }
+    mm_lock_release();
+    gt->nr_status_frames = 0;
+    return 0;
 }
 
 int gnttab_init(struct domain *d)
@@ -141,6 +267,7 @@ int gnttab_init(struct domain *d)
     d->gt = xzalloc(struct grant_table);
     if (!d->gt)
         return -XEN_ENOMEM;
+    d->gt->version = 1;                   /* Xen: gt_version = 1 at creation */
     d->gt->maptrack_free = NO_HANDLE;
     if (!grow_table(d, GNTTAB_INITIAL_FRAMES)) {
         xfree(d->gt);
@@ -178,20 +305,30 @@ static void maybe_free_dead_table(struct domain *d)
     domain_gnttab_released(d);
 }
 
-/* ---- shared entry flags (Xen's _set_status_v1 and gnttab_clear_flags) ---- */
+/* ---- status flags (Xen's _set_status_v1/_v2, reduce_status_for_pin) ---- */
+
+/* Is the entry's type one this use accepts: permit_access (sub_page only
+ * for a copy), or, for a v2 copy, transitive. */
+static bool entry_type_ok(uint16_t flags, bool mapflag, bool v2)
+{
+    uint16_t mask = GTF_type_mask | (mapflag ? GTF_sub_page : 0);
+
+    if ((flags & mask) == GTF_permit_access)
+        return true;
+    return v2 && !mapflag && (flags & mask) == GTF_transitive;
+}
 
 /*
- * Validate the shared entry and set GTF_reading (and GTF_writing) with
- * cmpxchg on the flags+domid word; the type and domid are checked only
- * when the entry is not pinned yet, as in Xen.  Up to 5 attempts, then
- * the entry is "unstable" (Xen: the guest may race us to livelock).
+ * v1: validate the shared entry and set GTF_reading (and GTF_writing)
+ * with cmpxchg on the flags+domid word; the type and domid are checked
+ * only when the entry is not pinned yet, as in Xen.  Up to 5 attempts,
+ * then the entry is "unstable" (Xen: the guest may race us to livelock).
  */
-static int16_t set_status(struct grant_entry_v1 *e, const struct active_grant *act, bool ro,
-                          bool mapflag, domid_t ldom)
+static int16_t set_status_v1(struct grant_entry_header *e, const struct active_grant *act,
+                             bool ro, bool mapflag, domid_t ldom)
 {
     uint32_t *raw = (uint32_t *)e;
     uint32_t cur = __atomic_load_n(raw, __ATOMIC_SEQ_CST);
-    uint16_t mask = GTF_type_mask | (mapflag ? GTF_sub_page : 0);
     unsigned int retries = 0;
 
     for (;;) {
@@ -199,7 +336,7 @@ static int16_t set_status(struct grant_entry_v1 *e, const struct active_grant *a
         domid_t domid = (domid_t)(cur >> 16);
         uint32_t nv;
 
-        if (!act->pin && ((flags & mask) != GTF_permit_access || domid != ldom))
+        if (!act->pin && (!entry_type_ok(flags, mapflag, false) || domid != ldom))
             return GNTST_general_error;
         if (!ro && (flags & GTF_readonly))
             return GNTST_general_error;   /* Xen: write-pin of a r/o entry */
@@ -212,10 +349,61 @@ static int16_t set_status(struct grant_entry_v1 *e, const struct active_grant *a
     }
 }
 
-static void clear_flags(struct grant_table *gt, grant_ref_t ref, uint16_t flags)
+/*
+ * v2 (Xen's _set_status_v2): the flags live in the status word, which
+ * only the hypervisor writes, so no cmpxchg: check the entry, set the
+ * status bits, then (after a full barrier, so the granter sees them
+ * before we look again) check the entry once more; if the granter
+ * changed it in between, take the bits back and fail.
+ */
+static int16_t set_status_v2(const struct grant_entry_header *e, grant_status_t *st,
+                             const struct active_grant *act, bool ro, bool mapflag,
+                             domid_t ldom)
 {
-    if (!gt->dying)
-        __atomic_fetch_and(&shared_entry(gt, ref)->flags, (uint16_t)~flags, __ATOMIC_SEQ_CST);
+    const uint32_t *raw = (const uint32_t *)e;
+    uint32_t cur = __atomic_load_n(raw, __ATOMIC_SEQ_CST);
+    uint16_t flags = (uint16_t)cur;
+
+    if (!act->pin && (!entry_type_ok(flags, mapflag, true) || (domid_t)(cur >> 16) != ldom))
+        return GNTST_general_error;
+    if (!ro && (flags & GTF_readonly))
+        return GNTST_general_error;       /* Xen: write-pin of a r/o entry */
+    __atomic_fetch_or(st, (uint16_t)(GTF_reading | (ro ? 0 : GTF_writing)), __ATOMIC_SEQ_CST);
+    cur = __atomic_load_n(raw, __ATOMIC_SEQ_CST);
+    flags = (uint16_t)cur;
+    if (!act->pin) {
+        if (!entry_type_ok(flags, mapflag, true) || (domid_t)(cur >> 16) != ldom ||
+            (!ro && (flags & GTF_readonly))) {
+            __atomic_fetch_and(st, (uint16_t)~(GTF_reading | GTF_writing), __ATOMIC_SEQ_CST);
+            return GNTST_general_error;   /* Xen: "Unstable flags" */
+        }
+    } else if (flags & GTF_readonly) {
+        __atomic_fetch_and(st, (uint16_t)~GTF_writing, __ATOMIC_SEQ_CST);
+        return GNTST_general_error;       /* Xen: "Unstable grant readonly flag" */
+    }
+    return GNTST_okay;
+}
+
+static int16_t set_status(struct grant_table *gt, grant_ref_t ref, const struct active_grant *act,
+                          bool ro, bool mapflag, domid_t ldom)
+{
+    if (gt->version == 2)
+        return set_status_v2(entry_header(gt, ref), status_v2(gt, ref), act, ro, mapflag, ldom);
+    return set_status_v1(entry_header(gt, ref), act, ro, mapflag, ldom);
+}
+
+/* Xen's reduce_status_for_pin: clear GTF_writing when no writable pin is
+ * left (after a writable use), GTF_reading when no pin is left. */
+static void reduce_status(struct grant_table *gt, grant_ref_t ref, bool ro)
+{
+    const struct active_grant *act = active_entry(gt, ref);
+    uint16_t *st = status_word(gt, ref);
+    uint16_t clear = act->pin ? 0 : GTF_reading;
+
+    if (!ro && !(act->pin & GNTPIN_write_mask))
+        clear |= GTF_writing;
+    if (st && clear)
+        __atomic_fetch_and(st, (uint16_t)~clear, __ATOMIC_SEQ_CST);
 }
 
 static bool frame_owned_by(mfn_t f, const struct domain *d)
@@ -228,58 +416,184 @@ static bool frame_owned_by(mfn_t f, const struct domain *d)
     return pg->owner == d->domain_id && (pg->flags & PGC_allocated);
 }
 
-/*
- * Pin rd's ref for ldom (Xen's map_grant_ref / acquire_grant_for_copy):
- * the first pin, or the first writable pin, validates and flags the
- * shared entry; the first pin records the frame.  Returns GNTST_*.
- */
-static int16_t pin_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
-                         uint32_t inc, bool mapflag, mfn_t *frame)
-{
-    struct grant_table *gt = rd->gt;
-    struct active_grant *act = active_entry(gt, ref);
-    int16_t rc;
+/* What a pin gives its user: the frame, whose domain owns it (the
+ * granter, or a transitive grant's original granter), and the window of
+ * it that may be used. */
+struct grant_use {
+    mfn_t frame;
+    struct domain *owner;
+    uint16_t start, length;
+};
 
-    if (act->pin && (act->domid != ldom || (act->pin & GNTPIN_overflow)))
-        return GNTST_general_error;
-    if (!act->pin || (!ro && !(act->pin & GNTPIN_write_mask))) {
-        rc = set_status(shared_entry(gt, ref), act, ro, mapflag, ldom);
-        if (rc != GNTST_okay)
-            return rc;
-        if (!act->pin) {
-            mfn_t f = _mfn(__atomic_load_n(&shared_entry(gt, ref)->frame, __ATOMIC_SEQ_CST));
-            if (!frame_owned_by(f, rd)) {
-                /* Xen's unlock_out_clear: undo the flags just set. */
-                clear_flags(gt, ref, GTF_reading | (ro ? 0 : GTF_writing));
-                return GNTST_bad_page;
-            }
-            act->domid = ldom;
-            act->frame = f;
+static struct domain *granting_domain(domid_t id);
+static int16_t pin_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+                         uint32_t inc, bool mapflag, bool allow_transitive,
+                         struct grant_use *use);
+static void unpin_grant(struct domain *rd, grant_ref_t ref, uint32_t dec, bool ro);
+
+/*
+ * Read a permit_access entry of rd's table (v1, v2 full_page, v2
+ * sub_page) into *a: frame (which must be rd's: Xen's get_paged_frame
+ * answers bad_page otherwise) and window.  A sub-page window is taken as
+ * given, as Xen does; a copy is held to the page first (bad_copy_arg),
+ * so a window reaching past it gains nothing.
+ */
+static int16_t read_direct_entry(const struct domain *rd, grant_ref_t ref,
+                                 struct active_grant *a)
+{
+    const struct grant_table *gt = rd->gt;
+
+    a->trans_domid = rd->domain_id;
+    a->trans_gref = ref;
+    a->start = 0;
+    a->length = PAGE_SIZE;
+    a->is_sub_page = false;
+    if (gt->version == 1) {
+        a->frame = _mfn(__atomic_load_n(&shared_v1(gt, ref)->frame, __ATOMIC_SEQ_CST));
+    } else {
+        const union grant_entry_v2 *e = shared_v2(gt, ref);
+
+        if (__atomic_load_n(&e->hdr.flags, __ATOMIC_SEQ_CST) & GTF_sub_page) {
+            a->start = __atomic_load_n(&e->sub_page.page_off, __ATOMIC_SEQ_CST);
+            a->length = __atomic_load_n(&e->sub_page.length, __ATOMIC_SEQ_CST);
+            a->is_sub_page = true;
+            a->frame = _mfn(__atomic_load_n(&e->sub_page.frame, __ATOMIC_SEQ_CST));
+        } else {
+            a->frame = _mfn(__atomic_load_n(&e->full_page.frame, __ATOMIC_SEQ_CST));
         }
     }
-    act->pin += inc;
-    *frame = act->frame;
+    return frame_owned_by(a->frame, rd) ? GNTST_okay : GNTST_bad_page;
+}
+
+/*
+ * A v2 transitive entry (copies only; Xen's acquire_grant_for_copy): pin
+ * the grant it names, trans_domid's trans_gref, as used by rd itself,
+ * with transitivity not allowed there (one level only, as Xen).  The
+ * result is treated as a sub-page so that it can never be mapped.
+ */
+static int16_t pin_transitive(struct domain *rd, grant_ref_t ref, bool ro, uint32_t inc,
+                              bool allow_transitive, struct active_grant *a,
+                              struct grant_use *use)
+{
+    const union grant_entry_v2 *e = shared_v2(rd->gt, ref);
+    domid_t tdom = __atomic_load_n(&e->transitive.trans_domid, __ATOMIC_SEQ_CST);
+    grant_ref_t tref = __atomic_load_n(&e->transitive.gref, __ATOMIC_SEQ_CST);
+    struct domain *td;
+    int16_t rc;
+
+    if (!allow_transitive)
+        return GNTST_general_error;       /* Xen: "transitivity not allowed" */
+    if (tdom == rd->domain_id)
+        return GNTST_general_error;       /* Xen: "cannot be self-referential" */
+    td = granting_domain(tdom);
+    if (!td || tdom == DOMID_SELF)
+        return GNTST_general_error;       /* Xen: "referenced bad domain" */
+    if (tref >= nr_entries(td->gt))
+        return GNTST_bad_gntref;
+    rc = pin_grant(td, tref, rd->domain_id, ro, inc, false, false, use);
+    if (rc != GNTST_okay)
+        return rc;
+    a->trans_domid = tdom;
+    a->trans_gref = tref;
+    a->frame = use->frame;
+    a->start = use->start;
+    a->length = use->length;
+    a->is_sub_page = true;
     return GNTST_okay;
 }
 
-/* Drop a pin; clear GTF_writing / GTF_reading when the last of that kind goes. */
+/* A later pin must find the entry still granting what the first pin
+ * found (Xen's acquire_grant_for_copy re-reads it when it sets flags). */
+static bool same_grant(const struct active_grant *act, const struct active_grant *now)
+{
+    if (!mfn_eq(act->frame, now->frame) || act->trans_domid != now->trans_domid ||
+        act->trans_gref != now->trans_gref)
+        return false;
+    return !act->is_sub_page ||
+           (now->is_sub_page && act->start == now->start && act->length == now->length);
+}
+
+/*
+ * Pin rd's ref for ldom (Xen's map_grant_ref / acquire_grant_for_copy):
+ * the first pin, or the first writable pin, validates the entry and sets
+ * the status flags; the first pin records the frame and window.  A map
+ * (mapflag) refuses sub-page and transitive grants; only a copy with
+ * allow_transitive follows a transitive one.  Returns GNTST_*.
+ */
+static int16_t pin_grant(struct domain *rd, grant_ref_t ref, domid_t ldom, bool ro,
+                         uint32_t inc, bool mapflag, bool allow_transitive,
+                         struct grant_use *use)
+{
+    struct grant_table *gt = rd->gt;
+    struct active_grant *act = active_entry(gt, ref), now;
+    bool transitive;
+    int16_t rc;
+
+    if (act->pin && (act->domid != ldom || (act->pin & GNTPIN_overflow) ||
+                     (mapflag && act->is_sub_page)))
+        return GNTST_general_error;
+    transitive = gt->version == 2 && !mapflag &&
+                 (__atomic_load_n(&entry_header(gt, ref)->flags, __ATOMIC_SEQ_CST) &
+                  GTF_type_mask) == GTF_transitive;
+    if (transitive || !act->pin || (!ro && !(act->pin & GNTPIN_write_mask))) {
+        if ((!act->pin || (!ro && !(act->pin & GNTPIN_write_mask))) &&
+            (rc = set_status(gt, ref, act, ro, mapflag, ldom)) != GNTST_okay)
+            return rc;
+        now = *act;
+        if (transitive)
+            rc = pin_transitive(rd, ref, ro, inc, allow_transitive, &now, use);
+        else if (!act->pin || !mapflag)
+            rc = read_direct_entry(rd, ref, &now);
+        else
+            rc = GNTST_okay;              /* Xen's map: upgrade keeps the frame */
+        if (rc == GNTST_okay && act->pin && !same_grant(act, &now)) {
+            /* The granter changed the entry under a pin (Xen: the upgrade
+             * check, or ERESTART for a transitive one). */
+            if (transitive)
+                unpin_grant(domain_lookup(now.trans_domid), now.trans_gref, inc, ro);
+            rc = GNTST_general_error;
+        }
+        if (rc != GNTST_okay) {
+            reduce_status(gt, ref, ro);   /* Xen's unlock_out_clear */
+            return rc;
+        }
+        if (!act->pin) {
+            now.domid = ldom;
+            now.pin = 0;
+            *act = now;
+        }
+    } else if (act->trans_domid != rd->domain_id) {
+        return GNTST_bad_domain;          /* pinned transitive, no longer transitive */
+    }
+    act->pin += inc;
+    use->frame = act->frame;
+    use->start = act->start;
+    use->length = act->length;
+    use->owner = act->trans_domid == rd->domain_id ? rd : domain_lookup(act->trans_domid);
+    return GNTST_okay;
+}
+
+/* Drop a pin; clear GTF_writing / GTF_reading when the last of that kind
+ * goes; release the grant a transitive one led to (Xen's
+ * release_grant_for_copy). */
 static void unpin_grant(struct domain *rd, grant_ref_t ref, uint32_t dec, bool ro)
 {
     struct grant_table *gt = rd->gt;
     struct active_grant *act = active_entry(gt, ref);
-    uint16_t clear = 0;
-
+    domid_t tdom = act->trans_domid;
+    grant_ref_t tref = act->trans_gref;
     unsigned int s;
 
     for (s = 0; s < 32; s += 8)
         BUG_ON(((act->pin >> s) & 0xff) < ((dec >> s) & 0xff));
     act->pin -= dec;
-    if (!ro && !(act->pin & GNTPIN_write_mask))
-        clear |= GTF_writing;
-    if (!act->pin)
-        clear |= GTF_reading;
-    if (clear)
-        clear_flags(gt, ref, clear);
+    reduce_status(gt, ref, ro);
+    if (tdom != rd->domain_id) {
+        struct domain *td = domain_lookup(tdom);
+
+        BUG_ON(!td || !td->gt);
+        unpin_grant(td, tref, dec, ro);
+    }
 }
 
 /* General (and writable type) references on a granted frame; mm_lock held. */
@@ -479,6 +793,7 @@ static int16_t map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
     bool ro = op->flags & GNTMAP_readonly;
     uint32_t inc = pin_inc(op->flags);
     unsigned int nrefs = 0;
+    struct grant_use use = { .owner = NULL };
     grant_handle_t h;
     mfn_t f;
     int16_t rc;
@@ -495,7 +810,8 @@ static int16_t map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
         put_maptrack_handle(ld->gt, h);
         return GNTST_bad_gntref;
     }
-    rc = pin_grant(rd, op->ref, ld->domain_id, ro, inc, true, &f);
+    rc = pin_grant(rd, op->ref, ld->domain_id, ro, inc, true, false, &use);
+    f = use.frame;
     if (rc != GNTST_okay) {
         put_maptrack_handle(ld->gt, h);
         return rc;
@@ -556,7 +872,7 @@ static int16_t unmap_common(struct vcpu *v, grant_handle_t handle, uint64_t host
     if (!map->flags)
         return GNTST_bad_handle;
     rd = domain_lookup(map->domid);
-    if (!rd || !rd->gt || map->ref >= rd->gt->nr_frames * ENTRIES_PER_FRAME)
+    if (!rd || !rd->gt || map->ref >= table_entries(rd->gt))
         return GNTST_bad_handle;       /* Xen: "Unstable handle" */
     act = active_entry(rd->gt, map->ref);
     ro = map->flags & GNTMAP_readonly;
@@ -590,8 +906,8 @@ static int16_t unmap_common(struct vcpu *v, grant_handle_t handle, uint64_t host
 /* ---- copy (Xen's gnttab_copy_one) ---- */
 
 struct copy_buf {
-    struct domain *d;      /* owner of the frame */
-    mfn_t frame;
+    struct domain *d;      /* the domain named (granter, or the caller) */
+    struct grant_use use;  /* frame, its owner, usable window */
     bool pinned;           /* a grant pin to release */
     bool refs;             /* frame references to release */
     grant_ref_t ref;
@@ -609,8 +925,9 @@ static int16_t copy_claim(struct domain *ld, const struct gnttab_copy_ptr *p, bo
         if (p->domid != DOMID_SELF)
             return GNTST_permission_denied;
         b->d = ld;
-        b->frame = _mfn(p->u.gmfn);
-        if (!mfn_valid(b->frame))
+        b->use = (struct grant_use){ .frame = _mfn(p->u.gmfn), .owner = ld,
+                                     .start = 0, .length = PAGE_SIZE };
+        if (!mfn_valid(b->use.frame))
             return GNTST_bad_page;
     } else {
         b->d = granting_domain(p->domid);
@@ -618,15 +935,17 @@ static int16_t copy_claim(struct domain *ld, const struct gnttab_copy_ptr *p, bo
             return GNTST_bad_domain;
         if (p->u.ref >= nr_entries(b->d->gt))
             return GNTST_bad_gntref;
+        /* Xen's opt_transitive_grants (default on): a copy follows one
+         * level of transitive grant. */
         rc = pin_grant(b->d, p->u.ref, ld->domain_id, ro,
-                       ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, false, &b->frame);
+                       ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, false, true, &b->use);
         if (rc != GNTST_okay)
             return rc;
         b->pinned = true;
         b->ref = p->u.ref;
     }
     mm_lock_acquire();
-    rc = get_frame_refs(b->frame, b->d, !ro);
+    rc = get_frame_refs(b->use.frame, b->use.owner, !ro);
     mm_lock_release();
     b->refs = rc == GNTST_okay;
     return rc;
@@ -636,17 +955,26 @@ static void copy_release(struct copy_buf *b)
 {
     if (b->refs) {
         mm_lock_acquire();
-        put_frame_refs(b->frame, !b->ro);
+        put_frame_refs(b->use.frame, !b->ro);
         mm_lock_release();
     }
     if (b->pinned)
         unpin_grant(b->d, b->ref, b->ro ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, b->ro);
 }
 
+/* The bytes [offset, offset + len) must lie in the grant's window (Xen's
+ * gnttab_copy_buf: "copy source/dest out of bounds", general_error). */
+static bool in_window(const struct copy_buf *b, uint16_t offset, uint16_t len)
+{
+    return offset >= b->use.start &&
+           (uint32_t)offset + len <= (uint32_t)b->use.start + b->use.length;
+}
+
 /*
- * Offsets and length are checked before anything is claimed (Xen checks
- * them after claiming both sides; only the status of an op with several
- * faults differs).  gnttab_lock held.
+ * Offsets and length are checked against the page before anything is
+ * claimed (Xen checks them after claiming both sides; only the status of
+ * an op with several faults differs), against the sub-page windows
+ * after.  gnttab_lock held.
  */
 static int16_t gnttab_copy_one(struct domain *ld, const struct gnttab_copy *op)
 {
@@ -659,9 +987,12 @@ static int16_t gnttab_copy_one(struct domain *ld, const struct gnttab_copy *op)
     rc = copy_claim(ld, &op->source, op->flags & GNTCOPY_source_gref, true, &src);
     if (rc == GNTST_okay)
         rc = copy_claim(ld, &op->dest, op->flags & GNTCOPY_dest_gref, false, &dst);
+    if (rc == GNTST_okay && (!in_window(&src, op->source.offset, op->len) ||
+                             !in_window(&dst, op->dest.offset, op->len)))
+        rc = GNTST_general_error;
     if (rc == GNTST_okay)
-        memmove((char *)mfn_to_virt(dst.frame) + op->dest.offset,
-                (const char *)mfn_to_virt(src.frame) + op->source.offset, op->len);
+        memmove((char *)mfn_to_virt(dst.use.frame) + op->dest.offset,
+                (const char *)mfn_to_virt(src.use.frame) + op->source.offset, op->len);
     copy_release(&dst);
     copy_release(&src);
     return rc;
@@ -740,17 +1071,166 @@ static long query_size(uint64_t uop, uint64_t count)
     return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : 0;
 }
 
-/* Xen with v2 disabled (gnttab=max-ver:1): 1 -> 0, 2 -> -ENOSYS, anything
- * else -> -EINVAL; the version in force (1) is written back every time. */
+/*
+ * Xen's gnttab_get_status_frames: the machine frames of the status array
+ * (v2; under v1 there are none, so any nr_frames > 0 is general_error and
+ * 0 is okay).  Other domains only for a privileged caller.
+ */
+static long get_status_frames(uint64_t uop, uint64_t count)
+{
+    struct gnttab_get_status_frames op;
+    struct domain *d;
+    unsigned int i;
+
+    if (count != 1)
+        return -XEN_EINVAL;
+    if (copy_from_guest(&op, uop, sizeof(op)))
+        return -XEN_EFAULT;
+    /* Xen checks the list's range first (guest_handle_okay). */
+    if (!guest_range_ok(op.frame_list, (size_t)op.nr_frames * sizeof(uint64_t)))
+        return -XEN_EFAULT;
+    if (op.nr_frames > GNTTAB_MAX_STATUS_FRAMES) {
+        op.status = GNTST_general_error;  /* more than any table has */
+        goto out;
+    }
+    spin_lock(&gnttab_lock);
+    op.status = target_domain(op.dom, &d);
+    if (op.status == GNTST_okay && op.nr_frames > d->gt->nr_status_frames)
+        op.status = GNTST_general_error;  /* Xen: "has only %u" */
+    for (i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
+        uint64_t f = mfn_x(d->gt->status[i]);
+        if (copy_to_guest(op.frame_list + i * sizeof(f), &f, sizeof(f)))
+            op.status = GNTST_bad_virt_addr;
+    }
+    spin_unlock(&gnttab_lock);
+out:
+    return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : 0;
+}
+
+/* Is any entry but the reserved ones pinned (Xen's set_version check)? */
+static bool unreserved_in_use(const struct grant_table *gt)
+{
+    unsigned int i, n = table_entries(gt);
+
+    for (i = GNTTAB_NR_RESERVED_ENTRIES; i < n; i++)
+        if (active_entry(gt, i)->pin)
+            return true;
+    return false;
+}
+
+/* v2 -> v1 keeps the reserved entries only if v1 can say them: a
+ * permit_access frame below 2^32, no transitive grant (Xen: -ERANGE). */
+static bool reserved_fit_v1(const struct grant_table *gt)
+{
+    unsigned int i;
+
+    for (i = 0; i < GNTTAB_NR_RESERVED_ENTRIES; i++) {
+        const union grant_entry_v2 *e = shared_v2(gt, i);
+
+        switch (e->hdr.flags & GTF_type_mask) {
+        case GTF_permit_access:
+            if (e->full_page.frame >> 32)
+                return false;
+            break;
+        case GTF_transitive:
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The reserved entries as v1 entries (under v2: permit_access ones with
+ * their status bits folded into the flags, anything else invalid; Xen). */
+static void save_reserved(const struct grant_table *gt, struct grant_entry_v1 *r)
+{
+    unsigned int i;
+
+    for (i = 0; i < GNTTAB_NR_RESERVED_ENTRIES; i++) {
+        const union grant_entry_v2 *e = shared_v2(gt, i);
+
+        if (gt->version == 1)
+            r[i] = *shared_v1(gt, i);
+        else if ((e->hdr.flags & GTF_type_mask) == GTF_permit_access)
+            r[i] = (struct grant_entry_v1){ .flags = e->hdr.flags | *status_v2(gt, i),
+                                            .domid = e->hdr.domid,
+                                            .frame = (uint32_t)e->full_page.frame };
+        else
+            r[i] = (struct grant_entry_v1){ 0 };
+    }
+}
+
+/* Write them back in the table's (new) version: under v2 the reading and
+ * writing bits go to the status words, the rest to a full_page entry. */
+static void restore_reserved(struct grant_table *gt, const struct grant_entry_v1 *r)
+{
+    unsigned int i;
+
+    for (i = 0; i < GNTTAB_NR_RESERVED_ENTRIES; i++) {
+        union grant_entry_v2 *e = shared_v2(gt, i);
+
+        if (gt->version == 1) {
+            *shared_v1(gt, i) = r[i];
+            continue;
+        }
+        *status_v2(gt, i) = r[i].flags & (GTF_reading | GTF_writing);
+        e->hdr.flags = r[i].flags & ~(GTF_reading | GTF_writing);
+        e->hdr.domid = r[i].domid;
+        e->full_page.frame = r[i].frame;
+    }
+}
+
+/*
+ * Xen's gnttab_set_version, for the calling domain: 1 or 2 (else
+ * -EINVAL), 2 above the domain's limit -ENOSYS (Xen with max-ver 1:
+ * "behave as before set_version was introduced"), the same version 0.
+ * A switch needs every entry but the 8 reserved ones unpinned (-EBUSY);
+ * 2 -> 1 needs the reserved entries representable in v1 (-ERANGE) and
+ * no mapping of a status frame left (-EBUSY: XSA-255, XSA-379).  The
+ * reserved entries are converted (a mapping of one stays valid, its
+ * status bits moved), the rest of the table is cleared, status frames are
+ * made (1 -> 2, one per 8 grant frames) or freed (2 -> 1).  The version
+ * in force is written back every time.
+ */
 static long set_version(uint64_t uop)
 {
     struct gnttab_set_version op;
-    long rc;
+    struct domain *d = current->domain;
+    struct grant_table *gt = d->gt;
+    struct grant_entry_v1 reserved[GNTTAB_NR_RESERVED_ENTRIES];
+    unsigned int max = d->max_grant_version ? d->max_grant_version : GNTTAB_MAX_VERSION;
+    unsigned int i;
+    long rc = 0;
 
     if (copy_from_guest(&op, uop, sizeof(op)))
         return -XEN_EFAULT;
-    rc = op.version == 1 ? 0 : op.version == 2 ? -XEN_ENOSYS : -XEN_EINVAL;
-    op.version = 1;
+    spin_lock(&gnttab_lock);
+    if (op.version != 1 && op.version != 2)
+        rc = -XEN_EINVAL;
+    else if (op.version > max)
+        rc = -XEN_ENOSYS;
+    else if (op.version == gt->version)
+        rc = 0;
+    else if (unreserved_in_use(gt))
+        rc = -XEN_EBUSY;
+    else if (gt->version == 2 && !reserved_fit_v1(gt))
+        rc = -XEN_ERANGE;
+    else if (gt->version == 1 && !grow_status(d, gt->nr_frames)) {
+        drop_status_frames(gt);           /* Xen frees the ones it made */
+        rc = -XEN_ENOMEM;
+    } else {
+        save_reserved(gt, reserved);
+        if (gt->version == 2)
+            rc = drop_status_frames(gt);
+        if (rc == 0) {
+            /* No crud left over from the old version (Xen). */
+            for (i = 0; i < gt->nr_frames; i++)
+                memset(mfn_to_virt(gt->frames[i]), 0, PAGE_SIZE);
+            gt->version = op.version;
+            restore_reserved(gt, reserved);
+        }
+    }
+    op.version = gt->version;
+    spin_unlock(&gnttab_lock);
     return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : rc;
 }
 
@@ -762,11 +1242,13 @@ static long get_version(uint64_t uop)
     if (copy_from_guest(&op, uop, sizeof(op)))
         return -XEN_EFAULT;
     d = op.dom == DOMID_SELF ? cd : domain_lookup(op.dom);
-    if (!d)
+    if (!d || !d->gt)
         return -XEN_ESRCH;
     if (d != cd && !cd->is_privileged)
         return -XEN_EPERM;
-    op.version = 1;
+    spin_lock(&gnttab_lock);
+    op.version = d->gt->version;
+    spin_unlock(&gnttab_lock);
     return copy_to_guest(uop, &op, sizeof(op)) ? -XEN_EFAULT : 0;
 }
 
@@ -855,7 +1337,8 @@ long do_grant_table_op(uint64_t cmd, uint64_t uop, uint64_t count)
         return set_version(uop);
     case GNTTABOP_get_version:
         return get_version(uop);
-    case GNTTABOP_get_status_frames:   /* v2 only (Xen: status general_error under v1) */
+    case GNTTABOP_get_status_frames:
+        return get_status_frames(uop, count);
     case GNTTABOP_transfer:            /* not implemented */
     case GNTTABOP_swap_grant_ref:      /* not implemented */
     case GNTTABOP_dump_table:          /* not implemented */
@@ -911,6 +1394,8 @@ void gnttab_destroy(struct domain *d)
     mm_lock_acquire();
     for (i = 0; i < gt->nr_frames; i++)
         pv_unshare_xen_frame(gt->frames[i]);
+    for (i = 0; i < gt->nr_status_frames; i++)
+        pv_unshare_xen_frame(gt->status[i]);
     mm_lock_release();
     maybe_free_dead_table(d);
     spin_unlock(&gnttab_lock);

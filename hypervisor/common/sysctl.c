@@ -67,7 +67,7 @@ static long sysctl_readconsole(struct xen_sysctl_readconsole *op)
     return 0;
 }
 
-/* physinfo: the online CPUs (one core each), one NUMA node, PV guests and grant v1. */
+/* physinfo: the online CPUs (one core each), one NUMA node, PV guests and grant v1 and v2. */
 static long sysctl_physinfo(struct xen_sysctl_physinfo *pi)
 {
     memset(pi, 0, sizeof(*pi));
@@ -78,7 +78,8 @@ static long sysctl_physinfo(struct xen_sysctl_physinfo *pi)
     pi->nr_nodes = 1;
     pi->max_node_id = 0;
     pi->cpu_khz = (uint32_t)MIN(tsc_khz(), (uint64_t)UINT32_MAX);
-    pi->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1;
+    pi->capabilities = XEN_SYSCTL_PHYSCAP_pv | XEN_SYSCTL_PHYSCAP_gnttab_v1 |
+                      XEN_SYSCTL_PHYSCAP_gnttab_v2;
     pi->total_pages = total_frame_count();
     pi->free_pages = free_frame_count();
     pi->max_mfn = max_mfn ? max_mfn - 1 : 0;

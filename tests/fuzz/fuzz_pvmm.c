@@ -18,8 +18,12 @@
  *       in A's shared_info as evtchn_set_pending() does (port)
  *     9 memory_op decrease/increase_reservation (real reservation.c):
  *       op, count, frames
- *    10 grant_table_op setup_table (real grant_table.c): nr_frames, so A
- *       gets more hypervisor frames shared with it
+ *    10 grant_table_op (real grant_table.c), one byte b: b < 0xc0
+ *       setup_table for b % 6 frames, so A gets more hypervisor frames
+ *       shared with it; 0xc0-0xdf set_version(1 + (b & 1)), which makes
+ *       or frees v2 status frames (also shared with A; going back to v1
+ *       while A maps one must fail, XSA-255/379); 0xe0-0xff
+ *       get_status_frames for b % 3 frames
  *    11 preemption on (byte bit 0: the lock-hold time is always up, so
  *       page-table work stops every PT_PREEMPT_MIN entries) or off (bit 1 clear)
  *    12 re-issue the last continuation of mmu_update/mmuext_op, as the
@@ -65,6 +69,8 @@ static struct {
     struct xen_memory_reservation res;
     uint64_t extents[4];
     struct gnttab_setup_table st;
+    struct gnttab_set_version sv;
+    struct gnttab_get_status_frames gs;
     xen_pfn_t gframes[GNTTAB_MAX_FRAMES];
 } __attribute__((aligned(64))) gmem;
 
@@ -299,10 +305,20 @@ static long step_reservation(struct w_in *in)
     return memory_reservation_op(op, 0, (uint64_t)&gmem.res);
 }
 
-static long step_grant_setup(struct w_in *in)
+static long step_grant(struct w_in *in)
 {
-    gmem.st = (struct gnttab_setup_table){ .dom = DOMID_SELF,
-                                           .nr_frames = (uint32_t)w_get(in, 1) % 6 };
+    uint8_t b = (uint8_t)w_get(in, 1);
+
+    if (b >= 0xe0) {
+        gmem.gs = (struct gnttab_get_status_frames){ .dom = DOMID_SELF, .nr_frames = b % 3u };
+        set_xen_guest_handle(gmem.gs.frame_list, gmem.gframes);
+        return do_grant_table_op(GNTTABOP_get_status_frames, (uint64_t)&gmem.gs, 1);
+    }
+    if (b >= 0xc0) {
+        gmem.sv = (struct gnttab_set_version){ .version = 1u + (b & 1u) };
+        return do_grant_table_op(GNTTABOP_set_version, (uint64_t)&gmem.sv, 1);
+    }
+    gmem.st = (struct gnttab_setup_table){ .dom = DOMID_SELF, .nr_frames = b % 6u };
     set_xen_guest_handle(gmem.st.frame_list, gmem.gframes);
     return do_grant_table_op(GNTTABOP_setup_table, (uint64_t)&gmem.st, 1);
 }
@@ -436,7 +452,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rc = step_reservation(&in);
             break;
         case 10:
-            rc = step_grant_setup(&in);
+            rc = step_grant(&in);
             break;
         case 11:
             rc = step_preempt_mode(&in);

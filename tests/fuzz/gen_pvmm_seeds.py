@@ -133,6 +133,16 @@ seeds = {
     "hv-drain-and-events": b(0) + mmu([(22, 385, 5 << 32, 0)], kind=7) + b(8, 70, 0)
     + b(8, 0x80, 0) + mmu([upd(4, 12, entry(45, P | RW))]),
     "grant-grow-then-pin": b(0, 10, 3) + mmuext([(PIN[1], 62)]) + mmuext([(PIN[2], 61)]),
+    # Grant tables v2 (step 10: 0xc1 set_version(2), 0xc0 set_version(1),
+    # 0xe0+n get_status_frames(n)): the status frame (62, the next frame
+    # after the grant frame 63) mapped by A, then v1 asked for (refused
+    # while mapped: XSA-255/379), unmapped, v1 again; the status frame
+    # pinned as a table; the table grown under v2.
+    "v2-status-mapped-then-v1": b(0, 10, 0xc1, 10, 0xe1) + mmu([upd(4, 12, entry(62, P))])
+    + b(10, 0xc0) + mmu([upd(4, 12, entry(0, 0))]) + b(10, 0xc0, 10, 0xe1),
+    "v2-status-mapped-rw": b(0, 10, 0xc1) + uvm(va(l1=2), entry(62, P | RW)) + b(10, 0xc0),
+    "attack-pin-status-frame": b(0, 10, 0xc1) + mmuext([(PIN[1], 62)]),
+    "v2-grow-and-switch": b(0, 10, 0xc1, 10, 5, 10, 0xe2, 10, 0xc0, 10, 0xc1, 10, 0xe1),
     # Preemptible validation (step 11: preemption on, every entry stops;
     # step 12: re-issue the continuation): trees half validated, resumed,
     # adopted by NEW_BASEPTR, failing and undone, or abandoned at the end.

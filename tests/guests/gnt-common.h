@@ -1,5 +1,6 @@
 /*
- * Shared by the grant-table test guests (gnt-granter, gnt-mapper): the
+ * Shared by the grant-table test guests (gnt-granter, gnt-mapper, and the
+ * version-2 pair gnt2-granter, gnt2-mapper): the
  * page patterns, the hand-over word, and a sleep (set_timer_op +
  * SCHEDOP_block with VIRQ_TIMER bound and events masked, as idle.c).
  */
@@ -15,10 +16,20 @@
 #define GNT_DONE_OFF 4088         /* the mapper's "done" word in the RW page */
 #define GNT_DONE_MAGIC 0x656e6f645f746e67UL
 
+/* The version-2 pair (domains 3 and 4 of run-gnttab.sh). */
+#define GNT2_GRANTER 3
+#define GNT2_MAPPER 4
+#define GNT2_REF_SUB 10           /* sub_page grant: bytes [GNT2_SUB_OFF, +GNT2_SUB_LEN) */
+#define GNT2_REF_TRANS 11         /* transitive grant: the mapper's own ref GNT2_MAPPER_REF */
+#define GNT2_MAPPER_REF 12        /* in the mapper's (v1) table, granted to the granter */
+#define GNT2_SUB_OFF 1024
+#define GNT2_SUB_LEN 512
+
 static inline uint8_t pat_granter(unsigned int i) { return (uint8_t)(i * 7 + 3); }
 static inline uint8_t pat_ro(unsigned int i) { return (uint8_t)(i * 13 + 5); }
 static inline uint8_t pat_copy(unsigned int i) { return (uint8_t)(i * 5 + 0x41); }
 static inline uint8_t pat_mapper(unsigned int i) { return (uint8_t)((i * 11 + 1) ^ 0x5a); }
+static inline uint8_t pat_own(unsigned int i) { return (uint8_t)((i * 3 + 9) ^ 0xa5); }
 
 static inline long gnttab_op(unsigned int cmd, void *op, unsigned int count)
 {

@@ -448,6 +448,9 @@ static void test_sched_id_and_physinfo(void **state)
     assert_int_equal(s.u.physinfo.max_mfn, FAKE_NR_FRAMES - 1);
     assert_true(s.u.physinfo.capabilities & XEN_SYSCTL_PHYSCAP_pv);
     assert_false(s.u.physinfo.capabilities & XEN_SYSCTL_PHYSCAP_hvm);
+    /* Both grant-table versions offered (Xen's default gnttab=max-ver:2). */
+    assert_true(s.u.physinfo.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v1);
+    assert_true(s.u.physinfo.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2);
     assert_int_equal(s.u.physinfo.hw_cap[7], 0);
 }
 
@@ -645,7 +648,7 @@ static void test_createdomain_config_checks(void **state)
         { "unknown flag", 0, 1 << 8 }, { "iommu_opts", 1, 1 }, { "max_vcpus 0", 2, 0 },
         { "max_vcpus 33", 2, 33 }, { "max_vcpus huge", 2, 0xffffffff },
         { "grant frames 0", 3, 0 }, { "grant frames 33", 3, 33 }, { "maptrack 9", 4, 9 },
-        { "grant v2", 5, 2 }, { "grant v0", 5, 0 }, { "grant opts junk", 5, 0x11 },
+        { "grant v3", 5, 3 }, { "grant v0", 5, 0 }, { "grant opts junk", 5, 0x11 },
         { "vmtrace", 6, 4096 }, { "cpupool", 7, 1 }, { "emulation PIT", 8, 1 << 8 },
         { "misc flag", 9, 2 },
     };
@@ -693,8 +696,10 @@ static void test_createdomain_ids(void **state)
     assert_int_equal(fake_created_cfg.handle[0], 0xab);
     /* The rover moves on, skipping ids in use. */
     op = create_op(0);
+    op.u.createdomain.grant_opts = XEN_DOMCTL_GRANT_version(2);   /* xl's default */
     assert_int_equal(domctl(&op), 0);
     assert_int_equal(op.domain, 3);
+    assert_int_equal(fake_created_cfg.grant_opts, 2);
     /* An explicit id: free (taken as is) or busy (-EEXIST). */
     op = create_op(9);
     assert_int_equal(domctl(&op), 0);

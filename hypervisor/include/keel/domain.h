@@ -157,6 +157,7 @@ struct domain {
     uint64_t kill_pos;                 /* domain_kill's progress through the frame table */
     xen_domain_handle_t handle;        /* createdomain's UUID */
     unsigned int max_grant_frames;     /* createdomain's limit (GNTTAB_MAX_FRAMES at boot) */
+    unsigned int max_grant_version;    /* createdomain's grant_opts version (2 at boot) */
 };
 
 extern struct domain *dom0;

@@ -1,5 +1,5 @@
 /*
- * Grant tables, version 1 (common/grant_table.c; the ABI is in
+ * Grant tables, versions 1 and 2 (common/grant_table.c; the ABI is in
  * public/grant_table.h, the design in docs/grant-tables.md).
  */
 #ifndef KEEL_GRANT_TABLE_H
@@ -16,6 +16,16 @@ struct vcpu;
 #define GNTTAB_MAPTRACK_PAGES  8u      /* maptrack pages per domain */
 #define GNTTAB_MAPTRACK_PER_PAGE 512u   /* 8-byte maptrack entries */
 #define GNTTAB_MAX_HANDLES     (GNTTAB_MAPTRACK_PAGES * GNTTAB_MAPTRACK_PER_PAGE)
+/* Version 2: 16-byte entries (256 a frame) and a separate array of 2-byte
+ * status words (2048 a frame); Xen's grant_to_status_frames(). */
+#define GNTTAB_V2_PER_FRAME    256u
+#define GNTTAB_STATUS_PER_FRAME 2048u
+#define GNTTAB_STATUS_FRAMES(nr) \
+    (((nr) * GNTTAB_V2_PER_FRAME + GNTTAB_STATUS_PER_FRAME - 1) / GNTTAB_STATUS_PER_FRAME)
+#define GNTTAB_MAX_STATUS_FRAMES GNTTAB_STATUS_FRAMES(GNTTAB_MAX_FRAMES)
+/* Highest version offered (Xen's gnttab=max-ver default); a domain's own
+ * limit is d->max_grant_version (createdomain's grant_opts). */
+#define GNTTAB_MAX_VERSION     2u
 
 /*
  * Give d a grant table with GNTTAB_INITIAL_FRAMES shared frames.
