@@ -35,8 +35,49 @@ grep -q '"domid": 0' /tmp/list.json || fail "keel list --json has no domid 0"
 keel nosuchverb 2>/tmp/err && fail "keel accepted an unknown verb"
 grep -q "unknown verb" /tmp/err || fail "no clear error for an unknown verb: $(cat /tmp/err)"
 
+# keel dmesg: the hypervisor's message history (XEN_SYSCTL_readconsole).
+keel dmesg > /tmp/dmesg || fail "keel dmesg exited with status $?"
+say "dmesg: $(wc -l < /tmp/dmesg) lines, first: $(head -n 1 /tmp/dmesg)"
+grep -q '^(KEEL) ' /tmp/dmesg || fail "keel dmesg shows no (KEEL) line"
+grep -q 'dom0' /tmp/dmesg || fail "keel dmesg does not mention dom0's build"
+
+# keel vcpu-list: xl's header, dom0's vCPU 0 running on a CPU.
+keel vcpu-list > /tmp/vcpus || fail "keel vcpu-list exited with status $?"
+sed 's/^/ctl-test: vcpu-list: /' /tmp/vcpus
+head -n 1 /tmp/vcpus | grep -q '^Name  *ID  VCPU   CPU State   Time(s) Affinity' ||
+    fail "keel vcpu-list header is not xl's"
+grep -q '^Domain-0  *0  *0  *[0-9]  *r' /tmp/vcpus || fail "keel vcpu-list does not show dom0's vCPU 0 running"
+
+# keel sched-credit2: read, set dom0's weight, read it back; refusals.
+keel sched-credit2 -d 0 -w 512 || fail "keel sched-credit2 -d 0 -w 512 exited with status $?"
+keel sched-credit2 -d Domain-0 > /tmp/sched || fail "keel sched-credit2 -d Domain-0 exited with status $?"
+sed 's/^/ctl-test: sched-credit2: /' /tmp/sched
+grep -q '^Domain-0  *0  *512  *0$' /tmp/sched || fail "dom0's weight did not become 512"
+keel sched-credit2 -d 0 -w 256 || fail "cannot set dom0's weight back to 256"
+keel sched-credit2 -d 0 -w 0 2>/tmp/err && fail "keel sched-credit2 accepted weight 0"
+grep -q 'weight must be' /tmp/err || fail "no clear error for weight 0: $(cat /tmp/err)"
+keel sched-credit2 -d 0 -c 500 2>/tmp/err && fail "keel sched-credit2 accepted cap 500 for 1 vCPU"
+keel sched-credit2 -d 4321 2>/tmp/err && fail "keel sched-credit2 accepted a domain that does not exist"
+grep -q 'no such domain' /tmp/err || fail "no clear error for a missing domain: $(cat /tmp/err)"
+
+# keel mem-max: dom0's limit through XEN_DOMCTL_max_mem (+1 MiB as libxl).
+keel mem-max 0 1g || fail "keel mem-max 0 1g exited with status $?"
+keel list --json > /tmp/list.json || fail "keel list --json exited with status $?"
+grep -q '"max_mem_kb": 1049600' /tmp/list.json || fail "dom0's max_mem is not 1 GiB + 1 MiB: $(grep max_mem /tmp/list.json)"
+keel mem-max 0 12q 2>/tmp/err && fail "keel mem-max accepted 12q"
+grep -q 'invalid memory size' /tmp/err || fail "no clear error for 12q: $(cat /tmp/err)"
+
+# keel top --batch: two tables one second apart; dom0 (running this) shows
+# a CPU percentage, its memory and its vCPU.
+keel top -b -d 1 -i 2 > /tmp/top || fail "keel top -b exited with status $?"
+sed 's/^/ctl-test: top: /' /tmp/top
+[ "$(grep -c '^ *NAME  *STATE  *CPU(sec)  *CPU(%)  *MEM(k)' /tmp/top)" = 2 ] || fail "keel top -b -i 2 did not print 2 tables"
+grep -q '^  Domain-0  *-----r  *[0-9][0-9]*  *[0-9][0-9]*\.[0-9]  *786432 ' /tmp/top ||
+    fail "keel top shows no running Domain-0 with a CPU % and 768 MiB"
+keel top -b -d 0 2>/tmp/err && fail "keel top accepted -d 0"
+
 # ---- domains at run time (keel create, console, list, pause, destroy) ----
-# DOMUS Linux domUs (keel.ctldomus=N on dom0's command line, default 2)
+# DOMUS Linux domUs (keel.ctldomus=N on dom0's command line, default 4)
 # from xl.cfg files written here, each booting /boot/vmlinuz with the
 # plain test initrd and a small workload; every one must print
 # "VERDICT: PASS" on its console and power off.  d1 is created paused
@@ -93,7 +134,7 @@ mkcfg huge 128
 refused "too much memory" "memory" /tmp/cfg/huge.cfg memory=4000
 refused "a missing kernel file" "kernel" /tmp/cfg/huge.cfg 'kernel="/boot/nonesuch"' 
 keel console nosuch 2>/tmp/err && fail "keel console accepted an unknown domain"
-grep -q "not a domain name or id" /tmp/err || fail "keel console nosuch: $(cat /tmp/err)"
+grep -q "^keel console: nosuch: no such domain$" /tmp/err || fail "keel console nosuch: $(cat /tmp/err)"
 
 # d1: created paused, kept after its poweroff, destroyed by hand.
 i=1
