@@ -9,6 +9,7 @@
  * the monitor (monitor.c) applies its on_* actions.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,7 @@ int keel_cmd_create(int argc, char **argv)
 {
     int paused = 0, console = 0, i, rc;
     const char *file = NULL;
+    sigset_t block, old;
     struct keelctl h;
     domid_t dom;
 
@@ -241,11 +243,21 @@ int keel_cmd_create(int argc, char **argv)
     if (keel_open_ctl(&h) < 0)
         return 1;
     fprintf(stderr, "Parsing config from %s\n", file);
+    /* A CTRL-C half way would leave a half-built domain: the signals
+     * wait until the build has finished or been undone. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &block, &old);
     rc = keel_create_from(&h, file, argv + i, argc - i, paused, &dom);
     keelctl_close(&h);
+    if (!rc)
+        keel_monitor_ensure();
+    sigprocmask(SIG_SETMASK, &old, NULL);
     if (rc)
         return 1;
-    keel_monitor_ensure();
     if (console) {
         char id[16], *cargv[] = { "console", id, NULL };
         snprintf(id, sizeof(id), "%u", dom);
