@@ -16,6 +16,8 @@
  * Killed and restarted, it connects every domain again (new terminals).
  *
  * usage: keel-consoled [--log-dir DIR] [--pid-file FILE]
+ * The pid file (default $KEEL_RUN_DIR/consoled.pid, /run/keel/consoled.pid)
+ * tells `keel console` that the daemon owns the rings.
  * Needs dom0 (privcmd, evtchn) and a running keel-xenstored.
  */
 #include <errno.h>
@@ -364,9 +366,16 @@ int main(int argc, char **argv)
 {
     static struct pollfd pfd[2 + MAX_DOMS];
     static int pfd_dom[2 + MAX_DOMS];
-    const char *pid_file = NULL;
+    static char default_pid[512];
+    const char *pid_file = NULL, *run = getenv("KEEL_RUN_DIR");
     struct sigaction sa;
     int i;
+
+    if (run == NULL || !*run)
+        run = "/run/keel";
+    mkdir(run, 0755);
+    snprintf(default_pid, sizeof(default_pid), "%s/consoled.pid", run);
+    pid_file = default_pid;
 
     for (i = 0; i < MAX_DOMS; i++)
         doms[i].port = doms[i].master = doms[i].slave = doms[i].log_fd = -1;
@@ -377,13 +386,15 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (pid_file) {
+    {
         FILE *f = fopen(pid_file, "w");
 
-        if (f) {
-            fprintf(f, "%d\n", (int)getpid());
-            fclose(f);
+        if (f == NULL) {
+            say("cannot write %s: %s", pid_file, strerror(errno));
+            return 1;
         }
+        fprintf(f, "%d\n", (int)getpid());
+        fclose(f);
     }
     scan();
     while (!stop) {
@@ -446,7 +457,6 @@ int main(int argc, char **argv)
     for (i = 0; i < MAX_DOMS; i++)
         if (doms[i].used)
             dom_close(&doms[i]);
-    if (pid_file)
-        unlink(pid_file);
+    unlink(pid_file);
     return 0;
 }

@@ -1,13 +1,14 @@
 /*
- * keel console DOMAIN, through keel-consoled: as xl console (which runs
- * xenconsole), read the domain's console/tty from the store, open that
- * pseudo-terminal and relay it to this terminal in raw mode until
- * CTRL-] (0x1d) detaches, the domain is gone, or the daemon closes the
- * terminal.  Without a terminal on stdin (scripts, tests) the output is
- * copied to stdout and input from stdin to the guest until stdin ends;
- * then output only, until the domain is gone.
+ * keel console DOMAIN through keel-consoled (used by console.c when the
+ * daemon runs): as xl console (which runs xenconsole), read the domain's
+ * console/tty from the store, open that pseudo-terminal and relay it to
+ * this terminal in raw mode until CTRL-] (0x1d) detaches, the domain
+ * shuts down or goes, the daemon closes the terminal, or the timeout.
+ * Without a terminal on stdin (scripts, tests) only the output is copied,
+ * as console.c does.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -66,25 +67,45 @@ static char *console_tty(struct xs_handle *xs, domid_t dom)
     }
 }
 
+/* 1 while the domain runs; 0 once it has shut down, is dying or gone (as console.c). */
 static int domain_alive(struct keelctl *h, domid_t dom)
 {
     struct xen_domctl_getdomaininfo info;
 
-    return keelctl_domain_info(h, dom, &info) == 0 && !(info.flags & XEN_DOMINF_dying);
+    return keelctl_domain_info(h, dom, &info) == 0 &&
+           !(info.flags & (XEN_DOMINF_shutdown | XEN_DOMINF_dying));
 }
 
-/* Relay until detach or the end; 0 on a normal end. */
-static int relay(struct keelctl *h, domid_t dom, int fd)
+static double now(void)
 {
-    int interactive = isatty(STDIN_FILENO), stdin_open = 1;
-    time_t last_check = time(NULL);
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void copy_rest(int fd)
+{
+    char buf[4096];
+    ssize_t n;
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        if (write(STDOUT_FILENO, buf, (size_t)n) < 0)
+            break;
+}
+
+/* Relay until detach or the end: the exit status. */
+static int relay(struct keelctl *h, domid_t dom, int fd, double timeout)
+{
+    int interactive = isatty(STDIN_FILENO), stdin_open = interactive;
+    double end = timeout > 0 ? now() + timeout : 0;
     char buf[4096];
 
     if (interactive)
         raw_mode();
     for (;;) {
         struct pollfd p[2] = { { fd, POLLIN, 0 }, { STDIN_FILENO, POLLIN, 0 } };
-        int rc = poll(p, stdin_open ? 2 : 1, 1000);
+        int rc = poll(p, stdin_open ? 2 : 1, 200);
         ssize_t n;
 
         if (rc < 0 && errno != EINTR)
@@ -102,7 +123,7 @@ static int relay(struct keelctl *h, domid_t dom, int fd)
             if (n <= 0)
                 stdin_open = 0;
             else {
-                char *esc = interactive ? memchr(buf, ESCAPE, (size_t)n) : NULL;
+                char *esc = memchr(buf, ESCAPE, (size_t)n);
 
                 if (esc != NULL)
                     n = esc - buf;
@@ -112,22 +133,42 @@ static int relay(struct keelctl *h, domid_t dom, int fd)
                     break;      /* detached */
             }
         }
-        if (time(NULL) != last_check) {
-            last_check = time(NULL);
-            if (!domain_alive(h, dom)) {
-                /* What the daemon still holds for us, then stop. */
-                while ((n = read(fd, buf, sizeof(buf))) > 0)
-                    if (write(STDOUT_FILENO, buf, (size_t)n) < 0)
-                        break;
-                break;
-            }
+        if (!domain_alive(h, dom)) {
+            usleep(200 * 1000); /* the daemon's last turn */
+            copy_rest(fd);
+            break;
+        }
+        if (end && now() > end) {
+            restore_mode();
+            fprintf(stderr, "keel console: domain %u still running after %.0f s; leaving\n", dom, timeout);
+            return 1;
         }
     }
     restore_mode();
     return 0;
 }
 
-int keel_console_pty(struct keelctl *h, domid_t dom)
+int keel_consoled_running(void)
+{
+    char path[512], buf[32];
+    ssize_t n;
+    long pid;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/consoled.pid", keel_run_dir());
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    pid = strtol(buf, NULL, 10);
+    return pid > 0 && kill((pid_t)pid, 0) == 0;
+}
+
+int keel_console_pty(struct keelctl *h, domid_t dom, double timeout)
 {
     struct xs_handle *xs = xs_open(0);
     char *tty;
@@ -141,7 +182,7 @@ int keel_console_pty(struct keelctl *h, domid_t dom)
     tty = console_tty(xs, dom);
     xs_close(xs);
     if (tty == NULL) {
-        fprintf(stderr, "keel console: domain %u has no console/tty in the store (is keel-consoled running?)\n",
+        fprintf(stderr, "keel console: domain %u has no console/tty in the store (keel-consoled has not connected it)\n",
                 dom);
         return 1;
     }
@@ -152,30 +193,7 @@ int keel_console_pty(struct keelctl *h, domid_t dom)
         return 1;
     }
     free(tty);
-    rc = relay(h, dom, fd);
+    rc = relay(h, dom, fd, timeout);
     close(fd);
-    return rc;
-}
-
-int keel_cmd_console(int argc, char **argv)
-{
-    struct keelctl h;
-    domid_t dom;
-    int rc;
-
-    if (argc != 2) {
-        fprintf(stderr, "keel console: usage: keel console DOMAIN\n");
-        return 1;
-    }
-    if (keel_open_ctl(&h) < 0)
-        return 1;
-    rc = keel_find_domain(&h, argv[1], &dom);
-    if (rc < 0) {
-        fprintf(stderr, "keel console: %s: %s\n", argv[1], rc == -ESRCH ? "no such domain" : strerror(-rc));
-        keelctl_close(&h);
-        return 1;
-    }
-    rc = keel_console_pty(&h, dom);
-    keelctl_close(&h);
     return rc;
 }

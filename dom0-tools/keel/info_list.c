@@ -63,14 +63,6 @@ static void state_letters(uint32_t flags, char out[7])
     out[6] = 0;
 }
 
-void keel_domain_name(domid_t id, char *buf, size_t len)
-{
-    /* Names come from the store once it runs in dom0; xl prints the same. */
-    if (id == 0)
-        snprintf(buf, len, "Domain-0");
-    else
-        snprintf(buf, len, "(null)");
-}
 
 int keel_find_domain(struct keelctl *h, const char *arg, domid_t *out)
 {
@@ -79,10 +71,8 @@ int keel_find_domain(struct keelctl *h, const char *arg, domid_t *out)
     char *end;
     int rc;
 
-    if (!strcmp(arg, "Domain-0")) {
-        *out = 0;
+    if (keel_dom_by_name(h, arg, out) == 0)      /* Domain-0, or a name keel recorded */
         return 0;
-    }
     errno = 0;
     v = strtoul(arg, &end, 10);
     if (errno || end == arg || *end || v >= DOMID_FIRST_RESERVED)
@@ -131,13 +121,14 @@ int keel_cmd_list(int argc, char **argv)
     if (keel_open_ctl(&h) < 0)
         return 1;
     n = keelctl_domain_list(&h, 0, d, MAX_DOMAINS);
-    keelctl_close(&h);
     if (n < 0) {
         fprintf(stderr, "keel list: sysctl getdomaininfolist failed: %s\n", strerror(-n));
+        keelctl_close(&h);
         return 1;
     }
     if (json) {
         print_json(d, n);
+        keelctl_close(&h);
         return 0;
     }
     printf("Name                                        ID   Mem VCPUs\tState\tTime(s)\n");
@@ -149,5 +140,6 @@ int keel_cmd_list(int argc, char **argv)
         printf("%-40s %5u %5" PRIu64 " %5u     %s %8.1f\n", name, d[i].domain,
                d[i].tot_pages / 256, d[i].nr_online_vcpus, st, d[i].cpu_time / 1e9);
     }
+    keelctl_close(&h);
     return 0;
 }

@@ -3,7 +3,9 @@
  * exit codes wherever Keel offers the same verb (xl(1), tools/xl in Xen
  * 4.17), so that a script written for xl runs with keel in its place.
  *
- * Verbs so far: info, list, dmesg, vcpu-list, sched-credit2, mem-max, top.  Each verb is a function in the table below;
+ * Verbs so far: info, list, dmesg, vcpu-list, sched-credit2, mem-max, top,
+ * create, destroy, pause, unpause, console, shutdown, reboot, mem-set,
+ * vcpu-set.  Each verb is a function in the table below;
  * unknown verbs and bad arguments print one line and exit 1 (xl's
  * EXIT_FAILURE); `keel help` and `keel VERB --help` print usage.
  */
@@ -35,10 +37,15 @@ static const struct keel_verb verbs[] = {
       "Set a domain's memory target (its balloon driver follows)" },
     { "vcpu-set", keel_cmd_vcpu_set, "vcpu-set DOMAIN VCPUS",
       "Set how many of a domain's vCPUs are online (cpu/N/availability)" },
-    { "console", keel_cmd_console, "console DOMAIN",
-      "Attach to a domain's console (CTRL-] detaches)" },
     { "top", keel_cmd_top, "top [-b|--batch] [-d SECONDS] [-i ITERATIONS]",
       "Per-domain CPU, memory and vCPUs, live or (-b) as text every interval" },
+    { "create", keel_cmd_create, "create [-p] [-c] FILE [KEY=VALUE...]",
+      "Create a domain from an xl.cfg file (-p paused, -c attach its console)" },
+    { "destroy", keel_cmd_destroy, "destroy DOMAIN", "Terminate a domain immediately" },
+    { "pause", keel_cmd_pause, "pause DOMAIN", "Pause execution of a domain" },
+    { "unpause", keel_cmd_unpause, "unpause DOMAIN", "Unpause a paused domain" },
+    { "console", keel_cmd_console, "console [-t pv] [--timeout SECONDS] DOMAIN",
+      "Attach to a domain's console (CTRL-] detaches)" },
 };
 
 static void usage(FILE *f)

@@ -61,7 +61,15 @@ expect_err mem-set-usage "keel mem-set: usage: keel mem-set DOMAIN AMOUNT" "$K" 
 expect_err mem-set-zero "keel mem-set: 0: invalid memory size (a number with b, k, m, g or t)" "$K" mem-set 1 0
 expect_err vcpu-set-zero "keel vcpu-set: 0: expected a number of vCPUs >= 1" "$K" vcpu-set 1 0
 expect_err vcpu-set-usage "keel vcpu-set: usage: keel vcpu-set DOMAIN VCPUS" "$K" vcpu-set 1
-expect_err console-usage "keel console: usage: keel console DOMAIN" "$K" console
+expect_err create-nofile "keel create: no configuration file given" "$K" create
+expect_err create-opt "keel create: unknown option '-x'" "$K" create -x f.cfg
+expect_err create-kv "keel create: 'memory' is not KEY=VALUE" "$K" create f.cfg memory
+expect_err destroy-none "keel destroy: expects exactly one domain (name or id)" "$K" destroy
+expect_err pause-two "keel pause: expects exactly one domain (name or id)" "$K" pause a b
+expect_err console-none "keel console: no domain given" "$K" console
+expect_err console-type "keel console: -t serial: only the pv console exists" "$K" console -t serial d1
+expect_err console-timeout "keel console: --timeout: 'x' is not a number of seconds" "$K" console --timeout x d1
+expect_err console-extra "keel console: unexpected argument 'b'" "$K" console a b
 # Off dom0 (or with the module missing): one line naming the device.
 expect_err no-privcmd "keel: cannot open $T/none: No such file or directory (is this dom0 with xen-privcmd loaded?)" \
     env KEEL_PRIVCMD="$T/none" "$K" list
