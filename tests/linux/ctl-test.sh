@@ -14,6 +14,7 @@ for m in xen-privcmd xen-evtchn xen-gntdev xenfs; do
 done
 mkdir -p /proc/xen
 mount -t xenfs xenfs /proc/xen || fail "cannot mount xenfs on /proc/xen"
+ctl-store || fail "dom0's store (ctl-store, tests/linux/ctl-store.sh)"
 for d in privcmd evtchn gntdev; do
     [ -c "/dev/xen/$d" ] || fail "no /dev/xen/$d after loading the modules"
 done
