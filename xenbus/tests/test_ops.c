@@ -8,6 +8,9 @@
  *   /local/domain/7         owned by 7 (n7)
  * Callers: D0 = dom0 (privileged), D5, D7 = unprivileged domains.
  */
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include "harness.h"
 
 enum { D0, D5, D7 };
@@ -422,6 +425,92 @@ static void test_domains(void **state)
 	assert_err(&m, "ENOENT");
 }
 
+/* Count the @releaseDomain events queued for c (token "rel"). */
+static int release_events(struct conn *c)
+{
+	struct msg m;
+	int n = 0;
+
+	while (next_msg(c, &m)) {
+		assert_int_equal(m.type, XS_WATCH_EVENT);
+		assert_memory_equal(m.body, "@releaseDomain\0rel", 19);
+		n++;
+	}
+	return n;
+}
+
+/* VIRQ_DOM_EXC as Xen's check_domains: one @releaseDomain per scan with
+ * news, a shutdown reported once (again after RESUME), a dying or gone
+ * domain loses its connection and its nodes. */
+static void test_dom_exc(void **state)
+{
+	struct fixture *f = *state;
+	static struct xenstore_domain_interface p11, p12;
+	int exc = eventfd(0, EFD_NONBLOCK);
+	uint64_t one = 1;
+	struct domain *d11;
+	struct msg m;
+
+	assert_true(exc >= 0);
+	ring_host_set_exc_fd(exc);
+	assert_int_equal(ring_host_register(0xb000, 3, &p11, -1, -1), 0);
+	assert_int_equal(ring_host_register(0xc000, 4, &p12, -1, -1), 0);
+	request(f->c[D0], XS_INTRODUCE, 0, P("11\0" "45056\0" "3\0"), &m);
+	assert_int_equal(m.type, XS_INTRODUCE);
+	request(f->c[D0], XS_INTRODUCE, 0, P("12\0" "49152\0" "4\0"), &m);
+	assert_int_equal(m.type, XS_INTRODUCE);
+	write_ok(f->c[D0], 0, "/local/domain/11/x", "1");
+	perms(f->c[D0], P("/local/domain/11/x\0n11\0"));
+	write_ok(f->c[D0], 0, "/local/domain/12/y", "2");
+	perms(f->c[D0], P("/local/domain/12/y\0n12\0"));
+	request(f->c[D0], XS_WATCH, 0, P("@releaseDomain\0rel\0"), &m);
+	assert_int_equal(m.type, XS_WATCH);
+	assert_int_equal(release_events(f->c[D0]), 1); /* at registration */
+
+	/* An event with nothing new fires nothing. */
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 0);
+	/* 11 shuts down: reported once, the domain stays. */
+	assert_int_equal(ring_host_set_state(11, DOM_SHUTDOWN), 0);
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 1);
+	d11 = domain_find(&f->x, 11);
+	assert_non_null(d11);
+	assert_true(d11->shutdown);
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 0);
+	/* XS_RESUME re-arms it. */
+	request(f->c[D0], XS_RESUME, 0, P("11\0"), &m);
+	assert_int_equal(m.type, XS_RESUME);
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 1);
+	/* No event, no scan: the state is read only on VIRQ_DOM_EXC. */
+	assert_int_equal(ring_host_set_state(11, DOM_GONE), 0);
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_non_null(domain_find(&f->x, 11));
+	/* 11 dies: connection and nodes gone; 12 untouched. */
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 1);
+	assert_null(domain_find(&f->x, 11));
+	for (struct conn *c = f->x.conns; c; c = c->next)
+		assert_int_not_equal(c->who.id, 11);
+	req_s(f->c[D0], XS_READ, 0, "/local/domain/11/x", &m);
+	assert_err(&m, "ENOENT");
+	request(f->c[D0], XS_IS_DOMAIN_INTRODUCED, 0, P("11\0"), &m);
+	assert_memory_equal(m.body, "F", 2);
+	request(f->c[D0], XS_IS_DOMAIN_INTRODUCED, 0, P("12\0"), &m);
+	assert_memory_equal(m.body, "T", 2);
+	req_s(f->c[D0], XS_READ, 0, "/local/domain/12/y", &m);
+	assert_string_equal(m.body, "2");
+	ring_host_set_exc_fd(-1);
+	close(exc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +523,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_payload_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dom_exc, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("xenbus ops", tests, NULL, NULL);
