@@ -7,7 +7,8 @@
 # (the balloon driver's memory/target watch, registered by the probe's
 # notifier chain, moves target_kb), /dev/xen/xenbus carries reads, writes
 # and watches for dom0 processes, and a restart of the daemon (SIGKILL)
-# loses no acknowledged write and serves the kernel's ring again.
+# loses no acknowledged write, serves the kernel's ring again and gives the
+# kernel its watches back.
 # Prints "ctl-store: ..." lines; exit status 0 only if every check held.
 # Leaves the daemon running for what ctl-test does next.
 PATH=/bin
@@ -78,5 +79,10 @@ rm -f "$SOCK"
 start_daemon
 [ "$($XS read /local/domain/0/data/durable)" = yes ] || fail "an acknowledged write was lost across SIGKILL"
 [ "$(XENSTORED_PATH=$DEV $XS read /local/domain/0/data/durable)" = yes ] || fail "the kernel's ring is not served after a restart"
-say "restart: acknowledged writes kept, $DEV served again"
+# The kernel's watches were restored (STATE/dom0-kernel-watches): the
+# balloon still follows memory/target.
+want=$((want - 4096))
+$XS write /local/domain/0/memory/target "$want" || fail "cannot write memory/target after the restart"
+wait_for 100 balloon_at || fail "after the restart target_kb is $(cat "$BALLOON"), wanted $want (the kernel's balloon watch was not restored)"
+say "restart: acknowledged writes kept, $DEV served again, the kernel's watches restored"
 say "all checks passed"

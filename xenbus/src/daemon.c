@@ -82,6 +82,7 @@ void xsd_fini(struct xsd *x)
 		free(d);
 	}
 	journal_close(x->journal);
+	free(x->kernel_watch_file);
 	tree_destroy(&x->tree);
 	special_fini(x);
 	if (x->listen_fd >= 0)

@@ -130,13 +130,19 @@ int main(int argc, char **argv)
 		return 1;
 	if (o.dom0) {
 		/* Both are needed: without them dom0 has no store. */
-		if (ring_dom0_init() < 0 || !ring_dom0_kernel_connect(&x)) {
+		if (ring_dom0_init() < 0 ||
+		    !(x.kernel = ring_dom0_kernel_connect(&x))) {
 			xsd_log("--dom0: cannot serve dom0 (is xenfs mounted "
 				"on /proc/xen, xen-privcmd and xen-evtchn "
 				"loaded?)");
 			return 1;
 		}
 		x.rings = &ring_dom0_backend;
+		if (!o.in_memory &&
+		    asprintf(&x.kernel_watch_file, "%s/dom0-kernel-watches",
+			     o.state_dir) < 0)
+			return 1;
+		kernel_watches_restore(&x);
 	} else if (o.host_rings) {
 		x.rings = ring_hostdir_backend(o.host_rings);
 	}

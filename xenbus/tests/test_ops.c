@@ -511,6 +511,63 @@ static void test_dom_exc(void **state)
 	close(exc);
 }
 
+/* --dom0: the kernel connection's watches survive a restart (same
+ * boot), with their first event; other connections' do not count. */
+static void test_kernel_watches(void **state)
+{
+	struct fixture *f = *state;
+	char dir[] = "/tmp/xsd-kw-XXXXXX", file[64];
+	struct xsd y;
+	struct conn *k, *k2;
+	struct msg m;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/dom0-kernel-watches", dir);
+	k = mkconn(&f->x, 0, true);
+	f->x.kernel = k;
+	f->x.kernel_watch_file = strdup(file);
+	request(k, XS_WATCH, 0, P("memory/target\0" "ffff8880aa\0"), &m);
+	assert_int_equal(m.type, XS_WATCH);
+	request(k, XS_WATCH, 0, P("/local/domain/0/backend\0" "t2\0"), &m);
+	request(k, XS_WATCH, 0, P("@releaseDomain\0" "t3\0"), &m);
+	request(k, XS_UNWATCH, 0, P("@releaseDomain\0" "t3\0"), &m);
+	assert_int_equal(m.type, XS_UNWATCH);
+	/* Another connection's watch is not the kernel's. */
+	request(f->c[D0], XS_WATCH, 0, P("/x\0" "other\0"), &m);
+
+	/* A new daemon: the kernel gets its two watches back. */
+	xsd_setup(&y);
+	k2 = mkconn(&y, 0, true);
+	y.kernel = k2;
+	y.kernel_watch_file = strdup(file);
+	assert_int_equal(kernel_watches_restore(&y), 0);
+	assert_int_equal(k2->nr_watches, 2);
+	while (next_msg(k2, &m)) /* the first events */
+		assert_int_equal(m.type, XS_WATCH_EVENT);
+	write_ok(f->c[D0], 0, "/x", "1"); /* (old daemon: irrelevant) */
+	write_ok(mkconn(&y, 0, true), 0, "/local/domain/0/memory/target", "5");
+	assert_true(next_msg(k2, &m));
+	assert_int_equal(m.type, XS_WATCH_EVENT);
+	assert_memory_equal(m.body, "memory/target\0" "ffff8880aa", 25);
+	assert_false(next_msg(k2, &m));
+	xsd_fini(&y);
+
+	/* Watches of another boot of dom0 are not restored. */
+	fp = fopen(file, "w");
+	assert_non_null(fp);
+	fputs("boot 00000000-0000-0000-0000-000000000000\nbackend 7432\n", fp);
+	fclose(fp);
+	xsd_setup(&y);
+	y.kernel = mkconn(&y, 0, true);
+	y.kernel_watch_file = strdup(file);
+	assert_int_equal(kernel_watches_restore(&y), 0);
+	assert_int_equal(y.kernel->nr_watches, 0);
+	xsd_fini(&y);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +581,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dom_exc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_watches, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("xenbus ops", tests, NULL, NULL);
