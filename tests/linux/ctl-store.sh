@@ -72,6 +72,15 @@ wait $W || fail "watch through $DEV failed: $(cat /tmp/watch)"
 grep -q '^/local/domain/0/data/w/x keel-xenstore$' /tmp/watch || fail "wrong watch event through $DEV: $(cat /tmp/watch)"
 say "read, write and watch through $DEV work"
 
+# XS_INTRODUCE of a domain that does not exist: the foreign map fails,
+# the store says EINVAL, nothing is introduced, the daemon serves on.
+$XS introduce 77 0x1000 1 2>/tmp/err && fail "introducing a domain that does not exist succeeded"
+grep -q 'introduce 77: Invalid argument' /tmp/err || fail "introduce of a missing domain: $(cat /tmp/err)"
+$XS release 77 2>/tmp/err && fail "releasing a domain never introduced succeeded"
+grep -q 'release 77: No such file or directory' /tmp/err || fail "release of an unknown domain: $(cat /tmp/err)"
+[ "$($XS read /local/domain/0/name)" = Domain-0 ] || fail "the daemon stopped serving after a failed introduce"
+say "XS_INTRODUCE of a missing domain: EINVAL; XS_RELEASE of an unknown one: ENOENT"
+
 # Restart: SIGKILL, then a new daemon on the same state.
 $XS write /local/domain/0/data/durable yes || fail "write before the restart"
 kill -9 "$XSD"; wait "$XSD" 2>/dev/null

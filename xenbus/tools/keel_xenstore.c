@@ -12,6 +12,8 @@
  *   keel-xenstore watch [-n N] PATH     print "path token" per event,
  *                                       stop after N events (the first
  *                                       is the one sent at registration)
+ *   keel-xenstore introduce DOMID MFN PORT   XS_INTRODUCE (dom0 only)
+ *   keel-xenstore release DOMID              XS_RELEASE
  *
  * Also callable as xenstore-read, xenstore-write, xenstore-rm,
  * xenstore-list, xenstore-chmod, xenstore-watch (argv[0]).  Errors: one
@@ -34,7 +36,8 @@ static int fail(const char *verb, const char *path)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: %s read|write|rm|list|chmod|watch ARGS "
+	fprintf(stderr, "usage: %s read|write|rm|list|chmod|watch|introduce|"
+		"release ARGS "
 		"(see the source's header)\n", prog);
 	return 2;
 }
@@ -147,12 +150,47 @@ static int do_watch(struct xs_handle *h, int argc, char **argv)
 	return 0;
 }
 
+static bool number(const char *s, unsigned long long max,
+		   unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return *s && !*end && !errno && *out <= max;
+}
+
+static int do_introduce(struct xs_handle *h, int argc, char **argv)
+{
+	unsigned long long dom, mfn, port;
+
+	if (argc != 3 || !number(argv[0], 0x7fef, &dom) ||
+	    !number(argv[1], ~0ULL, &mfn) || !number(argv[2], ~0U, &port))
+		return usage();
+	if (!xs_introduce_domain(h, (unsigned int)dom, (unsigned long)mfn,
+				 (unsigned int)port))
+		return fail("introduce", argv[0]);
+	return 0;
+}
+
+static int do_release(struct xs_handle *h, int argc, char **argv)
+{
+	unsigned long long dom;
+
+	if (argc != 1 || !number(argv[0], 0x7fef, &dom))
+		return usage();
+	if (!xs_release_domain(h, (unsigned int)dom))
+		return fail("release", argv[0]);
+	return 0;
+}
+
 static const struct verb {
 	const char *name;
 	int (*fn)(struct xs_handle *h, int argc, char **argv);
 } verbs[] = {
 	{ "read", do_read },   { "write", do_write }, { "rm", do_rm },
 	{ "list", do_list },   { "chmod", do_chmod }, { "watch", do_watch },
+	{ "introduce", do_introduce }, { "release", do_release },
 };
 
 int main(int argc, char **argv)
