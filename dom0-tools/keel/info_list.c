@@ -63,16 +63,7 @@ static void state_letters(uint32_t flags, char out[7])
     out[6] = 0;
 }
 
-static void domain_name(domid_t id, char *buf, size_t len)
-{
-    /* Names come from the store once it runs in dom0; xl prints the same. */
-    if (id == 0)
-        snprintf(buf, len, "Domain-0");
-    else
-        snprintf(buf, len, "(null)");
-}
-
-static void print_json(const struct xen_domctl_getdomaininfo *d, int n)
+static void print_json(struct keelctl *h, const struct xen_domctl_getdomaininfo *d, int n)
 {
     int i;
 
@@ -80,7 +71,7 @@ static void print_json(const struct xen_domctl_getdomaininfo *d, int n)
     for (i = 0; i < n; i++) {
         char name[64], st[7];
 
-        domain_name(d[i].domain, name, sizeof(name));
+        keel_dom_name(h, d[i].domain, name, sizeof(name));
         state_letters(d[i].flags, st);
         printf("    {\n        \"domid\": %u,\n        \"name\": \"%s\",\n"
                "        \"state\": \"%s\",\n        \"mem_kb\": %" PRIu64 ",\n"
@@ -109,23 +100,25 @@ int keel_cmd_list(int argc, char **argv)
     if (keel_open_ctl(&h) < 0)
         return 1;
     n = keelctl_domain_list(&h, 0, d, MAX_DOMAINS);
-    keelctl_close(&h);
     if (n < 0) {
         fprintf(stderr, "keel list: sysctl getdomaininfolist failed: %s\n", strerror(-n));
+        keelctl_close(&h);
         return 1;
     }
     if (json) {
-        print_json(d, n);
+        print_json(&h, d, n);
+        keelctl_close(&h);
         return 0;
     }
     printf("Name                                        ID   Mem VCPUs\tState\tTime(s)\n");
     for (i = 0; i < n; i++) {
         char name[64], st[7];
 
-        domain_name(d[i].domain, name, sizeof(name));
+        keel_dom_name(&h, d[i].domain, name, sizeof(name));
         state_letters(d[i].flags, st);
         printf("%-40s %5u %5" PRIu64 " %5u     %s %8.1f\n", name, d[i].domain,
                d[i].tot_pages / 256, d[i].nr_online_vcpus, st, d[i].cpu_time / 1e9);
     }
+    keelctl_close(&h);
     return 0;
 }

@@ -3,7 +3,7 @@
  * exit codes wherever Keel offers the same verb (xl(1), tools/xl in Xen
  * 4.17), so that a script written for xl runs with keel in its place.
  *
- * Verbs so far: info, list.  Each verb is a function in the table below;
+ * Verbs so far: info, list, create, destroy, pause, unpause, console.  Each verb is a function in the table below;
  * unknown verbs and bad arguments print one line and exit 1 (xl's
  * EXIT_FAILURE); `keel help` and `keel VERB --help` print usage.
  */
@@ -19,6 +19,13 @@ static const struct keel_verb verbs[] = {
     { "info", keel_cmd_info, "info", "Print information about the host" },
     { "list", keel_cmd_list, "list [-l] [--json] [DOMAIN...]",
       "List information about all or some domains" },
+    { "create", keel_cmd_create, "create [-p] [-c] FILE [KEY=VALUE...]",
+      "Create a domain from an xl.cfg file (-p paused, -c attach its console)" },
+    { "destroy", keel_cmd_destroy, "destroy DOMAIN", "Terminate a domain immediately" },
+    { "pause", keel_cmd_pause, "pause DOMAIN", "Pause execution of a domain" },
+    { "unpause", keel_cmd_unpause, "unpause DOMAIN", "Unpause a paused domain" },
+    { "console", keel_cmd_console, "console [-t pv] [--timeout SECONDS] DOMAIN",
+      "Attach to a domain's console (CTRL-] detaches)" },
 };
 
 static void usage(FILE *f)

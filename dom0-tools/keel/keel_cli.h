@@ -15,5 +15,41 @@ int keel_open_ctl(struct keelctl *h);
 
 int keel_cmd_info(int argc, char **argv);
 int keel_cmd_list(int argc, char **argv);
+int keel_cmd_create(int argc, char **argv);
+int keel_cmd_destroy(int argc, char **argv);
+int keel_cmd_pause(int argc, char **argv);
+int keel_cmd_unpause(int argc, char **argv);
+int keel_cmd_console(int argc, char **argv);
+
+/* ---- what keel records about the domains it created (records.c) ---- */
+struct keel_rec {
+    char name[64];
+    char config[512];
+    char on_poweroff[24], on_reboot[24], on_crash[24];
+    uint64_t console_mfn, store_mfn;
+    uint32_t console_port, store_port;
+};
+
+const char *keel_run_dir(void);
+void keel_mkdirs(const char *dir);                /* mkdir -p */                 /* /run/keel or $KEEL_RUN_DIR */
+int keel_rec_put(domid_t dom, const struct keel_rec *r);
+/* 0, or -ENOENT (no record, or a stale one: removed). */
+int keel_rec_get(struct keelctl *h, domid_t dom, struct keel_rec *r);
+void keel_rec_remove(domid_t dom);
+int keel_rec_list(domid_t *out, int max);       /* domids with a record file */
+void keel_dom_name(struct keelctl *h, domid_t dom, char *buf, size_t len);
+int keel_dom_by_name(struct keelctl *h, const char *name, domid_t *dom);
+/* A name or a domid of an existing domain; prints one line if neither. */
+int keel_dom_resolve(struct keelctl *h, const char *verb, const char *arg, domid_t *dom);
+
+/* ---- the per-host monitor of on_poweroff/on_reboot/on_crash (monitor.c) ---- */
+/* Start it unless it runs (it then picks up new records by itself). */
+void keel_monitor_ensure(void);
+/* Apply a domain's on_* action now if it has shut down: 1 if acted. */
+int keel_monitor_check(struct keelctl *h, domid_t dom);
+
+/* Build and record a domain from cfg text (create.c; the monitor's restart). */
+int keel_create_from(struct keelctl *h, const char *path, char **extra, int nextra,
+                     int paused, domid_t *dom);
 
 #endif

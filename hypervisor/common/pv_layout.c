@@ -4,7 +4,9 @@
  * the whole region they must map, growing until they fit.
  */
 #include <keel/pv_layout.h>
+#include <keel/lib.h>
 #include <public/errno.h>
+#include <public/xen.h>
 
 #define PG(x) ROUNDUP((x), PAGE_SIZE)
 #define MB4 (1UL << 22)
@@ -71,4 +73,48 @@ int pv_layout_compute(const struct pv_layout_in *in, struct pv_layout *l)
     if ((l->v_end - l->v_start) >> PAGE_SHIFT > in->nr_pages)
         return -XEN_ENOMEM;
     return 0;
+}
+
+int pv_layout_init_p2m(const struct pv_layout *l, uint64_t nr_pages, uint64_t base,
+                       struct pv_p2m_area *a)
+{
+    uint64_t data, end;
+
+    *a = (struct pv_p2m_area){ 0 };
+    if (nr_pages == 0 || nr_pages > (1UL << 40))
+        return -XEN_EINVAL;
+    data = ROUNDUP(nr_pages * 8, PAGE_SIZE) >> PAGE_SHIFT;
+    end = base + (data << PAGE_SHIFT);
+    if ((base & (PAGE_SIZE - 1)) || base >= (1UL << 47) || end > (1UL << 47) ||
+        (base >> 39) != ((end - 1) >> 39) ||
+        ((base >> 39) >= (l->v_start >> 39) && (base >> 39) <= ((l->v_end - 1) >> 39)))
+        return -XEN_EINVAL;
+    a->va = base;
+    a->first_pfn = pv_layout_pfn(l, l->v_end);
+    a->nr_data = data;
+    a->nr_tables = 1 + span(base, end, 30) + span(base, end, 21);
+    a->nr_frames = data + a->nr_tables;
+    if (a->first_pfn + a->nr_frames > nr_pages)
+        return -XEN_ENOMEM;
+    return 0;
+}
+
+void pv_hypercall_page_fill(uint8_t *p)
+{
+    unsigned int i;
+
+    memset(p, 0xcc, PAGE_SIZE);
+    for (i = 0; i < PAGE_SIZE / 32; i++) {
+        uint8_t *s = p + i * 32;
+        if (i == __HYPERVISOR_iret) {
+            /* push %rcx; push %r11; push %rax; mov $23,%eax; syscall */
+            const uint8_t st[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05 };
+            memcpy(s, st, sizeof(st));
+        } else {
+            /* push %rcx; push %r11; mov $i,%eax; syscall; pop %r11; pop %rcx; ret */
+            const uint8_t st[] = { 0x51, 0x41, 0x53, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05,
+                                   0x41, 0x5b, 0x59, 0xc3 };
+            memcpy(s, st, sizeof(st));
+        }
+    }
 }

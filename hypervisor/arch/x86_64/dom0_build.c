@@ -115,33 +115,25 @@ static mfn_t build_page_tables(const struct build_ctx *c)
 }
 
 /*
- * The p2m list at the kernel's XEN_ELFNOTE_INIT_P2M address (Linux asks
- * for 0x8000000000, L4 slot 1), as Xen's dom0 builder does: its frames and
- * the L3/L2/L1 tables mapping them are the pfns right after the bootstrap
- * region, reported in start_info.first_p2m_pfn / nr_p2m_frames.
+ * The p2m list at the kernel's XEN_ELFNOTE_INIT_P2M address, where
+ * pv_layout_init_p2m places it (shared with dom0's run-time builder):
+ * its frames, then the L3/L2/L1 tables mapping them.
  */
-struct p2m_area { uint64_t va, first_pfn, nr_frames; };
-
 static int build_init_p2m(const struct build_ctx *c, mfn_t l4m, uint64_t base,
-                          struct p2m_area *a)
+                          struct pv_p2m_area *a)
 {
     const uint64_t upper = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
     struct domain *d = c->d;
-    uint64_t data = ROUNDUP(d->tot_pages * 8, PAGE_SIZE) >> PAGE_SHIFT;
-    uint64_t end = base + (data << PAGE_SHIFT), tables, next, va, i;
+    uint64_t next, va, i;
     uint64_t *l4 = mfn_to_virt(l4m);
+    int rc = pv_layout_init_p2m(c->l, d->tot_pages, base, a);
 
-    if ((base & (PAGE_SIZE - 1)) || base >= (1UL << 47) || end > (1UL << 47) ||
-        L4_IDX(base) != L4_IDX(end - 1) || (l4[L4_IDX(base)] & _PAGE_PRESENT))
+    if (rc)
+        return rc;
+    if (l4[L4_IDX(base)] & _PAGE_PRESENT)
         return -XEN_EINVAL;
-    tables = 1 + (((end - 1) >> 30) - (base >> 30) + 1) + (((end - 1) >> 21) - (base >> 21) + 1);
-    a->va = base;
-    a->first_pfn = pv_layout_pfn(c->l, c->l->v_end);
-    a->nr_frames = data + tables;
-    if (a->first_pfn + a->nr_frames > d->tot_pages)
-        return -XEN_ENOMEM;
-    next = a->first_pfn + data;
-    for (i = 0, va = base; i < data; i++, va += PAGE_SIZE) {
+    next = a->first_pfn + a->nr_data;
+    for (i = 0, va = base; i < a->nr_data; i++, va += PAGE_SIZE) {
         uint64_t *e = &l4[L4_IDX(va)], *t;
         unsigned int level;
         for (level = 4; level > 1; level--) {
@@ -160,29 +152,8 @@ static int build_init_p2m(const struct build_ctx *c, mfn_t l4m, uint64_t base,
     return 0;
 }
 
-/* Xen's 64-bit hypercall page: 32-byte stubs `mov $nr,%eax; syscall`. */
-static void fill_hypercall_page(uint8_t *p)
-{
-    unsigned int i;
-
-    memset(p, 0xcc, PAGE_SIZE);
-    for (i = 0; i < PAGE_SIZE / 32; i++) {
-        uint8_t *s = p + i * 32;
-        if (i == __HYPERVISOR_iret) {
-            /* push %rcx; push %r11; push %rax; mov $23,%eax; syscall */
-            const uint8_t st[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05 };
-            memcpy(s, st, sizeof(st));
-        } else {
-            /* push %rcx; push %r11; mov $i,%eax; syscall; pop %r11; pop %rcx; ret */
-            const uint8_t st[] = { 0x51, 0x41, 0x53, 0xb8, (uint8_t)i, 0, 0, 0, 0x0f, 0x05,
-                                   0x41, 0x5b, 0x59, 0xc3 };
-            memcpy(s, st, sizeof(st));
-        }
-    }
-}
-
 static void write_start_info(const struct build_ctx *c, const struct dom0_params *p,
-                             uint64_t initrd_len, const struct p2m_area *pa)
+                             uint64_t initrd_len, const struct pv_p2m_area *pa)
 {
     struct start_info *si = va_to_hv(c, c->l->start_info);
     struct domain *d = c->d;
@@ -239,7 +210,7 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
     struct pv_layout_in in = { 0 };
     struct pv_layout l;
     struct build_ctx c = { d, &l, 0 };
-    struct p2m_area pa = { 0 };
+    struct pv_p2m_area pa = { 0 };
     struct vcpu *v = d->vcpu[0];
     uint64_t pfn;
     mfn_t l4;
@@ -279,7 +250,7 @@ int pv_build_domain(struct domain *d, const struct dom0_params *p, char *err, si
         return rc;
     }
     if (info.has_hypercall_page)
-        fill_hypercall_page(va_to_hv(&c, info.hypercall_page & PAGE_MASK));
+        pv_hypercall_page_fill(va_to_hv(&c, info.hypercall_page & PAGE_MASK));
     if (p->initrd_len)
         copy_to_domain(&c, l.initrd_start, p->initrd, p->initrd_len);
     l4 = build_page_tables(&c);

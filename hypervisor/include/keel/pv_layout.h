@@ -40,6 +40,29 @@ struct pv_layout {
  * too small to back the bootstrap region). */
 int pv_layout_compute(const struct pv_layout_in *in, struct pv_layout *out);
 
+/*
+ * The p2m list at the kernel's XEN_ELFNOTE_INIT_P2M address (Linux asks for
+ * 0x8000000000, L4 slot 1), as Xen's builders place it (dom0_build.c,
+ * libxc's xc_dom_x86.c): its nr_data frames, then the L3/L2/L1 tables
+ * mapping them (nr_tables), are the pfns right after the bootstrap region
+ * (first_pfn on); start_info reports first_p2m_pfn / nr_p2m_frames.
+ */
+struct pv_p2m_area {
+    uint64_t va;                 /* INIT_P2M base */
+    uint64_t first_pfn;          /* pfn of the first p2m data frame */
+    uint64_t nr_data, nr_tables; /* data frames, then table frames */
+    uint64_t nr_frames;          /* nr_data + nr_tables */
+};
+
+/* 0, -XEN_EINVAL (base unaligned, not in one lower-half L4 slot of its
+ * own) or -XEN_ENOMEM (nr_pages too small to hold it after v_end). */
+int pv_layout_init_p2m(const struct pv_layout *l, uint64_t nr_pages, uint64_t base,
+                       struct pv_p2m_area *a);
+
+/* Xen's 64-bit hypercall page (XEN_ELFNOTE_HYPERCALL_PAGE): 32-byte stubs
+ * `mov $nr,%eax; syscall`, __HYPERVISOR_iret's without the return. */
+void pv_hypercall_page_fill(uint8_t *page);
+
 static inline uint64_t pv_layout_pfn(const struct pv_layout *l, uint64_t va)
 {
     return (va - l->v_start) >> 12;

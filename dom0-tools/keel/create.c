@@ -1,0 +1,255 @@
+/*
+ * keel create [-p] [-c] [-f] FILE [KEY=VALUE...]: xl's create (xl(1)).
+ * The KEY=VALUE words are appended to the file as extra lines, as xl
+ * does, so they override its settings.  Keys read: name, memory, maxmem,
+ * vcpus, maxvcpus, kernel, ramdisk, cmdline (or root + extra),
+ * on_poweroff, on_reboot, on_crash; others are warned about and ignored.
+ *
+ * The build is lib/build*.c; the domain is then recorded (records.c) and
+ * the monitor (monitor.c) applies its on_* actions.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keel_cli.h"
+#include "keel_build.h"
+#include "xlcfg.h"
+
+static const char *const known_keys[] = {
+    "name", "memory", "maxmem", "vcpus", "maxvcpus", "kernel", "ramdisk", "cmdline",
+    "extra", "root", "on_poweroff", "on_reboot", "on_crash", "type", NULL,
+};
+
+/* xl's actions (xl.cfg(5)); keel does the first three. */
+static int get_action(const struct xlcfg *cfg, const char *key, const char *def, char *out,
+                      size_t len, char *err, size_t errlen)
+{
+    const char *v = def;
+    int r = xlcfg_get_string(cfg, key, &v, err, errlen);
+
+    if (r < 0)
+        return -1;
+    if (!strcmp(v, "destroy") || !strcmp(v, "restart") || !strcmp(v, "preserve")) {
+        snprintf(out, len, "%s", v);
+        return 0;
+    }
+    if (!strcmp(v, "rename-restart") || !strcmp(v, "coredump-destroy") ||
+        !strcmp(v, "coredump-restart") || !strcmp(v, "soft-reset"))
+        snprintf(err, errlen, "%s:%d: %s: '%s' is not supported by keel (destroy, restart, "
+                 "preserve)", cfg->filename, xlcfg_get(cfg, key)->line, key, v);
+    else
+        snprintf(err, errlen, "%s:%d: %s: unknown action '%s'", cfg->filename,
+                 xlcfg_get(cfg, key)->line, key, v);
+    return -1;
+}
+
+static void warn_unknown(const struct xlcfg *cfg)
+{
+    const struct xlcfg_setting *s;
+    size_t i;
+
+    for (s = cfg->settings; s; s = s->next) {
+        for (i = 0; known_keys[i] && strcmp(known_keys[i], s->key); i++)
+            ;
+        if (!known_keys[i])
+            fprintf(stderr, "%s:%d: %s: warning: unknown key, ignored\n", cfg->filename,
+                    s->line, s->key);
+    }
+}
+
+/* The file's text with the KEY=VALUE words as extra lines. */
+static char *cfg_text(const char *path, char **extra, int nextra, size_t *len, char *err,
+                      size_t errlen)
+{
+    uint8_t *file;
+    size_t flen, n;
+    char *t;
+    int i;
+
+    if (keel_read_file(path, XLCFG_MAX_FILE, &file, &flen, err, errlen))
+        return NULL;
+    n = flen + 2;
+    for (i = 0; i < nextra; i++)
+        n += strlen(extra[i]) + 1;
+    t = malloc(n);
+    if (!t) {
+        free(file);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    memcpy(t, file, flen);
+    free(file);
+    *len = flen;
+    t[(*len)++] = '\n';
+    for (i = 0; i < nextra; i++) {
+        memcpy(t + *len, extra[i], strlen(extra[i]));
+        *len += strlen(extra[i]);
+        t[(*len)++] = '\n';
+    }
+    t[*len] = 0;
+    return t;
+}
+
+/* The effective configuration, kept for on_*=restart. */
+static int save_cfg(const char *name, const char *text, size_t len)
+{
+    char path[600];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/configs", keel_run_dir());
+    keel_mkdirs(path);
+    snprintf(path, sizeof(path), "%s/configs/%s.cfg", keel_run_dir(), name);
+    f = fopen(path, "w");
+    if (!f)
+        return -errno;
+    fwrite(text, 1, len, f);
+    return fclose(f) ? -errno : 0;
+}
+
+int keel_create_from(struct keelctl *h, const char *path, char **extra, int nextra, int paused,
+                     domid_t *dom)
+{
+    char err[XLCFG_ERRLEN], berr[512];
+    struct xlcfg_domain d;
+    struct keel_build_cfg bc = { 0 };
+    struct keel_build_result res;
+    struct keel_rec rec = { 0 };
+    struct xlcfg *cfg;
+    uint64_t maxvcpus;
+    domid_t other;
+    size_t len;
+    char *text = cfg_text(path, extra, nextra, &len, err, sizeof(err));
+    int rc = -1, r;
+
+    if (!text) {
+        fprintf(stderr, "keel create: %s\n", err);
+        return -1;
+    }
+    cfg = xlcfg_parse(text, len, path, err, sizeof(err));
+    if (!cfg) {
+        fprintf(stderr, "keel create: %s\n", err);
+        free(text);
+        return -1;
+    }
+    if (xlcfg_domain_get(cfg, &d, XLCFG_CHECK_FILES, NULL, err, sizeof(err))) {
+        fprintf(stderr, "keel create: %s\n", err);
+        goto out_cfg;
+    }
+    warn_unknown(cfg);
+    r = xlcfg_get_uint(cfg, "maxvcpus", &maxvcpus, err, sizeof(err));
+    if (r > 0)
+        maxvcpus = d.vcpus;
+    if (r < 0 || maxvcpus < d.vcpus || maxvcpus > XEN_LEGACY_MAX_VCPUS) {
+        if (r >= 0)
+            snprintf(err, sizeof(err), "%s:%d: maxvcpus: %lu is not in vcpus..%u (vcpus %u)",
+                     path, xlcfg_get(cfg, "maxvcpus")->line, (unsigned long)maxvcpus,
+                     XEN_LEGACY_MAX_VCPUS, d.vcpus);
+        fprintf(stderr, "keel create: %s\n", err);
+        goto out_dom;
+    }
+    if (get_action(cfg, "on_poweroff", "destroy", rec.on_poweroff, sizeof(rec.on_poweroff), err,
+                   sizeof(err)) ||
+        get_action(cfg, "on_reboot", "restart", rec.on_reboot, sizeof(rec.on_reboot), err,
+                   sizeof(err)) ||
+        get_action(cfg, "on_crash", "destroy", rec.on_crash, sizeof(rec.on_crash), err,
+                   sizeof(err))) {
+        fprintf(stderr, "keel create: %s\n", err);
+        goto out_dom;
+    }
+    if (keel_dom_by_name(h, d.name, &other) == 0) {
+        fprintf(stderr, "keel create: %s:%d: name: '%s' is already in use by domain %u\n",
+                path, d.name_line, d.name, other);
+        goto out_dom;
+    }
+    bc.memory_mib = d.memory_mib;
+    bc.maxmem_mib = d.maxmem_mib;
+    bc.max_vcpus = (uint32_t)maxvcpus;
+    bc.kernel = d.kernel;
+    bc.ramdisk = d.ramdisk;
+    bc.cmdline = d.cmdline;
+    bc.paused = true;           /* unpaused once recorded: the monitor then sees it */
+    bc.with_store = getenv("KEEL_WITH_STORE") && !strcmp(getenv("KEEL_WITH_STORE"), "1");
+    if (keel_build_domain(h, &bc, &res, berr, sizeof(berr))) {
+        fprintf(stderr, "keel create: %s: %s\n", path, berr);
+        goto out_dom;
+    }
+    snprintf(rec.name, sizeof(rec.name), "%s", d.name);
+    snprintf(rec.config, sizeof(rec.config), "%s", path);
+    rec.console_mfn = res.console_mfn;
+    rec.console_port = res.console_port;
+    rec.store_mfn = res.store_mfn;
+    rec.store_port = res.store_port;
+    r = keel_rec_put(res.domid, &rec);
+    if (!r)
+        r = save_cfg(d.name, text, len);
+    if (!r && !paused) {
+        struct xen_domctl op = { .cmd = XEN_DOMCTL_unpausedomain, .domain = res.domid };
+        r = keelctl_domctl(h, &op);
+    }
+    if (r) {
+        struct xen_domctl op = { .cmd = XEN_DOMCTL_destroydomain, .domain = res.domid };
+        fprintf(stderr, "keel create: %s: domain %u not started (%s under %s); destroyed\n",
+                path, res.domid, strerror(-r), keel_run_dir());
+        keelctl_domctl(h, &op);
+        keel_rec_remove(res.domid);
+        goto out_dom;
+    }
+    *dom = res.domid;
+    rc = 0;
+out_dom:
+    xlcfg_domain_free(&d);
+out_cfg:
+    xlcfg_free(cfg);
+    free(text);
+    return rc;
+}
+
+int keel_cmd_create(int argc, char **argv)
+{
+    int paused = 0, console = 0, i, rc;
+    const char *file = NULL;
+    struct keelctl h;
+    domid_t dom;
+
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "-p"))
+            paused = 1;
+        else if (!strcmp(argv[i], "-c"))
+            console = 1;
+        else if (!strcmp(argv[i], "-f") && i + 1 < argc)
+            file = argv[++i];
+        else {
+            fprintf(stderr, "keel create: unknown option '%s'\n", argv[i]);
+            return 1;
+        }
+    }
+    if (!file && i < argc && !strchr(argv[i], '='))
+        file = argv[i++];
+    if (!file) {
+        fprintf(stderr, "keel create: no configuration file given\n");
+        return 1;
+    }
+    for (int j = i; j < argc; j++)
+        if (!strchr(argv[j], '=')) {
+            fprintf(stderr, "keel create: '%s' is not KEY=VALUE\n", argv[j]);
+            return 1;
+        }
+    if (keel_open_ctl(&h) < 0)
+        return 1;
+    fprintf(stderr, "Parsing config from %s\n", file);
+    rc = keel_create_from(&h, file, argv + i, argc - i, paused, &dom);
+    keelctl_close(&h);
+    if (rc)
+        return 1;
+    keel_monitor_ensure();
+    if (console) {
+        char id[16], *cargv[] = { "console", id, NULL };
+        snprintf(id, sizeof(id), "%u", dom);
+        return keel_cmd_console(2, cargv);
+    }
+    return 0;
+}

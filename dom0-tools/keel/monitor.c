@@ -1,0 +1,220 @@
+/*
+ * The monitor: on_poweroff / on_reboot / on_crash (xl.cfg(5)) for the
+ * domains keel created, as xl's per-domain daemon does.  One process per
+ * host, not per domain: Xen lets one VIRQ_DOM_EXC binding exist per
+ * domain (EVTCHNOP_bind_virq: -EEXIST), so `keel create` starts it unless
+ * it already runs (a lock file decides), and it watches every domain with
+ * a record.  It waits on VIRQ_DOM_EXC, or polls every 500 ms when another
+ * program (the store daemon) holds that VIRQ, and also rescans records
+ * once a second.  When no record is left it exits.  It logs to
+ * RUN_DIR/monitor.log.
+ *
+ * Shutdown reason (getdomaininfo flags) -> action: poweroff -> on_poweroff,
+ * reboot -> on_reboot, crash and watchdog -> on_crash; suspend and
+ * soft_reset are left alone.  destroy: destroydomain; restart: destroy,
+ * then create again from the saved configuration (RUN_DIR/configs/NAME.cfg);
+ * preserve: the domain stays, shut down, until `keel destroy`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keel_cli.h"
+#include <public/sched.h>
+
+#define MAX_WATCH 1024
+
+static domid_t preserved[MAX_WATCH];
+static int nr_preserved;
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+    va_list ap;
+    time_t t = time(NULL);
+    char ts[32];
+
+    strftime(ts, sizeof(ts), "%H:%M:%S", gmtime(&t));
+    fprintf(stderr, "%s keel-monitor: ", ts);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static const char *action_for(const struct keel_rec *r, unsigned int reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff:
+        return r->on_poweroff;
+    case SHUTDOWN_reboot:
+        return r->on_reboot;
+    case SHUTDOWN_crash:
+    case SHUTDOWN_watchdog:
+        return r->on_crash;
+    default:
+        return NULL;            /* suspend, soft_reset: nothing to do */
+    }
+}
+
+static int is_preserved(domid_t dom)
+{
+    int i;
+
+    for (i = 0; i < nr_preserved; i++)
+        if (preserved[i] == dom)
+            return 1;
+    return 0;
+}
+
+int keel_monitor_check(struct keelctl *h, domid_t dom)
+{
+    struct xen_domctl_getdomaininfo gi;
+    struct xen_domctl op;
+    struct keel_rec r;
+    const char *act;
+    unsigned int reason;
+    char cfg[600];
+    domid_t ndom;
+    int rc;
+
+    if (keel_rec_get(h, dom, &r) < 0)
+        return 0;               /* gone: the stale record is removed */
+    if (keelctl_domain_info(h, dom, &gi) < 0 || !(gi.flags & XEN_DOMINF_shutdown) ||
+        (gi.flags & XEN_DOMINF_dying) || is_preserved(dom))
+        return 0;
+    reason = (gi.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+    act = action_for(&r, reason);
+    if (!act)
+        return 0;
+    logf_("domain %u (%s) shut down, reason %u: %s", dom, r.name, reason, act);
+    if (!strcmp(act, "preserve")) {
+        if (nr_preserved < MAX_WATCH)
+            preserved[nr_preserved++] = dom;
+        return 1;
+    }
+    memset(&op, 0, sizeof(op));
+    op.cmd = XEN_DOMCTL_destroydomain;
+    op.domain = dom;
+    rc = keelctl_domctl(h, &op);
+    if (rc < 0) {
+        logf_("destroying domain %u failed: %s", dom, strerror(-rc));
+        return 1;
+    }
+    keel_rec_remove(dom);
+    if (!strcmp(act, "restart")) {
+        snprintf(cfg, sizeof(cfg), "%s/configs/%s.cfg", keel_run_dir(), r.name);
+        if (keel_create_from(h, cfg, NULL, 0, 0, &ndom) == 0)
+            logf_("domain %s restarted as %u", r.name, ndom);
+        else
+            logf_("restarting %s from %s failed", r.name, cfg);
+    }
+    return 1;
+}
+
+static int lock_fd(void)
+{
+    char path[512];
+    int fd;
+
+    keel_mkdirs(keel_run_dir());
+    snprintf(path, sizeof(path), "%s/monitor.lock", keel_run_dir());
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void monitor_loop(int lock)
+{
+    struct keelctl h;
+    struct keelctl_evtchn e = { -1 };
+    domid_t ids[MAX_WATCH];
+    int virq = -1, n, i;
+
+    if (keelctl_open(&h, getenv("KEEL_PRIVCMD")) < 0) {
+        logf_("cannot open privcmd");
+        return;
+    }
+    if (keelctl_evtchn_open(&e, getenv("KEEL_EVTCHN")) == 0)
+        virq = keelctl_evtchn_bind_virq(&e, VIRQ_DOM_EXC);
+    if (virq < 0)
+        logf_("VIRQ_DOM_EXC not bound (%s): polling every 500 ms", strerror(-virq));
+    else
+        logf_("started, VIRQ_DOM_EXC on port %d", virq);
+    for (;;) {
+        struct pollfd p = { e.fd, POLLIN, 0 };
+
+        n = keel_rec_list(ids, MAX_WATCH);
+        for (i = 0; i < n; i++)
+            keel_monitor_check(&h, ids[i]);
+        if (keel_rec_list(ids, MAX_WATCH) == 0) {
+            /* Nothing to watch: give the lock up, then look once more
+             * (a create may have recorded a domain meanwhile). */
+            flock(lock, LOCK_UN);
+            if (keel_rec_list(ids, MAX_WATCH) == 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
+                break;
+        }
+        if (virq >= 0) {
+            if (poll(&p, 1, 1000) > 0) {
+                int port = keelctl_evtchn_pending(&e);
+                if (port >= 0)
+                    keelctl_evtchn_unmask(&e, (evtchn_port_t)port);
+            }
+        } else {
+            usleep(500 * 1000);
+        }
+    }
+    logf_("no domain left to watch; exiting");
+    keelctl_evtchn_close(&e);
+    keelctl_close(&h);
+}
+
+void keel_monitor_ensure(void)
+{
+    pid_t pid = fork();
+    char path[512];
+    int lock, fd;
+
+    if (pid < 0)
+        return;
+    if (pid > 0) {
+        waitpid(pid, NULL, 0);
+        return;
+    }
+    /* Child: detach (a second fork leaves no zombie for the caller). */
+    setsid();
+    if (fork() != 0)
+        _exit(0);
+    lock = lock_fd();
+    if (lock < 0)
+        _exit(0);               /* one runs already */
+    snprintf(path, sizeof(path), "%s/monitor.log", keel_run_dir());
+    fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, 0);
+        dup2(fd, 1);
+        close(fd);
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+        dup2(fd, 2);
+        close(fd);
+    }
+    monitor_loop(lock);
+    _exit(0);
+}
