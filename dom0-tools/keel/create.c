@@ -17,6 +17,7 @@
 
 #include "keel_cli.h"
 #include "keel_build.h"
+#include "keelxs.h"
 #include "xlcfg.h"
 
 static const char *const known_keys[] = {
@@ -118,6 +119,7 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     struct keel_build_cfg bc = { 0 };
     struct keel_build_result res;
     struct keel_rec rec = { 0 };
+    struct xs_handle *xs = NULL;
     struct xlcfg *cfg;
     uint64_t maxvcpus;
     domid_t other;
@@ -172,7 +174,9 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     bc.ramdisk = d.ramdisk;
     bc.cmdline = d.cmdline;
     bc.paused = true;           /* unpaused once recorded: the monitor then sees it */
-    bc.with_store = getenv("KEEL_WITH_STORE") && !strcmp(getenv("KEEL_WITH_STORE"), "1");
+    if (keel_store_open(&xs) < 0)
+        goto out_dom;
+    bc.with_store = xs != NULL;
     if (keel_build_domain(h, &bc, &res, berr, sizeof(berr))) {
         fprintf(stderr, "keel create: %s: %s\n", path, berr);
         goto out_dom;
@@ -186,6 +190,17 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     r = keel_rec_put(res.domid, &rec);
     if (!r)
         r = save_cfg(d.name, text, len);
+    /* The store before the guest runs (libxl__build_post, then unpause). */
+    if (!r && xs &&
+        keel_store_domain_add(xs, res.domid, d.name, d.memory_mib, d.vcpus, &rec, berr,
+                              sizeof(berr)) < 0) {
+        fprintf(stderr, "keel create: %s: %s\n", path, berr);
+        keel_store_domain_remove(res.domid, "create");
+        struct xen_domctl op = { .cmd = XEN_DOMCTL_destroydomain, .domain = res.domid };
+        keelctl_domctl(h, &op);
+        keel_rec_remove(res.domid);
+        goto out_dom;
+    }
     if (!r && !paused) {
         struct xen_domctl op = { .cmd = XEN_DOMCTL_unpausedomain, .domain = res.domid };
         r = keelctl_domctl(h, &op);
@@ -194,6 +209,8 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
         struct xen_domctl op = { .cmd = XEN_DOMCTL_destroydomain, .domain = res.domid };
         fprintf(stderr, "keel create: %s: domain %u not started (%s under %s); destroyed\n",
                 path, res.domid, strerror(-r), keel_run_dir());
+        if (xs)
+            keel_store_domain_remove(res.domid, "create");
         keelctl_domctl(h, &op);
         keel_rec_remove(res.domid);
         goto out_dom;
@@ -201,6 +218,8 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     *dom = res.domid;
     rc = 0;
 out_dom:
+    if (xs)
+        xs_close(xs);
     xlcfg_domain_free(&d);
 out_cfg:
     xlcfg_free(cfg);

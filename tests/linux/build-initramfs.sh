@@ -7,8 +7,8 @@
 #       the same plus dom0's control plane (tests/linux/ctl-test.sh as
 #       /bin/ctl-test, the static `keel` of dom0-tools, the Xen device
 #       modules xen-privcmd, xen-evtchn, xen-gntdev, xenfs; the store:
-#       static keel-xenstored and keel-xenstore, ctl-store.sh as
-#       /bin/ctl-store) and, under
+#       static keel-xenstored and keel-xenstore, ctl-store.sh and
+#       ctl-store-domu.sh as /bin/ctl-store*) and, under
 #       /boot, the kernel and the plain initrd for the domUs it creates
 #
 # Needs busybox-static (/bin/busybox), gcc (or $CC) with glibc's static
@@ -87,8 +87,9 @@ if [ "$TOOLS" -eq 1 ]; then
     for f in keel-xenstored keel-xenstore; do
         cp "$BUILD/dom0-static/$f" "$ROOT/bin/$f" || die "cannot copy $f"
     done
-    cp "$HERE/ctl-store.sh" "$ROOT/bin/ctl-store" && chmod 755 "$ROOT/bin/ctl-store" ||
-        die "cannot install ctl-store"
+    for f in ctl-store ctl-store-domu; do
+        cp "$HERE/$f.sh" "$ROOT/bin/$f" && chmod 755 "$ROOT/bin/$f" || die "cannot install $f"
+    done
     for m in xen-privcmd xen-evtchn xen-gntdev xenfs/xenfs; do
         cp "$MODS/kernel/drivers/xen/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
     done

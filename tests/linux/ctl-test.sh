@@ -189,5 +189,6 @@ done
 [ "$(free_pages)" -eq "$f" ] || fail "free_pages $(free_pages) after a second round, was $f"
 say "second round ($DOMUS built paused, destroyed): free_pages back to exactly $f"
 cat /run/keel/monitor.log 2>/dev/null | sed 's/^/ctl-test: monitor: /'
+ctl-store-domu || fail "a domU on the store (ctl-store-domu, tests/linux/ctl-store-domu.sh)"
 
 say "all checks passed"
