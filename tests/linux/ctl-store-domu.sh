@@ -12,7 +12,9 @@
 # (its kernel writes control/feature-poweroff) within 30 s of create and
 # no "Waiting for devices", the guest's reads and write, control/shutdown
 # = poweroff powering it off (shut down, cleared by the guest, and
-# @releaseDomain), keel destroy removing its paths and releasing it.
+# @releaseDomain), keel destroy removing its paths and releasing it; then
+# a second domain destroyed without XS_RELEASE, dropped by the daemon on
+# VIRQ_DOM_EXC.
 # Prints "ctl-store: ..." lines; exit status 0 only if every check held.
 PATH=/bin
 fail() { echo "ctl-store: FAIL: $*"; [ -s /tmp/s1.out ] && tail -n 40 /tmp/s1.out |
@@ -127,4 +129,22 @@ $XS read /libxl/$D/type 2>/dev/null && fail "/libxl/$D is still there after keel
 gone() { ! keel list | awk '{ print $1 }' | grep -q '^s1$'; }
 wait_for 100 gone || fail "s1 still listed after keel destroy: $(keel list)"
 say "keel destroy s1: its paths removed, released, gone"
+# Destroyed behind the store's back (no XS_RELEASE): VIRQ_DOM_EXC makes
+# the daemon drop the dying domain (unmapping its ring, so it can go)
+# and delete the nodes it owns, as Xen's check_domains.
+keel create -p /tmp/cfg/s1.cfg 'name="s2"' 2>/tmp/err || fail "keel create -p s2: $(cat /tmp/err)"
+D2=$(keel list | awk '$1 == "s2" { print $2 }')
+[ -n "$D2" ] || fail "s2 is not listed: $(keel list)"
+$XS write /local/domain/$D2/data/x 1 && $XS chmod /local/domain/$D2/data/x n$D2 ||
+    fail "cannot give s2 a node of its own"
+$XS watch -n 2 @releaseDomain > /tmp/rel 2>&1 &
+WR=$!
+wait_for 50 first /tmp/rel || fail "no first @releaseDomain event"
+KEEL_WITH_STORE=0 keel destroy s2 || fail "keel destroy s2 without the store"
+gone2() { ! keel list | awk '{ print $2 }' | grep -q "^$D2\$"; }
+wait_for 100 gone2 || fail "s2 still listed (dying?) after destroy: the daemon kept its ring mapped: $(keel list)"
+wait_for 50 sh -c "! kill -0 $WR 2>/dev/null" || fail "no @releaseDomain after s2 died"
+$XS read /local/domain/$D2/data/x 2>/dev/null && fail "s2's own node outlived it"
+$XS rm /local/domain/$D2 /libxl/$D2 /local/domain/0/backend/console/$D2 || fail "cannot remove s2's paths"
+say "s2 destroyed without XS_RELEASE: VIRQ_DOM_EXC dropped it (ring unmapped, gone, its nodes deleted, @releaseDomain)"
 say "domU checks passed"
