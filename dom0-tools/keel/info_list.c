@@ -63,7 +63,28 @@ static void state_letters(uint32_t flags, char out[7])
     out[6] = 0;
 }
 
-static void print_json(struct keelctl *h, const struct xen_domctl_getdomaininfo *d, int n)
+
+int keel_find_domain(struct keelctl *h, const char *arg, domid_t *out)
+{
+    struct xen_domctl_getdomaininfo info;
+    unsigned long v;
+    char *end;
+    int rc;
+
+    if (keel_dom_by_name(h, arg, out) == 0)      /* Domain-0, or a name keel recorded */
+        return 0;
+    errno = 0;
+    v = strtoul(arg, &end, 10);
+    if (errno || end == arg || *end || v >= DOMID_FIRST_RESERVED)
+        return -ESRCH;
+    rc = keelctl_domain_info(h, (domid_t)v, &info);
+    if (rc < 0)
+        return rc;
+    *out = (domid_t)v;
+    return 0;
+}
+
+static void print_json(const struct xen_domctl_getdomaininfo *d, int n)
 {
     int i;
 
@@ -71,7 +92,7 @@ static void print_json(struct keelctl *h, const struct xen_domctl_getdomaininfo 
     for (i = 0; i < n; i++) {
         char name[64], st[7];
 
-        keel_dom_name(h, d[i].domain, name, sizeof(name));
+        keel_domain_name(d[i].domain, name, sizeof(name));
         state_letters(d[i].flags, st);
         printf("    {\n        \"domid\": %u,\n        \"name\": \"%s\",\n"
                "        \"state\": \"%s\",\n        \"mem_kb\": %" PRIu64 ",\n"
@@ -106,7 +127,7 @@ int keel_cmd_list(int argc, char **argv)
         return 1;
     }
     if (json) {
-        print_json(&h, d, n);
+        print_json(d, n);
         keelctl_close(&h);
         return 0;
     }
@@ -114,7 +135,7 @@ int keel_cmd_list(int argc, char **argv)
     for (i = 0; i < n; i++) {
         char name[64], st[7];
 
-        keel_dom_name(&h, d[i].domain, name, sizeof(name));
+        keel_domain_name(d[i].domain, name, sizeof(name));
         state_letters(d[i].flags, st);
         printf("%-40s %5u %5" PRIu64 " %5u     %s %8.1f\n", name, d[i].domain,
                d[i].tot_pages / 256, d[i].nr_online_vcpus, st, d[i].cpu_time / 1e9);

@@ -3,7 +3,8 @@
  * exit codes wherever Keel offers the same verb (xl(1), tools/xl in Xen
  * 4.17), so that a script written for xl runs with keel in its place.
  *
- * Verbs so far: info, list, create, destroy, pause, unpause, console.  Each verb is a function in the table below;
+ * Verbs so far: info, list, dmesg, vcpu-list, sched-credit2, mem-max, top,
+ * create, destroy, pause, unpause, console.  Each verb is a function in the table below;
  * unknown verbs and bad arguments print one line and exit 1 (xl's
  * EXIT_FAILURE); `keel help` and `keel VERB --help` print usage.
  */
@@ -19,6 +20,16 @@ static const struct keel_verb verbs[] = {
     { "info", keel_cmd_info, "info", "Print information about the host" },
     { "list", keel_cmd_list, "list [-l] [--json] [DOMAIN...]",
       "List information about all or some domains" },
+    { "dmesg", keel_cmd_dmesg, "dmesg [-c]",
+      "Read the hypervisor's message buffer (-c: and clear it)" },
+    { "vcpu-list", keel_cmd_vcpu_list, "vcpu-list [DOMAIN...]",
+      "List the vCPUs of all or some domains" },
+    { "sched-credit2", keel_cmd_sched_credit2, "sched-credit2 [-d DOMAIN [-w WEIGHT] [-c CAP]]",
+      "Get or set a domain's credit2 weight and cap" },
+    { "mem-max", keel_cmd_mem_max, "mem-max DOMAIN AMOUNT",
+      "Set a domain's memory limit (AMOUNT in MiB, or with b/k/m/g/t)" },
+    { "top", keel_cmd_top, "top [-b|--batch] [-d SECONDS] [-i ITERATIONS]",
+      "Per-domain CPU, memory and vCPUs, live or (-b) as text every interval" },
     { "create", keel_cmd_create, "create [-p] [-c] FILE [KEY=VALUE...]",
       "Create a domain from an xl.cfg file (-p paused, -c attach its console)" },
     { "destroy", keel_cmd_destroy, "destroy DOMAIN", "Terminate a domain immediately" },

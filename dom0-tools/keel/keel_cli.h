@@ -13,8 +13,20 @@ struct keel_verb {
 /* Open privcmd (KEEL_PRIVCMD overrides the path); prints one line on failure. */
 int keel_open_ctl(struct keelctl *h);
 
+/* The name of a domain as `keel list` shows it. */
+void keel_domain_name(domid_t id, char *buf, size_t len);
+/* A domain named on the command line (domid or name): 0, or -ESRCH etc. */
+int keel_find_domain(struct keelctl *h, const char *arg, domid_t *out);
+/* A memory size as xl reads it (default MiB; b/k/m/g/t suffixes): KiB, or -1. */
+long long keel_parse_mem_kb(const char *s);
+
 int keel_cmd_info(int argc, char **argv);
 int keel_cmd_list(int argc, char **argv);
+int keel_cmd_dmesg(int argc, char **argv);
+int keel_cmd_vcpu_list(int argc, char **argv);
+int keel_cmd_sched_credit2(int argc, char **argv);
+int keel_cmd_mem_max(int argc, char **argv);
+int keel_cmd_top(int argc, char **argv);
 int keel_cmd_create(int argc, char **argv);
 int keel_cmd_destroy(int argc, char **argv);
 int keel_cmd_pause(int argc, char **argv);
@@ -30,16 +42,15 @@ struct keel_rec {
     uint32_t console_port, store_port;
 };
 
-const char *keel_run_dir(void);
-void keel_mkdirs(const char *dir);                /* mkdir -p */                 /* /run/keel or $KEEL_RUN_DIR */
+const char *keel_run_dir(void);                 /* /run/keel or $KEEL_RUN_DIR */
+void keel_mkdirs(const char *dir);              /* mkdir -p */
 int keel_rec_put(domid_t dom, const struct keel_rec *r);
 /* 0, or -ENOENT (no record, or a stale one: removed). */
 int keel_rec_get(struct keelctl *h, domid_t dom, struct keel_rec *r);
 void keel_rec_remove(domid_t dom);
 int keel_rec_list(domid_t *out, int max);       /* domids with a record file */
-void keel_dom_name(struct keelctl *h, domid_t dom, char *buf, size_t len);
 int keel_dom_by_name(struct keelctl *h, const char *name, domid_t *dom);
-/* A name or a domid of an existing domain; prints one line if neither. */
+/* keel_find_domain, printing "keel VERB: ARG: no such domain" if it fails. */
 int keel_dom_resolve(struct keelctl *h, const char *verb, const char *arg, domid_t *dom);
 
 /* ---- the per-host monitor of on_poweroff/on_reboot/on_crash (monitor.c) ---- */

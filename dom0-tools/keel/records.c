@@ -161,13 +161,14 @@ int keel_rec_list(domid_t *out, int max)
     return n;
 }
 
-void keel_dom_name(struct keelctl *h, domid_t dom, char *buf, size_t len)
+/* The name `keel list` shows: Domain-0, a recorded name, or xl's "(null)". */
+void keel_domain_name(domid_t dom, char *buf, size_t len)
 {
     struct keel_rec r;
 
     if (dom == 0)
         snprintf(buf, len, "Domain-0");
-    else if (keel_rec_get(h, dom, &r) == 0)
+    else if (rec_read(dom, &r) == 0)
         snprintf(buf, len, "%s", r.name);
     else
         snprintf(buf, len, "(null)");   /* xl prints the same for a nameless domain */
@@ -193,18 +194,10 @@ int keel_dom_by_name(struct keelctl *h, const char *name, domid_t *dom)
 
 int keel_dom_resolve(struct keelctl *h, const char *verb, const char *arg, domid_t *dom)
 {
-    struct xen_domctl_getdomaininfo gi;
-    char *end;
-    unsigned long v;
+    int rc = keel_find_domain(h, arg, dom);
 
-    if (keel_dom_by_name(h, arg, dom) == 0)
-        return 0;
-    v = strtoul(arg, &end, 10);
-    if (*arg >= '0' && *arg <= '9' && !*end && v < DOMID_FIRST_RESERVED &&
-        keelctl_domain_info(h, (domid_t)v, &gi) == 0) {
-        *dom = (domid_t)v;
-        return 0;
-    }
-    fprintf(stderr, "keel %s: '%s' is not a domain name or id\n", verb, arg);
-    return -ENOENT;
+    if (rc < 0)
+        fprintf(stderr, "keel %s: %s: %s\n", verb, arg,
+                rc == -ESRCH ? "no such domain" : strerror(-rc));
+    return rc;
 }

@@ -42,6 +42,15 @@ static bool sync_mode = true;         /* every byte waits for the UART */
 static char tx_ring[TX_RING_SIZE];
 static uint32_t tx_prod, tx_cons;     /* free-running; console_lock */
 static uint64_t tx_dropped;           /* since the last marker */
+/*
+ * The history ring of hypervisor messages (Xen's conring, read by
+ * XEN_SYSCTL_readconsole for `keel dmesg` / `xl dmesg`): every "(KEEL)"
+ * line as printed, without the CRs.  As Xen without console_to_ring,
+ * guest console output is not kept.  Free-running indices; once it is
+ * full the oldest bytes go (conring_cons follows conring_prod).
+ */
+static char conring[CONRING_SIZE];
+static uint32_t conring_prod, conring_cons;   /* console_lock */
 
 void console_init(void)
 {
@@ -203,6 +212,60 @@ int console_getc(void)
     return serial_getc();
 }
 
+static void conring_put(char c)
+{
+    conring[conring_prod++ % CONRING_SIZE] = c;
+    if (conring_prod - conring_cons > CONRING_SIZE)
+        conring_cons = conring_prod - CONRING_SIZE;
+}
+
+static void conring_puts(const char *s, size_t n)
+{
+    while (n--)
+        conring_put(*s++);
+}
+
+void console_ring_span(bool incremental, uint32_t index, uint32_t *start, uint32_t *end)
+{
+    uint32_t c, p;
+
+    spin_lock(&console_lock);
+    c = conring_cons;
+    p = conring_prod;
+    spin_unlock(&console_lock);
+    /* Xen's read_console_ring: a reader's index counts if it is still in (c, p]. */
+    if (incremental && index - c - 1 < p - c)
+        c = index;
+    *start = c;
+    *end = p;
+}
+
+size_t console_ring_copy(uint32_t *from, uint32_t end, char *buf, size_t n)
+{
+    size_t done = 0;
+    uint32_t c;
+
+    spin_lock(&console_lock);
+    c = *from;
+    /* Bytes overwritten since the span was taken: go on from the oldest kept. */
+    if (conring_prod - c > CONRING_SIZE)
+        c = conring_cons;
+    while (c != end && done < n && conring_prod - c <= CONRING_SIZE)
+        buf[done++] = conring[c++ % CONRING_SIZE];
+    spin_unlock(&console_lock);
+    *from = c;
+    return done;
+}
+
+void console_ring_clear(uint32_t upto)
+{
+    spin_lock(&console_lock);
+    /* As Xen: what was read goes; never past what is still kept. */
+    if (conring_prod - upto <= CONRING_SIZE && upto - conring_cons <= CONRING_SIZE)
+        conring_cons = upto;
+    spin_unlock(&console_lock);
+}
+
 static void vprintk(int lvl, const char *fmt, va_list ap)
 {
     char buf[512];
@@ -216,9 +279,12 @@ static void vprintk(int lvl, const char *fmt, va_list ap)
         n = sizeof(buf) - 1;
     spin_lock(&console_lock);
     for (p = buf; p < buf + n; p++) {
-        if (at_line_start)
+        if (at_line_start) {
             out_bytes("(KEEL) ", 7);
+            conring_puts("(KEEL) ", 7);
+        }
         out_char(*p);
+        conring_put(*p);
         at_line_start = *p == '\n';
     }
     tx_kick();

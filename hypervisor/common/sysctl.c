@@ -14,6 +14,7 @@
 #include <keel/lib.h>
 #include <keel/smp.h>
 #include <keel/guest_access.h>
+#include <keel/console.h>
 #include <public/sysctl.h>
 
 /*
@@ -36,6 +37,33 @@ static long sysctl_getdomaininfolist(struct xen_sysctl_getdomaininfolist *l)
         id = (uint32_t)d->domain_id + 1;
     }
     l->num_domains = n;
+    return 0;
+}
+
+/*
+ * readconsole: the hypervisor's message history, as Xen's
+ * read_console_ring (common/console.c): copied out in chunks taken under
+ * the console lock, never copying to the guest with that lock held.
+ */
+static long sysctl_readconsole(struct xen_sysctl_readconsole *op)
+{
+    char chunk[256];
+    uint32_t c, p, sofar = 0;
+
+    console_ring_span(op->incremental, op->index, &c, &p);
+    while (c != p && sofar < op->count) {
+        size_t n = console_ring_copy(&c, p, chunk, MIN(sizeof(chunk), (size_t)(op->count - sofar)));
+
+        if (n == 0)
+            break;
+        if (copy_to_guest(op->buffer + sofar, chunk, n))
+            return -XEN_EFAULT;
+        sofar += (uint32_t)n;
+    }
+    if (op->clear)
+        console_ring_clear(c);
+    op->count = sofar;
+    op->index = c;
     return 0;
 }
 
@@ -75,6 +103,9 @@ long do_sysctl(uint64_t arg)
     case XEN_SYSCTL_sched_id:
         op.u.sched_id.sched_id = XEN_SCHEDULER_CREDIT2;
         rc = 0;
+        break;
+    case XEN_SYSCTL_readconsole:
+        rc = sysctl_readconsole(&op.u.readconsole);
         break;
     case XEN_SYSCTL_physinfo:
         rc = sysctl_physinfo(&op.u.physinfo);

@@ -69,9 +69,56 @@ static void test_printk_after_guest_line(void **state)
     assert_string_equal(out, "(KEEL) y\r\n");
 }
 
+/*
+ * The message history ring (XEN_SYSCTL_readconsole): printk lines as
+ * printed with their "(KEEL) " tag and without CRs; guest output is not
+ * kept (Xen without console_to_ring); once more than CONRING_SIZE bytes
+ * were printed the oldest go, and a reader whose index was overwritten
+ * goes on from the oldest byte kept.
+ */
+static void test_history_ring(void **state)
+{
+    char line[200];
+    char buf[64];
+    uint32_t c, p, first;
+    size_t n;
+    int i;
+
+    (void)state;
+    console_ring_span(false, 0, &c, &p);
+    console_ring_clear(p);                  /* what earlier tests printed */
+    console_ring_span(false, 0, &first, &p);
+    assert_int_equal(first, p);
+    printk("hello %d\n", 7);
+    console_guest_write("guest bytes\n", 12);
+    console_ring_span(false, 0, &c, &p);
+    assert_int_equal(p - c, 15);
+    n = console_ring_copy(&c, p, buf, sizeof(buf));
+    assert_int_equal(n, 15);
+    assert_memory_equal(buf, "(KEEL) hello 7\n", 15);
+    assert_int_equal(c, p);
+
+    /* Overflow: a reader still at first is moved on to the oldest kept. */
+    memset(line, 'x', sizeof(line) - 2);
+    line[sizeof(line) - 2] = '\n';
+    line[sizeof(line) - 1] = 0;
+    for (i = 0; i < 100; i++)               /* 100 * 206 bytes > CONRING_SIZE */
+        printk("%s", line);
+    console_ring_span(true, first + 1, &c, &p);
+    assert_int_equal(p - c, CONRING_SIZE);  /* first + 1 is gone: the oldest kept */
+    c = first + 1;
+    n = console_ring_copy(&c, p, buf, 8);
+    assert_int_equal(n, 8);
+    assert_int_equal(c, p - CONRING_SIZE + 8);
+    console_ring_clear(c);
+    console_ring_span(false, 0, &c, &p);
+    assert_int_equal(p - c, CONRING_SIZE - 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_history_ring, reset),
         cmocka_unit_test_setup(test_tagged_line_starts_a_line, reset),
         cmocka_unit_test_setup(test_no_extra_newline_at_line_start, reset),
         cmocka_unit_test_setup(test_printk_after_guest_line, reset),

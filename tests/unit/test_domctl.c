@@ -165,7 +165,7 @@ static void test_unknown_commands(void **state)
     static const uint32_t cmds[] = {
         XEN_DOMCTL_setvcpuaffinity_nr, 22 /* hypercall_init */, 0, 6, 1000, 0xffffffffu,
     };
-    static const uint32_t scmds[] = { 0, XEN_SYSCTL_readconsole, 2, 5, 7, 29, 0xffffffffu };
+    static const uint32_t scmds[] = { 0, 2, 5, 7, 29, 0xffffffffu };
     unsigned int i;
 
     (void)state;
@@ -179,6 +179,79 @@ static void test_unknown_commands(void **state)
         struct xen_sysctl s = sc(scmds[i]);
         assert_int_equal(sysctl(&s), -XEN_ENOSYS);
     }
+}
+
+/*
+ * XEN_SYSCTL_readconsole as Xen's read_console_ring: a full read from the
+ * oldest byte, incremental reads from the index returned, a small buffer
+ * gets count bytes and the index to go on from, clear drops what was read,
+ * an index no longer in the ring starts at the oldest byte, a bad buffer
+ * is -EFAULT.
+ */
+static void test_readconsole(void **state)
+{
+    char buf[64];
+    struct xen_sysctl s;
+    struct xen_sysctl_readconsole *r = &s.u.readconsole;
+
+    (void)state;
+    fake_conring_reset();
+    fake_conring_add("(KEEL) one\n(KEEL) two\n");
+    s = sc(XEN_SYSCTL_readconsole);
+    set_xen_guest_handle(r->buffer, buf);
+    r->count = sizeof(buf);
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(r->count, 22);
+    assert_memory_equal(buf, "(KEEL) one\n(KEEL) two\n", 22);
+    assert_int_equal(r->index, 22);
+
+    /* Incremental from the end: nothing new, then only the new line. */
+    r->incremental = 1;
+    r->count = sizeof(buf);
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(r->count, 0);
+    fake_conring_add("(KEEL) three\n");
+    r->count = sizeof(buf);
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(r->count, 13);
+    assert_memory_equal(buf, "(KEEL) three\n", 13);
+    assert_int_equal(r->index, 35);
+
+    /* A short buffer: count bytes, then the rest from the index. */
+    r->incremental = 0;
+    r->count = 5;
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(r->count, 5);
+    assert_int_equal(r->index, 5);
+    r->incremental = 1;
+    r->count = sizeof(buf);
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(r->count, 30);
+    assert_memory_equal(buf, ") one\n", 6);
+
+    /* An index outside the ring reads everything kept. */
+    r->index = 1000;
+    r->count = sizeof(buf);
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(r->count, 35);
+
+    /* clear: what was read is gone for the next reader. */
+    r->incremental = 0;
+    r->clear = 1;
+    r->count = 11;
+    assert_int_equal(sysctl(&s), 0);
+    r->clear = 0;
+    r->count = sizeof(buf);
+    assert_int_equal(sysctl(&s), 0);
+    assert_int_equal(r->count, 24);
+    assert_memory_equal(buf, "(KEEL) two\n", 11);
+
+    /* A buffer the caller cannot write. */
+    s = sc(XEN_SYSCTL_readconsole);
+    r->buffer = BAD_PTR;
+    r->count = 8;
+    assert_int_equal(sysctl(&s), -XEN_EFAULT);
+    fake_conring_reset();
 }
 
 static void test_bad_domain(void **state)
@@ -817,6 +890,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_interface_version_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_op_pointer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readconsole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unprivileged_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_domain, setup, teardown),

@@ -216,6 +216,57 @@ static void test_initrd_wrap(void **state)
     assert_int_equal(pv_layout_compute(&in, &l), -XEN_EINVAL);
 }
 
+/*
+ * The INIT_P2M area (shared by the boot-time and dom0's run-time builder):
+ * Debian's 6.1 domU of 128 MiB, p2m at 0x8000000000 (L4 slot 1): 64 data
+ * frames (32768 * 8 bytes), then 1 L3 + 1 L2 + 1 L1, right after v_end.
+ */
+static void test_init_p2m(void **state)
+{
+    const struct pv_layout_in in = { 0xffffffff80000000UL, 0xffffffff81000000UL,
+                                     0xffffffff84a00000UL, 32768, 0, true, true };
+    struct pv_layout l;
+    struct pv_p2m_area a;
+
+    (void)state;
+    assert_int_equal(pv_layout_compute(&in, &l), 0);
+    assert_int_equal(pv_layout_init_p2m(&l, 32768, 0x8000000000UL, &a), 0);
+    assert_true(a.va == 0x8000000000UL);
+    assert_int_equal(a.first_pfn, pv_layout_pfn(&l, l.v_end));
+    assert_int_equal(a.nr_data, 64);
+    assert_int_equal(a.nr_tables, 3);
+    assert_int_equal(a.nr_frames, 67);
+    /* 2 GiB: 1024 data frames, still one L2, two L1s. */
+    assert_int_equal(pv_layout_init_p2m(&l, 524288, 0x8000000000UL, &a), 0);
+    assert_int_equal(a.nr_data, 1024);
+    assert_int_equal(a.nr_tables, 1 + 1 + 2);
+    /* Refusals: unaligned, upper half, the bootstrap region's own slot,
+     * crossing an L4 slot, no room after v_end. */
+    assert_int_equal(pv_layout_init_p2m(&l, 32768, 0x8000000800UL, &a), -XEN_EINVAL);
+    assert_int_equal(pv_layout_init_p2m(&l, 32768, 0xffff900000000000UL, &a), -XEN_EINVAL);
+    assert_int_equal(pv_layout_init_p2m(&l, 32768, 0xffffff8000000000UL, &a), -XEN_EINVAL);
+    assert_int_equal(pv_layout_init_p2m(&l, 32768, 0xfffffff000UL, &a), -XEN_EINVAL);
+    assert_int_equal(pv_layout_init_p2m(&l, pv_layout_pfn(&l, l.v_end) + 10, 0x8000000000UL, &a),
+                     -XEN_ENOMEM);
+    assert_int_equal(pv_layout_init_p2m(&l, 0, 0x8000000000UL, &a), -XEN_EINVAL);
+}
+
+/* Xen's hypercall page: `mov $nr,%eax; syscall` stubs 32 bytes apart. */
+static void test_hypercall_page(void **state)
+{
+    static uint8_t p[4096];
+    const uint8_t stub5[] = { 0x51, 0x41, 0x53, 0xb8, 5, 0, 0, 0, 0x0f, 0x05, 0x41, 0x5b, 0x59,
+                              0xc3 };
+    const uint8_t iret[] = { 0x51, 0x41, 0x53, 0x50, 0xb8, 23, 0, 0, 0, 0x0f, 0x05 };
+
+    (void)state;
+    pv_hypercall_page_fill(p);
+    assert_memory_equal(p + 5 * 32, stub5, sizeof(stub5));
+    assert_memory_equal(p + 23 * 32, iret, sizeof(iret));
+    assert_int_equal(p[5 * 32 + sizeof(stub5)], 0xcc);
+    assert_int_equal(p[4095], 0xcc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +274,8 @@ int main(void)
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_refuses_hypervisor_area),
         cmocka_unit_test(test_initrd_wrap),
+        cmocka_unit_test(test_init_p2m),
+        cmocka_unit_test(test_hypercall_page),
     };
     return cmocka_run_group_tests_name("pv_layout", tests, NULL, NULL);
 }

@@ -84,3 +84,53 @@ bool console_guest_room(size_t n)
     (void)n;
     return true;
 }
+
+/*
+ * The message history ring for sysctl tests: what fake_conring_add()
+ * put there, CONRING_SIZE bytes at most, with the real ring's interface
+ * (common/console.c has its own tests in test_console).
+ */
+static char fake_conring[CONRING_SIZE];
+static uint32_t fake_conring_prod, fake_conring_cons;
+
+void fake_conring_add(const char *s)
+{
+    while (*s) {
+        fake_conring[fake_conring_prod++ % CONRING_SIZE] = *s++;
+        if (fake_conring_prod - fake_conring_cons > CONRING_SIZE)
+            fake_conring_cons = fake_conring_prod - CONRING_SIZE;
+    }
+}
+
+void fake_conring_reset(void)
+{
+    fake_conring_prod = fake_conring_cons = 0;
+}
+
+void console_ring_span(bool incremental, uint32_t index, uint32_t *start, uint32_t *end)
+{
+    uint32_t c = fake_conring_cons, p = fake_conring_prod;
+
+    if (incremental && index - c - 1 < p - c)
+        c = index;
+    *start = c;
+    *end = p;
+}
+
+size_t console_ring_copy(uint32_t *from, uint32_t end, char *buf, size_t n)
+{
+    size_t done = 0;
+    uint32_t c = *from;
+
+    if (fake_conring_prod - c > CONRING_SIZE)
+        c = fake_conring_cons;
+    while (c != end && done < n)
+        buf[done++] = fake_conring[c++ % CONRING_SIZE];
+    *from = c;
+    return done;
+}
+
+void console_ring_clear(uint32_t upto)
+{
+    fake_conring_cons = upto;
+}

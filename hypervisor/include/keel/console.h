@@ -43,6 +43,19 @@ void console_endboot(bool sync_console);
 /* Synchronous output from now on (panic, power-off): what waits in the
  * buffer is written first, waiting for the UART. */
 void console_start_sync(void);
+/*
+ * The history ring of hypervisor messages (XEN_SYSCTL_readconsole, `keel
+ * dmesg`), Xen's conring: CONRING_SIZE bytes, free-running indices.
+ * console_ring_span(): where a reader starts (its index if incremental
+ * and still kept, else the oldest byte) and the end now.
+ * console_ring_copy(): up to n bytes from *from towards end into buf;
+ * *from advances (and skips bytes overwritten meanwhile); returns how many.
+ * console_ring_clear(): drop the bytes before upto (`dmesg -c`).
+ */
+#define CONRING_SIZE 16384u
+void console_ring_span(bool incremental, uint32_t index, uint32_t *start, uint32_t *end);
+size_t console_ring_copy(uint32_t *from, uint32_t end, char *buf, size_t n);
+void console_ring_clear(uint32_t upto);
 /* Read one byte of serial input, or -1 if none is waiting. */
 int console_getc(void);
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -21,7 +21,7 @@
 #define XEN_SYSCTL_INTERFACE_VERSION 0x00000015
 
 /* ---- Commands (xen_sysctl.cmd) ---- */
-#define XEN_SYSCTL_readconsole        1   /* not implemented */
+#define XEN_SYSCTL_readconsole        1   /* u.readconsole (IN/OUT) */
 #define XEN_SYSCTL_physinfo           3   /* u.physinfo (OUT) */
 #define XEN_SYSCTL_sched_id           4   /* u.sched_id (OUT) */
 #define XEN_SYSCTL_getdomaininfolist  6   /* u.getdomaininfolist (IN/OUT) */
@@ -35,6 +35,24 @@
 #define XEN_SYSCTL_PHYSCAP_gnttab_v2  (1U << 9)
 
 #ifndef __ASSEMBLY__
+
+/*
+ * ---- XEN_SYSCTL_readconsole ----
+ * Copies the hypervisor's message history (Xen's console ring) into
+ * buffer: from index if incremental and that index is still in the ring,
+ * else from the oldest byte kept; at most count bytes.  OUT: count = bytes
+ * written, index = where the next incremental read starts.  clear drops
+ * what was read.  A fault writing buffer is -EFAULT.
+ */
+struct xen_sysctl_readconsole {
+    uint8_t  clear;             /* IN: non-zero: drop what was read */
+    uint8_t  incremental;       /* IN: non-zero: start at index */
+    uint8_t  pad0, pad1;
+    uint32_t index;             /* IN: start (if incremental); OUT: end */
+    XEN_GUEST_HANDLE_64(char) buffer;  /* IN */
+    uint32_t count;             /* IN: size of buffer; OUT: bytes written */
+    uint32_t _pad2;             /* (Xen: implicit padding) */
+};
 
 /* ---- XEN_SYSCTL_physinfo (all OUT) ---- */
 struct xen_sysctl_physinfo {
@@ -81,6 +99,7 @@ struct xen_sysctl {
     uint32_t cmd;               /* IN: XEN_SYSCTL_* */
     uint32_t interface_version; /* IN: XEN_SYSCTL_INTERFACE_VERSION */
     union {
+        struct xen_sysctl_readconsole       readconsole;
         struct xen_sysctl_physinfo          physinfo;
         struct xen_sysctl_sched_id          sched_id;
         struct xen_sysctl_getdomaininfolist getdomaininfolist;

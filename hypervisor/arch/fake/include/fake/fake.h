@@ -95,6 +95,9 @@ extern uintptr_t fake_guest_hole_start, fake_guest_hole_end;  /* also faults */
 extern jmp_buf *fake_panic_jmp;
 extern unsigned int fake_panics;
 extern bool fake_console_quiet;                  /* drop printk output */
+/* The message history ring behind XEN_SYSCTL_readconsole. */
+void fake_conring_add(const char *s);
+void fake_conring_reset(void);
 extern uint64_t fake_console_guest_bytes;        /* console_guest_write(): bytes, */
 extern unsigned int fake_console_guest_writes;   /* and calls */
 extern char fake_console_last[2048];             /* the last call's bytes */

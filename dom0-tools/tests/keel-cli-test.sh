@@ -1,0 +1,70 @@
+#!/bin/sh
+# Command-line tests of keel that need no hypervisor: usage, --help for
+# every verb, and every argument error caught before privcmd is opened
+# (one line naming the problem, exit status 1, as xl's EXIT_FAILURE); a
+# verb that needs the hypervisor off dom0 says which device is missing.
+# (The verbs themselves run against Keel in tests/linux linux-ctl.)
+# usage: keel-cli-test.sh PATH/TO/keel
+set -u
+K=$1
+pass=0; fail=0
+T=$(mktemp -d /tmp/keel-cli-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect_err NAME WANT CMD...: exit 1 and stderr == WANT (one line)
+expect_err() {
+    name=$1; want=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"; rc=$?
+    got=$(cat "$T/err")
+    if [ $rc -ne 1 ]; then bad "$name: exit $rc (want 1)"
+    elif [ "$got" != "$want" ]; then bad "$name: got \"$got\", want \"$want\""
+    else ok; fi
+}
+# expect_ok NAME GREP CMD...: exit 0 and stdout matches GREP
+expect_ok() {
+    name=$1; pat=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"; rc=$?
+    if [ $rc -ne 0 ]; then bad "$name: exit $rc: $(cat "$T/err")"
+    elif ! grep -q -- "$pat" "$T/out"; then bad "$name: output does not match '$pat': $(head -c 300 "$T/out")"
+    else ok; fi
+}
+
+expect_ok help 'Verbs:' "$K" help
+expect_ok --help 'Verbs:' "$K" --help
+for v in $("$K" help | sed -n 's/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
+    expect_ok "$v --help" "^Usage: keel $v" "$K" "$v" --help
+done
+[ "$("$K" help | grep -c '^  [a-z]')" -ge 7 ] && ok || bad "keel help lists fewer than 7 verbs"
+"$K" > /dev/null 2>&1; [ $? -eq 1 ] && ok || bad "keel without a verb: exit not 1"
+expect_err unknown-verb "keel: unknown verb 'frobnicate' (keel help lists them)" "$K" frobnicate
+expect_err list-arg "keel list: unknown argument '--bogus'" "$K" list --bogus
+expect_err info-arg "keel info: unexpected argument 'x'" "$K" info x
+expect_err dmesg-arg "keel dmesg: unknown argument '-x'" "$K" dmesg -x
+expect_err mem-max-usage "keel mem-max: usage: keel mem-max DOMAIN AMOUNT" "$K" mem-max 0
+expect_err mem-max-size "keel mem-max: 12q: invalid memory size (a number with b, k, m, g or t)" "$K" mem-max 0 12q
+expect_err mem-max-neg "keel mem-max: -5: invalid memory size (a number with b, k, m, g or t)" "$K" mem-max 0 -5
+expect_err mem-max-suffix "keel mem-max: 1gb: invalid memory size (a number with b, k, m, g or t)" "$K" mem-max 0 1gb
+expect_err sched-w0 "keel sched-credit2: -w 0: weight must be 1..65535" "$K" sched-credit2 -d 0 -w 0
+expect_err sched-wbig "keel sched-credit2: -w 70000: weight must be 1..65535" "$K" sched-credit2 -d 0 -w 70000
+expect_err sched-cap "keel sched-credit2: -c x: cap must be a percentage >= 0" "$K" sched-credit2 -d 0 -c x
+expect_err sched-nod "keel sched-credit2: -w and -c need -d DOMAIN" "$K" sched-credit2 -w 5
+expect_err sched-opt "keel sched-credit2: -z: expected -d DOMAIN, -w WEIGHT or -c CAP" "$K" sched-credit2 -z 1
+expect_err top-d0 "keel top: -d 0: expected a whole number of seconds >= 1" "$K" top -d 0
+expect_err top-i "keel top: -i x: expected a whole number of iterations" "$K" top -i x
+expect_err top-arg "keel top: unknown argument '-q' (keel top [-b] [-d SECONDS] [-i N])" "$K" top -q
+expect_err create-nofile "keel create: no configuration file given" "$K" create
+expect_err create-opt "keel create: unknown option '-x'" "$K" create -x f.cfg
+expect_err create-kv "keel create: 'memory' is not KEY=VALUE" "$K" create f.cfg memory
+expect_err destroy-none "keel destroy: expects exactly one domain (name or id)" "$K" destroy
+expect_err pause-two "keel pause: expects exactly one domain (name or id)" "$K" pause a b
+expect_err console-none "keel console: no domain given" "$K" console
+expect_err console-type "keel console: -t serial: only the pv console exists" "$K" console -t serial d1
+expect_err console-timeout "keel console: --timeout: 'x' is not a number of seconds" "$K" console --timeout x d1
+expect_err console-extra "keel console: unexpected argument 'b'" "$K" console a b
+# Off dom0 (or with the module missing): one line naming the device.
+expect_err no-privcmd "keel: cannot open $T/none: No such file or directory (is this dom0 with xen-privcmd loaded?)" \
+    env KEEL_PRIVCMD="$T/none" "$K" list
+echo "keel cli tests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

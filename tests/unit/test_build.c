@@ -1,0 +1,397 @@
+/*
+ * Unit tests for dom0's run-time domain builder, the part without
+ * hypercalls (dom0-tools/lib/build.c): kernel loading (ELF, bzImage with
+ * an ELF payload, refusals), the plan, and the start of day it writes into
+ * a memory image: every page-table entry is walked back and checked, as
+ * are the p2m list, start_info, the hypercall page, the segments, the
+ * initrd and the boot registers.  With KEEL_TEST_VMLINUZ set (as
+ * tests/run-all.sh does), Debian's real kernel is built into a 128 MiB
+ * image too.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "keel_build.h"
+#include <public/xen.h>
+#include <public/elfnote.h>
+
+#define VB 0xffffffff80000000ULL
+#define MFN(pfn) ((pfn) * 3 + 0x1000)           /* a recognisable, sparse p2m */
+#define PFN(mfn) (((mfn) - 0x1000) / 3)
+
+static void put(uint8_t *b, uint64_t v, unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static size_t note(uint8_t *b, uint32_t type, const void *desc, uint32_t dsz)
+{
+    put(b, 4, 4);
+    put(b + 4, dsz, 4);
+    put(b + 8, type, 4);
+    memcpy(b + 12, "Xen", 4);
+    memcpy(b + 16, desc, dsz);
+    return 16 + ((dsz + 3) & ~3u);
+}
+
+static size_t note_num(uint8_t *b, uint32_t type, uint64_t v)
+{
+    uint8_t d[8];
+
+    put(d, v, 8);
+    return note(b, type, d, 8);
+}
+
+/*
+ * A Linux-like Xen PV ELF: one PT_LOAD of 0x3000 bytes (0x2000 in the
+ * file) at VB + 16 MiB, entry VB + 16 MiB + 0x100, hypercall page at
+ * VB + 16 MiB + 0x1000, INIT_P2M at 0x8000000000 if init_p2m.
+ */
+static size_t make_elf(uint8_t *buf, bool init_p2m)
+{
+    size_t pos = 64 + 2 * 56, nstart = pos, i;
+
+    memset(buf, 0, 0x4000);
+    memcpy(buf, "\177ELF", 4);
+    buf[4] = 2;
+    buf[5] = 1;
+    buf[6] = 1;
+    put(buf + 16, 2, 2);
+    put(buf + 18, 62, 2);
+    put(buf + 20, 1, 4);
+    put(buf + 24, VB + 0x1000100, 8);
+    put(buf + 32, 64, 8);
+    put(buf + 52, 64, 2);
+    put(buf + 54, 56, 2);
+    put(buf + 56, 2, 2);
+    pos += note(buf + pos, XEN_ELFNOTE_GUEST_OS, "linux", 6);
+    pos += note(buf + pos, XEN_ELFNOTE_XEN_VERSION, "xen-3.0", 8);
+    pos += note(buf + pos, XEN_ELFNOTE_LOADER, "generic", 8);
+    pos += note_num(buf + pos, XEN_ELFNOTE_VIRT_BASE, VB);
+    pos += note_num(buf + pos, XEN_ELFNOTE_PADDR_OFFSET, 0);
+    pos += note_num(buf + pos, XEN_ELFNOTE_ENTRY, VB + 0x1000100);
+    pos += note_num(buf + pos, XEN_ELFNOTE_HYPERCALL_PAGE, VB + 0x1001000);
+    if (init_p2m)
+        pos += note_num(buf + pos, XEN_ELFNOTE_INIT_P2M, 0x8000000000ULL);
+    /* PT_LOAD */
+    put(buf + 64, 1, 4);
+    put(buf + 68, 7, 4);
+    put(buf + 72, 0x1000, 8);
+    put(buf + 80, VB + 0x1000000, 8);
+    put(buf + 88, 0x1000000, 8);
+    put(buf + 96, 0x2000, 8);
+    put(buf + 104, 0x3000, 8);
+    put(buf + 112, 0x1000, 8);
+    /* PT_NOTE */
+    put(buf + 120, 4, 4);
+    put(buf + 124, 4, 4);
+    put(buf + 128, nstart, 8);
+    put(buf + 152, pos - nstart, 8);
+    put(buf + 160, pos - nstart, 8);
+    put(buf + 168, 4, 8);
+    assert_true(pos <= 0x1000);
+    for (i = 0; i < 0x2000; i++)
+        buf[0x1000 + i] = (uint8_t)(i * 7 + 1);
+    return 0x3000;
+}
+
+static uint8_t *dup(const uint8_t *b, size_t n)
+{
+    uint8_t *c = malloc(n);
+
+    assert_non_null(c);
+    memcpy(c, b, n);
+    return c;
+}
+
+/* A bzImage (boot protocol 2.15) whose payload is the given bytes. */
+static uint8_t *make_bzimage(const uint8_t *payload, size_t plen, size_t *len)
+{
+    uint8_t *b = calloc(1, 1024 + plen);
+
+    assert_non_null(b);
+    b[0x1f1] = 1;                       /* setup: (1 + 1) * 512 bytes */
+    put(b + 0x1fe, 0xaa55, 2);
+    memcpy(b + 0x202, "HdrS", 4);
+    put(b + 0x206, 0x020f, 2);
+    put(b + 0x248, 0, 4);
+    put(b + 0x24c, plen, 4);
+    memcpy(b + 1024, payload, plen);
+    *len = 1024 + plen;
+    return b;
+}
+
+static uint8_t elfbuf[0x4000];
+static char err[256];
+
+static void test_kernel_elf(void **state)
+{
+    struct keel_kernel k;
+    size_t n = make_elf(elfbuf, true);
+
+    (void)state;
+    assert_int_equal(keel_kernel_from_buf(&k, dup(elfbuf, n), n, "k", err, sizeof(err)), 0);
+    assert_string_equal(k.format, "elf");
+    assert_true(k.info.virt_entry == VB + 0x1000100);
+    assert_true(k.info.has_init_p2m);
+    keel_kernel_free(&k);
+}
+
+static void test_kernel_bzimage(void **state)
+{
+    struct keel_kernel k;
+    size_t n = make_elf(elfbuf, false), len;
+    uint8_t *bz = make_bzimage(elfbuf, n, &len);
+    const uint8_t gz[] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0 };
+
+    (void)state;
+    assert_int_equal(keel_kernel_from_buf(&k, bz, len, "vmlinuz", err, sizeof(err)), 0);
+    assert_string_equal(k.format, "bzImage/elf");
+    assert_int_equal(k.elf_len, n);
+    keel_kernel_free(&k);
+    /* A gzip payload: refused by name, one line naming the file. */
+    bz = make_bzimage(gz, sizeof(gz), &len);
+    assert_int_equal(keel_kernel_from_buf(&k, bz, len, "vmlinuz", err, sizeof(err)), -ENOEXEC);
+    assert_string_equal(err, "vmlinuz: bzImage payload is gzip (keel decompresses XZ only)");
+    /* A corrupt XZ payload. */
+    {
+        uint8_t xz[64] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+        put(xz + 60, 4096, 4);
+        bz = make_bzimage(xz, sizeof(xz), &len);
+        assert_int_equal(keel_kernel_from_buf(&k, bz, len, "vmlinuz", err, sizeof(err)),
+                         -ENOEXEC);
+        assert_non_null(strstr(err, "vmlinuz: XZ "));   /* its header CRC fails first */
+    }
+}
+
+static void test_kernel_refusals(void **state)
+{
+    struct keel_kernel k;
+    uint8_t junk[4096];
+    size_t n;
+
+    (void)state;
+    memset(junk, 0x5a, sizeof(junk));
+    assert_int_equal(keel_kernel_from_buf(&k, dup(junk, sizeof(junk)), sizeof(junk), "initrd.gz",
+                                          err, sizeof(err)), -ENOEXEC);
+    assert_non_null(strstr(err, "initrd.gz: not a Xen PV kernel (elf): "));
+    assert_null(strchr(err, '\n'));
+    /* An ELF without Xen notes (notes segment emptied). */
+    n = make_elf(elfbuf, false);
+    put(elfbuf + 152, 0, 8);
+    put(elfbuf + 160, 0, 8);
+    assert_int_equal(keel_kernel_from_buf(&k, dup(elfbuf, n), n, "plain", err, sizeof(err)),
+                     -ENOEXEC);
+    assert_non_null(strstr(err, "plain: not a Xen PV kernel"));
+    assert_int_equal(keel_kernel_load(&k, "/nonexistent/vmlinuz", err, sizeof(err)), -ENOENT);
+    assert_string_equal(err, "/nonexistent/vmlinuz: cannot open: No such file or directory");
+}
+
+static uint64_t pte_pfn(uint64_t e)
+{
+    return PFN((e & 0x000ffffffffff000ULL) >> 12);
+}
+
+/* Walk va through the tree at l4 (a pfn) in mem: the leaf entry. */
+static uint64_t walk(const uint8_t *mem, uint64_t l4, uint64_t va)
+{
+    uint64_t t = l4, e = 0;
+    int level;
+
+    for (level = 4; level >= 1; level--) {
+        e = ((const uint64_t *)(mem + t * 4096))[(va >> (12 + 9 * (level - 1))) & 511];
+        assert_true(e & 1);
+        if (level > 1) {
+            assert_true(e & 2);             /* upper levels writable */
+            t = pte_pfn(e);
+        }
+    }
+    return e;
+}
+
+struct built {
+    struct keel_kernel k;
+    struct keel_plan p;
+    struct keel_start s;
+    uint64_t *p2m;
+    uint8_t *mem;
+    long l4;
+};
+
+static void build(struct built *b, const uint8_t *elf, size_t n, uint64_t pages,
+                  const uint8_t *initrd, size_t ilen, bool store)
+{
+    uint64_t i;
+
+    memset(b, 0, sizeof(*b));
+    assert_int_equal(keel_kernel_from_buf(&b->k, dup(elf, n), n, "k", err, sizeof(err)), 0);
+    assert_int_equal(keel_plan_compute(&b->k.info, pages, ilen, &b->p, err, sizeof(err)), 0);
+    b->p2m = malloc(pages * 8);
+    assert_non_null(b->p2m);
+    for (i = 0; i < pages; i++)
+        b->p2m[i] = MFN(i);
+    b->mem = calloc(b->p.map_pages, 4096);
+    assert_non_null(b->mem);
+    b->s = (struct keel_start){ .shared_info_mfn = 0x777, .console_port = 3, .store_port = 4,
+                                .give_store = store, .cmdline = "console=hvc0 keel.forks=5" };
+    b->l4 = keel_image_write(&b->p, &b->k, initrd, ilen, b->p2m, b->mem, &b->s, err,
+                             sizeof(err));
+    assert_true(b->l4 >= 0);
+}
+
+static void unbuild(struct built *b)
+{
+    keel_kernel_free(&b->k);
+    free(b->p2m);
+    free(b->mem);
+}
+
+static void check_built(struct built *b, const uint8_t *initrd, size_t ilen)
+{
+    const struct pv_layout *l = &b->p.l;
+    const struct start_info *si;
+    struct vcpu_guest_context c;
+    uint64_t va, pt0 = pv_layout_pfn(l, l->pt_start), i;
+
+    assert_int_equal(b->l4, pt0);
+    /* Every page of the bootstrap region: its own frame, tables read-only. */
+    for (va = l->v_start; va < l->v_end; va += 4096) {
+        uint64_t e = walk(b->mem, (uint64_t)b->l4, va), pfn = pv_layout_pfn(l, va);
+        assert_int_equal(pte_pfn(e), pfn);
+        assert_int_equal(!!(e & 2), !(va >= l->pt_start && va < l->pt_end));
+    }
+    if (b->p.p2m.va) {
+        for (i = 0; i < b->p.p2m.nr_data; i++) {
+            uint64_t e = walk(b->mem, (uint64_t)b->l4, b->p.p2m.va + i * 4096);
+            assert_int_equal(pte_pfn(e), b->p.p2m.first_pfn + i);
+        }
+        for (i = 0; i < b->p.nr_pages; i++)
+            assert_true(((uint64_t *)(b->mem + b->p.p2m.first_pfn * 4096))[i] == MFN(i));
+        if (b->p.nr_pages % 512)            /* the rest of the last frame: invalid */
+            assert_true(((uint64_t *)(b->mem + b->p.p2m.first_pfn * 4096))[b->p.nr_pages] ==
+                        ~0ULL);
+    } else {
+        for (i = 0; i < b->p.nr_pages; i++)
+            assert_true(((uint64_t *)(b->mem + (l->p2m_start - l->v_start)))[i] == MFN(i));
+    }
+    si = (const void *)(b->mem + (l->start_info - l->v_start));
+    assert_string_equal(si->magic, "xen-3.0-x86_64");
+    assert_int_equal(si->nr_pages, b->p.nr_pages);
+    assert_int_equal(si->shared_info, 0x777000);
+    assert_int_equal(si->flags, 0);
+    assert_true(si->pt_base == l->pt_start);
+    assert_int_equal(si->nr_pt_frames, l->nr_pt_frames);
+    assert_true(si->mfn_list == (b->p.p2m.va ? b->p.p2m.va : l->p2m_start));
+    assert_int_equal(si->first_p2m_pfn, b->p.p2m.va ? b->p.p2m.first_pfn : 0);
+    assert_int_equal(si->nr_p2m_frames, b->p.p2m.va ? b->p.p2m.nr_frames : 0);
+    assert_true(si->mod_start == (ilen ? l->initrd_start : 0));
+    assert_int_equal(si->mod_len, ilen);
+    assert_int_equal(si->console.domU.mfn, MFN(pv_layout_pfn(l, l->console_page)));
+    assert_int_equal(si->console.domU.evtchn, 3);
+    assert_int_equal(b->s.console_mfn, si->console.domU.mfn);
+    assert_int_equal(b->s.store_mfn, MFN(pv_layout_pfn(l, l->store_page)));
+    assert_int_equal(si->store_mfn, b->s.give_store ? b->s.store_mfn : 0);
+    assert_int_equal(si->store_evtchn, b->s.give_store ? 4 : 0);
+    assert_string_equal((const char *)si->cmd_line, "console=hvc0 keel.forks=5");
+    if (ilen)
+        assert_memory_equal(b->mem + (l->initrd_start - l->v_start), initrd, ilen);
+    keel_boot_context(&b->p, &b->k, MFN((uint64_t)b->l4), &c);
+    assert_true(c.user_regs.rip == b->k.info.virt_entry);
+    assert_true(c.user_regs.rsp == l->stack_end && c.kernel_sp == l->stack_end);
+    assert_true(c.user_regs.rsi == l->start_info);
+    assert_true(c.ctrlreg[3] == MFN((uint64_t)b->l4) << 12);
+    assert_true(c.flags == (VGCF_in_kernel | VGCF_online));
+    assert_int_equal(c.user_regs.cs, FLAT_KERNEL_CS);
+}
+
+static void test_image(void **state)
+{
+    uint8_t initrd[5000];
+    struct built b;
+    size_t n, i;
+
+    (void)state;
+    for (i = 0; i < sizeof(initrd); i++)
+        initrd[i] = (uint8_t)(i ^ 0xa5);
+    for (int p2m_out = 0; p2m_out < 2; p2m_out++) {
+        n = make_elf(elfbuf, p2m_out);
+        build(&b, elfbuf, n, 8000, initrd, sizeof(initrd), p2m_out);
+        check_built(&b, initrd, sizeof(initrd));
+        assert_int_equal(!!b.p.p2m.va, p2m_out);
+        /* The segment: file bytes, then zeroes to memsz. */
+        for (i = 0; i < 0x3000; i++) {
+            uint8_t want = i < 0x2000 ? (uint8_t)(i * 7 + 1) : 0;
+            if (i >= 0x1000 && i < 0x2000)
+                continue;                   /* the hypercall page, below */
+            assert_int_equal(b.mem[0x1000000 + i], want);
+        }
+        assert_int_equal(b.mem[0x1001000 + 5 * 32 + 3], 0xb8);   /* mov $5,%eax */
+        assert_int_equal(b.mem[0x1001000 + 5 * 32 + 4], 5);
+        unbuild(&b);
+    }
+}
+
+static void test_plan_refusals(void **state)
+{
+    struct keel_kernel k;
+    struct keel_plan p;
+    size_t n = make_elf(elfbuf, true);
+
+    (void)state;
+    assert_int_equal(keel_kernel_from_buf(&k, dup(elfbuf, n), n, "k", err, sizeof(err)), 0);
+    /* 16 MiB + a bit for a kernel at 16 MiB: the region does not fit. */
+    assert_int_equal(keel_plan_compute(&k.info, 4096, 0, &p, err, sizeof(err)), -ENOMEM);
+    assert_non_null(strstr(err, "memory: 16 MiB cannot hold"));
+    /* Fits, but leaves no room for the INIT_P2M list after it. */
+    assert_int_equal(keel_plan_compute(&k.info, 4096 + 1024 + 2, 0, &p, err, sizeof(err)),
+                     -ENOMEM);
+    assert_non_null(strstr(err, "no room for the p2m list"));
+    keel_kernel_free(&k);
+}
+
+/* Debian's kernel (KEEL_TEST_VMLINUZ), built for 128 MiB with an initrd. */
+static void test_real_vmlinuz(void **state)
+{
+    const char *path = getenv("KEEL_TEST_VMLINUZ");
+    struct keel_kernel k;
+    struct built b;
+    uint8_t initrd[3000];
+
+    (void)state;
+    if (!path) {
+        skip();
+        return;
+    }
+    assert_int_equal(keel_kernel_load(&k, path, err, sizeof(err)), 0);
+    assert_string_equal(k.format, "bzImage/xz");
+    assert_true(k.info.has_init_p2m);
+    memset(initrd, 0x42, sizeof(initrd));
+    build(&b, k.elf, k.elf_len, 32768, initrd, sizeof(initrd), false);
+    check_built(&b, initrd, sizeof(initrd));
+    print_message("vmlinuz: %s, region %#lx-%#lx, %lu pages written, p2m at %#lx\n", k.format,
+                  (unsigned long)b.p.l.v_start, (unsigned long)b.p.l.v_end,
+                  (unsigned long)b.p.map_pages, (unsigned long)b.p.p2m.va);
+    unbuild(&b);
+    keel_kernel_free(&k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kernel_elf),
+        cmocka_unit_test(test_kernel_bzimage),
+        cmocka_unit_test(test_kernel_refusals),
+        cmocka_unit_test(test_image),
+        cmocka_unit_test(test_plan_refusals),
+        cmocka_unit_test(test_real_vmlinuz),
+    };
+    return cmocka_run_group_tests_name("build", tests, NULL, NULL);
+}
