@@ -94,4 +94,12 @@ want=$((want - 4096))
 $XS write /local/domain/0/memory/target "$want" || fail "cannot write memory/target after the restart"
 wait_for 100 balloon_at || fail "after the restart target_kb is $(cat "$BALLOON"), wanted $want (the kernel's balloon watch was not restored)"
 say "restart: acknowledged writes kept, $DEV served again, the kernel's watches restored"
+
+# Give dom0 its memory back (ctl-test checks its size later): the
+# balloon asks the hypervisor for the pages it returned.
+$XS write /local/domain/0/memory/target "$kb" || fail "cannot restore memory/target"
+CUR=/sys/devices/system/xen_memory/xen_memory0/info/current_kb
+restored() { [ "$(cat "$BALLOON")" = "$kb" ] && [ "$(cat "$CUR")" = "$kb" ]; }
+wait_for 100 restored || fail "dom0 did not get its memory back: target_kb $(cat "$BALLOON"), current_kb $(cat "$CUR"), wanted $kb"
+say "dom0's balloon back to $kb KiB (current_kb $(cat "$CUR"))"
 say "all checks passed"
