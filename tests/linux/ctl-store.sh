@@ -84,8 +84,15 @@ say "XS_INTRODUCE of a missing domain: EINVAL; XS_RELEASE of an unknown one: ENO
 # Restart: SIGKILL, then a new daemon on the same state.
 $XS write /local/domain/0/data/durable yes || fail "write before the restart"
 kill -9 "$XSD"; wait "$XSD" 2>/dev/null
-rm -f "$SOCK"
-start_daemon
+rm -f "$SOCK" /run/keel-xenstored.pid
+# This time as it runs normally: it daemonizes (logs to syslog) after
+# setting up dom0's connections; the rest of linux-ctl uses this one.
+keel-xenstored --dom0 -d "$STATE" -p /run/keel-xenstored.pid 2>>/tmp/xsd.log ||
+    fail "keel-xenstored --dom0 (daemonized) exited with status $?"
+wait_for 50 test -S "$SOCK" || fail "the daemonized keel-xenstored did not create $SOCK"
+wait_for 50 test -s /run/keel-xenstored.pid || fail "no pid file from the daemonized keel-xenstored"
+XSD=$(cat /run/keel-xenstored.pid)
+kill -0 "$XSD" 2>/dev/null || fail "the daemonized keel-xenstored is not running"
 [ "$($XS read /local/domain/0/data/durable)" = yes ] || fail "an acknowledged write was lost across SIGKILL"
 [ "$(XENSTORED_PATH=$DEV $XS read /local/domain/0/data/durable)" = yes ] || fail "the kernel's ring is not served after a restart"
 # The kernel's watches were restored (STATE/dom0-kernel-watches): the
@@ -93,7 +100,7 @@ start_daemon
 want=$((want - 4096))
 $XS write /local/domain/0/memory/target "$want" || fail "cannot write memory/target after the restart"
 wait_for 100 balloon_at || fail "after the restart target_kb is $(cat "$BALLOON"), wanted $want (the kernel's balloon watch was not restored)"
-say "restart: acknowledged writes kept, $DEV served again, the kernel's watches restored"
+say "restart (daemonized, pid $XSD): acknowledged writes kept, $DEV served again, the kernel's watches restored"
 
 # Give dom0 its memory back (ctl-test checks its size later): the
 # balloon asks the hypervisor for the pages it returned.
