@@ -12,7 +12,8 @@
  *   createdomain -> max_vcpus -> max_mem -> alloc_unbound (console, store)
  *   -> set_address_size -> populate_physmap(domid) -> foreign maps: image,
  *   initrd, p2m, start_info, bootstrap tables -> shared_info masks ->
- *   PIN_L4_TABLE(foreigndom) -> setvcpucontext -> unpausedomain
+ *   grant seeding (console, store) -> PIN_L4_TABLE(foreigndom) ->
+ *   setvcpucontext -> unpausedomain
  *
  * Split in two: the pure part (kernel loading, the plan, writing the start
  * of day into a memory image) runs in host unit tests; keel_build_domain()

@@ -100,4 +100,32 @@ int xlcfg_domain_get(const struct xlcfg *cfg, struct xlcfg_domain *d,
                      unsigned int flags, FILE *warn, char *err, size_t errlen);
 void xlcfg_domain_free(struct xlcfg_domain *d);
 
+/* ---- keel create (lib/xlcfg_create.c) ---- */
+
+/* What `keel create` reads: the domain keys, maxvcpus, on_* actions. */
+struct xlcfg_create {
+    struct xlcfg_domain d;
+    uint32_t maxvcpus;          /* default vcpus; vcpus..XLCFG_CREATE_MAX_VCPUS */
+    char on_poweroff[24], on_reboot[24], on_crash[24];  /* destroy/restart/preserve */
+};
+
+#define XLCFG_CREATE_MAX_VCPUS 32   /* the hypervisor's createdomain limit */
+
+/*
+ * The file's text with xl's KEY=VALUE words as extra lines after it (so
+ * they win).  Returns malloc'ed NUL-terminated text (*len without the
+ * NUL), or NULL when out of memory.
+ */
+char *xlcfg_with_extra(const char *text, size_t tlen, char *const *extra, int nextra,
+                       size_t *len);
+/*
+ * The keys of cfg for keel create (flags as xlcfg_domain_get; unknown
+ * keys reported on warn if not NULL).  0, or -1 with one line in err.
+ * Defaults as xl: on_poweroff destroy, on_reboot restart, on_crash
+ * destroy.
+ */
+int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned int flags,
+                     FILE *warn, char *err, size_t errlen);
+void xlcfg_create_free(struct xlcfg_create *c);
+
 #endif

@@ -9,6 +9,7 @@
  * the monitor (monitor.c) applies its on_* actions.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,78 +21,20 @@
 #include "keelxs.h"
 #include "xlcfg.h"
 
-static const char *const known_keys[] = {
-    "name", "memory", "maxmem", "vcpus", "maxvcpus", "kernel", "ramdisk", "cmdline",
-    "extra", "root", "on_poweroff", "on_reboot", "on_crash", "type", NULL,
-};
-
-/* xl's actions (xl.cfg(5)); keel does the first three. */
-static int get_action(const struct xlcfg *cfg, const char *key, const char *def, char *out,
-                      size_t len, char *err, size_t errlen)
-{
-    const char *v = def;
-    int r = xlcfg_get_string(cfg, key, &v, err, errlen);
-
-    if (r < 0)
-        return -1;
-    if (!strcmp(v, "destroy") || !strcmp(v, "restart") || !strcmp(v, "preserve")) {
-        snprintf(out, len, "%s", v);
-        return 0;
-    }
-    if (!strcmp(v, "rename-restart") || !strcmp(v, "coredump-destroy") ||
-        !strcmp(v, "coredump-restart") || !strcmp(v, "soft-reset"))
-        snprintf(err, errlen, "%s:%d: %s: '%s' is not supported by keel (destroy, restart, "
-                 "preserve)", cfg->filename, xlcfg_get(cfg, key)->line, key, v);
-    else
-        snprintf(err, errlen, "%s:%d: %s: unknown action '%s'", cfg->filename,
-                 xlcfg_get(cfg, key)->line, key, v);
-    return -1;
-}
-
-static void warn_unknown(const struct xlcfg *cfg)
-{
-    const struct xlcfg_setting *s;
-    size_t i;
-
-    for (s = cfg->settings; s; s = s->next) {
-        for (i = 0; known_keys[i] && strcmp(known_keys[i], s->key); i++)
-            ;
-        if (!known_keys[i])
-            fprintf(stderr, "%s:%d: %s: warning: unknown key, ignored\n", cfg->filename,
-                    s->line, s->key);
-    }
-}
-
 /* The file's text with the KEY=VALUE words as extra lines. */
 static char *cfg_text(const char *path, char **extra, int nextra, size_t *len, char *err,
                       size_t errlen)
 {
     uint8_t *file;
-    size_t flen, n;
+    size_t flen;
     char *t;
-    int i;
 
     if (keel_read_file(path, XLCFG_MAX_FILE, &file, &flen, err, errlen))
         return NULL;
-    n = flen + 2;
-    for (i = 0; i < nextra; i++)
-        n += strlen(extra[i]) + 1;
-    t = malloc(n);
-    if (!t) {
-        free(file);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    memcpy(t, file, flen);
+    t = xlcfg_with_extra((const char *)file, flen, extra, nextra, len);
     free(file);
-    *len = flen;
-    t[(*len)++] = '\n';
-    for (i = 0; i < nextra; i++) {
-        memcpy(t + *len, extra[i], strlen(extra[i]));
-        *len += strlen(extra[i]);
-        t[(*len)++] = '\n';
-    }
-    t[*len] = 0;
+    if (!t)
+        snprintf(err, errlen, "out of memory");
     return t;
 }
 
@@ -115,13 +58,12 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
                      domid_t *dom)
 {
     char err[XLCFG_ERRLEN], berr[512];
-    struct xlcfg_domain d;
+    struct xlcfg_create c;
     struct keel_build_cfg bc = { 0 };
     struct keel_build_result res;
     struct keel_rec rec = { 0 };
     struct xs_handle *xs = NULL;
     struct xlcfg *cfg;
-    uint64_t maxvcpus;
     domid_t other;
     size_t len;
     char *text = cfg_text(path, extra, nextra, &len, err, sizeof(err));
@@ -137,42 +79,24 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
         free(text);
         return -1;
     }
-    if (xlcfg_domain_get(cfg, &d, XLCFG_CHECK_FILES, NULL, err, sizeof(err))) {
+    if (xlcfg_create_get(cfg, &c, XLCFG_CHECK_FILES, stderr, err, sizeof(err))) {
         fprintf(stderr, "keel create: %s\n", err);
         goto out_cfg;
     }
-    warn_unknown(cfg);
-    r = xlcfg_get_uint(cfg, "maxvcpus", &maxvcpus, err, sizeof(err));
-    if (r > 0)
-        maxvcpus = d.vcpus;
-    if (r < 0 || maxvcpus < d.vcpus || maxvcpus > XEN_LEGACY_MAX_VCPUS) {
-        if (r >= 0)
-            snprintf(err, sizeof(err), "%s:%d: maxvcpus: %lu is not in vcpus..%u (vcpus %u)",
-                     path, xlcfg_get(cfg, "maxvcpus")->line, (unsigned long)maxvcpus,
-                     XEN_LEGACY_MAX_VCPUS, d.vcpus);
-        fprintf(stderr, "keel create: %s\n", err);
-        goto out_dom;
-    }
-    if (get_action(cfg, "on_poweroff", "destroy", rec.on_poweroff, sizeof(rec.on_poweroff), err,
-                   sizeof(err)) ||
-        get_action(cfg, "on_reboot", "restart", rec.on_reboot, sizeof(rec.on_reboot), err,
-                   sizeof(err)) ||
-        get_action(cfg, "on_crash", "destroy", rec.on_crash, sizeof(rec.on_crash), err,
-                   sizeof(err))) {
-        fprintf(stderr, "keel create: %s\n", err);
-        goto out_dom;
-    }
-    if (keel_dom_by_name(h, d.name, &other) == 0) {
+    snprintf(rec.on_poweroff, sizeof(rec.on_poweroff), "%s", c.on_poweroff);
+    snprintf(rec.on_reboot, sizeof(rec.on_reboot), "%s", c.on_reboot);
+    snprintf(rec.on_crash, sizeof(rec.on_crash), "%s", c.on_crash);
+    if (keel_dom_by_name(h, c.d.name, &other) == 0) {
         fprintf(stderr, "keel create: %s:%d: name: '%s' is already in use by domain %u\n",
-                path, d.name_line, d.name, other);
+                path, c.d.name_line, c.d.name, other);
         goto out_dom;
     }
-    bc.memory_mib = d.memory_mib;
-    bc.maxmem_mib = d.maxmem_mib;
-    bc.max_vcpus = (uint32_t)maxvcpus;
-    bc.kernel = d.kernel;
-    bc.ramdisk = d.ramdisk;
-    bc.cmdline = d.cmdline;
+    bc.memory_mib = c.d.memory_mib;
+    bc.maxmem_mib = c.d.maxmem_mib;
+    bc.max_vcpus = c.maxvcpus;
+    bc.kernel = c.d.kernel;
+    bc.ramdisk = c.d.ramdisk;
+    bc.cmdline = c.d.cmdline;
     bc.paused = true;           /* unpaused once recorded: the monitor then sees it */
     if (keel_store_open(&xs) < 0)
         goto out_dom;
@@ -181,7 +105,7 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
         fprintf(stderr, "keel create: %s: %s\n", path, berr);
         goto out_dom;
     }
-    snprintf(rec.name, sizeof(rec.name), "%s", d.name);
+    snprintf(rec.name, sizeof(rec.name), "%s", c.d.name);
     snprintf(rec.config, sizeof(rec.config), "%s", path);
     rec.console_mfn = res.console_mfn;
     rec.console_port = res.console_port;
@@ -189,10 +113,10 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     rec.store_port = res.store_port;
     r = keel_rec_put(res.domid, &rec);
     if (!r)
-        r = save_cfg(d.name, text, len);
+        r = save_cfg(c.d.name, text, len);
     /* The store before the guest runs (libxl__build_post, then unpause). */
     if (!r && xs &&
-        keel_store_domain_add(xs, res.domid, d.name, d.memory_mib, d.vcpus, &rec, berr,
+        keel_store_domain_add(xs, res.domid, c.d.name, c.d.memory_mib, c.d.vcpus, &rec, berr,
                               sizeof(berr)) < 0) {
         fprintf(stderr, "keel create: %s: %s\n", path, berr);
         keel_store_domain_remove(res.domid, "create");
@@ -220,7 +144,7 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
 out_dom:
     if (xs)
         xs_close(xs);
-    xlcfg_domain_free(&d);
+    xlcfg_create_free(&c);
 out_cfg:
     xlcfg_free(cfg);
     free(text);
@@ -231,6 +155,7 @@ int keel_cmd_create(int argc, char **argv)
 {
     int paused = 0, console = 0, i, rc;
     const char *file = NULL;
+    sigset_t block, old;
     struct keelctl h;
     domid_t dom;
 
@@ -260,11 +185,21 @@ int keel_cmd_create(int argc, char **argv)
     if (keel_open_ctl(&h) < 0)
         return 1;
     fprintf(stderr, "Parsing config from %s\n", file);
+    /* A CTRL-C half way would leave a half-built domain: the signals
+     * wait until the build has finished or been undone. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &block, &old);
     rc = keel_create_from(&h, file, argv + i, argc - i, paused, &dom);
     keelctl_close(&h);
+    if (!rc)
+        keel_monitor_ensure();
+    sigprocmask(SIG_SETMASK, &old, NULL);
     if (rc)
         return 1;
-    keel_monitor_ensure();
     if (console) {
         char id[16], *cargv[] = { "console", id, NULL };
         snprintf(id, sizeof(id), "%u", dom);

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,7 @@ void keel_monitor_ensure(void)
     pid_t pid = fork();
     char path[512];
     int lock, fd;
+    sigset_t none;
 
     if (pid < 0)
         return;
@@ -197,7 +199,10 @@ void keel_monitor_ensure(void)
         waitpid(pid, NULL, 0);
         return;
     }
-    /* Child: detach (a second fork leaves no zombie for the caller). */
+    /* Child: detach (a second fork leaves no zombie for the caller),
+     * with no signal blocked (keel create blocks some while it builds). */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
     if (fork() != 0)
         _exit(0);

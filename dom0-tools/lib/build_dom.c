@@ -15,6 +15,7 @@
 #include "keel_build.h"
 #include <public/memory.h>
 #include <public/event_channel.h>
+#include <public/grant_table.h>
 
 struct job {
     struct keelctl *h;
@@ -206,6 +207,48 @@ static int shared_info(struct job *j)
     return 0;
 }
 
+/*
+ * libxc's xc_dom_gnttab_seed: the new domain's grant entries
+ * GNTTAB_RESERVED_CONSOLE and _XENSTORE grant its console and store pages
+ * to dom0, so that backends (xenconsoled, xenstored) may map them by
+ * grant.  Keel answers XENMEM_acquire_resource with -EOPNOTSUPP, so this
+ * is libxc's fallback: GNTTABOP_setup_table for the domain and a foreign
+ * map of its grant frame 0.
+ */
+static int seed_grants(struct job *j)
+{
+    struct gnttab_setup_table *st = keelctl_buf_alloc(sizeof(*st) + sizeof(xen_pfn_t));
+    xen_pfn_t *frame = (xen_pfn_t *)(st + 1), gfn;
+    struct grant_entry_v1 *g;
+    int err = 0, rc;
+    long hrc;
+
+    if (!st)
+        return fail(j, -ENOMEM, "out of locked memory");
+    st->dom = j->dom;
+    st->nr_frames = 1;
+    set_xen_guest_handle(st->frame_list, frame);
+    hrc = keelctl_hypercall(j->h, __HYPERVISOR_grant_table_op, GNTTABOP_setup_table,
+                            (uintptr_t)st, 1, 0, 0);
+    if (hrc == 0 && st->status != GNTST_okay)
+        hrc = -EINVAL;
+    gfn = *frame;
+    keelctl_buf_free(st, sizeof(*st) + sizeof(xen_pfn_t));
+    if (hrc < 0)
+        return fail(j, (int)hrc, "grant table setup for the new domain failed: %s",
+                    strerror((int)-hrc));
+    g = keelctl_map_foreign(j->h, j->dom, PROT_READ | PROT_WRITE, &gfn, &err, 1, &rc);
+    if (!g)
+        return fail(j, rc, "foreign map of the new domain's grant frame failed: %s",
+                    strerror(-rc));
+    g[GNTTAB_RESERVED_CONSOLE] = (struct grant_entry_v1){
+        .flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)j->start.console_mfn };
+    g[GNTTAB_RESERVED_XENSTORE] = (struct grant_entry_v1){
+        .flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)j->start.store_mfn };
+    keelctl_unmap(g, 1);
+    return 0;
+}
+
 static int pin_and_start(struct job *j, uint64_t l4_mfn)
 {
     struct mmuext_op *op = keelctl_buf_alloc(sizeof(*op));
@@ -313,6 +356,8 @@ int keel_build_domain(struct keelctl *h, const struct keel_build_cfg *cfg,
         rc = load(&j, &l4_pfn);
     if (!rc)
         rc = shared_info(&j);
+    if (!rc)
+        rc = seed_grants(&j);
     if (!rc)
         rc = pin_and_start(&j, j.p2m[l4_pfn]);
     if (rc && j.created)

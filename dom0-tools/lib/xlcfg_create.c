@@ -1,0 +1,123 @@
+/*
+ * The keys `keel create` reads from an xl.cfg file (include/xlcfg.h):
+ * the domain keys of xlcfg_domain.c plus maxvcpus and the on_* actions,
+ * and xl's KEY=VALUE words appended as extra lines.  No hypercalls:
+ * unit-tested on the host (tests/unit/test_xlcfg_create.c).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../include/xlcfg.h"
+
+/* Keys keel create reads; any other is reported once and ignored. */
+static const char *const known_keys[] = {
+    "name", "memory", "maxmem", "vcpus", "maxvcpus", "kernel", "ramdisk", "cmdline",
+    "extra", "root", "on_poweroff", "on_reboot", "on_crash", "type", NULL,
+};
+
+char *xlcfg_with_extra(const char *text, size_t tlen, char *const *extra, int nextra,
+                       size_t *len)
+{
+    size_t n = tlen + 2;
+    char *t;
+    int i;
+
+    for (i = 0; i < nextra; i++)
+        n += strlen(extra[i]) + 1;
+    t = malloc(n);
+    if (!t)
+        return NULL;
+    memcpy(t, text, tlen);
+    *len = tlen;
+    t[(*len)++] = '\n';
+    for (i = 0; i < nextra; i++) {
+        memcpy(t + *len, extra[i], strlen(extra[i]));
+        *len += strlen(extra[i]);
+        t[(*len)++] = '\n';
+    }
+    t[*len] = 0;
+    return t;
+}
+
+/* xl's actions (xl.cfg(5)); keel does destroy, restart and preserve. */
+static int get_action(const struct xlcfg *cfg, const char *key, const char *def, char *out,
+                      size_t len, char *err, size_t errlen)
+{
+    const char *v = def;
+    int r = xlcfg_get_string(cfg, key, &v, err, errlen);
+
+    if (r < 0)
+        return -1;
+    if (!strcmp(v, "destroy") || !strcmp(v, "restart") || !strcmp(v, "preserve")) {
+        snprintf(out, len, "%s", v);
+        return 0;
+    }
+    if (!strcmp(v, "rename-restart") || !strcmp(v, "coredump-destroy") ||
+        !strcmp(v, "coredump-restart") || !strcmp(v, "soft-reset"))
+        snprintf(err, errlen, "%s:%d: %s: '%s' is not supported by keel (destroy, restart, "
+                 "preserve)", cfg->filename, xlcfg_get(cfg, key)->line, key, v);
+    else
+        snprintf(err, errlen, "%s:%d: %s: unknown action '%s'", cfg->filename,
+                 xlcfg_get(cfg, key)->line, key, v);
+    return -1;
+}
+
+static void warn_unknown(const struct xlcfg *cfg, FILE *warn)
+{
+    const struct xlcfg_setting *s;
+    size_t i;
+
+    if (!warn)
+        return;
+    for (s = cfg->settings; s; s = s->next) {
+        for (i = 0; known_keys[i] && strcmp(known_keys[i], s->key); i++)
+            ;
+        if (!known_keys[i])
+            fprintf(warn, "%s:%d: %s: warning: unknown key, ignored\n", cfg->filename,
+                    s->line, s->key);
+    }
+}
+
+int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned int flags,
+                     FILE *warn, char *err, size_t errlen)
+{
+    uint64_t maxvcpus;
+    int r;
+
+    memset(c, 0, sizeof(*c));
+    if (xlcfg_domain_get(cfg, &c->d, flags, NULL, err, errlen))
+        return -1;
+    warn_unknown(cfg, warn);
+    r = xlcfg_get_uint(cfg, "maxvcpus", &maxvcpus, err, errlen);
+    if (r > 0)
+        maxvcpus = c->d.vcpus;
+    if (r < 0)
+        goto fail;
+    if (maxvcpus < c->d.vcpus || maxvcpus > XLCFG_CREATE_MAX_VCPUS) {
+        const struct xlcfg_setting *s = xlcfg_get(cfg, "maxvcpus");
+        const char *key = s ? "maxvcpus" : "vcpus";
+        if (!s)
+            s = xlcfg_get(cfg, "vcpus");    /* present: the default 1 is in range */
+        snprintf(err, errlen, "%s:%d: %s: %lu is not in vcpus..%u (vcpus %u)", cfg->filename,
+                 s ? s->line : cfg->nr_lines, key,
+                 (unsigned long)maxvcpus, XLCFG_CREATE_MAX_VCPUS, c->d.vcpus);
+        goto fail;
+    }
+    c->maxvcpus = (uint32_t)maxvcpus;
+    if (get_action(cfg, "on_poweroff", "destroy", c->on_poweroff, sizeof(c->on_poweroff), err,
+                   errlen) ||
+        get_action(cfg, "on_reboot", "restart", c->on_reboot, sizeof(c->on_reboot), err,
+                   errlen) ||
+        get_action(cfg, "on_crash", "destroy", c->on_crash, sizeof(c->on_crash), err, errlen))
+        goto fail;
+    return 0;
+fail:
+    xlcfg_domain_free(&c->d);
+    return -1;
+}
+
+void xlcfg_create_free(struct xlcfg_create *c)
+{
+    xlcfg_domain_free(&c->d);
+}
