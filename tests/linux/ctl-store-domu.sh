@@ -66,6 +66,7 @@ cmdline = "console=hvc0 keel.linger=600 keel.forks=10 keel.mmaps=10 keel.pipes=1
 on_poweroff = "preserve"
 EOC
 
+rm -f /tmp/intro /tmp/rel
 $XS watch -n 2 @introduceDomain > /tmp/intro 2>&1 &
 WI=$!
 first() { [ -s "$1" ]; }
@@ -137,9 +138,10 @@ D2=$(keel list | awk '$1 == "s2" { print $2 }')
 [ -n "$D2" ] || fail "s2 is not listed: $(keel list)"
 $XS write /local/domain/$D2/data/x 1 && $XS chmod /local/domain/$D2/data/x n$D2 ||
     fail "cannot give s2 a node of its own"
-$XS watch -n 2 @releaseDomain > /tmp/rel 2>&1 &
+rm -f /tmp/rel2
+$XS watch -n 2 @releaseDomain > /tmp/rel2 2>&1 &
 WR=$!
-wait_for 50 first /tmp/rel || fail "no first @releaseDomain event"
+wait_for 50 first /tmp/rel2 || fail "no first @releaseDomain event"
 KEEL_WITH_STORE=0 keel destroy s2 || fail "keel destroy s2 without the store"
 gone2() { ! keel list | awk '{ print $2 }' | grep -q "^$D2\$"; }
 wait_for 100 gone2 || fail "s2 still listed (dying?) after destroy: the daemon kept its ring mapped: $(keel list)"
