@@ -32,6 +32,10 @@ static int one_domain_op(int argc, char **argv, uint32_t cmd, const char *what)
         keelctl_close(&h);
         return 1;
     }
+    /* Its store paths and ring go first (the ring mapping would keep
+     * the dying domain's page). */
+    if (cmd == XEN_DOMCTL_destroydomain)
+        keel_store_domain_remove(dom, argv[0]);
     memset(&op, 0, sizeof(op));
     op.cmd = cmd;
     op.domain = dom;

@@ -18,6 +18,7 @@
 
 #include "keel_cli.h"
 #include "keel_build.h"
+#include "keelxs.h"
 #include "xlcfg.h"
 
 /* The file's text with the KEY=VALUE words as extra lines. */
@@ -61,6 +62,7 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     struct keel_build_cfg bc = { 0 };
     struct keel_build_result res;
     struct keel_rec rec = { 0 };
+    struct xs_handle *xs = NULL;
     struct xlcfg *cfg;
     domid_t other;
     size_t len;
@@ -96,7 +98,9 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     bc.ramdisk = c.d.ramdisk;
     bc.cmdline = c.d.cmdline;
     bc.paused = true;           /* unpaused once recorded: the monitor then sees it */
-    bc.with_store = getenv("KEEL_WITH_STORE") && !strcmp(getenv("KEEL_WITH_STORE"), "1");
+    if (keel_store_open(&xs) < 0)
+        goto out_dom;
+    bc.with_store = xs != NULL;
     if (keel_build_domain(h, &bc, &res, berr, sizeof(berr))) {
         fprintf(stderr, "keel create: %s: %s\n", path, berr);
         goto out_dom;
@@ -110,6 +114,17 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     r = keel_rec_put(res.domid, &rec);
     if (!r)
         r = save_cfg(c.d.name, text, len);
+    /* The store before the guest runs (libxl__build_post, then unpause). */
+    if (!r && xs &&
+        keel_store_domain_add(xs, res.domid, c.d.name, c.d.memory_mib, c.d.vcpus, &rec, berr,
+                              sizeof(berr)) < 0) {
+        fprintf(stderr, "keel create: %s: %s\n", path, berr);
+        keel_store_domain_remove(res.domid, "create");
+        struct xen_domctl op = { .cmd = XEN_DOMCTL_destroydomain, .domain = res.domid };
+        keelctl_domctl(h, &op);
+        keel_rec_remove(res.domid);
+        goto out_dom;
+    }
     if (!r && !paused) {
         struct xen_domctl op = { .cmd = XEN_DOMCTL_unpausedomain, .domain = res.domid };
         r = keelctl_domctl(h, &op);
@@ -118,6 +133,8 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
         struct xen_domctl op = { .cmd = XEN_DOMCTL_destroydomain, .domain = res.domid };
         fprintf(stderr, "keel create: %s: domain %u not started (%s under %s); destroyed\n",
                 path, res.domid, strerror(-r), keel_run_dir());
+        if (xs)
+            keel_store_domain_remove(res.domid, "create");
         keelctl_domctl(h, &op);
         keel_rec_remove(res.domid);
         goto out_dom;
@@ -125,6 +142,8 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     *dom = res.domid;
     rc = 0;
 out_dom:
+    if (xs)
+        xs_close(xs);
     xlcfg_create_free(&c);
 out_cfg:
     xlcfg_free(cfg);

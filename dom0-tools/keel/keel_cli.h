@@ -71,6 +71,19 @@ void keel_monitor_ensure(void);
 /* Apply a domain's on_* action now if it has shut down: 1 if acted. */
 int keel_monitor_check(struct keelctl *h, domid_t dom);
 
+/* ---- the store (store.c), when keel-xenstored runs ---- */
+struct xs_handle;
+/* *xs: a handle to the daemon, or NULL when none runs (or KEEL_WITH_STORE=0);
+ * -1 with one line printed if KEEL_WITH_STORE=1 and none answers. */
+int keel_store_open(struct xs_handle **xs);
+/* The domain's paths and XS_INTRODUCE (before it is unpaused). */
+int keel_store_domain_add(struct xs_handle *xs, domid_t dom, const char *name,
+                          uint64_t memory_mib, unsigned int vcpus,
+                          const struct keel_rec *rec, char *err, size_t errlen);
+/* Its paths removed and XS_RELEASE, if the daemon runs; a failure is one
+ * line on stderr ("keel VERB: ..."), not fatal. */
+void keel_store_domain_remove(domid_t dom, const char *verb);
+
 /* Build and record a domain from cfg text (create.c; the monitor's restart). */
 int keel_create_from(struct keelctl *h, const char *path, char **extra, int nextra,
                      int paused, domid_t *dom);

@@ -104,6 +104,7 @@ int keel_monitor_check(struct keelctl *h, domid_t dom)
             preserved[nr_preserved++] = dom;
         return 1;
     }
+    keel_store_domain_remove(dom, "monitor");
     memset(&op, 0, sizeof(op));
     op.cmd = XEN_DOMCTL_destroydomain;
     op.domain = dom;

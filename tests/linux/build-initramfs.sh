@@ -6,7 +6,9 @@
 #   build-initramfs.sh --tools   prints the path of $BUILD/linux/initrd-ctl.gz:
 #       the same plus dom0's control plane (tests/linux/ctl-test.sh as
 #       /bin/ctl-test, the static `keel` of dom0-tools, the Xen device
-#       modules xen-privcmd, xen-evtchn, xen-gntdev, xenfs) and, under
+#       modules xen-privcmd, xen-evtchn, xen-gntdev, xenfs; the store:
+#       static keel-xenstored and keel-xenstore, ctl-store.sh and
+#       ctl-store-domu.sh as /bin/ctl-store*) and, under
 #       /boot, the kernel and the plain initrd for the domUs it creates
 #
 # Needs busybox-static (/bin/busybox), gcc (or $CC) with glibc's static
@@ -73,6 +75,8 @@ if [ "$TOOLS" -eq 1 ]; then
     [ -n "$MODS" ] || die "the kernel's modules are not at hand (fetch-kernel.sh --modules)"
     make -s -C "$TOP/dom0-tools" static BUILD="$BUILD" CC="$CC" >&2 ||
         die "make -C dom0-tools static failed"
+    make -s -C "$TOP/xenbus" static BUILD="$BUILD" CC="$CC" >&2 ||
+        die "make -C xenbus static failed"
     ROOT=$OUT/root-ctl
     rm -rf "$ROOT"
     cp -a "$OUT/root" "$ROOT" || die "cannot copy $OUT/root"
@@ -80,6 +84,12 @@ if [ "$TOOLS" -eq 1 ]; then
     cp "$BUILD/dom0-static/keel" "$ROOT/bin/keel" || die "cannot copy keel"
     cp "$HERE/ctl-test.sh" "$ROOT/bin/ctl-test" && chmod 755 "$ROOT/bin/ctl-test" ||
         die "cannot install ctl-test"
+    for f in keel-xenstored keel-xenstore; do
+        cp "$BUILD/dom0-static/$f" "$ROOT/bin/$f" || die "cannot copy $f"
+    done
+    for f in ctl-store ctl-store-domu; do
+        cp "$HERE/$f.sh" "$ROOT/bin/$f" && chmod 755 "$ROOT/bin/$f" || die "cannot install $f"
+    done
     for m in xen-privcmd xen-evtchn xen-gntdev xenfs/xenfs; do
         cp "$MODS/kernel/drivers/xen/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
     done

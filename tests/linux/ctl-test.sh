@@ -14,6 +14,7 @@ for m in xen-privcmd xen-evtchn xen-gntdev xenfs; do
 done
 mkdir -p /proc/xen
 mount -t xenfs xenfs /proc/xen || fail "cannot mount xenfs on /proc/xen"
+ctl-store || fail "dom0's store (ctl-store, tests/linux/ctl-store.sh)"
 for d in privcmd evtchn gntdev; do
     [ -c "/dev/xen/$d" ] || fail "no /dev/xen/$d after loading the modules"
 done
@@ -266,5 +267,6 @@ done
 [ "$(free_pages)" -eq "$f" ] || fail "free_pages $(free_pages) after a second round, was $f"
 say "second round ($AGAIN built paused, destroyed): free_pages back to exactly $f"
 cat /run/keel/monitor.log 2>/dev/null | sed 's/^/ctl-test: monitor: /'
+ctl-store-domu || fail "a domU on the store (ctl-store-domu, tests/linux/ctl-store-domu.sh)"
 
 say "all checks passed"

@@ -1,8 +1,10 @@
 /*
  * libkeelxs: a xenstore client library named and behaving like Xen's
  * libxenstore (xenstore.h / xs.h), so code written for libxenstore reads
- * the same against it.  It talks to the daemon's Unix socket
- * ($XENSTORED_PATH, else /run/xenstored/socket).
+ * the same against it.  It talks to $XENSTORED_PATH (the daemon's Unix
+ * socket, or a character device such as /dev/xen/xenbus), else
+ * /run/xenstored/socket, else (unless XS_OPEN_SOCKETONLY) the dom0
+ * kernel's /dev/xen/xenbus, as libxenstore's xs_open.
  *
  * Conventions (as libxenstore): calls return NULL/false on failure with
  * errno set from the daemon's error name (ENOENT, EACCES, EAGAIN...);

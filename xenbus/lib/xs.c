@@ -4,11 +4,13 @@
  * events met on the way are queued for xs_read_watch().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -29,35 +31,62 @@ struct xs_handle {
 	struct event *ev_head, *ev_tail;
 };
 
-static const char *socket_path(void)
-{
-	const char *p = getenv("XENSTORED_PATH");
+/* The kernel's proxy to its own store connection (libxenstore's
+ * xs_domain_dev()). */
+#define XENBUS_DEV "/dev/xen/xenbus"
 
-	return p && *p ? p : "/run/xenstored/socket";
-}
-
-struct xs_handle *xs_open(unsigned long flags)
+/* A path naming a character device (the kernel's xenbus) is opened,
+ * anything else connected to as a Unix socket.  fd or -1 with errno. */
+static int open_path(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = socket_path();
-	struct xs_handle *h;
+	struct stat st;
+	int fd, e;
 
-	(void)flags;
+	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
+		return open(path, O_RDWR | O_CLOEXEC);
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		errno = ENAMETOOLONG;
-		return NULL;
+		return -1;
 	}
 	strcpy(sa.sun_path, path);
-	h = calloc(1, sizeof(*h));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * As libxenstore's xs_open: $XENSTORED_PATH (socket or device), else the
+ * daemon's socket, else (unless XS_OPEN_SOCKETONLY) /dev/xen/xenbus.
+ */
+struct xs_handle *xs_open(unsigned long flags)
+{
+	const char *env = getenv("XENSTORED_PATH");
+	struct xs_handle *h = calloc(1, sizeof(*h));
+	int e;
+
 	if (!h)
 		return NULL;
-	h->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (h->fd < 0 ||
-	    connect(h->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		if (h->fd >= 0)
-			close(h->fd);
+	if (env && *env) {
+		h->fd = open_path(env);
+	} else {
+		h->fd = open_path("/run/xenstored/socket");
+		if (h->fd < 0 && !(flags & XS_OPEN_SOCKETONLY)) {
+			e = errno;
+			h->fd = open_path(XENBUS_DEV);
+			if (h->fd < 0)
+				errno = e; /* the socket's error says more */
+		}
+	}
+	if (h->fd < 0) {
+		e = errno;
 		free(h);
 		errno = e;
 		return NULL;

@@ -57,6 +57,8 @@ void conn_free(struct conn *c)
 	txn_abort_all(c);
 	if (c->dom)
 		c->dom->conn = NULL;
+	if (c->xsd->kernel == c)
+		c->xsd->kernel = NULL;
 	if (c->ops->close)
 		c->ops->close(c);
 	free(c);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "domain.h"
 #include "journal.h"
 #include "socket.h"
 #include "watch.h"
@@ -81,6 +82,7 @@ void xsd_fini(struct xsd *x)
 		free(d);
 	}
 	journal_close(x->journal);
+	free(x->kernel_watch_file);
 	tree_destroy(&x->tree);
 	special_fini(x);
 	if (x->listen_fd >= 0)
@@ -145,9 +147,30 @@ static void reap(struct xsd *x)
 	}
 }
 
+/* The backend's VIRQ_DOM_EXC descriptor, or -1. */
+static int exc_fd(const struct xsd *x)
+{
+	return x->rings && x->rings->exc_fd ? x->rings->exc_fd() : -1;
+}
+
+/* VIRQ_DOM_EXC fired: rescan the domains; their removed nodes go into
+ * this round's journal frames (synced before any reply leaves). */
+static void dom_exc(struct xsd *x)
+{
+	int rc;
+
+	x->rings->exc_ack();
+	domain_check_all(x);
+	rc = journal_write(x->journal, &x->tree);
+	if (rc < 0) {
+		xsd_log("journal write failed (%d): exiting", rc);
+		exit(1);
+	}
+}
+
 int xsd_poll(struct xsd *x, int timeout_ms)
 {
-	size_t n = 1, i = 0;
+	size_t n = 2, i = 0;
 	int listen_fd = x->accept_pause ? -1 : x->listen_fd;
 	struct pollfd *pfd;
 	struct conn **who;
@@ -173,6 +196,7 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 			timeout_ms = (int)(x->accept_retry - now);
 	}
 	pfd[i++] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+	pfd[i++] = (struct pollfd){ .fd = exc_fd(x), .events = POLLIN };
 	for (struct conn *c = x->conns; c; c = c->next, i++) {
 		who[i] = c;
 		pfd[i].fd = c->ops->fd(c);
@@ -193,7 +217,9 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 	}
 	if (pfd[0].fd >= 0 && (pfd[0].revents & POLLIN))
 		accept_one(x);
-	for (i = 1; i < n; i++) {
+	if (pfd[1].fd >= 0 && (pfd[1].revents & POLLIN))
+		dom_exc(x);
+	for (i = 2; i < n; i++) {
 		struct conn *c = who[i];
 
 		if ((!pfd[i].revents && !c->more) || c->dead)

@@ -54,23 +54,57 @@ int domain_introduce(struct xsd *x, uint32_t id, uint64_t mfn, uint32_t port)
 	return 0;
 }
 
+/* Unlink *pp and close its connection (by the event loop). */
+static void domain_drop(struct domain **pp)
+{
+	struct domain *d = *pp;
+
+	*pp = d->next;
+	if (d->conn) {
+		d->conn->dom = NULL;
+		d->conn->dead = true; /* closed by the event loop */
+	}
+	free(d);
+}
+
 int domain_release(struct xsd *x, uint32_t id)
 {
 	for (struct domain **pp = &x->domains; *pp; pp = &(*pp)->next) {
-		struct domain *d = *pp;
-
-		if (d->id != id)
+		if ((*pp)->id != id)
 			continue;
-		*pp = d->next;
-		if (d->conn) {
-			d->conn->dom = NULL;
-			d->conn->dead = true; /* closed by the event loop */
-		}
-		free(d);
+		domain_drop(pp);
 		watch_fire_special(x, "@releaseDomain");
 		return 0;
 	}
 	return -ENOENT;
+}
+
+void domain_check_all(struct xsd *x)
+{
+	struct domain **pp = &x->domains;
+	bool fire = false;
+
+	if (!x->rings || !x->rings->state)
+		return;
+	while (*pp) {
+		struct domain *d = *pp;
+		uint32_t id = d->id;
+		int st = x->rings->state(id);
+
+		if (st == DOM_GONE) {
+			domain_drop(pp);
+			domain_remove_orphans(x, id);
+			fire = true;
+			continue;
+		}
+		if (st == DOM_SHUTDOWN && !d->shutdown) {
+			d->shutdown = true;
+			fire = true;
+		}
+		pp = &d->next;
+	}
+	if (fire)
+		watch_fire_special(x, "@releaseDomain");
 }
 
 /* The first node (pre-order) below n owned by id, or NULL. */

@@ -35,8 +35,9 @@ static void usage(FILE *f)
 	      "  -Q, --quota NAME=N     nodes, entry-size, watches, transactions,\n"
 	      "                         outstanding, perms, path-max,\n"
 	      "                         transaction-nodes\n"
-	      "      --dom0             also serve dom0's kernel via /proc/xen/xsd_kva\n"
-	      "                         and map guest rings with /dev/xen (untested)\n"
+	      "      --dom0             serve dom0's kernel via /proc/xen/xsd_kva and\n"
+	      "                         xsd_port, map guest rings with privcmd,\n"
+	      "                         watch VIRQ_DOM_EXC\n"
 	      "      --host-rings DIR   tests without Xen: a domain's ring is the file\n"
 	      "                         DIR/ring-<domid>, its events the FIFO\n"
 	      "                         DIR/evtchn-<port>\n"
@@ -128,8 +129,20 @@ int main(int argc, char **argv)
 	if (xsd_listen(&x, o.socket) < 0)
 		return 1;
 	if (o.dom0) {
+		/* Both are needed: without them dom0 has no store. */
+		if (ring_dom0_init() < 0 ||
+		    !(x.kernel = ring_dom0_kernel_connect(&x))) {
+			xsd_log("--dom0: cannot serve dom0 (is xenfs mounted "
+				"on /proc/xen, xen-privcmd and xen-evtchn "
+				"loaded?)");
+			return 1;
+		}
 		x.rings = &ring_dom0_backend;
-		ring_dom0_kernel_connect(&x);
+		if (!o.in_memory &&
+		    asprintf(&x.kernel_watch_file, "%s/dom0-kernel-watches",
+			     o.state_dir) < 0)
+			return 1;
+		kernel_watches_restore(&x);
 	} else if (o.host_rings) {
 		x.rings = ring_hostdir_backend(o.host_rings);
 	}

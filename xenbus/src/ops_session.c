@@ -35,6 +35,7 @@ int op_watch(struct req *r)
 	rc = watch_add(r->c, given, path, token);
 	if (rc < 0)
 		return rc;
+	kernel_watches_save(r->c);
 	rc = req_ack(r);
 	/* Linux relies on one event right away, naming the path as given. */
 	conn_send(r->c, XS_WATCH_EVENT, 0, 0, given, strlen(given) + 1, token,
@@ -51,13 +52,17 @@ int op_unwatch(struct req *r)
 	if (rc < 0)
 		return rc;
 	rc = watch_remove(r->c, path, token);
-	return rc < 0 ? rc : req_ack(r);
+	if (rc < 0)
+		return rc;
+	kernel_watches_save(r->c);
+	return req_ack(r);
 }
 
 int op_reset_watches(struct req *r)
 {
 	watch_remove_all(r->c);
 	txn_abort_all(r->c);
+	kernel_watches_save(r->c);
 	return req_ack(r);
 }
 

@@ -43,13 +43,20 @@ ssize_t ring_read_rsp(struct xenstore_domain_interface *i, void *buf,
 int ring_host_register(uint64_t mfn, uint32_t port,
 		       struct xenstore_domain_interface *intf, int to_daemon,
 		       int to_guest);
+/* The host rig's VIRQ_DOM_EXC: an eventfd the test writes (-1: none),
+ * and the state it reports for domid (default DOM_RUNNING). */
+void ring_host_set_exc_fd(int fd);
+int ring_host_set_state(uint32_t domid, enum dom_state st);
 extern const struct ring_backend ring_host_backend;
 
 /* Test-only: rings as files in dir, events as FIFOs (ring_hostdir.c). */
 const struct ring_backend *ring_hostdir_backend(const char *dir);
 
-/* dom0: grant/foreign mapping and /dev/xen/evtchn (untested). */
+/* dom0: foreign mapping, /dev/xen/evtchn and VIRQ_DOM_EXC through
+ * keelctl.  ring_dom0_init opens privcmd and binds the VIRQ (0 or
+ * -errno, logged). */
 extern const struct ring_backend ring_dom0_backend;
+int ring_dom0_init(void);
 /* dom0's own kernel connection via /proc/xen/xsd_kva and xsd_port. */
 struct conn *ring_dom0_kernel_connect(struct xsd *x);
 

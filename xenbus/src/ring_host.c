@@ -85,4 +85,63 @@ static int host_connect(uint32_t domid, uint64_t mfn, uint32_t port,
 	return -EINVAL;
 }
 
-const struct ring_backend ring_host_backend = { "host", host_connect };
+/* The host rig's VIRQ_DOM_EXC and domain states (set by the tests). */
+static int host_exc = -1;
+static struct host_state {
+	struct host_state *next;
+	uint32_t domid;
+	enum dom_state st;
+} *states;
+
+void ring_host_set_exc_fd(int fd)
+{
+	host_exc = fd;
+}
+
+int ring_host_set_state(uint32_t domid, enum dom_state st)
+{
+	struct host_state *s;
+
+	for (s = states; s; s = s->next)
+		if (s->domid == domid)
+			break;
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		s->domid = domid;
+		s->next = states;
+		states = s;
+	}
+	s->st = st;
+	return 0;
+}
+
+static int host_exc_fd(void)
+{
+	return host_exc;
+}
+
+static void host_exc_ack(void)
+{
+	uint64_t v;
+
+	if (read(host_exc, &v, sizeof(v)) < 0)
+		return; /* EAGAIN: nothing pending */
+}
+
+static int host_state(uint32_t domid)
+{
+	for (struct host_state *s = states; s; s = s->next)
+		if (s->domid == domid)
+			return s->st;
+	return DOM_RUNNING;
+}
+
+const struct ring_backend ring_host_backend = {
+	.name = "host",
+	.connect = host_connect,
+	.exc_fd = host_exc_fd,
+	.exc_ack = host_exc_ack,
+	.state = host_state,
+};

@@ -98,7 +98,9 @@ fail:
 	return -EINVAL;
 }
 
-static const struct ring_backend hostdir_backend = { "hostdir", hd_connect };
+static const struct ring_backend hostdir_backend = {
+	.name = "hostdir", .connect = hd_connect,
+};
 
 const struct ring_backend *ring_hostdir_backend(const char *dir)
 {

@@ -146,6 +146,10 @@ struct xsd {
 	uint32_t accept_pause;
 	uint64_t (*clock_ms)(void); /* monotonic ms (tests may replace it) */
 	struct special_node special[2];
+	/* --dom0: the dom0 kernel's ring connection, and the file in the
+	 * state directory its watches are kept in (NULL: not kept). */
+	struct conn *kernel;
+	char *kernel_watch_file;
 };
 
 /* Log a line (stderr in the foreground, syslog otherwise). */
@@ -177,6 +181,10 @@ void conn_flush(struct conn *c);
 /* dispatch.c: handle one complete request (hdr + payload) of c. */
 void xsd_dispatch(struct conn *c, const struct xsd_sockmsg *hdr,
 		  char *payload);
+
+/* kernel_watches.c: keep the dom0 kernel's watches across a restart. */
+void kernel_watches_save(struct conn *c);
+int kernel_watches_restore(struct xsd *x);
 
 /* daemon.c */
 int xsd_init(struct xsd *x, const char *state_dir, bool fsync_on);

@@ -8,6 +8,9 @@
  *   /local/domain/7         owned by 7 (n7)
  * Callers: D0 = dom0 (privileged), D5, D7 = unprivileged domains.
  */
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include "harness.h"
 
 enum { D0, D5, D7 };
@@ -422,6 +425,149 @@ static void test_domains(void **state)
 	assert_err(&m, "ENOENT");
 }
 
+/* Count the @releaseDomain events queued for c (token "rel"). */
+static int release_events(struct conn *c)
+{
+	struct msg m;
+	int n = 0;
+
+	while (next_msg(c, &m)) {
+		assert_int_equal(m.type, XS_WATCH_EVENT);
+		assert_memory_equal(m.body, "@releaseDomain\0rel", 19);
+		n++;
+	}
+	return n;
+}
+
+/* VIRQ_DOM_EXC as Xen's check_domains: one @releaseDomain per scan with
+ * news, a shutdown reported once (again after RESUME), a dying or gone
+ * domain loses its connection and its nodes. */
+static void test_dom_exc(void **state)
+{
+	struct fixture *f = *state;
+	static struct xenstore_domain_interface p11, p12;
+	int exc = eventfd(0, EFD_NONBLOCK);
+	uint64_t one = 1;
+	struct domain *d11;
+	struct msg m;
+
+	assert_true(exc >= 0);
+	ring_host_set_exc_fd(exc);
+	assert_int_equal(ring_host_register(0xb000, 3, &p11, -1, -1), 0);
+	assert_int_equal(ring_host_register(0xc000, 4, &p12, -1, -1), 0);
+	request(f->c[D0], XS_INTRODUCE, 0, P("11\0" "45056\0" "3\0"), &m);
+	assert_int_equal(m.type, XS_INTRODUCE);
+	request(f->c[D0], XS_INTRODUCE, 0, P("12\0" "49152\0" "4\0"), &m);
+	assert_int_equal(m.type, XS_INTRODUCE);
+	write_ok(f->c[D0], 0, "/local/domain/11/x", "1");
+	perms(f->c[D0], P("/local/domain/11/x\0n11\0"));
+	write_ok(f->c[D0], 0, "/local/domain/12/y", "2");
+	perms(f->c[D0], P("/local/domain/12/y\0n12\0"));
+	request(f->c[D0], XS_WATCH, 0, P("@releaseDomain\0rel\0"), &m);
+	assert_int_equal(m.type, XS_WATCH);
+	assert_int_equal(release_events(f->c[D0]), 1); /* at registration */
+
+	/* An event with nothing new fires nothing. */
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 0);
+	/* 11 shuts down: reported once, the domain stays. */
+	assert_int_equal(ring_host_set_state(11, DOM_SHUTDOWN), 0);
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 1);
+	d11 = domain_find(&f->x, 11);
+	assert_non_null(d11);
+	assert_true(d11->shutdown);
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 0);
+	/* XS_RESUME re-arms it. */
+	request(f->c[D0], XS_RESUME, 0, P("11\0"), &m);
+	assert_int_equal(m.type, XS_RESUME);
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 1);
+	/* No event, no scan: the state is read only on VIRQ_DOM_EXC. */
+	assert_int_equal(ring_host_set_state(11, DOM_GONE), 0);
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_non_null(domain_find(&f->x, 11));
+	/* 11 dies: connection and nodes gone; 12 untouched. */
+	assert_int_equal(write(exc, &one, sizeof(one)), sizeof(one));
+	assert_int_equal(xsd_poll(&f->x, 0), 0);
+	assert_int_equal(release_events(f->c[D0]), 1);
+	assert_null(domain_find(&f->x, 11));
+	for (struct conn *c = f->x.conns; c; c = c->next)
+		assert_int_not_equal(c->who.id, 11);
+	req_s(f->c[D0], XS_READ, 0, "/local/domain/11/x", &m);
+	assert_err(&m, "ENOENT");
+	request(f->c[D0], XS_IS_DOMAIN_INTRODUCED, 0, P("11\0"), &m);
+	assert_memory_equal(m.body, "F", 2);
+	request(f->c[D0], XS_IS_DOMAIN_INTRODUCED, 0, P("12\0"), &m);
+	assert_memory_equal(m.body, "T", 2);
+	req_s(f->c[D0], XS_READ, 0, "/local/domain/12/y", &m);
+	assert_string_equal(m.body, "2");
+	ring_host_set_exc_fd(-1);
+	close(exc);
+}
+
+/* --dom0: the kernel connection's watches survive a restart (same
+ * boot), with their first event; other connections' do not count. */
+static void test_kernel_watches(void **state)
+{
+	struct fixture *f = *state;
+	char dir[] = "/tmp/xsd-kw-XXXXXX", file[64];
+	struct xsd y;
+	struct conn *k, *k2;
+	struct msg m;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/dom0-kernel-watches", dir);
+	k = mkconn(&f->x, 0, true);
+	f->x.kernel = k;
+	f->x.kernel_watch_file = strdup(file);
+	request(k, XS_WATCH, 0, P("memory/target\0" "ffff8880aa\0"), &m);
+	assert_int_equal(m.type, XS_WATCH);
+	request(k, XS_WATCH, 0, P("/local/domain/0/backend\0" "t2\0"), &m);
+	request(k, XS_WATCH, 0, P("@releaseDomain\0" "t3\0"), &m);
+	request(k, XS_UNWATCH, 0, P("@releaseDomain\0" "t3\0"), &m);
+	assert_int_equal(m.type, XS_UNWATCH);
+	/* Another connection's watch is not the kernel's. */
+	request(f->c[D0], XS_WATCH, 0, P("/x\0" "other\0"), &m);
+
+	/* A new daemon: the kernel gets its two watches back. */
+	xsd_setup(&y);
+	k2 = mkconn(&y, 0, true);
+	y.kernel = k2;
+	y.kernel_watch_file = strdup(file);
+	assert_int_equal(kernel_watches_restore(&y), 0);
+	assert_int_equal(k2->nr_watches, 2);
+	while (next_msg(k2, &m)) /* the first events */
+		assert_int_equal(m.type, XS_WATCH_EVENT);
+	write_ok(f->c[D0], 0, "/x", "1"); /* (old daemon: irrelevant) */
+	write_ok(mkconn(&y, 0, true), 0, "/local/domain/0/memory/target", "5");
+	assert_true(next_msg(k2, &m));
+	assert_int_equal(m.type, XS_WATCH_EVENT);
+	assert_memory_equal(m.body, "memory/target\0" "ffff8880aa", 25);
+	assert_false(next_msg(k2, &m));
+	xsd_fini(&y);
+
+	/* Watches of another boot of dom0 are not restored. */
+	fp = fopen(file, "w");
+	assert_non_null(fp);
+	fputs("boot 00000000-0000-0000-0000-000000000000\nbackend 7432\n", fp);
+	fclose(fp);
+	xsd_setup(&y);
+	y.kernel = mkconn(&y, 0, true);
+	y.kernel_watch_file = strdup(file);
+	assert_int_equal(kernel_watches_restore(&y), 0);
+	assert_int_equal(y.kernel->nr_watches, 0);
+	xsd_fini(&y);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +580,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_payload_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dom_exc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_watches, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("xenbus ops", tests, NULL, NULL);

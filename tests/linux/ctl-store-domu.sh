@@ -1,0 +1,152 @@
+#!/bin/sh
+# A run-time Linux domU on the store (issue 14; TOOLSTACK-ABI.md 6 step 2),
+# as /bin/ctl-store-domu in the --tools initramfs; ctl-test.sh runs it
+# after its own domain checks, with keel-xenstored --dom0 still running
+# from ctl-store.  keel create sees the daemon, gives the guest its store
+# page and port and writes its paths before unpausing it (keel_store).
+# The guest boots the plain test initrd plus a small overlay (built here)
+# whose /init reads the guest's own name and domid through its kernel's
+# /dev/xen/xenbus, writes data/hello, then runs the usual /init; its
+# /sbin/poweroff lets the kernel's shutdown watch power it off.  Checks:
+# @introduceDomain, the paths and permissions, the guest's xenbus up
+# (its kernel writes control/feature-poweroff) within 30 s of create and
+# no "Waiting for devices", the guest's reads and write, control/shutdown
+# = poweroff powering it off (shut down, cleared by the guest, and
+# @releaseDomain), keel destroy removing its paths and releasing it; then
+# a second domain destroyed without XS_RELEASE, dropped by the daemon on
+# VIRQ_DOM_EXC.
+# Prints "ctl-store: ..." lines; exit status 0 only if every check held.
+PATH=/bin
+fail() { echo "ctl-store: FAIL: $*"; [ -s /tmp/s1.out ] && tail -n 40 /tmp/s1.out |
+    sed -e 's/^/ctl-store: [s1] /' -e 's/VERDICT:/verdict:/'; exit 1; }
+say() { echo "ctl-store: $*"; }
+XS=keel-xenstore
+wait_for() {
+    n=$1; shift
+    while [ "$n" -gt 0 ]; do
+        "$@" && return 0
+        sleep 0.1; n=$((n - 1))
+    done
+    return 1
+}
+
+$XS read /local/domain/0/name > /dev/null || fail "keel-xenstored is not running"
+
+# The overlay: /init reads the store, then hands over to the usual one.
+OV=/tmp/ov
+rm -rf "$OV"; mkdir -p "$OV/bin" "$OV/sbin" || fail "cannot create $OV"
+cp /init "$OV/bin/init-plain" && cp /bin/keel-xenstore "$OV/bin/" || fail "cannot fill $OV"
+cat > "$OV/init" <<'EOI'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t devtmpfs devtmpfs /dev
+export XENSTORED_PATH=/dev/xen/xenbus
+echo "linux-guest: store: name=$(keel-xenstore read name 2>&1) domid=$(keel-xenstore read domid 2>&1)"
+keel-xenstore write data/hello from-guest || echo "linux-guest: store: cannot write data/hello"
+keel-xenstore write name evil 2>&1 | sed 's/^/linux-guest: store: /'
+dmesg | grep -i -E 'xenbus|xen:manage|Waiting for devices' | sed 's/^/linux-guest: dmesg: /'
+unset XENSTORED_PATH
+umount /dev; umount /proc
+exec /bin/init-plain
+EOI
+printf '#!/bin/sh\nexec /bin/poweroff -f\n' > "$OV/sbin/poweroff"
+chmod 755 "$OV/init" "$OV/sbin/poweroff"
+(cd "$OV" && find . | cpio -o -H newc 2>/dev/null | gzip) > /tmp/ov.gz || fail "cannot pack the overlay"
+cat /boot/initrd.gz /tmp/ov.gz > /tmp/initrd-store.gz || fail "cannot write /tmp/initrd-store.gz"
+
+mkdir -p /tmp/cfg
+cat > /tmp/cfg/s1.cfg <<EOC
+name = "s1"
+memory = 128
+vcpus = 1
+kernel = "/boot/vmlinuz"
+ramdisk = "/tmp/initrd-store.gz"
+cmdline = "console=hvc0 keel.linger=600 keel.forks=10 keel.mmaps=10 keel.pipes=10 keel.memprocs=1 keel.memmib=4"
+on_poweroff = "preserve"
+EOC
+
+rm -f /tmp/intro /tmp/rel
+$XS watch -n 2 @introduceDomain > /tmp/intro 2>&1 &
+WI=$!
+first() { [ -s "$1" ]; }
+wait_for 50 first /tmp/intro || fail "no first @introduceDomain event"
+t0=$(cut -d. -f1 /proc/uptime)
+keel create /tmp/cfg/s1.cfg 2>/tmp/err || fail "keel create s1: $(cat /tmp/err)"
+D=$(keel list | awk '$1 == "s1" { print $2 }')
+[ -n "$D" ] || fail "s1 is not listed: $(keel list)"
+keel console --timeout 300 s1 > /tmp/s1.out 2>&1 &
+CONS=$!
+wait_for 50 sh -c "! kill -0 $WI 2>/dev/null" || fail "no @introduceDomain after keel create"
+say "s1 is domain $D; @introduceDomain fired"
+
+P=/local/domain/$D
+[ "$($XS read $P/name)" = s1 ] || fail "$P/name is not s1"
+[ "$($XS read $P/domid)" = "$D" ] || fail "$P/domid is not $D"
+[ "$($XS read $P/memory/target)" = 131072 ] || fail "$P/memory/target is not 131072"
+[ -n "$($XS read $P/store/ring-ref)" ] || fail "no $P/store/ring-ref"
+
+# The guest's kernel: xenbus up, its shutdown watcher writes feature-*.
+up() { [ "$($XS read $P/control/feature-poweroff 2>/dev/null)" = 1 ]; }
+wait_for 600 up || fail "the guest never wrote control/feature-poweroff (its xenbus did not come up)"
+t1=$(cut -d. -f1 /proc/uptime)
+say "s1's xenbus is up: its kernel wrote control/feature-poweroff = 1, $((t1 - t0)) s after create"
+
+hello() { [ "$($XS read $P/data/hello 2>/dev/null)" = from-guest ]; }
+wait_for 300 hello || fail "the guest did not write data/hello"
+verdict() { grep -a -q '^VERDICT: PASS' /tmp/s1.out; }
+wait_for 1200 verdict || fail "s1 gave no VERDICT: PASS"
+tr -d '\r' < /tmp/s1.out > /tmp/s1.txt
+grep -a -q "^linux-guest: store: name=s1 domid=$D\$" /tmp/s1.txt || fail "the guest did not read its own name and domid"
+grep -a -q '^linux-guest: store: .*write name: Permission denied' /tmp/s1.txt || fail "the guest could write its name"
+grep -a -i -E 'Waiting for devices|Timeout connecting|xenbus.*(timeout|timed out|error)' /tmp/s1.txt &&
+    fail "the guest's kernel complained about xenbus"
+# No stall: a 30 s wait shows as a gap of that size between the guest
+# kernel's log lines before /init (TCG on a loaded machine: gaps of
+# about 10 s happen, so 25 s is the bound).
+gap=$(awk -F'[][]' '/^\[/ { t = $2 + 0; if (n++ && t - p > m) m = t - p; p = t }
+    /Run \/init/ { exit } END { print int(m) }' /tmp/s1.txt)
+[ "$gap" -lt 25 ] || fail "the guest's kernel log has a $gap s gap before /init (a stall)"
+sed -e 's/^/ctl-store: [s1] /' -e 's/VERDICT:/verdict:/' /tmp/s1.txt | grep -a -E 'store:|dmesg:|verdict|Run /init'
+say "s1's boot: longest gap between kernel log lines before /init $gap s"
+say "s1 read its name and domid over its own ring, wrote data/hello, cannot write its name"
+
+# control/shutdown = poweroff: the guest's watch powers it off (it would
+# otherwise stay up 600 s); on_poweroff = preserve keeps it listed.
+$XS watch -n 2 @releaseDomain > /tmp/rel 2>&1 &
+WR=$!
+wait_for 50 first /tmp/rel || fail "no first @releaseDomain event"
+$XS write $P/control/shutdown poweroff || fail "cannot write control/shutdown"
+down() { keel list | awk -v d="$D" '$2 == d { print $5 }' | grep -q '^...s'; }
+wait_for 300 down || fail "s1 did not shut down after control/shutdown = poweroff: $(keel list)"
+wait_for 50 sh -c "! kill -0 $WR 2>/dev/null" || fail "no @releaseDomain after s1 shut down"
+wait $CONS
+[ -z "$($XS read $P/control/shutdown)" ] || fail "the guest did not clear control/shutdown"
+say "control/shutdown = poweroff: s1 shut down, cleared the key, @releaseDomain fired"
+
+keel destroy s1 || fail "keel destroy s1"
+$XS read $P/name 2>/dev/null && fail "$P is still there after keel destroy"
+$XS read /libxl/$D/type 2>/dev/null && fail "/libxl/$D is still there after keel destroy"
+gone() { ! keel list | awk '{ print $1 }' | grep -q '^s1$'; }
+wait_for 100 gone || fail "s1 still listed after keel destroy: $(keel list)"
+say "keel destroy s1: its paths removed, released, gone"
+# Destroyed behind the store's back (no XS_RELEASE): VIRQ_DOM_EXC makes
+# the daemon drop the dying domain (unmapping its ring, so it can go)
+# and delete the nodes it owns, as Xen's check_domains.
+keel create -p /tmp/cfg/s1.cfg 'name="s2"' 2>/tmp/err || fail "keel create -p s2: $(cat /tmp/err)"
+D2=$(keel list | awk '$1 == "s2" { print $2 }')
+[ -n "$D2" ] || fail "s2 is not listed: $(keel list)"
+$XS write /local/domain/$D2/data/x 1 && $XS chmod /local/domain/$D2/data/x n$D2 ||
+    fail "cannot give s2 a node of its own"
+rm -f /tmp/rel2
+$XS watch -n 2 @releaseDomain > /tmp/rel2 2>&1 &
+WR=$!
+wait_for 50 first /tmp/rel2 || fail "no first @releaseDomain event"
+KEEL_WITH_STORE=0 keel destroy s2 || fail "keel destroy s2 without the store"
+gone2() { ! keel list | awk '{ print $2 }' | grep -q "^$D2\$"; }
+wait_for 100 gone2 || fail "s2 still listed (dying?) after destroy: the daemon kept its ring mapped: $(keel list)"
+wait_for 50 sh -c "! kill -0 $WR 2>/dev/null" || fail "no @releaseDomain after s2 died"
+$XS read /local/domain/$D2/data/x 2>/dev/null && fail "s2's own node outlived it"
+$XS rm /local/domain/$D2 /libxl/$D2 /local/domain/0/backend/console/$D2 || fail "cannot remove s2's paths"
+say "s2 destroyed without XS_RELEASE: VIRQ_DOM_EXC dropped it (ring unmapped, gone, its nodes deleted, @releaseDomain)"
+say "domU checks passed"
