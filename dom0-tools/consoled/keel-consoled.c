@@ -7,7 +7,9 @@
  *   - appends the guest's output to LOGDIR/guest-NAME.log (rotated to
  *     .log.old past LOG_MAX bytes, so a guest cannot fill dom0's disk);
  *   - serves it on a pseudo-terminal whose path it writes to
- *     console/tty, where `keel console` (and xl console) attach;
+ *     console/tty, where `keel console` (and xl console) attach; what
+ *     the terminal does not take at once waits in a PEND_MAX buffer
+ *     (the oldest bytes go first when nobody reads);
  *   - passes what is typed on that terminal to the guest's in[] ring.
  * It watches @introduceDomain and @releaseDomain and rescans the domain
  * list on each, connecting new domains and dropping the ones that are
@@ -40,6 +42,7 @@
 #define MAX_DOMS 256
 #define TURN_BYTES 4096u            /* per guest per round */
 #define LOG_MAX (1024u * 1024u)     /* bytes per log file before rotation */
+#define PEND_MAX (64u * 1024u)      /* output kept for a slow or absent pty reader */
 
 struct dom {
     bool used;
@@ -52,6 +55,8 @@ struct dom {
     int log_fd;
     char log_path[320];
     uint64_t log_bytes;
+    char *pend;                     /* output the pty did not take yet (PEND_MAX) */
+    size_t pend_len;
     bool more;                      /* output left over after its turn */
     bool seen;                      /* in the last scan */
     bool failed;                    /* connecting failed: retried each scan */
@@ -146,6 +151,7 @@ static void dom_close(struct dom *d)
         close(d->slave);
     if (d->log_fd >= 0)
         close(d->log_fd);
+    free(d->pend);
     memset(d, 0, sizeof(*d));
     d->port = d->master = d->slave = d->log_fd = -1;
 }
@@ -278,6 +284,40 @@ static void scan(void)
         }
 }
 
+/* Hand the pty what it takes of the pending output. */
+static void flush_pend(struct dom *d)
+{
+    ssize_t w;
+
+    while (d->pend_len) {
+        w = write(d->master, d->pend, d->pend_len);
+        if (w <= 0)
+            break;              /* EAGAIN: the terminal is full; POLLOUT brings us back */
+        memmove(d->pend, d->pend + w, d->pend_len - (size_t)w);
+        d->pend_len -= (size_t)w;
+    }
+}
+
+/* Queue output for the pty; past PEND_MAX the oldest bytes go (they are logged). */
+static void queue_pend(struct dom *d, const char *buf, size_t n)
+{
+    if (d->pend == NULL && (d->pend = malloc(PEND_MAX)) == NULL)
+        return;
+    if (n >= PEND_MAX) {
+        buf += n - PEND_MAX;
+        n = PEND_MAX;
+    }
+    if (d->pend_len + n > PEND_MAX) {
+        size_t drop = d->pend_len + n - PEND_MAX;
+
+        memmove(d->pend, d->pend + drop, d->pend_len - drop);
+        d->pend_len -= drop;
+    }
+    memcpy(d->pend + d->pend_len, buf, n);
+    d->pend_len += n;
+    flush_pend(d);
+}
+
 /* One turn of a domain's output: ring -> log and pty. */
 static void drain(struct dom *d)
 {
@@ -292,9 +332,7 @@ static void drain(struct dom *d)
         log_write(d, "\n[keel-consoled: bad ring indices, output dropped]\n", 51);
     if (n) {
         log_write(d, buf, n);
-        /* Nobody reading the pty: its buffer fills and the rest is dropped (logged anyway). */
-        if (write(d->master, buf, n) < 0 && errno != EAGAIN)
-            say("domain %u: pty write: %s", d->id, strerror(errno));
+        queue_pend(d, buf, n);
     }
     if (n || corrupt)
         keelctl_evtchn_notify(&ev, (evtchn_port_t)d->port);
@@ -413,7 +451,7 @@ int main(int argc, char **argv)
             if (doms[i].more)
                 timeout = 0;    /* output left over: another round at once */
             pfd[nfds].fd = doms[i].master;
-            pfd[nfds].events = POLLIN;
+            pfd[nfds].events = POLLIN | (doms[i].pend_len ? POLLOUT : 0);
             pfd_dom[nfds++] = i;
         }
         rc = poll(pfd, (nfds_t)nfds, timeout);
@@ -446,9 +484,14 @@ int main(int argc, char **argv)
             }
             fcntl(ev.fd, F_SETFL, fl);
         }
-        for (i = 2; rc > 0 && i < nfds; i++)
-            if (pfd[i].revents & POLLIN && doms[pfd_dom[i]].used)
-                feed(&doms[pfd_dom[i]]);
+        for (i = 2; rc > 0 && i < nfds; i++) {
+            struct dom *d = &doms[pfd_dom[i]];
+
+            if ((pfd[i].revents & POLLIN) && d->used)
+                feed(d);
+            if ((pfd[i].revents & POLLOUT) && d->used)
+                flush_pend(d);
+        }
         /* One turn each for the domains with output waiting. */
         for (i = 0; i < MAX_DOMS; i++)
             if (doms[i].used && doms[i].more)

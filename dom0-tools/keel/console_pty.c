@@ -84,14 +84,18 @@ static double now(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* The domain has stopped: copy what the daemon still sends, until 1 s of silence. */
 static void copy_rest(int fd)
 {
+    struct pollfd p = { fd, POLLIN, 0 };
     char buf[4096];
     ssize_t n;
 
-    while ((n = read(fd, buf, sizeof(buf))) > 0)
-        if (write(STDOUT_FILENO, buf, (size_t)n) < 0)
+    while (poll(&p, 1, 1000) > 0 && (p.revents & POLLIN)) {
+        n = read(fd, buf, sizeof(buf));
+        if (n <= 0 || write(STDOUT_FILENO, buf, (size_t)n) < 0)
             break;
+    }
 }
 
 /* Relay until detach or the end: the exit status. */
@@ -134,7 +138,6 @@ static int relay(struct keelctl *h, domid_t dom, int fd, double timeout)
             }
         }
         if (!domain_alive(h, dom)) {
-            usleep(200 * 1000); /* the daemon's last turn */
             copy_rest(fd);
             break;
         }

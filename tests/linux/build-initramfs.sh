@@ -5,7 +5,7 @@
 #   build-initramfs.sh           prints the path of $BUILD/linux/initrd.gz
 #   build-initramfs.sh --tools   prints the path of $BUILD/linux/initrd-ctl.gz:
 #       the same plus dom0's control plane (tests/linux/ctl-test.sh as
-#       /bin/ctl-test, the static `keel` of dom0-tools, the Xen device
+#       /bin/ctl-test, the static `keel` and `keel-consoled` of dom0-tools, the Xen device
 #       modules xen-privcmd, xen-evtchn, xen-gntdev, xenfs; the store:
 #       static keel-xenstored and keel-xenstore, ctl-store.sh and
 #       ctl-store-domu.sh as /bin/ctl-store*) and, under
@@ -84,6 +84,7 @@ if [ "$TOOLS" -eq 1 ]; then
     cp "$BUILD/dom0-static/keel" "$ROOT/bin/keel" || die "cannot copy keel"
     cp "$HERE/ctl-test.sh" "$ROOT/bin/ctl-test" && chmod 755 "$ROOT/bin/ctl-test" ||
         die "cannot install ctl-test"
+    cp "$BUILD/dom0-static/keel-consoled" "$ROOT/bin/keel-consoled" || die "cannot copy keel-consoled"
     for f in keel-xenstored keel-xenstore; do
         cp "$BUILD/dom0-static/$f" "$ROOT/bin/$f" || die "cannot copy $f"
     done

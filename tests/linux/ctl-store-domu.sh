@@ -48,6 +48,8 @@ keel-xenstore write name evil 2>&1 | sed 's/^/linux-guest: store: /'
 dmesg | grep -i -E 'xenbus|xen:manage|Waiting for devices' | sed 's/^/linux-guest: dmesg: /'
 unset XENSTORED_PATH
 umount /dev; umount /proc
+# A tick every 2 s on the console: output to see after keel-consoled restarts.
+( i=0; while sleep 2; do i=$((i + 1)); echo "linux-guest: tick $i"; done ) &
 exec /bin/init-plain
 EOI
 printf '#!/bin/sh\nexec /bin/poweroff -f\n' > "$OV/sbin/poweroff"
@@ -59,7 +61,7 @@ mkdir -p /tmp/cfg
 cat > /tmp/cfg/s1.cfg <<EOC
 name = "s1"
 memory = 128
-vcpus = 1
+vcpus = 2
 kernel = "/boot/vmlinuz"
 ramdisk = "/tmp/initrd-store.gz"
 cmdline = "console=hvc0 keel.linger=600 keel.forks=10 keel.mmaps=10 keel.pipes=10 keel.memprocs=1 keel.memmib=4"
@@ -113,16 +115,57 @@ say "s1 read its name and domid over its own ring, wrote data/hello, cannot writ
 
 # control/shutdown = poweroff: the guest's watch powers it off (it would
 # otherwise stay up 600 s); on_poweroff = preserve keeps it listed.
+# keel-consoled (started by ctl-test) logged s1's console.
+LOG=/var/log/keel/console/guest-s1.log
+grep -a -q '^VERDICT: PASS' "$LOG" || fail "$LOG has no VERDICT: PASS: $(tail -n 5 "$LOG")"
+[ -c "$($XS read $P/console/tty)" ] || fail "$P/console/tty is not a terminal: '$($XS read $P/console/tty)'"
+say "keel-consoled logged s1's console in $LOG ($(wc -c < "$LOG") bytes) and serves it on $($XS read $P/console/tty)"
+# Killed and restarted, it takes the rings again: new ticks reach a new keel console.
+old=$(cat /run/keel/consoled.pid)
+kill -9 "$old"
+wait $CONS
+rm -f /run/keel/consoled.pid
+keel-consoled 2>>/tmp/consoled.log &
+wait_for 50 test -s /run/keel/consoled.pid || fail "keel-consoled did not restart"
+keel console --timeout 8 s1 > /tmp/s1.again 2>&1
+grep -a -q 'linux-guest: tick' /tmp/s1.again ||
+    fail "no new console output after keel-consoled restarted: $(tail -n 5 /tmp/s1.again) $(tail -n 5 /tmp/consoled.log)"
+say "keel-consoled killed and restarted: s1's console is served again ($(grep -a -c tick /tmp/s1.again) ticks in 8 s)"
+
+# keel mem-set: memory/target, which s1's balloon driver follows.
+mem() { keel list | awk '$1 == "s1" { print $3 }'; }
+keel mem-set s1 96 || fail "keel mem-set s1 96"
+[ "$($XS read $P/memory/target)" = 98304 ] || fail "memory/target is not 98304 after mem-set"
+small() { [ "$(mem)" -le 100 ]; }
+wait_for 600 small || fail "s1's balloon did not give memory back: $(mem) MiB after mem-set 96"
+say "keel mem-set s1 96: the guest ballooned down to $(mem) MiB"
+keel mem-set s1 1000 2>/tmp/err && fail "keel mem-set above maxmem was accepted"
+grep -q 'above the domain' /tmp/err || fail "no clear error for mem-set above maxmem: $(cat /tmp/err)"
+
+# keel vcpu-set: cpu/N/availability, which s1's kernel follows (VCPUOP_down/up).
+v1() { keel vcpu-list s1 | awk '$3 == 1 { print $4 }'; }
+keel vcpu-set s1 1 || fail "keel vcpu-set s1 1"
+off() { [ "$(v1)" = "-" ]; }
+wait_for 600 off || fail "s1's vCPU 1 did not go offline: $(keel vcpu-list s1)"
+keel vcpu-set s1 2 || fail "keel vcpu-set s1 2"
+on() { [ "$(v1)" != "-" ] && [ -n "$(v1)" ]; }
+wait_for 600 on || fail "s1's vCPU 1 did not come back: $(keel vcpu-list s1)"
+keel vcpu-set s1 3 2>/tmp/err && fail "keel vcpu-set above maxvcpus was accepted"
+say "keel vcpu-set s1 1 then 2: vCPU 1 went offline and came back"
+
+keel console --timeout 300 s1 > /tmp/s1.end 2>&1 &
+CONS=$!
 $XS watch -n 2 @releaseDomain > /tmp/rel 2>&1 &
 WR=$!
 wait_for 50 first /tmp/rel || fail "no first @releaseDomain event"
-$XS write $P/control/shutdown poweroff || fail "cannot write control/shutdown"
+keel shutdown -w s1 2>/tmp/err || fail "keel shutdown -w s1: $(cat /tmp/err)"
+grep -q 'has been shut down' /tmp/err || fail "keel shutdown -w did not report the shutdown: $(cat /tmp/err)"
 down() { keel list | awk -v d="$D" '$2 == d { print $5 }' | grep -q '^...s'; }
-wait_for 300 down || fail "s1 did not shut down after control/shutdown = poweroff: $(keel list)"
+wait_for 300 down || fail "s1 did not shut down after keel shutdown (control/shutdown = poweroff): $(keel list)"
 wait_for 50 sh -c "! kill -0 $WR 2>/dev/null" || fail "no @releaseDomain after s1 shut down"
 wait $CONS
 [ -z "$($XS read $P/control/shutdown)" ] || fail "the guest did not clear control/shutdown"
-say "control/shutdown = poweroff: s1 shut down, cleared the key, @releaseDomain fired"
+say "keel shutdown -w s1 (control/shutdown = poweroff): s1 shut down, cleared the key, @releaseDomain fired"
 
 keel destroy s1 || fail "keel destroy s1"
 $XS read $P/name 2>/dev/null && fail "$P is still there after keel destroy"

@@ -15,6 +15,19 @@ done
 mkdir -p /proc/xen
 mount -t xenfs xenfs /proc/xen || fail "cannot mount xenfs on /proc/xen"
 ctl-store || fail "dom0's store (ctl-store, tests/linux/ctl-store.sh)"
+# The console daemon (xenconsoled's role): every domU's console ring from
+# here on is its; keel console attaches to the pty it publishes.
+mkdir -p /dev/pts /var/log/keel
+mount -t devpts devpts /dev/pts || fail "cannot mount devpts"
+start_consoled() {
+    keel-consoled 2>>/tmp/consoled.log &
+    n=0
+    until [ -s /run/keel/consoled.pid ]; do
+        n=$((n + 1)); [ "$n" -lt 50 ] || fail "keel-consoled did not start: $(cat /tmp/consoled.log)"
+        sleep 0.1
+    done
+}
+start_consoled
 for d in privcmd evtchn gntdev; do
     [ -c "/dev/xen/$d" ] || fail "no /dev/xen/$d after loading the modules"
 done
