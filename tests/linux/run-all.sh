@@ -36,7 +36,8 @@
 #                 xen-pirq with a count above 0.  linux-net-pc: an e1000
 #                 on QEMU's user network with restrict=on (no packet
 #                 leaves QEMU); dom0 pings the gateway 10.0.2.2 and eth0's
-#                 interrupt count must rise.
+#                 interrupt count must rise, while it reads the image
+#                 through an AHCI whose INTx shares the e1000's level GSI.
 #   linux-ctl     dom0 as the control domain (issue 14): the initramfs of
 #                 build-initramfs.sh --tools, whose /bin/ctl-test
 #                 (tests/linux/ctl-test.sh) loads the Xen device modules
@@ -240,7 +241,12 @@ run_dev() {    # LOG MACHINE NAME
     fi
     want=$(cat "$img.sha256")
     case $3 in
-    linux-net-*) words="keel.nettest=1"; dev="-nic user,model=e1000,restrict=on" ;;
+    linux-net-*)
+        # The e1000 in slot 3 and an AHCI in slot 7 share PCI link LNKD
+        # (PIIX: link = (slot + pin) mod 4), hence one level GSI.
+        words="keel.nettest=1 keel.disktest=ahci"
+        dev="-nic none -netdev user,id=n0,restrict=on -device e1000,netdev=n0,addr=3 -device ahci,id=ahci0,addr=7"
+        dev="$dev -drive file=$img,format=raw,if=none,id=d0,snapshot=on -device ide-hd,drive=d0,bus=ahci0.0" ;;
     *)  words="keel.disktest=ata_piix"; [ "$2" = q35 ] && words="keel.disktest=ahci"
         # QEMU 7.2's ide-hd refuses a read-only drive: snapshot=on keeps
         # every write in a temporary overlay, the image stays as written.
@@ -257,7 +263,10 @@ run_dev() {    # LOG MACHINE NAME
     linux-net-*)
         grep -a -q 'linux-guest: net: ping 10.0.2.2 answered' "$1" || { echo "FAIL $3: dom0's ping of 10.0.2.2 got no answer"; return 1; }
         grep -a -q 'linux-guest: net: eth0 interrupts rose' "$1" || { echo "FAIL $3: eth0's interrupt count did not rise as a xen-pirq"; return 1; }
-        what=$(grep -a 'linux-guest: net irq:' "$1" | head -n 1 | clean | sed 's/linux-guest: net irq: *//') ;;
+        what=$(grep -a 'linux-guest: net irq:' "$1" | head -n 1 | clean | sed 's/linux-guest: net irq: *//')
+        printf '%s' "$what" | grep -q 'eth0.*ahci\|ahci.*eth0' || { echo "FAIL $3: eth0 and ahci do not share an interrupt ($what)"; return 1; }
+        got=$(grep -a 'linux-guest: disk sha256:' "$1" | tail -n 1 | clean | sed 's/.*sha256: //')
+        [ "$got" = "$want" ] || { echo "FAIL $3: dom0 read sha256 '${got:-nothing}', the image's is $want"; return 1; } ;;
     *)
         got=$(grep -a 'linux-guest: disk sha256:' "$1" | tail -n 1 | clean | sed 's/.*sha256: //')
         [ "$got" = "$want" ] || { echo "FAIL $3: dom0 read sha256 '${got:-nothing}', the image's is $want"; return 1; }
