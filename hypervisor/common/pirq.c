@@ -19,7 +19,10 @@
  *  - a level pin is masked when it fires and unmasked by the guest's EOI;
  *    an EOI when nothing is in flight does nothing; EOI of a pirq the
  *    domain has not mapped is -EINVAL;
- *  - irq_status_query always reports needs_eoi (Xen does too).
+ *  - irq_status_query always reports needs_eoi (Xen does too);
+ *  - with a PHYSDEVOP_pirq_eoi_gmfn_v2 page (physdev.c), binding sets the pirq's bit for a level pin and clears it for an
+ *    edge one, as Xen's pirq_guest_bind (ACKTYPE_UNMASK vs ACKTYPE_NONE):
+ *    Linux then issues PHYSDEVOP_eoi only for the pirqs whose bit is set.
  * Locking: the table is changed under the hypervisor lock (bind/unbind
  * also under evtchn_lock).  The interrupt handler reads `level` and sets
  * bits in gsi_pending atomically; nothing else is shared with it.
@@ -28,6 +31,7 @@
 #include <keel/domain.h>
 #include <keel/event.h>
 #include <keel/lib.h>
+#include <keel/mm.h>
 #include <public/physdev.h>
 
 struct gsi_state {
@@ -169,6 +173,32 @@ int irq_status_query(struct domain *d, uint32_t pirq, uint32_t *flags)
     return 0;
 }
 
+/* Bit pirq of d's EOI page (the guest may write it too: atomics). */
+static void eoi_map_set(struct domain *d, uint32_t pirq, bool needs_eoi)
+{
+    unsigned long *w, bit;
+
+    if (!d->pirq_eoi_map || pirq >= PAGE_SIZE * 8)
+        return;
+    w = &d->pirq_eoi_map[pirq / (8 * sizeof(unsigned long))];
+    bit = 1UL << (pirq % (8 * sizeof(unsigned long)));
+    if (needs_eoi)
+        __atomic_fetch_or(w, bit, __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(w, ~bit, __ATOMIC_SEQ_CST);
+}
+
+/* d->pirq_eoi_map was just registered (physdev.c): the pirqs bound
+ * already get their bits. */
+void irq_eoi_map_sync(struct domain *d)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr_gsis; i++)
+        if (gsis[i].mapped && gsis[i].owner == d->domain_id && gsis[i].port)
+            eoi_map_set(d, i, gsis[i].level);
+}
+
 int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port)
 {
     struct gsi_state *g;
@@ -185,6 +215,7 @@ int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port)
     g->port = port;
     g->in_flight = false;
     __atomic_fetch_and(&gsi_pending[pirq / 64], ~(1UL << (pirq % 64)), __ATOMIC_SEQ_CST);
+    eoi_map_set(d, pirq, g->level);
     arch_gsi_mask(pirq, false);
     return 0;
 }

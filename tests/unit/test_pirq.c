@@ -15,6 +15,9 @@
 #include <keel/lib.h>
 #include <keel/event.h>
 #include <keel/irq.h>
+#include <keel/mm.h>
+#include <keel/pv_mm.h>
+#include <keel/hypercall.h>
 #include <public/event_channel.h>
 #include <public/physdev.h>
 
@@ -26,6 +29,7 @@ static int setup(void **state)
     unsigned int i;
 
     (void)state;
+    fake_mm_reset();
     fake_domains_reset();
     fake_domain_init(&fh, 0, 2, true);
     fake_domain_init(&fu, 1, 1, false);
@@ -247,6 +251,91 @@ static void test_bind_vcpu_and_stale_raise(void **state)
     assert_false(fh.v[0].vcpu_info->evtchn_upcall_pending);
 }
 
+/* The frames of the EOI-map test: H owns EOI_F and EOI_G, U owns EOI_U. */
+#define EOI_F 5
+#define EOI_G 6
+#define EOI_U 7
+
+static long eoi_gmfn(struct domain *d, uint64_t gmfn)
+{
+    struct physdev_pirq_eoi_gmfn g = { .gmfn = gmfn };
+
+    as(d);
+    return do_physdev_op(PHYSDEVOP_pirq_eoi_gmfn_v2, (uint64_t)&g);
+}
+
+static bool eoi_bit(unsigned int mfn, unsigned int pirq)
+{
+    const uint64_t *w = fake_frame(_mfn(mfn));
+    return (w[pirq / 64] >> (pirq % 64)) & 1;
+}
+
+/* PHYSDEVOP_pirq_eoi_gmfn_v2 (Xen's physdev.c and pirq_guest_bind): one
+ * page per domain, held writable until evtchn_destroy; binding sets a
+ * level pirq's bit and clears an edge one's; pirqs bound before the
+ * registration get theirs then. */
+static void test_eoi_map(void **state)
+{
+    uint32_t p9, p1, p16;
+    struct page_info *f = &frame_table[EOI_F];
+
+    (void)state;
+    fake_frame_assign(_mfn(EOI_F), 0);
+    fake_frame_assign(_mfn(EOI_G), 0);
+    fake_frame_assign(_mfn(EOI_U), 1);
+    /* Bound before the registration: level GSI 16. */
+    assert_int_equal(irq_setup_gsi(dh, 16, 1, 1), 0);
+    assert_int_equal(map(dh, 16, 16), 0);
+    assert_int_equal(bind(dh, 16, &p16), 0);
+    /* Refused: no such frame, another domain's, one typed otherwise. */
+    assert_int_equal(eoi_gmfn(dh, FAKE_NR_FRAMES), -XEN_EINVAL);
+    assert_int_equal(eoi_gmfn(dh, ~0ULL), -XEN_EINVAL);
+    assert_int_equal(eoi_gmfn(dh, EOI_U), -XEN_EINVAL);
+    assert_int_equal(get_page_and_type(_mfn(EOI_G), dh, PGT_seg_desc), 0);
+    assert_int_equal(eoi_gmfn(dh, EOI_G), -XEN_EINVAL);
+    put_page_and_type(_mfn(EOI_G), dh);
+    assert_int_equal(do_physdev_op(PHYSDEVOP_pirq_eoi_gmfn_v2, 0x10), -XEN_EFAULT);
+    assert_null(dh->pirq_eoi_map);
+    assert_int_equal(f->count, 1);
+    /* Registered: held general + writable; GSI 16's bit set at once. */
+    assert_int_equal(eoi_gmfn(dh, EOI_F), 0);
+    assert_int_equal(f->count, 2);
+    assert_int_equal(f->type, PGT_writable);
+    assert_int_equal(f->type_count, 1);
+    assert_true(eoi_bit(EOI_F, 16));
+    /* Once per domain (Xen: -EBUSY), the second frame not kept. */
+    assert_int_equal(eoi_gmfn(dh, EOI_G), -XEN_EBUSY);
+    assert_int_equal(eoi_gmfn(dh, EOI_F), -XEN_EBUSY);
+    assert_int_equal(frame_table[EOI_G].count, 1);
+    assert_int_equal(frame_table[EOI_G].type_count, 0);
+    assert_int_equal(f->count, 2);
+    assert_int_equal(f->type_count, 1);
+    /* A domU registers its own (Xen lets any PV domain). */
+    assert_int_equal(eoi_gmfn(du, EOI_U), 0);
+    /* Level: bit set; edge: bit cleared, whatever the guest left there. */
+    ((uint64_t *)fake_frame(_mfn(EOI_F)))[0] |= 1UL << 1;
+    assert_int_equal(map(dh, 9, 9), 0);
+    assert_int_equal(bind(dh, 9, &p9), 0);
+    assert_true(eoi_bit(EOI_F, 9));
+    assert_int_equal(map(dh, 1, 1), 0);
+    assert_int_equal(bind(dh, 1, &p1), 0);
+    assert_false(eoi_bit(EOI_F, 1));
+    assert_false(eoi_bit(EOI_U, 9));                          /* H's pirqs only */
+    /* The level discipline is unchanged by the map. */
+    fire(9);
+    assert_true(fake_pins[9].masked);
+    assert_int_equal(irq_eoi(dh, 9), 0);
+    assert_false(fake_pins[9].masked);
+    /* Destruction gives the frames back. */
+    evtchn_destroy(dh);
+    evtchn_destroy(du);
+    assert_null(dh->pirq_eoi_map);
+    assert_int_equal(f->count, 1);
+    assert_int_equal(f->type_count, 0);
+    assert_int_equal(frame_table[EOI_U].count, 1);
+    assert_int_equal(frame_table[EOI_U].type_count, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +345,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_level_eoi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_vcpu_and_stale_raise, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_eoi_map, setup, teardown),
     };
     return cmocka_run_group_tests_name("pirq", tests, NULL, NULL);
 }

@@ -43,6 +43,9 @@ int irq_unmap_pirq(struct domain *d, int pirq);
 int irq_setup_gsi(struct domain *d, int gsi, unsigned int level, unsigned int active_low);
 int irq_eoi(struct domain *d, uint32_t pirq);
 int irq_status_query(struct domain *d, uint32_t pirq, uint32_t *flags);
+/* PHYSDEVOP_pirq_eoi_gmfn_v2 (physdev.c) registered d->pirq_eoi_map:
+ * set the bits of the pirqs bound already. */
+void irq_eoi_map_sync(struct domain *d);
 /* Event channels (event_channel.c, evtchn_lock held). */
 int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port);
 void irq_unbind_pirq(struct domain *d, uint32_t pirq);
