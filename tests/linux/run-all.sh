@@ -52,6 +52,9 @@
 #   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
 #   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
 #   LINUX_TIMEOUT   seconds per test (default 170)
+#   LINUX_DEV_SMP   QEMU's -smp for linux-disk-*/linux-net-pc (default 1;
+#                   with KEEL_APPEND='... dom0_max_vcpus=2', dom0's EOIs
+#                   come from either CPU)
 # Prints one PASS/FAIL line per test (with the guest's and the
 # hypervisor's last lines after a failure) and a closing count; exits 1
 # if any test failed, 2 on usage errors.
@@ -254,7 +257,7 @@ run_dev() {    # LOG MACHINE NAME
     esac
     # shellcheck disable=SC2086
     timeout "$TIMEOUT" qemu-system-x86_64 -machine "$2" -accel "$ACCEL" -cpu max,-smap -m 1024 \
-        -display none -monitor none -serial stdio -no-reboot $dev \
+        -smp "${LINUX_DEV_SMP:-1}" -display none -monitor none -serial stdio -no-reboot $dev \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
         -append "$HV_APPEND" -initrd "$VMLINUZ $DEV_ARGS $SMALL $words,$DEV_INITRD" \
         < /dev/null > "$1" 2>&1
