@@ -86,8 +86,8 @@ irq_line_ok() {    # NAME: the /proc/interrupts lines naming NAME (or NAME[...])
 irq_lines() {    # NAME
     grep -E "[ ,]$1(\\[[^]]*\\])?(,|\$)" /proc/interrupts
 }
-irq_count() {    # NAME: the first count column of NAME's line
-    irq_lines "$1" | awk '{ print $2; exit }'
+irq_count() {    # NAME: NAME's line's count, summed over the CPUs
+    irq_lines "$1" | awk '{ for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) sum += $i; print sum; exit }'
 }
 if [ -n "$disktest" ]; then
     for m in scsi_common scsi_mod libata crc64 crc64-rocksoft crct10dif_common crc-t10dif t10-pi sd_mod; do
