@@ -280,6 +280,16 @@ run_dev() {    # LOG MACHINE NAME
         if grep -a -q 'falling back to PIO' "$1"; then echo "FAIL $3: $(grep -a -m 1 'falling back to PIO' "$1" | clean)"; return 1; fi ;;
     esac
     grep -a -q '^VERDICT: PASS' "$1" || { echo "FAIL $3: no PASS verdict"; return 1; }
+    # Keel's count per GSI at the S5 (irq_report): level interrupts that
+    # came while their EOI was awaited mean the pin was not masked.
+    grep -a -q '^(KEEL) irq: GSI ' "$1" || { echo "FAIL $3: Keel reported no device interrupt at the power-off"; return 1; }
+    early=$(grep -a '^(KEEL) irq: GSI ' "$1" | clean | grep -v ', 0 while awaiting the EOI$' | head -n 1)
+    [ -z "$early" ] || { echo "FAIL $3: interrupts while the pin should be masked: $early"; return 1; }
+    # An interrupt storm (a level line not held masked until the EOI) or
+    # interrupts no driver claims make Linux disable the line.
+    if grep -a -q -E 'nobody cared|Disabling IRQ #' "$1"; then
+        echo "FAIL $3: $(grep -a -m 1 -E 'nobody cared|Disabling IRQ #' "$1" | clean)"; return 1
+    fi
     grep -a -q 'ACPI: dom0 enters S5' "$1" && [ "$qrc" -eq 0 ] ||
         { echo "FAIL $3: dom0's poweroff did not end QEMU by ACPI S5 (QEMU exit $qrc)"; return 1; }
     echo "PASS $3 ($what; ACPI S5 power-off)"

@@ -55,6 +55,11 @@ void irq_unbind_pirq(struct domain *d, uint32_t pirq);
  * the pin is level-triggered (the caller has masked it already if so). */
 bool irq_gsi_is_level(unsigned int gsi);
 void irq_gsi_raised(unsigned int gsi);
+/* How often gsi fired, and (level) how often while its EOI was awaited,
+ * i.e. while its pin should have been masked; irq_report prints both for
+ * every GSI that fired (at dom0's power-off). */
+void irq_gsi_counts(unsigned int gsi, uint64_t *fired, uint64_t *fired_in_flight);
+void irq_report(void);
 /* Under the hypervisor lock, before returning to a guest or halting:
  * turn raised GSIs into events on their bound ports. */
 void irq_deliver_pending(void);
