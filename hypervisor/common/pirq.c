@@ -20,12 +20,14 @@
  *    an EOI when nothing is in flight does nothing; EOI of a pirq the
  *    domain has not mapped is -EINVAL;
  *  - irq_status_query always reports needs_eoi (Xen does too);
- *  - with a PHYSDEVOP_pirq_eoi_gmfn_v2 page (physdev.c), binding sets the pirq's bit for a level pin and clears it for an
- *    edge one, as Xen's pirq_guest_bind (ACKTYPE_UNMASK vs ACKTYPE_NONE):
- *    Linux then issues PHYSDEVOP_eoi only for the pirqs whose bit is set.
+ *  - with a PHYSDEVOP_pirq_eoi_gmfn_v2 page (physdev.c), binding sets
+ *    the pirq's bit for a level pin and clears it for an edge one, as
+ *    Xen's pirq_guest_bind (ACKTYPE_UNMASK vs ACKTYPE_NONE): Linux then
+ *    issues PHYSDEVOP_eoi only for the pirqs whose bit is set.
  * Locking: the table is changed under the hypervisor lock (bind/unbind
- * also under evtchn_lock).  The interrupt handler reads `level` and sets
- * bits in gsi_pending atomically; nothing else is shared with it.
+ * also under evtchn_lock).  The interrupt handler reads `level` and
+ * `in_flight` and updates gsi_pending and the counters atomically;
+ * nothing else is shared with it.
  */
 #include <keel/irq.h>
 #include <keel/domain.h>
