@@ -11,9 +11,13 @@
  *    never a GSI the hypervisor keeps (IRQ 0's pin, GSI 2, its UART);
  *  - pirq == GSI (Linux always asks for that; another number is -EINVAL,
  *    where Xen would allocate);
- *  - a pin's trigger and polarity are set once: at boot for the ISA IRQs
- *    (MADT overrides), else by the first setup_gsi; setup_gsi of a pin
- *    already set is -EEXIST, and of the SCI returns the GSI, as Xen;
+ *  - a pin's trigger and polarity: the ISA IRQs' at boot (MADT
+ *    overrides over the ISA defaults); the first setup_gsi of a pin sets
+ *    them, also of an ISA pin (a PCI link routed to an ISA IRQ: its _PRT
+ *    entry says level, whatever the ISA default), unless the pin is bound
+ *    (in use); setup_gsi again, or of a bound pin, is -EEXIST, and of
+ *    the SCI returns the GSI: Xen's mp_register_gsi (pin_programmed,
+ *    IRQ_DISABLED);
  *  - binding a mapped pirq to a port unmasks the pin; closing the port
  *    masks it; a pirq is bound to one port at a time (-EEXIST);
  *  - a level pin is masked when it fires and unmasked by the guest's EOI;
@@ -41,6 +45,7 @@ struct gsi_state {
     bool present;          /* a pin of some IO-APIC */
     bool reserved;         /* the hypervisor's */
     bool programmed;       /* trigger/polarity set */
+    bool registered;       /* by setup_gsi: no second one (Xen's pin_programmed) */
     bool level, active_low;
     bool mapped;           /* as pirq == gsi of `owner` */
     bool in_flight;        /* level: masked until the owner's EOI */
@@ -151,8 +156,9 @@ int irq_setup_gsi(struct domain *d, int gsi, unsigned int level, unsigned int ac
     g = &gsis[gsi];
     if (g->reserved)
         return -XEN_EPERM;
-    if (g->programmed)
+    if (g->registered || g->port)
         return -XEN_EEXIST;
+    g->registered = true;
     program(g, (unsigned int)gsi, level, active_low);
     return 0;
 }
