@@ -30,6 +30,7 @@
 #include <keel/console_backend.h>
 #include <keel/hypercall.h>
 #include <keel/irq.h>
+#include <keel/pv_mm.h>
 #include <public/event_channel.h>
 
 static spinlock_t evtchn_lock = SPIN_LOCK_UNLOCKED;
@@ -663,6 +664,13 @@ void evtchn_destroy(struct domain *d)
     if (d->evtchn_bucket)
         close_all(d, false);
     spin_unlock(&evtchn_lock);
+    /* PHYSDEVOP_pirq_eoi_gmfn_v2's page (physdev.c): its pirqs are closed. */
+    if (d->pirq_eoi_map) {
+        d->pirq_eoi_map = NULL;
+        mm_lock_acquire();
+        put_page_and_type(d->pirq_eoi_map_mfn, d);
+        mm_lock_release();
+    }
 }
 
 #define COPY_IN(x) do { if (copy_from_guest(&(x), arg, sizeof(x))) return -XEN_EFAULT; } while (0)

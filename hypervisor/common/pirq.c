@@ -11,34 +11,50 @@
  *    never a GSI the hypervisor keeps (IRQ 0's pin, GSI 2, its UART);
  *  - pirq == GSI (Linux always asks for that; another number is -EINVAL,
  *    where Xen would allocate);
- *  - a pin's trigger and polarity are set once: at boot for the ISA IRQs
- *    (MADT overrides), else by the first setup_gsi; setup_gsi of a pin
- *    already set is -EEXIST, and of the SCI returns the GSI, as Xen;
+ *  - a pin's trigger and polarity: the ISA IRQs' at boot (MADT
+ *    overrides over the ISA defaults); the first setup_gsi of a pin sets
+ *    them, also of an ISA pin (a PCI link routed to an ISA IRQ: its _PRT
+ *    entry says level, whatever the ISA default), unless the pin is bound
+ *    (in use); setup_gsi again, or of a bound pin, is -EEXIST, and of
+ *    the SCI returns the GSI: Xen's mp_register_gsi (pin_programmed,
+ *    IRQ_DISABLED);
  *  - binding a mapped pirq to a port unmasks the pin; closing the port
  *    masks it; a pirq is bound to one port at a time (-EEXIST);
  *  - a level pin is masked when it fires and unmasked by the guest's EOI;
  *    an EOI when nothing is in flight does nothing; EOI of a pirq the
  *    domain has not mapped is -EINVAL;
- *  - irq_status_query always reports needs_eoi (Xen does too).
+ *  - irq_status_query always reports needs_eoi (Xen does too);
+ *  - with a PHYSDEVOP_pirq_eoi_gmfn_v2 page (physdev.c), binding sets
+ *    the pirq's bit for a level pin and clears it for an edge one, as
+ *    Xen's pirq_guest_bind (ACKTYPE_UNMASK vs ACKTYPE_NONE): Linux then
+ *    issues PHYSDEVOP_eoi only for the pirqs whose bit is set.
  * Locking: the table is changed under the hypervisor lock (bind/unbind
- * also under evtchn_lock).  The interrupt handler reads `level` and sets
- * bits in gsi_pending atomically; nothing else is shared with it.
+ * also under evtchn_lock).  The interrupt handler reads `level` and
+ * `in_flight` and updates gsi_pending and the counters atomically;
+ * nothing else is shared with it.
  */
 #include <keel/irq.h>
 #include <keel/domain.h>
 #include <keel/event.h>
 #include <keel/lib.h>
+#include <keel/console.h>
+#include <keel/mm.h>
 #include <public/physdev.h>
 
 struct gsi_state {
     bool present;          /* a pin of some IO-APIC */
     bool reserved;         /* the hypervisor's */
     bool programmed;       /* trigger/polarity set */
+    bool registered;       /* by setup_gsi: no second one (Xen's pin_programmed) */
     bool level, active_low;
     bool mapped;           /* as pirq == gsi of `owner` */
     bool in_flight;        /* level: masked until the owner's EOI */
     domid_t owner;
     evtchn_port_t port;    /* bound event channel, 0 if none */
+    /* Interrupts that arrived (from the handler, atomically), and level
+     * ones that arrived while in flight, i.e. while the pin should have
+     * been masked: nonzero means an interrupt storm (irq_report). */
+    uint64_t fired, fired_in_flight;
 };
 
 static struct gsi_state gsis[NR_GSIS];
@@ -140,8 +156,9 @@ int irq_setup_gsi(struct domain *d, int gsi, unsigned int level, unsigned int ac
     g = &gsis[gsi];
     if (g->reserved)
         return -XEN_EPERM;
-    if (g->programmed)
+    if (g->registered || g->port)
         return -XEN_EEXIST;
+    g->registered = true;
     program(g, (unsigned int)gsi, level, active_low);
     return 0;
 }
@@ -169,6 +186,32 @@ int irq_status_query(struct domain *d, uint32_t pirq, uint32_t *flags)
     return 0;
 }
 
+/* Bit pirq of d's EOI page (the guest may write it too: atomics). */
+static void eoi_map_set(struct domain *d, uint32_t pirq, bool needs_eoi)
+{
+    unsigned long *w, bit;
+
+    if (!d->pirq_eoi_map || pirq >= PAGE_SIZE * 8)
+        return;
+    w = &d->pirq_eoi_map[pirq / (8 * sizeof(unsigned long))];
+    bit = 1UL << (pirq % (8 * sizeof(unsigned long)));
+    if (needs_eoi)
+        __atomic_fetch_or(w, bit, __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(w, ~bit, __ATOMIC_SEQ_CST);
+}
+
+/* d->pirq_eoi_map was just registered (physdev.c): the pirqs bound
+ * already get their bits. */
+void irq_eoi_map_sync(struct domain *d)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr_gsis; i++)
+        if (gsis[i].mapped && gsis[i].owner == d->domain_id && gsis[i].port)
+            eoi_map_set(d, i, gsis[i].level);
+}
+
 int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port)
 {
     struct gsi_state *g;
@@ -185,6 +228,7 @@ int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port)
     g->port = port;
     g->in_flight = false;
     __atomic_fetch_and(&gsi_pending[pirq / 64], ~(1UL << (pirq % 64)), __ATOMIC_SEQ_CST);
+    eoi_map_set(d, pirq, g->level);
     arch_gsi_mask(pirq, false);
     return 0;
 }
@@ -207,8 +251,35 @@ bool irq_gsi_is_level(unsigned int gsi)
 
 void irq_gsi_raised(unsigned int gsi)
 {
-    if (gsi < NR_GSIS)
-        __atomic_fetch_or(&gsi_pending[gsi / 64], 1UL << (gsi % 64), __ATOMIC_SEQ_CST);
+    struct gsi_state *g;
+
+    if (gsi >= NR_GSIS)
+        return;
+    g = &gsis[gsi];
+    __atomic_fetch_add(&g->fired, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&g->level, __ATOMIC_RELAXED) && __atomic_load_n(&g->in_flight, __ATOMIC_RELAXED))
+        __atomic_fetch_add(&g->fired_in_flight, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_or(&gsi_pending[gsi / 64], 1UL << (gsi % 64), __ATOMIC_SEQ_CST);
+}
+
+void irq_gsi_counts(unsigned int gsi, uint64_t *fired, uint64_t *fired_in_flight)
+{
+    *fired = gsi < NR_GSIS ? __atomic_load_n(&gsis[gsi].fired, __ATOMIC_RELAXED) : 0;
+    *fired_in_flight = gsi < NR_GSIS ? __atomic_load_n(&gsis[gsi].fired_in_flight, __ATOMIC_RELAXED) : 0;
+}
+
+/* One line per GSI that fired: at dom0's power-off, for the tests. */
+void irq_report(void)
+{
+    unsigned int i;
+    uint64_t n, early;
+
+    for (i = 0; i < nr_gsis; i++) {
+        irq_gsi_counts(i, &n, &early);
+        if (n)
+            printk("irq: GSI %u (%s): %lu interrupts, %lu while awaiting the EOI\n", i,
+                   gsis[i].level ? "level" : "edge", (unsigned long)n, (unsigned long)early);
+    }
 }
 
 static void deliver(unsigned int gsi)

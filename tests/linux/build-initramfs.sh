@@ -3,6 +3,10 @@
 # our workload (workload.c, linked statically) and /init (init.sh).
 #
 #   build-initramfs.sh           prints the path of $BUILD/linux/initrd.gz
+#   build-initramfs.sh --disk    prints the path of $BUILD/linux/initrd-disk.gz:
+#       the same plus, under /lib/modules/disk, the disk and NIC drivers
+#       (ata_piix, ahci, sd_mod, e1000 and what they depend on) that
+#       init.sh loads for keel.disktest/keel.nettest (linux-disk-*)
 #   build-initramfs.sh --tools   prints the path of $BUILD/linux/initrd-ctl.gz:
 #       the same plus dom0's control plane (tests/linux/ctl-test.sh as
 #       /bin/ctl-test, the static `keel` and `keel-consoled` of dom0-tools, the Xen device
@@ -25,10 +29,12 @@ CC=${CC:-gcc}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 die() { echo "build-initramfs: $*" >&2; exit 1; }
 TOOLS=0
+DISK=0
 case ${1:-} in
 --tools) TOOLS=1 ;;
+--disk) DISK=1 ;;
 '') ;;
-*) die "unknown argument '$1' (usage: build-initramfs.sh [--tools])" ;;
+*) die "unknown argument '$1' (usage: build-initramfs.sh [--tools|--disk])" ;;
 esac
 
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found (install busybox-static)"
@@ -97,6 +103,20 @@ if [ "$TOOLS" -eq 1 ]; then
     cp "$VMLINUZ" "$ROOT/boot/vmlinuz" || die "cannot copy $VMLINUZ"
     cp "$PLAIN" "$ROOT/boot/initrd.gz" || die "cannot copy $PLAIN"
     NAME=initrd-ctl
+elif [ "$DISK" -eq 1 ]; then
+    # The INTx device tests (issue 13, M3): libata's IDE and AHCI drivers,
+    # the SCSI disk and e1000, in the order init.sh loads them
+    # (dependencies first, from each module's depends=).
+    [ -n "$MODS" ] || die "the kernel's modules are not at hand (fetch-kernel.sh --modules)"
+    ROOT=$OUT/root-disk
+    rm -rf "$ROOT"
+    cp -a "$OUT/root" "$ROOT" && mkdir -p "$ROOT/lib/modules/disk" || die "cannot create $ROOT"
+    for m in drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/ata/libata drivers/ata/libahci \
+             drivers/ata/ata_piix drivers/ata/ahci lib/crc64 lib/crc64-rocksoft crypto/crct10dif_common \
+             lib/crc-t10dif block/t10-pi drivers/scsi/sd_mod drivers/net/ethernet/intel/e1000/e1000; do
+        cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/disk/" || die "cannot copy $m.ko"
+    done
+    NAME=initrd-disk
 else
     NAME=initrd
 fi

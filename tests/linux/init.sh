@@ -16,12 +16,16 @@ linger=0
 shell=0
 acpitest=0
 ctltest=0
+disktest=
+nettest=0
 for w in $(cat /proc/cmdline); do
     case $w in
     keel.shell=1) shell=1 ;;                      # interactive demo: a shell, no workload
     keel.linger=*) linger=${w#keel.linger=} ;;   # stay up this many seconds after the verdict
     keel.acpitest=*) acpitest=${w#keel.acpitest=} ;;  # wait this long for an ACPI power-button SCI
     keel.ctltest=1) ctltest=1 ;;                  # dom0's control plane (/bin/ctl-test) instead of the workload
+    keel.disktest=*) disktest=${w#keel.disktest=} ;;  # read /dev/sda through this driver (ata_piix, ahci)
+    keel.nettest=1) nettest=1 ;;                  # e1000: ping QEMU's user-network gateway
     keel.*=*) args="$args ${w#keel.}" ;;
     esac
 done
@@ -64,6 +68,77 @@ if [ "$acpitest" -gt 0 ] 2>/dev/null; then
         acpi_rc=1
     fi
 fi
+# Devices on their legacy interrupts (linux-disk-*, issue 13 M3): the
+# drivers of build-initramfs.sh --disk; the whole disk's sha256 for the
+# harness to compare, and its /proc/interrupts line, which must be a
+# xen-pirq with a count above 0.
+dev_rc=0
+irq_line_ok() {    # NAME: the /proc/interrupts lines naming NAME (or NAME[...]) are xen-pirqs, one with a count > 0
+    awk -v n="$1" '{ hit = 0
+        for (i = 2; i <= NF; i++) { f = $i; sub(/,$/, "", f); if (f == n || index(f, n "[") == 1) hit = 1 }
+        if (!hit || $1 !~ /^[0-9]+:$/) next
+        seen = 1; sum = 0
+        for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) sum += $i
+        if (sum > 0) fired = 1
+        if ($0 !~ /xen-pirq/) bad = 1 }
+        END { exit !(seen && fired && !bad) }' /proc/interrupts
+}
+irq_lines() {    # NAME
+    grep -E "[ ,]$1(\\[[^]]*\\])?(,|\$)" /proc/interrupts
+}
+irq_count() {    # NAME: NAME's line's count, summed over the CPUs
+    irq_lines "$1" | awk '{ for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) sum += $i; print sum; exit }'
+}
+if [ -n "$disktest" ]; then
+    for m in scsi_common scsi_mod libata crc64 crc64-rocksoft crct10dif_common crc-t10dif t10-pi sd_mod; do
+        insmod /lib/modules/disk/$m.ko || echo "linux-guest: insmod $m.ko failed"
+    done
+    [ "$disktest" = ahci ] && { insmod /lib/modules/disk/libahci.ko || echo "linux-guest: insmod libahci.ko failed"; }
+    insmod "/lib/modules/disk/$disktest.ko" || echo "linux-guest: insmod $disktest.ko failed"
+    t=0
+    while [ ! -b /dev/sda ] && [ "$t" -lt 300 ]; do sleep 0.2; t=$((t + 1)); done
+    if [ -b /dev/sda ]; then
+        echo "linux-guest: disk size: $(cat /sys/block/sda/size) sectors"
+        # With 2 vCPUs the disk's pirq goes to vCPU 1 (EVTCHNOP_bind_vcpu):
+        # its events arrive there and its EOIs come from there.
+        n=$(irq_lines "$disktest" | awk -F: '{ gsub(/ /, "", $1); print $1; exit }')
+        if [ "$(grep -c '^processor' /proc/cpuinfo)" -gt 1 ] && [ -n "$n" ]; then
+            echo 2 > "/proc/irq/$n/smp_affinity" && echo "linux-guest: disk irq $n on cpu1"
+        fi
+        # In the background, so that with keel.nettest the NIC works at
+        # the same time (linux-net-pc: both on one GSI).
+        (sha256sum < /dev/sda | cut -d' ' -f1 > /tmp/disk.sha256) &
+        disk_pid=$!
+    else
+        echo "linux-guest: disk: no /dev/sda"
+        dev_rc=1
+    fi
+fi
+if [ "$nettest" = 1 ]; then
+    insmod /lib/modules/disk/e1000.ko || echo "linux-guest: insmod e1000.ko failed"
+    ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up || echo "linux-guest: net: ifconfig eth0 failed"
+    before=$(irq_count eth0)
+    if ping -c 3 -w 20 10.0.2.2; then
+        echo "linux-guest: net: ping 10.0.2.2 answered"
+    else
+        echo "linux-guest: net: ping 10.0.2.2 failed"
+        dev_rc=1
+    fi
+    irq_lines eth0 | while read -r l; do echo "linux-guest: net irq: $l"; done
+    after=$(irq_count eth0)
+    if irq_line_ok eth0 && [ "${after:-0}" -gt "${before:-0}" ]; then
+        echo "linux-guest: net: eth0 interrupts rose from ${before:-none} to $after"
+    else
+        echo "linux-guest: net: eth0 interrupts did not rise as a xen-pirq (${before:-none} -> ${after:-none})"
+        dev_rc=1
+    fi
+fi
+if [ -n "$disktest" ] && [ -b /dev/sda ]; then
+    wait "$disk_pid"
+    echo "linux-guest: disk sha256: $(cat /tmp/disk.sha256)"
+    irq_lines "$disktest" | while read -r l; do echo "linux-guest: disk irq: $l"; done
+    irq_line_ok "$disktest" || { echo "linux-guest: disk: no xen-pirq $disktest line with a count above 0"; dev_rc=1; }
+fi
 if [ "$ctltest" = 1 ]; then
     echo "linux-guest: running /bin/ctl-test"
     /bin/ctl-test
@@ -80,6 +155,8 @@ if [ "$rc" -ne 0 ]; then
     echo "VERDICT: FAIL (workload or ctl-test exited with status $rc)"
 elif [ "$acpi_rc" -ne 0 ]; then
     echo "VERDICT: FAIL (no ACPI SCI after the power button)"
+elif [ "$dev_rc" -ne 0 ]; then
+    echo "VERDICT: FAIL (disk or network test)"
 elif [ -n "$bad" ]; then
     echo "VERDICT: FAIL (kernel log: $bad)"
 else

@@ -25,6 +25,19 @@
 #                 QEMU's power button (system_powerdown on the monitor
 #                 socket), and dom0's poweroff through ACPI S5
 #                 (XENPF_enter_acpi_sleep) ending QEMU with status 0.
+#   linux-disk-pc, linux-disk-q35, linux-net-pc
+#                 devices on their legacy interrupts (issue 13, M3), dom0
+#                 with ACPI and PCI on, the initramfs of build-initramfs.sh
+#                 --disk: an 8 MiB raw image of random bytes, read-only, on
+#                 pc's PIIX IDE (ata_piix, ISA IRQ 14, edge) or q35's
+#                 ICH9 AHCI (ahci, PCI INTx on GSI 16-23, level, active
+#                 low); dom0 reads the whole /dev/sda and its sha256 must
+#                 be the image's, and the driver's /proc/interrupts line a
+#                 xen-pirq with a count above 0.  linux-net-pc: an e1000
+#                 on QEMU's user network with restrict=on (no packet
+#                 leaves QEMU); dom0 pings the gateway 10.0.2.2 and eth0's
+#                 interrupt count must rise, while it reads the image
+#                 through an AHCI whose INTx shares the e1000's level GSI.
 #   linux-ctl     dom0 as the control domain (issue 14): the initramfs of
 #                 build-initramfs.sh --tools, whose /bin/ctl-test
 #                 (tests/linux/ctl-test.sh) loads the Xen device modules
@@ -33,11 +46,15 @@
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
 # Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
-# linux-acpi-pc, linux-acpi-q35, plus linux-native with
+# linux-acpi-pc, linux-acpi-q35, linux-disk-pc, linux-disk-q35,
+# linux-net-pc, linux-ctl, plus linux-native with
 # --native.  Logs: $BUILD/boot-logs/NAME.log.  Environment:
 #   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
 #   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
 #   LINUX_TIMEOUT   seconds per test (default 170)
+#   LINUX_DEV_SMP   QEMU's -smp for linux-disk-*/linux-net-pc (default 1;
+#                   with KEEL_APPEND='... dom0_max_vcpus=2', dom0's EOIs
+#                   come from either CPU)
 # Prints one PASS/FAIL line per test (with the guest's and the
 # hypervisor's last lines after a failure) and a closing count; exits 1
 # if any test failed, 2 on usage errors.
@@ -78,10 +95,12 @@ if [ $# -gt 0 ]; then
     TESTS="$*"
 else
     TESTS="linux-dom0 linux-smp2 linux-many linux-acpi-pc linux-acpi-q35 linux-ctl"
+    TESTS="$TESTS linux-disk-pc linux-disk-q35 linux-net-pc"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
-    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
+    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl) ;;
+    linux-disk-pc|linux-disk-q35|linux-net-pc) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
 done
 
 passed=0; failed=0; failures=""
@@ -209,6 +228,76 @@ s.sendall(b"system_powerdown\n"); time.sleep(0.5); s.close()' "$sock" || {
     echo "PASS $3 ($(grep -a 'linux-guest: acpi: SCI' "$1" | clean | sed 's/linux-guest: acpi: //'); ACPI S5 power-off)"
 }
 
+# Devices on their legacy interrupts (issue 13, M3): dom0 with ACPI and
+# PCI on reads a known disk image through ata_piix (pc) or ahci (q35), or
+# pings QEMU's user-network gateway through an e1000 (restrict=on: no
+# packet leaves QEMU).  The run ends by dom0's ACPI S5 (QEMU status 0).
+# Linux's swiotlb on (no swiotlb=noforce): 32-bit DMA (PIIX's BMDMA,
+# e1000) bounces through buffers made machine-contiguous below 4 GiB by
+# XENMEM_exchange.
+DEV_ARGS="console=hvc0 pci=nomsi"
+run_dev() {    # LOG MACHINE NAME
+    img=$BUILD/linux-disk.img
+    if [ ! -f "$img" ] || [ ! -f "$img.sha256" ]; then
+        head -c 8388608 /dev/urandom > "$img.tmp" && chmod 444 "$img.tmp" && sha256sum < "$img.tmp" | cut -d' ' -f1 > "$img.sha256" &&
+            mv "$img.tmp" "$img" || { echo "FAIL $3: cannot write $img"; return 1; }
+    fi
+    want=$(cat "$img.sha256")
+    case $3 in
+    linux-net-*)
+        # The e1000 in slot 3 and an AHCI in slot 7 share PCI link LNKD
+        # (PIIX: link = (slot + pin) mod 4), hence one level GSI.
+        words="keel.nettest=1 keel.disktest=ahci"
+        dev="-nic none -netdev user,id=n0,restrict=on -device e1000,netdev=n0,addr=3 -device ahci,id=ahci0,addr=7"
+        dev="$dev -drive file=$img,format=raw,if=none,id=d0,snapshot=on -device ide-hd,drive=d0,bus=ahci0.0" ;;
+    *)  words="keel.disktest=ata_piix"; [ "$2" = q35 ] && words="keel.disktest=ahci"
+        # QEMU 7.2's ide-hd refuses a read-only drive: snapshot=on keeps
+        # every write in a temporary overlay, the image stays as written.
+        dev="-nic none -drive file=$img,format=raw,if=none,id=d0,snapshot=on -device ide-hd,drive=d0,bus=ide.0" ;;
+    esac
+    # shellcheck disable=SC2086
+    timeout "$TIMEOUT" qemu-system-x86_64 -machine "$2" -accel "$ACCEL" -cpu max,-smap -m 1024 \
+        -smp "${LINUX_DEV_SMP:-1}" -display none -monitor none -serial stdio -no-reboot $dev \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
+        -append "$HV_APPEND" -initrd "$VMLINUZ $DEV_ARGS $SMALL $words,$DEV_INITRD" \
+        < /dev/null > "$1" 2>&1
+    qrc=$?
+    case $3 in
+    linux-net-*)
+        grep -a -q 'linux-guest: net: ping 10.0.2.2 answered' "$1" || { echo "FAIL $3: dom0's ping of 10.0.2.2 got no answer"; return 1; }
+        grep -a -q 'linux-guest: net: eth0 interrupts rose' "$1" || { echo "FAIL $3: eth0's interrupt count did not rise as a xen-pirq"; return 1; }
+        what=$(grep -a 'linux-guest: net irq:' "$1" | head -n 1 | clean | sed 's/linux-guest: net irq: *//')
+        printf '%s' "$what" | grep -q 'eth0.*ahci\|ahci.*eth0' || { echo "FAIL $3: eth0 and ahci do not share an interrupt ($what)"; return 1; }
+        got=$(grep -a 'linux-guest: disk sha256:' "$1" | tail -n 1 | clean | sed 's/.*sha256: //')
+        [ "$got" = "$want" ] || { echo "FAIL $3: dom0 read sha256 '${got:-nothing}', the image's is $want"; return 1; } ;;
+    *)
+        got=$(grep -a 'linux-guest: disk sha256:' "$1" | tail -n 1 | clean | sed 's/.*sha256: //')
+        [ "$got" = "$want" ] || { echo "FAIL $3: dom0 read sha256 '${got:-nothing}', the image's is $want"; return 1; }
+        line=$(grep -a 'linux-guest: disk irq:' "$1" | head -n 1 | clean)
+        printf '%s' "$line" | grep -q 'xen-pirq' || { echo "FAIL $3: the disk's interrupt is not a xen-pirq (${line:-no line})"; return 1; }
+        what=$(printf '%s' "$line" | sed 's/linux-guest: disk irq: *//')
+        # PIIX's bus-master DMA has a 32-bit mask: it needs the swiotlb.
+        if grep -a -q 'falling back to PIO' "$1"; then echo "FAIL $3: $(grep -a -m 1 'falling back to PIO' "$1" | clean)"; return 1; fi ;;
+    esac
+    grep -a -q '^VERDICT: PASS' "$1" || { echo "FAIL $3: no PASS verdict"; return 1; }
+    # Keel's count per GSI at the S5 (irq_report): level interrupts that
+    # came while their EOI was awaited mean the pin was not masked.
+    grep -a -q '^(KEEL) irq: GSI ' "$1" || { echo "FAIL $3: Keel reported no device interrupt at the power-off"; return 1; }
+    early=$(grep -a '^(KEEL) irq: GSI ' "$1" | clean | grep -v ', 0 while awaiting the EOI$' | head -n 1)
+    [ -z "$early" ] || { echo "FAIL $3: interrupts while the pin should be masked: $early"; return 1; }
+    # An interrupt storm (a level line not held masked until the EOI) or
+    # interrupts no driver claims make Linux disable the line.
+    if grep -a -q -E 'nobody cared|Disabling IRQ #' "$1"; then
+        echo "FAIL $3: $(grep -a -m 1 -E 'nobody cared|Disabling IRQ #' "$1" | clean)"; return 1
+    fi
+    # With QEMU -smp 2 (LINUX_DEV_SMP) QEMU may act on the PM1a write
+    # after dom0, told 0, went on to SCHEDOP_shutdown: Keel's exit (33).
+    grep -a -q 'ACPI: dom0 enters S5' "$1" &&
+        { [ "$qrc" -eq 0 ] || { [ "$qrc" -eq 33 ] && grep -a -q 'dom0 shutdown reason 0' "$1"; }; } ||
+        { echo "FAIL $3: dom0's poweroff did not end QEMU by ACPI S5 (QEMU exit $qrc)"; return 1; }
+    echo "PASS $3 ($what; ACPI S5 power-off)"
+}
+
 # dom0's poweroff ended the run: through SCHEDOP_shutdown (Keel's exit port,
 # status 33), or, with ACPI on, through XENPF_enter_acpi_sleep(S5), after
 # which QEMU exits with status 0 (ACPI power-off).
@@ -272,6 +361,8 @@ run_test() {    # NAME
               --mem 1536 --timeout "${LINUX_CTL_TIMEOUT:-400}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-acpi-pc|linux-acpi-q35)
         out=$(run_acpi "$log" "${name#linux-acpi-}" "$name") ;;
+    linux-disk-pc|linux-disk-q35|linux-net-pc)
+        out=$(run_dev "$log" "${name##*-}" "$name") ;;
     linux-native)
         # run-qemu.sh hands --hv to QEMU's -kernel, --append to -append and
         # --dom0 to -initrd: with the kernel as "hypervisor" that is a
@@ -289,7 +380,8 @@ run_test() {    # NAME
         why="dom0 did not see 2 CPUs"
     elif [ "${name%2}" = linux-smp ] && ! grep -a -E -q 'linux-guest: cpu1 busy [1-9]' "$log"; then
         why="no work ran on the second vCPU"
-    elif [ "${name#linux-acpi}" = "$name" ] && [ "$name" != linux-native ] && ! powered_off "$status" "$log"; then
+    elif [ "${name#linux-acpi}" = "$name" ] && [ "${name#linux-disk}" = "$name" ] && [ "${name#linux-net}" = "$name" ] &&
+         [ "$name" != linux-native ] && ! powered_off "$status" "$log"; then
         why="VERDICT: PASS but dom0's poweroff did not end the run (${status#PASS "$name" })"
     elif [ "$name" != linux-native ] && abi=$(check_abi "$name" "$log") && [ -n "$abi" ]; then
         why="VERDICT: PASS but $abi"
@@ -315,6 +407,8 @@ elif ! INITRD=$(sh "$HERE/build-initramfs.sh"); then
     fail_all "cannot build the initramfs (see the build-initramfs line above)"
 elif ! CTL_INITRD=$(sh "$HERE/build-initramfs.sh" --tools); then
     fail_all "cannot build the control-plane initramfs (see the build-initramfs line above)"
+elif ! DEV_INITRD=$(sh "$HERE/build-initramfs.sh" --disk); then
+    fail_all "cannot build the device-test initramfs (see the build-initramfs line above)"
 else
     for t in $TESTS; do
         if [ "$t" = linux-dom0 ] && [ ! -f "$BUILD/keel.elf" ]; then

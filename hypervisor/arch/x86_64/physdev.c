@@ -10,6 +10,9 @@
 #include <keel/guest_access.h>
 #include <keel/irq.h>
 #include <keel/lib.h>
+#include <keel/console.h>
+#include <keel/mm.h>
+#include <keel/pv_mm.h>
 #include <public/physdev.h>
 
 #define COPY_IN(x) do { if (copy_from_guest(&(x), arg, sizeof(x))) return -XEN_EFAULT; } while (0)
@@ -67,6 +70,41 @@ static long eoi(uint64_t arg)
 
     COPY_IN(e);
     return irq_eoi(current->domain, e.irq);
+}
+
+/*
+ * PHYSDEVOP_pirq_eoi_gmfn_v2, as Xen: any PV domain may register one
+ * page, for its life (again: -EBUSY); for a PV domain the gmfn is a
+ * machine frame it owns, referenced general + writable (-EINVAL if it
+ * cannot be), released by evtchn_destroy.  Bit n set = pirq n needs
+ * PHYSDEVOP_eoi (common/pirq.c sets it at bind for a level pin).  v1
+ * also made PHYSDEVOP_eoi unmask the event channel; Linux uses v2 only,
+ * and v1 is -ENOSYS here.
+ */
+static long pirq_eoi_gmfn(uint64_t arg)
+{
+    struct domain *d = current->domain;
+    struct physdev_pirq_eoi_gmfn g;
+    int rc;
+
+    COPY_IN(g);
+    if (g.gmfn >= max_mfn)
+        return -XEN_EINVAL;
+    mm_lock_acquire();
+    rc = get_page_and_type(_mfn(g.gmfn), d, PGT_writable);
+    if (!rc && d->pirq_eoi_map) {
+        put_page_and_type(_mfn(g.gmfn), d);
+        rc = 1;
+    } else if (!rc) {
+        d->pirq_eoi_map_mfn = _mfn(g.gmfn);
+        d->pirq_eoi_map = mfn_to_virt(_mfn(g.gmfn));
+    }
+    mm_lock_release();
+    if (rc)
+        return rc > 0 ? -XEN_EBUSY : -XEN_EINVAL;
+    irq_eoi_map_sync(d);
+    gdprintk("d%u: pirq EOI map at mfn %#lx\n", d->domain_id, (unsigned long)g.gmfn);
+    return 0;
 }
 
 /* The caller itself only (Xen also lets a device model map for its
@@ -188,6 +226,8 @@ long do_physdev_op(uint64_t cmd, uint64_t arg)
         return irq_status(arg);
     case PHYSDEVOP_eoi:
         return eoi(arg);
+    case PHYSDEVOP_pirq_eoi_gmfn_v2:
+        return pirq_eoi_gmfn(arg);
     case PHYSDEVOP_map_pirq:
         return map_pirq(arg);
     case PHYSDEVOP_unmap_pirq:

@@ -10,6 +10,7 @@
 #include <keel/domain.h>
 #include <keel/guest_access.h>
 #include <keel/acpi.h>
+#include <keel/irq.h>
 #include <keel/smp.h>
 #include <keel/sched.h>
 #include <keel/time.h>
@@ -84,6 +85,7 @@ static long enter_acpi_sleep(const struct xenpf_enter_acpi_sleep *s)
         return -XEN_EOPNOTSUPP;
     if (!acpi_platform.pm1a_cnt)
         return -XEN_EPERM;     /* Xen: no PM1a control block */
+    irq_report();
     printk("ACPI: dom0 enters S5 (PM1a_CNT %#x <- %#x)\n", acpi_platform.pm1a_cnt, s->val_a);
     outw((uint16_t)acpi_platform.pm1a_cnt, s->val_a);
     if (acpi_platform.pm1b_cnt)

@@ -127,6 +127,11 @@ struct domain {
     unsigned int valid_evtchns, max_evtchns;
     const struct evtchn_port_ops *evtchn_port_ops;   /* 2-level or FIFO */
     struct evtchn_fifo_domain *evtchn_fifo;          /* FIFO event array, or NULL */
+    /* PHYSDEVOP_pirq_eoi_gmfn_v2's page (common/pirq.c): bit n set = pirq
+     * n needs PHYSDEVOP_eoi.  NULL: none; else a general + writable type
+     * reference on eoi_map_mfn, dropped by evtchn_destroy. */
+    unsigned long *pirq_eoi_map;
+    mfn_t pirq_eoi_map_mfn;
     struct grant_table *gt;            /* common/grant_table.c */
     /* CONSOLEIO_write budget when unprivileged (common/guest_ops.c) */
     bool console_started;

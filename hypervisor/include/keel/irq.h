@@ -43,6 +43,9 @@ int irq_unmap_pirq(struct domain *d, int pirq);
 int irq_setup_gsi(struct domain *d, int gsi, unsigned int level, unsigned int active_low);
 int irq_eoi(struct domain *d, uint32_t pirq);
 int irq_status_query(struct domain *d, uint32_t pirq, uint32_t *flags);
+/* PHYSDEVOP_pirq_eoi_gmfn_v2 (physdev.c) registered d->pirq_eoi_map:
+ * set the bits of the pirqs bound already. */
+void irq_eoi_map_sync(struct domain *d);
 /* Event channels (event_channel.c, evtchn_lock held). */
 int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port);
 void irq_unbind_pirq(struct domain *d, uint32_t pirq);
@@ -52,6 +55,11 @@ void irq_unbind_pirq(struct domain *d, uint32_t pirq);
  * the pin is level-triggered (the caller has masked it already if so). */
 bool irq_gsi_is_level(unsigned int gsi);
 void irq_gsi_raised(unsigned int gsi);
+/* How often gsi fired, and (level) how often while its EOI was awaited,
+ * i.e. while its pin should have been masked; irq_report prints both for
+ * every GSI that fired (at dom0's power-off). */
+void irq_gsi_counts(unsigned int gsi, uint64_t *fired, uint64_t *fired_in_flight);
+void irq_report(void);
 /* Under the hypervisor lock, before returning to a guest or halting:
  * turn raised GSIs into events on their bound ports. */
 void irq_deliver_pending(void);
