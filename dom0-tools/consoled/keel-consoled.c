@@ -13,7 +13,10 @@
  *   - passes what is typed on that terminal to the guest's in[] ring.
  * It watches @introduceDomain and @releaseDomain and rescans the domain
  * list on each, connecting new domains and dropping the ones that are
- * dying or gone.  Guests are served in turn with at most TURN_BYTES each
+ * dying or gone; while it serves any domain it also rescans every
+ * RESCAN_MS, because a domain released from the store before it is
+ * destroyed (keel destroy) fires no further @releaseDomain, and its
+ * dying domain cannot go while the ring stays mapped here.  Guests are served in turn with at most TURN_BYTES each
  * per round, so one that floods its ring cannot starve the others.
  * Killed and restarted, it connects every domain again (new terminals).
  *
@@ -33,6 +36,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keelctl.h"
@@ -43,6 +47,7 @@
 #define TURN_BYTES 4096u            /* per guest per round */
 #define LOG_MAX (1024u * 1024u)     /* bytes per log file before rotation */
 #define PEND_MAX (64u * 1024u)      /* output kept for a slow or absent pty reader */
+#define RESCAN_MS 1000
 
 struct dom {
     bool used;
@@ -436,7 +441,10 @@ int main(int argc, char **argv)
     }
     scan();
     while (!stop) {
-        int nfds = 0, timeout = -1, rc;
+        int nfds = 0, timeout = -1, rc, serving = 0;
+        struct timespec ts;
+        uint64_t now_ms;
+        static uint64_t last_scan_ms;
         char **w;
 
         pfd[nfds].fd = xs_fileno(xs);
@@ -448,13 +456,18 @@ int main(int argc, char **argv)
         for (i = 0; i < MAX_DOMS; i++) {
             if (!doms[i].used || doms[i].master < 0)
                 continue;
+            serving = 1;
             if (doms[i].more)
                 timeout = 0;    /* output left over: another round at once */
             pfd[nfds].fd = doms[i].master;
             pfd[nfds].events = POLLIN | (doms[i].pend_len ? POLLOUT : 0);
             pfd_dom[nfds++] = i;
         }
+        if (serving && timeout < 0)
+            timeout = RESCAN_MS;
         rc = poll(pfd, (nfds_t)nfds, timeout);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
         if (rc < 0 && errno != EINTR) {
             say("poll: %s", strerror(errno));
             break;
@@ -467,8 +480,14 @@ int main(int argc, char **argv)
                 rescan = true;
                 free(w);
             }
-            if (rescan)
+            if (rescan) {
                 scan();
+                last_scan_ms = now_ms;
+            }
+        }
+        if (serving && now_ms - last_scan_ms >= RESCAN_MS) {
+            scan();
+            last_scan_ms = now_ms;
         }
         /* Event-channel notifications: mark the domain for a turn. */
         if (rc > 0 && (pfd[1].revents & POLLIN)) {

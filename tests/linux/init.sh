@@ -166,7 +166,17 @@ fi
 grep '^cpu[0-9]' /proc/stat | while read -r c u n s rest; do
     echo "linux-guest: $c busy $((u + n + s)) ticks"
 done
-[ "$linger" -gt 0 ] 2>/dev/null && sleep "$linger"
+# While lingering, bring up CPUs the toolstack made available again
+# (cpu/N/availability = online: Linux's cpu_hotplug.c only marks them
+# present; udev's 40-vm-hotadd rule onlines them in a full distribution).
+t=0
+while [ "$t" -lt "$linger" ] 2>/dev/null; do
+    for c in /sys/devices/system/cpu/cpu[1-9]*; do
+        [ "$(cat "$c/online" 2>/dev/null)" = 0 ] && echo 1 > "$c/online" 2>/dev/null
+    done
+    sleep 1
+    t=$((t + 1))
+done
 poweroff -f
 echo "linux-guest: poweroff -f returned; halting"
 while :; do sleep 3600; done
