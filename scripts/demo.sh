@@ -33,6 +33,9 @@ QEMU="qemu-system-x86_64 -accel tcg -cpu max,-smap -display none -monitor none \
 if [ $# -eq 0 ] && [ -t 0 ] && [ -t 1 ]; then
     vmlinuz=$(sh tests/linux/fetch-kernel.sh)
     initrd=$(BUILD=$PWD/build sh tests/linux/build-initramfs.sh)
+    # dom0's initramfs with the control plane (keel, keel-xenstored,
+    # keel-consoled, the kernel and the plain initrd for run-time domUs).
+    tools=$(BUILD=$PWD/build sh tests/linux/build-initramfs.sh --tools)
     mkdir -p build/demo
     cfgs=""
     for n in 1 2; do
@@ -47,13 +50,15 @@ EOC
         cfgs="$cfgs build/demo/linux$n.cfg"
     done
     # shellcheck disable=SC2086
-    mods=$(build/bin/keel-bootdesc -o build/demo/boot.dtb --dom0-initrd "$initrd" \
+    mods=$(build/bin/keel-bootdesc -o build/demo/boot.dtb --dom0-initrd "$tools" \
            --qemu-initrd "$vmlinuz" \
-           "console=hvc0 pci=off swiotlb=noforce keel.shell=1 keel.name=dom0 quiet" $cfgs)
+           "console=hvc0 pci=off swiotlb=noforce keel.shell=1 keel.tools=1 keel.name=dom0 quiet" $cfgs)
     echo "demo: Keel on 2 CPUs with Debian's kernel as dom0 (2 vCPUs) and two domUs; wait for the shell prompt."
+    echo "demo: in dom0, manage domUs as with xl: keel create -c /etc/keel/debian.cfg (CTRL-] leaves its"
+    echo "demo: console), keel list, keel console debian, keel top, keel destroy debian."
     set +e
     # shellcheck disable=SC2086
-    $QEMU -smp 2 -m 1024 -append "console=com1 dom0_mem=384M dom0_max_vcpus=2" -initrd "$mods"
+    $QEMU -smp 2 -m 1536 -append "console=com1 dom0_mem=640M dom0_max_vcpus=2" -initrd "$mods"
     explain $?
     exit $?
 fi

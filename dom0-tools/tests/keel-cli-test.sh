@@ -37,6 +37,12 @@ for v in $("$K" help | sed -n 's/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
     expect_ok "$v --help" "^Usage: keel $v" "$K" "$v" --help
 done
 [ "$("$K" help | grep -c '^  [a-z]')" -ge 7 ] && ok || bad "keel help lists fewer than 7 verbs"
+# The man page (dom0-tools/man/keel.1) has an item for every verb keel knows.
+MAN=$(dirname "$0")/../man/keel.1
+items=$(awk 'prev == ".TP" { print } { prev = $0 }' "$MAN" | sed 's/\\-/-/g')
+for v in $("$K" help | sed -n 's/^  \([a-z][a-z0-9-]*\) .*/\1/p'); do
+    printf '%s\n' "$items" | grep -q -w -- "$v" && ok || bad "the man page $MAN has no item for '$v'"
+done
 "$K" > /dev/null 2>&1; [ $? -eq 1 ] && ok || bad "keel without a verb: exit not 1"
 expect_err unknown-verb "keel: unknown verb 'frobnicate' (keel help lists them)" "$K" frobnicate
 expect_err list-arg "keel list: unknown argument '--bogus'" "$K" list --bogus

@@ -91,6 +91,8 @@ if [ "$TOOLS" -eq 1 ]; then
     cp "$HERE/ctl-test.sh" "$ROOT/bin/ctl-test" && chmod 755 "$ROOT/bin/ctl-test" ||
         die "cannot install ctl-test"
     cp "$BUILD/dom0-static/keel-consoled" "$ROOT/bin/keel-consoled" || die "cannot copy keel-consoled"
+    cp "$HERE/dom0-up.sh" "$ROOT/bin/keel-dom0-up" && chmod 755 "$ROOT/bin/keel-dom0-up" ||
+        die "cannot install keel-dom0-up"
     for f in keel-xenstored keel-xenstore; do
         cp "$BUILD/dom0-static/$f" "$ROOT/bin/$f" || die "cannot copy $f"
     done

@@ -24,6 +24,7 @@ for w in $(cat /proc/cmdline); do
     keel.linger=*) linger=${w#keel.linger=} ;;   # stay up this many seconds after the verdict
     keel.acpitest=*) acpitest=${w#keel.acpitest=} ;;  # wait this long for an ACPI power-button SCI
     keel.ctltest=1) ctltest=1 ;;                  # dom0's control plane (/bin/ctl-test) instead of the workload
+    keel.tools=1) tools=1 ;;                      # with keel.shell=1: start dom0's daemons first (keel-dom0-up)
     keel.disktest=*) disktest=${w#keel.disktest=} ;;  # read /dev/sda through this driver (ata_piix, ahci)
     keel.nettest=1) nettest=1 ;;                  # e1000: ping QEMU's user-network gateway
     keel.*=*) args="$args ${w#keel.}" ;;
@@ -31,6 +32,7 @@ for w in $(cat /proc/cmdline); do
 done
 if [ "$shell" = 1 ]; then
     hostname "$(sed -n 's/.*keel.name=\([^ ]*\).*/\1/p' /proc/cmdline)"
+    [ "${tools:-0}" = 1 ] && keel-dom0-up
     echo
     echo "Keel demo: this is $(hostname), Linux $(uname -r) on Keel, $(grep -c '^processor' /proc/cpuinfo) vCPU(s)."
     echo "Type CTRL-a three times to switch the serial console between dom0 and the domUs."
