@@ -295,8 +295,25 @@ static void check_refusals(void)
 	rs.domain_id = DOMID_SELF;
 	CHECK_RC("remote_shutdown DOMID_SELF: -ESRCH",
 		 HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &rs), -XEN_ESRCH);
-	s = sc(XEN_SYSCTL_readconsole);
-	CHECK_RC("sysctl readconsole: -ENOSYS", sysctl(&s), -XEN_ENOSYS);
+	/* readconsole: the hypervisor's boot messages, "(KEEL) " lines. */
+	{
+		static char buf[512];
+
+		s = sc(XEN_SYSCTL_readconsole);
+		set_xen_guest_handle(s.u.readconsole.buffer, buf);
+		s.u.readconsole.count = sizeof(buf) - 1;
+		CHECK_RC("sysctl readconsole", sysctl(&s), 0);
+		buf[s.u.readconsole.count < sizeof(buf) ? s.u.readconsole.count : sizeof(buf) - 1] = 0;
+		check(s.u.readconsole.count == sizeof(buf) - 1 && strstr(buf, "(KEEL) ") == buf,
+		      "readconsole: the first messages", "count %u, starts '%.12s'",
+		      s.u.readconsole.count, buf);
+		s = sc(XEN_SYSCTL_readconsole);
+		s.u.readconsole.buffer = 0x1000;	/* not mapped */
+		s.u.readconsole.count = 16;
+		CHECK_RC("sysctl readconsole to a bad buffer: -EFAULT", sysctl(&s), -XEN_EFAULT);
+	}
+	s = sc(17 /* XEN_SYSCTL_numainfo */);
+	CHECK_RC("sysctl numainfo: -ENOSYS", sysctl(&s), -XEN_ENOSYS);
 }
 
 void guest_main(void)

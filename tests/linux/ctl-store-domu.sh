@@ -51,7 +51,8 @@ umount /dev; umount /proc
 exec /bin/init-plain
 EOI
 printf '#!/bin/sh\nexec /bin/poweroff -f\n' > "$OV/sbin/poweroff"
-chmod 755 "$OV/init" "$OV/sbin/poweroff"
+printf '#!/bin/sh\nexec /bin/reboot -f\n' > "$OV/sbin/reboot"
+chmod 755 "$OV/init" "$OV/sbin/poweroff" "$OV/sbin/reboot"
 (cd "$OV" && find . | cpio -o -H newc 2>/dev/null | gzip) > /tmp/ov.gz || fail "cannot pack the overlay"
 cat /boot/initrd.gz /tmp/ov.gz > /tmp/initrd-store.gz || fail "cannot write /tmp/initrd-store.gz"
 
@@ -139,6 +140,10 @@ wait_for 600 small || fail "s1's balloon did not give memory back: $(mem) MiB af
 say "keel mem-set s1 96: the guest ballooned down to $(mem) MiB"
 keel mem-set s1 1000 2>/tmp/err && fail "keel mem-set above maxmem was accepted"
 grep -q 'above the domain' /tmp/err || fail "no clear error for mem-set above maxmem: $(cat /tmp/err)"
+keel mem-set s1 128 || fail "keel mem-set s1 128"
+big() { [ "$(mem)" -ge 124 ]; }
+wait_for 600 big || fail "s1's balloon did not take memory back: $(mem) MiB after mem-set 128"
+say "keel mem-set s1 128: the guest ballooned up to $(mem) MiB"
 
 # keel vcpu-set: cpu/N/availability, which s1's kernel follows (VCPUOP_down/up).
 v1() { keel vcpu-list s1 | awk '$3 == 1 { print $4 }'; }
@@ -196,4 +201,19 @@ wait_for 50 sh -c "! kill -0 $WR 2>/dev/null" || fail "no @releaseDomain after s
 $XS read /local/domain/$D2/data/x 2>/dev/null && fail "s2's own node outlived it"
 $XS rm /local/domain/$D2 /libxl/$D2 /local/domain/0/backend/console/$D2 || fail "cannot remove s2's paths"
 say "s2 destroyed without XS_RELEASE: VIRQ_DOM_EXC dropped it (ring unmapped, gone, its nodes deleted, @releaseDomain)"
+# keel reboot: control/shutdown = reboot; the guest reboots (SCHEDOP_shutdown
+# reason reboot) and keel's monitor builds it again (on_reboot's default,
+# restart) under a new domid, with its store paths and console.
+keel create /tmp/cfg/s1.cfg 'name="s3"' 2>/tmp/err || fail "keel create s3: $(cat /tmp/err)"
+D3=$(keel list | awk '$1 == "s3" { print $2 }')
+[ -n "$D3" ] || fail "s3 is not listed: $(keel list)"
+up3() { [ "$($XS read /local/domain/$D3/control/feature-reboot 2>/dev/null)" = 1 ]; }
+wait_for 600 up3 || fail "s3's kernel never wrote control/feature-reboot"
+keel reboot s3 2>/tmp/err || fail "keel reboot s3: $(cat /tmp/err)"
+again() { keel list | awk -v d="$D3" '$1 == "s3" && $2 != d { ok = 1 } END { exit !ok }'; }
+wait_for 600 again || fail "s3 was not built again after keel reboot: $(keel list)"
+N3=$(keel list | awk '$1 == "s3" { print $2 }')
+[ "$($XS read /local/domain/$N3/name)" = s3 ] || fail "the rebooted s3 (domain $N3) has no store paths"
+keel destroy s3 || fail "keel destroy s3"
+say "keel reboot s3: it rebooted and keel's monitor built it again as domain $N3 (was $D3)"
 say "domU checks passed"
