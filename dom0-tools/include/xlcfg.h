@@ -55,6 +55,12 @@ struct xlcfg *xlcfg_parse(const char *text, size_t len, const char *filename,
 /* Read and parse a file; NULL with a message in err. */
 struct xlcfg *xlcfg_parse_file(const char *path, char *err, size_t errlen);
 void xlcfg_free(struct xlcfg *cfg);
+/*
+ * One warning line on warn (if not NULL) per setting whose key is not in
+ * the NULL-terminated list known: "FILE:LINE: KEY: warning: unknown key,
+ * ignored" (xl warns and goes on).
+ */
+void xlcfg_warn_unknown(const struct xlcfg *cfg, const char *const *known, FILE *warn);
 
 /* The setting for key, or NULL. */
 const struct xlcfg_setting *xlcfg_get(const struct xlcfg *cfg,

@@ -578,3 +578,20 @@ int xlcfg_get_uint(const struct xlcfg *cfg, const char *key, uint64_t *out,
     *out = v;
     return 0;
 }
+
+void xlcfg_warn_unknown(const struct xlcfg *cfg, const char *const *known, FILE *warn)
+{
+    const struct xlcfg_setting *s;
+    size_t i;
+
+    if (!warn)
+        return;
+    /* Settings are unique per key (a later one replaces an earlier one). */
+    for (s = cfg->settings; s; s = s->next) {
+        for (i = 0; known[i] && strcmp(known[i], s->key); i++)
+            ;
+        if (!known[i])
+            fprintf(warn, "%s:%d: %s: warning: unknown key, ignored\n",
+                    cfg->filename, s->line, s->key);
+    }
+}

@@ -63,22 +63,6 @@ static int get_action(const struct xlcfg *cfg, const char *key, const char *def,
     return -1;
 }
 
-static void warn_unknown(const struct xlcfg *cfg, FILE *warn)
-{
-    const struct xlcfg_setting *s;
-    size_t i;
-
-    if (!warn)
-        return;
-    for (s = cfg->settings; s; s = s->next) {
-        for (i = 0; known_keys[i] && strcmp(known_keys[i], s->key); i++)
-            ;
-        if (!known_keys[i])
-            fprintf(warn, "%s:%d: %s: warning: unknown key, ignored\n", cfg->filename,
-                    s->line, s->key);
-    }
-}
-
 int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned int flags,
                      FILE *warn, char *err, size_t errlen)
 {
@@ -88,7 +72,7 @@ int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned i
     memset(c, 0, sizeof(*c));
     if (xlcfg_domain_get(cfg, &c->d, flags, NULL, err, errlen))
         return -1;
-    warn_unknown(cfg, warn);
+    xlcfg_warn_unknown(cfg, known_keys, warn);
     r = xlcfg_get_uint(cfg, "maxvcpus", &maxvcpus, err, errlen);
     if (r > 0)
         maxvcpus = c->d.vcpus;

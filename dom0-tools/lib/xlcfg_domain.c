@@ -46,23 +46,6 @@ static int line_of(const struct xlcfg *cfg, const char *key)
     return s ? s->line : cfg->nr_lines;
 }
 
-static void warn_unknown(const struct xlcfg *cfg, FILE *warn)
-{
-    const struct xlcfg_setting *s;
-    size_t i;
-
-    if (!warn)
-        return;
-    /* Settings are unique per key (a later one replaces an earlier one). */
-    for (s = cfg->settings; s; s = s->next) {
-        for (i = 0; known_keys[i] && strcmp(known_keys[i], s->key); i++)
-            ;
-        if (!known_keys[i])
-            fprintf(warn, "%s:%d: %s: warning: unknown key, ignored\n",
-                    cfg->filename, s->line, s->key);
-    }
-}
-
 /* A number key in [min, max], default def when absent. */
 static int get_num(const struct xlcfg *cfg, const char *key, uint64_t def,
                    uint64_t min, uint64_t max, uint64_t *out, char *err,
@@ -272,7 +255,7 @@ int xlcfg_domain_get(const struct xlcfg *cfg, struct xlcfg_domain *d,
     memset(d, 0, sizeof(*d));
     if (errlen)
         err[0] = '\0';
-    warn_unknown(cfg, warn);
+    xlcfg_warn_unknown(cfg, known_keys, warn);
     r = xlcfg_get_string(cfg, "type", &type, err, errlen);
     if (r < 0)
         return -1;
