@@ -6,72 +6,14 @@
  * where they started, and the granter's GTF_reading/GTF_writing flags must
  * follow the pins.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <fake/fake.h>
-#include <keel/lib.h>
-#include <keel/pv_mm.h>
-#include <keel/grant_table.h>
-#include <public/grant_table.h>
-#include <asm/page.h>
+#include "gnttab_world.h"
 
-extern unsigned int fake_alloc_budget;
-
-#define DOM_A 1
-#define DOM_B 2
-#define DOM_C 3
 /* A owns 1..9: 5 and 6 are granted pages, 7 an L1 page table of A.
  * B owns 20..29: 20-23 its L4/L3/L2/L1 (va 0..2 MiB), 24 a local page. */
-#define G1 5
-#define G2 6
-#define A_L1 7
-#define B_L4 20
-#define B_L1 23
-#define B_LOCAL 24
 
-static struct fake_domain fa, fb, fc;
-static struct domain *da, *db, *dc;
 static struct grant_entry_v1 *a_gt;       /* A's shared entries */
-static struct page_info base[FAKE_NR_FRAMES];
 
-#define VA(i) ((uint64_t)(i) << 12)
 #define PTE_MA(i) (((uint64_t)B_L1 << 12) + 8 * (i))
-
-static void as(struct domain *d)
-{
-    fake_cpu_info.curr = d->vcpu[0];
-}
-
-static long gop(unsigned int cmd, void *arg, uint64_t count)
-{
-    return do_grant_table_op(cmd, (uint64_t)arg, count);
-}
-
-static uint64_t *b_l1(void)
-{
-    return fake_frame(_mfn(B_L1));
-}
-
-static void snapshot(void)
-{
-    memcpy(base, frame_table, sizeof(base));
-}
-
-static void check_counts(void)
-{
-    unsigned int m;
-
-    for (m = 0; m < FAKE_NR_FRAMES; m++)
-        if (frame_table[m].count != base[m].count ||
-            frame_table[m].type_count != base[m].type_count ||
-            frame_table[m].type != base[m].type)
-            fail_msg("frame %u: count %u type %u/%u, expected %u type %u/%u", m,
-                     frame_table[m].count, frame_table[m].type, frame_table[m].type_count,
-                     base[m].count, base[m].type, base[m].type_count);
-}
 
 static int setup(void **state)
 {
