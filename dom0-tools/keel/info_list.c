@@ -39,9 +39,12 @@ int keel_cmd_info(int argc, char **argv)
     printf("cores_per_socket       : %u\n", pi.cores_per_socket);
     printf("threads_per_core       : %u\n", pi.threads_per_core);
     printf("cpu_mhz                : %u.%03u\n", pi.cpu_khz / 1000, pi.cpu_khz % 1000);
-    printf("virt_caps              :%s%s\n",
+    /* xl's order and spelling (xl_info.c): pv, hvm, ..., gnttab-v1, gnttab-v2. */
+    printf("virt_caps              :%s%s%s%s\n",
            pi.capabilities & XEN_SYSCTL_PHYSCAP_pv ? " pv" : "",
-           pi.capabilities & XEN_SYSCTL_PHYSCAP_hvm ? " hvm" : "");
+           pi.capabilities & XEN_SYSCTL_PHYSCAP_hvm ? " hvm" : "",
+           pi.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v1 ? " gnttab-v1" : "",
+           pi.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2 ? " gnttab-v2" : "");
     printf("total_memory           : %" PRIu64 "\n", pi.total_pages / 256);
     printf("free_memory            : %" PRIu64 "\n", pi.free_pages / 256);
     printf("free_pages             : %" PRIu64 "\n", pi.free_pages);

@@ -800,7 +800,9 @@ static int16_t map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
 
     if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map)))
         return GNTST_bad_gntref;       /* Xen: "Bad flags in grant map op" */
-    rd = granting_domain(op->dom);
+    /* Xen's map_grant_ref looks the granter up by its id only
+     * (rcu_lock_domain_by_id): DOMID_SELF names no domain there. */
+    rd = op->dom == DOMID_SELF ? NULL : granting_domain(op->dom);
     if (!rd)
         return GNTST_bad_domain;
     h = get_maptrack_handle(ld->gt);

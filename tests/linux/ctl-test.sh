@@ -37,7 +37,7 @@ keel info > /tmp/info || fail "keel info exited with status $?"
 sed 's/^/ctl-test: info: /' /tmp/info
 free=$(sed -n 's/^free_pages *: *//p' /tmp/info)
 [ -n "$free" ] && [ "$free" -gt 0 ] 2>/dev/null || fail "keel info shows no free_pages"
-grep -q '^virt_caps *: pv' /tmp/info || fail "keel info does not report pv"
+grep -q '^virt_caps *: pv gnttab-v1 gnttab-v2$' /tmp/info || fail "keel info does not report pv and grant tables v1 and v2"
 
 # keel list: getdomaininfolist; dom0 is listed, running (it runs this).
 keel list > /tmp/list || fail "keel list exited with status $?"

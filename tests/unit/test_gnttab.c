@@ -555,10 +555,14 @@ static void test_mapper_dies(void **state)
     fb.v[0].guest_table = INVALID_MFN;
     assert_int_equal(frame_table[G1].count, base[G1].count);
     assert_int_equal(frame_table[G1].type_count, 0);
-    /* A can now map its own grant to itself again */
+    /* A can now map its own grant to itself again, named by its id;
+     * DOMID_SELF names no granter (Xen's rcu_lock_domain_by_id). */
     grant(8, DOM_A, G1, GTF_permit_access);
     as(da);
     op = (struct gnttab_map_grant_ref){ .flags = DM, .ref = 8, .dom = DOMID_SELF };
+    assert_int_equal(gop(GNTTABOP_map_grant_ref, &op, 1), 0);
+    assert_int_equal(op.status, GNTST_bad_domain);
+    op = (struct gnttab_map_grant_ref){ .flags = DM, .ref = 8, .dom = DOM_A };
     assert_int_equal(gop(GNTTABOP_map_grant_ref, &op, 1), 0);
     assert_int_equal(op.status, GNTST_okay);
 }
