@@ -316,7 +316,7 @@ static void world_check(void)
 {
     static uint32_t cnt[FAKE_NR_FRAMES], tc[FAKE_NR_FRAMES], rw[FAKE_NR_FRAMES];
     static uint32_t extra_w[FAKE_NR_FRAMES];   /* writable type refs not from PTEs */
-    unsigned int m, i, k;
+    unsigned int m, i, j, k;
     struct fake_domain *doms[2] = { &w_fa, &w_fb };
 
     memset(cnt, 0, sizeof(cnt));
@@ -393,6 +393,14 @@ static void world_check(void)
         for (i = 0; i < doms[k]->d.max_vcpus; i++) {
             w_add_base(cnt, tc, doms[k]->v[i].guest_table);
             w_add_base(cnt, tc, doms[k]->v[i].guest_table_user);
+            /* MMUEXT_SET_LDT holds a general and a seg_desc type
+             * reference on each LDT frame (pv_ldt.c). */
+            for (j = 0; j < GUEST_LDT_FRAMES; j++)
+                if (!mfn_eq(doms[k]->v[i].ldt_frames[j], INVALID_MFN)) {
+                    unsigned int lm = (unsigned int)mfn_x(doms[k]->v[i].ldt_frames[j]) % FAKE_NR_FRAMES;
+                    cnt[lm]++;
+                    tc[lm]++;
+                }
             if (doms[k]->v[i].pt_undo) {
                 unsigned int um = (unsigned int)mfn_x(page_to_mfn(doms[k]->v[i].pt_undo));
                 if (!(doms[k]->v[i].pt_undo->flags & PGC_partial_held))
