@@ -36,6 +36,42 @@ static inline long gnttab_op(unsigned int cmd, void *op, unsigned int count)
 	return HC(__HYPERVISOR_grant_table_op, cmd, op, count, 0, 0);
 }
 
+/* Map grant ref of domain dom at va: the op's status (99 if the hypercall failed). */
+static inline int16_t gnt_map(domid_t dom, void *va, grant_ref_t ref, uint32_t flags,
+			      grant_handle_t *h)
+{
+	struct gnttab_map_grant_ref m = { .host_addr = (uint64_t)va, .flags = flags, .ref = ref,
+					  .dom = dom, .status = 99 };
+
+	if (gnttab_op(GNTTABOP_map_grant_ref, &m, 1))
+		return 99;
+	*h = m.handle;
+	return m.status;
+}
+
+static inline int16_t gnt_unmap(void *va, grant_handle_t h)
+{
+	struct gnttab_unmap_grant_ref u = { .host_addr = (uint64_t)va, .handle = h, .status = 99 };
+
+	if (gnttab_op(GNTTABOP_unmap_grant_ref, &u, 1))
+		return 99;
+	return u.status;
+}
+
+/* trap_hook of the mappers: timer upcalls while sleeping (block unmasks
+ * events) are acknowledged. */
+static inline bool gnt_upcall_hook(struct trap_regs *r, uint64_t *rip)
+{
+	(void)r;
+	(void)rip;
+	if (last_trap.vector != VEC_EVENT_CB)
+		return false;
+	vcpu->evtchn_upcall_pending = 0;
+	__atomic_exchange_n(&vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	shared->evtchn_pending[timer_virq_port() / 64] &= ~(1UL << (timer_virq_port() % 64));
+	return true;
+}
+
 /* First index where p differs from pat, or n. */
 static inline unsigned int first_diff(const volatile uint8_t *p, uint8_t (*pat)(unsigned int),
 				      unsigned int n)

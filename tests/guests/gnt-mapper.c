@@ -27,38 +27,10 @@ static unsigned int try_write(volatile uint8_t *p, uint8_t v)
 	return trap_count - n;
 }
 
-/* Timer upcalls while sleeping (block unmasks events): acknowledge them. */
-static bool upcall_hook(struct trap_regs *r, uint64_t *rip)
-{
-	(void)r;
-	(void)rip;
-	if (last_trap.vector != VEC_EVENT_CB)
-		return false;
-	vcpu->evtchn_upcall_pending = 0;
-	vcpu->evtchn_pending_sel = 0;   /* else the next event raises no upcall */
-	__atomic_exchange_n(&vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-	shared->evtchn_pending[timer_virq_port() / 64] &= ~(1UL << (timer_virq_port() % 64));
-	return true;
-}
-
+/* Map a grant of the granter at va. */
 static int16_t map(void *va, grant_ref_t ref, uint32_t flags, grant_handle_t *h)
 {
-	struct gnttab_map_grant_ref m = { .host_addr = (uint64_t)va, .flags = flags, .ref = ref,
-					  .dom = GNT_GRANTER, .status = 99 };
-
-	if (gnttab_op(GNTTABOP_map_grant_ref, &m, 1))
-		return 99;
-	*h = m.handle;
-	return m.status;
-}
-
-static int16_t unmap(void *va, grant_handle_t h)
-{
-	struct gnttab_unmap_grant_ref u = { .host_addr = (uint64_t)va, .handle = h, .status = 99 };
-
-	if (gnttab_op(GNTTABOP_unmap_grant_ref, &u, 1))
-		return 99;
-	return u.status;
+	return gnt_map(GNT_GRANTER, va, ref, flags, h);
 }
 
 static int16_t copy(bool from_grant, grant_ref_t ref, void *mine, uint16_t off, uint16_t len)
@@ -87,7 +59,7 @@ void guest_main(void)
 	map_shared_info();
 	CHECK_RC("traps_install", traps_install(), 0);
 	gnt_sleep_init();
-	trap_hook = upcall_hook;
+	trap_hook = gnt_upcall_hook;
 
 	for (tries = 0; tries < 6000; tries++) {
 		st = map(win, GNT_REF_RW, GNTMAP_host_map, &h8);
@@ -126,7 +98,7 @@ void guest_main(void)
 	      trap_count, last_trap.vector);
 	CHECK_EQ("map ref 9 writable refused", map(spare, GNT_REF_RO, GNTMAP_host_map, &hx),
 		 GNTST_general_error);
-	CHECK_EQ("unmap ref 9", unmap(win_ro, h9), GNTST_okay);
+	CHECK_EQ("unmap ref 9", gnt_unmap(win_ro, h9), GNTST_okay);
 
 	for (i = 0; i < GNT_DONE_OFF; i++)
 		win[i] = pat_mapper(i);
@@ -146,6 +118,6 @@ void guest_main(void)
 	      "the mapping stays valid after the granter died", "byte %u is %#x", i, win[i]);
 	CHECK_EQ("map from a dead domain refused", map(spare, GNT_REF_RW, GNTMAP_host_map, &hx),
 		 GNTST_bad_domain);
-	CHECK_EQ("unmap ref 8", unmap(win, h8), GNTST_okay);
-	CHECK_EQ("second unmap: bad handle", unmap(win, h8), GNTST_bad_handle);
+	CHECK_EQ("unmap ref 8", gnt_unmap(win, h8), GNTST_okay);
+	CHECK_EQ("second unmap: bad handle", gnt_unmap(win, h8), GNTST_bad_handle);
 }
