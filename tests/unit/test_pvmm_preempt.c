@@ -76,6 +76,8 @@ static void check_big_baseline(void)
                                  PGC_partial_entry | PGC_nr_mask));
     }
     assert_null(fa.v[0].pt_undo);
+    assert_null(fa.v[1].pt_undo);
+    assert_null(fb.v[0].pt_undo);
 }
 
 static uint64_t data_refs(void)
@@ -110,10 +112,10 @@ static long one_call(long (*op)(uint64_t, uint64_t, uint64_t, uint64_t), uint64_
 }
 
 /* Re-issue until done, as a guest does; the number of calls in *calls. */
-static long run(long (*op)(uint64_t, uint64_t, uint64_t, uint64_t), uint64_t list,
-                uint64_t count, uint32_t *done, unsigned int *calls)
+static long run_as(long (*op)(uint64_t, uint64_t, uint64_t, uint64_t), uint64_t list,
+                   uint64_t count, uint32_t *done, domid_t dom, unsigned int *calls)
 {
-    uint64_t a[4] = { list, count, (uint64_t)done, DOMID_SELF };
+    uint64_t a[4] = { list, count, (uint64_t)done, dom };
     bool continued = true;
     long rc = 0;
 
@@ -122,6 +124,23 @@ static long run(long (*op)(uint64_t, uint64_t, uint64_t, uint64_t), uint64_t lis
         assert_true(*calls < 100000);
         rc = one_call(op, a, &continued);
     }
+    return rc;
+}
+
+static long run(long (*op)(uint64_t, uint64_t, uint64_t, uint64_t), uint64_t list,
+                uint64_t count, uint32_t *done, unsigned int *calls)
+{
+    return run_as(op, list, count, done, DOMID_SELF, calls);
+}
+
+/* One mmuext op on dom's tables (DOMID_SELF: the caller's own). */
+static long mmuext_as(unsigned int cmd, unsigned int mfn, domid_t dom, unsigned int *calls)
+{
+    struct mmuext_op op = { .cmd = cmd, .arg1.mfn = mfn };
+    uint32_t done;
+    long rc = run_as(do_mmuext_op, (uint64_t)&op, 1, &done, dom, calls);
+
+    assert_int_equal(done, rc ? 0 : 1);
     return rc;
 }
 
@@ -303,16 +322,44 @@ static void abandon_and_destroy(void)
     }
 }
 
-static void calls_then_stop(unsigned int cmd, unsigned int mfn, unsigned int n)
+/* n calls of one op on dom's tables, each continued; the op and the
+ * arguments of its next continuation stay in *op and a[], so that the
+ * caller may re-issue it (or abandon it). */
+static void calls_then_stop_as(struct mmuext_op *op, uint64_t a[4], unsigned int cmd,
+                               unsigned int mfn, domid_t dom, unsigned int n)
 {
-    struct mmuext_op op = { .cmd = cmd, .arg1.mfn = mfn };
-    uint64_t a[4] = { (uint64_t)&op, 1, 0, DOMID_SELF };
     bool continued;
 
+    *op = (struct mmuext_op){ .cmd = cmd, .arg1.mfn = mfn };
+    a[0] = (uint64_t)op;
+    a[1] = 1;
+    a[2] = 0;
+    a[3] = dom;
     while (n--) {
         assert_int_equal(one_call(do_mmuext_op, a, &continued), 0);
         assert_true(continued);
     }
+}
+
+static void calls_then_stop(unsigned int cmd, unsigned int mfn, unsigned int n)
+{
+    static struct mmuext_op op;
+    uint64_t a[4];
+
+    calls_then_stop_as(&op, a, cmd, mfn, DOMID_SELF, n);
+}
+
+/* Re-issue a[] until it is no longer continued: its result. */
+static long reissue(uint64_t a[4], unsigned int *calls)
+{
+    bool continued = true;
+    long rc = 0;
+
+    for (*calls = 0; continued; (*calls)++) {
+        assert_true(*calls < 100000);
+        rc = one_call(do_mmuext_op, a, &continued);
+    }
+    return rc;
 }
 
 static void test_abandoned_pin(void **state)
@@ -367,10 +414,25 @@ static void test_pin_resumed_later(void **state)
  * the data frames' allocation references (NR_D) may go in the same step.
  */
 
-static unsigned int teardown_in_steps(void)
+/* A's frames all freed, nothing of them partial. */
+static void check_a_gone(void)
+{
+    unsigned int m;
+
+    for (m = 0; m < FAKE_NR_FRAMES; m++) {
+        const struct page_info *p = pg(m);
+        if (!owned_by_a(m))
+            continue;
+        if (p->count || p->type_count)
+            fail_msg("frame %u left with count %u type_count %u", m, p->count, p->type_count);
+        assert_false(p->flags & (PGC_partial | PGC_partial_held | PGC_partial_entry));
+    }
+}
+
+static unsigned int teardown_steps(void)
 {
     uint64_t pos = 0, r0, r1;
-    unsigned int steps = 0, m;
+    unsigned int steps = 0;
     bool done;
 
     do {
@@ -383,14 +445,14 @@ static unsigned int teardown_in_steps(void)
                      (unsigned long)(r0 - r1), PT_PREEMPT_ENTRIES + NR_D);
         check_consistency();
     } while (!done);
-    for (m = 0; m < FAKE_NR_FRAMES; m++) {
-        const struct page_info *p = pg(m);
-        if (!owned_by_a(m))
-            continue;
-        if (p->count || p->type_count)
-            fail_msg("frame %u left with count %u type_count %u", m, p->count, p->type_count);
-        assert_false(p->flags & (PGC_partial | PGC_partial_held | PGC_partial_entry));
-    }
+    return steps;
+}
+
+static unsigned int teardown_in_steps(void)
+{
+    unsigned int steps = teardown_steps();
+
+    check_a_gone();
     return steps;
 }
 
@@ -572,6 +634,255 @@ static void test_ptwr_upper_entry(void **state)
     check_consistency();
 }
 
+/*
+ * A partial table meets the domain's other vCPU (Xen's rules,
+ * xen/arch/x86/mm.c __get_page_type: a PGT_partial page of the wanted
+ * type is continued by whoever asks for that type next; one being
+ * undone is nobody else's).  vCPU 0's pin stops half-way; vCPU 1's pin
+ * of the same L4 takes the validation over and finishes it, in bounded
+ * calls; vCPU 0's re-issued pin then finds the table pinned (-EINVAL,
+ * Xen's "already pinned").  Counts are recomputed after every call.
+ */
+static void test_partial_meets_other_vcpu(void **state)
+{
+    static struct mmuext_op op0;
+    uint64_t a0[4];
+    unsigned int calls;
+
+    (void)state;
+    calls_then_stop_as(&op0, a0, MMUEXT_PIN_L4_TABLE, T4, DOMID_SELF, 3);
+    assert_true(pg(T4)->flags & PGC_partial);
+    fake_cpu_info.curr = &fa.v[1];
+    assert_int_equal(mmuext(MMUEXT_PIN_L3_TABLE, T4, &calls), -XEN_EINVAL);   /* other type */
+    assert_int_equal(mmu(T4, 0, 0, &calls), -XEN_EINVAL);     /* no entry of it changes */
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), 0);
+    assert_true(calls >= min_calls() - 3);
+    assert_true(pg(T4)->flags & PGC_pinned);
+    assert_true(pg(T4)->flags & PGC_validated);
+    fake_cpu_info.curr = &fa.v[0];
+    assert_int_equal(reissue(a0, &calls), -XEN_EINVAL);
+    assert_int_equal(calls, 1);
+    check_consistency();
+    assert_int_equal(mmuext(MMUEXT_UNPIN_TABLE, T4, &calls), 0);
+    check_big_baseline();
+}
+
+/* A failed validation being undone by vCPU 0 is nobody else's: vCPU 1's
+ * pin and base pointer are refused (-EBUSY), changing nothing, and
+ * vCPU 0 reports the error once everything is undone. */
+static void test_undo_meets_other_vcpu(void **state)
+{
+    static struct mmuext_op op0;
+    uint64_t a0[4];
+    unsigned int calls;
+
+    (void)state;
+    tab(T1_FIRST + NR_L1 - 1)[511] = pte(B_FIRST, PRO);
+    calls_then_stop_as(&op0, a0, MMUEXT_PIN_L4_TABLE, T4, DOMID_SELF, min_calls() + 5);
+    assert_true(fa.v[0].pt_undo == pg(T4));
+    fake_cpu_info.curr = &fa.v[1];
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, T4, &calls), -XEN_EBUSY);
+    assert_int_equal(mmuext(MMUEXT_NEW_BASEPTR, T4, &calls), -XEN_EBUSY);
+    assert_int_equal(mmuext(MMUEXT_UNPIN_TABLE, T4, &calls), -XEN_EINVAL);
+    assert_int_equal(mmu(T4, 0, 0, &calls), -XEN_EINVAL);
+    assert_true(mfn_eq(fa.v[1].guest_table, INVALID_MFN));
+    assert_null(fa.v[1].pt_undo);
+    fake_cpu_info.curr = &fa.v[0];
+    assert_int_equal(reissue(a0, &calls), -XEN_EINVAL);
+    assert_true(calls > min_calls() - 5);
+    check_big_baseline();
+}
+
+/*
+ * The control domain pins and unpins another domain's tables
+ * (mmuext_op with foreigndom, a toolstack building a domain): as
+ * preemptible as the domain's own, as in Xen (do_mmuext_op uses
+ * get_page_type_preemptible and put_page_and_type_preemptible whatever
+ * the page owner).  B plays the control domain.
+ */
+static void be_control_domain(void)
+{
+    db->is_privileged = true;
+    fake_cpu_info.curr = &fb.v[0];
+}
+
+static void test_foreign_pin_unpin_bounded(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    be_control_domain();
+    assert_int_equal(mmuext_as(MMUEXT_PIN_L4_TABLE, T4, DOM_A, &calls), 0);
+    assert_true(calls >= min_calls());
+    assert_true(pg(T4)->flags & PGC_pinned);
+    assert_true(pg(T4)->flags & PGC_validated);
+    assert_int_equal(data_refs(), NR_D + NR_ENTRIES);
+    assert_int_equal(mmuext_as(MMUEXT_UNPIN_TABLE, T4, DOM_A, &calls), 0);
+    assert_true(calls >= min_calls());
+    check_big_baseline();
+}
+
+/* A foreign pin failing on its last entry (a frame of B, not A's):
+ * bounded calls, the error once all is undone, no trace. */
+static void test_foreign_pin_fails_on_last_entry(void **state)
+{
+    unsigned int calls;
+
+    (void)state;
+    be_control_domain();
+    tab(T1_FIRST + NR_L1 - 1)[511] = pte(B_FIRST, PRO);
+    assert_int_equal(mmuext_as(MMUEXT_PIN_L4_TABLE, T4, DOM_A, &calls), -XEN_EINVAL);
+    assert_true(calls >= 2 * min_calls());
+    check_big_baseline();
+}
+
+/* The domain whose table the control domain is pinning dies half-way:
+ * the re-issued pin is refused, the teardown drops what was validated. */
+static void test_foreign_pin_domain_dies(void **state)
+{
+    static struct mmuext_op op;
+    uint64_t a[4];
+    unsigned int calls;
+
+    (void)state;
+    be_control_domain();
+    calls_then_stop_as(&op, a, MMUEXT_PIN_L4_TABLE, T4, DOM_A, 5);
+    assert_true(pg(T4)->flags & PGC_partial);
+    da->state = DOM_DYING;
+    assert_int_equal(reissue(a, &calls), -XEN_EINVAL);
+    check_consistency();
+    die();
+    assert_true(teardown_in_steps() >= 5);
+}
+
+/* ... or while the control domain's vCPU undoes a failed foreign pin:
+ * the teardown leaves that table to the vCPU, whose next call finishes
+ * it in bounded steps, freeing the dead domain's last frames. */
+static void test_foreign_undo_domain_dies(void **state)
+{
+    static struct mmuext_op op;
+    uint64_t a[4];
+    uint32_t done;
+    unsigned int calls;
+
+    (void)state;
+    be_control_domain();
+    tab(T1_FIRST + NR_L1 - 1)[511] = pte(B_FIRST, PRO);
+    calls_then_stop_as(&op, a, MMUEXT_PIN_L4_TABLE, T4, DOM_A, min_calls() + 5);
+    assert_true(fb.v[0].pt_undo == pg(T4));
+    da->state = DOM_DYING;
+    (void)teardown_steps();
+    assert_true(pg(T4)->count);
+    fake_may_preempt = true;
+    assert_int_equal(run(do_mmuext_op, 0, 0, &done, &calls), -XEN_EINVAL);
+    assert_true(calls > min_calls() - 5);
+    assert_null(fb.v[0].pt_undo);
+    check_a_gone();
+    check_consistency();
+}
+
+/*
+ * VCPUOP_initialise (the real vcpu_context.c): vCPU 0 brings up vCPU 1
+ * on the 256 MiB tree.  Every call validates at most PT_PREEMPT_ENTRIES
+ * entries and returns -ERESTART (do_vcpu_op continues the hypercall, as
+ * Xen's arch_set_info_guest does); the last one loads the context.
+ */
+long arch_initialise_vcpu(struct vcpu *v, uint64_t arg);
+void arch_fpu_sanitise(uint8_t *state);
+void arch_fpu_sanitise(uint8_t *state)
+{
+    (void)state;
+}
+
+/* (debug registers have their own tests: test_debugreg) */
+long pv_set_debugreg(struct vcpu *v, unsigned int reg, uint64_t value)
+{
+    (void)v;
+    (void)reg;
+    (void)value;
+    return 0;
+}
+
+static long initialise_until_end(struct vcpu *v, const struct vcpu_guest_context *c,
+                                 unsigned int *calls)
+{
+    uint64_t r0, r1;
+    long rc;
+
+    *calls = 0;
+    do {
+        assert_true(++*calls < 100000);
+        r0 = data_refs();
+        rc = arch_initialise_vcpu(v, (uint64_t)c);
+        r1 = data_refs();
+        if ((r1 > r0 ? r1 - r0 : r0 - r1) > PT_PREEMPT_ENTRIES)
+            fail_msg("VCPUOP_initialise call %u: %lu references", *calls,
+                     (unsigned long)(r1 > r0 ? r1 - r0 : r0 - r1));
+        check_consistency();
+        if (rc == -XEN_ERESTART)
+            assert_false(v->initialised);
+    } while (rc == -XEN_ERESTART);
+    return rc;
+}
+
+static void test_vcpu_initialise_bounded(void **state)
+{
+    static struct vcpu_guest_context c;
+    struct vcpu *v1 = &fa.v[1];
+    unsigned int calls;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.ctrlreg[3] = (uint64_t)T4 << 12;
+    assert_int_equal(initialise_until_end(v1, &c, &calls), 0);
+    assert_true(calls >= min_calls());
+    assert_true(v1->initialised);
+    assert_true(mfn_eq(v1->guest_table, _mfn(T4)));
+    assert_true(pg(T4)->flags & PGC_validated);
+    assert_true(drop_in_calls(v1) >= min_calls());
+    v1->initialised = false;
+    check_big_baseline();
+}
+
+/* A tree failing on its last entry: -EINVAL, reported once all is
+ * undone, vCPU 1 untouched. */
+static void test_vcpu_initialise_fails_no_trace(void **state)
+{
+    static struct vcpu_guest_context c;
+    struct vcpu *v1 = &fa.v[1];
+    unsigned int calls;
+
+    (void)state;
+    tab(T1_FIRST + NR_L1 - 1)[511] = pte(B_FIRST, PRO);
+    memset(&c, 0, sizeof(c));
+    c.ctrlreg[3] = (uint64_t)T4 << 12;
+    assert_int_equal(initialise_until_end(v1, &c, &calls), -XEN_EINVAL);
+    assert_true(calls >= 2 * min_calls());
+    assert_false(v1->initialised);
+    assert_true(mfn_eq(v1->guest_table, INVALID_MFN));
+    check_big_baseline();
+}
+
+/* The tree validates but a GDT frame is refused after it: the tree's
+ * reference goes again in bounded calls before -EINVAL is reported. */
+static void test_vcpu_initialise_gdt_refused(void **state)
+{
+    static struct vcpu_guest_context c;
+    struct vcpu *v1 = &fa.v[1];
+    unsigned int calls;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.ctrlreg[3] = (uint64_t)T4 << 12;
+    c.gdt_ents = 1;
+    c.gdt_frames[0] = A_FIRST;
+    fake_seg_desc_rc = -XEN_EINVAL;
+    assert_int_equal(initialise_until_end(v1, &c, &calls), -XEN_EINVAL);
+    assert_true(calls >= 2 * min_calls());
+    assert_false(v1->initialised);
+    check_big_baseline();
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, big_setup, big_teardown)
 int main(void)
 {
@@ -592,6 +903,15 @@ int main(void)
         T(test_teardown_abandoned_pin_bounded),
         T(test_teardown_abandoned_unpin_bounded),
         T(test_vcpu_reset_bounded),
+        T(test_partial_meets_other_vcpu),
+        T(test_undo_meets_other_vcpu),
+        T(test_foreign_pin_unpin_bounded),
+        T(test_foreign_pin_fails_on_last_entry),
+        T(test_foreign_pin_domain_dies),
+        T(test_foreign_undo_domain_dies),
+        T(test_vcpu_initialise_bounded),
+        T(test_vcpu_initialise_fails_no_trace),
+        T(test_vcpu_initialise_gdt_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

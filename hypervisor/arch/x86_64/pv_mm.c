@@ -760,13 +760,15 @@ static int hand_to_undo(struct vcpu *v, struct page_info *pg, int rc)
 }
 
 /*
- * A page-table reference for v's operation (pin, base pointer, upper
- * entry, vCPU context): 0, -XEN_ERESTART (re-issue the operation), or
- * an error, reported only once the failed validation is undone.
+ * A page-table reference on d's table mfn for v's operation (pin, base
+ * pointer, upper entry, vCPU context; d is v's domain, or the domain
+ * whose tables the control domain pins): 0, -XEN_ERESTART (re-issue the
+ * operation), or an error, reported only once the failed validation is
+ * undone (by v: devalidation needs no owner, so v's undo slot may hold
+ * a table of another domain).
  */
-static int get_table_ref(struct vcpu *v, mfn_t mfn, unsigned int type)
+static int get_table_ref(struct vcpu *v, struct domain *d, mfn_t mfn, unsigned int type)
 {
-    struct domain *d = v->domain;
     struct page_info *pg;
     bool left;
     int rc;
@@ -785,21 +787,30 @@ static int get_table_ref(struct vcpu *v, mfn_t mfn, unsigned int type)
     return rc;
 }
 
-/* Drop one; a devalidation that stops goes on in v->pt_undo. */
-static void put_table_ref(struct vcpu *v, mfn_t mfn)
+/*
+ * Drop one; a devalidation that stops goes on in v->pt_undo.  rc is the
+ * error of the operation giving the reference back (0 if none), and the
+ * result: rc itself, or -XEN_ERESTART while the devalidation goes on,
+ * rc being reported once it is done (a refusal leaves no trace).
+ */
+static int put_table_ref_rc(struct vcpu *v, mfn_t mfn, int rc)
 {
     struct page_info *pg = mfn_to_page(mfn);
 
-    if (put_type(pg, v->domain, may_preempt())) {
-        (void)hand_to_undo(v, pg, 0);
-        return;
-    }
+    if (put_type(pg, v->domain, may_preempt()))
+        return hand_to_undo(v, pg, rc);
     put_page(pg);
+    return rc;
 }
 
-void pv_put_table_ref(struct vcpu *by, mfn_t mfn)
+static void put_table_ref(struct vcpu *v, mfn_t mfn)
 {
-    put_table_ref(by, mfn);
+    (void)put_table_ref_rc(v, mfn, 0);
+}
+
+int pv_put_table_ref(struct vcpu *by, mfn_t mfn, int rc)
+{
+    return put_table_ref_rc(by, mfn, rc);
 }
 
 /* At a vCPU's teardown: whatever it still undoes, to the end. */
@@ -823,7 +834,7 @@ static int get_upper_ref(struct vcpu *v, uint64_t e, unsigned int level, mfn_t s
 
     if (rc || !needs_ref)
         return rc;
-    return get_table_ref(v, pte_mfn(e), level_type(level - 1));
+    return get_table_ref(v, v->domain, pte_mfn(e), level_type(level - 1));
 }
 
 static void put_upper_ref(struct vcpu *v, uint64_t e, mfn_t self)
@@ -1143,7 +1154,7 @@ int pv_new_guest_cr3(struct vcpu *v, mfn_t mfn)
     mm_lock_acquire();
     rc = begin_op(v);
     if (!rc)
-        rc = get_table_ref(v, mfn, PGT_l4);
+        rc = get_table_ref(v, v->domain, mfn, PGT_l4);
     if (!rc) {
         v->guest_table = mfn;
         if (!mfn_eq(old, INVALID_MFN))
@@ -1163,7 +1174,7 @@ static int new_user_baseptr(struct vcpu *v, mfn_t mfn)
     mm_lock_acquire();
     rc = begin_op(v);
     if (!rc && mfn_x(mfn) != 0)
-        rc = get_table_ref(v, mfn, PGT_l4);
+        rc = get_table_ref(v, v->domain, mfn, PGT_l4);
     if (!rc) {
         v->guest_table_user = mfn_x(mfn) ? mfn : INVALID_MFN;
         if (!mfn_eq(old, INVALID_MFN))
@@ -1181,7 +1192,7 @@ int pv_get_l4_for_context(struct vcpu *by, mfn_t mfn)
 {
     int rc = begin_op(by);
 
-    return rc ? rc : get_table_ref(by, mfn, PGT_l4);
+    return rc ? rc : get_table_ref(by, by->domain, mfn, PGT_l4);
 }
 
 static int check_pin(struct domain *d, mfn_t mfn)
@@ -1210,21 +1221,30 @@ int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type)
     return rc;
 }
 
-/* MMUEXT_PIN_*: -XEN_ERESTART means re-issue. */
-static int pin_table(struct vcpu *v, mfn_t mfn, unsigned int type)
+/*
+ * MMUEXT_PIN_* on pg_owner's table (v's domain, or for the control
+ * domain a foreign one): -XEN_ERESTART means re-issue.  Preemptible
+ * whoever the owner, as Xen's do_mmuext_op (get_page_type_preemptible):
+ * a toolstack pinning a large domain's tree holds the lock no longer
+ * than a guest pinning its own.
+ */
+static int pin_table(struct vcpu *v, struct domain *pg_owner, mfn_t mfn, unsigned int type)
 {
     int rc = begin_op(v);
 
     if (!rc)
-        rc = check_pin(v->domain, mfn);
+        rc = check_pin(pg_owner, mfn);
     if (!rc)
-        rc = get_table_ref(v, mfn, type);
+        rc = get_table_ref(v, pg_owner, mfn, type);
     if (!rc)
         mfn_to_page(mfn)->flags |= PGC_pinned;
     return rc;
 }
 
-static int unpin_table(struct vcpu *v, mfn_t mfn)
+/* MMUEXT_UNPIN_TABLE: a devalidation that stops goes on in v's undo
+ * slot, whoever the owner (Xen's put_page_and_type_preemptible with
+ * old_guest_table). */
+static int unpin_table(struct vcpu *v, struct domain *pg_owner, mfn_t mfn)
 {
     struct page_info *pg;
     int rc = begin_op(v);
@@ -1234,26 +1254,10 @@ static int unpin_table(struct vcpu *v, mfn_t mfn)
     if (!mfn_valid(mfn))
         return -XEN_EINVAL;
     pg = mfn_to_page(mfn);
-    if (pg->owner != v->domain->domain_id || !(pg->flags & PGC_pinned))
+    if (pg->owner != pg_owner->domain_id || !(pg->flags & PGC_pinned))
         return -XEN_EINVAL;
     pg->flags &= ~PGC_pinned;
     put_table_ref(v, mfn);
-    return 0;
-}
-
-/* MMUEXT_UNPIN_TABLE with a foreign domid (the control domain undoing
- * its builder's pin): not preemptible, as the pin. */
-static int unpin_foreign(struct domain *d, mfn_t mfn)
-{
-    struct page_info *pg;
-
-    if (!mfn_valid(mfn))
-        return -XEN_EINVAL;
-    pg = mfn_to_page(mfn);
-    if (pg->owner != d->domain_id || !(pg->flags & PGC_pinned))
-        return -XEN_EINVAL;
-    pg->flags &= ~PGC_pinned;
-    put_page_and_type(mfn, d);
     return 0;
 }
 
@@ -1605,15 +1609,12 @@ static int do_one_mmuext(struct vcpu *v, const struct mmuext_op *op, struct doma
         if (pg_owner->state == DOM_DYING)
             return -XEN_EINVAL;   /* its teardown drops every pin */
         mm_lock_acquire();
-        /* A foreign pin (the control domain building a domain) is the
-         * builder's, not preemptible; a domain's own is. */
-        rc = pg_owner == v->domain ? pin_table(v, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE)
-                                   : pv_pin_table(pg_owner, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE);
+        rc = pin_table(v, pg_owner, mfn, PGT_l1 + op->cmd - MMUEXT_PIN_L1_TABLE);
         mm_lock_release();
         return rc;
     case MMUEXT_UNPIN_TABLE:
         mm_lock_acquire();
-        rc = pg_owner == v->domain ? unpin_table(v, mfn) : unpin_foreign(pg_owner, mfn);
+        rc = unpin_table(v, pg_owner, mfn);
         mm_lock_release();
         return rc;
     default:

@@ -59,11 +59,13 @@ static int take_references(struct domain *d, const struct vcpu_guest_context *c,
         if (rc) {
             while (i--)
                 put_page_and_type(gdt[i], d);
-            if (pinned_l4)
+            if (pinned_l4) {
                 put_page_and_type(l4, d);    /* still pinned: only a count */
-            else
-                pv_put_table_ref(current, l4);   /* a whole tree: preemptibly */
-            return rc;
+                return rc;
+            }
+            /* A whole tree: preemptibly, the error reported once it is
+             * released (-XEN_ERESTART until then: re-issued). */
+            return pv_put_table_ref(current, l4, rc);
         }
     }
     return 0;

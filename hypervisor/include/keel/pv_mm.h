@@ -55,9 +55,11 @@ void pv_vcpu_release_tables(struct vcpu *v);     /* unbounded; tests; mm_lock he
 int pv_vcpu_drop_tables(struct vcpu *v);        /* mm_lock held */
 /* VCPUOP_initialise's L4 reference, taken by vCPU `by` (mm_lock held). */
 int pv_get_l4_for_context(struct vcpu *by, mfn_t mfn);
-/* Drop a table reference of by's operation; a release that stops goes
- * on in by's undo slot.  mm_lock held. */
-void pv_put_table_ref(struct vcpu *by, mfn_t mfn);
+/* Drop a table reference of by's operation, which fails with rc (0: it
+ * does not); a release that stops goes on in by's undo slot and the
+ * result is -XEN_ERESTART (rc is reported when it is done), else rc.
+ * mm_lock held. */
+int pv_put_table_ref(struct vcpu *by, mfn_t mfn, int rc);
 /* Frame-table entries a teardown step looks at (and so frames it may
  * free): with PT_PREEMPT_ENTRIES, a step's bound. */
 #define RELINQUISH_CHUNK 512
