@@ -57,6 +57,13 @@ def mmuext(ops):
     return out
 
 
+def mmuext_b(ops):
+    """mmuext() on domain B's tables (foreigndom B: selector 1), for a
+    privileged A (a toolstack)."""
+    out = mmuext(ops)
+    return out[:2] + b(1) + out[3:]
+
+
 def uvm(v, val, flags=2):
     return b(2) + v + val + b(flags)
 
@@ -157,6 +164,20 @@ seeds = {
     + mmuext([(BASEPTR, 24)]) + b(11, 2) + b(12) + mmuext([(BASEPTR, 1)]),
     "preempt-upper-entry": b(0) + mmu([(26, 0, entry(27, P | RW), 0), (27, 0, entry(28, P | RW), 0)]) + b(11, 3) + mmu([upd(3, 3, entry(26, P | RW))])
     + b(12) * 4 + b(11, 2) + b(12) + mmu([upd(3, 3, entry(0, 0))]) + b(12),
+    # The same for B's tree (L4 36 -> 37 -> 38 -> L1 39, 514 entries,
+    # pvmm_world.h) pinned by a privileged A with foreigndom B, as a
+    # toolstack does: preemptible as A's own pins; abandoned half-way (B
+    # is torn down after A), or failing on its last entry (35 pinned as
+    # an L1 first, so 39's writable mapping of it is refused) and undone
+    # in A's vCPU's undo slot, then pinned again once 35 is unpinned.
+    "preempt-foreign-pin-resume-unpin": b(1, 11, 3) + mmuext_b([(PIN[4], 36)]) + b(12) * 10
+    + mmuext_b([(PIN[1], 39)]) + mmuext_b([(UNPIN, 36)]) + b(12) * 3 + b(11, 2) + b(12)
+    + mmuext_b([(UNPIN, 39)]),
+    "preempt-foreign-pin-abandon": b(1, 11, 3) + mmuext_b([(PIN[4], 36)]) + b(12)
+    + mmuext_b([(PIN[1], 39)]) + mmuext_b([(PIN[2], 38)]) + mmu([upd(4, 12, entry(39, P))]),
+    "preempt-foreign-pin-fails": b(1) + mmuext_b([(PIN[1], 35)]) + b(11, 3)
+    + mmuext_b([(PIN[4], 36)]) + b(12) * 4 + mmuext_b([(PIN[1], 39)]) + b(12) * 2
+    + b(11, 2) + b(12) + mmuext_b([(UNPIN, 35)]) + mmuext_b([(PIN[4], 36)]) + b(12) * 8,
     # FIFO event channels: control blocks (23, 24) and an event-array page
     # (25) are A's frames the hypervisor holds; the guest scribbles on them.
     "fifo-basic": b(0) + ev_init(23, 0, 0) + ev_init(24, 8, 1) + ev(1, 0, frame(25))

@@ -29,7 +29,8 @@
  *    only with the flush in get_page_type);
  *  - BUG_ON never fires (panic longjmps to abort()).
  *
- * Frames: A 1..31 (22 is its console ring), B 32..39, hypervisor 40..43,
+ * Frames: A 1..31 (22 is its console ring), B 32..39 (36..39 a tree of
+ * B's, w_pattern), hypervisor 40..43,
  * I/O 44, A's shared_info 45, 46..63 free (A's grant-table frames are
  * allocated from the top, reservation changes take and give back the rest).
  * A's initial space (va = host pointer in the fake layer, so the tables
@@ -79,10 +80,31 @@ static bool w_privileged;
 static bool w_ring_attached;
 static struct shared_info *w_si_host;     /* the fake's own, put back at the end */
 
-/* The pattern kept in frames A may never write: B's and the hypervisor's. */
+/*
+ * What frames A may never write hold, B's and the hypervisor's: a
+ * pattern, but for a tree of B's that a privileged A may pin as a
+ * toolstack does (foreigndom B), large enough for a preemptible
+ * validation to stop in it: L4 36 -> L3 37 -> L2 38 -> L1 39, whose 511
+ * first entries map B's 32..34 (odd ones writable) and whose last maps
+ * 35 writable; 35 is an empty table (pinned as one first, it makes the
+ * tree's validation fail on its very last entry).
+ */
 static uint64_t w_pattern(unsigned int m, unsigned int i)
 {
-    return 0x5a5a000000000000UL | ((uint64_t)m << 16) | i;
+    switch (m) {
+    case 35:
+        return 0;
+    case 36:
+    case 37:
+    case 38:
+        return i ? 0 : wpte(m + 1, W_P | W_RW | W_US);
+    case 39:
+        if (i == 511)
+            return wpte(35, W_P | W_RW | W_US);
+        return wpte(32 + i % 3, W_P | W_US | ((i & 1) ? W_RW : 0));
+    default:
+        return 0x5a5a000000000000UL | ((uint64_t)m << 16) | i;
+    }
 }
 
 static void w_fail(const char *what, unsigned int m, unsigned int i, uint64_t x)
@@ -342,6 +364,15 @@ static void world_check(void)
             cnt[m]++;
             tc[m]++;
         }
+        /* The partial state's marks go only with a partial table. */
+        if ((p->flags & (PGC_partial_held | PGC_partial_entry | PGC_nr_mask)) &&
+            !(p->flags & PGC_partial))
+            w_fail("partial-state marks on a frame that is not partial", m, 0, p->flags);
+        if ((p->flags & PGC_partial) && (!w_is_pt(p->type) || p->type_count != 1))
+            w_fail("a partial frame is not a table with one type reference", m, p->type,
+                   p->type_count);
+        if ((p->flags & PGC_validated) && (!w_is_pt(p->type) || !p->type_count))
+            w_fail("a validated mark on a frame that is no table in use", m, p->type, p->flags);
         if (!w_is_pt(p->type) || !p->type_count)
             continue;
         if (!(p->flags & (PGC_validated | PGC_partial)))
