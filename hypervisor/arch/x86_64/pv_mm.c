@@ -375,13 +375,18 @@ static bool guest_slot(unsigned int level, unsigned int i)
  * return -XEN_ERESTART; the hypercall continues and the same operation
  * resumes where it stopped, as in Xen:
  *
- *  - a get (pin, base pointer, new upper entry, VCPUOP_initialise) that
- *    stops leaves its table partial and held by nobody; the re-issued
- *    get adopts it (takes over its references) and goes on;
- *  - a put (unpin, old base pointer, old upper entry) that stops leaves
- *    the table held by the vCPU (v->pt_undo, Xen's old_guest_table),
- *    which finishes it before its next page-table operation (and at its
- *    teardown);
+ *  - a get (pin, base pointer, new upper entry, VCPUOP_initialise; the
+ *    control domain's pin of another domain's table too, as in Xen)
+ *    that stops leaves its table partial and held by nobody; the
+ *    re-issued get adopts it (takes over its references) and goes on,
+ *    and so does any other get of that type (Xen's __get_page_type
+ *    continues a PGT_partial page whoever asks);
+ *  - a put (unpin, foreign unpin, old base pointer, old upper entry,
+ *    VCPUOP_initialise refused after its L4 was taken) that stops
+ *    leaves the table held by the vCPU (v->pt_undo, Xen's
+ *    old_guest_table), which finishes it before its next page-table
+ *    operation (and at its teardown); devalidation needs no owner, so
+ *    the slot may hold another domain's table;
  *  - a validation that fails after taking references hands them to
  *    v->pt_undo too, with the error: the operation reports its error
  *    only once everything it took has been dropped again, so a failed
@@ -1209,7 +1214,8 @@ static int check_pin(struct domain *d, mfn_t mfn)
     return 0;
 }
 
-/* The domain builder's pin: not preemptible. */
+/* The boot-time domain builder's pin (dom0_build.c): not preemptible.
+ * MMUEXT_PIN_* of any domain goes through pin_table below. */
 int pv_pin_table(struct domain *d, mfn_t mfn, unsigned int type)
 {
     int rc = check_pin(d, mfn);
