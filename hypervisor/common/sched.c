@@ -700,7 +700,7 @@ static void switch_out_charge(struct vcpu *prev, uint64_t now)
  * interrupt may have made something runnable.  A dead domain waiting to
  * be torn down gets a step per pass, with interrupts let in between
  * steps rather than a halt. */
-static void idle_once(struct pcpu *pc)
+static bool idle_once(struct pcpu *pc)
 {
     bool more;
 
@@ -710,27 +710,26 @@ static void idle_once(struct pcpu *pc)
     timers_run();
     /* timers_run() may have woken a vCPU whose deadline had already
      * passed, and then have nothing left to program: halting now would
-     * lose that wake-up. */
+     * lose that wake-up.  The lock is still held, and this hold has had
+     * its teardown budget: tell schedule() not to spend another. */
     if (rq_first())
-        return;
+        return true;
     pc->need_resched = false;
     stats_idle(true);
     hv_unlock();
-    if (more)
-        asm volatile("sti; nop; cli" ::: "memory");
-    else
-        asm volatile("sti; hlt; cli" ::: "memory");
+    arch_cpu_idle(!more);
     flush_tlb_serve();
     hv_lock();
     stats_idle(false);
     pc->need_resched = false;
+    return false;
 }
 
 void schedule(void)
 {
     struct pcpu *pc = this_pcpu();
     struct vcpu *prev = current, *next;
-    bool preempted = pc->wake_preempt, waker_pays, more;
+    bool preempted = pc->wake_preempt, waker_pays, more, reaped = false;
     uint64_t t0 = get_s_time(), now;
 
     account(prev, t0);          /* its virtual time, as the pick sees it */
@@ -750,7 +749,7 @@ void schedule(void)
             switch_out_charge(prev, get_s_time());
             prev = NULL;
         }
-        idle_once(pc);
+        reaped = idle_once(pc);
     }
     pc->idle = false;
     if (next->rq_pos)
@@ -782,8 +781,9 @@ void schedule(void)
         runstate_set(next, RUNSTATE_running, waker_pays ? t0 : now);
     }
     /* Bounded steps of tearing down a dead domain, charged to it; while
-     * one waits, this CPU comes back within REAP_TICK_NS for more. */
-    more = reap_list && reap_some();
+     * one waits, this CPU comes back within REAP_TICK_NS for more.  One
+     * budget per lock hold: none if idle_once() spent it in this one. */
+    more = reap_list && (reaped || reap_some());
     now = get_s_time();
     next->last_charged = now;
     pc->running_since = now;

@@ -6,6 +6,7 @@
 #include <fake/fake.h>
 #include <keel/time.h>
 #include <keel/mm.h>
+#include <keel/smp.h>
 
 uint64_t fake_now;
 uint64_t fake_tsc_khz = 2000000;
@@ -29,4 +30,14 @@ uint64_t total_frame_count(void)
 uint64_t free_frame_count(void)
 {
     return fake_free_frames;
+}
+
+/* An idle CPU's wait (keel/smp.h): the test's hook, if it set one (it may
+ * advance fake_now or wake a vCPU, as an interrupt would). */
+void (*fake_cpu_idle)(bool halt);
+
+void arch_cpu_idle(bool halt)
+{
+    if (fake_cpu_idle)
+        fake_cpu_idle(halt);
 }

@@ -161,6 +161,14 @@ bool hv_lock_held(void)
     return hv_owner == smp_processor_id();
 }
 
+void arch_cpu_idle(bool halt)
+{
+    if (halt)
+        asm volatile("sti; hlt; cli" ::: "memory");
+    else
+        asm volatile("sti; nop; cli" ::: "memory");
+}
+
 void hv_enter(void)
 {
     hv_lock();

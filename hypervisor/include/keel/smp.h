@@ -60,6 +60,12 @@ bool hv_lock_held(void);
 uint64_t hv_lock_held_cycles(void);
 void hv_enter(void);            /* entry.S: from a guest, before the handler */
 
+/* An idle CPU's wait, with interrupts off and the hypervisor lock not
+ * held: let interrupts in, then turn them off again.  halt: wait for one
+ * (`sti; hlt`); else only open a window for any that are pending (a
+ * teardown has more steps to run). */
+void arch_cpu_idle(bool halt);
+
 /* IPIs. */
 void send_ipi(unsigned int cpu, unsigned int vector);
 void cpu_kick(unsigned int cpu);            /* EVENT_CHECK_VECTOR unless cpu is this one */

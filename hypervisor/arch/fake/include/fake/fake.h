@@ -48,6 +48,7 @@ extern struct cpu_info fake_cpu_info;
  * records the flush in tlbflush_time) and the last mask. */
 extern unsigned int fake_remote_flushes, fake_flush_ipis;
 extern uint64_t fake_last_flush_mask;
+extern void (*fake_cpu_idle)(bool halt);           /* arch_cpu_idle() (host.c) */
 extern uint64_t fake_lock_held_cycles;           /* hv_lock_held_cycles() */
 extern unsigned int fake_kicks;                  /* cpu_kick() calls */
 
