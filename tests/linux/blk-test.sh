@@ -87,7 +87,7 @@ keel create /tmp/cfg/b3.cfg 2>/tmp/err && fail "b1's image was given read-write 
 grep -q 'in use read-write by domain' /tmp/err || fail "no clear error for the shared image: $(cat /tmp/err)"
 listed b3 && fail "the refused b3 is listed"
 [ "$(loops)" = 2 ] || fail "the refused create changed the loop devices: $(loops)"
-say "b3 with b1's image read-write refused: $(cat /tmp/err)"
+say "b3 with b1's image read-write refused: $(tail -n 1 /tmp/err)"
 
 wait_for 2400 sh -c "! keel list | grep -q '^b[12] '" || fail "b1 and b2 did not power off"
 has b1 'blk-guest: boot 1: wrote data' || fail "b1 did not write its data"
