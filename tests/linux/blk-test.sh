@@ -72,8 +72,10 @@ glog() { tr -d '\r' < "/var/log/keel/console/guest-$1.log" 2>/dev/null; }
 has() { glog "$1" | grep -a -q -- "$2"; }
 
 # ---- 1: first boot of b1 and b2 ----
-keel create /tmp/cfg/b1.cfg 2>/tmp/err || fail "keel create b1: $(cat /tmp/err)"
-keel create /tmp/cfg/b2.cfg 2>/tmp/err || fail "keel create b2: $(cat /tmp/err)"
+# Paused (-p) until the checks below are done: a fast guest could
+# otherwise power off, and lose its devices, before they run.
+keel create -p /tmp/cfg/b1.cfg 2>/tmp/err || fail "keel create b1: $(cat /tmp/err)"
+keel create -p /tmp/cfg/b2.cfg 2>/tmp/err || fail "keel create b2: $(cat /tmp/err)"
 D1=$(keel list | awk '$1 == "b1" { print $2 }')
 [ "$(loops)" = 2 ] || fail "b1 and b2 should have 2 loop devices, not $(loops)"
 [ "$($XS read /local/domain/0/backend/vbd/$D1/51712/mode)" = w ] || fail "b1's backend mode is not w"
@@ -88,6 +90,13 @@ grep -q 'in use read-write by domain' /tmp/err || fail "no clear error for the s
 listed b3 && fail "the refused b3 is listed"
 [ "$(loops)" = 2 ] || fail "the refused create changed the loop devices: $(loops)"
 say "b3 with b1's image read-write refused: $(tail -n 1 /tmp/err)"
+# Started 5 s apart, as unpaused creates would be: with both unpaused at
+# once on a loaded host, dom0's 1 vCPU once got no CPU for 29 s (an RCU
+# stall in dom0's log) while both domUs built their page tables (a Keel
+# scheduling finding noted in docs/disks.md, not a disk matter).
+keel unpause b1 || fail "keel unpause b1"
+sleep 5
+keel unpause b2 || fail "keel unpause b2"
 
 wait_for 2400 sh -c "! keel list | grep -q '^b[12] '" || fail "b1 and b2 did not power off"
 has b1 'blk-guest: boot 1: wrote data' || fail "b1 did not write its data"
@@ -98,6 +107,11 @@ wait_for 100 nothing_left > /dev/null || fail "after b1 and b2 powered off: $(no
 for i in b1 b2; do
     e2fsck -fn "/tmp/$i.img" > /tmp/fsck.out 2>&1 || fail "e2fsck -fn $i.img: $(tail -n 5 /tmp/fsck.out)"
 done
+# blkback's data pages come from xen_alloc_unpopulated_pages: dom0's
+# first use hot-adds a "Xen scratch" range above its RAM (unpopulated-alloc).
+scratch=$(grep -i 'xen scratch' /proc/iomem | head -n 1 | sed 's/^ *//')
+[ -n "$scratch" ] || fail "no 'Xen scratch' range in /proc/iomem: dom0's unpopulated-alloc hot-add did not happen"
+say "dom0's unpopulated-alloc hot-add: $scratch"
 t1=$(cut -d. -f1 /proc/uptime)
 say "first boot: both wrote their data and powered off; e2fsck clean; nothing left ($((t1 - t0)) s)"
 

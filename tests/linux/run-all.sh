@@ -370,7 +370,7 @@ run_test() {    # NAME
     linux-blk)
         out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=768M" \
               --dom0 "$VMLINUZ $DOM0_ARGS keel.blktest=1$extra" --initrd "$BLK_INITRD" --smp 2 \
-              --mem 1536 --timeout "${LINUX_BLK_TIMEOUT:-400}" --accel "$ACCEL" --smap off --log "$log") ;;
+              --mem 1536 --timeout "${LINUX_BLK_TIMEOUT:-600}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-acpi-pc|linux-acpi-q35)
         out=$(run_acpi "$log" "${name#linux-acpi-}" "$name") ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc)
