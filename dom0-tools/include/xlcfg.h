@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "xlcfg_disk.h"
+
 #define XLCFG_ERRLEN 512
 #define XLCFG_MAX_FILE (1024 * 1024)    /* larger files are refused */
 
@@ -113,6 +115,8 @@ struct xlcfg_create {
     struct xlcfg_domain d;
     uint32_t maxvcpus;          /* default vcpus; vcpus..XLCFG_CREATE_MAX_VCPUS */
     char on_poweroff[24], on_reboot[24], on_crash[24];  /* destroy/restart/preserve */
+    struct xlcfg_disk disks[XLCFG_DISK_MAX];    /* "disk" (xlcfg_disk.h) */
+    unsigned int nr_disks;
 };
 
 #define XLCFG_CREATE_MAX_VCPUS 32   /* the hypervisor's createdomain limit */
@@ -128,7 +132,8 @@ char *xlcfg_with_extra(const char *text, size_t tlen, char *const *extra, int ne
  * The keys of cfg for keel create (flags as xlcfg_domain_get; unknown
  * keys reported on warn if not NULL).  0, or -1 with one line in err.
  * Defaults as xl: on_poweroff destroy, on_reboot restart, on_crash
- * destroy.
+ * destroy.  disk: a list of xlcfg_disk_parse entries; a vdev (devid)
+ * used twice or one target given twice is refused.
  */
 int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned int flags,
                      FILE *warn, char *err, size_t errlen);

@@ -34,8 +34,10 @@ static int one_domain_op(int argc, char **argv, uint32_t cmd, const char *what)
     }
     /* Its store paths and ring go first (the ring mapping would keep
      * the dying domain's page). */
-    if (cmd == XEN_DOMCTL_destroydomain)
+    if (cmd == XEN_DOMCTL_destroydomain) {
+        keel_vbd_remove_all(dom, argv[0]);  /* forced, as libxl's destroy */
         keel_store_domain_remove(dom, argv[0]);
+    }
     memset(&op, 0, sizeof(op));
     op.cmd = cmd;
     op.domain = dom;

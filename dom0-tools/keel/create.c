@@ -3,7 +3,8 @@
  * The KEY=VALUE words are appended to the file as extra lines, as xl
  * does, so they override its settings.  Keys read: name, memory, maxmem,
  * vcpus, maxvcpus, kernel, ramdisk, cmdline (or root + extra),
- * on_poweroff, on_reboot, on_crash; others are warned about and ignored.
+ * on_poweroff, on_reboot, on_crash, disk (block.c); others are warned
+ * about and ignored.
  *
  * The build is lib/build*.c; the domain is then recorded (records.c) and
  * the monitor (monitor.c) applies its on_* actions.
@@ -100,6 +101,17 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     bc.paused = true;           /* unpaused once recorded: the monitor then sees it */
     if (keel_store_open(&xs) < 0)
         goto out_dom;
+    if (c.nr_disks && !xs) {
+        fprintf(stderr, "keel create: %s: disk: needs the store (keel-xenstored) running\n",
+                path);
+        goto out_dom;
+    }
+    /* The disks' targets before a domain exists (again when attached). */
+    for (unsigned int i = 0; i < c.nr_disks; i++)
+        if (keel_vbd_check(xs, &c.disks[i], berr, sizeof(berr)) < 0) {
+            fprintf(stderr, "keel create: %s: %s\n", path, berr);
+            goto out_dom;
+        }
     bc.with_store = xs != NULL;
     if (keel_build_domain(h, &bc, &res, berr, sizeof(berr))) {
         fprintf(stderr, "keel create: %s: %s\n", path, berr);
@@ -125,16 +137,28 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
         keel_rec_remove(res.domid);
         goto out_dom;
     }
+    /* Its disks, still paused (libxl: devices before unpause). */
+    for (unsigned int i = 0; !r && i < c.nr_disks; i++)
+        if (keel_vbd_add(xs, res.domid, &c.disks[i], berr, sizeof(berr)) < 0) {
+            fprintf(stderr, "keel create: %s: %s\n", path, berr);
+            r = -ENODEV;
+        }
     if (!r && !paused) {
         struct xen_domctl op = { .cmd = XEN_DOMCTL_unpausedomain, .domain = res.domid };
         r = keelctl_domctl(h, &op);
     }
     if (r) {
         struct xen_domctl op = { .cmd = XEN_DOMCTL_destroydomain, .domain = res.domid };
-        fprintf(stderr, "keel create: %s: domain %u not started (%s under %s); destroyed\n",
-                path, res.domid, strerror(-r), keel_run_dir());
-        if (xs)
+        if (r == -ENODEV)
+            fprintf(stderr, "keel create: %s: domain %u not started (a disk failed); "
+                    "destroyed\n", path, res.domid);
+        else
+            fprintf(stderr, "keel create: %s: domain %u not started (%s under %s); "
+                    "destroyed\n", path, res.domid, strerror(-r), keel_run_dir());
+        if (xs) {
+            keel_vbd_remove_all(res.domid, "create");
             keel_store_domain_remove(res.domid, "create");
+        }
         keelctl_domctl(h, &op);
         keel_rec_remove(res.domid);
         goto out_dom;

@@ -46,6 +46,12 @@ static const struct keel_verb verbs[] = {
     { "unpause", keel_cmd_unpause, "unpause DOMAIN", "Unpause a paused domain" },
     { "console", keel_cmd_console, "console [-t pv] [--timeout SECONDS] DOMAIN",
       "Attach to a domain's console (CTRL-] detaches)" },
+    { "block-attach", keel_cmd_block_attach, "block-attach DOMAIN DISKSPEC...",
+      "Hot-plug a disk (xl.cfg disk= syntax) into a domain" },
+    { "block-detach", keel_cmd_block_detach, "block-detach [-f] DOMAIN DEVID|VDEV",
+      "Unplug a disk (-f: without waiting for the guest)" },
+    { "block-list", keel_cmd_block_list, "block-list DOMAIN...",
+      "List a domain's disks" },
 };
 
 static void usage(FILE *f)

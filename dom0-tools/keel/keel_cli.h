@@ -1,6 +1,8 @@
 /* keel CLI: the verb table and what the verbs share. */
 #ifndef KEEL_CLI_H
 #define KEEL_CLI_H
+#include <stdbool.h>
+
 #include "keelctl.h"
 
 struct keel_verb {
@@ -83,6 +85,25 @@ int keel_store_domain_add(struct xs_handle *xs, domid_t dom, const char *name,
 /* Its paths removed and XS_RELEASE, if the daemon runs; a failure is one
  * line on stderr ("keel VERB: ..."), not fatal. */
 void keel_store_domain_remove(domid_t dom, const char *verb);
+
+/* ---- disks served by dom0's xen-blkback (block.c) ---- */
+struct xlcfg_disk;
+/* The target exists, is a file or block device, may be opened as asked
+ * and is not shared read-write with any vbd: 0 or -errno (err). */
+int keel_vbd_check(struct xs_handle *xs, const struct xlcfg_disk *d, char *err,
+                   size_t errlen);
+/* Attach d to dom (devices dirs, InitWait, loop, physical-device):
+ * 0, or -errno with one line in err and nothing left behind. */
+int keel_vbd_add(struct xs_handle *xs, domid_t dom, const struct xlcfg_disk *d, char *err,
+                 size_t errlen);
+/* Remove one (force: the domain is dying) and detach its loop device. */
+int keel_vbd_remove(struct xs_handle *xs, domid_t dom, uint32_t devid, bool force,
+                    char *err, size_t errlen);
+/* All of dom's disks, forced (destroy, the monitor); errors printed. */
+void keel_vbd_remove_all(domid_t dom, const char *verb);
+int keel_cmd_block_attach(int argc, char **argv);
+int keel_cmd_block_detach(int argc, char **argv);
+int keel_cmd_block_list(int argc, char **argv);
 
 /* Build and record a domain from cfg text (create.c; the monitor's restart). */
 int keel_create_from(struct keelctl *h, const char *path, char **extra, int nextra,

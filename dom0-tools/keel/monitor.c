@@ -89,6 +89,11 @@ int keel_monitor_check(struct keelctl *h, domid_t dom)
     domid_t ndom;
     int rc;
 
+    /* Gone or dying behind keel's back (destroyed by another tool, or
+     * still dying because blkback maps its pages): its disks go, so
+     * blkback unmaps and the loop devices are detached. */
+    if (keelctl_domain_info(h, dom, &gi) < 0 || (gi.flags & XEN_DOMINF_dying))
+        keel_vbd_remove_all(dom, "monitor");
     if (keel_rec_get(h, dom, &r) < 0)
         return 0;               /* gone: the stale record is removed */
     if (keelctl_domain_info(h, dom, &gi) < 0 || !(gi.flags & XEN_DOMINF_shutdown) ||
@@ -104,6 +109,7 @@ int keel_monitor_check(struct keelctl *h, domid_t dom)
             preserved[nr_preserved++] = dom;
         return 1;
     }
+    keel_vbd_remove_all(dom, "monitor");
     keel_store_domain_remove(dom, "monitor");
     memset(&op, 0, sizeof(op));
     op.cmd = XEN_DOMCTL_destroydomain;

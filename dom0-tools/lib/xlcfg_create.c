@@ -13,7 +13,7 @@
 /* Keys keel create reads; any other is reported once and ignored. */
 static const char *const known_keys[] = {
     "name", "memory", "maxmem", "vcpus", "maxvcpus", "kernel", "ramdisk", "cmdline",
-    "extra", "root", "on_poweroff", "on_reboot", "on_crash", "type", NULL,
+    "extra", "root", "on_poweroff", "on_reboot", "on_crash", "type", "disk", NULL,
 };
 
 char *xlcfg_with_extra(const char *text, size_t tlen, char *const *extra, int nextra,
@@ -63,6 +63,49 @@ static int get_action(const struct xlcfg *cfg, const char *key, const char *def,
     return -1;
 }
 
+/* The disk list: each entry parsed, no devid or target twice. */
+static int get_disks(const struct xlcfg *cfg, struct xlcfg_create *c, char *err,
+                     size_t errlen)
+{
+    const struct xlcfg_setting *s = xlcfg_get(cfg, "disk");
+    char where[300];
+
+    if (s == NULL)
+        return 0;
+    if (s->type != XLCFG_LIST) {
+        snprintf(err, errlen, "%s:%d: disk: must be a list [ 'spec', ... ]", cfg->filename,
+                 s->line);
+        return -1;
+    }
+    if (s->nr_items > XLCFG_DISK_MAX) {
+        snprintf(err, errlen, "%s:%d: disk: %zu disks, at most %d", cfg->filename, s->line,
+                 s->nr_items, XLCFG_DISK_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < s->nr_items; i++) {
+        struct xlcfg_disk *d = &c->disks[i];
+
+        snprintf(where, sizeof(where), "%s:%d: disk[%zu]", cfg->filename, s->line, i);
+        if (xlcfg_disk_parse(s->items[i], d, where, err, errlen) < 0)
+            return -1;
+        for (size_t j = 0; j < i; j++) {
+            if (c->disks[j].devid == d->devid) {
+                snprintf(err, errlen, "%s: vdev: %s is the same device as disk[%zu]'s %s",
+                         where, d->vdev, j, c->disks[j].vdev);
+                return -1;
+            }
+            if (!strcmp(c->disks[j].target, d->target) &&
+                (d->readwrite || c->disks[j].readwrite)) {
+                snprintf(err, errlen, "%s: target: %s is disk[%zu] too (shared only "
+                         "read-only)", where, d->target, j);
+                return -1;
+            }
+        }
+        c->nr_disks = (unsigned int)i + 1;
+    }
+    return 0;
+}
+
 int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned int flags,
                      FILE *warn, char *err, size_t errlen)
 {
@@ -93,7 +136,8 @@ int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned i
                    errlen) ||
         get_action(cfg, "on_reboot", "restart", c->on_reboot, sizeof(c->on_reboot), err,
                    errlen) ||
-        get_action(cfg, "on_crash", "destroy", c->on_crash, sizeof(c->on_crash), err, errlen))
+        get_action(cfg, "on_crash", "destroy", c->on_crash, sizeof(c->on_crash), err, errlen) ||
+        get_disks(cfg, c, err, errlen))
         goto fail;
     return 0;
 fail:

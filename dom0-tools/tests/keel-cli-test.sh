@@ -76,6 +76,16 @@ expect_err console-none "keel console: no domain given" "$K" console
 expect_err console-type "keel console: -t serial: only the pv console exists" "$K" console -t serial d1
 expect_err console-timeout "keel console: --timeout: 'x' is not a number of seconds" "$K" console --timeout x d1
 expect_err console-extra "keel console: unexpected argument 'b'" "$K" console a b
+expect_err block-attach-usage "keel block-attach: usage: block-attach DOMAIN DISKSPEC..." "$K" block-attach d1
+expect_err block-attach-spec "keel block-attach: disk: format: 'qcow2' is not supported by keel (raw only)" \
+    "$K" block-attach d1 format=qcow2 vdev=xvdb target=/img
+expect_err block-attach-vdev "keel block-attach: disk: vdev: 'vda' is not a virtual disk name (xvda, hdb, sdc, d0p1)" \
+    "$K" block-attach d1 'file:/img,vda,r'
+expect_err block-attach-novdev "keel block-attach: disk: vdev: missing (e.g. vdev=xvda)" "$K" block-attach d1 /img
+expect_err block-detach-usage "keel block-detach: usage: block-detach [-f] DOMAIN DEVID|VDEV" "$K" block-detach d1
+expect_err block-detach-vdev "keel block-detach: 'floppy' is not a device id or virtual disk name" \
+    "$K" block-detach -f d1 floppy
+expect_err block-list-usage "keel block-list: usage: block-list DOMAIN..." "$K" block-list
 # Off dom0 (or with the module missing): one line naming the device.
 expect_err no-privcmd "keel: cannot open $T/none: No such file or directory (is this dom0 with xen-privcmd loaded?)" \
     env KEEL_PRIVCMD="$T/none" "$K" list

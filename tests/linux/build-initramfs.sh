@@ -14,6 +14,15 @@
 #       static keel-xenstored and keel-xenstore, ctl-store.sh and
 #       ctl-store-domu.sh as /bin/ctl-store*) and, under
 #       /boot, the kernel and the plain initrd for the domUs it creates
+#   build-initramfs.sh --blk     prints the path of $BUILD/linux/initrd-blk.gz:
+#       the --tools one plus the disk scenario of linux-blk
+#       (tests/linux/blk-test.sh as /bin/blk-test): dom0's loop and
+#       xen-blkback modules and Debian's e2fsck (with its libraries);
+#       /boot/blk/root.img, a 24 MiB ext4 image made here with Debian's
+#       mkfs.ext4 -d holding busybox and blk-guest.sh as /init;
+#       /boot/blk/data.img, 1 MiB of random bytes (the hot-plugged disk);
+#       /boot/blk/initrd.gz, the domUs' initramfs (blk-domu-init.sh,
+#       busybox, xen-blkfront and ext4 with their dependencies)
 #
 # Needs busybox-static (/bin/busybox), gcc (or $CC) with glibc's static
 # libc (libc6-dev), cpio and gzip.  Rebuilds every time (about a second)
@@ -30,11 +39,13 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 die() { echo "build-initramfs: $*" >&2; exit 1; }
 TOOLS=0
 DISK=0
+BLK=0
 case ${1:-} in
 --tools) TOOLS=1 ;;
+--blk) BLK=1 ;;
 --disk) DISK=1 ;;
 '') ;;
-*) die "unknown argument '$1' (usage: build-initramfs.sh [--tools|--disk])" ;;
+*) die "unknown argument '$1' (usage: build-initramfs.sh [--tools|--disk|--blk])" ;;
 esac
 
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found (install busybox-static)"
@@ -74,7 +85,55 @@ for applet in sh true poweroff mount grep dmesg; do
     [ -L "$ROOT/bin/$applet" ] || die "$BUSYBOX lacks the applet $applet"
 done
 
-if [ "$TOOLS" -eq 1 ]; then
+if [ "$BLK" -eq 1 ]; then
+    # The --tools initramfs first, then the disk scenario on top of it.
+    sh "$0" --tools > /dev/null || die "cannot build the --tools initramfs"
+    MKFS=$(command -v mkfs.ext4 || echo /usr/sbin/mkfs.ext4)
+    E2FSCK=$(command -v e2fsck || echo /usr/sbin/e2fsck)
+    [ -x "$MKFS" ] && [ -x "$E2FSCK" ] || die "mkfs.ext4 or e2fsck not found (install e2fsprogs)"
+    [ -n "$MODS" ] || die "the kernel's modules are not at hand (fetch-kernel.sh --modules)"
+    # The domUs' initramfs: busybox, the modules, blk-domu-init.sh.
+    DR=$OUT/root-blkdomu
+    rm -rf "$DR"
+    mkdir -p "$DR/bin" "$DR/proc" "$DR/sys" "$DR/dev" "$DR/lib/modules" || die "cannot create $DR"
+    cp -a "$OUT/root/bin/." "$DR/bin/" && rm -f "$DR/bin/workload" || die "cannot copy busybox"
+    cp "$HERE/blk-domu-init.sh" "$DR/init" && chmod 755 "$DR/init" || die "cannot install $DR/init"
+    for m in lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4 \
+             drivers/block/xen-blkfront; do
+        cp "$MODS/kernel/$m.ko" "$DR/lib/modules/" || die "cannot copy $m.ko"
+    done
+    # The root image: busybox and blk-guest.sh as /init, made by mkfs.ext4 -d.
+    IR=$OUT/root-blkimg
+    rm -rf "$IR"
+    mkdir -p "$IR/bin" "$IR/proc" "$IR/sys" "$IR/dev" "$IR/data" || die "cannot create $IR"
+    cp -a "$OUT/root/bin/." "$IR/bin/" && rm -f "$IR/bin/workload" || die "cannot copy busybox"
+    cp "$HERE/blk-guest.sh" "$IR/init" && chmod 755 "$IR/init" || die "cannot install $IR/init"
+    ROOT=$OUT/root-blk
+    rm -rf "$ROOT"
+    cp -a "$OUT/root-ctl" "$ROOT" && mkdir -p "$ROOT/boot/blk" "$ROOT/lib/modules/blk" ||
+        die "cannot create $ROOT"
+    rm -f "$ROOT/boot/blk/root.img"
+    truncate -s 24M "$ROOT/boot/blk/root.img" &&
+        "$MKFS" -q -F -L keelroot -d "$IR" "$ROOT/boot/blk/root.img" >&2 ||
+        die "mkfs.ext4 -d $IR failed"
+    "$E2FSCK" -fn "$ROOT/boot/blk/root.img" > /dev/null 2>&1 || die "the new root image is not clean"
+    head -c 1048576 /dev/urandom > "$ROOT/boot/blk/data.img" || die "cannot write data.img"
+    cp "$HERE/blk-test.sh" "$ROOT/bin/blk-test" && chmod 755 "$ROOT/bin/blk-test" ||
+        die "cannot install blk-test"
+    for m in drivers/block/loop drivers/block/xen-blkback/xen-blkback; do
+        cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/blk/" || die "cannot copy $m.ko"
+    done
+    # Debian's e2fsck for dom0, with the libraries and loader it needs.
+    cp "$E2FSCK" "$ROOT/bin/e2fsck" || die "cannot copy e2fsck"
+    for lib in $(ldd "$E2FSCK" | awk '/=>/ { print $3 } /^\t\/lib64/ { print $1 }'); do
+        mkdir -p "$ROOT$(dirname "$lib")" && cp -L "$lib" "$ROOT$lib" || die "cannot copy $lib"
+    done
+    (cd "$DR" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/blkdomu.cpio" ||
+        die "cpio failed in $DR"
+    NAME=initrd-blk
+    # The domUs' initrd needs /dev/console too: built below with dev.cpio.
+    BLKDOMU=1
+elif [ "$TOOLS" -eq 1 ]; then
     # The plain initrd first: the domUs that dom0 creates boot with it.
     PLAIN=$(sh "$0") || die "cannot build the plain initrd for the domUs"
     VMLINUZ=$(sh "$HERE/fetch-kernel.sh") || die "cannot fetch the kernel for the domUs"
@@ -141,6 +200,12 @@ newc_entry() {
     newc_entry 'TRAILER!!!' 0 0 0 0
 } > "$OUT/dev.cpio" || die "cannot write $OUT/dev.cpio"
 
+# The domUs' initrd of --blk, inside this one.
+if [ "${BLKDOMU:-0}" = 1 ]; then
+    cat "$OUT/dev.cpio" "$OUT/blkdomu.cpio" | gzip -9 -n > "$ROOT/boot/blk/initrd.gz" ||
+        die "gzip failed writing the domUs' initrd"
+    rm -f "$OUT/blkdomu.cpio"
+fi
 # The kernel unpacks concatenated archives one after the other.
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc -R 0:0 --quiet > "$OUT/$NAME.cpio") || die "cpio failed in $ROOT"

@@ -43,11 +43,18 @@
 #                 (tests/linux/ctl-test.sh) loads the Xen device modules
 #                 and drives the hypervisor with dom0-tools' `keel`;
 #                 dom0_mem=768M, QEMU -m 1536, 2 CPUs
+#   linux-blk     dom0's disks for domUs (issue 15): the initramfs of
+#                 build-initramfs.sh --blk, whose /bin/blk-test
+#                 (tests/linux/blk-test.sh) loads loop and xen-blkback and
+#                 boots 2 domUs with root on xvda (ext4 images made with
+#                 Debian's mkfs.ext4) twice, data intact and e2fsck clean,
+#                 hot-plugs a second disk, destroys one mid-I/O and checks
+#                 nothing is left; dom0_mem=768M, QEMU -m 1536, 2 CPUs
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
 # Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
 # linux-acpi-pc, linux-acpi-q35, linux-disk-pc, linux-disk-q35,
-# linux-net-pc, linux-ctl, plus linux-native with
+# linux-net-pc, linux-ctl, linux-blk, plus linux-native with
 # --native.  Logs: $BUILD/boot-logs/NAME.log.  Environment:
 #   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
 #   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
@@ -94,12 +101,13 @@ case $TIMEOUT in ''|*[!0-9]*) echo "run-all: LINUX_TIMEOUT '$TIMEOUT' is not a n
 if [ $# -gt 0 ]; then
     TESTS="$*"
 else
-    TESTS="linux-dom0 linux-smp2 linux-many linux-acpi-pc linux-acpi-q35 linux-ctl"
+    TESTS="linux-dom0 linux-smp2 linux-many linux-acpi-pc linux-acpi-q35 linux-ctl linux-blk"
     TESTS="$TESTS linux-disk-pc linux-disk-q35 linux-net-pc"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
     case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl) ;;
+    linux-blk) ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
 done
 
@@ -359,6 +367,10 @@ run_test() {    # NAME
         out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=768M" \
               --dom0 "$VMLINUZ $DOM0_ARGS keel.ctltest=1$extra" --initrd "$CTL_INITRD" --smp 2 \
               --mem 1536 --timeout "${LINUX_CTL_TIMEOUT:-400}" --accel "$ACCEL" --smap off --log "$log") ;;
+    linux-blk)
+        out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=768M" \
+              --dom0 "$VMLINUZ $DOM0_ARGS keel.blktest=1$extra" --initrd "$BLK_INITRD" --smp 2 \
+              --mem 1536 --timeout "${LINUX_BLK_TIMEOUT:-600}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-acpi-pc|linux-acpi-q35)
         out=$(run_acpi "$log" "${name#linux-acpi-}" "$name") ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc)
@@ -409,6 +421,8 @@ elif ! CTL_INITRD=$(sh "$HERE/build-initramfs.sh" --tools); then
     fail_all "cannot build the control-plane initramfs (see the build-initramfs line above)"
 elif ! DEV_INITRD=$(sh "$HERE/build-initramfs.sh" --disk); then
     fail_all "cannot build the device-test initramfs (see the build-initramfs line above)"
+elif case " $TESTS " in *" linux-blk "*) ! BLK_INITRD=$(sh "$HERE/build-initramfs.sh" --blk) ;; *) false ;; esac; then
+    fail_all "cannot build the disk-test initramfs (see the build-initramfs line above)"
 else
     for t in $TESTS; do
         if [ "$t" = linux-dom0 ] && [ ! -f "$BUILD/keel.elf" ]; then

@@ -536,6 +536,44 @@ static void test_granter_dies(void **state)
     assert_null(da->gt);                      /* freed with its last pin */
 }
 
+/* As blkback when its frontend is destroyed mid-I/O: the ring mapped
+ * with GNTMAP_contains_pte (xenbus_map_ring_pv) and a persistent data
+ * grant mapped at a VA stay valid, keep their frames out of the free
+ * pool (not PGC_free, contents intact) after the granter's memory is
+ * relinquished, and each frame is freed at its own unmap only. */
+static void test_granter_dies_ring(void **state)
+{
+    extern unsigned int fake_frees;
+    struct gnttab_map_grant_ref ring, seg;
+    unsigned int frees;
+    (void)state;
+
+    grant(8, DOM_B, G1, GTF_permit_access);
+    grant(9, DOM_B, G2, GTF_permit_access);
+    ring = map(8, HM | GNTMAP_contains_pte, PTE_MA(7));
+    seg = map(9, HM, VA(5));
+    assert_int_equal(ring.status, GNTST_okay);
+    assert_int_equal(seg.status, GNTST_okay);
+    da->state = DOM_DYING;
+    gnttab_destroy(da);
+    pv_relinquish_memory(da);                         /* A's other frames go */
+    frees = fake_frees;
+    assert_false(frame_table[G1].flags & PGC_free);
+    assert_false(frame_table[G2].flags & PGC_free);
+    assert_int_equal(pte_mfn(b_l1()[7]).m, G1);
+    assert_int_equal(((unsigned char *)fake_frame(_mfn(G1)))[0], 0x11);
+    assert_non_null(da->gt);                          /* kept for the pins */
+    assert_int_equal(unmap(ring.handle, PTE_MA(7), 0), GNTST_okay);
+    assert_int_equal(b_l1()[7], 0);
+    assert_int_equal(fake_frees, frees + 1);
+    assert_int_equal(frame_table[G1].flags, PGC_free | PGC_stale_free);
+    assert_false(frame_table[G2].flags & PGC_free);   /* still mapped */
+    assert_int_equal(unmap(seg.handle, VA(5), 0), GNTST_okay);
+    assert_int_equal(fake_frees, frees + 2);
+    assert_int_equal(frame_table[G2].flags, PGC_free | PGC_stale_free);
+    assert_null(da->gt);
+}
+
 /* The mapper dies: its pins go; its PTE references go with its tables. */
 static void test_mapper_dies(void **state)
 {
@@ -691,6 +729,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_table_ops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_map_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_granter_dies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_granter_dies_ring, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mapper_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maptrack_exhaustion_and_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_preempted_by_time, setup, teardown),
