@@ -1,0 +1,330 @@
+/*
+ * dom0-tools' keel_xsdev (lib/xsdev.c) against the real daemon, as
+ * test_store_domain: the device directories with libxl's permissions in
+ * one transaction, the guest (domain 4, on its ring) writing its own
+ * frontend keys but not the backend's, the wait for a backend state
+ * (with a fake backend thread playing blkback's part), removal with and
+ * without a backend that closes, and the listing.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ring.h"
+#include "xsd.h"
+#include "keelxs.h"
+#include "keel_xsdev.h"
+
+static struct xsd x;
+static volatile int stop_daemon;
+static struct xenstore_domain_interface page;
+static int to_daemon, to_guest;
+
+static void *daemon_thread(void *arg)
+{
+	(void)arg;
+	while (!stop_daemon)
+		if (xsd_poll(&x, 20) < 0)
+			return NULL;
+	return NULL;
+}
+
+/* The guest: one request on its ring, its reply's type and body. */
+static uint32_t guest_talk(uint32_t type, const char *payload, size_t len,
+			   char *body, size_t max)
+{
+	struct xsd_sockmsg h = { type, 1, 0, (uint32_t)len }, r;
+	char buf[sizeof(h) + 256];
+	size_t got = 0, need = sizeof(r);
+	uint64_t one = 1;
+	char in[sizeof(r) + 4096];
+
+	assert_true(len <= 256);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), payload, len);
+	assert_int_equal(ring_write_req(&page, buf, sizeof(h) + len),
+			 (ssize_t)(sizeof(h) + len));
+	assert_int_equal(write(to_daemon, &one, sizeof(one)), sizeof(one));
+	for (int tries = 0; got < need && tries < 500; tries++) {
+		struct pollfd p = { to_guest, POLLIN, 0 };
+		ssize_t n;
+
+		poll(&p, 1, 10);
+		if (p.revents && read(to_guest, &one, sizeof(one)) < 0)
+			break;
+		n = ring_read_rsp(&page, in + got, sizeof(in) - got);
+		assert_true(n >= 0);
+		got += (size_t)n;
+		if (got >= sizeof(r)) {
+			memcpy(&r, in, sizeof(r));
+			need = sizeof(r) + r.len;
+		}
+	}
+	assert_true(got >= need);
+	assert_true(r.len < max);
+	memcpy(body, in + sizeof(r), r.len);
+	body[r.len] = '\0';
+	return r.type;
+}
+
+static char *perms_of(struct xs_handle *h, const char *path)
+{
+	static char out[128];
+	unsigned int n;
+	struct xs_permissions *p = xs_get_permissions(h, XBT_NULL, path, &n);
+	size_t off = 0;
+
+	if (!p)
+		return strcpy(out, "?");
+	out[0] = '\0';
+	for (unsigned int i = 0; i < n; i++) {
+		char s[16];
+
+		assert_true(xs_perm_to_string(&p[i], s, sizeof(s)));
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s",
+					i ? "," : "", s);
+	}
+	free(p);
+	return out;
+}
+
+static char *rd(struct xs_handle *h, const char *path)
+{
+	static char out[256];
+	unsigned int len;
+	char *v = xs_read(h, XBT_NULL, path, &len);
+
+	if (!v)
+		return strcpy(out, "(none)");
+	snprintf(out, sizeof(out), "%s", v);
+	free(v);
+	return out;
+}
+
+/* A fake blkback: InitWait on state 1, Closed on state 5 (if answer). */
+static volatile int backend_stop, backend_answers = 1;
+static const char *backend_state_path;
+
+static void *backend_thread(void *arg)
+{
+	struct xs_handle *h = xs_open(0);
+
+	(void)arg;
+	while (!backend_stop) {
+		unsigned int len;
+		char *v = xs_read(h, XBT_NULL, backend_state_path, &len);
+
+		if (v && !strcmp(v, "1"))
+			xs_write(h, XBT_NULL, backend_state_path, "2", 1);
+		else if (v && !strcmp(v, "5") && backend_answers)
+			xs_write(h, XBT_NULL, backend_state_path, "6", 1);
+		free(v);
+		usleep(5000);
+	}
+	xs_close(h);
+	return NULL;
+}
+
+static const struct keel_xsdev_id vbd = { "vbd", 4, 0, 51712 };
+#define FE "/local/domain/4/device/vbd/51712"
+#define BE "/local/domain/0/backend/vbd/4/51712"
+
+static void add_vbd(struct xs_handle *h, const struct keel_xsdev_id *id)
+{
+	const struct keel_xsdev_kv fe[] = {
+		{ "virtual-device", "51712" }, { "device-type", "disk" },
+	};
+	const struct keel_xsdev_kv be[] = {
+		{ "params", "/img" }, { "type", "phy" }, { "mode", "w" },
+		{ "dev", "xvda" },
+	};
+	char err[256] = "";
+
+	assert_int_equal(keel_xsdev_add(h, id, fe, 2, be, 4, err, sizeof(err)), 0);
+}
+
+static void test_add_perms(void **state)
+{
+	struct xs_handle *h = xs_open(0);
+	char err[256] = "", body[4200];
+	uint32_t ids[4];
+
+	(void)state;
+	assert_non_null(h);
+	/* The domain's own dir, as keel_store_introduce leaves it. */
+	assert_true(xs_write(h, XBT_NULL, "/local/domain/4", "", 0));
+	struct xs_permissions ro[2] = { { 0, XS_PERM_NONE }, { 4, XS_PERM_READ } };
+	assert_true(xs_set_permissions(h, XBT_NULL, "/local/domain/4", ro, 2));
+	assert_true(xs_write(h, XBT_NULL, "/local/domain/4/device", "", 0));
+	assert_true(xs_set_permissions(h, XBT_NULL, "/local/domain/4/device", ro, 2));
+	/* A stale frontend dir from an earlier life is replaced. */
+	assert_true(xs_write(h, XBT_NULL, FE "/ring-ref", "99", 2));
+
+	add_vbd(h, &vbd);
+	assert_string_equal(rd(h, FE "/backend"), BE);
+	assert_string_equal(rd(h, FE "/backend-id"), "0");
+	assert_string_equal(rd(h, FE "/state"), "1");
+	assert_string_equal(rd(h, FE "/virtual-device"), "51712");
+	assert_string_equal(rd(h, FE "/ring-ref"), "(none)");
+	assert_string_equal(rd(h, BE "/frontend"), FE);
+	assert_string_equal(rd(h, BE "/frontend-id"), "4");
+	assert_string_equal(rd(h, BE "/online"), "1");
+	assert_string_equal(rd(h, BE "/state"), "1");
+	assert_string_equal(rd(h, BE "/dev"), "xvda");
+	assert_string_equal(rd(h, "/libxl/4/device/vbd/51712/backend"), BE);
+	assert_string_equal(perms_of(h, FE), "n4,r0");
+	assert_string_equal(perms_of(h, FE "/state"), "n4,r0");
+	assert_string_equal(perms_of(h, BE), "n0,r4");
+	assert_string_equal(perms_of(h, BE "/mode"), "n0,r4");
+	assert_string_equal(perms_of(h, "/libxl/4/device/vbd/51712"), "n0");
+
+	/* The guest writes its ring keys and state, reads the backend,
+	 * cannot write the backend nor see /libxl. */
+	assert_int_equal(guest_talk(XS_WRITE, "device/vbd/51712/ring-ref\0" "8",
+				    28, body, sizeof(body)), XS_WRITE);
+	assert_int_equal(guest_talk(XS_READ, BE "/mode", sizeof(BE "/mode"),
+				    body, sizeof(body)), XS_READ);
+	assert_string_equal(body, "w");
+	assert_int_equal(guest_talk(XS_WRITE, BE "/mode\0" "w",
+				    sizeof(BE "/mode") + 1, body, sizeof(body)),
+			 XS_ERROR);
+	assert_string_equal(body, "EACCES");
+	assert_int_equal(guest_talk(XS_READ, "/libxl/4/device/vbd/51712/backend",
+				    34, body, sizeof(body)), XS_ERROR);
+
+	/* The same device twice: EEXIST, nothing changed. */
+	assert_int_equal(keel_xsdev_add(h, &vbd, NULL, 0, NULL, 0, err,
+					sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, BE));
+	assert_string_equal(rd(h, FE "/ring-ref"), "8");
+	/* Bad ids: one line, nothing sent. */
+	struct keel_xsdev_id bad = { "vbd/x", 4, 0, 1 };
+	assert_int_equal(keel_xsdev_add(h, &bad, NULL, 0, NULL, 0, err,
+					sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "type"));
+	bad = (struct keel_xsdev_id){ "vbd", 0, 0, 1 };
+	assert_int_equal(keel_xsdev_add(h, &bad, NULL, 0, NULL, 0, err,
+					sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "domid 0"));
+	const struct keel_xsdev_kv badkv[] = { { "a/b", "1" } };
+	bad = (struct keel_xsdev_id){ "vbd", 4, 0, 7 };
+	assert_int_equal(keel_xsdev_add(h, &bad, badkv, 1, NULL, 0, err,
+					sizeof(err)), -EINVAL);
+	assert_string_equal(rd(h, "/local/domain/4/device/vbd/7"), "(none)");
+
+	/* A second device; the list is numeric and sorted. */
+	struct keel_xsdev_id b2 = { "vbd", 4, 0, 51728 };
+	add_vbd(h, &b2);
+	assert_true(xs_write(h, XBT_NULL, "/local/domain/0/backend/vbd/4/junk", "", 0));
+	assert_int_equal(keel_xsdev_list(h, "vbd", 4, 0, ids, 4, err, sizeof(err)), 2);
+	assert_int_equal(ids[0], 51712);
+	assert_int_equal(ids[1], 51728);
+	assert_int_equal(keel_xsdev_list(h, "vbd", 4, 0, ids, 1, err, sizeof(err)), 2);
+	assert_int_equal(keel_xsdev_list(h, "vif", 4, 0, ids, 4, err, sizeof(err)), 0);
+	assert_true(xs_rm(h, XBT_NULL, "/local/domain/0/backend/vbd/4/junk"));
+	/* Forced removal of the second with no backend answering: the
+	 * frontend goes first, no error, all three dirs gone. */
+	backend_answers = 0;
+	assert_int_equal(keel_xsdev_remove(h, &b2, true, 100, err, sizeof(err)), 0);
+	assert_string_equal(rd(h, "/local/domain/4/device/vbd/51728"), "(none)");
+	assert_string_equal(rd(h, "/local/domain/0/backend/vbd/4/51728"), "(none)");
+	assert_string_equal(rd(h, "/libxl/4/device/vbd/51728"), "(none)");
+	xs_close(h);
+}
+
+static void test_wait_remove(void **state)
+{
+	struct xs_handle *h = xs_open(0);
+	char err[300] = "";
+	pthread_t t;
+
+	(void)state;
+	/* No backend driver: the wait times out naming state and path, and
+	 * quotes the driver's error node. */
+	assert_true(xs_write(h, XBT_NULL, "/local/domain/0/error/backend/vbd/4/51712/error",
+			     "2 reading mode", 14));
+	assert_int_equal(keel_xsdev_wait_state(h, &vbd, 2, 150, err, sizeof(err)),
+			 -ETIMEDOUT);
+	assert_non_null(strstr(err, BE));
+	assert_non_null(strstr(err, "state 1, not 2"));
+	assert_non_null(strstr(err, "reading mode"));
+	/* With one: InitWait seen. */
+	backend_state_path = BE "/state";
+	backend_answers = 1;
+	assert_int_equal(pthread_create(&t, NULL, backend_thread, NULL), 0);
+	assert_int_equal(keel_xsdev_wait_state(h, &vbd, 2, 5000, err, sizeof(err)), 0);
+	assert_int_equal(keel_xsdev_backend_state(h, &vbd), 2);
+	assert_int_equal(keel_xsdev_backend_write(h, &vbd, "physical-device", "7:0",
+						  err, sizeof(err)), 0);
+	char *v = keel_xsdev_backend_read(h, &vbd, "physical-device");
+	assert_string_equal(v, "7:0");
+	free(v);
+	/* Orderly removal: online=0 and state=5 written, the backend
+	 * closes (6), everything goes, the per-domain dir too. */
+	assert_int_equal(keel_xsdev_remove(h, &vbd, false, 5000, err, sizeof(err)), 0);
+	assert_string_equal(rd(h, FE), "(none)");
+	assert_string_equal(rd(h, BE), "(none)");
+	assert_string_equal(rd(h, "/local/domain/0/backend/vbd/4"), "(none)");
+	assert_string_equal(rd(h, "/libxl/4/device/vbd/51712"), "(none)");
+	assert_int_equal(keel_xsdev_backend_state(h, &vbd), -ENOENT);
+	/* Gone already: 0.  A backend that never closes: -ETIMEDOUT,
+	 * removed anyway. */
+	assert_int_equal(keel_xsdev_remove(h, &vbd, false, 100, err, sizeof(err)), 0);
+	backend_answers = 0;
+	add_vbd(h, &vbd);
+	assert_int_equal(keel_xsdev_wait_state(h, &vbd, 2, 5000, err, sizeof(err)), 0);
+	assert_int_equal(keel_xsdev_remove(h, &vbd, false, 150, err, sizeof(err)),
+			 -ETIMEDOUT);
+	assert_non_null(strstr(err, "removed anyway"));
+	assert_string_equal(rd(h, BE), "(none)");
+	backend_stop = 1;
+	pthread_join(t, NULL);
+	xs_close(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_perms),
+		cmocka_unit_test(test_wait_remove),
+	};
+	char dir[] = "/tmp/xsd-xsdev-XXXXXX", sock[64];
+	pthread_t t;
+	int rc;
+
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(sock, sizeof(sock), "%s/sock", dir);
+	setenv("XENSTORED_PATH", sock, 1);
+	xsd_log_stderr = true;
+	to_daemon = eventfd(0, EFD_NONBLOCK);
+	to_guest = eventfd(0, EFD_NONBLOCK);
+	if (xsd_init(&x, NULL, false) < 0 || xsd_listen(&x, sock) < 0 ||
+	    to_daemon < 0 || to_guest < 0 ||
+	    ring_host_register(0x1234, 5, &page, to_daemon, to_guest) < 0)
+		return 1;
+	x.rings = &ring_host_backend;
+	if (pthread_create(&t, NULL, daemon_thread, NULL))
+		return 1;
+	/* Domain 4 on its ring, as keel create leaves it. */
+	struct xs_handle *h = xs_open(0);
+	if (!h || !xs_introduce_domain(h, 4, 0x1234, 5))
+		return 1;
+	xs_close(h);
+	rc = cmocka_run_group_tests_name("keel_xsdev", tests, NULL, NULL);
+	stop_daemon = 1;
+	pthread_join(t, NULL);
+	xsd_fini(&x);
+	unlink(sock);
+	rmdir(dir);
+	return rc;
+}
