@@ -3,7 +3,8 @@
  * The KEY=VALUE words are appended to the file as extra lines, as xl
  * does, so they override its settings.  Keys read: name, memory, maxmem,
  * vcpus, maxvcpus, kernel, ramdisk, cmdline (or root + extra),
- * on_poweroff, on_reboot, on_crash; others are warned about and ignored.
+ * on_poweroff, on_reboot, on_crash, vif (vif.c, docs/network.md); others
+ * are warned about and ignored.
  *
  * The build is lib/build*.c; the domain is then recorded (records.c) and
  * the monitor (monitor.c) applies its on_* actions.
@@ -120,6 +121,25 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
                               sizeof(berr)) < 0) {
         fprintf(stderr, "keel create: %s: %s\n", path, berr);
         keel_store_domain_remove(res.domid, "create");
+        struct xen_domctl op = { .cmd = XEN_DOMCTL_destroydomain, .domain = res.domid };
+        keelctl_domctl(h, &op);
+        keel_rec_remove(res.domid);
+        goto out_dom;
+    }
+    /* The network devices, connected to their bridges, before the
+     * guest runs (libxl's domcreate_attach_devices). */
+    for (size_t i = 0; !r && i < c.nr_vifs; i++) {
+        if (!xs) {
+            fprintf(stderr, "keel create: %s: vif: network devices need the store "
+                    "(keel-xenstored is not running)\n", path);
+        } else if (keel_vif_add(xs, res.domid, &c.vifs[i], berr, sizeof(berr)) < 0) {
+            fprintf(stderr, "keel create: %s: vif %zu (devid %u): %s\n", path, i + 1,
+                    c.vifs[i].devid, berr);
+        } else {
+            continue;
+        }
+        if (xs)
+            keel_store_domain_remove(res.domid, "create");
         struct xen_domctl op = { .cmd = XEN_DOMCTL_destroydomain, .domain = res.domid };
         keelctl_domctl(h, &op);
         keel_rec_remove(res.domid);

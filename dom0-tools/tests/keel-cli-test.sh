@@ -76,6 +76,14 @@ expect_err console-none "keel console: no domain given" "$K" console
 expect_err console-type "keel console: -t serial: only the pv console exists" "$K" console -t serial d1
 expect_err console-timeout "keel console: --timeout: 'x' is not a number of seconds" "$K" console --timeout x d1
 expect_err console-extra "keel console: unexpected argument 'b'" "$K" console a b
+expect_err network-attach-none "keel network-attach: expects a domain and a vif spec (e.g. bridge=xenbr0 mac=00:16:3e:00:00:01)" \
+    "$K" network-attach
+expect_err network-attach-mac "keel network-attach: mac: 'zz' is not a MAC address (xx:xx:xx:xx:xx:xx)" \
+    "$K" network-attach d1 bridge=xenbr0 mac=zz
+expect_err network-attach-type "keel network-attach: type: 'ioemu' not supported (a PV guest has only type=vif)" \
+    "$K" network-attach d1 type=ioemu
+expect_err network-detach-usage "keel network-detach: expects a domain and a devid or MAC address" "$K" network-detach d1
+expect_err network-list-none "keel network-list: expects at least one domain" "$K" network-list
 # Off dom0 (or with the module missing): one line naming the device.
 expect_err no-privcmd "keel: cannot open $T/none: No such file or directory (is this dom0 with xen-privcmd loaded?)" \
     env KEEL_PRIVCMD="$T/none" "$K" list
