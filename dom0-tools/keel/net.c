@@ -8,9 +8,9 @@
  *   network-detach DOMAIN DEVID|MAC
  *   network-list DOMAIN...                 xl's table, one line per vif
  *
- * Exit status as xl: 1 with one line on stderr when attach or detach
- * fails; network-list reports a domain it cannot find on stderr and goes
- * on with the others (xl's main_networklist, status 0).
+ * Exit status as xl: 1 with one line on stderr when a verb fails or a
+ * domain does not exist (xl 4.17's find_domain exits there; network-list
+ * has then printed its header and the domains before it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,21 +25,14 @@
 #define MAX_LISTED 64
 
 /* The store (required for these verbs) and the domain: 0 or -1 (printed). */
-static int open_dom(const char *verb, const char *arg, struct xs_handle **xs, domid_t *dom,
-                    bool quiet_missing)
+static int open_dom(const char *verb, const char *arg, struct xs_handle **xs, domid_t *dom)
 {
     struct keelctl h;
     int rc;
 
     if (keel_open_ctl(&h) < 0)
         return -1;
-    if (quiet_missing) {
-        rc = keel_find_domain(&h, arg, dom);
-        if (rc < 0)
-            fprintf(stderr, "%s is an invalid domain identifier\n", arg);
-    } else {
-        rc = keel_dom_resolve(&h, verb, arg, dom);
-    }
+    rc = keel_dom_resolve(&h, verb, arg, dom);
     keelctl_close(&h);
     if (rc < 0)
         return -1;
@@ -82,7 +75,7 @@ int keel_cmd_network_attach(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    if (open_dom("network-attach", argv[1], &xs, &dom, false) < 0)
+    if (open_dom("network-attach", argv[1], &xs, &dom) < 0)
         return 1;
     if (dom == 0) {
         fprintf(stderr, "keel network-attach: Domain-0 has no frontends\n");
@@ -145,7 +138,7 @@ int keel_cmd_network_detach(int argc, char **argv)
         fprintf(stderr, "keel network-detach: expects a domain and a devid or MAC address\n");
         return 1;
     }
-    if (open_dom("network-detach", argv[1], &xs, &dom, false) < 0)
+    if (open_dom("network-detach", argv[1], &xs, &dom) < 0)
         return 1;
     if (!xlcfg_mac_parse(argv[2], mac)) {
         rc = devid_of_mac(xs, dom, mac, &devid);
@@ -231,8 +224,9 @@ int keel_cmd_network_list(int argc, char **argv)
         struct xs_handle *xs;
         domid_t dom;
 
-        if (open_dom("network-list", argv[i], &xs, &dom, true) < 0)
-            continue;
+        fflush(stdout);
+        if (open_dom("network-list", argv[i], &xs, &dom) < 0)
+            return 1;
         list_one(xs, dom);
         xs_close(xs);
     }

@@ -119,6 +119,8 @@ keel network-list v1 v2 > /tmp/nl || fail "keel network-list exited with status 
 sed 's/^/ctl-vif: network-list: /' /tmp/nl
 head -n 1 /tmp/nl | grep -q '^Idx BE Mac Addr.  *handle state evt-ch   tx-/rx-ring-ref BE-path' || fail "network-list header is not xl's"
 grep -q "^0   0  00:16:3e:00:00:21 *0 *2 " /tmp/nl || fail "network-list does not show v1's vif in state 2"
+keel network-list nosuch 2>/tmp/err >/dev/null && fail "keel network-list of a missing domain succeeded"
+[ "$(cat /tmp/err)" = "keel network-list: nosuch: no such domain" ] || fail "network-list nosuch: $(cat /tmp/err)"
 keel unpause v1 && keel unpause v2 || fail "keel unpause"
 
 for g in v1 v2; do

@@ -51,8 +51,8 @@
 #                 ping dom0, the gateway and each other and exchange 1 MiB
 #                 files over TCP with sha256 checks; network-attach/
 #                 -list/-detach; a destroy mid-transfer leaves no vif,
-#                 backend directory or dying domain; dom0 2 vCPUs, QEMU
-#                 -m 1536 -smp 2 (LINUX_VIF_TIMEOUT, default 400)
+#                 backend directory or dying domain; dom0_mem=768M,
+#                 QEMU -m 1536 -smp 2 (LINUX_VIF_TIMEOUT, default 400)
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
 # Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
