@@ -9,8 +9,10 @@
 # gateway and each other and fetch each other's and dom0's file over
 # TCP; dom0 fetches each domU's file; every sha256 must match.  Then a
 # vif is hot-plugged into one domU and removed (keel network-attach,
-# network-list, network-detach), and the other is destroyed in the middle
-# of a transfer: no vif, store directory or domain may be left behind.
+# network-list, network-detach), the other is destroyed in the middle of
+# a transfer and the first shuts itself down (keel shutdown, keel's
+# monitor destroys it): no vif, store directory or domain may be left
+# behind.
 # Prints "ctl-vif: ..." lines; exit status 0 only if every check held.
 PATH=/bin
 fail() {
@@ -80,7 +82,9 @@ nc -ll -p 5000 -e /bin/serve-dom0 &
 OV=/tmp/ov
 rm -rf "$OV"; mkdir -p "$OV/bin" "$OV/lib/modules" || fail "cannot create $OV"
 cp /bin/vif-guest "$OV/init" && cp /lib/modules/xen-netfront.ko "$OV/lib/modules/" || fail "cannot fill $OV"
-chmod 755 "$OV/init"
+# control/shutdown (keel shutdown): the kernel runs /sbin/poweroff.
+mkdir -p "$OV/sbin" && printf '#!/bin/sh\nexec /bin/poweroff -f\n' > "$OV/sbin/poweroff" || fail "cannot write $OV/sbin/poweroff"
+chmod 755 "$OV/init" "$OV/sbin/poweroff"
 (cd "$OV" && find . | cpio -o -H newc 2>/dev/null | gzip) > /tmp/ov.gz || fail "cannot pack the overlay"
 cat /boot/initrd.gz /tmp/ov.gz > /tmp/initrd-vif.gz || fail "cannot write /tmp/initrd-vif.gz"
 
@@ -181,6 +185,18 @@ wait_for 300 gone1 || fail "v1 still has eth1 after network-detach"
 ping -c 1 -w 10 10.0.2.21 > /dev/null || fail "v1's eth0 stopped answering after the detach of eth1"
 say "network-detach v1 (by mac): vif$D_v1.1 and its directories gone, eth1 gone in v1, eth0 still answers"
 
+# A bridge keel creates (KEEL_BRIDGE_CREATE=1), vifname and mtu.
+KEEL_BRIDGE_CREATE=1 keel network-attach v1 bridge=xenbr1 vifname=v1web mtu=1400 ||
+    fail "network-attach with KEEL_BRIDGE_CREATE=1 exited with status $?"
+[ -d /sys/class/net/xenbr1/bridge ] || fail "keel did not create the bridge xenbr1"
+[ "$(basename "$(readlink /sys/class/net/v1web/brport/bridge)")" = xenbr1 ] || fail "v1web is not a port of xenbr1: $(brctl show)"
+[ "$(cat /sys/class/net/v1web/mtu)" = 1400 ] || fail "v1web's mtu is $(cat /sys/class/net/v1web/mtu), not 1400"
+[ "$($XS read /local/domain/0/backend/vif/$D_v1/1/vifname)" = v1web ] || fail "no vifname in the backend directory"
+keel network-detach v1 1 || fail "keel network-detach v1 1 exited with status $?"
+wait_for 100 sh -c "! test -e /sys/class/net/v1web" || fail "v1web still there after network-detach"
+say "KEEL_BRIDGE_CREATE=1: keel made xenbr1; vifname v1web with mtu 1400 on it, detached by devid"
+ip link set xenbr1 down && brctl delbr xenbr1 || fail "cannot remove xenbr1"
+
 # A create whose bridge does not exist: refused, nothing left behind.
 ndom=$(keel list | tail -n +2 | wc -l)
 # (The first vif is set up before the second fails: it must go too.)
@@ -188,7 +204,9 @@ keel create -p /tmp/cfg/v1.cfg 'name="v3"' "vif=['bridge=xenbr0', 'bridge=nobr']
     fail "keel create with a missing bridge succeeded"
 grep -v '^Parsing config' /tmp/err > /tmp/err1
 [ "$(wc -l < /tmp/err1)" -eq 1 ] && grep -q 'vif 2 (devid 1): bridge: nobr does not exist' /tmp/err1 || fail "missing bridge at create: $(cat /tmp/err)"
-[ "$(keel list | tail -n +2 | wc -l)" = "$ndom" ] || fail "a refused create left a domain: $(keel list)"
+# (It is destroyed at once; the store and console daemons unmap its
+# rings on VIRQ_DOM_EXC, after which it goes.)
+wait_for 200 sh -c "[ \$(keel list | tail -n +2 | wc -l) -eq $ndom ]" || fail "a refused create left a domain: $(keel list)"
 [ "$(ls /sys/class/net | grep -c '^vif')" = 2 ] || fail "a refused create left a vif: $(ls /sys/class/net)"
 [ "$($XS list /local/domain/0/backend/vif | wc -l)" = 2 ] || fail "a refused create left a backend directory: $($XS list /local/domain/0/backend/vif)"
 say "refused: $(cat /tmp/err1)"
@@ -207,11 +225,16 @@ $XS read /local/domain/0/backend/vif/$D_v2/0/state 2>/dev/null && fail "v2's bac
 gone2() { ! keel list | awk '{ print $2 }' | grep -q "^$D_v2\$"; }
 wait_for 200 gone2 || fail "domain $D_v2 still listed (dying: a grant mapping left?): $(keel list)"
 kill "$NC" 2>/dev/null
-keel destroy v1 || fail "keel destroy v1"
+# v1 powers itself off (keel shutdown): keel's monitor destroys it
+# (on_poweroff's default) and removes its vif.
+keel shutdown -w v1 2>/tmp/err || fail "keel shutdown -w v1: $(cat /tmp/err)"
 gone() { ! ls /sys/class/net | grep -q '^vif'; }
-wait_for 100 gone || fail "vifs left in dom0: $(ls /sys/class/net)"
-[ -z "$($XS list /local/domain/0/backend/vif 2>/dev/null)" ] || fail "backend directories left: $($XS list /local/domain/0/backend/vif)"
-wait_for 200 sh -c "[ \$(keel list | tail -n +2 | wc -l) -eq 1 ]" || fail "domains left: $(keel list)"
-say "v1 and v2 gone: no vif, no backend directory, no dying domain ($(el))"
+wait_for 300 gone || fail "vifs left in dom0: $(ls /sys/class/net)"
+# (The monitor removes v1's devices before it destroys v1: libxl's
+# removal waits up to 10 s for the backend's Closed.)
+nobe() { [ -z "$($XS list /local/domain/0/backend/vif 2>/dev/null)" ]; }
+wait_for 300 nobe || fail "backend directories left: $($XS list /local/domain/0/backend/vif)"
+wait_for 300 sh -c "[ \$(keel list | tail -n +2 | wc -l) -eq 1 ]" || fail "domains left: $(keel list)"
+say "v2 destroyed, v1 shut down and destroyed by the monitor: no vif, no backend directory, no dying domain ($(el))"
 dmesg | grep -i -E 'netback|netfront|vif' | grep -i -E 'error|fatal|fail' | sed 's/^/ctl-vif: dmesg: /'
 say "all checks passed ($(el))"
