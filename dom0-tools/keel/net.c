@@ -158,6 +158,13 @@ int keel_cmd_network_detach(int argc, char **argv)
     }
     rc = keel_vif_remove(xs, dom, devid, false, err, sizeof(err));
     xs_close(xs);
+    if (rc == -ETIMEDOUT) {
+        /* libxl: "Timeout reached, initiating forced remove", and the
+         * removal succeeds; the directories are gone (lib/xsdev.c). */
+        fprintf(stderr, "keel network-detach: domain %u: vif %u: warning: %s\n", dom, devid,
+                err);
+        return 0;
+    }
     if (rc < 0) {
         fprintf(stderr, "keel network-detach: domain %u: vif %u: %s\n", dom, devid, err);
         return 1;

@@ -176,8 +176,9 @@ ping -c 2 -w 30 10.0.2.31 > /dev/null || fail "dom0 cannot ping v1's eth1 (10.0.
 keel network-list v1 | grep -q "^1   0  00:16:3e:00:01:21 *1 *4 " || fail "network-list: vif 1 not connected: $(keel network-list v1)"
 say "network-attach v1: vif$D_v1.1 on xenbr0, v1's eth1 answers ping ($(el))"
 keel network-detach v1 7 2>/tmp/err && fail "network-detach of a missing devid succeeded"
-keel network-detach v1 00:16:3e:00:01:21 || fail "keel network-detach v1 by mac exited with status $?"
-wait_for 100 sh -c "! test -e /sys/class/net/vif$D_v1.1" || fail "vif$D_v1.1 still there after network-detach"
+keel network-detach v1 00:16:3e:00:01:21 2>/tmp/err || fail "keel network-detach v1 by mac exited with status $?: $(cat /tmp/err)"
+[ -s /tmp/err ] && say "network-detach said: $(cat /tmp/err)"
+wait_for 300 sh -c "! test -e /sys/class/net/vif$D_v1.1" || fail "vif$D_v1.1 still there after network-detach"
 $XS read /local/domain/0/backend/vif/$D_v1/1/state 2>/dev/null && fail "vif 1's backend directory outlived network-detach"
 $XS read /local/domain/$D_v1/device/vif/1/state 2>/dev/null && fail "vif 1's frontend directory outlived network-detach"
 gone1() { grep -a -q 'vif-guest: eth1 gone' /var/log/keel/console/guest-v1.log; }
@@ -192,8 +193,11 @@ KEEL_BRIDGE_CREATE=1 keel network-attach v1 bridge=xenbr1 vifname=v1web mtu=1400
 [ "$(basename "$(readlink /sys/class/net/v1web/brport/bridge)")" = xenbr1 ] || fail "v1web is not a port of xenbr1: $(brctl show)"
 [ "$(cat /sys/class/net/v1web/mtu)" = 1400 ] || fail "v1web's mtu is $(cat /sys/class/net/v1web/mtu), not 1400"
 [ "$($XS read /local/domain/0/backend/vif/$D_v1/1/vifname)" = v1web ] || fail "no vifname in the backend directory"
-keel network-detach v1 1 || fail "keel network-detach v1 1 exited with status $?"
-wait_for 100 sh -c "! test -e /sys/class/net/v1web" || fail "v1web still there after network-detach"
+con1() { [ "$($XS read /local/domain/0/backend/vif/$D_v1/1/state)" = 4 ]; }
+wait_for 600 con1 || fail "v1web did not connect (backend state $($XS read /local/domain/0/backend/vif/$D_v1/1/state))"
+keel network-detach v1 1 2>/tmp/err || fail "keel network-detach v1 1 exited with status $?: $(cat /tmp/err)"
+[ -s /tmp/err ] && say "network-detach said: $(cat /tmp/err)"
+wait_for 300 sh -c "! test -e /sys/class/net/v1web" || fail "v1web still there after network-detach"
 say "KEEL_BRIDGE_CREATE=1: keel made xenbr1; vifname v1web with mtu 1400 on it, detached by devid"
 ip link set xenbr1 down && brctl delbr xenbr1 || fail "cannot remove xenbr1"
 
