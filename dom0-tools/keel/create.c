@@ -39,8 +39,35 @@ static char *cfg_text(const char *path, char **extra, int nextra, size_t *len, c
     return t;
 }
 
+/* The vifs as resolved (generated MACs, devids) as one vif= line, so
+ * that a restart keeps them, as libxl keeps a domain's configuration
+ * with its generated MACs. */
+static void write_vifs(FILE *f, const struct xlcfg_create *c)
+{
+    char mac[18];
+
+    if (!c->nr_vifs)
+        return;
+    fprintf(f, "\n# the vifs as keel create resolved them\nvif = [");
+    for (size_t i = 0; i < c->nr_vifs; i++) {
+        const struct xlcfg_vif *v = &c->vifs[i];
+
+        xlcfg_mac_format(v->mac, mac);
+        fprintf(f, "%s 'bridge=%s, mac=%s, devid=%u", i ? "," : "", v->bridge, mac, v->devid);
+        if (v->vifname[0])
+            fprintf(f, ", vifname=%s", v->vifname);
+        if (v->ip[0])
+            fprintf(f, ", ip=%s", v->ip);
+        if (v->mtu)
+            fprintf(f, ", mtu=%u", v->mtu);
+        fprintf(f, "'");
+    }
+    fprintf(f, " ]\n");
+}
+
 /* The effective configuration, kept for on_*=restart. */
-static int save_cfg(const char *name, const char *text, size_t len)
+static int save_cfg(const char *name, const char *text, size_t len,
+                    const struct xlcfg_create *c)
 {
     char path[600];
     FILE *f;
@@ -52,6 +79,7 @@ static int save_cfg(const char *name, const char *text, size_t len)
     if (!f)
         return -errno;
     fwrite(text, 1, len, f);
+    write_vifs(f, c);
     return fclose(f) ? -errno : 0;
 }
 
@@ -114,7 +142,7 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     rec.store_port = res.store_port;
     r = keel_rec_put(res.domid, &rec);
     if (!r)
-        r = save_cfg(c.d.name, text, len);
+        r = save_cfg(c.d.name, text, len, &c);
     /* The store before the guest runs (libxl__build_post, then unpause). */
     if (!r && xs &&
         keel_store_domain_add(xs, res.domid, c.d.name, c.d.memory_mib, c.d.vcpus, &rec, berr,

@@ -119,6 +119,9 @@ for g in v1 v2; do
     [ "$(cat /proc/sys/net/ipv6/conf/vif$d.0/autoconf)" = 0 ] || fail "$g: IPv6 autoconf is on on vif$d.0"
     say "$g is domain $d: vif$d.0 on xenbr0, hotplug-status connected ($(el))"
 done
+# The configuration kept for restarts names the vif as resolved.
+grep -q "^vif = \[ 'bridge=xenbr0, mac=00:16:3e:00:00:21, devid=0' \]\$" /run/keel/configs/v1.cfg ||
+    fail "keel's saved configuration of v1 lacks its resolved vif: $(tail -n 3 /run/keel/configs/v1.cfg)"
 keel network-list v1 v2 > /tmp/nl || fail "keel network-list exited with status $?"
 sed 's/^/ctl-vif: network-list: /' /tmp/nl
 head -n 1 /tmp/nl | grep -q '^Idx BE Mac Addr.  *handle state evt-ch   tx-/rx-ring-ref BE-path' || fail "network-list header is not xl's"
