@@ -117,6 +117,8 @@ struct xlcfg_create {
     char on_poweroff[24], on_reboot[24], on_crash[24];  /* destroy/restart/preserve */
     struct xlcfg_disk disks[XLCFG_DISK_MAX];    /* "disk" (xlcfg_disk.h) */
     unsigned int nr_disks;
+    struct xlcfg_vif *vifs;     /* vif = [ ... ] (malloc'ed) */
+    size_t nr_vifs;
 };
 
 #define XLCFG_CREATE_MAX_VCPUS 32   /* the hypervisor's createdomain limit */
@@ -138,5 +140,55 @@ char *xlcfg_with_extra(const char *text, size_t tlen, char *const *extra, int ne
 int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned int flags,
                      FILE *warn, char *err, size_t errlen);
 void xlcfg_create_free(struct xlcfg_create *c);
+
+/* ---- vif = [ ... ] (lib/xlcfg_vif.c) ---- */
+
+/*
+ * One network device, as xl's parse_nic_config reads a vif spec
+ * ("key=value, key=value"; xl.cfg(5), xl-network-configuration(5)):
+ * bridge (default "xenbr0", as libxl__device_nic_setdefault), mac
+ * (default: 00:16:3e plus 3 random bytes, the first below 0x80, as
+ * libxl), vifname, type (only "vif": a PV guest has no emulated NIC),
+ * ip and mtu (stored, written to the backend directory), devid (default:
+ * the next free one in file order), backend (only dom0).  script, rate,
+ * model, accel, gatewaydev are accepted and ignored with a warning (keel
+ * runs no scripts and does not shape traffic); unknown keys are warned
+ * about and ignored, as xl does.
+ */
+#define XLCFG_MAX_VIFS 16
+#define XLCFG_IFNAME_MAX 15         /* IFNAMSIZ - 1 */
+#define XLCFG_VIF_IP_MAX 255
+
+struct xlcfg_vif {
+    uint32_t devid;
+    uint8_t mac[6];
+    char bridge[XLCFG_IFNAME_MAX + 1];
+    char vifname[XLCFG_IFNAME_MAX + 1];     /* "" if none */
+    char ip[XLCFG_VIF_IP_MAX + 1];          /* "" if none */
+    uint32_t mtu;                           /* 0: the bridge's */
+};
+
+/*
+ * Parse one vif spec.  where ("FILE:LINE: vif" or "keel network-attach")
+ * starts every message.  random supplies the 3 low MAC bytes when the
+ * spec has no mac (NULL: getrandom).  devid < 0: leave v->devid 0 unless
+ * the spec says devid=.  *devid_given tells whether it did.  0, or -1
+ * with one line in err; warnings on warn (if not NULL).
+ */
+int xlcfg_vif_parse(const char *spec, const char *where, const uint8_t *random,
+                    struct xlcfg_vif *v, bool *devid_given, FILE *warn, char *err,
+                    size_t errlen);
+/* "00:16:3e:xx:xx:xx" into buf (at least 18 bytes). */
+void xlcfg_mac_format(const uint8_t mac[6], char *buf);
+/* Parse "xx:xx:xx:xx:xx:xx" (also '-' separators): 0 or -1. */
+int xlcfg_mac_parse(const char *s, uint8_t mac[6]);
+/*
+ * All vif = [ ... ] entries of cfg: devids numbered 0, 1, ... in file
+ * order where not given, duplicates (devid, mac, vifname) refused.
+ * random: 3 bytes per entry for the generated MACs (NULL: getrandom).
+ * *vifs malloc'ed (NULL when *nr == 0).  0, or -1 with one line in err.
+ */
+int xlcfg_vifs_get(const struct xlcfg *cfg, const uint8_t *random, struct xlcfg_vif **vifs,
+                   size_t *nr, FILE *warn, char *err, size_t errlen);
 
 #endif

@@ -3,8 +3,8 @@
  * The KEY=VALUE words are appended to the file as extra lines, as xl
  * does, so they override its settings.  Keys read: name, memory, maxmem,
  * vcpus, maxvcpus, kernel, ramdisk, cmdline (or root + extra),
- * on_poweroff, on_reboot, on_crash, disk (block.c); others are warned
- * about and ignored.
+ * on_poweroff, on_reboot, on_crash, disk (block.c, docs/disks.md), vif
+ * (vif.c, docs/network.md); others are warned about and ignored.
  *
  * The build is lib/build*.c; the domain is then recorded (records.c) and
  * the monitor (monitor.c) applies its on_* actions.
@@ -39,8 +39,35 @@ static char *cfg_text(const char *path, char **extra, int nextra, size_t *len, c
     return t;
 }
 
+/* The vifs as resolved (generated MACs, devids) as one vif= line, so
+ * that a restart keeps them, as libxl keeps a domain's configuration
+ * with its generated MACs. */
+static void write_vifs(FILE *f, const struct xlcfg_create *c)
+{
+    char mac[18];
+
+    if (!c->nr_vifs)
+        return;
+    fprintf(f, "\n# the vifs as keel create resolved them\nvif = [");
+    for (size_t i = 0; i < c->nr_vifs; i++) {
+        const struct xlcfg_vif *v = &c->vifs[i];
+
+        xlcfg_mac_format(v->mac, mac);
+        fprintf(f, "%s 'bridge=%s, mac=%s, devid=%u", i ? "," : "", v->bridge, mac, v->devid);
+        if (v->vifname[0])
+            fprintf(f, ", vifname=%s", v->vifname);
+        if (v->ip[0])
+            fprintf(f, ", ip=%s", v->ip);
+        if (v->mtu)
+            fprintf(f, ", mtu=%u", v->mtu);
+        fprintf(f, "'");
+    }
+    fprintf(f, " ]\n");
+}
+
 /* The effective configuration, kept for on_*=restart. */
-static int save_cfg(const char *name, const char *text, size_t len)
+static int save_cfg(const char *name, const char *text, size_t len,
+                    const struct xlcfg_create *c)
 {
     char path[600];
     FILE *f;
@@ -52,6 +79,7 @@ static int save_cfg(const char *name, const char *text, size_t len)
     if (!f)
         return -errno;
     fwrite(text, 1, len, f);
+    write_vifs(f, c);
     return fclose(f) ? -errno : 0;
 }
 
@@ -125,7 +153,7 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     rec.store_port = res.store_port;
     r = keel_rec_put(res.domid, &rec);
     if (!r)
-        r = save_cfg(c.d.name, text, len);
+        r = save_cfg(c.d.name, text, len, &c);
     /* The store before the guest runs (libxl__build_post, then unpause). */
     if (!r && xs &&
         keel_store_domain_add(xs, res.domid, c.d.name, c.d.memory_mib, c.d.vcpus, &rec, berr,
@@ -137,22 +165,32 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
         keel_rec_remove(res.domid);
         goto out_dom;
     }
-    /* Its disks, still paused (libxl: devices before unpause). */
+    /* Its devices, still paused (libxl's domcreate_attach_devices:
+     * devices before unpause): disks, then vifs on their bridges.  A
+     * failure is one line; the common path below removes what was added. */
     for (unsigned int i = 0; !r && i < c.nr_disks; i++)
         if (keel_vbd_add(xs, res.domid, &c.disks[i], berr, sizeof(berr)) < 0) {
             fprintf(stderr, "keel create: %s: %s\n", path, berr);
             r = -ENODEV;
         }
+    for (size_t i = 0; !r && i < c.nr_vifs; i++) {
+        if (!xs) {
+            fprintf(stderr, "keel create: %s: vif: network devices need the store "
+                    "(keel-xenstored is not running)\n", path);
+            r = -ENODEV;
+        } else if (keel_vif_add(xs, res.domid, &c.vifs[i], berr, sizeof(berr)) < 0) {
+            fprintf(stderr, "keel create: %s: vif %zu (devid %u): %s\n", path, i + 1,
+                    c.vifs[i].devid, berr);
+            r = -ENODEV;
+        }
+    }
     if (!r && !paused) {
         struct xen_domctl op = { .cmd = XEN_DOMCTL_unpausedomain, .domain = res.domid };
         r = keelctl_domctl(h, &op);
     }
     if (r) {
         struct xen_domctl op = { .cmd = XEN_DOMCTL_destroydomain, .domain = res.domid };
-        if (r == -ENODEV)
-            fprintf(stderr, "keel create: %s: domain %u not started (a disk failed); "
-                    "destroyed\n", path, res.domid);
-        else
+        if (r != -ENODEV)       /* a device's failure is already its one line */
             fprintf(stderr, "keel create: %s: domain %u not started (%s under %s); "
                     "destroyed\n", path, res.domid, strerror(-r), keel_run_dir());
         if (xs) {

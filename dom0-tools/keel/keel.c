@@ -5,7 +5,7 @@
  *
  * Verbs so far: info, list, dmesg, vcpu-list, sched-credit2, mem-max, top,
  * create, destroy, pause, unpause, console, shutdown, reboot, mem-set,
- * vcpu-set.  Each verb is a function in the table below;
+ * vcpu-set, network-attach, network-detach, network-list.  Each verb is a function in the table below;
  * unknown verbs and bad arguments print one line and exit 1 (xl's
  * EXIT_FAILURE); `keel help` and `keel VERB --help` print usage.
  */
@@ -44,6 +44,12 @@ static const struct keel_verb verbs[] = {
     { "destroy", keel_cmd_destroy, "destroy DOMAIN", "Terminate a domain immediately" },
     { "pause", keel_cmd_pause, "pause DOMAIN", "Pause execution of a domain" },
     { "unpause", keel_cmd_unpause, "unpause DOMAIN", "Unpause a paused domain" },
+    { "network-attach", keel_cmd_network_attach, "network-attach DOMAIN [KEY=VALUE...]",
+      "Create a network device (vif) for a domain" },
+    { "network-detach", keel_cmd_network_detach, "network-detach DOMAIN DEVID|MAC",
+      "Remove a domain's network device" },
+    { "network-list", keel_cmd_network_list, "network-list DOMAIN...",
+      "List the network devices of domains" },
     { "console", keel_cmd_console, "console [-t pv] [--timeout SECONDS] DOMAIN",
       "Attach to a domain's console (CTRL-] detaches)" },
     { "block-attach", keel_cmd_block_attach, "block-attach DOMAIN DISKSPEC...",
@@ -60,7 +66,7 @@ static void usage(FILE *f)
 
     fprintf(f, "Usage: keel VERB [args]\n\nVerbs:\n");
     for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-        fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+        fprintf(f, "  %-14s %s\n", verbs[i].name, verbs[i].summary);
 }
 
 const char *keel_prog = "keel";

@@ -104,6 +104,21 @@ void keel_vbd_remove_all(domid_t dom, const char *verb);
 int keel_cmd_block_attach(int argc, char **argv);
 int keel_cmd_block_detach(int argc, char **argv);
 int keel_cmd_block_list(int argc, char **argv);
+/* ---- network devices (vif.c, net.c; docs/network.md) ---- */
+struct xlcfg_vif;
+/* The vif's directories, the backend's InitWait, vif-bridge's work and
+ * hotplug-status = connected; removed again on failure.  0 or -errno
+ * with one line in err. */
+int keel_vif_add(struct xs_handle *xs, domid_t dom, const struct xlcfg_vif *v, char *err,
+                 size_t errlen);
+int keel_vif_remove(struct xs_handle *xs, domid_t dom, uint32_t devid, bool force, char *err,
+                    size_t errlen);
+/* Every vif of dom removed (forced, as for a dying domain); failures
+ * printed as "keel VERB: domain D: vif N: ...". */
+void keel_vifs_remove_all(struct xs_handle *xs, domid_t dom, const char *verb);
+int keel_cmd_network_attach(int argc, char **argv);
+int keel_cmd_network_detach(int argc, char **argv);
+int keel_cmd_network_list(int argc, char **argv);
 
 /* Build and record a domain from cfg text (create.c; the monitor's restart). */
 int keel_create_from(struct keelctl *h, const char *path, char **extra, int nextra,

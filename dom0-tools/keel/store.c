@@ -64,6 +64,8 @@ void keel_store_domain_remove(domid_t dom, const char *verb)
 
     if (keel_store_open(&xs) < 0 || !xs)
         return;
+    /* Its devices first, as libxl's domain destroy (FORCE_ON). */
+    keel_vifs_remove_all(xs, dom, verb);
     if (keel_store_release(xs, dom, err, sizeof(err)) < 0)
         fprintf(stderr, "keel %s: domain %u: %s\n", verb, dom, err);
     xs_close(xs);

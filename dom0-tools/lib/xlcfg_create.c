@@ -13,7 +13,7 @@
 /* Keys keel create reads; any other is reported once and ignored. */
 static const char *const known_keys[] = {
     "name", "memory", "maxmem", "vcpus", "maxvcpus", "kernel", "ramdisk", "cmdline",
-    "extra", "root", "on_poweroff", "on_reboot", "on_crash", "type", "disk", NULL,
+    "extra", "root", "on_poweroff", "on_reboot", "on_crash", "type", "disk", "vif", NULL,
 };
 
 char *xlcfg_with_extra(const char *text, size_t tlen, char *const *extra, int nextra,
@@ -139,6 +139,8 @@ int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned i
         get_action(cfg, "on_crash", "destroy", c->on_crash, sizeof(c->on_crash), err, errlen) ||
         get_disks(cfg, c, err, errlen))
         goto fail;
+    if (xlcfg_vifs_get(cfg, NULL, &c->vifs, &c->nr_vifs, warn, err, errlen))
+        goto fail;
     return 0;
 fail:
     xlcfg_domain_free(&c->d);
@@ -148,4 +150,7 @@ fail:
 void xlcfg_create_free(struct xlcfg_create *c)
 {
     xlcfg_domain_free(&c->d);
+    free(c->vifs);
+    c->vifs = NULL;
+    c->nr_vifs = 0;
 }

@@ -1,9 +1,10 @@
 /*
- * libFuzzer harness: the xl.cfg parser and the domain keys
- * (dom0-tools/lib/xlcfg.c, xlcfg_domain.c).  Build (clang):
+ * libFuzzer harness: the xl.cfg parser, the domain keys and the vif
+ * entries (dom0-tools/lib/xlcfg.c, xlcfg_domain.c, xlcfg_vif.c).  Build
+ * (clang):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
  *     dom0-tools/tests/fuzz_xlcfg.c dom0-tools/lib/xlcfg.c \
- *     dom0-tools/lib/xlcfg_domain.c
+ *     dom0-tools/lib/xlcfg_domain.c dom0-tools/lib/xlcfg_vif.c
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +13,35 @@
 #include "../include/xlcfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* vif = [...]: accepted entries are well-formed, refusals say where. */
+static void check_vifs(const struct xlcfg *cfg)
+{
+    static uint8_t rnd[3 * XLCFG_MAX_VIFS];
+    char err[XLCFG_ERRLEN] = "";
+    struct xlcfg_vif *v;
+    size_t n, i, j;
+
+    for (i = 0; i < sizeof(rnd); i++)      /* distinct generated MACs */
+        rnd[i] = (uint8_t)(i * 37 + 1);
+    if (xlcfg_vifs_get(cfg, rnd, &v, &n, NULL, err, sizeof(err))) {
+        if (strncmp(err, "fuzz.cfg:", 9) != 0 || v || n)
+            abort();
+        return;
+    }
+    if (n > XLCFG_MAX_VIFS || (n && !v))
+        abort();
+    for (i = 0; i < n; i++) {
+        if (!v[i].bridge[0] || strlen(v[i].bridge) > XLCFG_IFNAME_MAX ||
+            strlen(v[i].vifname) > XLCFG_IFNAME_MAX || (v[i].mac[0] & 1) ||
+            v[i].devid > 65535 || (v[i].mtu && v[i].mtu < 68))
+            abort();
+        for (j = 0; j < i; j++)
+            if (v[i].devid == v[j].devid || !memcmp(v[i].mac, v[j].mac, 6))
+                abort();
+    }
+    free(v);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (strncmp(err, "fuzz.cfg:", 9) != 0) {
         abort();
     }
+    check_vifs(cfg);
     xlcfg_free(cfg);
     return 0;
 }

@@ -86,6 +86,14 @@ expect_err block-detach-usage "keel block-detach: usage: block-detach [-f] DOMAI
 expect_err block-detach-vdev "keel block-detach: 'floppy' is not a device id or virtual disk name" \
     "$K" block-detach -f d1 floppy
 expect_err block-list-usage "keel block-list: usage: block-list DOMAIN..." "$K" block-list
+expect_err network-attach-none "keel network-attach: expects a domain and a vif spec (e.g. bridge=xenbr0 mac=00:16:3e:00:00:01)" \
+    "$K" network-attach
+expect_err network-attach-mac "keel network-attach: mac: 'zz' is not a MAC address (xx:xx:xx:xx:xx:xx)" \
+    "$K" network-attach d1 bridge=xenbr0 mac=zz
+expect_err network-attach-type "keel network-attach: type: 'ioemu' not supported (a PV guest has only type=vif)" \
+    "$K" network-attach d1 type=ioemu
+expect_err network-detach-usage "keel network-detach: expects a domain and a devid or MAC address" "$K" network-detach d1
+expect_err network-list-none "keel network-list: expects at least one domain" "$K" network-list
 # Off dom0 (or with the module missing): one line naming the device.
 expect_err no-privcmd "keel: cannot open $T/none: No such file or directory (is this dom0 with xen-privcmd loaded?)" \
     env KEEL_PRIVCMD="$T/none" "$K" list

@@ -12,7 +12,8 @@
 #       /bin/ctl-test, the static `keel` and `keel-consoled` of dom0-tools, the Xen device
 #       modules xen-privcmd, xen-evtchn, xen-gntdev, xenfs; the store:
 #       static keel-xenstored and keel-xenstore, ctl-store.sh and
-#       ctl-store-domu.sh as /bin/ctl-store*) and, under
+#       ctl-store-domu.sh as /bin/ctl-store*; the network backends and
+#       ctl-vif.sh, vif-guest.sh as /bin/ctl-vif, /bin/vif-guest) and, under
 #       /boot, the kernel and the plain initrd for the domUs it creates
 #   build-initramfs.sh --blk     prints the path of $BUILD/linux/initrd-blk.gz:
 #       the --tools one plus the disk scenario of linux-blk
@@ -161,6 +162,15 @@ elif [ "$TOOLS" -eq 1 ]; then
     for m in xen-privcmd xen-evtchn xen-gntdev xenfs/xenfs; do
         cp "$MODS/kernel/drivers/xen/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
     done
+    # The network backends (linux-vif, ctl-vif.sh): xen-netback, the
+    # bridge and what it needs, the e1000 put on the bridge, and for the
+    # domUs' overlay xen-netfront.
+    for m in drivers/net/xen-netback/xen-netback drivers/net/xen-netfront net/llc/llc net/802/stp \
+             net/bridge/bridge drivers/net/ethernet/intel/e1000/e1000; do
+        cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
+    done
+    cp "$HERE/ctl-vif.sh" "$ROOT/bin/ctl-vif" && cp "$HERE/vif-guest.sh" "$ROOT/bin/vif-guest" &&
+        chmod 755 "$ROOT/bin/ctl-vif" "$ROOT/bin/vif-guest" || die "cannot install ctl-vif"
     cp "$VMLINUZ" "$ROOT/boot/vmlinuz" || die "cannot copy $VMLINUZ"
     cp "$PLAIN" "$ROOT/boot/initrd.gz" || die "cannot copy $PLAIN"
     NAME=initrd-ctl

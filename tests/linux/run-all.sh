@@ -50,11 +50,21 @@
 #                 Debian's mkfs.ext4) twice, data intact and e2fsck clean,
 #                 hot-plugs a second disk, destroys one mid-I/O and checks
 #                 nothing is left; dom0_mem=768M, QEMU -m 1536, 2 CPUs
+#   linux-vif     dom0's network backends (issue 15, docs/network.md):
+#                 the --tools initramfs with keel.ctltest=vif runs
+#                 /bin/ctl-vif (tests/linux/ctl-vif.sh): dom0 with PCI on,
+#                 its e1000 (QEMU user network, restrict=on) on the bridge
+#                 xenbr0, 2 Linux domUs with vif= lines and xen-netfront
+#                 ping dom0, the gateway and each other and exchange 1 MiB
+#                 files over TCP with sha256 checks; network-attach/
+#                 -list/-detach; a destroy mid-transfer leaves no vif,
+#                 backend directory or dying domain; dom0_mem=768M,
+#                 QEMU -m 1536 -smp 2 (LINUX_VIF_TIMEOUT, default 400)
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
 # Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
 # linux-acpi-pc, linux-acpi-q35, linux-disk-pc, linux-disk-q35,
-# linux-net-pc, linux-ctl, linux-blk, plus linux-native with
+# linux-net-pc, linux-ctl, linux-blk, linux-vif, plus linux-native with
 # --native.  Logs: $BUILD/boot-logs/NAME.log.  Environment:
 #   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
 #   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
@@ -102,11 +112,11 @@ if [ $# -gt 0 ]; then
     TESTS="$*"
 else
     TESTS="linux-dom0 linux-smp2 linux-many linux-acpi-pc linux-acpi-q35 linux-ctl linux-blk"
-    TESTS="$TESTS linux-disk-pc linux-disk-q35 linux-net-pc"
+    TESTS="$TESTS linux-disk-pc linux-disk-q35 linux-net-pc linux-vif"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
-    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl) ;;
+    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl|linux-vif) ;;
     linux-blk) ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
 done
@@ -306,6 +316,28 @@ run_dev() {    # LOG MACHINE NAME
     echo "PASS $3 ($what; ACPI S5 power-off)"
 }
 
+# Network backends (issue 15): dom0 as the control domain with PCI on and
+# an e1000 on QEMU's user network (restrict=on: no packet leaves QEMU),
+# which tests/linux/ctl-vif.sh puts on the bridge xenbr0 that its domUs'
+# vifs join.  Passes iff dom0 prints "VERDICT: PASS" and powers off.
+run_vif() {    # LOG
+    timeout "${LINUX_VIF_TIMEOUT:-400}" qemu-system-x86_64 -machine pc -accel "$ACCEL" -cpu max,-smap -m 1536 \
+        -smp 2 -display none -monitor none -serial stdio -no-reboot \
+        -nic none -netdev user,id=n0,restrict=on -device e1000,netdev=n0 \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
+        -append "console=com1 dom0_mem=768M" -initrd "$VMLINUZ $DEV_ARGS keel.ctltest=vif,$CTL_INITRD" \
+        < /dev/null > "$1" 2>&1
+    qrc=$?
+    grep -a -q '^VERDICT: PASS' "$1" || { echo "FAIL linux-vif: no PASS verdict (QEMU exit $qrc)"; return 1; }
+    if [ "$qrc" -eq 0 ] && grep -a -q 'ACPI: dom0 enters S5' "$1"; then
+        echo "PASS linux-vif (dom0 powered off by ACPI S5)"
+    elif [ "$qrc" -eq 33 ]; then
+        echo "PASS linux-vif (hypervisor exit: dom0 shutdown reason 0 (poweroff))"
+    else
+        echo "FAIL linux-vif: QEMU exit $qrc"; return 1
+    fi
+}
+
 # dom0's poweroff ended the run: through SCHEDOP_shutdown (Keel's exit port,
 # status 33), or, with ACPI on, through XENPF_enter_acpi_sleep(S5), after
 # which QEMU exits with status 0 (ACPI power-off).
@@ -371,6 +403,8 @@ run_test() {    # NAME
         out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=768M" \
               --dom0 "$VMLINUZ $DOM0_ARGS keel.blktest=1$extra" --initrd "$BLK_INITRD" --smp 2 \
               --mem 1536 --timeout "${LINUX_BLK_TIMEOUT:-600}" --accel "$ACCEL" --smap off --log "$log") ;;
+    linux-vif)
+        out=$(run_vif "$log") ;;
     linux-acpi-pc|linux-acpi-q35)
         out=$(run_acpi "$log" "${name#linux-acpi-}" "$name") ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc)

@@ -121,7 +121,7 @@ static void test_vcpus_above_limit(void **state)
 
 static void test_unknown_key_warning(void **state)
 {
-    char *extra[] = { "vif=['bridge=br0']", "on_reboot=\"destroy\"" };
+    char *extra[] = { "pci=['00:1f.0']", "on_reboot=\"destroy\"" };
     struct xlcfg_create c;
     char err[XLCFG_ERRLEN], buf[512] = "";
     FILE *w = fmemopen(buf, sizeof(buf), "w");
@@ -130,7 +130,7 @@ static void test_unknown_key_warning(void **state)
     assert_non_null(w);
     assert_int_equal(get(extra, 2, &c, err, w), 0);
     fclose(w);
-    assert_string_equal(buf, "d1.cfg:5: vif: warning: unknown key, ignored\n");
+    assert_string_equal(buf, "d1.cfg:5: pci: warning: unknown key, ignored\n");
     assert_string_equal(c.on_reboot, "destroy");
     xlcfg_create_free(&c);
 }
