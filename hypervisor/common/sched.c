@@ -93,10 +93,8 @@ static bool vcpu_eligible(const struct vcpu *v)
 /* Move v to a new runstate, accounting the time spent in the old one. */
 void runstate_set(struct vcpu *v, int state, uint64_t now)
 {
-    if (v->runstate.state >= 0 && v->runstate.state < 4 && now > v->runstate.state_entry_time)
-        v->runstate.time[v->runstate.state] += now - v->runstate.state_entry_time;
-    v->runstate.state = state;
-    v->runstate.state_entry_time = now;
+    /* Monotonic per vCPU across CPUs, and the wake-up latency (vstats.c). */
+    vstat_runstate(&v->runstate, &v->vs, state, now);
 }
 
 /* Charge the running vCPU for the time since it was last charged. */
@@ -687,6 +685,10 @@ void runstate_area_update(struct vcpu *v)
  * runstate what it is left in; a runnable prev waits in the queue. */
 static void switch_out_charge(struct vcpu *prev, uint64_t now)
 {
+    /* Still runnable and not yielding: it was preempted (slice end,
+     * a waking vCPU, its cap). */
+    if (prev->runstate.state == RUNSTATE_running && vcpu_runnable(prev) && !prev->yielding)
+        prev->vs.preemptions++;
     prev->yielding = false;     /* the bias lasts for one pick */
     account(prev, now);
     if (prev->runstate.state == RUNSTATE_running)
@@ -761,6 +763,9 @@ void schedule(void)
      * idle spell nobody does (the idle CPU's time). */
     waker_pays = prev && next != prev && preempted && vcpu_eligible(prev);
     if (next != current) {
+        /* It ran before, elsewhere: a migration. */
+        if (next->processor != smp_processor_id() && next->runstate.time[RUNSTATE_running])
+            next->vs.migrations++;
         /* Its periodic timer runs only while it runs (timer.c). */
         vcpu_timers_switch_out(current);
         context_switch_to(next);
@@ -768,11 +773,12 @@ void schedule(void)
     }
     now = get_s_time();
     if (prev) {
-        prev->yielding = false;
-        if (next == prev)
+        if (next == prev) {
+            prev->yielding = false;
             account(prev, now);
-        else
+        } else {
             switch_out_charge(prev, waker_pays ? t0 : now);
+        }
     }
     if (next != prev) {
         if (waker_pays) {
