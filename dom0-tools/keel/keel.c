@@ -39,6 +39,8 @@ static const struct keel_verb verbs[] = {
       "Set how many of a domain's vCPUs are online (cpu/N/availability)" },
     { "top", keel_cmd_top, "top [-b|--batch] [--json] [-d SECONDS] [-i ITERATIONS] [-s COLUMN]",
       "Per-domain CPU, memory, vCPUs and interference (steal, wake-up latency, preemptions, flushes)" },
+    { "bench", keel_cmd_bench, "bench isolation EXPERIMENT [-o DIR]",
+      "Run a noisy-neighbour experiment and write its report (docs/isolation.md)" },
     { "vstats", keel_cmd_vstats, "vstats DOMAIN [VCPU] [--json]",
       "Print a domain's (or vCPU's) interference counters as the hypervisor keeps them" },
     { "create", keel_cmd_create, "create [-p] [-c] FILE [KEY=VALUE...]",

@@ -27,9 +27,16 @@ for w in $(cat /proc/cmdline); do
     keel.tools=1) tools=1 ;;                      # with keel.shell=1: start dom0's daemons first (keel-dom0-up)
     keel.disktest=*) disktest=${w#keel.disktest=} ;;  # read /dev/sda through this driver (ata_piix, ahci)
     keel.nettest=1) nettest=1 ;;                  # e1000: ping QEMU's user-network gateway
+    keel.iso=*) iso=${w#keel.iso=} ;;             # keel bench isolation: run /bin/isoprog MODE, nothing else
+    keel.iso_interval=*) iso_interval=${w#keel.iso_interval=} ;;
     keel.*=*) args="$args ${w#keel.}" ;;
     esac
 done
+if [ -n "${iso:-}" ]; then
+    # A probe or aggressor of `keel bench isolation` (isoprog.c): it runs
+    # until the runner destroys the domain.
+    exec /bin/isoprog "$iso" "${iso_interval:-500}"
+fi
 if [ "$shell" = 1 ]; then
     hostname "$(sed -n 's/.*keel.name=\([^ ]*\).*/\1/p' /proc/cmdline)"
     [ "${tools:-0}" = 1 ] && keel-dom0-up
