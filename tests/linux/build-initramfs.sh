@@ -94,6 +94,8 @@ if [ "$TOOLS" -eq 1 ]; then
     cp "$BUILD/dom0-static/keel" "$ROOT/bin/keel" || die "cannot copy keel"
     cp "$HERE/ctl-test.sh" "$ROOT/bin/ctl-test" && chmod 755 "$ROOT/bin/ctl-test" ||
         die "cannot install ctl-test"
+    cp "$HERE/iso-test.sh" "$ROOT/bin/iso-test" && chmod 755 "$ROOT/bin/iso-test" ||
+        die "cannot install iso-test"
     cp "$BUILD/dom0-static/keel-consoled" "$ROOT/bin/keel-consoled" || die "cannot copy keel-consoled"
     cp "$HERE/dom0-up.sh" "$ROOT/bin/keel-dom0-up" && chmod 755 "$ROOT/bin/keel-dom0-up" ||
         die "cannot install keel-dom0-up"

@@ -24,6 +24,7 @@ for w in $(cat /proc/cmdline); do
     keel.linger=*) linger=${w#keel.linger=} ;;   # stay up this many seconds after the verdict
     keel.acpitest=*) acpitest=${w#keel.acpitest=} ;;  # wait this long for an ACPI power-button SCI
     keel.ctltest=1) ctltest=1 ;;                  # dom0's control plane (/bin/ctl-test) instead of the workload
+    keel.isotest=1) ctltest=1; ctlprog=/bin/iso-test ;;  # the isolation kit (/bin/iso-test) instead
     keel.tools=1) tools=1 ;;                      # with keel.shell=1: start dom0's daemons first (keel-dom0-up)
     keel.disktest=*) disktest=${w#keel.disktest=} ;;  # read /dev/sda through this driver (ata_piix, ahci)
     keel.nettest=1) nettest=1 ;;                  # e1000: ping QEMU's user-network gateway
@@ -149,8 +150,8 @@ if [ -n "$disktest" ] && [ -b /dev/sda ]; then
     irq_line_ok "$disktest" || { echo "linux-guest: disk: no xen-pirq $disktest line with a count above 0"; dev_rc=1; }
 fi
 if [ "$ctltest" = 1 ]; then
-    echo "linux-guest: running /bin/ctl-test"
-    /bin/ctl-test
+    echo "linux-guest: running ${ctlprog:-/bin/ctl-test}"
+    ${ctlprog:-/bin/ctl-test}
     rc=$?
 else
     echo "linux-guest: running /bin/workload$args"

@@ -43,6 +43,12 @@
 #                 (tests/linux/ctl-test.sh) loads the Xen device modules
 #                 and drives the hypervisor with dom0-tools' `keel`;
 #                 dom0_mem=768M, QEMU -m 1536, 2 CPUs
+#   linux-iso     the resource-isolation kit (issue 17): the --tools
+#                 initramfs' /bin/iso-test (tests/linux/iso-test.sh) checks
+#                 keel top --json against keel vstats and runs a short
+#                 keel bench isolation on ONE physical CPU, checking its
+#                 CSV/SVG report and its physical consistency; dom0_mem=512M,
+#                 QEMU -m 1024, -smp 1 (LINUX_ISO_TIMEOUT, default 240 s)
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
 # Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
@@ -99,7 +105,7 @@ else
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
-    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl) ;;
+    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl|linux-iso) ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
 done
 
@@ -359,6 +365,11 @@ run_test() {    # NAME
         out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=768M" \
               --dom0 "$VMLINUZ $DOM0_ARGS keel.ctltest=1$extra" --initrd "$CTL_INITRD" --smp 2 \
               --mem 1536 --timeout "${LINUX_CTL_TIMEOUT:-400}" --accel "$ACCEL" --smap off --log "$log") ;;
+    linux-iso)
+        # One physical CPU: the victim and the aggressor contend for it.
+        out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=512M" \
+              --dom0 "$VMLINUZ $DOM0_ARGS keel.isotest=1$extra" --initrd "$CTL_INITRD" --smp 1 \
+              --mem 1024 --timeout "${LINUX_ISO_TIMEOUT:-240}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-acpi-pc|linux-acpi-q35)
         out=$(run_acpi "$log" "${name#linux-acpi-}" "$name") ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc)
