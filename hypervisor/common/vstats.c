@@ -35,13 +35,12 @@ void vstat_runstate_now(const struct vcpu_runstate_info *r, uint64_t now, uint64
 
 unsigned int vstat_bucket(uint64_t ns)
 {
-    unsigned int b = 0;
+    unsigned int b;
 
-    while (ns >= 2 && b < KEEL_VSTATS_HIST - 1) {
-        ns >>= 1;
-        b++;
-    }
-    return b;
+    if (ns < 2)
+        return 0;
+    b = 63 - (unsigned int)__builtin_clzll(ns);     /* floor(log2(ns)) */
+    return b < KEEL_VSTATS_HIST - 1 ? b : KEEL_VSTATS_HIST - 1;
 }
 
 void vstat_hist_add(uint64_t hist[KEEL_VSTATS_HIST], uint64_t ns)

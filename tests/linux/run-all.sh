@@ -53,7 +53,7 @@
 #                 initramfs booted directly by QEMU, for comparison.
 # Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
 # linux-acpi-pc, linux-acpi-q35, linux-disk-pc, linux-disk-q35,
-# linux-net-pc, linux-ctl, plus linux-native with
+# linux-net-pc, linux-ctl, linux-iso, plus linux-native with
 # --native.  Logs: $BUILD/boot-logs/NAME.log.  Environment:
 #   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
 #   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
@@ -101,7 +101,7 @@ if [ $# -gt 0 ]; then
     TESTS="$*"
 else
     TESTS="linux-dom0 linux-smp2 linux-many linux-acpi-pc linux-acpi-q35 linux-ctl"
-    TESTS="$TESTS linux-disk-pc linux-disk-q35 linux-net-pc"
+    TESTS="$TESTS linux-disk-pc linux-disk-q35 linux-net-pc linux-iso"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
