@@ -96,6 +96,7 @@ if [ "$TOOLS" -eq 1 ]; then
         die "cannot install ctl-test"
     cp "$HERE/iso-test.sh" "$ROOT/bin/iso-test" && chmod 755 "$ROOT/bin/iso-test" ||
         die "cannot install iso-test"
+    cp "$TOP/docs/examples/isolation-example.iso" "$ROOT/etc/keel/" || die "cannot copy isolation-example.iso"
     cp "$BUILD/dom0-static/keel-consoled" "$ROOT/bin/keel-consoled" || die "cannot copy keel-consoled"
     cp "$HERE/dom0-up.sh" "$ROOT/bin/keel-dom0-up" && chmod 755 "$ROOT/bin/keel-dom0-up" ||
         die "cannot install keel-dom0-up"
