@@ -1,7 +1,7 @@
 #!/bin/sh
 # The worked example of docs/isolation.md: boots Keel with the Linux dom0
 # of linux-iso (one physical CPU, QEMU TCG) with keel.isoexample=1, so
-# that tests/linux/iso-test.sh, after its own checks, runs
+# that tests/linux/iso-test.sh, before its own checks, runs
 # docs/examples/isolation-example.iso with keel bench isolation and prints
 # the report's files on the console; this script writes them into DIR
 # (default docs/examples/isolation).  About 15 minutes under TCG.

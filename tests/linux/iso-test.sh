@@ -27,6 +27,18 @@ until [ -s /run/keel/consoled.pid ]; do
     sleep 0.1
 done
 
+# bench/isolation-example.sh (keel.isoexample=1): the worked example of
+# docs/isolation.md, its report printed on the console for the script.
+if grep -q 'keel\.isoexample=1' /proc/cmdline; then
+    keel bench isolation /etc/keel/isolation-example.iso -o /tmp/example 2> /tmp/example.err
+    rc=$?
+    sed 's/^/iso-test: example: /' /tmp/example.err
+    [ "$rc" -eq 0 ] || fail "the worked example exited with status $rc"
+    for f in /tmp/example/*.csv /tmp/example/*.txt /tmp/example/*.svg /tmp/example/*.md; do
+        sed "s|^|ISO-FILE $(basename "$f"): |" "$f"
+    done
+    say "example done"
+fi
 # ---- 1. keel top --json against keel vstats ----
 # field NAME FILE: the first "NAME":value in FILE (dom0 comes first: by id).
 field() { awk -v k="\"$1\":" '{ i = index($0, k); if (i) { s = substr($0, i + length(k)); sub(/[^0-9.].*/, "", s); print s; exit } }' "$2"; }
@@ -117,16 +129,4 @@ heavy=$(awk -F, '$2 == "heavy" && $3 == 1 { print $7 }' /tmp/iso/summary.csv)
 awk -v l="$light" -v h="$heavy" 'BEGIN { exit !(h > 0 && l > 0 && h < l) }' ||
     fail "the victim with weight 512 slowed down ${heavy:-?}x, not less than with weight 128 (${light:-?}x)"
 say "slowdown with one CPU hog: weight 512 ${heavy}x < weight 128 ${light}x"
-# bench/isolation-example.sh (keel.isoexample=1): the worked example of
-# docs/isolation.md, its report printed on the console for the script.
-if grep -q 'keel\.isoexample=1' /proc/cmdline; then
-    keel bench isolation /etc/keel/isolation-example.iso -o /tmp/example 2> /tmp/example.err
-    rc=$?
-    sed 's/^/iso-test: example: /' /tmp/example.err
-    [ "$rc" -eq 0 ] || fail "the worked example exited with status $rc"
-    for f in /tmp/example/*.csv /tmp/example/*.txt /tmp/example/*.svg /tmp/example/*.md; do
-        sed "s|^|ISO-FILE $(basename "$f"): |" "$f"
-    done
-    say "example done"
-fi
 say "PASS"
