@@ -697,9 +697,12 @@ static void switch_out_charge(struct vcpu *prev, uint64_t now)
         prev->vs.preemptions++;
     prev->yielding = false;     /* the bias lasts for one pick */
     account(prev, now);
+    /* As Xen's schedule(): blocked, else runnable if it still may run,
+     * else offline (down, paused by the toolstack, its domain shut down). */
     if (prev->runstate.state == RUNSTATE_running)
-        runstate_set(prev, prev->online ? (prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable)
-                                        : RUNSTATE_offline, now);
+        runstate_set(prev, !prev->online ? RUNSTATE_offline
+                           : prev->blocked ? RUNSTATE_blocked
+                           : vcpu_runnable(prev) ? RUNSTATE_runnable : RUNSTATE_offline, now);
     rq_enqueue(prev);
 }
 

@@ -408,6 +408,40 @@ static void test_cap_late_ticks(void **state)
     assert_in_range(got, 245, 255);
 }
 
+/* A domain paused by the toolstack while its vCPU runs: the vCPU leaves
+ * the CPU offline, as Xen's schedule() records a vCPU that is no longer
+ * runnable (vcpu_runnable() false: paused), not runnable (which would
+ * count the whole pause as steal time, issue 17); its runstate times
+ * still add up to the time since it started. */
+static void test_pause_runstate_offline(void **state)
+{
+    struct sim_dom *a, *b;
+    struct vcpu *v;
+    uint64_t t0, runnable;
+
+    (void)state;
+    world(1, 100000);
+    a = add_domain(1, 256, 0, CPU_BOUND);
+    b = add_domain(1, 256, 0, CPU_BOUND);
+    start();
+    run_for(50000000UL);
+    v = sim_curr[0];
+    assert_non_null(v);
+    v->domain->pause_count = 1;
+    sched_domain_pause(v->domain);
+    settle();
+    assert_true(sim_curr[0] != v);
+    assert_int_equal(v->runstate.state, RUNSTATE_offline);
+    runnable = v->runstate.time[RUNSTATE_runnable];
+    t0 = fake_now;
+    run_for(100000000UL);
+    assert_int_equal(v->runstate.time[RUNSTATE_runnable], runnable);
+    assert_true(v->runstate.time[RUNSTATE_offline] + fake_now - v->runstate.state_entry_time >=
+                fake_now - t0);
+    (void)a;
+    (void)b;
+}
+
 /* ---- the cost of a pick: vCPUs visited per schedule() and per wake-up ---- */
 
 /* Average vCPU visits per schedule() with n vCPUs all yielding (a pick at
@@ -713,6 +747,7 @@ int main(void)
         cmocka_unit_test_teardown(test_equal_200_vcpus_2cpus, teardown),
         cmocka_unit_test_teardown(test_caps_many_vcpus, teardown),
         cmocka_unit_test_teardown(test_cap_late_ticks, teardown),
+        cmocka_unit_test_teardown(test_pause_runstate_offline, teardown),
         cmocka_unit_test_teardown(test_schedule_visits_log_n, teardown),
         cmocka_unit_test_teardown(test_wake_visits_log_n, teardown),
         cmocka_unit_test_teardown(test_wake_latency_next_to_spinners, teardown),
