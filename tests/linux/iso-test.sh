@@ -74,9 +74,18 @@ BEGIN {
     printf "steal %.2f%% preempt/s %.1f\n", top_steal, top_pre
 }' > /tmp/topcheck || fail "keel top's interval figures disagree with its counters: $(cat /tmp/topcheck)"
 say "keel top --json agrees with keel vstats ($(cat /tmp/topcheck))"
+# The text table: dom0's CPU(sec) between two direct reads of its
+# running time, its STEAL(%) a percentage.
+a=$(keel vstats 0 | awk '$1 == "running_ns" { print int($2 / 1e9) }')
 keel top -b -d 1 -i 1 -s steal > /tmp/top.txt || fail "keel top -b exited with status $?"
+b=$(keel vstats 0 | awk '$1 == "running_ns" { print int($2 / 1e9) }')
 head -n 1 /tmp/top.txt | grep -q 'STEAL(%) WAKE50(us) WAKE99(us) PREEMPT/s   FLUSH/s$' ||
     fail "keel top -b header lacks the interference columns: $(head -n 1 /tmp/top.txt)"
+awk -v a="$a" -v b="$b" '$1 == "Domain-0" { found = 1
+        if ($3 < a || $3 > b) { print "CPU(sec) " $3 " not in " a ".." b; exit 1 }
+        if ($10 !~ /^[0-9.]+$/ || $10 > 100) { print "STEAL(%) " $10; exit 1 } }
+    END { if (!found) { print "no Domain-0 row"; exit 1 } }' /tmp/top.txt > /tmp/topcheck ||
+    fail "keel top -b disagrees with keel vstats: $(cat /tmp/topcheck)"
 
 # ---- 2. keel bench isolation ----
 cat > /tmp/smoke.iso <<'EOF'
