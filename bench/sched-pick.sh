@@ -13,7 +13,7 @@ OUT=$BUILD/bench
 mkdir -p "$OUT"
 H=$TOP/hypervisor
 $CC -std=gnu11 -O2 -Wall -Wextra -Werror -DKEEL_HOST_TEST -I"$H/include" -I"$H/arch/fake/include" \
-    -o "$OUT/sched_pick" "$TOP/bench/sched_pick.c" "$H/common/sched.c" "$H/arch/fake/cpu.c" \
+    -o "$OUT/sched_pick" "$TOP/bench/sched_pick.c" "$H/common/sched.c" "$H/common/vstats.c" "$H/arch/fake/cpu.c" \
     "$H/common/tlbflush.c" "$H/arch/fake/mm.c" "$H/arch/fake/console.c" "$H/arch/fake/domain.c" \
     "$H/arch/fake/guest_access.c" "$H/arch/fake/host.c" -lcmocka
 "$OUT/sched_pick"

@@ -33,6 +33,8 @@ void context_switch_to(struct vcpu *next)
 void sched_preempt_at(uint64_t when) { (void)when; }
 void sched_set_slice(uint64_t len, bool needed) { (void)len; (void)needed; }
 void timers_run(void) {}
+void vcpu_timers_switch_out(struct vcpu *v) { (void)v; }
+void vcpu_timers_switch_in(struct vcpu *v) { (void)v; }
 void hv_lock(void) {}
 void hv_unlock(void) {}
 void flush_tlb_serve(void) {}

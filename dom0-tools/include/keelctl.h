@@ -31,6 +31,7 @@
 #include <public/xen.h>
 #include <public/domctl.h>
 #include <public/sysctl.h>
+#include <public/keel.h>
 
 /* ---- Linux's include/uapi/xen/privcmd.h ('P') ---- */
 struct keelctl_privcmd_hypercall {
@@ -93,6 +94,12 @@ int keelctl_sysctl(struct keelctl *h, struct xen_sysctl *op);
 int keelctl_physinfo(struct keelctl *h, struct xen_sysctl_physinfo *out);
 int keelctl_domain_info(struct keelctl *h, domid_t dom,
                         struct xen_domctl_getdomaininfo *out);
+/*
+ * KEEL_SYSCTL_vstats (public/keel.h, docs/isolation.md): vCPU vcpu's
+ * interference counters, or with vcpu = KEEL_VSTATS_DOMAIN the domain's
+ * totals.  0 or -errno (-ESRCH: no such domain or vCPU).
+ */
+int keelctl_vstats(struct keelctl *h, domid_t dom, uint32_t vcpu, struct keel_vstats *out);
 /*
  * Up to max domains with id >= first, in id order, into out (any memory:
  * bounced).  Returns how many, or -errno.

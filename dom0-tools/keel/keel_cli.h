@@ -29,6 +29,8 @@ int keel_cmd_vcpu_list(int argc, char **argv);
 int keel_cmd_sched_credit2(int argc, char **argv);
 int keel_cmd_mem_max(int argc, char **argv);
 int keel_cmd_top(int argc, char **argv);
+int keel_cmd_vstats(int argc, char **argv);
+int keel_cmd_bench(int argc, char **argv);
 int keel_cmd_create(int argc, char **argv);
 int keel_cmd_destroy(int argc, char **argv);
 int keel_cmd_pause(int argc, char **argv);

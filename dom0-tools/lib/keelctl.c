@@ -139,6 +139,35 @@ int keelctl_domain_info(struct keelctl *h, domid_t dom,
     return 0;
 }
 
+/* The counters land in the bounce page's second half (the sysctl struct
+ * is in its first): locked memory, no allocation per call. */
+int keelctl_vstats(struct keelctl *h, domid_t dom, uint32_t vcpu, struct keel_vstats *out)
+{
+    struct keel_vstats *buf = (struct keel_vstats *)((char *)h->bounce + PAGE / 2);
+    struct keel_sysctl_vstats a;
+    struct xen_sysctl op;
+    int rc;
+
+    _Static_assert(sizeof(struct keel_vstats) <= PAGE / 2, "vstats fit in half the bounce page");
+    _Static_assert(sizeof(struct xen_sysctl) <= PAGE / 2, "the sysctl fits in the other half");
+    memset(&op, 0, sizeof(op));
+    memset(&a, 0, sizeof(a));
+    op.cmd = KEEL_SYSCTL_vstats;
+    a.domain = dom;
+    a.vcpu = vcpu;
+    a.buffer = (uint64_t)(uintptr_t)buf;
+    a.size = sizeof(*buf);
+    memcpy(op.u.pad, &a, sizeof(a));
+    rc = keelctl_sysctl(h, &op);
+    if (rc < 0)
+        return rc;
+    memcpy(&a, op.u.pad, sizeof(a));
+    if (a.size != sizeof(*buf) || buf->version != KEEL_VSTATS_VERSION)
+        return -EPROTO;         /* another layout than ours */
+    memcpy(out, buf, sizeof(*out));
+    return 0;
+}
+
 int keelctl_domain_list(struct keelctl *h, domid_t first,
                         struct xen_domctl_getdomaininfo *out, unsigned int max)
 {

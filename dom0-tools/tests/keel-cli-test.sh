@@ -57,9 +57,18 @@ expect_err sched-wbig "keel sched-credit2: -w 70000: weight must be 1..65535" "$
 expect_err sched-cap "keel sched-credit2: -c x: cap must be a percentage >= 0" "$K" sched-credit2 -d 0 -c x
 expect_err sched-nod "keel sched-credit2: -w and -c need -d DOMAIN" "$K" sched-credit2 -w 5
 expect_err sched-opt "keel sched-credit2: -z: expected -d DOMAIN, -w WEIGHT or -c CAP" "$K" sched-credit2 -z 1
-expect_err top-d0 "keel top: -d 0: expected a whole number of seconds >= 1" "$K" top -d 0
+expect_err top-d0 "keel top: -d 0: expected seconds from 0.1 to 86400" "$K" top -d 0
+expect_err top-s "keel top: -s bogus: unknown column (name, id, cpu, mem, steal, wake50, wake99, preempt, flush)" "$K" top -s bogus
+expect_err bench-usage "keel bench: usage: keel bench isolation EXPERIMENT [-o DIR]" "$K" bench
+expect_err bench-nofile "keel bench isolation: $T/none.iso: No such file or directory" "$K" bench isolation "$T/none.iso"
+printf 'probe = probe-cpu\naggressor = cpu\naggressors = 0, 1\nsetting = a: pin=1\n' > "$T/pin.iso"
+expect_err bench-pin "keel bench isolation: $T/pin.iso:4: pin: vCPU pinning is not implemented (Keel has no XEN_DOMCTL_setvcpuaffinity)" "$K" bench isolation "$T/pin.iso"
+printf 'probe = probe-disk\n' > "$T/disk.iso"
+expect_err bench-disk "keel bench isolation: $T/disk.iso:1: probe: 'probe-disk': unknown probe (probe-timer, probe-cpu, probe-mem; disk and network probes are not implemented)" "$K" bench isolation "$T/disk.iso"
+expect_err vstats-usage "keel vstats: which domain? (keel vstats DOMAIN [VCPU] [--json])" "$K" vstats
+expect_err vstats-vcpu "keel vstats: VCPU 'x': expected a vCPU number" "$K" vstats 0 x
 expect_err top-i "keel top: -i x: expected a whole number of iterations" "$K" top -i x
-expect_err top-arg "keel top: unknown argument '-q' (keel top [-b] [-d SECONDS] [-i N])" "$K" top -q
+expect_err top-arg "keel top: unknown argument '-q' (keel top [-b|--batch] [--json] [-d SECONDS] [-i N] [-s COLUMN])" "$K" top -q
 expect_err shutdown-usage "keel shutdown: usage: keel shutdown [-w] DOMAIN" "$K" shutdown
 expect_err shutdown-opt "keel shutdown: usage: keel shutdown [-w] DOMAIN" "$K" shutdown -x 1
 expect_err reboot-two "keel reboot: usage: keel reboot [-w] DOMAIN" "$K" reboot 1 2

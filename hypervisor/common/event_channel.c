@@ -228,6 +228,7 @@ const struct evtchn_port_ops evtchn_port_ops_2l = {
 /* Mark port pending for vCPU v and kick v if that made an upcall due. */
 static void evtchn_set_pending(struct vcpu *v, evtchn_port_t port)
 {
+    v->vs.events_received++;
     port_ops(v->domain)->set_pending(v, port);
 }
 
@@ -453,6 +454,7 @@ static long send(evtchn_port_t port)
 
     if (!port_valid(ld, port))
         return -XEN_EINVAL;
+    current->vs.events_sent++;
     c = chan(ld, port);
     switch (c->state) {
     case ECS_INTERDOMAIN:

@@ -1275,6 +1275,7 @@ static long batch_one(unsigned int cmd, uint64_t ua)
     spin_lock(&gnttab_lock);
     switch (cmd) {
     case GNTTABOP_map_grant_ref:
+        v->vs.grant_maps++;
         op.map.status = map_grant_ref(v, &op.map);
         break;
     case GNTTABOP_unmap_grant_ref:
@@ -1285,6 +1286,7 @@ static long batch_one(unsigned int cmd, uint64_t ua)
         op.rep.status = unmap_common(v, op.rep.handle, op.rep.host_addr, 0, op.rep.new_addr);
         break;
     default:
+        v->vs.grant_copies++;
         op.copy.status = gnttab_copy_one(v->domain, &op.copy);
         break;
     }

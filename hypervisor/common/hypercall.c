@@ -56,10 +56,29 @@ const struct hypercall_entry hypercall_table[NR_HYPERCALLS] = {
     HC1(__HYPERVISOR_domctl, do_domctl),
 };
 
+/*
+ * The interference counters (keel/vstats.h): a hypercall by family, each
+ * re-issue of a continued one included; page-table entries asked for,
+ * counted on the first issue of a batch only (a continuation carries
+ * HYPERCALL_PREEMPTED) and not when the count is invalid.
+ */
+static void count_hypercall(struct vcpu *v, unsigned long nr, const uint64_t a[5])
+{
+    if (!v)
+        return;
+    v->vs.hypercalls[vstat_family(nr)]++;
+    if (nr == __HYPERVISOR_mmu_update && !(a[1] & HYPERCALL_PREEMPTED) && a[1] <= (1UL << 31))
+        v->vs.pt_updates += a[1];
+    else if (nr == __HYPERVISOR_update_va_mapping ||
+             nr == __HYPERVISOR_update_va_mapping_otherdomain)
+        v->vs.pt_updates++;
+}
+
 long hypercall_dispatch(unsigned long nr, const uint64_t a[5])
 {
     const struct hypercall_entry *h;
 
+    count_hypercall(current, nr, a);
     if (nr >= NR_HYPERCALLS)
         return -XEN_ENOSYS;
     h = &hypercall_table[nr];

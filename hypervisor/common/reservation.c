@@ -173,6 +173,7 @@ static mfn_t alloc_extent(struct domain *d, unsigned int order, unsigned int mem
     }
     assign_extent(d, m, order);
     d->tot_pages += n;
+    d->ballooned_pages -= MIN(d->ballooned_pages, n);
     return m;
 }
 
@@ -193,6 +194,7 @@ static bool remove_extent(struct domain *d, uint64_t gmfn, unsigned int order)
     for (j = 0; j < n; j++)
         release_frame(_mfn(gmfn + j));
     d->tot_pages -= n;
+    d->ballooned_pages += n;
     return true;
 }
 

@@ -76,7 +76,7 @@ unsigned long sched_visits;
 
 static bool domain_capped_out(const struct domain *d)
 {
-    return d->cap && d->cap_used >= d->cap * (CAP_PERIOD_NS / 100);
+    return d->cap && d->cap_used >= d->cap * (CAP_PERIOD_NS / 100) + d->cap_credit;
 }
 
 bool vcpu_runnable(const struct vcpu *v)
@@ -93,10 +93,8 @@ static bool vcpu_eligible(const struct vcpu *v)
 /* Move v to a new runstate, accounting the time spent in the old one. */
 void runstate_set(struct vcpu *v, int state, uint64_t now)
 {
-    if (v->runstate.state >= 0 && v->runstate.state < 4 && now > v->runstate.state_entry_time)
-        v->runstate.time[v->runstate.state] += now - v->runstate.state_entry_time;
-    v->runstate.state = state;
-    v->runstate.state_entry_time = now;
+    /* Monotonic per vCPU across CPUs, and the wake-up latency (vstats.c). */
+    vstat_runstate(&v->runstate, &v->vs, state, now);
 }
 
 /* Charge the running vCPU for the time since it was last charged. */
@@ -587,15 +585,29 @@ uint64_t sched_cap_tick(uint64_t now)
     if (!nr_capped)
         return 0;
     if (now >= cap_period_end) {
+        /* A whole period or more went by without a tick (the host stalled
+         * a virtual machine running Keel, e.g. QEMU on a loaded host). */
+        bool missed = now - cap_period_end >= CAP_PERIOD_NS;
+
         /* Overshoot (the budget timer fires a little late) is carried
-         * into the next period, so the long-run share is exact.  (Once
-         * a period: a pass over the domains, not the vCPUs.) */
+         * into the next period, so the long-run share is exact.  A domain
+         * that had used up its budget when periods were missed is owed
+         * one of them: one more budget this period (cap_credit), no more,
+         * so a burst stays within two budgets; a domain that left budget
+         * unused is owed nothing.  (Once a period: a pass over the
+         * domains, not the vCPUs.) */
         for (d = domain_list; d; d = d->next) {
-            uint64_t budget = d->cap * (CAP_PERIOD_NS / 100);
-            d->cap_used = d->cap_used > budget ? d->cap_used - budget : 0;
+            uint64_t budget = d->cap * (CAP_PERIOD_NS / 100), had = budget + d->cap_credit;
+            bool owed = missed && d->cap && d->cap_used >= had;
+            d->cap_used = d->cap_used > had ? d->cap_used - had : 0;
+            d->cap_credit = owed ? budget : 0;
         }
         unpark_all();
-        cap_period_end = now + CAP_PERIOD_NS;
+        /* Periods on a fixed grid: a tick that comes late (a loaded host,
+         * a long hypervisor entry) shortens the next period instead of
+         * lengthening this one, or a 25 % cap gave 20-24 % (issue 17,
+         * linux-iso).  A tick more than a period late starts afresh. */
+        cap_period_end = !missed ? cap_period_end + CAP_PERIOD_NS : now + CAP_PERIOD_NS;
         for (c = 0; c < NR_CPUS_MAX; c++)   /* parked vCPUs may run again */
             if (pcpus[c].online)
                 resched_cpu(c);
@@ -611,7 +623,7 @@ static uint64_t slice_for(const struct vcpu *v)
 
     if (!d->cap)
         return SLICE_NS;
-    budget = d->cap * (CAP_PERIOD_NS / 100);
+    budget = d->cap * (CAP_PERIOD_NS / 100) + d->cap_credit;
     return budget > d->cap_used ? MIN(SLICE_NS, budget - d->cap_used) : 1;
 }
 
@@ -687,11 +699,18 @@ void runstate_area_update(struct vcpu *v)
  * runstate what it is left in; a runnable prev waits in the queue. */
 static void switch_out_charge(struct vcpu *prev, uint64_t now)
 {
+    /* Still runnable and not yielding: it was preempted (slice end,
+     * a waking vCPU, its cap). */
+    if (prev->runstate.state == RUNSTATE_running && vcpu_runnable(prev) && !prev->yielding)
+        prev->vs.preemptions++;
     prev->yielding = false;     /* the bias lasts for one pick */
     account(prev, now);
+    /* As Xen's schedule(): blocked, else runnable if it still may run,
+     * else offline (down, paused by the toolstack, its domain shut down). */
     if (prev->runstate.state == RUNSTATE_running)
-        runstate_set(prev, prev->online ? (prev->blocked ? RUNSTATE_blocked : RUNSTATE_runnable)
-                                        : RUNSTATE_offline, now);
+        runstate_set(prev, !prev->online ? RUNSTATE_offline
+                           : prev->blocked ? RUNSTATE_blocked
+                           : vcpu_runnable(prev) ? RUNSTATE_runnable : RUNSTATE_offline, now);
     rq_enqueue(prev);
 }
 
@@ -760,6 +779,9 @@ void schedule(void)
      * idle spell nobody does (the idle CPU's time). */
     waker_pays = prev && next != prev && preempted && vcpu_eligible(prev);
     if (next != current) {
+        /* It ran before, elsewhere: a migration. */
+        if (next->processor != smp_processor_id() && next->runstate.time[RUNSTATE_running])
+            next->vs.migrations++;
         /* Its periodic timer runs only while it runs (timer.c). */
         vcpu_timers_switch_out(current);
         context_switch_to(next);
@@ -767,11 +789,12 @@ void schedule(void)
     }
     now = get_s_time();
     if (prev) {
-        prev->yielding = false;
-        if (next == prev)
+        if (next == prev) {
+            prev->yielding = false;
             account(prev, now);
-        else
+        } else {
             switch_out_charge(prev, waker_pays ? t0 : now);
+        }
     }
     if (next != prev) {
         if (waker_pays) {
@@ -806,6 +829,7 @@ void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap)
         nr_capped += (cap != 0) - (d->cap != 0);
         d->cap = cap;
         d->cap_used = 0;
+        d->cap_credit = 0;
         unpark_all();
     }
     resched_domain(d);

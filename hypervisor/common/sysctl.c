@@ -16,6 +16,8 @@
 #include <keel/guest_access.h>
 #include <keel/console.h>
 #include <public/sysctl.h>
+#include <public/keel.h>
+#include <keel/vstats.h>
 
 /*
  * getdomaininfolist: one entry per domain, in increasing id order from
@@ -86,6 +88,54 @@ static long sysctl_physinfo(struct xen_sysctl_physinfo *pi)
     return 0;
 }
 
+_Static_assert(sizeof(struct keel_sysctl_vstats) <= sizeof(((struct xen_sysctl *)0)->u.pad),
+               "keel_sysctl_vstats fits in xen_sysctl.u");
+
+/*
+ * KEEL_SYSCTL_vstats (public/keel.h, docs/abi.md): one vCPU's
+ * interference counters, or a domain's totals.  Errors as Xen's
+ * getvcpuinfo: -EINVAL for a bad argument or vCPU id out of range, -ESRCH
+ * for a domain or vCPU that does not exist, -EFAULT for the buffer.
+ */
+static long sysctl_vstats(struct keel_sysctl_vstats *a)
+{
+    struct keel_vstats out, one;
+    const struct domain *d;
+    uint64_t now = get_s_time();
+    unsigned int i;
+
+    if (a->pad0 || a->pad1 || a->size < sizeof(out))
+        return -XEN_EINVAL;
+    d = domain_next_from(a->domain);
+    if (a->domain >= DOMID_FIRST_RESERVED || !d || d->domain_id != a->domain)
+        return -XEN_ESRCH;
+    memset(&out, 0, sizeof(out));
+    if (a->vcpu != KEEL_VSTATS_DOMAIN) {
+        if (a->vcpu >= d->max_vcpus || a->vcpu >= MAX_VCPUS)
+            return -XEN_EINVAL;
+        if (!d->vcpu[a->vcpu])
+            return -XEN_ESRCH;
+        vstat_fill(&out, &d->vcpu[a->vcpu]->runstate, &d->vcpu[a->vcpu]->vs, now);
+    } else {
+        for (i = 0; i < d->max_vcpus && i < MAX_VCPUS; i++) {
+            if (!d->vcpu[i])
+                continue;
+            memset(&one, 0, sizeof(one));
+            vstat_fill(&one, &d->vcpu[i]->runstate, &d->vcpu[i]->vs, now);
+            vstat_sum(&out, &one);
+        }
+        out.version = KEEL_VSTATS_VERSION;
+        out.now = now;
+    }
+    out.tot_pages = d->tot_pages;
+    out.max_pages = d->max_pages;
+    out.ballooned_pages = d->ballooned_pages;
+    if (copy_to_guest(a->buffer, &out, sizeof(out)))
+        return -XEN_EFAULT;
+    a->size = sizeof(out);
+    return 0;
+}
+
 long do_sysctl(uint64_t arg)
 {
     struct xen_sysctl op;
@@ -111,6 +161,14 @@ long do_sysctl(uint64_t arg)
     case XEN_SYSCTL_physinfo:
         rc = sysctl_physinfo(&op.u.physinfo);
         break;
+    case KEEL_SYSCTL_vstats: {
+        struct keel_sysctl_vstats va;
+
+        memcpy(&va, op.u.pad, sizeof(va));
+        rc = sysctl_vstats(&va);
+        memcpy(op.u.pad, &va, sizeof(va));
+        break;
+    }
     default:
         return -XEN_ENOSYS;
     }

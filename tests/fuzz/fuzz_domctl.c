@@ -11,7 +11,7 @@
  *        anything), domain id (dom0, a live slot, anything), the 128-byte
  *        union (vcpucontext's ctxt pointing at a good buffer, a faulting
  *        one or anything), then do_domctl();
- *   6    a sysctl (getdomaininfolist, physinfo, or anything);
+ *   6    a sysctl (getdomaininfolist, physinfo, KEEL_SYSCTL_vstats, or anything);
  *   7    a frame of some domain freed (domain_frame_released);
  *   8    a grant table freed (d->gt cleared, domain_gnttab_released);
  *   9    a safe point (domain_reap_pending);
@@ -38,6 +38,7 @@
 #include <keel/sched.h>
 #include <public/domctl.h>
 #include <public/sysctl.h>
+#include <public/keel.h>
 
 #define NR_SLOTS 2              /* with dom0 and one domU: FAKE_MAX_DOMAINS */
 #define BAD_PTR 0x1000UL
@@ -231,6 +232,18 @@ static void step_sysctl(void)
     op.u.getdomaininfolist.first_domain = pick_domid();
     op.u.getdomaininfolist.max_domains = (uint32_t)(get(1) % 9);
     op.u.getdomaininfolist.buffer = (c & 0x80) ? BAD_PTR : (uint64_t)(uintptr_t)list;
+    if ((c & 0x60) == 0x60) {
+        /* KEEL_SYSCTL_vstats: any domain id and vCPU, a room of the
+         * struct or a little less, into list or a faulting buffer. */
+        struct keel_sysctl_vstats a = { .domain = pick_domid(), .vcpu = (uint32_t)get(4),
+                                        .buffer = op.u.getdomaininfolist.buffer };
+        _Static_assert(sizeof(list) >= sizeof(struct keel_vstats), "room for the counters");
+        a.size = (uint32_t)sizeof(struct keel_vstats) - (get(1) & 1);
+        if (get(1) & 1)
+            a.vcpu = KEEL_VSTATS_DOMAIN;
+        op.cmd = KEEL_SYSCTL_vstats;
+        memcpy(op.u.pad, &a, sizeof(a));
+    }
     (void)do_sysctl((uint64_t)(uintptr_t)&op);
 }
 

@@ -62,12 +62,16 @@ mkdir -p "$OUT" || die "cannot create $OUT"
 
 "$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/workload" "$HERE/workload.c" ||
     die "$CC -static failed on $HERE/workload.c (glibc's static libc is in libc6-dev)"
+# The probes and aggressors of `keel bench isolation` (issue 17).
+"$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/isoprog" "$HERE/isoprog.c" ||
+    die "$CC -static failed on $HERE/isoprog.c"
 
 ROOT=$OUT/root
 rm -rf "$ROOT"
 mkdir -p "$ROOT/bin" "$ROOT/proc" "$ROOT/sys" "$ROOT/tmp" || die "cannot create $ROOT"
 cp "$BUSYBOX" "$ROOT/bin/busybox" || die "cannot copy $BUSYBOX"
 cp "$OUT/workload" "$ROOT/bin/workload" || die "cannot copy workload"
+cp "$OUT/isoprog" "$ROOT/bin/isoprog" || die "cannot copy isoprog"
 cp "$HERE/init.sh" "$ROOT/init" || die "cannot install /init"
 # The ACPI power-button driver (a module in Debian's kernel), for the
 # linux-acpi tests (init.sh loads it with keel.acpitest); left out if the
@@ -79,7 +83,7 @@ if [ -n "$MODS" ] && [ -f "$MODS/kernel/drivers/acpi/button.ko" ]; then
 fi
 chmod 755 "$ROOT/init" || die "cannot chmod /init"
 for applet in $("$BUSYBOX" --list); do
-    case $applet in busybox|workload|*/*|'') continue ;; esac
+    case $applet in busybox|workload|isoprog|*/*|'') continue ;; esac
     ln -s busybox "$ROOT/bin/$applet" || die "cannot link applet $applet"
 done
 for applet in sh true poweroff mount grep dmesg; do
@@ -150,6 +154,9 @@ elif [ "$TOOLS" -eq 1 ]; then
     cp "$BUILD/dom0-static/keel" "$ROOT/bin/keel" || die "cannot copy keel"
     cp "$HERE/ctl-test.sh" "$ROOT/bin/ctl-test" && chmod 755 "$ROOT/bin/ctl-test" ||
         die "cannot install ctl-test"
+    cp "$HERE/iso-test.sh" "$ROOT/bin/iso-test" && chmod 755 "$ROOT/bin/iso-test" ||
+        die "cannot install iso-test"
+    cp "$TOP/docs/examples/isolation-example.iso" "$ROOT/etc/keel/" || die "cannot copy isolation-example.iso"
     cp "$BUILD/dom0-static/keel-consoled" "$ROOT/bin/keel-consoled" || die "cannot copy keel-consoled"
     cp "$HERE/dom0-up.sh" "$ROOT/bin/keel-dom0-up" && chmod 755 "$ROOT/bin/keel-dom0-up" ||
         die "cannot install keel-dom0-up"

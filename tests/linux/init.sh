@@ -27,12 +27,20 @@ for w in $(cat /proc/cmdline); do
     keel.ctltest=1) ctltest=1 ;;                  # dom0's control plane (/bin/ctl-test) instead of the workload
     keel.blktest=1) blktest=1 ;;                  # dom0's disk scenario (/bin/blk-test) instead of the workload
     keel.ctltest=vif) ctltest=vif ;;              # dom0's network backends (/bin/ctl-vif, linux-vif)
+    keel.isotest=1) ctltest=1; ctlprog=/bin/iso-test ;;  # the isolation kit (/bin/iso-test) instead
     keel.tools=1) tools=1 ;;                      # with keel.shell=1: start dom0's daemons first (keel-dom0-up)
     keel.disktest=*) disktest=${w#keel.disktest=} ;;  # read /dev/sda through this driver (ata_piix, ahci)
     keel.nettest=1) nettest=1 ;;                  # e1000: ping QEMU's user-network gateway
+    keel.iso=*) iso=${w#keel.iso=} ;;             # keel bench isolation: run /bin/isoprog MODE, nothing else
+    keel.iso_interval=*) iso_interval=${w#keel.iso_interval=} ;;
     keel.*=*) args="$args ${w#keel.}" ;;
     esac
 done
+if [ -n "${iso:-}" ]; then
+    # A probe or aggressor of `keel bench isolation` (isoprog.c): it runs
+    # until the runner destroys the domain.
+    exec /bin/isoprog "$iso" "${iso_interval:-500}"
+fi
 if [ "$shell" = 1 ]; then
     hostname "$(sed -n 's/.*keel.name=\([^ ]*\).*/\1/p' /proc/cmdline)"
     [ "${tools:-0}" = 1 ] && keel-dom0-up
@@ -145,8 +153,8 @@ if [ -n "$disktest" ] && [ -b /dev/sda ]; then
     irq_line_ok "$disktest" || { echo "linux-guest: disk: no xen-pirq $disktest line with a count above 0"; dev_rc=1; }
 fi
 if [ "$ctltest" = 1 ]; then
-    echo "linux-guest: running /bin/ctl-test"
-    /bin/ctl-test
+    echo "linux-guest: running ${ctlprog:-/bin/ctl-test}"
+    ${ctlprog:-/bin/ctl-test}
     rc=$?
 elif [ "$blktest" = 1 ]; then
     echo "linux-guest: running /bin/blk-test"

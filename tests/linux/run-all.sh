@@ -60,11 +60,17 @@
 #                 -list/-detach; a destroy mid-transfer leaves no vif,
 #                 backend directory or dying domain; dom0_mem=768M,
 #                 QEMU -m 1536 -smp 2 (LINUX_VIF_TIMEOUT, default 400)
+#   linux-iso     the resource-isolation kit (issue 17): the --tools
+#                 initramfs' /bin/iso-test (tests/linux/iso-test.sh) checks
+#                 keel top --json against keel vstats and runs a short
+#                 keel bench isolation on ONE physical CPU, checking its
+#                 CSV/SVG report and its physical consistency; dom0_mem=512M,
+#                 QEMU -m 1024, -smp 1 (LINUX_ISO_TIMEOUT, default 240 s)
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
 # Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
 # linux-acpi-pc, linux-acpi-q35, linux-disk-pc, linux-disk-q35,
-# linux-net-pc, linux-ctl, linux-blk, linux-vif, plus linux-native with
+# linux-net-pc, linux-ctl, linux-blk, linux-vif, linux-iso, plus linux-native with
 # --native.  Logs: $BUILD/boot-logs/NAME.log.  Environment:
 #   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
 #   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
@@ -112,11 +118,11 @@ if [ $# -gt 0 ]; then
     TESTS="$*"
 else
     TESTS="linux-dom0 linux-smp2 linux-many linux-acpi-pc linux-acpi-q35 linux-ctl linux-blk"
-    TESTS="$TESTS linux-disk-pc linux-disk-q35 linux-net-pc linux-vif"
+    TESTS="$TESTS linux-disk-pc linux-disk-q35 linux-net-pc linux-vif linux-iso"
     [ "$NATIVE" -eq 1 ] && TESTS="$TESTS linux-native"
 fi
 for t in $TESTS; do
-    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl|linux-vif) ;;
+    case $t in linux-dom0|linux-smp|linux-smp2|linux-domus|linux-many|linux-native|linux-acpi-pc|linux-acpi-q35|linux-ctl|linux-vif|linux-iso) ;;
     linux-blk) ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc) ;; *) echo "run-all: unknown test '$t'" >&2; usage ;; esac
 done
@@ -405,6 +411,11 @@ run_test() {    # NAME
               --mem 1536 --timeout "${LINUX_BLK_TIMEOUT:-600}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-vif)
         out=$(run_vif "$log") ;;
+    linux-iso)
+        # One physical CPU: the victim and the aggressor contend for it.
+        out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=512M" \
+              --dom0 "$VMLINUZ $DOM0_ARGS keel.isotest=1$extra" --initrd "$CTL_INITRD" --smp 1 \
+              --mem 1024 --timeout "${LINUX_ISO_TIMEOUT:-240}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-acpi-pc|linux-acpi-q35)
         out=$(run_acpi "$log" "${name#linux-acpi-}" "$name") ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc)

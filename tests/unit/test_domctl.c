@@ -18,6 +18,7 @@
 #include <public/domctl.h>
 #include <public/sysctl.h>
 #include <public/sched.h>
+#include <public/keel.h>
 
 #define BAD_PTR 0x1000UL
 #define XEN_DOMCTL_setvcpuaffinity_nr 9   /* not implemented: -ENOSYS */              /* faults (below FAKE_GUEST_FAULT_BELOW) */
@@ -132,7 +133,7 @@ static void test_unprivileged_refused(void **state)
     };
     static const uint32_t scmds[] = {
         XEN_SYSCTL_getdomaininfolist, XEN_SYSCTL_sched_id, XEN_SYSCTL_physinfo,
-        XEN_SYSCTL_readconsole,
+        XEN_SYSCTL_readconsole, KEEL_SYSCTL_vstats,
     };
     unsigned int i;
 
@@ -165,7 +166,7 @@ static void test_unknown_commands(void **state)
     static const uint32_t cmds[] = {
         XEN_DOMCTL_setvcpuaffinity_nr, 22 /* hypercall_init */, 0, 6, 1000, 0xffffffffu,
     };
-    static const uint32_t scmds[] = { 0, 2, 5, 7, 29, 0xffffffffu };
+    static const uint32_t scmds[] = { 0, 2, 5, 7, 29, 0x4b01, 0x4bff, 0xffffffffu };
     unsigned int i;
 
     (void)state;
@@ -900,6 +901,86 @@ static void test_dying_and_shutdown_flags(void **state)
                      (SHUTDOWN_crash << XEN_DOMINF_shutdownshift));
 }
 
+/*
+ * KEEL_SYSCTL_vstats (public/keel.h): argument checks in Xen's style
+ * (-EINVAL for padding, a short buffer or a vCPU id out of range, -ESRCH
+ * for no such domain or vCPU, -EFAULT for the buffer), then one vCPU's
+ * runstate times as of now and its counters, or the domain's sums.
+ */
+static long vstats_call(domid_t dom, uint32_t vcpu, struct keel_vstats *buf, uint32_t size,
+                        struct keel_sysctl_vstats *out)
+{
+    struct xen_sysctl s = sc(KEEL_SYSCTL_vstats);
+    struct keel_sysctl_vstats a = { .domain = dom, .vcpu = vcpu,
+                                    .buffer = (uint64_t)(uintptr_t)buf, .size = size };
+    long rc;
+
+    memcpy(s.u.pad, &a, sizeof(a));
+    rc = sysctl(&s);
+    memcpy(out, s.u.pad, sizeof(*out));
+    return rc;
+}
+
+static void test_vstats(void **state)
+{
+    struct keel_vstats v;
+    struct keel_sysctl_vstats a;
+    struct xen_sysctl s;
+
+    (void)state;
+    assert_int_equal(vstats_call(2, 0, &v, sizeof(v) - 1, &a), -XEN_EINVAL);
+    assert_int_equal(vstats_call(4, 0, &v, sizeof(v), &a), -XEN_ESRCH);
+    assert_int_equal(vstats_call(DOMID_SELF, 0, &v, sizeof(v), &a), -XEN_ESRCH);
+    assert_int_equal(vstats_call(2, 2, &v, sizeof(v), &a), -XEN_EINVAL);
+    assert_int_equal(vstats_call(2, 1, &v, sizeof(v), &a), -XEN_ESRCH);   /* never created */
+    assert_int_equal(vstats_call(2, 0, (struct keel_vstats *)BAD_PTR, sizeof(v), &a),
+                     -XEN_EFAULT);
+    s = sc(KEEL_SYSCTL_vstats);
+    {
+        struct keel_sysctl_vstats bad = { .domain = 2, .pad0 = 1,
+                                          .buffer = (uint64_t)(uintptr_t)&v, .size = sizeof(v) };
+        memcpy(s.u.pad, &bad, sizeof(bad));
+        assert_int_equal(sysctl(&s), -XEN_EINVAL);
+        bad.pad0 = 0;
+        bad.pad1 = 7;
+        memcpy(s.u.pad, &bad, sizeof(bad));
+        assert_int_equal(sysctl(&s), -XEN_EINVAL);
+    }
+    /* d2's vCPU 0: runnable since 100 ns, 40 ns run before; counters. */
+    f2.v[0].runstate.state_entry_time = 100;
+    f2.v[0].runstate.time[RUNSTATE_running] = 40;
+    f2.v[0].vs.preemptions = 3;
+    f2.v[0].vs.wake_hist[10] = 2;
+    f2.v[0].vs.flushes_suffered = 5;
+    d2->tot_pages = 50;
+    d2->max_pages = 64;
+    d2->ballooned_pages = 14;
+    fake_now = 1000;
+    memset(&v, 0xaa, sizeof(v));
+    assert_int_equal(vstats_call(2, 0, &v, sizeof(v) + 100, &a), 0);
+    assert_int_equal(a.size, sizeof(v));
+    assert_int_equal(v.version, KEEL_VSTATS_VERSION);
+    assert_int_equal(v.nr_vcpus, 1);
+    assert_int_equal(v.now, 1000);
+    assert_int_equal(v.runstate[RUNSTATE_running], 40);
+    assert_int_equal(v.runstate[RUNSTATE_runnable], 900);
+    assert_int_equal(v.preemptions, 3);
+    assert_int_equal(v.wake_hist[10], 2);
+    assert_int_equal(v.flushes_suffered, 5);
+    assert_int_equal(v.tot_pages, 50);
+    assert_int_equal(v.max_pages, 64);
+    assert_int_equal(v.ballooned_pages, 14);
+    /* d0's totals: two vCPUs summed. */
+    f0.v[0].vs.events_sent = 4;
+    f0.v[1].vs.events_sent = 6;
+    assert_int_equal(vstats_call(0, KEEL_VSTATS_DOMAIN, &v, sizeof(v), &a), 0);
+    assert_int_equal(v.nr_vcpus, 2);
+    assert_int_equal(v.events_sent, 10);
+    /* Not for an unprivileged caller. */
+    fake_cpu_info.curr = &f5.v[0];
+    assert_int_equal(vstats_call(0, 0, &v, sizeof(v), &a), -XEN_EPERM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -924,6 +1005,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_setvcpucontext_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_getvcpucontext, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dying_and_shutdown_flags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vstats, setup, teardown),
     };
     fake_console_quiet = true;
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,6 +211,12 @@ static void flush_tlb_cpus(uint64_t mask)
     __atomic_fetch_or(&flush_mask, mask, __ATOMIC_SEQ_CST);
     for (c = 0; c < NR_CPUS_MAX; c++)
         if (mask & (1UL << c)) {
+            struct vcpu *victim = cpu_curr(c);
+            /* Interference counters (keel/vstats.h), under the hypervisor lock. */
+            if (current)
+                current->vs.flushes_caused++;
+            if (victim)
+                victim->vs.flushes_suffered++;
             stats_event(STATS_FLUSH_IPI);
             send_ipi(c, INVALIDATE_VECTOR);
         }
@@ -233,8 +239,11 @@ void flush_tlb_mask(uint64_t mask)
 {
     uint64_t me = 1UL << smp_processor_id();
 
-    if (mask & me)
+    if (mask & me) {
         flush_tlb_local();
+        if (current)
+            current->vs.flushes_caused++;
+    }
     flush_tlb_cpus(mask & ~me);
 }
 

@@ -16,6 +16,7 @@
 #include <asm/regs.h>
 #include <keel/event.h>
 #include <keel/timer.h>
+#include <keel/vstats.h>
 
 #define MAX_VCPUS 32          /* XEN_LEGACY_MAX_VCPUS: vcpu_info slots in shared_info */
 #define GUEST_GDT_FRAMES 14   /* FIRST_RESERVED_GDT_ENTRY / 512 */
@@ -86,6 +87,7 @@ struct vcpu {
     unsigned int rq_pos;
     bool rq_parked;
     struct vcpu *rq_parked_next;
+    struct vstat vs;              /* interference counters (keel/vstats.h) */
 };
 
 /* Xen's VM_ASSIST_VALID for 64-bit PV guests. */
@@ -112,6 +114,8 @@ struct domain {
     unsigned long vm_assist;
 
     uint64_t tot_pages, max_pages;     /* frames held / allowed (mm_lock) */
+    uint64_t ballooned_pages;          /* given back by decrease_reservation, not yet
+                                          taken again (mm_lock; keel/vstats.h) */
     mfn_t *p2m;                        /* builder's initial pfn -> mfn (not updated
                                           by memory_op reservation changes) */
     uint64_t p2m_size;
@@ -120,6 +124,7 @@ struct domain {
     unsigned int pause_count;          /* control-domain pauses (domctl, d->lock); >0: no vCPU runs */
     uint64_t cpu_time;                 /* ns of CPU used, all vCPUs */
     uint64_t cap_used;                 /* ns used in the current cap period */
+    uint64_t cap_credit;               /* ns of budget owed for periods missed (sched.c) */
     /* Event channels (common/event_channel.c, evtchn_lock): ports below
      * valid_evtchns have a struct evtchn, allocated EVTCHNS_PER_BUCKET at
      * a time; max_evtchns is the domain's limit (Xen's max_evtchns). */

@@ -1,0 +1,1 @@
+test_vstats_SRCS := hypervisor/common/vstats.c
