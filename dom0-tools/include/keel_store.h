@@ -47,4 +47,14 @@ int keel_store_introduce(struct xs_handle *h, const struct keel_store_domain *d,
 int keel_store_release(struct xs_handle *h, uint32_t domid, char *err,
                        size_t errlen);
 
+/*
+ * Run fn(h, t, arg, err, errlen) in a transaction t, again while the
+ * commit conflicts (EAGAIN, up to 16 times); a negative return from fn
+ * aborts the transaction and is returned.  0 or -errno, err filled.
+ */
+typedef int (*keel_store_txn_fn)(struct xs_handle *h, uint32_t t, const void *arg,
+                                 char *err, size_t errlen);
+int keel_store_txn(struct xs_handle *h, keel_store_txn_fn fn, const void *arg, char *err,
+                   size_t errlen);
+
 #endif

@@ -214,10 +214,8 @@ static bool valid(const struct keel_store_domain *d, char *err, size_t errlen)
     return true;
 }
 
-/* Run fn in a transaction, again while the commit conflicts (EAGAIN). */
-static int in_txn(struct xs_handle *h, int (*fn)(struct xs_handle *,
-                  xs_transaction_t, const void *, char *, size_t),
-                  const void *arg, char *err, size_t errlen)
+int keel_store_txn(struct xs_handle *h, keel_store_txn_fn fn, const void *arg, char *err,
+                   size_t errlen)
 {
     for (int i = 0; i < TXN_RETRIES; i++) {
         xs_transaction_t t = xs_transaction_start(h);
@@ -257,7 +255,7 @@ int keel_store_introduce(struct xs_handle *h, const struct keel_store_domain *d,
 
     if (!valid(d, err, errlen))
         return -EINVAL;
-    rc = in_txn(h, introduce_txn, d, err, errlen);
+    rc = keel_store_txn(h, introduce_txn, d, err, errlen);
     if (rc < 0)
         return rc;
     if (!xs_introduce_domain(h, d->domid, (unsigned long)d->store_mfn,
@@ -315,7 +313,7 @@ int keel_store_release(struct xs_handle *h, uint32_t domid, char *err,
         set_err(err, errlen, "store: domid %u is not a guest's", domid);
         return -EINVAL;
     }
-    rc = in_txn(h, release_txn, &domid, err, errlen);
+    rc = keel_store_txn(h, release_txn, &domid, err, errlen);
     if (rc < 0)
         return rc;
     if (!xs_release_domain(h, domid) && errno != ENOENT) {

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "keelxs.h"
+#include "keel_store.h"
 
-#define TXN_RETRIES 16
 #define PATH_MAX_XS 256
 
 static void set_err(char *err, size_t len, const char *fmt, ...)
@@ -158,37 +158,6 @@ struct add_args {
     size_t nfe, nbe;
 };
 
-typedef int (*txn_fn)(struct xs_handle *, xs_transaction_t, const void *,
-                      char *, size_t);
-
-static int in_txn(struct xs_handle *h, txn_fn fn, const void *arg, char *err,
-                  size_t errlen)
-{
-    for (int i = 0; i < TXN_RETRIES; i++) {
-        xs_transaction_t t = xs_transaction_start(h);
-        int rc;
-
-        if (t == XBT_NULL) {
-            set_err(err, errlen, "store: transaction start: %s", strerror(errno));
-            return -errno;
-        }
-        rc = fn(h, t, arg, err, errlen);
-        if (rc < 0) {
-            xs_transaction_end(h, t, true);
-            return rc;
-        }
-        if (xs_transaction_end(h, t, false))
-            return 0;
-        if (errno != EAGAIN) {
-            set_err(err, errlen, "store: transaction end: %s", strerror(errno));
-            return -errno;
-        }
-    }
-    set_err(err, errlen, "store: transaction kept conflicting (%d tries)",
-            TXN_RETRIES);
-    return -EAGAIN;
-}
-
 static int add_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
                    char *err, size_t errlen)
 {
@@ -251,7 +220,7 @@ int keel_xsdev_add(struct xs_handle *h, const struct keel_xsdev_id *id,
         set_err(err, errlen, "device: %s %u: path too long", id->type, id->devid);
         return -ENAMETOOLONG;
     }
-    return in_txn(h, add_txn, &a, err, errlen);
+    return keel_store_txn(h, add_txn, &a, err, errlen);
 }
 
 char *keel_xsdev_backend_read(struct xs_handle *h, const struct keel_xsdev_id *id,
@@ -443,13 +412,13 @@ int keel_xsdev_remove(struct xs_handle *h, const struct keel_xsdev_id *id,
             return -errno;
         }
     }
-    rc = in_txn(h, close_txn, id, err, errlen);
+    rc = keel_store_txn(h, close_txn, id, err, errlen);
     if (rc < 0)
         return rc;
     if (keel_xsdev_backend_state(h, id) != -ENOENT)
         wait_rc = keel_xsdev_wait_state(h, id, KEEL_XSDEV_CLOSED, timeout_ms,
                                         why, sizeof(why));
-    rc = in_txn(h, rm_txn, id, err, errlen);
+    rc = keel_store_txn(h, rm_txn, id, err, errlen);
     if (rc < 0)
         return rc;
     if (wait_rc == -ETIMEDOUT && !force) {

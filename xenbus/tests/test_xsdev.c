@@ -7,108 +7,13 @@
  * without a backend that closes, and the listing.
  */
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 #include <cmocka.h>
 
-#include "ring.h"
-#include "xsd.h"
-#include "keelxs.h"
+#include "daemon_fixture.h"
 #include "keel_xsdev.h"
-
-static struct xsd x;
-static volatile int stop_daemon;
-static struct xenstore_domain_interface page;
-static int to_daemon, to_guest;
-
-static void *daemon_thread(void *arg)
-{
-	(void)arg;
-	while (!stop_daemon)
-		if (xsd_poll(&x, 20) < 0)
-			return NULL;
-	return NULL;
-}
-
-/* The guest: one request on its ring, its reply's type and body. */
-static uint32_t guest_talk(uint32_t type, const char *payload, size_t len,
-			   char *body, size_t max)
-{
-	struct xsd_sockmsg h = { type, 1, 0, (uint32_t)len }, r;
-	char buf[sizeof(h) + 256];
-	size_t got = 0, need = sizeof(r);
-	uint64_t one = 1;
-	char in[sizeof(r) + 4096];
-
-	assert_true(len <= 256);
-	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), payload, len);
-	assert_int_equal(ring_write_req(&page, buf, sizeof(h) + len),
-			 (ssize_t)(sizeof(h) + len));
-	assert_int_equal(write(to_daemon, &one, sizeof(one)), sizeof(one));
-	for (int tries = 0; got < need && tries < 500; tries++) {
-		struct pollfd p = { to_guest, POLLIN, 0 };
-		ssize_t n;
-
-		poll(&p, 1, 10);
-		if (p.revents && read(to_guest, &one, sizeof(one)) < 0)
-			break;
-		n = ring_read_rsp(&page, in + got, sizeof(in) - got);
-		assert_true(n >= 0);
-		got += (size_t)n;
-		if (got >= sizeof(r)) {
-			memcpy(&r, in, sizeof(r));
-			need = sizeof(r) + r.len;
-		}
-	}
-	assert_true(got >= need);
-	assert_true(r.len < max);
-	memcpy(body, in + sizeof(r), r.len);
-	body[r.len] = '\0';
-	return r.type;
-}
-
-static char *perms_of(struct xs_handle *h, const char *path)
-{
-	static char out[128];
-	unsigned int n;
-	struct xs_permissions *p = xs_get_permissions(h, XBT_NULL, path, &n);
-	size_t off = 0;
-
-	if (!p)
-		return strcpy(out, "?");
-	out[0] = '\0';
-	for (unsigned int i = 0; i < n; i++) {
-		char s[16];
-
-		assert_true(xs_perm_to_string(&p[i], s, sizeof(s)));
-		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s",
-					i ? "," : "", s);
-	}
-	free(p);
-	return out;
-}
-
-static char *rd(struct xs_handle *h, const char *path)
-{
-	static char out[256];
-	unsigned int len;
-	char *v = xs_read(h, XBT_NULL, path, &len);
-
-	if (!v)
-		return strcpy(out, "(none)");
-	snprintf(out, sizeof(out), "%s", v);
-	free(v);
-	return out;
-}
 
 /* A fake blkback: InitWait on state 1, Closed on state 5 (if answer). */
 static volatile int backend_stop, backend_answers = 1;
@@ -297,23 +202,9 @@ int main(void)
 		cmocka_unit_test(test_add_perms),
 		cmocka_unit_test(test_wait_remove),
 	};
-	char dir[] = "/tmp/xsd-xsdev-XXXXXX", sock[64];
-	pthread_t t;
 	int rc;
 
-	if (!mkdtemp(dir))
-		return 1;
-	snprintf(sock, sizeof(sock), "%s/sock", dir);
-	setenv("XENSTORED_PATH", sock, 1);
-	xsd_log_stderr = true;
-	to_daemon = eventfd(0, EFD_NONBLOCK);
-	to_guest = eventfd(0, EFD_NONBLOCK);
-	if (xsd_init(&x, NULL, false) < 0 || xsd_listen(&x, sock) < 0 ||
-	    to_daemon < 0 || to_guest < 0 ||
-	    ring_host_register(0x1234, 5, &page, to_daemon, to_guest) < 0)
-		return 1;
-	x.rings = &ring_host_backend;
-	if (pthread_create(&t, NULL, daemon_thread, NULL))
+	if (fixture_start("/tmp/xsd-xsdev-XXXXXX") < 0)
 		return 1;
 	/* Domain 4 on its ring, as keel create leaves it. */
 	struct xs_handle *h = xs_open(0);
@@ -321,10 +212,6 @@ int main(void)
 		return 1;
 	xs_close(h);
 	rc = cmocka_run_group_tests_name("keel_xsdev", tests, NULL, NULL);
-	stop_daemon = 1;
-	pthread_join(t, NULL);
-	xsd_fini(&x);
-	unlink(sock);
-	rmdir(dir);
+	fixture_stop();
 	return rc;
 }
