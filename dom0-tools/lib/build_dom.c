@@ -123,6 +123,8 @@ static int create(struct job *j)
     return 0;
 }
 
+#define POPULATE_BATCH 2048    /* pages per populate_physmap call (8 MiB) */
+
 /* XENMEM_populate_physmap for the new domain: p2m[pfn] = its frame. */
 static int populate(struct job *j)
 {
@@ -134,10 +136,15 @@ static int populate(struct job *j)
         return fail(j, -ENOMEM, "out of locked memory for the reservation");
     for (i = 0; i < n; i++)
         j->p2m[i] = i;
-    /* A call may do part of the list (preemption): go on from there. */
+    /* At most POPULATE_BATCH pages per call, and a call may do part of
+     * its list (preemption): go on from there.  The batches keep each
+     * privcmd ioctl short: Debian's dom0 kernel (voluntary preemption)
+     * reschedules inside a long hypercall only when it returns to user
+     * space, and one call for a whole domain's memory held dom0's only
+     * vCPU long enough under TCG for an RCU stall (linux-blk). */
     while (done < n) {
         memset(r, 0, sizeof(*r));
-        r->nr_extents = n - done;
+        r->nr_extents = MIN(n - done, POPULATE_BATCH);
         r->extent_order = 0;
         r->domid = j->dom;
         set_xen_guest_handle(r->extent_start, (xen_pfn_t *)&j->p2m[done]);
