@@ -8,7 +8,8 @@
 # With ISO_EXAMPLE=aggr it runs instead the short experiments of
 # docs/examples/isolation-aggr/NAME.iso (one per aggressor of issue 11's
 # attacks; keel.isoexample=aggr) and writes each report into DIR/NAME
-# (default DIR docs/examples/isolation-aggr).
+# (default DIR docs/examples/isolation-aggr); ISO_AGGR=NAME,NAME,... runs
+# only those, in that order.
 #
 #   sh bench/isolation-example.sh [DIR]       BUILD=... honoured
 set -u
@@ -29,7 +30,7 @@ LOG=$BUILD/boot-logs/isolation-example.log
 [ "$EXAMPLE" = 1 ] || LOG=$BUILD/boot-logs/isolation-example-$EXAMPLE.log
 mkdir -p "$BUILD/boot-logs" "$OUT" || die "cannot create $OUT"
 sh "$TOP/tests/boot/run-qemu.sh" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=512M" \
-    --dom0 "$VMLINUZ console=hvc0 pci=off swiotlb=noforce keel.isotest=1 keel.isoexample=$EXAMPLE" \
+    --dom0 "$VMLINUZ console=hvc0 pci=off swiotlb=noforce keel.isotest=1 keel.isoexample=$EXAMPLE${ISO_AGGR:+ keel.isoaggr=$ISO_AGGR}" \
     --initrd "$INITRD" --smp 1 --mem 1024 --timeout "${ISO_EXAMPLE_TIMEOUT:-1800}" --accel tcg \
     --smap off --log "$LOG" > /dev/null
 grep -a -q 'iso-test: example done' "$LOG" ||

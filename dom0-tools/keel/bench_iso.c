@@ -163,6 +163,11 @@ static void pump(uint64_t deadline)
             if (got <= 0) {
                 close(d->fd);
                 d->fd = -1;     /* poll ignores negative fds */
+                /* keel console ends when the domain goes: one that never
+                 * said ISO-READY crashed or shut down while starting. */
+                if (!d->ready && !d->failed[0])
+                    snprintf(d->failed, sizeof(d->failed), "its console closed before ISO-READY "
+                             "(the domain crashed or shut down; console-%s.log)", d->name);
                 continue;
             }
             for (ssize_t k = 0; k < got; k++) {

@@ -45,14 +45,18 @@ fi
 # one that fails is reported and the others still run.  Then it stops:
 # the checks below are not run in this mode.
 if grep -q 'keel\.isoexample=aggr' /proc/cmdline; then
-    for x in /etc/keel/aggr/*.iso; do
+    # keel.isoaggr=A,B,...: only these, in this order.
+    only=$(sed -n 's/.*keel\.isoaggr=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+    list=/etc/keel/aggr/*.iso
+    [ -n "$only" ] && list=$(for a in $only; do echo "/etc/keel/aggr/$a.iso"; done)
+    for x in $list; do
         a=$(basename "$x" .iso)
         keel bench isolation "$x" -o "/tmp/aggr-$a" 2> "/tmp/aggr-$a.err"
         rc=$?
         sed "s/^/iso-test: $a: /" "/tmp/aggr-$a.err"
         if [ "$rc" -ne 0 ]; then
             say "aggressor $a: keel bench isolation exited with status $rc"
-            tail -n 5 "/tmp/aggr-$a/console-iso-aggr1.log" 2>/dev/null | sed "s/^/iso-test: $a: aggr1: /"
+            tail -n 25 "/tmp/aggr-$a/console-iso-aggr1.log" 2>/dev/null | sed "s/^/iso-test: $a: aggr1: /"
             continue
         fi
         for f in "/tmp/aggr-$a"/*.csv "/tmp/aggr-$a"/*.txt "/tmp/aggr-$a"/*.svg "/tmp/aggr-$a"/*.md; do

@@ -25,8 +25,8 @@
  *     updown   offline and online every CPU but CPU 0, again and again,
  *              through /sys/devices/system/cpu/cpuN/online (Linux's CPU
  *              hotplug: VCPUOP_down / VCPUOP_up; needs >= 2 vCPUs)
- *     ptchurn  page-table churn beyond fork: a 24 MiB resident buffer,
- *              then again and again: mmap 16 MiB, touch it, mprotect it
+ *     ptchurn  page-table churn beyond fork: an 8 MiB resident buffer,
+ *              then again and again: mmap 8 MiB, touch it, mprotect it
  *              read-only and back, munmap it, fork (the child's page
  *              tables copied and pinned, then unpinned at its exit)
  *     balloon  the balloon driver's target (/sys/devices/system/
@@ -278,12 +278,12 @@ static void touch(char *p, size_t size, int v)
 
 static void agg_ptchurn(void)
 {
-    size_t big = 24u << 20, churn = 16u << 20;
+    size_t big = 8u << 20, churn = 8u << 20;
     char *resident = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     int v = 0;
 
     if (resident == MAP_FAILED)
-        die_aggr("ptchurn", "no memory for the 24 MiB resident buffer");
+        die_aggr("ptchurn", "no memory for the 8 MiB resident buffer");
     touch(resident, big, 1);
     ready("ptchurn");
     for (;;) {
