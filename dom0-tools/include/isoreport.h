@@ -26,6 +26,7 @@ struct iso_exp {
     char probes[ISO_MAX][16];
     int nprobes;
     char aggressor[16];
+    unsigned int aggressor_vcpus;   /* vCPUs per aggressor domU: 1..8, default 1 (updown 2) */
     int counts[ISO_MAX];
     int ncounts;
     struct iso_setting settings[ISO_MAX];

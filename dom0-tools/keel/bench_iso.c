@@ -58,6 +58,7 @@ struct dom {
     char line[512];
     size_t len;
     int ready, running;
+    char failed[160];           /* isoprog's error line before ISO-READY, or "" */
 };
 
 static struct {
@@ -119,6 +120,10 @@ static void line_in(struct dom *d, const char *l)
         fprintf(d->log, "%s\n", l);
     if (!strncmp(l, "ISO-READY ", 10))
         d->ready = 1;
+    /* A probe or aggressor that cannot start says why (isoprog.c) and
+     * exits: stop waiting for it. */
+    if (!d->ready && !d->failed[0] && !strncmp(l, "isoprog: ", 9))
+        snprintf(d->failed, sizeof(d->failed), "%s", l);
     if (d != &R.d[0] || sscanf(l, "ISO-SAMPLE %31s %lu %lf", mode, &seq, &v) != 3)
         return;
     if (R.collecting) {
@@ -158,6 +163,11 @@ static void pump(uint64_t deadline)
             if (got <= 0) {
                 close(d->fd);
                 d->fd = -1;     /* poll ignores negative fds */
+                /* keel console ends when the domain goes: one that never
+                 * said ISO-READY crashed or shut down while starting. */
+                if (!d->ready && !d->failed[0])
+                    snprintf(d->failed, sizeof(d->failed), "its console closed before ISO-READY "
+                             "(the domain crashed or shut down; console-%s.log)", d->name);
                 continue;
             }
             for (ssize_t k = 0; k < got; k++) {
@@ -186,9 +196,10 @@ static int write_cfg(const struct dom *d, const char *mode, char *path, size_t l
         fprintf(stderr, "keel bench isolation: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "name = \"%s\"\nmemory = %u\nvcpus = 1\nkernel = \"%s\"\nramdisk = \"%s\"\n"
+    fprintf(f, "name = \"%s\"\nmemory = %u\nvcpus = %u\nkernel = \"%s\"\nramdisk = \"%s\"\n"
                "cmdline = \"console=hvc0 keel.iso=%s keel.iso_interval=%u\"\n",
-            d->name, R.e->memory_mib, R.e->kernel, R.e->ramdisk, mode, R.e->interval_ms);
+            d->name, R.e->memory_mib, d == &R.d[0] ? 1 : R.e->aggressor_vcpus, R.e->kernel,
+            R.e->ramdisk, mode, R.e->interval_ms);
     return fclose(f) ? -1 : 0;
 }
 
@@ -274,8 +285,13 @@ static int start_domains(int probe, int naggr)
     }
     for (uint64_t end = now_ns() + 600000000000ull; now_ns() < end;) {
         int all = 1;
-        for (i = 0; i < R.ndoms; i++)
+        for (i = 0; i < R.ndoms; i++) {
+            if (R.d[i].failed[0]) {
+                fprintf(stderr, "keel bench isolation: %s did not start: %s\n", R.d[i].name, R.d[i].failed);
+                return -1;
+            }
             all &= R.d[i].ready;
+        }
         if (all)
             return 0;
         pump(now_ns() + 500000000ull);

@@ -11,7 +11,10 @@
 #include <string.h>
 
 static const char *const probes[] = { "probe-timer", "probe-cpu", "probe-mem" };
-static const char *const aggressors[] = { "cpu", "mem", "fork", "hcall" };
+/* cpu .. hcall: issue 17's; updown .. evtchn: one per attack of issue 11
+ * (docs/isolation.md, "Aggressors"). */
+static const char *const aggressors[] = { "cpu", "mem", "fork", "hcall", "updown", "ptchurn",
+                                          "balloon", "memop", "console", "timer", "evtchn" };
 
 int iso_probe_known(const char *p)
 {
@@ -139,7 +142,7 @@ static int parse_setting(char *v, struct iso_setting *s, char *err, size_t errle
 int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_t errlen)
 {
     char buf[1024];
-    int line = 0, have_probe = 0, have_aggr = 0, have_counts = 0;
+    int line = 0, have_probe = 0, have_aggr = 0, have_counts = 0, vcpus_line = 0;
 
     memset(e, 0, sizeof(*e));
     strcpy(e->name, "experiment");
@@ -193,10 +196,16 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
             have_probe = 1;
         } else if (!strcmp(k, "aggressor")) {
             if (!iso_aggressor_known(v))
-                return fail(err, errlen, path, line, k, "'%s': unknown aggressor (cpu, mem, fork, hcall; "
-                            "event-channel, disk and network floods are not implemented)", v);
+                return fail(err, errlen, path, line, k, "'%s': unknown aggressor (cpu, mem, fork, hcall, "
+                            "updown, ptchurn, balloon, memop, console, timer, evtchn; disk and network "
+                            "floods are not implemented)", v);
             strcpy(e->aggressor, v);
             have_aggr = 1;
+        } else if (!strcmp(k, "aggressor_vcpus")) {
+            if (num(v, 1, 8, &n) < 0)
+                return fail(err, errlen, path, line, k, "'%s': 1..8 vCPUs", v);
+            e->aggressor_vcpus = (unsigned int)n;
+            vcpus_line = line;
         } else if (!strcmp(k, "aggressors")) {
             char *tok, *save = NULL;
             e->ncounts = 0;
@@ -232,7 +241,8 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
             e->interval_ms = (unsigned int)n;
         } else {
             return fail(err, errlen, path, line, k, "unknown key (name, kernel, ramdisk, memory, probe, "
-                        "aggressor, aggressors, setting, repetitions, duration, warmup, interval_ms)");
+                        "aggressor, aggressor_vcpus, aggressors, setting, repetitions, duration, warmup, "
+                        "interval_ms)");
         }
     }
     if (!have_probe)
@@ -241,6 +251,11 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
         return fail(err, errlen, path, line, "aggressor", "missing");
     if (!have_counts)
         return fail(err, errlen, path, line, "aggressors", "missing (e.g. aggressors = 0, 1, 2)");
+    /* updown takes CPUs 1.. down and up: it needs a second vCPU. */
+    if (!e->aggressor_vcpus)
+        e->aggressor_vcpus = strcmp(e->aggressor, "updown") ? 1 : 2;
+    else if (e->aggressor_vcpus < 2 && !strcmp(e->aggressor, "updown"))
+        return fail(err, errlen, path, vcpus_line, "aggressor_vcpus", "updown needs at least 2");
     if (e->duration * 1000 < 2 * e->interval_ms)
         return fail(err, errlen, path, line, "duration", "shorter than two probe intervals");
     if (!e->nsettings) {

@@ -65,6 +65,8 @@ printf 'probe = probe-cpu\naggressor = cpu\naggressors = 0, 1\nsetting = a: pin=
 expect_err bench-pin "keel bench isolation: $T/pin.iso:4: pin: vCPU pinning is not implemented (Keel has no XEN_DOMCTL_setvcpuaffinity)" "$K" bench isolation "$T/pin.iso"
 printf 'probe = probe-disk\n' > "$T/disk.iso"
 expect_err bench-disk "keel bench isolation: $T/disk.iso:1: probe: 'probe-disk': unknown probe (probe-timer, probe-cpu, probe-mem; disk and network probes are not implemented)" "$K" bench isolation "$T/disk.iso"
+printf 'probe = probe-cpu\naggressor = updown\naggressor_vcpus = 1\naggressors = 0, 1\n' > "$T/updown.iso"
+expect_err bench-updown "keel bench isolation: $T/updown.iso:3: aggressor_vcpus: updown needs at least 2" "$K" bench isolation "$T/updown.iso"
 expect_err vstats-usage "keel vstats: which domain? (keel vstats DOMAIN [VCPU] [--json])" "$K" vstats
 expect_err vstats-vcpu "keel vstats: VCPU 'x': expected a vCPU number" "$K" vstats 0 x
 expect_err top-i "keel top: -i x: expected a whole number of iterations" "$K" top -i x

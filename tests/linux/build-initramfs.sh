@@ -80,6 +80,10 @@ MODS=$(sh "$HERE/fetch-kernel.sh" --modules 2>/dev/null) || MODS=
 if [ -n "$MODS" ] && [ -f "$MODS/kernel/drivers/acpi/button.ko" ]; then
     mkdir -p "$ROOT/lib/modules" && cp "$MODS/kernel/drivers/acpi/button.ko" "$ROOT/lib/modules/" ||
         die "cannot copy button.ko"
+    # The memop and evtchn aggressors of keel bench isolation (isoprog.c).
+    for m in xen-privcmd xen-evtchn; do
+        cp "$MODS/kernel/drivers/xen/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
+    done
 fi
 chmod 755 "$ROOT/init" || die "cannot chmod /init"
 for applet in $("$BUSYBOX" --list); do
@@ -157,6 +161,8 @@ elif [ "$TOOLS" -eq 1 ]; then
     cp "$HERE/iso-test.sh" "$ROOT/bin/iso-test" && chmod 755 "$ROOT/bin/iso-test" ||
         die "cannot install iso-test"
     cp "$TOP/docs/examples/isolation-example.iso" "$ROOT/etc/keel/" || die "cannot copy isolation-example.iso"
+    mkdir -p "$ROOT/etc/keel/aggr" && cp "$TOP"/docs/examples/isolation-aggr/*.iso "$ROOT/etc/keel/aggr/" ||
+        die "cannot copy docs/examples/isolation-aggr/*.iso"
     cp "$BUILD/dom0-static/keel-consoled" "$ROOT/bin/keel-consoled" || die "cannot copy keel-consoled"
     cp "$HERE/dom0-up.sh" "$ROOT/bin/keel-dom0-up" && chmod 755 "$ROOT/bin/keel-dom0-up" ||
         die "cannot install keel-dom0-up"

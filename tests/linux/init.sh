@@ -38,7 +38,12 @@ for w in $(cat /proc/cmdline); do
 done
 if [ -n "${iso:-}" ]; then
     # A probe or aggressor of `keel bench isolation` (isoprog.c): it runs
-    # until the runner destroys the domain.
+    # until the runner destroys the domain.  The memop and evtchn
+    # aggressors need /dev/xen/privcmd and /dev/xen/evtchn.
+    case $iso in
+    memop) insmod /lib/modules/xen-privcmd.ko || echo "linux-guest: insmod xen-privcmd.ko failed" ;;
+    evtchn) insmod /lib/modules/xen-evtchn.ko || echo "linux-guest: insmod xen-evtchn.ko failed" ;;
+    esac
     exec /bin/isoprog "$iso" "${iso_interval:-500}"
 fi
 if [ "$shell" = 1 ]; then

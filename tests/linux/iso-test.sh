@@ -39,6 +39,34 @@ if grep -q 'keel\.isoexample=1' /proc/cmdline; then
     done
     say "example done"
 fi
+# bench/isolation-example.sh with ISO_EXAMPLE=aggr (keel.isoexample=aggr):
+# the short experiments of docs/isolation.md's "Aggressors", one per
+# /etc/keel/aggr/NAME.iso, each report printed as ISO-FILE NAME/FILE lines;
+# one that fails is reported and the others still run.  Then it stops:
+# the checks below are not run in this mode.
+if grep -q 'keel\.isoexample=aggr' /proc/cmdline; then
+    # keel.isoaggr=A,B,...: only these, in this order.
+    only=$(sed -n 's/.*keel\.isoaggr=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+    list=/etc/keel/aggr/*.iso
+    [ -n "$only" ] && list=$(for a in $only; do echo "/etc/keel/aggr/$a.iso"; done)
+    for x in $list; do
+        a=$(basename "$x" .iso)
+        keel bench isolation "$x" -o "/tmp/aggr-$a" 2> "/tmp/aggr-$a.err"
+        rc=$?
+        sed "s/^/iso-test: $a: /" "/tmp/aggr-$a.err"
+        if [ "$rc" -ne 0 ]; then
+            say "aggressor $a: keel bench isolation exited with status $rc"
+            tail -n 25 "/tmp/aggr-$a/console-iso-aggr1.log" 2>/dev/null | sed "s/^/iso-test: $a: aggr1: /"
+            continue
+        fi
+        for f in "/tmp/aggr-$a"/*.csv "/tmp/aggr-$a"/*.txt "/tmp/aggr-$a"/*.svg "/tmp/aggr-$a"/*.md; do
+            sed "s|^|ISO-FILE $a/$(basename "$f"): |" "$f"
+        done
+        say "aggressor $a done"
+    done
+    say "example done"
+    exit 0
+fi
 # ---- 1. keel top --json against keel vstats ----
 # field NAME FILE: the first "NAME":value in FILE (dom0 comes first: by id).
 field() { awk -v k="\"$1\":" '{ i = index($0, k); if (i) { s = substr($0, i + length(k)); sub(/[^0-9.].*/, "", s); print s; exit } }' "$2"; }

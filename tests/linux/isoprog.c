@@ -21,14 +21,42 @@
  *            each syscall returns through the iret hypercall, each munmap
  *            updates page tables (mmu_update / update_va_mapping) and
  *            flushes the TLB
+ * and, one per attack of issue 11 (docs/isolation.md, "Aggressors"):
+ *     updown   offline and online every CPU but CPU 0, again and again,
+ *              through /sys/devices/system/cpu/cpuN/online (Linux's CPU
+ *              hotplug: VCPUOP_down / VCPUOP_up; needs >= 2 vCPUs)
+ *     ptchurn  page-table churn beyond fork: an 8 MiB resident buffer,
+ *              then again and again: mmap 8 MiB, touch it, mprotect it
+ *              read-only and back, munmap it, fork (the child's page
+ *              tables copied and pinned, then unpinned at its exit)
+ *     balloon  the balloon driver's target (/sys/devices/system/
+ *              xen_memory/xen_memory0/target_kb) 8 MiB down and back up,
+ *              again and again: decrease_reservation / populate_physmap
+ *     memop    XENMEM_decrease_reservation through /dev/xen/privcmd,
+ *              again and again, alternately with no extents and with an
+ *              unreadable extent list (both do nothing but fail or
+ *              return 0)
+ *     console  newlines written to the console (hvc0) as fast as it
+ *              takes them
+ *     timer    8 threads, each with a 100 us periodic timerfd
+ *     evtchn   an event channel bound to itself through /dev/xen/evtchn
+ *              (an unbound port plus an interdomain bind to it): notify,
+ *              wait for the event, unmask, again and again
+ * An aggressor that cannot start (no such file, too few CPUs) prints one
+ * line on stderr and exits 1.
  * Exit status 2 with one line on stderr for an unknown mode.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,6 +203,260 @@ static void agg_hcall(void)
     }
 }
 
+static void die_aggr(const char *mode, const char *what)
+{
+    fprintf(stderr, "isoprog: %s: %s\n", mode, what);
+    exit(1);
+}
+
+/* Write s to the sysfs file path; 0 or -1. */
+static int write_file(const char *path, const char *s)
+{
+    int fd = open(path, O_WRONLY);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = write(fd, s, strlen(s));
+    close(fd);
+    return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static long read_long(const char *path)
+{
+    char buf[64];
+    int fd = open(path, O_RDONLY);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    return strtol(buf, NULL, 10);
+}
+
+#define XEN_MEMORY "/sys/devices/system/xen_memory/xen_memory0"
+
+/* Only in a Xen guest: updown would otherwise take a host's CPUs away. */
+static void need_xen(const char *mode)
+{
+    if (access(XEN_MEMORY, F_OK) != 0)
+        die_aggr(mode, "not a Xen guest (no " XEN_MEMORY ")");
+}
+
+static void agg_updown(void)
+{
+    char path[80];
+    int ncpu = 0;
+
+    need_xen("updown");
+    for (int c = 1; c < 64; c++) {
+        snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", c);
+        if (access(path, W_OK) != 0)
+            break;
+        ncpu = c;
+    }
+    if (ncpu < 1)
+        die_aggr("updown", "needs at least 2 vCPUs (no /sys/devices/system/cpu/cpu1/online)");
+    ready("updown");
+    for (;;)
+        for (int c = 1; c <= ncpu; c++) {
+            snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", c);
+            (void)write_file(path, "0");
+            (void)write_file(path, "1");
+        }
+}
+
+static void touch(char *p, size_t size, int v)
+{
+    for (size_t i = 0; i < size; i += 4096)
+        p[i] = (char)v;
+}
+
+static void agg_ptchurn(void)
+{
+    size_t big = 8u << 20, churn = 8u << 20;
+    char *resident = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int v = 0;
+
+    if (resident == MAP_FAILED)
+        die_aggr("ptchurn", "no memory for the 8 MiB resident buffer");
+    touch(resident, big, 1);
+    ready("ptchurn");
+    for (;;) {
+        char *p = mmap(NULL, churn, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        pid_t pid;
+
+        if (p != MAP_FAILED) {
+            touch(p, churn, ++v);
+            (void)mprotect(p, churn, PROT_READ);
+            (void)mprotect(p, churn, PROT_READ | PROT_WRITE);
+            munmap(p, churn);
+        }
+        pid = fork();
+        if (pid == 0)
+            _exit(resident[4096] == 1 ? 0 : 1);
+        if (pid > 0)
+            (void)waitpid(pid, NULL, 0);
+    }
+}
+
+/* Wait up to 2 s for the balloon's current_kb to reach target_kb. */
+static void balloon_settle(long target_kb)
+{
+    for (int i = 0; i < 200; i++) {
+        if (read_long(XEN_MEMORY "/info/current_kb") == target_kb)
+            return;
+        usleep(10000);
+    }
+}
+
+static void agg_balloon(void)
+{
+    long full = read_long(XEN_MEMORY "/target_kb");
+    char lo[32], hi[32];
+
+    if (full <= 0)
+        die_aggr("balloon", "cannot read " XEN_MEMORY "/target_kb");
+    if (full < 32 * 1024)
+        die_aggr("balloon", "less than 32 MiB: nothing to give back");
+    snprintf(lo, sizeof(lo), "%ld", full - 8 * 1024);
+    snprintf(hi, sizeof(hi), "%ld", full);
+    if (write_file(XEN_MEMORY "/target_kb", lo) < 0)
+        die_aggr("balloon", "cannot write " XEN_MEMORY "/target_kb");
+    ready("balloon");
+    for (;;) {
+        (void)write_file(XEN_MEMORY "/target_kb", lo);
+        balloon_settle(full - 8 * 1024);
+        (void)write_file(XEN_MEMORY "/target_kb", hi);
+        balloon_settle(full);
+    }
+}
+
+/* privcmd's hypercall ioctl (linux/include/uapi/xen/privcmd.h). */
+struct privcmd_hypercall {
+    uint64_t op, arg[5];
+};
+#define IOCTL_PRIVCMD_HYPERCALL _IOC(_IOC_NONE, 'P', 0, sizeof(struct privcmd_hypercall))
+/* xen/include/public/memory.h, 64-bit layout. */
+struct xen_memory_reservation {
+    uint64_t extent_start, nr_extents;
+    uint32_t extent_order, mem_flags;
+    uint16_t domid;
+};
+#define HYPERVISOR_memory_op 12
+#define XENMEM_decrease_reservation 1
+#define DOMID_SELF 0x7ff0
+
+static void agg_memop(void)
+{
+    int fd = open("/dev/xen/privcmd", O_RDWR);
+    static struct xen_memory_reservation r;
+    struct privcmd_hypercall h = { HYPERVISOR_memory_op, { XENMEM_decrease_reservation, 0, 0, 0, 0 } };
+    unsigned long n = 0;
+
+    if (fd < 0)
+        die_aggr("memop", "cannot open /dev/xen/privcmd (xen-privcmd module)");
+    r.domid = DOMID_SELF;
+    h.arg[1] = (uint64_t)(uintptr_t)&r;
+    ready("memop");
+    for (;;) {
+        /* No extents: returns 0.  One extent at an unmapped address:
+         * -EFAULT.  Neither gives a frame back. */
+        r.nr_extents = n & 1;
+        r.extent_start = 0x1000;
+        (void)ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &h);
+        n++;
+    }
+}
+
+static void agg_console(void)
+{
+    static char nl[4096];
+
+    memset(nl, '\n', sizeof(nl));
+    ready("console");
+    for (;;)
+        if (write(1, nl, sizeof(nl)) < 0 && errno != EINTR && errno != EAGAIN)
+            die_aggr("console", strerror(errno));
+}
+
+static void *timer_thread(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    uint64_t ticks;
+
+    for (;;)
+        if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks))
+            sink += ticks;
+    return NULL;
+}
+
+static void agg_timer(void)
+{
+    struct itimerspec its = { { 0, 100000 }, { 0, 100000 } };
+
+    for (int i = 0; i < 8; i++) {
+        int fd = timerfd_create(CLOCK_MONOTONIC, 0);
+        pthread_t t;
+
+        if (fd < 0 || timerfd_settime(fd, 0, &its, NULL) < 0)
+            die_aggr("timer", "timerfd_create/settime failed");
+        if (pthread_create(&t, NULL, timer_thread, (void *)(intptr_t)fd) != 0)
+            die_aggr("timer", "pthread_create failed");
+    }
+    ready("timer");
+    for (;;)
+        pause();
+}
+
+/* linux/include/uapi/xen/evtchn.h */
+struct ioctl_evtchn_bind_interdomain {
+    unsigned int remote_domain, remote_port;
+};
+struct ioctl_evtchn_bind_unbound_port {
+    unsigned int remote_domain;
+};
+struct ioctl_evtchn_notify {
+    unsigned int port;
+};
+#define IOCTL_EVTCHN_BIND_INTERDOMAIN _IOC(_IOC_NONE, 'E', 1, sizeof(struct ioctl_evtchn_bind_interdomain))
+#define IOCTL_EVTCHN_BIND_UNBOUND_PORT _IOC(_IOC_NONE, 'E', 2, sizeof(struct ioctl_evtchn_bind_unbound_port))
+#define IOCTL_EVTCHN_NOTIFY _IOC(_IOC_NONE, 'E', 4, sizeof(struct ioctl_evtchn_notify))
+
+static void agg_evtchn(void)
+{
+    int fd = open("/dev/xen/evtchn", O_RDWR), a, b;
+    struct ioctl_evtchn_bind_unbound_port u = { DOMID_SELF };
+    struct ioctl_evtchn_bind_interdomain i = { DOMID_SELF, 0 };
+    struct ioctl_evtchn_notify n;
+
+    if (fd < 0)
+        die_aggr("evtchn", "cannot open /dev/xen/evtchn (xen-evtchn module)");
+    a = ioctl(fd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &u);
+    if (a < 0)
+        die_aggr("evtchn", "IOCTL_EVTCHN_BIND_UNBOUND_PORT failed");
+    i.remote_port = (unsigned int)a;
+    b = ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &i);
+    if (b < 0)
+        die_aggr("evtchn", "IOCTL_EVTCHN_BIND_INTERDOMAIN to itself failed");
+    n.port = (unsigned int)b;
+    ready("evtchn");
+    for (;;) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        unsigned int got;
+
+        (void)ioctl(fd, IOCTL_EVTCHN_NOTIFY, &n);
+        /* The event arrives on a; wait for it (at most 100 ms, so a
+         * lost event does not stop the storm), then unmask it. */
+        if (poll(&p, 1, 100) == 1 && read(fd, &got, sizeof(got)) == sizeof(got))
+            (void)write(fd, &got, sizeof(got));
+    }
+}
+
 int main(int argc, char **argv)
 {
     double interval = 0.5;
@@ -200,7 +482,22 @@ int main(int argc, char **argv)
         agg_fork();
     else if (!strcmp(argv[1], "hcall"))
         agg_hcall();
-    fprintf(stderr, "isoprog: unknown mode '%s' (probe-timer, probe-cpu, probe-mem, cpu, mem, fork, hcall)\n",
+    else if (!strcmp(argv[1], "updown"))
+        agg_updown();
+    else if (!strcmp(argv[1], "ptchurn"))
+        agg_ptchurn();
+    else if (!strcmp(argv[1], "balloon"))
+        agg_balloon();
+    else if (!strcmp(argv[1], "memop"))
+        agg_memop();
+    else if (!strcmp(argv[1], "console"))
+        agg_console();
+    else if (!strcmp(argv[1], "timer"))
+        agg_timer();
+    else if (!strcmp(argv[1], "evtchn"))
+        agg_evtchn();
+    fprintf(stderr, "isoprog: unknown mode '%s' (probe-timer, probe-cpu, probe-mem, cpu, mem, fork, hcall, "
+            "updown, ptchurn, balloon, memop, console, timer, evtchn)\n",
             argc >= 2 ? argv[1] : "");
     return 2;
 }
