@@ -303,19 +303,28 @@ static struct vcpu *rq_first(void)
 }
 
 /* The least virtual time of any runnable vCPU but skip: waiting, parked
- * (a lower bound) or running on some CPU. */
+ * (a lower bound) or running on some CPU.  A running vCPU is charged up
+ * to now first: its virtual time is otherwise that of its last
+ * schedule(), and one that ran alone for long without a slice end (dom0
+ * building domains while they are paused) would pull the vCPUs that
+ * wake up against it that far back, then wait as long for them (issue
+ * 11: linux-blk's dom0 got no CPU for 29-47 s after unpausing two domUs
+ * at once).  Xen's credit2 likewise burns the running vCPUs' credit
+ * (burn_credits) before it compares a waking vCPU with them (runq_tickle). */
 static uint64_t min_vruntime(const struct vcpu *skip)
 {
     struct vcpu *top = rq_first();
-    uint64_t m = parked_floor;
+    uint64_t m = parked_floor, now = get_s_time();
     unsigned int c;
 
     if (top && top != skip)
         m = MIN(m, top->vruntime);
     for (c = 0; c < NR_CPUS_MAX; c++) {
-        const struct vcpu *r = cpu_curr(c);
-        if (r && r != skip && vcpu_runnable(r))
+        struct vcpu *r = cpu_curr(c);
+        if (r && r != skip && vcpu_runnable(r)) {
+            account(r, now);
             m = MIN(m, r->vruntime);
+        }
     }
     return m;
 }

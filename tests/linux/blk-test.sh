@@ -92,8 +92,8 @@ listed b3 && fail "the refused b3 is listed"
 say "b3 with b1's image read-write refused: $(tail -n 1 /tmp/err)"
 # Started 5 s apart, as unpaused creates would be: with both unpaused at
 # once on a loaded host, dom0's 1 vCPU once got no CPU for 29 s (an RCU
-# stall in dom0's log) while both domUs built their page tables (a Keel
-# scheduling finding noted in docs/disks.md, not a disk matter).
+# stall in dom0's log): the scheduler compared the domUs with dom0's
+# stale virtual time, fixed since (issue 11; docs/disks.md, "Known").
 keel unpause b1 || fail "keel unpause b1"
 sleep 5
 keel unpause b2 || fail "keel unpause b2"

@@ -883,6 +883,123 @@ static void test_vcpu_initialise_gdt_refused(void **state)
     check_big_baseline();
 }
 
+/*
+ * Issue 11 (linux-blk): dom0's kernel clears a PTE (ptep_clear_flush's
+ * `xchg`, emulated by ptwr) while a domU's tables are half validated or
+ * half released.  B plays dom0 with a small address space of its own:
+ * L4 40 -> L3 41 -> L2 42 -> L1 43, va 0 mapping the L1 itself read-only
+ * and va 4 KiB data frame 44 writable; A's big tree is the domU's.
+ * Nothing of A's is B's L1's business: the write is done in one fault,
+ * the old entry lands in the register, the counts stay exact.
+ */
+#define B4 40
+#define B1 43
+#define BDATA 44
+static uint8_t xchg_rbx_rdx[16] = { 0x48, 0x87, 0x1a, 0x90 };   /* xchg %rbx,(%rdx) */
+
+static void b_address_space(void)
+{
+    unsigned int calls;
+
+    tab(B4)[0] = pte(B4 + 1, PRW);
+    tab(B4 + 1)[0] = pte(B4 + 2, PRW);
+    tab(B4 + 2)[0] = pte(B1, PRW);
+    tab(B1)[0] = pte(B1, PRO);
+    tab(B1)[1] = pte(BDATA, PRW);
+    be_control_domain();
+    assert_int_equal(mmuext(MMUEXT_PIN_L4_TABLE, B4, &calls), 0);
+    assert_int_equal(mmuext(MMUEXT_NEW_BASEPTR, B4, &calls), 0);
+    assert_int_equal(pg(BDATA)->type, PGT_writable);
+}
+
+/* B's kernel zaps va 4 KiB's entry (through va 8): the faults it takes. */
+static unsigned int b_zap(void)
+{
+    struct guest_regs regs;
+    unsigned int calls = 0;
+    uint64_t r0, r1;
+    bool ok;
+
+    fake_cpu_info.curr = &fb.v[0];
+    memset(&regs, 0, sizeof(regs));
+    regs.error_code = 3;
+    regs.rip = (uint64_t)xchg_rbx_rdx;
+    regs.rdx = 8;
+    do {
+        assert_true(++calls < 100000);
+        r0 = data_refs();
+        pv_pt_begin();
+        ok = pv_ptwr_emulate(&fb.v[0], &regs, 8);
+        r1 = data_refs();
+        assert_true((r1 > r0 ? r1 - r0 : r0 - r1) <= PT_PREEMPT_ENTRIES);
+        check_consistency();
+    } while (ok && regs.rip == (uint64_t)xchg_rbx_rdx);
+    assert_true(ok);
+    assert_int_equal(regs.rip, (uint64_t)xchg_rbx_rdx + 3);
+    assert_int_equal(regs.rbx, pte(BDATA, PRW));
+    assert_int_equal(tab(B1)[1], 0);
+    assert_int_equal(pg(BDATA)->type_count, 0);
+    return calls;
+}
+
+/* A's tree half validated by B's foreign pin, or by A's own pin. */
+static void test_dom0_l1_write_next_to_partial_domu_tree(void **state)
+{
+    static struct mmuext_op op, op_a;
+    uint64_t a[4], a_a[4];
+    unsigned int calls;
+
+    (void)state;
+    b_address_space();
+    calls_then_stop_as(&op, a, MMUEXT_PIN_L4_TABLE, T4, DOM_A, 3);
+    assert_true(pg(T4)->flags & PGC_partial);
+    assert_int_equal(b_zap(), 1);
+    fake_cpu_info.curr = &fb.v[0];
+    assert_int_equal(reissue(a, &calls), 0);
+    assert_true(pg(T4)->flags & PGC_validated);
+    assert_int_equal(mmuext_as(MMUEXT_UNPIN_TABLE, T4, DOM_A, &calls), 0);
+    /* A's own pin, stopped half-way */
+    fake_cpu_info.curr = &fb.v[0];
+    assert_int_equal(mmu(B1, 1, pte(BDATA, PRW), &calls), 0);
+    fake_cpu_info.curr = &fa.v[0];
+    calls_then_stop_as(&op_a, a_a, MMUEXT_PIN_L4_TABLE, T4, DOMID_SELF, 3);
+    assert_int_equal(b_zap(), 1);
+    fake_cpu_info.curr = &fa.v[0];
+    assert_int_equal(reissue(a_a, &calls), 0);
+    check_consistency();
+}
+
+/*
+ * B's vCPU still releases A's tree (its foreign unpin stopped, the rest
+ * is in B's undo slot).  Xen's ptwr (pv/ro-page-fault.c,
+ * ptwr_emulated_update) never looks at the vCPU's old_guest_table: only
+ * hypercalls finish it.  Keel's L1 write need not either (it takes and
+ * drops single frames, never a table), so it is done in one fault
+ * rather than re-faulting until a whole tree has been released; the
+ * release then goes on in B's next page-table hypercall.
+ */
+static void test_dom0_l1_write_not_behind_release(void **state)
+{
+    static struct mmuext_op op;
+    uint64_t a[4];
+    uint32_t done;
+    unsigned int calls;
+
+    (void)state;
+    b_address_space();
+    assert_int_equal(mmuext_as(MMUEXT_PIN_L4_TABLE, T4, DOM_A, &calls), 0);
+    calls_then_stop_as(&op, a, MMUEXT_UNPIN_TABLE, T4, DOM_A, 1);
+    assert_true(fb.v[0].pt_undo == pg(T4));
+    assert_int_equal(b_zap(), 1);
+    assert_true(fb.v[0].pt_undo == pg(T4));
+    fake_cpu_info.curr = &fb.v[0];
+    assert_int_equal(run(do_mmuext_op, 0, 0, &done, &calls), 0);
+    assert_true(calls >= min_calls() - 2);
+    assert_null(fb.v[0].pt_undo);
+    assert_int_equal(pg(T4)->type_count, 0);
+    check_consistency();
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, big_setup, big_teardown)
 int main(void)
 {
@@ -912,6 +1029,8 @@ int main(void)
         T(test_vcpu_initialise_bounded),
         T(test_vcpu_initialise_fails_no_trace),
         T(test_vcpu_initialise_gdt_refused),
+        T(test_dom0_l1_write_next_to_partial_domu_tree),
+        T(test_dom0_l1_write_not_behind_release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

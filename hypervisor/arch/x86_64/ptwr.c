@@ -8,6 +8,11 @@
  * (reg/imm), operand sizes 1/2/4/8, with lock/operand-size/REX prefixes.
  * Anything else returns false and the caller bounces the #PF.
  * Locking: mm_lock around validation and the swap.
+ * Retries: an L1 write is done in one fault (-XEN_EAGAIN, the CPU
+ * setting A/D bits between the read and the swap, only recomputes it);
+ * an upper entry's write leaves the instruction to fault again while
+ * the table it names is validated, or the vCPU's pending release is
+ * finished, each fault doing at least PT_PREEMPT_MIN entries of it.
  */
 #include <keel/domain.h>
 #include <keel/pv_mm.h>
@@ -315,10 +320,15 @@ bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
         nv = (old & ~mask) | ((res & size_mask(in.size)) << shift);
         pv_pt_begin();
         mm_lock_acquire();
-        /* First what this vCPU left to undo (pv_mm.c).  An error it
-         * reports is that of the write being retried here, whose new
-         * entry failed validation: the write is refused now. */
-        rc = pv_pt_finish_undo(v);
+        /* An upper entry's write first finishes what this vCPU left
+         * to undo (pv_mm.c): it may leave a table there itself.  An
+         * error reported then is that of the write being retried here,
+         * whose new entry failed validation: the write is refused now.
+         * An L1 write never leaves a table to undo and does not wait
+         * for one: as Xen's ptwr_emulated_update, which never looks at
+         * old_guest_table (only hypercalls finish it), a PTE write is
+         * one fault however much the vCPU still has to release. */
+        rc = level > 1 ? pv_pt_finish_undo(v) : 0;
         if (!rc)
             rc = pv_mod_entry_cmpxchg(pe, old, nv, level, d);
         mm_lock_release();

@@ -385,7 +385,8 @@ static bool guest_slot(unsigned int level, unsigned int i)
  *    VCPUOP_initialise refused after its L4 was taken) that stops
  *    leaves the table held by the vCPU (v->pt_undo, Xen's
  *    old_guest_table), which finishes it before its next page-table
- *    operation (and at its teardown); devalidation needs no owner, so
+ *    operation (and at its teardown), an L1 write excepted (ptwr.c, as
+ *    Xen's ptwr: it leaves nothing there); devalidation needs no owner, so
  *    the slot may hold another domain's table;
  *  - a validation that fails after taking references hands them to
  *    v->pt_undo too, with the error: the operation reports its error
