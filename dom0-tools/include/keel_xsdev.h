@@ -81,10 +81,14 @@ char *keel_xsdev_backend_read(struct xs_handle *h, const struct keel_xsdev_id *i
 
 /*
  * Remove the device as libxl does: write online=0 and state=5 to the
- * backend, wait up to timeout_ms for state 6, then delete the frontend,
- * backend and libxl directories in one transaction.  force (the domain
- * is dying or dead): delete the frontend directory first (libxl's
- * FORCE_ON), and a timeout is not an error.  Returns 0 when the
+ * backend (state left alone if it reads 6 already), wait up to
+ * timeout_ms for state 6, then delete the frontend, backend and libxl
+ * directories in one transaction.  force (the domain is dying or dead):
+ * delete the frontend directory first, in the same transaction (libxl's
+ * FORCE_ON), and a timeout is not an error.  No wait when the backend is
+ * gone or Closed already, nor, forced, when the frontend directory was
+ * gone before (the driver has seen it go: netback then writes 6 and
+ * unregisters by itself).  Returns 0 when the
  * directories are gone; -ETIMEDOUT when not forced and the backend did
  * not close (the directories are then removed anyway, as libxl does on
  * timeout, and err says so); a device already gone is 0.

@@ -118,6 +118,8 @@ int keel_vif_remove(struct xs_handle *xs, domid_t dom, uint32_t devid, bool forc
 /* Every vif of dom removed (forced, as for a dying domain); failures
  * printed as "keel VERB: domain D: vif N: ...". */
 void keel_vifs_remove_all(struct xs_handle *xs, domid_t dom, const char *verb);
+/* The same, opening the store itself (nothing without one). */
+void keel_vif_remove_all(domid_t dom, const char *verb);
 int keel_cmd_network_attach(int argc, char **argv);
 int keel_cmd_network_detach(int argc, char **argv);
 int keel_cmd_network_list(int argc, char **argv);

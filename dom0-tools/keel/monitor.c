@@ -90,10 +90,13 @@ int keel_monitor_check(struct keelctl *h, domid_t dom)
     int rc;
 
     /* Gone or dying behind keel's back (destroyed by another tool, or
-     * still dying because blkback maps its pages): its disks go, so
-     * blkback unmaps and the loop devices are detached. */
-    if (keelctl_domain_info(h, dom, &gi) < 0 || (gi.flags & XEN_DOMINF_dying))
+     * still dying because a backend maps its pages): its disks and vifs
+     * go, so blkback and netback unmap and unregister, the loop devices
+     * are detached and the vif<D>.<N> netdevs leave their bridges. */
+    if (keelctl_domain_info(h, dom, &gi) < 0 || (gi.flags & XEN_DOMINF_dying)) {
         keel_vbd_remove_all(dom, "monitor");
+        keel_vif_remove_all(dom, "monitor");
+    }
     if (keel_rec_get(h, dom, &r) < 0)
         return 0;               /* gone: the stale record is removed */
     if (keelctl_domain_info(h, dom, &gi) < 0 || !(gi.flags & XEN_DOMINF_shutdown) ||

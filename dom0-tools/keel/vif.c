@@ -181,3 +181,13 @@ void keel_vifs_remove_all(struct xs_handle *xs, domid_t dom, const char *verb)
         if (keel_vif_remove(xs, dom, ids[i], true, err, sizeof(err)) < 0)
             fprintf(stderr, "keel %s: domain %u: vif %u: %s\n", verb, dom, ids[i], err);
 }
+
+void keel_vif_remove_all(domid_t dom, const char *verb)
+{
+    struct xs_handle *xs;
+
+    if (keel_store_open(&xs) < 0 || !xs)
+        return;
+    keel_vifs_remove_all(xs, dom, verb);
+    xs_close(xs);
+}

@@ -370,22 +370,48 @@ static int rm_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
     return rm(h, t, p, err, errlen);
 }
 
-/* state=5, online=0 in one transaction if the backend still exists. */
+/* What close_txn found, for keel_xsdev_remove. */
+struct close_args {
+    const struct keel_xsdev_id *id;
+    bool force;
+    bool fe_was_there;          /* out: the frontend dir existed */
+    int state;                  /* out: the backend's state, -ENOENT if none */
+};
+
+/*
+ * libxl__initiate_device_generic_remove (4.17), one transaction: forced,
+ * the frontend dir goes; the backend gone: nothing to do; else online=0
+ * and state=5 unless it reads 6 already ("already in closed state, in
+ * which case it should not be changed": netback, seeing its frontend
+ * vanish, writes 6 and unregisters, and would never answer a 5).
+ */
 static int close_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
                      char *err, size_t errlen)
 {
-    const struct keel_xsdev_id *id = arg;
+    struct close_args *a = (struct close_args *)arg;
     char be[PATH_MAX_XS], p[PATH_MAX_XS];
     unsigned int len;
     char *s;
+    int rc;
 
-    keel_xsdev_be_path(id, be, sizeof(be));
+    a->fe_was_there = false;
+    a->state = -ENOENT;
+    if (a->force) {
+        keel_xsdev_fe_path(a->id, p, sizeof(p));
+        s = xs_read(h, t, p, &len);
+        a->fe_was_there = s != NULL;
+        free(s);
+        if ((rc = rm(h, t, p, err, errlen)) < 0)
+            return rc;
+    }
+    keel_xsdev_be_path(a->id, be, sizeof(be));
     fmt_path(p, sizeof(p), "%s/state", be);
     s = xs_read(h, t, p, &len);
     if (s == NULL)
         return 0;
+    a->state = atoi(s) == KEEL_XSDEV_CLOSED ? KEEL_XSDEV_CLOSED : KEEL_XSDEV_UNKNOWN;
     free(s);
-    if (!xs_write(h, t, p, "5", 1)) {
+    if (a->state != KEEL_XSDEV_CLOSED && !xs_write(h, t, p, "5", 1)) {
         set_err(err, errlen, "store: write %s: %s", p, strerror(errno));
         return -errno;
     }
@@ -400,22 +426,20 @@ static int close_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
 int keel_xsdev_remove(struct xs_handle *h, const struct keel_xsdev_id *id,
                       bool force, int timeout_ms, char *err, size_t errlen)
 {
-    char fe[PATH_MAX_XS], why[300] = "";
+    struct close_args a = { id, force, false, -ENOENT };
+    char why[300] = "";
     int rc, wait_rc = 0;
 
     if (!valid_id(id, err, errlen))
         return -EINVAL;
-    if (force) {
-        keel_xsdev_fe_path(id, fe, sizeof(fe));
-        if (!xs_rm(h, XBT_NULL, fe) && errno != ENOENT) {
-            set_err(err, errlen, "store: rm %s: %s", fe, strerror(errno));
-            return -errno;
-        }
-    }
-    rc = keel_store_txn(h, close_txn, id, err, errlen);
+    rc = keel_store_txn(h, close_txn, &a, err, errlen);
     if (rc < 0)
         return rc;
-    if (keel_xsdev_backend_state(h, id) != -ENOENT)
+    /* Wait for Closed unless the backend is gone or closed already, or
+     * (forced) its frontend was gone before we came: the driver has
+     * seen it vanish, closes and unregisters on its own, and deleting
+     * its directory below unregisters it anyway. */
+    if (a.state != -ENOENT && a.state != KEEL_XSDEV_CLOSED && (!force || a.fe_was_there))
         wait_rc = keel_xsdev_wait_state(h, id, KEEL_XSDEV_CLOSED, timeout_ms,
                                         why, sizeof(why));
     rc = keel_store_txn(h, rm_txn, id, err, errlen);

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "daemon_fixture.h"
@@ -196,11 +197,87 @@ static void test_wait_remove(void **state)
 	xs_close(h);
 }
 
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A connected vif whose backend, as netback does when its frontend
+ * vanishes, may already have written Closed and unregistered. */
+static const struct keel_xsdev_id vif = { "vif", 4, 0, 0 };
+#define VFE "/local/domain/4/device/vif/0"
+#define VBE "/local/domain/0/backend/vif/4/0"
+
+static void add_vif_state(const char *s)
+{
+	struct xs_handle *h = xs_open(0);
+	char err[256] = "";
+
+	assert_int_equal(keel_xsdev_add(h, &vif, NULL, 0, NULL, 0, err, sizeof(err)), 0);
+	assert_true(xs_write(h, XBT_NULL, VBE "/state", s, 1));
+	xs_close(h);
+}
+
+/* Forced removal with the real timeout (KEEL_XSDEV_TIMEOUT_MS, 10 s):
+ * nothing answers, so any wait would last the whole timeout. */
+static long long forced_remove_ms(void)
+{
+	struct xs_handle *h = xs_open(0);
+	char err[300] = "";
+	long long t0 = ms_now();
+
+	assert_int_equal(keel_xsdev_remove(h, &vif, true, KEEL_XSDEV_TIMEOUT_MS,
+					   err, sizeof(err)), 0);
+	t0 = ms_now() - t0;
+	assert_string_equal(rd(h, VFE), "(none)");
+	assert_string_equal(rd(h, VBE), "(none)");
+	assert_string_equal(rd(h, "/libxl/4/device/vif/0"), "(none)");
+	xs_close(h);
+	return t0;
+}
+
+static void test_forced_no_wait(void **state)
+{
+	struct xs_handle *h;
+	char err[300] = "";
+	long long t0;
+
+	(void)state;
+	/* Closed already (netback saw its frontend go, wrote 6 and
+	 * unregistered): 6 stays, no wait (libxl: "already in closed
+	 * state, it should not be changed"). */
+	add_vif_state("6");
+	assert_true(forced_remove_ms() < 2000);
+	/* The frontend gone before the removal (the guest died and the
+	 * store daemon dropped its nodes; its backend has seen it): no
+	 * wait for a Closed the unregistered driver will never write. */
+	add_vif_state("4");
+	h = xs_open(0);
+	assert_true(xs_rm(h, XBT_NULL, VFE));
+	xs_close(h);
+	assert_true(forced_remove_ms() < 2000);
+	/* Not forced, backend Closed: online=0, the state left at 6, no
+	 * wait, removed. */
+	add_vif_state("6");
+	h = xs_open(0);
+	t0 = ms_now();
+	assert_int_equal(keel_xsdev_remove(h, &vif, false, KEEL_XSDEV_TIMEOUT_MS,
+					   err, sizeof(err)), 0);
+	assert_true(ms_now() - t0 < 2000);
+	assert_string_equal(rd(h, VBE), "(none)");
+	xs_close(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_perms),
 		cmocka_unit_test(test_wait_remove),
+		cmocka_unit_test(test_forced_no_wait),
 	};
 	int rc;
 
