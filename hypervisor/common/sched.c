@@ -76,7 +76,7 @@ unsigned long sched_visits;
 
 static bool domain_capped_out(const struct domain *d)
 {
-    return d->cap && d->cap_used >= d->cap * (CAP_PERIOD_NS / 100) + d->cap_credit;
+    return d->cap && d->cap_used >= d->cap * (CAP_PERIOD_NS / 100);
 }
 
 bool vcpu_runnable(const struct vcpu *v)
@@ -594,29 +594,21 @@ uint64_t sched_cap_tick(uint64_t now)
     if (!nr_capped)
         return 0;
     if (now >= cap_period_end) {
-        /* A whole period or more went by without a tick (the host stalled
-         * a virtual machine running Keel, e.g. QEMU on a loaded host). */
-        bool missed = now - cap_period_end >= CAP_PERIOD_NS;
-
         /* Overshoot (the budget timer fires a little late) is carried
-         * into the next period, so the long-run share is exact.  A domain
-         * that had used up its budget when periods were missed is owed
-         * one of them: one more budget this period (cap_credit), no more,
-         * so a burst stays within two budgets; a domain that left budget
-         * unused is owed nothing.  (Once a period: a pass over the
-         * domains, not the vCPUs.) */
+         * into the next period, so the long-run share is exact.  (Once
+         * a period: a pass over the domains, not the vCPUs.) */
         for (d = domain_list; d; d = d->next) {
-            uint64_t budget = d->cap * (CAP_PERIOD_NS / 100), had = budget + d->cap_credit;
-            bool owed = missed && d->cap && d->cap_used >= had;
-            d->cap_used = d->cap_used > had ? d->cap_used - had : 0;
-            d->cap_credit = owed ? budget : 0;
+            uint64_t budget = d->cap * (CAP_PERIOD_NS / 100);
+            d->cap_used = d->cap_used > budget ? d->cap_used - budget : 0;
         }
         unpark_all();
         /* Periods on a fixed grid: a tick that comes late (a loaded host,
          * a long hypervisor entry) shortens the next period instead of
          * lengthening this one, or a 25 % cap gave 20-24 % (issue 17,
-         * linux-iso).  A tick more than a period late starts afresh. */
-        cap_period_end = !missed ? cap_period_end + CAP_PERIOD_NS : now + CAP_PERIOD_NS;
+         * linux-iso).  A tick more than a period late starts afresh: the
+         * periods missed are not paid back in a burst. */
+        cap_period_end = now - cap_period_end < CAP_PERIOD_NS ? cap_period_end + CAP_PERIOD_NS
+                                                              : now + CAP_PERIOD_NS;
         for (c = 0; c < NR_CPUS_MAX; c++)   /* parked vCPUs may run again */
             if (pcpus[c].online)
                 resched_cpu(c);
@@ -632,7 +624,7 @@ static uint64_t slice_for(const struct vcpu *v)
 
     if (!d->cap)
         return SLICE_NS;
-    budget = d->cap * (CAP_PERIOD_NS / 100) + d->cap_credit;
+    budget = d->cap * (CAP_PERIOD_NS / 100);
     return budget > d->cap_used ? MIN(SLICE_NS, budget - d->cap_used) : 1;
 }
 
@@ -838,7 +830,6 @@ void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap)
         nr_capped += (cap != 0) - (d->cap != 0);
         d->cap = cap;
         d->cap_used = 0;
-        d->cap_credit = 0;
         unpark_all();
     }
     resched_domain(d);

@@ -124,7 +124,6 @@ struct domain {
     unsigned int pause_count;          /* control-domain pauses (domctl, d->lock); >0: no vCPU runs */
     uint64_t cpu_time;                 /* ns of CPU used, all vCPUs */
     uint64_t cap_used;                 /* ns used in the current cap period */
-    uint64_t cap_credit;               /* ns of budget owed for periods missed (sched.c) */
     /* Event channels (common/event_channel.c, evtchn_lock): ports below
      * valid_evtchns have a struct evtchn, allocated EVTCHNS_PER_BUCKET at
      * a time; max_evtchns is the domain's limit (Xen's max_evtchns). */
