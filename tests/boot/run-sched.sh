@@ -3,7 +3,7 @@
 # unless stated, as the shares are per CPU):
 #  weights: two CPU-bound domUs with weights 512 and 256 spin over the same
 #           4 s window; their CPU times (printed by Keel when each is
-#           destroyed) must be 2:1 within 5 %.
+#           shut down) must be 2:1 within 5 %.
 #  cap:     a domU capped at 25 % spins next to an uncapped one; its CPU
 #           time over the window must not exceed 25 % of it (+1 cap period).
 #  latency: a domU sleeping in 2 ms steps next to two spinners: at least
@@ -53,8 +53,12 @@ boot() {  # LOG CFG...
     [ $? -eq 33 ]
 }
 
+# A domain's CPU time when it shut down: what it ran under its weight or
+# cap.  (Not the figure at "destroyed": the teardown that follows is
+# charged to the dead domain too, issue 11 defect 7, about 12 ms for
+# 32 MiB under TCG, and no cap or weight applies to it.)
 cputime() {  # LOG NAME -> us
-    grep -a "($2) destroyed" "$1" | sed -n 's/.*cpu time \([0-9]*\) us.*/\1/p'
+    grep -a "($2) shut down:" "$1" | sed -n 's/.*cpu time \([0-9]*\) us.*/\1/p' | head -n 1
 }
 
 # 1. weights 2:1

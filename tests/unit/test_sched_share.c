@@ -42,59 +42,7 @@
 #define SIM_NS 10000000000UL      /* 10 s of simulated time */
 #define SHARE_TOL 3               /* percentage points of the machine */
 
-/* ---- what guest_ops.c calls and the simulation does not reach ---- */
-long arch_initialise_vcpu(struct vcpu *v, uint64_t arg) { (void)v; (void)arg; return -XEN_ENOSYS; }
-long vcpu_timer_op(struct vcpu *v, unsigned int cmd, uint64_t arg)
-{
-    (void)v; (void)cmd; (void)arg;
-    return -XEN_ENOSYS;
-}
-long cons_dom0_read(char *buf, size_t n) { (void)buf; (void)n; return 0; }
-bool evtchn_port_pending(struct domain *d, evtchn_port_t port) { (void)d; (void)port; return false; }
-int get_page_and_type(mfn_t mfn, struct domain *d, unsigned int type)
-{
-    (void)mfn; (void)d; (void)type;
-    return -1;
-}
-void mm_lock_acquire(void) {}
-void mm_lock_release(void) {}
-void update_vcpu_system_time(struct vcpu *v) { (void)v; }
-
-/* ---- the architecture under sched.c: NR_SIM_CPUS CPUs ---- */
-#define NR_SIM_CPUS 2
-#define SCHED_SIM_SLICES      /* timer.c is not linked: the slice alone */
-#include "sched_sim.h"
-
-void timers_run(void)
-{
-    struct pcpu *pc = this_pcpu();
-
-    if (pc->slice_end && pc->slice_end <= get_s_time()) {
-        pc->need_resched = true;
-        pc->slice_end = 0;
-    }
-}
-
-/* No vCPU timers here: the scheduler's switch hooks do nothing. */
-void vcpu_timers_switch_in(struct vcpu *v) { (void)v; }
-void vcpu_timers_switch_out(struct vcpu *v) { (void)v; }
-void vcpu_set_poll_timeout(struct vcpu *v, uint64_t deadline) { (void)v; (void)deadline; }
-
-void hv_lock(void) {}
-void hv_unlock(void) {}
-void flush_tlb_serve(void) {}
-bool domain_destroy_step(struct domain *d)
-{
-    (void)d;
-    fail_msg("no domain dies here");
-    return true;
-}
-__noreturn void machine_power_off(unsigned int reason)
-{
-    (void)reason;
-    fail_msg("the scheduler found no domain alive");
-    abort();
-}
+#include "sched_sim_guest_ops.h"
 
 /* ---- the simulation ---- */
 static struct fake_domain f0, fu, fa;      /* dom0, a domU, the attacker */
