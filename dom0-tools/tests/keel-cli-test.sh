@@ -61,8 +61,8 @@ expect_err top-d0 "keel top: -d 0: expected seconds from 0.1 to 86400" "$K" top 
 expect_err top-s "keel top: -s bogus: unknown column (name, id, cpu, mem, steal, wake50, wake99, preempt, flush)" "$K" top -s bogus
 expect_err bench-usage "keel bench: usage: keel bench isolation EXPERIMENT [-o DIR]" "$K" bench
 expect_err bench-nofile "keel bench isolation: $T/none.iso: No such file or directory" "$K" bench isolation "$T/none.iso"
-printf 'probe = probe-cpu\naggressor = cpu\naggressors = 0, 1\nsetting = a: pin=1\n' > "$T/pin.iso"
-expect_err bench-pin "keel bench isolation: $T/pin.iso:4: pin: vCPU pinning is not implemented (Keel has no XEN_DOMCTL_setvcpuaffinity)" "$K" bench isolation "$T/pin.iso"
+printf 'probe = probe-cpu\naggressor = cpu\naggressors = 0, 1\nsetting = a: pin=1-0\n' > "$T/pin.iso"
+expect_err bench-pin "keel bench isolation: $T/pin.iso:4: pin: '1-0': invalid CPU range (N, N-M, all, ^N)" "$K" bench isolation "$T/pin.iso"
 printf 'probe = probe-disk\n' > "$T/disk.iso"
 expect_err bench-disk "keel bench isolation: $T/disk.iso:1: probe: 'probe-disk': unknown probe (probe-timer, probe-cpu, probe-mem; disk and network probes are not implemented)" "$K" bench isolation "$T/disk.iso"
 expect_err vstats-usage "keel vstats: which domain? (keel vstats DOMAIN [VCPU] [--json])" "$K" vstats
