@@ -555,6 +555,19 @@ static void ensure_slices(void)
             slice_end_by(c, when);
 }
 
+/* An idle CPU other than this one that v may run on takes it. */
+static void place_on_idle(struct vcpu *v)
+{
+    unsigned int c;
+
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (c != smp_processor_id() && pcpus[c].online && pcpus[c].idle && vcpu_may_run_on(v, c)) {
+            pcpus[c].idle = false;
+            resched_cpu(c);
+            return;
+        }
+}
+
 /* v has just become runnable and waits for a CPU: an idle CPU of its
  * hard mask takes it (the one it last ran on first: warm caches), else it
  * may preempt. */
@@ -824,9 +837,16 @@ static void switch_out_charge(struct vcpu *prev, uint64_t now)
                            : prev->blocked ? RUNSTATE_blocked
                            : vcpu_runnable(prev) ? RUNSTATE_runnable : RUNSTATE_offline, now);
     rq_enqueue(prev);
-    /* Its hard mask leaves this CPU out now: a CPU of the mask takes it. */
-    if (rq_queued(prev) && !vcpu_may_run_on(prev, smp_processor_id()))
+    if (!rq_queued(prev))
+        return;
+    /* Its hard mask leaves this CPU out now: a CPU of the mask takes it.
+     * Else an idle CPU of its mask does, if there is one (a pinned vCPU
+     * waking up may have preempted it here while a CPU outside that
+     * vCPU's mask idles). */
+    if (!vcpu_may_run_on(prev, smp_processor_id()))
         vcpu_place(prev);
+    else
+        place_on_idle(prev);
 }
 
 /* Nothing to run here: idle, on the hypervisor's own page tables, with

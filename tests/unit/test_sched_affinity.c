@@ -68,6 +68,25 @@ static int dom_index(const struct domain *d)
     return d == &f0.d ? 0 : d == &fu.d ? 1 : 2;
 }
 
+/* A CPU with nothing to run halts in schedule()'s idle loop: here it
+ * leaves schedule() there (its next need_resched, as an IPI would, brings
+ * it back). */
+static jmp_buf idle_jb;
+
+static void idle_leave(bool halt)
+{
+    (void)halt;
+    longjmp(idle_jb, 1);
+}
+
+static void reschedule(unsigned int c)
+{
+    if (!setjmp(idle_jb))
+        on_cpu(c, schedule);
+    else
+        sim_curr[c] = NULL;                 /* halted, nothing loaded */
+}
+
 static void settle(void)
 {
     unsigned int c, rounds;
@@ -78,7 +97,7 @@ static void settle(void)
         again = false;
         for (c = 0; c < NR_SIM_CPUS; c++)
             if (pcpus[c].need_resched) {
-                on_cpu(c, schedule);
+                reschedule(c);
                 again = true;
             }
     }
@@ -152,6 +171,7 @@ static int teardown_world(void **state)
     nr_cpus_online = 1;
     fake_cpu_info.cpu_id = 0;
     fake_cpu_info.curr = NULL;
+    fake_cpu_idle = NULL;
     return 0;
 }
 
@@ -264,6 +284,66 @@ static void test_unpin(void **state)
     assert_in_range(pct(ran[1][0] + ran[1][1], 3000000000UL), 66 - SHARE_TOL, 66 + SHARE_TOL);
 }
 
+/* Masks changed at random every few steps (from either CPU), wake-ups
+ * and blocks mixed in: at every step no vCPU is on a CPU outside its
+ * hard mask, and no CPU is idle while a runnable vCPU that may run there
+ * waits (work-conserving within the masks). */
+static struct vcpu *rand_v;
+static uint64_t rand_mask;
+
+static void set_rand(void)
+{
+    sched_set_affinity(rand_v, rand_mask, CPU_MASK_ALL);
+}
+
+static void test_random_masks(void **state)
+{
+    struct vcpu *vs[3] = { &f0.v[0], &fu.v[0], &fa.v[0] };
+    static const uint64_t masks[] = { 1, 2, 3, CPU_MASK_ALL };
+    unsigned int seed = 12345, t, c, i, moves = 0;
+
+    (void)state;
+    world(CPU_MASK_ALL, CPU_MASK_ALL, CPU_MASK_ALL);
+    fake_cpu_idle = idle_leave;
+    for (t = 0; t < 20000; t++) {
+        seed = seed * 1103515245u + 12345u;
+        if ((seed >> 16) % 7 == 0) {
+            rand_v = vs[(seed >> 8) % 3];
+            rand_mask = masks[(seed >> 20) % 4];
+            on_cpu((seed >> 4) % 2, set_rand);
+            moves++;
+            settle();
+        } else if ((seed >> 16) % 11 == 0) {
+            /* One domU blocks for a while (as on a timer), another wakes. */
+            struct vcpu *v = vs[1 + (seed >> 9) % 2];
+            if (!v->blocked && v->is_running) {
+                v->blocked = true;
+                pcpus[v->processor].need_resched = true;
+            } else if (v->blocked) {
+                fake_cpu_info.cpu_id = (seed >> 5) % 2;
+                fake_cpu_info.curr = sim_curr[fake_cpu_info.cpu_id];
+                vcpu_wake(v);
+            }
+            settle();
+        }
+        step();
+        for (c = 0; c < NR_SIM_CPUS; c++) {
+            struct vcpu *r = sim_curr[c];
+            if (r)
+                assert_true(vcpu_hard_affinity(r) >> c & 1);
+            else
+                for (i = 0; i < 3; i++)
+                    if (vcpu_runnable(vs[i]) && !vs[i]->is_running &&
+                        (vcpu_hard_affinity(vs[i]) >> c & 1))
+                        fail_msg("step %u: CPU %u idle while vCPU of dom %u waits (mask %lx)", t, c,
+                                 vs[i]->domain->domain_id,
+                                 (unsigned long)vcpu_hard_affinity(vs[i]));
+        }
+    }
+    printf("  %u random mask changes over %u steps: never outside the mask, never idle "
+           "with an eligible vCPU waiting\n", moves, t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +352,7 @@ int main(void)
         cmocka_unit_test_teardown(test_pinned_share_by_weight, teardown_world),
         cmocka_unit_test_teardown(test_unpinned_takes_free_cpu, teardown_world),
         cmocka_unit_test_teardown(test_unpin, teardown_world),
+        cmocka_unit_test_teardown(test_random_masks, teardown_world),
     };
     fake_console_quiet = true;
     return cmocka_run_group_tests(tests, NULL, NULL);
