@@ -17,6 +17,8 @@ struct iso_setting {
     char name[32];
     unsigned int victim_weight, aggressor_weight;   /* 1..65535, default 256 */
     unsigned int victim_cap, aggressor_cap;         /* percent of a CPU, 0 none */
+    /* hard affinity of every vCPU (xl's CPU list, cpulist.h), "" = all */
+    char victim_pin[64], aggressor_pin[64];
 };
 
 struct iso_exp {

@@ -106,6 +106,14 @@ int keelctl_vstats(struct keelctl *h, domid_t dom, uint32_t vcpu, struct keel_vs
  */
 int keelctl_domain_list(struct keelctl *h, domid_t first,
                         struct xen_domctl_getdomaininfo *out, unsigned int max);
+/*
+ * XEN_DOMCTL_setvcpuaffinity or getvcpuaffinity (cmd) for vCPU vcpu of
+ * dom: flags XEN_VCPUAFFINITY_HARD/SOFT; *hard and *soft (bit n = CPU n)
+ * are sent (set) and replaced by what the hypervisor wrote back (set: the
+ * effective masks; get: the masks as set).  0 or -errno.
+ */
+int keelctl_vcpu_affinity(struct keelctl *h, domid_t dom, uint32_t vcpu, uint32_t cmd,
+                          uint32_t flags, uint64_t *hard, uint64_t *soft);
 
 /*
  * Map n frames of domain dom (gfns[i]) at consecutive pages, prot as

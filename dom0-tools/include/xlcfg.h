@@ -110,6 +110,8 @@ void xlcfg_domain_free(struct xlcfg_domain *d);
 
 /* ---- keel create (lib/xlcfg_create.c) ---- */
 
+#define XLCFG_CREATE_MAX_VCPUS 32   /* the hypervisor's createdomain limit */
+
 /* What `keel create` reads: the domain keys, maxvcpus, on_* actions. */
 struct xlcfg_create {
     struct xlcfg_domain d;
@@ -119,9 +121,16 @@ struct xlcfg_create {
     unsigned int nr_disks;
     struct xlcfg_vif *vifs;     /* vif = [ ... ] (malloc'ed) */
     size_t nr_vifs;
+    /* cpus= (xl.cfg(5)): a CPU list (cpulist.h) for every vCPU (a string),
+     * or one per vCPU (a list; vCPUs past its end keep every CPU).  The
+     * lists point into the config (syntax checked here; CPUs against the
+     * host's when applied).  nr_cpus 0: no cpus= key. */
+    const char *cpus[XLCFG_CREATE_MAX_VCPUS];
+    unsigned int nr_cpus;
+    bool cpus_all_vcpus;        /* the string form */
+    int cpus_line;
 };
 
-#define XLCFG_CREATE_MAX_VCPUS 32   /* the hypervisor's createdomain limit */
 
 /*
  * The file's text with xl's KEY=VALUE words as extra lines after it (so

@@ -313,11 +313,18 @@ static int set_running(struct dom *d, int run)
 static int apply_setting(const struct iso_setting *s)
 {
     char w[16], c[16];
+    const char *p;
 
     for (int i = 0; i < R.ndoms; i++) {
         snprintf(w, sizeof(w), "%u", i ? s->aggressor_weight : s->victim_weight);
         snprintf(c, sizeof(c), "%u", i ? s->aggressor_cap : s->victim_cap);
         if (keel_run(0, "sched-credit2", "-d", R.d[i].name, "-w", w, "-c", c) != 0)
+            return -1;
+        /* Every vCPU's hard affinity; a setting without pin= puts it back
+         * to every CPU, so that one setting's pinning does not leak into
+         * the next. */
+        p = i ? s->aggressor_pin : s->victim_pin;
+        if (keel_run(0, "vcpu-pin", R.d[i].name, "all", *p ? p : "all", NULL, NULL, NULL) != 0)
             return -1;
     }
     return 0;

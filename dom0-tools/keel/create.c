@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "keel_cli.h"
+#include "cpulist.h"
 #include "keel_build.h"
 #include "keelxs.h"
 #include "xlcfg.h"
@@ -37,6 +38,41 @@ static char *cfg_text(const char *path, char **extra, int nextra, size_t *len, c
     if (!t)
         snprintf(err, errlen, "out of memory");
     return t;
+}
+
+/* cpus= (xl.cfg(5)): the string form pins every vCPU, the list form
+ * vCPU i to entry i; CPUs are checked against the host's here.  One line
+ * on a failure. */
+static int apply_cpus(struct keelctl *h, domid_t dom, const struct xlcfg_create *c,
+                      const char *path)
+{
+    struct xen_sysctl_physinfo pi;
+    unsigned int i, n = c->cpus_all_vcpus ? c->maxvcpus : c->nr_cpus;
+    char why[160];
+    int rc;
+
+    memset(&pi, 0, sizeof(pi));
+    if ((rc = keelctl_physinfo(h, &pi)) < 0) {
+        fprintf(stderr, "keel create: %s:%d: cpus: sysctl physinfo failed: %s\n", path,
+                c->cpus_line, strerror(-rc));
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        const char *list = c->cpus[c->cpus_all_vcpus ? 0 : i];
+        uint64_t hard, soft = 0;
+        if (cpulist_parse(list, pi.nr_cpus, &hard, why, sizeof(why)) < 0) {
+            fprintf(stderr, "keel create: %s:%d: cpus: %s\n", path, c->cpus_line, why);
+            return -1;
+        }
+        rc = keelctl_vcpu_affinity(h, dom, i, XEN_DOMCTL_setvcpuaffinity, XEN_VCPUAFFINITY_HARD,
+                                   &hard, &soft);
+        if (rc < 0) {
+            fprintf(stderr, "keel create: %s:%d: cpus: vCPU %u: %s\n", path, c->cpus_line, i,
+                    rc == -EINVAL ? "no online CPU in the list" : strerror(-rc));
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* The vifs as resolved (generated MACs, devids) as one vif= line, so
@@ -184,6 +220,9 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
             r = -ENODEV;
         }
     }
+    /* cpus=: each vCPU's hard affinity, before it first runs. */
+    if (!r && c.nr_cpus && apply_cpus(h, res.domid, &c, path) < 0)
+        r = -ENODEV;
     if (!r && !paused) {
         struct xen_domctl op = { .cmd = XEN_DOMCTL_unpausedomain, .domain = res.domid };
         r = keelctl_domctl(h, &op);

@@ -3,7 +3,7 @@
  * exit codes wherever Keel offers the same verb (xl(1), tools/xl in Xen
  * 4.17), so that a script written for xl runs with keel in its place.
  *
- * Verbs so far: info, list, dmesg, vcpu-list, sched-credit2, mem-max, top,
+ * Verbs so far: info, list, dmesg, vcpu-list, vcpu-pin, sched-credit2, mem-max, top,
  * create, destroy, pause, unpause, console, shutdown, reboot, mem-set,
  * vcpu-set, network-attach, network-detach, network-list.  Each verb is a function in the table below;
  * unknown verbs and bad arguments print one line and exit 1 (xl's
@@ -25,6 +25,8 @@ static const struct keel_verb verbs[] = {
       "Read the hypervisor's message buffer (-c: and clear it)" },
     { "vcpu-list", keel_cmd_vcpu_list, "vcpu-list [DOMAIN...]",
       "List the vCPUs of all or some domains" },
+    { "vcpu-pin", keel_cmd_vcpu_pin, "vcpu-pin [-f] DOMAIN VCPU|all HARD|- [SOFT|-]",
+      "Set a vCPU's hard (and soft) CPU affinity (CPU lists as xl: 0-3,^2 or all)" },
     { "sched-credit2", keel_cmd_sched_credit2, "sched-credit2 [-d DOMAIN [-w WEIGHT] [-c CAP]]",
       "Get or set a domain's credit2 weight and cap" },
     { "mem-max", keel_cmd_mem_max, "mem-max DOMAIN AMOUNT",

@@ -26,6 +26,7 @@ int keel_cmd_info(int argc, char **argv);
 int keel_cmd_list(int argc, char **argv);
 int keel_cmd_dmesg(int argc, char **argv);
 int keel_cmd_vcpu_list(int argc, char **argv);
+int keel_cmd_vcpu_pin(int argc, char **argv);
 int keel_cmd_sched_credit2(int argc, char **argv);
 int keel_cmd_mem_max(int argc, char **argv);
 int keel_cmd_top(int argc, char **argv);

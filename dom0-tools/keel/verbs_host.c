@@ -1,7 +1,8 @@
 /*
- * keel dmesg, vcpu-list, sched-credit2, mem-max: xl's verbs over the
- * hypervisor's own interface (XEN_SYSCTL_readconsole,
- * XEN_DOMCTL_getvcpuinfo, XEN_DOMCTL_scheduler_op, XEN_DOMCTL_max_mem),
+ * keel dmesg, vcpu-list, vcpu-pin, sched-credit2, mem-max: xl's verbs over
+ * the hypervisor's own interface (XEN_SYSCTL_readconsole,
+ * XEN_DOMCTL_getvcpuinfo, XEN_DOMCTL_{set,get}vcpuaffinity,
+ * XEN_DOMCTL_scheduler_op, XEN_DOMCTL_max_mem),
  * with xl's output formats (tools/xl/xl_info.c, xl_vcpu.c, xl_sched.c,
  * xl_mem.c in Xen 4.17).
  */
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "keel_cli.h"
+#include "cpulist.h"
 
 #define READCONSOLE_CHUNK 16384u   /* as libxl's console reader */
 #define MAX_DOMAINS 1024
@@ -65,6 +67,8 @@ int keel_cmd_dmesg(int argc, char **argv)
     return rc < 0 ? 1 : 0;
 }
 
+static long number_arg(const char *s, long min, long max);
+
 /* A domain given as a domid or as "Domain-0" (names of domUs: see keel_find_domain). */
 static int domain_arg(struct keelctl *h, const char *verb, const char *arg, domid_t *out)
 {
@@ -76,9 +80,10 @@ static int domain_arg(struct keelctl *h, const char *verb, const char *arg, domi
     return rc;
 }
 
-static void vcpu_list_domain(struct keelctl *h, const struct xen_domctl_getdomaininfo *d)
+static void vcpu_list_domain(struct keelctl *h, const struct xen_domctl_getdomaininfo *d,
+                             unsigned int nr_cpus)
 {
-    char name[64];
+    char name[64], hs[160], ss[160];
     uint32_t v;
 
     if (d->max_vcpu_id == XEN_INVALID_MAX_VCPU_ID)
@@ -100,19 +105,40 @@ static void vcpu_list_domain(struct keelctl *h, const struct xen_domctl_getdomai
             printf("%9s", "-");
         printf("%5c%c%c  ", op.u.getvcpuinfo.running ? 'r' : '-',
                op.u.getvcpuinfo.blocked ? 'b' : '-', op.u.getvcpuinfo.online ? '-' : 'p');
-        /* Keel has no vCPU affinity: every vCPU may run anywhere. */
-        printf("%9.1f  all / all\n", op.u.getvcpuinfo.cpu_time / 1e9);
+        /* xl's "Affinity (Hard / Soft)": the masks as set, over the host's CPUs. */
+        {
+            uint64_t hard = 0, soft = 0;
+            if (keelctl_vcpu_affinity(h, d->domain, v, XEN_DOMCTL_getvcpuaffinity,
+                                      XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT,
+                                      &hard, &soft) < 0) {
+                snprintf(hs, sizeof(hs), "?");
+                snprintf(ss, sizeof(ss), "?");
+            } else {
+                cpulist_format(hard, nr_cpus, hs, sizeof(hs));
+                cpulist_format(soft, nr_cpus, ss, sizeof(ss));
+            }
+        }
+        printf("%9.1f  %s / %s\n", op.u.getvcpuinfo.cpu_time / 1e9, hs, ss);
     }
 }
 
 int keel_cmd_vcpu_list(int argc, char **argv)
 {
     static struct xen_domctl_getdomaininfo d[MAX_DOMAINS];
+    struct xen_sysctl_physinfo pi;
+    unsigned int nr_cpus;
     struct keelctl h;
     int i, n;
 
     if (keel_open_ctl(&h) < 0)
         return 1;
+    memset(&pi, 0, sizeof(pi));
+    if ((n = keelctl_physinfo(&h, &pi)) < 0) {
+        fprintf(stderr, "keel vcpu-list: sysctl physinfo failed: %s\n", strerror(-n));
+        keelctl_close(&h);
+        return 1;
+    }
+    nr_cpus = pi.nr_cpus;
     printf("%-32s %5s %5s %5s %5s %9s %s\n", "Name", "ID", "VCPU", "CPU", "State",
            "Time(s)", "Affinity (Hard / Soft)");
     if (argc == 1) {
@@ -123,7 +149,7 @@ int keel_cmd_vcpu_list(int argc, char **argv)
             return 1;
         }
         for (i = 0; i < n; i++)
-            vcpu_list_domain(&h, &d[i]);
+            vcpu_list_domain(&h, &d[i], nr_cpus);
     }
     for (i = 1; i < argc; i++) {
         domid_t id;
@@ -134,10 +160,120 @@ int keel_cmd_vcpu_list(int argc, char **argv)
             keelctl_close(&h);
             return 1;
         }
-        vcpu_list_domain(&h, &d[0]);
+        vcpu_list_domain(&h, &d[0], nr_cpus);
     }
     keelctl_close(&h);
     return 0;
+}
+
+/*
+ * keel vcpu-pin [-f|--force] DOMAIN VCPU|all HARD [SOFT], as xl vcpu-pin:
+ * HARD and SOFT are CPU lists (cpulist.h) or "-" to leave that mask as it
+ * is; -f also undoes a SCHEDOP_pin_override (XEN_VCPUAFFINITY_FORCE; Keel
+ * has none, so it changes nothing).  Syntax is checked before the
+ * hypervisor is asked; CPUs are checked against the host's.
+ */
+#define VCPU_PIN_USAGE "keel vcpu-pin [-f] DOMAIN VCPU|all HARD|- [SOFT|-]"
+
+int keel_cmd_vcpu_pin(int argc, char **argv)
+{
+    const char *dom_s, *vcpu_s, *hard_s, *soft_s = NULL;
+    struct xen_domctl_getdomaininfo info;
+    struct xen_sysctl_physinfo pi;
+    uint64_t hard = 0, soft = 0;
+    uint32_t flags = 0, first, last, v;
+    char err[160];
+    struct keelctl h;
+    domid_t dom;
+    int a = 1, rc, done = 0;
+
+    if (a < argc && (!strcmp(argv[a], "-f") || !strcmp(argv[a], "--force"))) {
+        flags |= XEN_VCPUAFFINITY_FORCE;
+        a++;
+    }
+    if (argc - a < 3 || argc - a > 4 || argv[a][0] == '-') {
+        fprintf(stderr, "keel vcpu-pin: usage: %s\n", VCPU_PIN_USAGE);
+        return 1;
+    }
+    dom_s = argv[a];
+    vcpu_s = argv[a + 1];
+    hard_s = argv[a + 2];
+    if (argc - a == 4)
+        soft_s = argv[a + 3];
+    if (strcmp(vcpu_s, "all") && number_arg(vcpu_s, 0, 4095) < 0) {
+        fprintf(stderr, "keel vcpu-pin: VCPU '%s': expected a vCPU number or all\n", vcpu_s);
+        return 1;
+    }
+    if (strcmp(hard_s, "-"))
+        flags |= XEN_VCPUAFFINITY_HARD;
+    if (soft_s && strcmp(soft_s, "-"))
+        flags |= XEN_VCPUAFFINITY_SOFT;
+    if (!(flags & (XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT))) {
+        fprintf(stderr, "keel vcpu-pin: nothing to change (both masks are '-')\n");
+        return 1;
+    }
+    if (((flags & XEN_VCPUAFFINITY_HARD) && cpulist_parse(hard_s, 0, &hard, err, sizeof(err)) < 0) ||
+        ((flags & XEN_VCPUAFFINITY_SOFT) && cpulist_parse(soft_s, 0, &soft, err, sizeof(err)) < 0)) {
+        fprintf(stderr, "keel vcpu-pin: %s\n", err);
+        return 1;
+    }
+    if (keel_open_ctl(&h) < 0)
+        return 1;
+    memset(&pi, 0, sizeof(pi));
+    rc = keelctl_physinfo(&h, &pi);
+    if (rc < 0) {
+        fprintf(stderr, "keel vcpu-pin: sysctl physinfo failed: %s\n", strerror(-rc));
+        goto out;
+    }
+    if (((flags & XEN_VCPUAFFINITY_HARD) &&
+         cpulist_parse(hard_s, pi.nr_cpus, &hard, err, sizeof(err)) < 0) ||
+        ((flags & XEN_VCPUAFFINITY_SOFT) &&
+         cpulist_parse(soft_s, pi.nr_cpus, &soft, err, sizeof(err)) < 0)) {
+        fprintf(stderr, "keel vcpu-pin: %s\n", err);
+        rc = -1;
+        goto out;
+    }
+    if ((rc = domain_arg(&h, "vcpu-pin", dom_s, &dom)) < 0)
+        goto out;
+    if ((rc = keelctl_domain_info(&h, dom, &info)) < 0) {
+        fprintf(stderr, "keel vcpu-pin: domain %u: %s\n", dom, strerror(-rc));
+        goto out;
+    }
+    if (info.max_vcpu_id == XEN_INVALID_MAX_VCPU_ID) {
+        fprintf(stderr, "keel vcpu-pin: domain %u has no vCPUs\n", dom);
+        rc = -1;
+        goto out;
+    }
+    if (!strcmp(vcpu_s, "all")) {
+        first = 0;
+        last = info.max_vcpu_id;
+    } else {
+        first = last = (uint32_t)number_arg(vcpu_s, 0, 4095);
+        if (first > info.max_vcpu_id) {
+            fprintf(stderr, "keel vcpu-pin: domain %u has no vCPU %u (it has %u)\n", dom, first,
+                    info.max_vcpu_id + 1);
+            rc = -1;
+            goto out;
+        }
+    }
+    for (v = first; v <= last; v++) {
+        uint64_t hv = hard, sv = soft;
+        rc = keelctl_vcpu_affinity(&h, dom, v, XEN_DOMCTL_setvcpuaffinity, flags, &hv, &sv);
+        if (rc == -ESRCH && first != last)
+            continue;           /* never brought up: as xl, the others still */
+        if (rc < 0) {
+            fprintf(stderr, "keel vcpu-pin: domain %u vCPU %u: %s\n", dom, v,
+                    rc == -EINVAL ? "no online CPU in the hard affinity" : strerror(-rc));
+            goto out;
+        }
+        done++;
+    }
+    rc = done ? 0 : -1;
+    if (!done)
+        fprintf(stderr, "keel vcpu-pin: domain %u: no vCPU to pin\n", dom);
+out:
+    keelctl_close(&h);
+    return rc < 0 ? 1 : 0;
 }
 
 static int sched_op(struct keelctl *h, domid_t dom, uint32_t cmd, struct xen_domctl_sched_credit2 *p)

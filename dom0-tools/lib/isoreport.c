@@ -3,6 +3,7 @@
  * (include/isoreport.h).
  */
 #include "isoreport.h"
+#include "cpulist.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -129,11 +130,21 @@ static int parse_setting(char *v, struct iso_setting *s, char *err, size_t errle
                 return fail(err, errlen, path, line, tok, "'%s': a cap is 0..100 (percent of a CPU)", eq + 1);
             *(tok[0] == 'v' ? &s->victim_cap : &s->aggressor_cap) = (unsigned int)n;
         } else if (!strcmp(tok, "pin") || !strcmp(tok, "victim_pin") || !strcmp(tok, "aggressor_pin")) {
-            return fail(err, errlen, path, line, tok, "vCPU pinning is not implemented "
-                        "(Keel has no XEN_DOMCTL_setvcpuaffinity)");
+            char why[160];
+            uint64_t m;
+            if (cpulist_parse(eq + 1, 0, &m, why, sizeof(why)) < 0)
+                return fail(err, errlen, path, line, tok, "%s", why);
+            if (strlen(eq + 1) >= sizeof(s->victim_pin))
+                return fail(err, errlen, path, line, tok, "CPU list longer than %zu characters",
+                            sizeof(s->victim_pin) - 1);
+            if (tok[0] != 'a')
+                strcpy(s->victim_pin, eq + 1);
+            if (tok[0] != 'v')
+                strcpy(s->aggressor_pin, eq + 1);
         } else {
             return fail(err, errlen, path, line, tok, "unknown setting key (victim_weight, "
-                        "aggressor_weight, victim_cap, aggressor_cap)");
+                        "aggressor_weight, victim_cap, aggressor_cap, pin, victim_pin, "
+                        "aggressor_pin)");
         }
     }
     return 0;

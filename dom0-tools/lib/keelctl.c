@@ -329,3 +329,38 @@ int keelctl_evtchn_unmask(struct keelctl_evtchn *e, evtchn_port_t port)
         return -errno;
     return n == (ssize_t)sizeof(p) ? 0 : -EIO;
 }
+
+int keelctl_vcpu_affinity(struct keelctl *h, domid_t dom, uint32_t vcpu, uint32_t cmd,
+                          uint32_t flags, uint64_t *hard, uint64_t *soft)
+{
+    struct xen_domctl op;
+    uint8_t *buf = keelctl_buf_alloc(16);
+    unsigned int i;
+    int rc;
+
+    if (!buf)
+        return -ENOMEM;
+    for (i = 0; i < 8; i++) {
+        buf[i] = (uint8_t)(*hard >> (8 * i));
+        buf[8 + i] = (uint8_t)(*soft >> (8 * i));
+    }
+    memset(&op, 0, sizeof(op));
+    op.cmd = cmd;
+    op.domain = dom;
+    op.u.vcpuaffinity.vcpu = vcpu;
+    op.u.vcpuaffinity.flags = flags;
+    set_xen_guest_handle(op.u.vcpuaffinity.cpumap_hard.bitmap, buf);
+    op.u.vcpuaffinity.cpumap_hard.nr_bits = 64;
+    set_xen_guest_handle(op.u.vcpuaffinity.cpumap_soft.bitmap, buf + 8);
+    op.u.vcpuaffinity.cpumap_soft.nr_bits = 64;
+    rc = keelctl_domctl(h, &op);
+    if (rc >= 0) {
+        *hard = *soft = 0;
+        for (i = 0; i < 8; i++) {
+            *hard |= (uint64_t)buf[i] << (8 * i);
+            *soft |= (uint64_t)buf[8 + i] << (8 * i);
+        }
+    }
+    keelctl_buf_free(buf, 16);
+    return rc < 0 ? rc : 0;
+}

@@ -9,11 +9,12 @@
 #include <string.h>
 
 #include "../include/xlcfg.h"
+#include "../include/cpulist.h"
 
 /* Keys keel create reads; any other is reported once and ignored. */
 static const char *const known_keys[] = {
     "name", "memory", "maxmem", "vcpus", "maxvcpus", "kernel", "ramdisk", "cmdline",
-    "extra", "root", "on_poweroff", "on_reboot", "on_crash", "type", "disk", "vif", NULL,
+    "extra", "root", "on_poweroff", "on_reboot", "on_crash", "type", "disk", "vif", "cpus", NULL,
 };
 
 char *xlcfg_with_extra(const char *text, size_t tlen, char *const *extra, int nextra,
@@ -106,6 +107,51 @@ static int get_disks(const struct xlcfg *cfg, struct xlcfg_create *c, char *err,
     return 0;
 }
 
+/* cpus= as xl's parse_vcpu_affinity: a string for every vCPU, or a list
+ * with one entry per vCPU (no more entries than maxvcpus). */
+static int get_cpus(const struct xlcfg *cfg, struct xlcfg_create *c, char *err, size_t errlen)
+{
+    const struct xlcfg_setting *s = xlcfg_get(cfg, "cpus");
+    char why[160];
+    uint64_t m;
+    size_t i;
+
+    if (!s)
+        return 0;
+    c->cpus_line = s->line;
+    if (s->type == XLCFG_ATOM) {
+        if (cpulist_parse(s->atom, 0, &m, why, sizeof(why)) < 0)
+            goto bad;
+        c->cpus[0] = s->atom;
+        c->nr_cpus = 1;
+        c->cpus_all_vcpus = true;
+        return 0;
+    }
+    if (s->nr_items == 0) {
+        snprintf(err, errlen, "%s:%d: cpus: an empty list (give a CPU list per vCPU)",
+                 cfg->filename, s->line);
+        return -1;
+    }
+    if (s->nr_items > c->maxvcpus) {
+        snprintf(err, errlen, "%s:%d: cpus: %zu entries but the domain has %u vCPUs (maxvcpus)",
+                 cfg->filename, s->line, s->nr_items, c->maxvcpus);
+        return -1;
+    }
+    for (i = 0; i < s->nr_items; i++) {
+        if (cpulist_parse(s->items[i], 0, &m, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "%s:%d: cpus: entry %zu (vCPU %zu): %s", cfg->filename,
+                     s->line, i + 1, i, why);
+            return -1;
+        }
+        c->cpus[i] = s->items[i];
+    }
+    c->nr_cpus = (unsigned int)s->nr_items;
+    return 0;
+bad:
+    snprintf(err, errlen, "%s:%d: cpus: %s", cfg->filename, s->line, why);
+    return -1;
+}
+
 int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned int flags,
                      FILE *warn, char *err, size_t errlen)
 {
@@ -138,6 +184,8 @@ int xlcfg_create_get(const struct xlcfg *cfg, struct xlcfg_create *c, unsigned i
                    errlen) ||
         get_action(cfg, "on_crash", "destroy", c->on_crash, sizeof(c->on_crash), err, errlen) ||
         get_disks(cfg, c, err, errlen))
+        goto fail;
+    if (get_cpus(cfg, c, err, errlen))
         goto fail;
     if (xlcfg_vifs_get(cfg, NULL, &c->vifs, &c->nr_vifs, warn, err, errlen))
         goto fail;

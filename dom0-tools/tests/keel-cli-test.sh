@@ -61,8 +61,8 @@ expect_err top-d0 "keel top: -d 0: expected seconds from 0.1 to 86400" "$K" top 
 expect_err top-s "keel top: -s bogus: unknown column (name, id, cpu, mem, steal, wake50, wake99, preempt, flush)" "$K" top -s bogus
 expect_err bench-usage "keel bench: usage: keel bench isolation EXPERIMENT [-o DIR]" "$K" bench
 expect_err bench-nofile "keel bench isolation: $T/none.iso: No such file or directory" "$K" bench isolation "$T/none.iso"
-printf 'probe = probe-cpu\naggressor = cpu\naggressors = 0, 1\nsetting = a: pin=1\n' > "$T/pin.iso"
-expect_err bench-pin "keel bench isolation: $T/pin.iso:4: pin: vCPU pinning is not implemented (Keel has no XEN_DOMCTL_setvcpuaffinity)" "$K" bench isolation "$T/pin.iso"
+printf 'probe = probe-cpu\naggressor = cpu\naggressors = 0, 1\nsetting = a: pin=1-0\n' > "$T/pin.iso"
+expect_err bench-pin "keel bench isolation: $T/pin.iso:4: pin: '1-0': invalid CPU range (N, N-M, all, ^N)" "$K" bench isolation "$T/pin.iso"
 printf 'probe = probe-disk\n' > "$T/disk.iso"
 expect_err bench-disk "keel bench isolation: $T/disk.iso:1: probe: 'probe-disk': unknown probe (probe-timer, probe-cpu, probe-mem; disk and network probes are not implemented)" "$K" bench isolation "$T/disk.iso"
 printf 'probe = probe-cpu\naggressor = updown\naggressor_vcpus = 1\naggressors = 0, 1\n' > "$T/updown.iso"
@@ -105,6 +105,22 @@ expect_err network-attach-type "keel network-attach: type: 'ioemu' not supported
     "$K" network-attach d1 type=ioemu
 expect_err network-detach-usage "keel network-detach: expects a domain and a devid or MAC address" "$K" network-detach d1
 expect_err network-list-none "keel network-list: expects at least one domain" "$K" network-list
+U="keel vcpu-pin: usage: keel vcpu-pin [-f] DOMAIN VCPU|all HARD|- [SOFT|-]"
+expect_err vcpu-pin-usage "$U" "$K" vcpu-pin 1 0
+expect_err vcpu-pin-many "$U" "$K" vcpu-pin 1 0 1 1 1
+expect_err vcpu-pin-opt "$U" "$K" vcpu-pin -x 1 0 1
+expect_err vcpu-pin-vcpu "keel vcpu-pin: VCPU 'x': expected a vCPU number or all" "$K" vcpu-pin 1 x 0
+expect_err vcpu-pin-range "keel vcpu-pin: '3-1': invalid CPU range (N, N-M, all, ^N)" "$K" vcpu-pin 1 0 3-1
+expect_err vcpu-pin-junk "keel vcpu-pin: '1x': invalid CPU range (N, N-M, all, ^N)" "$K" vcpu-pin 1 all 0,1x
+expect_err vcpu-pin-notall "keel vcpu-pin: '^all': \"^\" and \"all\" cannot be combined" "$K" vcpu-pin 1 0 'all,^all'
+expect_err vcpu-pin-none "keel vcpu-pin: '0,^0': no CPU left" "$K" vcpu-pin 1 0 '0,^0'
+expect_err vcpu-pin-big "keel vcpu-pin: '64': CPUs are 0..63" "$K" vcpu-pin 1 0 64
+expect_err vcpu-pin-soft "keel vcpu-pin: 'x': invalid CPU range (N, N-M, all, ^N)" "$K" vcpu-pin 1 0 - x
+expect_err vcpu-pin-comma "keel vcpu-pin: '0,,1': empty entry in the CPU list" "$K" vcpu-pin 1 0 0,,1
+expect_err vcpu-pin-dashes "keel vcpu-pin: nothing to change (both masks are '-')" "$K" vcpu-pin 1 0 - -
+expect_err vcpu-pin-node "keel vcpu-pin: 'node:1': no such NUMA node (the host has node 0)" "$K" vcpu-pin 1 0 node:1
+expect_err vcpu-pin-privcmd "keel: cannot open $T/none: No such file or directory (is this dom0 with xen-privcmd loaded?)" \
+    env KEEL_PRIVCMD="$T/none" "$K" vcpu-pin 1 all '0-3,^2' all
 # Off dom0 (or with the module missing): one line naming the device.
 expect_err no-privcmd "keel: cannot open $T/none: No such file or directory (is this dom0 with xen-privcmd loaded?)" \
     env KEEL_PRIVCMD="$T/none" "$K" list

@@ -17,6 +17,7 @@
 #include <keel/domctl.h>
 #include <keel/domain.h>
 #include <keel/sched.h>
+#include <keel/smp.h>
 #include <keel/time.h>
 #include <keel/lib.h>
 #include <keel/guest_access.h>
@@ -166,6 +167,108 @@ static long domctl_getvcpuinfo(const struct domain *d, struct xen_domctl_getvcpu
     vi->cpu_time = vcpu_cpu_time(v, get_s_time());
     vi->cpu = v->processor;
     return 0;
+}
+
+/* ---- vCPU affinity (Xen's vcpu_affinity_domctl, common/sched/core.c) ---- */
+
+/* Bits in a CPU bitmap: Xen's nr_cpu_ids; Keel has no CPU hotplug, so the
+ * CPUs that may exist are the online ones (physinfo's max_cpu_id + 1). */
+static unsigned int affinity_nr_bits(void)
+{
+    return MIN(nr_cpus_online, (unsigned int)NR_CPUS_MAX);
+}
+
+/* As Xen's xenctl_bitmap_to_bitmap: the first min(guest, ours) bytes, the
+ * bits past nr_bits in the last guest byte cleared, the rest zero. */
+static long affinity_in(const struct xenctl_bitmap *b, uint64_t *mask)
+{
+    uint8_t bytes[(NR_CPUS_MAX + 7) / 8] = { 0 };
+    unsigned int nbits = affinity_nr_bits(), i;
+    unsigned int guest_bytes = (b->nr_bits + 7) / 8, ours = (nbits + 7) / 8;
+    unsigned int copy = MIN(guest_bytes, ours);
+
+    if (copy && copy_from_guest(bytes, b->bitmap, copy))
+        return -XEN_EFAULT;
+    if ((b->nr_bits & 7) && guest_bytes == copy)
+        bytes[guest_bytes - 1] &= (uint8_t)~(0xffu << (b->nr_bits & 7));
+    *mask = 0;
+    for (i = 0; i < copy; i++)
+        *mask |= (uint64_t)bytes[i] << (8 * i);
+    *mask &= nbits >= 64 ? ~0UL : (1UL << nbits) - 1;
+    return 0;
+}
+
+/* As Xen's cpumask_to_xenctl_bitmap: min(guest, ours) bytes of the mask,
+ * the rest of the guest's buffer zero-filled. */
+static long affinity_out(const struct xenctl_bitmap *b, uint64_t mask)
+{
+    static const uint8_t zero[64];
+    uint8_t bytes[(NR_CPUS_MAX + 7) / 8];
+    unsigned int nbits = affinity_nr_bits(), i;
+    unsigned int guest_bytes = (b->nr_bits + 7) / 8, ours = (nbits + 7) / 8;
+    unsigned int copy = MIN(guest_bytes, ours);
+
+    mask &= nbits >= 64 ? ~0UL : (1UL << nbits) - 1;
+    for (i = 0; i < ours; i++)
+        bytes[i] = (uint8_t)(mask >> (8 * i));
+    if (copy && copy_to_guest(b->bitmap, bytes, copy))
+        return -XEN_EFAULT;
+    for (i = copy; i < guest_bytes; i += sizeof(zero))
+        if (copy_to_guest(b->bitmap + i, zero, MIN(sizeof(zero), guest_bytes - i)))
+            return -XEN_EFAULT;
+    return 0;
+}
+
+/*
+ * XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity (public/domctl.h).  Copy
+ * in, validate, then act: both masks are read and the hard one checked
+ * before anything changes (Xen sets the hard mask first and rolls it back
+ * if the soft one cannot be read: the same outcome).  Xen ignores flag
+ * bits other than HARD/SOFT/FORCE, and so does Keel; FORCE has nothing to
+ * undo (no SCHEDOP_pin_override).
+ */
+static long domctl_vcpuaffinity(struct domain *d, uint32_t cmd,
+                                const struct xen_domctl_vcpuaffinity *va)
+{
+    bool hard = va->flags & XEN_VCPUAFFINITY_HARD, soft = va->flags & XEN_VCPUAFFINITY_SOFT;
+    uint64_t online = cpus_online_mask(), new_hard, new_soft;
+    struct vcpu *v;
+    long rc = 0;
+
+    if (va->vcpu >= d->max_vcpus || va->vcpu >= MAX_VCPUS)
+        return -XEN_EINVAL;
+    v = d->vcpu[va->vcpu];
+    if (!v)
+        return -XEN_ESRCH;
+    if (!hard && !soft)
+        return -XEN_EINVAL;
+    if ((hard && va->cpumap_hard.nr_bits > XEN_VCPUAFFINITY_MAX_BITS) ||
+        (soft && va->cpumap_soft.nr_bits > XEN_VCPUAFFINITY_MAX_BITS))
+        return -XEN_EINVAL;
+    if (cmd == XEN_DOMCTL_getvcpuaffinity) {
+        if (hard)
+            rc = affinity_out(&va->cpumap_hard, vcpu_hard_affinity(v));
+        if (!rc && soft)
+            rc = affinity_out(&va->cpumap_soft, vcpu_soft_affinity(v));
+        return rc;
+    }
+    new_hard = vcpu_hard_affinity(v);
+    new_soft = vcpu_soft_affinity(v);
+    if (hard && (rc = affinity_in(&va->cpumap_hard, &new_hard)))
+        return rc;
+    if (soft && (rc = affinity_in(&va->cpumap_soft, &new_soft)))
+        return rc;
+    if (hard && !(new_hard & online))
+        return -XEN_EINVAL;     /* Xen: no CPU of the cpupool's online ones */
+    spin_lock(&d->lock);
+    sched_set_affinity(v, new_hard, new_soft);
+    spin_unlock(&d->lock);
+    /* The effective masks: hard & online; soft & hard & online. */
+    if (hard)
+        rc = affinity_out(&va->cpumap_hard, new_hard & online);
+    if (!rc && soft)
+        rc = affinity_out(&va->cpumap_soft, new_soft & vcpu_hard_affinity(v) & online);
+    return rc;
 }
 
 /*
@@ -463,6 +566,10 @@ long do_domctl(uint64_t arg)
     case XEN_DOMCTL_getvcpuinfo:
         rc = domctl_getvcpuinfo(d, &op.u.getvcpuinfo);
         copyback = !rc;
+        break;
+    case XEN_DOMCTL_setvcpuaffinity:
+    case XEN_DOMCTL_getvcpuaffinity:
+        rc = domctl_vcpuaffinity(d, op.cmd, &op.u.vcpuaffinity);
         break;
     case XEN_DOMCTL_scheduler_op:
         rc = domctl_scheduler_op(d, &op.u.scheduler_op);

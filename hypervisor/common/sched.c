@@ -34,6 +34,16 @@
  * O(log n) in the number of vCPUs (amortised: each dropped or parked
  * entry was queued once); the scans left are over physical CPUs.
  *
+ * Hard affinity (XEN_DOMCTL_setvcpuaffinity): a vCPU runs only on the
+ * CPUs of its hard mask.  A waiting vCPU whose mask leaves out an online
+ * CPU waits on a short list (pinq) instead of the heap; a CPU's pick is
+ * the lesser of the heap's top and the least eligible vCPU on the list it
+ * may run, so pinning costs O(pinned vCPUs) per pick and nothing when no
+ * vCPU is pinned.  Among the vCPUs that may run on a CPU the weights share
+ * it as everywhere else.  A running vCPU whose new mask leaves out its CPU
+ * is switched out there and placed on a CPU of its mask.  The soft mask is
+ * stored and reported only (docs/abi.md).
+ *
  * Scheduling work is charged (issue 11, defect 7): the pick and context
  * switch go to the vCPU switched out (it blocked, yielded, went down or
  * used its slice), or to the vCPU switched in when that one preempted it
@@ -202,6 +212,58 @@ static void rq_remove(struct vcpu *v)
     rq_sift_down(last->rq_pos);
 }
 
+/* ---- pinq: waiting vCPUs that may not run on every online CPU ---- */
+static struct vcpu *pinq;
+
+static bool vcpu_restricted(const struct vcpu *v)
+{
+    uint64_t on = cpus_online_mask();
+
+    return (vcpu_hard_affinity(v) & on) != on;
+}
+
+static void pinq_insert(struct vcpu *v)
+{
+    v->rq_pinq = true;
+    v->rq_pinq_next = pinq;
+    pinq = v;
+}
+
+static void pinq_remove(struct vcpu *v)
+{
+    struct vcpu **pp;
+
+    for (pp = &pinq; *pp; pp = &(*pp)->rq_pinq_next)
+        if (*pp == v) {
+            *pp = v->rq_pinq_next;
+            break;
+        }
+    v->rq_pinq = false;
+    v->rq_pinq_next = NULL;
+}
+
+/* Waiting in the heap or on pinq. */
+static bool rq_queued(const struct vcpu *v)
+{
+    return v->rq_pos || v->rq_pinq;
+}
+
+static void rq_add(struct vcpu *v)
+{
+    if (vcpu_restricted(v))
+        pinq_insert(v);
+    else
+        rq_insert(v);
+}
+
+static void rq_del(struct vcpu *v)
+{
+    if (v->rq_pos)
+        rq_remove(v);
+    else if (v->rq_pinq)
+        pinq_remove(v);
+}
+
 /* d is over its cap: v waits on d until a period gives d budget again. */
 static void park(struct vcpu *v)
 {
@@ -230,8 +292,8 @@ static void unpark(struct domain *d)
         sched_visits++;
         v->rq_parked = false;
         v->rq_parked_next = NULL;
-        if (vcpu_runnable(v) && !v->is_running && !v->rq_pos)
-            rq_insert(v);
+        if (vcpu_runnable(v) && !v->is_running && !rq_queued(v))
+            rq_add(v);
         v = next;
     }
 }
@@ -247,8 +309,8 @@ void sched_domain_free(struct domain *d)
     unsigned int i;
 
     for (i = 0; i < d->max_vcpus; i++)
-        if (d->vcpu[i] && d->vcpu[i]->rq_pos)
-            rq_remove(d->vcpu[i]);
+        if (d->vcpu[i])
+            rq_del(d->vcpu[i]);
     d->parked = NULL;
     for (pp = &parked_domains; *pp; pp = &(*pp)->parked_next)
         if (*pp == d) {
@@ -283,9 +345,11 @@ static void unpark_all(void)
     }
 }
 
-/* The queue's least eligible vCPU, after dropping the entries that are
- * no longer runnable and parking those over their cap. */
-static struct vcpu *rq_first(void)
+/* The heap's least eligible vCPU, after dropping the entries that are
+ * no longer runnable and parking those over their cap; one that may not
+ * run on CPU c (its mask no longer covers every online CPU) moves to
+ * pinq.  c >= NR_CPUS_MAX: any CPU. */
+static struct vcpu *heap_first(unsigned int c)
 {
     while (rq_len) {
         struct vcpu *v = rq[1];
@@ -295,11 +359,53 @@ static struct vcpu *rq_first(void)
         } else if (domain_capped_out(v->domain)) {
             rq_remove(v);
             park(v);
+        } else if (!vcpu_may_run_on(v, c)) {
+            rq_remove(v);
+            pinq_insert(v);
         } else {
             return v;
         }
     }
     return NULL;
+}
+
+/* pinq's least eligible vCPU that may run on CPU c, dropping and parking
+ * entries as heap_first does. */
+static struct vcpu *pinq_first(unsigned int c)
+{
+    struct vcpu **pp = &pinq, *v, *best = NULL;
+
+    while ((v = *pp)) {
+        sched_visits++;
+        if (!vcpu_runnable(v) || v->is_running || domain_capped_out(v->domain)) {
+            *pp = v->rq_pinq_next;
+            v->rq_pinq = false;
+            v->rq_pinq_next = NULL;
+            if (vcpu_runnable(v) && !v->is_running)
+                park(v);
+            continue;
+        }
+        if (vcpu_may_run_on(v, c) && (!best || v->vruntime < best->vruntime))
+            best = v;
+        pp = &v->rq_pinq_next;
+    }
+    return best;
+}
+
+/* The least eligible waiting vCPU that may run on CPU c (any CPU if
+ * c >= NR_CPUS_MAX). */
+static struct vcpu *rq_first_on(unsigned int c)
+{
+    struct vcpu *h = heap_first(c), *p = pinq_first(c);
+
+    if (!p)
+        return h;
+    return !h || p->vruntime < h->vruntime ? p : h;
+}
+
+static struct vcpu *rq_first(void)
+{
+    return rq_first_on(smp_processor_id());
 }
 
 /* The least virtual time of any runnable vCPU but skip: waiting, parked
@@ -313,7 +419,7 @@ static struct vcpu *rq_first(void)
  * (burn_credits) before it compares a waking vCPU with them (runq_tickle). */
 static uint64_t min_vruntime(const struct vcpu *skip)
 {
-    struct vcpu *top = rq_first();
+    struct vcpu *top = rq_first_on(NR_CPUS_MAX);
     uint64_t m = parked_floor, now = get_s_time();
     unsigned int c;
 
@@ -335,12 +441,12 @@ static void rq_enqueue(struct vcpu *v)
 {
     if (v->is_running || v->rq_parked || !vcpu_runnable(v))
         return;
-    if (v->rq_pos)
+    if (rq_queued(v))
         return;
     if (domain_capped_out(v->domain))
         park(v);
     else
-        rq_insert(v);
+        rq_add(v);
 }
 
 static unsigned int rq_nr_vcpus;        /* vCPUs the heap has room for */
@@ -364,6 +470,7 @@ void sched_init_queue(void)
     unsigned int i, n = 0;
 
     rq_len = 0;
+    pinq = NULL;
     parked_domains = NULL;
     parked_floor = ~0UL;
     reap_list = NULL;
@@ -377,6 +484,8 @@ void sched_init_queue(void)
             if (d->vcpu[i]) {
                 d->vcpu[i]->rq_pos = 0;
                 d->vcpu[i]->rq_parked = false;
+                d->vcpu[i]->rq_pinq = false;
+                d->vcpu[i]->rq_pinq_next = NULL;
                 n++;
             }
     }
@@ -423,7 +532,8 @@ static void wake_preempt(struct vcpu *v)
 
     for (c = 0; c < NR_CPUS_MAX; c++) {
         struct vcpu *r = cpu_curr(c);
-        if (r && vcpu_runnable(r) && r->domain != v->domain && v->vruntime < r->vruntime &&
+        if (r && vcpu_may_run_on(v, c) && vcpu_runnable(r) && r->domain != v->domain &&
+            v->vruntime < r->vruntime &&
             (best == NR_CPUS_MAX || r->vruntime > best_vr)) {
             best = c;
             best_vr = r->vruntime;
@@ -454,19 +564,34 @@ static void ensure_slices(void)
             slice_end_by(c, when);
 }
 
-/* v has just become runnable and waits for a CPU: an idle CPU takes it
- * (the one it last ran on first: warm caches), else it may preempt. */
+/* An idle CPU other than this one that v may run on takes it. */
+static void place_on_idle(struct vcpu *v)
+{
+    unsigned int c;
+
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (c != smp_processor_id() && pcpus[c].online && pcpus[c].idle && vcpu_may_run_on(v, c)) {
+            pcpus[c].idle = false;
+            resched_cpu(c);
+            return;
+        }
+}
+
+/* v has just become runnable and waits for a CPU: an idle CPU of its
+ * hard mask takes it (the one it last ran on first: warm caches), else it
+ * may preempt. */
 void vcpu_place(struct vcpu *v)
 {
     unsigned int c;
 
-    if (v->processor < NR_CPUS_MAX && pcpus[v->processor].online && pcpus[v->processor].idle) {
+    if (v->processor < NR_CPUS_MAX && pcpus[v->processor].online && pcpus[v->processor].idle &&
+        vcpu_may_run_on(v, v->processor)) {
         pcpus[v->processor].idle = false;       /* claimed: the next wake-up looks elsewhere */
         resched_cpu(v->processor);
         return;
     }
     for (c = 0; c < NR_CPUS_MAX; c++)
-        if (pcpus[c].online && pcpus[c].idle) {
+        if (pcpus[c].online && pcpus[c].idle && vcpu_may_run_on(v, c)) {
             pcpus[c].idle = false;
             resched_cpu(c);
             return;
@@ -506,8 +631,7 @@ static void catch_up(struct vcpu *v)
 {
     uint64_t m;
 
-    if (v->rq_pos)
-        rq_remove(v);
+    rq_del(v);
     m = min_vruntime(v);
     if (m != ~0UL && m > SLICE_NS && v->vruntime < m - SLICE_NS)
         v->vruntime = m - SLICE_NS;
@@ -570,7 +694,8 @@ static struct vcpu *pick_next(struct vcpu *prev)
 {
     struct vcpu *top = rq_first();
 
-    if (prev && vcpu_eligible(prev) && (!top || pick_key(prev) <= top->vruntime))
+    if (prev && vcpu_eligible(prev) && vcpu_may_run_on(prev, smp_processor_id()) &&
+        (!top || pick_key(prev) <= top->vruntime))
         return prev;
     return top;
 }
@@ -713,6 +838,16 @@ static void switch_out_charge(struct vcpu *prev, uint64_t now)
                            : prev->blocked ? RUNSTATE_blocked
                            : vcpu_runnable(prev) ? RUNSTATE_runnable : RUNSTATE_offline, now);
     rq_enqueue(prev);
+    if (!rq_queued(prev))
+        return;
+    /* Its hard mask leaves this CPU out now: a CPU of the mask takes it.
+     * Else an idle CPU of its mask does, if there is one (a pinned vCPU
+     * waking up may have preempted it here while a CPU outside that
+     * vCPU's mask idles). */
+    if (!vcpu_may_run_on(prev, smp_processor_id()))
+        vcpu_place(prev);
+    else
+        place_on_idle(prev);
 }
 
 /* Nothing to run here: idle, on the hypervisor's own page tables, with
@@ -772,8 +907,7 @@ void schedule(void)
         reaped = idle_once(pc);
     }
     pc->idle = false;
-    if (next->rq_pos)
-        rq_remove(next);
+    rq_del(next);
     /* Who pays for the pick and the switch: prev, which gave the CPU up
      * (blocked, yielded, went down, used its slice), unless a waking vCPU
      * took the CPU from it (wake_preempt): then that one pays.  After an
@@ -812,8 +946,10 @@ void schedule(void)
     next->last_charged = now;
     pc->running_since = now;
     runstate_area_update(next);
+    /* A slice whenever a vCPU waits, even one that may not run here: the
+     * CPUs of its mask may be busy with vCPUs that could move here. */
     sched_set_slice(more ? MIN(slice_for(next), REAP_TICK_NS) : slice_for(next),
-                    more || rq_first() || next->domain->cap);
+                    more || rq_first_on(NR_CPUS_MAX) || next->domain->cap);
 }
 
 /*
@@ -869,6 +1005,29 @@ void sched_domain_unpause(struct domain *d)
             continue;
         runstate_set(v, RUNSTATE_runnable, now);
         catch_up(v);
+        vcpu_place(v);
+    }
+}
+
+/*
+ * XEN_DOMCTL_setvcpuaffinity (domctl.c checked that hard has an online
+ * CPU): store both masks; a waiting v moves between the heap and pinq as
+ * its new mask says; a running v whose CPU the mask leaves out is switched
+ * out there (switch_out_charge then places it on a CPU of its mask); a
+ * waiting v may now have an idle CPU to go to.
+ */
+void sched_set_affinity(struct vcpu *v, uint64_t hard, uint64_t soft)
+{
+    v->hard_excluded = ~hard & CPU_MASK_ALL;
+    v->soft_excluded = ~soft & CPU_MASK_ALL;
+    if (rq_queued(v)) {
+        rq_del(v);
+        rq_enqueue(v);
+    }
+    if (v->is_running) {
+        if (!vcpu_may_run_on(v, v->processor))
+            resched_cpu(v->processor);
+    } else if (rq_queued(v)) {
         vcpu_place(v);
     }
 }

@@ -158,6 +158,7 @@ while [ "$i" -le "$DOMUS" ]; do
     extra=""
     [ "$i" -eq 1 ] && extra='on_poweroff = "preserve"'
     [ "$i" -eq 3 ] && extra='on_poweroff = "restart"'
+    [ "$i" -eq 2 ] && extra='cpus = "1"'     # xl.cfg: pinned to CPU 1 at create
     mkcfg "d$i" "$mib" "$extra"
     i=$((i + 1))
 done
@@ -198,6 +199,21 @@ while [ "$i" -le "$DOMUS" ]; do
     i=$((i + 1))
 done
 
+# d2's cpus = "1" (hard affinity, set while paused) as keel vcpu-list
+# shows it; keel vcpu-pin's refusals against the hypervisor.
+vcpu_field() { keel vcpu-list d2 | awk -v f="$1" '$1 == "d2" && $3 == 0 { print $f }'; }
+if [ "$DOMUS" -ge 2 ]; then
+    keel vcpu-list d2 > /tmp/vcpus || fail "keel vcpu-list d2 exited with status $?"
+    sed 's/^/ctl-test: vcpu-list: /' /tmp/vcpus
+    awk '$1 == "d2" && $3 == 0 { f = 1; if ($(NF - 2) != "1" || $(NF - 1) != "/" || $NF != "all") exit 1 }
+         END { exit !f }' /tmp/vcpus || fail "d2's vCPU 0 is not shown with affinity 1 / all (cpus = \"1\")"
+    keel vcpu-pin d2 0 2 2>/tmp/err && fail "keel vcpu-pin accepted CPU 2 on a 2-CPU host"
+    grep -q "^keel vcpu-pin: '2': no such CPU (the host has 2)$" /tmp/err || fail "keel vcpu-pin d2 0 2: $(cat /tmp/err)"
+    keel vcpu-pin d2 1 0 2>/tmp/err && fail "keel vcpu-pin accepted vCPU 1 of a 1-vCPU domain"
+    grep -q "^keel vcpu-pin: domain [0-9]* has no vCPU 1 (it has 1)$" /tmp/err || fail "keel vcpu-pin d2 1 0: $(cat /tmp/err)"
+    [ "$(vcpu_field 9)" = all ] && [ "$(vcpu_field 7)" = 1 ] || fail "a refused vcpu-pin changed d2: $(keel vcpu-list d2)"
+fi
+
 # d2 runs a little, is paused (its cpu_time stands still), runs again.
 if [ "$DOMUS" -ge 2 ]; then
     keel unpause d2 || fail "keel unpause d2"
@@ -214,6 +230,25 @@ if [ "$DOMUS" -ge 2 ]; then
         sleep 0.5
     done
     say "pause: d2 cpu_time stayed at $t2 s while paused, then moved to $(cpu_time d2) s"
+    # Pinned to CPU 1 while it boots next to dom0 and the others: shown on
+    # CPU 1 every time, never migrated (keel vstats).
+    seen=""; k=0
+    while [ "$k" -lt 10 ]; do
+        seen="$seen$(vcpu_field 4)"; sleep 0.3; k=$((k + 1))
+    done
+    mig=$(keel vstats d2 0 | awk '$1 == "migrations" { print $2 }')
+    [ "$seen" = 1111111111 ] || fail "d2 pinned to CPU 1 was shown on CPUs $seen"
+    [ "$mig" = 0 ] || fail "d2 pinned to CPU 1 was migrated ${mig:-?} times"
+    # Moved to CPU 0 at run time: shown there at once.
+    keel vcpu-pin d2 all 0 || fail "keel vcpu-pin d2 all 0 exited with status $?"
+    [ "$(vcpu_field 7)" = 0 ] || fail "keel vcpu-list does not show d2's new affinity: $(keel vcpu-list d2)"
+    k=0
+    while [ "$(vcpu_field 4)" != 0 ]; do
+        k=$((k + 1)); [ "$k" -lt 20 ] || fail "d2 pinned to CPU 0 still shown on CPU $(vcpu_field 4)"
+        sleep 0.2
+    done
+    keel vcpu-pin d2 0 all || fail "keel vcpu-pin d2 0 all exited with status $?"
+    say "affinity: d2 (cpus = \"1\") on CPU 1 in 10 samples, 0 migrations; pinned to CPU 0 at run time, then all"
 fi
 i=1
 while [ "$i" -le "$DOMUS" ]; do

@@ -15,13 +15,16 @@
 #include <fake/fake.h>
 #include <keel/lib.h>
 #include <keel/domctl.h>
+#include <keel/domain.h>
+#include <keel/smp.h>
 #include <public/domctl.h>
 #include <public/sysctl.h>
 #include <public/sched.h>
 #include <public/keel.h>
 
 #define BAD_PTR 0x1000UL
-#define XEN_DOMCTL_setvcpuaffinity_nr 9   /* not implemented: -ENOSYS */              /* faults (below FAKE_GUEST_FAULT_BELOW) */
+#define XEN_DOMCTL_settimeoffset_nr 24  /* not implemented: -ENOSYS */
+/* BAD_PTR faults (below FAKE_GUEST_FAULT_BELOW) */
 
 static struct fake_domain f0, f2, f5;
 static struct domain *d0, *d2, *d5;
@@ -50,6 +53,7 @@ static int setup(void **state)
     fake_cpu_info.curr = &f0.v[0];
     fake_now = 0;
     fake_sched_adjusts = fake_sched_pauses = fake_sched_unpauses = 0;
+    fake_sched_affinities = 0;
     return 0;
 }
 
@@ -130,6 +134,7 @@ static void test_unprivileged_refused(void **state)
         XEN_DOMCTL_max_mem, XEN_DOMCTL_getvcpuinfo, XEN_DOMCTL_scheduler_op,
         XEN_DOMCTL_createdomain, XEN_DOMCTL_destroydomain, XEN_DOMCTL_max_vcpus,
         XEN_DOMCTL_setvcpucontext, XEN_DOMCTL_getvcpucontext, XEN_DOMCTL_set_address_size,
+        XEN_DOMCTL_setvcpuaffinity, XEN_DOMCTL_getvcpuaffinity,
     };
     static const uint32_t scmds[] = {
         XEN_SYSCTL_getdomaininfolist, XEN_SYSCTL_sched_id, XEN_SYSCTL_physinfo,
@@ -164,7 +169,7 @@ static void test_unprivileged_refused(void **state)
 static void test_unknown_commands(void **state)
 {
     static const uint32_t cmds[] = {
-        XEN_DOMCTL_setvcpuaffinity_nr, 22 /* hypercall_init */, 0, 6, 1000, 0xffffffffu,
+        XEN_DOMCTL_settimeoffset_nr, 22 /* hypercall_init */, 0, 6, 1000, 0xffffffffu,
     };
     static const uint32_t scmds[] = { 0, 2, 5, 7, 29, 0x4b01, 0x4bff, 0xffffffffu };
     unsigned int i;
@@ -981,6 +986,161 @@ static void test_vstats(void **state)
     assert_int_equal(vstats_call(0, 0, &v, sizeof(v), &a), -XEN_EPERM);
 }
 
+/* ---- XEN_DOMCTL_setvcpuaffinity / getvcpuaffinity, on 2 online CPUs ---- */
+
+static void two_cpus(void)
+{
+    pcpus[1].online = true;
+    nr_cpus_online = 2;
+}
+
+static int teardown_cpus(void **state)
+{
+    pcpus[1].online = false;
+    nr_cpus_online = 1;
+    return teardown(state);
+}
+
+static struct xen_domctl aff(uint32_t cmd, domid_t dom, uint32_t vcpu, uint32_t flags,
+                             uint8_t *hard, uint32_t hard_bits, uint8_t *soft, uint32_t soft_bits)
+{
+    struct xen_domctl op = dc(cmd, dom);
+
+    op.u.vcpuaffinity.vcpu = vcpu;
+    op.u.vcpuaffinity.flags = flags;
+    op.u.vcpuaffinity.cpumap_hard.bitmap = (uint64_t)(uintptr_t)hard;
+    op.u.vcpuaffinity.cpumap_hard.nr_bits = hard_bits;
+    op.u.vcpuaffinity.cpumap_soft.bitmap = (uint64_t)(uintptr_t)soft;
+    op.u.vcpuaffinity.cpumap_soft.nr_bits = soft_bits;
+    return op;
+}
+
+/* Set the hard mask to CPU 1: the scheduler is told, the effective mask
+ * is written back, get returns the masks as set (soft: the default, every
+ * CPU); a wide buffer gets our bytes then zeros, bits past 2 CPUs are
+ * dropped, nr_bits cuts the mask. */
+static void test_vcpuaffinity_set_get(void **state)
+{
+    uint8_t h[4], s[4];
+    struct xen_domctl op;
+
+    (void)state;
+    two_cpus();
+    h[0] = 0x02;
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, h, 8, NULL, 0);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(fake_sched_affinities, 1);
+    assert_int_equal(vcpu_hard_affinity(&f2.v[0]), 0x2);
+    assert_int_equal(h[0], 0x02);
+    memset(h, 0xee, sizeof(h));
+    memset(s, 0xee, sizeof(s));
+    op = aff(XEN_DOMCTL_getvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT,
+             h, 32, s, 32);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(h[0], 0x02);
+    assert_int_equal(h[1] | h[2] | h[3], 0);        /* zero-filled */
+    assert_int_equal(s[0], 0x03);                    /* default: both CPUs */
+    assert_int_equal(s[1] | s[2] | s[3], 0);
+    assert_int_equal(fake_sched_affinities, 1);      /* get changes nothing */
+    /* Every bit set, 16 of them: only the 2 CPUs are kept and reported. */
+    memset(h, 0xff, sizeof(h));
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, h, 16, NULL, 0);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(vcpu_hard_affinity(&f2.v[0]), 0x3);
+    assert_int_equal(h[0], 0x03);
+    assert_int_equal(h[1], 0x00);
+    assert_int_equal(h[2], 0xff);                    /* past nr_bits: untouched */
+    /* nr_bits 1: only CPU 0 is read, whatever the byte says. */
+    h[0] = 0xff;
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, h, 1, NULL, 0);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(vcpu_hard_affinity(&f2.v[0]), 0x1);
+    assert_int_equal(h[0], 0x01);
+}
+
+/* Soft alone: stored as given, reported back effective (soft & hard &
+ * online), returned plain by get. */
+static void test_vcpuaffinity_soft(void **state)
+{
+    uint8_t h[1] = { 0x02 }, s[1] = { 0x01 };
+    struct xen_domctl op;
+
+    (void)state;
+    two_cpus();
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 5, 0, XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT,
+             h, 8, s, 8);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(h[0], 0x02);
+    assert_int_equal(s[0], 0x00);        /* CPU 0 is not in the hard mask */
+    assert_int_equal(vcpu_soft_affinity(&f5.v[0]), 0x1);
+    h[0] = s[0] = 0xee;
+    op = aff(XEN_DOMCTL_getvcpuaffinity, 5, 0, XEN_VCPUAFFINITY_SOFT, h, 8, s, 8);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(s[0], 0x01);
+    assert_int_equal(h[0], 0xee);        /* not asked for */
+}
+
+/* Refusals, each changing nothing: no HARD/SOFT flag, vCPU out of range
+ * or absent, a hard mask with no online CPU (empty, only offline CPUs,
+ * nr_bits 0), nr_bits past the limit, bitmap handles that fault (the soft
+ * one after a good hard one too), an unprivileged caller. */
+static void test_vcpuaffinity_refusals(void **state)
+{
+    uint8_t h[2], s[1] = { 0x01 };
+    struct xen_domctl op;
+
+    (void)state;
+    two_cpus();
+    h[0] = 0x01;
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, 0, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_FORCE, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = aff(XEN_DOMCTL_getvcpuaffinity, 2, 0, 0, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 2, XEN_VCPUAFFINITY_HARD, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0xffffffffu, XEN_VCPUAFFINITY_HARD, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = aff(XEN_DOMCTL_getvcpuaffinity, 2, 1, XEN_VCPUAFFINITY_HARD, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_ESRCH);
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 1, XEN_VCPUAFFINITY_HARD, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_ESRCH);
+    h[0] = 0x00;
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    h[0] = 0x0c;                        /* CPUs 2 and 3: not online */
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    h[0] = 0x03;
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, h, 0, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, h,
+             XEN_VCPUAFFINITY_MAX_BITS + 1, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = aff(XEN_DOMCTL_getvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_SOFT, h, 8, s, 0xffffffffu);
+    assert_int_equal(domctl(&op), -XEN_EINVAL);
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, (uint8_t *)BAD_PTR, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EFAULT);
+    h[0] = 0x02;
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT,
+             h, 8, (uint8_t *)BAD_PTR, 8);
+    assert_int_equal(domctl(&op), -XEN_EFAULT);
+    op = aff(XEN_DOMCTL_getvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, (uint8_t *)BAD_PTR, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EFAULT);
+    fake_cpu_info.curr = &f5.v[0];
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, h, 8, s, 8);
+    assert_int_equal(domctl(&op), -XEN_EPERM);
+    fake_cpu_info.curr = &f0.v[0];
+    assert_int_equal(fake_sched_affinities, 0);
+    assert_int_equal(vcpu_hard_affinity(&f2.v[0]), CPU_MASK_ALL);
+    assert_int_equal(vcpu_soft_affinity(&f2.v[0]), CPU_MASK_ALL);
+    /* A good call after all that works: the refusals left no state. */
+    op = aff(XEN_DOMCTL_setvcpuaffinity, 2, 0, XEN_VCPUAFFINITY_HARD, h, 8, s, 8);
+    assert_int_equal(domctl(&op), 0);
+    assert_int_equal(vcpu_hard_affinity(&f2.v[0]), 0x2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1006,6 +1166,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_getvcpucontext, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dying_and_shutdown_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vstats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vcpuaffinity_set_get, setup, teardown_cpus),
+        cmocka_unit_test_setup_teardown(test_vcpuaffinity_soft, setup, teardown_cpus),
+        cmocka_unit_test_setup_teardown(test_vcpuaffinity_refusals, setup, teardown_cpus),
     };
     fake_console_quiet = true;
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,7 +87,57 @@ static const struct {
     { "on_crash=[1]", NULL },
     { "memory=", NULL },
     { "name=\"a/b\"", "d1.cfg:5: name: '/' not allowed (letters, digits, '_', '-', '.')" },
+    { "cpus=\"3-1\"", "d1.cfg:5: cpus: '3-1': invalid CPU range (N, N-M, all, ^N)" },
+    { "cpus=\"0,^0\"", "d1.cfg:5: cpus: '0,^0': no CPU left" },
+    { "cpus=[]", "d1.cfg:5: cpus: an empty list (give a CPU list per vCPU)" },
+    { "cpus=[\"0\", \"1\"]", "d1.cfg:5: cpus: 2 entries but the domain has 1 vCPUs (maxvcpus)" },
+    { "cpus=[\"^all\"]", "d1.cfg:5: cpus: entry 1 (vCPU 0): '^all': \"^\" and \"all\" cannot be combined" },
 };
+
+/* cpus= as xl: a string (or number) for every vCPU, a list per vCPU. */
+static void test_cpus(void **state)
+{
+    static const char *const texts[] = {
+        "cpus = \"0-3,^2\"\n",
+        "cpus = 1\n",
+        "maxvcpus = 3\ncpus = [ \"1\", \"all\" ]\n",
+        "\n",
+    };
+    struct xlcfg_create c;
+    char err[XLCFG_ERRLEN], t[256];
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct xlcfg *cfg;
+        snprintf(t, sizeof(t), "%s%s", base, texts[i]);
+        cfg = xlcfg_parse(t, strlen(t), "d1.cfg", err, sizeof(err));
+        assert_non_null(cfg);
+        assert_int_equal(xlcfg_create_get(cfg, &c, 0, NULL, err, sizeof(err)), 0);
+        switch (i) {
+        case 0:
+            assert_int_equal(c.nr_cpus, 1);
+            assert_true(c.cpus_all_vcpus);
+            assert_string_equal(c.cpus[0], "0-3,^2");
+            assert_int_equal(c.cpus_line, 4);
+            break;
+        case 1:
+            assert_true(c.cpus_all_vcpus);
+            assert_string_equal(c.cpus[0], "1");
+            break;
+        case 2:
+            assert_int_equal(c.nr_cpus, 2);
+            assert_false(c.cpus_all_vcpus);
+            assert_string_equal(c.cpus[0], "1");
+            assert_string_equal(c.cpus[1], "all");
+            break;
+        default:
+            assert_int_equal(c.nr_cpus, 0);
+        }
+        xlcfg_create_free(&c);
+        xlcfg_free(cfg);
+    }
+}
 
 static void test_refusals(void **state)
 {
@@ -141,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_extra_words_win),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_cpus),
         cmocka_unit_test(test_vcpus_above_limit),
         cmocka_unit_test(test_unknown_key_warning),
     };

@@ -1,6 +1,7 @@
 /* Fake scheduler: vcpu_wake() is recorded. */
 #include <fake/fake.h>
 #include <keel/sched.h>
+#include <keel/domain.h>
 
 unsigned int fake_wakes;
 struct vcpu *fake_last_woken;
@@ -46,4 +47,14 @@ void sched_domain_unpause(struct domain *d)
 {
     (void)d;
     fake_sched_unpauses++;
+}
+
+/* Affinity: stored as the real scheduler does, and counted. */
+unsigned int fake_sched_affinities;
+
+void sched_set_affinity(struct vcpu *v, uint64_t hard, uint64_t soft)
+{
+    fake_sched_affinities++;
+    v->hard_excluded = ~hard & CPU_MASK_ALL;
+    v->soft_excluded = ~soft & CPU_MASK_ALL;
 }

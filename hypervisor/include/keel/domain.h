@@ -17,6 +17,7 @@
 #include <keel/event.h>
 #include <keel/timer.h>
 #include <keel/vstats.h>
+#include <keel/smp.h>
 
 #define MAX_VCPUS 32          /* XEN_LEGACY_MAX_VCPUS: vcpu_info slots in shared_info */
 #define GUEST_GDT_FRAMES 14   /* FIRST_RESERVED_GDT_ENTRY / 512 */
@@ -87,8 +88,34 @@ struct vcpu {
     unsigned int rq_pos;
     bool rq_parked;
     struct vcpu *rq_parked_next;
+    /* Affinity (XEN_DOMCTL_setvcpuaffinity), one bit per CPU, stored as
+     * the CPUs NOT in the mask so that a zeroed vCPU has Xen's default
+     * (every CPU): use vcpu_hard_affinity()/vcpu_soft_affinity().  The
+     * scheduler runs v only on CPUs of its hard mask; the soft mask is
+     * kept and reported, not used.  A waiting vCPU whose hard mask leaves
+     * out an online CPU waits on a list (rq_pinq) instead of the heap. */
+    uint64_t hard_excluded, soft_excluded;
+    bool rq_pinq;
+    struct vcpu *rq_pinq_next;
     struct vstat vs;              /* interference counters (keel/vstats.h) */
 };
+
+/* v's hard and soft affinity as set (Xen's default: every CPU), and
+ * whether its hard mask lets it run on CPU c. */
+static inline uint64_t vcpu_hard_affinity(const struct vcpu *v)
+{
+    return ~v->hard_excluded & CPU_MASK_ALL;
+}
+
+static inline uint64_t vcpu_soft_affinity(const struct vcpu *v)
+{
+    return ~v->soft_excluded & CPU_MASK_ALL;
+}
+
+static inline bool vcpu_may_run_on(const struct vcpu *v, unsigned int c)
+{
+    return c >= NR_CPUS_MAX || (vcpu_hard_affinity(v) >> c & 1);
+}
 
 /* Xen's VM_ASSIST_VALID for 64-bit PV guests. */
 #define VM_ASSIST_VALID_PV64 ((1UL << VMASST_TYPE_4gb_segments) | \

@@ -38,6 +38,10 @@ void sched_init_queue(void);
 void sched_preempt_at(uint64_t when);
 /* Run-time parameters and control pauses (common/domctl.c validates). */
 void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap);
+/* Store v's affinity masks (bit c = CPU c, as set, keel/domain.h) and
+ * move v off a CPU its new hard mask leaves out; the caller checked that
+ * the hard mask has an online CPU (XEN_DOMCTL_setvcpuaffinity). */
+void sched_set_affinity(struct vcpu *v, uint64_t hard, uint64_t soft);
 void sched_domain_pause(struct domain *d);
 void sched_domain_unpause(struct domain *d);
 /* vCPUs the scheduler has looked at (host tests: O(log n) per call). */

@@ -43,6 +43,20 @@ struct pcpu {
 extern struct pcpu pcpus[NR_CPUS_MAX];
 extern unsigned int nr_cpus_online;
 
+/* CPU masks: bit c for CPU c (vCPU affinity, keel/domain.h). */
+#define CPU_MASK_ALL ((NR_CPUS_MAX >= 64) ? ~0UL : (1UL << NR_CPUS_MAX) - 1)
+
+static inline uint64_t cpus_online_mask(void)
+{
+    uint64_t m = 0;
+    unsigned int c;
+
+    for (c = 0; c < NR_CPUS_MAX; c++)
+        if (pcpus[c].online)
+            m |= 1UL << c;
+    return m;
+}
+
 static inline unsigned int smp_processor_id(void)
 {
     return get_cpu_info()->cpu_id;

@@ -40,6 +40,8 @@
 #define XEN_DOMCTL_setvcpucontext     12   /* u.vcpucontext (IN) */
 #define XEN_DOMCTL_getvcpucontext     13   /* u.vcpucontext (IN vcpu, ctxt filled) */
 #define XEN_DOMCTL_max_vcpus          15   /* u.max_vcpus (IN) */
+#define XEN_DOMCTL_setvcpuaffinity     9   /* u.vcpuaffinity (IN; masks IN/OUT via handles) */
+#define XEN_DOMCTL_getvcpuaffinity    25   /* u.vcpuaffinity (IN; masks OUT via handles) */
 #define XEN_DOMCTL_scheduler_op       16   /* u.scheduler_op (IN/OUT) */
 #define XEN_DOMCTL_set_address_size   35   /* u.address_size (IN): 64 only */
 #define XEN_DOMCTL_get_address_size   36   /* u.address_size (OUT): 64 */
@@ -238,6 +240,43 @@ struct xen_domctl_scheduler_op {
     } u;
 };
 
+/* ---- XEN_DOMCTL_setvcpuaffinity / XEN_DOMCTL_getvcpuaffinity ---- */
+/* A bitmap in guest memory (Xen's public/xen.h): bit n of byte n/8 is CPU
+ * n; nr_bits the bits the caller's buffer holds. */
+struct xenctl_bitmap {
+    XEN_GUEST_HANDLE_64(uint8) bitmap;
+    uint32_t nr_bits;
+    uint32_t _pad;              /* Xen's implicit padding */
+};
+typedef struct xenctl_bitmap xenctl_bitmap_t;
+
+#define _XEN_VCPUAFFINITY_HARD  0
+#define XEN_VCPUAFFINITY_HARD   (1U << _XEN_VCPUAFFINITY_HARD)
+#define _XEN_VCPUAFFINITY_SOFT  1
+#define XEN_VCPUAFFINITY_SOFT   (1U << _XEN_VCPUAFFINITY_SOFT)
+#define _XEN_VCPUAFFINITY_FORCE 2     /* undo SCHEDOP_pin_override: Keel has none, ignored */
+#define XEN_VCPUAFFINITY_FORCE  (1U << _XEN_VCPUAFFINITY_FORCE)
+
+/*
+ * Set: the masks named by flags (at least one of HARD/SOFT, else -EINVAL)
+ * are read; a hard mask with no online CPU is -EINVAL; on success each is
+ * written back effective (hard & online; soft & hard & online).  Get: the
+ * masks as set (default every CPU).  vcpu >= max vCPUs -EINVAL, absent
+ * -ESRCH, a bad bitmap handle -EFAULT.  Bitmaps are nr_cpu_ids (Keel: the
+ * online CPUs) bits; shorter ones are zero-extended on input, longer ones
+ * zero-filled on output, as Xen.  Keel: nr_bits above
+ * XEN_VCPUAFFINITY_MAX_BITS is -EINVAL (Xen takes any size).  The soft
+ * mask is stored and reported but the scheduler ignores it.
+ */
+#define XEN_VCPUAFFINITY_MAX_BITS 32768
+struct xen_domctl_vcpuaffinity {
+    uint32_t vcpu;                      /* IN */
+    uint32_t flags;                     /* IN: XEN_VCPUAFFINITY_* */
+    struct xenctl_bitmap cpumap_hard;   /* IN/OUT (set), OUT (get) */
+    struct xenctl_bitmap cpumap_soft;
+};
+typedef struct xen_domctl_vcpuaffinity xen_domctl_vcpuaffinity_t;
+
 /* ---- The hypercall argument ---- */
 struct xen_domctl {
     uint32_t cmd;               /* IN: XEN_DOMCTL_* */
@@ -253,6 +292,7 @@ struct xen_domctl {
         struct xen_domctl_max_mem       max_mem;
         struct xen_domctl_getvcpuinfo   getvcpuinfo;
         struct xen_domctl_scheduler_op  scheduler_op;
+        struct xen_domctl_vcpuaffinity  vcpuaffinity;
         uint8_t                         pad[128];
     } u;
 };
@@ -284,6 +324,10 @@ XEN_ABI_SIZE(struct xen_domctl_sched_credit2, 4);
 XEN_ABI_SIZE(struct xen_domctl_schedparam_vcpu, 16);
 XEN_ABI_SIZE(struct xen_domctl_scheduler_op, 24);
 XEN_ABI_OFFSET(struct xen_domctl_scheduler_op, u, 8);
+XEN_ABI_SIZE(struct xenctl_bitmap, 16);
+XEN_ABI_SIZE(struct xen_domctl_vcpuaffinity, 40);
+XEN_ABI_OFFSET(struct xen_domctl_vcpuaffinity, cpumap_hard, 8);
+XEN_ABI_OFFSET(struct xen_domctl_vcpuaffinity, cpumap_soft, 24);
 XEN_ABI_SIZE(struct xen_domctl, 144);
 XEN_ABI_OFFSET(struct xen_domctl, domain, 8);
 XEN_ABI_OFFSET(struct xen_domctl, u, 16);

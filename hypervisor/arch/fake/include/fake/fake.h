@@ -82,6 +82,7 @@ extern unsigned int fake_ldt_loads;              /* ldt_load() calls */
 extern unsigned int fake_wakes;
 extern struct vcpu *fake_last_woken;
 extern unsigned int fake_sched_adjusts, fake_sched_pauses, fake_sched_unpauses;
+extern unsigned int fake_sched_affinities;
 
 /* ---- host facts (host.c): time, TSC, frame counts ---- */
 extern uint64_t fake_now, fake_tsc_khz, fake_total_frames, fake_free_frames;

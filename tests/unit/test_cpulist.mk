@@ -1,0 +1,1 @@
+test_cpulist_SRCS := dom0-tools/lib/cpulist.c
