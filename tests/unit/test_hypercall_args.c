@@ -1,5 +1,5 @@
 /*
- * Argument validation of hypercalls (hypercall.c, version.c,
+ * Argument validation of hypercalls (hypercall.c, version.c, vm_assist.c,
  * pv_hypercalls.c, and mmu_update through the dispatch table): bad
  * values are refused with the errno Xen uses, bad guest pointers give
  * -EFAULT, and what is copied out is exactly what the ABI says.
