@@ -12,7 +12,7 @@
  * ops here (pending and mask bitmaps in shared_info, a selector word per
  * vCPU; an unmasked port that became pending sets evtchn_upcall_pending
  * and wakes the vCPU, and the upcall is delivered on its next return to
- * the guest, context.c) or the FIFO ops in event_fifo.c.
+ * the guest, context_switch.c) or the FIFO ops in event_fifo.c.
  *
  * Locking: evtchn_lock (one lock, for now) protects every domain's port
  * table, its FIFO queues and the virq bindings; it is taken before

@@ -93,11 +93,11 @@ long hypercall_dispatch(unsigned long nr, const uint64_t a[5])
 }
 
 /*
- * Continuations.  One CPU at a time runs hypervisor code (the big lock,
- * keel/smp.h), and a record is set and consumed before the lock goes,
- * so one of each serves every CPU.
+ * Continuations, per CPU (struct pcpu's hcall): a record is set and
+ * consumed within one entry from the guest on one CPU, and no other CPU
+ * reads it, so it needs no lock.
  *
- * `continuation` re-issues the hypercall the guest made.  `mc` is the
+ * `cont_*` re-issues the hypercall the guest made.  `mc_*` is the
  * multicall's state (Xen's mc_state): while a multicall runs one of its
  * entries, a continuation asked for by that entry is kept here instead;
  * do_multicall then writes the entry's new arguments back into the
@@ -105,16 +105,6 @@ long hypercall_dispatch(unsigned long nr, const uint64_t a[5])
  * Xen's common/multicall.c does (hcall_preempted in a multicall).  So a
  * batch inside a multicall preempts exactly as it does outside one.
  */
-static struct {
-    bool active;
-    uint64_t args[4];
-} continuation;
-static struct {
-    bool in_call;                  /* dispatching one entry of a multicall */
-    bool preempted;                /* that entry asked to be continued */
-    uint64_t args[4];
-} mc;
-
 #define MULTICALL_CHUNK 64         /* entries per multicall continuation */
 
 /* Always: every batch checks this at its chunk boundaries, inside a
@@ -132,12 +122,13 @@ bool hypercall_preempt_check(void)
 
 void hypercall_continue(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    uint64_t *args = mc.in_call ? mc.args : continuation.args;
+    struct hcall_state *hc = &this_pcpu()->hcall;
+    uint64_t *args = hc->mc_in_call ? hc->mc_args : hc->cont_args;
 
-    if (mc.in_call)
-        mc.preempted = true;
+    if (hc->mc_in_call)
+        hc->mc_preempted = true;
     else
-        continuation.active = true;
+        hc->cont_active = true;
     args[0] = a0;
     args[1] = a1;
     args[2] = a2;
@@ -150,6 +141,7 @@ void do_syscall(struct guest_regs *regs)
 {
     struct vcpu *v = current;
     uint64_t args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
+    struct hcall_state *hc;
 
     stats_enter_syscall(v->kernel_mode, regs->rax);
     if (!v->kernel_mode) {
@@ -166,20 +158,22 @@ void do_syscall(struct guest_regs *regs)
         regs->rax = (uint64_t)do_iret(regs);
         return;
     }
-    continuation.active = false;
-    mc.in_call = false;          /* never left set by a call that did not return */
+    hc = &this_pcpu()->hcall;
+    hc->cont_active = false;
+    hc->mc_in_call = false;      /* never left set by a call that did not return */
     {
         uint64_t nr = regs->rax;
         regs->rax = (uint64_t)hypercall_dispatch(nr, args);
         domain_reap_pending();   /* a safe point: no domain pointer held */
-        if (continuation.active) {
+        ASSERT(hc == &this_pcpu()->hcall);      /* no CPU change inside a hypercall */
+        if (hc->cont_active) {
             /* Re-issue: same number, new arguments, back over `syscall`. */
-            continuation.active = false;
+            hc->cont_active = false;
             regs->rax = nr;
-            regs->rdi = continuation.args[0];
-            regs->rsi = continuation.args[1];
-            regs->rdx = continuation.args[2];
-            regs->r10 = continuation.args[3];
+            regs->rdi = hc->cont_args[0];
+            regs->rsi = hc->cont_args[1];
+            regs->rdx = hc->cont_args[2];
+            regs->r10 = hc->cont_args[3];
             regs->rip -= 2;
             /* This CPU comes straight back for the lock: let a CPU that
              * waits for it go first (hv_lock, smp.c). */
@@ -192,6 +186,7 @@ void do_syscall(struct guest_regs *regs)
  * are then in e->args). */
 static bool multicall_one(struct multicall_entry *e)
 {
+    struct hcall_state *hc = &this_pcpu()->hcall;
     unsigned int i, nargs;
 
     if (e->op == __HYPERVISOR_iret || e->op == __HYPERVISOR_multicall) {
@@ -199,15 +194,15 @@ static bool multicall_one(struct multicall_entry *e)
         return false;
     }
     stats_multicall_entry(e->op);
-    mc.in_call = true;
-    mc.preempted = false;
+    hc->mc_in_call = true;
+    hc->mc_preempted = false;
     e->result = (uint64_t)hypercall_dispatch(e->op, e->args);
-    mc.in_call = false;
-    if (!mc.preempted)
+    hc->mc_in_call = false;
+    if (!hc->mc_preempted)
         return false;
     nargs = e->op < NR_HYPERCALLS ? hypercall_table[e->op].nargs : 0;
-    for (i = 0; i < nargs && i < ARRAY_SIZE(mc.args); i++)
-        e->args[i] = mc.args[i];
+    for (i = 0; i < nargs && i < ARRAY_SIZE(hc->mc_args); i++)
+        e->args[i] = hc->mc_args[i];
     return true;
 }
 

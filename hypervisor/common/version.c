@@ -88,21 +88,3 @@ long do_xen_version(uint64_t cmd, uint64_t arg)
         return -XEN_ENOSYS;
     }
 }
-
-long do_vm_assist(uint64_t cmd, uint64_t type)
-{
-    struct domain *d = current->domain;
-
-    if (type >= 64 || !(VM_ASSIST_VALID_PV64 & (1UL << type)))
-        return -XEN_EINVAL;
-    switch (cmd) {
-    case VMASST_CMD_enable:
-        d->vm_assist |= 1UL << type;
-        return 0;
-    case VMASST_CMD_disable:
-        d->vm_assist &= ~(1UL << type);
-        return 0;
-    default:
-        return -XEN_ENOSYS;
-    }
-}

@@ -1,7 +1,7 @@
 /*
- * What the 2-CPU host simulations on the real sched.c and guest_ops.c
+ * What the 2-CPU host simulations on the real sched.c, sched_op.c and vcpu_op.c
  * (test_sched_share, test_sched_unpause) need around them: stubs for what
- * guest_ops.c calls and the simulation does not reach, sched_sim.h with
+ * sched_op.c and vcpu_op.c call and the simulation does not reach, sched_sim.h with
  * two CPUs and the slice alone (timer.c is not linked), no vCPU timers, a
  * lock that is always free, no domain that dies.  Include once, after
  * cmocka.h and the fake arch's headers.
@@ -9,7 +9,7 @@
 #ifndef TEST_SCHED_SIM_GUEST_OPS_H
 #define TEST_SCHED_SIM_GUEST_OPS_H
 
-/* ---- what guest_ops.c calls and the simulation does not reach ---- */
+/* ---- what sched_op.c and vcpu_op.c call and the simulation does not reach ---- */
 long arch_initialise_vcpu(struct vcpu *v, uint64_t arg) { (void)v; (void)arg; return -XEN_ENOSYS; }
 long vcpu_timer_op(struct vcpu *v, unsigned int cmd, uint64_t arg)
 {

@@ -1,5 +1,5 @@
 /*
- * CONSOLEIO_write (common/guest_ops.c): the work one entry into the
+ * CONSOLEIO_write (common/console_io.c): the work one entry into the
  * hypervisor does is bounded (one chunk, then a continuation, as Xen's
  * guest_console_write preempts), and an unprivileged domain's output is
  * bounded by a byte budget that refills over time; what is over it is
@@ -24,7 +24,7 @@
 #include <keel/pv_mm.h>
 #include <keel/console_backend.h>
 
-/* ---- what guest_ops.c calls besides, not reached here ---- */
+/* ---- what console_io.c calls besides, not reached here ---- */
 bool need_resched;
 long arch_initialise_vcpu(struct vcpu *v, uint64_t arg) { (void)v; (void)arg; return -XEN_ENOSYS; }
 long vcpu_timer_op(struct vcpu *v, unsigned int cmd, uint64_t arg)

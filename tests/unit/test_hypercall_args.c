@@ -1,5 +1,5 @@
 /*
- * Argument validation of hypercalls (hypercall.c, version.c,
+ * Argument validation of hypercalls (hypercall.c, version.c, vm_assist.c,
  * pv_hypercalls.c, and mmu_update through the dispatch table): bad
  * values are refused with the errno Xen uses, bad guest pointers give
  * -EFAULT, and what is copied out is exactly what the ABI says.
@@ -65,6 +65,33 @@ static void test_set_trap_table(void **state)
     assert_int_equal(do_set_trap_table(0x20), -XEN_EFAULT);     /* unmapped */
     assert_int_equal(do_set_trap_table(0), 0);                  /* NULL clears the table */
     assert_int_equal(v->trap_ctxt[14].address, 0);
+}
+
+/* A refused table changes nothing (issue 16: validation before effects):
+ * the entries before the bad one are not installed, whether the bad one
+ * is non-canonical or cannot be read. */
+static void test_set_trap_table_refused_changes_nothing(void **state)
+{
+    struct trap_info t[3] = {
+        { .vector = 14, .cs = 0xe033, .address = 0xffffffff81001000UL },
+        { .vector = 13, .cs = 0xe033, .address = 0x0000800000001000UL },   /* non-canonical */
+        { .vector = 6, .address = 0 },
+    };
+    struct trap_info old = { .vector = 14, .cs = 0xe033, .address = 0xffffffff81009000UL };
+    struct vcpu *v = &fa.v[0];
+
+    (void)state;
+    v->trap_ctxt[14] = old;
+    assert_int_equal(do_set_trap_table((uint64_t)t), -XEN_EINVAL);
+    assert_int_equal(v->trap_ctxt[14].address, old.address);
+    assert_int_equal(v->trap_ctxt[13].address, 0);
+    /* The second entry cannot be read (a hole in guest memory). */
+    t[1] = t[0];
+    fake_guest_hole_start = (uintptr_t)&t[1];
+    fake_guest_hole_end = (uintptr_t)&t[2];
+    assert_int_equal(do_set_trap_table((uint64_t)t), -XEN_EFAULT);
+    fake_guest_hole_start = fake_guest_hole_end = 0;
+    assert_int_equal(v->trap_ctxt[14].address, old.address);
 }
 
 static void test_vm_assist(void **state)
@@ -319,6 +346,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_set_trap_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_trap_table_refused_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vm_assist, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xen_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_physdev_iopl, setup, teardown),

@@ -23,7 +23,7 @@
 
 struct acpi_platform acpi_platform;
 
-/* time.c's part of XENPF_settime, recorded. */
+/* time_sources.c's part of XENPF_settime, recorded. */
 static uint64_t set_secs, set_sys;
 static uint32_t set_nsecs;
 static unsigned int set_calls;

@@ -782,7 +782,7 @@ static void test_foreign_undo_domain_dies(void **state)
 }
 
 /*
- * VCPUOP_initialise (the real vcpu_context.c): vCPU 0 brings up vCPU 1
+ * VCPUOP_initialise (the real vcpu_initialise.c): vCPU 0 brings up vCPU 1
  * on the 256 MiB tree.  Every call validates at most PT_PREEMPT_ENTRIES
  * entries and returns -ERESTART (do_vcpu_op continues the hypercall, as
  * Xen's arch_set_info_guest does); the last one loads the context.

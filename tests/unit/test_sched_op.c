@@ -1,9 +1,9 @@
 /*
- * Unit tests for SCHEDOP_remote_shutdown (hypervisor/common/guest_ops.c):
+ * Unit tests for SCHEDOP_remote_shutdown (hypervisor/common/sched_op.c, vcpu_op.c):
  * Xen's order (copy in, domain lookup by id only, then the caller's
  * privilege), the 8-bit reason, and that the target, not the caller, is
  * shut down; VCPUOP_up racing a remote VCPUOP_down; the last vCPU going
- * down powering the domain off; register_vcpu_info for a running sibling.  Domains: dom0 (privileged), d2 and d5.  What guest_ops.c
+ * down powering the domain off; register_vcpu_info for a running sibling.  Domains: dom0 (privileged), d2 and d5.  What sched_op.c and vcpu_op.c
  * calls besides and no test here reaches is stubbed below.
  */
 #include <stdarg.h>

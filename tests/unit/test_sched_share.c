@@ -1,7 +1,7 @@
 /*
  * CPU shares under attack: a host simulation of several physical CPUs on
  * the real scheduler (hypervisor/common/sched.c) and the real vCPU
- * hypercalls (hypervisor/common/guest_ops.c).
+ * hypercalls (hypervisor/common/sched_op.c, vcpu_op.c).
  *
  * Time advances in steps of STEP_NS.  Every vCPU is CPU-bound (it never
  * blocks).  After each step, each CPU whose slice has ended, or which was

@@ -33,7 +33,7 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
     return 0;
 }
 
-/* LDT loading (arch/x86_64/ldt.c): counted, nothing to load. */
+/* LDT loading (arch/x86_64/ldt_window.c): counted, nothing to load. */
 unsigned int fake_ldt_loads;
 void ldt_load(struct vcpu *v)
 {

@@ -21,23 +21,27 @@
 long do_set_trap_table(uint64_t traps)
 {
     struct vcpu *v = current;
-    struct trap_info ti;
-    unsigned int i;
+    struct trap_info ti[256];   /* 4 KiB of the 16 KiB stack, at a shallow depth */
+    unsigned int i, n;
 
     if (!traps) {
         memset(v->trap_ctxt, 0, sizeof(v->trap_ctxt));
         return 0;
     }
-    /* Entries until one with address 0, as Xen; at most 256 of them. */
+    /* Entries until one with address 0, as Xen; at most 256 of them.
+     * All are copied in and checked before any is installed, so a
+     * refused table changes nothing (Xen installs the entries before a
+     * bad one; issue 16 asks for validation before effects). */
     for (i = 0; i < 256; i++) {
-        if (copy_from_guest(&ti, traps + i * sizeof(ti), sizeof(ti)))
+        if (copy_from_guest(&ti[i], traps + i * sizeof(ti[i]), sizeof(ti[i])))
             return -XEN_EFAULT;
-        if (!ti.address)
+        if (!ti[i].address)
             break;
-        if (!is_canonical(ti.address))
+        if (!is_canonical(ti[i].address))
             return -XEN_EINVAL;
-        v->trap_ctxt[ti.vector] = ti;
     }
+    for (n = i, i = 0; i < n; i++)
+        v->trap_ctxt[ti[i].vector] = ti[i];
     return 0;
 }
 

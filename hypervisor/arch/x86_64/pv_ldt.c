@@ -13,7 +13,7 @@
  * at SET_LDT time is refused with -EINVAL (Xen faults later, on first
  * use), and a later change of the guest mapping at linear_addr does not
  * change the LDT (it keeps the frames it took) until the next SET_LDT.
- * ldt_load() (arch/x86_64/ldt.c) maps the frames into the CPU's LDT
+ * ldt_load() (arch/x86_64/ldt_window.c) maps the frames into the CPU's LDT
  * window and loads LDTR on every switch to the vCPU.
  *
  * Locking: mm_lock for the type references and v->ldt_*; a vCPU's LDT is

@@ -1192,7 +1192,7 @@ static int new_user_baseptr(struct vcpu *v, mfn_t mfn)
     return rc;
 }
 
-/* VCPUOP_initialise's kernel L4 (vcpu_context.c), taken for v by the
+/* VCPUOP_initialise's kernel L4 (vcpu_initialise.c), taken for v by the
  * calling vCPU `by`: as NEW_BASEPTR.  mm_lock held. */
 int pv_get_l4_for_context(struct vcpu *by, mfn_t mfn)
 {

@@ -10,7 +10,7 @@ void console_set_loglevel(int lvl);
 void console_putc(char c);
 void console_write(const char *s, size_t n);
 /*
- * CONSOLEIO_write from an unprivileged domain (common/guest_ops.c): a
+ * CONSOLEIO_write from an unprivileged domain (common/console_io.c): a
  * byte budget of CONSOLE_DOMU_BURST that refills at CONSOLE_DOMU_RATE
  * bytes a second; output over it is dropped and counted
  * (docs/security.md, class 4).

@@ -164,7 +164,7 @@ struct domain {
     unsigned long *pirq_eoi_map;
     mfn_t pirq_eoi_map_mfn;
     struct grant_table *gt;            /* common/grant_table.c */
-    /* CONSOLEIO_write budget when unprivileged (common/guest_ops.c) */
+    /* CONSOLEIO_write budget when unprivileged (common/console_io.c) */
     bool console_started;
     uint64_t console_tokens, console_stamp, console_dropped;
 

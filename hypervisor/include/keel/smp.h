@@ -29,6 +29,17 @@ struct domain;
 #define EVENT_CHECK_VECTOR 0xf1     /* look at need_resched / pending events */
 #define INVALIDATE_VECTOR  0xf2     /* flush this CPU's TLB (flush_mask) */
 
+/* The hypercall a CPU is running (common/hypercall.c): set and consumed
+ * within one entry from the guest, so per CPU, as Xen keeps its
+ * continuation in the vCPU's frame and mc_state per vCPU. */
+struct hcall_state {
+    bool cont_active;           /* re-issue the guest's hypercall with cont_args */
+    bool mc_in_call;            /* dispatching one entry of a multicall */
+    bool mc_preempted;          /* that entry asked to be continued */
+    uint64_t cont_args[4];
+    uint64_t mc_args[4];
+};
+
 struct pcpu {
     bool online;
     bool need_resched;          /* schedule() before returning to a guest */
@@ -38,6 +49,7 @@ struct pcpu {
     uint64_t slice_end;         /* end of the running vCPU's slice, 0 none */
     uint64_t running_since;     /* when the running vCPU was switched in */
     bool wake_preempt;          /* need_resched set by a waking vCPU's preemption */
+    struct hcall_state hcall;   /* the hypercall this CPU is running */
 };
 
 extern struct pcpu pcpus[NR_CPUS_MAX];

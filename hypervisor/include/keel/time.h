@@ -1,7 +1,7 @@
 /*
  * Time: system time in ns since boot from the calibrated TSC (the same
  * scale every guest's pvclock uses), the wallclock at system time 0, and
- * per-vCPU timers that raise VIRQ_TIMER.  See arch/x86_64/time.c and
+ * per-vCPU timers that raise VIRQ_TIMER.  See arch/x86_64/time_sources.c and
  * common/timer.c.
  */
 #ifndef KEEL_TIME_H

@@ -1,16 +1,13 @@
 /*
  * libFuzzer harness: the xl.cfg parser, the domain keys and the vif
- * entries (dom0-tools/lib/xlcfg.c, xlcfg_domain.c, xlcfg_vif.c).  Build
- * (clang):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     dom0-tools/tests/fuzz_xlcfg.c dom0-tools/lib/xlcfg.c \
- *     dom0-tools/lib/xlcfg_domain.c dom0-tools/lib/xlcfg_vif.c
+ * entries (dom0-tools/lib/xlcfg.c, xlcfg_domain.c, xlcfg_vif.c); built
+ * and run by tests/fuzz/Makefile with the seeds in corpus/xlcfg.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../include/xlcfg.h"
+#include "../../dom0-tools/include/xlcfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -169,7 +169,7 @@ long arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c, b
     v->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;
     load_debugregs(v, c);
     if (c->flags & VGCF_i387_valid) {
-        /* Reserved MXCSR bits would make FXRSTOR fault at CPL0 (context.c):
+        /* Reserved MXCSR bits would make FXRSTOR fault at CPL0 (context_switch.c):
          * cleared here, as Xen's xrstor path does with mxcsr_mask. */
         memcpy(v->fpu_state, c->fpu_ctxt.x, 512);
         arch_fpu_sanitise(v->fpu_state);
