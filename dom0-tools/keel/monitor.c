@@ -4,10 +4,12 @@
  * host, not per domain: Xen lets one VIRQ_DOM_EXC binding exist per
  * domain (EVTCHNOP_bind_virq: -EEXIST), so `keel create` starts it unless
  * it already runs (a lock file decides), and it watches every domain with
- * a record.  It waits on VIRQ_DOM_EXC, or polls every 500 ms when another
- * program (the store daemon) holds that VIRQ, and also rescans records
- * once a second.  When no record is left it exits.  It logs to
- * RUN_DIR/monitor.log.
+ * a record.  It waits on VIRQ_DOM_EXC; when another program (the store
+ * daemon) holds that VIRQ it watches the store's @releaseDomain, which
+ * the store fires when a domain shuts down or dies (as xl does: libxl's
+ * domain-death events come from that watch), or, without a store, polls
+ * every 500 ms.  It also rescans records once a second.  When no record
+ * is left it exits.  It logs to RUN_DIR/monitor.log.
  *
  * Shutdown reason (getdomaininfo flags) -> action: poweroff -> on_poweroff,
  * reboot -> on_reboot, crash and watchdog -> on_crash; suspend and
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "keel_cli.h"
+#include "keelxs.h"
 #include <public/sched.h>
 
 #define MAX_WATCH 1024
@@ -150,26 +153,79 @@ static int lock_fd(void)
     return fd;
 }
 
+/* What wakes the monitor up: VIRQ_DOM_EXC, else the store's
+ * @releaseDomain, else a 500 ms timer. */
+struct wake {
+    struct keelctl_evtchn e;
+    int virq;
+    struct xs_handle *xs;
+};
+
+static void wake_open(struct wake *w)
+{
+    w->e.fd = -1;
+    w->virq = -1;
+    w->xs = NULL;
+    if (keelctl_evtchn_open(&w->e, getenv("KEEL_EVTCHN")) == 0)
+        w->virq = keelctl_evtchn_bind_virq(&w->e, VIRQ_DOM_EXC);
+    if (w->virq >= 0) {
+        logf_("started, VIRQ_DOM_EXC on port %d", w->virq);
+        return;
+    }
+    if (keel_store_open(&w->xs) == 0 && w->xs && xs_watch(w->xs, "@releaseDomain", "keel-monitor")) {
+        logf_("VIRQ_DOM_EXC not bound (%s): watching @releaseDomain", strerror(-w->virq));
+        return;
+    }
+    if (w->xs) {
+        xs_close(w->xs);
+        w->xs = NULL;
+    }
+    logf_("VIRQ_DOM_EXC not bound (%s), no store: polling every 500 ms", strerror(-w->virq));
+}
+
+/* Wait for a domain state change, at most a second. */
+static void wake_wait(struct wake *w)
+{
+    if (w->virq >= 0) {
+        struct pollfd p = { w->e.fd, POLLIN, 0 };
+
+        if (poll(&p, 1, 1000) > 0) {
+            int port = keelctl_evtchn_pending(&w->e);
+            if (port >= 0)
+                keelctl_evtchn_unmask(&w->e, (evtchn_port_t)port);
+        }
+    } else if (w->xs) {
+        struct pollfd p = { xs_fileno(w->xs), POLLIN, 0 };
+        char **ev;
+
+        if (poll(&p, 1, 1000) <= 0)
+            return;
+        while ((ev = xs_check_watch(w->xs)))
+            free(ev);
+        if (errno != EAGAIN) {
+            /* The store went away (a restart): poll from now on. */
+            logf_("store connection lost (%s): polling every 500 ms", strerror(errno));
+            xs_close(w->xs);
+            w->xs = NULL;
+        }
+    } else {
+        usleep(500 * 1000);
+    }
+}
+
 static void monitor_loop(int lock)
 {
     struct keelctl h;
-    struct keelctl_evtchn e = { -1 };
+    struct wake w;
     domid_t ids[MAX_WATCH];
-    int virq = -1, n, i;
+    int n, i;
 
     if (keelctl_open(&h, getenv("KEEL_PRIVCMD")) < 0) {
         logf_("cannot open privcmd");
         return;
     }
-    if (keelctl_evtchn_open(&e, getenv("KEEL_EVTCHN")) == 0)
-        virq = keelctl_evtchn_bind_virq(&e, VIRQ_DOM_EXC);
-    if (virq < 0)
-        logf_("VIRQ_DOM_EXC not bound (%s): polling every 500 ms", strerror(-virq));
-    else
-        logf_("started, VIRQ_DOM_EXC on port %d", virq);
+    wake_open(&w);
     for (;;) {
-        struct pollfd p = { e.fd, POLLIN, 0 };
-
         n = keel_rec_list(ids, MAX_WATCH);
         for (i = 0; i < n; i++)
             keel_monitor_check(&h, ids[i]);
@@ -180,18 +236,12 @@ static void monitor_loop(int lock)
             if (keel_rec_list(ids, MAX_WATCH) == 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
                 break;
         }
-        if (virq >= 0) {
-            if (poll(&p, 1, 1000) > 0) {
-                int port = keelctl_evtchn_pending(&e);
-                if (port >= 0)
-                    keelctl_evtchn_unmask(&e, (evtchn_port_t)port);
-            }
-        } else {
-            usleep(500 * 1000);
-        }
+        wake_wait(&w);
     }
     logf_("no domain left to watch; exiting");
-    keelctl_evtchn_close(&e);
+    if (w.xs)
+        xs_close(w.xs);
+    keelctl_evtchn_close(&w.e);
     keelctl_close(&h);
 }
 

@@ -320,6 +320,10 @@ done
 [ "$(free_pages)" -eq "$f" ] || fail "free_pages $(free_pages) after a second round, was $f"
 say "second round ($AGAIN built paused, destroyed): free_pages back to exactly $f"
 cat /run/keel/monitor.log 2>/dev/null | sed 's/^/ctl-test: monitor: /'
+# The store daemon holds VIRQ_DOM_EXC: the monitor watched @releaseDomain
+# (as xl), and never fell back to polling.
+grep -q 'watching @releaseDomain' /run/keel/monitor.log || fail "the monitor did not watch @releaseDomain"
+! grep -q 'polling every 500 ms' /run/keel/monitor.log || fail "the monitor polled instead of watching @releaseDomain"
 ctl-store-domu || fail "a domU on the store (ctl-store-domu, tests/linux/ctl-store-domu.sh)"
 
 say "all checks passed"
