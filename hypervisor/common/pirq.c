@@ -23,6 +23,10 @@
  *  - a level pin is masked when it fires and unmasked by the guest's EOI;
  *    an EOI when nothing is in flight does nothing; EOI of a pirq the
  *    domain has not mapped is -EINVAL;
+ *  - MSI pirqs (96-255, given out downward by irq_alloc_msi_pirq for
+ *    msi.c) share the table, binding and delivery; their source is
+ *    masked through msi_mask, they are edge (never in flight), and
+ *    unmapping one lets msi.c tear the device side down;
  *  - irq_status_query always reports needs_eoi (Xen does too);
  *  - with a PHYSDEVOP_pirq_eoi_gmfn_v2 page (physdev.c), binding sets
  *    the pirq's bit for a level pin and clears it for an edge one, as

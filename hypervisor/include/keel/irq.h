@@ -5,7 +5,8 @@
  * for the rules; docs/hypervisor.md "Device interrupts" for the model.
  *
  * A GSI is mapped as the pirq of the same number (Linux always asks for
- * pirq == GSI), by one domain only, the hardware domain.  Level-triggered
+ * pirq == GSI), by one domain only, the hardware domain; an MSI gets a
+ * pirq above the GSIs' (common/msi.c) and is edge for the guest.  Level-triggered
  * pins use the "unmask" discipline: on arrival the pin is masked and the
  * local APIC EOIed at once; the guest's PHYSDEVOP_eoi unmasks it.
  */
