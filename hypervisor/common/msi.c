@@ -162,7 +162,9 @@ static void write_msg(const struct msi_entry *e)
 static void write_mask(const struct msi_entry *e, bool masked)
 {
     uint32_t ctrl = arch_pci_conf_read(e->bus, e->devfn, e->pos + 2, 2);
-    uint32_t all = 0xffffffffu >> (32 - (1u << MSI_CTRL_MMC(ctrl)));
+    /* Multiple Message Capable: 2^0..2^5 vectors; 6 and 7 are reserved
+     * (a broken device: take 32, the most there can be). */
+    uint32_t all = 0xffffffffu >> (32 - (1u << MIN(MSI_CTRL_MMC(ctrl), 5u)));
 
     if (e->maskbit)
         arch_pci_conf_write(e->bus, e->devfn, msi_mask_reg(e), 4, masked ? all : all & ~1u);

@@ -46,8 +46,8 @@ void arch_pci_conf_write(unsigned int bus, unsigned int devfn, unsigned int reg,
     if (!d || reg + size > 256)
         return;
     for (i = 0; i < size; i++)
-        if (!d->ro[reg + i])
-            d->cfg[reg + i] = (uint8_t)(val >> (8 * i));
+        d->cfg[reg + i] = (uint8_t)((d->cfg[reg + i] & d->ro[reg + i]) |
+                                    ((val >> (8 * i)) & ~d->ro[reg + i]));
 }
 
 uint32_t arch_irq_dest_apic_id(void)

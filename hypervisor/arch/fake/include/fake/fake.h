@@ -123,7 +123,7 @@ void fake_pins_reset(void);                       /* every pin masked, unprogram
 
 /* ---- PCI configuration space (pci.c): bus 0, devfn < FAKE_PCI_DEVS ---- */
 #define FAKE_PCI_DEVS 16
-struct fake_pci_dev { bool present; uint8_t cfg[256]; bool ro[256]; };
+struct fake_pci_dev { bool present; uint8_t cfg[256]; uint8_t ro[256]; };  /* ro: bits writes keep */
 extern struct fake_pci_dev fake_pci[FAKE_PCI_DEVS];
 extern unsigned int fake_pci_writes;              /* arch_pci_conf_write calls */
 extern uint32_t fake_dest_apic_id;                /* arch_irq_dest_apic_id */
