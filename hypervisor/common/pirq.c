@@ -23,6 +23,10 @@
  *  - a level pin is masked when it fires and unmasked by the guest's EOI;
  *    an EOI when nothing is in flight does nothing; EOI of a pirq the
  *    domain has not mapped is -EINVAL;
+ *  - MSI pirqs (96-255, given out downward by irq_alloc_msi_pirq for
+ *    msi.c) share the table, binding and delivery; their source is
+ *    masked through msi_mask, they are edge (never in flight), and
+ *    unmapping one lets msi.c tear the device side down;
  *  - irq_status_query always reports needs_eoi (Xen does too);
  *  - with a PHYSDEVOP_pirq_eoi_gmfn_v2 page (physdev.c), binding sets
  *    the pirq's bit for a level pin and clears it for an edge one, as
@@ -47,7 +51,8 @@ struct gsi_state {
     bool programmed;       /* trigger/polarity set */
     bool registered;       /* by setup_gsi: no second one (Xen's pin_programmed) */
     bool level, active_low;
-    bool mapped;           /* as pirq == gsi of `owner` */
+    bool msi;              /* an MSI pirq (msi.c has the device side) */
+    bool mapped;           /* as pirq == gsi (or an MSI pirq) of `owner` */
     bool in_flight;        /* level: masked until the owner's EOI */
     domid_t owner;
     evtchn_port_t port;    /* bound event channel, 0 if none */
@@ -57,10 +62,10 @@ struct gsi_state {
     uint64_t fired, fired_in_flight;
 };
 
-static struct gsi_state gsis[NR_GSIS];
+static struct gsi_state gsis[NR_PIRQS];    /* by pirq: GSIs, then MSIs */
 static unsigned int nr_gsis;
 static unsigned int sci_gsi = ~0u;
-static uint64_t gsi_pending[(NR_GSIS + 63) / 64];
+static uint64_t gsi_pending[(NR_PIRQS + 63) / 64];
 
 void irq_reset(void)
 {
@@ -100,12 +105,57 @@ void irq_gsi_boot_program(unsigned int gsi, bool level, bool active_low)
         program(&gsis[gsi], gsi, level, active_low);
 }
 
-/* The GSI of a pirq number d may use, or NULL. */
+/* The GSI or MSI of a pirq number d may use, or NULL. */
 static struct gsi_state *owned(const struct domain *d, uint32_t pirq)
 {
-    if (pirq >= nr_gsis || !gsis[pirq].mapped || gsis[pirq].owner != d->domain_id)
+    if (pirq >= NR_PIRQS || (pirq >= nr_gsis && !gsis[pirq].msi))
+        return NULL;
+    if (!gsis[pirq].mapped || gsis[pirq].owner != d->domain_id)
         return NULL;
     return &gsis[pirq];
+}
+
+/* Mask or unmask the source of a pirq: its pin or its MSI. */
+static void source_mask(unsigned int pirq, bool masked)
+{
+    if (gsis[pirq].msi)
+        msi_mask(pirq, masked);
+    else
+        arch_gsi_mask(pirq, masked);
+}
+
+/*
+ * MSI pirqs (msi.c asks): Xen's get_free_pirq hands out the highest free
+ * one, down to nr_irqs_gsi; an MSI is edge-like for the guest (Xen's
+ * ACKTYPE_NONE for a maskable MSI: nothing to EOI), "programmed" from the
+ * start.
+ */
+int irq_alloc_msi_pirq(struct domain *d, int want)
+{
+    int p;
+
+    if (want != -1) {
+        if (want < NR_GSIS || want >= NR_PIRQS)
+            return -XEN_EINVAL;
+        if (gsis[want].mapped)
+            return -XEN_EEXIST;
+        p = want;
+    } else {
+        for (p = NR_PIRQS - 1; p >= NR_GSIS && gsis[p].mapped; p--)
+            ;
+        if (p < NR_GSIS)
+            return -XEN_ENOSPC;
+    }
+    memset(&gsis[p], 0, sizeof(gsis[p]));
+    gsis[p].msi = gsis[p].mapped = gsis[p].programmed = true;
+    gsis[p].owner = d->domain_id;
+    return p;
+}
+
+void irq_free_msi_pirq(unsigned int pirq)
+{
+    if (pirq >= NR_GSIS && pirq < NR_PIRQS && gsis[pirq].msi)
+        gsis[pirq].mapped = false;
 }
 
 int irq_map_gsi(struct domain *d, int gsi, int pirq, int *pirq_out)
@@ -139,7 +189,10 @@ int irq_unmap_pirq(struct domain *d, int pirq)
         return -XEN_EINVAL;
     if (g->port)
         return -XEN_EBUSY;     /* close the event channel first */
-    g->mapped = false;
+    if (g->msi)
+        msi_teardown((unsigned int)pirq);     /* frees the pirq too */
+    else
+        g->mapped = false;
     return 0;
 }
 
@@ -172,7 +225,7 @@ int irq_eoi(struct domain *d, uint32_t pirq)
     if (g->in_flight) {
         g->in_flight = false;
         if (g->port)
-            arch_gsi_mask(pirq, false);
+            source_mask(pirq, false);
     }
     return 0;
 }
@@ -180,8 +233,11 @@ int irq_eoi(struct domain *d, uint32_t pirq)
 int irq_status_query(struct domain *d, uint32_t pirq, uint32_t *flags)
 {
     (void)d;
-    if (pirq >= NR_GSIS)
+    if (pirq >= NR_PIRQS)
         return -XEN_EINVAL;
+    /* Also for an MSI: Xen's comment, "Even edge-triggered or
+     * message-based IRQs can need masking from time to time"; the EOI
+     * map bit (clear for them) is what spares Linux the EOI. */
     *flags = XENIRQSTAT_needs_eoi;
     return 0;
 }
@@ -207,7 +263,7 @@ void irq_eoi_map_sync(struct domain *d)
 {
     unsigned int i;
 
-    for (i = 0; i < nr_gsis; i++)
+    for (i = 0; i < NR_PIRQS; i++)
         if (gsis[i].mapped && gsis[i].owner == d->domain_id && gsis[i].port)
             eoi_map_set(d, i, gsis[i].level);
 }
@@ -216,7 +272,7 @@ int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port)
 {
     struct gsi_state *g;
 
-    if (pirq >= NR_GSIS)
+    if (pirq >= NR_PIRQS)
         return -XEN_EINVAL;
     g = owned(d, pirq);
     if (!g || !d->is_privileged)
@@ -229,7 +285,7 @@ int irq_bind_pirq(struct domain *d, uint32_t pirq, evtchn_port_t port)
     g->in_flight = false;
     __atomic_fetch_and(&gsi_pending[pirq / 64], ~(1UL << (pirq % 64)), __ATOMIC_SEQ_CST);
     eoi_map_set(d, pirq, g->level);
-    arch_gsi_mask(pirq, false);
+    source_mask(pirq, false);
     return 0;
 }
 
@@ -239,7 +295,7 @@ void irq_unbind_pirq(struct domain *d, uint32_t pirq)
 
     if (!g || !g->port)
         return;
-    arch_gsi_mask(pirq, true);
+    source_mask(pirq, true);
     g->port = 0;
     g->in_flight = false;
 }
@@ -251,9 +307,15 @@ bool irq_gsi_is_level(unsigned int gsi)
 
 void irq_gsi_raised(unsigned int gsi)
 {
+    if (gsi < NR_GSIS)
+        irq_pirq_raised(gsi);
+}
+
+void irq_pirq_raised(unsigned int gsi)
+{
     struct gsi_state *g;
 
-    if (gsi >= NR_GSIS)
+    if (gsi >= NR_PIRQS)
         return;
     g = &gsis[gsi];
     __atomic_fetch_add(&g->fired, 1, __ATOMIC_RELAXED);
@@ -264,8 +326,8 @@ void irq_gsi_raised(unsigned int gsi)
 
 void irq_gsi_counts(unsigned int gsi, uint64_t *fired, uint64_t *fired_in_flight)
 {
-    *fired = gsi < NR_GSIS ? __atomic_load_n(&gsis[gsi].fired, __ATOMIC_RELAXED) : 0;
-    *fired_in_flight = gsi < NR_GSIS ? __atomic_load_n(&gsis[gsi].fired_in_flight, __ATOMIC_RELAXED) : 0;
+    *fired = gsi < NR_PIRQS ? __atomic_load_n(&gsis[gsi].fired, __ATOMIC_RELAXED) : 0;
+    *fired_in_flight = gsi < NR_PIRQS ? __atomic_load_n(&gsis[gsi].fired_in_flight, __ATOMIC_RELAXED) : 0;
 }
 
 /* One line per GSI that fired: at dom0's power-off, for the tests. */
@@ -279,6 +341,12 @@ void irq_report(void)
         if (n)
             printk("irq: GSI %u (%s): %lu interrupts, %lu while awaiting the EOI\n", i,
                    gsis[i].level ? "level" : "edge", (unsigned long)n, (unsigned long)early);
+    }
+    for (i = NR_GSIS; i < NR_PIRQS; i++) {
+        irq_gsi_counts(i, &n, &early);
+        if (n && gsis[i].msi)
+            printk("irq: MSI pirq %u%s: %lu interrupts\n", i, gsis[i].mapped ? "" : " (unmapped)",
+                   (unsigned long)n);
     }
 }
 

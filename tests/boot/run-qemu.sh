@@ -4,6 +4,7 @@
 #   run-qemu.sh --hv IMAGE --dom0 'KERNEL [dom0 cmdline]' --log FILE
 #               [--append 'hv cmdline'] [--initrd PATH] [--smp N]
 #               [--mem MB] [--timeout S] [--accel tcg|kvm] [--smap on|off]
+#               [--devices 'QEMU device options']
 #
 # QEMU's multiboot loader boots IMAGE; the first module is the dom0
 # kernel (its string is dom0's command line), the optional second one
@@ -21,9 +22,9 @@
 # with SMEP and SMAP on; `--smap off` hides SMAP, for Xen 4.17 under TCG
 # (run-all.sh --xen), which does not boot with it.
 set -u
-usage() { echo "usage: $0 --hv IMAGE --dom0 'KERNEL [args]' --log FILE [--append S] [--initrd P] [--smp N] [--mem MB] [--timeout S] [--accel tcg|kvm] [--smap on|off]" >&2; exit 2; }
+usage() { echo "usage: $0 --hv IMAGE --dom0 'KERNEL [args]' --log FILE [--append S] [--initrd P] [--smp N] [--mem MB] [--timeout S] [--accel tcg|kvm] [--smap on|off] [--devices S]" >&2; exit 2; }
 
-HV= APPEND= DOM0= INITRD= SMP=${KEEL_SMP:-1} MEM=512 TIMEOUT=60 LOG= ACCEL=tcg SMAP=on
+HV= APPEND= DOM0= INITRD= DEVICES= SMP=${KEEL_SMP:-1} MEM=512 TIMEOUT=60 LOG= ACCEL=tcg SMAP=on
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || { echo "run-qemu: option $1 needs a value" >&2; usage; }
     case $1 in
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
     --log) LOG=$2 ;;
     --accel) ACCEL=$2 ;;
     --smap) SMAP=$2 ;;
+    --devices) DEVICES=$2 ;;
     *) echo "run-qemu: unknown option $1" >&2; usage ;;
     esac
     shift 2
@@ -75,9 +77,11 @@ modules=$(printf '%s' "$DOM0" | sed 's/,/,,/g')
 
 mkdir -p "$(dirname "$LOG")"
 : > "$LOG"
+# $DEVICES: several options, split on purpose.
+# shellcheck disable=SC2086
 qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -smp "$SMP" -m "$MEM" \
     -display none -monitor none -serial stdio -no-reboot \
-    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 $DEVICES \
     -kernel "$HV" -append "$APPEND" -initrd "$modules" \
     < /dev/null >> "$LOG" 2>&1 &
 qpid=$!

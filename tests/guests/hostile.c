@@ -876,6 +876,125 @@ static void test_dom0_sweep(void)
 	CHECK_EQ("the probe page maps its own frame", probe[100], 'p');
 }
 
+/*
+ * MSI (issue 13): dom0 may not aim a device's MSI at a vector Keel did
+ * not give it (here the timer's, 0xf0), neither by writing the
+ * capability through the emulated 0xcf8/0xcfc nor by enabling an MSI
+ * Keel has not programmed; map_pirq's refusals.  Needs a PCI function
+ * with an MSI capability (run-hostile.sh adds an AHCI in slot 5).
+ */
+static inline void port_outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %w1" : : "a"(v), "Nd"(port));
+}
+static inline uint32_t port_inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* Bus 0, through Keel's conf1 emulation: dword accesses only. */
+static uint32_t cfg_read32(unsigned int devfn, unsigned int reg)
+{
+	port_outl(0xcf8, 0x80000000u | devfn << 8 | (reg & 0xfc));
+	return port_inl(0xcfc);
+}
+static void cfg_write32(unsigned int devfn, unsigned int reg, uint32_t v)
+{
+	port_outl(0xcf8, 0x80000000u | devfn << 8 | (reg & 0xfc));
+	port_outl(0xcfc, v);
+}
+
+static unsigned int find_msi(unsigned int *devfn_out)
+{
+	unsigned int devfn, pos, n;
+
+	for (devfn = 0; devfn < 256; devfn++) {
+		uint32_t id = cfg_read32(devfn, 0);
+		if ((id & 0xffff) == 0xffff || !(cfg_read32(devfn, 4) & (0x10u << 16)))
+			continue;
+		pos = cfg_read32(devfn, 0x34) & 0xfc;
+		for (n = 0; n < 48 && pos >= 0x40; n++) {
+			uint32_t h = cfg_read32(devfn, pos);
+			if ((h & 0xff) == 0x05) {
+				*devfn_out = devfn;
+				return pos;
+			}
+			pos = (h >> 8) & 0xfc;
+		}
+	}
+	return 0;
+}
+
+static long map_msi(unsigned int devfn, uint16_t domid, uint64_t table_base, int *pirq)
+{
+	struct physdev_map_pirq m = { .domid = domid, .type = MAP_PIRQ_TYPE_MSI_SEG, .index = -1,
+				      .pirq = -1, .bus = 0, .devfn = (int)devfn,
+				      .table_base = table_base };
+	long rc = HYPERVISOR_physdev_op(PHYSDEVOP_map_pirq, &m);
+
+	*pirq = m.pirq;
+	return rc;
+}
+
+static void test_msi(void)
+{
+	struct physdev_set_iopl iopl = { .iopl = 1 };
+	struct physdev_unmap_pirq u = { .domid = DOMID_SELF };
+	unsigned int devfn = 0, pos, data_reg;
+	uint32_t hdr, addr0, data0, addr, data;
+	int pirq, other;
+
+	CHECK_RC("set_iopl(1) for PCI configuration space", HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl), 0);
+	pos = find_msi(&devfn);
+	if (!check(pos != 0, "a PCI function with an MSI capability", "none found"))
+		return;
+	note("MSI capability of 00:%02x.%u at %#x", devfn >> 3, devfn & 7, pos);
+	hdr = cfg_read32(devfn, pos);
+	data_reg = pos + ((hdr >> 16) & 0x80 ? 0xc : 0x8);
+	addr0 = cfg_read32(devfn, pos + 4);
+	data0 = cfg_read32(devfn, data_reg);
+	/* Before map_pirq: a message to the timer's vector, and enable. */
+	cfg_write32(devfn, pos + 4, 0xfee00000u);
+	cfg_write32(devfn, data_reg, (data0 & ~0xffffu) | 0xf0);
+	CHECK_EQ("dom0's write of the MSI address is dropped", cfg_read32(devfn, pos + 4), addr0);
+	CHECK_EQ("dom0's write of the MSI data (vector 0xf0) is dropped", cfg_read32(devfn, data_reg), data0);
+	cfg_write32(devfn, pos, hdr | (1u << 16));
+	CHECK_EQ("a dword write over the capability header is dropped", cfg_read32(devfn, pos) >> 16 & 1, 0);
+	{
+		/* The control word alone (a word write; the emulation splits by port). */
+		port_outl(0xcf8, 0x80000000u | devfn << 8 | pos);
+		__asm__ volatile("outw %w0, %w1" : : "a"((uint16_t)((hdr >> 16) | 1)), "Nd"((uint16_t)0xcfe));
+	}
+	CHECK_EQ("dom0 cannot enable an MSI Keel did not program", cfg_read32(devfn, pos) >> 16 & 1, 0);
+	/* map_pirq's refusals. */
+	CHECK_RC("map_pirq MSI of an absent function: -ENODEV", map_msi(0xff, DOMID_SELF, 0, &other), -XEN_ENODEV);
+	CHECK_RC("map_pirq MSI-X: -ENODEV (not done)", map_msi(devfn, DOMID_SELF, 0xfebf0000, &other), -XEN_ENODEV);
+	CHECK_RC("map_pirq MSI for another domain: -EPERM", map_msi(devfn, 1, 0, &other), -XEN_EPERM);
+	/* Mapped: Keel's message, which dom0 still cannot change. */
+	CHECK_RC("map_pirq MSI_SEG", map_msi(devfn, DOMID_SELF, 0, &pirq), 0);
+	check(pirq >= 96 && pirq < 256, "the MSI pirq is above the GSIs'", "pirq %d", pirq);
+	addr = cfg_read32(devfn, pos + 4);
+	data = cfg_read32(devfn, data_reg);
+	check((addr & 0xfff00fff) == 0xfee00000u, "Keel wrote a local APIC address", "%#x", addr);
+	check((data & 0xff) >= 0x90 && (data & 0xff) < 0xf0 && (data & 0xff00) == 0x4000,
+	      "Keel wrote a vector of its MSI range, fixed, edge", "%#x", data);
+	cfg_write32(devfn, data_reg, (data & ~0xffu) | 0xf0);
+	CHECK_EQ("dom0's rewrite of Keel's MSI data is dropped", cfg_read32(devfn, data_reg), data);
+	port_outl(0xcf8, 0x80000000u | devfn << 8 | pos);
+	__asm__ volatile("outw %w0, %w1" : : "a"((uint16_t)((hdr >> 16) | 1)), "Nd"((uint16_t)0xcfe));
+	CHECK_EQ("dom0 enables the MSI Keel programmed", cfg_read32(devfn, pos) >> 16 & 1, 1);
+	CHECK_RC("map_pirq of the same MSI again: -EEXIST", map_msi(devfn, DOMID_SELF, 0, &other), -XEN_EEXIST);
+	u.pirq = pirq;
+	CHECK_RC("unmap_pirq of the MSI", HYPERVISOR_physdev_op(PHYSDEVOP_unmap_pirq, &u), 0);
+	CHECK_EQ("unmap disabled the MSI", cfg_read32(devfn, pos) >> 16 & 1, 0);
+	CHECK_EQ("unmap cleared the message", cfg_read32(devfn, pos + 4), 0);
+	CHECK_RC("unmap_pirq again: -EINVAL", HYPERVISOR_physdev_op(PHYSDEVOP_unmap_pirq, &u), -XEN_EINVAL);
+	iopl.iopl = 0;
+	CHECK_RC("set_iopl(0)", HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl), 0);
+}
+
 /* The subset for a privileged domain (dom0). */
 static void test_privileged(void)
 {
@@ -887,6 +1006,7 @@ static void test_privileged(void)
 	test_pinning();
 	test_retype();
 	test_stale_mapping();
+	test_msi();
 }
 
 void guest_main(void)

@@ -135,6 +135,9 @@ fi
 if [ "$nettest" = 1 ]; then
     insmod /lib/modules/disk/e1000.ko || echo "linux-guest: insmod e1000.ko failed"
     ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up || echo "linux-guest: net: ifconfig eth0 failed"
+    # A second NIC (linux-net-pc: on eth0's level GSI) takes its interrupt
+    # when up: the two then share one pirq.
+    [ -e /sys/class/net/eth1 ] && { ifconfig eth1 up || echo "linux-guest: net: ifconfig eth1 failed"; }
     before=$(irq_count eth0)
     if ping -c 3 -w 20 10.0.2.2; then
         echo "linux-guest: net: ping 10.0.2.2 answered"

@@ -18,7 +18,7 @@
 #                 poweroff reaches Keel (ACPI S5 and QEMU exit status 0;
 #                 or SCHEDOP_shutdown and exit status 33).
 #   linux-acpi-pc, linux-acpi-q35
-#                 dom0 with ACPI and PCI on (pci=nomsi) on QEMU -machine pc /
+#                 dom0 with ACPI, PCI and MSI on, on QEMU -machine pc /
 #                 q35: "ACPI: Interpreter enabled", PCI devices found (no
 #                 "Failed to add"), the SCI (GSI 9) as a xen-pirq
 #                 whose /proc/interrupts count rises when the harness presses
@@ -26,18 +26,20 @@
 #                 socket), and dom0's poweroff through ACPI S5
 #                 (XENPF_enter_acpi_sleep) ending QEMU with status 0.
 #   linux-disk-pc, linux-disk-q35, linux-net-pc
-#                 devices on their legacy interrupts (issue 13, M3), dom0
+#                 devices on legacy interrupts and MSI (issue 13, M3), dom0
 #                 with ACPI and PCI on, the initramfs of build-initramfs.sh
 #                 --disk: an 8 MiB raw image of random bytes, read-only, on
 #                 pc's PIIX IDE (ata_piix, ISA IRQ 14, edge) or q35's
-#                 ICH9 AHCI (ahci, PCI INTx on GSI 16-23, level, active
-#                 low); dom0 reads the whole /dev/sda and its sha256 must
+#                 ICH9 AHCI (ahci on MSI: an MSI pirq of Keel's);
+#                 dom0 reads the whole /dev/sda and its sha256 must
 #                 be the image's, and the driver's /proc/interrupts line a
-#                 xen-pirq with a count above 0.  linux-net-pc: an e1000
-#                 on QEMU's user network with restrict=on (no packet
-#                 leaves QEMU); dom0 pings the gateway 10.0.2.2 and eth0's
-#                 interrupt count must rise, while it reads the image
-#                 through an AHCI whose INTx shares the e1000's level GSI.
+#                 xen-pirq with a count above 0 (on q35 a xen-pirq -msi,
+#                 and Keel's report must count MSI interrupts).
+#                 linux-net-pc: an e1000 on QEMU's user network with
+#                 restrict=on (no packet leaves QEMU); dom0 pings the
+#                 gateway 10.0.2.2 and eth0's interrupt count must rise,
+#                 on a level GSI it shares with a second e1000, while
+#                 it reads the image through an AHCI on MSI.
 #   linux-ctl     dom0 as the control domain (issue 14): the initramfs of
 #                 build-initramfs.sh --tools, whose /bin/ctl-test
 #                 (tests/linux/ctl-test.sh) loads the Xen device modules
@@ -208,11 +210,11 @@ EOC
 }
 
 # dom0 with ACPI and PCI on: the M2 command line of FULL-DOM0-ABI.md (no
-# acpi=off, no pci=off; pci=nomsi until MSI is done; Linux finds the RSDP
+# acpi=off, no pci=off, MSI on: no device here uses it; Linux finds the RSDP
 # itself in the BIOS area).  The guest waits for the
 # power button; the harness presses it through the QEMU monitor as soon as
 # the guest says so, then QEMU must end by dom0's ACPI S5 (status 0).
-ACPI_ARGS="console=hvc0 pci=nomsi swiotlb=noforce"
+ACPI_ARGS="console=hvc0 swiotlb=noforce"
 run_acpi() {    # LOG MACHINE NAME
     sock=$BUILD/linux-acpi-$2.sock
     rm -f "$sock"
@@ -252,14 +254,15 @@ s.sendall(b"system_powerdown\n"); time.sleep(0.5); s.close()' "$sock" || {
     echo "PASS $3 ($(grep -a 'linux-guest: acpi: SCI' "$1" | clean | sed 's/linux-guest: acpi: //'); ACPI S5 power-off)"
 }
 
-# Devices on their legacy interrupts (issue 13, M3): dom0 with ACPI and
-# PCI on reads a known disk image through ata_piix (pc) or ahci (q35), or
-# pings QEMU's user-network gateway through an e1000 (restrict=on: no
-# packet leaves QEMU).  The run ends by dom0's ACPI S5 (QEMU status 0).
+# Devices on their legacy interrupts and MSI (issue 13, M3): dom0 with
+# ACPI, PCI and MSI on reads a known disk image through ata_piix (pc,
+# ISA IRQ 14) or ahci (q35, MSI), or pings QEMU's user-network gateway
+# through an e1000 (restrict=on: no packet leaves QEMU; INTx).  The run
+# ends by dom0's ACPI S5 (QEMU status 0).
 # Linux's swiotlb on (no swiotlb=noforce): 32-bit DMA (PIIX's BMDMA,
 # e1000) bounces through buffers made machine-contiguous below 4 GiB by
 # XENMEM_exchange.
-DEV_ARGS="console=hvc0 pci=nomsi"
+DEV_ARGS="console=hvc0"
 run_dev() {    # LOG MACHINE NAME
     img=$BUILD/linux-disk.img
     if [ ! -f "$img" ] || [ ! -f "$img.sha256" ]; then
@@ -269,10 +272,12 @@ run_dev() {    # LOG MACHINE NAME
     want=$(cat "$img.sha256")
     case $3 in
     linux-net-*)
-        # The e1000 in slot 3 and an AHCI in slot 7 share PCI link LNKD
-        # (PIIX: link = (slot + pin) mod 4), hence one level GSI.
+        # The e1000s in slots 3 and 7 share PCI link LNKD (PIIX: link =
+        # (slot + pin) mod 4), hence one level GSI (the second on its own
+        # restricted user network); the AHCI in slot 5 has MSI.
         words="keel.nettest=1 keel.disktest=ahci"
-        dev="-nic none -netdev user,id=n0,restrict=on -device e1000,netdev=n0,addr=3 -device ahci,id=ahci0,addr=7"
+        dev="-nic none -netdev user,id=n0,restrict=on -device e1000,netdev=n0,addr=3"
+        dev="$dev -netdev user,id=n1,restrict=on -device e1000,netdev=n1,addr=7 -device ahci,id=ahci0,addr=5"
         dev="$dev -drive file=$img,format=raw,if=none,id=d0,snapshot=on -device ide-hd,drive=d0,bus=ahci0.0" ;;
     *)  words="keel.disktest=ata_piix"; [ "$2" = q35 ] && words="keel.disktest=ahci"
         # QEMU 7.2's ide-hd refuses a read-only drive: snapshot=on keeps
@@ -291,7 +296,12 @@ run_dev() {    # LOG MACHINE NAME
         grep -a -q 'linux-guest: net: ping 10.0.2.2 answered' "$1" || { echo "FAIL $3: dom0's ping of 10.0.2.2 got no answer"; return 1; }
         grep -a -q 'linux-guest: net: eth0 interrupts rose' "$1" || { echo "FAIL $3: eth0's interrupt count did not rise as a xen-pirq"; return 1; }
         what=$(grep -a 'linux-guest: net irq:' "$1" | head -n 1 | clean | sed 's/linux-guest: net irq: *//')
-        printf '%s' "$what" | grep -q 'eth0.*ahci\|ahci.*eth0' || { echo "FAIL $3: eth0 and ahci do not share an interrupt ($what)"; return 1; }
+        printf '%s' "$what" | grep -q 'eth0.*eth1\|eth1.*eth0' || { echo "FAIL $3: eth0 and eth1 do not share an interrupt ($what)"; return 1; }
+        # The AHCI's interrupt is an MSI (Keel's map_pirq of type MSI_SEG).
+        line=$(grep -a 'linux-guest: disk irq:' "$1" | head -n 1 | clean)
+        printf '%s' "$line" | grep -q 'xen-pirq *-msi ' || { echo "FAIL $3: the AHCI's interrupt is not an MSI pirq (${line:-no line})"; return 1; }
+        grep -a -q '^(KEEL) irq: MSI pirq [0-9]*: [1-9]' "$1" || { echo "FAIL $3: Keel counted no MSI interrupt"; return 1; }
+        what="$what; $(printf '%s' "$line" | sed 's/linux-guest: disk irq: *//')"
         got=$(grep -a 'linux-guest: disk sha256:' "$1" | tail -n 1 | clean | sed 's/.*sha256: //')
         [ "$got" = "$want" ] || { echo "FAIL $3: dom0 read sha256 '${got:-nothing}', the image's is $want"; return 1; } ;;
     *)
@@ -300,13 +310,19 @@ run_dev() {    # LOG MACHINE NAME
         line=$(grep -a 'linux-guest: disk irq:' "$1" | head -n 1 | clean)
         printf '%s' "$line" | grep -q 'xen-pirq' || { echo "FAIL $3: the disk's interrupt is not a xen-pirq (${line:-no line})"; return 1; }
         what=$(printf '%s' "$line" | sed 's/linux-guest: disk irq: *//')
+        # q35's AHCI has MSI: Keel's map_pirq of type MSI_SEG, and Keel's
+        # own count of that pirq's interrupts at the power-off.
+        if [ "$2" = q35 ]; then
+            printf '%s' "$line" | grep -q 'xen-pirq *-msi ' || { echo "FAIL $3: the AHCI's interrupt is not an MSI pirq ($line)"; return 1; }
+            grep -a -q '^(KEEL) irq: MSI pirq [0-9]*: [1-9]' "$1" || { echo "FAIL $3: Keel counted no MSI interrupt"; return 1; }
+        fi
         # PIIX's bus-master DMA has a 32-bit mask: it needs the swiotlb.
         if grep -a -q 'falling back to PIO' "$1"; then echo "FAIL $3: $(grep -a -m 1 'falling back to PIO' "$1" | clean)"; return 1; fi ;;
     esac
     grep -a -q '^VERDICT: PASS' "$1" || { echo "FAIL $3: no PASS verdict"; return 1; }
     # Keel's count per GSI at the S5 (irq_report): level interrupts that
     # came while their EOI was awaited mean the pin was not masked.
-    grep -a -q '^(KEEL) irq: GSI ' "$1" || { echo "FAIL $3: Keel reported no device interrupt at the power-off"; return 1; }
+    grep -a -q -E '^\(KEEL\) irq: (GSI|MSI pirq) ' "$1" || { echo "FAIL $3: Keel reported no device interrupt at the power-off"; return 1; }
     early=$(grep -a '^(KEEL) irq: GSI ' "$1" | clean | grep -v ', 0 while awaiting the EOI$' | head -n 1)
     [ -z "$early" ] || { echo "FAIL $3: interrupts while the pin should be masked: $early"; return 1; }
     # An interrupt storm (a level line not held masked until the EOI) or
@@ -326,12 +342,14 @@ run_dev() {    # LOG MACHINE NAME
 # an e1000 on QEMU's user network (restrict=on: no packet leaves QEMU),
 # which tests/linux/ctl-vif.sh puts on the bridge xenbr0 that its domUs'
 # vifs join.  Passes iff dom0 prints "VERDICT: PASS" and powers off.
+# Not yet run without pci=nomsi (its e1000 has no MSI anyway).
+VIF_ARGS="console=hvc0 pci=nomsi"
 run_vif() {    # LOG
     timeout "${LINUX_VIF_TIMEOUT:-400}" qemu-system-x86_64 -machine pc -accel "$ACCEL" -cpu max,-smap -m 1536 \
         -smp 2 -display none -monitor none -serial stdio -no-reboot \
         -nic none -netdev user,id=n0,restrict=on -device e1000,netdev=n0 \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
-        -append "console=com1 dom0_mem=768M" -initrd "$VMLINUZ $DEV_ARGS keel.ctltest=vif,$CTL_INITRD" \
+        -append "console=com1 dom0_mem=768M" -initrd "$VMLINUZ $VIF_ARGS keel.ctltest=vif,$CTL_INITRD" \
         < /dev/null > "$1" 2>&1
     qrc=$?
     grep -a -q '^VERDICT: PASS' "$1" || { echo "FAIL linux-vif: no PASS verdict (QEMU exit $qrc)"; return 1; }

@@ -237,7 +237,7 @@ static void test_level_eoi(void **state)
     irq_gsi_raised(9);
     irq_deliver_pending();
     assert_false(pending(dh, port));
-    assert_int_equal(irq_status_query(dh, NR_GSIS, &flags), -XEN_EINVAL);
+    assert_int_equal(irq_status_query(dh, NR_PIRQS, &flags), -XEN_EINVAL);
     assert_int_equal(irq_eoi(dh, 0xffffffffu), -XEN_EINVAL);
 }
 

@@ -246,7 +246,7 @@ static void test_physdev_hwdom(void **state)
     assert_int_equal(pd(PHYSDEVOP_eoi, &e), 0);
     assert_int_equal(pd(PHYSDEVOP_apic_read, &a), -XEN_EINVAL);  /* no such IO-APIC here */
     m = (struct physdev_map_pirq){ .domid = 0, .type = MAP_PIRQ_TYPE_MSI, .index = -1, .pirq = -1 };
-    assert_int_equal(pd(PHYSDEVOP_map_pirq, &m), -XEN_ENOSYS);   /* MSI: not yet */
+    assert_int_equal(pd(PHYSDEVOP_map_pirq, &m), -XEN_ENODEV);   /* MSI: no such device (test_msi) */
     m.type = 77;
     assert_int_equal(pd(PHYSDEVOP_map_pirq, &m), -XEN_EINVAL);
     m = (struct physdev_map_pirq){ .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI, .index = 2, .pirq = 2 };
@@ -257,7 +257,8 @@ static void test_physdev_hwdom(void **state)
     assert_int_equal(pd(PHYSDEVOP_eoi, (void *)0xffff800000001000UL), -XEN_EFAULT);
     assert_int_equal(pd(PHYSDEVOP_apic_write, &a), -XEN_ENOSYS);
     assert_int_equal(pd(PHYSDEVOP_pirq_eoi_gmfn_v1, &a), -XEN_ENOSYS);  /* v2 only (test_pirq) */
-    assert_int_equal(pd(PHYSDEVOP_restore_msi_ext, &a), -XEN_ENOSYS);
+    assert_int_equal(pd(PHYSDEVOP_prepare_msix, &a), -XEN_ENOSYS);  /* pciback only */
+    assert_int_equal(pd(PHYSDEVOP_restore_msi_ext, &a), -XEN_ENODEV);  /* no device (test_msi) */
     assert_int_equal(pd(9999, &a), -XEN_ENOSYS);
 }
 

@@ -17,6 +17,8 @@
 #include <keel/debugreg.h>
 #include <keel/pv_mm.h>
 #include <keel/iomem.h>
+#include <keel/irq.h>
+#include <keel/pci.h>
 #include <keel/spinlock.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
@@ -235,12 +237,10 @@ static spinlock_t rtc_lock = SPIN_LOCK_UNLOCKED;
  * latch selects, with the real 0xcf8 written under pci_cfg_lock; with the
  * latch's enable bit clear it reads all ones and writes nothing.  Byte
  * and word accesses to 0xcf8-0xcfb go to the hardware (0xcf9 is the
- * chipset's reset control on PCs), as in Xen.
+ * chipset's reset control on PCs), as in Xen.  A write into an MSI or
+ * MSI-X capability is filtered by msi_conf_write_ok (common/msi.c): the
+ * message and mask are the hypervisor's (Xen's pci_conf_write_intercept).
  */
-#define PCI_CF8 0xcf8
-#define PCI_CFC 0xcfc
-#define PCI_CF8_ENABLE 0x80000000u
-static spinlock_t pci_cfg_lock = SPIN_LOCK_UNLOCKED;
 
 static bool is_conf1(const struct domain *d, unsigned int port, unsigned int size)
 {
@@ -269,31 +269,29 @@ static void hw_out(unsigned int port, unsigned int size, uint32_t v)
 
 static uint32_t conf1_read(struct domain *d, unsigned int port, unsigned int size)
 {
-    uint32_t v;
-
     if (port == PCI_CF8)
         return d->pci_cf8;
     if (!(d->pci_cf8 & PCI_CF8_ENABLE))
         return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-    spin_lock(&pci_cfg_lock);
-    outl(PCI_CF8, d->pci_cf8 & ~3u);
-    v = hw_in(port, size);
-    spin_unlock(&pci_cfg_lock);
-    return v;
+    return pci_conf1_read(d->pci_cf8, port - PCI_CFC, size);
 }
 
+/* The register is taken from bits 2-7 of the latch alone, whatever bits
+ * 24-30 say (AMD's extended registers): the filter errs on the safe side. */
 static void conf1_write(struct domain *d, unsigned int port, unsigned int size, uint32_t v)
 {
+    uint32_t cf8 = d->pci_cf8;
+
     if (port == PCI_CF8) {
         d->pci_cf8 = v;
         return;
     }
-    if (!(d->pci_cf8 & PCI_CF8_ENABLE))
+    if (!(cf8 & PCI_CF8_ENABLE))
         return;
-    spin_lock(&pci_cfg_lock);
-    outl(PCI_CF8, d->pci_cf8 & ~3u);
-    hw_out(port, size, v);
-    spin_unlock(&pci_cfg_lock);
+    if (!msi_conf_write_ok((cf8 >> 16) & 0xff, (cf8 >> 8) & 0xff, (cf8 & 0xfc) + (port - PCI_CFC),
+                           size, &v))
+        return;
+    pci_conf1_write(cf8, port - PCI_CFC, size, v);
 }
 
 static uint32_t io_read(struct domain *d, unsigned int port, unsigned int size)

@@ -120,6 +120,22 @@ int ioapic_guest_read(uint64_t physbase, uint32_t reg, uint32_t *val)
     return -XEN_EINVAL;
 }
 
+uint32_t arch_irq_dest_apic_id(void)
+{
+    return dest_apic_id;
+}
+
+/* The interrupt of an MSI vector: edge, so the EOI at once, as Xen's
+ * ack_maskable_msi_irq; then the pirq raised (common/msi.c). */
+void msi_irq(unsigned int vector)
+{
+    void arch_timer_ack(void);
+
+    arch_timer_ack();
+    msi_vector_raised(vector);
+    this_pcpu()->timers_dirty = true;
+}
+
 /* The interrupt of a GSI vector: mask a level pin, EOI, mark it raised. */
 void ioapic_irq(unsigned int gsi)
 {

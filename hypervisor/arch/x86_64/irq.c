@@ -1,7 +1,8 @@
 /*
  * External interrupts: the local APIC timer (vCPU timers, time slices),
  * the two IPIs (keel/smp.h), the spurious vector, and the IO-APIC pins
- * (GSI vectors, ioapic.c: raised for delivery to dom0 as events);
+ * (GSI vectors, ioapic.c: raised for delivery to dom0 as events) and
+ * MSIs (their vectors, common/msi.c: likewise);
  * anything else is logged and ignored.  This may run without the hypervisor lock (an
  * interrupt of the idle halt), so it only marks work for later.
  */
@@ -31,6 +32,10 @@ void do_irq(struct guest_regs *regs)
     default:
         if (regs->vector >= GSI_VECTOR_BASE && regs->vector < GSI_VECTOR_BASE + NR_GSIS) {
             ioapic_irq((unsigned int)(regs->vector - GSI_VECTOR_BASE));
+            break;
+        }
+        if (regs->vector >= MSI_VECTOR_BASE && regs->vector < MSI_VECTOR_END) {
+            msi_irq((unsigned int)regs->vector);
             break;
         }
         gdprintk("unexpected interrupt, vector %lu\n", regs->vector);

@@ -133,7 +133,11 @@ static long map_pirq(uint64_t arg)
     case MAP_PIRQ_TYPE_MSI:
     case MAP_PIRQ_TYPE_MSI_SEG:
     case MAP_PIRQ_TYPE_MULTI_MSI:
-        return -XEN_ENOSYS;    /* MSI is not implemented yet: boot dom0 with pci=nomsi */
+        rc = irq_map_msi(d, &m, &pirq);    /* common/msi.c: MSI, not MSI-X */
+        if (rc)
+            return rc;
+        m.pirq = pirq;
+        return COPY_OUT(m);
     default:
         return -XEN_EINVAL;
     }
@@ -150,6 +154,21 @@ static long unmap_pirq(uint64_t arg)
     return irq_unmap_pirq(d, u.pirq);
 }
 
+/* PHYSDEVOP_restore_msi and _ext (Linux tries _ext first): dom0 only. */
+static long restore_msi(unsigned int cmd, uint64_t arg)
+{
+    struct physdev_restore_msi r;
+    struct physdev_pci_device p;
+
+    if (cmd == PHYSDEVOP_restore_msi) {
+        COPY_IN(r);
+        p = (struct physdev_pci_device){ .seg = 0, .bus = r.bus, .devfn = r.devfn };
+    } else {
+        COPY_IN(p);
+    }
+    return msi_restore(current->domain, p.seg, p.bus, p.devfn);
+}
+
 static long setup_gsi(uint64_t arg)
 {
     struct physdev_setup_gsi g;
@@ -162,8 +181,9 @@ static long setup_gsi(uint64_t arg)
  * PCI devices dom0 reports (manage_pci_add/_ext/remove, pci_device_add/
  * remove) and MMCONFIG areas it found (pci_mmcfg_reserved): Xen records
  * the devices for MSI and passthrough and enables its own MMCONFIG use;
- * Keel has neither yet, so after the argument checks it accepts them (0),
- * as Linux needs no more.  dom0 only.
+ * Keel has neither (its MSI code finds a device in configuration space
+ * when dom0 maps its MSI), so after the argument checks it accepts them
+ * (0), as Linux needs no more.  dom0 only.
  */
 static long pci_notice(unsigned int cmd, uint64_t arg)
 {
@@ -234,6 +254,9 @@ long do_physdev_op(uint64_t cmd, uint64_t arg)
         return unmap_pirq(arg);
     case PHYSDEVOP_setup_gsi:
         return setup_gsi(arg);
+    case PHYSDEVOP_restore_msi:
+    case PHYSDEVOP_restore_msi_ext:
+        return restore_msi((unsigned int)cmd, arg);
     case PHYSDEVOP_manage_pci_add:
     case PHYSDEVOP_manage_pci_remove:
     case PHYSDEVOP_manage_pci_add_ext:

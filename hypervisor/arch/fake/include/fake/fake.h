@@ -122,4 +122,12 @@ struct fake_pin { bool programmed, level, active_low, masked; unsigned int progr
 extern struct fake_pin fake_pins[96];
 void fake_pins_reset(void);                       /* every pin masked, unprogrammed */
 
+/* ---- PCI configuration space (pci.c): bus 0, devfn < FAKE_PCI_DEVS ---- */
+#define FAKE_PCI_DEVS 16
+struct fake_pci_dev { bool present; uint8_t cfg[256]; uint8_t ro[256]; };  /* ro: bits writes keep */
+extern struct fake_pci_dev fake_pci[FAKE_PCI_DEVS];
+extern unsigned int fake_pci_writes;              /* arch_pci_conf_write calls */
+extern uint32_t fake_dest_apic_id;                /* arch_irq_dest_apic_id */
+void fake_pci_reset(void);                        /* no device, dest APIC ID 0 */
+
 #endif
