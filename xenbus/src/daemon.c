@@ -219,21 +219,42 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 		accept_one(x);
 	if (pfd[1].fd >= 0 && (pfd[1].revents & POLLIN))
 		dom_exc(x);
+	/*
+	 * Two passes.  The first serves, on every connection, the requests
+	 * that cannot change the store until one that may, and sends their
+	 * replies at once while the journal is clean: they reveal nothing
+	 * that is not durable, and need not wait for this round's sync.
+	 * The second serves the rest of each turn.
+	 */
+	x->group_commit = true;
+	x->reads_first = x->journal != NULL;
 	for (i = 2; i < n; i++) {
 		struct conn *c = who[i];
 
-		if ((!pfd[i].revents && !c->more) || c->dead)
+		if ((!pfd[i].revents && !c->more) || c->dead) {
+			who[i] = NULL;
 			continue;
+		}
 		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
 			c->dead = true;
+			who[i] = NULL;
 			continue;
 		}
 		if (pfd[i].revents && c->ops->ack)
 			c->ops->ack(c);
-		x->group_commit = true;
+		c->turn_used = 0;
 		conn_read(c, CONN_TURN_BUDGET);
-		x->group_commit = false;
+		if (x->reads_first && !c->dead && conn_want_out(c))
+			conn_flush(c);
 	}
+	x->reads_first = false;
+	for (i = 2; i < n; i++) {
+		struct conn *c = who[i];
+
+		if (c && c->held && !c->dead)
+			conn_read(c, CONN_TURN_BUDGET - c->turn_used);
+	}
+	x->group_commit = false;
 	/* Group commit: one sync for every change of the round, then the
 	 * replies and events of all connections. */
 	rc = journal_sync(x->journal);
