@@ -211,6 +211,7 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 		if (c->more && !c->dead)
 			timeout_ms = 0;
 	rc = poll(pfd, n, timeout_ms);
+	x->rounds++;
 	if (rc < 0) {
 		rc = errno == EINTR ? 0 : -errno;
 		goto out;

@@ -142,6 +142,7 @@ struct xsd {
 	const struct ring_backend *rings; /* NULL: no shared rings */
 	int listen_fd;
 	uint64_t nr_requests;
+	uint64_t rounds; /* of xsd_poll */
 	bool group_commit; /* inside xsd_poll's read phase: sync at its end */
 	bool reads_first; /* its first pass: hold requests that may write */
 	uint64_t early_replies; /* sent before their round's sync (stats) */

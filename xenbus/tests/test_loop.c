@@ -293,6 +293,44 @@ static void test_reads_before_sync(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * Socket input is read in blocks: several requests in one write are all
+ * served in one round; a request cut anywhere (inside the header, inside
+ * the payload) across rounds is put back together.
+ */
+static void test_socket_blocks(void **state)
+{
+	struct xsd *x = *state;
+	char buf[256];
+	size_t len = 0;
+	int fd = client();
+
+	assert_int_equal(xsd_poll(x, 0), 0);
+	for (uint32_t id = 1; id <= 3; id++) {
+		struct xsd_sockmsg h = { XS_WRITE, id, 0, 6 };
+
+		memcpy(buf + len, &h, sizeof(h));
+		memcpy(buf + len + sizeof(h), "/k\0abc", 6);
+		len += sizeof(h) + 6;
+	}
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	for (uint32_t id = 1; id <= 3; id++)
+		assert_int_equal(try_reply(fd), id);
+	assert_int_equal(try_reply(fd), 0);
+	/* One request (22 bytes) in three pieces: 5, 14, 3. */
+	assert_int_equal(write(fd, buf, 5), 5);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(try_reply(fd), 0);
+	assert_int_equal(write(fd, buf + 5, 14), 14);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(try_reply(fd), 0);
+	assert_int_equal(write(fd, buf + 19, 3), 3);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(try_reply(fd), 1);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +341,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_commit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reads_before_sync, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_socket_blocks, setup,
 						teardown),
 	};
 
