@@ -168,6 +168,44 @@ static void dom_exc(struct xsd *x)
 	}
 }
 
+/*
+ * Before a round's sync: serve the connections that were not served in
+ * this round and have a request by now (clients answered in the first
+ * pass, or woken since the poll), so that their changes join this sync
+ * rather than wait for the next one.  Each connection still gets one
+ * turn per round.
+ */
+static void serve_late(struct xsd *x, struct pollfd *pfd, struct conn **who,
+		       size_t n)
+{
+	size_t k = 0;
+
+	for (struct conn *c = x->conns; c && k < n; c = c->next) {
+		if (c->dead || c->served == x->rounds)
+			continue;
+		who[k] = c;
+		pfd[k++] = (struct pollfd){ .fd = c->ops->fd(c),
+					    .events = POLLIN };
+	}
+	if (k == 0 || poll(pfd, k, 0) <= 0)
+		return;
+	for (size_t i = 0; i < k; i++) {
+		struct conn *c = who[i];
+
+		if (!pfd[i].revents)
+			continue;
+		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
+			c->dead = true;
+			continue;
+		}
+		if (c->ops->ack)
+			c->ops->ack(c);
+		c->served = x->rounds;
+		c->turn_used = 0;
+		conn_read(c, CONN_TURN_BUDGET);
+	}
+}
+
 int xsd_poll(struct xsd *x, int timeout_ms)
 {
 	size_t n = 2, i = 0;
@@ -243,6 +281,7 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 		}
 		if (pfd[i].revents && c->ops->ack)
 			c->ops->ack(c);
+		c->served = x->rounds;
 		c->turn_used = 0;
 		conn_read(c, CONN_TURN_BUDGET);
 		if (x->reads_first && !c->dead && conn_want_out(c))
@@ -255,6 +294,8 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 		if (c && c->held && !c->dead)
 			conn_read(c, CONN_TURN_BUDGET - c->turn_used);
 	}
+	if (journal_dirty(x->journal))
+		serve_late(x, pfd, who, n);
 	x->group_commit = false;
 	/* Group commit: one sync for every change of the round, then the
 	 * replies and events of all connections. */

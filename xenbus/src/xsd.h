@@ -120,6 +120,7 @@ struct conn {
 	bool more; /* its turn ended with requests possibly left to read */
 	bool held; /* a complete request waits for the round's second pass */
 	unsigned int turn_used; /* requests dispatched in this turn */
+	uint64_t served; /* the last round (xsd->rounds) it had a turn in */
 	uint64_t events_dropped; /* watch events lost to a full queue */
 };
 

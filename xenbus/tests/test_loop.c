@@ -331,6 +331,40 @@ static void test_socket_blocks(void **state)
 	close(fd);
 }
 
+/*
+ * Requests that arrive while a round is being served, on connections
+ * not served yet in it (here: a client accepted in this round that wrote
+ * at once), join the round's sync instead of waiting for the next.
+ */
+static void test_late_joins_sync(void **state)
+{
+	struct xsd *x = *state;
+	char dir[] = "/tmp/xenbus-late-XXXXXX", cmd[96];
+	uint64_t syncs;
+	int a, b;
+
+	xsd_fini(x);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(xsd_init(x, dir, true), 0);
+	x->clock_ms = fake_clock;
+	assert_int_equal(xsd_listen(x, sock_path), 0);
+	a = client();
+	assert_int_equal(xsd_poll(x, 0), 0);
+	send_req(a, XS_WRITE, 1, "/l/a\0v", 6);
+	b = client();
+	send_req(b, XS_WRITE, 2, "/l/b\0v", 6);
+	syncs = journal_syncs(x->journal);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(nr_conns(x), 2);
+	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
+	assert_int_equal(try_reply(a), 1);
+	assert_int_equal(try_reply(b), 2);
+	close(a);
+	close(b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +377,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reads_before_sync, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_socket_blocks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_late_joins_sync, setup,
 						teardown),
 	};
 
