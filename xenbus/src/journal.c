@@ -61,6 +61,7 @@ struct journal {
 	size_t size;    /* bytes of frames in the segment: the next offset */
 	size_t seg;     /* the segment's preallocated size */
 	struct buf pending; /* this round's records, not yet on disk */
+	struct tree *tree; /* the store (to compact a full segment) */
 	uint64_t syncs; /* synced frame writes */
 	char damaged[64]; /* load: keep tree.journal under this name */
 };
@@ -621,6 +622,7 @@ struct journal *journal_open(const char *dir, struct tree *t, bool fsync_on)
 		xsd_log("%s: cannot write the state: %s", dir, strerror(errno));
 		goto fail;
 	}
+	j->tree = t;
 	t->hooks = (struct tree_hooks){ NULL, hook_changed, j };
 	return j;
 fail:
@@ -648,10 +650,10 @@ int journal_sync(struct journal *j)
 		return 0;
 	if (j->pending.oom)
 		return -ENOMEM;
-	/* journal_write made room (or the caller skipped it: then the frame
-	 * may not fit, and compacting needs the tree). */
+	/* journal_write made room; if a change was recorded without it,
+	 * compact now (the snapshot then holds the round). */
 	if (sizeof(struct frame_hdr) + j->pending.len > j->seg - j->size)
-		return -ENOSPC;
+		return snapshot(j, j->tree);
 	rc = pwrite_frame(j->fd, (off_t)j->size, j->seq + 1, &j->pending);
 	if (rc)
 		return rc;

@@ -514,13 +514,27 @@ static void test_segment_switch(void **state)
 	assert_int_equal(journal_sync(x.journal), 0);
 	x.group_commit = false;
 	drain(c);
+	/* Changes recorded without journal_write (none of the daemon's
+	 * paths does that) are compacted by the sync if they do not fit. */
+	memset(v, 'u', sizeof(v) - 1);
+	for (i = 0; i < 40; i++) {
+		struct tree_node *n;
+
+		snprintf(p, sizeof(p), "/s/%d", i);
+		n = tree_find(&x.tree, p);
+		assert_non_null(n);
+		assert_int_equal(tree_set_value(&x.tree, n, v, strlen(v)), 0);
+	}
+	assert_true(journal_dirty(x.journal));
+	assert_int_equal(journal_sync(x.journal), 0);
+	assert_false(journal_dirty(x.journal));
 	crash(&x);
 	assert_int_equal(xsd_init(&x, dir, true), 0);
 	c = mkconn(&x, 0, true);
 	for (i = 0; i < 200; i++) {
 		snprintf(p, sizeof(p), "/s/%d", i);
 		if (i < 40)
-			memset(v, 'w', sizeof(v) - 1);
+			memset(v, 'u', sizeof(v) - 1);
 		else
 			memset(v, 'v', sizeof(v) - 1);
 		expect(c, p, v);
