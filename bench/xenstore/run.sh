@@ -10,7 +10,9 @@
 # rounds, microseconds per operation).  Not part of `make test`.
 #
 #   sh bench/xenstore/run.sh [SECONDS_PER_TEST] [CLIENTS] [ROUNDS]
-# Env: BUILD (default <top>/build), XENSTORED_DEBIAN (a xenstored binary).
+# Env: BUILD (default <top>/build), XENSTORED_DEBIAN (a xenstored binary),
+# KEEL_BASE (another keel-xenstored binary, e.g. built from main: measured
+# durable in the same rounds as an extra column "base", to compare a change).
 # Debian's xenstored: see xenbus/tests/debian-xsd.sh (`make -C xenbus
 # debian-xenstored` unpacks it; without Xen it runs under a small shim).
 set -u
@@ -38,6 +40,12 @@ wait_socket "$T/mem.sock" || { echo "keel-xenstored -m did not start"; exit 1; }
 DAEMONS="keel keel-mem"
 SOCK_keel=$T/keel.sock
 SOCK_keel_mem=$T/mem.sock
+if [ -n "${KEEL_BASE:-}" ]; then
+    "$KEEL_BASE" -F -s "$T/base.sock" -d "$T/base-state" 2>/dev/null & PIDS="$PIDS $!"
+    wait_socket "$T/base.sock" || { echo "$KEEL_BASE did not start"; exit 1; }
+    DAEMONS="$DAEMONS base"
+    SOCK_base=$T/base.sock
+fi
 . "$TOP/xenbus/tests/debian-xsd.sh"
 if debian_xsd_start "$T/deb" "$BUILD/xenbus"; then
     PIDS="$PIDS $DEB_PID"
@@ -48,6 +56,7 @@ else
     DEB=$DEB_WHY
 fi
 
+LOAD_BEFORE=$(uptime | sed 's/.*load average: //')
 # Results: lines "<daemon> <clients> <test> <ops/s>" in $T/all.
 r=0; failed=0
 while [ $r -lt "$ROUNDS" ]; do
@@ -74,6 +83,7 @@ stat() { # daemon clients test -> "median min max"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (a=="?" || b=="?" || b==0) print "?"; else printf "%.2f", a/b}'; }
 
 echo "$CLIENTS clients, ${SECS} s per test, $ROUNDS interleaved rounds: median ops/s [min-max]"
+echo "load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $(uptime | sed 's/.*load average: //')"
 printf '%-13s %24s %24s %24s %9s %9s\n' test keel-durable keel-mem debian durable/deb mem/deb
 for test in read write txn-commit watch-events; do
     set -- $(stat keel "$CLIENTS" $test); k=$1; kr="$1 [$2-$3]"
@@ -83,6 +93,16 @@ for test in read write txn-commit watch-events; do
     case "$k $m $d" in *"?"*) failed=1 ;; esac
     printf '%-13s %24s %24s %24s %9s %9s\n' $test "$kr" "$mr" "$dr" "$(ratio $k $d)" "$(ratio $m $d)"
 done
+if [ -n "${KEEL_BASE:-}" ]; then
+    echo "base ($KEEL_BASE, durable), same rounds:"
+    for test in read write txn-commit watch-events; do
+        set -- $(stat keel "$CLIENTS" $test); k=$1
+        set -- $(stat base "$CLIENTS" $test); b=$1
+        set -- $(stat debian "$CLIENTS" $test); d=$1
+        set -- $(stat base "$CLIENTS" $test)
+        printf '%-13s %24s  durable/base %5s  base/deb %5s\n' $test "$1 [$2-$3]" "$(ratio $k $b)" "$(ratio $b $d)"
+    done
+fi
 echo
 echo "single client: median microseconds per operation [min-max]"
 printf '%-13s %20s %20s %20s\n' test keel-durable keel-mem debian
@@ -91,8 +111,14 @@ us() { set -- $(stat $1 1 $2); [ "$1" = "?" ] && { echo "?"; return; }
 for test in read write txn-commit watch-events; do
     printf '%-13s %20s %20s %20s\n' $test "$(us keel $test)" "$(us keel-mem $test)" "$(us debian $test)"
 done
+if [ -n "${KEEL_BASE:-}" ]; then
+    for test in read write txn-commit watch-events; do
+        printf '%-13s base %20s\n' $test "$(us base $test)"
+    done
+fi
 echo
-echo "keel-durable: journal fdatasync'd before replies, one sync per loop round (group commit);"
+echo "keel-durable: each loop round's changes written as one journal frame with O_DSYNC (one sync per"
+echo "round, group commit) before the round's replies; replies to reads leave before it;"
 echo "keel-mem: --in-memory; Debian's keeps its tree in memory."
 echo "txn-commit: START, READ, WRITE, END per operation; watch-events: write below the client's own"
 echo "watch, then wait for the event on its watcher connection."

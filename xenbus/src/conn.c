@@ -148,6 +148,8 @@ void conn_flush(struct conn *c)
 		}
 		if (n == 0)
 			break;
+		if (!wrote && c->xsd->group_commit)
+			c->xsd->early_replies++;
 		wrote = true;
 		m->done += (size_t)n;
 		if (m->done < m->len)
@@ -172,7 +174,9 @@ static uint32_t max_queued(const struct conn *c)
 /*
  * Read and dispatch up to `budget' requests, stopping early when the
  * transport is empty or the queue of unsent replies is full; c->more
- * tells that the budget ran out (there may be more to read).  A header
+ * tells that the budget ran out (there may be more to read).  In the
+ * loop's first pass (xsd->reads_first) a request that may change the
+ * store is read but held (c->held) for the second pass.  A header
  * announcing more than XENSTORE_PAYLOAD_MAX closes this connection only.
  */
 void conn_read(struct conn *c, unsigned int budget)
@@ -181,6 +185,7 @@ void conn_read(struct conn *c, unsigned int budget)
 	bool consumed = false;
 
 	c->more = false;
+	c->held = false;
 	while (!c->dead && c->nr_out < max_queued(c)) {
 		size_t want;
 		char *dst;
@@ -215,8 +220,13 @@ void conn_read(struct conn *c, unsigned int budget)
 				continue;
 		}
 		c->payload[c->in.hdr.len] = '\0';
+		if (c->xsd->reads_first && !xsd_req_reads_only(&c->in.hdr)) {
+			c->held = true;
+			break;
+		}
 		c->in_used = 0;
 		c->xsd->nr_requests++;
+		c->turn_used++;
 		xsd_dispatch(c, &c->in.hdr, c->payload);
 		if (--budget == 0) {
 			c->more = true; /* its turn is over: others first */

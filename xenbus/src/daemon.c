@@ -168,6 +168,44 @@ static void dom_exc(struct xsd *x)
 	}
 }
 
+/*
+ * Before a round's sync: serve the connections that were not served in
+ * this round and have a request by now (clients answered in the first
+ * pass, or woken since the poll), so that their changes join this sync
+ * rather than wait for the next one.  Each connection still gets one
+ * turn per round.
+ */
+static void serve_late(struct xsd *x, struct pollfd *pfd, struct conn **who,
+		       size_t n)
+{
+	size_t k = 0;
+
+	for (struct conn *c = x->conns; c && k < n; c = c->next) {
+		if (c->dead || c->served == x->rounds)
+			continue;
+		who[k] = c;
+		pfd[k++] = (struct pollfd){ .fd = c->ops->fd(c),
+					    .events = POLLIN };
+	}
+	if (k == 0 || poll(pfd, k, 0) <= 0)
+		return;
+	for (size_t i = 0; i < k; i++) {
+		struct conn *c = who[i];
+
+		if (!pfd[i].revents)
+			continue;
+		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
+			c->dead = true;
+			continue;
+		}
+		if (c->ops->ack)
+			c->ops->ack(c);
+		c->served = x->rounds;
+		c->turn_used = 0;
+		conn_read(c, CONN_TURN_BUDGET);
+	}
+}
+
 int xsd_poll(struct xsd *x, int timeout_ms)
 {
 	size_t n = 2, i = 0;
@@ -211,6 +249,7 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 		if (c->more && !c->dead)
 			timeout_ms = 0;
 	rc = poll(pfd, n, timeout_ms);
+	x->rounds++;
 	if (rc < 0) {
 		rc = errno == EINTR ? 0 : -errno;
 		goto out;
@@ -219,21 +258,45 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 		accept_one(x);
 	if (pfd[1].fd >= 0 && (pfd[1].revents & POLLIN))
 		dom_exc(x);
+	/*
+	 * Two passes.  The first serves, on every connection, the requests
+	 * that cannot change the store until one that may, and sends their
+	 * replies at once while the journal is clean: they reveal nothing
+	 * that is not durable, and need not wait for this round's sync.
+	 * The second serves the rest of each turn.
+	 */
+	x->group_commit = true;
+	x->reads_first = x->journal != NULL;
 	for (i = 2; i < n; i++) {
 		struct conn *c = who[i];
 
-		if ((!pfd[i].revents && !c->more) || c->dead)
+		if ((!pfd[i].revents && !c->more) || c->dead) {
+			who[i] = NULL;
 			continue;
+		}
 		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
 			c->dead = true;
+			who[i] = NULL;
 			continue;
 		}
 		if (pfd[i].revents && c->ops->ack)
 			c->ops->ack(c);
-		x->group_commit = true;
+		c->served = x->rounds;
+		c->turn_used = 0;
 		conn_read(c, CONN_TURN_BUDGET);
-		x->group_commit = false;
+		if (x->reads_first && !c->dead && conn_want_out(c))
+			conn_flush(c);
 	}
+	x->reads_first = false;
+	for (i = 2; i < n; i++) {
+		struct conn *c = who[i];
+
+		if (c && c->held && !c->dead)
+			conn_read(c, CONN_TURN_BUDGET - c->turn_used);
+	}
+	if (journal_dirty(x->journal))
+		serve_late(x, pfd, who, n);
+	x->group_commit = false;
 	/* Group commit: one sync for every change of the round, then the
 	 * replies and events of all connections. */
 	rc = journal_sync(x->journal);

@@ -70,6 +70,33 @@ static int decode(struct req *r)
 	return 0;
 }
 
+/*
+ * Requests that never change the store: reads, and every change inside
+ * a transaction (made to its private copy) but its end.  A wrong "true"
+ * would cost speed only: conn_flush sends nothing while the journal
+ * holds unsynced changes.
+ */
+bool xsd_req_reads_only(const struct xsd_sockmsg *hdr)
+{
+	switch (hdr->type) {
+	case XS_READ:
+	case XS_DIRECTORY:
+	case XS_DIRECTORY_PART:
+	case XS_GET_PERMS:
+	case XS_TRANSACTION_START:
+	case XS_GET_DOMAIN_PATH:
+	case XS_IS_DOMAIN_INTRODUCED:
+		return true;
+	case XS_WRITE:
+	case XS_MKDIR:
+	case XS_RM:
+	case XS_SET_PERMS:
+		return hdr->tx_id != 0;
+	default:
+		return false;
+	}
+}
+
 void xsd_dispatch(struct conn *c, const struct xsd_sockmsg *hdr,
 		  char *payload)
 {

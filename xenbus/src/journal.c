@@ -4,12 +4,23 @@
  * Files in the state directory:
  *   lock           flock'd while a daemon uses the directory
  *   tree.snap      one frame holding every node (parents first)
- *   tree.journal   frames appended since that snapshot
+ *   tree.journal   a segment: frames written since that snapshot, in a
+ *                  file preallocated with zeros (journal_segment_bytes)
  * Frame: u32 magic, u32 payload length, u32 crc32 (of seq + payload),
  * u64 seq, payload.  Payload: records
  *   'S' u16 len, path, u32 nperms, {u32 id, u8 perms}*, u32 vlen, value
  *   'D' u16 len, path
  * Journal frames with seq <= the snapshot's are already in it.
+ *
+ * One frame holds the changes of one sync round (group commit), written
+ * with one pwrite into the zeroed space after the previous frame: the
+ * file's size and blocks never change, so the sync (O_DSYNC) flushes
+ * data only, no metadata.  The next round is written only once this one
+ * is durable, so only the last frame can be torn by a crash, and the
+ * zeros after it mark the end.  A full segment is compacted: a new
+ * snapshot, then a new zeroed segment renamed over the old one.  A
+ * journal of frames up to its end (the earlier append-only format) is
+ * read the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +38,9 @@
 
 #define MAGIC_JOURNAL 0x314a584bu /* "KXJ1" */
 #define MAGIC_SNAP 0x3153584bu    /* "KXS1" */
-#define COMPACT_BYTES (8u << 20)
 #define MAX_FRAME (256u << 20)
+
+size_t journal_segment_bytes = 4u << 20;
 
 struct frame_hdr {
 	uint32_t magic, len, crc;
@@ -45,11 +57,12 @@ struct journal {
 	char *dir;
 	int fd, lock_fd, dir_fd;
 	bool fsync_on;
-	uint64_t seq;
-	size_t size;
-	struct buf pending;
-	uint64_t syncs; /* fdatasync calls on the journal */
-	bool dirty; /* frames written but not yet synced */
+	uint64_t seq;   /* of the last frame written (or the snapshot) */
+	size_t size;    /* bytes of frames in the segment: the next offset */
+	size_t seg;     /* the segment's preallocated size */
+	struct buf pending; /* this round's records, not yet on disk */
+	struct tree *tree; /* the store (to compact a full segment) */
+	uint64_t syncs; /* synced frame writes */
 	char damaged[64]; /* load: keep tree.journal under this name */
 };
 
@@ -246,6 +259,80 @@ static int write_frame(int fd, uint32_t magic, uint64_t seq,
 	return rc ? rc : write_all(fd, b->p, b->len);
 }
 
+/* One frame at offset off with one pwritev (synced if fd has O_DSYNC). */
+static int pwrite_frame(int fd, off_t off, uint64_t seq, const struct buf *b)
+{
+	struct frame_hdr h = { MAGIC_JOURNAL, (uint32_t)b->len,
+			       frame_crc(seq, b->p, b->len), seq };
+	struct iovec iov[2] = { { &h, sizeof(h) }, { b->p, b->len } };
+	size_t left = sizeof(h) + b->len;
+
+	while (left) {
+		ssize_t n = pwritev(fd, iov, 2, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -(n < 0 ? errno : EIO);
+		left -= (size_t)n;
+		off += n;
+		for (int i = 0; i < 2; i++) {
+			size_t k = (size_t)n < iov[i].iov_len ? (size_t)n
+							      : iov[i].iov_len;
+
+			iov[i].iov_base = (char *)iov[i].iov_base + k;
+			iov[i].iov_len -= k;
+			n -= (ssize_t)k;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Replace tree.journal by a new segment of zeros (written, not
+ * fallocate'd: writing into unwritten extents would change metadata at
+ * every sync), made durable before the rename.  Only called once the
+ * snapshot holds every frame of the old segment.
+ */
+static int new_segment(struct journal *j)
+{
+	static const char zeros[65536];
+	size_t seg = journal_segment_bytes, done = 0;
+	int fd, rc = 0;
+
+	fd = openat(j->dir_fd, "tree.journal.tmp",
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (!rc && done < seg) {
+		size_t n = seg - done < sizeof(zeros) ? seg - done
+						      : sizeof(zeros);
+
+		rc = write_all(fd, zeros, n);
+		done += n;
+	}
+	if (!rc && j->fsync_on && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	if (!rc && renameat(j->dir_fd, "tree.journal.tmp", j->dir_fd,
+			    "tree.journal") < 0)
+		rc = -errno;
+	if (!rc && j->fsync_on && fsync(j->dir_fd) < 0)
+		rc = -errno;
+	if (rc)
+		return rc;
+	fd = openat(j->dir_fd, "tree.journal",
+		    O_WRONLY | O_CLOEXEC | (j->fsync_on ? O_DSYNC : 0));
+	if (fd < 0)
+		return -errno;
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = fd;
+	j->seg = seg;
+	j->size = 0;
+	return 0;
+}
+
 static void snap_node(struct buf *b, const struct tree_node *n, char *path)
 {
 	tree_path(n, path);
@@ -254,8 +341,8 @@ static void snap_node(struct buf *b, const struct tree_node *n, char *path)
 		snap_node(b, n->child[i], path);
 }
 
-/* Write tree.snap atomically (tmp, fsync, rename) and empty the journal. */
-static int snapshot(struct journal *j, const struct tree *t)
+/* Write tree.snap atomically (tmp, fsync, rename). */
+static int write_snap(struct journal *j, const struct tree *t)
 {
 	struct buf b = { 0 };
 	char path[PATH_BUF];
@@ -280,12 +367,20 @@ static int snapshot(struct journal *j, const struct tree *t)
 	if (!rc && renameat(j->dir_fd, "tree.snap.tmp", j->dir_fd,
 			    "tree.snap") < 0)
 		rc = -errno;
-	if (!rc && j->fsync_on)
-		fsync(j->dir_fd);
-	if (!rc && j->fd >= 0 && ftruncate(j->fd, 0) < 0)
+	if (!rc && j->fsync_on && fsync(j->dir_fd) < 0)
 		rc = -errno;
-	if (!rc)
-		j->size = 0;
+	return rc;
+}
+
+/* A new snapshot (holding every change so far), then a new segment. */
+static int snapshot(struct journal *j, const struct tree *t)
+{
+	int rc = write_snap(j, t);
+
+	if (rc == 0)
+		rc = new_segment(j);
+	if (rc == 0)
+		j->pending.len = 0; /* in the snapshot */
 	return rc;
 }
 
@@ -325,6 +420,14 @@ static unsigned char *slurp(int dir_fd, const char *name, size_t *size,
 	return p;
 }
 
+/* Bytes up to the last non-zero one (0: nothing but zeros). */
+static size_t used_bytes(const unsigned char *p, size_t size)
+{
+	while (size && !p[size - 1])
+		size--;
+	return size;
+}
+
 /*
  * The snapshot is the base every journal frame builds on.  A state
  * directory that has a journal but no usable snapshot cannot be loaded
@@ -341,8 +444,15 @@ static int load_snapshot(struct journal *j, struct tree *t)
 	struct stat st;
 
 	if (!exists) {
-		jexists = fstatat(j->dir_fd, "tree.journal", &st, 0) == 0;
-		jsize = jexists ? (size_t)st.st_size : 0;
+		unsigned char *jd = slurp(j->dir_fd, "tree.journal", &jsize,
+					  &jexists);
+
+		/* A segment of zeros holds no change either. */
+		jsize = jexists && (!jd || jsize == 0) &&
+				fstatat(j->dir_fd, "tree.journal", &st, 0) == 0
+			? (size_t)st.st_size /* unreadable: assume changes */
+			: used_bytes(jd, jsize);
+		free(jd);
 		if (jsize == 0)
 			return 0; /* a new state directory */
 		xsd_log("%s/tree.snap is missing but tree.journal holds %zu bytes "
@@ -391,38 +501,38 @@ static unsigned int intact_after(const unsigned char *data, size_t size,
 
 /*
  * Replay the journal on top of the snapshot.  Frames must follow each
- * other (seq + 1).  A last frame cut short by a crash was never
- * acknowledged and is dropped.  Damage before the end (a bad checksum
- * or magic, a missing frame) drops the damaged frame and everything
- * after it, since serving later writes without it would show a state
- * that never existed; the journal is then kept as
- * tree.journal.damaged-<seq> for inspection, and one line says what
- * was lost.
+ * other (seq + 1); zeros (the rest of the segment) or the end of the
+ * file end them.  Something else after the last good frame is:
+ *  - unfinished when no intact frame follows it: a round's write cut
+ *    short by a crash (so never acknowledged; the next round is only
+ *    written once this one is durable, so only the last can be torn),
+ *    dropped with one line;
+ *  - damaged when an intact frame follows it (bad checksum or header,
+ *    or a gap in the sequence): that frame was durable, so this is not
+ *    a torn write.  The damaged frame and everything after it are
+ *    dropped, since serving later writes without it would show a state
+ *    that never existed; the journal is kept as
+ *    tree.journal.damaged-<seq> for inspection, and one line says what
+ *    was lost.
  */
 static int load_journal(struct journal *j, struct tree *t)
 {
 	bool exists;
-	size_t size, off = 0;
+	size_t size, off = 0, end;
 	unsigned char *data = slurp(j->dir_fd, "tree.journal", &size, &exists);
-	uint64_t snap_seq = j->seq;
+	uint64_t snap_seq = j->seq, last = 0;
 	const char *why = NULL;
+	unsigned int later = 0;
 	struct frame_hdr h;
 
-	while (off < size) {
+	end = used_bytes(data, size);
+	while (off < end) {
 		size_t at = off;
 
-		if (size - off < sizeof(h)) {
-			why = "unfinished"; /* torn header */
-			break;
-		}
-		memcpy(&h, data + off, sizeof(h));
 		if (!next_frame(data, size, &at, MAGIC_JOURNAL, &h)) {
-			if (h.magic == MAGIC_JOURNAL &&
-			    h.len >= size - off - sizeof(h))
-				why = "unfinished"; /* reaches the end: torn */
-			else
-				why = h.magic == MAGIC_JOURNAL ? "bad checksum"
-							       : "bad frame header";
+			why = size - off < sizeof(h) ? "unfinished header"
+			      : h.magic != MAGIC_JOURNAL ? "bad frame header"
+							 : "bad checksum";
 			break;
 		}
 		if (h.seq > snap_seq) {
@@ -440,13 +550,13 @@ static int load_journal(struct journal *j, struct tree *t)
 		}
 		off = at + h.len;
 	}
-	if (why && !strcmp(why, "unfinished")) {
+	if (why)
+		later = intact_after(data, size, off, &last);
+	if (why && !later) {
 		xsd_log("%s/tree.journal: dropping %zu bytes of an unfinished "
 			"last frame (written by a crash, never acknowledged)",
-			j->dir, size - off);
+			j->dir, end - off);
 	} else if (why) {
-		uint64_t last = 0;
-		unsigned int later = intact_after(data, size, off, &last);
 		char keep[64];
 
 		snprintf(keep, sizeof(keep), "tree.journal.damaged-%llu",
@@ -459,7 +569,7 @@ static int load_journal(struct journal *j, struct tree *t)
 			"(%u intact later frames, last seq %llu), as they cannot "
 			"be served without it; the journal is kept as %s",
 			j->dir, (unsigned long long)j->seq, off, why,
-			size - off, later, (unsigned long long)last, keep);
+			end - off, later, (unsigned long long)last, keep);
 	}
 	free(data);
 	return 0;
@@ -500,20 +610,19 @@ struct journal *journal_open(const char *dir, struct tree *t, bool fsync_on)
 	if (load(j, t) < 0)
 		goto fail;
 	/* A damaged journal: snapshot what was kept first, then set the
-	 * file aside for inspection and start a new one. */
+	 * file aside for inspection (a new segment follows). */
 	if (j->damaged[0] &&
-	    (snapshot(j, t) < 0 ||
+	    (write_snap(j, t) < 0 ||
 	     renameat(j->dir_fd, "tree.journal", j->dir_fd, j->damaged) < 0)) {
 		xsd_log("%s: cannot keep the damaged journal as %s: %s; "
 			"refusing to start", dir, j->damaged, strerror(errno));
 		goto fail;
 	}
-	j->fd = openat(j->dir_fd, "tree.journal",
-		       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (j->fd < 0 || snapshot(j, t) < 0) {
+	if (snapshot(j, t) < 0) {
 		xsd_log("%s: cannot write the state: %s", dir, strerror(errno));
 		goto fail;
 	}
+	j->tree = t;
 	t->hooks = (struct tree_hooks){ NULL, hook_changed, j };
 	return j;
 fail:
@@ -523,44 +632,41 @@ fail:
 
 int journal_write(struct journal *j, struct tree *t)
 {
+	if (!j || j->pending.len == 0)
+		return 0;
+	if (j->pending.oom)
+		return -ENOMEM;
+	/* A full segment: the new snapshot holds this round's changes. */
+	if (sizeof(struct frame_hdr) + j->pending.len > j->seg - j->size)
+		return snapshot(j, t);
+	return 0;
+}
+
+int journal_sync(struct journal *j)
+{
 	int rc;
 
 	if (!j || j->pending.len == 0)
 		return 0;
 	if (j->pending.oom)
 		return -ENOMEM;
-	j->seq++;
-	rc = write_frame(j->fd, MAGIC_JOURNAL, j->seq, &j->pending);
+	/* journal_write made room; if a change was recorded without it,
+	 * compact now (the snapshot then holds the round). */
+	if (sizeof(struct frame_hdr) + j->pending.len > j->seg - j->size)
+		return snapshot(j, j->tree);
+	rc = pwrite_frame(j->fd, (off_t)j->size, j->seq + 1, &j->pending);
 	if (rc)
 		return rc;
-	j->dirty = true;
+	j->seq++;
+	j->syncs++;
 	j->size += sizeof(struct frame_hdr) + j->pending.len;
 	j->pending.len = 0;
-	if (j->size > COMPACT_BYTES) {
-		/* The snapshot holds these frames' changes and is synced. */
-		rc = snapshot(j, t);
-		if (rc == 0)
-			j->dirty = false;
-	}
-	return rc;
-}
-
-int journal_sync(struct journal *j)
-{
-	if (!j || !j->dirty)
-		return 0;
-	if (j->fsync_on) {
-		j->syncs++;
-		if (fdatasync(j->fd) < 0)
-			return -errno;
-	}
-	j->dirty = false;
 	return 0;
 }
 
 bool journal_dirty(const struct journal *j)
 {
-	return j && j->dirty;
+	return j && j->pending.len > 0;
 }
 
 int journal_commit(struct journal *j, struct tree *t)

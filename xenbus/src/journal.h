@@ -1,10 +1,12 @@
 /*
  * Persistence: a snapshot of the tree plus a journal of changes, in a
- * state directory.  Every change made by one request goes into one
- * checksummed journal frame, written and fsync'd before the request's
- * reply is queued, so an acknowledged write survives a crash.  At start
- * the snapshot is loaded, the journal replayed (a torn last frame was
- * never acknowledged and is dropped), and a fresh snapshot written.
+ * state directory.  The changes of one round of requests go into one
+ * checksummed journal frame, written into a preallocated segment with
+ * one synced pwrite before any of those requests' replies is queued, so
+ * an acknowledged write survives a crash.  At start the snapshot is
+ * loaded, the journal replayed (a torn last frame was never
+ * acknowledged and is dropped), and a fresh snapshot and segment
+ * written.
  */
 #ifndef XENBUS_JOURNAL_H
 #define XENBUS_JOURNAL_H
@@ -22,20 +24,26 @@ struct journal;
 struct journal *journal_open(const char *dir, struct tree *t, bool fsync_on);
 
 /*
- * Group commit: journal_write appends the frame of changes recorded
- * since the last one (if any) without syncing; journal_sync makes every
- * frame written so far durable with one fdatasync.  No reply may leave
- * while journal_dirty().  journal_commit is both.  They return 0 or
- * -errno (the caller must not acknowledge).
+ * Group commit: the tree's changes are recorded as they happen;
+ * journal_write closes a request's changes (compacting first when the
+ * round would not fit in the segment); journal_sync writes every change
+ * recorded since the last sync as one frame and makes it durable (one
+ * pwrite on an O_DSYNC descriptor).  No reply may leave while
+ * journal_dirty().  journal_commit is both.  They return 0 or -errno
+ * (the caller must not acknowledge).
  */
 int journal_write(struct journal *j, struct tree *t);
 int journal_sync(struct journal *j);
 bool journal_dirty(const struct journal *j);
 int journal_commit(struct journal *j, struct tree *t);
 
+/* The size of a journal segment (preallocated with zeros); the tests
+ * make it small to switch segments often. */
+extern size_t journal_segment_bytes;
+
 void journal_close(struct journal *j);
 
-/* How many times the journal was synced (tests, statistics). */
+/* How many frames were written and synced (tests, statistics). */
 uint64_t journal_syncs(const struct journal *j);
 
 /* Encoding helpers, exposed for the fuzzer and the tests. */

@@ -14,20 +14,53 @@
 
 #include "socket.h"
 
+/*
+ * Input is read in blocks: one read() usually brings a whole request
+ * (header and payload), where reading them apart took three calls (the
+ * header, the payload, and one finding nothing).  A read that filled
+ * less than the block emptied the socket: until the next round of the
+ * loop (whose poll() reports new data) the socket is not read again.
+ */
+struct sk {
+	int fd;
+	uint32_t start, end;
+	uint64_t drained_round; /* the round whose read emptied it, + 1 */
+	char buf[4096];
+};
+
 static ssize_t sk_read(struct conn *c, void *buf, size_t len)
 {
-	ssize_t n = read((int)(intptr_t)c->tp, buf, len);
+	struct sk *s = c->tp;
+	size_t n;
 
-	if (n > 0)
-		return n;
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return 0;
-	return -1; /* EOF or error */
+	if (s->start == s->end) {
+		ssize_t r;
+
+		if (s->drained_round == c->xsd->rounds + 1)
+			return 0;
+		r = read(s->fd, s->buf, sizeof(s->buf));
+		if (r <= 0) {
+			if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+				s->drained_round = c->xsd->rounds + 1;
+				return 0;
+			}
+			return -1; /* EOF or error */
+		}
+		if ((size_t)r < sizeof(s->buf))
+			s->drained_round = c->xsd->rounds + 1;
+		s->start = 0;
+		s->end = (uint32_t)r;
+	}
+	n = s->end - s->start < len ? s->end - s->start : len;
+	memcpy(buf, s->buf + s->start, n);
+	s->start += (uint32_t)n;
+	return (ssize_t)n;
 }
 
 static ssize_t sk_write(struct conn *c, const void *buf, size_t len)
 {
-	ssize_t n = send((int)(intptr_t)c->tp, buf, len, MSG_NOSIGNAL);
+	struct sk *s = c->tp;
+	ssize_t n = send(s->fd, buf, len, MSG_NOSIGNAL);
 
 	if (n >= 0)
 		return n;
@@ -38,12 +71,17 @@ static ssize_t sk_write(struct conn *c, const void *buf, size_t len)
 
 static int sk_fd(const struct conn *c)
 {
-	return (int)(intptr_t)c->tp;
+	const struct sk *s = c->tp;
+
+	return s->fd;
 }
 
 static void sk_close(struct conn *c)
 {
-	close((int)(intptr_t)c->tp);
+	struct sk *s = c->tp;
+
+	close(s->fd);
+	free(s);
 }
 
 const struct transport_ops socket_transport_ops = {
@@ -84,13 +122,18 @@ struct conn *socket_accept(struct xsd *x, int lfd)
 	static const struct caller dom0 = { 0, true, DOMID_NONE };
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	struct conn *c;
+	struct sk *s;
 
 	if (fd < 0)
 		return NULL;
-	c = conn_new(x, &socket_transport_ops, (void *)(intptr_t)fd, &dom0);
+	s = calloc(1, sizeof(*s));
+	c = s ? conn_new(x, &socket_transport_ops, s, &dom0) : NULL;
 	if (!c) {
 		close(fd);
+		free(s);
 		errno = ENOMEM;
+		return NULL;
 	}
+	s->fd = fd;
 	return c;
 }

@@ -118,6 +118,9 @@ struct conn {
 	uint32_t nr_txns, next_txid;
 	bool dead; /* to be closed by the loop */
 	bool more; /* its turn ended with requests possibly left to read */
+	bool held; /* a complete request waits for the round's second pass */
+	unsigned int turn_used; /* requests dispatched in this turn */
+	uint64_t served; /* the last round (xsd->rounds) it had a turn in */
 	uint64_t events_dropped; /* watch events lost to a full queue */
 };
 
@@ -140,7 +143,10 @@ struct xsd {
 	const struct ring_backend *rings; /* NULL: no shared rings */
 	int listen_fd;
 	uint64_t nr_requests;
+	uint64_t rounds; /* of xsd_poll */
 	bool group_commit; /* inside xsd_poll's read phase: sync at its end */
+	bool reads_first; /* its first pass: hold requests that may write */
+	uint64_t early_replies; /* sent before their round's sync (stats) */
 	/* accept() out of descriptors: pause until accept_retry (ms). */
 	uint64_t accept_failures, accept_retry;
 	uint32_t accept_pause;
@@ -178,6 +184,9 @@ int conn_reply_str(struct conn *c, const struct xsd_sockmsg *req,
 void conn_error(struct conn *c, const struct xsd_sockmsg *req, int err);
 void conn_flush(struct conn *c);
 
+/* dispatch.c: whether a request cannot change the store (its reply
+ * need not wait for a journal sync). */
+bool xsd_req_reads_only(const struct xsd_sockmsg *hdr);
 /* dispatch.c: handle one complete request (hdr + payload) of c. */
 void xsd_dispatch(struct conn *c, const struct xsd_sockmsg *hdr,
 		  char *payload);

@@ -13,6 +13,7 @@ static int setup(void **state)
 	(void)state;
 	strcpy(dir, "/tmp/xenbus-journal-XXXXXX");
 	assert_non_null(mkdtemp(dir));
+	journal_segment_bytes = 64 << 10;
 	return 0;
 }
 
@@ -275,6 +276,312 @@ static void test_damaged_middle_frame(void **state)
 	}
 }
 
+/* Bytes of frames at the start of the journal (they end at zeros). */
+static off_t frames_end(const char *name)
+{
+	char path[128];
+	off_t off = 0;
+	uint32_t hdr[2];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	while (pread(fd, hdr, 8, off) == 8 && hdr[0] == 0x314a584bu)
+		off += 20 + hdr[1];
+	close(fd);
+	return off;
+}
+
+static bool zeros_from(const char *name, off_t off)
+{
+	char path[128], b[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	while ((n = pread(fd, b, sizeof(b), off)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (b[i]) {
+				close(fd);
+				return false;
+			}
+		off += n;
+	}
+	close(fd);
+	return true;
+}
+
+/*
+ * The journal is a preallocated segment of zeros: writing and syncing
+ * frames never changes its size (no metadata to sync), frames follow
+ * each other from byte 0 and zeros follow the last one; a restart after
+ * a crash reads up to the zeros without a word.
+ */
+static void test_preallocated(void **state)
+{
+	struct xsd x;
+	struct conn *c;
+	off_t end;
+
+	(void)state;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	assert_int_equal(file_size("tree.journal"), 64 << 10);
+	assert_true(zeros_from("tree.journal", 0));
+	c = mkconn(&x, 0, true);
+	write_ok(c, 0, "/one", "1");
+	write_ok(c, 0, "/two", "2");
+	assert_int_equal(file_size("tree.journal"), 64 << 10);
+	end = frames_end("tree.journal");
+	assert_true(end > 40);
+	assert_true(zeros_from("tree.journal", end));
+	crash(&x);
+	xsd_log_lines = 0;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	assert_int_equal(xsd_log_lines, 0);
+	c = mkconn(&x, 0, true);
+	expect(c, "/one", "1");
+	expect(c, "/two", "2");
+	xsd_fini(&x);
+}
+
+/*
+ * A crash while a round's frame was being written into the zeroed
+ * space: part of it reached the disk (its header, or only a later
+ * sector), zeros follow.  It was never acknowledged: dropped with one
+ * line, the frames before it kept, no damaged journal kept.
+ */
+static void torn_in_segment(bool header_landed)
+{
+	struct xsd x;
+	struct conn *c;
+	char path[128], cmd[192];
+	unsigned char frame[600];
+	off_t end;
+	int fd;
+
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	c = mkconn(&x, 0, true);
+	write_ok(c, 0, "/kept", "1");
+	crash(&x);
+	end = frames_end("tree.journal");
+	/* A frame of 580 payload bytes, seq 2, whose last bytes are lost
+	 * (or whose first 512 are). */
+	memset(frame, 0x5a, sizeof(frame));
+	memcpy(frame, "\x4b\x58\x4a\x31\x44\x02\x00\x00", 8);
+	snprintf(path, sizeof(path), "%s/tree.journal", dir);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	if (header_landed)
+		assert_int_equal(pwrite(fd, frame, 300, end), 300);
+	else
+		assert_int_equal(pwrite(fd, frame + 512, 88, end + 512), 88);
+	close(fd);
+	xsd_log_lines = 0;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	assert_int_equal(xsd_log_lines, 1);
+	assert_non_null(strstr(xsd_log_last, "unfinished"));
+	c = mkconn(&x, 0, true);
+	expect(c, "/kept", "1");
+	write_ok(c, 0, "/after", "2");
+	crash(&x);
+	snprintf(cmd, sizeof(cmd), "ls '%s' | grep -q damaged", dir);
+	assert_int_not_equal(system(cmd), 0);
+	/* The new segment starts clean: nothing is dropped next time. */
+	xsd_log_lines = 0;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	assert_int_equal(xsd_log_lines, 0);
+	c = mkconn(&x, 0, true);
+	expect(c, "/kept", "1");
+	expect(c, "/after", "2");
+	xsd_fini(&x);
+}
+
+static void test_torn_header_in_segment(void **state)
+{
+	(void)state;
+	torn_in_segment(true);
+}
+
+static void test_torn_sector_in_segment(void **state)
+{
+	(void)state;
+	torn_in_segment(false);
+}
+
+/*
+ * A damaged frame followed by an intact one is not a torn write (the
+ * later frame was only written once the earlier was durable): kept as
+ * damaged, even in preallocated space.
+ */
+static void test_damaged_last_but_one(void **state)
+{
+	struct xsd x;
+	struct conn *c;
+	char path[128];
+	off_t off;
+	int fd;
+	unsigned char b;
+
+	(void)state;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	c = mkconn(&x, 0, true);
+	write_ok(c, 0, "/one", "1");
+	write_ok(c, 0, "/two", "2");
+	crash(&x);
+	snprintf(path, sizeof(path), "%s/tree.journal", dir);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	off = frame_at(fd, 0) + 12; /* the first frame's seq */
+	assert_int_equal(pread(fd, &b, 1, off), 1);
+	b ^= 1;
+	assert_int_equal(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+	xsd_log_lines = 0;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	assert_int_equal(xsd_log_lines, 1);
+	assert_non_null(strstr(xsd_log_last, "1 intact later frames"));
+	c = mkconn(&x, 0, true);
+	expect(c, "/one", NULL);
+	expect(c, "/two", NULL);
+	xsd_fini(&x);
+}
+
+/*
+ * Many writes through small segments: each full segment is compacted
+ * into a snapshot and replaced by a new one, and a crash at any point
+ * loses nothing (checked after every switch and at the end).
+ */
+static void test_segment_switch(void **state)
+{
+	struct xsd x;
+	struct conn *c;
+	char p[64], v[200];
+	int switches = 0, i;
+	off_t last = 0;
+
+	(void)state;
+	journal_segment_bytes = 4096;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	c = mkconn(&x, 0, true);
+	memset(v, 'v', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	for (i = 0; i < 200; i++) {
+		off_t end;
+
+		bool switched;
+
+		snprintf(p, sizeof(p), "/s/%d", i);
+		write_ok(c, 0, p, v);
+		assert_int_equal(file_size("tree.journal"), 4096);
+		end = frames_end("tree.journal");
+		switched = end < last;
+		switches += switched;
+		last = end;
+		if (switched || i % 37 == 0) {
+			/* Crash here and look. */
+			struct xsd y;
+			struct conn *d;
+
+			journal_close(x.journal);
+			x.journal = NULL;
+			assert_int_equal(xsd_init(&y, dir, true), 0);
+			d = mkconn(&y, 0, true);
+			for (int k = 0; k <= i; k++) {
+				snprintf(p, sizeof(p), "/s/%d", k);
+				expect(d, p, v);
+			}
+			xsd_fini(&y);
+			xsd_fini(&x);
+			assert_int_equal(xsd_init(&x, dir, true), 0);
+			c = mkconn(&x, 0, true);
+			last = frames_end("tree.journal");
+		}
+	}
+	assert_true(switches >= 5);
+	/* A round bigger than a whole segment goes into the snapshot. */
+	memset(v, 'w', sizeof(v) - 1);
+	x.group_commit = true;
+	for (i = 0; i < 40; i++) {
+		char buf[300];
+		int n = snprintf(buf, sizeof(buf), "/s/%d%c%s", i, 0, v);
+		struct xsd_sockmsg h = { XS_WRITE, 1, 0, (uint32_t)n };
+
+		xsd_dispatch(c, &h, buf);
+	}
+	assert_int_equal(journal_sync(x.journal), 0);
+	x.group_commit = false;
+	drain(c);
+	/* Changes recorded without journal_write (none of the daemon's
+	 * paths does that) are compacted by the sync if they do not fit. */
+	memset(v, 'u', sizeof(v) - 1);
+	for (i = 0; i < 40; i++) {
+		struct tree_node *n;
+
+		snprintf(p, sizeof(p), "/s/%d", i);
+		n = tree_find(&x.tree, p);
+		assert_non_null(n);
+		assert_int_equal(tree_set_value(&x.tree, n, v, strlen(v)), 0);
+	}
+	assert_true(journal_dirty(x.journal));
+	assert_int_equal(journal_sync(x.journal), 0);
+	assert_false(journal_dirty(x.journal));
+	crash(&x);
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	c = mkconn(&x, 0, true);
+	for (i = 0; i < 200; i++) {
+		snprintf(p, sizeof(p), "/s/%d", i);
+		if (i < 40)
+			memset(v, 'u', sizeof(v) - 1);
+		else
+			memset(v, 'v', sizeof(v) - 1);
+		expect(c, p, v);
+	}
+	xsd_fini(&x);
+}
+
+/* The earlier format: frames appended up to the end of the file. */
+static void test_append_format(void **state)
+{
+	struct xsd x;
+	struct conn *c;
+	char path[128];
+	off_t end;
+
+	(void)state;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	c = mkconn(&x, 0, true);
+	write_ok(c, 0, "/old", "format");
+	crash(&x);
+	end = frames_end("tree.journal");
+	snprintf(path, sizeof(path), "%s/tree.journal", dir);
+	assert_int_equal(truncate(path, end), 0);
+	xsd_log_lines = 0;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	assert_int_equal(xsd_log_lines, 0);
+	expect(mkconn(&x, 0, true), "/old", "format");
+	assert_int_equal(file_size("tree.journal"), 64 << 10);
+	xsd_fini(&x);
+}
+
+/* A segment of zeros and no snapshot holds no change: start empty. */
+static void test_zero_segment_no_snapshot(void **state)
+{
+	struct xsd x;
+	char path[128];
+
+	(void)state;
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	xsd_fini(&x);
+	snprintf(path, sizeof(path), "%s/tree.snap", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_true(zeros_from("tree.journal", 0));
+	assert_int_equal(xsd_init(&x, dir, true), 0);
+	xsd_fini(&x);
+}
+
 static void test_apply_malformed(void **state)
 {
 	static const struct {
@@ -310,7 +617,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_restart), T(test_torn_tail), T(test_lock_and_damage),
 		T(test_empty_snapshot), T(test_missing_snapshot),
-		T(test_damaged_middle_frame),
+		T(test_damaged_middle_frame), T(test_preallocated),
+		T(test_torn_header_in_segment), T(test_torn_sector_in_segment),
+		T(test_damaged_last_but_one), T(test_segment_switch),
+		T(test_append_format), T(test_zero_segment_no_snapshot),
 		cmocka_unit_test(test_apply_malformed),
 	};
 

@@ -226,6 +226,145 @@ static void test_group_commit(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * In a round where some connections write, the replies to requests that
+ * cannot change the store (a read, a write inside a transaction) leave
+ * before the round's sync, while the journal is clean; the writers'
+ * replies, and a read queued behind a write on its connection, wait for
+ * the sync.  Every reply is there after the round, in order.
+ */
+static void test_reads_before_sync(void **state)
+{
+	struct xsd *x = *state;
+	char dir[] = "/tmp/xenbus-early-XXXXXX", cmd[96], body[64];
+	struct xsd_sockmsg h;
+	int a, b, c, d;
+	uint32_t tx;
+	uint64_t early, syncs;
+	ssize_t n;
+
+	xsd_fini(x);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(xsd_init(x, dir, true), 0);
+	x->clock_ms = fake_clock;
+	assert_int_equal(xsd_listen(x, sock_path), 0);
+	a = client();
+	b = client();
+	c = client();
+	d = client();
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(nr_conns(x), 4);
+	send_req(a, XS_WRITE, 1, "/r\0v", 4);
+	send_req(d, XS_TRANSACTION_START, 2, "", 1);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(try_reply(a), 1);
+	assert_int_equal(read(d, &h, sizeof(h)), sizeof(h));
+	n = read(d, body, h.len);
+	assert_true(n > 0 && n < (ssize_t)sizeof(body));
+	tx = (uint32_t)atoi(body);
+	assert_true(tx != 0);
+
+	send_req(a, XS_WRITE, 10, "/r/a\0v", 6);
+	send_req(b, XS_READ, 11, "/r", 3);
+	send_req(c, XS_WRITE, 12, "/r/c\0v", 6);
+	send_req(c, XS_READ, 13, "/r", 3);
+	h = (struct xsd_sockmsg){ XS_WRITE, 14, tx, 6 };
+	assert_int_equal(write(d, &h, sizeof(h)), sizeof(h));
+	assert_int_equal(write(d, "/r/d\0v", 6), 6);
+	early = x->early_replies;
+	syncs = journal_syncs(x->journal);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
+	/* b and d were answered before the sync, a and c after. */
+	assert_int_equal(x->early_replies - early, 2);
+	assert_int_equal(try_reply(a), 10);
+	assert_int_equal(try_reply(b), 11);
+	assert_int_equal(try_reply(c), 12);
+	assert_int_equal(try_reply(c), 13);
+	assert_int_equal(try_reply(d), 14);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(try_reply((int[]){ a, b, d }[i]), 0);
+	close(a);
+	close(b);
+	close(c);
+	close(d);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Socket input is read in blocks: several requests in one write are all
+ * served in one round; a request cut anywhere (inside the header, inside
+ * the payload) across rounds is put back together.
+ */
+static void test_socket_blocks(void **state)
+{
+	struct xsd *x = *state;
+	char buf[256];
+	size_t len = 0;
+	int fd = client();
+
+	assert_int_equal(xsd_poll(x, 0), 0);
+	for (uint32_t id = 1; id <= 3; id++) {
+		struct xsd_sockmsg h = { XS_WRITE, id, 0, 6 };
+
+		memcpy(buf + len, &h, sizeof(h));
+		memcpy(buf + len + sizeof(h), "/k\0abc", 6);
+		len += sizeof(h) + 6;
+	}
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	for (uint32_t id = 1; id <= 3; id++)
+		assert_int_equal(try_reply(fd), id);
+	assert_int_equal(try_reply(fd), 0);
+	/* One request (22 bytes) in three pieces: 5, 14, 3. */
+	assert_int_equal(write(fd, buf, 5), 5);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(try_reply(fd), 0);
+	assert_int_equal(write(fd, buf + 5, 14), 14);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(try_reply(fd), 0);
+	assert_int_equal(write(fd, buf + 19, 3), 3);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(try_reply(fd), 1);
+	close(fd);
+}
+
+/*
+ * Requests that arrive while a round is being served, on connections
+ * not served yet in it (here: a client accepted in this round that wrote
+ * at once), join the round's sync instead of waiting for the next.
+ */
+static void test_late_joins_sync(void **state)
+{
+	struct xsd *x = *state;
+	char dir[] = "/tmp/xenbus-late-XXXXXX", cmd[96];
+	uint64_t syncs;
+	int a, b;
+
+	xsd_fini(x);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(xsd_init(x, dir, true), 0);
+	x->clock_ms = fake_clock;
+	assert_int_equal(xsd_listen(x, sock_path), 0);
+	a = client();
+	assert_int_equal(xsd_poll(x, 0), 0);
+	send_req(a, XS_WRITE, 1, "/l/a\0v", 6);
+	b = client();
+	send_req(b, XS_WRITE, 2, "/l/b\0v", 6);
+	syncs = journal_syncs(x->journal);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_int_equal(nr_conns(x), 2);
+	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
+	assert_int_equal(try_reply(a), 1);
+	assert_int_equal(try_reply(b), 2);
+	close(a);
+	close(b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +373,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fair_under_flood, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_group_commit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reads_before_sync, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_socket_blocks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_late_joins_sync, setup,
 						teardown),
 	};
 
