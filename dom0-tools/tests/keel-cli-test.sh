@@ -58,7 +58,7 @@ expect_err sched-cap "keel sched-credit2: -c x: cap must be a percentage >= 0" "
 expect_err sched-nod "keel sched-credit2: -w and -c need -d DOMAIN" "$K" sched-credit2 -w 5
 expect_err sched-opt "keel sched-credit2: -z: expected -d DOMAIN, -w WEIGHT or -c CAP" "$K" sched-credit2 -z 1
 expect_err top-d0 "keel top: -d 0: expected seconds from 0.1 to 86400" "$K" top -d 0
-expect_err top-s "keel top: -s bogus: unknown column (name, id, cpu, mem, steal, wake50, wake99, preempt, flush)" "$K" top -s bogus
+expect_err top-s "keel top: -s bogus: unknown column (name, id, cpu, mem, nettx, netrx, vbdrd, vbdwr, steal, wake50, wake99, preempt, flush)" "$K" top -s bogus
 expect_err bench-usage "keel bench: usage: keel bench isolation EXPERIMENT [-o DIR]" "$K" bench
 expect_err bench-nofile "keel bench isolation: $T/none.iso: No such file or directory" "$K" bench isolation "$T/none.iso"
 printf 'probe = probe-cpu\naggressor = cpu\naggressors = 0, 1\nsetting = a: pin=1\n' > "$T/pin.iso"
