@@ -12,6 +12,7 @@
 
 #define ISO_MAX 16          /* probes, counts, settings */
 #define ISO_MAX_REPS 100
+#define ISO_MAX_AGGR 8      /* aggressor domUs */
 
 struct iso_setting {
     char name[32];
@@ -36,6 +37,14 @@ struct iso_exp {
     unsigned int reps;
     double duration, warmup;        /* seconds per repetition, before a point */
     unsigned int interval_ms;       /* the probe's reporting interval */
+    /* Domains whose probe or aggressor uses the network (probe-net,
+     * netflood) get a vif on dom0's bridge, the victim guest_ip and
+     * aggressor N guest_ip + N (host order; 0: derived from the bridge's
+     * address, last byte 100); those using a disk (probe-disk, diskflood)
+     * get a fresh disk_mib MiB raw image as xvdb. */
+    char bridge[16];                /* default xenbr0 */
+    uint32_t guest_ip;
+    unsigned int disk_mib;          /* default 16 */
 };
 
 /*
@@ -48,6 +57,9 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
 int iso_probe_is_rate(const char *probe);
 int iso_probe_known(const char *probe);
 int iso_aggressor_known(const char *aggr);
+/* The mode (a probe or an aggressor) needs a disk (xvdb), a vif. */
+int iso_mode_needs_disk(const char *mode);
+int iso_mode_needs_net(const char *mode);
 
 /* One repetition of one point: the victim's figure and what the
  * hypervisor's counters say about the interval. */
@@ -60,6 +72,11 @@ struct iso_rep {
     double aggressor_share;         /* mean CPU share of the running aggressors, or -1 */
     uint64_t wake_p50_ns, wake_p99_ns;  /* the victim's wake-ups in the interval */
     uint64_t preemptions;
+    /* From dom0's backends over the repetition (lib/backstats.c): the
+     * victim's and the running aggressors' mean network traffic (KiB/s,
+     * sent + received) and disk requests (reads + writes per second);
+     * -1: unknown (no aggressor running, sysfs unreadable). */
+    double victim_net_kibs, victim_vbd_reqs, aggressor_net_kibs, aggressor_vbd_reqs;
 };
 
 /* Mean and 95 % confidence half-width (Student's t) of x[0..n-1]. */

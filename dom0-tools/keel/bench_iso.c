@@ -17,6 +17,15 @@
  *      its start and end;
  *   3. the domUs are destroyed.
  *
+ * A domU whose probe or aggressor uses a disk (probe-disk, diskflood)
+ * gets a fresh raw image DIR/disk-NAME.img of disk_mib MiB as xvdb
+ * (removed at the end); one that uses the network (probe-net, netflood)
+ * a vif on dom0's bridge, its address on the kernel command line, and
+ * dom0 a peer on the bridge's address (a child of the runner): a UDP
+ * echo on port 7 and a TCP discard on port 9.  Each repetition also
+ * reads the backends' counters (lib/backstats.c) of the victim and the
+ * running aggressors.
+ *
  * Writes into DIR (default iso-NAME): samples.csv (every sample), reps.csv
  * (one line per repetition with the counters' deltas), summary.csv and
  * summary.txt (mean, 95 % CI, slowdown vs the least count), PROBE.svg
@@ -24,14 +33,20 @@
  * commit, the machine, the experiment file, the table, the plots),
  * console-NAME.log.  Subcommands run as this same binary (/proc/self/exe).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -40,6 +55,7 @@
 
 #include "keel_cli.h"
 #include "isoreport.h"
+#include "backstats.h"
 #include <keel/vstats.h>
 
 #ifndef KEEL_COMMIT
@@ -59,6 +75,7 @@ struct dom {
     size_t len;
     int ready, running;
     char failed[160];           /* isoprog's error line before ISO-READY, or "" */
+    char disk[512];             /* its xvdb image, or "" */
 };
 
 static struct {
@@ -73,6 +90,8 @@ static struct {
     unsigned int n;
     uint64_t t0;
     struct keelctl h;
+    uint32_t peer_ip, netmask;  /* dom0 on the bridge (host order), if a mode uses the network */
+    pid_t peer;                 /* the echo/discard child */
 } R;
 
 static uint64_t now_ns(void)
@@ -186,10 +205,46 @@ static void pump(uint64_t deadline)
     }
 }
 
-static int write_cfg(const struct dom *d, const char *mode, char *path, size_t len)
+static void ip_str(uint32_t ip, char *buf, size_t len)
 {
+    struct in_addr a = { htonl(ip) };
+
+    inet_ntop(AF_INET, &a, buf, (socklen_t)len);
+}
+
+/* A fresh raw image of disk_mib MiB for d's xvdb. */
+static int make_disk(struct dom *d)
+{
+    int fd;
+
+    snprintf(d->disk, sizeof(d->disk), "%s/disk-%s.img", R.dir, d->name);
+    fd = open(d->disk, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || ftruncate(fd, (off_t)R.e->disk_mib << 20) < 0) {
+        fprintf(stderr, "keel bench isolation: %s: %s\n", d->disk, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        d->disk[0] = 0;
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+static int write_cfg(struct dom *d, const char *mode, char *path, size_t len)
+{
+    int idx = (int)(d - R.d), net = iso_mode_needs_net(mode);
+    char ip[20], mask[20], peer[20], words[128] = "";
     FILE *f;
 
+    if (iso_mode_needs_disk(mode) && make_disk(d) < 0)
+        return -1;
+    if (net) {
+        /* The address goes on the kernel command line; init.sh sets it. */
+        ip_str(R.e->guest_ip + (uint32_t)idx, ip, sizeof(ip));
+        ip_str(R.netmask, mask, sizeof(mask));
+        ip_str(R.peer_ip, peer, sizeof(peer));
+        snprintf(words, sizeof(words), " keel.iso_ip=%s keel.iso_mask=%s keel.iso_peer=%s", ip, mask, peer);
+    }
     snprintf(path, len, "%s/cfg-%s.cfg", R.dir, d->name);
     f = fopen(path, "w");
     if (!f) {
@@ -197,9 +252,13 @@ static int write_cfg(const struct dom *d, const char *mode, char *path, size_t l
         return -1;
     }
     fprintf(f, "name = \"%s\"\nmemory = %u\nvcpus = %u\nkernel = \"%s\"\nramdisk = \"%s\"\n"
-               "cmdline = \"console=hvc0 keel.iso=%s keel.iso_interval=%u\"\n",
+               "cmdline = \"console=hvc0 keel.iso=%s keel.iso_interval=%u%s\"\n",
             d->name, R.e->memory_mib, d == &R.d[0] ? 1 : R.e->aggressor_vcpus, R.e->kernel,
-            R.e->ramdisk, mode, R.e->interval_ms);
+            R.e->ramdisk, mode, R.e->interval_ms, words);
+    if (d->disk[0])
+        fprintf(f, "disk = [ 'format=raw, vdev=xvdb, access=rw, target=%s' ]\n", d->disk);
+    if (net)
+        fprintf(f, "vif = [ 'bridge=%s, mac=00:16:3e:49:53:%02x' ]\n", R.e->bridge, idx);
     return fclose(f) ? -1 : 0;
 }
 
@@ -239,8 +298,153 @@ static void destroy_all(void)
         if (d->log)
             fclose(d->log);
         d->log = NULL;
+        /* keel destroy detached its loop device: the image can go. */
+        if (d->disk[0])
+            (void)unlink(d->disk);
+        d->disk[0] = 0;
     }
     R.ndoms = 0;
+}
+
+/* ---- dom0's peer for probe-net and netflood ---- */
+
+/* The bridge's IPv4 address and netmask (host order); 0 or -1. */
+static int bridge_addr(const char *br, uint32_t *ip, uint32_t *mask)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", br);
+    if (fd < 0)
+        return -1;
+    if (ioctl(fd, SIOCGIFADDR, &ifr) == 0) {
+        *ip = ntohl(((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr);
+        if (ioctl(fd, SIOCGIFNETMASK, &ifr) == 0) {
+            *mask = ntohl(((struct sockaddr_in *)&ifr.ifr_netmask)->sin_addr.s_addr);
+            rc = 0;
+        }
+    } else if (errno == ENODEV) {
+        fprintf(stderr, "keel bench isolation: bridge %s: no such interface (the vifs of probe-net and "
+                "netflood join it: create it, with dom0's IPv4 address on it, first)\n", br);
+        rc = -2;
+    }
+    close(fd);
+    if (rc == -1)
+        fprintf(stderr, "keel bench isolation: bridge %s: it has no IPv4 address (dom0's echo and "
+                "discard peer listens on it)\n", br);
+    return rc < 0 ? -1 : 0;
+}
+
+static int bound(int type, uint32_t ip, int port)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                              .sin_addr = { htonl(ip) } };
+    int one = 1, fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return -1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (type == SOCK_STREAM && listen(fd, 16) < 0)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The child: answer every UDP datagram on port 7 (echo), read and drop
+ * everything sent to TCP port 9 (discard), until killed. */
+static void peer_serve(int udp, int lst)
+{
+    enum { MAXC = 16 };
+    struct pollfd p[2 + MAXC];
+    static char buf[65536];
+    int conns[MAXC], nc = 0;
+
+    for (;;) {
+        p[0] = (struct pollfd){ udp, POLLIN, 0 };
+        p[1] = (struct pollfd){ lst, POLLIN, 0 };
+        for (int i = 0; i < nc; i++)
+            p[2 + i] = (struct pollfd){ conns[i], POLLIN, 0 };
+        if (poll(p, (nfds_t)(2 + nc), -1) <= 0)
+            continue;
+        if (p[0].revents & POLLIN) {
+            struct sockaddr_in from;
+            socklen_t fl = sizeof(from);
+            ssize_t n = recvfrom(udp, buf, 2048, 0, (struct sockaddr *)&from, &fl);
+            if (n > 0)
+                (void)sendto(udp, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+        }
+        if (p[1].revents & POLLIN) {
+            int c = accept4(lst, NULL, NULL, SOCK_CLOEXEC);
+            if (c >= 0 && nc < MAXC)
+                conns[nc++] = c;
+            else if (c >= 0)
+                close(c);
+        }
+        for (int i = nc - 1; i >= 0; i--)
+            if ((p[2 + i].revents & (POLLIN | POLLHUP | POLLERR)) && read(conns[i], buf, sizeof(buf)) <= 0) {
+                close(conns[i]);
+                conns[i] = conns[--nc];
+            }
+    }
+}
+
+/* If a mode uses the network: the bridge's address, the guests'
+ * addresses, and the peer child.  0 or -1. */
+static int start_peer(struct iso_exp *e)
+{
+    int any = iso_mode_needs_net(e->aggressor), udp, lst, maxc = e->counts[e->ncounts - 1];
+    char a[20], b[20];
+
+    for (int p = 0; p < e->nprobes; p++)
+        any |= iso_mode_needs_net(e->probes[p]);
+    if (!any)
+        return 0;
+    if (bridge_addr(e->bridge, &R.peer_ip, &R.netmask) < 0)
+        return -1;
+    if (!e->guest_ip)
+        e->guest_ip = (R.peer_ip & R.netmask) | 100;
+    for (int i = 0; i <= maxc; i++) {
+        uint32_t g = e->guest_ip + (uint32_t)i;
+        if ((g & R.netmask) != (R.peer_ip & R.netmask) || g == R.peer_ip || (g & ~R.netmask) == ~R.netmask) {
+            ip_str(g, a, sizeof(a));
+            ip_str(R.peer_ip, b, sizeof(b));
+            fprintf(stderr, "keel bench isolation: guest_ip: %s is not a free host address of %s's "
+                    "network (%s)\n", a, e->bridge, b);
+            return -1;
+        }
+    }
+    udp = bound(SOCK_DGRAM, R.peer_ip, 7);
+    lst = bound(SOCK_STREAM, R.peer_ip, 9);
+    if (udp < 0 || lst < 0) {
+        ip_str(R.peer_ip, a, sizeof(a));
+        fprintf(stderr, "keel bench isolation: cannot listen on %s UDP port 7 and TCP port 9: %s\n", a,
+                strerror(errno));
+        if (udp >= 0)
+            close(udp);
+        if (lst >= 0)
+            close(lst);
+        return -1;
+    }
+    R.peer = fork();
+    if (R.peer == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        peer_serve(udp, lst);
+        _exit(0);
+    }
+    close(udp);
+    close(lst);
+    return R.peer < 0 ? -1 : 0;
+}
+
+static void stop_peer(void)
+{
+    if (R.peer > 0) {
+        kill(R.peer, SIGTERM);
+        (void)waitpid(R.peer, NULL, 0);
+    }
+    R.peer = 0;
 }
 
 /* Create the victim and the aggressors, wait until all are ready. */
@@ -342,15 +546,54 @@ static int snap(struct keel_vstats *v)
     return 0;
 }
 
+/* The backends' counters of every domU: 0, or -1 (then unknown). */
+static int snap_back(struct keel_backstats *s)
+{
+    uint16_t ids[MAX_DOMS];
+
+    for (int i = 0; i < R.ndoms; i++)
+        ids[i] = R.d[i].id;
+    return keel_backstats_scan(keel_backstats_root(), ids, R.ndoms, s) == 0 ? 0 : -1;
+}
+
+/* The victim's and the running aggressors' network and disk rates. */
+static void back_rates(const struct keel_backstats *a, const struct keel_backstats *b, double secs,
+                       struct iso_rep *out)
+{
+    double net = 0, vbd = 0;
+    int n = 0;
+
+    for (int i = 0; i < R.ndoms; i++) {
+        struct keel_backrates r;
+
+        keel_backstats_rates(&a[i], &b[i], secs, &r);
+        if (i == 0) {
+            out->victim_net_kibs = r.net_tx_kbs + r.net_rx_kbs;
+            out->victim_vbd_reqs = r.vbd_rd_s + r.vbd_wr_s;
+        } else if (R.d[i].running) {
+            net += r.net_tx_kbs + r.net_rx_kbs;
+            vbd += r.vbd_rd_s + r.vbd_wr_s;
+            n++;
+        }
+    }
+    out->aggressor_net_kibs = n ? net / n : -1;
+    out->aggressor_vbd_reqs = n ? vbd / n : -1;
+}
+
 static int one_rep(struct iso_rep *out)
 {
     struct keel_vstats a[MAX_DOMS], b[MAX_DOMS];
-    uint64_t hist[KEEL_VSTATS_HIST], t0, t1;
+    struct keel_backstats ba[MAX_DOMS], bb[MAX_DOMS];
+    uint64_t hist[KEEL_VSTATS_HIST], t0, t1, tb0, tb1;
     double share = 0;
-    int nshare = 0;
+    int nshare = 0, have_back;
 
     R.sum = 0;
     R.n = 0;
+    /* The backends' counters are read outside [t0, t1], the window the
+     * runstate times are checked against (a sysfs scan is slow under TCG). */
+    tb0 = now_ns();
+    have_back = snap_back(ba) == 0;
     t0 = now_ns();
     if (snap(a) < 0)
         return -1;
@@ -360,6 +603,8 @@ static int one_rep(struct iso_rep *out)
     if (snap(b) < 0)
         return -1;
     t1 = now_ns();
+    have_back &= snap_back(bb) == 0;
+    tb1 = now_ns();
     memset(out, 0, sizeof(*out));
     out->probe = R.probe;
     out->setting = R.setting;
@@ -382,6 +627,9 @@ static int one_rep(struct iso_rep *out)
             nshare++;
         }
     out->aggressor_share = nshare ? share / nshare : -1;
+    out->victim_net_kibs = out->victim_vbd_reqs = out->aggressor_net_kibs = out->aggressor_vbd_reqs = -1;
+    if (have_back)
+        back_rates(ba, bb, (double)(tb1 - tb0) / 1e9, out);
     return 0;
 }
 
@@ -544,8 +792,9 @@ int keel_cmd_bench(int argc, char **argv)
     if (keel_open_ctl(&R.h) < 0)
         return 1;
     signal(SIGPIPE, SIG_IGN);
-    rc = run(exp);
+    rc = start_peer(&e) < 0 ? -1 : run(exp);
     destroy_all();
+    stop_peer();
     fclose(R.samples);
     keelctl_close(&R.h);
     if (rc < 0)

@@ -1,9 +1,18 @@
 /*
  * keel top: a live per-domain table as xentop (tools/xentop in Xen 4.17):
  * state, CPU seconds, CPU % over the last interval, memory and its share
- * of the host, the memory limit, vCPUs; then the interference columns
- * from the hypervisor's counters (KEEL_SYSCTL_vstats, docs/isolation.md),
- * over the last interval:
+ * of the host, the memory limit, vCPUs, and xentop's network and disk
+ * columns from dom0's backends (lib/backstats.c: netback's vifD.N and
+ * blkback's vbd-D-N counters in sysfs), cumulative as xentop's:
+ *
+ *   NETS NETTX(k) NETRX(k)     vifs, KiB the guest sent / received
+ *   VBDS VBD_OO VBD_RD VBD_WR  vbds, requests that waited for a backend
+ *   VBD_RSECT VBD_WSECT        slot, read / write requests, sectors
+ *
+ * then the same as rates over the last interval (NETTX(k/s), NETRX(k/s),
+ * VBD_RD/s, VBD_WR/s), then the interference columns from the
+ * hypervisor's counters (KEEL_SYSCTL_vstats, docs/isolation.md), over the
+ * last interval:
  *
  *   STEAL(%)    time the vCPUs waited for a CPU (runnable), as a share of
  *               their wall time (Linux's steal)
@@ -17,10 +26,10 @@
  * interval figures and the cumulative counters they come from);
  * `-d SECONDS` sets the interval (default 3, as xentop; decimals allowed,
  * at least 0.1); `-i N` stops after N tables; `-s COLUMN` sorts (name,
- * id, cpu, mem, steal, wake50, wake99, preempt, flush: names and ids
- * ascending, figures descending).  Interactive mode redraws the terminal
- * each interval (ANSI clear) until interrupted.  Network and disk columns
- * come with the split drivers.
+ * id, cpu, mem, nettx, netrx, vbdrd, vbdwr (by rate), steal, wake50,
+ * wake99, preempt, flush: names and ids ascending, figures descending).
+ * Interactive mode redraws the terminal each interval (ANSI clear) until
+ * interrupted.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +40,7 @@
 #include <unistd.h>
 
 #include "keel_cli.h"
+#include "backstats.h"
 #include <keel/vstats.h>
 
 #define MAX_DOMAINS 1024
@@ -39,6 +49,8 @@ struct sample {
     struct xen_domctl_getdomaininfo d[MAX_DOMAINS];
     struct keel_vstats v[MAX_DOMAINS];
     int have_v[MAX_DOMAINS];
+    struct keel_backstats b[MAX_DOMAINS];   /* the backends' counters */
+    int have_b;
     int n;
     uint64_t wall_ns;
 };
@@ -47,14 +59,19 @@ struct sample {
 struct row {
     const struct xen_domctl_getdomaininfo *d;
     const struct keel_vstats *v;        /* NULL: no counters */
+    const struct keel_backstats *b;     /* NULL: sysfs unreadable */
+    struct keel_backrates br;
+    int have_br;                        /* br is over the last interval */
     char name[64];
     double cpu, steal, preempt_s, flush_s;   /* < 0: unknown */
     double wake50, wake99;                   /* us; < 0: no wake-ups */
 };
 
-enum sort_key { S_ID, S_NAME, S_CPU, S_MEM, S_STEAL, S_WAKE50, S_WAKE99, S_PREEMPT, S_FLUSH };
+enum sort_key { S_ID, S_NAME, S_CPU, S_MEM, S_NETTX, S_NETRX, S_VBDRD, S_VBDWR, S_STEAL, S_WAKE50,
+                S_WAKE99, S_PREEMPT, S_FLUSH };
 static const char *const sort_names[] = {
-    [S_ID] = "id", [S_NAME] = "name", [S_CPU] = "cpu", [S_MEM] = "mem", [S_STEAL] = "steal",
+    [S_ID] = "id", [S_NAME] = "name", [S_CPU] = "cpu", [S_MEM] = "mem", [S_NETTX] = "nettx",
+    [S_NETRX] = "netrx", [S_VBDRD] = "vbdrd", [S_VBDWR] = "vbdwr", [S_STEAL] = "steal",
     [S_WAKE50] = "wake50", [S_WAKE99] = "wake99", [S_PREEMPT] = "preempt", [S_FLUSH] = "flush",
 };
 static enum sort_key sort_by = S_ID;
@@ -69,12 +86,17 @@ static uint64_t now_ns(void)
 
 static int take(struct keelctl *h, struct sample *s)
 {
+    static uint16_t ids[MAX_DOMAINS];
     int i;
 
     s->wall_ns = now_ns();
     s->n = keelctl_domain_list(h, 0, s->d, MAX_DOMAINS);
-    for (i = 0; i < s->n; i++)
+    for (i = 0; i < s->n; i++) {
         s->have_v[i] = keelctl_vstats(h, s->d[i].domain, KEEL_VSTATS_DOMAIN, &s->v[i]) == 0;
+        ids[i] = s->d[i].domain;
+    }
+    if (s->n >= 0)
+        s->have_b = keel_backstats_scan(keel_backstats_root(), ids, s->n, s->b) == 0;
     return s->n;
 }
 
@@ -117,10 +139,15 @@ static void make_row(const struct sample *prev, const struct sample *cur, int i,
     memset(r, 0, sizeof(*r));
     r->d = &cur->d[i];
     r->v = cur->have_v[i] ? &cur->v[i] : NULL;
+    r->b = cur->have_b ? &cur->b[i] : NULL;
     keel_domain_name(r->d->domain, r->name, sizeof(r->name));
     r->cpu = r->steal = r->preempt_s = r->flush_s = r->wake50 = r->wake99 = -1;
     if (j < 0 || dt == 0)
         return;
+    if (r->b && prev->have_b) {
+        keel_backstats_rates(&prev->b[j], r->b, (double)dt / 1e9, &r->br);
+        r->have_br = 1;
+    }
     if (r->d->cpu_time >= prev->d[j].cpu_time)
         r->cpu = 100.0 * (double)(r->d->cpu_time - prev->d[j].cpu_time) / (double)dt;
     if (r->v && prev->have_v[j]) {
@@ -153,6 +180,10 @@ static double key(const struct row *r)
     switch (sort_by) {
     case S_CPU: return r->cpu;
     case S_MEM: return (double)r->d->tot_pages;
+    case S_NETTX: return r->have_br ? r->br.net_tx_kbs : -1;
+    case S_NETRX: return r->have_br ? r->br.net_rx_kbs : -1;
+    case S_VBDRD: return r->have_br ? r->br.vbd_rd_s : -1;
+    case S_VBDWR: return r->have_br ? r->br.vbd_wr_s : -1;
     case S_STEAL: return r->steal;
     case S_WAKE50: return r->wake50;
     case S_WAKE99: return r->wake99;
@@ -187,17 +218,33 @@ static void fig(char *buf, size_t len, int width, double x)
         snprintf(buf, len, "%*.1f", width, x);
 }
 
+/* xentop's cumulative network and disk columns, "-" without sysfs. */
+static void print_backends(const struct keel_backstats *b)
+{
+    if (!b) {
+        printf(" %4s %8s %8s %4s %8s %8s %8s %10s %10s", "-", "-", "-", "-", "-", "-", "-", "-", "-");
+        return;
+    }
+    printf(" %4u %8" PRIu64 " %8" PRIu64 " %4u %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %10" PRIu64
+           " %10" PRIu64, b->nets, b->net_tx_bytes / 1024, b->net_rx_bytes / 1024, b->vbds, b->vbd_oo,
+           b->vbd_rd, b->vbd_wr, b->vbd_rsect, b->vbd_wsect);
+}
+
 static void print_table(const struct row *rows, int n, uint64_t total_pages)
 {
     int i;
 
-    printf("%10s %6s %10s %6s %10s %6s %10s %9s %5s %8s %10s %10s %9s %9s\n", "NAME", "STATE",
+    printf("%10s %6s %10s %6s %10s %6s %10s %9s %5s %4s %8s %8s %4s %8s %8s %8s %10s %10s %10s %10s %8s "
+           "%8s %8s %10s %10s %9s %9s\n", "NAME", "STATE",
            "CPU(sec)", "CPU(%)", "MEM(k)", "MEM(%)", "MAXMEM(k)", "MAXMEM(%)", "VCPUS",
+           "NETS", "NETTX(k)", "NETRX(k)", "VBDS", "VBD_OO", "VBD_RD", "VBD_WR", "VBD_RSECT",
+           "VBD_WSECT", "NETTX(k/s)", "NETRX(k/s)", "VBD_RD/s", "VBD_WR/s",
            "STEAL(%)", "WAKE50(us)", "WAKE99(us)", "PREEMPT/s", "FLUSH/s");
     for (i = 0; i < n; i++) {
         const struct row *r = &rows[i];
         const struct xen_domctl_getdomaininfo *d = r->d;
         char st[7], cpu[16], steal[16], w50[16], w99[16], pre[16], fl[16];
+        char ntx[16], nrx[16], vrd[16], vwr[16];
 
         state_str(d->flags, st);
         fig(cpu, sizeof(cpu), 6, r->cpu);
@@ -206,12 +253,18 @@ static void print_table(const struct row *rows, int n, uint64_t total_pages)
         fig(w99, sizeof(w99), 10, r->wake99);
         fig(pre, sizeof(pre), 9, r->preempt_s);
         fig(fl, sizeof(fl), 9, r->flush_s);
-        printf("%10.10s %6s %10" PRIu64 " %s %10" PRIu64 " %6.1f %10" PRIu64 " %9.1f %5u %s %s %s %s %s\n",
+        fig(ntx, sizeof(ntx), 10, r->have_br ? r->br.net_tx_kbs : -1);
+        fig(nrx, sizeof(nrx), 10, r->have_br ? r->br.net_rx_kbs : -1);
+        fig(vrd, sizeof(vrd), 8, r->have_br ? r->br.vbd_rd_s : -1);
+        fig(vwr, sizeof(vwr), 8, r->have_br ? r->br.vbd_wr_s : -1);
+        printf("%10.10s %6s %10" PRIu64 " %s %10" PRIu64 " %6.1f %10" PRIu64 " %9.1f %5u",
                r->name, st, d->cpu_time / UINT64_C(1000000000), cpu, d->tot_pages * 4,
                total_pages ? 100.0 * (double)d->tot_pages / (double)total_pages : 0.0,
                d->max_pages * 4,
                total_pages ? 100.0 * (double)d->max_pages / (double)total_pages : 0.0,
-               d->nr_online_vcpus, steal, w50, w99, pre, fl);
+               d->nr_online_vcpus);
+        print_backends(r->b);
+        printf(" %s %s %s %s %s %s %s %s %s\n", ntx, nrx, vrd, vwr, steal, w50, w99, pre, fl);
     }
 }
 
@@ -239,6 +292,23 @@ static void print_json(const struct row *rows, int n, double interval)
                i ? "," : "", r->d->domain, r->name, st, r->d->cpu_time, r->d->tot_pages * 4,
                r->d->max_pages * 4, r->d->nr_online_vcpus);
         jfig("cpu_pct", r->cpu, ",");
+        if (r->b)
+            printf("\"nets\":%u,\"net_tx_bytes\":%" PRIu64 ",\"net_rx_bytes\":%" PRIu64
+                   ",\"net_tx_packets\":%" PRIu64 ",\"net_rx_packets\":%" PRIu64 ",\"vbds\":%u"
+                   ",\"vbd_oo\":%" PRIu64 ",\"vbd_rd\":%" PRIu64 ",\"vbd_wr\":%" PRIu64
+                   ",\"vbd_rsect\":%" PRIu64 ",\"vbd_wsect\":%" PRIu64 ",",
+                   r->b->nets, r->b->net_tx_bytes, r->b->net_rx_bytes, r->b->net_tx_packets,
+                   r->b->net_rx_packets, r->b->vbds, r->b->vbd_oo, r->b->vbd_rd, r->b->vbd_wr,
+                   r->b->vbd_rsect, r->b->vbd_wsect);
+        jfig("net_tx_kib_per_s", r->have_br ? r->br.net_tx_kbs : -1, ",");
+        jfig("net_rx_kib_per_s", r->have_br ? r->br.net_rx_kbs : -1, ",");
+        jfig("net_tx_packets_per_s", r->have_br ? r->br.net_tx_pps : -1, ",");
+        jfig("net_rx_packets_per_s", r->have_br ? r->br.net_rx_pps : -1, ",");
+        jfig("vbd_oo_per_s", r->have_br ? r->br.vbd_oo_s : -1, ",");
+        jfig("vbd_rd_per_s", r->have_br ? r->br.vbd_rd_s : -1, ",");
+        jfig("vbd_wr_per_s", r->have_br ? r->br.vbd_wr_s : -1, ",");
+        jfig("vbd_rsect_per_s", r->have_br ? r->br.vbd_rsect_s : -1, ",");
+        jfig("vbd_wsect_per_s", r->have_br ? r->br.vbd_wsect_s : -1, ",");
         jfig("steal_pct", r->steal, ",");
         jfig("wake_p50_us", r->wake50, ",");
         jfig("wake_p99_us", r->wake99, ",");
@@ -266,8 +336,8 @@ static int parse_sort(const char *s)
             sort_by = (enum sort_key)k;
             return 0;
         }
-    fprintf(stderr, "keel top: -s %s: unknown column (name, id, cpu, mem, steal, wake50, wake99, "
-            "preempt, flush)\n", s);
+    fprintf(stderr, "keel top: -s %s: unknown column (name, id, cpu, mem, nettx, netrx, vbdrd, vbdwr, "
+            "steal, wake50, wake99, preempt, flush)\n", s);
     return -1;
 }
 

@@ -5,17 +5,29 @@
 #include "isoreport.h"
 #include "cpulist.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const probes[] = { "probe-timer", "probe-cpu", "probe-mem" };
-/* cpu .. hcall: issue 17's; updown .. evtchn: one per attack of issue 11
- * (docs/isolation.md, "Aggressors"). */
+static const char *const probes[] = { "probe-timer", "probe-cpu", "probe-mem", "probe-disk", "probe-net" };
+/* cpu .. hcall, diskflood, netflood: issue 17's; updown .. evtchn: one
+ * per attack of issue 11 (docs/isolation.md, "Aggressors"). */
 static const char *const aggressors[] = { "cpu", "mem", "fork", "hcall", "updown", "ptchurn",
-                                          "balloon", "memop", "console", "timer", "evtchn" };
+                                          "balloon", "memop", "console", "timer", "evtchn",
+                                          "diskflood", "netflood" };
+
+int iso_mode_needs_disk(const char *mode)
+{
+    return !strcmp(mode, "probe-disk") || !strcmp(mode, "diskflood");
+}
+
+int iso_mode_needs_net(const char *mode)
+{
+    return !strcmp(mode, "probe-net") || !strcmp(mode, "netflood");
+}
 
 int iso_probe_known(const char *p)
 {
@@ -35,7 +47,7 @@ int iso_aggressor_known(const char *a)
 
 int iso_probe_is_rate(const char *p)
 {
-    return strcmp(p, "probe-timer") != 0;
+    return strcmp(p, "probe-timer") && strcmp(p, "probe-disk") && strcmp(p, "probe-net");
 }
 
 static char *trim(char *s)
@@ -164,6 +176,8 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
     e->duration = 5;
     e->warmup = 1;
     e->interval_ms = 500;
+    strcpy(e->bridge, "xenbr0");
+    e->disk_mib = 16;
     while (fgets(buf, sizeof(buf), f)) {
         char *k, *v, *eq, *hash;
         unsigned long n;
@@ -199,7 +213,7 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
             for (tok = strtok_r(v, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
                 if (!iso_probe_known(tok))
                     return fail(err, errlen, path, line, k, "'%s': unknown probe (probe-timer, probe-cpu, "
-                                "probe-mem; disk and network probes are not implemented)", tok);
+                                "probe-mem, probe-disk, probe-net)", tok);
                 if (e->nprobes == ISO_MAX)
                     return fail(err, errlen, path, line, k, "more than %d probes", ISO_MAX);
                 strcpy(e->probes[e->nprobes++], tok);
@@ -208,8 +222,8 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
         } else if (!strcmp(k, "aggressor")) {
             if (!iso_aggressor_known(v))
                 return fail(err, errlen, path, line, k, "'%s': unknown aggressor (cpu, mem, fork, hcall, "
-                            "updown, ptchurn, balloon, memop, console, timer, evtchn; disk and network "
-                            "floods are not implemented)", v);
+                            "updown, ptchurn, balloon, memop, console, timer, evtchn, diskflood, "
+                            "netflood)", v);
             strcpy(e->aggressor, v);
             have_aggr = 1;
         } else if (!strcmp(k, "aggressor_vcpus")) {
@@ -246,6 +260,24 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
         } else if (!strcmp(k, "duration") || !strcmp(k, "warmup")) {
             if (seconds(v, k[0] == 'd' ? 0.5 : 0, 3600, k[0] == 'd' ? &e->duration : &e->warmup) < 0)
                 return fail(err, errlen, path, line, k, "'%s': seconds (duration 0.5..3600, warmup 0..3600)", v);
+        } else if (!strcmp(k, "bridge")) {
+            if (strlen(v) >= 16 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789_.-") != strlen(v))
+                return fail(err, errlen, path, line, k, "'%s': an interface name (1 to 15 letters, "
+                            "digits, '_', '.', '-')", v);
+            strcpy(e->bridge, v);
+        } else if (!strcmp(k, "guest_ip")) {
+            struct in_addr a;
+            if (inet_pton(AF_INET, v, &a) != 1)
+                return fail(err, errlen, path, line, k, "'%s': an IPv4 address (a.b.c.d)", v);
+            if ((ntohl(a.s_addr) & 0xff) + ISO_MAX_AGGR > 254)
+                return fail(err, errlen, path, line, k, "'%s': the last byte leaves no room for %d "
+                            "aggressors (at most %d)", v, ISO_MAX_AGGR, 254 - ISO_MAX_AGGR);
+            e->guest_ip = ntohl(a.s_addr);
+        } else if (!strcmp(k, "disk_mib")) {
+            if (num(v, 1, 4096, &n) < 0)
+                return fail(err, errlen, path, line, k, "'%s': MiB from 1 to 4096", v);
+            e->disk_mib = (unsigned int)n;
         } else if (!strcmp(k, "interval_ms")) {
             if (num(v, 50, 60000, &n) < 0)
                 return fail(err, errlen, path, line, k, "'%s': 50..60000", v);
@@ -253,7 +285,7 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
         } else {
             return fail(err, errlen, path, line, k, "unknown key (name, kernel, ramdisk, memory, probe, "
                         "aggressor, aggressor_vcpus, aggressors, setting, repetitions, duration, warmup, "
-                        "interval_ms)");
+                        "interval_ms, bridge, guest_ip, disk_mib)");
         }
     }
     if (!have_probe)
@@ -356,7 +388,8 @@ void iso_write_reps_csv(FILE *f, const struct iso_exp *e, const struct iso_rep *
 {
     fprintf(f, "probe,setting,aggressors,rep,mean,samples,wall_ns,victim_running_ns,"
                "victim_runnable_ns,victim_blocked_ns,victim_offline_ns,aggressor_cpu_share,"
-               "victim_wake_p50_ns,victim_wake_p99_ns,victim_preemptions\n");
+               "victim_wake_p50_ns,victim_wake_p99_ns,victim_preemptions,victim_net_kib_s,"
+               "victim_vbd_req_s,aggressor_net_kib_s,aggressor_vbd_req_s\n");
     for (int i = 0; i < n; i++) {
         const struct iso_rep *r = &reps[i];
         fprintf(f, "%s,%s,%d,%d,%.3f,%u,%llu,%llu,%llu,%llu,%llu,", e->probes[r->probe],
@@ -368,15 +401,25 @@ void iso_write_reps_csv(FILE *f, const struct iso_exp *e, const struct iso_rep *
             fprintf(f, ",");
         else
             fprintf(f, "%.4f,", r->aggressor_share);
-        fprintf(f, "%llu,%llu,%llu\n", (unsigned long long)r->wake_p50_ns,
+        fprintf(f, "%llu,%llu,%llu,", (unsigned long long)r->wake_p50_ns,
                 (unsigned long long)r->wake_p99_ns, (unsigned long long)r->preemptions);
+        /* The backends' rates (tx + rx; reads + writes), empty if unknown. */
+        for (int k = 0; k < 4; k++) {
+            double x = k == 0 ? r->victim_net_kibs : k == 1 ? r->victim_vbd_reqs :
+                       k == 2 ? r->aggressor_net_kibs : r->aggressor_vbd_reqs;
+            if (x >= 0)
+                fprintf(f, "%.1f", x);
+            fprintf(f, k == 3 ? "\n" : ",");
+        }
     }
 }
 
 static const char *unit(const char *probe)
 {
     return !strcmp(probe, "probe-timer") ? "us overshoot" :
-           !strcmp(probe, "probe-cpu") ? "M iter/s" : "MB/s";
+           !strcmp(probe, "probe-cpu") ? "M iter/s" :
+           !strcmp(probe, "probe-disk") ? "us per I/O" :
+           !strcmp(probe, "probe-net") ? "us round trip" : "MB/s";
 }
 
 void iso_write_summary(FILE *f, const struct iso_exp *e, const struct iso_point *p, int n, int csv)

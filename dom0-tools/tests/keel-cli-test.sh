@@ -58,13 +58,15 @@ expect_err sched-cap "keel sched-credit2: -c x: cap must be a percentage >= 0" "
 expect_err sched-nod "keel sched-credit2: -w and -c need -d DOMAIN" "$K" sched-credit2 -w 5
 expect_err sched-opt "keel sched-credit2: -z: expected -d DOMAIN, -w WEIGHT or -c CAP" "$K" sched-credit2 -z 1
 expect_err top-d0 "keel top: -d 0: expected seconds from 0.1 to 86400" "$K" top -d 0
-expect_err top-s "keel top: -s bogus: unknown column (name, id, cpu, mem, steal, wake50, wake99, preempt, flush)" "$K" top -s bogus
+expect_err top-s "keel top: -s bogus: unknown column (name, id, cpu, mem, nettx, netrx, vbdrd, vbdwr, steal, wake50, wake99, preempt, flush)" "$K" top -s bogus
 expect_err bench-usage "keel bench: usage: keel bench isolation EXPERIMENT [-o DIR]" "$K" bench
 expect_err bench-nofile "keel bench isolation: $T/none.iso: No such file or directory" "$K" bench isolation "$T/none.iso"
 printf 'probe = probe-cpu\naggressor = cpu\naggressors = 0, 1\nsetting = a: pin=1-0\n' > "$T/pin.iso"
 expect_err bench-pin "keel bench isolation: $T/pin.iso:4: pin: '1-0': invalid CPU range (N, N-M, all, ^N)" "$K" bench isolation "$T/pin.iso"
-printf 'probe = probe-disk\n' > "$T/disk.iso"
-expect_err bench-disk "keel bench isolation: $T/disk.iso:1: probe: 'probe-disk': unknown probe (probe-timer, probe-cpu, probe-mem; disk and network probes are not implemented)" "$K" bench isolation "$T/disk.iso"
+printf 'probe = probe-disc\n' > "$T/disk.iso"
+expect_err bench-disk "keel bench isolation: $T/disk.iso:1: probe: 'probe-disc': unknown probe (probe-timer, probe-cpu, probe-mem, probe-disk, probe-net)" "$K" bench isolation "$T/disk.iso"
+printf 'probe = probe-net\naggressor = netflood\naggressors = 0, 1\nguest_ip = 10.0.2.300\n' > "$T/ip.iso"
+expect_err bench-ip "keel bench isolation: $T/ip.iso:4: guest_ip: '10.0.2.300': an IPv4 address (a.b.c.d)" "$K" bench isolation "$T/ip.iso"
 printf 'probe = probe-cpu\naggressor = updown\naggressor_vcpus = 1\naggressors = 0, 1\n' > "$T/updown.iso"
 expect_err bench-updown "keel bench isolation: $T/updown.iso:3: aggressor_vcpus: updown needs at least 2" "$K" bench isolation "$T/updown.iso"
 expect_err vstats-usage "keel vstats: which domain? (keel vstats DOMAIN [VCPU] [--json])" "$K" vstats

@@ -80,9 +80,11 @@ MODS=$(sh "$HERE/fetch-kernel.sh" --modules 2>/dev/null) || MODS=
 if [ -n "$MODS" ] && [ -f "$MODS/kernel/drivers/acpi/button.ko" ]; then
     mkdir -p "$ROOT/lib/modules" && cp "$MODS/kernel/drivers/acpi/button.ko" "$ROOT/lib/modules/" ||
         die "cannot copy button.ko"
-    # The memop and evtchn aggressors of keel bench isolation (isoprog.c).
-    for m in xen-privcmd xen-evtchn; do
-        cp "$MODS/kernel/drivers/xen/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
+    # The memop and evtchn aggressors of keel bench isolation (isoprog.c),
+    # and the front ends of its disk and network probes and floods.
+    for m in drivers/xen/xen-privcmd drivers/xen/xen-evtchn drivers/block/xen-blkfront \
+             drivers/net/xen-netfront; do
+        cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
     done
 fi
 chmod 755 "$ROOT/init" || die "cannot chmod /init"
@@ -177,9 +179,11 @@ elif [ "$TOOLS" -eq 1 ]; then
     done
     # The network backends (linux-vif, ctl-vif.sh): xen-netback, the
     # bridge and what it needs, the e1000 put on the bridge, and for the
-    # domUs' overlay xen-netfront.
+    # domUs' overlay xen-netfront; the disk backends for linux-iso's disk
+    # probe (iso-test.sh): loop and xen-blkback.
     for m in drivers/net/xen-netback/xen-netback drivers/net/xen-netfront net/llc/llc net/802/stp \
-             net/bridge/bridge drivers/net/ethernet/intel/e1000/e1000; do
+             net/bridge/bridge drivers/net/ethernet/intel/e1000/e1000 drivers/block/loop \
+             drivers/block/xen-blkback/xen-blkback; do
         cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
     done
     cp "$HERE/ctl-vif.sh" "$ROOT/bin/ctl-vif" && cp "$HERE/vif-guest.sh" "$ROOT/bin/vif-guest" &&

@@ -33,18 +33,31 @@ for w in $(cat /proc/cmdline); do
     keel.nettest=1) nettest=1 ;;                  # e1000: ping QEMU's user-network gateway
     keel.iso=*) iso=${w#keel.iso=} ;;             # keel bench isolation: run /bin/isoprog MODE, nothing else
     keel.iso_interval=*) iso_interval=${w#keel.iso_interval=} ;;
+    keel.iso_ip=*) iso_ip=${w#keel.iso_ip=} ;;    # probe-net, netflood: eth0's address,
+    keel.iso_mask=*) iso_mask=${w#keel.iso_mask=} ;;  # its netmask,
+    keel.iso_peer=*) iso_peer=${w#keel.iso_peer=} ;;  # dom0's echo and discard peer
     keel.*=*) args="$args ${w#keel.}" ;;
     esac
 done
 if [ -n "${iso:-}" ]; then
     # A probe or aggressor of `keel bench isolation` (isoprog.c): it runs
     # until the runner destroys the domain.  The memop and evtchn
-    # aggressors need /dev/xen/privcmd and /dev/xen/evtchn.
+    # aggressors need /dev/xen/privcmd and /dev/xen/evtchn; probe-disk
+    # and diskflood the disk xvdb (xen-blkfront; isoprog waits for it),
+    # probe-net and netflood eth0 (xen-netfront) with keel.iso_ip.
     case $iso in
     memop) insmod /lib/modules/xen-privcmd.ko || echo "linux-guest: insmod xen-privcmd.ko failed" ;;
     evtchn) insmod /lib/modules/xen-evtchn.ko || echo "linux-guest: insmod xen-evtchn.ko failed" ;;
+    probe-disk|diskflood) insmod /lib/modules/xen-blkfront.ko || echo "linux-guest: insmod xen-blkfront.ko failed" ;;
+    probe-net|netflood)
+        insmod /lib/modules/xen-netfront.ko || echo "linux-guest: insmod xen-netfront.ko failed"
+        n=0
+        until [ -e /sys/class/net/eth0 ] || [ "$n" -ge 300 ]; do n=$((n + 1)); sleep 0.1; done
+        ifconfig lo 127.0.0.1 up
+        ifconfig eth0 "${iso_ip:-}" netmask "${iso_mask:-255.255.255.0}" up ||
+            echo "linux-guest: ifconfig eth0 ${iso_ip:-(no keel.iso_ip)} failed" ;;
     esac
-    exec /bin/isoprog "$iso" "${iso_interval:-500}"
+    exec /bin/isoprog "$iso" "${iso_interval:-500}" ${iso_peer:+"$iso_peer"}
 fi
 if [ "$shell" = 1 ]; then
     hostname "$(sed -n 's/.*keel.name=\([^ ]*\).*/\1/p' /proc/cmdline)"

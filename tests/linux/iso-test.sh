@@ -14,7 +14,17 @@
 #     figures are physically consistent: the victim's runstate times add
 #     up to dom0's wall clock within 1 % in every repetition; the capped
 #     aggressor's CPU share is its cap within 10 %; the victim with the
-#     higher weight loses less than the one with the lower weight.
+#     higher weight loses less than the one with the lower weight;
+#  3. the split drivers: dom0 loads loop, xen-blkback, the bridge and
+#     xen-netback and puts 10.0.2.15 on a bridge xenbr0 of its own (no
+#     uplink: nothing leaves dom0); keel bench isolation runs the disk
+#     probe (the victim's xvdb) against a TCP flood to dom0 (netflood;
+#     0 and 1 aggressors, 2 repetitions); while the flood runs, keel top
+#     -b and --json are read between direct reads of the aggressor's vif
+#     and the victim's vbd counters in sysfs: every cumulative network and
+#     disk figure lies between the direct reads, the rates are what the
+#     counters give and are not zero; the report is well formed and its
+#     reps.csv shows the probe's I/O and the flood's traffic.
 # Prints "iso-test: ..." lines; exit status 0 only if every check held.
 PATH=/bin
 fail() { echo "iso-test: FAIL: $*"; exit 1; }
@@ -109,9 +119,13 @@ keel top -b -d 1 -i 1 -s steal > /tmp/top.txt || fail "keel top -b exited with s
 b=$(keel vstats 0 | awk '$1 == "running_ns" { print int($2 / 1e9) }')
 head -n 1 /tmp/top.txt | grep -q 'STEAL(%) WAKE50(us) WAKE99(us) PREEMPT/s   FLUSH/s$' ||
     fail "keel top -b header lacks the interference columns: $(head -n 1 /tmp/top.txt)"
-awk -v a="$a" -v b="$b" '$1 == "Domain-0" { found = 1
+# xentop's columns, names and widths, up to its VBD_WSECT.
+head -n 1 /tmp/top.txt | grep -q '^      NAME  STATE   CPU(sec) CPU(%)     MEM(k) MEM(%)  MAXMEM(k) MAXMEM(%) VCPUS NETS NETTX(k) NETRX(k) VBDS   VBD_OO   VBD_RD   VBD_WR  VBD_RSECT  VBD_WSECT NETTX(k/s) NETRX(k/s) VBD_RD/s VBD_WR/s ' ||
+    fail "keel top -b header does not start with xentop's columns: $(head -n 1 /tmp/top.txt)"
+awk -v a="$a" -v b="$b" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
+    $1 == "Domain-0" { found = 1; s = $col["STEAL(%)"]
         if ($3 < a || $3 > b) { print "CPU(sec) " $3 " not in " a ".." b; exit 1 }
-        if ($10 !~ /^[0-9.]+$/ || $10 > 100) { print "STEAL(%) " $10; exit 1 } }
+        if (s !~ /^[0-9.]+$/ || s > 100) { print "STEAL(%) " s; exit 1 } }
     END { if (!found) { print "no Domain-0 row"; exit 1 } }' /tmp/top.txt > /tmp/topcheck ||
     fail "keel top -b disagrees with keel vstats: $(cat /tmp/topcheck)"
 
@@ -166,4 +180,150 @@ heavy=$(awk -F, '$2 == "heavy" && $3 == 1 { print $7 }' /tmp/iso/summary.csv)
 awk -v l="$light" -v h="$heavy" 'BEGIN { exit !(h > 0 && l > 0 && h < l) }' ||
     fail "the victim with weight 512 slowed down ${heavy:-?}x, not less than with weight 128 (${light:-?}x)"
 say "slowdown with one CPU hog: weight 512 ${heavy}x < weight 128 ${light}x"
+
+# ---- 3. the disk probe against a network flood; keel top's backend columns ----
+for m in loop xen-blkback llc stp bridge xen-netback; do
+    insmod "/lib/modules/$m.ko" || fail "insmod $m.ko"
+done
+brctl addbr xenbr0 && ifconfig xenbr0 10.0.2.15 netmask 255.255.255.0 up || fail "cannot set up xenbr0"
+cat > /tmp/split.iso <<'EOF'
+# linux-iso: the disk probe against a TCP flood to dom0.
+name = split
+probe = probe-disk
+aggressor = netflood
+aggressors = 0, 1
+repetitions = 2
+duration = 2
+warmup = 1
+interval_ms = 250
+memory = 96
+bridge = xenbr0
+guest_ip = 10.0.2.100
+disk_mib = 16
+EOF
+keel bench isolation /tmp/split.iso -o /tmp/split 2> /tmp/split.err &
+bench=$!
+up() { cut -d' ' -f1 /proc/uptime; }
+split_fail() {
+    kill -CONT "$bench" 2>/dev/null
+    sed 's/^/iso-test: split: /' /tmp/split.err
+    fail "$*"
+}
+# Wait for the domUs (their first repetition alone), then for the flood
+# (n = 1): the aggressor's vif counting what it sends.
+n=0
+until grep -q 'probe-disk default n=0 rep 0' /tmp/split.err; do
+    n=$((n + 1))
+    [ "$n" -lt 3000 ] && kill -0 "$bench" 2>/dev/null || split_fail "keel bench isolation (split) did not start"
+    sleep 0.1
+done
+V=$(keel list | awk '$1 == "iso-victim" { print $2 }')
+A=$(keel list | awk '$1 == "iso-aggr1" { print $2 }')
+[ -n "$V" ] && [ -n "$A" ] || split_fail "no iso-victim or iso-aggr1 in keel list"
+VIF=/sys/class/net/vif$A.0/statistics
+VBD=$(ls -d /sys/bus/xen-backend/devices/vbd-$V-* 2>/dev/null | head -n 1)/statistics
+[ -r "$VIF/rx_bytes" ] || split_fail "no $VIF/rx_bytes (the aggressor's vif)"
+[ -r "$VBD/rd_req" ] || split_fail "no vbd-$V-*/statistics (the victim's disk)"
+sent0=$(cat "$VIF/rx_bytes")
+n=0
+until grep -q 'probe-disk default n=0 rep 1' /tmp/split.err && [ "$(cat "$VIF/rx_bytes")" -gt $((sent0 + 262144)) ]; do
+    n=$((n + 1))
+    [ "$n" -lt 3000 ] && kill -0 "$bench" 2>/dev/null || split_fail "the flood did not start (vif$A.0 rx_bytes $(cat "$VIF/rx_bytes"))"
+    sleep 0.1
+done
+# keel top is read while the flood runs: the runner is stopped meanwhile
+# (the domUs, the console readers and dom0's peer run on), so that on a
+# slow host the repetitions do not end before the reads do.  Only that
+# repetition's duration grows, its figures stay consistent.
+kill -STOP "$bench"
+say "the flood runs ($(up) s): keel top against sysfs"
+# direct: the counters read from sysfs, "name value" pairs on one line
+# (the vif's rx is the guest's tx).
+direct() {
+    tx=$(cat "$VIF/rx_bytes"); rx=$(cat "$VIF/tx_bytes")
+    printf 'nettx_k %s netrx_k %s nettx %s netrx %s' $((tx / 1024)) $((rx / 1024)) "$tx" "$rx"
+    for f in rd_req wr_req rd_sect wr_sect oo_req; do printf ' %s %s' "$f" "$(cat "$VBD/$f")"; done
+    echo
+}
+direct > /tmp/d1
+keel top -b -d 1 -i 1 > /tmp/topb.txt || split_fail "keel top -b exited with status $?"
+direct > /tmp/d2
+keel top --json -d 1 -i 2 > /tmp/topj.json || split_fail "keel top --json exited with status $?"
+direct > /tmp/d3
+kill -CONT "$bench"
+sed 's/^/iso-test: top: /' /tmp/topb.txt
+# The batch table, columns found by their header: the aggressor's
+# NETTX(k), NETRX(k) and the victim's VBD_* between the direct reads;
+# the rates not zero and not above what the counters allow.
+awk -v d1="$(cat /tmp/d1)" -v d2="$(cat /tmp/d2)" '
+function get(s, k,   n, a, i) { n = split(s, a, " "); for (i = 1; i < n; i += 2) if (a[i] == k) return a[i + 1] + 0; return -1 }
+function between(what, x, k) { if (x !~ /^[0-9]+$/ || x < get(d1, k) || x > get(d2, k)) { print what " " x " not in " get(d1, k) ".." get(d2, k); bad = 1 } }
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+$1 == "iso-aggr1" { a = 1
+    if ($col["NETS"] != 1) { print "aggressor NETS " $col["NETS"]; bad = 1 }
+    between("aggressor NETTX(k)", $col["NETTX(k)"], "nettx_k"); between("aggressor NETRX(k)", $col["NETRX(k)"], "netrx_k")
+    r = $col["NETTX(k/s)"]; lim = (get(d2, "nettx") - get(d1, "nettx")) / 1024 + 1
+    if (r !~ /^[0-9.]+$/ || r <= 0 || r > lim) { print "aggressor NETTX(k/s) " r " not in (0, " lim "]"; bad = 1 }
+    if ($col["VBDS"] != 0) { print "aggressor VBDS " $col["VBDS"]; bad = 1 } }
+$1 == "iso-victim" { v = 1
+    if ($col["VBDS"] != 1 || $col["NETS"] != 0) { print "victim VBDS " $col["VBDS"] " NETS " $col["NETS"]; bad = 1 }
+    between("victim VBD_RD", $col["VBD_RD"], "rd_req"); between("victim VBD_WR", $col["VBD_WR"], "wr_req")
+    between("victim VBD_RSECT", $col["VBD_RSECT"], "rd_sect"); between("victim VBD_WSECT", $col["VBD_WSECT"], "wr_sect")
+    between("victim VBD_OO", $col["VBD_OO"], "oo_req")
+    r = $col["VBD_RD/s"]; w = $col["VBD_WR/s"]
+    if (r !~ /^[0-9.]+$/ || r <= 0 || w !~ /^[0-9.]+$/ || w <= 0) { print "victim VBD_RD/s " r " VBD_WR/s " w; bad = 1 }
+    if (r > get(d2, "rd_req") - get(d1, "rd_req") + 1) { print "victim VBD_RD/s " r " above the counters"; bad = 1 } }
+END { if (!a || !v) { print "no iso-aggr1 or iso-victim row"; bad = 1 } exit bad }' /tmp/topb.txt > /tmp/topcheck ||
+    split_fail "keel top -b's network and disk columns disagree with sysfs: $(cat /tmp/topcheck)"
+say "keel top -b: the aggressor's NETTX(k) and the victim's VBD_* lie between the sysfs reads, rates not zero"
+# The JSON: the same between the later reads, and each rate the
+# difference of its two samples' counters over interval_s.
+[ "$(wc -l < /tmp/topj.json)" -eq 2 ] || fail "keel top --json -i 2 printed $(wc -l < /tmp/topj.json) lines"
+# domobj NAME LINE: that domain's object in line LINE of keel top --json.
+domobj() { sed -n "${2}p" /tmp/topj.json | awk -v n="\"name\":\"$1\"" 'BEGIN { RS = "}" } index($0, n) { print; exit }'; }
+iv=$(tail -n 1 /tmp/topj.json | sed -n 's/^{"interval_s":\([0-9.]*\),.*/\1/p')
+awk -v a1="$(domobj iso-aggr1 1)" -v a2="$(domobj iso-aggr1 2)" -v v1="$(domobj iso-victim 1)" \
+    -v v2="$(domobj iso-victim 2)" -v iv="$iv" -v d2="$(cat /tmp/d2)" -v d3="$(cat /tmp/d3)" '
+function get(s, k,   n, a, i) { n = split(s, a, " "); for (i = 1; i < n; i += 2) if (a[i] == k) return a[i + 1] + 0; return -1 }
+function js(s, k,   m) { if (match(s, "\"" k "\":[0-9.]+")) { m = substr(s, RSTART, RLENGTH); sub(/.*:/, "", m); return m + 0 } return -1 }
+function between(what, x, k) { if (x < get(d2, k) || x > get(d3, k)) { print what " " x " not in " get(d2, k) ".." get(d3, k); bad = 1 } }
+function rate(what, s1, s2, k, div,   want, got, d) { want = (js(s2, k) - js(s1, k)) / div / iv; got = js(s2, what)
+    d = want - got; if (d < 0) d = -d; if (got < 0 || d > 0.01 * want + 0.1) { print what " " got " vs counters " want; bad = 1 } }
+BEGIN {
+    if (iv <= 0) { print "no interval_s"; exit 1 }
+    between("net_tx_bytes", js(a1, "net_tx_bytes"), "nettx"); between("net_tx_bytes", js(a2, "net_tx_bytes"), "nettx")
+    between("net_rx_bytes", js(a2, "net_rx_bytes"), "netrx")
+    between("vbd_rd", js(v1, "vbd_rd"), "rd_req"); between("vbd_wr", js(v2, "vbd_wr"), "wr_req")
+    between("vbd_rsect", js(v2, "vbd_rsect"), "rd_sect"); between("vbd_wsect", js(v2, "vbd_wsect"), "wr_sect")
+    rate("net_tx_kib_per_s", a1, a2, "net_tx_bytes", 1024); rate("net_rx_kib_per_s", a1, a2, "net_rx_bytes", 1024)
+    rate("vbd_rd_per_s", v1, v2, "vbd_rd", 1); rate("vbd_wr_per_s", v1, v2, "vbd_wr", 1)
+    if (js(a2, "net_tx_kib_per_s") <= 0 || js(v2, "vbd_wr_per_s") <= 0) { print "a rate is zero during the flood"; bad = 1 }
+    printf "the aggressor sent %.0f KiB/s, the victim made %.0f reads/s and %.0f writes/s\n", js(a2, "net_tx_kib_per_s"),
+        js(v2, "vbd_rd_per_s"), js(v2, "vbd_wr_per_s")
+    exit bad
+}' > /tmp/topcheck || fail "keel top --json's network and disk figures disagree with sysfs: $(cat /tmp/topcheck)"
+say "keel top --json agrees with sysfs: $(tail -n 1 /tmp/topcheck)"
+wait "$bench"
+rc=$?
+sed 's/^/iso-test: split: /' /tmp/split.err
+[ "$rc" -eq 0 ] || fail "keel bench isolation (split) exited with status $rc"
+for f in samples.csv reps.csv summary.csv summary.txt probe-disk.svg report.md; do
+    [ -s "/tmp/split/$f" ] || fail "the split report has no $f"
+done
+sed 's/^/iso-test: split summary: /' /tmp/split/summary.txt
+awk -F, 'NR == 1 { next } NF != 7 || $1 != "probe-disk" || $7 !~ /^[0-9.]+$/ || $7 + 0 <= 0 { exit 1 }
+         END { if (NR < 9) exit 1 }' /tmp/split/samples.csv || fail "split samples.csv is not well formed"
+# reps.csv: 4 repetitions of 19 fields; the victim's disk requests in
+# every one, the aggressor's traffic in those with it.
+awk -F, 'NR == 1 { if (NF != 19 || $16 != "victim_net_kib_s" || $19 != "aggressor_vbd_req_s") exit 1; next }
+         NF != 19 || !($17 > 0) { exit 1 } $3 == 1 && !($18 > 0) { exit 1 } $3 == 0 && $18 != "" { exit 1 }
+         END { if (NR != 5) exit 1 }' /tmp/split/reps.csv ||
+    fail "split reps.csv is not 4 repetitions with the victim's I/O and the flood's traffic: $(cat /tmp/split/reps.csv)"
+awk -F, 'NR > 1 && NF != 8 { exit 1 } END { if (NR != 3) exit 1 }' /tmp/split/summary.csv ||
+    fail "split summary.csv is not 1 header + 2 points"
+head -c 5 /tmp/split/probe-disk.svg | grep -q '<?xml' && tail -n 1 /tmp/split/probe-disk.svg | grep -q '^</svg>$' &&
+    [ "$(grep -c '<polyline' /tmp/split/probe-disk.svg)" -eq 1 ] || fail "probe-disk.svg is not one well-formed plot"
+ls /tmp/split/disk-*.img > /dev/null 2>&1 && fail "the disk images were left behind"
+say "split drivers: the flood sent $(awk -F, '$3 == 1 { s += $18; n++ } END { printf "%.0f", s / n }' /tmp/split/reps.csv) KiB/s;" \
+    "the disk probe's slowdown $(awk -F, 'NR == 3 { print $7 }' /tmp/split/summary.csv)x"
 say "PASS"

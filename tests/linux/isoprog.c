@@ -2,8 +2,10 @@
  * isoprog: the probes and aggressors of `keel bench isolation` (issue 17,
  * docs/isolation.md), run inside a stock Linux domU by init.sh when the
  * kernel command line has keel.iso=MODE (keel.iso_interval=MS sets the
- * reporting interval, default 500).  Built static into the domUs'
- * initramfs (build-initramfs.sh).
+ * reporting interval, default 500; keel.iso_peer=ADDR the echo and sink
+ * peer of probe-net and netflood, dom0 on the bridge).  Built static into
+ * the domUs' initramfs (build-initramfs.sh):
+ *     isoprog MODE [INTERVAL_MS [PEER]]
  *
  * Probes print "ISO-READY MODE" once, then every interval one line
  *     ISO-SAMPLE MODE SEQ VALUE
@@ -13,6 +15,11 @@
  *     probe-cpu    a fixed integer loop's rate, in millions of
  *                  iterations per second of wall time
  *     probe-mem    memory bandwidth, MB/s of memcpy over 8 MiB buffers
+ *     probe-disk   mean latency in us of 4 KiB O_DIRECT I/Os on /dev/xvdb,
+ *                  one write then one read, at random 4 KiB-aligned offsets
+ *     probe-net    mean round trip in us of 64-byte UDP messages to the
+ *                  peer's echo port (7); a message unanswered within 1 s
+ *                  counts as 1 s
  * Aggressors print "ISO-READY MODE" and then run until the domain dies:
  *     cpu    a busy loop
  *     mem    memset over a 16 MiB buffer, again and again
@@ -42,20 +49,32 @@
  *     evtchn   an event channel bound to itself through /dev/xen/evtchn
  *              (an unbound port plus an interdomain bind to it): notify,
  *              wait for the event, unmask, again and again
+ * and the split drivers' floods:
+ *     diskflood   O_DIRECT I/O on its own /dev/xvdb, again and again: a
+ *                 64 KiB sequential write (wrapping at the end of the
+ *                 disk) and four 4 KiB reads at random offsets
+ *     netflood    bulk TCP to the peer's discard port (9), 64 KiB writes,
+ *                 reconnecting if the connection breaks
  * An aggressor that cannot start (no such file, too few CPUs) prints one
  * line on stderr and exits 1.
  * Exit status 2 with one line on stderr for an unknown mode.
  */
+#define _GNU_SOURCE     /* O_DIRECT */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -457,9 +476,205 @@ static void agg_evtchn(void)
     }
 }
 
+/* ---- the split drivers: disk and network ---- */
+
+#define XVDB "/dev/xvdb"
+#define ECHO_PORT 7
+#define DISCARD_PORT 9
+
+/* /dev/xvdb opened O_DIRECT (waiting up to 60 s for blkfront) and its
+ * size in 4 KiB blocks; or the mode dies. */
+static int open_xvdb(const char *mode, uint64_t *blocks)
+{
+    uint64_t bytes = 0;
+    int fd = -1;
+
+    for (int i = 0; i < 600 && fd < 0; i++) {
+        fd = open(XVDB, O_RDWR | O_DIRECT);
+        if (fd < 0)
+            usleep(100000);
+    }
+    if (fd < 0)
+        die_aggr(mode, "cannot open " XVDB " (no disk given, or xen-blkfront not loaded)");
+    if (ioctl(fd, BLKGETSIZE64, &bytes) < 0 || bytes < 1024 * 1024)
+        die_aggr(mode, XVDB " is smaller than 1 MiB");
+    *blocks = bytes / 4096;
+    return fd;
+}
+
+static uint64_t rnd_state = 88172645463325252ull;
+
+static uint64_t rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state;
+}
+
+static void *aligned(const char *mode, size_t size)
+{
+    void *p = NULL;
+
+    if (posix_memalign(&p, 4096, size) != 0)
+        die_aggr(mode, "no memory for the I/O buffer");
+    memset(p, 0x5a, size);
+    return p;
+}
+
+static void probe_disk(double interval)
+{
+    uint64_t blocks;
+    int fd = open_xvdb("probe-disk", &blocks);
+    char *buf = aligned("probe-disk", 4096);
+    unsigned long seq = 0;
+
+    rnd_state ^= (uint64_t)getpid();
+    if (pwrite(fd, buf, 4096, 0) != 4096 || pread(fd, buf, 4096, 0) != 4096)
+        die_aggr("probe-disk", "the first O_DIRECT write and read of " XVDB " failed");
+    ready("probe-disk");
+    for (;;) {
+        double start = now_s(), sum = 0;
+        unsigned long n = 0;
+
+        while (now_s() - start < interval) {
+            off_t off = (off_t)(rnd() % blocks) * 4096;
+            double t0 = now_s();
+            ssize_t got = (n & 1) ? pread(fd, buf, 4096, off) : pwrite(fd, buf, 4096, off);
+
+            if (got != 4096)
+                die_aggr("probe-disk", strerror(got < 0 ? errno : EIO));
+            sum += (now_s() - t0) * 1e6;
+            n++;
+        }
+        sample("probe-disk", seq++, n ? sum / (double)n : 0);
+    }
+}
+
+static void agg_diskflood(void)
+{
+    uint64_t blocks, pos = 0;
+    int fd = open_xvdb("diskflood", &blocks);
+    char *big = aligned("diskflood", 65536), *small = aligned("diskflood", 4096);
+
+    if (blocks < 16)
+        die_aggr("diskflood", XVDB " is smaller than 64 KiB");
+    ready("diskflood");
+    for (;;) {
+        if (pos + 16 > blocks)
+            pos = 0;
+        (void)pwrite(fd, big, 65536, (off_t)pos * 4096);
+        pos += 16;
+        for (int i = 0; i < 4; i++)
+            (void)pread(fd, small, 4096, (off_t)(rnd() % blocks) * 4096);
+    }
+}
+
+static void peer_addr(const char *mode, const char *peer, int port, struct sockaddr_in *sa)
+{
+    memset(sa, 0, sizeof(*sa));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    if (!peer || inet_pton(AF_INET, peer, &sa->sin_addr) != 1)
+        die_aggr(mode, "no peer address (keel.iso_peer=a.b.c.d)");
+}
+
+/* One UDP echo round trip of a 64-byte message: seconds, or -1 if no
+ * answer within timeout_s (answers to earlier messages are skipped). */
+static double echo_once(int fd, uint32_t seq, double timeout_s)
+{
+    char msg[64], got[64];
+    double t0 = now_s(), left;
+
+    memset(msg, 'k', sizeof(msg));
+    memcpy(msg, &seq, sizeof(seq));
+    if (send(fd, msg, sizeof(msg), 0) != (ssize_t)sizeof(msg))
+        return -1;
+    while ((left = timeout_s - (now_s() - t0)) > 0) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        ssize_t n;
+
+        if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+            continue;
+        n = recv(fd, got, sizeof(got), 0);
+        if (n == (ssize_t)sizeof(got) && !memcmp(got, msg, sizeof(msg)))
+            return now_s() - t0;
+    }
+    return -1;
+}
+
+static void probe_net(double interval, const char *peer)
+{
+    struct sockaddr_in sa;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    unsigned long seq = 0;
+    uint32_t id = 0;
+    int ok = 0;
+
+    peer_addr("probe-net", peer, ECHO_PORT, &sa);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        die_aggr("probe-net", "cannot set up the UDP socket");
+    /* The first answer (ARP, the bridge learning the MAC): up to 60 s. */
+    for (int i = 0; i < 60 && !ok; i++)
+        ok = echo_once(fd, id++, 1.0) >= 0;
+    if (!ok)
+        die_aggr("probe-net", "no answer from the peer's UDP echo port 7 in 60 s");
+    ready("probe-net");
+    for (;;) {
+        double start = now_s(), sum = 0, rtt;
+        unsigned long n = 0;
+
+        while (now_s() - start < interval) {
+            rtt = echo_once(fd, id++, 1.0);
+            sum += (rtt < 0 ? 1.0 : rtt) * 1e6;
+            n++;
+        }
+        sample("probe-net", seq++, n ? sum / (double)n : 0);
+    }
+}
+
+static int flood_connect(const struct sockaddr_in *sa)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+static void agg_netflood(const char *peer)
+{
+    static char buf[65536];
+    struct sockaddr_in sa;
+    int fd = -1;
+
+    peer_addr("netflood", peer, DISCARD_PORT, &sa);
+    signal(SIGPIPE, SIG_IGN);
+    memset(buf, 'f', sizeof(buf));
+    for (int i = 0; i < 60 && fd < 0; i++)
+        if ((fd = flood_connect(&sa)) < 0)
+            sleep(1);
+    if (fd < 0)
+        die_aggr("netflood", "cannot connect to the peer's TCP discard port 9 in 60 s");
+    ready("netflood");
+    for (;;) {
+        if (fd < 0 && (fd = flood_connect(&sa)) < 0) {
+            usleep(100000);
+            continue;
+        }
+        if (write(fd, buf, sizeof(buf)) < 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     double interval = 0.5;
+    const char *peer = argc >= 4 ? argv[3] : NULL;
 
     if (argc >= 3) {
         long ms = strtol(argv[2], NULL, 10);
@@ -474,6 +689,14 @@ int main(int argc, char **argv)
         probe_cpu(interval);
     else if (!strcmp(argv[1], "probe-mem"))
         probe_mem(interval);
+    else if (!strcmp(argv[1], "probe-disk"))
+        probe_disk(interval);
+    else if (!strcmp(argv[1], "probe-net"))
+        probe_net(interval, peer);
+    else if (!strcmp(argv[1], "diskflood"))
+        agg_diskflood();
+    else if (!strcmp(argv[1], "netflood"))
+        agg_netflood(peer);
     else if (!strcmp(argv[1], "cpu"))
         agg_cpu();
     else if (!strcmp(argv[1], "mem"))
@@ -496,8 +719,9 @@ int main(int argc, char **argv)
         agg_timer();
     else if (!strcmp(argv[1], "evtchn"))
         agg_evtchn();
-    fprintf(stderr, "isoprog: unknown mode '%s' (probe-timer, probe-cpu, probe-mem, cpu, mem, fork, hcall, "
-            "updown, ptchurn, balloon, memop, console, timer, evtchn)\n",
+    fprintf(stderr, "isoprog: unknown mode '%s' (probe-timer, probe-cpu, probe-mem, probe-disk, probe-net, "
+            "cpu, mem, fork, hcall, updown, ptchurn, balloon, memop, console, timer, evtchn, diskflood, "
+            "netflood)\n",
             argc >= 2 ? argv[1] : "");
     return 2;
 }

@@ -66,8 +66,11 @@
 #                 initramfs' /bin/iso-test (tests/linux/iso-test.sh) checks
 #                 keel top --json against keel vstats and runs a short
 #                 keel bench isolation on ONE physical CPU, checking its
-#                 CSV/SVG report and its physical consistency; dom0_mem=512M,
-#                 QEMU -m 1024, -smp 1 (LINUX_ISO_TIMEOUT, default 240 s)
+#                 CSV/SVG report and its physical consistency, then the
+#                 disk probe against a network flood over a dom0-only
+#                 bridge with keel top's disk/net columns checked against
+#                 sysfs; dom0_mem=512M, QEMU -m 1024, -smp 1
+#                 (LINUX_ISO_TIMEOUT, default 420 s)
 #   linux-native  (only with --native or by name) the same kernel and
 #                 initramfs booted directly by QEMU, for comparison.
 # Without NAMEs the default set runs: linux-dom0, linux-smp2, linux-many,
@@ -433,7 +436,7 @@ run_test() {    # NAME
         # One physical CPU: the victim and the aggressor contend for it.
         out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=512M" \
               --dom0 "$VMLINUZ $DOM0_ARGS keel.isotest=1$extra" --initrd "$CTL_INITRD" --smp 1 \
-              --mem 1024 --timeout "${LINUX_ISO_TIMEOUT:-240}" --accel "$ACCEL" --smap off --log "$log") ;;
+              --mem 1024 --timeout "${LINUX_ISO_TIMEOUT:-420}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-acpi-pc|linux-acpi-q35)
         out=$(run_acpi "$log" "${name#linux-acpi-}" "$name") ;;
     linux-disk-pc|linux-disk-q35|linux-net-pc)

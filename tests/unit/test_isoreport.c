@@ -74,7 +74,8 @@ static void test_parse_good(void **state)
 static void test_parse_aggressors(void **state)
 {
     static const char *const names[] = { "cpu", "mem", "fork", "hcall", "updown", "ptchurn",
-                                         "balloon", "memop", "console", "timer", "evtchn" };
+                                         "balloon", "memop", "console", "timer", "evtchn",
+                                         "diskflood", "netflood" };
     struct iso_exp e;
     char text[200], err[256];
 
@@ -118,10 +119,49 @@ static void test_parse_pin(void **state)
     assert_string_equal(e.settings[2].aggressor_pin, "all");
 }
 
+/* The disk and network probes and floods: which need a disk or a vif,
+ * which figures are latencies; the keys that give them one; defaults. */
+static void test_parse_disk_net(void **state)
+{
+    struct iso_exp e;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(parse("probe = probe-disk, probe-net\naggressor = netflood\naggressors = 0, 1\n",
+                           &e, err), 0);
+    assert_string_equal(e.bridge, "xenbr0");
+    assert_int_equal(e.guest_ip, 0);
+    assert_int_equal(e.disk_mib, 16);
+    assert_int_equal(parse("probe = probe-net\naggressor = diskflood\naggressors = 1\nbridge = br-iso.1\n"
+                           "guest_ip = 192.168.7.20\ndisk_mib = 64\n", &e, err), 0);
+    assert_string_equal(e.bridge, "br-iso.1");
+    assert_int_equal(e.guest_ip, 0xc0a80714);
+    assert_int_equal(e.disk_mib, 64);
+    assert_true(iso_mode_needs_disk("probe-disk"));
+    assert_true(iso_mode_needs_disk("diskflood"));
+    assert_false(iso_mode_needs_disk("probe-net"));
+    assert_false(iso_mode_needs_disk("cpu"));
+    assert_true(iso_mode_needs_net("probe-net"));
+    assert_true(iso_mode_needs_net("netflood"));
+    assert_false(iso_mode_needs_net("diskflood"));
+    assert_false(iso_mode_needs_net("probe-timer"));
+    assert_false(iso_probe_is_rate("probe-disk"));
+    assert_false(iso_probe_is_rate("probe-net"));
+    assert_false(iso_probe_is_rate("probe-timer"));
+    assert_true(iso_probe_is_rate("probe-mem"));
+}
+
 static void test_parse_errors(void **state)
 {
     static const struct { const char *text, *want; } bad[] = {
-        { "probe = probe-disk\n", "x.iso:1: probe: 'probe-disk': unknown probe" },
+        { "probe = probe-disc\n", "x.iso:1: probe: 'probe-disc': unknown probe (probe-timer, probe-cpu, "
+          "probe-mem, probe-disk, probe-net)" },
+        { "bridge = br/0\n", "x.iso:1: bridge: 'br/0': an interface name" },
+        { "bridge = abcdefghijklmnop\n", "x.iso:1: bridge: 'abcdefghijklmnop': an interface name" },
+        { "guest_ip = 10.0.2\n", "x.iso:1: guest_ip: '10.0.2': an IPv4 address" },
+        { "guest_ip = 10.0.2.250\n", "x.iso:1: guest_ip: '10.0.2.250': the last byte leaves no room for 8 "
+          "aggressors (at most 246)" },
+        { "disk_mib = 0\n", "x.iso:1: disk_mib: '0': MiB from 1 to 4096" },
         { "probe = probe-cpu\naggressor = net\n", "x.iso:2: aggressor: 'net': unknown aggressor" },
         { "probe = probe-cpu\naggressor = cpu\naggressors = 1, 0\n", "x.iso:3: aggressors: counts must increase" },
         { "aggressors = 9\n", "x.iso:1: aggressors: '9': a count of aggressors is 0..8" },
@@ -201,6 +241,9 @@ static void test_summary_and_plots(void **state)
                     x->mean = v + (r ? 1 : -1) * (s ? 0 : 0.5);
                     x->nsamples = 4;
                     x->aggressor_share = c ? 0.25 : -1;
+                    x->victim_net_kibs = x->victim_vbd_reqs = -1;
+                    x->aggressor_net_kibs = c ? 512.04 : -1;
+                    x->aggressor_vbd_reqs = c ? 0 : -1;
                 }
     np = iso_summarise(&e, reps, n, pts, 64);
     assert_int_equal(np, 12);
@@ -219,6 +262,17 @@ static void test_summary_and_plots(void **state)
     assert_non_null(strstr(buf, "probe,setting,aggressors,rep,mean,samples,wall_ns,"));
     assert_non_null(strstr(buf, "\nprobe-cpu,light,0,0,99.500,4,"));
     assert_non_null(strstr(buf, ",0.2500,"));
+    assert_non_null(strstr(buf, ",victim_preemptions,victim_net_kib_s,victim_vbd_req_s,aggressor_net_kib_s,"
+                                "aggressor_vbd_req_s\n"));
+    /* Unknown rates are empty fields; every line has the header's 19. */
+    assert_non_null(strstr(buf, ",,,,\n"));
+    assert_non_null(strstr(buf, ",,,512.0,0.0\n"));
+    for (char *l = buf; *l; l = strchr(l, '\n') + 1) {
+        int commas = 0;
+        for (char *q = l; *q != '\n'; q++)
+            commas += *q == ',';
+        assert_int_equal(commas, 18);
+    }
     free(buf);
 
     f = open_memstream(&buf, &len);
@@ -252,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_parse_aggressors),
         cmocka_unit_test(test_parse_pin),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_disk_net),
         cmocka_unit_test(test_mean_ci),
         cmocka_unit_test(test_summary_and_plots),
     };

@@ -1,0 +1,1 @@
+test_backstats_SRCS := dom0-tools/lib/backstats.c
