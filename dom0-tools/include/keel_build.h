@@ -41,6 +41,9 @@ struct keel_kernel {
     size_t elf_len;
     const char *format;         /* "elf", "bzImage/xz", "bzImage/elf" */
     struct xen_elf_info info;
+    void *map;                  /* a kernel cache entry mapped (elf inside), or NULL */
+    size_t map_len;
+    bool cached;                /* elf came from the kernel cache */
 };
 
 /*
@@ -51,6 +54,15 @@ struct keel_kernel {
 int keel_kernel_from_buf(struct keel_kernel *k, uint8_t *buf, size_t len, const char *what,
                          char *err, size_t errlen);
 int keel_kernel_load(struct keel_kernel *k, const char *path, char *err, size_t errlen);
+/*
+ * keel_kernel_load through the kernel cache in directory cache
+ * (keel_kcache.h; NULL: no cache): a bzImage whose XZ payload was
+ * decompressed before is taken from the cache without reading the file
+ * beyond two 4 KiB samples; after a miss the ELF is stored there.  The
+ * same errors as keel_kernel_load; the cache's own failures are silent.
+ */
+int keel_kernel_load_cached(struct keel_kernel *k, const char *path, const char *cache,
+                            char *err, size_t errlen);
 void keel_kernel_free(struct keel_kernel *k);
 
 /* Read a whole file (at most max bytes) into malloc'ed memory. */
@@ -100,6 +112,7 @@ struct keel_build_cfg {
     const char *kernel, *ramdisk, *cmdline;     /* ramdisk may be NULL */
     bool paused;                /* leave it paused (xl create -p) */
     bool with_store;            /* give the guest its store page and port */
+    const char *kernel_cache;   /* keel_kernel_load_cached's directory, or NULL */
 };
 
 struct keel_build_result {

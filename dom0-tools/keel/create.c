@@ -19,6 +19,7 @@
 
 #include "keel_cli.h"
 #include "keel_build.h"
+#include "keel_kcache.h"
 #include "keelxs.h"
 #include "xlcfg.h"
 
@@ -127,6 +128,7 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     bc.ramdisk = c.d.ramdisk;
     bc.cmdline = c.d.cmdline;
     bc.paused = true;           /* unpaused once recorded: the monitor then sees it */
+    bc.kernel_cache = keel_kcache_dir();
     if (keel_store_open(&xs) < 0)
         goto out_dom;
     if (c.nr_disks && !xs) {

@@ -312,7 +312,7 @@ static int prepare(struct job *j, struct keelctl *h)
     if (c->maxmem_mib < c->memory_mib)
         return fail(j, -EINVAL, "maxmem: %lu MiB is below memory (%lu MiB)",
                     (unsigned long)c->maxmem_mib, (unsigned long)c->memory_mib);
-    rc = keel_kernel_load(&j->k, c->kernel, j->err, j->errlen);
+    rc = keel_kernel_load_cached(&j->k, c->kernel, c->kernel_cache, j->err, j->errlen);
     if (rc)
         return rc;
     if (c->ramdisk) {
