@@ -119,6 +119,13 @@ struct keel_build_result {
     domid_t domid;
     uint64_t console_mfn, store_mfn;
     uint32_t console_port, store_port;
+    /* Seconds spent (CLOCK_MONOTONIC), for keel create's KEEL_CREATE_TIMES:
+     * reading the kernel (and decompressing it unless kernel_cached) and
+     * the ramdisk; createdomain to set_address_size; populate_physmap;
+     * the foreign map and the start of day written; shared_info, grants,
+     * pin, vCPU context. */
+    double t_files, t_domain, t_memory, t_image, t_start;
+    bool kernel_cached;
 };
 
 /* 0 (the domain exists, running unless cfg->paused) or -errno with one line in err. */
