@@ -43,6 +43,7 @@ struct keel_kernel {
     struct xen_elf_info info;
     void *map;                  /* a kernel cache entry mapped (elf inside), or NULL */
     size_t map_len;
+    int map_fd;                 /* with map: the entry, open (segments are read from it) */
     bool cached;                /* elf came from the kernel cache */
 };
 

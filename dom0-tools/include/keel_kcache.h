@@ -47,13 +47,18 @@ const char *keel_kcache_dir(void);
 int keel_kcache_key(int fd, const struct stat *st, uint64_t poff, uint64_t plen,
                     struct keel_kcache_key *key);
 
+/* An entry: a header (magic, ELF length, the key), zero-padded to
+ * KEEL_KCACHE_HDR_LEN bytes, then the ELF. */
+#define KEEL_KCACHE_HDR_LEN 12288u
+
 /*
  * The cached ELF for key, mapped read-only: *map (munmap it with
- * *map_len) holds the entry, *elf / *elf_len the ELF inside it.  0, or
+ * *map_len) holds the entry, open as *fd (close it), and *elf / *elf_len
+ * are the ELF inside it (at KEEL_KCACHE_HDR_LEN in the file).  0, or
  * -ENOENT on a miss (no entry, or one that does not match the key).
  */
 int keel_kcache_get(const char *dir, const struct keel_kcache_key *key, void **map,
-                    size_t *map_len, const uint8_t **elf, size_t *elf_len);
+                    size_t *map_len, int *fd, const uint8_t **elf, size_t *elf_len);
 
 /* Store elf for key (best effort: 0 or -errno, nothing printed). */
 int keel_kcache_put(const char *dir, const struct keel_kcache_key *key, const uint8_t *elf,

@@ -17,12 +17,12 @@
 
 #define MAGIC "KEELKC1"
 /* The entry: this header, zero-padded to HDR_LEN, then the ELF. */
+#define HDR_LEN KEEL_KCACHE_HDR_LEN
 struct entry_hdr {
     char magic[8];
     uint64_t elf_len;
     struct keel_kcache_key key;
 };
-#define HDR_LEN 12288u
 _Static_assert(sizeof(struct entry_hdr) <= HDR_LEN, "kcache header too large");
 
 const char *keel_kcache_dir(void)
@@ -93,7 +93,7 @@ static void entry_path(char *buf, size_t len, const char *dir, uint64_t hash)
 }
 
 int keel_kcache_get(const char *dir, const struct keel_kcache_key *key, void **map,
-                    size_t *map_len, const uint8_t **elf, size_t *elf_len)
+                    size_t *map_len, int *fdp, const uint8_t **elf, size_t *elf_len)
 {
     char path[4200];
     struct entry_hdr h;
@@ -119,7 +119,7 @@ int keel_kcache_get(const char *dir, const struct keel_kcache_key *key, void **m
         return -ENOENT;
     }
     futimens(fd, NULL);         /* used now: the last to be evicted */
-    close(fd);
+    *fdp = fd;
     *map = m;
     *map_len = (size_t)st.st_size;
     *elf = (const uint8_t *)m + HDR_LEN;

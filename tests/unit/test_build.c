@@ -492,7 +492,27 @@ static void entry_for(const char *kpath, const char *cache, char *path, size_t l
     free(key);
 }
 
-#define ENTRY_HDR 12288     /* kcache.c's HDR_LEN: the ELF follows */
+#define ENTRY_HDR KEEL_KCACHE_HDR_LEN
+
+/* The memory image keel_image_write makes of k (32 MiB, no initrd). */
+static uint8_t *image_of(const struct keel_kernel *k, size_t *len)
+{
+    struct keel_plan p;
+    struct keel_start s = { .shared_info_mfn = 0x777, .console_port = 3, .cmdline = "c" };
+    uint64_t *p2m = malloc(8192 * 8);
+    uint8_t *mem;
+
+    assert_non_null(p2m);
+    for (uint64_t i = 0; i < 8192; i++)
+        p2m[i] = MFN(i);
+    assert_int_equal(keel_plan_compute(&k->info, 8192, 0, &p, err, sizeof(err)), 0);
+    mem = calloc(p.map_pages, 4096);
+    assert_non_null(mem);
+    assert_true(keel_image_write(&p, k, NULL, 0, p2m, mem, &s, err, sizeof(err)) >= 0);
+    free(p2m);
+    *len = p.map_pages * 4096;
+    return mem;
+}     /* kcache.c's HDR_LEN: the ELF follows */
 
 static void test_kcache(void **state)
 {
@@ -525,13 +545,31 @@ static void test_kcache(void **state)
     assert_int_equal(stat(cache, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
 
-    /* A hit: the same ELF, from the entry. */
+    /* A hit: the same ELF, from the entry; the image written from it
+     * (its segments read from the entry file) is the same, byte for byte,
+     * as the one from the decompressed kernel. */
     assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
     assert_true(k.cached);
     assert_string_equal(k.format, "bzImage/xz");
     assert_int_equal(k.elf_len, n);
     assert_memory_equal(k.elf, elfbuf, n);
     assert_true(k.info.virt_entry == VB + 0x1000100);
+    {
+        struct keel_kernel fresh;
+        size_t l1, l2;
+        uint8_t *m1, *m2;
+        assert_int_equal(keel_kernel_load(&fresh, kpath, err, sizeof(err)), 0);
+        m1 = image_of(&fresh, &l1);
+        m2 = image_of(&k, &l2);
+        assert_int_equal(l1, l2);
+        assert_memory_equal(m1, m2, l1);
+        /* the segment's first page is there (VB + 16 MiB is pfn 4096;
+         * its second page is the hypercall page) */
+        assert_memory_equal(m2 + 4096 * 4096, elfbuf + 0x1000, 0x1000);
+        free(m1);
+        free(m2);
+        keel_kernel_free(&fresh);
+    }
     keel_kernel_free(&k);
 
     /* It really is the entry that is used, not a decompression: a byte
@@ -546,6 +584,13 @@ static void test_kcache(void **state)
     assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
     assert_true(k.cached);
     assert_int_equal(k.elf[0x1000], (uint8_t)(elfbuf[0x1000] + 1));
+    {
+        size_t l;
+        uint8_t *m = image_of(&k, &l);
+        assert_int_equal(m[4096 * 4096], (uint8_t)(elfbuf[0x1000] + 1));
+        assert_memory_equal(m + 4096 * 4096 + 1, elfbuf + 0x1001, 0xfff);
+        free(m);
+    }
     keel_kernel_free(&k);
 
     /* The kernel file changed (new content, same size): a miss, the new
@@ -686,6 +731,7 @@ static void test_kcache_evict(void **state)
     const uint8_t *got;
     size_t got_len, map_len;
     void *map;
+    int fd;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
@@ -700,25 +746,28 @@ static void test_kcache_evict(void **state)
         if (i == 2) {
             /* entry 1 used again (a hit touches it): now newer than 2 */
             key.hash = key.ino = 1;
-            assert_int_equal(keel_kcache_get(dir, &key, &map, &map_len, &got, &got_len), 0);
+            assert_int_equal(keel_kcache_get(dir, &key, &map, &map_len, &fd, &got, &got_len), 0);
             assert_int_equal(got_len, sizeof(elf));
             assert_memory_equal(got, elf, sizeof(elf));
             munmap(map, map_len);
+            close(fd);
         }
     }
     assert_int_equal(count_entries(dir), KEEL_KCACHE_MAX);
     /* entries 2 and 3 went; 1 (touched by its hit) and 4.. stayed */
     for (int i = 1; i <= KEEL_KCACHE_MAX + 2; i++) {
         key.hash = key.ino = (uint64_t)i;
-        int rc = keel_kcache_get(dir, &key, &map, &map_len, &got, &got_len);
+        int rc = keel_kcache_get(dir, &key, &map, &map_len, &fd, &got, &got_len);
         assert_int_equal(rc, i == 2 || i == 3 ? -ENOENT : 0);
-        if (!rc)
+        if (!rc) {
             munmap(map, map_len);
+            close(fd);
+        }
     }
     /* a key whose hash names an entry but whose fields differ: a miss */
     key.hash = 1;
     key.ino = 99;
-    assert_int_equal(keel_kcache_get(dir, &key, &map, &map_len, &got, &got_len), -ENOENT);
+    assert_int_equal(keel_kcache_get(dir, &key, &map, &map_len, &fd, &got, &got_len), -ENOENT);
     snprintf(p, sizeof(p), "rm -rf %s", dir);
     assert_int_equal(system(p), 0);
 }
