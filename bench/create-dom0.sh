@@ -101,7 +101,13 @@ phase() {
     rc=$?
     sed "s/^/create-bench: $3: /" /tmp/watch.out
     line=$(grep '^watch: all' /tmp/watch.out)
-    [ "$rc" -eq 0 ] || { sed 's/^/create-bench: create: /' /tmp/create.err; tail -n 5 "$LOGDIR/guest-${1}1.log"; fail "$3: some time not seen"; }
+    if [ "$rc" -ne 0 ] && [ "$MODE" = xen ]; then
+        # Diagnosis only (not timed): the first failed create again, verbose.
+        failed=$(grep -o 'Parsing config from [^ ]*' /tmp/create.err | tail -n 1 | sed 's/.* //')
+        [ -n "$failed" ] && "$X/bin/xl" -vvv create "$failed" 2>&1 | grep -i 'xz\|lzma\|decompress\|alloc\|error\|too large' |
+            head -n 20 | sed 's/^/create-bench: xl -vvv: /'
+    fi
+    [ "$rc" -eq 0 ] || { sed 's/^/create-bench: create: /' /tmp/create.err; free | sed 's/^/create-bench: free: /'; tail -n 5 "$LOGDIR/guest-${1}1.log"; fail "$3: some time not seen"; }
     grep 'times' /tmp/create.err | sed "s/^/create-bench: $3: /"
     : > /tmp/create.err
     say "RESULT $MODE $3 n=$2 ${line#watch: all * }"

@@ -1,17 +1,19 @@
 #!/bin/sh
 # Benchmark: domain creation from dom0, Keel's `keel create` against Xen
 # 4.17's `xl create` (issue 14, "Benchmarks"), in the same QEMU (TCG,
-# -cpu max,-smap, -m 3072, -smp 1) with the same Debian 12 kernel as dom0
+# -cpu max,-smap, -m 4096, -smp 1) with the same Debian 12 kernel as dom0
 # and as domU, the same dom0 initramfs (bench/create-dom0.sh as /init)
 # and the same xl.cfg:
 #
-#   keel   Keel (console=com1 dom0_mem=512M); dom0 runs keel-xenstored,
+#   keel   Keel (console=com1 dom0_mem=1024M); dom0 runs keel-xenstored,
 #          keel-consoled, and `keel create`
 #   xen    Debian's Xen 4.17 hypervisor (tests/boot/fetch-xen.sh,
-#          console=com1 dom0_mem=512M,max:512M); dom0 runs Debian's own
+#          console=com1 dom0_mem=1024M,max:1024M); dom0 runs Debian's own
 #          toolstack from xen-utils-4.17 (C xenstored, xen-init-dom0,
 #          xenconsoled --log=guest, xl), unpacked here with its libraries
 #
+# dom0 has 1 GiB (with 512 MiB the 16-domU phase of xl failed; with 1 GiB
+# it still does, see docs/benchmarks.md: not a lack of dom0 memory).
 # The domU: 128 MiB (keel.bench_mib), 1 vCPU, the Debian vmlinuz (bzImage,
 # XZ payload) and a small initramfs whose /init prints KEEL-BENCH-INIT and
 # powers off; console=hvc0.  In dom0, bench/create_watch.c takes t0 just
@@ -147,12 +149,12 @@ WORDS="keel.bench_n=$N${CREATE_WORDS:+ $CREATE_WORDS}"
 
 run() {   # MODE LOG
     case $1 in
-    keel) sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=512M" \
+    keel) sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=1024M" \
               --dom0 "$VMLINUZ $DOM0_ARGS keel.bench=keel $WORDS" --initrd "$INITRD" \
-              --mem 3072 --smp 1 --timeout "$TIMEOUT" --smap off --log "$2" ;;
-    xen) sh "$RUNQEMU" --hv "$XEN" --append "console=com1 dom0_mem=512M,max:512M" \
+              --mem 4096 --smp 1 --timeout "$TIMEOUT" --smap off --log "$2" ;;
+    xen) sh "$RUNQEMU" --hv "$XEN" --append "console=com1 dom0_mem=1024M,max:1024M" \
               --dom0 "$VMLINUZ $DOM0_ARGS keel.bench=xen $WORDS" --initrd "$INITRD" \
-              --mem 3072 --smp 1 --timeout "$TIMEOUT" --smap off --log "$2" ;;
+              --mem 4096 --smp 1 --timeout "$TIMEOUT" --smap off --log "$2" ;;
     esac
 }
 MODES="keel xen"
@@ -196,7 +198,7 @@ stats() {
 missing=""
 echo
 echo "bench-create: $(date -u '+%Y-%m-%d %H:%M UTC'), $RUNS run(s) each, median (min-max) in seconds from the first create;"
-echo "  TCG -cpu max,-smap -m 3072 -smp 1, host load now $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) host CPUs"
+echo "  TCG -cpu max,-smap -m 4096 -smp 1, host load now $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) host CPUs"
 printf '%-7s %-8s %-22s %-22s %7s\n' phase figure keel xl xl/keel
 for p in cold warm multi; do
     for f in created first init; do
