@@ -202,7 +202,9 @@ echo "  TCG -cpu max,-smap -m 4096 -smp 1, host load now $(cut -d' ' -f1-3 /proc
 printf '%-7s %-8s %-22s %-22s %7s\n' phase figure keel xl xl/keel
 for p in cold warm multi; do
     for f in created first init; do
+        # shellcheck disable=SC2046  # stats prints three words
         set -- $(fig keel "$p" "$f" | stats); km=$1; kr="$1 ($2-$3)"
+        # shellcheck disable=SC2046
         set -- $(fig xen "$p" "$f" | stats); xm=$1; xr="$1 ($2-$3)"
         case " $SKIP " in *" keel "*) kr=-; km=- ;; *) [ "$km" = "?" ] && missing="$missing keel-$p-$f" ;; esac
         case " $SKIP " in *" xen "*) xr=-; xm=- ;; *) [ "$xm" = "?" ] && missing="$missing xen-$p-$f" ;; esac
