@@ -5,7 +5,7 @@
 # the host (sched-pick).  Each prints its own table;
 # docs/benchmarks.md says what each figure means.  Not run by `make test`.
 # The slower whole-system comparisons are run by name:
-# bench/linux-vs-native.sh, bench/xenstore/run.sh.
+# bench/linux-vs-native.sh, bench/xenstore/run.sh, bench/create.sh.
 #
 #   sh bench/run-all.sh            BUILD=... honoured; exit 1 if one failed
 set -u

@@ -41,6 +41,10 @@ struct keel_kernel {
     size_t elf_len;
     const char *format;         /* "elf", "bzImage/xz", "bzImage/elf" */
     struct xen_elf_info info;
+    void *map;                  /* a kernel cache entry mapped (elf inside), or NULL */
+    size_t map_len;
+    int map_fd;                 /* with map: the entry, open (segments are read from it) */
+    bool cached;                /* elf came from the kernel cache */
 };
 
 /*
@@ -51,6 +55,15 @@ struct keel_kernel {
 int keel_kernel_from_buf(struct keel_kernel *k, uint8_t *buf, size_t len, const char *what,
                          char *err, size_t errlen);
 int keel_kernel_load(struct keel_kernel *k, const char *path, char *err, size_t errlen);
+/*
+ * keel_kernel_load through the kernel cache in directory cache
+ * (keel_kcache.h; NULL: no cache): a bzImage whose XZ payload was
+ * decompressed before is taken from the cache without reading the file
+ * beyond two 4 KiB samples; after a miss the ELF is stored there.  The
+ * same errors as keel_kernel_load; the cache's own failures are silent.
+ */
+int keel_kernel_load_cached(struct keel_kernel *k, const char *path, const char *cache,
+                            char *err, size_t errlen);
 void keel_kernel_free(struct keel_kernel *k);
 
 /* Read a whole file (at most max bytes) into malloc'ed memory. */
@@ -100,12 +113,20 @@ struct keel_build_cfg {
     const char *kernel, *ramdisk, *cmdline;     /* ramdisk may be NULL */
     bool paused;                /* leave it paused (xl create -p) */
     bool with_store;            /* give the guest its store page and port */
+    const char *kernel_cache;   /* keel_kernel_load_cached's directory, or NULL */
 };
 
 struct keel_build_result {
     domid_t domid;
     uint64_t console_mfn, store_mfn;
     uint32_t console_port, store_port;
+    /* Seconds spent (CLOCK_MONOTONIC), for keel create's KEEL_CREATE_TIMES:
+     * reading the kernel (and decompressing it unless kernel_cached) and
+     * the ramdisk; createdomain to set_address_size; populate_physmap;
+     * the foreign map and the start of day written; shared_info, grants,
+     * pin, vCPU context. */
+    double t_files, t_domain, t_memory, t_image, t_start;
+    bool kernel_cached;
 };
 
 /* 0 (the domain exists, running unless cfg->paused) or -errno with one line in err. */

@@ -15,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keel_cli.h"
 #include "cpulist.h"
 #include "keel_build.h"
+#include "keel_kcache.h"
 #include "keelxs.h"
 #include "xlcfg.h"
 
@@ -119,6 +121,15 @@ static int save_cfg(const char *name, const char *text, size_t len,
     return fclose(f) ? -errno : 0;
 }
 
+/* Seconds since *t0. */
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 int keel_create_from(struct keelctl *h, const char *path, char **extra, int nextra, int paused,
                      domid_t *dom)
 {
@@ -128,12 +139,15 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     struct keel_build_result res;
     struct keel_rec rec = { 0 };
     struct xs_handle *xs = NULL;
+    struct timespec t0, t_all;
     struct xlcfg *cfg;
     domid_t other;
     size_t len;
-    char *text = cfg_text(path, extra, nextra, &len, err, sizeof(err));
+    char *text;
     int rc = -1, r;
 
+    clock_gettime(CLOCK_MONOTONIC, &t_all);
+    text = cfg_text(path, extra, nextra, &len, err, sizeof(err));
     if (!text) {
         fprintf(stderr, "keel create: %s\n", err);
         return -1;
@@ -163,6 +177,7 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     bc.ramdisk = c.d.ramdisk;
     bc.cmdline = c.d.cmdline;
     bc.paused = true;           /* unpaused once recorded: the monitor then sees it */
+    bc.kernel_cache = keel_kcache_dir();
     if (keel_store_open(&xs) < 0)
         goto out_dom;
     if (c.nr_disks && !xs) {
@@ -181,6 +196,7 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
         fprintf(stderr, "keel create: %s: %s\n", path, berr);
         goto out_dom;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     snprintf(rec.name, sizeof(rec.name), "%s", c.d.name);
     snprintf(rec.config, sizeof(rec.config), "%s", path);
     rec.console_mfn = res.console_mfn;
@@ -242,6 +258,11 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     }
     *dom = res.domid;
     rc = 0;
+    if (getenv("KEEL_CREATE_TIMES"))
+        fprintf(stderr, "keel create: %s: times (s): kernel+ramdisk %.3f%s, domain %.3f, "
+                "memory %.3f, image %.3f, start %.3f, store+devices %.3f; all %.3f\n", path,
+                res.t_files, res.kernel_cached ? " (kernel cached)" : "", res.t_domain,
+                res.t_memory, res.t_image, res.t_start, since(&t0), since(&t_all));
 out_dom:
     if (xs)
         xs_close(xs);

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "keel_build.h"
+#include "keel_kcache.h"
 #include <keel/bzimage.h>
 #include <public/xen.h>
 #include <public/features.h>
@@ -145,27 +147,20 @@ static int find_elf(struct keel_kernel *k, const char *what, char *err, size_t e
                 fmt ? fmt : "of an unknown format");
 }
 
-int keel_kernel_from_buf(struct keel_kernel *k, uint8_t *buf, size_t len, const char *what,
-                         char *err, size_t errlen)
+/* The ELF's Xen notes, and what Keel offers a PV guest (the boot-time
+ * builder's check_features).  On failure k is freed. */
+static int check_kernel(struct keel_kernel *k, const char *what, char *err, size_t errlen)
 {
     const uint32_t offered = (1u << XENFEAT_writable_page_tables) |
                              (1u << XENFEAT_pae_pgdir_above_4gb) | (1u << XENFEAT_dom0);
     uint32_t missing;
-    int rc;
+    int rc = elf_xen_parse(k->elf, k->elf_len, &k->info);
 
-    memset(k, 0, sizeof(*k));
-    k->file = buf;
-    k->file_len = len;
-    rc = find_elf(k, what, err, errlen);
-    if (rc)
-        goto out;
-    rc = elf_xen_parse(k->elf, k->elf_len, &k->info);
     if (rc) {
         rc = fail(err, errlen, -ENOEXEC, "%s: not a Xen PV kernel (%s): %s", what, k->format,
                   k->info.err[0] ? k->info.err : elf_xen_strerror(rc));
         goto out;
     }
-    /* What Keel offers a PV guest: the boot-time builder's check_features. */
     missing = elf_xen_missing_features(&k->info, offered);
     if (missing) {
         rc = fail(err, errlen, -ENOEXEC, "%s: kernel requires unsupported features %#x", what,
@@ -176,6 +171,22 @@ int keel_kernel_from_buf(struct keel_kernel *k, uint8_t *buf, size_t len, const 
 out:
     keel_kernel_free(k);
     return rc;
+}
+
+int keel_kernel_from_buf(struct keel_kernel *k, uint8_t *buf, size_t len, const char *what,
+                         char *err, size_t errlen)
+{
+    int rc;
+
+    memset(k, 0, sizeof(*k));
+    k->file = buf;
+    k->file_len = len;
+    rc = find_elf(k, what, err, errlen);
+    if (rc) {
+        keel_kernel_free(k);
+        return rc;
+    }
+    return check_kernel(k, what, err, errlen);
 }
 
 int keel_kernel_load(struct keel_kernel *k, const char *path, char *err, size_t errlen)
@@ -195,8 +206,84 @@ void keel_kernel_free(struct keel_kernel *k)
 {
     free(k->file);
     free(k->unpacked);
+    if (k->map) {
+        munmap(k->map, k->map_len);
+        close(k->map_fd);
+    }
     k->file = k->unpacked = NULL;
+    k->map = NULL;
     k->elf = NULL;
+}
+
+/*
+ * Where the XZ payload of the bzImage open as fd lies, from its header:
+ * 0 with *poff and *plen, or -ENOEXEC when the file is anything else (an ELF,
+ * another compression, not a kernel: keel_kernel_load judges it).
+ */
+static int xz_payload_at(int fd, const struct stat *st, uint64_t *poff, uint64_t *plen)
+{
+    uint8_t hdr[KEEL_KCACHE_SAMPLE], magic[6];
+    size_t n = (uint64_t)st->st_size < sizeof(hdr) ? (size_t)st->st_size : sizeof(hdr);
+    const void *payload;
+    size_t len;
+
+    if (pread(fd, hdr, n, 0) != (ssize_t)n)
+        return -ENOEXEC;
+    /* bzimage_payload reads only the header; its bounds are the file's. */
+    if (n < 0x250 || bzimage_payload(hdr, (size_t)st->st_size, &payload, &len))
+        return -ENOEXEC;
+    *poff = (uint64_t)((uintptr_t)payload - (uintptr_t)hdr);
+    *plen = len;
+    if (len < sizeof(magic) || pread(fd, magic, sizeof(magic), (off_t)*poff) != sizeof(magic))
+        return -ENOEXEC;
+    return memcmp(magic, "\xfd" "7zXZ\0", sizeof(magic)) ? -ENOEXEC : 0;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int keel_kernel_load_cached(struct keel_kernel *k, const char *path, const char *cache,
+                            char *err, size_t errlen)
+{
+    struct keel_kcache_key *key;
+    struct stat st, st2;
+    uint64_t poff, plen;
+    int fd, rc;
+
+    if (!cache)
+        return keel_kernel_load(k, path, err, errlen);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return keel_kernel_load(k, path, err, errlen);     /* its error message */
+    key = malloc(sizeof(*key));
+    if (!key || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        xz_payload_at(fd, &st, &poff, &plen) || keel_kcache_key(fd, &st, poff, plen, key)) {
+        free(key);
+        close(fd);
+        return keel_kernel_load(k, path, err, errlen);
+    }
+    memset(k, 0, sizeof(*k));
+    if (keel_kcache_get(cache, key, &k->map, &k->map_len, &k->map_fd, &k->elf, &k->elf_len) == 0) {
+        k->format = "bzImage/xz";
+        k->cached = true;
+        if (check_kernel(k, path, err, errlen) == 0) {
+            free(key);
+            close(fd);
+            return 0;
+        }
+        /* An entry that does not parse: decompress again, replace it. */
+    }
+    rc = keel_kernel_load(k, path, err, errlen);
+    /* Stored only if the file did not change while it was read. */
+    if (!rc && !strcmp(k->format, "bzImage/xz") && fstat(fd, &st2) == 0 && same_file(&st, &st2))
+        keel_kcache_put(cache, key, k->elf, k->elf_len);
+    free(key);
+    close(fd);
+    return rc;
 }
 
 int keel_plan_compute(const struct xen_elf_info *info, uint64_t nr_pages, uint64_t initrd_len,
@@ -239,7 +326,23 @@ struct image {
     const struct keel_plan *p;
     uint8_t *mem;
     const uint64_t *p2m;
+    const struct keel_kernel *k;
 };
+
+static int pread_all_at(int fd, uint8_t *dst, size_t n, uint64_t off)
+{
+    while (n) {
+        ssize_t r = pread(fd, dst, n, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -EIO;
+        dst += r;
+        off += (uint64_t)r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
 
 static uint8_t *page(const struct image *im, uint64_t pfn)
 {
@@ -253,6 +356,14 @@ static int copy_in(void *ctx, uint64_t va, const void *src, size_t n)
 
     if (va < l->v_start || va + n > l->v_end || va + n < va)
         return -EINVAL;
+    /* A cached kernel's segment is read from its entry straight into the
+     * destination: the entry's pages are never faulted into keel (one
+     * fault per 4 KiB page, a trip through the hypervisor in a PV dom0,
+     * was most of a build with the cache). */
+    if (src && im->k->map && (const uint8_t *)src >= im->k->elf &&
+        n <= im->k->elf_len - (size_t)((const uint8_t *)src - im->k->elf))
+        return pread_all_at(im->k->map_fd, im->mem + (va - l->v_start), n,
+                            KEEL_KCACHE_HDR_LEN + (uint64_t)((const uint8_t *)src - im->k->elf));
     if (src)
         memcpy(im->mem + (va - l->v_start), src, n);
     else
@@ -337,7 +448,7 @@ long keel_image_write(const struct keel_plan *p, const struct keel_kernel *k,
                       const uint8_t *initrd, size_t initrd_len, const uint64_t *p2m,
                       uint8_t *mem, struct keel_start *s, char *err, size_t errlen)
 {
-    struct image im = { p, mem, p2m };
+    struct image im = { p, mem, p2m, k };
     const struct pv_layout *l = &p->l;
     uint64_t pt0 = pv_layout_pfn(l, l->pt_start), next = pt0 + 1;
     int rc;

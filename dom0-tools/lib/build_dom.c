@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "keel_build.h"
 #include <public/memory.h>
@@ -312,7 +313,7 @@ static int prepare(struct job *j, struct keelctl *h)
     if (c->maxmem_mib < c->memory_mib)
         return fail(j, -EINVAL, "maxmem: %lu MiB is below memory (%lu MiB)",
                     (unsigned long)c->maxmem_mib, (unsigned long)c->memory_mib);
-    rc = keel_kernel_load(&j->k, c->kernel, j->err, j->errlen);
+    rc = keel_kernel_load_cached(&j->k, c->kernel, c->kernel_cache, j->err, j->errlen);
     if (rc)
         return rc;
     if (c->ramdisk) {
@@ -336,22 +337,40 @@ static int prepare(struct job *j, struct keelctl *h)
     return 0;
 }
 
+/* Seconds since *t, and *t = now. */
+static double lap(struct timespec *t)
+{
+    struct timespec now;
+    double d;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    d = (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+    *t = now;
+    return d;
+}
+
 int keel_build_domain(struct keelctl *h, const struct keel_build_cfg *cfg,
                       struct keel_build_result *r, char *err, size_t errlen)
 {
     struct job j = { .h = h, .cfg = cfg, .err = err, .errlen = errlen };
     struct xen_domctl_getdomaininfo gi;
+    struct timespec t;
     uint64_t l4_pfn = 0;
     int rc;
 
     err[0] = 0;
     j.start.cmdline = cfg->cmdline;
     j.start.give_store = cfg->with_store;
+    clock_gettime(CLOCK_MONOTONIC, &t);
     rc = prepare(&j, h);
+    r->t_files = lap(&t);
+    r->kernel_cached = j.k.cached;
     if (!rc)
         rc = create(&j);
+    r->t_domain = lap(&t);
     if (!rc)
         rc = populate(&j);
+    r->t_memory = lap(&t);
     if (!rc) {
         rc = keelctl_domain_info(h, j.dom, &gi);
         if (rc < 0)
@@ -361,12 +380,14 @@ int keel_build_domain(struct keelctl *h, const struct keel_build_cfg *cfg,
     }
     if (!rc)
         rc = load(&j, &l4_pfn);
+    r->t_image = lap(&t);
     if (!rc)
         rc = shared_info(&j);
     if (!rc)
         rc = seed_grants(&j);
     if (!rc)
         rc = pin_and_start(&j, j.p2m[l4_pfn]);
+    r->t_start = lap(&t);
     if (rc && j.created)
         simple(&j, XEN_DOMCTL_destroydomain);   /* never leave a half-built domain */
     if (!rc) {

@@ -4,7 +4,10 @@
  * an ELF payload, refusals), the plan, and the start of day it writes into
  * a memory image: every page-table entry is walked back and checked, as
  * are the p2m list, start_info, the hypercall page, the segments, the
- * initrd and the boot registers.  With KEEL_TEST_VMLINUZ set (as
+ * initrd and the boot registers.  The kernel cache (keel_kcache.h) with
+ * bzImages whose XZ payloads are made here by liblzma: miss, store, hit
+ * (from the entry, not decompressed), invalidation by a changed file or
+ * a damaged entry, eviction.  With KEEL_TEST_VMLINUZ set (as
  * tests/run-all.sh does), Debian's real kernel is built into a 128 MiB
  * image too.
  */
@@ -16,9 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <lzma.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "keel_build.h"
+#include "keel_kcache.h"
 #include <public/xen.h>
 #include <public/elfnote.h>
 
@@ -103,7 +113,7 @@ static size_t make_elf(uint8_t *buf, bool init_p2m)
     return 0x3000;
 }
 
-static uint8_t *dup(const uint8_t *b, size_t n)
+static uint8_t *dupbuf(const uint8_t *b, size_t n)
 {
     uint8_t *c = malloc(n);
 
@@ -138,7 +148,7 @@ static void test_kernel_elf(void **state)
     size_t n = make_elf(elfbuf, true);
 
     (void)state;
-    assert_int_equal(keel_kernel_from_buf(&k, dup(elfbuf, n), n, "k", err, sizeof(err)), 0);
+    assert_int_equal(keel_kernel_from_buf(&k, dupbuf(elfbuf, n), n, "k", err, sizeof(err)), 0);
     assert_string_equal(k.format, "elf");
     assert_true(k.info.virt_entry == VB + 0x1000100);
     assert_true(k.info.has_init_p2m);
@@ -180,7 +190,7 @@ static void test_kernel_refusals(void **state)
 
     (void)state;
     memset(junk, 0x5a, sizeof(junk));
-    assert_int_equal(keel_kernel_from_buf(&k, dup(junk, sizeof(junk)), sizeof(junk), "initrd.gz",
+    assert_int_equal(keel_kernel_from_buf(&k, dupbuf(junk, sizeof(junk)), sizeof(junk), "initrd.gz",
                                           err, sizeof(err)), -ENOEXEC);
     assert_non_null(strstr(err, "initrd.gz: not a Xen PV kernel (elf): "));
     assert_null(strchr(err, '\n'));
@@ -188,7 +198,7 @@ static void test_kernel_refusals(void **state)
     n = make_elf(elfbuf, false);
     put(elfbuf + 152, 0, 8);
     put(elfbuf + 160, 0, 8);
-    assert_int_equal(keel_kernel_from_buf(&k, dup(elfbuf, n), n, "plain", err, sizeof(err)),
+    assert_int_equal(keel_kernel_from_buf(&k, dupbuf(elfbuf, n), n, "plain", err, sizeof(err)),
                      -ENOEXEC);
     assert_non_null(strstr(err, "plain: not a Xen PV kernel"));
     assert_int_equal(keel_kernel_load(&k, "/nonexistent/vmlinuz", err, sizeof(err)), -ENOENT);
@@ -232,7 +242,7 @@ static void build(struct built *b, const uint8_t *elf, size_t n, uint64_t pages,
     uint64_t i;
 
     memset(b, 0, sizeof(*b));
-    assert_int_equal(keel_kernel_from_buf(&b->k, dup(elf, n), n, "k", err, sizeof(err)), 0);
+    assert_int_equal(keel_kernel_from_buf(&b->k, dupbuf(elf, n), n, "k", err, sizeof(err)), 0);
     assert_int_equal(keel_plan_compute(&b->k.info, pages, ilen, &b->p, err, sizeof(err)), 0);
     b->p2m = malloc(pages * 8);
     assert_non_null(b->p2m);
@@ -346,7 +356,7 @@ static void test_plan_refusals(void **state)
     size_t n = make_elf(elfbuf, true);
 
     (void)state;
-    assert_int_equal(keel_kernel_from_buf(&k, dup(elfbuf, n), n, "k", err, sizeof(err)), 0);
+    assert_int_equal(keel_kernel_from_buf(&k, dupbuf(elfbuf, n), n, "k", err, sizeof(err)), 0);
     /* 16 MiB + a bit for a kernel at 16 MiB: the region does not fit. */
     assert_int_equal(keel_plan_compute(&k.info, 4096, 0, &p, err, sizeof(err)), -ENOMEM);
     assert_non_null(strstr(err, "memory: 16 MiB cannot hold"));
@@ -380,7 +390,386 @@ static void test_real_vmlinuz(void **state)
                   (unsigned long)b.p.l.v_start, (unsigned long)b.p.l.v_end,
                   (unsigned long)b.p.map_pages, (unsigned long)b.p.p2m.va);
     unbuild(&b);
+    /* Through the kernel cache: stored, then the same ELF from it. */
+    {
+        char dir[] = "/tmp/keel-kcache-real-XXXXXX", cmd[100];
+        struct keel_kernel c;
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(keel_kernel_load_cached(&c, path, dir, err, sizeof(err)), 0);
+        assert_false(c.cached);
+        keel_kernel_free(&c);
+        assert_int_equal(keel_kernel_load_cached(&c, path, dir, err, sizeof(err)), 0);
+        assert_true(c.cached);
+        assert_int_equal(c.elf_len, k.elf_len);
+        assert_memory_equal(c.elf, k.elf, k.elf_len);
+        assert_true(c.info.virt_entry == k.info.virt_entry);
+        keel_kernel_free(&c);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+    }
     keel_kernel_free(&k);
+}
+
+/* ---- the kernel cache ---- */
+
+/* A bzImage whose payload is make_elf's ELF in XZ (CRC32, as Linux's),
+ * followed by the decompressed size as Linux appends it; written to path. */
+static size_t write_xz_kernel(const char *path, uint8_t fill)
+{
+    size_t n = make_elf(elfbuf, true), xlen = 0, len;
+    uint8_t xz[0x8000], *bz;
+    FILE *f;
+
+    for (size_t i = 0; i < 0x2000; i++)
+        elfbuf[0x1000 + i] ^= fill;
+    assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, elfbuf, n, xz, &xlen,
+                                             sizeof(xz) - 4), LZMA_OK);
+    put(xz + xlen, n, 4);
+    bz = make_bzimage(xz, xlen + 4, &len);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bz, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    free(bz);
+    return n;
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)))
+        n += strlen(e->d_name) == 20 && !strcmp(e->d_name + 16, ".elf");
+    closedir(d);
+    return n;
+}
+
+/* The path of the one entry in dir. */
+static void only_entry(const char *dir, char *path, size_t len)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    assert_non_null(d);
+    path[0] = 0;
+    while ((e = readdir(d)))
+        if (strlen(e->d_name) == 20)
+            snprintf(path, len, "%s/%s", dir, e->d_name);
+    closedir(d);
+    assert_true(path[0] != 0);
+}
+
+static void patch_byte(const char *path, off_t off, int delta)
+{
+    int fd = open(path, O_RDWR);
+    uint8_t b;
+
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, &b, 1, off), 1);
+    b = (uint8_t)(b + delta);
+    assert_int_equal(pwrite(fd, &b, 1, off), 1);
+    close(fd);
+}
+
+/* The entry that keel_kernel_load_cached uses for the kernel at kpath
+ * (write_xz_kernel's: the payload from byte 1024 to the end). */
+static void entry_for(const char *kpath, const char *cache, char *path, size_t len)
+{
+    struct keel_kcache_key *key = malloc(sizeof(*key));
+    struct stat st;
+    int fd = open(kpath, O_RDONLY);
+
+    assert_non_null(key);
+    assert_true(fd >= 0);
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(keel_kcache_key(fd, &st, 1024, (uint64_t)st.st_size - 1024, key), 0);
+    snprintf(path, len, "%s/%016llx.elf", cache, (unsigned long long)key->hash);
+    close(fd);
+    free(key);
+}
+
+#define ENTRY_HDR KEEL_KCACHE_HDR_LEN
+
+/* The memory image keel_image_write makes of k (32 MiB, no initrd). */
+static uint8_t *image_of(const struct keel_kernel *k, size_t *len)
+{
+    struct keel_plan p;
+    struct keel_start s = { .shared_info_mfn = 0x777, .console_port = 3, .cmdline = "c" };
+    uint64_t *p2m = malloc(8192 * 8);
+    uint8_t *mem;
+
+    assert_non_null(p2m);
+    for (uint64_t i = 0; i < 8192; i++)
+        p2m[i] = MFN(i);
+    assert_int_equal(keel_plan_compute(&k->info, 8192, 0, &p, err, sizeof(err)), 0);
+    mem = calloc(p.map_pages, 4096);
+    assert_non_null(mem);
+    assert_true(keel_image_write(&p, k, NULL, 0, p2m, mem, &s, err, sizeof(err)) >= 0);
+    free(p2m);
+    *len = p.map_pages * 4096;
+    return mem;
+}     /* kcache.c's HDR_LEN: the ELF follows */
+
+static void test_kcache(void **state)
+{
+    char top[] = "/tmp/keel-kcache-XXXXXX", kpath[600], cache[600], entry[1000], bad[700];
+    struct keel_kernel k;
+    struct timespec ts[2];
+    struct stat st;
+    size_t n;
+
+    (void)state;
+    assert_non_null(mkdtemp(top));
+    snprintf(kpath, sizeof(kpath), "%s/vmlinuz", top);
+    snprintf(cache, sizeof(cache), "%s/var/keel/kernels", top);
+    n = write_xz_kernel(kpath, 0);
+
+    /* Without a cache: decompressed, nothing written. */
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, NULL, err, sizeof(err)), 0);
+    assert_string_equal(k.format, "bzImage/xz");
+    assert_false(k.cached);
+    keel_kernel_free(&k);
+    assert_int_equal(count_entries(cache), -1);
+
+    /* A miss: decompressed and stored (the directories made, 0700). */
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_false(k.cached);
+    assert_int_equal(k.elf_len, n);
+    assert_memory_equal(k.elf, elfbuf, n);
+    keel_kernel_free(&k);
+    assert_int_equal(count_entries(cache), 1);
+    assert_int_equal(stat(cache, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+
+    /* A hit: the same ELF, from the entry; the image written from it
+     * (its segments read from the entry file) is the same, byte for byte,
+     * as the one from the decompressed kernel. */
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_true(k.cached);
+    assert_string_equal(k.format, "bzImage/xz");
+    assert_int_equal(k.elf_len, n);
+    assert_memory_equal(k.elf, elfbuf, n);
+    assert_true(k.info.virt_entry == VB + 0x1000100);
+    {
+        struct keel_kernel fresh;
+        size_t l1, l2;
+        uint8_t *m1, *m2;
+        assert_int_equal(keel_kernel_load(&fresh, kpath, err, sizeof(err)), 0);
+        m1 = image_of(&fresh, &l1);
+        m2 = image_of(&k, &l2);
+        assert_int_equal(l1, l2);
+        assert_memory_equal(m1, m2, l1);
+        /* the segment's first page is there (VB + 16 MiB is pfn 4096;
+         * its second page is the hypercall page) */
+        assert_memory_equal(m2 + 4096 * 4096, elfbuf + 0x1000, 0x1000);
+        free(m1);
+        free(m2);
+        keel_kernel_free(&fresh);
+    }
+    keel_kernel_free(&k);
+
+    /* It really is the entry that is used, not a decompression: a byte
+     * of the segment changed in the entry shows in the kernel loaded. */
+    only_entry(cache, entry, sizeof(entry));
+    {
+        char want[1000];
+        entry_for(kpath, cache, want, sizeof(want));
+        assert_string_equal(entry, want);
+    }
+    patch_byte(entry, ENTRY_HDR + 0x1000, 1);
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_true(k.cached);
+    assert_int_equal(k.elf[0x1000], (uint8_t)(elfbuf[0x1000] + 1));
+    {
+        size_t l;
+        uint8_t *m = image_of(&k, &l);
+        assert_int_equal(m[4096 * 4096], (uint8_t)(elfbuf[0x1000] + 1));
+        assert_memory_equal(m + 4096 * 4096 + 1, elfbuf + 0x1001, 0xfff);
+        free(m);
+    }
+    keel_kernel_free(&k);
+
+    /* The kernel file changed (new content, same size): a miss, the new
+     * ELF; the stale entry is never used again. */
+    write_xz_kernel(kpath, 0x5a);
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_false(k.cached);
+    assert_memory_equal(k.elf, elfbuf, n);
+    keel_kernel_free(&k);
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_true(k.cached);
+    assert_memory_equal(k.elf, elfbuf, n);
+    keel_kernel_free(&k);
+
+    /* Only the mtime changed (touch): a miss too. */
+    assert_int_equal(stat(kpath, &st), 0);
+    ts[0] = st.st_atim;
+    ts[1] = st.st_mtim;
+    ts[1].tv_sec -= 100;
+    assert_int_equal(utimensat(AT_FDCWD, kpath, ts, 0), 0);
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_false(k.cached);
+    keel_kernel_free(&k);
+
+    /* A damaged entry: truncated by a byte, it is a miss and rewritten. */
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_true(k.cached);
+    keel_kernel_free(&k);
+    entry_for(kpath, cache, entry, sizeof(entry));
+    assert_true(count_entries(cache) >= 2);
+    assert_int_equal(stat(entry, &st), 0);
+    assert_int_equal(truncate(entry, st.st_size - 1), 0);
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_false(k.cached);
+    assert_memory_equal(k.elf, elfbuf, n);
+    keel_kernel_free(&k);
+    /* An entry whose ELF does not parse (its notes gone): decompressed
+     * again, and the entry replaced by a good one. */
+    assert_int_equal(stat(entry, &st), 0);
+    assert_int_equal(st.st_size, ENTRY_HDR + (off_t)n);
+    patch_byte(entry, ENTRY_HDR + 0, 1);                /* "\177ELF" no more */
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_false(k.cached);
+    assert_memory_equal(k.elf, elfbuf, n);
+    keel_kernel_free(&k);
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, cache, err, sizeof(err)), 0);
+    assert_true(k.cached);
+    assert_memory_equal(k.elf, elfbuf, n);
+    keel_kernel_free(&k);
+
+    /* A cache that cannot be written (under a regular file): no error. */
+    snprintf(bad, sizeof(bad), "%s/cachedir", kpath);
+    assert_int_equal(keel_kernel_load_cached(&k, kpath, bad, err, sizeof(err)), 0);
+    assert_false(k.cached);
+    keel_kernel_free(&k);
+
+    /* A plain ELF kernel is not cached (nothing to decompress); a missing
+     * file is the usual one-line error. */
+    {
+        char epath[600];
+        FILE *f;
+        int before = count_entries(cache);
+        snprintf(epath, sizeof(epath), "%s/vmlinux", top);
+        n = make_elf(elfbuf, true);
+        f = fopen(epath, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(elfbuf, 1, n, f), n);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(keel_kernel_load_cached(&k, epath, cache, err, sizeof(err)), 0);
+        assert_string_equal(k.format, "elf");
+        assert_false(k.cached);
+        keel_kernel_free(&k);
+        assert_int_equal(count_entries(cache), before);
+        unlink(epath);
+    }
+    snprintf(bad, sizeof(bad), "%s/nonesuch", top);
+    assert_int_equal(keel_kernel_load_cached(&k, bad, cache, err, sizeof(err)), -ENOENT);
+    assert_non_null(strstr(err, "nonesuch: cannot open: No such file or directory"));
+
+    snprintf(bad, sizeof(bad), "rm -rf %s", top);
+    assert_int_equal(system(bad), 0);
+}
+
+/* The key: the same bytes and stat give the same key; a byte changed in
+ * the payload's last 4 KiB (the XZ index and check), the header, or any
+ * stat field gives another. */
+static void test_kcache_key(void **state)
+{
+    char path[] = "/tmp/keel-kkey-XXXXXX";
+    struct keel_kcache_key a, b;
+    uint8_t buf[3 * KEEL_KCACHE_SAMPLE];
+    struct stat st, st2;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 13);
+    assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(keel_kcache_key(fd, &st, 1024, sizeof(buf) - 2048, &a), 0);
+    assert_int_equal(keel_kcache_key(fd, &st, 1024, sizeof(buf) - 2048, &b), 0);
+    assert_true(a.hash == b.hash);
+    assert_memory_equal(&a, &b, sizeof(a));
+    /* a payload byte in its last 4 KiB, the stat data kept */
+    patch_byte(path, sizeof(buf) - 1024 - 1, 1);
+    assert_int_equal(keel_kcache_key(fd, &st, 1024, sizeof(buf) - 2048, &b), 0);
+    assert_true(a.hash != b.hash);
+    patch_byte(path, sizeof(buf) - 1024 - 1, -1);
+    /* the header */
+    patch_byte(path, 0x248, 1);
+    assert_int_equal(keel_kcache_key(fd, &st, 1024, sizeof(buf) - 2048, &b), 0);
+    assert_true(a.hash != b.hash);
+    patch_byte(path, 0x248, -1);
+    assert_int_equal(keel_kcache_key(fd, &st, 1024, sizeof(buf) - 2048, &b), 0);
+    assert_true(a.hash == b.hash);
+    /* each stat field */
+    st2 = st;
+    st2.st_ctim.tv_nsec ^= 1;
+    assert_int_equal(keel_kcache_key(fd, &st2, 1024, sizeof(buf) - 2048, &b), 0);
+    assert_true(a.hash != b.hash);
+    st2 = st;
+    st2.st_ino++;
+    assert_int_equal(keel_kcache_key(fd, &st2, 1024, sizeof(buf) - 2048, &b), 0);
+    assert_true(a.hash != b.hash);
+    /* a payload outside the file */
+    assert_int_equal(keel_kcache_key(fd, &st, 1024, sizeof(buf), &b), -EINVAL);
+    close(fd);
+    unlink(path);
+}
+
+/* At most KEEL_KCACHE_MAX entries: the least recently used go. */
+static void test_kcache_evict(void **state)
+{
+    char dir[] = "/tmp/keel-kevict-XXXXXX", p[600];
+    struct keel_kcache_key key;
+    const uint8_t elf[64] = { 0x7f, 'E', 'L', 'F' };
+    const uint8_t *got;
+    size_t got_len, map_len;
+    void *map;
+    int fd;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    memset(&key, 0, sizeof(key));
+    for (int i = 1; i <= KEEL_KCACHE_MAX + 2; i++) {
+        struct timespec ts[2] = { { 1000 + i, 0 }, { 1000 + i, 0 } };
+        key.hash = (uint64_t)i;
+        key.ino = (uint64_t)i;
+        assert_int_equal(keel_kcache_put(dir, &key, elf, sizeof(elf)), 0);
+        snprintf(p, sizeof(p), "%s/%016llx.elf", dir, (unsigned long long)i);
+        assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);     /* entry i used at time i */
+        if (i == 2) {
+            /* entry 1 used again (a hit touches it): now newer than 2 */
+            key.hash = key.ino = 1;
+            assert_int_equal(keel_kcache_get(dir, &key, &map, &map_len, &fd, &got, &got_len), 0);
+            assert_int_equal(got_len, sizeof(elf));
+            assert_memory_equal(got, elf, sizeof(elf));
+            munmap(map, map_len);
+            close(fd);
+        }
+    }
+    assert_int_equal(count_entries(dir), KEEL_KCACHE_MAX);
+    /* entries 2 and 3 went; 1 (touched by its hit) and 4.. stayed */
+    for (int i = 1; i <= KEEL_KCACHE_MAX + 2; i++) {
+        key.hash = key.ino = (uint64_t)i;
+        int rc = keel_kcache_get(dir, &key, &map, &map_len, &fd, &got, &got_len);
+        assert_int_equal(rc, i == 2 || i == 3 ? -ENOENT : 0);
+        if (!rc) {
+            munmap(map, map_len);
+            close(fd);
+        }
+    }
+    /* a key whose hash names an entry but whose fields differ: a miss */
+    key.hash = 1;
+    key.ino = 99;
+    assert_int_equal(keel_kcache_get(dir, &key, &map, &map_len, &fd, &got, &got_len), -ENOENT);
+    snprintf(p, sizeof(p), "rm -rf %s", dir);
+    assert_int_equal(system(p), 0);
 }
 
 int main(void)
@@ -392,6 +781,9 @@ int main(void)
         cmocka_unit_test(test_image),
         cmocka_unit_test(test_plan_refusals),
         cmocka_unit_test(test_real_vmlinuz),
+        cmocka_unit_test(test_kcache),
+        cmocka_unit_test(test_kcache_key),
+        cmocka_unit_test(test_kcache_evict),
     };
     return cmocka_run_group_tests_name("build", tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
  *  - guest allocations keep off the DMA zone while memory above it
  *    remains, and never take its last DMA_POOL frames, whatever their
  *    address limit, unless they are dom0's device requests (MEMF_dma_ok);
+ *  - every frame handed out is zeroed, whatever it held when freed;
  *  - buddy correctness: alignment, exhaustion, merging back to whole
  *    blocks, no frame handed out twice, and a random sequence of
  *    allocations and frees checked against a model.
@@ -255,6 +256,41 @@ static void test_extent_flush(void **state)
     free_extent(m, 2);
 }
 
+/* A block handed out again is zero in every byte of every frame, what
+ * it held when freed notwithstanding (and the frames around it untouched). */
+static void test_zeroed(void **state)
+{
+    mfn_t m = alloc_domheap_frames(2, 0), n;
+    uint8_t *v;
+    (void)state;
+
+    assert_false(mfn_eq(m, INVALID_MFN));
+    for (unsigned int i = 0; i < 4; i++) {
+        v = mfn_to_virt(_mfn(mfn_x(m) + i));
+        for (unsigned int b = 0; b < PAGE_SIZE; b++)
+            v[b] = (uint8_t)(0xa5 ^ b ^ i);
+    }
+    free_extent(m, 2);
+    n = alloc_domheap_frames(2, 0);
+    assert_int_equal(mfn_x(n), mfn_x(m));              /* the same block */
+    for (unsigned int i = 0; i < 4; i++) {
+        v = mfn_to_virt(_mfn(mfn_x(n) + i));
+        for (unsigned int b = 0; b < PAGE_SIZE; b++)
+            assert_int_equal(v[b], 0);
+    }
+    /* a single frame, last byte and first byte */
+    v = mfn_to_virt(n);
+    v[0] = 1;
+    v[PAGE_SIZE - 1] = 2;
+    free_extent(n, 2);
+    m = alloc_domheap_frames(0, 0);
+    assert_false(mfn_eq(m, INVALID_MFN));
+    v = mfn_to_virt(m);
+    for (unsigned int b = 0; b < PAGE_SIZE; b++)
+        assert_int_equal(v[b], 0);
+    free_frame(m);
+}
+
 /*
  * Random allocations and frees against a model: every extent aligned,
  * within its limit, made of frames that were free; the free count exact;
@@ -358,7 +394,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_low_bits_after_fragmentation), T(test_dma_reserve), T(test_exhaust_each_order),
-        T(test_merge), T(test_extent_flush), T(test_random_against_model),
+        T(test_merge), T(test_extent_flush), T(test_zeroed), T(test_random_against_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
