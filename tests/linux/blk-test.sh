@@ -16,6 +16,10 @@
 #     and is destroyed mid-I/O: the domain must be gone (not left dying:
 #     blkback unmapped every grant of it), with no loop device, backend
 #     directory or blkback device left, and dom0's kernel quiet.
+#     Meanwhile bh, a hostile blkfront (tests/linux/hostile-fe.c vbd),
+#     sends garbage requests, floods events and revokes its grants;
+#     blkback answers errors and halts its ring; it is destroyed with
+#     nothing left.
 # Prints "blk-test: ..." lines; exit status 0 only if every check held.
 PATH=/bin
 fail() {
@@ -57,6 +61,23 @@ EOC
 cfg b1 "'format=raw, vdev=xvda, access=rw, target=/tmp/b1.img'"
 cfg b2 "'file:/tmp/b2.img,xvda,w'"
 cfg b3 "'/tmp/b1.img,raw,xvda,rw'"
+# bh: the hostile blkfront (tests/linux/hostile-fe.c vbd) on the plain
+# initrd with an overlay, no xen-blkfront; its disk a 1 MiB image.
+OVH=/tmp/ovh
+rm -rf "$OVH"; mkdir -p "$OVH/bin" "$OVH/lib/modules" || fail "cannot create $OVH"
+cp /bin/hostile-guest "$OVH/init" && cp /bin/hostile-fe "$OVH/bin/" &&
+    cp /lib/modules/xen-evtchn.ko /lib/modules/xen-gntalloc.ko "$OVH/lib/modules/" || fail "cannot fill $OVH"
+(cd "$OVH" && find . | cpio -o -H newc 2>/dev/null | gzip) > /tmp/ovh.gz &&
+    cat /boot/initrd.gz /tmp/ovh.gz > /tmp/initrd-bh.gz || fail "cannot write /tmp/initrd-bh.gz"
+head -c 1048576 /dev/zero > /tmp/bh.img || fail "cannot write /tmp/bh.img"
+cat > /tmp/cfg/bh.cfg <<EOC
+name = "bh"
+memory = 96
+kernel = "/boot/vmlinuz"
+ramdisk = "/tmp/initrd-bh.gz"
+cmdline = "console=hvc0 keel.hostile=vbd"
+disk = [ '/tmp/bh.img,raw,xvda,rw' ]
+EOC
 
 loops() { n=0; for f in /sys/block/loop*/loop/backing_file; do [ -f "$f" ] && n=$((n + 1)); done; echo $n; }
 vbds() { $XS list /local/domain/0/backend/vbd 2>/dev/null | grep -c .; }
@@ -120,8 +141,10 @@ keel create /tmp/cfg/b1.cfg 'cmdline="console=hvc0 keel.blk=busy"' 2>/tmp/err ||
     fail "keel create b1 again: $(cat /tmp/err)"
 keel create /tmp/cfg/b2.cfg 'cmdline="console=hvc0 keel.blk=hotplug"' 2>/tmp/err ||
     fail "keel create b2 again: $(cat /tmp/err)"
+keel create /tmp/cfg/bh.cfg 2>/tmp/err || fail "keel create bh: $(cat /tmp/err)"
 D1=$(keel list | awk '$1 == "b1" { print $2 }')
 D2=$(keel list | awk '$1 == "b2" { print $2 }')
+DH=$(keel list | awk '$1 == "bh" { print $2 }')
 wait_for 2400 has b2 'blk-guest: waiting for xvdb' || fail "b2 did not boot a second time"
 has b2 'blk-guest: boot 2: data intact' || fail "b2's data did not survive: $(glog b2 | grep -a 'boot 2')"
 keel block-attach b2 'file:/tmp/data.img,xvdb,r' 2>/tmp/err || fail "keel block-attach b2: $(cat /tmp/err)"
@@ -136,6 +159,23 @@ keel block-detach b2 xvdb 2>/tmp/err || fail "keel block-detach b2 xvdb: $(cat /
 wait_for 600 has b2 'blk-guest: xvdb gone' || fail "xvdb did not go from b2"
 keel block-detach b2 xvdb 2>/tmp/err && fail "a second block-detach succeeded"
 grep -q 'not connected' /tmp/err || fail "no xl-style error for a missing device: $(cat /tmp/err)"
+# The hostile blkfront, which ran next to b2's hot-plug and b1's writes:
+# every garbage request answered with an error and its id, a valid read
+# still OKAY, its ring halted by blkback; Keel fine; nothing left of it.
+hdone() { has bh 'hostile-fe: exit status'; }
+wait_for 1200 hdone || fail "bh did not finish its attack: $(glog bh | tail -n 5)"
+glog bh | grep -a '^hostile-fe:' | sed 's/^/blk-test: [bh] /'
+has bh '^hostile-fe: done' || fail "bh's attack did not run to its end"
+has bh 'hostile-fe: garbage requests: 8 of 8 answered, 7 of 7 garbage ones with an error, the valid read OKAY, 8 ids echoed' ||
+    fail "blkback's answers to bh's garbage are not as expected"
+dmesg | grep -q 'Frontend provided bogus ring requests' || fail "blkback did not halt bh's ring"
+keel dmesg > /tmp/kd 2>&1 || fail "keel dmesg: $(tail -n 2 /tmp/kd)"
+grep -E 'PANIC|BUG at' /tmp/kd && fail "Keel's log shows a failure during bh's attack"
+keel destroy bh 2>/tmp/err || fail "keel destroy bh: $(cat /tmp/err)"
+goneh() { ! keel list | awk '{ print $2 }' | grep -q "^$DH\$"; }
+wait_for 300 goneh || fail "bh (domain $DH) still listed after destroy (dying: grants still mapped?): $(keel list)"
+$XS read /local/domain/0/backend/vbd/$DH 2>/dev/null && fail "bh's backend directory is still there"
+say "bh (hostile blkfront): garbage answered with errors, ring halted by blkback, destroyed with nothing left"
 [ "$(loops)" = 2 ] || fail "after block-detach $(loops) loop devices, not 2 (b1, b2)"
 say "b2: xvdb hot-plugged read-only (sha256 as dom0's, write refused), listed, unplugged"
 

@@ -13,7 +13,8 @@
 #       modules xen-privcmd, xen-evtchn, xen-gntdev, xenfs; the store:
 #       static keel-xenstored and keel-xenstore, ctl-store.sh and
 #       ctl-store-domu.sh as /bin/ctl-store*; the network backends and
-#       ctl-vif.sh, vif-guest.sh as /bin/ctl-vif, /bin/vif-guest) and, under
+#       ctl-vif.sh, vif-guest.sh as /bin/ctl-vif, /bin/vif-guest; the hostile
+#       frontend hostile-fe.c with hostile-guest.sh and xen-gntalloc) and, under
 #       /boot, the kernel and the plain initrd for the domUs it creates
 #   build-initramfs.sh --blk     prints the path of $BUILD/linux/initrd-blk.gz:
 #       the --tools one plus the disk scenario of linux-blk
@@ -65,6 +66,9 @@ mkdir -p "$OUT" || die "cannot create $OUT"
 # The probes and aggressors of `keel bench isolation` (issue 17).
 "$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/isoprog" "$HERE/isoprog.c" ||
     die "$CC -static failed on $HERE/isoprog.c"
+# The hostile frontend of linux-vif and linux-blk (user space in a domU).
+"$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/hostile-fe" "$HERE/hostile-fe.c" ||
+    die "$CC -static failed on $HERE/hostile-fe.c (Xen's public headers are in libxen-dev)"
 
 ROOT=$OUT/root
 rm -rf "$ROOT"
@@ -184,6 +188,11 @@ elif [ "$TOOLS" -eq 1 ]; then
     done
     cp "$HERE/ctl-vif.sh" "$ROOT/bin/ctl-vif" && cp "$HERE/vif-guest.sh" "$ROOT/bin/vif-guest" &&
         chmod 755 "$ROOT/bin/ctl-vif" "$ROOT/bin/vif-guest" || die "cannot install ctl-vif"
+    # The hostile frontend's domU overlay: hostile-fe, its /init and
+    # the guest's gntalloc and evtchn devices.
+    cp "$OUT/hostile-fe" "$ROOT/bin/hostile-fe" && cp "$HERE/hostile-guest.sh" "$ROOT/bin/hostile-guest" &&
+        chmod 755 "$ROOT/bin/hostile-guest" || die "cannot install hostile-fe"
+    cp "$MODS/kernel/drivers/xen/xen-gntalloc.ko" "$ROOT/lib/modules/" || die "cannot copy xen-gntalloc.ko"
     cp "$VMLINUZ" "$ROOT/boot/vmlinuz" || die "cannot copy $VMLINUZ"
     cp "$PLAIN" "$ROOT/boot/initrd.gz" || die "cannot copy $PLAIN"
     NAME=initrd-ctl

@@ -58,8 +58,10 @@
 #                 ping dom0, the gateway and each other and exchange 1 MiB
 #                 files over TCP with sha256 checks; network-attach/
 #                 -list/-detach; a destroy mid-transfer leaves no vif,
-#                 backend directory or dying domain; dom0_mem=768M,
-#                 QEMU -m 1536 -smp 2 (LINUX_VIF_TIMEOUT, default 400)
+#                 backend directory or dying domain; a third domU playing
+#                 a hostile netfront (hostile-fe.c) is disabled by
+#                 netback alone; dom0_mem=768M,
+#                 QEMU -m 1536 -smp 2 (LINUX_VIF_TIMEOUT, default 480)
 #   linux-iso     the resource-isolation kit (issue 17): the --tools
 #                 initramfs' /bin/iso-test (tests/linux/iso-test.sh) checks
 #                 keel top --json against keel vstats and runs a short
@@ -327,7 +329,7 @@ run_dev() {    # LOG MACHINE NAME
 # which tests/linux/ctl-vif.sh puts on the bridge xenbr0 that its domUs'
 # vifs join.  Passes iff dom0 prints "VERDICT: PASS" and powers off.
 run_vif() {    # LOG
-    timeout "${LINUX_VIF_TIMEOUT:-400}" qemu-system-x86_64 -machine pc -accel "$ACCEL" -cpu max,-smap -m 1536 \
+    timeout "${LINUX_VIF_TIMEOUT:-480}" qemu-system-x86_64 -machine pc -accel "$ACCEL" -cpu max,-smap -m 1536 \
         -smp 2 -display none -monitor none -serial stdio -no-reboot \
         -nic none -netdev user,id=n0,restrict=on -device e1000,netdev=n0 \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
