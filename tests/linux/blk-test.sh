@@ -159,6 +159,8 @@ keel block-detach b2 xvdb 2>/tmp/err || fail "keel block-detach b2 xvdb: $(cat /
 wait_for 600 has b2 'blk-guest: xvdb gone' || fail "xvdb did not go from b2"
 keel block-detach b2 xvdb 2>/tmp/err && fail "a second block-detach succeeded"
 grep -q 'not connected' /tmp/err || fail "no xl-style error for a missing device: $(cat /tmp/err)"
+[ "$(loops)" = 3 ] || fail "after block-detach $(loops) loop devices, not 3 (b1, b2, bh)"
+say "b2: xvdb hot-plugged read-only (sha256 as dom0's, write refused), listed, unplugged"
 # The hostile blkfront, which ran next to b2's hot-plug and b1's writes:
 # every garbage request answered with an error and its id, a valid read
 # still OKAY, its ring halted by blkback; Keel fine; nothing left of it.
@@ -176,8 +178,6 @@ goneh() { ! keel list | awk '{ print $2 }' | grep -q "^$DH\$"; }
 wait_for 300 goneh || fail "bh (domain $DH) still listed after destroy (dying: grants still mapped?): $(keel list)"
 $XS read /local/domain/0/backend/vbd/$DH 2>/dev/null && fail "bh's backend directory is still there"
 say "bh (hostile blkfront): garbage answered with errors, ring halted by blkback, destroyed with nothing left"
-[ "$(loops)" = 2 ] || fail "after block-detach $(loops) loop devices, not 2 (b1, b2)"
-say "b2: xvdb hot-plugged read-only (sha256 as dom0's, write refused), listed, unplugged"
 
 wait_for 2400 has b1 'blk-guest: busy' || fail "b1 did not boot a second time"
 has b1 'blk-guest: boot 2: data intact' || fail "b1's data did not survive: $(glog b1 | grep -a 'boot 2')"
