@@ -96,12 +96,14 @@ cp /bin/hostile-guest "$HV/init" && cp /bin/hostile-fe "$HV/bin/" &&
 cat /boot/initrd.gz /tmp/ovh.gz > /tmp/initrd-vh.gz || fail "cannot write /tmp/initrd-vh.gz"
 
 mkdir -p /tmp/cfg
+# v1 and v2 boot the kernel's ELF /boot/vmlinux (no XZ decompression in
+# dom0 per create: 10-20 s of TCG each), vh the bzImage /boot/vmlinuz.
 mkcfg() {    # NAME IP PEER MAC IP1 [QUEUES]
     cat > "/tmp/cfg/$1.cfg" <<EOC
 name = "$1"
 memory = 128
 vcpus = 1
-kernel = "/boot/vmlinuz"
+kernel = "/boot/vmlinux"
 ramdisk = "/tmp/initrd-vif.gz"
 cmdline = "console=hvc0 keel.ip=$2 keel.peer=$3 keel.dom0=$DOM0 keel.gw=$GW keel.ip1=$5${6:+ keel.queues=$6}"
 vif = [ 'bridge=xenbr0, mac=$4' ]

@@ -46,10 +46,12 @@
 #   linux-blk     dom0's disks for domUs (issue 15): the initramfs of
 #                 build-initramfs.sh --blk, whose /bin/blk-test
 #                 (tests/linux/blk-test.sh) loads loop and xen-blkback and
-#                 boots 2 domUs with root on xvda (ext4 images made with
-#                 Debian's mkfs.ext4) twice, data intact and e2fsck clean,
-#                 hot-plugs a second disk, destroys one mid-I/O and checks
-#                 nothing is left; dom0_mem=768M, QEMU -m 1536, 2 CPUs
+#                 boots 4 domUs at once, each with root on xvda from its
+#                 own ext4 image (made with Debian's mkfs.ext4), twice,
+#                 data intact and e2fsck clean, hot-plugs a second disk,
+#                 destroys one mid-I/O, attacks blkback from a hostile
+#                 blkfront and checks nothing is left; dom0_mem=768M,
+#                 QEMU -m 1536, 2 CPUs (LINUX_BLK_TIMEOUT, default 900)
 #   linux-vif     dom0's network backends (issue 15, docs/network.md):
 #                 the --tools initramfs with keel.ctltest=vif runs
 #                 /bin/ctl-vif (tests/linux/ctl-vif.sh): dom0 with PCI on,
@@ -410,7 +412,7 @@ run_test() {    # NAME
     linux-blk)
         out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=768M" \
               --dom0 "$VMLINUZ $DOM0_ARGS keel.blktest=1$extra" --initrd "$BLK_INITRD" --smp 2 \
-              --mem 1536 --timeout "${LINUX_BLK_TIMEOUT:-600}" --accel "$ACCEL" --smap off --log "$log") ;;
+              --mem 1536 --timeout "${LINUX_BLK_TIMEOUT:-900}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-vif)
         out=$(run_vif "$log") ;;
     linux-iso)
