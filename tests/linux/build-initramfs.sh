@@ -25,7 +25,10 @@
 #       mkfs.ext4 -d holding busybox and blk-guest.sh as /init;
 #       /boot/blk/data.img, 1 MiB of random bytes (the hot-plugged disk);
 #       /boot/blk/initrd.gz, the domUs' initramfs (blk-domu-init.sh,
-#       busybox, xen-blkfront and ext4 with their dependencies)
+#       busybox, xen-blkfront and ext4 with their dependencies); and
+#       bench/split-io.sh's programs (bench/split-io-dom0.sh as
+#       /bin/split-bench, split-io-guest.sh as /bin/split-guest, splitio.c
+#       as /bin/splitio, xen-blkfront for the domUs' overlay)
 #
 # Needs busybox-static (/bin/busybox), gcc (or $CC) with glibc's static
 # libc (libc6-dev), cpio and gzip (--tools and --blk: xz, for
@@ -135,7 +138,13 @@ if [ "$BLK" -eq 1 ]; then
     head -c 1048576 /dev/urandom > "$ROOT/boot/blk/data.img" || die "cannot write data.img"
     cp "$HERE/blk-test.sh" "$ROOT/bin/blk-test" && chmod 755 "$ROOT/bin/blk-test" ||
         die "cannot install blk-test"
-    for m in drivers/block/loop drivers/block/xen-blkback/xen-blkback; do
+    # bench/split-io.sh: dom0's and the domUs' scripts, splitio.c.
+    "$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/splitio" "$TOP/bench/splitio.c" ||
+        die "$CC -static failed on $TOP/bench/splitio.c"
+    cp "$OUT/splitio" "$ROOT/bin/splitio" && cp "$TOP/bench/split-io-dom0.sh" "$ROOT/bin/split-bench" &&
+        cp "$TOP/bench/split-io-guest.sh" "$ROOT/bin/split-guest" &&
+        chmod 755 "$ROOT/bin/split-bench" "$ROOT/bin/split-guest" || die "cannot install split-bench"
+    for m in drivers/block/loop drivers/block/xen-blkback/xen-blkback drivers/block/xen-blkfront; do
         cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/blk/" || die "cannot copy $m.ko"
     done
     # Debian's e2fsck for dom0, with the libraries and loader it needs.
