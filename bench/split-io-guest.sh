@@ -38,6 +38,7 @@ ddrate() {    # WHAT R dd-ARGS...: "WHAT R MBps X"
 [ -b /dev/xvdb ] && say "xvdb: $(cat /sys/block/xvdb/size) sectors"
 say "ready"
 while :; do
+    # shellcheck disable=SC2046  # the command's words are wanted
     set -- $(splitio ctl-recv 6000)
     case ${1:-} in
     disk)
