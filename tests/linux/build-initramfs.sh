@@ -13,8 +13,10 @@
 #       modules xen-privcmd, xen-evtchn, xen-gntdev, xenfs; the store:
 #       static keel-xenstored and keel-xenstore, ctl-store.sh and
 #       ctl-store-domu.sh as /bin/ctl-store*; the network backends and
-#       ctl-vif.sh, vif-guest.sh as /bin/ctl-vif, /bin/vif-guest) and, under
-#       /boot, the kernel and the plain initrd for the domUs it creates
+#       ctl-vif.sh, vif-guest.sh as /bin/ctl-vif, /bin/vif-guest; the hostile
+#       frontend hostile-fe.c with hostile-guest.sh and xen-gntalloc) and, under
+#       /boot, the kernel (vmlinuz, and its ELF payload as vmlinux) and the
+#       plain initrd for the domUs it creates
 #   build-initramfs.sh --blk     prints the path of $BUILD/linux/initrd-blk.gz:
 #       the --tools one plus the disk scenario of linux-blk
 #       (tests/linux/blk-test.sh as /bin/blk-test): dom0's loop and
@@ -23,10 +25,14 @@
 #       mkfs.ext4 -d holding busybox and blk-guest.sh as /init;
 #       /boot/blk/data.img, 1 MiB of random bytes (the hot-plugged disk);
 #       /boot/blk/initrd.gz, the domUs' initramfs (blk-domu-init.sh,
-#       busybox, xen-blkfront and ext4 with their dependencies)
+#       busybox, xen-blkfront and ext4 with their dependencies); and
+#       bench/split-io.sh's programs (bench/split-io-dom0.sh as
+#       /bin/split-bench, split-io-guest.sh as /bin/split-guest, splitio.c
+#       as /bin/splitio, xen-blkfront for the domUs' overlay)
 #
 # Needs busybox-static (/bin/busybox), gcc (or $CC) with glibc's static
-# libc (libc6-dev), cpio and gzip.  Rebuilds every time (about a second)
+# libc (libc6-dev), cpio and gzip (--tools and --blk: xz, for
+# extract-vmlinux.sh).  Rebuilds every time (about a second)
 # so the result always matches its sources; the archive is written under
 # a temporary name and renamed, so an interrupted run leaves no partial
 # initrd.  One clear line on stderr and status 1 on failure.
@@ -65,6 +71,9 @@ mkdir -p "$OUT" || die "cannot create $OUT"
 # The probes and aggressors of `keel bench isolation` (issue 17).
 "$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/isoprog" "$HERE/isoprog.c" ||
     die "$CC -static failed on $HERE/isoprog.c"
+# The hostile frontend of linux-vif and linux-blk (user space in a domU).
+"$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/hostile-fe" "$HERE/hostile-fe.c" ||
+    die "$CC -static failed on $HERE/hostile-fe.c (Xen's public headers are in libxen-dev)"
 
 ROOT=$OUT/root
 rm -rf "$ROOT"
@@ -131,7 +140,13 @@ if [ "$BLK" -eq 1 ]; then
     head -c 1048576 /dev/urandom > "$ROOT/boot/blk/data.img" || die "cannot write data.img"
     cp "$HERE/blk-test.sh" "$ROOT/bin/blk-test" && chmod 755 "$ROOT/bin/blk-test" ||
         die "cannot install blk-test"
-    for m in drivers/block/loop drivers/block/xen-blkback/xen-blkback; do
+    # bench/split-io.sh: dom0's and the domUs' scripts, splitio.c.
+    "$CC" -static -O2 -Wall -Wextra -Werror -o "$OUT/splitio" "$TOP/bench/splitio.c" ||
+        die "$CC -static failed on $TOP/bench/splitio.c"
+    cp "$OUT/splitio" "$ROOT/bin/splitio" && cp "$TOP/bench/split-io-dom0.sh" "$ROOT/bin/split-bench" &&
+        cp "$TOP/bench/split-io-guest.sh" "$ROOT/bin/split-guest" &&
+        chmod 755 "$ROOT/bin/split-bench" "$ROOT/bin/split-guest" || die "cannot install split-bench"
+    for m in drivers/block/loop drivers/block/xen-blkback/xen-blkback drivers/block/xen-blkfront; do
         cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/blk/" || die "cannot copy $m.ko"
     done
     # Debian's e2fsck for dom0, with the libraries and loader it needs.
@@ -188,6 +203,11 @@ elif [ "$TOOLS" -eq 1 ]; then
     done
     cp "$HERE/ctl-vif.sh" "$ROOT/bin/ctl-vif" && cp "$HERE/vif-guest.sh" "$ROOT/bin/vif-guest" &&
         chmod 755 "$ROOT/bin/ctl-vif" "$ROOT/bin/vif-guest" || die "cannot install ctl-vif"
+    # The hostile frontend's domU overlay: hostile-fe, its /init and
+    # the guest's gntalloc and evtchn devices.
+    cp "$OUT/hostile-fe" "$ROOT/bin/hostile-fe" && cp "$HERE/hostile-guest.sh" "$ROOT/bin/hostile-guest" &&
+        chmod 755 "$ROOT/bin/hostile-guest" || die "cannot install hostile-fe"
+    cp "$MODS/kernel/drivers/xen/xen-gntalloc.ko" "$ROOT/lib/modules/" || die "cannot copy xen-gntalloc.ko"
     cp "$VMLINUZ" "$ROOT/boot/vmlinuz" || die "cannot copy $VMLINUZ"
     cp "$PLAIN" "$ROOT/boot/initrd.gz" || die "cannot copy $PLAIN"
     NAME=initrd-ctl
@@ -238,6 +258,23 @@ fi
     cpio -o -H newc -R 0:0 --quiet > "$OUT/$NAME.cpio") || die "cpio failed in $ROOT"
 cat "$OUT/dev.cpio" "$OUT/$NAME.cpio" | gzip -9 -n > "$OUT/$NAME.gz.tmp" ||
     die "gzip failed writing $OUT/$NAME.gz.tmp"
+# --tools and --blk: the kernel's ELF vmlinux too, as /boot/vmlinux, in a
+# second gzip member of its own (gzip -1, cached: 64 MiB compress to 12 in
+# 2 s, against 16 s at -9).  keel create loads it without the XZ
+# decompression of /boot/vmlinuz, which costs dom0 10-20 s of TCG per
+# domU; the suites keep one domU on the bzImage.
+if [ "$TOOLS" -eq 1 ] || [ "$BLK" -eq 1 ]; then
+    VMLINUX=$(sh "$HERE/extract-vmlinux.sh" "$(sh "$HERE/fetch-kernel.sh")") || die "cannot extract the kernel's vmlinux"
+    VZ=$OUT/vmlinux.cpio.gz
+    if [ ! -s "$VZ" ] || [ "$VMLINUX" -nt "$VZ" ]; then
+        VR=$OUT/root-vmlinux
+        rm -rf "$VR" && mkdir -p "$VR/boot" && cp "$VMLINUX" "$VR/boot/vmlinux" || die "cannot copy $VMLINUX"
+        (cd "$VR" && printf 'boot\nboot/vmlinux\n' | cpio -o -H newc -R 0:0 --quiet) | gzip -1 -n > "$VZ.tmp" &&
+            mv "$VZ.tmp" "$VZ" || die "cannot write $VZ"
+        rm -rf "$VR"
+    fi
+    cat "$VZ" >> "$OUT/$NAME.gz.tmp" || die "cannot append $VZ"
+fi
 mv "$OUT/$NAME.gz.tmp" "$OUT/$NAME.gz" || die "cannot rename to $OUT/$NAME.gz"
 rm -f "$OUT/dev.cpio" "$OUT/$NAME.cpio"
 echo "$OUT/$NAME.gz"

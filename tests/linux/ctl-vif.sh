@@ -25,7 +25,7 @@ fail() {
         done
     done
     dmesg | grep -i -E 'vif|netback|xen|grant' | tail -n 30 | sed 's/^/ctl-vif: dmesg: /'
-    for g in v1 v2; do
+    for g in v1 v2 vh; do
         [ -s "/var/log/keel/console/guest-$g.log" ] &&
             tail -n 25 "/var/log/keel/console/guest-$g.log" | sed -e "s/^/ctl-vif: [$g] /" -e 's/VERDICT:/verdict:/'
     done
@@ -87,14 +87,23 @@ mkdir -p "$OV/sbin" && printf '#!/bin/sh\nexec /bin/poweroff -f\n' > "$OV/sbin/p
 chmod 755 "$OV/init" "$OV/sbin/poweroff"
 (cd "$OV" && find . | cpio -o -H newc 2>/dev/null | gzip) > /tmp/ov.gz || fail "cannot pack the overlay"
 cat /boot/initrd.gz /tmp/ov.gz > /tmp/initrd-vif.gz || fail "cannot write /tmp/initrd-vif.gz"
+# The hostile domU vh: no netfront; hostile-fe plays its frontend.
+HV=/tmp/ovh
+rm -rf "$HV"; mkdir -p "$HV/bin" "$HV/lib/modules" || fail "cannot create $HV"
+cp /bin/hostile-guest "$HV/init" && cp /bin/hostile-fe "$HV/bin/" &&
+    cp /lib/modules/xen-evtchn.ko /lib/modules/xen-gntalloc.ko "$HV/lib/modules/" || fail "cannot fill $HV"
+(cd "$HV" && find . | cpio -o -H newc 2>/dev/null | gzip) > /tmp/ovh.gz || fail "cannot pack the hostile overlay"
+cat /boot/initrd.gz /tmp/ovh.gz > /tmp/initrd-vh.gz || fail "cannot write /tmp/initrd-vh.gz"
 
 mkdir -p /tmp/cfg
+# v1 and v2 boot the kernel's ELF /boot/vmlinux (no XZ decompression in
+# dom0 per create: 10-20 s of TCG each), vh the bzImage /boot/vmlinuz.
 mkcfg() {    # NAME IP PEER MAC IP1 [QUEUES]
     cat > "/tmp/cfg/$1.cfg" <<EOC
 name = "$1"
 memory = 128
 vcpus = 1
-kernel = "/boot/vmlinuz"
+kernel = "/boot/vmlinux"
 ramdisk = "/tmp/initrd-vif.gz"
 cmdline = "console=hvc0 keel.ip=$2 keel.peer=$3 keel.dom0=$DOM0 keel.gw=$GW keel.ip1=$5${6:+ keel.queues=$6}"
 vif = [ 'bridge=xenbr0, mac=$4' ]
@@ -102,10 +111,19 @@ EOC
 }
 mkcfg v1 10.0.2.21 10.0.2.22 00:16:3e:00:00:21 10.0.2.31
 mkcfg v2 10.0.2.22 10.0.2.21 00:16:3e:00:00:22 10.0.2.32 2
+cat > /tmp/cfg/vh.cfg <<EOC
+name = "vh"
+memory = 96
+vcpus = 1
+kernel = "/boot/vmlinuz"
+ramdisk = "/tmp/initrd-vh.gz"
+cmdline = "console=hvc0"
+vif = [ 'bridge=xenbr0, mac=00:16:3e:00:00:23' ]
+EOC
 
-# Both built paused (dom0 unpacks each kernel: the longer part under
-# TCG), then both run.
-for g in v1 v2; do
+# All three built paused (dom0 unpacks each kernel: the longer part
+# under TCG), then all run: vh attacks netback while v1 and v2 talk.
+for g in v1 v2 vh; do
     keel create -p "/tmp/cfg/$g.cfg" 2>/tmp/err || fail "keel create $g: $(cat /tmp/err)"
     d=$(keel list | awk -v n=$g '$1 == n { print $2 }')
     eval "D_$g=$d"
@@ -128,7 +146,7 @@ head -n 1 /tmp/nl | grep -q '^Idx BE Mac Addr.  *handle state evt-ch   tx-/rx-ri
 grep -q "^0   0  00:16:3e:00:00:21 *0 *2 " /tmp/nl || fail "network-list does not show v1's vif in state 2"
 keel network-list nosuch 2>/tmp/err >/dev/null && fail "keel network-list of a missing domain succeeded"
 [ "$(cat /tmp/err)" = "keel network-list: nosuch: no such domain" ] || fail "network-list nosuch: $(cat /tmp/err)"
-keel unpause v1 && keel unpause v2 || fail "keel unpause"
+keel unpause v1 && keel unpause v2 && keel unpause vh || fail "keel unpause"
 
 for g in v1 v2; do
     log=/var/log/keel/console/guest-$g.log
@@ -150,6 +168,30 @@ check_guest() {    # NAME PEER PEER-IP
 }
 check_guest v1 v2 10.0.2.22
 check_guest v2 v1 10.0.2.21
+
+# The hostile frontend (tests/linux/hostile-fe.c): netback answered its
+# wrong grant references with errors and disabled its vif only; v1 and v2
+# talked meanwhile (above) and still do (dom0's fetches below); Keel is
+# fine; after its destroy no vif, directory or grant mapping is left.
+hdone() { grep -a -q 'hostile-fe: exit status' /var/log/keel/console/guest-vh.log; }
+wait_for 1200 hdone || fail "vh did not finish its attack ($(el)): $(tail -n 5 /var/log/keel/console/guest-vh.log)"
+tr -d '\r' < /var/log/keel/console/guest-vh.log | grep -a '^hostile-fe:' > /tmp/vh.res
+sed "s/^/ctl-vif: [vh] /" /tmp/vh.res
+grep -q '^hostile-fe: done$' /tmp/vh.res || fail "vh's attack did not run to its end"
+grep -q "^hostile-fe: wrong grant references: 16 of 16 tx requests answered, 16 with NETIF_RSP_ERROR" /tmp/vh.res ||
+    fail "netback did not answer vh's bad tx requests with errors"
+dmesg | grep -q "vif$D_vh.0: fatal error; disabling device" ||
+    fail "netback did not disable vif$D_vh.0: $(dmesg | grep "vif$D_vh" | tail -n 5)"
+say "dom0: $(dmesg | grep "vif$D_vh.0" | grep -i -E 'impossible|fatal' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';')"
+[ "$(cat /sys/class/net/vif$D_vh.0/carrier 2>/dev/null)" = 1 ] && fail "vif$D_vh.0 still has carrier after netback's fatal error"
+keel dmesg > /tmp/kd 2>&1 || fail "keel dmesg: $(tail -n 2 /tmp/kd)"
+grep -E 'PANIC|BUG at' /tmp/kd && fail "Keel's log shows a failure during vh's attack"
+keel destroy vh || fail "keel destroy vh"
+wait_for 100 sh -c "! test -e /sys/class/net/vif$D_vh.0" || fail "vif$D_vh.0 still there after destroy"
+$XS read /local/domain/0/backend/vif/$D_vh/0/state 2>/dev/null && fail "vh's backend directory outlived it"
+goneh() { ! keel list | awk '{ print $2 }' | grep -q "^$D_vh\$"; }
+wait_for 200 goneh || fail "domain $D_vh (vh) still listed (dying: a grant mapping left?): $(keel list)"
+say "vh (hostile netfront) disabled by netback, destroyed: no vif, no backend directory, no dying domain ($(el))"
 for g in v1 v2; do
     ip=10.0.2.21; [ "$g" = v2 ] && ip=10.0.2.22
     nc -w 20 "$ip" 5000 < /dev/null > "/tmp/from-$g" || fail "dom0 cannot fetch $g's file"

@@ -26,6 +26,7 @@ for w in $(cat /proc/cmdline); do
     keel.acpitest=*) acpitest=${w#keel.acpitest=} ;;  # wait this long for an ACPI power-button SCI
     keel.ctltest=1) ctltest=1 ;;                  # dom0's control plane (/bin/ctl-test) instead of the workload
     keel.blktest=1) blktest=1 ;;                  # dom0's disk scenario (/bin/blk-test) instead of the workload
+    keel.blktest=bench) blktest=bench ;;          # bench/split-io.sh's dom0 (/bin/split-bench)
     keel.ctltest=vif) ctltest=vif ;;              # dom0's network backends (/bin/ctl-vif, linux-vif)
     keel.isotest=1) ctltest=1; ctlprog=/bin/iso-test ;;  # the isolation kit (/bin/iso-test) instead
     keel.tools=1) tools=1 ;;                      # with keel.shell=1: start dom0's daemons first (keel-dom0-up)
@@ -180,6 +181,10 @@ if [ "$ctltest" = 1 ]; then
 elif [ "$blktest" = 1 ]; then
     echo "linux-guest: running /bin/blk-test"
     /bin/blk-test
+    rc=$?
+elif [ "$blktest" = bench ]; then
+    echo "linux-guest: running /bin/split-bench"
+    /bin/split-bench
     rc=$?
 elif [ "$ctltest" = vif ]; then
     echo "linux-guest: running /bin/ctl-vif"

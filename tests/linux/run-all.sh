@@ -48,10 +48,12 @@
 #   linux-blk     dom0's disks for domUs (issue 15): the initramfs of
 #                 build-initramfs.sh --blk, whose /bin/blk-test
 #                 (tests/linux/blk-test.sh) loads loop and xen-blkback and
-#                 boots 2 domUs with root on xvda (ext4 images made with
-#                 Debian's mkfs.ext4) twice, data intact and e2fsck clean,
-#                 hot-plugs a second disk, destroys one mid-I/O and checks
-#                 nothing is left; dom0_mem=768M, QEMU -m 1536, 2 CPUs
+#                 boots 4 domUs at once, each with root on xvda from its
+#                 own ext4 image (made with Debian's mkfs.ext4), twice,
+#                 data intact and e2fsck clean, hot-plugs a second disk,
+#                 destroys one mid-I/O, attacks blkback from a hostile
+#                 blkfront and checks nothing is left; dom0_mem=768M,
+#                 QEMU -m 1536, 2 CPUs (LINUX_BLK_TIMEOUT, default 900)
 #   linux-vif     dom0's network backends (issue 15, docs/network.md):
 #                 the --tools initramfs with keel.ctltest=vif runs
 #                 /bin/ctl-vif (tests/linux/ctl-vif.sh): dom0 with PCI on,
@@ -60,8 +62,10 @@
 #                 ping dom0, the gateway and each other and exchange 1 MiB
 #                 files over TCP with sha256 checks; network-attach/
 #                 -list/-detach; a destroy mid-transfer leaves no vif,
-#                 backend directory or dying domain; dom0_mem=768M,
-#                 QEMU -m 1536 -smp 2 (LINUX_VIF_TIMEOUT, default 400)
+#                 backend directory or dying domain; a third domU playing
+#                 a hostile netfront (hostile-fe.c) is disabled by
+#                 netback alone; dom0_mem=768M,
+#                 QEMU -m 1536 -smp 2 (LINUX_VIF_TIMEOUT, default 480)
 #   linux-iso     the resource-isolation kit (issue 17): the --tools
 #                 initramfs' /bin/iso-test (tests/linux/iso-test.sh) checks
 #                 keel top --json against keel vstats and runs a short
@@ -348,7 +352,7 @@ run_dev() {    # LOG MACHINE NAME
 # Not yet run without pci=nomsi (its e1000 has no MSI anyway).
 VIF_ARGS="console=hvc0 pci=nomsi"
 run_vif() {    # LOG
-    timeout "${LINUX_VIF_TIMEOUT:-400}" qemu-system-x86_64 -machine pc -accel "$ACCEL" -cpu max,-smap -m 1536 \
+    timeout "${LINUX_VIF_TIMEOUT:-480}" qemu-system-x86_64 -machine pc -accel "$ACCEL" -cpu max,-smap -m 1536 \
         -smp 2 -display none -monitor none -serial stdio -no-reboot \
         -nic none -netdev user,id=n0,restrict=on -device e1000,netdev=n0 \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
@@ -429,7 +433,7 @@ run_test() {    # NAME
     linux-blk)
         out=$(sh "$RUNQEMU" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=768M" \
               --dom0 "$VMLINUZ $DOM0_ARGS keel.blktest=1$extra" --initrd "$BLK_INITRD" --smp 2 \
-              --mem 1536 --timeout "${LINUX_BLK_TIMEOUT:-600}" --accel "$ACCEL" --smap off --log "$log") ;;
+              --mem 1536 --timeout "${LINUX_BLK_TIMEOUT:-900}" --accel "$ACCEL" --smap off --log "$log") ;;
     linux-vif)
         out=$(run_vif "$log") ;;
     linux-iso)
