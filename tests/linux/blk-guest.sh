@@ -49,6 +49,10 @@ hotplug)
             say "xvdb: write refused"
         fi
         wait_for 1800 sh -c '! test -b /dev/xvdb' && say "xvdb gone" || say "FAIL: xvdb still there"
+        # Stay up a while: dom0 checks that a second block-detach of
+        # xvdb is refused, which needs this domain alive (on a quiet host
+        # it powered off first and keel answered "no such domain").
+        sleep 20
     else
         say "FAIL: no xvdb"
     fi ;;
