@@ -2,7 +2,7 @@
  * What the 2-CPU host simulations on the real sched.c, sched_op.c and vcpu_op.c
  * (test_sched_share, test_sched_unpause) need around them: stubs for what
  * sched_op.c and vcpu_op.c call and the simulation does not reach, sched_sim.h with
- * two CPUs and the slice alone (timer.c is not linked), no vCPU timers, a
+ * two CPUs and the slice alone (sched_sim_2cpu.h: timer.c is not linked), no vCPU timers, a
  * lock that is always free, no domain that dies.  Include once, after
  * cmocka.h and the fake arch's headers.
  */
@@ -27,39 +27,8 @@ void mm_lock_acquire(void) {}
 void mm_lock_release(void) {}
 void update_vcpu_system_time(struct vcpu *v) { (void)v; }
 
-/* ---- the architecture under sched.c: NR_SIM_CPUS CPUs ---- */
-#define NR_SIM_CPUS 2
-#define SCHED_SIM_SLICES      /* timer.c is not linked: the slice alone */
-#include "sched_sim.h"
+/* ---- the scheduler's surroundings: two CPUs, the slice alone ---- */
+#include "sched_sim_2cpu.h"
 
-void timers_run(void)
-{
-    struct pcpu *pc = this_pcpu();
-
-    if (pc->slice_end && pc->slice_end <= get_s_time()) {
-        pc->need_resched = true;
-        pc->slice_end = 0;
-    }
-}
-
-/* No vCPU timers here: the scheduler's switch hooks do nothing. */
-void vcpu_timers_switch_in(struct vcpu *v) { (void)v; }
-void vcpu_timers_switch_out(struct vcpu *v) { (void)v; }
 void vcpu_set_poll_timeout(struct vcpu *v, uint64_t deadline) { (void)v; (void)deadline; }
-
-void hv_lock(void) {}
-void hv_unlock(void) {}
-void flush_tlb_serve(void) {}
-bool domain_destroy_step(struct domain *d)
-{
-    (void)d;
-    fail_msg("no domain dies here");
-    return true;
-}
-__noreturn void machine_power_off(unsigned int reason)
-{
-    (void)reason;
-    fail_msg("the scheduler found no domain alive");
-    abort();
-}
 #endif

@@ -29,36 +29,7 @@
 #define STEP_NS 100000UL          /* 0.1 ms */
 #define SHARE_TOL 3               /* percentage points of one CPU */
 
-#define NR_SIM_CPUS 2
-#define SCHED_SIM_SLICES
-#include "sched_sim.h"
-
-void timers_run(void)
-{
-    struct pcpu *pc = this_pcpu();
-
-    if (pc->slice_end && pc->slice_end <= get_s_time()) {
-        pc->need_resched = true;
-        pc->slice_end = 0;
-    }
-}
-void vcpu_timers_switch_in(struct vcpu *v) { (void)v; }
-void vcpu_timers_switch_out(struct vcpu *v) { (void)v; }
-void hv_lock(void) {}
-void hv_unlock(void) {}
-void flush_tlb_serve(void) {}
-bool domain_destroy_step(struct domain *d)
-{
-    (void)d;
-    fail_msg("no domain dies here");
-    return true;
-}
-__noreturn void machine_power_off(unsigned int reason)
-{
-    (void)reason;
-    fail_msg("the scheduler found no domain alive");
-    abort();
-}
+#include "sched_sim_2cpu.h"
 
 static struct fake_domain f0, fu, fa;       /* dom0, a domU, another domU */
 static uint64_t ran[3][NR_SIM_CPUS];        /* ns per domain's vCPU 0 per CPU */
