@@ -57,4 +57,15 @@ typedef int (*keel_store_txn_fn)(struct xs_handle *h, uint32_t t, const void *ar
 int keel_store_txn(struct xs_handle *h, keel_store_txn_fn fn, const void *arg, char *err,
                    size_t errlen);
 
+/* vsnprintf into err (if err and errlen): the error text of these calls. */
+void keel_store_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * xs_rm(path) in transaction t, a path already gone counting as removed:
+ * 0 or -errno with err naming the path.
+ */
+int keel_store_rm(struct xs_handle *h, uint32_t t, const char *path, char *err,
+                  size_t errlen);
+
 #endif

@@ -380,18 +380,13 @@ static struct xs_handle *verb_store(const char *verb)
 
 static int verb_domain(const char *verb, const char *arg, domid_t *dom)
 {
-    struct keelctl h;
-    int rc;
-
-    if (keel_open_ctl(&h) < 0)
+    if (keel_dom_lookup(verb, arg, dom) < 0)
         return -1;
-    rc = keel_dom_resolve(&h, verb, arg, dom);
-    keelctl_close(&h);
-    if (rc == 0 && *dom == 0) {
+    if (*dom == 0) {
         fprintf(stderr, "keel %s: Domain-0 has no disks of keel's\n", verb);
         return -1;
     }
-    return rc;
+    return 0;
 }
 
 int keel_cmd_block_attach(int argc, char **argv)

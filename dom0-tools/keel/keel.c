@@ -88,6 +88,18 @@ int keel_open_ctl(struct keelctl *h)
     return rc;
 }
 
+int keel_dom_lookup(const char *verb, const char *arg, domid_t *dom)
+{
+    struct keelctl h;
+    int rc;
+
+    if (keel_open_ctl(&h) < 0)
+        return -1;
+    rc = keel_dom_resolve(&h, verb, arg, dom);
+    keelctl_close(&h);
+    return rc < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t i;

@@ -69,6 +69,8 @@ int keel_rec_list(domid_t *out, int max);       /* domids with a record file */
 int keel_dom_by_name(struct keelctl *h, const char *name, domid_t *dom);
 /* keel_find_domain, printing "keel VERB: ARG: no such domain" if it fails. */
 int keel_dom_resolve(struct keelctl *h, const char *verb, const char *arg, domid_t *dom);
+/* keel_dom_resolve on a control handle of its own (opened and closed): 0 or -1. */
+int keel_dom_lookup(const char *verb, const char *arg, domid_t *dom);
 
 /* ---- the per-host monitor of on_poweroff/on_reboot/on_crash (monitor.c) ---- */
 /* Start it unless it runs (it then picks up new records by itself). */

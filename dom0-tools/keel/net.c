@@ -27,14 +27,7 @@
 /* The store (required for these verbs) and the domain: 0 or -1 (printed). */
 static int open_dom(const char *verb, const char *arg, struct xs_handle **xs, domid_t *dom)
 {
-    struct keelctl h;
-    int rc;
-
-    if (keel_open_ctl(&h) < 0)
-        return -1;
-    rc = keel_dom_resolve(&h, verb, arg, dom);
-    keelctl_close(&h);
-    if (rc < 0)
+    if (keel_dom_lookup(verb, arg, dom) < 0)
         return -1;
     if (keel_store_open(xs) < 0)
         return -1;

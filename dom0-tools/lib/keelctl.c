@@ -81,30 +81,32 @@ long keelctl_hypercall(struct keelctl *h, unsigned int op, uint64_t a0,
     return rc < 0 ? -errno : rc;
 }
 
-int keelctl_domctl(struct keelctl *h, struct xen_domctl *op)
+/*
+ * Copy ARG (SIZE bytes) into the bounce page, make hypercall OP on it and
+ * copy the result back if it succeeded: domctl and sysctl write their
+ * answers into the structure they were given.
+ */
+static int bounce_hypercall(struct keelctl *h, unsigned int op, void *arg, size_t size)
 {
-    struct xen_domctl *b = h->bounce;
     long rc;
 
-    op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-    memcpy(b, op, sizeof(*op));
-    rc = keelctl_hypercall(h, __HYPERVISOR_domctl, (uintptr_t)b, 0, 0, 0, 0);
+    memcpy(h->bounce, arg, size);
+    rc = keelctl_hypercall(h, op, (uintptr_t)h->bounce, 0, 0, 0, 0);
     if (rc >= 0)
-        memcpy(op, b, sizeof(*op));
+        memcpy(arg, h->bounce, size);
     return (int)rc;
+}
+
+int keelctl_domctl(struct keelctl *h, struct xen_domctl *op)
+{
+    op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+    return bounce_hypercall(h, __HYPERVISOR_domctl, op, sizeof(*op));
 }
 
 int keelctl_sysctl(struct keelctl *h, struct xen_sysctl *op)
 {
-    struct xen_sysctl *b = h->bounce;
-    long rc;
-
     op->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-    memcpy(b, op, sizeof(*op));
-    rc = keelctl_hypercall(h, __HYPERVISOR_sysctl, (uintptr_t)b, 0, 0, 0, 0);
-    if (rc >= 0)
-        memcpy(op, b, sizeof(*op));
-    return (int)rc;
+    return bounce_hypercall(h, __HYPERVISOR_sysctl, op, sizeof(*op));
 }
 
 int keelctl_physinfo(struct keelctl *h, struct xen_sysctl_physinfo *out)

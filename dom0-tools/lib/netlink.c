@@ -36,26 +36,29 @@ static bool name_ok(const char *name)
            strcmp(name, "..");
 }
 
-bool keel_nl_exists(const char *name)
+/* stat /sys/class/net/NAME/SUB (SUB "" for the interface itself). */
+static bool sys_net_stat(const char *name, const char *sub, struct stat *st)
 {
     char p[64];
-    struct stat st;
 
     if (!name_ok(name))
         return false;
-    snprintf(p, sizeof(p), "/sys/class/net/%s", name);
-    return stat(p, &st) == 0;
+    snprintf(p, sizeof(p), "/sys/class/net/%s%s", name, sub);
+    return stat(p, st) == 0;
+}
+
+bool keel_nl_exists(const char *name)
+{
+    struct stat st;
+
+    return sys_net_stat(name, "", &st);
 }
 
 bool keel_nl_is_bridge(const char *name)
 {
-    char p[64];
     struct stat st;
 
-    if (!name_ok(name))
-        return false;
-    snprintf(p, sizeof(p), "/sys/class/net/%s/bridge", name);
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    return sys_net_stat(name, "/bridge", &st) && S_ISDIR(st.st_mode);
 }
 
 int keel_nl_mtu(const char *name)

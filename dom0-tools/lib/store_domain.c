@@ -24,7 +24,7 @@ struct entry {
     enum perm_kind perm;
 };
 
-static void set_err(char *err, size_t len, const char *fmt, ...)
+void keel_store_set_err(char *err, size_t len, const char *fmt, ...)
 {
     va_list ap;
 
@@ -60,11 +60,11 @@ static int put(struct xs_handle *h, xs_transaction_t t, const char *path,
     unsigned int n = (unsigned int)perms_of(k, domid, p);
 
     if (!xs_write(h, t, path, value, (unsigned int)strlen(value))) {
-        set_err(err, errlen, "store: write %s: %s", path, strerror(errno));
+        keel_store_set_err(err, errlen, "store: write %s: %s", path, strerror(errno));
         return -errno;
     }
     if (!xs_set_permissions(h, t, path, p, n)) {
-        set_err(err, errlen, "store: set permissions of %s: %s", path,
+        keel_store_set_err(err, errlen, "store: set permissions of %s: %s", path,
                 strerror(errno));
         return -errno;
     }
@@ -198,16 +198,16 @@ static int write_domain(struct xs_handle *h, xs_transaction_t t,
 static bool valid(const struct keel_store_domain *d, char *err, size_t errlen)
 {
     if (d->domid == 0 || d->domid >= 0x7ff0) {
-        set_err(err, errlen, "store: domid %u is not a guest's", d->domid);
+        keel_store_set_err(err, errlen, "store: domid %u is not a guest's", d->domid);
         return false;
     }
     if (d->name == NULL || !*d->name || strlen(d->name) > 64) {
-        set_err(err, errlen, "store: domain %u: name must have 1-64 bytes",
+        keel_store_set_err(err, errlen, "store: domain %u: name must have 1-64 bytes",
                 d->domid);
         return false;
     }
     if (d->uuid != NULL && strlen(d->uuid) != 36) {
-        set_err(err, errlen, "store: domain %u: uuid '%s' is not 36 characters",
+        keel_store_set_err(err, errlen, "store: domain %u: uuid '%s' is not 36 characters",
                 d->domid, d->uuid);
         return false;
     }
@@ -222,7 +222,7 @@ int keel_store_txn(struct xs_handle *h, keel_store_txn_fn fn, const void *arg, c
         int rc;
 
         if (t == XBT_NULL) {
-            set_err(err, errlen, "store: transaction start: %s", strerror(errno));
+            keel_store_set_err(err, errlen, "store: transaction start: %s", strerror(errno));
             return -errno;
         }
         rc = fn(h, t, arg, err, errlen);
@@ -233,11 +233,11 @@ int keel_store_txn(struct xs_handle *h, keel_store_txn_fn fn, const void *arg, c
         if (xs_transaction_end(h, t, false))
             return 0;
         if (errno != EAGAIN) {
-            set_err(err, errlen, "store: transaction end: %s", strerror(errno));
+            keel_store_set_err(err, errlen, "store: transaction end: %s", strerror(errno));
             return -errno;
         }
     }
-    set_err(err, errlen, "store: transaction kept conflicting (%d tries)",
+    keel_store_set_err(err, errlen, "store: transaction kept conflicting (%d tries)",
             TXN_RETRIES);
     return -EAGAIN;
 }
@@ -260,7 +260,7 @@ int keel_store_introduce(struct xs_handle *h, const struct keel_store_domain *d,
         return rc;
     if (!xs_introduce_domain(h, d->domid, (unsigned long)d->store_mfn,
                              d->store_port)) {
-        set_err(err, errlen, "store: introduce domain %u (mfn %#llx, port %u): %s",
+        keel_store_set_err(err, errlen, "store: introduce domain %u (mfn %#llx, port %u): %s",
                 d->domid, (unsigned long long)d->store_mfn, d->store_port,
                 strerror(errno));
         return -errno;
@@ -268,13 +268,12 @@ int keel_store_introduce(struct xs_handle *h, const struct keel_store_domain *d,
     return 0;
 }
 
-/* rm that accepts a path already gone. */
-static int rm(struct xs_handle *h, xs_transaction_t t, const char *path,
-              char *err, size_t errlen)
+int keel_store_rm(struct xs_handle *h, uint32_t t, const char *path, char *err,
+                  size_t errlen)
 {
     if (xs_rm(h, t, path) || errno == ENOENT)
         return 0;
-    set_err(err, errlen, "store: rm %s: %s", path, strerror(errno));
+    keel_store_set_err(err, errlen, "store: rm %s: %s", path, strerror(errno));
     return -errno;
 }
 
@@ -290,17 +289,17 @@ static int release_txn(struct xs_handle *h, xs_transaction_t t,
     snprintf(path, sizeof(path), "/local/domain/%u/vm", D);
     vm = xs_read(h, t, path, &len);
     if (vm != NULL && !strncmp(vm, "/vm/", 4) && strlen(vm) > 4)
-        rc = rm(h, t, vm, err, errlen);
+        rc = keel_store_rm(h, t, vm, err, errlen);
     free(vm);
     snprintf(path, sizeof(path), "/local/domain/%u", D);
     if (rc == 0)
-        rc = rm(h, t, path, err, errlen);
+        rc = keel_store_rm(h, t, path, err, errlen);
     snprintf(path, sizeof(path), "/local/domain/0/backend/console/%u", D);
     if (rc == 0)
-        rc = rm(h, t, path, err, errlen);
+        rc = keel_store_rm(h, t, path, err, errlen);
     snprintf(path, sizeof(path), "/libxl/%u", D);
     if (rc == 0)
-        rc = rm(h, t, path, err, errlen);
+        rc = keel_store_rm(h, t, path, err, errlen);
     return rc;
 }
 
@@ -310,14 +309,14 @@ int keel_store_release(struct xs_handle *h, uint32_t domid, char *err,
     int rc;
 
     if (domid == 0 || domid >= 0x7ff0) {
-        set_err(err, errlen, "store: domid %u is not a guest's", domid);
+        keel_store_set_err(err, errlen, "store: domid %u is not a guest's", domid);
         return -EINVAL;
     }
     rc = keel_store_txn(h, release_txn, &domid, err, errlen);
     if (rc < 0)
         return rc;
     if (!xs_release_domain(h, domid) && errno != ENOENT) {
-        set_err(err, errlen, "store: release domain %u: %s", domid,
+        keel_store_set_err(err, errlen, "store: release domain %u: %s", domid,
                 strerror(errno));
         return -errno;
     }

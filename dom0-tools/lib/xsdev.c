@@ -18,17 +18,6 @@
 
 #define PATH_MAX_XS 256
 
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || len == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
 static bool valid_type(const char *t)
 {
     size_t n = t ? strlen(t) : 0;
@@ -45,13 +34,13 @@ static bool valid_type(const char *t)
 static bool valid_id(const struct keel_xsdev_id *id, char *err, size_t errlen)
 {
     if (!valid_type(id->type)) {
-        set_err(err, errlen, "device: type '%s' is not [a-z0-9_-]{1,15}",
+        keel_store_set_err(err, errlen, "device: type '%s' is not [a-z0-9_-]{1,15}",
                 id->type ? id->type : "(null)");
         return false;
     }
     if (id->domid == 0 || id->domid >= 0x7ff0 || id->backend_domid >= 0x7ff0 ||
         id->domid == id->backend_domid) {
-        set_err(err, errlen, "device: %s: domid %u (backend %u) is not a guest's",
+        keel_store_set_err(err, errlen, "device: %s: domid %u (backend %u) is not a guest's",
                 id->type, id->domid, id->backend_domid);
         return false;
     }
@@ -99,25 +88,17 @@ static int put(struct xs_handle *h, xs_transaction_t t, const char *path,
     };
 
     if (!xs_write(h, t, path, value, (unsigned int)strlen(value))) {
-        set_err(err, errlen, "store: write %s: %s", path, strerror(errno));
+        keel_store_set_err(err, errlen, "store: write %s: %s", path, strerror(errno));
         return -errno;
     }
     if (!xs_set_permissions(h, t, path, p, reader < 0 ? 1 : 2)) {
-        set_err(err, errlen, "store: set permissions of %s: %s", path,
+        keel_store_set_err(err, errlen, "store: set permissions of %s: %s", path,
                 strerror(errno));
         return -errno;
     }
     return 0;
 }
 
-static int rm(struct xs_handle *h, xs_transaction_t t, const char *path,
-              char *err, size_t errlen)
-{
-    if (xs_rm(h, t, path) || errno == ENOENT)
-        return 0;
-    set_err(err, errlen, "store: rm %s: %s", path, strerror(errno));
-    return -errno;
-}
 
 static bool overridden(const struct keel_xsdev_kv *kv, size_t n, const char *key)
 {
@@ -143,7 +124,7 @@ static int put_dir(struct xs_handle *h, xs_transaction_t t, const char *dir,
             continue;
         if (e->key == NULL || !*e->key || strchr(e->key, '/') || e->value == NULL ||
             !fmt_path(path, sizeof(path), "%s/%s", dir, e->key)) {
-            set_err(err, errlen, "device: %s: bad key '%s'", dir,
+            keel_store_set_err(err, errlen, "device: %s: bad key '%s'", dir,
                     e->key ? e->key : "(null)");
             return -EINVAL;
         }
@@ -177,7 +158,7 @@ static int add_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
     old = xs_read(h, t, be, &len);
     if (old != NULL) {
         free(old);
-        set_err(err, errlen, "device: %s exists already", be);
+        keel_store_set_err(err, errlen, "device: %s exists already", be);
         return -EEXIST;
     }
     const struct keel_xsdev_kv fe_std[] = {
@@ -190,7 +171,7 @@ static int add_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
     const struct keel_xsdev_kv lx_std[] = { { "frontend", fe }, { "backend", be } };
 
     /* libxl__device_generic_add: a stale frontend dir goes first. */
-    if ((rc = rm(h, t, fe, err, errlen)) < 0 ||
+    if ((rc = keel_store_rm(h, t, fe, err, errlen)) < 0 ||
         (rc = put_dir(h, t, fe, fe_std, 3, a->fe, a->nfe, id->domid,
                       (int)id->backend_domid, err, errlen)) < 0 ||
         (rc = put_dir(h, t, be, be_std, 4, a->be, a->nbe, id->backend_domid,
@@ -217,7 +198,7 @@ int keel_xsdev_add(struct xs_handle *h, const struct keel_xsdev_id *id,
     if (!valid_id(id, err, errlen))
         return -EINVAL;
     if (!keel_xsdev_be_path(id, p, sizeof(p))) {
-        set_err(err, errlen, "device: %s %u: path too long", id->type, id->devid);
+        keel_store_set_err(err, errlen, "device: %s %u: path too long", id->type, id->devid);
         return -ENAMETOOLONG;
     }
     return keel_store_txn(h, add_txn, &a, err, errlen);
@@ -247,11 +228,11 @@ int keel_xsdev_backend_write(struct xs_handle *h, const struct keel_xsdev_id *id
         return -EINVAL;
     if (!keel_xsdev_be_path(id, be, sizeof(be)) ||
         !fmt_path(p, sizeof(p), "%s/%s", be, key)) {
-        set_err(err, errlen, "device: %s/%s: path too long", be, key);
+        keel_store_set_err(err, errlen, "device: %s/%s: path too long", be, key);
         return -ENAMETOOLONG;
     }
     if (!xs_write(h, XBT_NULL, p, value, (unsigned int)strlen(value))) {
-        set_err(err, errlen, "store: write %s: %s", p, strerror(errno));
+        keel_store_set_err(err, errlen, "store: write %s: %s", p, strerror(errno));
         return -errno;
     }
     return 0;
@@ -336,11 +317,11 @@ int keel_xsdev_wait_state(struct xs_handle *h, const struct keel_xsdev_id *id,
     if (s == want)
         return 0;
     if (s == -ENOENT) {
-        set_err(err, errlen, "device: %s vanished waiting for state %d", be, want);
+        keel_store_set_err(err, errlen, "device: %s vanished waiting for state %d", be, want);
         return -ENOENT;
     }
     backend_error(h, id, why, sizeof(why));
-    set_err(err, errlen, "device: %s: state %d, not %d after %d ms%s", be, s,
+    keel_store_set_err(err, errlen, "device: %s: state %d, not %d after %d ms%s", be, s,
             want, timeout_ms, why);
     return -ETIMEDOUT;
 }
@@ -353,10 +334,10 @@ static int rm_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
     int rc;
 
     keel_xsdev_fe_path(id, p, sizeof(p));
-    if ((rc = rm(h, t, p, err, errlen)) < 0)
+    if ((rc = keel_store_rm(h, t, p, err, errlen)) < 0)
         return rc;
     keel_xsdev_be_path(id, p, sizeof(p));
-    if ((rc = rm(h, t, p, err, errlen)) < 0)
+    if ((rc = keel_store_rm(h, t, p, err, errlen)) < 0)
         return rc;
     /* The per-domain backend dir goes with its last device (libxl). */
     fmt_path(p, sizeof(p), "/local/domain/%u/backend/%s/%u", id->backend_domid,
@@ -364,10 +345,10 @@ static int rm_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
     unsigned int n = 1;
     char **left = xs_directory(h, t, p, &n);
     free(left);
-    if (left != NULL && n == 0 && (rc = rm(h, t, p, err, errlen)) < 0)
+    if (left != NULL && n == 0 && (rc = keel_store_rm(h, t, p, err, errlen)) < 0)
         return rc;
     libxl_path(id, p, sizeof(p));
-    return rm(h, t, p, err, errlen);
+    return keel_store_rm(h, t, p, err, errlen);
 }
 
 /* What close_txn found, for keel_xsdev_remove. */
@@ -401,7 +382,7 @@ static int close_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
         s = xs_read(h, t, p, &len);
         a->fe_was_there = s != NULL;
         free(s);
-        if ((rc = rm(h, t, p, err, errlen)) < 0)
+        if ((rc = keel_store_rm(h, t, p, err, errlen)) < 0)
             return rc;
     }
     keel_xsdev_be_path(a->id, be, sizeof(be));
@@ -412,12 +393,12 @@ static int close_txn(struct xs_handle *h, xs_transaction_t t, const void *arg,
     a->state = atoi(s) == KEEL_XSDEV_CLOSED ? KEEL_XSDEV_CLOSED : KEEL_XSDEV_UNKNOWN;
     free(s);
     if (a->state != KEEL_XSDEV_CLOSED && !xs_write(h, t, p, "5", 1)) {
-        set_err(err, errlen, "store: write %s: %s", p, strerror(errno));
+        keel_store_set_err(err, errlen, "store: write %s: %s", p, strerror(errno));
         return -errno;
     }
     fmt_path(p, sizeof(p), "%s/online", be);
     if (!xs_write(h, t, p, "0", 1)) {
-        set_err(err, errlen, "store: write %s: %s", p, strerror(errno));
+        keel_store_set_err(err, errlen, "store: write %s: %s", p, strerror(errno));
         return -errno;
     }
     return 0;
@@ -446,7 +427,7 @@ int keel_xsdev_remove(struct xs_handle *h, const struct keel_xsdev_id *id,
     if (rc < 0)
         return rc;
     if (wait_rc == -ETIMEDOUT && !force) {
-        set_err(err, errlen, "%s; removed anyway", why);
+        keel_store_set_err(err, errlen, "%s; removed anyway", why);
         return -ETIMEDOUT;
     }
     return 0;
@@ -477,7 +458,7 @@ int keel_xsdev_list(struct xs_handle *h, const char *type, uint32_t domid,
     if (ents == NULL) {
         if (errno == ENOENT)
             return 0;
-        set_err(err, errlen, "store: directory %s: %s", p, strerror(errno));
+        keel_store_set_err(err, errlen, "store: directory %s: %s", p, strerror(errno));
         return -errno;
     }
     for (unsigned int i = 0; i < n; i++) {
