@@ -56,8 +56,9 @@
  *              pages until the hypervisor refuses a chunk (maptrack full)
  *              or 32 chunks are mapped; then unmaps and maps again one
  *              chunk after the other, so that each map takes its handles
- *              from an almost full maptrack table; prints one line
- *              "ISO-INFO grant: ..." after ISO-READY with what it holds
+ *              from an almost full maptrack table; prints after
+ *              ISO-READY "ISO-INFO grant: ..." lines with what it holds
+ *              and, every 2 s, how many chunks it mapped again
  * and the split drivers' floods:
  *     diskflood   O_DIRECT I/O on its own /dev/xvdb, again and again: a
  *                 64 KiB sequential write (wrapping at the end of the
@@ -618,13 +619,23 @@ static void agg_grant(void)
            domid, GRANT_REFS, held * GRANT_CHUNK, held, GRANT_CHUNK,
            held < GRANT_MAX_CHUNKS ? "the next chunk was refused: maptrack full" : "the cap");
     fflush(stdout);
-    for (unsigned long n = 0;; n++) {
+    for (unsigned long n = 0, ok = 0, next = 0;; n++) {
+        double t = now_s();
+
         k = (unsigned int)(n % held);
         if (c[k].p)
             grant_unmap(gd, &c[k]);
-        if (grant_map(gd, refs, (uint32_t)domid, k, &c[k]) == 0)
+        if (grant_map(gd, refs, (uint32_t)domid, k, &c[k]) == 0) {
             for (unsigned int i = 0; i < GRANT_CHUNK; i++)
                 c[k].p[i * 4096] = (char)n;
+            ok++;
+        }
+        /* Every 2 s: how many chunks were mapped again, and refused. */
+        if ((unsigned long)t >= next) {
+            printf("ISO-INFO grant: %lu chunk maps, %lu refused\n", ok, n + 1 - ok);
+            fflush(stdout);
+            next = (unsigned long)t + 2;
+        }
     }
 }
 
