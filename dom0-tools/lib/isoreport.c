@@ -13,11 +13,11 @@
 #include <string.h>
 
 static const char *const probes[] = { "probe-timer", "probe-cpu", "probe-mem", "probe-disk", "probe-net" };
-/* cpu .. hcall, diskflood, netflood: issue 17's; updown .. evtchn: one
+/* cpu .. hcall, diskflood, netflood: issue 17's; updown .. grant: one
  * per attack of issue 11 (docs/isolation.md, "Aggressors"). */
 static const char *const aggressors[] = { "cpu", "mem", "fork", "hcall", "updown", "ptchurn",
                                           "balloon", "memop", "console", "timer", "evtchn",
-                                          "diskflood", "netflood" };
+                                          "grant", "diskflood", "netflood" };
 
 int iso_mode_needs_disk(const char *mode)
 {
@@ -222,8 +222,8 @@ int iso_exp_parse(FILE *f, const char *path, struct iso_exp *e, char *err, size_
         } else if (!strcmp(k, "aggressor")) {
             if (!iso_aggressor_known(v))
                 return fail(err, errlen, path, line, k, "'%s': unknown aggressor (cpu, mem, fork, hcall, "
-                            "updown, ptchurn, balloon, memop, console, timer, evtchn, diskflood, "
-                            "netflood)", v);
+                            "updown, ptchurn, balloon, memop, console, timer, evtchn, grant, "
+                            "diskflood, netflood)", v);
             strcpy(e->aggressor, v);
             have_aggr = 1;
         } else if (!strcmp(k, "aggressor_vcpus")) {

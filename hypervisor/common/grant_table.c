@@ -807,7 +807,8 @@ static int16_t map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
         return GNTST_bad_domain;
     h = get_maptrack_handle(ld->gt);
     if (h == NO_HANDLE)
-        return GNTST_no_device_space;  /* Xen 4.17's choice */
+        return GNTST_no_space;         /* Xen 4.17 (since 4.16: "maptrack
+                                        * handle shortage is not IOMMU related") */
     if (op->ref >= nr_entries(rd->gt)) {
         put_maptrack_handle(ld->gt, h);
         return GNTST_bad_gntref;

@@ -89,10 +89,11 @@ MODS=$(sh "$HERE/fetch-kernel.sh" --modules 2>/dev/null) || MODS=
 if [ -n "$MODS" ] && [ -f "$MODS/kernel/drivers/acpi/button.ko" ]; then
     mkdir -p "$ROOT/lib/modules" && cp "$MODS/kernel/drivers/acpi/button.ko" "$ROOT/lib/modules/" ||
         die "cannot copy button.ko"
-    # The memop and evtchn aggressors of keel bench isolation (isoprog.c),
-    # and the front ends of its disk and network probes and floods.
-    for m in drivers/xen/xen-privcmd drivers/xen/xen-evtchn drivers/block/xen-blkfront \
-             drivers/net/xen-netfront; do
+    # The memop, evtchn and grant aggressors of keel bench isolation
+    # (isoprog.c), and the front ends of its disk and network probes and
+    # floods.
+    for m in drivers/xen/xen-privcmd drivers/xen/xen-evtchn drivers/xen/xen-gntalloc \
+             drivers/xen/xen-gntdev drivers/block/xen-blkfront drivers/net/xen-netfront; do
         cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/" || die "cannot copy $m.ko"
     done
 fi

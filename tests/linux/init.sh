@@ -42,13 +42,17 @@ for w in $(cat /proc/cmdline); do
 done
 if [ -n "${iso:-}" ]; then
     # A probe or aggressor of `keel bench isolation` (isoprog.c): it runs
-    # until the runner destroys the domain.  The memop and evtchn
-    # aggressors need /dev/xen/privcmd and /dev/xen/evtchn; probe-disk
+    # until the runner destroys the domain.  The memop, evtchn and grant
+    # aggressors need /dev/xen/privcmd, /dev/xen/evtchn and
+    # /dev/xen/gntalloc with /dev/xen/gntdev; probe-disk
     # and diskflood the disk xvdb (xen-blkfront; isoprog waits for it),
     # probe-net and netflood eth0 (xen-netfront) with keel.iso_ip.
     case $iso in
     memop) insmod /lib/modules/xen-privcmd.ko || echo "linux-guest: insmod xen-privcmd.ko failed" ;;
     evtchn) insmod /lib/modules/xen-evtchn.ko || echo "linux-guest: insmod xen-evtchn.ko failed" ;;
+    grant) for m in xen-gntalloc xen-gntdev; do
+               insmod /lib/modules/$m.ko || echo "linux-guest: insmod $m.ko failed"
+           done ;;
     probe-disk|diskflood) insmod /lib/modules/xen-blkfront.ko || echo "linux-guest: insmod xen-blkfront.ko failed" ;;
     probe-net|netflood)
         insmod /lib/modules/xen-netfront.ko || echo "linux-guest: insmod xen-netfront.ko failed"

@@ -72,6 +72,9 @@ if grep -q 'keel\.isoexample=aggr' /proc/cmdline; then
         for f in "/tmp/aggr-$a"/*.csv "/tmp/aggr-$a"/*.txt "/tmp/aggr-$a"/*.svg "/tmp/aggr-$a"/*.md; do
             sed "s|^|ISO-FILE $a/$(basename "$f"): |" "$f"
         done
+        # What an aggressor says about itself (isoprog.c's ISO-INFO lines).
+        grep -a -h '^ISO-INFO' "/tmp/aggr-$a/console-iso-aggr1.log" 2>/dev/null | tr -d '\r' |
+            sed "s/^/iso-test: $a: aggr1: /"
         say "aggressor $a done"
     done
     say "example done"

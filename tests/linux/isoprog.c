@@ -39,16 +39,26 @@
  *     balloon  the balloon driver's target (/sys/devices/system/
  *              xen_memory/xen_memory0/target_kb) 8 MiB down and back up,
  *              again and again: decrease_reservation / populate_physmap
- *     memop    XENMEM_decrease_reservation through /dev/xen/privcmd,
- *              again and again, alternately with no extents and with an
- *              unreadable extent list (both do nothing but fail or
- *              return 0)
+ *     memop    through /dev/xen/privcmd, again and again, in turn:
+ *              XENMEM_decrease_reservation with no extents and with an
+ *              unreadable extent list, XENMEM_exchange with no extents,
+ *              with an unreadable list and naming no frame, and
+ *              MMUEXT_PIN_L1_TABLE / MMUEXT_UNPIN_TABLE of no frame (all
+ *              do nothing but fail or return 0)
  *     console  newlines written to the console (hvc0) as fast as it
  *              takes them
  *     timer    8 threads, each with a 100 us periodic timerfd
  *     evtchn   an event channel bound to itself through /dev/xen/evtchn
  *              (an unbound port plus an interdomain bind to it): notify,
  *              wait for the event, unmask, again and again
+ *     grant    grants 1024 of its pages to itself (/dev/xen/gntalloc)
+ *              and maps them through /dev/xen/gntdev in chunks of 256
+ *              pages until the hypervisor refuses a chunk (maptrack full)
+ *              or 32 chunks are mapped; then unmaps and maps again one
+ *              chunk after the other, so that each map takes its handles
+ *              from an almost full maptrack table; prints after
+ *              ISO-READY "ISO-INFO grant: ..." lines with what it holds
+ *              and, every 2 s, how many chunks it mapped again
  * and the split drivers' floods:
  *     diskflood   O_DIRECT I/O on its own /dev/xvdb, again and again: a
  *                 64 KiB sequential write (wrapping at the end of the
@@ -68,6 +78,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,35 +371,271 @@ struct privcmd_hypercall {
     uint64_t op, arg[5];
 };
 #define IOCTL_PRIVCMD_HYPERCALL _IOC(_IOC_NONE, 'P', 0, sizeof(struct privcmd_hypercall))
-/* xen/include/public/memory.h, 64-bit layout. */
+/* xen/include/public/memory.h and xen.h, 64-bit layout. */
 struct xen_memory_reservation {
     uint64_t extent_start, nr_extents;
     uint32_t extent_order, mem_flags;
     uint16_t domid;
 };
+struct xen_memory_exchange {
+    struct xen_memory_reservation in, out;
+    uint64_t nr_exchanged;
+};
+struct mmuext_op {
+    uint32_t cmd;
+    uint64_t arg1, arg2;
+};
+_Static_assert(sizeof(struct xen_memory_reservation) == 32, "xen_memory_reservation is 32 bytes");
+_Static_assert(sizeof(struct xen_memory_exchange) == 72, "xen_memory_exchange is 72 bytes");
+_Static_assert(sizeof(struct mmuext_op) == 24, "mmuext_op is 24 bytes");
 #define HYPERVISOR_memory_op 12
+#define HYPERVISOR_mmuext_op 26
 #define XENMEM_decrease_reservation 1
+#define XENMEM_exchange 11
+#define MMUEXT_PIN_L1_TABLE 0
+#define MMUEXT_UNPIN_TABLE 4
 #define DOMID_SELF 0x7ff0
+#define NOT_A_FRAME 0xfffffffffULL      /* far beyond any machine's frames */
+
+/*
+ * The paths of issue 11 defect 3, with calls that give nothing back and
+ * change nothing, in turn: decrease_reservation with no extents (0) and
+ * with an unreadable extent list (-EFAULT); an exchange with no extents
+ * (0), with an unreadable input list (-EFAULT) and naming a frame that
+ * does not exist (-EINVAL) -- each of these used to end in a flush IPI
+ * to every CPU all the same; a pin and an unpin of that frame (-EINVAL:
+ * a domU's userspace does not know its frames' machine numbers, so this
+ * is only the pin path's checks; real pins and unpins are what Linux
+ * does at every fork and exit, the fork and ptchurn aggressors).
+ */
+static void memop_once(int fd, unsigned long n)
+{
+    static struct xen_memory_reservation r;
+    static struct xen_memory_exchange x;
+    static struct mmuext_op m;
+    static uint64_t in_list[1] = { NOT_A_FRAME }, out_list[1];
+    struct privcmd_hypercall h = { HYPERVISOR_memory_op, { 0, 0, 0, 0, 0 } };
+
+    switch (n % 7) {
+    case 0:
+    case 1:
+        r = (struct xen_memory_reservation){ .extent_start = 0x1000, .nr_extents = n % 7,
+                                             .domid = DOMID_SELF };
+        h.arg[0] = XENMEM_decrease_reservation;
+        h.arg[1] = (uint64_t)(uintptr_t)&r;
+        break;
+    case 2:
+    case 3:
+    case 4:
+        x = (struct xen_memory_exchange){ .in = { .domid = DOMID_SELF },
+                                          .out = { .domid = DOMID_SELF } };
+        x.in.nr_extents = x.out.nr_extents = n % 7 != 2;
+        x.in.extent_start = n % 7 == 3 ? 0x1000 : (uint64_t)(uintptr_t)in_list;
+        x.out.extent_start = (uint64_t)(uintptr_t)out_list;
+        h.arg[0] = XENMEM_exchange;
+        h.arg[1] = (uint64_t)(uintptr_t)&x;
+        break;
+    default:
+        m = (struct mmuext_op){ .cmd = n % 7 == 5 ? MMUEXT_PIN_L1_TABLE : MMUEXT_UNPIN_TABLE,
+                                .arg1 = NOT_A_FRAME };
+        h = (struct privcmd_hypercall){ HYPERVISOR_mmuext_op,
+                                        { (uint64_t)(uintptr_t)&m, 1, 0, DOMID_SELF, 0 } };
+        break;
+    }
+    (void)ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &h);
+}
 
 static void agg_memop(void)
 {
     int fd = open("/dev/xen/privcmd", O_RDWR);
-    static struct xen_memory_reservation r;
-    struct privcmd_hypercall h = { HYPERVISOR_memory_op, { XENMEM_decrease_reservation, 0, 0, 0, 0 } };
-    unsigned long n = 0;
 
     if (fd < 0)
         die_aggr("memop", "cannot open /dev/xen/privcmd (xen-privcmd module)");
-    r.domid = DOMID_SELF;
-    h.arg[1] = (uint64_t)(uintptr_t)&r;
     ready("memop");
-    for (;;) {
-        /* No extents: returns 0.  One extent at an unmapped address:
-         * -EFAULT.  Neither gives a frame back. */
-        r.nr_extents = n & 1;
-        r.extent_start = 0x1000;
-        (void)ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &h);
-        n++;
+    for (unsigned long n = 0;; n++)
+        memop_once(fd, n);
+}
+
+/* ---- grant: maptrack handles (issue 11 defect 9) ---- */
+
+/* linux/include/uapi/xen/gntalloc.h and gntdev.h */
+struct ioctl_gntalloc_alloc_gref {
+    uint16_t domid, flags;
+    uint32_t count;
+    uint64_t index;
+    uint32_t gref_ids[1];
+};
+#define IOCTL_GNTALLOC_ALLOC_GREF _IOC(_IOC_NONE, 'G', 5, sizeof(struct ioctl_gntalloc_alloc_gref))
+#define GNTALLOC_FLAG_WRITABLE 1
+struct ioctl_gntdev_grant_ref {
+    uint32_t domid, ref;
+};
+struct ioctl_gntdev_map_grant_ref {
+    uint32_t count, pad;
+    uint64_t index;
+    struct ioctl_gntdev_grant_ref refs[1];
+};
+struct ioctl_gntdev_unmap_grant_ref {
+    uint64_t index;
+    uint32_t count, pad;
+};
+#define IOCTL_GNTDEV_MAP_GRANT_REF _IOC(_IOC_NONE, 'G', 0, sizeof(struct ioctl_gntdev_map_grant_ref))
+#define IOCTL_GNTDEV_UNMAP_GRANT_REF _IOC(_IOC_NONE, 'G', 1, sizeof(struct ioctl_gntdev_unmap_grant_ref))
+_Static_assert(sizeof(struct ioctl_gntalloc_alloc_gref) == 24, "ioctl_gntalloc_alloc_gref is 24 bytes");
+_Static_assert(sizeof(struct ioctl_gntdev_map_grant_ref) == 24, "ioctl_gntdev_map_grant_ref is 24 bytes");
+_Static_assert(sizeof(struct ioctl_gntdev_unmap_grant_ref) == 16, "ioctl_gntdev_unmap_grant_ref is 16 bytes");
+/* xen/include/public/io/xs_wire.h */
+struct xsd_sockmsg {
+    uint32_t type, req_id, tx_id, len;
+};
+#define XS_READ 2
+
+#define GRANT_REFS 1024          /* gntalloc's default limit */
+#define GRANT_CHUNK 256          /* pages per gntdev mapping (PV: 512 handles) */
+#define GRANT_MAX_CHUNKS 32      /* at most 8192 pages mapped at once */
+
+/* The domain's own id: xenstore's "domid" (relative to its home), read
+ * through the kernel's /dev/xen/xenbus; -1 if that fails. */
+static long own_domid(void)
+{
+    struct {
+        struct xsd_sockmsg h;
+        char body[64];
+    } msg = { { XS_READ, 1, 0, 6 }, "domid" };
+    int fd = open("/dev/xen/xenbus", O_RDWR);
+    ssize_t n;
+    char *end;
+    long id;
+
+    if (fd < 0)
+        return -1;
+    if (write(fd, &msg, sizeof(msg.h) + 6) != (ssize_t)(sizeof(msg.h) + 6)) {
+        close(fd);
+        return -1;
+    }
+    memset(&msg, 0, sizeof(msg));
+    n = read(fd, &msg, sizeof(msg) - 1);
+    close(fd);
+    if (n < (ssize_t)sizeof(msg.h) || msg.h.type != XS_READ || msg.h.len == 0 ||
+        msg.h.len >= sizeof(msg.body) || n < (ssize_t)(sizeof(msg.h) + msg.h.len))
+        return -1;
+    msg.body[msg.h.len] = 0;
+    id = strtol(msg.body, &end, 10);
+    return *end || id < 0 || id >= DOMID_SELF ? -1 : id;
+}
+
+/* One gntdev mapping of GRANT_CHUNK of the domain's own grants (slot k's
+ * share of them) into its address space: the mmap is what makes the
+ * grant-map hypercalls under PV.  The address, or NULL. */
+struct grant_chunk {
+    char *p;
+    uint64_t index;
+};
+
+static int grant_map(int gd, const uint32_t *refs, uint32_t domid, unsigned int k,
+                     struct grant_chunk *c)
+{
+    /* The ioctl's argument: the header, then GRANT_CHUNK refs. */
+    static uint64_t buf[(sizeof(struct ioctl_gntdev_map_grant_ref) +
+                         GRANT_CHUNK * sizeof(struct ioctl_gntdev_grant_ref)) / 8];
+    struct ioctl_gntdev_map_grant_ref *op = (struct ioctl_gntdev_map_grant_ref *)buf;
+    struct ioctl_gntdev_grant_ref *r =
+        (struct ioctl_gntdev_grant_ref *)((char *)buf + offsetof(struct ioctl_gntdev_map_grant_ref, refs));
+    struct ioctl_gntdev_unmap_grant_ref u;
+
+    op->count = GRANT_CHUNK;
+    for (unsigned int i = 0; i < GRANT_CHUNK; i++) {
+        r[i].domid = domid;
+        r[i].ref = refs[(k * GRANT_CHUNK + i) % GRANT_REFS];
+    }
+    if (ioctl(gd, IOCTL_GNTDEV_MAP_GRANT_REF, buf) < 0)
+        return -1;
+    c->index = op->index;
+    c->p = mmap(NULL, GRANT_CHUNK * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gd, (off_t)c->index);
+    if (c->p != MAP_FAILED)
+        return 0;
+    u = (struct ioctl_gntdev_unmap_grant_ref){ .index = c->index, .count = GRANT_CHUNK };
+    (void)ioctl(gd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+    c->p = NULL;
+    return -1;
+}
+
+static void grant_unmap(int gd, struct grant_chunk *c)
+{
+    struct ioctl_gntdev_unmap_grant_ref u = { .index = c->index, .count = GRANT_CHUNK };
+
+    munmap(c->p, GRANT_CHUNK * 4096);
+    (void)ioctl(gd, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+    c->p = NULL;
+}
+
+/*
+ * The domain grants GRANT_REFS of its own pages to itself (gntalloc) and
+ * maps them (gntdev) in chunks of GRANT_CHUNK pages until the hypervisor
+ * refuses one (its maptrack table is full: under PV each page takes two
+ * handles, the user PTE and the kernel's mapping of the page gntdev
+ * backs it with) or GRANT_MAX_CHUNKS are mapped; then, again and again,
+ * unmaps one of the chunks (in turn) and maps it again, so that every map
+ * takes its handles from an almost full table.
+ */
+static void agg_grant(void)
+{
+    /* The ioctl's argument: the header, then GRANT_REFS reference ids. */
+    static uint64_t buf[(sizeof(struct ioctl_gntalloc_alloc_gref) + GRANT_REFS * 4) / 8];
+    struct ioctl_gntalloc_alloc_gref *a = (struct ioctl_gntalloc_alloc_gref *)buf;
+    const uint32_t *refs =
+        (const uint32_t *)((char *)buf + offsetof(struct ioctl_gntalloc_alloc_gref, gref_ids));
+    static struct grant_chunk c[GRANT_MAX_CHUNKS];
+    int ga = open("/dev/xen/gntalloc", O_RDWR), gd = open("/dev/xen/gntdev", O_RDWR);
+    unsigned int held, k;
+    long domid = own_domid();
+    char *own;
+
+    if (ga < 0 || gd < 0)
+        die_aggr("grant", "cannot open /dev/xen/gntalloc and /dev/xen/gntdev "
+                          "(xen-gntalloc and xen-gntdev modules)");
+    if (domid < 0)
+        die_aggr("grant", "cannot read its domid from xenstore through /dev/xen/xenbus");
+    *a = (struct ioctl_gntalloc_alloc_gref){ .domid = (uint16_t)domid,
+                                             .flags = GNTALLOC_FLAG_WRITABLE, .count = GRANT_REFS };
+    if (ioctl(ga, IOCTL_GNTALLOC_ALLOC_GREF, buf) < 0)
+        die_aggr("grant", "gntalloc refused 1024 grants to itself");
+    own = mmap(NULL, GRANT_REFS * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ga, (off_t)a->index);
+    if (own == MAP_FAILED)
+        die_aggr("grant", "cannot mmap its granted pages");
+    for (held = 0; held < GRANT_MAX_CHUNKS; held++)
+        if (grant_map(gd, refs, (uint32_t)domid, held, &c[held]) < 0)
+            break;
+    if (held == 0)
+        die_aggr("grant", "the hypervisor refused to map its own grants (gntdev mmap failed)");
+    /* The mapping is the granted page: a write through one shows in the other. */
+    for (unsigned int i = 0; i < GRANT_CHUNK; i += GRANT_CHUNK - 1) {
+        c[0].p[i * 4096] = (char)(0x5a + i);
+        if (own[i * 4096] != (char)(0x5a + i))
+            die_aggr("grant", "a write through the grant mapping did not reach the granted page");
+    }
+    ready("grant");
+    printf("ISO-INFO grant: domid %ld, %u grants to itself, %u pages mapped in %u chunks of %u (%s)\n",
+           domid, GRANT_REFS, held * GRANT_CHUNK, held, GRANT_CHUNK,
+           held < GRANT_MAX_CHUNKS ? "the next chunk was refused: maptrack full" : "the cap");
+    fflush(stdout);
+    for (unsigned long n = 0, ok = 0, next = 0;; n++) {
+        double t = now_s();
+
+        k = (unsigned int)(n % held);
+        if (c[k].p)
+            grant_unmap(gd, &c[k]);
+        if (grant_map(gd, refs, (uint32_t)domid, k, &c[k]) == 0) {
+            for (unsigned int i = 0; i < GRANT_CHUNK; i++)
+                c[k].p[i * 4096] = (char)n;
+            ok++;
+        }
+        /* Every 2 s: how many chunks were mapped again, and refused. */
+        if ((unsigned long)t >= next) {
+            printf("ISO-INFO grant: %lu chunk maps, %lu refused\n", ok, n + 1 - ok);
+            fflush(stdout);
+            next = (unsigned long)t + 2;
+        }
     }
 }
 
@@ -719,8 +966,10 @@ int main(int argc, char **argv)
         agg_timer();
     else if (!strcmp(argv[1], "evtchn"))
         agg_evtchn();
+    else if (!strcmp(argv[1], "grant"))
+        agg_grant();
     fprintf(stderr, "isoprog: unknown mode '%s' (probe-timer, probe-cpu, probe-mem, probe-disk, probe-net, "
-            "cpu, mem, fork, hcall, updown, ptchurn, balloon, memop, console, timer, evtchn, diskflood, "
+            "cpu, mem, fork, hcall, updown, ptchurn, balloon, memop, console, timer, evtchn, grant, diskflood, "
             "netflood)\n",
             argc >= 2 ? argv[1] : "");
     return 2;

@@ -75,7 +75,7 @@ static void test_parse_aggressors(void **state)
 {
     static const char *const names[] = { "cpu", "mem", "fork", "hcall", "updown", "ptchurn",
                                          "balloon", "memop", "console", "timer", "evtchn",
-                                         "diskflood", "netflood" };
+                                         "grant", "diskflood", "netflood" };
     struct iso_exp e;
     char text[200], err[256];
 
