@@ -7,8 +7,15 @@
 # through the hypercall page.  In each boot every figure is the best of 3
 # passes of N calls.
 #
-#   sh bench/hypercall.sh [--xen] [--rounds R] [N]
+#   sh bench/hypercall.sh [--xen] [--rounds R] [--icount] [N]
 #                                   N default 100000, R default 5; BUILD=... honoured
+#
+# --icount runs QEMU with `-icount shift=0`: the guest's clock then counts
+# guest instructions, one per ns, so every figure is the number of
+# instructions a call executes (guest and hypervisor), the same on a busy
+# machine as on a quiet one; one round is enough.  It leaves out what an
+# instruction costs (a TCG helper for rdtsc or wrmsr, a TLB flush), which
+# the default wall-clock figures include.
 #
 # The machines are noisy, so the boots are interleaved: R rounds, each
 # boots Keel by syscall, Keel by hypercall page and (with --xen) Debian's
@@ -20,12 +27,14 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 XEN=0
+ICOUNT=0
 ROUNDS=5
 N=100000
-usage() { echo "usage: hypercall.sh [--xen] [--rounds R] [N]" >&2; exit 2; }
+usage() { echo "usage: hypercall.sh [--xen] [--rounds R] [--icount] [N]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
     --xen) XEN=1; shift ;;
+    --icount) ICOUNT=1; shift ;;
     --rounds) [ $# -ge 2 ] || usage; ROUNDS=$2; shift 2 ;;
     *) N=$1; shift ;;
     esac
@@ -55,7 +64,8 @@ boot() {
     [ -f "$BUILD/guests/$elf" ] || { echo "hypercall: $BUILD/guests/$elf not built" >&2; exit 1; }
     log=$L/bench-hc-$1-$2.log
     if ! sh "$TOP/tests/boot/run-qemu.sh" --hv "$hv" --append "console=com1 dom0_mem=64M" \
-            --dom0 "$BUILD/guests/$elf n=$N" --timeout 300 --log "$log" > /dev/null; then
+            --dom0 "$BUILD/guests/$elf n=$N" --timeout 300 --log "$log" \
+            ${ICOUNT_DEV:+--devices "$ICOUNT_DEV"} > /dev/null; then
         echo "hypercall: $1 run $2 failed (log $log)" >&2
         return
     fi
@@ -65,6 +75,8 @@ boot() {
     done
 }
 
+ICOUNT_DEV=""
+[ "$ICOUNT" -eq 1 ] && ICOUNT_DEV="-icount shift=0"
 WAYS="keel page"
 [ "$XEN" -eq 1 ] && WAYS="keel page xen"
 : > "$T/all"
@@ -95,7 +107,9 @@ ratio() {
 fmt() { [ "$1" = "?" ] && { echo "?"; return; }; echo "$1 [$2-$3]"; }
 
 missing=0
-echo "N=$N calls per pass, best of 3 passes per boot, $ROUNDS interleaved rounds: median ns per call [min-max]"
+UNIT="ns per call"
+[ "$ICOUNT" -eq 1 ] && UNIT="instructions per call (-icount shift=0)"
+echo "N=$N calls per pass, best of 3 passes per boot, $ROUNDS interleaved rounds: median $UNIT [min-max]"
 printf '%-20s %24s %24s %8s' call keel-syscall keel-hcpage x-base
 [ "$XEN" -eq 1 ] && printf ' %24s %20s' xen-syscall keel/xen
 echo

@@ -89,12 +89,6 @@ static bool domain_capped_out(const struct domain *d)
     return d->cap && d->cap_used >= d->cap * (CAP_PERIOD_NS / 100);
 }
 
-bool vcpu_runnable(const struct vcpu *v)
-{
-    return v && v->online && !v->blocked && v->domain->state == DOM_RUNNING &&
-           !v->domain->pause_count;
-}
-
 static bool vcpu_eligible(const struct vcpu *v)
 {
     return vcpu_runnable(v) && !domain_capped_out(v->domain);

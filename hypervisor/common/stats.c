@@ -99,10 +99,9 @@ static void enter(unsigned int kind)
         dom_count[entry_dom[c]]++;
 }
 
-void stats_enter_syscall(bool kernel, uint64_t nr)
+void stats_enter_syscall_slow(bool kernel, uint64_t nr)
 {
-    if (stats_on)
-        enter(!kernel ? KIND_SYSCALL : nr < NR_HYPERCALLS ? (unsigned int)nr : KIND_NONE);
+    enter(!kernel ? KIND_SYSCALL : nr < NR_HYPERCALLS ? (unsigned int)nr : KIND_NONE);
 }
 
 void stats_enter_trap(unsigned int vector)
@@ -111,18 +110,18 @@ void stats_enter_trap(unsigned int vector)
         enter(vector < 32 ? KIND_TRAP(vector) : KIND_IRQ);
 }
 
-void stats_multicall_entry(uint64_t nr)
+void stats_multicall_entry_slow(uint64_t nr)
 {
-    if (stats_on && nr < NR_HYPERCALLS)
+    if (nr < NR_HYPERCALLS)
         multicall_count[nr]++;
 }
 
-void stats_exit(void)
+void stats_exit_slow(void)
 {
     unsigned int c = smp_processor_id();
     uint64_t delta;
 
-    if (!stats_on || c >= NR_CPUS_MAX || entry_kind[c] >= NR_KINDS)
+    if (c >= NR_CPUS_MAX || entry_kind[c] >= NR_KINDS)
         return;
     delta = rdtsc() - entry_tsc[c];
     kind_cycles[entry_kind[c]] += delta;

@@ -188,6 +188,25 @@ static void test_sflock_rules(void **state)
     sflock_unlock(&sf);
 }
 
+/* hv_lock's first attempt: the lock only when it is free and nobody
+ * starves (a declaration, even an expired one, sends it to the slow path,
+ * where sflock_try judges its age). */
+static void test_sflock_try_free(void **state)
+{
+    (void)state;
+    assert_true(sflock_try_free(&sf));
+    assert_false(sflock_try_free(&sf));                 /* held */
+    assert_false(sflock_try(&sf, 2, 1000, GRACE));
+    sflock_starve(&sf, 2, 1000);
+    sflock_unlock(&sf);
+    assert_false(sflock_try_free(&sf));                 /* free, but 2 starves */
+    assert_int_equal(sf.taken, 0);                      /* and not taken by the attempt */
+    assert_true(sflock_try(&sf, 2, 1010, GRACE));
+    sflock_unlock(&sf);
+    assert_true(sflock_try_free(&sf));                  /* nobody starves again */
+    sflock_unlock(&sf);
+}
+
 static volatile uint64_t sf_hog_takes;
 static volatile bool sf_done;
 
@@ -240,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_fifo),
         cmocka_unit_test(test_no_starvation),
         cmocka_unit_test(test_sflock_rules),
+        cmocka_unit_test(test_sflock_try_free),
         cmocka_unit_test(test_sflock_no_starvation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

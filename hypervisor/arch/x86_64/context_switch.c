@@ -213,15 +213,17 @@ void context_switch_to(struct vcpu *next)
     update_vcpu_system_time(next);
 }
 
-/* Deliver a pending, unmasked event upcall (LINUX-PV-ABI.md A.7, C.7). */
-static void deliver_events(struct vcpu *v, struct guest_regs *regs)
+/* Deliver a pending, unmasked event upcall (LINUX-PV-ABI.md A.7, C.7);
+ * true if a bounce frame was written (which may have crashed v). */
+static bool deliver_events(struct vcpu *v, struct guest_regs *regs)
 {
     struct vcpu_info *vi = v->vcpu_info;
 
     if (!vi->evtchn_upcall_pending || vi->evtchn_upcall_mask || !v->event_callback)
-        return;
+        return false;
     stats_event(STATS_UPCALL);
     pv_create_bounce_frame(v, regs, v->event_callback, false, 0, true, false);
+    return true;
 }
 
 /* Called by entry.S with interrupts off, just before leaving for the
@@ -241,8 +243,8 @@ int prepare_return_to_guest(struct guest_regs *regs)
             schedule();
             continue;
         }
-        deliver_events(v, regs);
-        if (vcpu_runnable(v))
+        /* A bounce frame the guest's stack cannot take crashes it. */
+        if (!deliver_events(v, regs) || vcpu_runnable(v))
             break;
     }
     wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);

@@ -63,14 +63,14 @@ void flush_tlb_serve(void)
     }
 }
 
-/* Give a waiting CPU the chance to take the lock this CPU just released. */
-static void hv_lock_hand_over(unsigned int me)
+/* Give a waiting CPU the chance to take the lock this CPU just released
+ * (only after a continuation: get_cpu_info()->hand_over, tested by hv_lock;
+ * kept out of line so that the common entry stays short). */
+static __attribute__((noinline)) void hv_lock_hand_over(unsigned int me)
 {
     struct cpu_info *ci = get_cpu_info();
     uint64_t end;
 
-    if (!ci->hand_over)
-        return;
     ci->hand_over = 0;
     if (hv_last != me || !__atomic_load_n(&hv_waiters, __ATOMIC_RELAXED))
         return;
@@ -111,41 +111,49 @@ static uint64_t hv_starve_cycles(void)
     return cycles;
 }
 
-void hv_lock(void)
+/* The contended path of hv_lock: spin, serving flush requests (the holder
+ * may be waiting for this CPU's flush, and this CPU has interrupts off),
+ * and declare this CPU starving once it has waited HV_STARVE_NS. */
+static __attribute__((noinline)) void hv_lock_wait(unsigned int me)
 {
-    unsigned int me = smp_processor_id();
     uint64_t t0, limit = hv_starve_cycles();
-    bool waited = false;
 
-    hv_lock_hand_over(me);
+    __atomic_fetch_add(&hv_waiters, 1, __ATOMIC_RELAXED);
     t0 = rdtsc();
-    /* Serve flush requests while waiting: the holder may be waiting for
-     * this CPU's flush, and this CPU has interrupts off. */
     for (;;) {
         uint64_t now = rdtsc();
         if (sflock_try(&hv_big, me, now, limit ? limit : ~0UL))
             break;
-        if (!waited) {
-            waited = true;
-            __atomic_fetch_add(&hv_waiters, 1, __ATOMIC_RELAXED);
-        }
         flush_tlb_serve();
         cpu_relax();
         if (limit && now - t0 > limit)
             sflock_starve(&hv_big, me, now);    /* and renew it each turn */
     }
-    if (waited)
-        __atomic_fetch_sub(&hv_waiters, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&hv_waiters, 1, __ATOMIC_RELAXED);
+}
+
+void hv_lock(void)
+{
+    unsigned int me = smp_processor_id();
+
+    if (get_cpu_info()->hand_over)
+        hv_lock_hand_over(me);
+    /* Free and nobody starving: taken without reading the clock, which
+     * under TCG is a call into the emulator (the hypercall path, issue 16). */
+    if (!sflock_try_free(&hv_big))
+        hv_lock_wait(me);
     hv_owner = me;
     hv_since[me] = rdtsc();
     console_tx_budget_reset();      /* a fresh hold's share of the UART */
-    tlbflush_check_period();
+    if (tlbflush_now() == 0)        /* the clock wrapped (rare) */
+        tlbflush_check_period();
 }
 
 void hv_unlock(void)
 {
     hv_last = hv_owner;
-    stats_lock_hold(rdtsc() - hv_since[smp_processor_id()]);
+    if (stats_on)
+        stats_lock_hold(rdtsc() - hv_since[smp_processor_id()]);
     hv_owner = ~0u;
     sflock_unlock(&hv_big);
 }

@@ -196,6 +196,14 @@ struct domain {
     unsigned int max_grant_version;    /* createdomain's grant_opts version (2 at boot) */
 };
 
+/* Can v run now (online, not blocked, its domain running and not paused)?
+ * Inline: every return to a guest asks it (the hypercall path, issue 16). */
+static inline bool vcpu_runnable(const struct vcpu *v)
+{
+    return v && v->online && !v->blocked && v->domain->state == DOM_RUNNING &&
+           !v->domain->pause_count;
+}
+
 extern struct domain *dom0;
 extern struct domain *domain_list;
 

@@ -8,7 +8,7 @@
 struct vcpu;
 struct domain;
 
-bool vcpu_runnable(const struct vcpu *v);
+/* vcpu_runnable(v): keel/domain.h (inline). */
 void vcpu_wake(struct vcpu *v);
 /* Make v the vCPU this CPU runs; the caller then returns to the guest. */
 void context_switch_to(struct vcpu *next);

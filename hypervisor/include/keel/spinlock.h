@@ -93,6 +93,16 @@ static inline bool sflock_try(sflock_t *l, uint32_t me, uint64_t now, uint64_t g
     return true;
 }
 
+/* The first attempt: true if the lock was free with no CPU starving for
+ * it and is now held (sflock_try's answer when nobody starves, without
+ * the clock). */
+static inline bool sflock_try_free(sflock_t *l)
+{
+    return __atomic_load_n(&l->starving, __ATOMIC_ACQUIRE) == SFLOCK_NONE &&
+           !__atomic_load_n(&l->taken, __ATOMIC_RELAXED) &&
+           !__atomic_exchange_n(&l->taken, 1, __ATOMIC_ACQUIRE);
+}
+
 /* CPU me has waited too long: it goes next, unless another CPU already
  * does (then it asks again on its next turn); renews its own declaration. */
 static inline void sflock_starve(sflock_t *l, uint32_t me, uint64_t now)

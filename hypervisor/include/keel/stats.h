@@ -47,13 +47,28 @@ extern bool stats_on;
 /* Reads "stats" from Keel's command line; call once at boot. */
 void stats_init(const char *cmdline);
 /* A `syscall` from the guest: a hypercall NR from its kernel, else a system call. */
-void stats_enter_syscall(bool kernel, uint64_t nr);
+void stats_enter_syscall_slow(bool kernel, uint64_t nr);
+static inline void stats_enter_syscall(bool kernel, uint64_t nr)
+{
+    if (stats_on)
+        stats_enter_syscall_slow(kernel, nr);
+}
 /* An exception (vector < 32) or interrupt taken while the guest ran. */
 void stats_enter_trap(unsigned int vector);
 /* One entry of a multicall (counted, its time is the multicall's). */
-void stats_multicall_entry(uint64_t nr);
+void stats_multicall_entry_slow(uint64_t nr);
+static inline void stats_multicall_entry(uint64_t nr)
+{
+    if (stats_on)
+        stats_multicall_entry_slow(nr);
+}
 /* Leaving for the guest: charges the cycles since the entry to its kind. */
-void stats_exit(void);
+void stats_exit_slow(void);
+static inline void stats_exit(void)
+{
+    if (stats_on)
+        stats_exit_slow();
+}
 /* Around an idle halt: that time is charged to no kind. */
 void stats_idle(bool start);
 void stats_event_slow(enum stats_event e);
