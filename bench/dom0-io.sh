@@ -24,7 +24,8 @@
 # restrict=on and one hostfwd from 127.0.0.1 on the host to dom0's port
 # 5001, where the host's end (bench/dom0io.c, `dom0io client`) connects:
 # no packet leaves the machine.  The host's own timing of the transfers
-# is printed too, as a check of the guest clocks.
+# is printed too, as a check of the guest clocks: a boot in which dom0's
+# time for the transfers is more than 5 % off the host's is not used.
 #
 #   sh bench/dom0-io.sh [--runs R] [--dd-mib M] [--net-mib M] [--skip MODE,...]
 #
@@ -36,8 +37,9 @@
 # $BUILD/boot-logs/bench-dom0-io-MODE-runR.log (the host's end:
 # ...-host.out).  Environment: BUILD, DOM0IO_TIMEOUT (seconds per boot,
 # default 900), DOM0_EXTRA (words added to the kernel's command line in
-# all three, e.g. pci=nomsi: every device on its INTx line).  Under TCG the figures are emulation-bound: compare
-# ratios within one run, not absolute numbers across hosts.
+# all three, e.g. pci=nomsi: every device on its INTx line).  Under TCG
+# the figures are emulation-bound: compare ratios within one run, not
+# absolute numbers across hosts.  docs/benchmarks.md has the figures.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
