@@ -14,7 +14,7 @@ export CC BUILD
 # Parts, in build order.  A part is a directory with a Makefile that
 # understands `all`, `test` and `clean`.
 PARTS := $(patsubst %/Makefile,%,$(wildcard hypervisor/Makefile xenbus/Makefile \
-	dom0-tools/Makefile tests/guests/Makefile tests/unit/Makefile))
+	dom0-tools/Makefile tests/guests/Makefile tests/unit/Makefile bench/Makefile))
 
 .PHONY: all test clean $(PARTS)
 all: $(PARTS)

@@ -21,7 +21,7 @@ if [ -z "${KEEL_TEST_VMLINUZ:-}" ] && KEEL_TEST_VMLINUZ=$(sh tests/linux/fetch-k
     KEEL_TEST_VMLINUX=$(sh tests/linux/extract-vmlinux.sh "$KEEL_TEST_VMLINUZ") || KEEL_TEST_VMLINUX=""
     export KEEL_TEST_VMLINUZ KEEL_TEST_VMLINUX
 fi
-for part in tests/unit xenbus dom0-tools tests/fuzz; do
+for part in tests/unit xenbus dom0-tools tests/fuzz bench; do
     [ -f "$part/Makefile" ] && run_suite "$part" make -s -C "$part" test
 done
 [ -f tests/boot/run-all.sh ] && run_suite boot sh tests/boot/run-all.sh

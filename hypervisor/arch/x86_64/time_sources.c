@@ -1,6 +1,6 @@
 /*
  * Time sources: the TSC and the local APIC timer, calibrated at boot
- * against the PIT (the shortest of 5 windows); the APIC timer in one-shot
+ * against the PIT's count (the best of 5 windows); the APIC timer in one-shot
  * mode for deadlines; the CMOS RTC for the wallclock.  System time = scale(tsc - boot_tsc) with the pvclock
  * formula, so the hypervisor and every guest compute the same time.
  * Locking: set up once at boot; afterwards read-only, except the APIC
@@ -38,61 +38,99 @@ static uint32_t apic_read(unsigned int reg) { return *(volatile uint32_t *)(LAPI
 static void apic_write(unsigned int reg, uint32_t v) { *(volatile uint32_t *)(LAPIC_VIRT + reg) = v; }
 
 /*
- * One calibration window: PIT channel 2 (gate via port 0x61) counts `ms`
- * milliseconds; the TSC and the APIC timer's current count are read right
- * after the count is loaded and right after it runs out.  Returns the TSC
- * ticks and sets *apic to the APIC timer ticks of that window.
+ * One reading of PIT channel 2's count and of the APIC timer's current
+ * count, with the TSC read just before and just after: *tsc is the
+ * middle of that bracket, the return value its width in TSC ticks (wide
+ * when the CPU was descheduled inside it).
  */
-static uint64_t pit_window(unsigned int ms, uint32_t *apic)
+static uint64_t pit_sample(uint16_t *count, uint32_t *apic, uint64_t *tsc)
 {
-    uint16_t count = (uint16_t)(1193182UL * ms / 1000);
-    uint64_t t0, t1;
+    uint64_t a, b;
+    uint8_t lo, hi;
+
+    a = rdtsc();
+    outb(0x43, 0x80);            /* latch channel 2's count */
+    lo = inb(0x42);
+    hi = inb(0x42);
+    *apic = apic_read(APIC_TMCCT);
+    b = rdtsc();
+    *count = (uint16_t)(lo | hi << 8);
+    *tsc = a + (b - a) / 2;
+    return b - a;
+}
+
+/*
+ * One calibration window of CALIB_PIT_TICKS (25 ms): PIT channel 2 (gate
+ * via port 0x61) counts down from 0xffff in mode 0; the TSC and the APIC
+ * timer are compared with the PIT's own count read at both ends, not
+ * with the moment the end is seen, so time the CPU spends descheduled
+ * inside the window (QEMU's TCG on a loaded host) is counted by all three
+ * clocks alike.  Only the two readings' brackets carry an error: *width
+ * is their sum in TSC ticks.  The count wraps every 55 ms; a window whose
+ * end was read after the PIT's output rose (the count reached 0, so a
+ * wrap cannot be ruled out) returns 0.  Returns the window's TSC ticks,
+ * its PIT ticks in *pit and its APIC ticks in *apic.
+ */
+#define CALIB_PIT_TICKS 29830u   /* 25 ms at 1193182 Hz */
+static uint64_t pit_window(uint32_t *pit, uint32_t *apic, uint64_t *width)
+{
+    uint16_t c0, c1;
     uint32_t a0, a1;
+    uint64_t t0, t1, w0, w1;
 
     outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
     outb(0x43, 0xb0);            /* channel 2, lobyte/hibyte, mode 0 */
-    outb(0x42, (uint8_t)count);
-    outb(0x42, (uint8_t)(count >> 8));
-    t0 = rdtsc();
-    a0 = apic_read(APIC_TMCCT);
-    while (!(inb(0x61) & 0x20))
-        cpu_relax();
-    t1 = rdtsc();
-    a1 = apic_read(APIC_TMCCT);
+    outb(0x42, 0xff);
+    outb(0x42, 0xff);
+    w0 = pit_sample(&c0, &a0, &t0);
+    do {
+        w1 = pit_sample(&c1, &a1, &t1);
+    } while ((uint16_t)(c0 - c1) < CALIB_PIT_TICKS && !(inb(0x61) & 0x20));
+    if (inb(0x61) & 0x20)
+        return 0;
+    *pit = (uint16_t)(c0 - c1);
     *apic = a0 - a1;
+    *width = w0 + w1;
     return t1 - t0;
 }
 
 /*
- * The TSC's and the APIC timer's rates: the shortest of CALIB_TRIES
- * 10 ms windows.  Under a hypervisor or an emulator (QEMU's TCG on a
- * loaded host) the CPU can be descheduled inside a window: the TSC runs
- * on while the window's end is seen late, so a window only ever reads
- * too long, never too short (Linux's quick_pit_calibrate likewise keeps
- * the best of its tries).  One window read 7.1 GHz for a 2.6 GHz TSC at
- * host load 10: guest time then ran 2.7 times slower than real time.
+ * The TSC's and the APIC timer's rates from the best of CALIB_TRIES
+ * complete windows: the one whose two readings had the narrowest
+ * brackets.
+ * Before, a window ended when the PIT's output was seen to rise and the
+ * shortest of 5 windows counted: at host load 11 every one of the 5 was
+ * seen late and the TSC read 4.5 GHz for 2.6 (bench/dom0-io.sh: dom0's
+ * clock then ran at 0.57 of real time).
  */
 #define CALIB_TRIES 5
+#define CALIB_MAX_TRIES 100      /* windows lost to a wrap of the count included */
 static void calibrate(void)
 {
-    uint64_t best = ~0UL, t;
-    uint32_t apic, best_apic = 0;
+    uint64_t best_width = ~0UL, best_tsc = 0, t, width;
+    uint32_t pit, apic, best_pit = 0, best_apic = 0;
+    int good = 0;
 
     apic_write(APIC_TDCR, 0xb);                          /* divide by 1 */
     apic_write(APIC_LVT_TIMER, 1u << 16);               /* masked */
-    for (int i = 0; i < CALIB_TRIES; i++) {
+    for (int i = 0; i < CALIB_MAX_TRIES && good < CALIB_TRIES; i++) {
         apic_write(APIC_TMICT, 0xffffffff);
-        t = pit_window(10, &apic);
-        if (t && t < best) {
-            best = t;
+        t = pit_window(&pit, &apic, &width);
+        if (!t || !pit)
+            continue;
+        good++;
+        if (width < best_width) {
+            best_width = width;
+            best_tsc = t;
+            best_pit = pit;
             best_apic = apic;
         }
     }
     apic_write(APIC_TMICT, 0);
-    if (best == ~0UL)
+    if (!best_pit)
         panic("TSC calibration failed");
-    tsc_hz = best * 100;
-    lapic_hz = (uint64_t)best_apic * 100;
+    tsc_hz = best_tsc * 1193182UL / best_pit;
+    lapic_hz = (uint64_t)best_apic * 1193182UL / best_pit;
 }
 
 /* mul/shift such that ns = ((delta << shift) * mul) >> 32 (pvclock). */
