@@ -119,105 +119,155 @@ static uint64_t read_imm(const uint8_t *p, unsigned int n)
     return v;
 }
 
-static bool decode(const uint8_t *b, unsigned int avail, struct ptwr_insn *in)
-{
-    unsigned int i = 0, opsize = 4, immsz = 0;
-    bool rex_w = false, rex_r = false, byte_op, twobyte = false;
+/*
+ * The decoder in phases: prefixes and REX, the opcode (one or two bytes),
+ * the ModRM operand, the operation (one-byte or 0x0f map), the immediate.
+ * Each phase returns false for anything ptwr does not emulate.
+ */
+struct ptwr_decode {
+    unsigned int i;             /* bytes consumed */
+    unsigned int opsize;        /* operand size from prefixes and REX.W */
+    unsigned int immsz;         /* immediate bytes still to read */
+    bool rex_r;
+    bool twobyte;
     uint8_t op;
-    int ml;
+};
 
-    memset(in, 0, sizeof(*in));
-    for (; i < avail; i++) {
-        if (b[i] == 0xf0 || b[i] == 0x3e || b[i] == 0x2e)
+/* Prefixes (lock, ds/cs branch hints, operand size) and REX. */
+static void decode_prefixes(const uint8_t *b, unsigned int avail, struct ptwr_decode *dc,
+                            struct ptwr_insn *in)
+{
+    bool rex_w = false;
+
+    for (; dc->i < avail; dc->i++) {
+        if (b[dc->i] == 0xf0 || b[dc->i] == 0x3e || b[dc->i] == 0x2e)
             continue;                   /* lock, ds/cs (branch hints) */
-        if (b[i] == 0x66) {
-            opsize = 2;
+        if (b[dc->i] == 0x66) {
+            dc->opsize = 2;
             continue;
         }
         break;
     }
-    if (i < avail && (b[i] & 0xf0) == 0x40) {
+    if (dc->i < avail && (b[dc->i] & 0xf0) == 0x40) {
         in->rex = true;
-        rex_w = b[i] & 8;
-        rex_r = b[i] & 4;
-        i++;
+        rex_w = b[dc->i] & 8;
+        dc->rex_r = b[dc->i] & 4;
+        dc->i++;
     }
     if (rex_w)
-        opsize = 8;
-    if (i >= avail)
+        dc->opsize = 8;
+}
+
+/* The opcode, one byte or 0x0f and one. */
+static bool decode_opcode(const uint8_t *b, unsigned int avail, struct ptwr_decode *dc)
+{
+    if (dc->i >= avail)
         return false;
-    op = b[i++];
-    if (op == 0x0f) {
-        if (i >= avail)
+    dc->op = b[dc->i++];
+    if (dc->op == 0x0f) {
+        if (dc->i >= avail)
             return false;
-        twobyte = true;
-        op = b[i++];
+        dc->twobyte = true;
+        dc->op = b[dc->i++];
     }
-    if (i >= avail)
+    return true;
+}
+
+/* One-byte map: mov, xchg, and/or/xor (reg), mov/group-1 (imm). */
+static bool decode_onebyte(struct ptwr_decode *dc, struct ptwr_insn *in)
+{
+    switch (dc->op) {
+    case 0x88: case 0x89: in->op = OP_MOV; break;
+    case 0x86: case 0x87: in->op = OP_XCHG; break;
+    case 0x20: case 0x21: in->op = OP_AND; break;
+    case 0x08: case 0x09: in->op = OP_OR; break;
+    case 0x30: case 0x31: in->op = OP_XOR; break;
+    case 0xc6: case 0xc7:
+        if ((in->reg & 7) != 0)
+            return false;
+        in->op = OP_MOV;
+        dc->immsz = in->size == 8 ? 4 : in->size;
+        break;
+    case 0x80: case 0x81: case 0x83:
+        switch (in->reg & 7) {
+        case 1: in->op = OP_OR; break;
+        case 4: in->op = OP_AND; break;
+        case 6: in->op = OP_XOR; break;
+        default: return false;
+        }
+        dc->immsz = dc->op == 0x81 ? (in->size == 8 ? 4 : in->size) : 1;
+        break;
+    default:
         return false;
-    in->reg = ((b[i] >> 3) & 7) | (rex_r ? 8 : 0);
-    ml = modrm_len(&b[i], avail - i);
+    }
+    return true;
+}
+
+/* 0x0f map: cmpxchg, bts/btr/btc (reg), group 8 (imm). */
+static bool decode_twobyte(struct ptwr_decode *dc, struct ptwr_insn *in)
+{
+    in->size = dc->opsize;
+    switch (dc->op) {
+    case 0xb0: in->op = OP_CMPXCHG; in->size = 1; break;
+    case 0xb1: in->op = OP_CMPXCHG; break;
+    case 0xab: in->op = OP_BTS; break;
+    case 0xb3: in->op = OP_BTR; break;
+    case 0xbb: in->op = OP_BTC; break;
+    case 0xba:
+        switch (in->reg & 7) {
+        case 5: in->op = OP_BTS; break;
+        case 6: in->op = OP_BTR; break;
+        case 7: in->op = OP_BTC; break;
+        default: return false;
+        }
+        dc->immsz = 1;
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
+
+/* The immediate, sign-extended except group 8's bit offset. */
+static bool decode_imm(const uint8_t *b, unsigned int avail, struct ptwr_decode *dc,
+                       struct ptwr_insn *in)
+{
+    if (!dc->immsz)
+        return true;
+    if (dc->i + dc->immsz > avail)
+        return false;
+    in->src_is_imm = true;
+    in->imm = read_imm(&b[dc->i], dc->immsz);
+    if (!(dc->twobyte && dc->op == 0xba))
+        in->imm = sext(in->imm, dc->immsz);
+    dc->i += dc->immsz;
+    return true;
+}
+
+static bool decode(const uint8_t *b, unsigned int avail, struct ptwr_insn *in)
+{
+    struct ptwr_decode dc = { .opsize = 4 };
+    bool byte_op;
+    int ml;
+
+    memset(in, 0, sizeof(*in));
+    decode_prefixes(b, avail, &dc, in);
+    if (!decode_opcode(b, avail, &dc))
+        return false;
+    if (dc.i >= avail)
+        return false;
+    in->reg = ((b[dc.i] >> 3) & 7) | (dc.rex_r ? 8 : 0);
+    ml = modrm_len(&b[dc.i], avail - dc.i);
     if (ml < 0)
         return false;
-    byte_op = !twobyte && !(op & 1) && op != 0x83;
-    in->size = byte_op ? 1 : opsize;
-    if (!twobyte) {
-        switch (op) {
-        case 0x88: case 0x89: in->op = OP_MOV; break;
-        case 0x86: case 0x87: in->op = OP_XCHG; break;
-        case 0x20: case 0x21: in->op = OP_AND; break;
-        case 0x08: case 0x09: in->op = OP_OR; break;
-        case 0x30: case 0x31: in->op = OP_XOR; break;
-        case 0xc6: case 0xc7:
-            if ((in->reg & 7) != 0)
-                return false;
-            in->op = OP_MOV;
-            immsz = in->size == 8 ? 4 : in->size;
-            break;
-        case 0x80: case 0x81: case 0x83:
-            switch (in->reg & 7) {
-            case 1: in->op = OP_OR; break;
-            case 4: in->op = OP_AND; break;
-            case 6: in->op = OP_XOR; break;
-            default: return false;
-            }
-            immsz = op == 0x81 ? (in->size == 8 ? 4 : in->size) : 1;
-            break;
-        default:
-            return false;
-        }
-    } else {
-        in->size = opsize;
-        switch (op) {
-        case 0xb0: in->op = OP_CMPXCHG; in->size = 1; break;
-        case 0xb1: in->op = OP_CMPXCHG; break;
-        case 0xab: in->op = OP_BTS; break;
-        case 0xb3: in->op = OP_BTR; break;
-        case 0xbb: in->op = OP_BTC; break;
-        case 0xba:
-            switch (in->reg & 7) {
-            case 5: in->op = OP_BTS; break;
-            case 6: in->op = OP_BTR; break;
-            case 7: in->op = OP_BTC; break;
-            default: return false;
-            }
-            immsz = 1;
-            break;
-        default:
-            return false;
-        }
-    }
-    i += (unsigned int)ml;
-    if (immsz) {
-        if (i + immsz > avail)
-            return false;
-        in->src_is_imm = true;
-        in->imm = read_imm(&b[i], immsz);
-        if (!(twobyte && op == 0xba))
-            in->imm = sext(in->imm, immsz);
-        i += immsz;
-    }
-    in->len = i;
+    byte_op = !dc.twobyte && !(dc.op & 1) && dc.op != 0x83;
+    in->size = byte_op ? 1 : dc.opsize;
+    if (!(dc.twobyte ? decode_twobyte(&dc, in) : decode_onebyte(&dc, in)))
+        return false;
+    dc.i += (unsigned int)ml;
+    if (!decode_imm(b, avail, &dc, in))
+        return false;
+    in->len = dc.i;
     return true;
 }
 
