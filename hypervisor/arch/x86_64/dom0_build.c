@@ -4,6 +4,8 @@
  * LINUX-PV-ABI.md A): memory, bootstrap page tables (read-only, pinned
  * L4), kernel image, initrd, p2m list, start_info, the boot vCPU's
  * registers.  Runs once at boot on the boot CPU.
+ * Locking: mm_lock while the bootstrap L4 is pinned and validated (the
+ * allocator's heap_lock inside it); the rest touches only the new domain.
  */
 #include <keel/domain.h>
 #include <keel/pv_mm.h>
