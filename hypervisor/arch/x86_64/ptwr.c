@@ -495,5 +495,6 @@ bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
     case PTWR_REFUSED:
         return false;
     }
+    ASSERT_UNREACHABLE();           /* ptwr_swap returns one of the above */
     return false;
 }
