@@ -389,11 +389,35 @@ static void test_watch_records(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A record this daemon does not know (a newer daemon's, or a bug): the
+ * state is refused with one line rather than domains silently lost. */
+static void test_unknown_record_refused(void **state)
+{
+	char dir[] = "/tmp/xsd-persist-XXXXXX", cmd[64];
+	static const unsigned char rec[] = { 'Q', 5, 0, 0, 0 };
+	struct xsd x;
+	unsigned long lines;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	open_daemon(&x, dir);
+	journal_put_extra(x.journal, rec, sizeof(rec));
+	assert_int_equal(journal_commit(x.journal, &x.tree), 0);
+	xsd_fini(&x);
+	lines = xsd_log_lines;
+	assert_int_equal(xsd_init(&x, dir, false), -EIO);
+	assert_int_equal(xsd_log_lines, lines + 1);
+	assert_non_null(strstr(xsd_log_last, "bad record"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restart_with_domains),
 		cmocka_unit_test(test_watch_records),
+		cmocka_unit_test(test_unknown_record_refused),
 	};
 
 	return cmocka_run_group_tests_name("xenbus persist", tests, NULL, NULL);
