@@ -132,10 +132,9 @@ void domain_reap_pending(void)
     struct domain *d;
     bool any = false;
 
-    ASSERT(hv_lock_held());
-
-    if (!reap_due)
+    if (!reap_due)      /* the common case, after every hypercall: no lock test */
         return;
+    ASSERT(hv_lock_held());
     reap_due = false;
     do {
         for (d = domain_list; d; d = d->next)
