@@ -28,10 +28,17 @@ struct build_ctx {
     uint32_t console_port;
 };
 
+/* The frame the builder placed at guest frame g (d->p2m, the initial
+ * pfn -> mfn map; g below d->p2m_size by construction of the layout). */
+static mfn_t p2m_frame(const struct domain *d, gfn_t g)
+{
+    return d->p2m[gfn_x(g)];
+}
+
 static void *va_to_hv(const struct build_ctx *c, uint64_t va)
 {
     uint64_t pfn = pv_layout_pfn(c->l, va);
-    return (char *)mfn_to_virt(c->d->p2m[pfn]) + (va & (PAGE_SIZE - 1));
+    return (char *)mfn_to_virt(p2m_frame(c->d, _gfn(pfn))) + (va & (PAGE_SIZE - 1));
 }
 
 /* Copy (or zero) bytes into the domain at a virtual address of its bootstrap region. */
@@ -74,7 +81,7 @@ static int allocate_memory(struct domain *d, uint64_t nr_pages)
         pg->flags = PGC_allocated;
         pg->count = 1;
         d->p2m[pfn] = m;
-        m2p_set(m, pfn);
+        m2p_set(m, _gfn(pfn));
         d->tot_pages++;
     }
     d->max_pages = nr_pages;
@@ -91,19 +98,19 @@ static mfn_t build_page_tables(const struct build_ctx *c)
     const struct pv_layout *l = c->l;
     const uint64_t upper = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
     uint64_t next_pt = l->pt_start, va;
-    mfn_t l4m = c->d->p2m[pv_layout_pfn(l, next_pt)];
+    mfn_t l4m = p2m_frame(c->d, _gfn(pv_layout_pfn(l, next_pt)));
     uint64_t *l4 = mfn_to_virt(l4m);
 
     next_pt += PAGE_SIZE;
     for (va = l->v_start; va < l->v_end; va += PAGE_SIZE) {
         uint64_t *e = &l4[L4_IDX(va)], *t;
         unsigned int level;
-        mfn_t m = c->d->p2m[pv_layout_pfn(l, va)];
+        mfn_t m = p2m_frame(c->d, _gfn(pv_layout_pfn(l, va)));
         uint64_t flags = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_RW;
 
         for (level = 4; level > 1; level--) {
             if (!(*e & _PAGE_PRESENT)) {
-                *e = mfn_pte(c->d->p2m[pv_layout_pfn(l, next_pt)], upper);
+                *e = mfn_pte(p2m_frame(c->d, _gfn(pv_layout_pfn(l, next_pt))), upper);
                 next_pt += PAGE_SIZE;
             }
             t = mfn_to_virt(pte_mfn(*e));
@@ -140,17 +147,18 @@ static int build_init_p2m(const struct build_ctx *c, mfn_t l4m, uint64_t base,
         unsigned int level;
         for (level = 4; level > 1; level--) {
             if (!(*e & _PAGE_PRESENT)) {
-                memset(mfn_to_virt(d->p2m[next]), 0, PAGE_SIZE);
-                *e = mfn_pte(d->p2m[next++], upper);
+                memset(mfn_to_virt(p2m_frame(d, _gfn(next))), 0, PAGE_SIZE);
+                *e = mfn_pte(p2m_frame(d, _gfn(next++)), upper);
             }
             t = mfn_to_virt(pte_mfn(*e));
             e = &t[(va >> (12 + 9 * (level - 2))) & 511];
         }
-        *e = mfn_pte(d->p2m[a->first_pfn + i], upper);
-        memset(mfn_to_virt(d->p2m[a->first_pfn + i]), 0xff, PAGE_SIZE);
+        *e = mfn_pte(p2m_frame(d, _gfn(a->first_pfn + i)), upper);
+        memset(mfn_to_virt(p2m_frame(d, _gfn(a->first_pfn + i))), 0xff, PAGE_SIZE);
     }
     for (i = 0; i < d->tot_pages; i++)
-        ((uint64_t *)mfn_to_virt(d->p2m[a->first_pfn + i / 512]))[i % 512] = mfn_x(d->p2m[i]);
+        ((uint64_t *)mfn_to_virt(p2m_frame(d, _gfn(a->first_pfn + i / 512))))[i % 512] =
+            mfn_x(p2m_frame(d, _gfn(i)));
     return 0;
 }
 
@@ -180,9 +188,9 @@ static void write_start_info(const struct build_ctx *c, const struct dom0_params
     } else {
         /* domU: console ring (backend: the hypervisor) and a xenstore
          * page; store_evtchn 0 until a store daemon runs in dom0. */
-        si->console.domU.mfn = mfn_x(d->p2m[pv_layout_pfn(c->l, c->l->console_page)]);
+        si->console.domU.mfn = mfn_x(p2m_frame(d, _gfn(pv_layout_pfn(c->l, c->l->console_page))));
         si->console.domU.evtchn = c->console_port;
-        si->store_mfn = mfn_x(d->p2m[pv_layout_pfn(c->l, c->l->store_page)]);
+        si->store_mfn = mfn_x(p2m_frame(d, _gfn(pv_layout_pfn(c->l, c->l->store_page))));
         si->store_evtchn = 0;
     }
     memcpy(si->cmd_line, p->cmdline, MIN(strlen(p->cmdline), sizeof(si->cmd_line) - 1));
@@ -289,7 +297,7 @@ static int build_tables(struct build_ctx *c, const struct xen_elf_info *info,
         }
     } else {
         for (pfn = 0; pfn < d->tot_pages; pfn++)
-            copy_to_domain(c, c->l->p2m_start + pfn * 8, &d->p2m[pfn], 8);
+            copy_to_domain(c, c->l->p2m_start + pfn * 8, &d->p2m[pfn], 8);  /* the p2m as built */
     }
     return 0;
 }
@@ -309,7 +317,8 @@ static int build_domu_rings(struct build_ctx *c, char *err, size_t errlen)
     c->console_port = (uint32_t)port;
     memset(va_to_hv(c, l->console_page), 0, PAGE_SIZE);
     memset(va_to_hv(c, l->store_page), 0, PAGE_SIZE);
-    rc = cons_backend_attach(d, d->p2m[pv_layout_pfn(l, l->console_page)], c->console_port);
+    rc = cons_backend_attach(d, p2m_frame(d, _gfn(pv_layout_pfn(l, l->console_page))),
+                             c->console_port);
     if (rc)
         snprintf(err, errlen, "console backend not attached (%d)", rc);
     return rc;
