@@ -4,8 +4,9 @@
  * same order as tests/guests/builder.c and the hypervisor's boot-time
  * builder (hypervisor/arch/x86_64/dom0_build.c), sharing their code:
  *
- *   kernel   a vmlinuz (bzImage whose payload is XZ or a plain ELF) or an
- *            ELF with Xen notes: hypervisor/common/{bzimage,xz_dec,elf}.c
+ *   kernel   a vmlinuz (bzImage whose payload is XZ, gzip, zstd or a plain
+ *            ELF) or an ELF with Xen notes: hypervisor/common/{bzimage,elf}.c,
+ *            the payload decompressed with liblzma/zlib/libzstd (keel_unpack.h)
  *   layout   hypervisor/common/pv_layout.c (start of day, INIT_P2M area,
  *            hypercall page), the boot-time builder's own rules
  *
@@ -39,7 +40,7 @@ struct keel_kernel {
     uint8_t *unpacked;          /* the decompressed payload, or NULL */
     const uint8_t *elf;
     size_t elf_len;
-    const char *format;         /* "elf", "bzImage/xz", "bzImage/elf" */
+    const char *format;         /* "elf", "bzImage/elf", "bzImage/xz", "bzImage/gzip", "bzImage/zstd" */
     struct xen_elf_info info;
     void *map;                  /* a kernel cache entry mapped (elf inside), or NULL */
     size_t map_len;
