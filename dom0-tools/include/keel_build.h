@@ -46,6 +46,7 @@ struct keel_kernel {
     size_t map_len;
     int map_fd;                 /* with map: the entry, open (segments are read from it) */
     bool cached;                /* elf came from the kernel cache */
+    double t_unpack, t_store;   /* seconds decompressing, storing in the cache */
 };
 
 /*
@@ -127,6 +128,7 @@ struct keel_build_result {
      * the foreign map and the start of day written; shared_info, grants,
      * pin, vCPU context. */
     double t_files, t_domain, t_memory, t_image, t_start;
+    double t_unpack, t_store;   /* of t_files: decompressing, the cache entry written */
     bool kernel_cached;
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keel_build.h"
@@ -28,6 +29,14 @@
 #define _PAGE_ACCESSED 0x020UL
 #define _PAGE_DIRTY 0x040UL
 #define PTE_UPPER (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+
+static double now(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -114,8 +123,10 @@ static int find_elf(struct keel_kernel *k, const char *what, char *err, size_t e
         k->format = "bzImage/elf";
         return 0;
     }
+    k->t_unpack = now();
     rc = keel_unpack(fmt, payload, plen, KEEL_BUILD_MAX_KERNEL, &k->unpacked, &k->elf_len,
                      what, err, errlen);
+    k->t_unpack = now() - k->t_unpack;
     if (rc)
         return rc;
     k->elf = k->unpacked;
@@ -256,8 +267,11 @@ int keel_kernel_load_cached(struct keel_kernel *k, const char *path, const char 
     }
     rc = keel_kernel_load(k, path, err, errlen);
     /* Stored only if the file did not change while it was read. */
-    if (!rc && !strcmp(k->format, "bzImage/xz") && fstat(fd, &st2) == 0 && same_file(&st, &st2))
+    if (!rc && !strcmp(k->format, "bzImage/xz") && fstat(fd, &st2) == 0 && same_file(&st, &st2)) {
+        k->t_store = now();
         keel_kcache_put(cache, key, k->elf, k->elf_len);
+        k->t_store = now() - k->t_store;
+    }
     free(key);
     close(fd);
     return rc;
