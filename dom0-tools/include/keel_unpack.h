@@ -1,15 +1,20 @@
 /*
  * keel_unpack: the compressed payload of a bzImage, decompressed in dom0
- * with the libraries libxc uses (xc_dom_bzimageloader.c): liblzma for XZ,
- * zlib for gzip, libzstd for zstd.  The hypervisor keeps its own XZ
- * decoder (common/xz_dec.c) for boot-time domains; this is the run-time
- * builder's (keel create) and needs no hypervisor code.
+ * for the run-time builder (keel create).  gzip and zstd with the
+ * libraries libxc uses (xc_dom_bzimageloader.c): zlib and libzstd.  XZ by
+ * default with the hypervisor's own decoder (common/xz_dec.c, compiled for
+ * the host), with liblzma (libxc's) when KEEL_XZ_DECODER=liblzma is in the
+ * environment: liblzma is 1.2-1.3x faster on the host but was slower in
+ * the TCG benchmark (docs/benchmarks.md, "Domain creation").
  */
 #ifndef KEEL_UNPACK_H
 #define KEEL_UNPACK_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Whether XZ goes to liblzma (KEEL_XZ_DECODER=liblzma) rather than xz_dec.c. */
+bool keel_unpack_xz_liblzma(void);
 
 /* Whether keel_unpack decompresses fmt (bzimage_payload_format's names). */
 bool keel_unpack_supported(const char *fmt);

@@ -1,6 +1,6 @@
 /*
  * keel_unpack (keel_unpack.h): a bzImage's compressed payload decompressed
- * with liblzma, zlib or libzstd, as libxc's xc_dom_bzimageloader.c does.
+ * with the hypervisor's XZ decoder (or liblzma), zlib or libzstd.
  * Host unit tests: tests/unit/test_build.c (test_unpack_*).
  */
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <zstd_errors.h>
 
 #include "keel_unpack.h"
+#include <keel/bzimage.h>
 
 /* liblzma's own memory for the XZ dictionary (Linux's kernels: 32 MiB). */
 #define XZ_MEMLIMIT (256ULL << 20)
@@ -36,6 +37,31 @@ static int too_large(const char *what, size_t size, char *err, size_t errlen)
     return fail(err, errlen, -ENOEXEC,
                 "%s: bzImage payload decompresses to more than the %zu bytes it states", what,
                 size);
+}
+
+/*
+ * XZ with the hypervisor's own decoder (common/xz_dec.c, compiled for the
+ * host; it decodes straight into out, which is also its dictionary).
+ */
+static int unpack_xz_keel(const uint8_t *in, size_t in_len, uint8_t *out, size_t size,
+                          size_t *out_len, const char *what, char *err, size_t errlen)
+{
+    int rc = xz_decompress(in, in_len, out, size, out_len);
+
+    switch (rc) {
+    case 0:
+        return 0;
+    case -ENOSPC:
+        return too_large(what, size, err, errlen);
+    case -EILSEQ:
+        return fail(err, errlen, -ENOEXEC, "%s: XZ data is corrupt or its checksum mismatches",
+                    what);
+    case -ENOSYS:
+        return fail(err, errlen, -ENOEXEC, "%s: XZ data uses options keel does not support "
+                    "(KEEL_XZ_DECODER=liblzma may)", what);
+    default:
+        return fail(err, errlen, -ENOEXEC, "%s: XZ data is corrupt or truncated", what);
+    }
 }
 
 /*
@@ -138,6 +164,13 @@ static int unpack_zstd(const uint8_t *in, size_t in_len, uint8_t *out, size_t si
     return 0;
 }
 
+bool keel_unpack_xz_liblzma(void)
+{
+    const char *d = getenv("KEEL_XZ_DECODER");
+
+    return d && !strcmp(d, "liblzma");
+}
+
 bool keel_unpack_supported(const char *fmt)
 {
     return fmt && (!strcmp(fmt, "xz") || !strcmp(fmt, "gzip") || !strcmp(fmt, "zstd"));
@@ -169,8 +202,10 @@ int keel_unpack(const char *fmt, const uint8_t *payload, size_t plen, size_t max
     buf = malloc(size);
     if (!buf)
         return fail(err, errlen, -ENOMEM, "%s: out of memory decompressing it", what);
-    if (!strcmp(fmt, "xz"))
+    if (!strcmp(fmt, "xz") && keel_unpack_xz_liblzma())
         rc = unpack_xz(payload, plen, buf, size, out_len, what, err, errlen);
+    else if (!strcmp(fmt, "xz"))
+        rc = unpack_xz_keel(payload, plen, buf, size, out_len, what, err, errlen);
     else if (!strcmp(fmt, "gzip"))
         rc = unpack_gzip(payload, plen, buf, size, out_len, what, err, errlen);
     else

@@ -1,7 +1,8 @@
 /*
  * Unit tests for keel_unpack (dom0-tools/lib/kunpack.c), the run-time
  * builder's decompression of a bzImage payload with liblzma, zlib and
- * libzstd: payloads made here as Linux makes them (the compressed data,
+ * libzstd, XZ also with the hypervisor's decoder (the default): payloads
+ * made here as Linux makes them (the compressed data,
  * then the decompressed size as 4 little-endian bytes), each format
  * decompressed exactly; corrupt, truncated and oversize payloads refused
  * with one line naming the file; the size limit checked before anything
@@ -74,12 +75,24 @@ static size_t pack(const char *fmt, size_t n, uint32_t stated)
     return len + 4;
 }
 
-static const char *const formats[] = { "xz", "gzip", "zstd" };
+/* XZ twice: the hypervisor's decoder (the default), then liblzma. */
+#define NFMT 4
+static const char *const formats[NFMT] = { "xz", "gzip", "zstd", "xz" };
+
+static void decoder_for(size_t f)
+{
+    if (f == 3)
+        setenv("KEEL_XZ_DECODER", "liblzma", 1);
+    else
+        unsetenv("KEEL_XZ_DECODER");
+    assert_int_equal(keel_unpack_xz_liblzma(), f == 3);
+}
 
 static void test_unpack_good(void **state)
 {
     (void)state;
-    for (size_t f = 0; f < 3; f++) {
+    for (size_t f = 0; f < NFMT; f++) {
+        decoder_for(f);
         size_t len = pack(formats[f], PLAIN_LEN, PLAIN_LEN), out_len = 0;
         uint8_t *out = NULL;
 
@@ -98,20 +111,22 @@ static void test_unpack_good(void **state)
 
 static void test_unpack_corrupt(void **state)
 {
-    static const char *const msg[] = {
-        "vmlinuz: XZ data is corrupt or its checksum mismatches",
+    static const char *const msg[NFMT] = {
+        "vmlinuz: XZ data is corrupt",
         "vmlinuz: gzip data is corrupt (",
         "vmlinuz: zstd data is corrupt (",
+        "vmlinuz: XZ data is corrupt or its checksum mismatches",
     };
 
     (void)state;
-    for (size_t f = 0; f < 3; f++) {
+    for (size_t f = 0; f < NFMT; f++) {
+        decoder_for(f);
         size_t len = pack(formats[f], PLAIN_LEN, PLAIN_LEN), out_len = 0;
         uint8_t *out = (uint8_t *)"untouched";
 
         /* The stored checksum (just before the size) damaged: the data
          * decodes, the check must catch it. */
-        packed[len - 4 - (f == 0 ? 40 : f == 1 ? 6 : 2)] ^= 0x55;
+        packed[len - 4 - (f == 0 || f == 3 ? 40 : f == 1 ? 6 : 2)] ^= 0x55;
         assert_int_equal(keel_unpack(formats[f], packed, len, 1 << 20, &out, &out_len, "vmlinuz",
                                      err, sizeof(err)), -ENOEXEC);
         assert_string_equal(out, "untouched");
@@ -126,10 +141,11 @@ static void test_unpack_corrupt(void **state)
         assert_null(strchr(err, '\n'));
     }
     /* A byte in the middle of the XZ data: corrupt, whatever it decodes to. */
-    {
+    for (size_t f = 0; f < NFMT; f += 3) {
         size_t len = pack("xz", PLAIN_LEN, PLAIN_LEN), out_len;
         uint8_t *out = NULL;
 
+        decoder_for(f);
         packed[len / 2] ^= 0x01;
         assert_int_equal(keel_unpack("xz", packed, len, 1 << 20, &out, &out_len, "vmlinuz", err,
                                      sizeof(err)), -ENOEXEC);
@@ -140,14 +156,16 @@ static void test_unpack_corrupt(void **state)
 
 static void test_unpack_truncated(void **state)
 {
-    static const char *const msg[] = {
-        "vmlinuz: XZ data is truncated",
+    static const char *const msg[NFMT] = {
+        "vmlinuz: XZ data is corrupt or truncated",
         "vmlinuz: gzip data is truncated",
         "vmlinuz: zstd data is corrupt (",
+        "vmlinuz: XZ data is truncated",
     };
 
     (void)state;
-    for (size_t f = 0; f < 3; f++) {
+    for (size_t f = 0; f < NFMT; f++) {
+        decoder_for(f);
         size_t len = pack(formats[f], PLAIN_LEN, PLAIN_LEN), out_len;
         uint8_t *out = NULL;
 
@@ -166,7 +184,8 @@ static void test_unpack_oversize(void **state)
     char want[128];
 
     (void)state;
-    for (size_t f = 0; f < 3; f++) {
+    for (size_t f = 0; f < NFMT; f++) {
+        decoder_for(f);
         size_t len = pack(formats[f], PLAIN_LEN, PLAIN_LEN), out_len;
         uint8_t *out = NULL;
 
