@@ -961,6 +961,15 @@ static bool remote_down_up(unsigned int k)
 		 * (Keel once left it runnable when the up beat the down). */
 		uint64_t s1, bad = 0, n = 0;
 
+		/* If k's CPU took the down before the up came, k stopped for a
+		 * moment and is switched back in: wait until it is reported
+		 * running again (a vCPU misreported for good still fails below),
+		 * then sample.  Without this wait a sample taken while k was
+		 * being switched back in counted as bad (1 of 7384 once, under
+		 * TCG on a loaded host). */
+		end = now_ns(0) + 1000 * MS;
+		while (!(vcpuinfo(k, &gi) && gi.running) && now_ns(0) < end)
+			wait_ge(0, &never, 1, MS);
 		end = now_ns(0) + 20 * MS;
 		while (now_ns(0) < end) {
 			s1 = vs[k].spins;
