@@ -15,18 +15,30 @@
  * ACKTYPE_NONE for a maskable MSI).  unmap_pirq disables the MSI,
  * masks it, clears the message and frees vector and pirq.
  *
+ * MSI-X (Xen's msix_capability_init, __pci_enable_msix): map_pirq with
+ * a table_base names entry entry_nr of the function's table.  The table
+ * is located from the capability's BIR and offset and the BAR in
+ * configuration space (dom0's table_base is only compared), must lie in
+ * I/O frames dom0 may map, and is mapped into the hypervisor at the
+ * function's first entry (arch_msix_map), every entry then masked and
+ * MSI-X enabled by Keel; its table and PBA frames are read-only to dom0
+ * while any entry is mapped (iomem_ro_*, Xen's mmio_ro_ranges; pv_mm.c
+ * drops _PAGE_RW).  The entry is masked until bind, as for MSI; the
+ * function's last unmap disables MSI-X and gives the table back.
+ *
  * dom0's own configuration writes (conf1 emulation, emulate.c) are
  * filtered by msi_conf_write_ok, stricter than Xen's
  * pci_msi_conf_write_intercept because Keel has no interrupt remapping:
  * in an MSI capability only the control word passes, its multiple-message
  * field forced to 0 and its enable bit forced clear unless Keel has
  * programmed the device; in an MSI-X capability only the control word,
- * its enable bit forced clear (Keel does not program MSI-X).
+ * its enable bit forced clear and its function mask set until Keel has
+ * an entry of the function mapped (Xen's host_maskall).
  *
- * Not done: MSI-X (map_pirq with a table_base is -ENODEV, Xen's answer
- * for a device whose MSI-X it does not manage: Linux falls back to MSI
- * or INTx); multi-vector MSI (-EOPNOTSUPP, as Xen without interrupt
- * remapping); segments other than 0 (-ENODEV).
+ * Not done: multi-vector MSI (-EOPNOTSUPP, as Xen without interrupt
+ * remapping); segments other than 0 (-ENODEV); MSI and MSI-X on one
+ * function at once (-EBUSY; Xen disables the other kind); guarding the
+ * BAR of a table in use against dom0 (as Xen 4.17).
  * Locking: the hypervisor lock, except msi_vector_raised (interrupt
  * handler), which only reads vector_pirq atomically.
  */
