@@ -19,6 +19,9 @@
  * dying domain cannot go while the ring stays mapped here.  Guests are served in turn with at most TURN_BYTES each
  * per round, so one that floods its ring cannot starve the others.
  * Killed and restarted, it connects every domain again (new terminals).
+ * When the store goes away (keel-xenstored killed and started again) it
+ * keeps serving the consoles it has and opens the store's socket again
+ * every STORE_RETRY_MS until it answers, then watches again and rescans.
  *
  * usage: keel-consoled [--log-dir DIR] [--pid-file FILE]
  * The pid file (default $KEEL_RUN_DIR/consoled.pid, /run/keel/consoled.pid)
@@ -48,6 +51,7 @@
 #define LOG_MAX (1024u * 1024u)     /* bytes per log file before rotation */
 #define PEND_MAX (64u * 1024u)      /* output kept for a slow or absent pty reader */
 #define RESCAN_MS 1000
+#define STORE_RETRY_MS 200
 
 struct dom {
     bool used;
@@ -273,6 +277,8 @@ static void scan(void)
             d->seen = true;
             continue;
         }
+        if (xs == NULL)
+            continue;           /* new domains wait for the store to come back */
         for (i = 0; i < MAX_DOMS && doms[i].used; i++)
             ;
         if (i == MAX_DOMS) {
@@ -405,6 +411,30 @@ static int setup(int argc, char **argv, const char **pid_file)
     return 0;
 }
 
+/* The store's socket closed (a restart): drop the handle; store_retry
+ * opens it again. */
+static void store_lost(void)
+{
+    say("store connection lost (%s): serving the consoles we have, reconnecting", strerror(errno));
+    xs_close(xs);
+    xs = NULL;
+}
+
+/* Socket only: /dev/xen/xenbus would block until the store is back. */
+static bool store_retry(void)
+{
+    xs = xs_open(XS_OPEN_SOCKETONLY);
+    if (xs == NULL)
+        return false;
+    if (!xs_watch(xs, "@introduceDomain", "intro") || !xs_watch(xs, "@releaseDomain", "release")) {
+        xs_close(xs);
+        xs = NULL;
+        return false;
+    }
+    say("store connection back");
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     static struct pollfd pfd[2 + MAX_DOMS];
@@ -447,7 +477,9 @@ int main(int argc, char **argv)
         static uint64_t last_scan_ms;
         char **w;
 
-        pfd[nfds].fd = xs_fileno(xs);
+        if (xs == NULL && store_retry())
+            scan();
+        pfd[nfds].fd = xs != NULL ? xs_fileno(xs) : -1;
         pfd[nfds].events = POLLIN;
         pfd_dom[nfds++] = -1;
         pfd[nfds].fd = ev.fd;
@@ -465,6 +497,8 @@ int main(int argc, char **argv)
         }
         if (serving && timeout < 0)
             timeout = RESCAN_MS;
+        if (xs == NULL && (timeout < 0 || timeout > STORE_RETRY_MS))
+            timeout = STORE_RETRY_MS;
         rc = poll(pfd, (nfds_t)nfds, timeout);
         clock_gettime(CLOCK_MONOTONIC, &ts);
         now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -480,6 +514,8 @@ int main(int argc, char **argv)
                 rescan = true;
                 free(w);
             }
+            if (errno != EAGAIN)
+                store_lost();
             if (rescan) {
                 scan();
                 last_scan_ms = now_ms;

@@ -4,8 +4,9 @@
  * same order as tests/guests/builder.c and the hypervisor's boot-time
  * builder (hypervisor/arch/x86_64/dom0_build.c), sharing their code:
  *
- *   kernel   a vmlinuz (bzImage whose payload is XZ or a plain ELF) or an
- *            ELF with Xen notes: hypervisor/common/{bzimage,xz_dec,elf}.c
+ *   kernel   a vmlinuz (bzImage whose payload is XZ, gzip, zstd or a plain
+ *            ELF) or an ELF with Xen notes: hypervisor/common/{bzimage,elf}.c,
+ *            the payload decompressed with liblzma/zlib/libzstd (keel_unpack.h)
  *   layout   hypervisor/common/pv_layout.c (start of day, INIT_P2M area,
  *            hypercall page), the boot-time builder's own rules
  *
@@ -39,12 +40,13 @@ struct keel_kernel {
     uint8_t *unpacked;          /* the decompressed payload, or NULL */
     const uint8_t *elf;
     size_t elf_len;
-    const char *format;         /* "elf", "bzImage/xz", "bzImage/elf" */
+    const char *format;         /* "elf", "bzImage/elf", "bzImage/xz", "bzImage/gzip", "bzImage/zstd" */
     struct xen_elf_info info;
     void *map;                  /* a kernel cache entry mapped (elf inside), or NULL */
     size_t map_len;
     int map_fd;                 /* with map: the entry, open (segments are read from it) */
     bool cached;                /* elf came from the kernel cache */
+    double t_unpack, t_store;   /* seconds decompressing, storing in the cache */
 };
 
 /*
@@ -126,6 +128,7 @@ struct keel_build_result {
      * the foreign map and the start of day written; shared_info, grants,
      * pin, vCPU context. */
     double t_files, t_domain, t_memory, t_image, t_start;
+    double t_unpack, t_store;   /* of t_files: decompressing, the cache entry written */
     bool kernel_cached;
 };
 

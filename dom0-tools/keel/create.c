@@ -259,9 +259,11 @@ int keel_create_from(struct keelctl *h, const char *path, char **extra, int next
     *dom = res.domid;
     rc = 0;
     if (getenv("KEEL_CREATE_TIMES"))
-        fprintf(stderr, "keel create: %s: times (s): kernel+ramdisk %.3f%s, domain %.3f, "
+        fprintf(stderr, "keel create: %s: times (s): kernel+ramdisk %.3f%s (unpack %.3f, "
+                "cache store %.3f), domain %.3f, "
                 "memory %.3f, image %.3f, start %.3f, store+devices %.3f; all %.3f\n", path,
-                res.t_files, res.kernel_cached ? " (kernel cached)" : "", res.t_domain,
+                res.t_files, res.kernel_cached ? " (kernel cached)" : "", res.t_unpack,
+                res.t_store, res.t_domain,
                 res.t_memory, res.t_image, res.t_start, since(&t0), since(&t_all));
 out_dom:
     if (xs)

@@ -11,10 +11,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keel_build.h"
 #include "keel_kcache.h"
+#include "keel_unpack.h"
 #include <keel/bzimage.h>
 #include <public/xen.h>
 #include <public/features.h>
@@ -27,6 +29,14 @@
 #define _PAGE_ACCESSED 0x020UL
 #define _PAGE_DIRTY 0x040UL
 #define PTE_UPPER (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+
+static double now(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -83,38 +93,11 @@ int keel_read_file(const char *path, size_t max, uint8_t **out, size_t *len, cha
     return 0;
 }
 
-/* The XZ payload of a bzImage, decompressed (as the hypervisor's boot path). */
-static int unpack_xz(struct keel_kernel *k, const uint8_t *payload, size_t plen,
-                     const char *what, char *err, size_t errlen)
-{
-    size_t size, out_len;
-    int rc;
-
-    if (plen < 4)
-        return fail(err, errlen, -ENOEXEC, "%s: bzImage payload is truncated", what);
-    /* Linux appends the decompressed size (little-endian 32-bit). */
-    size = (size_t)payload[plen - 4] | (size_t)payload[plen - 3] << 8 |
-           (size_t)payload[plen - 2] << 16 | (size_t)payload[plen - 1] << 24;
-    if (!size || size > KEEL_BUILD_MAX_KERNEL)
-        return fail(err, errlen, -ENOEXEC, "%s: bzImage payload size %zu is implausible",
-                    what, size);
-    k->unpacked = malloc(size);
-    if (!k->unpacked)
-        return fail(err, errlen, -ENOMEM, "%s: out of memory decompressing it", what);
-    rc = xz_decompress(payload, plen, k->unpacked, size, &out_len);
-    if (rc)
-        return fail(err, errlen, -ENOEXEC, "%s: %s", what,
-                    rc == -EILSEQ ? "XZ checksum mismatch" : "XZ data is corrupt or unsupported");
-    k->elf = k->unpacked;
-    k->elf_len = out_len;
-    k->format = "bzImage/xz";
-    return 0;
-}
-
 /*
- * Keel decompresses XZ only (the hypervisor's own decoder, as its boot
- * path; Debian's kernels are XZ): no zlib/libzstd in the static dom0
- * binary.  A gzip/zstd/... payload is refused by name.
+ * A compressed payload (xz, gzip, zstd) is decompressed in dom0 with
+ * liblzma/zlib/libzstd (keel_unpack.h), as libxc does; the hypervisor's
+ * own XZ decoder stays for its boot path.  Other formats are refused by
+ * name.
  */
 static int find_elf(struct keel_kernel *k, const char *what, char *err, size_t errlen)
 {
@@ -140,11 +123,16 @@ static int find_elf(struct keel_kernel *k, const char *what, char *err, size_t e
         k->format = "bzImage/elf";
         return 0;
     }
-    if (fmt && !strcmp(fmt, "xz"))
-        return unpack_xz(k, payload, plen, what, err, errlen);
-    return fail(err, errlen, -ENOEXEC,
-                "%s: bzImage payload is %s (keel decompresses XZ only)", what,
-                fmt ? fmt : "of an unknown format");
+    k->t_unpack = now();
+    rc = keel_unpack(fmt, payload, plen, KEEL_BUILD_MAX_KERNEL, &k->unpacked, &k->elf_len,
+                     what, err, errlen);
+    k->t_unpack = now() - k->t_unpack;
+    if (rc)
+        return rc;
+    k->elf = k->unpacked;
+    k->format = !strcmp(fmt, "xz") ? "bzImage/xz" : !strcmp(fmt, "gzip") ? "bzImage/gzip"
+                                                                          : "bzImage/zstd";
+    return 0;
 }
 
 /* The ELF's Xen notes, and what Keel offers a PV guest (the boot-time
@@ -279,8 +267,11 @@ int keel_kernel_load_cached(struct keel_kernel *k, const char *path, const char 
     }
     rc = keel_kernel_load(k, path, err, errlen);
     /* Stored only if the file did not change while it was read. */
-    if (!rc && !strcmp(k->format, "bzImage/xz") && fstat(fd, &st2) == 0 && same_file(&st, &st2))
+    if (!rc && !strcmp(k->format, "bzImage/xz") && fstat(fd, &st2) == 0 && same_file(&st, &st2)) {
+        k->t_store = now();
         keel_kcache_put(cache, key, k->elf, k->elf_len);
+        k->t_store = now() - k->t_store;
+    }
     free(key);
     close(fd);
     return rc;

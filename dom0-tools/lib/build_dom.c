@@ -365,6 +365,8 @@ int keel_build_domain(struct keelctl *h, const struct keel_build_cfg *cfg,
     rc = prepare(&j, h);
     r->t_files = lap(&t);
     r->kernel_cached = j.k.cached;
+    r->t_unpack = j.k.t_unpack;
+    r->t_store = j.k.t_store;
     if (!rc)
         rc = create(&j);
     r->t_domain = lap(&t);

@@ -28,7 +28,8 @@
  *
  * Locking: cons_lock protects the backend table, the focus, dom0's input
  * buffer and the budgets.  cons_lock and mm_lock are never held together;
- * cons_lock is taken before the console's own lock.
+ * cons_lock is taken before evtchn_lock (a ring's port notified) and the
+ * console's own lock (keel/spinlock.h has the whole order).
  */
 #include <keel/console_backend.h>
 #include <keel/console.h>

@@ -28,6 +28,7 @@
 #include <keel/hypercall.h>
 #include <keel/pv_mm.h>
 #include <keel/console.h>
+#include <keel/smp.h>
 
 static bool reap_due;        /* some domain is dead and waits to be freed */
 
@@ -68,6 +69,8 @@ static void mark_dead_if_empty(struct domain *d)
  */
 long domain_kill(struct domain *d)
 {
+    ASSERT(hv_lock_held());
+
     if (d->state != DOM_DYING) {
         d->state = DOM_DYING;
         kill_vcpus(d);
@@ -102,6 +105,8 @@ void domain_frame_released(domid_t owner)
 {
     struct domain *d = domain_lookup(owner);
 
+    ASSERT(hv_lock_held());
+
     if (!d || owner == DOMID_SELF || !d->runtime || !d->frames_counted || !d->frames_left)
         return;
     d->frames_left--;
@@ -112,6 +117,8 @@ void domain_frame_released(domid_t owner)
 /* Its grant table has just been freed (the last pin on it went). */
 void domain_gnttab_released(struct domain *d)
 {
+    ASSERT(hv_lock_held());
+
     if (d->runtime && d->frames_counted)
         mark_dead_if_empty(d);
 }
@@ -125,8 +132,9 @@ void domain_reap_pending(void)
     struct domain *d;
     bool any = false;
 
-    if (!reap_due)
+    if (!reap_due)      /* the common case, after every hypercall: no lock test */
         return;
+    ASSERT(hv_lock_held());
     reap_due = false;
     do {
         for (d = domain_list; d; d = d->next)

@@ -18,6 +18,7 @@
 #include <keel/domain.h>
 #include <keel/sched.h>
 #include <keel/smp.h>
+#include <keel/console.h>
 #include <keel/time.h>
 #include <keel/lib.h>
 #include <keel/guest_access.h>
@@ -519,6 +520,8 @@ long do_domctl(uint64_t arg)
     struct domain *d;
     bool copyback = false;
     long rc;
+
+    ASSERT(hv_lock_held());
 
     if (copy_from_guest(&op, arg, sizeof(op)))
         return -XEN_EFAULT;

@@ -513,9 +513,13 @@ static long status(struct evtchn_status *st)
     case ECS_IPI:
         st->status = EVTCHNSTAT_ipi;
         break;
-    default:
+    case ECS_PIRQ:
         st->status = EVTCHNSTAT_pirq;
         st->u.pirq = c->u.pirq;
+        break;
+    default:
+        ASSERT_UNREACHABLE();       /* every evtchn_state is listed above */
+        st->status = EVTCHNSTAT_closed;
     }
     return 0;
 }

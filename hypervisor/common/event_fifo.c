@@ -254,18 +254,19 @@ const struct evtchn_port_ops evtchn_port_ops_fifo = {
 
 /* Reference the guest frame gfn (for PV, a machine frame the domain
  * owns) as general + writable, or -EINVAL as Xen's map_guest_page. */
-static int get_guest_page(struct domain *d, uint64_t gfn, mfn_t *mfn)
+static int get_guest_page(struct domain *d, gfn_t gfn, mfn_t *mfn)
 {
+    mfn_t m = _mfn(gfn_x(gfn));         /* PV: the guest names machine frames */
     int rc;
 
-    if (gfn >= max_mfn)
+    if (mfn_x(m) >= max_mfn)
         return -XEN_EINVAL;
     mm_lock_acquire();
-    rc = get_page_and_type(_mfn(gfn), d, PGT_writable);
+    rc = get_page_and_type(m, d, PGT_writable);
     mm_lock_release();
     if (rc)
         return -XEN_EINVAL;
-    *mfn = _mfn(gfn);
+    *mfn = m;
     return 0;
 }
 
@@ -276,7 +277,7 @@ static void put_guest_page(struct domain *d, mfn_t mfn)
     mm_lock_release();
 }
 
-static int map_control_block(struct vcpu *v, uint64_t gfn, uint32_t offset)
+static int map_control_block(struct vcpu *v, gfn_t gfn, uint32_t offset)
 {
     struct evtchn_fifo_vcpu *efv = v->evtchn_fifo;
     mfn_t mfn;
@@ -386,12 +387,12 @@ long evtchn_fifo_init_control(struct evtchn_init_control *ic)
         (ic->offset & 7))
         return -XEN_EINVAL;
     if (d->evtchn_fifo)
-        return map_control_block(v, ic->control_gfn, ic->offset);
+        return map_control_block(v, _gfn(ic->control_gfn), ic->offset);
     /* The first control block switches the domain to the FIFO ABI. */
     prev_ports = evtchn_port_limit(d);
     rc = setup_fifo(d);
     if (!rc)
-        rc = map_control_block(v, ic->control_gfn, ic->offset);
+        rc = map_control_block(v, _gfn(ic->control_gfn), ic->offset);
     if (rc) {
         evtchn_fifo_destroy(d);
         return rc;
@@ -420,7 +421,7 @@ long evtchn_fifo_expand_array(const struct evtchn_expand_array *ea)
     slot = f->num_evtchns / WORDS_PER_PAGE;
     if (slot >= MAX_ARRAY_PAGES || f->num_evtchns >= d->max_evtchns)
         return -XEN_ENOSPC;
-    rc = get_guest_page(d, ea->array_gfn, &mfn);
+    rc = get_guest_page(d, _gfn(ea->array_gfn), &mfn);
     if (rc)
         return rc;
     f->array[slot] = mfn_to_virt(mfn);

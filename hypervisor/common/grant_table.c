@@ -185,7 +185,7 @@ static mfn_t new_shared_frame(struct domain *d)
     mm_lock_acquire();
     pv_share_xen_frame(m, d);
     mm_lock_release();
-    m2p_set(m, ~0UL);
+    m2p_set(m, INVALID_GFN);
     return m;
 }
 

@@ -139,90 +139,115 @@ static void out_str(struct outbuf *o, const char *s, int width, int prec, bool l
         out_c(o, ' ');
 }
 
+/* One conversion's flags, width, precision and length (l/ll/z count). */
+struct fmt_spec {
+    bool zero, left, alt;
+    int width, prec, lng;
+};
+
+/*
+ * vsnprintf in phases: parse_spec reads a conversion's flags, width,
+ * precision and length modifiers (taking `*` arguments from ap) and
+ * returns the conversion character's position; format_conv prints it.
+ * ap travels by pointer (a va_copy, as C requires for passing it on).
+ */
+static const char *parse_spec(const char *fmt, va_list *ap, struct fmt_spec *sp)
+{
+    for (;; fmt++) {
+        if (*fmt == '0')
+            sp->zero = true;
+        else if (*fmt == '-')
+            sp->left = true;
+        else if (*fmt == '#')
+            sp->alt = true;
+        else
+            break;
+    }
+    if (*fmt == '*') {
+        sp->width = va_arg(*ap, int);
+        fmt++;
+    }
+    while (*fmt >= '0' && *fmt <= '9')
+        sp->width = sp->width * 10 + (*fmt++ - '0');
+    if (*fmt == '.') {
+        fmt++;
+        sp->prec = 0;
+        if (*fmt == '*') {
+            sp->prec = va_arg(*ap, int);
+            fmt++;
+        }
+        while (*fmt >= '0' && *fmt <= '9')
+            sp->prec = sp->prec * 10 + (*fmt++ - '0');
+    }
+    while (*fmt == 'l' || *fmt == 'z' || *fmt == 'h') {
+        if (*fmt != 'h')
+            sp->lng++;
+        fmt++;
+    }
+    return fmt;
+}
+
+/* Print conversion conv (not '\0') with its spec. */
+static void format_conv(struct outbuf *o, char conv, const struct fmt_spec *sp, va_list *ap)
+{
+    uint64_t v;
+
+    switch (conv) {
+    case 'd':
+    case 'i': {
+        int64_t s = sp->lng ? va_arg(*ap, int64_t) : va_arg(*ap, int);
+        out_num(o, s < 0 ? -(uint64_t)s : (uint64_t)s, 10, false, s < 0,
+                sp->width, sp->zero, sp->left);
+        break;
+    }
+    case 'u':
+    case 'x':
+    case 'X':
+        v = sp->lng ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned int);
+        if (sp->alt && conv != 'u' && v)
+            out_str(o, "0x", 0, -1, false);
+        out_num(o, v, conv == 'u' ? 10 : 16, conv == 'X', false, sp->width, sp->zero,
+                sp->left);
+        break;
+    case 'p':
+        out_str(o, "0x", 0, -1, false);
+        out_num(o, (uint64_t)(uintptr_t)va_arg(*ap, void *), 16, false, false, 16, true,
+                false);
+        break;
+    case 's':
+        out_str(o, va_arg(*ap, const char *), sp->width, sp->prec, sp->left);
+        break;
+    case 'c':
+        out_c(o, (char)va_arg(*ap, int));
+        break;
+    case '%':
+        out_c(o, '%');
+        break;
+    default:
+        out_c(o, '%');
+        out_c(o, conv);
+    }
+}
+
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
     struct outbuf o = { buf, size, 0 };
+    va_list aq;
 
+    va_copy(aq, ap);
     for (; *fmt; fmt++) {
-        bool zero = false, left = false, upper = false, alt = false;
-        int width = 0, prec = -1, lng = 0;
-        uint64_t v;
+        struct fmt_spec sp = { .prec = -1 };
 
         if (*fmt != '%') {
             out_c(&o, *fmt);
             continue;
         }
-        fmt++;
-        for (;; fmt++) {
-            if (*fmt == '0')
-                zero = true;
-            else if (*fmt == '-')
-                left = true;
-            else if (*fmt == '#')
-                alt = true;
-            else
-                break;
-        }
-        if (*fmt == '*') {
-            width = va_arg(ap, int);
-            fmt++;
-        }
-        while (*fmt >= '0' && *fmt <= '9')
-            width = width * 10 + (*fmt++ - '0');
-        if (*fmt == '.') {
-            fmt++;
-            prec = 0;
-            if (*fmt == '*') {
-                prec = va_arg(ap, int);
-                fmt++;
-            }
-            while (*fmt >= '0' && *fmt <= '9')
-                prec = prec * 10 + (*fmt++ - '0');
-        }
-        while (*fmt == 'l' || *fmt == 'z' || *fmt == 'h') {
-            if (*fmt != 'h')
-                lng++;
-            fmt++;
-        }
-        switch (*fmt) {
-        case 'd':
-        case 'i': {
-            int64_t s = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-            out_num(&o, s < 0 ? -(uint64_t)s : (uint64_t)s, 10, false, s < 0,
-                    width, zero, left);
-            break;
-        }
-        case 'u':
-        case 'x':
-        case 'X':
-            v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
-            upper = *fmt == 'X';
-            if (alt && *fmt != 'u' && v)
-                out_str(&o, "0x", 0, -1, false);
-            out_num(&o, v, *fmt == 'u' ? 10 : 16, upper, false, width, zero, left);
-            break;
-        case 'p':
-            out_str(&o, "0x", 0, -1, false);
-            out_num(&o, (uint64_t)(uintptr_t)va_arg(ap, void *), 16, false, false,
-                    16, true, false);
-            break;
-        case 's':
-            out_str(&o, va_arg(ap, const char *), width, prec, left);
-            break;
-        case 'c':
-            out_c(&o, (char)va_arg(ap, int));
-            break;
-        case '%':
-            out_c(&o, '%');
-            break;
-        case '\0':
-            fmt--;
-            break;
-        default:
-            out_c(&o, '%');
-            out_c(&o, *fmt);
-        }
+        fmt = parse_spec(fmt + 1, &aq, &sp);
+        if (!*fmt)
+            break;              /* a '%' ending the format prints nothing */
+        format_conv(&o, *fmt, &sp, &aq);
     }
+    va_end(aq);
     if (size)
         buf[o.len < size ? o.len : size - 1] = '\0';
     return (int)o.len;

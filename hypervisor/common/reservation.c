@@ -136,7 +136,7 @@ static bool frame_removable(const struct domain *d, mfn_t m)
 /* A frame leaves its domain for the allocator.  mm_lock held. */
 static void release_frame(mfn_t m)
 {
-    m2p_set(m, INVALID_M2P_ENTRY);
+    m2p_set(m, INVALID_GFN);
     free_frame(m);
 }
 
@@ -150,7 +150,7 @@ static void assign_extent(struct domain *d, mfn_t m, unsigned int order)
         mfn_t f = _mfn(mfn_x(m) + j);
         struct page_info *pg = mfn_to_page(f);
         *pg = (struct page_info){ .owner = d->domain_id, .flags = PGC_allocated, .count = 1 };
-        m2p_set(f, INVALID_M2P_ENTRY);
+        m2p_set(f, INVALID_GFN);
     }
 }
 
@@ -235,17 +235,20 @@ static void increase_reservation(struct memop *a)
 
 static void populate_physmap(struct memop *a)
 {
-    uint64_t first = a->nr_done, i, gpfn, j;
+    uint64_t first = a->nr_done, i, j;
+    xen_pfn_t raw;
+    gfn_t gpfn;
     mfn_t m;
 
     for (i = first; i < a->nr_extents && !memop_preempt(a, first, i); i++) {
-        if (copy_from_guest(&gpfn, a->list + i * 8, sizeof(gpfn)))
+        if (copy_from_guest(&raw, a->list + i * 8, sizeof(raw)))
             break;
+        gpfn = _gfn(raw);
         mm_lock_acquire();
         m = alloc_extent(a->d, a->order, a->memflags);
         if (!mfn_eq(m, INVALID_MFN))
             for (j = 0; j < (1UL << a->order); j++)
-                m2p_set(_mfn(mfn_x(m) + j), gpfn + j);
+                m2p_set(_mfn(mfn_x(m) + j), gfn_add(gpfn, j));
         mm_lock_release();
         if (mfn_eq(m, INVALID_MFN))
             break;
@@ -436,7 +439,8 @@ static int exchange_steal(const struct exchange *e, uint64_t chunk, uint64_t *st
 /* Hand the output extents to the guest; nothing can be undone now. */
 static int exchange_commit(const struct exchange *e, uint64_t chunk)
 {
-    uint64_t j, k, gpfn, in_pages = (1UL << e->in_chunk) << e->x.in.extent_order;
+    uint64_t j, k, in_pages = (1UL << e->in_chunk) << e->x.in.extent_order;
+    xen_pfn_t gpfn;
     unsigned int order = e->x.out.extent_order;
     int rc = 0;
 
@@ -449,7 +453,7 @@ static int exchange_commit(const struct exchange *e, uint64_t chunk)
         /* As Xen: an unreadable GPFN is ignored (the M2P stays invalid). */
         if (!copy_from_guest(&gpfn, slot, 8))
             for (k = 0; k < (1UL << order); k++)
-                m2p_set(_mfn(mfn_x(exch_out[j]) + k), gpfn + k);
+                m2p_set(_mfn(mfn_x(exch_out[j]) + k), _gfn(gpfn + k));
         if (copy_to_guest(slot, &exch_out[j], 8))
             rc = -XEN_EFAULT;
     }

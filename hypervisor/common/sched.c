@@ -601,6 +601,8 @@ void resched_domain(struct domain *d)
 {
     unsigned int c;
 
+    ASSERT(hv_lock_held());
+
     if (d->state == DOM_SHUTDOWN && d != dom0 && !d->runtime && !d->reap_listed) {
         d->reap_listed = true;
         d->reap_next = reap_list;
@@ -635,6 +637,8 @@ static void catch_up(struct vcpu *v)
 void vcpu_wake(struct vcpu *v)
 {
     bool was = vcpu_runnable(v);
+
+    ASSERT(hv_lock_held());
 
     v->blocked = false;
     v->polling = false;
@@ -881,6 +885,8 @@ void schedule(void)
     bool preempted = pc->wake_preempt, waker_pays, more, reaped = false;
     uint64_t t0 = get_s_time(), now;
 
+    ASSERT(hv_lock_held());
+
     account(prev, t0);          /* its virtual time, as the pick sees it */
     pc->need_resched = false;
     pc->wake_preempt = false;
@@ -955,6 +961,8 @@ void schedule(void)
  */
 void sched_adjust(struct domain *d, uint32_t weight, uint32_t cap)
 {
+    ASSERT(hv_lock_held());
+
     d->weight = weight;
     if (cap != d->cap) {
         nr_capped += (cap != 0) - (d->cap != 0);
@@ -975,6 +983,8 @@ void sched_domain_pause(struct domain *d)
     uint64_t now = get_s_time();
     unsigned int i;
 
+    ASSERT(hv_lock_held());
+
     for (i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
         if (v && v->runstate.state == RUNSTATE_runnable)
@@ -992,6 +1002,8 @@ void sched_domain_unpause(struct domain *d)
 {
     uint64_t now = get_s_time();
     unsigned int i;
+
+    ASSERT(hv_lock_held());
 
     for (i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
@@ -1012,6 +1024,8 @@ void sched_domain_unpause(struct domain *d)
  */
 void sched_set_affinity(struct vcpu *v, uint64_t hard, uint64_t soft)
 {
+    ASSERT(hv_lock_held());
+
     v->hard_excluded = ~hard & CPU_MASK_ALL;
     v->soft_excluded = ~soft & CPU_MASK_ALL;
     if (rq_queued(v)) {

@@ -141,6 +141,8 @@ long do_sysctl(uint64_t arg)
     struct xen_sysctl op;
     long rc;
 
+    ASSERT(hv_lock_held());
+
     if (copy_from_guest(&op, arg, sizeof(op)))
         return -XEN_EFAULT;
     if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)

@@ -108,6 +108,8 @@ static void cpu_timer_changed(const struct timer *t)
 
 void timer_set(struct timer *t, uint64_t expires)
 {
+    ASSERT(hv_lock_held());
+
     if (t->active)
         queue_remove(t);
     t->expires = expires;
@@ -118,6 +120,8 @@ void timer_set(struct timer *t, uint64_t expires)
 
 void timer_stop(struct timer *t)
 {
+    ASSERT(hv_lock_held());
+
     if (t->active)
         queue_remove(t);
 }
@@ -125,6 +129,8 @@ void timer_stop(struct timer *t)
 void timer_migrate(struct timer *t, unsigned int cpu)
 {
     bool was = t->active;
+
+    ASSERT(hv_lock_held());
 
     if (cpu >= NR_CPUS_MAX || cpu == t->cpu)
         return;
@@ -286,6 +292,8 @@ void timers_run(void)
     struct pcpu *pc = this_pcpu();
     uint64_t now = get_s_time(), next;
     struct timer *t;
+
+    ASSERT(hv_lock_held());
 
     pc->timers_dirty = false;
     /* Device interrupts raised since: the handler only marks them. */

@@ -1,7 +1,9 @@
 /*
  * vcpu_op: bringing a domain's vCPUs up and down, their vcpu_info and
  * runstate areas and timers.  Copy in, validate, act on the current
- * domain's vCPUs.  No locks beyond those of the callees.
+ * domain's vCPUs.  Locking: runs under the hypervisor lock, which
+ * protects the vCPUs' state and the scheduler; mm_lock while a
+ * registered vcpu_info takes its frame reference.
  */
 #include <keel/hypercall.h>
 #include <keel/domain.h>

@@ -217,82 +217,128 @@ static uint32_t decode_dist(struct rc *rc, struct lzma *l, uint32_t len)
  * Decodes one LZMA chunk: *pos advances to end (exclusive) in out, whose
  * bytes since base (the last dictionary reset) are the dictionary.
  */
+/*
+ * lzma_chunk in phases, one per LZMA packet kind: a literal
+ * (lzma_literal), a match with a new distance (lzma_match), a repeated
+ * distance (lzma_rep: short rep, rep0-rep3), and the copy of a match
+ * (lzma_copy), which checks it stays inside the dictionary and chunk.
+ */
+
+/* A literal at out[p] (plain, or matched against the byte at rep0,
+ * checked < p - base by the previous copy); the state moves on. */
+static void lzma_literal(struct lzma *l, struct rc *rc, uint8_t *out, size_t base, size_t p)
+{
+    const uint32_t lp_mask = (1u << l->lp) - 1;
+    uint32_t prev = p > base ? out[p - 1] : 0;
+    uint16_t *probs = l->p.literal[(((p - base) & lp_mask) << l->lc) + (prev >> (8 - l->lc))];
+    uint32_t sym = 1;
+
+    if (l->state < LIT_STATES) {
+        while (sym < 0x100)
+            sym = (sym << 1) | rc_bit(rc, &probs[sym]);
+    } else {
+        /* Matched literal: guided by the byte at rep0 (checked < p - base). */
+        uint32_t match = out[p - l->rep0 - 1], offs = 0x100;
+
+        while (sym < 0x100) {
+            match <<= 1;
+            uint32_t mbit = match & offs;
+            unsigned int bit = rc_bit(rc, &probs[offs + mbit + sym]);
+
+            sym = (sym << 1) | bit;
+            offs &= bit ? mbit : ~mbit;
+        }
+    }
+    out[p] = (uint8_t)sym;
+    l->state = l->state < 4 ? 0 : l->state < 10 ? l->state - 3 : l->state - 6;
+}
+
+/* A match with a new distance into rep0 (the older ones shift down);
+ * its length in *len.  -EINVAL for the end marker. */
+static int lzma_match(struct lzma *l, struct rc *rc, uint32_t ps, uint32_t *len)
+{
+    l->rep3 = l->rep2;
+    l->rep2 = l->rep1;
+    l->rep1 = l->rep0;
+    *len = decode_len(rc, &l->p.match_len, ps);
+    l->state = l->state < LIT_STATES ? 7 : 10;
+    l->rep0 = decode_dist(rc, l, *len);
+    if (l->rep0 == UINT32_MAX)
+        return -EINVAL;             /* end marker: not allowed in LZMA2 */
+    return 0;
+}
+
+/* A repeated match: the short rep (one byte at rep0), or rep0-rep3 moved
+ * to rep0 with a decoded length.  Returns the length. */
+static uint32_t lzma_rep(struct lzma *l, struct rc *rc, uint32_t ps)
+{
+    uint32_t dist;
+
+    if (!rc_bit(rc, &l->p.is_rep0[l->state])) {
+        if (!rc_bit(rc, &l->p.is_rep0_long[l->state][ps])) {
+            l->state = l->state < LIT_STATES ? 9 : 11;
+            return 1;
+        }
+    } else {
+        if (!rc_bit(rc, &l->p.is_rep1[l->state])) {
+            dist = l->rep1;
+        } else {
+            if (!rc_bit(rc, &l->p.is_rep2[l->state])) {
+                dist = l->rep2;
+            } else {
+                dist = l->rep3;
+                l->rep3 = l->rep2;
+            }
+            l->rep2 = l->rep1;
+        }
+        l->rep1 = l->rep0;
+        l->rep0 = dist;
+    }
+    l->state = l->state < LIT_STATES ? 8 : 11;
+    return decode_len(rc, &l->p.rep_len, ps);
+}
+
+/* Copy len bytes from rep0 back to out[*pos]. */
+static int lzma_copy(const struct lzma *l, const struct rc *rc, uint8_t *out, size_t base,
+                     size_t *pos, size_t end, uint32_t len)
+{
+    size_t p = *pos;
+
+    /* A match may not reach before the dictionary, nor past the chunk. */
+    if (l->rep0 >= p - base || len > end - p)
+        return -EINVAL;
+    for (const uint8_t *src = out + p - l->rep0 - 1; len--; )
+        out[p++] = *src++;
+    *pos = p;
+    if (rc->overrun)
+        return -EINVAL;
+    return 0;
+}
+
 static int lzma_chunk(struct lzma *l, struct rc *rc, uint8_t *out, size_t base, size_t *pos,
                       size_t end)
 {
-    const uint32_t pb_mask = (1u << l->pb) - 1, lp_mask = (1u << l->lp) - 1;
+    const uint32_t pb_mask = (1u << l->pb) - 1;
     size_t p = *pos;
+    int err;
 
     while (p < end) {
-        uint32_t ps = (p - base) & pb_mask, len, dist;
+        uint32_t ps = (p - base) & pb_mask, len;
 
         if (!rc_bit(rc, &l->p.is_match[l->state][ps])) {
-            uint32_t prev = p > base ? out[p - 1] : 0;
-            uint16_t *probs = l->p.literal[(((p - base) & lp_mask) << l->lc) + (prev >> (8 - l->lc))];
-            uint32_t sym = 1;
-
-            if (l->state < LIT_STATES) {
-                while (sym < 0x100)
-                    sym = (sym << 1) | rc_bit(rc, &probs[sym]);
-            } else {
-                /* Matched literal: guided by the byte at rep0 (checked < p - base). */
-                uint32_t match = out[p - l->rep0 - 1], offs = 0x100;
-
-                while (sym < 0x100) {
-                    match <<= 1;
-                    uint32_t mbit = match & offs;
-                    unsigned int bit = rc_bit(rc, &probs[offs + mbit + sym]);
-
-                    sym = (sym << 1) | bit;
-                    offs &= bit ? mbit : ~mbit;
-                }
-            }
-            out[p++] = (uint8_t)sym;
-            l->state = l->state < 4 ? 0 : l->state < 10 ? l->state - 3 : l->state - 6;
+            lzma_literal(l, rc, out, base, p++);
             continue;
         }
         if (!rc_bit(rc, &l->p.is_rep[l->state])) {
-            l->rep3 = l->rep2;
-            l->rep2 = l->rep1;
-            l->rep1 = l->rep0;
-            len = decode_len(rc, &l->p.match_len, ps);
-            l->state = l->state < LIT_STATES ? 7 : 10;
-            l->rep0 = decode_dist(rc, l, len);
-            if (l->rep0 == UINT32_MAX)
-                return -EINVAL;             /* end marker: not allowed in LZMA2 */
-        } else if (!rc_bit(rc, &l->p.is_rep0[l->state])) {
-            if (!rc_bit(rc, &l->p.is_rep0_long[l->state][ps])) {
-                l->state = l->state < LIT_STATES ? 9 : 11;
-                len = 1;
-                goto copy;
-            }
-            len = decode_len(rc, &l->p.rep_len, ps);
-            l->state = l->state < LIT_STATES ? 8 : 11;
+            err = lzma_match(l, rc, ps, &len);
+            if (err)
+                return err;
         } else {
-            if (!rc_bit(rc, &l->p.is_rep1[l->state])) {
-                dist = l->rep1;
-            } else {
-                if (!rc_bit(rc, &l->p.is_rep2[l->state])) {
-                    dist = l->rep2;
-                } else {
-                    dist = l->rep3;
-                    l->rep3 = l->rep2;
-                }
-                l->rep2 = l->rep1;
-            }
-            l->rep1 = l->rep0;
-            l->rep0 = dist;
-            len = decode_len(rc, &l->p.rep_len, ps);
-            l->state = l->state < LIT_STATES ? 8 : 11;
+            len = lzma_rep(l, rc, ps);
         }
-copy:
-        /* A match may not reach before the dictionary, nor past the chunk. */
-        if (l->rep0 >= p - base || len > end - p)
-            return -EINVAL;
-        for (const uint8_t *src = out + p - l->rep0 - 1; len--; )
-            out[p++] = *src++;
-        if (rc->overrun)
-            return -EINVAL;
+        err = lzma_copy(l, rc, out, base, &p, end, len);
+        if (err)
+            return err;
     }
     *pos = p;
     /* Normalized at the end, the chunk's input must be used up and code 0. */

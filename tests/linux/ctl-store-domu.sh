@@ -131,6 +131,28 @@ keel console --timeout 60 s1 > /tmp/s1.again 2>&1 &
 CONS=$!
 say "keel-consoled killed (-9) and restarted"
 
+# The store killed with SIGKILL and started again while s1 runs (issue 14:
+# "a store restart while guests run").  The new daemon finds s1 in its
+# state (introduced, its ring's gfn and port), maps the ring again, binds
+# a new port to the guest's (which went back to unbound when the old
+# daemon's end closed) and gives the guest's kernel its watches back; so
+# mem-set (the balloon's memory/target watch) and shutdown -w (the
+# control/shutdown watch) below reach the guest.  Without that its
+# xenbus stops answering.
+XSD=$(cat /run/keel-xenstored.pid)
+$XS write $P/data/before-restart 1 || fail "cannot write before the store restart"
+kill -9 "$XSD"
+dead() { ! grep -q '^State:.*[RSD] ' "/proc/$XSD/status" 2>/dev/null; }
+wait_for 50 dead || fail "keel-xenstored (pid $XSD) survived SIGKILL"
+rm -f /run/xenstored/socket /run/keel-xenstored.pid
+keel-xenstored --dom0 -F -d /var/lib/keel-xenstored -p /run/keel-xenstored.pid 2>>/tmp/xsd.log &
+wait_for 50 test -S /run/xenstored/socket || fail "keel-xenstored did not restart: $(tail -n 5 /tmp/xsd.log)"
+sed 's/^/ctl-store: daemon: /' /tmp/xsd.log | tail -n 4
+[ "$($XS read $P/data/before-restart)" = 1 ] || fail "a write before the restart was lost"
+reconnected() { grep -q "domain $D: reconnected" /tmp/xsd.log; }
+wait_for 50 reconnected || fail "the restarted store did not reconnect s1: $(tail -n 5 /tmp/xsd.log)"
+say "keel-xenstored killed (-9) and restarted while s1 runs: $(grep "domain $D: reconnected" /tmp/xsd.log | sed 's/^keel-xenstored: //')"
+
 # keel mem-set: memory/target, which s1's balloon driver follows.
 mem() { keel list | awk '$1 == "s1" { print $3 }'; }
 keel mem-set s1 96 || fail "keel mem-set s1 96"

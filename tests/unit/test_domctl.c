@@ -575,6 +575,33 @@ static void test_pause_unpause(void **state)
     assert_int_equal(d5->pause_count, 255);
 }
 
+/* domctl and sysctl run under the hypervisor lock (docs/hypervisor.md,
+ * "Locking"): called without it, they stop at their ASSERT before
+ * changing anything. */
+static void test_lock_asserted(void **state)
+{
+    struct xen_domctl op = dc(XEN_DOMCTL_pausedomain, 2);
+    struct xen_sysctl so = sc(XEN_SYSCTL_physinfo);
+    jmp_buf jb;
+
+    (void)state;
+    fake_panics = 0;
+    fake_hv_lock_held = false;
+    fake_panic_jmp = &jb;
+    if (!setjmp(jb))
+        domctl(&op);
+    assert_int_equal(fake_panics, 1);
+    assert_int_equal(d2->pause_count, 0);
+    if (!setjmp(jb))
+        sysctl(&so);
+    assert_int_equal(fake_panics, 2);
+    fake_panic_jmp = NULL;
+    fake_hv_lock_held = true;
+    assert_int_equal(domctl(&op), 0);               /* with the lock: as before */
+    assert_int_equal(d2->pause_count, 1);
+    assert_int_equal(fake_panics, 2);
+}
+
 static void test_getvcpuinfo(void **state)
 {
     struct xen_domctl op;
@@ -1156,6 +1183,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sched_id_and_physinfo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scheduler_op, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pause_unpause, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_asserted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_getvcpuinfo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_mem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_createdomain_config_checks, setup, teardown),

@@ -194,6 +194,56 @@ static void test_interdomain(void **state)
     assert_int_equal(bi.local_port, 1);
 }
 
+/*
+ * The store daemon's case (keel-xenstored restarted while a guest runs):
+ * the guest, A, offers a port to B (dom0), B binds it, then B's end is
+ * closed (the daemon died, its /dev/xen/evtchn released).  As Xen's
+ * evtchn_close (xen/common/event_channel.c: an ECS_INTERDOMAIN remote
+ * end goes back to ECS_UNBOUND with remote_domid = the closer), A's
+ * port is unbound towards B again, with A's port number unchanged, so a
+ * new daemon can bind to it while the guest knows nothing; a send from
+ * A meanwhile goes nowhere, and the new binding starts pending.
+ */
+static void test_interdomain_binder_closes(void **state)
+{
+    struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 2 };
+    struct evtchn_bind_interdomain bi = { .remote_dom = 1 };
+    struct evtchn_close cl;
+    struct evtchn_send sd;
+    struct evtchn_status st;
+
+    (void)state;
+    assert_int_equal(op(EVTCHNOP_alloc_unbound, &au), 0);
+    as(db);
+    bi.remote_port = au.port;
+    assert_int_equal(op(EVTCHNOP_bind_interdomain, &bi), 0);
+    cl.port = bi.local_port;
+    assert_int_equal(op(EVTCHNOP_close, &cl), 0);
+    assert_int_equal(status(DOMID_SELF, cl.port, 0).status, EVTCHNSTAT_closed);
+    as(da);
+    st = status(DOMID_SELF, au.port, 0);
+    assert_int_equal(st.status, EVTCHNSTAT_unbound);
+    assert_int_equal(st.u.unbound.dom, 2);
+    clear_pending(db, 0);
+    sd.port = au.port;
+    assert_int_equal(op(EVTCHNOP_send, &sd), 0);      /* dropped */
+    assert_false(pending(db, cl.port));
+    /* Only B may take it again; A's port number stays the same. */
+    bi.remote_dom = DOMID_SELF;
+    assert_int_equal(op(EVTCHNOP_bind_interdomain, &bi), -XEN_EINVAL);
+    as(db);
+    bi.remote_dom = 1;
+    assert_int_equal(op(EVTCHNOP_bind_interdomain, &bi), 0);
+    assert_true(pending(db, bi.local_port));
+    st = status(DOMID_SELF, bi.local_port, 0);
+    assert_int_equal(st.status, EVTCHNSTAT_interdomain);
+    assert_int_equal(st.u.interdomain.port, au.port);
+    clear_pending(db, 0);
+    as(da);
+    assert_int_equal(op(EVTCHNOP_send, &sd), 0);
+    assert_true(pending(db, bi.local_port));
+}
+
 static void test_selector_words(void **state)
 {
     struct evtchn_bind_ipi ip = { .vcpu = 1 };
@@ -468,6 +518,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_init, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interdomain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interdomain_binder_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_selector_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_virq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_moved_global_virq_rebinds, setup, teardown),

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "persist.h"
 #include "ring.h"
 #include "xsd.h"
 
@@ -209,6 +210,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			journal_apply(&t, data, size);
 			tree_destroy(&t);
 		}
+	}
+	/* The same bytes as the introduced-domain records of the state
+	 * (persist.c): one record, then a sequence of length-prefixed
+	 * ones (an introduction then its watches...). */
+	if (xsd_init(&x, NULL, false) == 0) {
+		size_t off = 0;
+
+		persist_journal_extra.load(&x, data, size);
+		while (off < size) {
+			size_t l = data[off++];
+
+			if (l > size - off)
+				l = size - off;
+			persist_journal_extra.load(&x, data + off, l);
+			off += l;
+		}
+		xsd_fini(&x);
 	}
 	/* A guest-written ring page: copies must stay inside the rings. */
 	{

@@ -14,6 +14,7 @@
 
 #include "domain.h"
 #include "journal.h"
+#include "persist.h"
 #include "socket.h"
 #include "watch.h"
 #include "xsd.h"
@@ -61,8 +62,13 @@ int xsd_init(struct xsd *x, const char *state_dir, bool fsync_on)
 		return -ENOMEM;
 	}
 	if (state_dir) {
-		x->journal = journal_open(state_dir, &x->tree, fsync_on);
+		struct journal_extra ex = persist_journal_extra;
+
+		ex.ctx = x;
+		x->journal = journal_open_extra(state_dir, &x->tree, fsync_on,
+						&ex);
 		if (!x->journal) {
+			persist_fini(x);
 			tree_destroy(&x->tree);
 			special_fini(x);
 			return -EIO;
@@ -82,6 +88,7 @@ void xsd_fini(struct xsd *x)
 		free(d);
 	}
 	journal_close(x->journal);
+	persist_fini(x);
 	free(x->kernel_watch_file);
 	tree_destroy(&x->tree);
 	special_fini(x);

@@ -11,6 +11,7 @@
 #include "journal.h"
 #include "ops.h"
 #include "path.h"
+#include "persist.h"
 #include "txn.h"
 #include "watch.h"
 
@@ -56,6 +57,9 @@ static int decode(struct req *r)
 	r->tree = &r->c->xsd->tree;
 	if (!(table[type].flags & F_NOTXN) && r->hdr->tx_id) {
 		r->txn = txn_find(r->c, r->hdr->tx_id);
+		if (!r->txn && r->c->restored &&
+		    r->hdr->tx_id < RESTORED_TXID_BASE)
+			r->txn = txn_adopt(r->c, r->hdr->tx_id);
 		if (!r->txn)
 			return -ENOENT;
 		/* Bound what a domain's transaction records (Xen's

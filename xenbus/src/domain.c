@@ -4,6 +4,7 @@
 
 #include "domain.h"
 #include "path.h"
+#include "persist.h"
 #include "ring.h"
 #include "watch.h"
 
@@ -15,16 +16,16 @@ struct domain *domain_find(struct xsd *x, uint32_t id)
 	return NULL;
 }
 
-int domain_introduce(struct xsd *x, uint32_t id, uint64_t mfn, uint32_t port)
+/* Map the ring, bind the port, make the domain and its connection. */
+static int domain_connect(struct xsd *x, uint32_t id, uint64_t mfn,
+			  uint32_t port, struct domain **out)
 {
-	struct domain *d = domain_find(x, id);
 	struct caller who = { id, false, DOMID_NONE };
 	struct xenstore_domain_interface *intf;
+	struct domain *d;
 	void *tp;
 	int rc;
 
-	if (d)
-		return d->mfn == mfn ? 0 : -EINVAL; /* Xen: re-introduce ok */
 	if (!x->rings)
 		return -ENOSYS;
 	d = calloc(1, sizeof(*d));
@@ -48,18 +49,59 @@ int domain_introduce(struct xsd *x, uint32_t id, uint64_t mfn, uint32_t port)
 	d->target = DOMID_NONE;
 	d->next = x->domains;
 	x->domains = d;
+	*out = d;
+	return 0;
+}
+
+int domain_introduce(struct xsd *x, uint32_t id, uint64_t mfn, uint32_t port)
+{
+	struct domain *d = domain_find(x, id);
+	int rc;
+
+	if (d)
+		return d->mfn == mfn ? 0 : -EINVAL; /* Xen: re-introduce ok */
+	rc = domain_connect(x, id, mfn, port, &d);
+	if (rc < 0)
+		return rc;
+	persist_introduced(x, id, mfn, port);
 	watch_fire_special(x, "@introduceDomain");
 	/* Requests may already sit in the ring. */
 	d->conn->ops->kick(d->conn);
 	return 0;
 }
 
-/* Unlink *pp and close its connection (by the event loop). */
-static void domain_drop(struct domain **pp)
+/*
+ * The ring is used from its current indexes, which the guest may have
+ * moved while the daemon was down: read them as for any ring (a producer
+ * more than a ring ahead closes the connection).  Requests already
+ * there are read at the first turn (conn->more), and the kick tells the
+ * guest we are back (the new port also starts pending on our side, as
+ * Xen's bind_interdomain).
+ */
+int domain_reconnect(struct xsd *x, uint32_t id, uint64_t mfn, uint32_t port,
+		     struct domain **out)
+{
+	int rc;
+
+	if (domain_find(x, id))
+		return -EEXIST;
+	rc = domain_connect(x, id, mfn, port, out);
+	if (rc < 0)
+		return rc;
+	(*out)->conn->restored = true;
+	(*out)->conn->next_txid = RESTORED_TXID_BASE;
+	(*out)->conn->more = true;
+	(*out)->conn->ops->kick((*out)->conn);
+	return 0;
+}
+
+/* Unlink *pp, forget it, close its connection (by the event loop). */
+static void domain_drop(struct xsd *x, struct domain **pp)
 {
 	struct domain *d = *pp;
 
 	*pp = d->next;
+	persist_dropped(x, d->id);
 	if (d->conn) {
 		d->conn->dom = NULL;
 		d->conn->dead = true; /* closed by the event loop */
@@ -72,7 +114,7 @@ int domain_release(struct xsd *x, uint32_t id)
 	for (struct domain **pp = &x->domains; *pp; pp = &(*pp)->next) {
 		if ((*pp)->id != id)
 			continue;
-		domain_drop(pp);
+		domain_drop(x, pp);
 		watch_fire_special(x, "@releaseDomain");
 		return 0;
 	}
@@ -92,7 +134,7 @@ void domain_check_all(struct xsd *x)
 		int st = x->rings->state(id);
 
 		if (st == DOM_GONE) {
-			domain_drop(pp);
+			domain_drop(x, pp);
 			domain_remove_orphans(x, id);
 			fire = true;
 			continue;

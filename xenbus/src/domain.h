@@ -38,6 +38,10 @@ struct ring_backend {
 
 struct domain *domain_find(struct xsd *x, uint32_t id);
 int domain_introduce(struct xsd *x, uint32_t id, uint64_t mfn, uint32_t port);
+/* A domain recorded by a previous daemon (persist_restore): its ring and
+ * port connected again, no @introduceDomain; *out the new domain. */
+int domain_reconnect(struct xsd *x, uint32_t id, uint64_t mfn, uint32_t port,
+		     struct domain **out);
 int domain_release(struct xsd *x, uint32_t id);
 /* Delete every node a (released) domain owns, with its subtree, firing
  * watches, as Xen does unless told to keep orphans. */

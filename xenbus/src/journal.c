@@ -10,6 +10,7 @@
  * u64 seq, payload.  Payload: records
  *   'S' u16 len, path, u32 nperms, {u32 id, u8 perms}*, u32 vlen, value
  *   'D' u16 len, path
+ *   'X' u32 len, bytes   (an extra record: struct journal_extra)
  * Journal frames with seq <= the snapshot's are already in it.
  *
  * One frame holds the changes of one sync round (group commit), written
@@ -61,6 +62,9 @@ struct journal {
 	size_t size;    /* bytes of frames in the segment: the next offset */
 	size_t seg;     /* the segment's preallocated size */
 	struct buf pending; /* this round's records, not yet on disk */
+	struct buf *out; /* where journal_put_extra writes: pending or a
+			    snapshot being written */
+	struct journal_extra ex; /* ex.load/ex.save NULL: none */
 	struct tree *tree; /* the store (to compact a full segment) */
 	uint64_t syncs; /* synced frame writes */
 	char damaged[64]; /* load: keep tree.journal under this name */
@@ -207,7 +211,24 @@ out:
 	return rc;
 }
 
-int journal_apply(struct tree *t, const unsigned char *p, size_t len)
+#define MAX_EXTRA 65536u
+
+/* An extra record: its length checked, handed to ex (if any). */
+static int apply_extra(const struct journal_extra *ex, struct rd *r)
+{
+	uint32_t l;
+	int rc = 0;
+
+	if (!get(r, &l, sizeof(l)) || l > MAX_EXTRA || l > r->len - r->off)
+		return -EINVAL;
+	if (ex && ex->load)
+		rc = ex->load(ex->ctx, r->p + r->off, l);
+	r->off += l;
+	return rc;
+}
+
+static int apply(struct tree *t, const struct journal_extra *ex,
+		 const unsigned char *p, size_t len)
 {
 	struct rd r = { p, len, 0 };
 	char path[PATH_BUF];
@@ -216,7 +237,15 @@ int journal_apply(struct tree *t, const unsigned char *p, size_t len)
 		char op;
 		int rc;
 
-		if (!get(&r, &op, 1) || !get_path(&r, path))
+		if (!get(&r, &op, 1))
+			return -EINVAL;
+		if (op == 'X') {
+			rc = apply_extra(ex, &r);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (!get_path(&r, path))
 			return -EINVAL;
 		if (op == 'D') {
 			struct tree_node *n = tree_find(t, path);
@@ -232,6 +261,22 @@ int journal_apply(struct tree *t, const unsigned char *p, size_t len)
 		}
 	}
 	return 0;
+}
+
+int journal_apply(struct tree *t, const unsigned char *p, size_t len)
+{
+	return apply(t, NULL, p, len);
+}
+
+void journal_put_extra(struct journal *j, const void *p, size_t len)
+{
+	static const char op = 'X';
+
+	if (!j || len > MAX_EXTRA)
+		return;
+	put(j->out, &op, 1);
+	put_u32(j->out, (uint32_t)len);
+	put(j->out, p, len);
 }
 
 static int write_all(int fd, const void *p, size_t len)
@@ -349,6 +394,11 @@ static int write_snap(struct journal *j, const struct tree *t)
 	int fd, rc;
 
 	snap_node(&b, t->root, path);
+	if (j->ex.save) {
+		j->out = &b;
+		j->ex.save(j->ex.ctx, j);
+		j->out = &j->pending;
+	}
 	if (b.oom) {
 		free(b.p);
 		return -ENOMEM;
@@ -469,7 +519,7 @@ static int load_snapshot(struct journal *j, struct tree *t)
 		return -EINVAL;
 	}
 	if (!next_frame(data, size, &off, MAGIC_SNAP, &h) ||
-	    journal_apply(t, data + off, h.len) < 0) {
+	    apply(t, &j->ex, data + off, h.len) < 0) {
 		xsd_log("%s/tree.snap: damaged snapshot, refusing to start",
 			j->dir);
 		free(data);
@@ -540,7 +590,7 @@ static int load_journal(struct journal *j, struct tree *t)
 				why = "frames missing before it";
 				break;
 			}
-			if (journal_apply(t, data + at, h.len) < 0) {
+			if (apply(t, &j->ex, data + at, h.len) < 0) {
 				xsd_log("%s/tree.journal: bad record in frame %llu",
 					j->dir, (unsigned long long)h.seq);
 				free(data);
@@ -584,10 +634,20 @@ static int load(struct journal *j, struct tree *t)
 
 struct journal *journal_open(const char *dir, struct tree *t, bool fsync_on)
 {
+	return journal_open_extra(dir, t, fsync_on, NULL);
+}
+
+struct journal *journal_open_extra(const char *dir, struct tree *t,
+				   bool fsync_on,
+				   const struct journal_extra *ex)
+{
 	struct journal *j = calloc(1, sizeof(*j));
 
 	if (!j)
 		return NULL;
+	j->out = &j->pending;
+	if (ex)
+		j->ex = *ex;
 	j->fd = j->lock_fd = j->dir_fd = -1;
 	j->fsync_on = fsync_on;
 	j->dir = strdup(dir);

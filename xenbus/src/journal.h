@@ -24,6 +24,27 @@ struct journal;
 struct journal *journal_open(const char *dir, struct tree *t, bool fsync_on);
 
 /*
+ * State kept beside the tree (the introduced domains and their watches,
+ * persist.c): opaque records, journalled with the tree's changes of the
+ * same round and written into every snapshot.  load gets each record as
+ * the snapshot and journal are replayed (0, or -EINVAL when malformed);
+ * save, while a snapshot is written, emits every record needed to
+ * rebuild that state with journal_put_extra.
+ */
+struct journal_extra {
+	void *ctx;
+	int (*load)(void *ctx, const unsigned char *p, size_t len);
+	void (*save)(void *ctx, struct journal *j);
+};
+
+struct journal *journal_open_extra(const char *dir, struct tree *t,
+				   bool fsync_on,
+				   const struct journal_extra *ex);
+/* Record one extra record (len <= 64 KiB) in this round's frame, or in
+ * the snapshot being written (from save). */
+void journal_put_extra(struct journal *j, const void *p, size_t len);
+
+/*
  * Group commit: the tree's changes are recorded as they happen;
  * journal_write closes a request's changes (compacting first when the
  * round would not fit in the segment); journal_sync writes every change
@@ -48,7 +69,8 @@ uint64_t journal_syncs(const struct journal *j);
 
 /* Encoding helpers, exposed for the fuzzer and the tests. */
 uint32_t journal_crc32(const void *buf, size_t len);
-/* Apply one frame's payload to t: 0 or -EINVAL when malformed. */
+/* Apply one frame's payload to t: 0 or -EINVAL when malformed (extra
+ * records are checked for their length and skipped). */
 int journal_apply(struct tree *t, const unsigned char *p, size_t len);
 
 #endif

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "path.h"
+#include "persist.h"
 #include "watch.h"
 #include "xsd.h"
 
@@ -166,5 +167,9 @@ int kernel_watches_restore(struct xsd *x)
 	if (n || bad)
 		xsd_log("dom0 kernel: %u watches restored%s", n,
 			bad ? " (some lines unreadable, skipped)" : "");
-	return 0;
+	/* The same boot of dom0: a restart.  Its open transactions are the
+	 * old daemon's: failed at their end (persist.h), not unknown. */
+	x->kernel->restored = true;
+	x->kernel->next_txid = RESTORED_TXID_BASE;
+	return 1;
 }

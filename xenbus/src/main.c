@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "journal.h"
+#include "persist.h"
 #include "ring.h"
 #include "xsd.h"
 
@@ -152,6 +154,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		xsd_log_stderr = false;
+	}
+	/* After daemon(): privcmd's foreign mappings are not inherited
+	 * across fork (VM_DONTCOPY). */
+	persist_restore(&x);
+	if (journal_commit(x.journal, &x.tree) < 0) {
+		xsd_log("journal write failed: exiting");
+		return 1;
 	}
 	if (o.pid_file)
 		write_pid(o.pid_file);

@@ -6,6 +6,7 @@
 
 #include "ops.h"
 #include "path.h"
+#include "persist.h"
 #include "txn.h"
 #include "watch.h"
 
@@ -36,6 +37,7 @@ int op_watch(struct req *r)
 	if (rc < 0)
 		return rc;
 	kernel_watches_save(r->c);
+	persist_watch(r->c, given, path, token, true);
 	rc = req_ack(r);
 	/* Linux relies on one event right away, naming the path as given. */
 	conn_send(r->c, XS_WATCH_EVENT, 0, 0, given, strlen(given) + 1, token,
@@ -55,6 +57,7 @@ int op_unwatch(struct req *r)
 	if (rc < 0)
 		return rc;
 	kernel_watches_save(r->c);
+	persist_watch(r->c, given, path, token, false);
 	return req_ack(r);
 }
 
@@ -63,6 +66,7 @@ int op_reset_watches(struct req *r)
 	watch_remove_all(r->c);
 	txn_abort_all(r->c);
 	kernel_watches_save(r->c);
+	persist_reset_watches(r->c);
 	return req_ack(r);
 }
 

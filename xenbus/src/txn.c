@@ -128,6 +128,17 @@ int txn_start(struct conn *c, struct txn **out)
 	return 0;
 }
 
+struct txn *txn_adopt(struct conn *c, uint32_t id)
+{
+	struct txn *t;
+
+	if (txn_start(c, &t) < 0)
+		return NULL;
+	t->id = id;
+	t->failed = true;
+	return t;
+}
+
 struct txn *txn_find(struct conn *c, uint32_t id)
 {
 	for (struct txn *t = c->txns; t; t = t->next)

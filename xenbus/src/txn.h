@@ -18,6 +18,15 @@ int txn_start(struct conn *c, struct txn **out);
 /* The open transaction with this id on c, or NULL. */
 struct txn *txn_find(struct conn *c, uint32_t id);
 
+/*
+ * A transaction the previous daemon started on a restored connection
+ * (persist.h): not kept across the restart, so it is taken up under its
+ * id as failed, its requests served on a view of the tree as usual and
+ * its commit refused with EAGAIN (the client retries it whole, as Linux
+ * does).  NULL over quota or without memory.
+ */
+struct txn *txn_adopt(struct conn *c, uint32_t id);
+
 /* Record that a request named `path' as its target (for watches). */
 void txn_note_target(struct txn *t, const char *path);
 

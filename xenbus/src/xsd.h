@@ -122,6 +122,9 @@ struct conn {
 	unsigned int turn_used; /* requests dispatched in this turn */
 	uint64_t served; /* the last round (xsd->rounds) it had a turn in */
 	uint64_t events_dropped; /* watch events lost to a full queue */
+	/* Served again after a restart of the daemon: transaction ids
+	 * below RESTORED_TXID_BASE are the old daemon's (persist.h). */
+	bool restored;
 };
 
 struct ring_backend;
@@ -156,6 +159,9 @@ struct xsd {
 	 * state directory its watches are kept in (NULL: not kept). */
 	struct conn *kernel;
 	char *kernel_watch_file;
+	/* The introduced domains and their watches as kept in the durable
+	 * state (persist.c). */
+	struct saved_dom *saved;
 };
 
 /* Log a line (stderr in the foreground, syslog otherwise). */
@@ -191,7 +197,10 @@ bool xsd_req_reads_only(const struct xsd_sockmsg *hdr);
 void xsd_dispatch(struct conn *c, const struct xsd_sockmsg *hdr,
 		  char *payload);
 
-/* kernel_watches.c: keep the dom0 kernel's watches across a restart. */
+/* kernel_watches.c: keep the dom0 kernel's watches across a restart.
+ * restore: 1 when they were this boot's (a restart of the daemon: the
+ * kernel connection is then marked restored), 0 when there were none
+ * to restore, -errno. */
 void kernel_watches_save(struct conn *c);
 int kernel_watches_restore(struct xsd *x);
 

@@ -541,8 +541,9 @@ static void test_kernel_watches(void **state)
 	k2 = mkconn(&y, 0, true);
 	y.kernel = k2;
 	y.kernel_watch_file = strdup(file);
-	assert_int_equal(kernel_watches_restore(&y), 0);
+	assert_int_equal(kernel_watches_restore(&y), 1);
 	assert_int_equal(k2->nr_watches, 2);
+	assert_true(k2->restored);
 	while (next_msg(k2, &m)) /* the first events */
 		assert_int_equal(m.type, XS_WATCH_EVENT);
 	write_ok(f->c[D0], 0, "/x", "1"); /* (old daemon: irrelevant) */
@@ -551,6 +552,13 @@ static void test_kernel_watches(void **state)
 	assert_int_equal(m.type, XS_WATCH_EVENT);
 	assert_memory_equal(m.body, "memory/target\0" "ffff8880aa", 25);
 	assert_false(next_msg(k2, &m));
+	/* A transaction the old daemon had open for the kernel fails at
+	 * its end (EAGAIN: Linux retries), it is not unknown. */
+	write_ok(k2, 3, "/local/domain/0/data/t", "1");
+	req_s(k2, XS_TRANSACTION_END, 3, "T", &m);
+	assert_err(&m, "EAGAIN");
+	req_s(k2, XS_READ, 0, "/local/domain/0/data/t", &m);
+	assert_err(&m, "ENOENT");
 	xsd_fini(&y);
 
 	/* Watches of another boot of dom0 are not restored. */

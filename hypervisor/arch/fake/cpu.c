@@ -75,8 +75,10 @@ uint64_t hv_lock_held_cycles(void)
     return fake_lock_held_cycles;
 }
 
-/* The unit tests run as the holder of the hypervisor lock. */
+/* The unit tests run as the holder of the hypervisor lock, unless a test
+ * clears this to check that a function asserts it (ASSERT(hv_lock_held())). */
+bool fake_hv_lock_held = true;
 bool hv_lock_held(void)
 {
-    return true;
+    return fake_hv_lock_held;
 }

@@ -46,15 +46,15 @@ unsigned int fake_mm_fill_calls(void)
     return fill_calls;
 }
 
-void m2p_set(mfn_t mfn, uint64_t pfn)
+void m2p_set(mfn_t mfn, gfn_t gfn)
 {
     if (mfn_x(mfn) < FAKE_NR_FRAMES)
-        fake_m2p[mfn_x(mfn)] = pfn;
+        fake_m2p[mfn_x(mfn)] = gfn_x(gfn);
 }
 
-uint64_t m2p_get(mfn_t mfn)
+gfn_t m2p_get(mfn_t mfn)
 {
-    return mfn_x(mfn) < FAKE_NR_FRAMES ? fake_m2p[mfn_x(mfn)] : ~0UL;
+    return mfn_x(mfn) < FAKE_NR_FRAMES ? _gfn(fake_m2p[mfn_x(mfn)]) : INVALID_GFN;
 }
 
 /* Mark each hypervisor slot recognisably, as the real one copies idle_pg_table's. */

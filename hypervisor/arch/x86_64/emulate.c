@@ -7,6 +7,8 @@
  * from guest memory with fault recovery and fully bounds-checked; any
  * form not understood here is left to the caller, which injects #GP/#UD.
  * Runs for the current vCPU only.
+ * Locking: rtc_lock keeps the CMOS RTC's index/data port pair together
+ * for dom0's emulated accesses; a leaf lock.
  */
 #include <keel/domain.h>
 #include <keel/console.h>

@@ -183,17 +183,17 @@ void m2p_init(void)
                  _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | nx_flag());
 }
 
-void m2p_set(mfn_t mfn, uint64_t pfn)
+void m2p_set(mfn_t mfn, gfn_t gfn)
 {
     if (mfn_x(mfn) < m2p_entries)
-        ((uint64_t *)maddr_to_virt(m2p_maddr))[mfn_x(mfn)] = pfn;
+        ((uint64_t *)maddr_to_virt(m2p_maddr))[mfn_x(mfn)] = gfn_x(gfn);
 }
 
-uint64_t m2p_get(mfn_t mfn)
+gfn_t m2p_get(mfn_t mfn)
 {
     if (mfn_x(mfn) >= m2p_entries)
-        return ~0UL;
-    return ((uint64_t *)maddr_to_virt(m2p_maddr))[mfn_x(mfn)];
+        return INVALID_GFN;
+    return _gfn(((uint64_t *)maddr_to_virt(m2p_maddr))[mfn_x(mfn)]);
 }
 
 uint64_t pte_nx(void)

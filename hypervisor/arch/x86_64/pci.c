@@ -1,8 +1,9 @@
 /*
  * PCI configuration space through mechanism 1 (0xcf8/0xcfc), segment 0,
  * registers 0-255: the hypervisor's own accesses (MSI, common/msi.c) and
- * the cycles of dom0's emulated ones (emulate.c), serialised by
- * pci_cfg_lock (taken with interrupts off, as the hypervisor always runs).
+ * the cycles of dom0's emulated ones (emulate.c).  Locking: pci_cfg_lock
+ * keeps the 0xcf8 address and 0xcfc data cycles together (taken with
+ * interrupts off, as the hypervisor always runs); a leaf lock.
  * And the hypervisor's mappings of MSI-X tables (Xen's msix fixmaps):
  * MSIX_SLOTS windows of MSIX_SLOT_PAGES pages, under the hypervisor lock.
  */

@@ -3,7 +3,9 @@
  * (the pirq state machine is common/pirq.c; the IO-APICs ioapic.c).
  * Each operation copies its struct in, validates, acts, and copies the
  * OUT fields back.  What each returns, and how that compares with Xen
- * 4.17, is in docs/abi.md.  Runs under the hypervisor lock.
+ * 4.17, is in docs/abi.md.  Locking: runs under the hypervisor lock,
+ * which protects the pirq and I/O-privilege state; mm_lock while the
+ * pirq EOI page takes its writable reference.
  */
 #include <keel/hypercall.h>
 #include <keel/domain.h>

@@ -119,105 +119,155 @@ static uint64_t read_imm(const uint8_t *p, unsigned int n)
     return v;
 }
 
-static bool decode(const uint8_t *b, unsigned int avail, struct ptwr_insn *in)
-{
-    unsigned int i = 0, opsize = 4, immsz = 0;
-    bool rex_w = false, rex_r = false, byte_op, twobyte = false;
+/*
+ * The decoder in phases: prefixes and REX, the opcode (one or two bytes),
+ * the ModRM operand, the operation (one-byte or 0x0f map), the immediate.
+ * Each phase returns false for anything ptwr does not emulate.
+ */
+struct ptwr_decode {
+    unsigned int i;             /* bytes consumed */
+    unsigned int opsize;        /* operand size from prefixes and REX.W */
+    unsigned int immsz;         /* immediate bytes still to read */
+    bool rex_r;
+    bool twobyte;
     uint8_t op;
-    int ml;
+};
 
-    memset(in, 0, sizeof(*in));
-    for (; i < avail; i++) {
-        if (b[i] == 0xf0 || b[i] == 0x3e || b[i] == 0x2e)
+/* Prefixes (lock, ds/cs branch hints, operand size) and REX. */
+static void decode_prefixes(const uint8_t *b, unsigned int avail, struct ptwr_decode *dc,
+                            struct ptwr_insn *in)
+{
+    bool rex_w = false;
+
+    for (; dc->i < avail; dc->i++) {
+        if (b[dc->i] == 0xf0 || b[dc->i] == 0x3e || b[dc->i] == 0x2e)
             continue;                   /* lock, ds/cs (branch hints) */
-        if (b[i] == 0x66) {
-            opsize = 2;
+        if (b[dc->i] == 0x66) {
+            dc->opsize = 2;
             continue;
         }
         break;
     }
-    if (i < avail && (b[i] & 0xf0) == 0x40) {
+    if (dc->i < avail && (b[dc->i] & 0xf0) == 0x40) {
         in->rex = true;
-        rex_w = b[i] & 8;
-        rex_r = b[i] & 4;
-        i++;
+        rex_w = b[dc->i] & 8;
+        dc->rex_r = b[dc->i] & 4;
+        dc->i++;
     }
     if (rex_w)
-        opsize = 8;
-    if (i >= avail)
+        dc->opsize = 8;
+}
+
+/* The opcode, one byte or 0x0f and one. */
+static bool decode_opcode(const uint8_t *b, unsigned int avail, struct ptwr_decode *dc)
+{
+    if (dc->i >= avail)
         return false;
-    op = b[i++];
-    if (op == 0x0f) {
-        if (i >= avail)
+    dc->op = b[dc->i++];
+    if (dc->op == 0x0f) {
+        if (dc->i >= avail)
             return false;
-        twobyte = true;
-        op = b[i++];
+        dc->twobyte = true;
+        dc->op = b[dc->i++];
     }
-    if (i >= avail)
+    return true;
+}
+
+/* One-byte map: mov, xchg, and/or/xor (reg), mov/group-1 (imm). */
+static bool decode_onebyte(struct ptwr_decode *dc, struct ptwr_insn *in)
+{
+    switch (dc->op) {
+    case 0x88: case 0x89: in->op = OP_MOV; break;
+    case 0x86: case 0x87: in->op = OP_XCHG; break;
+    case 0x20: case 0x21: in->op = OP_AND; break;
+    case 0x08: case 0x09: in->op = OP_OR; break;
+    case 0x30: case 0x31: in->op = OP_XOR; break;
+    case 0xc6: case 0xc7:
+        if ((in->reg & 7) != 0)
+            return false;
+        in->op = OP_MOV;
+        dc->immsz = in->size == 8 ? 4 : in->size;
+        break;
+    case 0x80: case 0x81: case 0x83:
+        switch (in->reg & 7) {
+        case 1: in->op = OP_OR; break;
+        case 4: in->op = OP_AND; break;
+        case 6: in->op = OP_XOR; break;
+        default: return false;
+        }
+        dc->immsz = dc->op == 0x81 ? (in->size == 8 ? 4 : in->size) : 1;
+        break;
+    default:
         return false;
-    in->reg = ((b[i] >> 3) & 7) | (rex_r ? 8 : 0);
-    ml = modrm_len(&b[i], avail - i);
+    }
+    return true;
+}
+
+/* 0x0f map: cmpxchg, bts/btr/btc (reg), group 8 (imm). */
+static bool decode_twobyte(struct ptwr_decode *dc, struct ptwr_insn *in)
+{
+    in->size = dc->opsize;
+    switch (dc->op) {
+    case 0xb0: in->op = OP_CMPXCHG; in->size = 1; break;
+    case 0xb1: in->op = OP_CMPXCHG; break;
+    case 0xab: in->op = OP_BTS; break;
+    case 0xb3: in->op = OP_BTR; break;
+    case 0xbb: in->op = OP_BTC; break;
+    case 0xba:
+        switch (in->reg & 7) {
+        case 5: in->op = OP_BTS; break;
+        case 6: in->op = OP_BTR; break;
+        case 7: in->op = OP_BTC; break;
+        default: return false;
+        }
+        dc->immsz = 1;
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
+
+/* The immediate, sign-extended except group 8's bit offset. */
+static bool decode_imm(const uint8_t *b, unsigned int avail, struct ptwr_decode *dc,
+                       struct ptwr_insn *in)
+{
+    if (!dc->immsz)
+        return true;
+    if (dc->i + dc->immsz > avail)
+        return false;
+    in->src_is_imm = true;
+    in->imm = read_imm(&b[dc->i], dc->immsz);
+    if (!(dc->twobyte && dc->op == 0xba))
+        in->imm = sext(in->imm, dc->immsz);
+    dc->i += dc->immsz;
+    return true;
+}
+
+static bool decode(const uint8_t *b, unsigned int avail, struct ptwr_insn *in)
+{
+    struct ptwr_decode dc = { .opsize = 4 };
+    bool byte_op;
+    int ml;
+
+    memset(in, 0, sizeof(*in));
+    decode_prefixes(b, avail, &dc, in);
+    if (!decode_opcode(b, avail, &dc))
+        return false;
+    if (dc.i >= avail)
+        return false;
+    in->reg = ((b[dc.i] >> 3) & 7) | (dc.rex_r ? 8 : 0);
+    ml = modrm_len(&b[dc.i], avail - dc.i);
     if (ml < 0)
         return false;
-    byte_op = !twobyte && !(op & 1) && op != 0x83;
-    in->size = byte_op ? 1 : opsize;
-    if (!twobyte) {
-        switch (op) {
-        case 0x88: case 0x89: in->op = OP_MOV; break;
-        case 0x86: case 0x87: in->op = OP_XCHG; break;
-        case 0x20: case 0x21: in->op = OP_AND; break;
-        case 0x08: case 0x09: in->op = OP_OR; break;
-        case 0x30: case 0x31: in->op = OP_XOR; break;
-        case 0xc6: case 0xc7:
-            if ((in->reg & 7) != 0)
-                return false;
-            in->op = OP_MOV;
-            immsz = in->size == 8 ? 4 : in->size;
-            break;
-        case 0x80: case 0x81: case 0x83:
-            switch (in->reg & 7) {
-            case 1: in->op = OP_OR; break;
-            case 4: in->op = OP_AND; break;
-            case 6: in->op = OP_XOR; break;
-            default: return false;
-            }
-            immsz = op == 0x81 ? (in->size == 8 ? 4 : in->size) : 1;
-            break;
-        default:
-            return false;
-        }
-    } else {
-        in->size = opsize;
-        switch (op) {
-        case 0xb0: in->op = OP_CMPXCHG; in->size = 1; break;
-        case 0xb1: in->op = OP_CMPXCHG; break;
-        case 0xab: in->op = OP_BTS; break;
-        case 0xb3: in->op = OP_BTR; break;
-        case 0xbb: in->op = OP_BTC; break;
-        case 0xba:
-            switch (in->reg & 7) {
-            case 5: in->op = OP_BTS; break;
-            case 6: in->op = OP_BTR; break;
-            case 7: in->op = OP_BTC; break;
-            default: return false;
-            }
-            immsz = 1;
-            break;
-        default:
-            return false;
-        }
-    }
-    i += (unsigned int)ml;
-    if (immsz) {
-        if (i + immsz > avail)
-            return false;
-        in->src_is_imm = true;
-        in->imm = read_imm(&b[i], immsz);
-        if (!(twobyte && op == 0xba))
-            in->imm = sext(in->imm, immsz);
-        i += immsz;
-    }
-    in->len = i;
+    byte_op = !dc.twobyte && !(dc.op & 1) && dc.op != 0x83;
+    in->size = byte_op ? 1 : dc.opsize;
+    if (!(dc.twobyte ? decode_twobyte(&dc, in) : decode_onebyte(&dc, in)))
+        return false;
+    dc.i += (unsigned int)ml;
+    if (!decode_imm(b, avail, &dc, in))
+        return false;
+    in->len = dc.i;
     return true;
 }
 
@@ -240,84 +290,138 @@ static void set_flags_logic(struct guest_regs *regs, uint64_t res, unsigned int 
 }
 
 /*
- * Try to emulate a write fault by the guest kernel on one of its page
- * tables.  true: done (rip advanced), or to be retried (rip unchanged:
- * validation of a new entry's table stopped half-way, pv_mm.c); false:
- * not a ptwr case.
+ * pv_ptwr_emulate in phases: find the page table written (ptwr_target),
+ * fetch and decode the instruction (ptwr_fetch_decode), take its source
+ * operand (ptwr_source), swap the new entry in (ptwr_swap, computing it
+ * with ptwr_result), then the instruction's register and flag results
+ * (ptwr_writeback).
  */
-bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
+struct ptwr_ctx {
+    struct ptwr_insn in;
+    mfn_t mfn;              /* the page table written */
+    unsigned int level;     /* its level, 1-4 */
+    uint64_t *pe;           /* the aligned 8-byte entry written */
+    unsigned int shift;     /* bit offset of the access in *pe */
+    uint64_t mask;          /* the access's bits in *pe */
+    uint64_t src;           /* source operand (register or immediate) */
+    unsigned int bit;       /* bt[src]'s bit offset */
+    uint64_t opnd;          /* destination operand before the write */
+    uint64_t res;           /* destination operand after the write */
+};
+
+/* The faulting address is in a validated page table of v's domain,
+ * mapped read-only, written by its kernel. */
+static bool ptwr_target(struct vcpu *v, struct guest_regs *regs, uint64_t addr,
+                        struct ptwr_ctx *c)
 {
     struct domain *d = v->domain;
-    uint64_t *pl1e, *pe, old, nv, src = 0, opnd, res = 0, mask;
-    struct ptwr_insn in;
     struct page_info *pg;
-    uint8_t bytes[16];
-    unsigned int n, shift, level, bit = 0;
-    mfn_t mfn;
-    int rc;
+    uint64_t *pl1e;
 
     if (!v->kernel_mode || (regs->error_code & 3) != 3)
         return false;
     pl1e = pv_guest_l1e(v, addr);
     if (!pl1e || !(*pl1e & _PAGE_PRESENT) || (*pl1e & _PAGE_RW))
         return false;
-    mfn = pte_mfn(*pl1e);
-    if (!mfn_valid(mfn))
+    c->mfn = pte_mfn(*pl1e);
+    if (!mfn_valid(c->mfn))
         return false;
-    pg = mfn_to_page(mfn);
+    pg = mfn_to_page(c->mfn);
     if (pg->owner != d->domain_id || pg->type < PGT_l1 || pg->type > PGT_l4 || !pg->type_count ||
         !(pg->flags & PGC_validated))
         return false;
-    level = pg->type - PGT_l1 + 1;
+    c->level = pg->type - PGT_l1 + 1;
+    return true;
+}
+
+/* Fetch up to 15 instruction bytes at rip (fewer near an unmapped page),
+ * decode them, and place the access within one aligned 8-byte entry. */
+static bool ptwr_fetch_decode(struct guest_regs *regs, uint64_t addr, struct ptwr_ctx *c)
+{
+    uint8_t bytes[16];
+    unsigned int n;
+
     for (n = 15; n && copy_from_guest(bytes, regs->rip, n); n--)
         ;
-    if (!n || !decode(bytes, n, &in))
+    if (!n || !decode(bytes, n, &c->in))
         return false;
     /* The access must stay within one aligned 8-byte entry. */
-    shift = (unsigned int)(addr & 7) * 8;
-    if ((addr & 7) + in.size > 8)
+    c->shift = (unsigned int)(addr & 7) * 8;
+    if ((addr & 7) + c->in.size > 8)
         return false;
-    pe = (uint64_t *)((char *)mfn_to_virt(mfn) + (addr & (PAGE_SIZE - 8)));
-    mask = size_mask(in.size) << shift;
-    src = in.src_is_imm ? in.imm : read_src_reg(regs, &in);
-    if (in.op >= OP_BTS) {
+    c->pe = (uint64_t *)((char *)mfn_to_virt(c->mfn) + (addr & (PAGE_SIZE - 8)));
+    c->mask = size_mask(c->in.size) << c->shift;
+    return true;
+}
+
+static bool ptwr_source(struct guest_regs *regs, struct ptwr_ctx *c)
+{
+    c->src = c->in.src_is_imm ? c->in.imm : read_src_reg(regs, &c->in);
+    if (c->in.op >= OP_BTS) {
         /* An immediate bit offset is taken modulo the operand width; a
          * register one is a signed offset into a bit string, which we
          * emulate only when it stays inside this operand. */
-        if (in.src_is_imm) {
-            bit = (unsigned int)(src & (in.size * 8 - 1));
+        if (c->in.src_is_imm) {
+            c->bit = (unsigned int)(c->src & (c->in.size * 8 - 1));
         } else {
-            int64_t off = (int64_t)sext(src & size_mask(in.size), in.size);
-            if (off < 0 || off >= (int64_t)(in.size * 8))
+            int64_t off = (int64_t)sext(c->src & size_mask(c->in.size), c->in.size);
+            if (off < 0 || off >= (int64_t)(c->in.size * 8))
                 return false;
-            bit = (unsigned int)off;
+            c->bit = (unsigned int)off;
         }
     }
+    return true;
+}
+
+/* The new destination operand from c->opnd; false for a cmpxchg whose
+ * comparison fails (no write). */
+static bool ptwr_result(const struct guest_regs *regs, struct ptwr_ctx *c)
+{
+    switch (c->in.op) {
+    case OP_MOV: case OP_XCHG: c->res = c->src; break;
+    case OP_AND: c->res = c->opnd & c->src; break;
+    case OP_OR: c->res = c->opnd | c->src; break;
+    case OP_XOR: c->res = c->opnd ^ c->src; break;
+    case OP_BTS: c->res = c->opnd | (1UL << c->bit); break;
+    case OP_BTR: c->res = c->opnd & ~(1UL << c->bit); break;
+    case OP_BTC: c->res = c->opnd ^ (1UL << c->bit); break;
+    case OP_CMPXCHG:
+        if (c->opnd != (regs->rax & size_mask(c->in.size)))
+            return false;
+        c->res = c->src;
+        break;
+    }
+    return true;
+}
+
+/* A cmpxchg that compared unequal: rax gets the current value, ZF clear. */
+static void ptwr_cmpxchg_failed(struct guest_regs *regs, const struct ptwr_ctx *c)
+{
+    *reg_ptr(regs, 0) = c->in.size == 4 ? c->opnd
+                                        : (regs->rax & ~size_mask(c->in.size)) | c->opnd;
+    regs->rflags &= ~0x40UL;
+    regs->rip += c->in.len;
+}
+
+enum ptwr_swap_rc { PTWR_WRITTEN, PTWR_NO_WRITE, PTWR_RETRY, PTWR_REFUSED };
+
+/* Compute the new entry and swap it in under mm_lock, as mmu_update
+ * would validate it.  PTWR_NO_WRITE: a failed cmpxchg, already
+ * completed; PTWR_RETRY: leave rip for the instruction to fault again. */
+static enum ptwr_swap_rc ptwr_swap(struct vcpu *v, struct guest_regs *regs, struct ptwr_ctx *c)
+{
+    struct domain *d = v->domain;
+    uint64_t old, nv;
+    int rc;
 
     for (;;) {
-        old = __atomic_load_n(pe, __ATOMIC_SEQ_CST);
-        opnd = (old & mask) >> shift;
-        switch (in.op) {
-        case OP_MOV: case OP_XCHG: res = src; break;
-        case OP_AND: res = opnd & src; break;
-        case OP_OR: res = opnd | src; break;
-        case OP_XOR: res = opnd ^ src; break;
-        case OP_BTS: res = opnd | (1UL << bit); break;
-        case OP_BTR: res = opnd & ~(1UL << bit); break;
-        case OP_BTC: res = opnd ^ (1UL << bit); break;
-        case OP_CMPXCHG:
-            if (opnd != (regs->rax & size_mask(in.size))) {
-                /* No write: rax gets the current value, ZF clear. */
-                *reg_ptr(regs, 0) = in.size == 4 ? opnd
-                                                 : (regs->rax & ~size_mask(in.size)) | opnd;
-                regs->rflags &= ~0x40UL;
-                regs->rip += in.len;
-                return true;
-            }
-            res = src;
-            break;
+        old = __atomic_load_n(c->pe, __ATOMIC_SEQ_CST);
+        c->opnd = (old & c->mask) >> c->shift;
+        if (!ptwr_result(regs, c)) {
+            ptwr_cmpxchg_failed(regs, c);
+            return PTWR_NO_WRITE;
         }
-        nv = (old & ~mask) | ((res & size_mask(in.size)) << shift);
+        nv = (old & ~c->mask) | ((c->res & size_mask(c->in.size)) << c->shift);
         pv_pt_begin();
         mm_lock_acquire();
         /* An upper entry's write first finishes what this vCPU left
@@ -328,38 +432,69 @@ bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
          * for one: as Xen's ptwr_emulated_update, which never looks at
          * old_guest_table (only hypercalls finish it), a PTE write is
          * one fault however much the vCPU still has to release. */
-        rc = level > 1 ? pv_pt_finish_undo(v) : 0;
+        rc = c->level > 1 ? pv_pt_finish_undo(v) : 0;
         if (!rc)
-            rc = pv_mod_entry_cmpxchg(pe, old, nv, level, d);
+            rc = pv_mod_entry_cmpxchg(c->pe, old, nv, c->level, d);
         mm_lock_release();
         if (rc == -XEN_EAGAIN)
             continue;               /* the CPU set A/D meanwhile: recompute */
         if (rc == -XEN_ERESTART)
-            return true;            /* page-table work stopped half-way: the
+            return PTWR_RETRY;      /* page-table work stopped half-way: the
                                        instruction faults again and goes on */
         if (rc) {
             gdprintk("d%u: ptwr write of %lx to L%u %lx refused (%d)\n", d->domain_id, nv,
-                     level, mfn_x(mfn), rc);
-            return false;
+                     c->level, mfn_x(c->mfn), rc);
+            return PTWR_REFUSED;
         }
-        break;
+        return PTWR_WRITTEN;
     }
-    switch (in.op) {
+}
+
+/* The instruction's effects besides the write: registers, flags, rip. */
+static void ptwr_writeback(struct guest_regs *regs, const struct ptwr_ctx *c)
+{
+    switch (c->in.op) {
     case OP_XCHG:
-        write_dst_reg(regs, &in, opnd);
+        write_dst_reg(regs, &c->in, c->opnd);
         break;
     case OP_CMPXCHG:
         regs->rflags |= 0x40UL;
         break;
     case OP_AND: case OP_OR: case OP_XOR:
-        set_flags_logic(regs, res, in.size);
+        set_flags_logic(regs, c->res, c->in.size);
         break;
     case OP_BTS: case OP_BTR: case OP_BTC:
-        regs->rflags = (regs->rflags & ~1UL) | ((opnd >> bit) & 1);
+        regs->rflags = (regs->rflags & ~1UL) | ((c->opnd >> c->bit) & 1);
         break;
     default:
         break;
     }
-    regs->rip += in.len;
-    return true;
+    regs->rip += c->in.len;
+}
+
+/*
+ * Try to emulate a write fault by the guest kernel on one of its page
+ * tables.  true: done (rip advanced), or to be retried (rip unchanged:
+ * validation of a new entry's table stopped half-way, pv_mm.c); false:
+ * not a ptwr case.
+ */
+bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
+{
+    struct ptwr_ctx c = { 0 };
+
+    if (!ptwr_target(v, regs, addr, &c) || !ptwr_fetch_decode(regs, addr, &c) ||
+        !ptwr_source(regs, &c))
+        return false;
+    switch (ptwr_swap(v, regs, &c)) {
+    case PTWR_WRITTEN:
+        ptwr_writeback(regs, &c);
+        return true;
+    case PTWR_NO_WRITE:
+    case PTWR_RETRY:
+        return true;
+    case PTWR_REFUSED:
+        return false;
+    }
+    ASSERT_UNREACHABLE();           /* ptwr_swap returns one of the above */
+    return false;
 }

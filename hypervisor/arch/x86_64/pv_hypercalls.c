@@ -2,8 +2,9 @@
  * x86-specific PV hypercalls: trap table, GDT and descriptors, kernel
  * stack, callbacks, segment bases, FPU switch, iret (physdev_op: physdev.c).
  * Each copies its arguments in, validates them, then changes the
- * current vCPU.  Runs on the vCPU's own CPU; no locks but mm_lock for
- * frame types.
+ * current vCPU.  Locking: runs under the hypervisor lock on the vCPU's
+ * own CPU; takes mm_lock only for the type references of the GDT frames
+ * (set_gdt) and of a descriptor's frame (update_descriptor).
  */
 #include <keel/hypercall.h>
 #include <keel/domain.h>

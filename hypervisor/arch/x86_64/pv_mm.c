@@ -1401,7 +1401,7 @@ static int mmu_machphys_update(struct domain *d, uint64_t ptr, uint64_t val)
 
     if (!mfn_valid(mfn) || mfn_to_page(mfn)->owner != d->domain_id)
         return -XEN_EINVAL;
-    m2p_set(mfn, val);
+    m2p_set(mfn, _gfn(val));      /* any value: the guest's own M2P entry */
     return 0;
 }
 

@@ -1,6 +1,8 @@
 /*
  * start_keel: from the boot loader's hand-off to the first guest
- * instruction.  Single-threaded, boot CPU only.
+ * instruction.  Single-threaded, boot CPU only.  Locking: takes the
+ * hypervisor lock before the other CPUs start and the first guest is
+ * built, and keeps it into the first return to a guest.
  */
 #include <keel/smp.h>
 #include <keel/bootinfo.h>

@@ -3,7 +3,10 @@
  * instructions a PV kernel executes at CPL3) or bounced to the guest's
  * trap table with Xen's frame; from the hypervisor they are fixed up
  * (guest memory access) or fatal.  Runs on the faulting CPU with
- * interrupts off; touches only the current vCPU.
+ * interrupts off; touches only the current vCPU.  Locking: entered with
+ * the hypervisor lock held, except a fault on the final iret to the
+ * guest (taken after the lock was released), which takes it again
+ * before crashing the domain.
  */
 #include <keel/tlbflush.h>
 #include <keel/smp.h>

@@ -4,6 +4,8 @@
  * guest can bring up its other vCPUs with VCPUOP_up.  Every field is
  * validated before anything changes; a failure leaves the vCPU as it was.
  * Called for a vCPU that is down, from another vCPU of the same domain.
+ * Locking: under the hypervisor lock; mm_lock while the new GDT frames and
+ * page-table base take their type references.
  */
 #include <keel/domain.h>
 #include <keel/debugreg.h>

@@ -71,9 +71,14 @@ void printk_lvl(int lvl, const char *fmt, ...) __attribute__((format(printf, 2, 
 __noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define BUG_ON(c) do { if (unlikely(c)) panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c); } while (0)
 #define BUG() panic("BUG at %s:%d", __FILE__, __LINE__)
+/* ASSERT: a debug check of the hypervisor's own invariant (never of
+ * guest input).  ASSERT_UNREACHABLE: an arm the code cannot reach (as
+ * Xen's); after it, the code still does something safe for NDEBUG. */
 #ifdef NDEBUG
 #define ASSERT(c) do { if (0 && (c)) {} } while (0)
+#define ASSERT_UNREACHABLE() do { } while (0)
 #else
 #define ASSERT(c) BUG_ON(!(c))
+#define ASSERT_UNREACHABLE() panic("unreachable code at %s:%d", __FILE__, __LINE__)
 #endif
 #endif

@@ -90,8 +90,10 @@ static inline paddr_t virt_to_maddr(const void *v)
 static inline mfn_t virt_to_mfn(const void *v) { return _mfn(virt_to_maddr(v) >> PAGE_SHIFT); }
 
 /* The machine-to-phys table, written by the hypervisor through the direct map. */
-void m2p_set(mfn_t mfn, uint64_t pfn);
-uint64_t m2p_get(mfn_t mfn);
+/* The machine-to-phys table (RO_MPT): which guest frame each machine frame
+ * is (INVALID_GFN: none). */
+void m2p_set(mfn_t mfn, gfn_t gfn);
+gfn_t m2p_get(mfn_t mfn);
 
 /* Frame allocator (common/page_alloc.c). */
 void page_alloc_add_range(paddr_t start, paddr_t end);

@@ -8,12 +8,12 @@
  * entry from a guest (entry.S -> hv_enter), released on the way back out
  * (prepare_return_to_guest) and around the idle halt.  Guests run in
  * parallel on every CPU; hypervisor work is serialised.  The finer locks
- * (cons_lock, evtchn_lock, mm_lock, heap_lock) keep their documented
- * order inside it.  Two things happen without the lock, so that a CPU
- * holding it can wait for them: TLB-flush requests (flush_mask), which a
- * CPU serves from its IPI handler, while spinning for the lock, or in the
- * idle loop; and the event-check IPI, which only makes the target enter
- * the hypervisor (and then take the lock) to look at its work.
+ * keep the order written in keel/spinlock.h inside it.  Two things happen
+ * without the lock, so that a CPU holding it can wait for them:
+ * TLB-flush requests (flush_mask), which a CPU serves from its IPI
+ * handler, while spinning for the lock, or in the idle loop; and the
+ * event-check IPI, which only makes the target enter the hypervisor (and
+ * then take the lock) to look at its work.
  */
 #ifndef KEEL_SMP_H
 #define KEEL_SMP_H

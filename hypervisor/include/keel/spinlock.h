@@ -7,6 +7,44 @@
  *
  * Hypervisor code runs with interrupts off.  Unlock only a lock you hold,
  * once: an extra unlock would serve a ticket nobody holds yet.
+ *
+ * Lock order (docs/hypervisor.md, "Locking").  Every lock of the
+ * hypervisor, outermost first: a CPU holding one may take only those
+ * below it, never one above.  None is recursive.
+ *
+ *   1. the hypervisor lock  hv_big (sflock_t, arch/x86_64/smp.c;
+ *                           hv_lock/hv_unlock): all hypervisor work done
+ *                           for a guest or the scheduler; domains,
+ *                           vCPUs, run queues, timers, pirqs, domctl.
+ *   2. d->lock              (struct domain) d->state, its control pause
+ *                           count, weight, cap and affinities.
+ *   3. cons_lock            (common/console_backend.c) the domU console
+ *                           backends, input focus, dom0's input buffer.
+ *   4. gnttab_lock          (common/grant_table.c) every grant table,
+ *                           active entry and maptrack.
+ *   5. evtchn_lock          (common/event_channel.c) every port table,
+ *                           FIFO queue and virq binding.
+ *   6. mm_lock              (arch/x86_64/pv_mm.c; mm_lock_acquire) frame
+ *                           counts, types and owners, tot_pages, writes to
+ *                           guest page tables, LDT/GDT frame references.
+ *   7. domain_list_lock     (common/domain.c) the domain list.
+ *   8. map_lock             (arch/x86_64/mm.c) the hypervisor's own page
+ *                           tables.
+ *   9. heap_lock            (common/page_alloc.c) the frame allocator.
+ *  10. ioapic_lock, pci_cfg_lock, rtc_lock (arch/x86_64/ioapic.c, pci.c,
+ *                           emulate.c) device register pairs; leaves.
+ *  11. console_lock         (common/console.c) the console ring: printk
+ *                           may be called under any of the above.
+ *
+ * Locks 3-5 are never held together except cons_lock with evtchn_lock
+ * (a console backend notifies its port); evtchn_lock is dropped before
+ * cons_backend_notify.  Locks 2-11 are taken with the hypervisor lock
+ * held, except at boot before the boot CPU first takes it (map_lock,
+ * heap_lock, ioapic_lock, console_lock), and in interrupt handlers that
+ * run during the idle halt without it (arch/x86_64/irq.c: ioapic_lock
+ * to mask a level GSI, console_lock to log); interrupts are off
+ * whenever a lock is held, so a handler never meets a lock its own CPU
+ * holds.
  */
 #ifndef KEEL_SPINLOCK_H
 #define KEEL_SPINLOCK_H

@@ -18,6 +18,16 @@ typedef struct { uint64_t g; } gfn_t;   /* guest pseudo-physical frame */
 #define mfn_x(x) ((x).m)
 #define _gfn(x) ((gfn_t){ (x) })
 #define gfn_x(x) ((x).g)
+#define gfn_add(x, n) _gfn(gfn_x(x) + (n))
+#define gfn_eq(a, b) (gfn_x(a) == gfn_x(b))
+/* No guest frame: an M2P entry of a frame no guest has placed
+ * (INVALID_M2P_ENTRY of public/xen.h). */
+#define INVALID_GFN _gfn(~0UL)
+/*
+ * Machine and pseudo-physical addresses (paddr_t) stay plain integers, as
+ * in Xen (xen/include/xen/types.h): they are computed with, and the frame
+ * types above are what keeps the two spaces apart.
+ */
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1UL << PAGE_SHIFT)

@@ -50,6 +50,7 @@ extern unsigned int fake_remote_flushes, fake_flush_ipis;
 extern uint64_t fake_last_flush_mask;
 extern void (*fake_cpu_idle)(bool halt);           /* arch_cpu_idle() (host.c) */
 extern uint64_t fake_lock_held_cycles;           /* hv_lock_held_cycles() */
+extern bool fake_hv_lock_held;                   /* hv_lock_held(); true by default */
 extern unsigned int fake_kicks;                  /* cpu_kick() calls */
 
 /* ---- domains (domain.c) ---- */
