@@ -3,7 +3,10 @@
  * frame ranges and port ranges, filled once at boot by the code that owns
  * each device (IO-APIC, local APIC, the MSI window, the UART, PIC, PIT,
  * ...), then only read.  A domain that is not privileged reaches nothing.
- * Locking: none; the tables are written before any guest runs.
+ * The read-only ranges (Xen's mmio_ro_ranges: MSI-X tables) change at
+ * run time, under the hypervisor lock.
+ * Locking: none for the deny tables, written before any guest runs; the
+ * hypervisor lock for the read-only ranges.
  */
 #include <keel/iomem.h>
 #include <keel/domain.h>
@@ -15,6 +18,8 @@ static struct io_range mfn_deny[IOMEM_MAX_DENY];
 static unsigned int nr_mfn_deny;
 static struct io_range port_deny[IOPORT_MAX_DENY];
 static unsigned int nr_port_deny;
+static struct io_range mfn_ro[IOMEM_MAX_RO];
+static unsigned int nr_mfn_ro;
 static uint64_t mfn_limit = 1UL << (52 - PAGE_SHIFT);
 
 static int add_range(struct io_range *t, unsigned int *n, unsigned int max,
@@ -48,7 +53,7 @@ void iomem_set_paddr_bits(unsigned int bits)
 
 void iomem_reset(void)
 {
-    nr_mfn_deny = nr_port_deny = 0;
+    nr_mfn_deny = nr_port_deny = nr_mfn_ro = 0;
     mfn_limit = 1UL << (52 - PAGE_SHIFT);
 }
 
@@ -72,6 +77,27 @@ bool ioport_permitted(const struct domain *d, unsigned int port, unsigned int si
     if (!d->is_privileged || !size || port > 0xffff || size > 0x10000 - port)
         return false;
     return !overlaps(port_deny, nr_port_deny, port, port + size - 1);
+}
+
+int iomem_ro_add(uint64_t first_mfn, uint64_t last_mfn)
+{
+    return add_range(mfn_ro, &nr_mfn_ro, IOMEM_MAX_RO, first_mfn, last_mfn);
+}
+
+void iomem_ro_remove(uint64_t first_mfn, uint64_t last_mfn)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr_mfn_ro; i++)
+        if (mfn_ro[i].first == first_mfn && mfn_ro[i].last == last_mfn) {
+            mfn_ro[i] = mfn_ro[--nr_mfn_ro];
+            return;
+        }
+}
+
+bool iomem_frame_ro(uint64_t mfn)
+{
+    return overlaps(mfn_ro, nr_mfn_ro, mfn, mfn);
 }
 
 /* ---- the hardware domain's memory map ---- */

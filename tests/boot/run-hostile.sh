@@ -80,9 +80,10 @@ echo "PASS hostile (dom0 + victim + hostile domU; $(grep -c '^(d2) ok ' "$LOG") 
 # Second scenario: the hostile guest as dom0 (privileged) alone.
 LOG0=$BUILD/boot-logs/hostile-dom0.log
 # An AHCI in slot 5 is a PCI function with MSI, for the MSI attacks
-# (hostile.c test_msi).
+# (hostile.c test_msi); a virtio-net-pci in slot 6 (on a restricted user
+# network) one with MSI-X (test_msix).
 if ! out=$(sh "$TOP/tests/boot/run-qemu.sh" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=64M" \
-        --devices "-device ahci,addr=5" --dom0 "$G/hostile.elf keel-test" --log "$LOG0" --timeout 30 2>&1); then
+        --devices "-device ahci,addr=5 -netdev user,id=hn0,restrict=on -device virtio-net-pci,netdev=hn0,addr=6" --dom0 "$G/hostile.elf keel-test" --log "$LOG0" --timeout 30 2>&1); then
     echo "FAIL hostile-dom0 (log $LOG0)"
     printf '%s\n' "$out" | tail -40
     exit 1

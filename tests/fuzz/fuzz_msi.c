@@ -7,7 +7,9 @@
  * 0-2; 64 bytes each), byte 192-194 their capability pointers: any
  * capability list, looping or garbage.  The header, the pointer and
  * every capability ID and next byte the first walk visits are read-only,
- * as in hardware.  Then up to 64 steps, one byte of kind and operands:
+ * as in hardware.  Function 2 decodes memory and has a 64-bit BAR0 over
+ * the fake device memory (FAKE_BAR_MFN), so that an MSI-X capability
+ * the input gives it can be mapped.  Then up to 64 steps, one byte of kind and operands:
  *   0  map_pirq: type, bus, devfn, index, pirq, entry_nr, table_base
  *      (each from a few likely values or anything);
  *   1  unmap_pirq of a pirq (a mapped one, or anything);
@@ -21,7 +23,11 @@
  *   - a live mapping's message is still Keel's: the local APIC address
  *     and the vector given at map time, edge, fixed;
  *   - live mappings have distinct vectors of 0x90-0xef and distinct
- *     pirqs of 96-255.
+ *     pirqs of 96-255;
+ *   - MSI-X: a function whose MSI-X is enabled has a live MSI-X mapping; a live entry's message in the
+ *     table is Keel's, every other entry of that table is masked, and
+ *     the table's frames are read-only to dom0 exactly while it has a
+ *     live entry; no function has MSI and MSI-X mappings at once.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,15 +38,18 @@
 #include <keel/irq.h>
 #include <keel/event.h>
 #include <keel/hypercall.h>
+#include <keel/iomem.h>
 #include <public/physdev.h>
 
 #define NR_DEVS 3
-#define MAX_LIVE 16
+#define MAX_LIVE 64
+#define BAR_DEV 2
+#define BAR0 ((uint64_t)FAKE_BAR_MFN << 12)
 
 static struct fake_domain fh;
 static const uint8_t *in_p;
 static size_t in_n;
-static struct { int pirq; unsigned int devfn, vector; bool odd; } live[MAX_LIVE];
+static struct { int pirq; unsigned int devfn, vector; bool odd, msix; unsigned int entry; } live[MAX_LIVE];
 static unsigned int nr_live;
 
 static uint64_t get(unsigned int bytes)
@@ -72,6 +81,13 @@ static void make_devices(void)
         f->cfg[6] = 0x10;
         memcpy(&f->cfg[0x40], in_p + 64 * d, 64);
         f->cfg[0x34] = in_p[192 + d];
+        if (d == BAR_DEV) {
+            f->cfg[0x04] = 0x06;             /* memory decoding, bus master */
+            f->cfg[0x10] = (uint8_t)(BAR0 | 4);
+            f->cfg[0x11] = (uint8_t)(BAR0 >> 8);
+            f->cfg[0x12] = (uint8_t)(BAR0 >> 16);
+            f->cfg[0x13] = (uint8_t)(BAR0 >> 24);
+        }
         for (pos = 0; pos < 0x40; pos++)
             f->ro[pos] = 0xff;
         pos = f->cfg[0x34];
@@ -116,6 +132,23 @@ static bool overlapped(unsigned int d, unsigned int pos, unsigned int data_reg)
     return false;
 }
 
+/* Entry 0 of devfn's MSI-X table in the fake device memory, or NULL. */
+static const volatile uint32_t *msix_table(unsigned int devfn)
+{
+    unsigned int pos = pci_find_cap(0, devfn, 0x11), n;
+    uint32_t toff;
+    uint64_t end;
+
+    if (!pos || devfn != BAR_DEV)
+        return NULL;
+    toff = arch_pci_conf_read(0, devfn, pos + 4, 4);
+    n = (arch_pci_conf_read(0, devfn, pos + 2, 2) & 0x7ff) + 1;
+    end = (uint64_t)(toff & ~7u) + n * 16;
+    if ((toff & 7) || end > sizeof(fake_bar_mem))
+        return NULL;
+    return &fake_bar_mem[(toff & ~7u) / 4];
+}
+
 static void step_map(void)
 {
     struct physdev_map_pirq m = { .domid = DOMID_SELF };
@@ -130,15 +163,26 @@ static void step_map(void)
     k = (unsigned int)get(1);
     m.bus = k < 128 ? 0 : k < 192 ? (int)(k & 3) << 16 : pick_int();
     m.devfn = (get(1) & 7) ? (int)(get(1) % (NR_DEVS + 1)) : pick_int();
-    m.entry_nr = (get(1) & 3) ? 1 : pick_int();
-    m.table_base = (get(1) & 7) ? 0 : get(8);
+    k = (unsigned int)get(1);
+    m.entry_nr = (k & 3) ? (int)(k >> 2) % 8 : pick_int();
+    k = (unsigned int)get(1);
+    m.table_base = k < 128 ? 0 : k < 224 ? BAR0 : get(8);
     if (do_physdev_op(PHYSDEVOP_map_pirq, (uint64_t)&m) != 0 || m.type == MAP_PIRQ_TYPE_GSI)
         return;
     if (nr_live == MAX_LIVE)
-        fail("more live mappings than functions", nr_live);
+        fail("more live mappings than vectors", nr_live);
     live[nr_live].pirq = m.pirq;
     live[nr_live].devfn = (unsigned int)m.devfn;
-    {
+    live[nr_live].msix = m.table_base != 0;
+    live[nr_live].odd = false;
+    if (m.table_base) {
+        const volatile uint32_t *t = msix_table((unsigned int)m.devfn);
+
+        if (!t)
+            fail("MSI-X mapped without a table in the fake BAR, devfn", (unsigned int)m.devfn);
+        live[nr_live].entry = (unsigned int)m.entry_nr;
+        live[nr_live].vector = t[m.entry_nr * 4 + 2] & 0xff;
+    } else {
         unsigned int pos = pci_find_cap(0, (unsigned int)m.devfn, 5);
         unsigned int ctrl = arch_pci_conf_read(0, (unsigned int)m.devfn, pos + 2, 2);
         unsigned int data_reg = pos + (ctrl & 0x80 ? 0xc : 8);
@@ -184,6 +228,54 @@ static void step_restore(void)
     (void)do_physdev_op(PHYSDEVOP_restore_msi_ext, (uint64_t)&p);
 }
 
+static void check_msix(unsigned int d)
+{
+    unsigned int pos = pci_find_cap(0, d, 0x11), ctrl, n, e, i, msi;
+    const volatile uint32_t *t = msix_table(d);
+    bool any = false, ro;
+
+    for (i = 0; i < nr_live; i++)
+        any |= live[i].devfn == d && live[i].msix;
+    if (!pos) {
+        if (any)
+            fail("an MSI-X mapping without the capability, devfn", d);
+        return;
+    }
+    ctrl = arch_pci_conf_read(0, d, pos + 2, 2);
+    /* Garbage lists: an MSI capability whose registers (Keel writes
+     * them) cover the MSI-X control word. */
+    if ((msi = pci_find_cap(0, d, 0x05))) {
+        unsigned int mc = arch_pci_conf_read(0, d, msi + 2, 2);
+        unsigned int len = 0xa + (mc & 0x80 ? 4 : 0) + (mc & 0x100 ? 0xa : 0);
+
+        if (pos + 2 < msi + len && msi < pos + 4)
+            return;
+    }
+    if ((ctrl & 0x8000) && !any)
+        fail("MSI-X enabled without a mapping of Keel's, devfn", d);
+    if (!t)
+        return;
+    ro = iomem_frame_ro(FAKE_BAR_MFN + (uint64_t)((const volatile uint32_t *)t - fake_bar_mem) / 1024);
+    if (ro != any)
+        fail("MSI-X table read-only to dom0 iff mapped: not so, devfn", d);
+    if (!any)
+        return;
+    n = (ctrl & 0x7ff) + 1;
+    for (e = 0; e < n; e++) {
+        bool is_live = false;
+
+        for (i = 0; i < nr_live; i++)
+            if (live[i].devfn == d && live[i].msix && live[i].entry == e) {
+                is_live = true;
+                if (t[e * 4] != (0xfee00000u | fake_dest_apic_id << 12) || t[e * 4 + 1] != 0 ||
+                    t[e * 4 + 2] != (0x4000u | live[i].vector))
+                    fail("a live MSI-X entry's message is not Keel's, entry", e);
+            }
+        if (!is_live && !(t[e * 4 + 3] & 1))
+            fail("an MSI-X entry Keel did not map is unmasked, entry", e);
+    }
+}
+
 static void check(void)
 {
     unsigned int d, i, j;
@@ -193,7 +285,8 @@ static void check(void)
         bool mapped = false;
 
         for (i = 0; i < nr_live; i++)
-            mapped |= live[i].devfn == d;
+            mapped |= live[i].devfn == d && !live[i].msix;
+        check_msix(d);
         if (!pos)
             continue;
         ctrl = arch_pci_conf_read(0, d, pos + 2, 2);
@@ -202,7 +295,7 @@ static void check(void)
         for (i = 0; i < nr_live; i++) {
             unsigned int data_reg = pos + (ctrl & 0x80 ? 0xc : 8);
 
-            if (live[i].devfn != d || live[i].odd)
+            if (live[i].devfn != d || live[i].odd || live[i].msix)
                 continue;
             if (arch_pci_conf_read(0, d, pos + 4, 4) != (0xfee00000u | fake_dest_apic_id << 12))
                 fail("a live MSI's address changed, devfn", d);
@@ -219,8 +312,10 @@ static void check(void)
             fail("pirq out of the MSI range", (unsigned int)live[i].pirq);
         for (j = i + 1; j < nr_live; j++)
             if ((!live[i].odd && !live[j].odd && live[i].vector == live[j].vector) ||
-                live[i].pirq == live[j].pirq || live[i].devfn == live[j].devfn)
-                fail("two live mappings share a vector, pirq or function", live[i].vector);
+                live[i].pirq == live[j].pirq ||
+                (live[i].devfn == live[j].devfn &&
+                 (!live[i].msix || !live[j].msix || live[i].entry == live[j].entry)))
+                fail("two live mappings share a vector, pirq, function or entry", live[i].vector);
     }
 }
 
@@ -241,6 +336,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fake_pins_reset();
     irq_reset();
     msi_reset();
+    iomem_reset();             /* the read-only frames of the last input's tables */
     irq_gsi_init(24, 9);
     make_devices();
     fake_dest_apic_id = 3;

@@ -5,8 +5,9 @@
 #   build-initramfs.sh           prints the path of $BUILD/linux/initrd.gz
 #   build-initramfs.sh --disk    prints the path of $BUILD/linux/initrd-disk.gz:
 #       the same plus, under /lib/modules/disk, the disk and NIC drivers
-#       (ata_piix, ahci, sd_mod, e1000 and what they depend on) that
-#       init.sh loads for keel.disktest/keel.nettest (linux-disk-*)
+#       (ata_piix, ahci, sd_mod, e1000, virtio_pci, virtio_blk and what
+#       they depend on) that init.sh loads for keel.disktest/keel.nettest/
+#       keel.virtiotest (linux-disk-*, linux-net-pc)
 #   build-initramfs.sh --tools   prints the path of $BUILD/linux/initrd-ctl.gz:
 #       the same plus dom0's control plane (tests/linux/ctl-test.sh as
 #       /bin/ctl-test, the static `keel` and `keel-consoled` of dom0-tools, the Xen device
@@ -222,7 +223,9 @@ elif [ "$DISK" -eq 1 ]; then
     cp -a "$OUT/root" "$ROOT" && mkdir -p "$ROOT/lib/modules/disk" || die "cannot create $ROOT"
     for m in drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/ata/libata drivers/ata/libahci \
              drivers/ata/ata_piix drivers/ata/ahci lib/crc64 lib/crc64-rocksoft crypto/crct10dif_common \
-             lib/crc-t10dif block/t10-pi drivers/scsi/sd_mod drivers/net/ethernet/intel/e1000/e1000; do
+             lib/crc-t10dif block/t10-pi drivers/scsi/sd_mod drivers/net/ethernet/intel/e1000/e1000 \
+             drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
+             drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk; do
         cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/disk/" || die "cannot copy $m.ko"
     done
     NAME=initrd-disk

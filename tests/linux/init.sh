@@ -19,6 +19,7 @@ ctltest=0
 blktest=0
 disktest=
 nettest=0
+virtiotest=0
 for w in $(cat /proc/cmdline); do
     case $w in
     keel.shell=1) shell=1 ;;                      # interactive demo: a shell, no workload
@@ -32,6 +33,7 @@ for w in $(cat /proc/cmdline); do
     keel.tools=1) tools=1 ;;                      # with keel.shell=1: start dom0's daemons first (keel-dom0-up)
     keel.disktest=*) disktest=${w#keel.disktest=} ;;  # read /dev/sda through this driver (ata_piix, ahci)
     keel.nettest=1) nettest=1 ;;                  # e1000: ping QEMU's user-network gateway
+    keel.virtiotest=1) virtiotest=1 ;;            # virtio-blk-pci: read /dev/vda, its MSI-X pirqs
     keel.iso=*) iso=${w#keel.iso=} ;;             # keel bench isolation: run /bin/isoprog MODE, nothing else
     keel.iso_interval=*) iso_interval=${w#keel.iso_interval=} ;;
     keel.iso_ip=*) iso_ip=${w#keel.iso_ip=} ;;    # probe-net, netflood: eth0's address,
@@ -177,6 +179,26 @@ if [ -n "$disktest" ] && [ -b /dev/sda ]; then
     echo "linux-guest: disk sha256: $(cat /tmp/disk.sha256)"
     irq_lines "$disktest" | while read -r l; do echo "linux-guest: disk irq: $l"; done
     irq_line_ok "$disktest" || { echo "linux-guest: disk: no xen-pirq $disktest line with a count above 0"; dev_rc=1; }
+fi
+# virtio-blk-pci (linux-disk-q35): its queues on MSI-X, a pirq each
+# through Keel's map_pirq with a table_base; the whole /dev/vda's sha256
+# for the harness, and its /proc/interrupts lines, of which one
+# xen-pirq -msi-x must have a count above 0.
+if [ "$virtiotest" = 1 ]; then
+    for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+        insmod /lib/modules/disk/$m.ko || echo "linux-guest: insmod $m.ko failed"
+    done
+    t=0
+    while [ ! -b /dev/vda ] && [ "$t" -lt 300 ]; do sleep 0.2; t=$((t + 1)); done
+    if [ -b /dev/vda ]; then
+        echo "linux-guest: virtio sha256: $(sha256sum < /dev/vda | cut -d' ' -f1)"
+        grep -E ' virtio[0-9]+-' /proc/interrupts | while read -r l; do echo "linux-guest: virtio irq: $l"; done
+        grep -E ' virtio[0-9]+-req' /proc/interrupts | awk '/xen-pirq *-msi-x/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) sum += $i }
+            END { exit !(sum > 0) }' || { echo "linux-guest: virtio: no xen-pirq -msi-x request line with a count above 0"; dev_rc=1; }
+    else
+        echo "linux-guest: virtio: no /dev/vda"
+        dev_rc=1
+    fi
 fi
 if [ "$ctltest" = 1 ]; then
     echo "linux-guest: running ${ctlprog:-/bin/ctl-test}"

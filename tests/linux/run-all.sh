@@ -34,7 +34,9 @@
 #                 dom0 reads the whole /dev/sda and its sha256 must
 #                 be the image's, and the driver's /proc/interrupts line a
 #                 xen-pirq with a count above 0 (on q35 a xen-pirq -msi,
-#                 and Keel's report must count MSI interrupts).
+#                 and Keel's report must count MSI interrupts; q35 also
+#                 has the image on a virtio-blk-pci, read whole with the
+#                 same sha256, its request queue a xen-pirq -msi-x).
 #                 linux-net-pc: an e1000 on QEMU's user network with
 #                 restrict=on (no packet leaves QEMU); dom0 pings the
 #                 gateway 10.0.2.2 and eth0's interrupt count must rise,
@@ -286,10 +288,13 @@ run_dev() {    # LOG MACHINE NAME
         dev="-nic none -netdev user,id=n0,restrict=on -device e1000,netdev=n0,addr=3"
         dev="$dev -netdev user,id=n1,restrict=on -device e1000,netdev=n1,addr=7 -device ahci,id=ahci0,addr=5"
         dev="$dev -drive file=$img,format=raw,if=none,id=d0,snapshot=on -device ide-hd,drive=d0,bus=ahci0.0" ;;
-    *)  words="keel.disktest=ata_piix"; [ "$2" = q35 ] && words="keel.disktest=ahci"
+    *)  words="keel.disktest=ata_piix"; [ "$2" = q35 ] && words="keel.disktest=ahci keel.virtiotest=1"
         # QEMU 7.2's ide-hd refuses a read-only drive: snapshot=on keeps
         # every write in a temporary overlay, the image stays as written.
-        dev="-nic none -drive file=$img,format=raw,if=none,id=d0,snapshot=on -device ide-hd,drive=d0,bus=ide.0" ;;
+        dev="-nic none -drive file=$img,format=raw,if=none,id=d0,snapshot=on -device ide-hd,drive=d0,bus=ide.0"
+        # q35: the same image again on a virtio-blk-pci, whose queues are
+        # on MSI-X (Keel's map_pirq with a table_base).
+        [ "$2" = q35 ] && dev="$dev -drive file=$img,format=raw,if=none,id=d1,readonly=on -device virtio-blk-pci,drive=d1" ;;
     esac
     # shellcheck disable=SC2086
     timeout "$TIMEOUT" qemu-system-x86_64 -machine "$2" -accel "$ACCEL" -cpu max,-smap -m 1024 \
@@ -322,6 +327,13 @@ run_dev() {    # LOG MACHINE NAME
         if [ "$2" = q35 ]; then
             printf '%s' "$line" | grep -q 'xen-pirq *-msi ' || { echo "FAIL $3: the AHCI's interrupt is not an MSI pirq ($line)"; return 1; }
             grep -a -q '^(KEEL) irq: MSI pirq [0-9]*: [1-9]' "$1" || { echo "FAIL $3: Keel counted no MSI interrupt"; return 1; }
+            # The virtio-blk-pci: the same bytes, its request queue on an
+            # MSI-X pirq (before MSI-X, virtio-pci fell back to INTx).
+            got=$(grep -a 'linux-guest: virtio sha256:' "$1" | tail -n 1 | clean | sed 's/.*sha256: //')
+            [ "$got" = "$want" ] || { echo "FAIL $3: dom0 read sha256 '${got:-nothing}' from the virtio disk, the image's is $want"; return 1; }
+            vline=$(grep -a 'linux-guest: virtio irq:' "$1" | grep -a 'req' | head -n 1 | clean)
+            printf '%s' "$vline" | grep -q 'xen-pirq *-msi-x ' || { echo "FAIL $3: the virtio disk's interrupt is not an MSI-X pirq (${vline:-no line})"; return 1; }
+            what="$what; $(printf '%s' "$vline" | sed 's/linux-guest: virtio irq: *//')"
         fi
         # PIIX's bus-master DMA has a 32-bit mask: it needs the swiotlb.
         if grep -a -q 'falling back to PIO' "$1"; then echo "FAIL $3: $(grep -a -m 1 'falling back to PIO' "$1" | clean)"; return 1; fi ;;

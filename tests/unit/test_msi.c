@@ -9,6 +9,10 @@
  *   DEV_PLAIN (devfn 9):  MSI at 0x60, 32-bit, no mask bits; MSI-X at 0x70
  *   DEV_NOCAP (devfn 10): a capability list without MSI
  *   DEV_LOOP  (devfn 11): a capability list that loops (hostile hardware)
+ *   DEV_MSIX  (devfn 12): MSI-X at 0x40, 8 entries, the table at BAR0 +
+ *                         0x2000 and the PBA at BAR0 + 0x3000; BAR0 is a
+ *                         64-bit memory BAR over the fake device memory
+ *                         (arch/fake/pci.c fake_bar_mem, FAKE_BAR_MFN)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +26,7 @@
 #include <keel/mm.h>
 #include <keel/pv_mm.h>
 #include <keel/hypercall.h>
+#include <keel/iomem.h>
 #include <public/event_channel.h>
 #include <public/physdev.h>
 
@@ -29,6 +34,10 @@
 #define DEV_PLAIN 9
 #define DEV_NOCAP 10
 #define DEV_LOOP 11
+#define DEV_MSIX 12
+#define BAR0 ((uint64_t)FAKE_BAR_MFN << PAGE_SHIFT)
+#define TABLE_MFN (FAKE_BAR_MFN + 2)
+#define PBA_MFN (FAKE_BAR_MFN + 3)
 #define EOI_F 5
 
 static struct fake_domain fh, fu;
@@ -39,6 +48,11 @@ static void put16(unsigned int devfn, unsigned int reg, uint16_t v)
 {
     put8(devfn, reg, (uint8_t)v);
     put8(devfn, reg + 1, (uint8_t)(v >> 8));
+}
+static void put32(unsigned int devfn, unsigned int reg, uint32_t v)
+{
+    put16(devfn, reg, (uint16_t)v);
+    put16(devfn, reg + 2, (uint16_t)(v >> 16));
 }
 static uint32_t get(unsigned int devfn, unsigned int reg, unsigned int size)
 {
@@ -70,6 +84,7 @@ static int setup(void **state)
     static const unsigned int plain_caps[][3] = { { 0x60, 0x05, 0x0000 }, { 0x70, 0x11, 0x0003 } };
     static const unsigned int nocap_caps[][3] = { { 0x40, 0x01, 0 } };
     static const unsigned int loop_caps[][3] = { { 0x40, 0x01, 0 }, { 0x48, 0x09, 0 } };
+    static const unsigned int msix_caps[][3] = { { 0x40, 0x11, 0x0007 } };
 
     (void)state;
     fake_mm_reset();
@@ -92,6 +107,15 @@ static int setup(void **state)
     make_dev(DEV_NOCAP, nocap_caps, 1);
     make_dev(DEV_LOOP, loop_caps, 2);
     put8(DEV_LOOP, 0x49, 0x40);                      /* 0x48 -> 0x40 -> 0x48 ... */
+    make_dev(DEV_MSIX, msix_caps, 1);
+    put16(DEV_MSIX, 0x04, 0x0006);                   /* memory decoding, bus master */
+    put32(DEV_MSIX, 0x10, (uint32_t)BAR0 | 0x4);     /* 64-bit memory BAR */
+    put32(DEV_MSIX, 0x14, (uint32_t)(BAR0 >> 32));
+    put32(DEV_MSIX, 0x44, 0x2000);                   /* table: BIR 0, offset 0x2000 */
+    put32(DEV_MSIX, 0x48, 0x3000);                   /* PBA: BIR 0, offset 0x3000 */
+    fake_pci[DEV_MSIX].ro[0x42] = 0xff;              /* the table size is read-only */
+    fake_pci[DEV_MSIX].ro[0x43] = 0x07;
+    iomem_reset();
     return 0;
 }
 
@@ -246,12 +270,13 @@ static void test_map_refused(void **state)
     m.entry_nr = 1;
     m.table_base = 0xfebf0000;
     assert_int_equal(map(dh, m), -XEN_EINVAL);
-    /* MSI-X (a table_base): not done, Xen's -ENODEV for a device whose
-     * MSI-X it does not manage; Linux then falls back to MSI or INTx. */
-    m = req(MAP_PIRQ_TYPE_MSI_SEG, 0, DEV_PLAIN);
+    /* MSI-X (a table_base) of a device without the capability: -ENODEV;
+     * DEV_PLAIN has one, but no BAR and memory decoding off: -ENXIO. */
+    m = req(MAP_PIRQ_TYPE_MSI_SEG, 0, DEV_NOCAP);
     m.table_base = 0xfebf0000;
-    m.entry_nr = 0;
     assert_int_equal(map(dh, m), -XEN_ENODEV);
+    m.devfn = DEV_PLAIN;
+    assert_int_equal(map(dh, m), -XEN_ENXIO);
     /* Not the hardware domain, or for another domain. */
     assert_int_equal(map(du, req(MAP_PIRQ_TYPE_MSI_SEG, 0, DEV_MASK)), -XEN_EPERM);
     m = req(MAP_PIRQ_TYPE_MSI_SEG, 0, DEV_MASK);
@@ -442,6 +467,9 @@ static void test_conf_filter(void **state)
     v = 0xc0;
     assert_true(msi_conf_write_ok(0, DEV_PLAIN, 0x73, 1, &v));
     assert_int_equal(v, 0x40);
+    v = 0x8000;
+    assert_true(msi_conf_write_ok(0, DEV_PLAIN, 0x72, 2, &v));
+    assert_int_equal(v, 0x4000);                                  /* MASKALL forced */
     assert_false(msi_conf_write_ok(0, DEV_PLAIN, 0x74, 4, &v));
     assert_false(msi_conf_write_ok(0, DEV_PLAIN, 0x70, 4, &v));
 }
@@ -477,6 +505,195 @@ static void test_restore(void **state)
     assert_int_equal(do_physdev_op(PHYSDEVOP_restore_msi_ext, (uint64_t)&pd), -XEN_EPERM);
 }
 
+
+/* ---- MSI-X ---- */
+
+static struct physdev_map_pirq xreq(int entry_nr)
+{
+    struct physdev_map_pirq m = req(MAP_PIRQ_TYPE_MSI_SEG, 0, DEV_MSIX);
+
+    m.table_base = BAR0;
+    m.entry_nr = entry_nr;
+    return m;
+}
+
+/* Register reg (0 address, 4 upper, 8 data, 12 vector control) of
+ * table entry i in the fake device memory. */
+static uint32_t xent(unsigned int i, unsigned int reg)
+{
+    return fake_bar_mem[((TABLE_MFN - FAKE_BAR_MFN) * PAGE_SIZE + i * 16 + reg) / 4];
+}
+
+static void xent_put(unsigned int i, unsigned int reg, uint32_t v)
+{
+    fake_bar_mem[((TABLE_MFN - FAKE_BAR_MFN) * PAGE_SIZE + i * 16 + reg) / 4] = v;
+}
+
+/*
+ * map_pirq with a table_base (Linux's xen_initdom_setup_msi_irqs for
+ * MSI-X): the table is found through the capability's BIR and offset,
+ * mapped, every entry masked, the entry's message written (masked until
+ * bind), MSI-X enabled by Keel; the table and PBA frames become
+ * read-only to dom0.  Before this, map_pirq of MSI-X was -ENODEV.
+ */
+static void test_msix_map(void **state)
+{
+    long p0, p3;
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i < 8; i++)
+        xent_put(i, 8, 0xdead);                      /* dom0's leftovers, unmasked */
+    put16(DEV_MSIX, 0x42, 0x4007);                   /* dom0: MASKALL (enable was refused) */
+    p0 = map(dh, xreq(0));
+    assert_int_equal(p0, NR_PIRQS - 1);
+    assert_int_equal(xent(0, 0), 0xfee02000);
+    assert_int_equal(xent(0, 4), 0);
+    assert_int_equal(xent(0, 8), 0x4000 | MSI_VECTOR_BASE);
+    for (i = 0; i < 8; i++)
+        assert_int_equal(xent(i, 12), 1);            /* every entry masked */
+    assert_int_equal(get(DEV_MSIX, 0x42, 2), 0xc007);/* enabled by Keel, MASKALL kept */
+    assert_true(iomem_frame_ro(TABLE_MFN));
+    assert_true(iomem_frame_ro(PBA_MFN));
+    assert_false(iomem_frame_ro(FAKE_BAR_MFN));
+    assert_int_equal(fake_msix_maps, 1);
+    p3 = map(dh, xreq(3));
+    assert_int_equal(p3, NR_PIRQS - 2);
+    assert_int_equal(xent(3, 8), 0x4000 | (MSI_VECTOR_BASE + 1));
+    assert_int_equal(fake_msix_maps, 1);             /* one mapping per table */
+    /* Xen's __pci_enable_msix: past the table -EINVAL, twice -EEXIST;
+     * MSI-X in use: MSI of the same function refused. */
+    assert_int_equal(map(dh, xreq(8)), -XEN_EINVAL);
+    assert_int_equal(map(dh, xreq(-1)), -XEN_EINVAL);
+    assert_int_equal(map(dh, xreq(3)), -XEN_EEXIST);
+    assert_int_equal(map(du, xreq(1)), -XEN_EPERM);
+    /* Unmap one: its entry masked and cleared, MSI-X stays on. */
+    assert_int_equal(unmap(dh, (int)p0), 0);
+    assert_int_equal(xent(0, 0), 0);
+    assert_int_equal(xent(0, 8), 0);
+    assert_int_equal(xent(0, 12), 1);
+    assert_int_equal(get(DEV_MSIX, 0x42, 2), 0xc007);
+    assert_true(iomem_frame_ro(TABLE_MFN));
+    /* The last: MSI-X disabled, the table dom0's again, vectors free. */
+    assert_int_equal(unmap(dh, (int)p3), 0);
+    assert_int_equal(get(DEV_MSIX, 0x42, 2), 0x4007);
+    assert_false(iomem_frame_ro(TABLE_MFN));
+    assert_false(iomem_frame_ro(PBA_MFN));
+    assert_int_equal(fake_msix_maps, 0);
+    assert_int_equal(msi_vector_alloc(), MSI_VECTOR_BASE);
+    assert_int_equal(msi_vector_alloc(), MSI_VECTOR_BASE + 1);
+}
+
+/* Bind unmasks the entry, its vector raises the port, close masks it. */
+static void test_msix_life(void **state)
+{
+    uint32_t port;
+    long p;
+
+    (void)state;
+    p = map(dh, xreq(5));
+    assert_int_equal(p, NR_PIRQS - 1);
+    assert_int_equal(bind(dh, (uint32_t)p, &port), 0);
+    assert_int_equal(xent(5, 12), 0);
+    fire_vector(MSI_VECTOR_BASE);
+    assert_true(pending(dh, port));
+    assert_int_equal(unmap(dh, (int)p), -XEN_EBUSY);
+    assert_int_equal(evclose(dh, port), 0);
+    assert_int_equal(xent(5, 12), 1);
+    assert_int_equal(unmap(dh, (int)p), 0);
+}
+
+/* Where the table may not be: each refused before anything is written. */
+static void test_msix_refused(void **state)
+{
+    unsigned int writes = fake_pci_writes;
+
+    (void)state;
+    put16(DEV_MSIX, 0x04, 0x0004);                   /* memory decoding off */
+    assert_int_equal(map(dh, xreq(0)), -XEN_ENXIO);
+    put16(DEV_MSIX, 0x04, 0x0006);
+    put32(DEV_MSIX, 0x10, 0x4);                      /* BAR unassigned */
+    put32(DEV_MSIX, 0x14, 0);
+    assert_int_equal(map(dh, xreq(0)), -XEN_ENXIO);
+    put32(DEV_MSIX, 0x10, 0xc001);                   /* an I/O BAR */
+    assert_int_equal(map(dh, xreq(0)), -XEN_ENXIO);
+    put32(DEV_MSIX, 0x10, 0x1000 | 0x4);             /* on RAM (frame 1) */
+    assert_int_equal(map(dh, xreq(0)), -XEN_EPERM);
+    put32(DEV_MSIX, 0x10, (uint32_t)BAR0 | 0x4);
+    put32(DEV_MSIX, 0x14, (uint32_t)(BAR0 >> 32));
+    assert_int_equal(iomem_deny(TABLE_MFN, TABLE_MFN), 0);   /* a frame Keel keeps */
+    assert_int_equal(map(dh, xreq(0)), -XEN_EPERM);
+    iomem_reset();
+    put32(DEV_MSIX, 0x44, 0x2000 | 5);               /* BIR 5: nothing there */
+    assert_int_equal(map(dh, xreq(0)), -XEN_ENXIO);
+    put32(DEV_MSIX, 0x44, (FAKE_BAR_PAGES * PAGE_SIZE - 16) | 0);   /* past the window */
+    assert_int_equal(map(dh, xreq(1)), -XEN_EPERM);
+    assert_int_equal(fake_pci_writes, writes + 0);
+    assert_int_equal(fake_msix_maps, 0);
+    assert_int_equal(get(DEV_MSIX, 0x42, 2), 0x0007);/* never enabled */
+    assert_false(iomem_frame_ro(TABLE_MFN));
+}
+
+/* dom0's control-word writes: no enable and no function unmask before
+ * Keel has an entry mapped; then they pass (Linux clears MASKALL). */
+static void test_msix_conf_filter(void **state)
+{
+    uint32_t v;
+    long p;
+
+    (void)state;
+    v = 0xc000;
+    assert_true(msi_conf_write_ok(0, DEV_MSIX, 0x42, 2, &v));
+    assert_int_equal(v, 0x4000);
+    v = 0x0000;
+    assert_true(msi_conf_write_ok(0, DEV_MSIX, 0x42, 2, &v));
+    assert_int_equal(v, 0x4000);
+    v = 0x80;
+    assert_true(msi_conf_write_ok(0, DEV_MSIX, 0x43, 1, &v));
+    assert_int_equal(v, 0x40);
+    p = map(dh, xreq(0));
+    assert_int_equal(p, NR_PIRQS - 1);
+    v = 0x8000;
+    assert_true(msi_conf_write_ok(0, DEV_MSIX, 0x42, 2, &v));
+    assert_int_equal(v, 0x8000);
+    v = 0x0000;
+    assert_true(msi_conf_write_ok(0, DEV_MSIX, 0x42, 2, &v));
+    assert_int_equal(v, 0x0000);
+    v = 0x3000;                                      /* the table location: never */
+    assert_false(msi_conf_write_ok(0, DEV_MSIX, 0x44, 4, &v));
+    assert_int_equal(unmap(dh, (int)p), 0);
+    v = 0x8000;
+    assert_true(msi_conf_write_ok(0, DEV_MSIX, 0x42, 2, &v));
+    assert_int_equal(v, 0x4000);
+}
+
+/* restore_msi after a reset wiped the table and the control word. */
+static void test_msix_restore(void **state)
+{
+    struct physdev_pci_device pd = { .seg = 0, .bus = 0, .devfn = DEV_MSIX };
+    uint32_t port;
+    long p1, p2;
+    unsigned int i;
+
+    (void)state;
+    p1 = map(dh, xreq(1));
+    p2 = map(dh, xreq(2));
+    assert_int_equal(bind(dh, (uint32_t)p1, &port), 0);
+    memset(fake_bar_mem, 0, sizeof(fake_bar_mem));
+    put16(DEV_MSIX, 0x42, 0x0007);
+    as(dh);
+    assert_int_equal(do_physdev_op(PHYSDEVOP_restore_msi_ext, (uint64_t)&pd), 0);
+    assert_int_equal(xent(1, 0), 0xfee02000);
+    assert_int_equal(xent(1, 8), 0x4000 | MSI_VECTOR_BASE);
+    assert_int_equal(xent(1, 12), 0);                /* bound: unmasked */
+    assert_int_equal(xent(2, 8), 0x4000 | (MSI_VECTOR_BASE + 1));
+    assert_int_equal(xent(2, 12), 1);                /* not bound: masked */
+    for (i = 3; i < 8; i++)
+        assert_int_equal(xent(i, 12), 1);
+    assert_int_equal(get(DEV_MSIX, 0x42, 2), 0x8007);
+    (void)p2;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +707,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conf_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_msix_map, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_msix_life, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_msix_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_msix_conf_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_msix_restore, setup, teardown),
     };
     return cmocka_run_group_tests_name("msi", tests, NULL, NULL);
 }

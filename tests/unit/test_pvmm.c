@@ -831,6 +831,37 @@ static void test_io_frames(void **state)
     iomem_reset();
 }
 
+/*
+ * Xen's mmio_ro_ranges (common/iomem.c; an active MSI-X table): an I/O
+ * frame there is mapped read-only even when the entry asks for _PAGE_RW,
+ * as Xen's get_page_from_l1e ("Forcing read-only access"), both when a
+ * table is validated and by mmu_update; once the range is gone, RW again.
+ */
+static void test_io_frames_ro(void **state)
+{
+    enum { T = 20, RO = FAKE_NR_FRAMES + 400 };
+    const uint64_t uc = _PAGE_PCD | _PAGE_PWT;
+    uint32_t done;
+
+    (void)state;
+    da->is_privileged = true;
+    iomem_reset();
+    assert_int_equal(iomem_ro_add(RO, RO + 1), 0);
+    tab(T)[0] = pte(RO, PRW);
+    tab(T)[1] = pte(RO + 2, PRW);                       /* outside: RW kept */
+    assert_int_equal(get_page_and_type(_mfn(T), da, PGT_l1), 0);
+    assert_int_equal(tab(T)[0], pte(RO, PRO | uc));
+    assert_int_equal(tab(T)[1], pte(RO + 2, PRW | uc));
+    assert_int_equal(mmu1(maddr(T, 2), pte(RO + 1, PRW), &done), 0);
+    assert_int_equal(tab(T)[2], pte(RO + 1, PRO | uc));
+    iomem_ro_remove(RO, RO + 1);
+    assert_false(iomem_frame_ro(RO));
+    assert_int_equal(mmu1(maddr(T, 2), pte(RO + 1, PRW), &done), 0);
+    assert_int_equal(tab(T)[2], pte(RO + 1, PRW | uc));
+    put_page_and_type(_mfn(T), da);
+    iomem_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -839,6 +870,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_type_transitions, world_setup, world_teardown),
         cmocka_unit_test(test_entry_validation),
         cmocka_unit_test_setup_teardown(test_io_frames, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_io_frames_ro, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_validation_rollback, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_pin_unpin, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_stale_flush_filtered, world_setup, world_teardown),

@@ -8,12 +8,31 @@
 struct fake_pci_dev fake_pci[FAKE_PCI_DEVS];
 unsigned int fake_pci_writes;
 uint32_t fake_dest_apic_id;
+uint32_t fake_bar_mem[FAKE_BAR_PAGES * 1024];
+int fake_msix_maps;
 
 void fake_pci_reset(void)
 {
     memset(fake_pci, 0, sizeof(fake_pci));
     fake_pci_writes = 0;
     fake_dest_apic_id = 0;
+    memset(fake_bar_mem, 0, sizeof(fake_bar_mem));
+    fake_msix_maps = 0;
+}
+
+void *arch_msix_map(uint64_t mfn, unsigned int nr)
+{
+    if (mfn < FAKE_BAR_MFN || nr > FAKE_BAR_PAGES || mfn - FAKE_BAR_MFN > FAKE_BAR_PAGES - nr)
+        return NULL;
+    fake_msix_maps++;
+    return &fake_bar_mem[(mfn - FAKE_BAR_MFN) * 1024];
+}
+
+void arch_msix_unmap(void *va, unsigned int nr)
+{
+    (void)va;
+    (void)nr;
+    fake_msix_maps--;
 }
 
 static struct fake_pci_dev *dev(unsigned int bus, unsigned int devfn)

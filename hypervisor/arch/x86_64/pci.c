@@ -4,11 +4,18 @@
  * the cycles of dom0's emulated ones (emulate.c).  Locking: pci_cfg_lock
  * keeps the 0xcf8 address and 0xcfc data cycles together (taken with
  * interrupts off, as the hypervisor always runs); a leaf lock.
+ * And the hypervisor's mappings of MSI-X tables (Xen's msix fixmaps):
+ * MSIX_SLOTS windows of MSIX_SLOT_PAGES pages, under the hypervisor lock.
  */
 #include <keel/pci.h>
 #include <keel/irq.h>
+#include <keel/mm.h>
 #include <keel/spinlock.h>
+#include <keel/tlbflush.h>
+#include <keel/pv_mm.h>
 #include <asm/processor.h>
+#include <asm/page.h>
+#include <asm/cpu.h>
 
 static spinlock_t pci_cfg_lock = SPIN_LOCK_UNLOCKED;
 
@@ -53,4 +60,44 @@ void arch_pci_conf_write(unsigned int bus, unsigned int devfn, unsigned int reg,
                          uint32_t val)
 {
     pci_conf1_write(cf8_of(bus, devfn, reg), reg & 3, size, val);
+}
+
+/* Slot 260, after the local APIC and IO-APIC pages (ioapic.c). */
+#define MSIX_VIRT 0xffff820180000000UL
+#define MSIX_SLOTS 16
+#define MSIX_SLOT_PAGES 9          /* 2048 entries of 16 bytes, not page aligned */
+
+static struct { bool used; uint32_t freed; } msix_slots[MSIX_SLOTS];
+
+void *arch_msix_map(uint64_t mfn, unsigned int nr)
+{
+    unsigned int i;
+    uint64_t va;
+
+    if (!nr || nr > MSIX_SLOT_PAGES)
+        return NULL;
+    for (i = 0; i < nr; i++)
+        if (!frame_is_io(_mfn(mfn + i)))
+            return NULL;       /* a BAR dom0 moved onto RAM */
+    for (i = 0; i < MSIX_SLOTS && msix_slots[i].used; i++)
+        ;
+    if (i == MSIX_SLOTS)
+        return NULL;
+    /* A CPU may still hold the slot's previous translation. */
+    flush_tlb_since(msix_slots[i].freed);
+    msix_slots[i].used = true;
+    va = MSIX_VIRT + (uint64_t)i * MSIX_SLOT_PAGES * PAGE_SIZE;
+    map_pages_hv(va, _mfn(mfn), nr, _PAGE_PRESENT | _PAGE_RW | _PAGE_PCD | _PAGE_PWT | pte_nx());
+    return (void *)va;
+}
+
+void arch_msix_unmap(void *va, unsigned int nr)
+{
+    unsigned int i = (unsigned int)(((uint64_t)va - MSIX_VIRT) / (MSIX_SLOT_PAGES * PAGE_SIZE));
+
+    if ((uint64_t)va < MSIX_VIRT || i >= MSIX_SLOTS || !msix_slots[i].used)
+        return;
+    unmap_pages_hv((uint64_t)va, nr);
+    msix_slots[i].used = false;
+    msix_slots[i].freed = tlbflush_now();
 }

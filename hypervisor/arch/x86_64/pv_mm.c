@@ -351,8 +351,13 @@ static uint64_t adjust_guest_entry(uint64_t e, unsigned int level)
 {
     if (!(e & _PAGE_PRESENT))
         return e;
-    if (level == 1 && frame_is_io(pte_mfn(e)))
+    if (level == 1 && frame_is_io(pte_mfn(e))) {
         e ^= io_cache_flip(e);
+        /* Xen's mmio_ro_ranges (an active MSI-X table): read-only, not
+         * refused ("Forcing read-only access to MFN"). */
+        if ((e & _PAGE_RW) && iomem_frame_ro(mfn_x(pte_mfn(e))))
+            e &= ~_PAGE_RW;
+    }
     if (e & _PAGE_USER)
         return e;
     return e | _PAGE_USER | (level == 1 ? _PAGE_GUEST_KERNEL : 0);

@@ -38,6 +38,19 @@ bool iomem_frame_permitted(const struct domain *d, uint64_t mfn);
 bool ioport_permitted(const struct domain *d, unsigned int port, unsigned int size);
 
 /*
+ * Xen's mmio_ro_ranges: I/O frames the hardware domain may map only
+ * read-only (a PTE asking for _PAGE_RW is installed without it, as Xen's
+ * get_page_from_l1e "Forcing read-only access").  Keel puts the MSI-X
+ * table and PBA pages of a device there while it has MSI-X entries
+ * mapped (common/msi.c).  A range is added and removed as a whole;
+ * adding fails with -XEN_ENOSPC when the table is full.  Hypervisor lock.
+ */
+#define IOMEM_MAX_RO 64
+int iomem_ro_add(uint64_t first_mfn, uint64_t last_mfn);
+void iomem_ro_remove(uint64_t first_mfn, uint64_t last_mfn);
+bool iomem_frame_ro(uint64_t mfn);
+
+/*
  * XENMEM_machine_memory_map for the hardware domain, as Xen builds it
  * (arch/x86/mm.c): the host map's entries in address order, and before
  * each entry one E820_RESERVED entry per run of pages in the gap since

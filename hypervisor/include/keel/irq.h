@@ -40,6 +40,12 @@ uint32_t arch_pci_conf_read(unsigned int bus, unsigned int devfn, unsigned int r
                             unsigned int size);
 void arch_pci_conf_write(unsigned int bus, unsigned int devfn, unsigned int reg,
                          unsigned int size, uint32_t val);
+/* MSI-X tables (common/msi.c): map nr machine frames from mfn into the
+ * hypervisor, uncached, for reads and writes of the table, or NULL if
+ * one is RAM (not an I/O frame) or no room is left (arch/x86_64/pci.c; a fake BAR in arch/fake);
+ * unmap undoes it.  Hypervisor lock held. */
+void *arch_msix_map(uint64_t mfn, unsigned int nr);
+void arch_msix_unmap(void *va, unsigned int nr);
 /* The APIC ID of the CPU that takes device interrupts (ioapic.c). */
 uint32_t arch_irq_dest_apic_id(void);
 

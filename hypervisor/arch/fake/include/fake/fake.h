@@ -129,6 +129,12 @@ struct fake_pci_dev { bool present; uint8_t cfg[256]; uint8_t ro[256]; };  /* ro
 extern struct fake_pci_dev fake_pci[FAKE_PCI_DEVS];
 extern unsigned int fake_pci_writes;              /* arch_pci_conf_write calls */
 extern uint32_t fake_dest_apic_id;                /* arch_irq_dest_apic_id */
-void fake_pci_reset(void);                        /* no device, dest APIC ID 0 */
+void fake_pci_reset(void);                        /* no device, dest APIC ID 0, BAR zeroed */
+/* Device memory behind BARs (arch_msix_map): FAKE_BAR_PAGES frames from
+ * FAKE_BAR_MFN (past the fake RAM: I/O frames), and the mappings live. */
+#define FAKE_BAR_MFN (FAKE_NR_FRAMES + 0x1000UL)
+#define FAKE_BAR_PAGES 16
+extern uint32_t fake_bar_mem[FAKE_BAR_PAGES * 1024];
+extern int fake_msix_maps;                        /* arch_msix_map minus unmap calls */
 
 #endif
