@@ -99,21 +99,8 @@ rm -f "$R/boot/initrd.gz"
 cp "$TOP/bench/create-dom0.sh" "$R/init" && chmod 755 "$R/init" || die "cannot install /init"
 ${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "$R/bin/create-watch" "$TOP/bench/create_watch.c" ||
     die "cannot build bench/create_watch.c"
-# newc header of an entry without data (build-initramfs.sh's): NAME MODE MAJOR MINOR INO
-newc_entry() {
-    namesize=$((${#1} + 1))
-    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
-        "$5" "$2" 0 0 1 0 0 0 0 "$3" "$4" "$namesize" 0
-    printf '%s\0' "$1"
-    pad=$(( (4 - (110 + namesize) % 4) % 4 ))
-    [ "$pad" -gt 0 ] && head -c "$pad" /dev/zero
-    return 0
-}
-{
-    newc_entry dev $((0040755)) 0 0 1
-    newc_entry dev/console $((0020600)) 5 1 2
-    newc_entry 'TRAILER!!!' 0 0 0 0
-} > "$W/dev.cpio" || die "cannot write $W/dev.cpio"
+# /dev and /dev/console, in front of the other archives.
+sh "$TOP/tests/linux/dev-cpio.sh" "$W/dev.cpio" || die "cannot write $W/dev.cpio"
 # The domUs' initramfs: busybox and a /init that prints the marker.
 D=$W/domu
 rm -rf "$D" && mkdir -p "$D/bin" || die "cannot create $D"

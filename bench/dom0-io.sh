@@ -107,21 +107,8 @@ for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_
          net/core/failover drivers/net/net_failover drivers/net/virtio_net; do
     cp "$MODS/kernel/$m.ko" "$R/lib/modules/" || die "cannot copy $m.ko"
 done
-# newc header of an entry without data (build-initramfs.sh's): NAME MODE MAJOR MINOR INO
-newc_entry() {
-    namesize=$((${#1} + 1))
-    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
-        "$5" "$2" 0 0 1 0 0 0 0 "$3" "$4" "$namesize" 0
-    printf '%s\0' "$1"
-    pad=$(( (4 - (110 + namesize) % 4) % 4 ))
-    [ "$pad" -gt 0 ] && head -c "$pad" /dev/zero
-    return 0
-}
-{
-    newc_entry dev $((0040755)) 0 0 1
-    newc_entry dev/console $((0020600)) 5 1 2
-    newc_entry 'TRAILER!!!' 0 0 0 0
-} > "$W/dev.cpio" || die "cannot write $W/dev.cpio"
+# /dev and /dev/console, in front of the other archives.
+sh "$TOP/tests/linux/dev-cpio.sh" "$W/dev.cpio" || die "cannot write $W/dev.cpio"
 (cd "$R" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$W/root.cpio" ||
     die "cpio failed in $R"
 cat "$W/dev.cpio" "$W/root.cpio" | gzip -9 -n > "$W/initrd.gz.tmp" && mv "$W/initrd.gz.tmp" "$W/initrd.gz" ||

@@ -233,23 +233,8 @@ else
     NAME=initrd
 fi
 
-# newc header of an entry without data: NAME MODE RDEVMAJOR RDEVMINOR INO.
-# The kernel needs /dev/console before /init runs (its stdin/out/err);
-# writing the node ourselves needs no root rights, unlike mknod.
-newc_entry() {
-    namesize=$((${#1} + 1))
-    printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
-        "$5" "$2" 0 0 1 0 0 0 0 "$3" "$4" "$namesize" 0
-    printf '%s\0' "$1"
-    pad=$(( (4 - (110 + namesize) % 4) % 4 ))
-    [ "$pad" -gt 0 ] && head -c "$pad" /dev/zero
-    return 0
-}
-{
-    newc_entry dev $((0040755)) 0 0 1
-    newc_entry dev/console $((0020600)) 5 1 2
-    newc_entry 'TRAILER!!!' 0 0 0 0
-} > "$OUT/dev.cpio" || die "cannot write $OUT/dev.cpio"
+# /dev and /dev/console, in front of the other archives.
+sh "$TOP/tests/linux/dev-cpio.sh" "$OUT/dev.cpio" || die "cannot write $OUT/dev.cpio"
 
 # The domUs' initrd of --blk, inside this one.
 if [ "${BLKDOMU:-0}" = 1 ]; then
