@@ -176,12 +176,8 @@ fig() {
     done
 }
 # stats: "median min max" of the numbers on stdin (RUNS of them, else "?").
-stats() {
-    sort -n | awk -v want="$RUNS" '{ v[NR] = $1 } END {
-        if (NR < want || NR == 0) { print "? ? ?"; exit }
-        m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        printf "%.2f %.2f %.2f\n", m, v[1], v[NR] }'
-}
+. "$TOP/bench/stats.sh"
+stats() { bench_median "$RUNS" 2; }
 missing=""
 echo
 echo "bench-create: $(date -u '+%Y-%m-%d %H:%M UTC'), $RUNS run(s) each, median (min-max) in seconds from the first create;"

@@ -229,12 +229,8 @@ vals() {
     done
 }
 # stats: "median min max" of the numbers on stdin, "? ? ?" unless all RUNS are there.
-stats() {
-    sort -n | awk -v want="$RUNS" '{ v[NR] = $1 } END {
-        if (NR < want || NR == 0) { print "? ? ?"; exit }
-        m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
-}
+. "$TOP/bench/stats.sh"
+stats() { bench_median "$RUNS" 1; }
 ratio() { awk -v x="$1" -v n="$2" 'BEGIN { if (x == "-" || n == "-") print "-"; else if (x !~ /^[0-9.]+$/ || n !~ /^[0-9.]+$/ || n + 0 == 0) print "?"; else printf "%.2f", x / n }'; }
 missing=""
 # row LABEL FIGURE KEY JUDGE: JUDGE 1 says whether Keel's ratio is at or above Xen's.

@@ -90,19 +90,15 @@ while [ "$r" -le "$ROUNDS" ]; do
 done
 
 # stat WAY CALL -> "median min max" over the rounds ("? ? ?" when none)
+. "$TOP/bench/stats.sh"
 stat() {
-    awk -v w="$1" -v c="$2" '$1 == w && $2 == c { print $3 }' "$T/all" | sort -n |
-        awk '{ v[NR] = $1 } END { if (NR == 0) { print "? ? ?"; exit }
-             m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-             printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
+    awk -v w="$1" -v c="$2" '$1 == w && $2 == c { print $3 }' "$T/all" | bench_median 1 1
 }
 # ratio CALL -> "median min max" of keel/xen per round, both from the same round
 ratio() {
     awk -v c="$1" '$2 == c && ($1 == "keel" || $1 == "xen") { v[$1, $4] = $3; r[$4] = 1 }
         END { for (i in r) if (v["keel", i] != "" && v["xen", i] > 0) print v["keel", i] / v["xen", i] }' "$T/all" |
-        sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "? ? ?"; exit }
-             m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-             printf "%.2f %.2f %.2f\n", m, v[1], v[NR] }'
+        bench_median 1 2
 }
 fmt() { [ "$1" = "?" ] && { echo "?"; return; }; echo "$1 [$2-$3]"; }
 
