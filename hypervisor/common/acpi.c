@@ -3,9 +3,11 @@
  * XSDT, then the MADT ("APIC") and its processor-local-APIC entries
  * (type 0, enabled flag) and x2APIC entries (type 9); for interrupts and
  * power, the MADT's IO-APIC (type 1) and interrupt source override
- * (type 2) entries and the FADT's SCI and PM1 control ports.  Layouts are
- * from the ACPI specification (5.2.5 RSDP, 5.2.7 RSDT, 5.2.8 XSDT, 5.2.9
- * FADT, 5.2.12 MADT).  Tables are firmware input: every offset is bounds-checked and a
+ * (type 2) entries and the FADT's SCI and PM1 control ports; for PCI,
+ * the MCFG's ECAM windows.  Layouts are from the ACPI specification
+ * (5.2.5 RSDP, 5.2.7 RSDT, 5.2.8 XSDT, 5.2.9 FADT, 5.2.12 MADT) and the
+ * PCI Firmware specification (4.1.2 MCFG: 8 reserved bytes after the
+ * header, then 16-byte entries: base, segment, start and end bus).  Tables are firmware input: every offset is bounds-checked and a
  * table whose checksum fails is ignored.
  * Locking: none; runs once on the boot CPU.
  */
@@ -198,6 +200,16 @@ static void fadt(const uint8_t *f, uint32_t len, struct acpi_platform *p)
     p->pm1b_cnt = fadt_port(f, len, 68, 184);
 }
 
+static void mcfg(const uint8_t *t, uint32_t len, struct acpi_platform *p)
+{
+    uint32_t off;
+
+    for (off = HDR_LEN + 8; off + 16 <= len && p->nr_mcfg < ACPI_MAX_MCFG; off += 16)
+        p->mcfg[p->nr_mcfg++] = (struct acpi_mcfg){
+            .base = rd64(t + off), .seg = (uint16_t)(t[off + 8] | (t[off + 9] << 8)),
+            .start_bus = t[off + 10], .end_bus = t[off + 11] };
+}
+
 int acpi_find_platform(acpi_map_fn map, struct acpi_platform *p)
 {
     const uint8_t *root, *t;
@@ -213,5 +225,8 @@ int acpi_find_platform(acpi_map_fn map, struct acpi_platform *p)
     t = find_table(map, root, n, esz, "FACP", &len);
     if (t)
         fadt(t, len, p);
+    t = find_table(map, root, n, esz, "MCFG", &len);
+    if (t)
+        mcfg(t, len, p);
     return 0;
 }

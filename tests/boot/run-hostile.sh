@@ -77,13 +77,14 @@ if [ -n "$fail" ]; then
 fi
 echo "PASS hostile (dom0 + victim + hostile domU; $(grep -c '^(d2) ok ' "$LOG") checks)"
 
-# Second scenario: the hostile guest as dom0 (privileged) alone.
+# Second scenario: the hostile guest as dom0 (privileged) alone, on
+# QEMU q35, whose ECAM window (MCFG) dom0 may map (hostile.c test_ecam).
 LOG0=$BUILD/boot-logs/hostile-dom0.log
 # An AHCI in slot 5 is a PCI function with MSI, for the MSI attacks
-# (hostile.c test_msi); a virtio-net-pci in slot 6 (on a restricted user
-# network) one with MSI-X (test_msix).
+# (hostile.c test_ecam, test_msi); a virtio-net-pci in slot 6 (on a
+# restricted user network) one with MSI-X (test_msix); no default NIC.
 if ! out=$(sh "$TOP/tests/boot/run-qemu.sh" --hv "$BUILD/keel.elf" --append "console=com1 dom0_mem=64M" \
-        --devices "-device ahci,addr=5 -netdev user,id=hn0,restrict=on -device virtio-net-pci,netdev=hn0,addr=6" --dom0 "$G/hostile.elf keel-test" --log "$LOG0" --timeout 30 2>&1); then
+        --devices "-machine q35 -nic none -device ahci,addr=5 -netdev user,id=hn0,restrict=on -device virtio-net-pci,netdev=hn0,addr=6" --dom0 "$G/hostile.elf keel-test" --log "$LOG0" --timeout 30 2>&1); then
     echo "FAIL hostile-dom0 (log $LOG0)"
     printf '%s\n' "$out" | tail -40
     exit 1

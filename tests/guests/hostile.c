@@ -997,6 +997,104 @@ static void test_msi(void)
 	CHECK_RC("set_iopl(0)", HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl), 0);
 }
 
+/* A store of `size` bytes that may fault: the traps it took (as
+ * try_write64; each is in last_trap, execution resumes after it). */
+static unsigned int try_store(volatile void *p, uint32_t v, unsigned int size)
+{
+	unsigned int n = trap_count;
+
+#define TRY_STORE(insn)                                                     \
+	__asm__ volatile("lea 1f(%%rip), %%r11\n\t"                         \
+			 "mov %%r11, trap_resume(%%rip)\n\t"                \
+			 insn "\n"                                          \
+			 "1:\tmovq $0, trap_resume(%%rip)"                  \
+			 : : "r"(p), "r"(v) : "r11", "memory")
+	if (size == 1)
+		TRY_STORE("movb %b1, (%0)");
+	else if (size == 2)
+		TRY_STORE("movw %w1, (%0)");
+	else
+		TRY_STORE("movl %k1, (%0)");
+#undef TRY_STORE
+	return trap_count - n;
+}
+
+/*
+ * ECAM (issue 13): on q35 dom0 maps the MCFG window, and a store there
+ * is a configuration write that bypasses the 0xcf8/0xcfc filter.  As
+ * Xen's mmio_ro_ranges / mmcfg_intercept_write, the window maps
+ * read-only and Keel performs a store only after the same filter: the
+ * MSI message and enable written through ECAM are refused, a harmless
+ * register written through ECAM changes, a misaligned store faults.
+ * Needs QEMU q35 (run-hostile.sh), whose host bridge holds the window's
+ * base (PCIEXBAR, config 0x60), and a function with MSI.
+ */
+static void test_ecam(void)
+{
+	struct physdev_set_iopl iopl = { .iopl = 1 };
+	struct physdev_pci_mmcfg_reserved r = { .segment = 0, .start_bus = 0, .end_bus = 0xff,
+						.flags = XEN_PCI_MMCFG_RESERVED };
+	volatile uint8_t *cfg = probe;
+	unsigned int devfn = 0, pos, data_reg;
+	uint32_t lo, hdr, addr0, data0, line0;
+	uint64_t base;
+
+	CHECK_RC("set_iopl(1) for PCI configuration space", HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl), 0);
+	if (!check(cfg_read32(0, 0) == 0x29c08086u, "00:00.0 is q35's host bridge (8086:29c0)", "%#x",
+		   cfg_read32(0, 0)))
+		return;
+	lo = cfg_read32(0, 0x60);
+	base = (lo & 0xf0000000u) | (uint64_t)(cfg_read32(0, 0x64) & 0xf) << 32;
+	if (!check((lo & 7) == 1, "PCIEXBAR: enabled, 256 buses", "%#x", lo))
+		return;
+	note("ECAM window at %#lx", (unsigned long)base);
+	r.address = base;
+	CHECK_RC("pci_mmcfg_reserved of the MCFG window", HYPERVISOR_physdev_op(PHYSDEVOP_pci_mmcfg_reserved, &r), 0);
+	r.address = base + (1UL << 28);
+	CHECK_RC("pci_mmcfg_reserved at another base: -EIO", HYPERVISOR_physdev_op(PHYSDEVOP_pci_mmcfg_reserved, &r), -XEN_EIO);
+	r.address = base;
+	r.segment = 1;
+	CHECK_RC("pci_mmcfg_reserved of segment 1: -ENODEV", HYPERVISOR_physdev_op(PHYSDEVOP_pci_mmcfg_reserved, &r), -XEN_ENODEV);
+	pos = find_cap(0x05, &devfn);
+	if (!check(pos != 0, "a PCI function with an MSI capability", "none found"))
+		return;
+	note("MSI capability of 00:%02x.%u at %#x", devfn >> 3, devfn & 7, pos);
+	hdr = cfg_read32(devfn, pos);
+	data_reg = pos + ((hdr >> 16) & 0x80 ? 0xc : 0x8);
+	addr0 = cfg_read32(devfn, pos + 4);
+	data0 = cfg_read32(devfn, data_reg);
+	line0 = cfg_read32(devfn, 0x3c);
+	/* The function's 4 KiB of ECAM, asked for read-write. */
+	CHECK_RC("update_va_mapping of the function's ECAM page read-write",
+		 uvm(probe, (base + ((uint64_t)devfn << 12)) | PTE_RW | _PAGE_PCD | _PAGE_PWT, UVMF_INVLPG), 0);
+	CHECK_EQ("ECAM reads the function's ID", *(volatile uint32_t *)cfg, cfg_read32(devfn, 0));
+	CHECK_EQ("ECAM reads the MSI capability", *(volatile uint32_t *)(cfg + pos), hdr);
+	/* The attack: the message aimed at the timer's vector, then enable. */
+	CHECK_EQ("an ECAM store of the MSI address takes no trap", try_store(cfg + pos + 4, 0xfee00000u, 4), 0);
+	CHECK_EQ("an ECAM store of the MSI data (vector 0xf0) takes no trap",
+		 try_store(cfg + data_reg, (data0 & ~0xffffu) | 0xf0, 4), 0);
+	CHECK_EQ("... the MSI address is unchanged (refused)", cfg_read32(devfn, pos + 4), addr0);
+	CHECK_EQ("... the MSI data is unchanged (refused)", cfg_read32(devfn, data_reg), data0);
+	CHECK_EQ("an ECAM store of the control word with enable", try_store(cfg + pos + 2, (hdr >> 16) | 1, 2), 0);
+	CHECK_EQ("... dom0 cannot enable an MSI Keel did not program through ECAM", cfg_read32(devfn, pos) >> 16 & 1, 0);
+	CHECK_EQ("an ECAM dword store over the capability header", try_store(cfg + pos, hdr | (1u << 16), 4), 0);
+	CHECK_EQ("... is refused", cfg_read32(devfn, pos), hdr);
+	/* A register that is dom0's: the store is performed. */
+	CHECK_EQ("an ECAM byte store to the interrupt line", try_store(cfg + 0x3c, 0x5a, 1), 0);
+	CHECK_EQ("... reaches the device", cfg_read32(devfn, 0x3c) & 0xff, 0x5a);
+	CHECK_EQ("... and back", try_store(cfg + 0x3c, line0 & 0xff, 1), 0);
+	CHECK_EQ("... restored", cfg_read32(devfn, 0x3c), line0);
+	/* Not a naturally aligned store of 4 bytes at most: the guest's #PF. */
+	check(try_store(cfg + pos + 2, 0xfee00000u, 4) == 1 && last_trap.vector == 14,
+	      "a misaligned ECAM store faults", "vector %u", last_trap.vector);
+	check(try_write64((volatile uint64_t *)(cfg + pos + 8), 0) == 1 && last_trap.vector == 14,
+	      "an 8-byte ECAM store faults", "vector %u", last_trap.vector);
+	CHECK_EQ("... the MSI registers are unchanged", cfg_read32(devfn, pos + 4), addr0);
+	CHECK_RC("unmap the ECAM page", uvm(probe, 0, UVMF_INVLPG), 0);
+	iopl.iopl = 0;
+	CHECK_RC("set_iopl(0)", HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl), 0);
+}
+
 /* The MSI-X control word alone (a word write through 0xcfe/0xcfc). */
 static void msix_ctrl_write(unsigned int devfn, unsigned int pos, uint16_t v)
 {
@@ -1019,7 +1117,7 @@ static long map_msix(unsigned int devfn, uint64_t table_base, int entry_nr, int 
  * MSI-X (issue 13): dom0 may neither enable MSI-X nor clear its function
  * mask before Keel has programmed an entry, and while Keel has, the
  * table maps read-only (Xen's mmio_ro_ranges): a write through an RW
- * request faults.  Needs a function with MSI-X (run-hostile.sh adds a
+ * request is dropped (Xen's mmio_ro_emulated_write).  Needs a function with MSI-X (run-hostile.sh adds a
  * virtio-net-pci in slot 6).
  */
 static void test_msix(void)
@@ -1061,8 +1159,11 @@ static void test_msix(void)
 		 _PAGE_PCD | _PAGE_PWT, UVMF_INVLPG), 0);
 	ent = (volatile uint32_t *)(probe + (table & 0xfff));
 	check((ent[0] & 0xfff00fff) == 0xfee00000u, "entry 0 reads Keel's local APIC address", "%#x", ent[0]);
-	check(try_write64((uint64_t *)(probe + (table & 0xfff)), 0xfee00000u) == 1 && last_trap.vector == 14,
-	      "a write to the MSI-X table faults", "vector %u", last_trap.vector);
+	check(try_write64((uint64_t *)(probe + (table & 0xfff)), 0xfee00000u) == 0,
+	      "a write to the MSI-X table is dropped (Xen's mmio_ro_emulated_write)", "vector %u",
+	      last_trap.vector);
+	check((ent[0] & 0xfff00fff) == 0xfee00000u && ent[1] == 0, "entry 0's address is still Keel's",
+	      "%#x %#x", ent[0], ent[1]);
 	check((ent[2] & 0xff) >= 0x90 && (ent[2] & 0xff) < 0xf0, "entry 0 keeps Keel's vector", "%#x", ent[2]);
 	u.pirq = pirq;
 	CHECK_RC("unmap_pirq of the MSI-X entry", HYPERVISOR_physdev_op(PHYSDEVOP_unmap_pirq, &u), 0);
@@ -1088,6 +1189,7 @@ static void test_privileged(void)
 	test_pinning();
 	test_retype();
 	test_stale_mapping();
+	test_ecam();
 	test_msi();
 	test_msix();
 }

@@ -17,6 +17,13 @@
 
 bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr);
 
+/* ptwr.c's read-only MMIO path calls common/mmcfg.c (not linked here). */
+int mmio_ro_write(const struct domain *d, uint64_t maddr, unsigned int size, uint64_t val)
+{
+    (void)d, (void)maddr, (void)size, (void)val;
+    return -XEN_EINVAL;
+}
+
 #define T4 100
 #define T3 101
 #define T2 102

@@ -16,6 +16,7 @@
 #include <keel/acpi.h>
 #include <keel/irq.h>
 #include <keel/iomem.h>
+#include <keel/pci.h>
 #include <keel/console.h>
 #include <keel/spinlock.h>
 #include <keel/smp.h>
@@ -244,6 +245,7 @@ void ioapic_init(unsigned int paddr_bits)
         nr_ioapics++;
     }
     deny_for_dom0();
+    pci_mmcfg_init(&acpi_platform);
     irq_gsi_init(nr_gsis, acpi_platform.has_fadt ? acpi_platform.sci_int : ~0u);
     irq_gsi_reserve(0);          /* Xen never grants IRQ 0 either */
     if (nr_ioapics)

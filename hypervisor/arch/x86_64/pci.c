@@ -5,10 +5,15 @@
  * keeps the 0xcf8 address and 0xcfc data cycles together (taken with
  * interrupts off, as the hypervisor always runs); a leaf lock.
  * And the hypervisor's mappings of MSI-X tables (Xen's msix fixmaps):
- * MSIX_SLOTS windows of MSIX_SLOT_PAGES pages, under the hypervisor lock.
+ * MSIX_SLOTS windows of MSIX_SLOT_PAGES pages, under the hypervisor lock;
+ * and of one ECAM frame at a time, for dom0's filtered ECAM writes
+ * (common/mmcfg.c; Xen maps the whole window instead).
  */
 #include <keel/pci.h>
 #include <keel/irq.h>
+#include <keel/mmcfg.h>
+#include <keel/acpi.h>
+#include <keel/console.h>
 #include <keel/mm.h>
 #include <keel/spinlock.h>
 #include <keel/tlbflush.h>
@@ -100,4 +105,50 @@ void arch_msix_unmap(void *va, unsigned int nr)
     unmap_pages_hv((uint64_t)va, nr);
     msix_slots[i].used = false;
     msix_slots[i].freed = tlbflush_now();
+}
+
+/* The page after the MSI-X slots: one ECAM frame while dom0's store to
+ * it is performed (common/mmcfg.c mmio_ro_write, hypervisor lock). */
+#define MMCFG_VIRT (MSIX_VIRT + (uint64_t)MSIX_SLOTS * MSIX_SLOT_PAGES * PAGE_SIZE)
+
+static uint32_t mmcfg_freed;
+
+void arch_pci_mmcfg_write(uint64_t maddr, unsigned int size, uint32_t val)
+{
+    uint64_t va = MMCFG_VIRT + (maddr & (PAGE_SIZE - 1));
+
+    if (!frame_is_io(_mfn(maddr >> PAGE_SHIFT)))
+        return;                /* a window firmware put over RAM */
+    /* A CPU may still hold the page's previous frame. */
+    flush_tlb_since(mmcfg_freed);
+    map_pages_hv(MMCFG_VIRT, _mfn(maddr >> PAGE_SHIFT), 1,
+                 _PAGE_PRESENT | _PAGE_RW | _PAGE_PCD | _PAGE_PWT | pte_nx());
+    if (size == 1)
+        *(volatile uint8_t *)va = (uint8_t)val;
+    else if (size == 2)
+        *(volatile uint16_t *)va = (uint16_t)val;
+    else
+        *(volatile uint32_t *)va = val;
+    unmap_pages_hv(MMCFG_VIRT, 1);
+    mmcfg_freed = tlbflush_now();
+}
+
+/* Boot: the ECAM windows of the MCFG table become read-only to dom0
+ * (Xen's pci_mmcfg_arch_enable, "PCI: Using MCFG for segment ..."), and
+ * the page tables of MMCFG_VIRT are made now (map_pages_hv allocates
+ * them, and panics without memory). */
+void pci_mmcfg_init(const struct acpi_platform *p)
+{
+    unsigned int i;
+    int rc;
+
+    for (i = 0; i < p->nr_mcfg; i++) {
+        const struct acpi_mcfg *m = &p->mcfg[i];
+
+        rc = mmcfg_register(m->base, m->seg, m->start_bus, m->end_bus);
+        printk("pci: MCFG segment %04x buses %02x-%02x at %#lx%s (%d)\n", m->seg, m->start_bus,
+               m->end_bus, m->base, rc ? " ignored" : ": read-only to dom0, writes filtered", rc);
+    }
+    map_pages_hv(MMCFG_VIRT, _mfn(0), 1, _PAGE_PRESENT | pte_nx());
+    unmap_pages_hv(MMCFG_VIRT, 1);
 }

@@ -15,6 +15,7 @@
 #include <keel/console.h>
 #include <keel/mm.h>
 #include <keel/pv_mm.h>
+#include <keel/mmcfg.h>
 #include <public/physdev.h>
 
 #define COPY_IN(x) do { if (copy_from_guest(&(x), arg, sizeof(x))) return -XEN_EFAULT; } while (0)
@@ -182,10 +183,12 @@ static long setup_gsi(uint64_t arg)
 /*
  * PCI devices dom0 reports (manage_pci_add/_ext/remove, pci_device_add/
  * remove) and MMCONFIG areas it found (pci_mmcfg_reserved): Xen records
- * the devices for MSI and passthrough and enables its own MMCONFIG use;
- * Keel has neither (its MSI code finds a device in configuration space
- * when dom0 maps its MSI), so after the argument checks it accepts them
- * (0), as Linux needs no more.  dom0 only.
+ * the devices for MSI and passthrough; Keel does not (its MSI code finds
+ * a device in configuration space when dom0 maps its MSI), so after the
+ * argument checks it accepts them (0), as Linux needs no more.  An
+ * MMCONFIG area is checked against the MCFG windows as Xen's
+ * pci_mmcfg_reserved (common/mmcfg.c: -ENODEV unknown, -EIO another
+ * base); those are read-only to dom0 from boot.  dom0 only.
  */
 static long pci_notice(unsigned int cmd, uint64_t arg)
 {
@@ -213,9 +216,9 @@ static long pci_notice(unsigned int cmd, uint64_t arg)
     if (cmd == PHYSDEVOP_pci_device_add &&
         (u.a.flags & ~(XEN_PCI_DEV_EXTFN | XEN_PCI_DEV_VIRTFN | XEN_PCI_DEV_PXM)))
         return -XEN_EINVAL;
-    if (cmd == PHYSDEVOP_pci_mmcfg_reserved &&
-        ((u.mc.flags & ~XEN_PCI_MMCFG_RESERVED) || u.mc.start_bus > u.mc.end_bus))
-        return -XEN_EINVAL;
+    if (cmd == PHYSDEVOP_pci_mmcfg_reserved)
+        return mmcfg_reserved(u.mc.address, u.mc.segment, u.mc.start_bus, u.mc.end_bus,
+                              u.mc.flags);
     return 0;
 }
 

@@ -19,6 +19,8 @@
 #include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/guest_access.h>
+#include <keel/iomem.h>
+#include <keel/mmcfg.h>
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
@@ -497,4 +499,43 @@ bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
     }
     ASSERT_UNREACHABLE();           /* ptwr_swap returns one of the above */
     return false;
+}
+
+/*
+ * Xen's pv_ro_page_fault for a read-only MMIO frame (pv/ro-page-fault.c
+ * mmio_ro_do_page_fault): the hardware domain's kernel wrote a frame of
+ * the read-only set (keel/iomem.h: an ECAM window, an MSI-X table) that
+ * it maps read-only.  The store (a mov: Xen's emulator runs these with
+ * no read hook, so only plain stores) is handed to mmio_ro_write, which
+ * filters and performs an ECAM write (Xen's mmcfg_intercept_write) or
+ * drops any other (mmio_ro_emulated_write).  true: done, rip advanced;
+ * false: not such a write, or one Xen does not emulate (the #PF is the
+ * guest's).
+ */
+bool pv_mmio_ro_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr)
+{
+    struct ptwr_insn in;
+    uint8_t bytes[16];
+    uint64_t *pl1e, e, val;
+    unsigned int n;
+
+    if (!v->domain->is_privileged || !v->kernel_mode || (regs->error_code & 3) != 3)
+        return false;
+    pl1e = pv_guest_l1e(v, addr);
+    if (!pl1e)
+        return false;
+    e = *pl1e;
+    if ((e & (_PAGE_PRESENT | _PAGE_RW)) != _PAGE_PRESENT || !frame_is_io(pte_mfn(e)) ||
+        !iomem_frame_ro(mfn_x(pte_mfn(e))))
+        return false;
+    for (n = 15; n && copy_from_guest(bytes, regs->rip, n); n--)
+        ;
+    if (!n || !decode(bytes, n, &in) || in.op != OP_MOV)
+        return false;
+    val = (in.src_is_imm ? in.imm : read_src_reg(regs, &in)) & size_mask(in.size);
+    if (mmio_ro_write(v->domain, (mfn_x(pte_mfn(e)) << PAGE_SHIFT) | (addr & (PAGE_SIZE - 1)),
+                      in.size, val))
+        return false;
+    regs->rip += in.len;
+    return true;
 }

@@ -212,11 +212,14 @@ static void do_guest_page_fault(struct vcpu *v, struct guest_regs *regs)
 {
     uint64_t cr2 = read_cr2();
     bool pv_ptwr_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr);
+    bool pv_mmio_ro_emulate(struct vcpu *v, struct guest_regs *regs, uint64_t addr);
 
     if (pv_ptwr_emulate(v, regs, cr2)) {
         stats_event(STATS_PTWR);
         return;
     }
+    if (pv_mmio_ro_emulate(v, regs, cr2))
+        return;
     v->vcpu_info->arch.cr2 = cr2;
     gdprintk("d%u: #PF at %lx addr %lx err %lx (%s mode, cr3 %lx)\n", v->domain->domain_id,
              regs->rip, cr2, regs->error_code, v->kernel_mode ? "kernel" : "user", read_cr3());

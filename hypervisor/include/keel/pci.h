@@ -14,4 +14,9 @@
 /* One cycle: 0xcf8 = cf8 & ~3, then `size` bytes at 0xcfc + off. */
 uint32_t pci_conf1_read(uint32_t cf8, unsigned int off, unsigned int size);
 void pci_conf1_write(uint32_t cf8, unsigned int off, unsigned int size, uint32_t val);
+
+/* Boot, after the ACPI tables are read: the MCFG's ECAM windows (read-only
+ * to dom0, its writes filtered: common/mmcfg.c). */
+struct acpi_platform;
+void pci_mmcfg_init(const struct acpi_platform *p);
 #endif

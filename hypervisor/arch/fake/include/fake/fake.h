@@ -136,5 +136,11 @@ void fake_pci_reset(void);                        /* no device, dest APIC ID 0, 
 #define FAKE_BAR_PAGES 16
 extern uint32_t fake_bar_mem[FAKE_BAR_PAGES * 1024];
 extern int fake_msix_maps;                        /* arch_msix_map minus unmap calls */
+/* ECAM (arch_pci_mmcfg_write): a q35-like window at FAKE_MCFG_MFN for the
+ * tests to register; a write to bus 0 below register 256 lands in fake_pci
+ * (read-only bits kept), every write is counted and the last recorded. */
+#define FAKE_MCFG_MFN 0xb0000UL
+extern unsigned int fake_mmcfg_writes;
+extern struct fake_mmcfg_write { uint64_t maddr; unsigned int size; uint32_t val; } fake_mmcfg_last;
 
 #endif
