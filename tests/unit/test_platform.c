@@ -313,6 +313,78 @@ static void test_physdev_pci(void **state)
     iomem_reset();
 }
 
+/*
+ * PHYSDEVOP_set_iobitmap (any PV vCPU, as Xen) and the check of a port
+ * access against the bitmap (pv_iobmp_allows, Xen's guest_io_okay after
+ * the IOPL): a set bit denies its port, ports at or past nr_ports are
+ * denied, unreadable bitmap bytes count as all ones.
+ */
+static uint8_t iobmp[8192];
+
+static long set_iobmp(const void *bitmap, uint32_t nr_ports)
+{
+    struct physdev_set_iobitmap b = { .bitmap = (uint64_t)bitmap, .nr_ports = nr_ports };
+
+    return pd(PHYSDEVOP_set_iobitmap, &b);
+}
+
+static void test_physdev_iobitmap(void **state)
+{
+    struct vcpu *v = &fu.v[0];
+
+    (void)state;
+    as(&fu);
+    memset(iobmp, 0xff, sizeof(iobmp));
+    iobmp[0x300 >> 3] = 0xf0;                    /* 0x300-0x303 allowed */
+    iobmp[0x378 >> 3] = 0xfe;                    /* 0x378 */
+    iobmp[0x3c0 >> 3] = 0x7f;                    /* 0x3c7 ... */
+    iobmp[0x3c8 >> 3] = 0xfe;                    /* ... and 0x3c8 */
+    assert_false(pv_iobmp_allows(v, 0x300, 1));  /* no bitmap yet */
+    assert_int_equal(set_iobmp(iobmp, 0x400), 0);
+    assert_int_equal(v->iobmp, (uint64_t)iobmp);
+    assert_int_equal(v->iobmp_limit, 0x400);
+    assert_true(pv_iobmp_allows(v, 0x300, 4));
+    assert_true(pv_iobmp_allows(v, 0x302, 2));
+    assert_false(pv_iobmp_allows(v, 0x303, 2));  /* 0x304 is denied */
+    assert_false(pv_iobmp_allows(v, 0x2ff, 1));
+    assert_true(pv_iobmp_allows(v, 0x378, 1));
+    assert_false(pv_iobmp_allows(v, 0x378, 2));
+    assert_true(pv_iobmp_allows(v, 0x3c7, 2));   /* across two bitmap bytes */
+    assert_false(pv_iobmp_allows(v, 0x3c6, 4));
+    assert_false(pv_iobmp_allows(v, 0x300, 0));
+    /* From user mode the bitmap is read in kernel mode, then back. */
+    v->kernel_mode = false;
+    assert_true(pv_iobmp_allows(v, 0x300, 4));
+    assert_false(v->kernel_mode);
+    v->kernel_mode = true;
+    /* The limit: ports at or past nr_ports are denied. */
+    assert_int_equal(set_iobmp(iobmp, 0x302), 0);
+    assert_true(pv_iobmp_allows(v, 0x300, 2));
+    assert_false(pv_iobmp_allows(v, 0x301, 2));
+    assert_false(pv_iobmp_allows(v, 0x378, 1));
+    assert_int_equal(set_iobmp(iobmp, 0), 0);    /* Linux: the task has no bitmap */
+    assert_false(pv_iobmp_allows(v, 0x300, 1));
+    /* Unreadable bytes are all ones: the second, then both. */
+    assert_int_equal(set_iobmp(iobmp, 65536), 0);
+    fake_guest_hole_start = (uintptr_t)&iobmp[(0x3c8 >> 3)];
+    fake_guest_hole_end = fake_guest_hole_start + 1;
+    assert_true(pv_iobmp_allows(v, 0x3c7, 1));
+    assert_false(pv_iobmp_allows(v, 0x3c7, 2));
+    fake_guest_hole_start = (uintptr_t)&iobmp[(0x300 >> 3)];
+    fake_guest_hole_end = fake_guest_hole_start + 2;
+    assert_false(pv_iobmp_allows(v, 0x300, 1));
+    fake_guest_hole_start = fake_guest_hole_end = 0;
+    /* Xen's argument checks: 8 KiB of guest space, at most 65536 ports. */
+    assert_int_equal(set_iobmp(iobmp, 65537), -XEN_EINVAL);
+    assert_int_equal(set_iobmp((void *)0xffff800000000000UL, 16), -XEN_EINVAL);
+    assert_int_equal(set_iobmp((void *)(0x0000800000000000UL - 4096), 16), -XEN_EINVAL);
+    assert_int_equal(pd(PHYSDEVOP_set_iobitmap, (void *)0x10), -XEN_EFAULT);
+    assert_int_equal(v->iobmp, (uint64_t)iobmp);  /* unchanged by refusals */
+    assert_int_equal(v->iobmp_limit, 65536);
+    /* Per vCPU: the hardware domain's is untouched. */
+    assert_int_equal(fh.v[0].iobmp_limit, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +396,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_physdev_domu_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_physdev_hwdom, setup, teardown),
         cmocka_unit_test_setup_teardown(test_physdev_pci, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_physdev_iobitmap, setup, teardown),
     };
     return cmocka_run_group_tests_name("platform", tests, NULL, NULL);
 }

@@ -340,6 +340,14 @@ static void io_write(struct domain *d, unsigned int port, unsigned int size, uin
 
 enum io_result { IO_FAULT, IO_DONE, IO_AGAIN };
 
+/* Xen's guest_io_okay: enough virtual IOPL, or the vCPU's own I/O
+ * bitmap (PHYSDEVOP_set_iobitmap) clears these ports.  Then the port is
+ * the domain's or not (io_read/io_write). */
+static bool io_okay(struct vcpu *v, unsigned int port, unsigned int size)
+{
+    return iopl_ok(v) || pv_iobmp_allows(v, port, size);
+}
+
 /* in/out with the port in an immediate or in dx. */
 static enum io_result emulate_io(struct vcpu *v, struct guest_regs *regs, int op, struct insn *in)
 {
@@ -354,7 +362,7 @@ static enum io_result emulate_io(struct vcpu *v, struct guest_regs *regs, int op
     } else {
         port = (uint16_t)regs->rdx;
     }
-    if (!iopl_ok(v))
+    if (!io_okay(v, (unsigned int)port, size))
         return IO_FAULT;
     if (is_in) {
         uint32_t val = io_read(v->domain, (unsigned int)port, size);
@@ -396,7 +404,7 @@ static bool emulate_string_io(struct vcpu *v, struct guest_regs *regs, int op, s
     };
     struct pv_fault f;
 
-    if (!iopl_ok(v) || (regs->cs | 3) != FLAT_RING3_CS64)
+    if (!io_okay(v, s.port, s.size) || (regs->cs | 3) != FLAT_RING3_CS64)
         return false;
     s.seg = s.is_in ? PV_SEG_ES : (in->seg >= 0 ? (enum pv_seg)in->seg : PV_SEG_DS);
     if (s.seg == PV_SEG_FS)

@@ -16,6 +16,8 @@
 #include <keel/mm.h>
 #include <keel/pv_mm.h>
 #include <keel/mmcfg.h>
+#include <keel/iomem.h>
+#include <asm/traps.h>
 #include <public/physdev.h>
 
 #define COPY_IN(x) do { if (copy_from_guest(&(x), arg, sizeof(x))) return -XEN_EFAULT; } while (0)
@@ -30,6 +32,49 @@ static long set_iopl(uint64_t arg)
         return -XEN_EINVAL;
     current->iopl = iopl.iopl;
     return 0;
+}
+
+/*
+ * PHYSDEVOP_set_iobitmap, as Xen 4.17 (physdev.c): the vCPU's I/O bitmap
+ * for when its virtual IOPL does not allow an access (Linux sets one on
+ * each switch to a task that called ioperm, xen_update_io_bitmap: the
+ * TSS bitmap, 65536 ports, or nr_ports 0).  The pointer is only checked
+ * to lie in guest space for the whole 8 KiB (Xen's guest_handle_okay of
+ * IOBMP_BYTES); nr_ports above 65536 is -EINVAL.  Read at each trapped
+ * port access (pv_iobmp_allows), never copied.
+ */
+#define IOBMP_BYTES 8192
+
+static long set_iobitmap(uint64_t arg)
+{
+    struct physdev_set_iobitmap b;
+
+    COPY_IN(b);
+    if (!guest_range_ok((uint64_t)b.bitmap, IOBMP_BYTES) || b.nr_ports > 65536)
+        return -XEN_EINVAL;
+    current->iobmp = (uint64_t)b.bitmap;
+    current->iobmp_limit = b.nr_ports;
+    return 0;
+}
+
+/* Xen's guest_io_okay after iopl_ok: two bytes of the bitmap, read with
+ * the guest kernel's page tables (toggled in from user mode). */
+bool pv_iobmp_allows(struct vcpu *v, unsigned int port, unsigned int size)
+{
+    uint8_t b[2] = { 0xff, 0xff };
+    bool user = !v->kernel_mode;
+    unsigned int mask;
+
+    if (!size || size > 4 || port + size > v->iobmp_limit)
+        return false;
+    if (user)
+        toggle_guest_mode(v);
+    if (copy_from_guest(b, v->iobmp + (port >> 3), 2))
+        (void)copy_from_guest(b, v->iobmp + (port >> 3), 1);
+    if (user)
+        toggle_guest_mode(v);
+    mask = ((1u << size) - 1) << (port & 7);
+    return ((b[0] | (unsigned int)b[1] << 8) & mask) == 0;
 }
 
 /* Xen: the IO-APIC is found by its physical base (-EINVAL if unknown). */
@@ -243,6 +288,8 @@ long do_physdev_op(uint64_t cmd, uint64_t arg)
     switch (cmd) {
     case PHYSDEVOP_set_iopl:
         return set_iopl(arg);
+    case PHYSDEVOP_set_iobitmap:
+        return set_iobitmap(arg);
     case PHYSDEVOP_apic_read:
         return apic_read(arg);
     case PHYSDEVOP_alloc_irq_vector:

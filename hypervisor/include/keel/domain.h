@@ -70,6 +70,8 @@ struct vcpu {
     bool fpu_ts;                  /* guest's virtual CR0.TS */
     uint8_t *fpu_state;           /* 512-byte FXSAVE image, 16-byte aligned */
     unsigned int iopl;            /* virtual IOPL (physdev_op set_iopl) */
+    uint64_t iobmp;               /* guest I/O bitmap (set_iobitmap): kernel va */
+    unsigned int iobmp_limit;     /* ... ports it covers, 0: none */
     uint64_t cr4_shadow;          /* what the guest last wrote to CR4 */
     uint64_t dr[4], dr6, dr7;     /* guest debug registers (keel/debugreg.h) */
 

@@ -38,6 +38,16 @@ bool iomem_frame_permitted(const struct domain *d, uint64_t mfn);
 bool ioport_permitted(const struct domain *d, unsigned int port, unsigned int size);
 
 /*
+ * A vCPU's own I/O bitmap (PHYSDEVOP_set_iobitmap, arch/x86_64/physdev.c;
+ * Xen's guest_io_okay): may v, without enough virtual IOPL, access ports
+ * [port, port + size)?  Yes if they are below its limit and their bits
+ * in the bitmap (in the guest kernel's address space, read even from
+ * user mode; unreadable bytes count as all ones) are clear.
+ */
+struct vcpu;
+bool pv_iobmp_allows(struct vcpu *v, unsigned int port, unsigned int size);
+
+/*
  * Xen's mmio_ro_ranges: I/O frames the hardware domain may map only
  * read-only (a PTE asking for _PAGE_RW is installed without it, as Xen's
  * get_page_from_l1e "Forcing read-only access").  Keel puts the MSI-X
