@@ -3,7 +3,8 @@
  * with MMUEXT_NEW_USER_BASEPTR), irets to user mode, and from there makes
  * a `syscall` (must arrive at the syscall callback), cli/sti/in with the
  * virtual IOPL 3 an iret gave it (VMASST_TYPE_architectural_iopl), an
- * int3 whose return sets IOPL 0 and a cli that then faults, a #PF, a
+ * int3 whose return sets IOPL 0 and a cli that then faults, an in the
+ * I/O bitmap (PHYSDEVOP_set_iobitmap) allows and one it denies, a #PF, a
  * privileged instruction, an `int $0x84` its DPL1 entry refuses and an
  * `int $0x80` (bounces with a user CS), then returns to the
  * kernel for good through a second syscall.  Expected values are what
@@ -23,6 +24,7 @@ __asm__(".pushsection .user_text, \"ax\"\n"
 	".globl user_pf_resume, user_hlt_insn, user_hlt_resume, user_after_exit\n"
 	".globl user_int84_insn, user_int84_resume, user_after_int80\n"
 	".globl user_cli_insn, user_cli_resume, user_iopl3_start, user_iopl3_end\n"
+	".globl user_iobmp_insn, user_iobmp_deny_insn, user_iobmp_deny_resume\n"
 	"user_entry:\n"
 	"	movabs $0x401000, %rbx\n"
 	"	mov %gs:0, %rax\n"
@@ -42,6 +44,11 @@ __asm__(".pushsection .user_text, \"ax\"\n"
 	"user_cli_insn:\n"
 	"	cli\n"
 	"user_cli_resume:\n"
+	"user_iobmp_insn:\n"
+	"	inb $0x80, %al\n"
+	"user_iobmp_deny_insn:\n"
+	"	inb $0x81, %al\n"
+	"user_iobmp_deny_resume:\n"
 	"user_pf_insn:\n"
 	"	mov 0x8, %rax\n"
 	"user_pf_resume:\n"
@@ -65,7 +72,11 @@ extern char user_pf_resume[], user_hlt_insn[], user_hlt_resume[];
 extern char user_after_exit[];
 extern char user_int84_insn[], user_int84_resume[], user_after_int80[];
 extern char user_cli_insn[], user_cli_resume[], user_iopl3_start[], user_iopl3_end[];
-static unsigned int iopl3_gps;
+extern char user_iobmp_insn[], user_iobmp_deny_insn[], user_iobmp_deny_resume[];
+static unsigned int iopl3_gps, iobmp_gps;
+/* The I/O bitmap (PHYSDEVOP_set_iobitmap) for user mode at IOPL 0: port
+ * 0x80 allowed, 0x81 (and every other) denied. */
+static uint8_t iobmp[8192];
 
 /* Saved kernel context: user_enter() iret()s to user mode, user_leave()
  * (called from a bounce handler) returns from user_enter(). */
@@ -100,7 +111,7 @@ static unsigned char kstack[8192] PAGE_ALIGNED;
 static uint64_t kernel_gs_word = KERNEL_GS_WORD;
 
 static struct trap_rec rec_sys1, rec_int3, rec_pf, rec_gp, rec_exit;
-static struct trap_rec rec_gp84, rec_int80, rec_gpcli;
+static struct trap_rec rec_gp84, rec_int80, rec_gpcli, rec_gpio;
 static unsigned int user_events;
 
 static uint64_t uva(const char *sym)
@@ -145,6 +156,16 @@ static bool user_hook(struct trap_regs *r, uint64_t *rip)
 		if (*rip == uva(user_cli_insn)) {
 			copy_rec(&rec_gpcli);
 			*rip = uva(user_cli_resume);
+			return true;
+		}
+		if (*rip == uva(user_iobmp_insn)) {
+			iobmp_gps++;            /* the bitmap should allow it */
+			*rip = uva(user_iobmp_deny_insn);
+			return true;
+		}
+		if (*rip == uva(user_iobmp_deny_insn)) {
+			copy_rec(&rec_gpio);
+			*rip = uva(user_iobmp_deny_resume);
 			return true;
 		}
 		if (*rip == uva(user_int84_insn)) {
@@ -256,6 +277,18 @@ void guest_main(void)
 	 * gives user mode the virtual IOPL 3 (cli/sti/in without a bounce). */
 	CHECK_RC("vm_assist(enable, architectural_iopl)",
 		 HYPERVISOR_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl), 0);
+	/* Linux's ioperm (xen_update_io_bitmap): the bitmap in kernel memory. */
+	memset(iobmp, 0xff, sizeof(iobmp));
+	iobmp[0x80 >> 3] = (uint8_t)~1u;
+	{
+		struct physdev_set_iobitmap b = { .bitmap = (uint64_t)iobmp, .nr_ports = 0x100 };
+
+		CHECK_RC("physdev_op set_iobitmap (port 0x80 only)",
+			 HYPERVISOR_physdev_op(PHYSDEVOP_set_iobitmap, &b), 0);
+		b.nr_ports = 65537;
+		CHECK_RC("set_iobitmap of 65537 ports => -EINVAL",
+			 HYPERVISOR_physdev_op(PHYSDEVOP_set_iobitmap, &b), -XEN_EINVAL);
+	}
 	f.rip = uva(user_entry);
 	f.cs = FLAT_USER_CS64;
 	f.rflags = 0x3200;
@@ -269,7 +302,7 @@ void guest_main(void)
 	trap_hook = NULL;
 	vcpu->evtchn_upcall_mask = 1;
 
-	CHECK_EQ("back in the kernel after 8 bounces from user mode", user_events, 8);
+	CHECK_EQ("back in the kernel after 9 bounces from user mode", user_events, 9);
 	CHECK_RC("vm_assist(disable, architectural_iopl)",
 		 HYPERVISOR_vm_assist(VMASST_CMD_disable, VMASST_TYPE_architectural_iopl), 0);
 	CHECK_EQ("user cli/sti/inb with virtual IOPL 3: no #GP", iopl3_gps, 0);
@@ -280,6 +313,10 @@ void guest_main(void)
 	check_user_frame("cli from user with virtual IOPL 0", &rec_gpcli, uva(user_cli_insn),
 			 USER_STACK_TOP);
 	CHECK_EQ("... its frame shows IOPL 0", (rec_gpcli.rflags >> 12) & 3, 0);
+	CHECK_EQ("inb of a port the I/O bitmap allows, at IOPL 0: no #GP", iobmp_gps, 0);
+	CHECK_EQ("inb of a port it denies: #GP(0)", rec_gpio.vector | (rec_gpio.err << 8), 13);
+	check_user_frame("inb from user denied by the I/O bitmap", &rec_gpio,
+			 uva(user_iobmp_deny_insn), USER_STACK_TOP);
 	CHECK_EQ("user mode read the user GS base via %gs:0", u_data[1], USER_GS_WORD);
 	CHECK_EQ("syscall callback: vector", rec_sys1.vector, VEC_SYSCALL_CB);
 	check_user_frame("syscall callback", &rec_sys1, uva(user_after_sys1), USER_STACK_TOP);
