@@ -41,7 +41,9 @@
 #                 restrict=on (no packet leaves QEMU); dom0 pings the
 #                 gateway 10.0.2.2 and eth0's interrupt count must rise,
 #                 on a level GSI it shares with a second e1000, while
-#                 it reads the image through an AHCI on MSI.
+#                 it reads the image through an AHCI on MSI; dom0 has 2
+#                 vCPUs on QEMU -smp 2 and both pirqs are moved to
+#                 vCPU 1 (its /proc/interrupts counts must rise).
 #   linux-ctl     dom0 as the control domain (issue 14): the initramfs of
 #                 build-initramfs.sh --tools, whose /bin/ctl-test
 #                 (tests/linux/ctl-test.sh) loads the Xen device modules
@@ -86,9 +88,10 @@
 #   LINUX_WORKLOAD  extra kernel words, e.g. "keel.forks=10000 keel.memmib=96"
 #   KEEL_APPEND     Keel's command line (default: console=com1 dom0_mem=512M)
 #   LINUX_TIMEOUT   seconds per test (default 170)
-#   LINUX_DEV_SMP   QEMU's -smp for linux-disk-*/linux-net-pc (default 1;
-#                   with KEEL_APPEND='... dom0_max_vcpus=2', dom0's EOIs
-#                   come from either CPU)
+#   LINUX_DEV_SMP   QEMU's -smp for linux-disk-*/linux-net-pc (default 1,
+#                   2 for linux-net-pc; above 1, dom0_max_vcpus=2 is added
+#                   to Keel's command line and the disk's and NIC's pirqs
+#                   are moved to vCPU 1, which must count interrupts)
 # Prints one PASS/FAIL line per test (with the guest's and the
 # hypervisor's last lines after a failure) and a closing count; exits 1
 # if any test failed, 2 on usage errors.
@@ -296,13 +299,34 @@ run_dev() {    # LOG MACHINE NAME
         # on MSI-X (Keel's map_pirq with a table_base).
         [ "$2" = q35 ] && dev="$dev -drive file=$img,format=raw,if=none,id=d1,readonly=on -device virtio-blk-pci,drive=d1" ;;
     esac
+    # linux-net-pc runs dom0 with 2 vCPUs on 2 CPUs (issue 13): the
+    # disk's MSI pirq and the NICs' level pirq are moved to vCPU 1
+    # (init.sh), so their events are delivered there and their EOIs come
+    # from there while the interrupts arrive on CPU 0.
+    smp=${LINUX_DEV_SMP:-1}; hv=$HV_APPEND
+    [ "$3" = linux-net-pc ] && smp=${LINUX_DEV_SMP:-2}
+    if [ "$smp" -gt 1 ]; then
+        case " $hv " in *" dom0_max_vcpus="*) ;; *) hv="$hv dom0_max_vcpus=2" ;; esac
+    fi
     # shellcheck disable=SC2086
     timeout "$TIMEOUT" qemu-system-x86_64 -machine "$2" -accel "$ACCEL" -cpu max,-smap -m 1024 \
-        -smp "${LINUX_DEV_SMP:-1}" -display none -monitor none -serial stdio -no-reboot $dev \
+        -smp "$smp" -display none -monitor none -serial stdio -no-reboot $dev \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$BUILD/keel.elf" \
-        -append "$HV_APPEND" -initrd "$VMLINUZ $DEV_ARGS $SMALL $words,$DEV_INITRD" \
+        -append "$hv" -initrd "$VMLINUZ $DEV_ARGS $SMALL $words,$DEV_INITRD" \
         < /dev/null > "$1" 2>&1
     qrc=$?
+    # 2 vCPUs: dom0 saw them, and the pirqs moved to vCPU 1 counted
+    # interrupts there (the second count of their /proc/interrupts line).
+    if [ "$smp" -gt 1 ] && case " $hv " in *" dom0_max_vcpus=2 "*) true ;; *) false ;; esac; then
+        grep -a -q 'linux-guest: cpus: 2' "$1" || { echo "FAIL $3: dom0 did not see 2 vCPUs"; return 1; }
+        for w in disk net; do
+            [ "$w" = net ] && [ "${3#linux-net}" = "$3" ] && continue
+            grep -a -q "linux-guest: $w irq [0-9]* on cpu1" "$1" || { echo "FAIL $3: the $w's pirq was not moved to vCPU 1"; return 1; }
+            l=$(grep -a "linux-guest: $w irq:" "$1" | head -n 1 | clean | sed "s/linux-guest: $w irq: *//")
+            c1=$(printf '%s' "$l" | awk '{ print $3 }')
+            case $c1 in ''|*[!0-9]*|0) echo "FAIL $3: no $w interrupt delivered to vCPU 1 ($l)"; return 1 ;; esac
+        done
+    fi
     case $3 in
     linux-net-*)
         grep -a -q 'linux-guest: net: ping 10.0.2.2 answered' "$1" || { echo "FAIL $3: dom0's ping of 10.0.2.2 got no answer"; return 1; }
