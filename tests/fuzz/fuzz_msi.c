@@ -14,7 +14,9 @@
  *      (each from a few likely values or anything);
  *   1  unmap_pirq of a pirq (a mapped one, or anything);
  *   2  dom0's configuration write (devfn, register, size 1/2/4, value)
- *      through msi_conf_write_ok, as emulate.c does;
+ *      through msi_conf_write_ok, as emulate.c does, or as a store to
+ *      the ECAM window (common/mmcfg.c mmio_ro_write; any alignment,
+ *      registers up to 0x7ff);
  *   3  restore_msi_ext;
  *   4  an interrupt on a vector, then the delivery.
  * After every step check() aborts on a broken invariant:
@@ -39,6 +41,7 @@
 #include <keel/event.h>
 #include <keel/hypercall.h>
 #include <keel/iomem.h>
+#include <keel/mmcfg.h>
 #include <public/physdev.h>
 
 #define NR_DEVS 3
@@ -211,10 +214,19 @@ static void step_unmap(void)
 
 static void step_write(void)
 {
+    unsigned int how = (unsigned int)get(1);
     unsigned int devfn = (unsigned int)get(1) % (NR_DEVS + 1), reg = (unsigned int)get(1);
     unsigned int size = 1u << (get(1) % 3);
     uint32_t v = (uint32_t)get(4);
 
+    if (how & 1) {
+        /* Through ECAM (common/mmcfg.c), as the page-fault handler hands
+         * a store over: any alignment, extended registers too. */
+        reg |= (how & 0x0e) << 7;
+        (void)mmio_ro_write(&fh.d, ((uint64_t)FAKE_MCFG_MFN << 12) + ((uint64_t)devfn << 12) + reg,
+                            size, v);
+        return;
+    }
     reg &= ~(size - 1);
     if (msi_conf_write_ok(0, devfn, reg, size, &v))
         arch_pci_conf_write(0, devfn, reg, size, v);
@@ -337,6 +349,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     irq_reset();
     msi_reset();
     iomem_reset();             /* the read-only frames of the last input's tables */
+    mmcfg_reset();
+    if (mmcfg_register((uint64_t)FAKE_MCFG_MFN << 12, 0, 0, 0))
+        abort();
     irq_gsi_init(24, 9);
     make_devices();
     fake_dest_apic_id = 3;
