@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -268,6 +269,27 @@ static int write_sysctl(const char *name, const char *key)
     return rc;
 }
 
+/*
+ * Linux makes /sys/class/net/NAME (what keel waits for) before the
+ * NETDEV_REGISTER notifiers run, and IPv6's creates
+ * /proc/sys/net/ipv6/conf/NAME there: a write in between found no file
+ * and the vif kept autoconf on (linux-vif saw it at host load).  With
+ * IPv6 on (its conf directory exists), wait up to 2 s for NAME's.
+ */
+static void wait_ipv6_conf(const char *name)
+{
+    struct timespec ts = { 0, 10 * 1000000L };
+    struct stat st;
+    char p[128];
+    int i;
+
+    if (stat("/proc/sys/net/ipv6/conf", &st))
+        return;
+    snprintf(p, sizeof(p), "/proc/sys/net/ipv6/conf/%s", name);
+    for (i = 0; i < 200 && stat(p, &st); i++)
+        nanosleep(&ts, NULL);
+}
+
 int keel_nl_port_setup(const char *name, char *err, size_t errlen)
 {
     int rc;
@@ -276,6 +298,7 @@ int keel_nl_port_setup(const char *name, char *err, size_t errlen)
         seterr(err, errlen, name, "bad interface name", -EINVAL);
         return -EINVAL;
     }
+    wait_ipv6_conf(name);
     rc = write_sysctl(name, "autoconf");
     if (!rc)
         rc = write_sysctl(name, "accept_ra");

@@ -15,7 +15,8 @@
 #       static keel-xenstored and keel-xenstore, ctl-store.sh and
 #       ctl-store-domu.sh as /bin/ctl-store*; the network backends and
 #       ctl-vif.sh, vif-guest.sh as /bin/ctl-vif, /bin/vif-guest; the hostile
-#       frontend hostile-fe.c with hostile-guest.sh and xen-gntalloc) and, under
+#       frontend hostile-fe.c with hostile-guest.sh and xen-gntalloc; the
+#       bridge setup net-up.sh as /bin/keel-net-up) and, under
 #       /boot, the kernel (vmlinuz, and its ELF payload as vmlinux) and the
 #       plain initrd for the domUs it creates
 #   build-initramfs.sh --blk     prints the path of $BUILD/linux/initrd-blk.gz:
@@ -30,6 +31,18 @@
 #       bench/split-io.sh's programs (bench/split-io-dom0.sh as
 #       /bin/split-bench, split-io-guest.sh as /bin/split-guest, splitio.c
 #       as /bin/splitio, xen-blkfront for the domUs' overlay)
+#   build-initramfs.sh --demo    prints the path of $BUILD/linux/initrd-demo.gz,
+#       the demo's dom0 (scripts/demo.sh): the --tools one plus the disk
+#       and NIC drivers of --disk (under /lib/modules/disk), ext4 (under
+#       /lib/modules/ext4) and tests/linux/demo-dom0.sh as /bin/keel-demo;
+#       and writes dom0's disk, $BUILD/linux/demo-disk.img: a 48 MiB ext4
+#       image (Debian's mkfs.ext4 -d) holding keel/web.cfg (the domU
+#       "web": disk= and vif= lines), keel/web.img (web's 16 MiB ext4
+#       root: busybox, xen-netfront, demo-guest.sh as /init),
+#       keel/web-initrd.gz (the initramfs of linux-blk's domUs:
+#       blk-domu-init.sh, xen-blkfront, ext4), www/hello.bin (1 MiB of
+#       random bytes) and www/hello.bin.sha256; the sha256 also in
+#       $BUILD/linux/demo-disk.sha256 for demo.sh --check
 #
 # Needs busybox-static (/bin/busybox), gcc (or $CC) with glibc's static
 # libc (libc6-dev), cpio and gzip (--tools and --blk: xz, for
@@ -48,13 +61,25 @@ die() { echo "build-initramfs: $*" >&2; exit 1; }
 TOOLS=0
 DISK=0
 BLK=0
+DEMO=0
 case ${1:-} in
 --tools) TOOLS=1 ;;
 --blk) BLK=1 ;;
 --disk) DISK=1 ;;
+--demo) DEMO=1 ;;
 '') ;;
-*) die "unknown argument '$1' (usage: build-initramfs.sh [--tools|--disk|--blk])" ;;
+*) die "unknown argument '$1' (usage: build-initramfs.sh [--tools|--disk|--blk|--demo])" ;;
 esac
+# ext4 and what it needs (Debian builds it as modules), in load order:
+# the domUs with a root on xvda (linux-blk, the demo) and the demo's dom0.
+EXT4_MODS="lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4"
+# dom0's disk and NIC drivers of --disk and --demo (linux-disk-*,
+# linux-net-pc), dependencies first, from each module's depends=.
+DISK_MODS="drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/ata/libata drivers/ata/libahci \
+    drivers/ata/ata_piix drivers/ata/ahci lib/crc64 lib/crc64-rocksoft crypto/crct10dif_common \
+    lib/crc-t10dif block/t10-pi drivers/scsi/sd_mod drivers/net/ethernet/intel/e1000/e1000 \
+    drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
+    drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk"
 
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found (install busybox-static)"
 file_type=$(od -A n -t x1 -N 4 "$BUSYBOX" | tr -d ' ')
@@ -107,39 +132,56 @@ for applet in sh true poweroff mount grep dmesg; do
     [ -L "$ROOT/bin/$applet" ] || die "$BUSYBOX lacks the applet $applet"
 done
 
-if [ "$BLK" -eq 1 ]; then
-    # The --tools initramfs first, then the disk scenario on top of it.
-    sh "$0" --tools > /dev/null || die "cannot build the --tools initramfs"
+# Pieces of --blk and --demo.
+find_e2fs() {    # sets MKFS and E2FSCK: Debian's mkfs.ext4 and e2fsck
     MKFS=$(command -v mkfs.ext4 || echo /usr/sbin/mkfs.ext4)
     E2FSCK=$(command -v e2fsck || echo /usr/sbin/e2fsck)
     [ -x "$MKFS" ] && [ -x "$E2FSCK" ] || die "mkfs.ext4 or e2fsck not found (install e2fsprogs)"
-    [ -n "$MODS" ] || die "the kernel's modules are not at hand (fetch-kernel.sh --modules)"
-    # The domUs' initramfs: busybox, the modules, blk-domu-init.sh.
+}
+busybox_tree() {    # DIR: a fresh root with busybox and its applets (no workload)
+    rm -rf "$1"
+    mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev" || die "cannot create $1"
+    cp -a "$OUT/root/bin/." "$1/bin/" && rm -f "$1/bin/workload" || die "cannot copy busybox to $1"
+}
+mkext4() {    # IMAGE SIZE LABEL DIR: an ext4 image of DIR (mkfs.ext4 -d), checked clean
+    rm -f "$1"
+    truncate -s "$2" "$1" && "$MKFS" -q -F -L "$3" -d "$4" "$1" >&2 || die "mkfs.ext4 -d $4 failed"
+    "$E2FSCK" -fn "$1" > /dev/null 2>&1 || die "the new image $1 is not clean"
+}
+blkdomu_initrd() {    # OUT.gz: the initramfs of domUs whose root is on xvda
+    # (blk-domu-init.sh as /init: xen-blkfront and ext4, then switch_root).
     DR=$OUT/root-blkdomu
-    rm -rf "$DR"
-    mkdir -p "$DR/bin" "$DR/proc" "$DR/sys" "$DR/dev" "$DR/lib/modules" || die "cannot create $DR"
-    cp -a "$OUT/root/bin/." "$DR/bin/" && rm -f "$DR/bin/workload" || die "cannot copy busybox"
+    busybox_tree "$DR"
+    mkdir -p "$DR/lib/modules" || die "cannot create $DR/lib/modules"
     cp "$HERE/blk-domu-init.sh" "$DR/init" && chmod 755 "$DR/init" || die "cannot install $DR/init"
-    for m in lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4 \
-             drivers/block/xen-blkfront; do
+    for m in $EXT4_MODS drivers/block/xen-blkfront; do
         cp "$MODS/kernel/$m.ko" "$DR/lib/modules/" || die "cannot copy $m.ko"
     done
+    sh "$TOP/tests/linux/dev-cpio.sh" "$OUT/blkdomu-dev.cpio" || die "cannot write $OUT/blkdomu-dev.cpio"
+    (cd "$DR" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/blkdomu.cpio" ||
+        die "cpio failed in $DR"
+    cat "$OUT/blkdomu-dev.cpio" "$OUT/blkdomu.cpio" | gzip -9 -n > "$1" || die "gzip failed writing $1"
+    rm -f "$OUT/blkdomu-dev.cpio" "$OUT/blkdomu.cpio"
+}
+
+if [ "$BLK" -eq 1 ]; then
+    # The --tools initramfs first, then the disk scenario on top of it.
+    sh "$0" --tools > /dev/null || die "cannot build the --tools initramfs"
+    find_e2fs
+    [ -n "$MODS" ] || die "the kernel's modules are not at hand (fetch-kernel.sh --modules)"
     # The root image: busybox and blk-guest.sh as /init, made by mkfs.ext4 -d.
     IR=$OUT/root-blkimg
-    rm -rf "$IR"
-    mkdir -p "$IR/bin" "$IR/proc" "$IR/sys" "$IR/dev" "$IR/data" || die "cannot create $IR"
-    cp -a "$OUT/root/bin/." "$IR/bin/" && rm -f "$IR/bin/workload" || die "cannot copy busybox"
+    busybox_tree "$IR"
+    mkdir -p "$IR/data" || die "cannot create $IR/data"
     cp "$HERE/blk-guest.sh" "$IR/init" && chmod 755 "$IR/init" || die "cannot install $IR/init"
     ROOT=$OUT/root-blk
     rm -rf "$ROOT"
     cp -a "$OUT/root-ctl" "$ROOT" && mkdir -p "$ROOT/boot/blk" "$ROOT/lib/modules/blk" ||
         die "cannot create $ROOT"
-    rm -f "$ROOT/boot/blk/root.img"
-    truncate -s 24M "$ROOT/boot/blk/root.img" &&
-        "$MKFS" -q -F -L keelroot -d "$IR" "$ROOT/boot/blk/root.img" >&2 ||
-        die "mkfs.ext4 -d $IR failed"
-    "$E2FSCK" -fn "$ROOT/boot/blk/root.img" > /dev/null 2>&1 || die "the new root image is not clean"
+    mkext4 "$ROOT/boot/blk/root.img" 24M keelroot "$IR"
     head -c 1048576 /dev/urandom > "$ROOT/boot/blk/data.img" || die "cannot write data.img"
+    # The domUs' initramfs: busybox, the modules, blk-domu-init.sh.
+    blkdomu_initrd "$ROOT/boot/blk/initrd.gz"
     cp "$HERE/blk-test.sh" "$ROOT/bin/blk-test" && chmod 755 "$ROOT/bin/blk-test" ||
         die "cannot install blk-test"
     # bench/split-io.sh: dom0's and the domUs' scripts, splitio.c.
@@ -156,11 +198,56 @@ if [ "$BLK" -eq 1 ]; then
     for lib in $(ldd "$E2FSCK" | awk '/=>/ { print $3 } /^\t\/lib64/ { print $1 }'); do
         mkdir -p "$ROOT$(dirname "$lib")" && cp -L "$lib" "$ROOT$lib" || die "cannot copy $lib"
     done
-    (cd "$DR" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$OUT/blkdomu.cpio" ||
-        die "cpio failed in $DR"
     NAME=initrd-blk
-    # The domUs' initrd needs /dev/console too: built below with dev.cpio.
-    BLKDOMU=1
+elif [ "$DEMO" -eq 1 ]; then
+    # The --tools initramfs first, then dom0's drivers and the demo.
+    sh "$0" --tools > /dev/null || die "cannot build the --tools initramfs"
+    find_e2fs
+    [ -n "$MODS" ] || die "the kernel's modules are not at hand (fetch-kernel.sh --modules)"
+    ROOT=$OUT/root-demo
+    rm -rf "$ROOT"
+    cp -a "$OUT/root-ctl" "$ROOT" && mkdir -p "$ROOT/lib/modules/disk" "$ROOT/lib/modules/ext4" ||
+        die "cannot create $ROOT"
+    for m in $DISK_MODS; do
+        cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/disk/" || die "cannot copy $m.ko"
+    done
+    for m in $EXT4_MODS; do
+        cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/ext4/" || die "cannot copy $m.ko"
+    done
+    cp "$HERE/demo-dom0.sh" "$ROOT/bin/keel-demo" && chmod 755 "$ROOT/bin/keel-demo" ||
+        die "cannot install keel-demo"
+    # dom0's disk: web's root image and initramfs, its xl.cfg, the file
+    # dom0 serves.
+    DD=$OUT/demo-disk
+    rm -rf "$DD"
+    mkdir -p "$DD/keel" "$DD/www" || die "cannot create $DD"
+    IR=$OUT/root-demoweb
+    busybox_tree "$IR"
+    mkdir -p "$IR/lib/modules" || die "cannot create $IR/lib/modules"
+    cp "$HERE/demo-guest.sh" "$IR/init" && chmod 755 "$IR/init" || die "cannot install $IR/init"
+    cp "$MODS/kernel/drivers/net/xen-netfront.ko" "$IR/lib/modules/" || die "cannot copy xen-netfront.ko"
+    mkext4 "$DD/keel/web.img" 16M webroot "$IR"
+    blkdomu_initrd "$DD/keel/web-initrd.gz"
+    cat > "$DD/keel/web.cfg" <<'EOC'
+# The demo's domU (scripts/demo.sh): root on xvda from an ext4 image on
+# dom0's disk, a vif on dom0's bridge xenbr0.  dom0 runs
+#   keel create /mnt/disk/keel/web.cfg
+name = "web"
+memory = 128
+vcpus = 1
+kernel = "/boot/vmlinux"
+ramdisk = "/mnt/disk/keel/web-initrd.gz"
+cmdline = "console=hvc0 keel.ip=10.0.2.21 keel.server=10.0.2.15"
+disk = [ 'format=raw, vdev=xvda, access=rw, target=/mnt/disk/keel/web.img' ]
+vif = [ 'bridge=xenbr0' ]
+EOC
+    head -c 1048576 /dev/urandom > "$DD/www/hello.bin" &&
+        (cd "$DD/www" && sha256sum hello.bin > hello.bin.sha256) || die "cannot write $DD/www/hello.bin"
+    mkext4 "$OUT/demo-disk.img.tmp" 48M dom0disk "$DD"
+    cut -d' ' -f1 "$DD/www/hello.bin.sha256" > "$OUT/demo-disk.sha256.tmp" &&
+        mv "$OUT/demo-disk.img.tmp" "$OUT/demo-disk.img" && mv "$OUT/demo-disk.sha256.tmp" "$OUT/demo-disk.sha256" ||
+        die "cannot write $OUT/demo-disk.img"
+    NAME=initrd-demo
 elif [ "$TOOLS" -eq 1 ]; then
     # The plain initrd first: the domUs that dom0 creates boot with it.
     PLAIN=$(sh "$0") || die "cannot build the plain initrd for the domUs"
@@ -185,6 +272,8 @@ elif [ "$TOOLS" -eq 1 ]; then
     cp "$BUILD/dom0-static/keel-consoled" "$ROOT/bin/keel-consoled" || die "cannot copy keel-consoled"
     cp "$HERE/dom0-up.sh" "$ROOT/bin/keel-dom0-up" && chmod 755 "$ROOT/bin/keel-dom0-up" ||
         die "cannot install keel-dom0-up"
+    cp "$HERE/net-up.sh" "$ROOT/bin/keel-net-up" && chmod 755 "$ROOT/bin/keel-net-up" ||
+        die "cannot install keel-net-up"
     for f in keel-xenstored keel-xenstore; do
         cp "$BUILD/dom0-static/$f" "$ROOT/bin/$f" || die "cannot copy $f"
     done
@@ -221,11 +310,7 @@ elif [ "$DISK" -eq 1 ]; then
     ROOT=$OUT/root-disk
     rm -rf "$ROOT"
     cp -a "$OUT/root" "$ROOT" && mkdir -p "$ROOT/lib/modules/disk" || die "cannot create $ROOT"
-    for m in drivers/scsi/scsi_common drivers/scsi/scsi_mod drivers/ata/libata drivers/ata/libahci \
-             drivers/ata/ata_piix drivers/ata/ahci lib/crc64 lib/crc64-rocksoft crypto/crct10dif_common \
-             lib/crc-t10dif block/t10-pi drivers/scsi/sd_mod drivers/net/ethernet/intel/e1000/e1000 \
-             drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev \
-             drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci drivers/block/virtio_blk; do
+    for m in $DISK_MODS; do
         cp "$MODS/kernel/$m.ko" "$ROOT/lib/modules/disk/" || die "cannot copy $m.ko"
     done
     NAME=initrd-disk
@@ -236,23 +321,17 @@ fi
 # /dev and /dev/console, in front of the other archives.
 sh "$TOP/tests/linux/dev-cpio.sh" "$OUT/dev.cpio" || die "cannot write $OUT/dev.cpio"
 
-# The domUs' initrd of --blk, inside this one.
-if [ "${BLKDOMU:-0}" = 1 ]; then
-    cat "$OUT/dev.cpio" "$OUT/blkdomu.cpio" | gzip -9 -n > "$ROOT/boot/blk/initrd.gz" ||
-        die "gzip failed writing the domUs' initrd"
-    rm -f "$OUT/blkdomu.cpio"
-fi
 # The kernel unpacks concatenated archives one after the other.
 (cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc -R 0:0 --quiet > "$OUT/$NAME.cpio") || die "cpio failed in $ROOT"
 cat "$OUT/dev.cpio" "$OUT/$NAME.cpio" | gzip -9 -n > "$OUT/$NAME.gz.tmp" ||
     die "gzip failed writing $OUT/$NAME.gz.tmp"
-# --tools and --blk: the kernel's ELF vmlinux too, as /boot/vmlinux, in a
+# --tools, --blk and --demo: the kernel's ELF vmlinux too, as /boot/vmlinux, in a
 # second gzip member of its own (gzip -1, cached: 64 MiB compress to 12 in
 # 2 s, against 16 s at -9).  keel create loads it without the XZ
 # decompression of /boot/vmlinuz, which costs dom0 10-20 s of TCG per
 # domU; the suites keep one domU on the bzImage.
-if [ "$TOOLS" -eq 1 ] || [ "$BLK" -eq 1 ]; then
+if [ "$TOOLS" -eq 1 ] || [ "$BLK" -eq 1 ] || [ "$DEMO" -eq 1 ]; then
     VMLINUX=$(sh "$HERE/extract-vmlinux.sh" "$(sh "$HERE/fetch-kernel.sh")") || die "cannot extract the kernel's vmlinux"
     VZ=$OUT/vmlinux.cpio.gz
     if [ ! -s "$VZ" ] || [ "$VMLINUX" -nt "$VZ" ]; then

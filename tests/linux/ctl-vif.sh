@@ -45,32 +45,16 @@ t0=$(cut -d. -f1 /proc/uptime)
 el() { echo "$(( $(cut -d. -f1 /proc/uptime) - t0 )) s"; }
 
 keel-dom0-up || fail "keel-dom0-up"
-for m in llc stp bridge; do
-    insmod "/lib/modules/$m.ko" || fail "insmod $m.ko"
-done
 # Up to 2 queues per vif (netback's default: one per dom0 vCPU, here 1),
 # so that v2's netfront (keel.queues=2) runs 2, each with its own pair
-# of event channels (feature-split-event-channels).
-insmod /lib/modules/xen-netback.ko max_queues=2 || fail "insmod xen-netback.ko"
+# of event channels (feature-split-event-channels).  keel-net-up
+# (net-up.sh): netback, the bridge xenbr0 with dom0's e1000 on it and
+# dom0's address; it pings the gateway through the e1000.
 DOM0=10.0.2.15
-brctl addbr xenbr0 || fail "brctl addbr xenbr0"
-
-if [ -f /lib/modules/e1000.ko ] && insmod /lib/modules/e1000.ko && wait_for 100 test -e /sys/class/net/eth0; then
-    ifconfig eth0 0.0.0.0 up && brctl addif xenbr0 eth0 || fail "cannot put eth0 on xenbr0"
-    GW=10.0.2.2
-    say "eth0 (e1000, QEMU user network) on xenbr0"
-else
-    GW=
-    say "no e1000: xenbr0 without an uplink"
-fi
-ifconfig lo 127.0.0.1 up
-ifconfig xenbr0 "$DOM0" netmask 255.255.255.0 up || fail "ifconfig xenbr0"
-if [ -n "$GW" ]; then
-    carrier() { [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" = 1 ]; }
-    wait_for 100 carrier || say "eth0 has no carrier"
-    ping -c 2 -w 30 "$GW" > /tmp/ping 2>&1 && say "dom0 pings the gateway $GW over xenbr0" ||
-        fail "dom0 cannot ping $GW over xenbr0: $(tr '\n' ' ' < /tmp/ping) $(brctl show) $(ip addr)"
-fi
+keel-net-up "$DOM0" max_queues=2 > /tmp/netup 2>&1 || fail "$(cat /tmp/netup)"
+sed 's/^/ctl-vif: /' /tmp/netup
+GW=
+[ -e /sys/class/net/xenbr0/brif/eth0 ] && GW=10.0.2.2
 
 # dom0's file, served on port 5000 as the guests serve theirs.
 head -c 1048576 /dev/urandom > /tmp/dom0file

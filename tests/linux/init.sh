@@ -31,6 +31,7 @@ for w in $(cat /proc/cmdline); do
     keel.ctltest=vif) ctltest=vif ;;              # dom0's network backends (/bin/ctl-vif, linux-vif)
     keel.isotest=1) ctltest=1; ctlprog=/bin/iso-test ;;  # the isolation kit (/bin/iso-test) instead
     keel.tools=1) tools=1 ;;                      # with keel.shell=1: start dom0's daemons first (keel-dom0-up)
+    keel.demo=*) demo=${w#keel.demo=} ;;         # with keel.tools=1: the demo's dom0 (/bin/keel-demo; =check: checked, then poweroff)
     keel.disktest=*) disktest=${w#keel.disktest=} ;;  # read /dev/sda through this driver (ata_piix, ahci)
     keel.nettest=1) nettest=1 ;;                  # e1000: ping QEMU's user-network gateway
     keel.virtiotest=1) virtiotest=1 ;;            # virtio-blk-pci: read /dev/vda, its MSI-X pirqs
@@ -69,6 +70,15 @@ fi
 if [ "$shell" = 1 ]; then
     hostname "$(sed -n 's/.*keel.name=\([^ ]*\).*/\1/p' /proc/cmdline)"
     [ "${tools:-0}" = 1 ] && keel-dom0-up
+    # The demo (scripts/demo.sh): dom0's disk and NIC, the bridge, and a
+    # domU booted from its disk that fetches a file from dom0.  demo.sh
+    # --check boots the same and powers off after the checks.
+    if [ "${demo:-}" = check ]; then
+        if keel-demo check; then echo "VERDICT: PASS"; else echo "VERDICT: FAIL (keel-demo check)"; fi
+        poweroff -f
+    elif [ -n "${demo:-}" ]; then
+        keel-demo
+    fi
     echo
     echo "Keel demo: this is $(hostname), Linux $(uname -r) on Keel, $(grep -c '^processor' /proc/cpuinfo) vCPU(s)."
     echo "Type CTRL-a three times to switch the serial console between dom0 and the domUs."
