@@ -68,13 +68,8 @@ static uint32_t tx_used(void)
 }
 
 /* Bytes this hold may still hand the UART (see tx_push); a plain store
- * from hv_lock() refills it. */
-static unsigned int tx_budget = CONSOLE_TX_PUSH_MAX;
-
-void console_tx_budget_reset(void)
-{
-    __atomic_store_n(&tx_budget, CONSOLE_TX_PUSH_MAX, __ATOMIC_RELAXED);
-}
+ * from hv_lock() refills it (console_tx_budget_reset, keel/console.h). */
+unsigned int console_tx_budget = CONSOLE_TX_PUSH_MAX;
 
 /* Hand the UART what it takes now, without waiting: a FIFO's worth
  * each time it reports empty, and at most CONSOLE_TX_PUSH_MAX bytes in
@@ -86,12 +81,12 @@ void console_tx_budget_reset(void)
  * at the next hold's write or poll.  console_lock held. */
 static void tx_push(void)
 {
-    unsigned int room, budget = __atomic_load_n(&tx_budget, __ATOMIC_RELAXED);
+    unsigned int room, budget = __atomic_load_n(&console_tx_budget, __ATOMIC_RELAXED);
 
     while (budget && tx_cons != tx_prod && (room = serial_tx_room()))
         for (; room && budget && tx_cons != tx_prod; room--, budget--)
             serial_tx_byte(tx_ring[tx_cons++ % TX_RING_SIZE]);
-    __atomic_store_n(&tx_budget, budget, __ATOMIC_RELAXED);
+    __atomic_store_n(&console_tx_budget, budget, __ATOMIC_RELAXED);
 }
 
 static void tx_store(const char *s, size_t n)

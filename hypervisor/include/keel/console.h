@@ -38,7 +38,11 @@ void console_line_write(const char *s, size_t n);
  * byte an exit to the emulator): bounds the time a hold spends on the
  * UART.  hv_lock() refills the budget with console_tx_budget_reset(). */
 #define CONSOLE_TX_PUSH_MAX 512u
-void console_tx_budget_reset(void);
+extern unsigned int console_tx_budget;
+static inline void console_tx_budget_reset(void)
+{
+    __atomic_store_n(&console_tx_budget, CONSOLE_TX_PUSH_MAX, __ATOMIC_RELAXED);
+}
 bool console_tx_poll(void);
 void console_tx_wanted(void);
 /* Room for n more bytes of guest output, leaving half of the buffer to
