@@ -35,7 +35,7 @@ __noreturn void machine_halt(void);
 #define TX_RING_SIZE 16384u           /* a power of two */
 #define TX_MARKER_ROOM 48u            /* kept free for the drop marker */
 
-static int loglevel = LOG_INFO;
+int console_loglevel = LOG_INFO;
 static spinlock_t console_lock = SPIN_LOCK_UNLOCKED;
 static bool at_line_start = true;
 static bool sync_mode = true;         /* every byte waits for the UART */
@@ -59,7 +59,7 @@ void console_init(void)
 
 void console_set_loglevel(int lvl)
 {
-    loglevel = lvl;
+    console_loglevel = lvl;
 }
 
 static uint32_t tx_used(void)
@@ -283,7 +283,7 @@ static void vprintk(int lvl, const char *fmt, va_list ap)
     int n;
     const char *p;
 
-    if (lvl > loglevel)
+    if (lvl > console_loglevel)
         return;
     n = vsnprintf(buf, sizeof(buf), fmt, ap);
     if (n >= (int)sizeof(buf))
