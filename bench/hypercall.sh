@@ -3,8 +3,12 @@
 # xen_version(XENVER_version), EVTCHNOP_send on an unbound port (accepted
 # and dropped), and a multicall of 32 xen_version entries, in ns per call,
 # against a trap-free loop (a call to a non-inlined function) in the same
-# guest.  Two ways into Keel: hypercalls by `syscall` (as Linux) and
-# through the hypercall page.  In each boot every figure is the best of 3
+# guest; and, from tests/guests/user.c as dom0 with bench=N, a user-mode
+# `syscall` bounced to the guest kernel's callback and back to user mode
+# by HYPERVISOR_iret (every system call of a PV guest's processes takes
+# that path), and a user-mode int3 bounced and returned the same way (an
+# exception bounce).  Two ways into Keel: hypercalls by `syscall` (as
+# Linux) and through the hypercall page.  In each boot every figure is the best of 3
 # passes of N calls.
 #
 #   sh bench/hypercall.sh [--xen] [--rounds R] [--icount] [N]
@@ -52,26 +56,32 @@ XENIMG=""
 if [ "$XEN" -eq 1 ]; then
     XENIMG=$(sh "$TOP/tests/boot/fetch-xen.sh") || { echo "hypercall: cannot fetch Xen" >&2; exit 1; }
 fi
-CALLS="baseline-call xen_version evtchn_send_unbound multicall32 multicall-entry"
+CALLS="baseline-call xen_version evtchn_send_unbound multicall32 multicall-entry user-syscall user-int3"
 
-# boot WAY ROUND: one boot; appends "WAY CALL NS" lines to $T/all
+# boot WAY ROUND: the two boots (hcbench, then user bench=N) of one way;
+# appends "WAY CALL NS" lines to $T/all
 boot() {
     case $1 in
-    keel) hv=$KEEL; elf=hcbench.elf ;;
-    page) hv=$KEEL; elf=hcbench-hcpage.elf ;;
-    xen)  hv=$XENIMG; elf=hcbench.elf ;;
+    keel) hv=$KEEL; sfx="" ;;
+    page) hv=$KEEL; sfx="-hcpage" ;;
+    xen)  hv=$XENIMG; sfx="" ;;
     esac
-    [ -f "$BUILD/guests/$elf" ] || { echo "hypercall: $BUILD/guests/$elf not built" >&2; exit 1; }
-    log=$L/bench-hc-$1-$2.log
-    if ! sh "$TOP/tests/boot/run-qemu.sh" --hv "$hv" --append "console=com1 dom0_mem=64M" \
-            --dom0 "$BUILD/guests/$elf n=$N" --timeout 300 --log "$log" \
-            ${ICOUNT_DEV:+--devices "$ICOUNT_DEV"} > /dev/null; then
-        echo "hypercall: $1 run $2 failed (log $log)" >&2
-        return
-    fi
-    for c in $CALLS; do
-        v=$(grep -a "hc-result: $c " "$log" | tail -n 1 | sed -n 's/.*ns-per-call \([0-9.]*\).*/\1/p')
-        [ -n "$v" ] && echo "$1 $c $v $2" >> "$T/all"
+    for g in hcbench user; do
+        elf=$g$sfx.elf
+        [ -f "$BUILD/guests/$elf" ] || { echo "hypercall: $BUILD/guests/$elf not built" >&2; exit 1; }
+        arg="n=$N"
+        [ "$g" = user ] && arg="bench=$N"
+        log=$L/bench-hc-$1-$g-$2.log
+        if ! sh "$TOP/tests/boot/run-qemu.sh" --hv "$hv" --append "console=com1 dom0_mem=64M" \
+                --dom0 "$BUILD/guests/$elf $arg" --timeout 300 --log "$log" \
+                ${ICOUNT_DEV:+--devices "$ICOUNT_DEV"} > /dev/null; then
+            echo "hypercall: $1 $g run $2 failed (log $log)" >&2
+            continue
+        fi
+        for c in $CALLS; do
+            v=$(grep -a "hc-result: $c " "$log" | tail -n 1 | sed -n 's/.*ns-per-call \([0-9.]*\).*/\1/p')
+            [ -n "$v" ] && echo "$1 $c $v $2" >> "$T/all"
+        done
     done
 }
 

@@ -35,7 +35,7 @@ __noreturn void machine_halt(void);
 #define TX_RING_SIZE 16384u           /* a power of two */
 #define TX_MARKER_ROOM 48u            /* kept free for the drop marker */
 
-static int loglevel = LOG_INFO;
+int console_loglevel = LOG_INFO;
 static spinlock_t console_lock = SPIN_LOCK_UNLOCKED;
 static bool at_line_start = true;
 static bool sync_mode = true;         /* every byte waits for the UART */
@@ -59,7 +59,7 @@ void console_init(void)
 
 void console_set_loglevel(int lvl)
 {
-    loglevel = lvl;
+    console_loglevel = lvl;
 }
 
 static uint32_t tx_used(void)
@@ -68,13 +68,8 @@ static uint32_t tx_used(void)
 }
 
 /* Bytes this hold may still hand the UART (see tx_push); a plain store
- * from hv_lock() refills it. */
-static unsigned int tx_budget = CONSOLE_TX_PUSH_MAX;
-
-void console_tx_budget_reset(void)
-{
-    __atomic_store_n(&tx_budget, CONSOLE_TX_PUSH_MAX, __ATOMIC_RELAXED);
-}
+ * from hv_lock() refills it (console_tx_budget_reset, keel/console.h). */
+unsigned int console_tx_budget = CONSOLE_TX_PUSH_MAX;
 
 /* Hand the UART what it takes now, without waiting: a FIFO's worth
  * each time it reports empty, and at most CONSOLE_TX_PUSH_MAX bytes in
@@ -86,12 +81,12 @@ void console_tx_budget_reset(void)
  * at the next hold's write or poll.  console_lock held. */
 static void tx_push(void)
 {
-    unsigned int room, budget = __atomic_load_n(&tx_budget, __ATOMIC_RELAXED);
+    unsigned int room, budget = __atomic_load_n(&console_tx_budget, __ATOMIC_RELAXED);
 
     while (budget && tx_cons != tx_prod && (room = serial_tx_room()))
         for (; room && budget && tx_cons != tx_prod; room--, budget--)
             serial_tx_byte(tx_ring[tx_cons++ % TX_RING_SIZE]);
-    __atomic_store_n(&tx_budget, budget, __ATOMIC_RELAXED);
+    __atomic_store_n(&console_tx_budget, budget, __ATOMIC_RELAXED);
 }
 
 static void tx_store(const char *s, size_t n)
@@ -288,7 +283,7 @@ static void vprintk(int lvl, const char *fmt, va_list ap)
     int n;
     const char *p;
 
-    if (lvl > loglevel)
+    if (lvl > console_loglevel)
         return;
     n = vsnprintf(buf, sizeof(buf), fmt, ap);
     if (n >= (int)sizeof(buf))

@@ -30,7 +30,7 @@
 #include <keel/console.h>
 #include <keel/smp.h>
 
-static bool reap_due;        /* some domain is dead and waits to be freed */
+bool domain_reap_due;        /* some domain is dead and waits to be freed */
 
 static void notify_dom_exc(void)
 {
@@ -53,7 +53,7 @@ static void mark_dead_if_empty(struct domain *d)
 {
     if (d->frames_left == 0 && !d->gt) {
         d->dead = true;
-        reap_due = true;
+        domain_reap_due = true;
     }
 }
 
@@ -127,15 +127,13 @@ void domain_gnttab_released(struct domain *d)
  * Free every dead run-time domain.  Called where no domain pointer is
  * held: after each hypercall (hypercall.c) and from the scheduler.
  */
-void domain_reap_pending(void)
+void domain_reap_pending_slow(void)
 {
     struct domain *d;
     bool any = false;
 
-    if (!reap_due)      /* the common case, after every hypercall: no lock test */
-        return;
     ASSERT(hv_lock_held());
-    reap_due = false;
+    domain_reap_due = false;
     do {
         for (d = domain_list; d; d = d->next)
             if (d->dead && !sched_domain_loaded(d))
@@ -148,7 +146,7 @@ void domain_reap_pending(void)
     } while (d);
     for (d = domain_list; d; d = d->next)
         if (d->dead)
-            reap_due = true;    /* still loaded somewhere: next time */
+            domain_reap_due = true;    /* still loaded somewhere: next time */
     if (any)
         notify_dom_exc();
 }

@@ -19,77 +19,82 @@
 #include <public/xen.h>
 #include <asm/traps.h>
 
-#define HC1(nr, fn) [nr] = { .nargs = 1, .f1 = fn }
-#define HC2(nr, fn) [nr] = { .nargs = 2, .f2 = fn }
-#define HC3(nr, fn) [nr] = { .nargs = 3, .f3 = fn }
-#define HC4(nr, fn) [nr] = { .nargs = 4, .f4 = fn }
+/*
+ * The hypercalls Keel implements: number, argument count, handler.  Each
+ * handler keeps its real prototype and is called directly from a switch,
+ * as Xen 4.17 does (its generated call_handlers_pv): no table of function
+ * pointers, no call through a mismatched type, and the arguments stay in
+ * registers (issue 16, the hot path).
+ */
+#define HYPERCALLS(X)                                                       \
+    X(__HYPERVISOR_set_trap_table, 1, do_set_trap_table)                   \
+    X(__HYPERVISOR_mmu_update, 4, do_mmu_update)                           \
+    X(__HYPERVISOR_set_gdt, 2, do_set_gdt)                                 \
+    X(__HYPERVISOR_stack_switch, 2, do_stack_switch)                       \
+    X(__HYPERVISOR_set_callbacks, 3, do_set_callbacks)                     \
+    X(__HYPERVISOR_fpu_taskswitch, 1, do_fpu_taskswitch)                   \
+    X(__HYPERVISOR_set_debugreg, 2, do_set_debugreg)                       \
+    X(__HYPERVISOR_get_debugreg, 1, do_get_debugreg)                       \
+    X(__HYPERVISOR_update_descriptor, 2, do_update_descriptor)             \
+    X(__HYPERVISOR_memory_op, 2, do_memory_op)                             \
+    X(__HYPERVISOR_multicall, 2, do_multicall)                             \
+    X(__HYPERVISOR_update_va_mapping, 3, do_update_va_mapping)             \
+    X(__HYPERVISOR_xen_version, 2, do_xen_version)                         \
+    X(__HYPERVISOR_console_io, 3, do_console_io)                           \
+    X(__HYPERVISOR_vm_assist, 2, do_vm_assist)                             \
+    X(__HYPERVISOR_update_va_mapping_otherdomain, 4,                       \
+      do_update_va_mapping_otherdomain)                                    \
+    X(__HYPERVISOR_vcpu_op, 3, do_vcpu_op)                                 \
+    X(__HYPERVISOR_set_segment_base, 2, do_set_segment_base)               \
+    X(__HYPERVISOR_mmuext_op, 4, do_mmuext_op)                             \
+    X(__HYPERVISOR_sched_op, 2, do_sched_op)                               \
+    X(__HYPERVISOR_callback_op, 2, do_callback_op)                         \
+    X(__HYPERVISOR_physdev_op, 2, do_physdev_op)                           \
+    X(__HYPERVISOR_platform_op, 1, do_platform_op)                         \
+    X(__HYPERVISOR_set_timer_op, 1, do_set_timer_op)                       \
+    X(__HYPERVISOR_event_channel_op, 2, do_event_channel_op)               \
+    X(__HYPERVISOR_grant_table_op, 3, do_grant_table_op)                   \
+    X(__HYPERVISOR_sysctl, 1, do_sysctl)                                   \
+    X(__HYPERVISOR_domctl, 1, do_domctl)
 
-/* Each entry keeps its real prototype: no calls through mismatched types. */
-const struct hypercall_entry hypercall_table[NR_HYPERCALLS] = {
-    HC1(__HYPERVISOR_set_trap_table, do_set_trap_table),
-    HC4(__HYPERVISOR_mmu_update, do_mmu_update),
-    HC2(__HYPERVISOR_set_gdt, do_set_gdt),
-    HC2(__HYPERVISOR_stack_switch, do_stack_switch),
-    HC3(__HYPERVISOR_set_callbacks, do_set_callbacks),
-    HC1(__HYPERVISOR_fpu_taskswitch, do_fpu_taskswitch),
-    HC2(__HYPERVISOR_set_debugreg, do_set_debugreg),
-    HC1(__HYPERVISOR_get_debugreg, do_get_debugreg),
-    HC2(__HYPERVISOR_update_descriptor, do_update_descriptor),
-    HC2(__HYPERVISOR_memory_op, do_memory_op),
-    HC2(__HYPERVISOR_multicall, do_multicall),
-    HC3(__HYPERVISOR_update_va_mapping, do_update_va_mapping),
-    HC2(__HYPERVISOR_xen_version, do_xen_version),
-    HC3(__HYPERVISOR_console_io, do_console_io),
-    HC2(__HYPERVISOR_vm_assist, do_vm_assist),
-    HC4(__HYPERVISOR_update_va_mapping_otherdomain, do_update_va_mapping_otherdomain),
-    HC3(__HYPERVISOR_vcpu_op, do_vcpu_op),
-    HC2(__HYPERVISOR_set_segment_base, do_set_segment_base),
-    HC4(__HYPERVISOR_mmuext_op, do_mmuext_op),
-    HC2(__HYPERVISOR_sched_op, do_sched_op),
-    HC2(__HYPERVISOR_callback_op, do_callback_op),
-    HC2(__HYPERVISOR_physdev_op, do_physdev_op),
-    HC1(__HYPERVISOR_platform_op, do_platform_op),
-    HC1(__HYPERVISOR_set_timer_op, do_set_timer_op),
-    HC2(__HYPERVISOR_event_channel_op, do_event_channel_op),
-    HC3(__HYPERVISOR_grant_table_op, do_grant_table_op),
-    HC1(__HYPERVISOR_sysctl, do_sysctl),
-    HC1(__HYPERVISOR_domctl, do_domctl),
-};
+#define HC_ARGS1 a0
+#define HC_ARGS2 a0, a1
+#define HC_ARGS3 a0, a1, a2
+#define HC_ARGS4 a0, a1, a2, a3
+#define HC_CASE(nr, n, fn) case nr: return fn(HC_ARGS##n);
+#define HC_NARGS(nr, n, fn) [nr] = n,
+
+/* Arguments each hypercall takes; 0: not implemented. */
+static const uint8_t hypercall_nargs[NR_HYPERCALLS] = { HYPERCALLS(HC_NARGS) };
 
 /*
  * The interference counters (keel/vstats.h): a hypercall by family, each
- * re-issue of a continued one included; page-table entries asked for,
- * counted on the first issue of a batch only (a continuation carries
- * HYPERCALL_PREEMPTED) and not when the count is invalid.
+ * re-issue of a continued one included.  (Page-table entries are counted
+ * by the mmu_update and update_va_mapping handlers, pv_mm.c.)
  */
-static void count_hypercall(struct vcpu *v, unsigned long nr, const uint64_t a[5])
+static inline void count_hypercall(struct vcpu *v, unsigned long nr)
 {
-    if (!v)
-        return;
     v->vs.hypercalls[vstat_family(nr)]++;
-    if (nr == __HYPERVISOR_mmu_update && !(a[1] & HYPERCALL_PREEMPTED) && a[1] <= (1UL << 31))
-        v->vs.pt_updates += a[1];
-    else if (nr == __HYPERVISOR_update_va_mapping ||
-             nr == __HYPERVISOR_update_va_mapping_otherdomain)
-        v->vs.pt_updates++;
 }
 
+static inline long hypercall_call(unsigned long nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                                  uint64_t a3)
+{
+    switch (nr) {
+    HYPERCALLS(HC_CASE)
+    default:
+        return -XEN_ENOSYS;
+    }
+}
+
+/* One hypercall of the current vCPU by number (a multicall entry, and
+ * the unit tests); numbers without a handler are -ENOSYS.  Every handler
+ * takes at most 4 arguments; the fifth register is not read. */
 long hypercall_dispatch(unsigned long nr, const uint64_t a[5])
 {
-    const struct hypercall_entry *h;
-
-    count_hypercall(current, nr, a);
-    if (nr >= NR_HYPERCALLS)
-        return -XEN_ENOSYS;
-    h = &hypercall_table[nr];
-    switch (h->nargs) {
-    case 1: return h->f1(a[0]);
-    case 2: return h->f2(a[0], a[1]);
-    case 3: return h->f3(a[0], a[1], a[2]);
-    case 4: return h->f4(a[0], a[1], a[2], a[3]);
-    case 5: return h->f5(a[0], a[1], a[2], a[3], a[4]);
-    default: return -XEN_ENOSYS;
-    }
+    if (current)            /* a unit test may call with no vCPU loaded */
+        count_hypercall(current, nr);
+    return hypercall_call(nr, a[0], a[1], a[2], a[3]);
 }
 
 /*
@@ -135,51 +140,60 @@ void hypercall_continue(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
     args[3] = a3;
 }
 
+/* A `syscall` from guest user space: bounced to the kernel's callback. */
+static __attribute__((noinline)) void syscall_from_user(struct vcpu *v, struct guest_regs *regs)
+{
+    if (!v->syscall_callback) {
+        /* Xen injects #UD when no syscall callback is registered. */
+        pv_inject_exception(v, regs, TRAP_invalid_op, false, 0);
+        return;
+    }
+    pv_create_bounce_frame(v, regs, v->syscall_callback, false, 0,
+                           v->syscall_mask_events, false);
+}
+
+/* The hypercall asked to be continued: re-issue it, same number, new
+ * arguments, back over `syscall`. */
+static __attribute__((noinline)) void hypercall_reissue(struct guest_regs *regs, uint64_t nr,
+                                                        struct hcall_state *hc)
+{
+    hc->cont_active = false;
+    regs->rax = nr;
+    regs->rdi = hc->cont_args[0];
+    regs->rsi = hc->cont_args[1];
+    regs->rdx = hc->cont_args[2];
+    regs->r10 = hc->cont_args[3];
+    regs->rip -= 2;
+    /* This CPU comes straight back for the lock: let a CPU that
+     * waits for it go first (hv_lock, smp.c). */
+    get_cpu_info()->hand_over = 1;
+}
+
 /* A `syscall` from the guest: a hypercall from its kernel, or a system
  * call from its user space to bounce to the registered callback. */
 void do_syscall(struct guest_regs *regs)
 {
     struct vcpu *v = current;
-    uint64_t args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
     struct hcall_state *hc;
+    uint64_t nr = regs->rax;
 
-    stats_enter_syscall(v->kernel_mode, regs->rax);
-    if (!v->kernel_mode) {
-        if (!v->syscall_callback) {
-            /* Xen injects #UD when no syscall callback is registered. */
-            pv_inject_exception(v, regs, TRAP_invalid_op, false, 0);
-            return;
-        }
-        pv_create_bounce_frame(v, regs, v->syscall_callback, false, 0,
-                               v->syscall_mask_events, false);
+    stats_enter_syscall(v->kernel_mode, nr);
+    if (__builtin_expect(!v->kernel_mode, 0)) {
+        syscall_from_user(v, regs);
         return;
     }
-    if (regs->rax == __HYPERVISOR_iret) {
+    if (__builtin_expect(nr == __HYPERVISOR_iret, 0)) {
         regs->rax = (uint64_t)do_iret(regs);
         return;
     }
     hc = &this_pcpu()->hcall;
     hc->cont_active = false;
     hc->mc_in_call = false;      /* never left set by a call that did not return */
-    {
-        uint64_t nr = regs->rax;
-        regs->rax = (uint64_t)hypercall_dispatch(nr, args);
-        domain_reap_pending();   /* a safe point: no domain pointer held */
-        ASSERT(hc == &this_pcpu()->hcall);      /* no CPU change inside a hypercall */
-        if (hc->cont_active) {
-            /* Re-issue: same number, new arguments, back over `syscall`. */
-            hc->cont_active = false;
-            regs->rax = nr;
-            regs->rdi = hc->cont_args[0];
-            regs->rsi = hc->cont_args[1];
-            regs->rdx = hc->cont_args[2];
-            regs->r10 = hc->cont_args[3];
-            regs->rip -= 2;
-            /* This CPU comes straight back for the lock: let a CPU that
-             * waits for it go first (hv_lock, smp.c). */
-            get_cpu_info()->hand_over = 1;
-        }
-    }
+    count_hypercall(v, nr);
+    regs->rax = (uint64_t)hypercall_call(nr, regs->rdi, regs->rsi, regs->rdx, regs->r10);
+    domain_reap_pending();       /* a safe point: no domain pointer held */
+    if (__builtin_expect(hc->cont_active, 0))
+        hypercall_reissue(regs, nr, hc);
 }
 
 /* Run one entry; true if it asked to be continued (its new arguments
@@ -200,7 +214,7 @@ static bool multicall_one(struct multicall_entry *e)
     hc->mc_in_call = false;
     if (!hc->mc_preempted)
         return false;
-    nargs = e->op < NR_HYPERCALLS ? hypercall_table[e->op].nargs : 0;
+    nargs = e->op < NR_HYPERCALLS ? hypercall_nargs[e->op] : 0;
     for (i = 0; i < nargs && i < ARRAY_SIZE(hc->mc_args); i++)
         e->args[i] = hc->mc_args[i];
     return true;

@@ -289,6 +289,56 @@ static void test_dispatch_and_mmu_update(void **state)
     assert_int_equal(hypercall_dispatch(__HYPERVISOR_xen_version, none), (4 << 16) | 17);
 }
 
+/* do_syscall's direct dispatch and the interference counters (keel
+ * vstats): each hypercall counts once in its family, page-table entries
+ * are counted by mmu_update on a batch's first issue and when the count
+ * is valid, and by update_va_mapping one each. */
+static void test_syscall_dispatch_counts(void **state)
+{
+    struct vcpu *v = current;
+    struct guest_regs regs = { 0 };
+    struct mmu_update req[3] = { { (5UL << 12) | 3, 0 }, { (5UL << 12) | 3, 0 },
+                                 { (5UL << 12) | 3, 0 } };
+    uint64_t a[5] = { (uint64_t)req, 3, 0, DOMID_SELF, 0 };
+    uint64_t va[5] = { 0 };
+
+    (void)state;
+    v->kernel_mode = true;
+    memset(&v->vs, 0, sizeof(v->vs));
+    regs.rax = __HYPERVISOR_xen_version;
+    regs.rdi = XENVER_version;
+    regs.rip = 0x1000;
+    do_syscall(&regs);
+    assert_int_equal(regs.rax, (4 << 16) | 17);
+    assert_int_equal(regs.rip, 0x1000);             /* not continued */
+    regs.rax = NR_HYPERCALLS - 1;                   /* no handler */
+    do_syscall(&regs);
+    assert_int_equal((long)regs.rax, -XEN_ENOSYS);
+    regs.rax = __HYPERVISOR_vm_assist;              /* two arguments, from rdi and rsi */
+    regs.rdi = VMASST_CMD_enable;
+    regs.rsi = 6;                                   /* a type Xen refuses */
+    do_syscall(&regs);
+    assert_int_equal((long)regs.rax, -XEN_EINVAL);
+    regs.rax = __HYPERVISOR_vm_assist;
+    regs.rsi = VMASST_TYPE_m2p_strict;
+    do_syscall(&regs);
+    assert_int_equal(regs.rax, 0);
+    assert_int_equal(v->vs.hypercalls[KEEL_HCF_OTHER], 4);
+
+    fake_frame_assign(_mfn(5), 1);
+    assert_int_equal(hypercall_dispatch(__HYPERVISOR_mmu_update, a), -XEN_ENOSYS);
+    assert_int_equal(v->vs.pt_updates, 3);
+    a[1] = 2 | HYPERCALL_PREEMPTED;                 /* a continuation: already counted */
+    hypercall_dispatch(__HYPERVISOR_mmu_update, a);
+    a[1] = 1UL << 32;                               /* invalid: not counted */
+    assert_int_equal(hypercall_dispatch(__HYPERVISOR_mmu_update, a), -XEN_EINVAL);
+    assert_int_equal(v->vs.pt_updates, 3);
+    hypercall_dispatch(__HYPERVISOR_update_va_mapping, va);
+    assert_int_equal(v->vs.pt_updates, 4);
+    assert_int_equal(v->vs.hypercalls[KEEL_HCF_MMU], 4);
+    assert_int_equal(v->vs.hypercalls[KEEL_HCF_OTHER], 4);
+}
+
 /* hypercall_preempt_check: by the hypervisor lock's hold time, against
  * HYPERCALL_PREEMPT_NS at the TSC rate (fake: 2 GHz). */
 static void test_preempt_check_by_time(void **state)
@@ -353,6 +403,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_callbacks_canonical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multicall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_and_mmu_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syscall_dispatch_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preempt_check_by_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iret_in_syscall, setup, teardown),
     };

@@ -12,6 +12,8 @@
 jmp_buf *fake_panic_jmp;
 unsigned int fake_panics;
 bool fake_console_quiet = true;
+/* Debug output on, so that the tests run every gdprintk's arguments. */
+__attribute__((weak)) int console_loglevel = LOG_DEBUG;
 
 void printk(const char *fmt, ...)
 {

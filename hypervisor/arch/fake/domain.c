@@ -146,8 +146,11 @@ __attribute__((weak)) void domain_gnttab_released(struct domain *d)
     (void)d;
 }
 
-__attribute__((weak)) void domain_reap_pending(void)
+__attribute__((weak)) bool domain_reap_due;
+
+__attribute__((weak)) void domain_reap_pending_slow(void)
 {
+    domain_reap_due = false;
 }
 
 __attribute__((weak)) bool domain_id_free(domid_t id)

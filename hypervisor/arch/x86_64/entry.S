@@ -90,7 +90,7 @@ syscall_entry:
         pushq   $0                      /* error code */
         pushq   $VEC_SYSCALL
         SAVE_GPRS
-        call    hv_enter
+        call    hv_lock
         movq    %rsp, %rdi
         call    do_syscall
         jmp     return_to_guest
@@ -119,7 +119,7 @@ common_trap:
         lfence                          /* swapgs decision: see the top */
         SAVE_GPRS
         SMAP_CLAC
-        call    hv_enter
+        call    hv_lock
         movq    %rsp, %rdi
         call    do_trap
         jmp     return_to_guest
@@ -214,7 +214,7 @@ trap_db_entry:
         popq    %rsp                    /* now on the per-CPU stack */
         SAVE_GPRS
         SMAP_CLAC
-        call    hv_enter
+        call    hv_lock
         movq    %rsp, %rdi
         call    do_trap
         jmp     return_to_guest
@@ -308,16 +308,30 @@ trap_stub_table:
  * Guest memory access with fault recovery.
  * long copy_guest_raw(void *dst, const void *src, size_t n): copies and
  * returns 0, or returns the number of bytes left when a fault stopped it.
+ * Eight bytes at a time, then the tail byte by byte, as Xen's
+ * usercopy.c: a `rep movsb` of a 56-byte multicall entry was 56
+ * iterations (issue 16, the hot path).  A fault in the quadword part
+ * leaves up to 7 bytes before the faulting address uncopied; callers only
+ * test for zero.
  */
         .text
         .globl copy_guest_raw
 copy_guest_raw:
         movq    %rdx, %rcx
+        shrq    $3, %rcx
+        andl    $7, %edx
         SMAP_STAC                       /* the only place guest memory is touched */
+copy_insn_q:
+        rep movsq
+        movq    %rdx, %rcx
 copy_insn:
         rep movsb
         SMAP_CLAC
         movq    %rcx, %rax
+        ret
+copy_fixup_q:                           /* rcx quadwords and the rdx-byte tail left */
+        SMAP_CLAC
+        leaq    (%rdx,%rcx,8), %rax
         ret
 copy_fixup:
         SMAP_CLAC
@@ -326,4 +340,5 @@ copy_fixup:
 
         .section __ex_table, "a"
         .align 8
+        .quad copy_insn_q, copy_fixup_q
         .quad copy_insn, copy_fixup

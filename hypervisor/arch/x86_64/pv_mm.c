@@ -1346,6 +1346,8 @@ static long update_va_mapping(struct vcpu *v, uint64_t va, uint64_t val, uint64_
 long do_update_va_mapping(uint64_t va, uint64_t val, uint64_t flags)
 {
     struct vcpu *v = current;
+
+    v->vs.pt_updates++;         /* interference counter (keel/vstats.h) */
     return update_va_mapping(v, va, val, flags, v->domain);
 }
 
@@ -1355,6 +1357,7 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t val, uint64_t flags,
     struct vcpu *v = current;
     struct domain *fd;
 
+    v->vs.pt_updates++;
     if (!v->domain->is_privileged)
         return -XEN_EPERM;
     fd = domain_lookup((domid_t)domid);
@@ -1500,6 +1503,10 @@ long do_mmu_update(uint64_t ureqs, uint64_t count, uint64_t pdone, uint64_t fore
     uint32_t done;
     long rc = 0;
 
+    /* Entries asked for, counted on a batch's first issue only (a
+     * continuation carries HYPERCALL_PREEMPTED) and not when invalid. */
+    if (!(count & HYPERCALL_PREEMPTED) && count <= (1UL << 31))
+        current->vs.pt_updates += count;
     count = batch_resume(count, pdone, &done);
     if (count > (1UL << 31))
         return -XEN_EINVAL;

@@ -177,10 +177,6 @@ void arch_cpu_idle(bool halt)
         asm volatile("sti; nop; cli" ::: "memory");
 }
 
-void hv_enter(void)
-{
-    hv_lock();
-}
 
 /* ---- IPIs and shootdowns ---------------------------------------------- */
 

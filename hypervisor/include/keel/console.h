@@ -38,7 +38,11 @@ void console_line_write(const char *s, size_t n);
  * byte an exit to the emulator): bounds the time a hold spends on the
  * UART.  hv_lock() refills the budget with console_tx_budget_reset(). */
 #define CONSOLE_TX_PUSH_MAX 512u
-void console_tx_budget_reset(void);
+extern unsigned int console_tx_budget;
+static inline void console_tx_budget_reset(void)
+{
+    __atomic_store_n(&console_tx_budget, CONSOLE_TX_PUSH_MAX, __ATOMIC_RELAXED);
+}
 bool console_tx_poll(void);
 void console_tx_wanted(void);
 /* Room for n more bytes of guest output, leaving half of the buffer to
@@ -66,7 +70,15 @@ void console_ring_clear(uint32_t upto);
 int console_getc(void);
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void printk_lvl(int lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define gdprintk(...) printk_lvl(LOG_DEBUG, __VA_ARGS__)
+/* Guest-caused events, at debug level: the level is tested inline, so a
+ * bounce or a refused hypercall pays no call and no argument set-up when
+ * debug output is off (issue 16, the hot path). */
+extern int console_loglevel;
+#define gdprintk(...)                                                   \
+    do {                                                                \
+        if (__builtin_expect(console_loglevel >= LOG_DEBUG, 0))         \
+            printk_lvl(LOG_DEBUG, __VA_ARGS__);                         \
+    } while (0)
 
 __noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define BUG_ON(c) do { if (unlikely(c)) panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c); } while (0)

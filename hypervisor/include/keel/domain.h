@@ -232,7 +232,15 @@ void domain_free(struct domain *d);
 long domain_kill(struct domain *d);
 void domain_frame_released(domid_t owner);
 void domain_gnttab_released(struct domain *d);
-void domain_reap_pending(void);
+/* Free the domains that died, at a safe point (no domain pointer held);
+ * inline test, since it follows every hypercall. */
+extern bool domain_reap_due;
+void domain_reap_pending_slow(void);
+static inline void domain_reap_pending(void)
+{
+    if (__builtin_expect(domain_reap_due, 0))
+        domain_reap_pending_slow();
+}
 struct domain *domain_lookup(domid_t id);
 /* A guest did something it cannot recover from: stop it, keep the rest. */
 void domain_crash(struct domain *d, const char *why);

@@ -5,19 +5,11 @@
 #include <asm/regs.h>
 struct vcpu;
 
-struct hypercall_entry {
-    unsigned int nargs;            /* 0: not implemented (-ENOSYS) */
-    union {
-        long (*f1)(uint64_t);
-        long (*f2)(uint64_t, uint64_t);
-        long (*f3)(uint64_t, uint64_t, uint64_t);
-        long (*f4)(uint64_t, uint64_t, uint64_t, uint64_t);
-        long (*f5)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-    };
-};
 #define NR_HYPERCALLS 64
-extern const struct hypercall_entry hypercall_table[NR_HYPERCALLS];
 long hypercall_dispatch(unsigned long nr, const uint64_t args[5]);
+/* entry.S: a `syscall` from the guest (a hypercall, or a system call of
+ * its user space to bounce). */
+void do_syscall(struct guest_regs *regs);
 
 /*
  * Continuations (Xen's hypercall_create_continuation): a long batch stops

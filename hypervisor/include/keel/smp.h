@@ -5,7 +5,7 @@
  * manner of early SMP kernels; starvation-free: a CPU that has waited
  * 1 ms goes next, arch/x86_64/smp.c) is held by a CPU whenever it runs
  * hypervisor code on behalf of a guest or the scheduler: taken on every
- * entry from a guest (entry.S -> hv_enter), released on the way back out
+ * entry from a guest (entry.S -> hv_lock), released on the way back out
  * (prepare_return_to_guest) and around the idle halt.  Guests run in
  * parallel on every CPU; hypervisor work is serialised.  The finer locks
  * keep the order written in keel/spinlock.h inside it.  Two things happen
@@ -84,7 +84,6 @@ void hv_unlock(void);
 bool hv_lock_held(void);
 /* TSC cycles since this CPU took the hypervisor lock (call with it held). */
 uint64_t hv_lock_held_cycles(void);
-void hv_enter(void);            /* entry.S: from a guest, before the handler */
 
 /* An idle CPU's wait, with interrupts off and the hypervisor lock not
  * held: let interrupts in, then turn them off again.  halt: wait for one

@@ -137,7 +137,6 @@ static inline bool sflock_try(sflock_t *l, uint32_t me, uint64_t now, uint64_t g
 static inline bool sflock_try_free(sflock_t *l)
 {
     return __atomic_load_n(&l->starving, __ATOMIC_ACQUIRE) == SFLOCK_NONE &&
-           !__atomic_load_n(&l->taken, __ATOMIC_RELAXED) &&
            !__atomic_exchange_n(&l->taken, 1, __ATOMIC_ACQUIRE);
 }
 

@@ -83,10 +83,14 @@ static inline bool guest_regs_sysret_ok(const struct guest_regs *regs)
             ((uint64_t)((int64_t)(regs->rip << 16) >> 16) ^ regs->rip)) == 0;
 }
 
+/* Not volatile, as Xen's get_cpu_info(): every stack of this CPU leads
+ * to the same cpu_info and hypervisor code never changes CPU inside a
+ * function, so the compiler may compute it once per function (it is read
+ * a dozen times on every hypercall; issue 16). */
 static inline struct cpu_info *get_cpu_info(void)
 {
     uint64_t sp;
-    asm volatile("mov %%rsp,%0" : "=r"(sp));
+    asm("mov %%rsp,%0" : "=r"(sp));
     return (struct cpu_info *)((sp | (STACK_SIZE - 1)) + 1 - sizeof(struct cpu_info));
 }
 #define current (get_cpu_info()->curr)
