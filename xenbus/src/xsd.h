@@ -49,6 +49,7 @@ struct transport_ops {
 struct outmsg {
 	struct outmsg *next;
 	size_t len, done;
+	uint64_t seq; /* leaves once journal frame seq is durable */
 	bool is_event;
 	char data[]; /* header + payload */
 };
