@@ -13,12 +13,14 @@
  *   'X' u32 len, bytes   (an extra record: struct journal_extra)
  * Journal frames with seq <= the snapshot's are already in it.
  *
- * One frame holds the changes of one sync round (group commit), written
- * with one pwrite into the zeroed space after the previous frame: the
- * file's size and blocks never change, so the sync (O_DSYNC) flushes
- * data only, no metadata.  The next round is written only once this one
- * is durable, so only the last frame can be torn by a crash, and the
- * zeros after it mark the end.  A full segment is compacted: a new
+ * One frame holds the changes made since the previous frame (group
+ * commit), written with one pwrite into the zeroed space after the
+ * previous frame, by the caller (journal_sync) or by the sync thread
+ * while the event loop goes on (journal_start): the file's size and
+ * blocks never change, so the sync (O_DSYNC) flushes data only, no
+ * metadata.  The next frame is written only once this one is durable
+ * (one in flight at a time), so only the last frame can be torn by a
+ * crash, and the zeros after it mark the end.  A full segment is compacted: a new
  * snapshot, then a new zeroed segment renamed over the old one.  A
  * journal of frames up to its end (the earlier append-only format) is
  * read the same way.

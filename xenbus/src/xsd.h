@@ -2,7 +2,9 @@
  * keel-xenstored: daemon state shared by its units.
  *
  * Threading: the daemon is one event loop; every structure here is
- * touched only from it, so there are no locks.  A connection is one
+ * touched only from it, so there are no locks.  The one other thread
+ * is the journal's sync thread (journal.c), which touches only the
+ * frame handed to it.  A connection is one
  * client (a Unix socket or a domain's shared ring); a domain has at most
  * one ring connection; socket clients act as dom0.
  */
