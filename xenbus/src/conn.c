@@ -161,6 +161,8 @@ void conn_flush(struct conn *c)
 		if (!c->out_head)
 			c->out_tail = NULL;
 		c->nr_out--;
+		if (!m->is_event)
+			c->owed = true;
 		free(m);
 	}
 	if (wrote && c->ops->kick)
@@ -223,6 +225,7 @@ void conn_read(struct conn *c, unsigned int budget)
 				continue;
 		}
 		c->payload[c->in.hdr.len] = '\0';
+		c->owed = false;
 		if (c->xsd->reads_first && !xsd_req_reads_only(&c->in.hdr)) {
 			c->held = true;
 			break;

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +43,9 @@ void xsd_log(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The longest a frame waits for the clients just answered (us). */
+#define HOLD_MAX_US 1000
+
 static uint64_t clock_monotonic_ms(void)
 {
 	struct timespec ts;
@@ -57,6 +59,7 @@ int xsd_init(struct xsd *x, const char *state_dir, bool fsync_on)
 	memset(x, 0, sizeof(*x));
 	x->listen_fd = -1;
 	x->clock_ms = clock_monotonic_ms;
+	x->hold_max_us = HOLD_MAX_US;
 	quota_defaults(&x->quota);
 	if (special_init(x) < 0 || tree_init(&x->tree) < 0) {
 		special_fini(x);
@@ -214,30 +217,7 @@ static void serve_late(struct xsd *x, struct pollfd *pfd, struct conn **who,
 	}
 }
 
-/* The frame in flight is durable: its replies may leave (this round's
- * flush sends them). */
-static void sync_done(struct xsd *x)
-{
-	int rc = journal_reap(x->journal);
-
-	if (rc < 0) {
-		xsd_log("journal sync failed (%d): exiting", rc);
-		exit(1);
-	}
-}
-
 #define FIRST_CONN 3 /* pfd[]: listen, VIRQ_DOM_EXC, journal, conns */
-
-/*
- * While a journal frame is in flight, poll without sleeping (yielding
- * the CPU to whoever can run) for up to this long before blocking.  On
- * a VM whose vCPUs all idle, the disk's completion takes a timer tick
- * to be noticed: an O_DSYNC write of 700 bytes took 4.0 ms (median)
- * from an otherwise idle process and 0.1 ms while another thread kept
- * a vCPU busy (docs/xenstore.md, "Benchmark").  Bounded, so a slow disk
- * does not cost a CPU for long.
- */
-#define SYNC_SPIN_US 1000
 
 static uint64_t clock_us(void)
 {
@@ -247,29 +227,91 @@ static uint64_t clock_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The frame in flight is durable: its replies may leave (this round's
+ * flush sends them). */
+static void sync_done(struct xsd *x)
+{
+	bool busy = journal_busy(x->journal);
+	int rc = journal_reap(x->journal);
+
+	if (busy && !journal_busy(x->journal))
+		x->sync_us = clock_us() - x->sync_started;
+	if (rc < 0) {
+		xsd_log("journal sync failed (%d): exiting", rc);
+		exit(1);
+	}
+}
+
 /*
- * poll(), but first, while a journal frame is in flight and nothing
- * else is ready, wait for the frame without sleeping: check its flag
- * and yield the CPU to whoever can run (clients), for up to
- * SYNC_SPIN_US.  The fds are not polled meanwhile (a poll of every
- * connection per turn cost a tenth of the daemon's time under load):
- * what arrives is served in the round after the frame is durable.
+ * poll(); while the next frame waits for the clients just answered
+ * (hold_until), for at most the time left until then (ppoll: the wait
+ * is in microseconds).
  */
-static int poll_or_spin(struct xsd *x, struct pollfd *pfd, size_t n,
+static int poll_or_hold(struct xsd *x, struct pollfd *pfd, size_t n,
 			int timeout_ms)
 {
-	uint64_t until;
+	uint64_t now, left;
+	struct timespec ts;
+
+	if (timeout_ms == 0 || !x->hold_until)
+		return poll(pfd, n, timeout_ms);
+	now = clock_us();
+	left = x->hold_until > now ? x->hold_until - now : 0;
+	if (timeout_ms > 0 && (uint64_t)timeout_ms * 1000 < left)
+		left = (uint64_t)timeout_ms * 1000;
+	ts = (struct timespec){ .tv_sec = (time_t)(left / 1000000),
+				.tv_nsec = (long)(left % 1000000) * 1000 };
+	return ppoll(pfd, n, &ts, NULL);
+}
+
+/*
+ * Whether to hand the next frame over now.  Each client has one request
+ * in flight, typically: handing the frame over the moment the previous
+ * one is durable takes only the requests that came during that sync,
+ * while the clients answered by it are still on their way back; they
+ * then wait for a whole sync more, and the clients settle into two
+ * groups each in every other frame (half the changes per sync).  So the
+ * frame waits for the clients answered since the last hand-over (owed)
+ * to send their next request, for at most as long as the last sync took
+ * (and hold_max_us): the time such a request would otherwise wait.
+ */
+
+static bool frame_ready(struct xsd *x)
+{
+	uint64_t now, wait;
+
+	if (!journal_dirty(x->journal) || journal_busy(x->journal))
+		return false;
+	for (struct conn *c = x->conns; c; c = c->next)
+		if (c->owed && !c->dead)
+			goto owed;
+	x->hold_until = 0;
+	return true;
+owed:
+	now = clock_us();
+	if (!x->hold_until) {
+		wait = x->sync_us < x->hold_max_us ? x->sync_us
+						   : x->hold_max_us;
+		x->hold_until = now + wait;
+	}
+	if (now < x->hold_until)
+		return false;
+	x->hold_until = 0;
+	return true;
+}
+
+static void frame_start(struct xsd *x)
+{
 	int rc;
 
-	if (timeout_ms == 0 || !journal_busy(x->journal))
-		return poll(pfd, n, timeout_ms);
-	rc = poll(pfd, n, 0);
-	if (rc != 0)
-		return rc;
-	until = clock_us() + SYNC_SPIN_US;
-	while (!journal_flight_done(x->journal) && clock_us() < until)
-		sched_yield();
-	return poll(pfd, n, journal_flight_done(x->journal) ? 0 : timeout_ms);
+	for (struct conn *c = x->conns; c; c = c->next)
+		c->owed = false;
+	x->sync_started = clock_us();
+	rc = journal_start(x->journal);
+	if (rc < 0) {
+		xsd_log("journal sync failed (%d): exiting", rc);
+		exit(1);
+	}
 }
 
 int xsd_poll(struct xsd *x, int timeout_ms)
@@ -316,7 +358,7 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 	for (struct conn *c = x->conns; c; c = c->next)
 		if (c->more && !c->dead)
 			timeout_ms = 0;
-	rc = poll_or_spin(x, pfd, n, timeout_ms);
+	rc = poll_or_hold(x, pfd, n, timeout_ms);
 	x->rounds++;
 	if (rc < 0) {
 		rc = errno == EINTR ? 0 : -errno;
@@ -377,11 +419,8 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 	 * frame holding the changes made before they were queued.
 	 */
 	sync_done(x); /* a frame that finished meanwhile */
-	rc = journal_start(x->journal);
-	if (rc < 0) {
-		xsd_log("journal sync failed (%d): exiting", rc);
-		exit(1);
-	}
+	if (frame_ready(x))
+		frame_start(x);
 	for (struct conn *c = x->conns; c; c = c->next)
 		if (!c->dead && conn_want_out(c))
 			conn_flush(c);

@@ -70,8 +70,6 @@ int journal_fd(const struct journal *j);
 int journal_reap(struct journal *j);
 int journal_wait(struct journal *j);
 bool journal_busy(const struct journal *j);
-/* Whether the frame in flight is done (to reap), without a system call. */
-bool journal_flight_done(const struct journal *j);
 bool journal_dirty(const struct journal *j);
 uint64_t journal_need(const struct journal *j);
 bool journal_durable(const struct journal *j, uint64_t seq);

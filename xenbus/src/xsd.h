@@ -122,6 +122,8 @@ struct conn {
 	bool dead; /* to be closed by the loop */
 	bool more; /* its turn ended with requests possibly left to read */
 	bool held; /* a complete request waits for the round's second pass */
+	bool owed; /* got a reply since the last frame started, and has not
+		      sent a request since (the next frame may wait for it) */
 	unsigned int turn_used; /* requests dispatched in this turn */
 	uint64_t served; /* the last round (xsd->rounds) it had a turn in */
 	uint64_t events_dropped; /* watch events lost to a full queue */
@@ -153,6 +155,11 @@ struct xsd {
 	bool group_commit; /* inside xsd_poll's read phase: sync at its end */
 	bool reads_first; /* its first pass: hold requests that may write */
 	uint64_t early_replies; /* sent before their round's sync (stats) */
+	/* The last frame's time from hand-over to reaping (us), when the
+	 * frame in flight was handed over, and until when the next frame
+	 * waits for the clients just answered (0: not waiting). */
+	uint64_t sync_us, sync_started, hold_until;
+	uint64_t hold_max_us; /* the longest such wait (tests may raise it) */
 	/* accept() out of descriptors: pause until accept_retry (ms). */
 	uint64_t accept_failures, accept_retry;
 	uint32_t accept_pause;

@@ -82,12 +82,13 @@ static unsigned int nr_conns(const struct xsd *x)
 	return n;
 }
 
-/* Run the loop until no journal frame is in flight (its replies sent). */
+/* Run the loop until every change is durable and its replies sent. */
 static void settle(struct xsd *x)
 {
-	for (int i = 0; i < 100 && journal_busy(x->journal); i++)
+	for (int i = 0; i < 1000 && (journal_busy(x->journal) ||
+				     journal_dirty(x->journal)); i++)
 		assert_int_equal(xsd_poll(x, 100), 0);
-	assert_false(journal_busy(x->journal));
+	assert_false(journal_busy(x->journal) || journal_dirty(x->journal));
 }
 
 /* Send one request on a client socket. */
@@ -514,6 +515,65 @@ static void test_reply_waits_for_sync(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * The next frame waits for the clients answered since the last one was
+ * handed over (each has one request in flight, typically), so that
+ * their next changes join it, for at most as long as the last sync took
+ * (bounded): a client that does not come back delays it by that much.
+ */
+static void test_frame_waits_for_answered(void **state)
+{
+	struct xsd *x = *state;
+	char dir[] = "/tmp/xenbus-hold-XXXXXX", cmd[96];
+	uint64_t syncs;
+	int a, b;
+
+	xsd_fini(x);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(xsd_init(x, dir, true), 0);
+	x->clock_ms = fake_clock;
+	assert_int_equal(xsd_listen(x, sock_path), 0);
+	a = client();
+	b = client();
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(xsd_poll(x, 0), 0);
+	send_req(a, XS_WRITE, 1, "/h/a\0v", 6);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	settle(x);
+	assert_int_equal(try_reply(a), 1);
+	/* A slow disk: the last sync "took" 10 s. */
+	x->sync_us = x->hold_max_us = 10000000;
+	syncs = journal_syncs(x->journal);
+	send_req(b, XS_WRITE, 2, "/h/b\0v", 6);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(xsd_poll(x, 0), 0);
+	/* b's change waits for a, answered by the last frame. */
+	assert_true(journal_dirty(x->journal));
+	assert_false(journal_busy(x->journal));
+	send_req(a, XS_WRITE, 3, "/h/c\0v", 6);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_true(journal_busy(x->journal) || !journal_dirty(x->journal));
+	settle(x);
+	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
+	assert_int_equal(try_reply(b), 2);
+	assert_int_equal(try_reply(a), 3);
+	/* a and b answered; neither comes back: the frame of a change
+	 * made now waits at most hold_max_us. */
+	x->hold_max_us = 20000;
+	send_req(b, XS_WRITE, 4, "/h/d\0v", 6);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_false(journal_busy(x->journal)); /* a is owed */
+	usleep(30000);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_true(journal_busy(x->journal) || !journal_dirty(x->journal));
+	settle(x);
+	assert_int_equal(try_reply(b), 4);
+	close(a);
+	close(b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +590,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_late_joins_sync, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reply_waits_for_sync,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frame_waits_for_answered,
 						setup, teardown),
 	};
 
