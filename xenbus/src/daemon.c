@@ -300,14 +300,36 @@ owed:
 	return true;
 }
 
-static void frame_start(struct xsd *x)
+/*
+ * Whether any connection has input to serve.  When none has, the frame
+ * is written by the loop itself (the sync thread would only add two
+ * wake-ups to the frame's latency: nothing can be served meanwhile);
+ * otherwise the sync thread writes it while the loop serves that input.
+ */
+static bool input_ready(struct xsd *x, struct pollfd *pfd, size_t n)
 {
+	size_t k = 0;
+
+	for (struct conn *c = x->conns; c && k < n; c = c->next) {
+		if (c->dead)
+			continue;
+		if (c->more)
+			return true;
+		pfd[k++] = (struct pollfd){ .fd = c->ops->fd(c),
+					    .events = POLLIN };
+	}
+	return k && poll(pfd, k, 0) > 0;
+}
+
+static void frame_start(struct xsd *x, struct pollfd *pfd, size_t n)
+{
+	bool here = !x->frames_in_thread && !input_ready(x, pfd, n);
 	int rc;
 
 	for (struct conn *c = x->conns; c; c = c->next)
 		c->owed = false;
 	x->sync_started = clock_us();
-	rc = journal_start(x->journal);
+	rc = journal_start(x->journal, here);
 	if (rc < 0) {
 		xsd_log("journal sync failed (%d): exiting", rc);
 		exit(1);
@@ -420,7 +442,7 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 	 */
 	sync_done(x); /* a frame that finished meanwhile */
 	if (frame_ready(x))
-		frame_start(x);
+		frame_start(x, pfd, n);
 	for (struct conn *c = x->conns; c; c = c->next)
 		if (!c->dead && conn_want_out(c))
 			conn_flush(c);

@@ -93,7 +93,8 @@ struct journal {
 	pthread_t thread, keeper;
 	bool keeper_on;
 	uint64_t kept; /* the last frame the keeper spun for */
-	uint64_t job_seq; /* the frame in flight (under mu) */
+	uint64_t keep_seq; /* the frame being written (under mu) */
+	bool keep; /* a frame is being written, by either thread */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool job, quit;
@@ -873,6 +874,7 @@ static void *sync_thread(void *arg)
 		       errno == EINTR)
 			;
 		__atomic_store_n(&j->job, false, __ATOMIC_RELEASE);
+		__atomic_store_n(&j->keep, false, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&j->mu);
 	return NULL;
@@ -906,14 +908,14 @@ static void *keeper_thread(void *arg)
 	for (;;) {
 		uint64_t until;
 
-		while (!j->quit && (!j->job || j->kept == j->job_seq))
+		while (!j->quit && (!j->keep || j->kept == j->keep_seq))
 			pthread_cond_wait(&j->cv, &j->mu);
 		if (j->quit)
 			break;
-		j->kept = j->job_seq;
+		j->kept = j->keep_seq;
 		pthread_mutex_unlock(&j->mu);
 		until = now_us() + KEEP_SPIN_US;
-		while (__atomic_load_n(&j->job, __ATOMIC_ACQUIRE) &&
+		while (__atomic_load_n(&j->keep, __ATOMIC_ACQUIRE) &&
 		       now_us() < until)
 			__builtin_ia32_pause();
 		pthread_mutex_lock(&j->mu);
@@ -963,7 +965,33 @@ static int start_thread(struct journal *j)
 	return 0;
 }
 
-int journal_start(struct journal *j)
+/* Write the next frame here, the keeper spinning meanwhile. */
+static int write_inline(struct journal *j)
+{
+	int rc;
+
+	next_frame_of_pending(j);
+	if (j->keeper_on) {
+		pthread_mutex_lock(&j->mu);
+		j->keep = true;
+		j->keep_seq = j->seq;
+		pthread_cond_broadcast(&j->cv);
+		pthread_mutex_unlock(&j->mu);
+	}
+	rc = pwrite_frame(j->fd, (off_t)j->flight_off, j->seq, &j->flight);
+	if (j->keeper_on)
+		__atomic_store_n(&j->keep, false, __ATOMIC_RELEASE);
+	j->flight.len = 0;
+	if (rc)
+		return rc;
+	if (journal_sync_hook)
+		journal_sync_hook();
+	j->durable = j->seq;
+	j->syncs++;
+	return 0;
+}
+
+int journal_start(struct journal *j, bool here)
 {
 	bool compacted;
 	int rc;
@@ -978,11 +1006,14 @@ int journal_start(struct journal *j)
 	/* Without a thread (none could be started) write it here. */
 	if (!j->thread_on && start_thread(j) < 0)
 		return journal_sync(j);
+	if (here)
+		return write_inline(j);
 	next_frame_of_pending(j);
 	j->busy = true;
 	pthread_mutex_lock(&j->mu);
 	j->job = true;
-	j->job_seq = j->seq;
+	j->keep = true;
+	j->keep_seq = j->seq;
 	j->result = 0;
 	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);

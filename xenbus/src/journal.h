@@ -51,8 +51,9 @@ void journal_put_extra(struct journal *j, const void *p, size_t len);
  * frame become the next frame (seq + 1) with one pwrite on an O_DSYNC
  * descriptor, either here (journal_sync: waits for a frame in flight,
  * then writes and syncs) or by the sync thread (journal_start: hands
- * the frame over and returns; at most one frame is in flight, so only
- * the last frame can be torn by a crash).  The event loop polls
+ * the frame over and returns, or with here, writes it in the caller's
+ * thread with the keeper spinning; at most one frame is in flight, so
+ * only the last frame can be torn by a crash).  The event loop polls
  * journal_fd (-1: nothing in flight) and calls journal_reap when it is
  * readable; journal_wait blocks until the frame in flight is done.
  *
@@ -65,7 +66,7 @@ void journal_put_extra(struct journal *j, const void *p, size_t len);
  */
 int journal_write(struct journal *j, struct tree *t);
 int journal_sync(struct journal *j);
-int journal_start(struct journal *j);
+int journal_start(struct journal *j, bool here);
 int journal_fd(const struct journal *j);
 int journal_reap(struct journal *j);
 int journal_wait(struct journal *j);

@@ -160,6 +160,7 @@ struct xsd {
 	 * waits for the clients just answered (0: not waiting). */
 	uint64_t sync_us, sync_started, hold_until;
 	uint64_t hold_max_us; /* the longest such wait (tests may raise it) */
+	bool frames_in_thread; /* always by the sync thread (tests) */
 	/* accept() out of descriptors: pause until accept_retry (ms). */
 	uint64_t accept_failures, accept_retry;
 	uint32_t accept_pause;

@@ -455,6 +455,7 @@ static void test_reply_waits_for_sync(void **state)
 	assert_int_equal(try_type(w), -1);
 
 	assert_int_equal(sem_init(&gate, 0, 0), 0);
+	x->frames_in_thread = true; /* the gate holds the sync thread */
 	journal_sync_hook = gated_sync;
 	frames_written = 0;
 	syncs = journal_syncs(x->journal);
