@@ -280,8 +280,10 @@ static bool frame_ready(struct xsd *x)
 {
 	uint64_t now, wait;
 
-	if (!journal_dirty(x->journal) || journal_busy(x->journal))
+	if (!journal_dirty(x->journal) || journal_busy(x->journal)) {
+		x->hold_until = 0; /* nothing to hold (a snapshot took it) */
 		return false;
+	}
 	for (struct conn *c = x->conns; c; c = c->next)
 		if (c->owed && !c->dead)
 			goto owed;

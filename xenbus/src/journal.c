@@ -903,6 +903,11 @@ static uint64_t now_us(void)
 static void *keeper_thread(void *arg)
 {
 	struct journal *j = arg;
+	struct sched_param sp = { 0 };
+
+	/* Never spin at a priority that takes time from others. */
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+		return NULL;
 
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
@@ -926,21 +931,8 @@ static void *keeper_thread(void *arg)
 
 static void start_keeper(struct journal *j)
 {
-	struct sched_param sp = { 0 };
-
-	if (pthread_create(&j->keeper, NULL, keeper_thread, j))
-		return;
-	/* Never spin at a priority that takes time from others. */
-	if (pthread_setschedparam(j->keeper, SCHED_IDLE, &sp)) {
-		pthread_mutex_lock(&j->mu);
-		j->quit = true;
-		pthread_cond_broadcast(&j->cv);
-		pthread_mutex_unlock(&j->mu);
-		pthread_join(j->keeper, NULL);
-		j->quit = false;
-		return;
-	}
-	j->keeper_on = true;
+	if (!pthread_create(&j->keeper, NULL, keeper_thread, j))
+		j->keeper_on = true; /* joined at close, even if it quit */
 }
 
 static int start_thread(struct journal *j)
