@@ -117,8 +117,9 @@ if [ -n "${KEEL_BASE:-}" ]; then
     done
 fi
 echo
-echo "keel-durable: each loop round's changes written as one journal frame with O_DSYNC (one sync per"
-echo "round, group commit) before the round's replies; replies to reads leave before it;"
+echo "keel-durable: the changes made since the last frame written as one journal frame with O_DSYNC"
+echo "by a sync thread while the loop serves on (group commit, one frame in flight); a reply leaves"
+echo "once the frame holding every change made before it is durable;"
 echo "keel-mem: --in-memory; Debian's keeps its tree in memory."
 echo "txn-commit: START, READ, WRITE, END per operation; watch-events: write below the client's own"
 echo "watch, then wait for the event on its watcher connection."

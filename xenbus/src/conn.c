@@ -88,6 +88,8 @@ int conn_send(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 	m->next = NULL;
 	m->len = sizeof(h) + l1 + l2;
 	m->done = 0;
+	/* It may reveal every change made so far: it waits for them. */
+	m->seq = journal_need(c->xsd->journal);
 	m->is_event = is_event;
 	memcpy(m->data, &h, sizeof(h));
 	if (l1)
@@ -124,20 +126,21 @@ void conn_error(struct conn *c, const struct xsd_sockmsg *req, int err)
 		  strlen(name) + 1, NULL, 0, false);
 }
 
+/* Whether it has output that may leave now. */
 bool conn_want_out(const struct conn *c)
 {
-	return c->out_head != NULL;
+	return c->out_head &&
+	       journal_durable(c->xsd->journal, c->out_head->seq);
 }
 
 void conn_flush(struct conn *c)
 {
 	bool wrote = false;
 
-	/* Nothing leaves before the changes it may reveal are durable. */
-	if (journal_dirty(c->xsd->journal))
-		return;
-
-	while (c->out_head && !c->dead) {
+	/* Nothing leaves before the changes it may reveal are durable;
+	 * messages leave in order, so one waiting holds those after it. */
+	while (c->out_head && !c->dead &&
+	       journal_durable(c->xsd->journal, c->out_head->seq)) {
 		struct outmsg *m = c->out_head;
 		ssize_t n = c->ops->write(c, m->data + m->done,
 					  m->len - m->done);
@@ -158,6 +161,8 @@ void conn_flush(struct conn *c)
 		if (!c->out_head)
 			c->out_tail = NULL;
 		c->nr_out--;
+		if (!m->is_event)
+			c->owed = true;
 		free(m);
 	}
 	if (wrote && c->ops->kick)
@@ -220,6 +225,7 @@ void conn_read(struct conn *c, unsigned int budget)
 				continue;
 		}
 		c->payload[c->in.hdr.len] = '\0';
+		c->owed = false;
 		if (c->xsd->reads_first && !xsd_req_reads_only(&c->in.hdr)) {
 			c->held = true;
 			break;

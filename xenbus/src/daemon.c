@@ -43,6 +43,9 @@ void xsd_log(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The longest a frame waits for the clients just answered (us). */
+#define HOLD_MAX_US 1000
+
 static uint64_t clock_monotonic_ms(void)
 {
 	struct timespec ts;
@@ -56,6 +59,7 @@ int xsd_init(struct xsd *x, const char *state_dir, bool fsync_on)
 	memset(x, 0, sizeof(*x));
 	x->listen_fd = -1;
 	x->clock_ms = clock_monotonic_ms;
+	x->hold_max_us = HOLD_MAX_US;
 	quota_defaults(&x->quota);
 	if (special_init(x) < 0 || tree_init(&x->tree) < 0) {
 		special_fini(x);
@@ -213,9 +217,130 @@ static void serve_late(struct xsd *x, struct pollfd *pfd, struct conn **who,
 	}
 }
 
+#define FIRST_CONN 3 /* pfd[]: listen, VIRQ_DOM_EXC, journal, conns */
+
+static uint64_t clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The frame in flight is durable: its replies may leave (this round's
+ * flush sends them). */
+static void sync_done(struct xsd *x)
+{
+	bool busy = journal_busy(x->journal);
+	int rc = journal_reap(x->journal);
+
+	if (busy && !journal_busy(x->journal))
+		x->sync_us = clock_us() - x->sync_started;
+	if (rc < 0) {
+		xsd_log("journal sync failed (%d): exiting", rc);
+		exit(1);
+	}
+}
+
+/*
+ * poll(); while the next frame waits for the clients just answered
+ * (hold_until), for at most the time left until then (ppoll: the wait
+ * is in microseconds).
+ */
+static int poll_or_hold(struct xsd *x, struct pollfd *pfd, size_t n,
+			int timeout_ms)
+{
+	uint64_t now, left;
+	struct timespec ts;
+
+	if (timeout_ms == 0 || !x->hold_until)
+		return poll(pfd, n, timeout_ms);
+	now = clock_us();
+	left = x->hold_until > now ? x->hold_until - now : 0;
+	if (timeout_ms > 0 && (uint64_t)timeout_ms * 1000 < left)
+		left = (uint64_t)timeout_ms * 1000;
+	ts = (struct timespec){ .tv_sec = (time_t)(left / 1000000),
+				.tv_nsec = (long)(left % 1000000) * 1000 };
+	return ppoll(pfd, n, &ts, NULL);
+}
+
+/*
+ * Whether to hand the next frame over now.  Each client has one request
+ * in flight, typically: handing the frame over the moment the previous
+ * one is durable takes only the requests that came during that sync,
+ * while the clients answered by it are still on their way back; they
+ * then wait for a whole sync more, and the clients settle into two
+ * groups each in every other frame (half the changes per sync).  So the
+ * frame waits for the clients answered since the last hand-over (owed)
+ * to send their next request, for at most as long as the last sync took
+ * (and hold_max_us): the time such a request would otherwise wait.
+ */
+
+static bool frame_ready(struct xsd *x)
+{
+	uint64_t now, wait;
+
+	if (!journal_dirty(x->journal) || journal_busy(x->journal)) {
+		x->hold_until = 0; /* nothing to hold (a snapshot took it) */
+		return false;
+	}
+	for (struct conn *c = x->conns; c; c = c->next)
+		if (c->owed && !c->dead)
+			goto owed;
+	x->hold_until = 0;
+	return true;
+owed:
+	now = clock_us();
+	if (!x->hold_until) {
+		wait = x->sync_us < x->hold_max_us ? x->sync_us
+						   : x->hold_max_us;
+		x->hold_until = now + wait;
+	}
+	if (now < x->hold_until)
+		return false;
+	x->hold_until = 0;
+	return true;
+}
+
+/*
+ * Whether any connection has input to serve.  When none has, the frame
+ * is written by the loop itself (the sync thread would only add two
+ * wake-ups to the frame's latency: nothing can be served meanwhile);
+ * otherwise the sync thread writes it while the loop serves that input.
+ */
+static bool input_ready(struct xsd *x, struct pollfd *pfd, size_t n)
+{
+	size_t k = 0;
+
+	for (struct conn *c = x->conns; c && k < n; c = c->next) {
+		if (c->dead)
+			continue;
+		if (c->more)
+			return true;
+		pfd[k++] = (struct pollfd){ .fd = c->ops->fd(c),
+					    .events = POLLIN };
+	}
+	return k && poll(pfd, k, 0) > 0;
+}
+
+static void frame_start(struct xsd *x, struct pollfd *pfd, size_t n)
+{
+	bool here = !x->frames_in_thread && !input_ready(x, pfd, n);
+	int rc;
+
+	for (struct conn *c = x->conns; c; c = c->next)
+		c->owed = false;
+	x->sync_started = clock_us();
+	rc = journal_start(x->journal, here);
+	if (rc < 0) {
+		xsd_log("journal sync failed (%d): exiting", rc);
+		exit(1);
+	}
+}
+
 int xsd_poll(struct xsd *x, int timeout_ms)
 {
-	size_t n = 2, i = 0;
+	size_t n = FIRST_CONN, i = 0;
 	int listen_fd = x->accept_pause ? -1 : x->listen_fd;
 	struct pollfd *pfd;
 	struct conn **who;
@@ -242,6 +367,8 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 	}
 	pfd[i++] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
 	pfd[i++] = (struct pollfd){ .fd = exc_fd(x), .events = POLLIN };
+	pfd[i++] = (struct pollfd){ .fd = journal_fd(x->journal),
+				    .events = POLLIN };
 	for (struct conn *c = x->conns; c; c = c->next, i++) {
 		who[i] = c;
 		pfd[i].fd = c->ops->fd(c);
@@ -255,7 +382,7 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 	for (struct conn *c = x->conns; c; c = c->next)
 		if (c->more && !c->dead)
 			timeout_ms = 0;
-	rc = poll(pfd, n, timeout_ms);
+	rc = poll_or_hold(x, pfd, n, timeout_ms);
 	x->rounds++;
 	if (rc < 0) {
 		rc = errno == EINTR ? 0 : -errno;
@@ -263,6 +390,8 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 	}
 	if (pfd[0].fd >= 0 && (pfd[0].revents & POLLIN))
 		accept_one(x);
+	if (pfd[2].fd >= 0 && (pfd[2].revents & POLLIN))
+		sync_done(x);
 	if (pfd[1].fd >= 0 && (pfd[1].revents & POLLIN))
 		dom_exc(x);
 	/*
@@ -274,7 +403,7 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 	 */
 	x->group_commit = true;
 	x->reads_first = x->journal != NULL;
-	for (i = 2; i < n; i++) {
+	for (i = FIRST_CONN; i < n; i++) {
 		struct conn *c = who[i];
 
 		if ((!pfd[i].revents && !c->more) || c->dead) {
@@ -295,22 +424,27 @@ int xsd_poll(struct xsd *x, int timeout_ms)
 			conn_flush(c);
 	}
 	x->reads_first = false;
-	for (i = 2; i < n; i++) {
+	for (i = FIRST_CONN; i < n; i++) {
 		struct conn *c = who[i];
 
 		if (c && c->held && !c->dead)
 			conn_read(c, CONN_TURN_BUDGET - c->turn_used);
 	}
-	if (journal_dirty(x->journal))
+	/* With no frame in flight this round's changes are synced next:
+	 * let late requests join them. */
+	if (journal_dirty(x->journal) && !journal_busy(x->journal))
 		serve_late(x, pfd, who, n);
 	x->group_commit = false;
-	/* Group commit: one sync for every change of the round, then the
-	 * replies and events of all connections. */
-	rc = journal_sync(x->journal);
-	if (rc < 0) {
-		xsd_log("journal sync failed (%d): exiting", rc);
-		exit(1);
-	}
+	/*
+	 * Group commit: every change made since the last frame (this
+	 * round's, and earlier rounds' while a frame was in flight) goes
+	 * into one frame, written and synced by the sync thread while the
+	 * loop serves the next rounds.  Replies and events wait for the
+	 * frame holding the changes made before they were queued.
+	 */
+	sync_done(x); /* a frame that finished meanwhile */
+	if (frame_ready(x))
+		frame_start(x, pfd, n);
 	for (struct conn *c = x->conns; c; c = c->next)
 		if (!c->dead && conn_want_out(c))
 			conn_flush(c);

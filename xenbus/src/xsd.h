@@ -2,7 +2,9 @@
  * keel-xenstored: daemon state shared by its units.
  *
  * Threading: the daemon is one event loop; every structure here is
- * touched only from it, so there are no locks.  A connection is one
+ * touched only from it, so there are no locks.  The one other thread
+ * is the journal's sync thread (journal.c), which touches only the
+ * frame handed to it.  A connection is one
  * client (a Unix socket or a domain's shared ring); a domain has at most
  * one ring connection; socket clients act as dom0.
  */
@@ -49,6 +51,7 @@ struct transport_ops {
 struct outmsg {
 	struct outmsg *next;
 	size_t len, done;
+	uint64_t seq; /* leaves once journal frame seq is durable */
 	bool is_event;
 	char data[]; /* header + payload */
 };
@@ -119,6 +122,8 @@ struct conn {
 	bool dead; /* to be closed by the loop */
 	bool more; /* its turn ended with requests possibly left to read */
 	bool held; /* a complete request waits for the round's second pass */
+	bool owed; /* got a reply since the last frame started, and has not
+		      sent a request since (the next frame may wait for it) */
 	unsigned int turn_used; /* requests dispatched in this turn */
 	uint64_t served; /* the last round (xsd->rounds) it had a turn in */
 	uint64_t events_dropped; /* watch events lost to a full queue */
@@ -150,6 +155,12 @@ struct xsd {
 	bool group_commit; /* inside xsd_poll's read phase: sync at its end */
 	bool reads_first; /* its first pass: hold requests that may write */
 	uint64_t early_replies; /* sent before their round's sync (stats) */
+	/* The last frame's time from hand-over to reaping (us), when the
+	 * frame in flight was handed over, and until when the next frame
+	 * waits for the clients just answered (0: not waiting). */
+	uint64_t sync_us, sync_started, hold_until;
+	uint64_t hold_max_us; /* the longest such wait (tests may raise it) */
+	bool frames_in_thread; /* always by the sync thread (tests) */
 	/* accept() out of descriptors: pause until accept_retry (ms). */
 	uint64_t accept_failures, accept_retry;
 	uint32_t accept_pause;

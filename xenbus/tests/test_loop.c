@@ -3,6 +3,7 @@
  * descriptors, and fairness between connections.
  */
 #include <poll.h>
+#include <semaphore.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -33,9 +34,27 @@ static int setup(void **state)
 	return 0;
 }
 
+/* A disk that completes a frame's sync only when the test allows it. */
+static sem_t gate;
+static volatile unsigned int frames_written;
+
+static void gated_sync(void)
+{
+	frames_written++;
+	while (sem_wait(&gate) < 0)
+		;
+}
+
 static int teardown(void **state)
 {
 	struct xsd *x = *state;
+
+	/* A failed test may leave a frame held at the gate. */
+	if (journal_sync_hook) {
+		journal_sync_hook = NULL;
+		for (int i = 0; i < 4; i++)
+			sem_post(&gate);
+	}
 
 	xsd_fini(x);
 	unlink(sock_path);
@@ -63,6 +82,15 @@ static unsigned int nr_conns(const struct xsd *x)
 	return n;
 }
 
+/* Run the loop until every change is durable and its replies sent. */
+static void settle(struct xsd *x)
+{
+	for (int i = 0; i < 1000 && (journal_busy(x->journal) ||
+				     journal_dirty(x->journal)); i++)
+		assert_int_equal(xsd_poll(x, 100), 0);
+	assert_false(journal_busy(x->journal) || journal_dirty(x->journal));
+}
+
 /* Send one request on a client socket. */
 static void send_req(int fd, uint32_t type, uint32_t req_id, const char *p,
 		     size_t len)
@@ -87,6 +115,21 @@ static uint32_t try_reply(int fd)
 	if (h.len)
 		assert_int_equal(read(fd, body, h.len), (ssize_t)h.len);
 	return h.req_id;
+}
+
+/* The type of the next message if one is there, or -1. */
+static int try_type(int fd)
+{
+	struct xsd_sockmsg h;
+	char body[XENSTORE_PAYLOAD_MAX];
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	if (poll(&p, 1, 0) != 1)
+		return -1;
+	assert_int_equal(read(fd, &h, sizeof(h)), sizeof(h));
+	if (h.len)
+		assert_int_equal(read(fd, body, h.len), (ssize_t)h.len);
+	return (int)h.type;
 }
 
 /*
@@ -206,6 +249,7 @@ static void test_group_commit(void **state)
 	}
 	syncs = journal_syncs(x->journal);
 	assert_int_equal(xsd_poll(x, 0), 0);
+	settle(x);
 	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
 	for (int i = 0; i < 16; i++)
 		assert_int_equal(try_reply(cl[i]), 10 + (uint32_t)i);
@@ -258,6 +302,7 @@ static void test_reads_before_sync(void **state)
 	send_req(a, XS_WRITE, 1, "/r\0v", 4);
 	send_req(d, XS_TRANSACTION_START, 2, "", 1);
 	assert_int_equal(xsd_poll(x, 0), 0);
+	settle(x);
 	assert_int_equal(try_reply(a), 1);
 	assert_int_equal(read(d, &h, sizeof(h)), sizeof(h));
 	n = read(d, body, h.len);
@@ -275,9 +320,10 @@ static void test_reads_before_sync(void **state)
 	early = x->early_replies;
 	syncs = journal_syncs(x->journal);
 	assert_int_equal(xsd_poll(x, 0), 0);
-	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
 	/* b and d were answered before the sync, a and c after. */
 	assert_int_equal(x->early_replies - early, 2);
+	settle(x);
+	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
 	assert_int_equal(try_reply(a), 10);
 	assert_int_equal(try_reply(b), 11);
 	assert_int_equal(try_reply(c), 12);
@@ -356,9 +402,173 @@ static void test_late_joins_sync(void **state)
 	syncs = journal_syncs(x->journal);
 	assert_int_equal(xsd_poll(x, 0), 0);
 	assert_int_equal(nr_conns(x), 2);
+	settle(x);
 	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
 	assert_int_equal(try_reply(a), 1);
 	assert_int_equal(try_reply(b), 2);
+	close(a);
+	close(b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Poll until the frame in flight is reaped, or give up after ~1 s. */
+static bool reaped(struct xsd *x)
+{
+	for (int i = 0; i < 100 && journal_busy(x->journal); i++)
+		assert_int_equal(xsd_poll(x, 10), 0);
+	return !journal_busy(x->journal);
+}
+
+/*
+ * The journal's sync runs beside the loop.  While a frame is written
+ * (the disk is slow here: its sync completes when the test says so) the
+ * loop serves other requests, but no reply or event that may reveal its
+ * changes leaves: not the writer's, not a reader's of what it wrote,
+ * not a watcher's event.  A change made meanwhile goes into the next
+ * frame, written only after this one is durable, and its reply waits
+ * for that one; replies of a connection leave in order.  After the
+ * last acknowledgement the state is on disk.
+ */
+static void test_reply_waits_for_sync(void **state)
+{
+	struct xsd *x = *state, y;
+	char dir[] = "/tmp/xenbus-gated-XXXXXX", cmd[96];
+	int a, b, w;
+	uint64_t syncs;
+
+	xsd_fini(x);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(xsd_init(x, dir, true), 0);
+	x->clock_ms = fake_clock;
+	assert_int_equal(xsd_listen(x, sock_path), 0);
+	a = client();
+	b = client();
+	w = client();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(xsd_poll(x, 0), 0);
+	send_req(w, XS_WATCH, 1, "/s\0tok", 7);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	settle(x);
+	assert_int_equal(try_reply(w), 1);
+	assert_int_equal(try_type(w), XS_WATCH_EVENT); /* its first */
+	assert_int_equal(try_type(w), -1);
+
+	assert_int_equal(sem_init(&gate, 0, 0), 0);
+	x->frames_in_thread = true; /* the gate holds the sync thread */
+	journal_sync_hook = gated_sync;
+	frames_written = 0;
+	syncs = journal_syncs(x->journal);
+	send_req(a, XS_WRITE, 10, "/s/a\0v1", 8);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_true(journal_busy(x->journal)); /* frame 1 in flight */
+	/* Served while it is written: b reads what a wrote, a writes
+	 * again (into the next frame), a reads. */
+	send_req(b, XS_READ, 11, "/s/a", 5);
+	send_req(a, XS_WRITE, 12, "/s/b\0v2", 8);
+	send_req(a, XS_READ, 13, "/s", 3);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(xsd_poll(x, 0), 0);
+	assert_true(x->nr_requests >= 4);
+	for (int i = 0; i < 100 && frames_written < 1; i++)
+		usleep(10000);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(xsd_poll(x, 0), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(try_type((int[]){ a, b, w }[i]), -1);
+	assert_int_equal(journal_syncs(x->journal) - syncs, 0);
+	assert_int_equal(frames_written, 1); /* the next waits for it */
+
+	/* Frame 1 durable: a's first reply, b's read, w's event leave;
+	 * a's second write is in frame 2, its reply (and the read after
+	 * it) wait for that one. */
+	sem_post(&gate);
+	assert_true(reaped(x) || frames_written == 2);
+	for (int i = 0; i < 20 && frames_written < 2; i++)
+		assert_int_equal(xsd_poll(x, 10), 0);
+	assert_int_equal(frames_written, 2);
+	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
+	assert_int_equal(try_reply(a), 10);
+	assert_int_equal(try_reply(b), 11);
+	assert_int_equal(try_type(w), XS_WATCH_EVENT); /* for /s/a */
+	assert_int_equal(try_type(a), -1);
+	assert_int_equal(try_type(w), -1);
+
+	sem_post(&gate);
+	assert_true(reaped(x));
+	journal_sync_hook = NULL;
+	assert_int_equal(journal_syncs(x->journal) - syncs, 2);
+	assert_int_equal(try_reply(a), 12);
+	assert_int_equal(try_reply(a), 13);
+	assert_int_equal(try_type(w), XS_WATCH_EVENT); /* for /s/b */
+	/* Crash now: both acknowledged writes are on disk. */
+	journal_close(x->journal);
+	x->journal = NULL;
+	assert_int_equal(xsd_init(&y, dir, true), 0);
+	assert_non_null(tree_find(&y.tree, "/s/a"));
+	assert_non_null(tree_find(&y.tree, "/s/b"));
+	xsd_fini(&y);
+	sem_destroy(&gate);
+	close(a);
+	close(b);
+	close(w);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * The next frame waits for the clients answered since the last one was
+ * handed over (each has one request in flight, typically), so that
+ * their next changes join it, for at most as long as the last sync took
+ * (bounded): a client that does not come back delays it by that much.
+ */
+static void test_frame_waits_for_answered(void **state)
+{
+	struct xsd *x = *state;
+	char dir[] = "/tmp/xenbus-hold-XXXXXX", cmd[96];
+	uint64_t syncs;
+	int a, b;
+
+	xsd_fini(x);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(xsd_init(x, dir, true), 0);
+	x->clock_ms = fake_clock;
+	assert_int_equal(xsd_listen(x, sock_path), 0);
+	a = client();
+	b = client();
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(xsd_poll(x, 0), 0);
+	send_req(a, XS_WRITE, 1, "/h/a\0v", 6);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	settle(x);
+	assert_int_equal(try_reply(a), 1);
+	/* A slow disk: the last sync "took" 10 s. */
+	x->sync_us = x->hold_max_us = 10000000;
+	syncs = journal_syncs(x->journal);
+	send_req(b, XS_WRITE, 2, "/h/b\0v", 6);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(xsd_poll(x, 0), 0);
+	/* b's change waits for a, answered by the last frame. */
+	assert_true(journal_dirty(x->journal));
+	assert_false(journal_busy(x->journal));
+	send_req(a, XS_WRITE, 3, "/h/c\0v", 6);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_true(journal_busy(x->journal) || !journal_dirty(x->journal));
+	settle(x);
+	assert_int_equal(journal_syncs(x->journal) - syncs, 1);
+	assert_int_equal(try_reply(b), 2);
+	assert_int_equal(try_reply(a), 3);
+	/* a and b answered; neither comes back: the frame of a change
+	 * made now waits at most hold_max_us. */
+	x->hold_max_us = 20000;
+	send_req(b, XS_WRITE, 4, "/h/d\0v", 6);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_false(journal_busy(x->journal)); /* a is owed */
+	usleep(30000);
+	assert_int_equal(xsd_poll(x, 0), 0);
+	assert_true(journal_busy(x->journal) || !journal_dirty(x->journal));
+	settle(x);
+	assert_int_equal(try_reply(b), 4);
 	close(a);
 	close(b);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -380,6 +590,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_late_joins_sync, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reply_waits_for_sync,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frame_waits_for_answered,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("xenbus event loop", tests, NULL,

@@ -78,8 +78,9 @@ static unsigned int guest_req(struct xsd *x, struct guest *gu, uint32_t type,
 	unsigned int events = 0;
 
 	guest_send(gu, type, tx, ++req_id, p, len);
+	/* The reply may wait for its journal frame (the sync thread). */
 	for (int i = 0; i < 100; i++) {
-		if (xsd_poll(x, 0) < 0)
+		if (xsd_poll(x, 10) < 0)
 			abort();
 		while (guest_recv(gu, m)) {
 			if (m->type == XS_WATCH_EVENT && m->req_id == 0) {
