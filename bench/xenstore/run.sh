@@ -33,7 +33,11 @@ trap cleanup EXIT INT TERM
 
 wait_socket() { i=0; while [ ! -S "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; [ -S "$1" ]; }
 
-"$BUILD/bin/keel-xenstored" -F -s "$T/keel.sock" -d "$T/state" 2>/dev/null & PIDS="$PIDS $!"
+# XSBENCH_SYNC_SPIN=1: the durable daemon with --sync-spin (a SCHED_IDLE
+# thread busy-waits during each sync; off by default, see docs/xenstore.md).
+SPIN=""
+[ "${XSBENCH_SYNC_SPIN:-0}" = 1 ] && SPIN=--sync-spin
+"$BUILD/bin/keel-xenstored" -F $SPIN -s "$T/keel.sock" -d "$T/state" 2>/dev/null & PIDS="$PIDS $!"
 wait_socket "$T/keel.sock" || { echo "keel-xenstored did not start"; exit 1; }
 "$BUILD/bin/keel-xenstored" -F -m -s "$T/mem.sock" 2>/dev/null & PIDS="$PIDS $!"
 wait_socket "$T/mem.sock" || { echo "keel-xenstored -m did not start"; exit 1; }
@@ -121,6 +125,7 @@ echo "keel-durable: the changes made since the last frame written as one journal
 echo "by a sync thread while the loop serves on (group commit, one frame in flight); a reply leaves"
 echo "once the frame holding every change made before it is durable;"
 echo "keel-mem: --in-memory; Debian's keeps its tree in memory."
+echo "keel-durable ran ${SPIN:-without --sync-spin} (XSBENCH_SYNC_SPIN=1 for --sync-spin)."
 echo "txn-commit: START, READ, WRITE, END per operation; watch-events: write below the client's own"
 echo "watch, then wait for the event on its watcher connection."
 if [ "$DEB" = ok ]; then echo "debian: $DEB_HOW (in memory, its default)"

@@ -892,6 +892,11 @@ static void *sync_thread(void *arg)
  */
 #define KEEP_SPIN_US 2000
 
+/* --sync-spin: off by default.  In a dom0 the spin keeps a vCPU busy, and
+ * the hypervisor then gives it a physical CPU that another domain could
+ * have had (SCHED_IDLE ranks it only among dom0's own threads). */
+bool journal_sync_spin;
+
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -931,7 +936,7 @@ static void *keeper_thread(void *arg)
 
 static void start_keeper(struct journal *j)
 {
-	if (!pthread_create(&j->keeper, NULL, keeper_thread, j))
+	if (journal_sync_spin && !pthread_create(&j->keeper, NULL, keeper_thread, j))
 		j->keeper_on = true; /* joined at close, even if it quit */
 }
 

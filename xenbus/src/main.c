@@ -32,6 +32,9 @@ static void usage(FILE *f)
 	      "                         default /var/lib/keel-xenstored)\n"
 	      "  -m, --in-memory        keep no state on disk (tests, benchmarks)\n"
 	      "      --no-fsync         do not fsync the journal (unsafe on crash)\n"
+	      "      --sync-spin        busy-wait (SCHED_IDLE) while a journal frame\n"
+	      "                         is synced: lower latency where an idle vCPU\n"
+	      "                         wakes late, at the cost of that CPU time\n"
 	      "  -F, --foreground       stay in the foreground, log to stderr\n"
 	      "  -p, --pid-file FILE    write the daemon's pid there\n"
 	      "  -Q, --quota NAME=N     nodes, entry-size, watches, transactions,\n"
@@ -60,6 +63,7 @@ static int parse(int argc, char **argv, struct opts *o, struct quota *q)
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "in-memory", no_argument, NULL, 'm' },
 		{ "no-fsync", no_argument, NULL, 'N' },
+		{ "sync-spin", no_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "quota", required_argument, NULL, 'Q' },
@@ -77,6 +81,7 @@ static int parse(int argc, char **argv, struct opts *o, struct quota *q)
 		case 'd': o->state_dir = optarg; break;
 		case 'm': o->in_memory = true; break;
 		case 'N': o->fsync_on = false; break;
+		case 'S': journal_sync_spin = true; break;
 		case 'F': o->foreground = true; break;
 		case 'p': o->pid_file = optarg; break;
 		case 'D': o->dom0 = true; break;

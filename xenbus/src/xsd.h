@@ -179,6 +179,9 @@ struct xsd {
 void xsd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool xsd_log_stderr;
 extern bool xsd_verbose;
+/* --sync-spin: a SCHED_IDLE thread busy-waits while a journal frame is
+ * written (journal.c, the keeper). */
+extern bool journal_sync_spin;
 /* Lines logged so far and the last one (for the tests). */
 extern unsigned long xsd_log_lines;
 extern char xsd_log_last[512];
