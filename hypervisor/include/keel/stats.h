@@ -8,7 +8,7 @@
  * whenever a domain shuts down.
  * For finding where time goes (docs/benchmarks.md), not for production.
  *
- * Every hook runs under the hypervisor lock (hv_enter .. hv_unlock), which
+ * Every hook runs under the hypervisor lock (hv_lock .. hv_unlock), which
  * serialises the counter updates; the per-CPU entry stamps are touched
  * only by their own CPU.  In host unit tests (KEEL_HOST_TEST) the hooks
  * compile to nothing.
