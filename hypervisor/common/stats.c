@@ -170,12 +170,12 @@ void stats_event_slow(enum stats_event e)
         event_count[e]++;
 }
 
-uint64_t stats_clock(void)
+uint64_t stats_clock_slow(void)
 {
     return stats_on ? rdtsc() : 0;
 }
 
-void stats_timed(enum stats_event e, uint64_t t0)
+void stats_timed_slow(enum stats_event e, uint64_t t0)
 {
     if (!stats_on || (unsigned int)e >= STATS_NR_EVENTS)
         return;
