@@ -6,7 +6,8 @@
 # (TCG, -cpu max,-smap, -m 1536, -smp 2):
 #   native  QEMU boots the kernel itself (console=ttyS0 mem=768M): dom0's
 #           own figures only
-#   keel    Keel (console=com1 dom0_mem=768M), the kernel as dom0
+#   keel    Keel (console=com1 dom0_mem=768M dom0_max_vcpus=2), the
+#           kernel as dom0
 #   xen     Debian's Xen 4.17 (tests/boot/fetch-xen.sh, console=com1
 #           dom0_mem=768M,max:768M), the kernel as its dom0 with Xen's
 #           own toolstack (xenstored, xenconsoled, `xl create`)
@@ -41,7 +42,10 @@
 # for Xen, and Keel's ratio over Xen's (K/X; at or above 1.00 is the aim).
 # A figure that could not be read prints '?' and the script exits 1.
 # Environment: BUILD, SPLITIO_TIMEOUT (seconds per boot, default 1200),
-# SPLITIO_LOGS (the logs' directory, default $BUILD/boot-logs).
+# SPLITIO_LOGS (the logs' directory, default $BUILD/boot-logs),
+# SPLITIO_KEEL_ARGS (words added to Keel's command line; default
+# dom0_max_vcpus=2, so that dom0 has 2 vCPUs as Xen's (one per CPU, Xen's
+# default) and native's 2 CPUs; empty: Keel's default of 1).
 # Logs: $SPLITIO_LOGS/bench-split-io-MODE-runR.log.  Under TCG the
 # figures are emulation-bound: compare ratios, not absolute numbers,
 # with other hosts.  docs/benchmarks.md has the figures.
@@ -115,7 +119,7 @@ DOM0="pci=off swiotlb=noforce keel.blktest=bench keel.runs=1 keel.mib=$MIB keel.
 boot() {
     case $1 in
     native) k=$VMLINUZ; a="console=ttyS0 mem=768M $DOM0 keel.bench=native keel.round=$2"; i=$INITRD ;;
-    keel) k=$BUILD/keel.elf; a="console=com1 dom0_mem=768M"
+    keel) k=$BUILD/keel.elf; a="console=com1 dom0_mem=768M ${SPLITIO_KEEL_ARGS-dom0_max_vcpus=2}"
           i="$VMLINUZ console=hvc0 $DOM0 keel.bench=keel keel.round=$2,$INITRD" ;;
     xen) k=$XEN; a="console=com1 dom0_mem=768M,max:768M"
          i="$VMLINUZ console=hvc0 $DOM0 keel.bench=xen keel.round=$2,$INITRD" ;;
