@@ -49,12 +49,7 @@ xen)
     X=/opt/xen
     export LD_LIBRARY_PATH=$X/lib
     LOGDIR=/var/log/xen/console
-    mkdir -p /var/run/xenstored /var/lib/xenstored /var/lib/xen /var/run/xen "$LOGDIR" /etc/xen
-    "$X/bin/xenstored" --pid-file /var/run/xenstored.pid 2>/tmp/xsd.log || fail "xenstored: $(cat /tmp/xsd.log)"
-    n=0; until [ -S /var/run/xenstored/socket ]; do n=$((n + 1)); [ $n -lt 100 ] || fail "no xenstored socket"; sleep 0.1; done
-    "$X/bin/xen-init-dom0" > /tmp/init-dom0.log 2>&1 || fail "xen-init-dom0: $(cat /tmp/init-dom0.log)"
-    "$X/bin/xenconsoled" --pid-file=/var/run/xenconsoled.pid --log=guest --log-dir="$LOGDIR" 2>/tmp/xcd.log ||
-        fail "xenconsoled: $(cat /tmp/xcd.log)"
+    "$X/bin/xen-dom0-up" 2>/tmp/up.log || fail "$(cat /tmp/up.log)"
     CREATE="$X/bin/xl create"
     count() { "$X/bin/xl" list | tail -n +2 | wc -l; }
     ;;

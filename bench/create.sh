@@ -69,24 +69,6 @@ sh "$TOP/scripts/deps.sh" || die "scripts/deps.sh failed"
 VMLINUZ=$(sh "$TOP/tests/linux/fetch-kernel.sh") || exit 1
 XEN=$(sh "$TOP/tests/boot/fetch-xen.sh") || die "cannot fetch Xen 4.17 (tests/boot/fetch-xen.sh)"
 
-# Xen's toolstack: Debian's packages of the same version as the
-# hypervisor, unpacked (not installed) under cache/xen-tools.
-XT=$TOP/cache/xen-tools
-XPKGS="xen-utils-4.17 xen-utils-common xenstore-utils libxenmisc4.17 libxenstore4 libxentoolcore1
-       libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxendevicemodel1
-       libxentoollog1 libxenhypfs1 libyajl2"
-if [ ! -x "$XT/root/usr/lib/xen-4.17/bin/xl" ]; then
-    mkdir -p "$XT" || die "cannot create $XT"
-    # shellcheck disable=SC2086
-    (cd "$XT" && apt-get download $XPKGS >&2) || die "apt-get download of Xen's toolstack failed (try: apt-get update)"
-    rm -rf "$XT/root.tmp"
-    for d in "$XT"/*.deb; do dpkg -x "$d" "$XT/root.tmp" || die "dpkg -x $d failed"; done
-    rm -rf "$XT/root" && mv "$XT/root.tmp" "$XT/root" || die "cannot move $XT/root.tmp"
-fi
-XR=$XT/root
-XBIN=$XR/usr/lib/xen-4.17/bin
-XLIBPATH=$XR/usr/lib/x86_64-linux-gnu:$XR/usr/lib/xen-4.17/lib/x86_64-linux-gnu
-
 # ---- the initramfs: the --tools one (busybox, keel, keel-xenstored,
 # keel-consoled, the Xen modules, /boot/vmlinuz) with create-dom0.sh as
 # /init, the stopwatch, the domUs' initrd and Xen's toolstack in /opt/xen.
@@ -111,22 +93,8 @@ printf '#!/bin/sh\necho KEEL-BENCH-INIT\n/bin/poweroff -f\n' > "$D/init" && chmo
 (cd "$D" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$W/domu.cpio" ||
     die "cpio failed in $D"
 cat "$W/dev.cpio" "$W/domu.cpio" | gzip -9 -n > "$R/boot/bench-domu.gz" || die "gzip of the domUs' initrd failed"
-# Xen's toolstack and its libraries (the ldd closure), the loader in /lib64.
-mkdir -p "$R/opt/xen/bin" "$R/opt/xen/lib" "$R/lib64" || die "cannot create $R/opt/xen"
-for b in xl xenstored xenconsoled xen-init-dom0; do
-    cp "$XBIN/$b" "$R/opt/xen/bin/$b" || die "cannot copy $XBIN/$b"
-    libs=$(LD_LIBRARY_PATH=$XLIBPATH ldd "$XBIN/$b") || die "ldd $XBIN/$b failed"
-    printf '%s\n' "$libs" | grep -q 'not found' && die "$b: libraries not found: $(printf '%s\n' "$libs" | grep 'not found' | tr '\n' ' ')"
-    for lib in $(printf '%s\n' "$libs" | awk '/=>/ { print $3 }'); do
-        cp -L "$lib" "$R/opt/xen/lib/" || die "cannot copy $lib"
-    done
-done
-cp -L /lib64/ld-linux-x86-64.so.2 "$R/lib64/" || die "cannot copy the dynamic loader"
-# glibc's pthread_cancel loads libgcc_s at run time (xl aborts without it).
-gcc_s=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ { print $NF; exit }')
-[ -n "$gcc_s" ] && cp -L "$gcc_s" "$R/opt/xen/lib/" || die "libgcc_s.so.1 not found (ldconfig -p)"
-mkdir -p "$R/etc/xen" && echo '# bench/create.sh: the defaults' > "$R/etc/xen/xl.conf" ||
-    die "cannot write /etc/xen/xl.conf"
+# Xen's toolstack and its libraries in /opt/xen (bench/xen-toolstack.sh).
+sh "$TOP/bench/xen-toolstack.sh" "$R" || die "bench/xen-toolstack.sh failed"
 (cd "$R" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$W/dom0.cpio" ||
     die "cpio failed in $R"
 cat "$W/dev.cpio" "$W/dom0.cpio" | gzip -1 -n > "$W/initrd.gz" || die "gzip of dom0's initrd failed"

@@ -356,7 +356,7 @@ void keel_vbd_remove_all(domid_t dom, const char *verb)
     char err[400];
     int n;
 
-    if (keel_store_open(&xs) < 0 || !xs)
+    if (!(xs = keel_store_open_devices()))
         return;
     n = keel_xsdev_list(xs, "vbd", dom, 0, ids, MAX_VBDS, err, sizeof(err));
     for (int i = 0; i < n && i < MAX_VBDS; i++)

@@ -35,7 +35,10 @@ static int one_domain_op(int argc, char **argv, uint32_t cmd, const char *what)
     /* Its store paths and ring go first (the ring mapping would keep
      * the dying domain's page). */
     if (cmd == XEN_DOMCTL_destroydomain) {
-        keel_vbd_remove_all(dom, argv[0]);  /* forced, as libxl's destroy */
+        /* Its devices, forced as libxl's destroy, also with
+         * KEEL_WITH_STORE=0: only the store releases them. */
+        keel_vbd_remove_all(dom, argv[0]);
+        keel_vif_remove_all(dom, argv[0]);
         keel_store_domain_remove(dom, argv[0]);
     }
     memset(&op, 0, sizeof(op));

@@ -90,6 +90,9 @@ int keel_store_domain_add(struct xs_handle *xs, domid_t dom, const char *name,
 /* Its paths removed and XS_RELEASE, if the daemon runs; a failure is one
  * line on stderr ("keel VERB: ..."), not fatal. */
 void keel_store_domain_remove(domid_t dom, const char *verb);
+/* The daemon for removing a domain's disks and vifs, even with
+ * KEEL_WITH_STORE=0 (only the store releases them); NULL if none answers. */
+struct xs_handle *keel_store_open_devices(void);
 
 /* ---- disks served by dom0's xen-blkback (block.c) ---- */
 struct xlcfg_disk;
@@ -104,7 +107,8 @@ int keel_vbd_add(struct xs_handle *xs, domid_t dom, const struct xlcfg_disk *d, 
 /* Remove one (force: the domain is dying) and detach its loop device. */
 int keel_vbd_remove(struct xs_handle *xs, domid_t dom, uint32_t devid, bool force,
                     char *err, size_t errlen);
-/* All of dom's disks, forced (destroy, the monitor); errors printed. */
+/* All of dom's disks, forced (destroy, the monitor); errors printed.
+ * Through keel_store_open_devices: also with KEEL_WITH_STORE=0. */
 void keel_vbd_remove_all(domid_t dom, const char *verb);
 int keel_cmd_block_attach(int argc, char **argv);
 int keel_cmd_block_detach(int argc, char **argv);
@@ -121,7 +125,8 @@ int keel_vif_remove(struct xs_handle *xs, domid_t dom, uint32_t devid, bool forc
 /* Every vif of dom removed (forced, as for a dying domain); failures
  * printed as "keel VERB: domain D: vif N: ...". */
 void keel_vifs_remove_all(struct xs_handle *xs, domid_t dom, const char *verb);
-/* The same, opening the store itself (nothing without one). */
+/* The same, opening the store itself with keel_store_open_devices
+ * (also with KEEL_WITH_STORE=0; nothing if no daemon answers). */
 void keel_vif_remove_all(domid_t dom, const char *verb);
 int keel_cmd_network_attach(int argc, char **argv);
 int keel_cmd_network_detach(int argc, char **argv);

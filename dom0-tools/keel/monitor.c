@@ -116,6 +116,7 @@ int keel_monitor_check(struct keelctl *h, domid_t dom)
         return 1;
     }
     keel_vbd_remove_all(dom, "monitor");
+    keel_vif_remove_all(dom, "monitor");
     keel_store_domain_remove(dom, "monitor");
     memset(&op, 0, sizeof(op));
     op.cmd = XEN_DOMCTL_destroydomain;

@@ -57,6 +57,21 @@ int keel_store_domain_add(struct xs_handle *xs, domid_t dom, const char *name,
     return keel_store_introduce(xs, &d, err, errlen);
 }
 
+/*
+ * The store for taking a domain's disks and vifs away (destroy, the
+ * monitor): the daemon if it answers, whatever KEEL_WITH_STORE says.
+ * Those devices exist only because the store ran when they were added,
+ * and only the store tells xen-blkback and xen-netback to let go (their
+ * backend directories' removal, TOOLSTACK-ABI.md 4.6): skipped, the loop
+ * device and the vif<D>.<N> keel set up stayed behind.
+ * KEEL_WITH_STORE=0 still leaves the domain's own paths and XS_RELEASE
+ * out.  NULL when no daemon answers.
+ */
+struct xs_handle *keel_store_open_devices(void)
+{
+    return xs_open(XS_OPEN_SOCKETONLY);
+}
+
 void keel_store_domain_remove(domid_t dom, const char *verb)
 {
     struct xs_handle *xs;

@@ -186,7 +186,7 @@ void keel_vif_remove_all(domid_t dom, const char *verb)
 {
     struct xs_handle *xs;
 
-    if (keel_store_open(&xs) < 0 || !xs)
+    if (!(xs = keel_store_open_devices()))
         return;
     keel_vifs_remove_all(xs, dom, verb);
     xs_close(xs);
