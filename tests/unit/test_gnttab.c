@@ -281,6 +281,22 @@ static void test_type_rules(void **state)
     check_counts();
 }
 
+/* A map into an empty slot flushes no other CPU (as Xen); an unmap does,
+ * before the granter can reuse the frame. */
+static void test_map_flushes(void **state)
+{
+    struct gnttab_map_grant_ref op;
+    unsigned int r = fake_remote_flushes;
+    (void)state;
+
+    grant(8, DOM_B, G1, GTF_permit_access);
+    op = map(8, HM | GNTMAP_contains_pte, PTE_MA(7));
+    assert_int_equal(op.status, GNTST_okay);
+    assert_int_equal(fake_remote_flushes, r);
+    assert_int_equal(unmap(op.handle, PTE_MA(7), 0), GNTST_okay);
+    assert_int_equal(fake_remote_flushes, r + 1);
+}
+
 static void test_contains_pte_and_replace(void **state)
 {
     struct gnttab_map_grant_ref op;
@@ -762,6 +778,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_map_scenarios),
         cmocka_unit_test_setup_teardown(test_type_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_flushes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_contains_pte_and_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_table_ops, setup, teardown),
