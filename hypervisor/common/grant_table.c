@@ -689,11 +689,14 @@ static int16_t create_host_mapping(struct vcpu *v, uint64_t addr, uint32_t flags
 
 /*
  * Remove the grant PTE at addr (or replace it with the entry taken from
- * new_addr, which is cleared) and drop its references.  The entry must
- * still map frame f (Xen: "PTE entry doesn't match grant frame").
+ * new_addr, which is cleared); this CPU's TLB is flushed for it.  The old
+ * entry goes to *old: its references are dropped by unmap_complete once
+ * every other CPU has flushed (one flush per batch, as Xen's
+ * gnttab_flush_tlb).  The entry must still map frame f (Xen: "PTE entry
+ * doesn't match grant frame").
  */
 static int16_t destroy_host_mapping(struct vcpu *v, uint64_t addr, uint32_t flags, mfn_t f,
-                                    uint64_t new_addr)
+                                    uint64_t new_addr, uint64_t *old)
 {
     uint64_t *pl1e = host_pte_slot(v, addr, flags), *pnew = NULL;
     uint64_t ov, nv = 0;
@@ -719,8 +722,8 @@ static int16_t destroy_host_mapping(struct vcpu *v, uint64_t addr, uint32_t flag
         __atomic_store_n(pl1e, nv, __ATOMIC_SEQ_CST);
         invlpg(new_addr);
     }
-    flush_host_addr(v->domain, addr, flags);
-    pv_put_l1e_refs(ov);
+    flush_host_addr(NULL, addr, flags);
+    *old = ov;
     return GNTST_okay;
 }
 
@@ -860,12 +863,46 @@ static int16_t map_grant_ref(struct vcpu *v, struct gnttab_map_grant_ref *op)
 /* ---- unmap ---- */
 
 /*
+ * What an unmap leaves for after the batch's flush (Xen's
+ * gnttab_unmap_common's "common" and unmap_common_complete): the old
+ * PTE's frame references, the grant's pin and the handle are released
+ * only once no CPU can still reach the frame through a stale TLB entry,
+ * since the granter may reuse the frame as soon as its pin is gone.
+ */
+struct unmap_done {
+    uint64_t old_pte;        /* its references still held (0: none) */
+    struct domain *rd;       /* NULL: nothing left to do */
+    grant_ref_t ref;
+    grant_handle_t handle;
+    uint32_t dec;
+    bool ro, free_handle;
+};
+
+/* gnttab_lock held; after the flush.  The granter's table, if it is
+ * dead, is freed by the caller once every unmap of the group is done. */
+static void unmap_complete(struct grant_table *lgt, struct unmap_done *u)
+{
+    if (!u->rd)
+        return;
+    if (u->old_pte) {
+        mm_lock_acquire();
+        pv_put_l1e_refs(u->old_pte);
+        mm_lock_release();
+    }
+    if (u->dec)
+        unpin_grant(u->rd, u->ref, u->dec, u->ro);
+    if (u->free_handle)
+        put_maptrack_handle(lgt, u->handle);
+}
+
+/*
  * Xen's unmap_common: undo the host part (if host_addr != 0) and/or the
  * device part (if dev_bus_addr != 0) of a mapping; the handle is freed
- * when neither is left.  gnttab_lock held.
+ * when neither is left.  What must wait for the flush goes to *u
+ * (unmap_complete).  gnttab_lock held.
  */
 static int16_t unmap_common(struct vcpu *v, grant_handle_t handle, uint64_t host_addr,
-                            uint64_t dev_bus_addr, uint64_t new_addr)
+                            uint64_t dev_bus_addr, uint64_t new_addr, struct unmap_done *u)
 {
     struct grant_table *lgt = v->domain->gt;
     struct grant_mapping *map;
@@ -888,11 +925,13 @@ static int16_t unmap_common(struct vcpu *v, grant_handle_t handle, uint64_t host
     if (dev_bus_addr && dev_bus_addr != mfn_x(act->frame) << PAGE_SHIFT)
         return GNTST_general_error;    /* Xen: "Bus address doesn't match gntref" */
 
+    *u = (struct unmap_done){ .rd = rd, .ref = map->ref, .handle = handle, .ro = ro };
     mm_lock_acquire();
     if (host_addr && (map->flags & GNTMAP_host_map)) {
-        rc = destroy_host_mapping(v, host_addr, map->flags, act->frame, new_addr);
+        rc = destroy_host_mapping(v, host_addr, map->flags, act->frame, new_addr, &u->old_pte);
         if (rc != GNTST_okay) {
             mm_lock_release();
+            u->rd = NULL;
             return rc;
         }
         map->flags &= ~GNTMAP_host_map;
@@ -904,11 +943,11 @@ static int16_t unmap_common(struct vcpu *v, grant_handle_t handle, uint64_t host
         dec += ro ? GNTPIN_devr_inc : GNTPIN_devw_inc;
     }
     mm_lock_release();
-    if (dec)
-        unpin_grant(rd, map->ref, dec, ro);
-    if (!(map->flags & (GNTMAP_host_map | GNTMAP_device_map)))
-        put_maptrack_handle(lgt, handle);
-    maybe_free_dead_table(rd);
+    u->dec = dec;
+    /* A second unmap of this handle in the same batch finds no mapping
+     * left (map->flags) and fails, as in Xen; the handle itself is given
+     * back after the flush. */
+    u->free_handle = !(map->flags & (GNTMAP_host_map | GNTMAP_device_map));
     return GNTST_okay;
 }
 
@@ -1263,8 +1302,9 @@ static long get_version(uint64_t uop)
 
 /* ---- batches ---- */
 
-/* One element of a map/unmap/copy batch: copy in, act under the lock, copy out. */
-static long batch_one(unsigned int cmd, uint64_t ua)
+/* One element of a map/unmap/copy batch: copy in, act under the lock,
+ * copy out; an unmap's releases go to *u (unmap_complete). */
+static long batch_one(unsigned int cmd, uint64_t ua, struct unmap_done *u)
 {
     struct vcpu *v = current;
     union {
@@ -1287,10 +1327,10 @@ static long batch_one(unsigned int cmd, uint64_t ua)
         break;
     case GNTTABOP_unmap_grant_ref:
         op.unmap.status = unmap_common(v, op.unmap.handle, op.unmap.host_addr,
-                                       op.unmap.dev_bus_addr, 0);
+                                       op.unmap.dev_bus_addr, 0, u);
         break;
     case GNTTABOP_unmap_and_replace:
-        op.rep.status = unmap_common(v, op.rep.handle, op.rep.host_addr, 0, op.rep.new_addr);
+        op.rep.status = unmap_common(v, op.rep.handle, op.rep.host_addr, 0, op.rep.new_addr, u);
         break;
     default:
         v->vs.grant_copies++;
@@ -1301,22 +1341,59 @@ static long batch_one(unsigned int cmd, uint64_t ua)
     return copy_to_guest(ua, &op, size) ? -XEN_EFAULT : 0;
 }
 
+/* Unmaps are completed in groups of this many, one flush of the other
+ * CPUs each (Xen's GNTTAB_UNMAP_BATCH_SIZE). */
+#define UNMAP_GROUP 32
+
+/* Flush every other CPU running the caller, then release what the unmaps
+ * of the group left (Xen: gnttab_flush_tlb, then unmap_common_complete). */
+static void unmap_group_end(struct unmap_done *u, unsigned int n)
+{
+    struct domain *d = current->domain;
+    unsigned int i;
+    bool any = false;
+
+    for (i = 0; i < n; i++)
+        any |= u[i].rd != NULL;
+    if (!any)
+        return;
+    flush_tlb_others(d);
+    spin_lock(&gnttab_lock);
+    for (i = 0; i < n; i++)
+        unmap_complete(d->gt, &u[i]);
+    for (i = 0; i < n; i++)
+        if (u[i].rd)
+            maybe_free_dead_table(u[i].rd);
+    spin_unlock(&gnttab_lock);
+}
+
 static long batch(unsigned int cmd, uint64_t uop, uint64_t count, size_t size)
 {
+    struct unmap_done done[UNMAP_GROUP];
+    bool unmaps = cmd == GNTTABOP_unmap_grant_ref || cmd == GNTTABOP_unmap_and_replace;
+    unsigned int n = 0;
     uint64_t i;
-    long rc;
+    long rc = 0;
 
     for (i = 0; i < count; i++) {
         if (i && (!(i % HYPERCALL_CHUNK) || hypercall_preempt_check()) &&
             hypercall_may_preempt()) {
             hypercall_continue(cmd, uop + i * size, count - i, 0);
-            return 0;
+            break;
         }
-        rc = batch_one(cmd, uop + i * size);
+        if (n == UNMAP_GROUP) {
+            unmap_group_end(done, n);
+            n = 0;
+        }
+        done[n].rd = NULL;
+        rc = batch_one(cmd, uop + i * size, &done[n]);
+        if (unmaps)
+            n++;
         if (rc)
-            return rc;
+            break;
     }
-    return 0;
+    unmap_group_end(done, n);
+    return rc;
 }
 
 /*

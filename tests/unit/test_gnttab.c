@@ -282,19 +282,39 @@ static void test_type_rules(void **state)
 }
 
 /* A map into an empty slot flushes no other CPU (as Xen); an unmap does,
- * before the granter can reuse the frame. */
+ * before the granter can reuse the frame, once per batch (Xen's
+ * gnttab_flush_tlb): the grants are released after it. */
 static void test_map_flushes(void **state)
 {
     struct gnttab_map_grant_ref op;
-    unsigned int r = fake_remote_flushes;
+    struct gnttab_unmap_grant_ref u[3];
+    unsigned int r = fake_remote_flushes, i;
     (void)state;
 
     grant(8, DOM_B, G1, GTF_permit_access);
+    grant(9, DOM_B, G2, GTF_permit_access);
     op = map(8, HM | GNTMAP_contains_pte, PTE_MA(7));
     assert_int_equal(op.status, GNTST_okay);
     assert_int_equal(fake_remote_flushes, r);
     assert_int_equal(unmap(op.handle, PTE_MA(7), 0), GNTST_okay);
     assert_int_equal(fake_remote_flushes, r + 1);
+
+    for (i = 0; i < 3; i++) {
+        op = map(i == 1 ? 9 : 8, HM | GNTMAP_contains_pte, PTE_MA(5 + i));
+        assert_int_equal(op.status, GNTST_okay);
+        u[i] = (struct gnttab_unmap_grant_ref){ .host_addr = PTE_MA(5 + i), .handle = op.handle,
+                                                .status = 99 };
+    }
+    assert_int_equal(fake_remote_flushes, r + 1);
+    assert_int_equal(gop(GNTTABOP_unmap_grant_ref, u, 3), 0);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(u[i].status, GNTST_okay);
+        assert_int_equal(b_l1()[5 + i], 0);
+    }
+    assert_int_equal(fake_remote_flushes, r + 2);
+    assert_int_equal(a_gt[8].flags & (RD | WR), 0);     /* released after it */
+    assert_int_equal(a_gt[9].flags & (RD | WR), 0);
+    check_counts();
 }
 
 static void test_contains_pte_and_replace(void **state)
