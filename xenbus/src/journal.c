@@ -823,6 +823,8 @@ static int fits_or_compact(struct journal *j, bool *compacted)
 	return snapshot(j, j->tree);
 }
 
+static int write_inline(struct journal *j, bool spin);
+
 int journal_sync(struct journal *j)
 {
 	bool compacted;
@@ -835,16 +837,7 @@ int journal_sync(struct journal *j)
 	rc = fits_or_compact(j, &compacted);
 	if (rc || compacted)
 		return rc;
-	next_frame_of_pending(j);
-	rc = pwrite_frame(j->fd, (off_t)j->flight_off, j->seq, &j->flight);
-	j->flight.len = 0;
-	if (rc)
-		return rc;
-	if (journal_sync_hook)
-		journal_sync_hook();
-	j->durable = j->seq;
-	j->syncs++;
-	return 0;
+	return write_inline(j, false);
 }
 
 static void *sync_thread(void *arg)
@@ -962,13 +955,15 @@ static int start_thread(struct journal *j)
 	return 0;
 }
 
-/* Write the next frame here, the keeper spinning meanwhile. */
-static int write_inline(struct journal *j)
+/* Write the next frame here (and sync it), the keeper spinning meanwhile
+ * if asked to (spin) and running. */
+static int write_inline(struct journal *j, bool spin)
 {
 	int rc;
 
+	spin = spin && j->keeper_on;
 	next_frame_of_pending(j);
-	if (j->keeper_on) {
+	if (spin) {
 		pthread_mutex_lock(&j->mu);
 		j->keep = true;
 		j->keep_seq = j->seq;
@@ -976,7 +971,7 @@ static int write_inline(struct journal *j)
 		pthread_mutex_unlock(&j->mu);
 	}
 	rc = pwrite_frame(j->fd, (off_t)j->flight_off, j->seq, &j->flight);
-	if (j->keeper_on)
+	if (spin)
 		__atomic_store_n(&j->keep, false, __ATOMIC_RELEASE);
 	j->flight.len = 0;
 	if (rc)
@@ -1004,7 +999,7 @@ int journal_start(struct journal *j, bool here)
 	if (!j->thread_on && start_thread(j) < 0)
 		return journal_sync(j);
 	if (here)
-		return write_inline(j);
+		return write_inline(j, true);
 	next_frame_of_pending(j);
 	j->busy = true;
 	pthread_mutex_lock(&j->mu);
