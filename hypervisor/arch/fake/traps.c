@@ -33,6 +33,26 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
     return 0;
 }
 
+/* The lock-free bounce of a user system call (arch/x86_64/traps.c): as
+ * the real one, false without a callback or kernel stack. */
+bool pv_syscall_bounce_lockless(struct vcpu *v, struct guest_regs *regs)
+{
+    if (!v->syscall_callback || !v->kernel_sp)
+        return false;
+    toggle_guest_mode(v);
+    regs->rip = v->syscall_callback;
+    regs->rsp = v->kernel_sp;
+    return true;
+}
+
+unsigned int fake_lockless_exits;
+int return_to_guest_lockless(struct vcpu *v, struct guest_regs *regs)
+{
+    (void)v; (void)regs;
+    fake_lockless_exits++;
+    return 1;
+}
+
 /* LDT loading (arch/x86_64/ldt_window.c): counted, nothing to load. */
 unsigned int fake_ldt_loads;
 void ldt_load(struct vcpu *v)

@@ -30,6 +30,9 @@ void pv_inject_exception(struct vcpu *v, struct guest_regs *regs, unsigned int v
 int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t handler,
                            bool has_error, uint64_t error_code, bool mask_events,
                            bool failsafe);
+/* A user system call bounced without the hypervisor lock; false, nothing
+ * changed, where do_syscall must do it under the lock (traps.c). */
+bool pv_syscall_bounce_lockless(struct vcpu *v, struct guest_regs *regs);
 /* Switch between guest kernel and guest user mode (L4 and GS base). */
 void toggle_guest_mode(struct vcpu *v);
 void vcpu_load_cr3(struct vcpu *v);
