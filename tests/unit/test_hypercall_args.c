@@ -489,6 +489,33 @@ static void test_syscall_entry_lockless(void **state)
     fake_hv_lock_held = true;
 }
 
+/* set_segment_base: the GS bases are stored and, for the running vCPU,
+ * made the active one at once (guest_gs_sync: the exit no longer
+ * rewrites MSR_SHADOW_GS_BASE); a non-canonical base changes nothing. */
+int pv_set_segment_base(struct vcpu *v, unsigned int which, uint64_t base);
+static void test_set_segment_base_gs(void **state)
+{
+    struct vcpu *v = &fa.v[0];
+
+    (void)state;
+    fake_gs_syncs = 0;
+    assert_int_equal(do_set_segment_base(SEGBASE_GS_KERNEL, 0xffff888000001000UL), 0);
+    assert_int_equal(v->gs_base_kernel, 0xffff888000001000UL);
+    assert_int_equal(fake_gs_syncs, 1);
+    assert_int_equal(do_set_segment_base(SEGBASE_GS_USER, 0x7f0000001000UL), 0);
+    assert_int_equal(v->gs_base_user, 0x7f0000001000UL);
+    assert_int_equal(fake_gs_syncs, 2);
+    assert_int_equal(do_set_segment_base(SEGBASE_GS_KERNEL, 0x0000800000000000UL), -XEN_EINVAL);
+    assert_int_equal(v->gs_base_kernel, 0xffff888000001000UL);
+    assert_int_equal(fake_gs_syncs, 2);
+    /* Not the running vCPU: stored only. */
+    fake_cpu_info.curr = NULL;
+    assert_int_equal(pv_set_segment_base(v, SEGBASE_GS_KERNEL, 0x1000), 0);
+    assert_int_equal(v->gs_base_kernel, 0x1000);
+    assert_int_equal(fake_gs_syncs, 2);
+    fake_cpu_info.curr = v;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -504,6 +531,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_preempt_check_by_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iret_in_syscall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syscall_entry_lockless, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_segment_base_gs, setup, teardown),
     };
     return cmocka_run_group_tests_name("hypercall_args", tests, NULL, NULL);
 }

@@ -11,6 +11,14 @@ void vcpu_load_cr3(struct vcpu *v)
     fake_cr3_loads++;
 }
 
+/* The guest's active GS base written (asm/traps.h): counted. */
+unsigned int fake_gs_syncs;
+void guest_gs_sync(const struct vcpu *v)
+{
+    (void)v;
+    fake_gs_syncs++;
+}
+
 void toggle_guest_mode(struct vcpu *v)
 {
     v->kernel_mode = !v->kernel_mode;

@@ -204,6 +204,7 @@ void context_switch_to(struct vcpu *next)
                           (next->gdt_ents + 511) / 512);
     ldt_load(next);
     load_segments(next);
+    guest_gs_sync(next);            /* the previous vCPU's GS base is in the MSR */
     if (next->fpu_ts)
         stts();
     else
@@ -245,7 +246,6 @@ int prepare_return_to_guest(struct guest_regs *regs)
         if (!deliver_events(v, regs) || vcpu_runnable(v))
             break;
     }
-    wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
     sysret = guest_regs_sysret_ok(regs);
     if (sysret)
         stats_event(STATS_SYSRET);
@@ -254,11 +254,11 @@ int prepare_return_to_guest(struct guest_regs *regs)
     return sysret;
 }
 
-/* do_syscall_entry's exit without the lock (interrupts off): the GS
- * base of v's mode, and sysretq where the frame allows it. */
+/* do_syscall_entry's exit without the lock (interrupts off): sysretq
+ * where the frame allows it. */
 int return_to_guest_lockless(struct vcpu *v, struct guest_regs *regs)
 {
-    wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
+    (void)v;
     return guest_regs_sysret_ok(regs);
 }
 

@@ -250,14 +250,20 @@ int pv_set_segment_base(struct vcpu *v, unsigned int which, uint64_t base)
         if (!is_canonical(base))
             return -XEN_EINVAL;
         v->gs_base_user = base;
+        if (v == current)
+            guest_gs_sync(v);
         return 0;
     case SEGBASE_GS_KERNEL:
         if (!is_canonical(base))
             return -XEN_EINVAL;
         v->gs_base_kernel = base;
+        if (v == current)
+            guest_gs_sync(v);
         return 0;
     case SEGBASE_GS_USER_SEL:
         v->gs_base_user = load_user_gs_sel((uint16_t)base);
+        if (v == current)
+            guest_gs_sync(v);
         asm volatile("movw %%gs, %0" : "=r"(v->gs));
         return 0;
     default:

@@ -55,9 +55,15 @@ void vcpu_load_cr3(struct vcpu *v)
     stats_timed(STATS_CR3_LOAD, t0);
 }
 
+void guest_gs_sync(const struct vcpu *v)
+{
+    wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
+}
+
 void toggle_guest_mode(struct vcpu *v)
 {
     v->kernel_mode = !v->kernel_mode;
+    guest_gs_sync(v);
     vcpu_load_cr3(v);
 }
 
