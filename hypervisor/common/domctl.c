@@ -448,7 +448,9 @@ static long domctl_setvcpucontext(struct domain *d, const struct xen_domctl_vcpu
     if (!v || d->state != DOM_RUNNING)
         return -XEN_EINVAL;
     if (!vc->ctxt) {
-        if (v->online)
+        /* Down and off every CPU: a vCPU just set down elsewhere may still
+         * be loaded (its CR3 and stack in use) until it has been kicked. */
+        if (v->online || v->is_running)
             return -XEN_EBUSY;
         rc = domain_vcpu_reset(v);      /* its page tables, preemptibly */
         if (rc == -XEN_ERESTART) {

@@ -169,12 +169,26 @@ static __attribute__((noinline)) void hypercall_reissue(struct guest_regs *regs,
     get_cpu_info()->hand_over = 1;
 }
 
+/* A hypercall from the guest kernel by `syscall` (not iret). */
+static inline void hypercall_from_kernel(struct vcpu *v, struct guest_regs *regs, uint64_t nr)
+{
+    struct hcall_state *hc = &this_pcpu()->hcall;
+
+    hc->cont_active = false;
+    hc->mc_in_call = false;      /* never left set by a call that did not return */
+    count_hypercall(v, nr);
+    regs->rax = (uint64_t)hypercall_call(nr, regs->rdi, regs->rsi, regs->rdx, regs->r10);
+    domain_reap_pending();       /* a safe point: no domain pointer held */
+    if (__builtin_expect(hc->cont_active, 0))
+        hypercall_reissue(regs, nr, hc);
+}
+
 /* A `syscall` from the guest: a hypercall from its kernel, or a system
- * call from its user space to bounce to the registered callback. */
+ * call from its user space to bounce to the registered callback.  With
+ * the hypervisor lock held. */
 void do_syscall(struct guest_regs *regs)
 {
     struct vcpu *v = current;
-    struct hcall_state *hc;
     uint64_t nr = regs->rax;
 
     stats_enter_syscall(v->kernel_mode, nr);
@@ -186,14 +200,51 @@ void do_syscall(struct guest_regs *regs)
         regs->rax = (uint64_t)do_iret(regs);
         return;
     }
-    hc = &this_pcpu()->hcall;
-    hc->cont_active = false;
-    hc->mc_in_call = false;      /* never left set by a call that did not return */
-    count_hypercall(v, nr);
-    regs->rax = (uint64_t)hypercall_call(nr, regs->rdi, regs->rsi, regs->rdx, regs->r10);
-    domain_reap_pending();       /* a safe point: no domain pointer held */
-    if (__builtin_expect(hc->cont_active, 0))
-        hypercall_reissue(regs, nr, hc);
+    hypercall_from_kernel(v, regs, nr);
+}
+
+/*
+ * Nothing for return_to_guest to do but leave: no timer, reschedule,
+ * pause or event upcall is due.  Read without the lock, with interrupts
+ * off: whatever another CPU sets after this look comes with an
+ * event-check IPI (cpu_kick), taken as soon as the guest runs, which
+ * brings this CPU back to look again under the lock.
+ */
+static inline bool return_lockless_ok(const struct vcpu *v)
+{
+    const struct pcpu *pc = this_pcpu();
+
+    return !pc->timers_dirty && !pc->need_resched && vcpu_runnable(v) && !vcpu_upcall_due(v);
+}
+
+/* do_syscall_entry for a user system call or HYPERVISOR_iret: lock-free
+ * if it can be done and left that way, else under the lock. */
+static inline int syscall_half_entry(struct vcpu *v, struct guest_regs *regs)
+{
+    bool done = false;
+
+    if (!stats_active())
+        done = v->kernel_mode ? pv_iret_lockless(v, regs) : pv_syscall_bounce_lockless(v, regs);
+    if (done && return_lockless_ok(v))
+        return return_to_guest_lockless(v, regs);
+    hv_lock();
+    if (!done)
+        do_syscall(regs);
+    return -1;
+}
+
+int do_syscall_entry(struct guest_regs *regs)
+{
+    struct vcpu *v = current;
+    uint64_t nr = regs->rax;
+
+    /* v->kernel_mode is v's own state: read before the lock. */
+    if (__builtin_expect(!v->kernel_mode || nr == __HYPERVISOR_iret, 0))
+        return syscall_half_entry(v, regs);
+    hv_lock();
+    stats_enter_syscall(true, nr);
+    hypercall_from_kernel(v, regs, nr);
+    return -1;
 }
 
 /* Run one entry; true if it asked to be continued (its new arguments

@@ -868,6 +868,12 @@ static void test_setvcpucontext_checks(void **state)
     assert_int_equal(domctl(&op), -XEN_EBUSY);
     f2.v[0].online = false;
     fake_vcpu_resets = 0;
+    /* Down but still loaded on a CPU (VCPUOP_down not yet acted on there):
+     * its page tables are in use. */
+    f2.v[0].is_running = true;
+    assert_int_equal(domctl(&op), -XEN_EBUSY);
+    assert_int_equal(fake_vcpu_resets, 0);
+    f2.v[0].is_running = false;
     assert_int_equal(domctl(&op), 0);
     assert_int_equal(fake_vcpu_resets, 1);
     /* Its page tables go preemptibly: -ERESTART becomes a continuation. */

@@ -15,6 +15,7 @@
 #include <public/version.h>
 #include <public/physdev.h>
 #include <public/callback.h>
+#include <asm/traps.h>
 
 #define HV_PTR 0xffff800000001000UL     /* in the hypervisor's area */
 #define NONCANON 0x0000800000000000UL
@@ -392,6 +393,129 @@ static void test_iret_in_syscall(void **state)
     assert_int_equal(regs.rsp, (uint64_t)&stack[8]);
 }
 
+/* A guest system call's two halves without the hypervisor lock
+ * (do_syscall_entry, issue 16): the user syscall's bounce and
+ * HYPERVISOR_iret leave lock-free; anything else due on the way out (an
+ * event upcall, a reschedule, a pause), any call that must be refused,
+ * and every other hypercall take the lock and return -1, so that
+ * return_to_guest does the rest. */
+static void test_syscall_entry_lockless(void **state)
+{
+    struct vcpu *v = &fa.v[0];
+    struct guest_regs regs = { 0 };
+    struct iret_context f = { .rax = 39, .flags = VGCF_in_syscall, .rip = 0x401000,
+                              .cs = 0xe033, .rflags = 0x202, .rsp = 0x7ff000, .ss = 0xe02b };
+    uint64_t stack[16];
+
+    (void)state;
+    v->syscall_callback = 0xffffffff81000200UL;
+    v->kernel_sp = 0xffffc90000004000UL;
+    v->event_callback = 0xffffffff81000300UL;
+    v->guest_table_user = _mfn(7);
+    v->kernel_mode = false;
+    fake_hv_lock_held = false;
+    fake_hv_locks = fake_lockless_exits = 0;
+
+    regs.rax = 39;                                  /* a user system call */
+    assert_int_equal(do_syscall_entry(&regs), 1);
+    assert_true(v->kernel_mode);
+    assert_int_equal(regs.rip, v->syscall_callback);
+    assert_int_equal(fake_hv_locks, 0);
+    assert_int_equal(fake_lockless_exits, 1);
+
+    memcpy(stack, &f, sizeof(f));                   /* ... and the kernel's iret */
+    regs.rsp = (uint64_t)stack;
+    regs.rax = __HYPERVISOR_iret;
+    assert_int_equal(do_syscall_entry(&regs), 1);
+    assert_false(v->kernel_mode);
+    assert_int_equal(regs.rax, 39);
+    assert_int_equal(regs.rip, 0x401000);
+    assert_int_equal(fake_hv_locks, 0);
+
+    /* An event upcall due after the bounce: done once, then the lock. */
+    v->vcpu_info->evtchn_upcall_pending = 1;
+    v->vcpu_info->evtchn_upcall_mask = 0;
+    v->syscall_mask_events = false;
+    regs.rax = 39;
+    assert_int_equal(do_syscall_entry(&regs), -1);
+    assert_true(v->kernel_mode);                    /* bounced once, not twice */
+    assert_int_equal(fake_hv_locks, 1);
+    assert_true(fake_hv_lock_held);
+    v->vcpu_info->evtchn_upcall_pending = 0;
+
+    /* A reschedule due. */
+    fake_hv_lock_held = false;
+    v->kernel_mode = false;
+    this_pcpu()->need_resched = true;
+    assert_int_equal(do_syscall_entry(&regs), -1);
+    assert_int_equal(fake_hv_locks, 2);
+    this_pcpu()->need_resched = false;
+
+    /* The domain paused. */
+    v->kernel_mode = false;
+    v->domain->pause_count = 1;
+    assert_int_equal(do_syscall_entry(&regs), -1);
+    assert_int_equal(fake_hv_locks, 3);
+    v->domain->pause_count = 0;
+
+    /* No syscall callback: #UD, under the lock. */
+    v->kernel_mode = false;
+    v->syscall_callback = 0;
+    fake_injections = 0;
+    assert_int_equal(do_syscall_entry(&regs), -1);
+    assert_int_equal(fake_hv_locks, 4);
+    assert_int_equal(fake_injections, 1);
+    assert_int_equal(fake_injected_vector, TRAP_invalid_op);
+
+    /* An iret to user mode without user page tables: a crash, under the lock. */
+    v->kernel_mode = true;
+    v->guest_table_user = INVALID_MFN;
+    regs.rsp = (uint64_t)stack;
+    regs.rax = __HYPERVISOR_iret;
+    fake_domain_crashes = 0;
+    assert_int_equal(do_syscall_entry(&regs), -1);
+    assert_int_equal(fake_hv_locks, 5);
+    assert_int_equal(fake_domain_crashes, 1);
+    assert_true(v->kernel_mode);
+
+    /* Any other hypercall: under the lock. */
+    fake_lockless_exits = 0;
+    regs.rax = __HYPERVISOR_xen_version;
+    regs.rdi = XENVER_version;
+    assert_int_equal(do_syscall_entry(&regs), -1);
+    assert_int_equal(regs.rax, (4 << 16) | 17);
+    assert_int_equal(fake_hv_locks, 6);
+    assert_int_equal(fake_lockless_exits, 0);
+    fake_hv_lock_held = true;
+}
+
+/* set_segment_base: the GS bases are stored and, for the running vCPU,
+ * made the active one at once (guest_gs_sync: the exit no longer
+ * rewrites MSR_SHADOW_GS_BASE); a non-canonical base changes nothing. */
+int pv_set_segment_base(struct vcpu *v, unsigned int which, uint64_t base);
+static void test_set_segment_base_gs(void **state)
+{
+    struct vcpu *v = &fa.v[0];
+
+    (void)state;
+    fake_gs_syncs = 0;
+    assert_int_equal(do_set_segment_base(SEGBASE_GS_KERNEL, 0xffff888000001000UL), 0);
+    assert_int_equal(v->gs_base_kernel, 0xffff888000001000UL);
+    assert_int_equal(fake_gs_syncs, 1);
+    assert_int_equal(do_set_segment_base(SEGBASE_GS_USER, 0x7f0000001000UL), 0);
+    assert_int_equal(v->gs_base_user, 0x7f0000001000UL);
+    assert_int_equal(fake_gs_syncs, 2);
+    assert_int_equal(do_set_segment_base(SEGBASE_GS_KERNEL, 0x0000800000000000UL), -XEN_EINVAL);
+    assert_int_equal(v->gs_base_kernel, 0xffff888000001000UL);
+    assert_int_equal(fake_gs_syncs, 2);
+    /* Not the running vCPU: stored only. */
+    fake_cpu_info.curr = NULL;
+    assert_int_equal(pv_set_segment_base(v, SEGBASE_GS_KERNEL, 0x1000), 0);
+    assert_int_equal(v->gs_base_kernel, 0x1000);
+    assert_int_equal(fake_gs_syncs, 2);
+    fake_cpu_info.curr = v;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +530,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_syscall_dispatch_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preempt_check_by_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iret_in_syscall, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syscall_entry_lockless, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_segment_base_gs, setup, teardown),
     };
     return cmocka_run_group_tests_name("hypercall_args", tests, NULL, NULL);
 }

@@ -204,6 +204,7 @@ void context_switch_to(struct vcpu *next)
                           (next->gdt_ents + 511) / 512);
     ldt_load(next);
     load_segments(next);
+    guest_gs_sync(next);            /* the previous vCPU's GS base is in the MSR */
     if (next->fpu_ts)
         stts();
     else
@@ -217,9 +218,7 @@ void context_switch_to(struct vcpu *next)
  * true if a bounce frame was written (which may have crashed v). */
 static bool deliver_events(struct vcpu *v, struct guest_regs *regs)
 {
-    struct vcpu_info *vi = v->vcpu_info;
-
-    if (!vi->evtchn_upcall_pending || vi->evtchn_upcall_mask || !v->event_callback)
+    if (!vcpu_upcall_due(v))
         return false;
     stats_event(STATS_UPCALL);
     pv_create_bounce_frame(v, regs, v->event_callback, false, 0, true, false);
@@ -247,13 +246,20 @@ int prepare_return_to_guest(struct guest_regs *regs)
         if (!deliver_events(v, regs) || vcpu_runnable(v))
             break;
     }
-    wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
     sysret = guest_regs_sysret_ok(regs);
     if (sysret)
         stats_event(STATS_SYSRET);
     stats_exit();
     hv_unlock();
     return sysret;
+}
+
+/* do_syscall_entry's exit without the lock (interrupts off): sysretq
+ * where the frame allows it. */
+int return_to_guest_lockless(struct vcpu *v, struct guest_regs *regs)
+{
+    (void)v;
+    return guest_regs_sysret_ok(regs);
 }
 
 /* Start the first vCPU: build its frame on this CPU's stack and go

@@ -5,6 +5,10 @@
  * per-CPU stack from TSS.rsp0; `syscall` arrives on the guest stack and
  * switches to the same place by hand (swapgs gives the cpu_info pointer).
  * Either way the frame is a struct guest_regs at the top of the stack.
+ * Every entry takes the hypervisor lock, except that a guest system
+ * call's two halves (the bounce of a user `syscall`, HYPERVISOR_iret)
+ * run without it when nothing else is due (do_syscall_entry; interrupts
+ * stay off from `syscall` to sysretq/iretq).
  * While a guest runs, MSR_GS_BASE holds the guest's GS base and
  * MSR_SHADOW_GS_BASE the cpu_info pointer; in the hypervisor it is the
  * other way round.  C code finds cpu_info from %rsp, never from %gs.
@@ -90,10 +94,11 @@ syscall_entry:
         pushq   $0                      /* error code */
         pushq   $VEC_SYSCALL
         SAVE_GPRS
-        call    hv_lock
         movq    %rsp, %rdi
-        call    do_syscall
-        jmp     return_to_guest
+        call    do_syscall_entry        /* takes the lock itself if needed */
+        testl   %eax, %eax
+        js      return_to_guest         /* -1: the lock is held */
+        jmp     leave_to_guest          /* done without it: eax = sysret ok */
 
 /* Exceptions and interrupts.  Vector stubs push (dummy) error and vector. */
 .macro TRAP_NOERR vec
@@ -147,6 +152,7 @@ return_to_guest:
         cli
         movq    %rsp, %rdi
         call    prepare_return_to_guest
+leave_to_guest:                         /* interrupts off; eax: sysretq allowed */
         testl   %eax, %eax
         jnz     sysret_to_guest
         RESTORE_GPRS

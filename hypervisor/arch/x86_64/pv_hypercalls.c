@@ -250,14 +250,20 @@ int pv_set_segment_base(struct vcpu *v, unsigned int which, uint64_t base)
         if (!is_canonical(base))
             return -XEN_EINVAL;
         v->gs_base_user = base;
+        if (v == current)
+            guest_gs_sync(v);
         return 0;
     case SEGBASE_GS_KERNEL:
         if (!is_canonical(base))
             return -XEN_EINVAL;
         v->gs_base_kernel = base;
+        if (v == current)
+            guest_gs_sync(v);
         return 0;
     case SEGBASE_GS_USER_SEL:
         v->gs_base_user = load_user_gs_sel((uint16_t)base);
+        if (v == current)
+            guest_gs_sync(v);
         asm volatile("movw %%gs, %0" : "=r"(v->gs));
         return 0;
     default:
@@ -292,34 +298,35 @@ long do_fpu_taskswitch(uint64_t set)
  * the event mask from the frame's IF (Xen's do_iret); the frame's IOPL is
  * the new virtual IOPL under VMASST_TYPE_architectural_iopl.
  */
-long do_iret(struct guest_regs *regs)
+/* Read the frame the guest's iret names; NULL if it can be acted on,
+ * else why it is refused (nothing is changed). */
+static const char *iret_frame_refused(const struct vcpu *v, const struct guest_regs *regs,
+                                      struct iret_context *f)
 {
-    struct vcpu *v = current;
-    struct iret_context f;
+    if (copy_from_guest(f, regs->rsp, sizeof(*f)))
+        return "iret frame not readable";
+    if ((f->cs & 3) == 3 && v->kernel_mode && mfn_eq(v->guest_table_user, INVALID_MFN))
+        return "iret to user mode without user page tables";
+    return NULL;
+}
 
-    if (copy_from_guest(&f, regs->rsp, sizeof(f))) {
-        domain_crash(v->domain, "iret frame not readable");
-        return -XEN_EFAULT;
-    }
-    if ((f.cs & 3) == 3 && v->kernel_mode) {
-        if (mfn_eq(v->guest_table_user, INVALID_MFN)) {
-            domain_crash(v->domain, "iret to user mode without user page tables");
-            return -XEN_EFAULT;
-        }
+/* Act on a frame iret_frame_ok accepted: only v's own state changes. */
+static void iret_apply(struct vcpu *v, struct guest_regs *regs, const struct iret_context *f)
+{
+    if ((f->cs & 3) == 3 && v->kernel_mode)
         toggle_guest_mode(v);
-    }
     /* With architectural IOPL the frame's IOPL becomes the virtual one
      * (Xen's do_iret); without it the frame's IOPL is ignored. */
     if (vm_assist_architectural_iopl(v->domain))
-        v->iopl = (unsigned int)((f.rflags & X86_EFLAGS_IOPL) >> 12);
-    regs->rip = f.rip;
-    regs->cs = f.cs | 3;
-    regs->rflags = (f.rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
-    regs->rsp = f.rsp;
-    regs->ss = f.ss | 3;
-    if (!(f.flags & VGCF_in_syscall)) {
-        regs->r11 = f.r11;
-        regs->rcx = f.rcx;
+        v->iopl = (unsigned int)((f->rflags & X86_EFLAGS_IOPL) >> 12);
+    regs->rip = f->rip;
+    regs->cs = f->cs | 3;
+    regs->rflags = (f->rflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) | X86_EFLAGS_IF;
+    regs->rsp = f->rsp;
+    regs->ss = f->ss | 3;
+    if (!(f->flags & VGCF_in_syscall)) {
+        regs->r11 = f->r11;
+        regs->rcx = f->rcx;
     } else {
         /* Back from a system call: Xen leaves by sysret, so the guest
          * finds rcx = rip and r11 = rflags, as after a native sysret;
@@ -327,6 +334,37 @@ long do_iret(struct guest_regs *regs)
         regs->rcx = regs->rip;
         regs->r11 = regs->rflags;
     }
-    v->vcpu_info->evtchn_upcall_mask = !(f.rflags & X86_EFLAGS_IF);
+    v->vcpu_info->evtchn_upcall_mask = !(f->rflags & X86_EFLAGS_IF);
+    regs->rax = f->rax;
+}
+
+long do_iret(struct guest_regs *regs)
+{
+    struct vcpu *v = current;
+    struct iret_context f;
+    const char *why = iret_frame_refused(v, regs, &f);
+
+    if (why) {
+        domain_crash(v->domain, why);
+        return -XEN_EFAULT;
+    }
+    iret_apply(v, regs, &f);
     return (long)f.rax;
+}
+
+/*
+ * HYPERVISOR_iret without the hypervisor lock (do_syscall_entry, issue
+ * 16): it reads guest memory through v's own page tables and changes only
+ * v's registers, mode, virtual IOPL and event mask, which no other CPU
+ * writes while v runs here.  False, with nothing changed, when the frame
+ * must be refused under the lock (do_iret then crashes the guest).
+ */
+bool pv_iret_lockless(struct vcpu *v, struct guest_regs *regs)
+{
+    struct iret_context f;
+
+    if (iret_frame_refused(v, regs, &f))
+        return false;
+    iret_apply(v, regs, &f);
+    return true;
 }

@@ -55,9 +55,15 @@ void vcpu_load_cr3(struct vcpu *v)
     stats_timed(STATS_CR3_LOAD, t0);
 }
 
+void guest_gs_sync(const struct vcpu *v)
+{
+    wrmsr(MSR_SHADOW_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
+}
+
 void toggle_guest_mode(struct vcpu *v)
 {
     v->kernel_mode = !v->kernel_mode;
+    guest_gs_sync(v);
     vcpu_load_cr3(v);
 }
 
@@ -65,30 +71,15 @@ void toggle_guest_mode(struct vcpu *v)
  * The frame of LINUX-PV-ABI.md C.7, lowest address first:
  *   [rcx][r11]([ds][es][fs][gs] if failsafe)([error])[rip][cs][rflags][rsp][ss]
  * on the current guest stack (kernel mode) or the stack_switch stack
- * (from user mode), 16-byte aligned as Xen does.
+ * (from user mode), 16-byte aligned as Xen does.  bounce_frame_fill
+ * writes its words (cs as the frame shows it) and returns how many.
  */
-int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t handler,
-                           bool has_error, uint64_t error_code, bool mask_events,
-                           bool failsafe)
+static unsigned int bounce_frame_fill(const struct vcpu *v, const struct guest_regs *regs,
+                                      uint64_t *frame, uint64_t cs, bool has_error,
+                                      uint64_t error_code, bool failsafe)
 {
-    struct vcpu_info *vi = v->vcpu_info;
-    uint64_t frame[13], sp, cs = regs->cs;
-    unsigned int n = 0, saved_mask = vi->evtchn_upcall_mask;
-    bool was_kernel = v->kernel_mode;
+    unsigned int n = 0, saved_mask = v->vcpu_info->evtchn_upcall_mask;
 
-    stats_event(STATS_BOUNCE);
-    if (!was_kernel) {
-        if (!v->kernel_sp) {
-            domain_crash(v->domain, "bounce from user mode without a kernel stack");
-            return -XEN_EFAULT;
-        }
-        toggle_guest_mode(v);
-        sp = v->kernel_sp;
-    } else {
-        sp = regs->rsp;
-        cs &= ~3UL;          /* RPL 0: the guest kernel interrupted itself */
-    }
-    sp &= ~0xfUL;
     frame[n++] = regs->rcx;
     frame[n++] = regs->r11;
     if (failsafe) {
@@ -108,18 +99,16 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
                  (vm_assist_architectural_iopl(v->domain) ? (uint64_t)v->iopl << 12 : 0);
     frame[n++] = regs->rsp;
     frame[n++] = regs->ss;
-    sp -= n * 8;
-    if (copy_to_guest(sp, frame, n * 8)) {
-        gdprintk("d%u: bounce frame write to %lx faulted (from %s, kernel_sp %lx, rip %lx)\n",
-                 v->domain->domain_id, sp, was_kernel ? "kernel" : "user", v->kernel_sp,
-                 regs->rip);
-        domain_crash(v->domain, "cannot write a bounce frame to the guest stack");
-        return -XEN_EFAULT;
-    }
-    gdprintk("d%u: bounce to %lx from %s rip %lx rsp %lx -> frame %lx\n", v->domain->domain_id,
-             handler, was_kernel ? "kernel" : "user", regs->rip, regs->rsp, sp);
+    return n;
+}
+
+/* The frame is at sp: enter the guest kernel's handler (mode and page
+ * tables already the kernel's). */
+static void bounce_frame_enter(struct vcpu *v, struct guest_regs *regs, uint64_t handler,
+                               uint64_t sp, bool mask_events)
+{
     if (mask_events)
-        vi->evtchn_upcall_mask = 1;
+        v->vcpu_info->evtchn_upcall_mask = 1;
     regs->rsp = sp;
     regs->rip = handler;
     regs->cs = FLAT_RING3_CS64;
@@ -135,7 +124,72 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
         regs->rcx = regs->rip;
         regs->r11 = regs->rflags;
     }
+}
+
+int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t handler,
+                           bool has_error, uint64_t error_code, bool mask_events,
+                           bool failsafe)
+{
+    uint64_t frame[13], sp, cs = regs->cs;
+    unsigned int n;
+    bool was_kernel = v->kernel_mode;
+
+    stats_event(STATS_BOUNCE);
+    if (!was_kernel) {
+        if (!v->kernel_sp) {
+            domain_crash(v->domain, "bounce from user mode without a kernel stack");
+            return -XEN_EFAULT;
+        }
+        toggle_guest_mode(v);
+        sp = v->kernel_sp;
+    } else {
+        sp = regs->rsp;
+        cs &= ~3UL;          /* RPL 0: the guest kernel interrupted itself */
+    }
+    n = bounce_frame_fill(v, regs, frame, cs, has_error, error_code, failsafe);
+    sp = (sp & ~0xfUL) - n * 8;
+    if (copy_to_guest(sp, frame, n * 8)) {
+        gdprintk("d%u: bounce frame write to %lx faulted (from %s, kernel_sp %lx, rip %lx)\n",
+                 v->domain->domain_id, sp, was_kernel ? "kernel" : "user", v->kernel_sp,
+                 regs->rip);
+        domain_crash(v->domain, "cannot write a bounce frame to the guest stack");
+        return -XEN_EFAULT;
+    }
+    gdprintk("d%u: bounce to %lx from %s rip %lx rsp %lx -> frame %lx\n", v->domain->domain_id,
+             handler, was_kernel ? "kernel" : "user", regs->rip, regs->rsp, sp);
+    bounce_frame_enter(v, regs, handler, sp, mask_events);
     return 0;
+}
+
+/*
+ * A system call of guest user space bounced to the kernel's syscall
+ * callback without the hypervisor lock (do_syscall_entry, issue 16): it
+ * changes only v's mode, page tables and registers and writes v's own
+ * kernel stack through v's page tables, none of which another CPU
+ * changes while v runs here (a frame unmapped and freed meanwhile is
+ * flushed from this CPU's TLB, by IPI, before it is reused: the IPI waits
+ * for this CPU's interrupts to be on again, i.e. for the guest).  False,
+ * with nothing changed, where do_syscall must act under the lock: no
+ * callback or kernel stack (#UD or a crash), a frame that cannot be
+ * written (a crash), or debug logging on.
+ */
+bool pv_syscall_bounce_lockless(struct vcpu *v, struct guest_regs *regs)
+{
+    uint64_t frame[7], sp;
+    unsigned int n;
+
+    if (!v->syscall_callback || !v->kernel_sp ||
+        __builtin_expect(console_loglevel >= LOG_DEBUG, 0))
+        return false;
+    n = bounce_frame_fill(v, regs, frame, regs->cs, false, 0, false);
+    toggle_guest_mode(v);
+    sp = (v->kernel_sp & ~0xfUL) - n * 8;
+    if (copy_to_guest(sp, frame, n * 8)) {
+        toggle_guest_mode(v);       /* back to user mode: do_syscall refuses it */
+        return false;
+    }
+    bounce_frame_enter(v, regs, v->syscall_callback, sp, v->syscall_mask_events);
+    return true;
 }
 
 void pv_inject_exception(struct vcpu *v, struct guest_regs *regs, unsigned int vector,

@@ -15,6 +15,7 @@
 #include <keel/guest_access.h>
 #include <keel/desc.h>
 #include <asm/processor.h>
+#include <asm/traps.h>
 #include <asm/page.h>
 
 void arch_fpu_sanitise(uint8_t *state);
@@ -166,6 +167,8 @@ long arch_set_vcpu_context(struct vcpu *v, const struct vcpu_guest_context *c, b
     v->gs_base_kernel = c->gs_base_kernel;
     v->gs_base_user = c->gs_base_user;
     v->kernel_mode = true;        /* VGCF_in_kernel: a PV vCPU starts in its kernel */
+    if (v == current)
+        guest_gs_sync(v);
     v->guest_table = l4;
     v->guest_table_user = INVALID_MFN;
     v->fpu_ts = c->ctrlreg[0] & X86_CR0_TS;

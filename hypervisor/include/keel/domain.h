@@ -206,6 +206,15 @@ static inline bool vcpu_runnable(const struct vcpu *v)
            !v->domain->pause_count;
 }
 
+/* Is an event upcall due: pending, not masked, a callback registered
+ * (prepare_return_to_guest's delivery; LINUX-PV-ABI.md A.7)? */
+static inline bool vcpu_upcall_due(const struct vcpu *v)
+{
+    const struct vcpu_info *vi = v->vcpu_info;
+
+    return vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask && v->event_callback;
+}
+
 extern struct domain *dom0;
 extern struct domain *domain_list;
 

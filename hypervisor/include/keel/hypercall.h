@@ -10,6 +10,17 @@ long hypercall_dispatch(unsigned long nr, const uint64_t args[5]);
 /* entry.S: a `syscall` from the guest (a hypercall, or a system call of
  * its user space to bounce). */
 void do_syscall(struct guest_regs *regs);
+/*
+ * entry.S's first call for a `syscall`, before the hypervisor lock:
+ * a user system call's bounce and HYPERVISOR_iret, the two halves of
+ * every guest system call, are done without the lock when nothing else
+ * is due (issue 16, the hot path).  Returns -1 with the lock held (leave
+ * through return_to_guest) or, lock-free, whether the exit may be by
+ * sysretq (as prepare_return_to_guest).
+ */
+int do_syscall_entry(struct guest_regs *regs);
+/* The arch's lock-free exit: GS base for v's mode; sysret allowed? */
+int return_to_guest_lockless(struct vcpu *v, struct guest_regs *regs);
 
 /*
  * Continuations (Xen's hypercall_create_continuation): a long batch stops
@@ -55,6 +66,9 @@ long do_set_debugreg(uint64_t reg, uint64_t value);
 long do_get_debugreg(uint64_t reg);
 long do_platform_op(uint64_t arg);
 long do_iret(struct guest_regs *regs);
+/* HYPERVISOR_iret without the lock; false (nothing changed) to refuse it
+ * under the lock instead. */
+bool pv_iret_lockless(struct vcpu *v, struct guest_regs *regs);
 long do_set_timer_op(uint64_t timeout);
 long arch_initialise_vcpu(struct vcpu *v, uint64_t arg);
 struct vcpu_guest_context;

@@ -31,6 +31,7 @@ enum stats_event {
 };
 
 #ifdef KEEL_HOST_TEST
+static inline bool stats_active(void) { return false; }
 static inline void stats_init(const char *cmdline) { (void)cmdline; }
 static inline void stats_enter_syscall(bool kernel, uint64_t nr) { (void)kernel; (void)nr; }
 static inline void stats_enter_trap(unsigned int vector) { (void)vector; }
@@ -44,6 +45,7 @@ static inline void stats_dump(void) { }
 static inline void stats_lock_hold(uint64_t cycles) { (void)cycles; }
 #else
 extern bool stats_on;
+static inline bool stats_active(void) { return __builtin_expect(stats_on, 0); }
 /* Reads "stats" from Keel's command line; call once at boot. */
 void stats_init(const char *cmdline);
 /* A `syscall` from the guest: a hypercall NR from its kernel, else a system call. */

@@ -51,6 +51,9 @@ extern uint64_t fake_last_flush_mask;
 extern void (*fake_cpu_idle)(bool halt);           /* arch_cpu_idle() (host.c) */
 extern uint64_t fake_lock_held_cycles;           /* hv_lock_held_cycles() */
 extern bool fake_hv_lock_held;                   /* hv_lock_held(); true by default */
+extern unsigned int fake_hv_locks;               /* hv_lock() calls */
+extern unsigned int fake_lockless_exits;         /* return_to_guest_lockless() calls */
+extern unsigned int fake_gs_syncs;               /* guest_gs_sync() calls */
 extern unsigned int fake_kicks;                  /* cpu_kick() calls */
 
 /* ---- domains (domain.c) ---- */
