@@ -5,7 +5,10 @@
  * same time, each on its own keys; prints "<test> <ops per second>"
  * summed over the clients.
  *
- *   xsbench [SECONDS_PER_TEST] [CLIENTS]
+ *   xsbench [SECONDS_PER_TEST] [CLIENTS] [TEST]
+ *
+ * TEST (read, write, txn-commit or watch-events) runs that test alone
+ * (for profiling one kind of request); by default all four run.
  *
  * Tests: read (READ of a key), write (WRITE of one of 100 keys),
  * txn-commit (START, READ, WRITE, END), watch-events (a client writes
@@ -108,10 +111,19 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
 	int nc = argc > 2 ? atoi(argv[2]) : 16;
-	int go[2], done[2];
+	int go[2], done[2], only = -1;
 	unsigned long total[NR_TESTS] = { 0 };
 	double elapsed[NR_TESTS] = { 0 };
 
+	if (argc > 3) {
+		for (int test = 0; test < NR_TESTS; test++)
+			if (!strcmp(argv[3], names[test]))
+				only = test;
+		if (only < 0) {
+			fprintf(stderr, "xsbench: %s: no such test\n", argv[3]);
+			return 2;
+		}
+	}
 	if (nc < 1 || nc > 256 || pipe(go) < 0 || pipe(done) < 0)
 		die("arguments");
 	for (int id = 0; id < nc; id++) {
@@ -136,6 +148,8 @@ int main(int argc, char **argv)
 			unsigned long n;
 			char c;
 
+			if (only >= 0 && test != only)
+				continue;
 			if (read(go[0], &c, 1) != 1)
 				die("start");
 			n = run(test, id, secs, h, wh);
@@ -152,6 +166,8 @@ int main(int argc, char **argv)
 	for (int test = 0; test < NR_TESTS; test++) {
 		double t0 = now();
 
+		if (only >= 0 && test != only)
+			continue;
 		for (int id = 0; id < nc; id++)
 			if (write(go[1], "g", 1) != 1)
 				die("go");
@@ -167,7 +183,9 @@ int main(int argc, char **argv)
 	while (wait(NULL) > 0)
 		;
 	for (int test = 0; test < NR_TESTS; test++)
-		printf("%s %.0f\n", names[test], (double)total[test] / elapsed[test]);
+		if (only < 0 || test == only)
+			printf("%s %.0f\n", names[test],
+			       (double)total[test] / elapsed[test]);
 	{
 		struct xs_handle *h = xs_open(0);
 

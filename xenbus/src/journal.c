@@ -18,7 +18,8 @@
  * previous frame, by the caller (journal_sync) or by the sync thread
  * while the event loop goes on (journal_start): the file's size and
  * blocks never change, so the sync (O_DSYNC) flushes data only, no
- * metadata.  The next frame is written only once this one is durable
+ * metadata.  Where the file system allows it the segment is written
+ * O_DIRECT, in whole 4 KiB blocks (write_frame_at).  The next frame is written only once this one is durable
  * (one in flight at a time), so only the last frame can be torn by a
  * crash, and the zeros after it mark the end.  A full segment is compacted: a new
  * snapshot, then a new zeroed segment renamed over the old one.  A
@@ -79,6 +80,19 @@ struct journal {
 	struct tree *tree; /* the store (to compact a full segment) */
 	uint64_t syncs; /* synced frame writes */
 	char damaged[64]; /* load: keep tree.journal under this name */
+	/*
+	 * O_DIRECT (with O_DSYNC): a frame is written as whole aligned
+	 * blocks, bypassing the page cache (a shorter path to the disk and
+	 * less CPU per sync).  The bytes before the frame in its first
+	 * block (the end of the previous frame) are rewritten unchanged
+	 * from `tail', this writer's copy of that block; the rest of the
+	 * last block is zeros, as the segment was.  Only the writer of the
+	 * frame in flight (the sync thread or the loop) touches them.
+	 */
+	bool direct;
+	unsigned char *tail; /* DIRECT_BLOCK bytes */
+	unsigned char *dbuf; /* aligned, dcap bytes */
+	size_t dcap;
 	/*
 	 * The sync thread (started with the first journal_start): it
 	 * writes the frame in `flight' (seq j->seq, at flight_off) while
@@ -364,6 +378,62 @@ static int pwrite_frame(int fd, off_t off, uint64_t seq, const struct buf *b)
 	return 0;
 }
 
+#define DIRECT_BLOCK 4096u
+
+/* One frame at offset off of the segment, by the writer of the frame in
+ * flight: with O_DIRECT as whole blocks (see struct journal), else as
+ * it is. */
+static int write_frame_at(struct journal *j, size_t off, uint64_t seq,
+			  const struct buf *b)
+{
+	struct frame_hdr h = { MAGIC_JOURNAL, (uint32_t)b->len,
+			       frame_crc(seq, b->p, b->len), seq };
+	size_t start = off & ~(size_t)(DIRECT_BLOCK - 1), pre = off - start;
+	size_t end = pre + sizeof(h) + b->len, done = 0;
+	size_t total = (end + DIRECT_BLOCK - 1) & ~(size_t)(DIRECT_BLOCK - 1);
+
+	if (!j->direct)
+		return pwrite_frame(j->fd, (off_t)off, seq, b);
+	if (total > j->dcap) {
+		void *n;
+
+		if (posix_memalign(&n, DIRECT_BLOCK, total))
+			return -ENOMEM;
+		free(j->dbuf);
+		j->dbuf = n;
+		j->dcap = total;
+	}
+	memcpy(j->dbuf, j->tail, pre);
+	memcpy(j->dbuf + pre, &h, sizeof(h));
+	memcpy(j->dbuf + pre + sizeof(h), b->p, b->len);
+	memset(j->dbuf + end, 0, total - end);
+	while (done < total) {
+		ssize_t n = pwrite(j->fd, j->dbuf + done, total - done,
+				   (off_t)(start + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* A file system that opened it O_DIRECT but refuses the
+		 * write: on without O_DIRECT (what reached the disk is
+		 * rewritten whole by the plain write). */
+		if (n < 0 && errno == EINVAL && done == 0 &&
+		    fcntl(j->fd, F_SETFL, fcntl(j->fd, F_GETFL) & ~O_DIRECT) == 0) {
+			j->direct = false;
+			return pwrite_frame(j->fd, (off_t)off, seq, b);
+		}
+		if (n <= 0)
+			return -(n < 0 ? errno : EIO);
+		done += (size_t)n;
+	}
+	/* The block the next frame starts in (zeros if it starts a new
+	 * one). */
+	if (end % DIRECT_BLOCK)
+		memcpy(j->tail, j->dbuf + total - DIRECT_BLOCK, DIRECT_BLOCK);
+	else
+		memset(j->tail, 0, DIRECT_BLOCK);
+	return 0;
+}
+
 /*
  * Replace tree.journal by a new segment of zeros (written, not
  * fallocate'd: writing into unwritten extents would change metadata at
@@ -397,8 +467,21 @@ static int new_segment(struct journal *j)
 		rc = -errno;
 	if (rc)
 		return rc;
-	fd = openat(j->dir_fd, "tree.journal",
-		    O_WRONLY | O_CLOEXEC | (j->fsync_on ? O_DSYNC : 0));
+	/* O_DIRECT where it helps (synced writes) and works (not every
+	 * file system has it): whole blocks of a segment of whole blocks. */
+	fd = -1;
+	j->direct = false;
+	if (j->fsync_on && seg % DIRECT_BLOCK == 0 &&
+	    (j->tail || posix_memalign((void **)&j->tail, DIRECT_BLOCK,
+				       DIRECT_BLOCK) == 0)) {
+		fd = openat(j->dir_fd, "tree.journal",
+			    O_WRONLY | O_CLOEXEC | O_DSYNC | O_DIRECT);
+		j->direct = fd >= 0;
+		memset(j->tail, 0, DIRECT_BLOCK);
+	}
+	if (fd < 0)
+		fd = openat(j->dir_fd, "tree.journal",
+			    O_WRONLY | O_CLOEXEC | (j->fsync_on ? O_DSYNC : 0));
 	if (fd < 0)
 		return -errno;
 	if (j->fd >= 0)
@@ -856,8 +939,7 @@ static void *sync_thread(void *arg)
 		pthread_mutex_unlock(&j->mu);
 		/* Only this thread touches flight, fd and the offset while
 		 * job is set. */
-		rc = pwrite_frame(j->fd, (off_t)j->flight_off, j->seq,
-				  &j->flight);
+		rc = write_frame_at(j, j->flight_off, j->seq, &j->flight);
 		if (journal_sync_hook)
 			journal_sync_hook();
 		pthread_mutex_lock(&j->mu);
@@ -970,7 +1052,7 @@ static int write_inline(struct journal *j, bool spin)
 		pthread_cond_broadcast(&j->cv);
 		pthread_mutex_unlock(&j->mu);
 	}
-	rc = pwrite_frame(j->fd, (off_t)j->flight_off, j->seq, &j->flight);
+	rc = write_frame_at(j, j->flight_off, j->seq, &j->flight);
 	if (spin)
 		__atomic_store_n(&j->keep, false, __ATOMIC_RELEASE);
 	j->flight.len = 0;
@@ -1061,6 +1143,8 @@ void journal_close(struct journal *j)
 		close(j->done_fd);
 	}
 	free(j->flight.p);
+	free(j->tail);
+	free(j->dbuf);
 	if (j->fd >= 0)
 		close(j->fd);
 	if (j->lock_fd >= 0)

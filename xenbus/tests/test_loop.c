@@ -575,6 +575,50 @@ static void test_frame_waits_for_answered(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A disk that takes 5 ms per frame. */
+static void slow_sync(void)
+{
+	frames_written++;
+	usleep(5000);
+}
+
+/*
+ * The hold is bounded by the time the last frame took, whoever wrote
+ * it: a frame the loop writes itself (no input waiting) counts too.
+ * Before, only the sync thread's frames set it, so under a load where
+ * every frame was written by the loop the bound stayed at whatever an
+ * early threaded frame (or a snapshot) had taken.
+ */
+static void test_inline_frame_sets_hold(void **state)
+{
+	struct xsd *x = *state;
+	char dir[] = "/tmp/xenbus-inline-XXXXXX", cmd[96];
+	int a;
+
+	xsd_fini(x);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(xsd_init(x, dir, true), 0);
+	x->clock_ms = fake_clock;
+	assert_int_equal(xsd_listen(x, sock_path), 0);
+	a = client();
+	assert_int_equal(xsd_poll(x, 0), 0);
+	/* Stale: a slow frame long ago. */
+	x->sync_us = 10000000;
+	frames_written = 0;
+	journal_sync_hook = slow_sync;
+	send_req(a, XS_WRITE, 1, "/i/a\0v", 6);
+	for (int i = 0; i < 20 && try_reply(a) != 1; i++)
+		assert_int_equal(xsd_poll(x, 10), 0);
+	journal_sync_hook = NULL;
+	assert_int_equal(frames_written, 1);
+	assert_false(journal_busy(x->journal)); /* the loop wrote it */
+	assert_true(x->sync_us >= 5000);
+	assert_true(x->sync_us < 1000000);
+	close(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,6 +637,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reply_waits_for_sync,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frame_waits_for_answered,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inline_frame_sets_hold,
 						setup, teardown),
 	};
 
