@@ -203,20 +203,6 @@ void do_syscall(struct guest_regs *regs)
     hypercall_from_kernel(v, regs, nr);
 }
 
-/*
- * Nothing for return_to_guest to do but leave: no timer, reschedule,
- * pause or event upcall is due.  Read without the lock, with interrupts
- * off: whatever another CPU sets after this look comes with an
- * event-check IPI (cpu_kick), taken as soon as the guest runs, which
- * brings this CPU back to look again under the lock.
- */
-static inline bool return_lockless_ok(const struct vcpu *v)
-{
-    const struct pcpu *pc = this_pcpu();
-
-    return !pc->timers_dirty && !pc->need_resched && vcpu_runnable(v) && !vcpu_upcall_due(v);
-}
-
 /* do_syscall_entry for a user system call or HYPERVISOR_iret: lock-free
  * if it can be done and left that way, else under the lock. */
 static inline int syscall_half_entry(struct vcpu *v, struct guest_regs *regs)

@@ -7,8 +7,9 @@
  * Either way the frame is a struct guest_regs at the top of the stack.
  * Every entry takes the hypervisor lock, except that a guest system
  * call's two halves (the bounce of a user `syscall`, HYPERVISOR_iret)
- * run without it when nothing else is due (do_syscall_entry; interrupts
- * stay off from `syscall` to sysretq/iretq).
+ * and the exceptions that are only a bounce (#DE, int3, #OF, #BR) run
+ * without it when nothing else is due (do_syscall_entry, do_trap_entry;
+ * interrupts stay off until sysretq/iretq).
  * While a guest runs, MSR_GS_BASE holds the guest's GS base and
  * MSR_SHADOW_GS_BASE the cpu_info pointer; in the hypervisor it is the
  * other way round.  C code finds cpu_info from %rsp, never from %gs.
@@ -124,10 +125,12 @@ common_trap:
         lfence                          /* swapgs decision: see the top */
         SAVE_GPRS
         SMAP_CLAC
-        call    hv_lock
         movq    %rsp, %rdi
-        call    do_trap
-        jmp     return_to_guest
+        call    do_trap_entry           /* takes the lock itself if needed */
+        testl   %eax, %eax
+        js      return_to_guest         /* -1: the lock is held */
+        cli                             /* done without it: leave (eax 0: iretq) */
+        jmp     leave_to_guest
 1:      /* From the hypervisor itself.  A fault on the iretq to the guest
          * happens after the swapgs: undo it first.  The registers are
          * saved first: the interrupted code may need every one of them

@@ -16,6 +16,7 @@
 #include <keel/guest_access.h>
 #include <keel/sched.h>
 #include <keel/stats.h>
+#include <keel/hypercall.h>
 #include <keel/debugreg.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
@@ -162,34 +163,89 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
 }
 
 /*
- * A system call of guest user space bounced to the kernel's syscall
- * callback without the hypervisor lock (do_syscall_entry, issue 16): it
- * changes only v's mode, page tables and registers and writes v's own
- * kernel stack through v's page tables, none of which another CPU
- * changes while v runs here (a frame unmapped and freed meanwhile is
- * flushed from this CPU's TLB, by IPI, before it is reused: the IPI waits
- * for this CPU's interrupts to be on again, i.e. for the guest).  False,
- * with nothing changed, where do_syscall must act under the lock: no
- * callback or kernel stack (#UD or a crash), a frame that cannot be
- * written (a crash), or debug logging on.
+ * A bounce frame written without the hypervisor lock (do_syscall_entry,
+ * do_trap_entry; issue 16): it changes only v's mode, page tables and
+ * registers and writes v's own stack through v's page tables, none of
+ * which another CPU changes while v runs here (a frame unmapped and
+ * freed meanwhile is flushed from this CPU's TLB, by IPI, before it is
+ * reused: the IPI waits for this CPU's interrupts to be on again, i.e.
+ * for the guest).  False, with nothing changed, where the caller must act
+ * under the lock: no handler (#UD or a crash), no kernel stack or a frame
+ * that cannot be written (a crash), or debug logging on.  No error code,
+ * no failsafe frame.
  */
-bool pv_syscall_bounce_lockless(struct vcpu *v, struct guest_regs *regs)
+static bool bounce_lockless(struct vcpu *v, struct guest_regs *regs, uint64_t handler,
+                            bool mask_events)
 {
-    uint64_t frame[7], sp;
+    uint64_t frame[7], sp, cs = regs->cs;
     unsigned int n;
+    bool was_kernel = v->kernel_mode;
 
-    if (!v->syscall_callback || !v->kernel_sp ||
-        __builtin_expect(console_loglevel >= LOG_DEBUG, 0))
+    if (!handler || __builtin_expect(console_loglevel >= LOG_DEBUG, 0))
         return false;
-    n = bounce_frame_fill(v, regs, frame, regs->cs, false, 0, false);
-    toggle_guest_mode(v);
-    sp = (v->kernel_sp & ~0xfUL) - n * 8;
+    if (!was_kernel) {
+        if (!v->kernel_sp)
+            return false;
+        sp = v->kernel_sp;
+    } else {
+        sp = regs->rsp;
+        cs &= ~3UL;          /* RPL 0: the guest kernel interrupted itself */
+    }
+    n = bounce_frame_fill(v, regs, frame, cs, false, 0, false);
+    if (!was_kernel)
+        toggle_guest_mode(v);
+    sp = (sp & ~0xfUL) - n * 8;
     if (copy_to_guest(sp, frame, n * 8)) {
-        toggle_guest_mode(v);       /* back to user mode: do_syscall refuses it */
+        if (!was_kernel)
+            toggle_guest_mode(v);   /* back: the caller refuses it under the lock */
         return false;
     }
-    bounce_frame_enter(v, regs, v->syscall_callback, sp, v->syscall_mask_events);
+    bounce_frame_enter(v, regs, handler, sp, mask_events);
     return true;
+}
+
+/* A system call of guest user space bounced to the kernel's syscall
+ * callback without the lock. */
+bool pv_syscall_bounce_lockless(struct vcpu *v, struct guest_regs *regs)
+{
+    return bounce_lockless(v, regs, v->syscall_callback, v->syscall_mask_events);
+}
+
+/*
+ * Exceptions that are nothing but a bounce to the guest's trap-table
+ * handler (do_trap's default arm, no error code): #DE, #BP (int3), #OF,
+ * #BR.  The others need the lock: #PF and #GP are emulated or decoded
+ * first, #UD may be a forced emulation, #NM switches the FPU, #DB reads
+ * debug state, interrupts are the hypervisor's.
+ */
+static bool pure_bounce_vector(unsigned int vec)
+{
+    return vec == TRAP_divide_error || vec == TRAP_int3 || vec == TRAP_overflow ||
+           vec == TRAP_bounds;
+}
+
+void do_trap(struct guest_regs *regs);
+
+/* common_trap's first call from guest context, before the hypervisor
+ * lock: returns -1 with the lock held (leave through return_to_guest) or,
+ * done lock-free, 0 (the exit is by iretq). */
+int do_trap_entry(struct guest_regs *regs)
+{
+    struct vcpu *v = current;
+    unsigned int vec = (unsigned int)regs->vector;
+    bool done = false;
+
+    if (pure_bounce_vector(vec) && !stats_active()) {
+        const struct trap_info *ti = &v->trap_ctxt[vec];
+
+        done = bounce_lockless(v, regs, ti->address, (ti->flags & 4) != 0);
+    }
+    if (done && return_lockless_ok(v))
+        return return_to_guest_lockless(v, regs);
+    hv_lock();
+    if (!done)
+        do_trap(regs);
+    return -1;
 }
 
 void pv_inject_exception(struct vcpu *v, struct guest_regs *regs, unsigned int vector,

@@ -5,11 +5,27 @@
 #ifndef KEEL_SCHED_H
 #define KEEL_SCHED_H
 #include <keel/types.h>
+#include <keel/smp.h>
+#include <keel/domain.h>
 struct vcpu;
 struct domain;
 
 /* vcpu_runnable(v): keel/domain.h (inline). */
 void vcpu_wake(struct vcpu *v);
+/*
+ * Nothing for return_to_guest to do but leave: no timer, reschedule,
+ * pause or event upcall is due.  Read without the lock, with interrupts
+ * off: whatever another CPU sets after this look comes with an
+ * event-check IPI (cpu_kick), taken as soon as the guest runs, which
+ * brings this CPU back to look again under the lock.
+ */
+static inline bool return_lockless_ok(const struct vcpu *v)
+{
+    const struct pcpu *pc = this_pcpu();
+
+    return !pc->timers_dirty && !pc->need_resched && vcpu_runnable(v) && !vcpu_upcall_due(v);
+}
+
 /* Make v the vCPU this CPU runs; the caller then returns to the guest. */
 void context_switch_to(struct vcpu *next);
 /* Save the running vCPU and leave this CPU with none loaded. */

@@ -7,9 +7,11 @@
  * hypervisor code on behalf of a guest or the scheduler: taken on every
  * entry from a guest (entry.S -> hv_lock), released on the way back out
  * (prepare_return_to_guest) and around the idle halt.  The one exception
- * is a guest system call's bounce and HYPERVISOR_iret, which change only
- * the running vCPU's own state and run lock-free with interrupts off
- * when nothing else is due (do_syscall_entry, common/hypercall.c).  Guests run in
+ * is a guest system call's bounce and HYPERVISOR_iret, and the exceptions
+ * that are only a bounce (#DE, int3, #OF, #BR), which change only the
+ * running vCPU's own state and run lock-free with interrupts off when
+ * nothing else is due (do_syscall_entry, common/hypercall.c;
+ * do_trap_entry, arch/x86_64/traps.c).  Guests run in
  * parallel on every CPU; hypervisor work is serialised.  The finer locks
  * keep the order written in keel/spinlock.h inside it.  Two things happen
  * without the lock, so that a CPU holding it can wait for them:

@@ -33,6 +33,9 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
 /* A user system call bounced without the hypervisor lock; false, nothing
  * changed, where do_syscall must do it under the lock (traps.c). */
 bool pv_syscall_bounce_lockless(struct vcpu *v, struct guest_regs *regs);
+/* entry.S: an exception or interrupt from the guest, before the lock
+ * (traps.c): -1 with the lock held, else done lock-free (0: iretq). */
+int do_trap_entry(struct guest_regs *regs);
 /*
  * The guest's GS base.  In the hypervisor MSR_SHADOW_GS_BASE holds the
  * running vCPU's active GS base (the entry's swapgs put it there) and the
