@@ -588,6 +588,16 @@ static void test_zero_segment_no_snapshot(void **state)
  * block carrying the end of the frame before it again.  After a crash
  * every acknowledged write is there, through several segments.
  */
+/* The i-th node of test_frames_across_blocks: 1-1900 bytes of one letter. */
+static void blk_node(int i, char path[32], char v[2000])
+{
+	size_t len = 1 + (size_t)(i * 397) % 1900;
+
+	memset(v, 'a' + i % 26, len);
+	v[len] = '\0';
+	snprintf(path, 32, "/blk/%d", i);
+}
+
 static void test_frames_across_blocks(void **state)
 {
 	static char v[2000];
@@ -599,11 +609,7 @@ static void test_frames_across_blocks(void **state)
 	assert_int_equal(xsd_init(&x, dir, true), 0);
 	c = mkconn(&x, 0, true);
 	for (int i = 0; i < 150; i++) {
-		size_t len = 1 + (size_t)(i * 397) % 1900;
-
-		memset(v, 'a' + i % 26, len);
-		v[len] = '\0';
-		snprintf(path, sizeof(path), "/blk/%d", i);
+		blk_node(i, path, v);
 		write_ok(c, 0, path, v);
 		if (i == 80) {
 			crash(&x);
@@ -618,11 +624,7 @@ static void test_frames_across_blocks(void **state)
 	assert_int_equal(xsd_log_lines, 0);
 	c = mkconn(&x, 0, true);
 	for (int i = 0; i < 150; i++) {
-		size_t len = 1 + (size_t)(i * 397) % 1900;
-
-		memset(v, 'a' + i % 26, len);
-		v[len] = '\0';
-		snprintf(path, sizeof(path), "/blk/%d", i);
+		blk_node(i, path, v);
 		expect(c, path, v);
 	}
 	xsd_fini(&x);
