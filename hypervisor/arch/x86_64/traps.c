@@ -127,29 +127,50 @@ static void bounce_frame_enter(struct vcpu *v, struct guest_regs *regs, uint64_t
     }
 }
 
+/*
+ * Write the frame on the guest kernel's stack, switching to kernel mode
+ * first if v is in user mode; *sp is where it went.  -XEN_EINVAL (nothing
+ * changed) without a kernel stack to bounce to from user mode;
+ * -XEN_EFAULT if the frame could not be written (v already in kernel
+ * mode).  The caller then enters the handler (bounce_frame_enter).
+ * Inlined: as a call it cost the lock-free bounce about 20 instructions.
+ */
+static inline __attribute__((always_inline)) int
+bounce_frame_write(struct vcpu *v, const struct guest_regs *regs, bool has_error,
+                   uint64_t error_code, bool failsafe, uint64_t *sp)
+{
+    uint64_t frame[13], cs = regs->cs;
+    unsigned int n;
+
+    if (!v->kernel_mode) {
+        if (!v->kernel_sp)
+            return -XEN_EINVAL;
+        toggle_guest_mode(v);
+        *sp = v->kernel_sp;
+    } else {
+        *sp = regs->rsp;
+        cs &= ~3UL;          /* RPL 0: the guest kernel interrupted itself */
+    }
+    n = bounce_frame_fill(v, regs, frame, cs, has_error, error_code, failsafe);
+    *sp = (*sp & ~0xfUL) - n * 8;
+    return copy_to_guest(*sp, frame, n * 8) ? -XEN_EFAULT : 0;
+}
+
 int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t handler,
                            bool has_error, uint64_t error_code, bool mask_events,
                            bool failsafe)
 {
-    uint64_t frame[13], sp, cs = regs->cs;
-    unsigned int n;
+    uint64_t sp;
     bool was_kernel = v->kernel_mode;
+    int rc;
 
     stats_event(STATS_BOUNCE);
-    if (!was_kernel) {
-        if (!v->kernel_sp) {
-            domain_crash(v->domain, "bounce from user mode without a kernel stack");
-            return -XEN_EFAULT;
-        }
-        toggle_guest_mode(v);
-        sp = v->kernel_sp;
-    } else {
-        sp = regs->rsp;
-        cs &= ~3UL;          /* RPL 0: the guest kernel interrupted itself */
+    rc = bounce_frame_write(v, regs, has_error, error_code, failsafe, &sp);
+    if (rc == -XEN_EINVAL) {
+        domain_crash(v->domain, "bounce from user mode without a kernel stack");
+        return -XEN_EFAULT;
     }
-    n = bounce_frame_fill(v, regs, frame, cs, has_error, error_code, failsafe);
-    sp = (sp & ~0xfUL) - n * 8;
-    if (copy_to_guest(sp, frame, n * 8)) {
+    if (rc) {
         gdprintk("d%u: bounce frame write to %lx faulted (from %s, kernel_sp %lx, rip %lx)\n",
                  v->domain->domain_id, sp, was_kernel ? "kernel" : "user", v->kernel_sp,
                  regs->rip);
@@ -177,26 +198,15 @@ int pv_create_bounce_frame(struct vcpu *v, struct guest_regs *regs, uint64_t han
 static bool bounce_lockless(struct vcpu *v, struct guest_regs *regs, uint64_t handler,
                             bool mask_events)
 {
-    uint64_t frame[7], sp, cs = regs->cs;
-    unsigned int n;
+    uint64_t sp;
     bool was_kernel = v->kernel_mode;
+    int rc;
 
     if (!handler || __builtin_expect(console_loglevel >= LOG_DEBUG, 0))
         return false;
-    if (!was_kernel) {
-        if (!v->kernel_sp)
-            return false;
-        sp = v->kernel_sp;
-    } else {
-        sp = regs->rsp;
-        cs &= ~3UL;          /* RPL 0: the guest kernel interrupted itself */
-    }
-    n = bounce_frame_fill(v, regs, frame, cs, false, 0, false);
-    if (!was_kernel)
-        toggle_guest_mode(v);
-    sp = (sp & ~0xfUL) - n * 8;
-    if (copy_to_guest(sp, frame, n * 8)) {
-        if (!was_kernel)
+    rc = bounce_frame_write(v, regs, false, 0, false, &sp);
+    if (rc) {
+        if (rc == -XEN_EFAULT && !was_kernel)
             toggle_guest_mode(v);   /* back: the caller refuses it under the lock */
         return false;
     }
